@@ -1,0 +1,1 @@
+"""The action box: follow-up transactions started from an interaction."""

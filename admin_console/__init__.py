@@ -1,0 +1,1 @@
+"""The supervisor's PySide6 workbench: configuration, wallboard, reports."""

@@ -1,0 +1,1 @@
+"""ZeroMQ envelopes and the typed message schemas that cross process boundaries."""

@@ -1,0 +1,54 @@
+"""`cicada`: the one command-line program, with a subcommand per task."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from cicada import __version__
+from cicada.config import ConfigError
+
+log = logging.getLogger("cicada")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from cicada.commands import config_cmd, crm_cmd, db_cmd, demo_cmd, users_cmd
+
+    parser = argparse.ArgumentParser(
+        prog="cicada",
+        description="Cicada contact center: CRM, CTI gateway, email/chat queue and the agent desktop.",
+    )
+    parser.add_argument("--version", action="version", version=f"cicada {__version__}")
+    parser.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: $CICADA_CONFIG, else cicada.toml "
+                             "in the user configuration directory)")
+    parser.add_argument("--db-url", metavar="URL",
+                        help="database URL, overriding the configuration and $CICADA_DB_URL")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (demo_cmd, db_cmd, crm_cmd, users_cmd, config_cmd):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from crm.errors import CrmError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args) or 0
+    except (CrmError, ConfigError) as exc:
+        print(f"cicada: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cicada: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""`cicada crm`: identify, search and look up partners from the command line."""
+
+from __future__ import annotations
+
+from cicada.commands import actor, add_as_user, open_database, to_json
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("crm", help="identify and search business partners",
+                                 description="Query the CRM as an administrator or script would.")
+    sub = parser.add_subparsers(dest="crm_command", metavar="ACTION", required=True)
+
+    identify = sub.add_parser(
+        "identify", help="who is this caller or sender?",
+        description="Identify business partners by phone number (any format), email address "
+                    "or customer number, with their contact persons.")
+    key = identify.add_mutually_exclusive_group(required=True)
+    key.add_argument("--phone", metavar="P", help="phone number as typed or sent by the network")
+    key.add_argument("--email", metavar="E", help="email address (case does not matter)")
+    key.add_argument("--number", metavar="N", help="customer number")
+    identify.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_as_user(identify)
+    identify.set_defaults(run=_identify)
+
+    search = sub.add_parser(
+        "search", help="find partners by name, company, city, phone or email fragment",
+        description="Search partners; partial words, one typo and pinyin are tolerated.")
+    search.add_argument("text", nargs="+", help="what to look for")
+    search.add_argument("--page", type=int, default=1, help="page number (default: 1)")
+    search.add_argument("--page-size", type=int, default=20, help="rows per page (default: 20)")
+    search.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_as_user(search)
+    search.set_defaults(run=_search)
+
+
+def _identify(args) -> int:
+    from crm.services import identify
+
+    config, database = open_database(args)
+    with database.reading() as session:
+        who = actor(session, args)
+        if args.phone is not None:
+            found = identify.identify_by_phone(session, who, args.phone, config.default_region)
+        elif args.email is not None:
+            found = identify.identify_by_email(session, who, args.email)
+        else:
+            found = identify.identify_by_number(session, who, args.number)
+    if args.json:
+        print(to_json(found))
+        return 0 if found else 1
+    _print_identified(found)
+    return 0 if found else 1
+
+
+def _print_identified(found) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not found:
+        console.print("No partner found.")
+        return
+    table = Table(title=f"{len(found)} partner(s)")
+    for column in ("customer no", "name", "kind", "matched by", "contact persons / organizations"):
+        table.add_column(column)
+    for item in found:
+        related = [f"{c.name} ({c.function})" if c.function else c.name
+                   for c in item.contact_persons + item.organizations]
+        table.add_row(item.partner.partner_no, item.partner.name, item.partner.kind,
+                      item.matched_by, ", ".join(related))
+    console.print(table)
+
+
+def _search(args) -> int:
+    from crm.services.search import search_partners
+
+    config, database = open_database(args)
+    with database.reading() as session:
+        page = search_partners(session, actor(session, args), " ".join(args.text),
+                               page=args.page, page_size=args.page_size,
+                               region=config.default_region)
+    if args.json:
+        print(to_json({"page": page.page, "page_size": page.page_size, "total": page.total,
+                       "has_more": page.has_more, "notes": page.notes, "items": page.items}))
+        return 0
+    _print_hits(page)
+    return 0
+
+
+def _print_hits(page) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    total = f"{page.total}" if page.total is not None else "many"
+    table = Table(title=f"page {page.page}, {total} match(es)")
+    for column in ("customer no", "name", "city", "phone", "email", "owner", "matched"):
+        table.add_column(column)
+    for hit in page.items:
+        table.add_row(hit.partner_no, hit.name, hit.city or "", hit.phone or "", hit.email or "",
+                      hit.owner or "(pool)", ", ".join(hit.matched_fields))
+    console.print(table)
+    for note in page.notes:
+        console.print(note)
+    if page.has_more:
+        console.print(f"More on page {page.page + 1} (--page {page.page + 1}).")

@@ -1,0 +1,112 @@
+"""The one TOML configuration file, and where Cicada keeps its files.
+
+Lookup order for the file: ``--config PATH``, then ``$CICADA_CONFIG``, then
+``cicada.toml`` in the user configuration directory (platformdirs). A missing
+file is not an error: every setting has an embedded default, so a fresh
+machine runs on an SQLite file in the user data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import phonenumbers
+import platformdirs
+
+APP_NAME = "cicada"
+CONFIG_ENV = "CICADA_CONFIG"
+DB_URL_ENV = "CICADA_DB_URL"
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; the message says why and where."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    database_url: str
+    default_region: str
+    services: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "cicada.toml"
+
+
+def default_database_url() -> str:
+    db_file = Path(platformdirs.user_data_dir(APP_NAME)) / "cicada.db"
+    return f"sqlite:///{db_file}"
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read the configuration; an explicitly named file must exist."""
+    explicit = path or os.environ.get(CONFIG_ENV)
+    config_path = Path(explicit) if explicit else default_config_path()
+    data: dict = {}
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
+    elif explicit:
+        raise ConfigError(f"{config_path}: configuration file not found")
+    else:
+        config_path = None
+    return _build(config_path, data)
+
+
+def _build(path: Path | None, data: dict) -> Config:
+    database = _section(data, "database", path)
+    phone = _section(data, "phone", path)
+    services = _section(data, "services", path)
+    url = os.environ.get(DB_URL_ENV) or database.get("url") or default_database_url()
+    region = str(phone.get("default_region", "CN")).upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"{path}: [phone] default_region = {region!r} is not a region code "
+            "phonenumbers knows (e.g. CN, US, GB)"
+        )
+    return Config(
+        path=path,
+        database_url=url,
+        default_region=region,
+        services={str(k): str(v) for k, v in services.items()},
+    )
+
+
+def _section(data: dict, name: str, path: Path | None) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return value
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the directory of an SQLite file so a fresh machine needs no setup."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        Path(url[len(prefix):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+EXAMPLE_CONFIG = """\
+# Cicada configuration. Every setting is optional.
+
+[database]
+# SQLite file by default; PostgreSQL when many agents share the CRM:
+# url = "postgresql+psycopg://cicada@db.example.net/cicada"
+
+[phone]
+# Region used to read national numbers such as 010-6552 9988 or 13800138000.
+default_region = "CN"
+
+[services]
+# Addresses of the gateway, the mail queue and the event bus (later releases).
+"""

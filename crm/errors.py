@@ -1,0 +1,55 @@
+"""Errors the CRM services raise. Each carries a message meant for the user."""
+
+
+class CrmError(Exception):
+    """Base of every error a CRM service reports to its caller."""
+
+
+class DatabaseNotMigrated(CrmError):
+    def __init__(self, current: str | None, head: str):
+        self.current, self.head = current, head
+        where = f"at revision {current}" if current else "empty"
+        super().__init__(
+            f"The CRM database is {where}, but this program needs revision {head}. "
+            "Run `cicada db upgrade` first."
+        )
+
+
+class DatabaseUnavailable(CrmError):
+    pass
+
+
+class NotFound(CrmError):
+    pass
+
+
+class PermissionDenied(CrmError):
+    pass
+
+
+class ValidationError(CrmError):
+    pass
+
+
+class DuplicateCustomerNumber(CrmError):
+    pass
+
+
+class OwnershipConflict(CrmError):
+    pass
+
+
+class AuthenticationFailed(CrmError):
+    pass
+
+
+class PossibleDuplicates(CrmError):
+    """A new partner resembles existing ones; the caller shows them before saving."""
+
+    def __init__(self, candidates):
+        self.candidates = candidates
+        names = ", ".join(f"{c.partner_no} {c.name}" for c in candidates[:5])
+        super().__init__(
+            f"{len(candidates)} existing partner(s) look like this one: {names}. "
+            "Check them, then save again with the duplicate check confirmed."
+        )

@@ -1,0 +1,578 @@
+"""The CRM schema: business partners, ownership, users and organization,
+products and installed base, business transactions, interaction records and
+the audit trail.
+
+Enumerations are stored as short strings (portable between SQLite and
+PostgreSQL, and readable in reports); the Python enums below are the list of
+valid values. All times are naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from crm.clock import utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Search tokens are compared by prefix ranges, which needs byte order, not a
+# locale's collation.
+TokenString = String(80).with_variant(String(80, collation="C"), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class StrEnumBase(StrEnum):
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+class PartnerKind(StrEnumBase):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    GROUP = "group"
+
+
+class PartnerRole(StrEnumBase):
+    CUSTOMER = "customer"
+    PROSPECT = "prospect"
+    CONTACT_PERSON = "contact_person"
+    COMPETITOR = "competitor"
+
+
+class RelationshipKind(StrEnumBase):
+    CONTACT_PERSON_OF = "contact_person_of"
+    SHAREHOLDER_OF = "shareholder_of"
+    MEMBER_OF = "member_of"
+
+
+class UserRole(StrEnumBase):
+    AGENT = "agent"
+    SALES_REP = "sales_rep"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+
+class OrgUnitKind(StrEnumBase):
+    CONTACT_CENTER = "contact_center"
+    SITE = "site"
+    TEAM = "team"
+
+
+class TransactionKind(StrEnumBase):
+    SERVICE_ORDER = "service_order"
+    COMPLAINT = "complaint"
+    SALES_ORDER = "sales_order"
+    LEAD = "lead"
+    OPPORTUNITY = "opportunity"
+    CALLBACK = "callback"
+    TASK = "task"
+
+
+class TransactionStatus(StrEnumBase):
+    OPEN = "open"
+    IN_PROCESS = "in_process"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def open_values(cls) -> list[str]:
+        return [cls.OPEN.value, cls.IN_PROCESS.value]
+
+
+class Channel(StrEnumBase):
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+
+
+class Direction(StrEnumBase):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class InteractionStatus(StrEnumBase):
+    OPEN = "open"
+    WRAP_UP = "wrap_up"
+    CLOSED = "closed"
+
+
+class LinkKind(StrEnumBase):
+    CREATED = "created"
+    VIEWED = "viewed"
+
+
+class SearchField(StrEnumBase):
+    NAME = "name"
+    CITY = "city"
+    EMAIL = "email"
+    PHONE = "phone"
+    NUMBER = "number"
+
+
+# --- users and organization -------------------------------------------------
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    extension: Mapped[str | None] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    skills: Mapped[list[UserSkill]] = relationship(back_populates="user")
+
+
+class Skill(Base):
+    __tablename__ = "skill"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(200))
+
+
+class UserSkill(Base):
+    __tablename__ = "user_skill"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+
+    user: Mapped[User] = relationship(back_populates="skills")
+    skill: Mapped[Skill] = relationship()
+
+
+# --- business partners ------------------------------------------------------
+
+
+class BusinessPartner(Base):
+    __tablename__ = "business_partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_no: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # Persons use first/last name, organizations and groups org_name; `name`
+    # is the display form ("张伟", "John Smith", "Acme Corp").
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    org_name: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(250), index=True)
+    language: Mapped[str | None] = mapped_column(String(10))
+    segment: Mapped[str | None] = mapped_column(String(40))
+    value_class: Mapped[str | None] = mapped_column(String(10))
+    # NULL owner: the customer is in the customer pool.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    roles: Mapped[list[PartnerRoleAssignment]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan"
+    )
+    addresses: Mapped[list[Address]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan"
+    )
+    phones: Mapped[list[PhoneNumber]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan"
+    )
+    emails: Mapped[list[EmailAddress]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan"
+    )
+    attributes: Mapped[list[PartnerAttribute]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan"
+    )
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(r.role for r in self.roles)
+
+    @property
+    def main_phone(self) -> PhoneNumber | None:
+        return _main(self.phones)
+
+    @property
+    def main_email(self) -> EmailAddress | None:
+        return _main(self.emails)
+
+    @property
+    def main_address(self) -> Address | None:
+        return _main(self.addresses)
+
+
+def _main(items):
+    for item in items:
+        if item.is_main:
+            return item
+    return items[0] if items else None
+
+
+class PartnerRoleAssignment(Base):
+    __tablename__ = "partner_role"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    partner: Mapped[BusinessPartner] = relationship(back_populates="roles")
+
+
+class PartnerRelationship(Base):
+    """`partner` <kind> `related_partner`, e.g. Li Na is contact person of Acme."""
+
+    __tablename__ = "partner_relationship"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    related_partner_id: Mapped[int] = mapped_column(
+        ForeignKey("business_partner.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    function: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(100))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    partner: Mapped[BusinessPartner] = relationship(foreign_keys=[partner_id])
+    related_partner: Mapped[BusinessPartner] = relationship(foreign_keys=[related_partner_id])
+
+
+class Address(Base):
+    __tablename__ = "address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="main")
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(100))
+    district: Mapped[str | None] = mapped_column(String(100))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    partner: Mapped[BusinessPartner] = relationship(back_populates="addresses")
+
+    def one_line(self) -> str:
+        if self.country == "CN":  # Chinese order: largest unit first
+            parts = [self.region, self.city, self.district, self.street, self.postal_code]
+            return " ".join(p for p in parts if p)
+        parts = [self.street, self.district, self.city, self.region, self.postal_code, self.country]
+        return ", ".join(p for p in parts if p)
+
+
+class PhoneNumber(Base):
+    """A number as typed, and its E.164 form when phonenumbers can read it."""
+
+    __tablename__ = "phone_number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="mobile")
+    raw: Mapped[str] = mapped_column(String(60))
+    e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Digits of `raw`, to find numbers that could not be normalized.
+    digits: Mapped[str] = mapped_column(String(40), index=True)
+    is_valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    partner: Mapped[BusinessPartner] = relationship(back_populates="phones")
+
+
+class EmailAddress(Base):
+    __tablename__ = "email_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    address: Mapped[str] = mapped_column(String(254))
+    address_lower: Mapped[str] = mapped_column(String(254), index=True)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    partner: Mapped[BusinessPartner] = relationship(back_populates="emails")
+
+
+class PartnerAttribute(Base):
+    """Free marketing attributes (interest, channel preference, ...)."""
+
+    __tablename__ = "partner_attribute"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(400))
+
+    partner: Mapped[BusinessPartner] = relationship(back_populates="attributes")
+
+
+class SearchToken(Base):
+    """One searchable word of a partner; found by prefix range on `token`."""
+
+    __tablename__ = "search_token"
+    __table_args__ = (
+        Index("ix_search_token_partner_id", "partner_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    token: Mapped[str] = mapped_column(TokenString, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("business_partner.id"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class SearchTermVariant(Base):
+    """A name word and its one-letter deletions, to find it again despite a typo."""
+
+    __tablename__ = "search_term_variant"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    variant: Mapped[str] = mapped_column(TokenString, primary_key=True)
+    term: Mapped[str] = mapped_column(TokenString, primary_key=True)
+
+
+class OwnershipRecord(Base):
+    """Who held a customer from when to when (NULL owner: the pool)."""
+
+    __tablename__ = "ownership_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    by_user: Mapped[User | None] = relationship(foreign_keys=[by_user_id])
+
+
+class PartnerShare(Base):
+    """Read-only access to a customer granted to a colleague."""
+
+    __tablename__ = "partner_share"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True, index=True)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class NumberRange(Base):
+    """Next free number of a kind (customer numbers, transaction numbers)."""
+
+    __tablename__ = "number_range"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    next_value: Mapped[int] = mapped_column(Integer)
+
+
+# --- products and installed base --------------------------------------------
+
+
+class Product(Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_no: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(80))
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InstalledBaseItem(Base):
+    __tablename__ = "installed_base_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    serial_no: Mapped[str | None] = mapped_column(String(80), index=True)
+    installed_on: Mapped[date | None] = mapped_column(Date)
+    warranty_end: Mapped[date | None] = mapped_column(Date)
+
+    product: Mapped[Product] = relationship()
+
+
+# --- business transactions --------------------------------------------------
+
+
+class BusinessTransaction(Base):
+    """Service orders, complaints, sales orders, leads, opportunities,
+    callbacks and follow-up tasks share one table; `kind` tells them apart and
+    the kind-specific columns are NULL for the others."""
+
+    __tablename__ = "business_transaction"
+    __table_args__ = (Index("ix_business_transaction_partner_status", "partner_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=TransactionStatus.OPEN.value)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"))
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str | None] = mapped_column(String(10))
+    category: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # service order: the item serviced; complaint: product or referenced order
+    installed_base_item_id: Mapped[int | None] = mapped_column(ForeignKey("installed_base_item.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    reference_id: Mapped[int | None] = mapped_column(ForeignKey("business_transaction.id"))
+    # sales order, opportunity: value
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # callback: number and time window
+    callback_phone: Mapped[str | None] = mapped_column(String(60))
+    window_start: Mapped[datetime | None] = mapped_column(DateTime)
+    window_end: Mapped[datetime | None] = mapped_column(DateTime)
+
+    items: Mapped[list[TransactionItem]] = relationship(
+        back_populates="transaction", cascade="all, delete-orphan", order_by="TransactionItem.line_no"
+    )
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+
+class TransactionItem(Base):
+    __tablename__ = "transaction_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("business_transaction.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+
+    transaction: Mapped[BusinessTransaction] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+
+# --- interaction records ----------------------------------------------------
+
+
+class Interaction(Base):
+    """One contact with a customer on any channel."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (
+        Index("ix_interaction_partner_started", "partner_id", "started_at"),
+        Index("ix_interaction_agent_started", "agent_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=InteractionStatus.OPEN.value)
+    queue: Mapped[str | None] = mapped_column(String(80))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"))
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"))
+    # ANI/DNIS for calls, sender/recipient address for email and chat
+    ani: Mapped[str | None] = mapped_column(String(254))
+    dnis: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(250))
+    external_id: Mapped[str | None] = mapped_column(String(250), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    wait_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    talk_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    hold_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    wrapup_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    outcome_code: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    agent: Mapped[User | None] = relationship()
+    links: Mapped[list[InteractionLink]] = relationship(
+        back_populates="interaction", cascade="all, delete-orphan"
+    )
+
+
+class InteractionLink(Base):
+    """A business transaction created or viewed during an interaction."""
+
+    __tablename__ = "interaction_link"
+
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id"), primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("business_transaction.id"), primary_key=True, index=True
+    )
+    link: Mapped[str] = mapped_column(String(10), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    interaction: Mapped[Interaction] = relationship(back_populates="links")
+    transaction: Mapped[BusinessTransaction] = relationship()
+
+
+# --- audit trail ------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """Who changed which customer data, when, and what changed."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[dict | None] = mapped_column(JSON)
+

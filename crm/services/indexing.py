@@ -1,0 +1,68 @@
+"""Keeping the search index of a partner up to date."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm.models import BusinessPartner, SearchField, SearchTermVariant, SearchToken
+from crm.phones import NormalizedPhone
+from crm.search_keys import deletions, fuzzy_terms, partner_tokens
+
+
+def tokens_of(partner: BusinessPartner) -> set[tuple[str, str]]:
+    return partner_tokens(
+        kind=partner.kind,
+        first_name=partner.first_name,
+        last_name=partner.last_name,
+        org_name=partner.org_name,
+        partner_no=partner.partner_no,
+        cities=[a.city for a in partner.addresses],
+        emails=[e.address for e in partner.emails],
+        phones=[NormalizedPhone(p.raw, p.e164, p.digits) for p in partner.phones],
+    )
+
+
+def reindex_partner(session: Session, partner: BusinessPartner) -> None:
+    session.flush()
+    session.execute(delete(SearchToken).where(SearchToken.partner_id == partner.id))
+    pairs = tokens_of(partner)
+    session.execute(
+        SearchToken.__table__.insert(),
+        [{"token": t, "field": f, "partner_id": partner.id} for t, f in sorted(pairs)],
+    )
+    names = {t for t, f in pairs if f in (SearchField.NAME, SearchField.CITY)}
+    add_term_variants(session, fuzzy_terms(names))
+
+
+def term_variant_rows(terms) -> list[dict]:
+    return [{"variant": v, "term": t} for t in terms for v in deletions(t)]
+
+
+def add_term_variants(session: Session, terms) -> None:
+    rows = term_variant_rows(terms)
+    if not rows:
+        return
+    new = _unknown_terms(session, {r["term"] for r in rows})
+    rows = [r for r in rows if r["term"] in new]
+    if rows:
+        session.execute(insert_ignoring_duplicates(session, SearchTermVariant), rows)
+
+
+def _unknown_terms(session: Session, terms: set[str]) -> set[str]:
+    known = session.scalars(
+        select(SearchTermVariant.term).where(
+            SearchTermVariant.variant.in_(terms), SearchTermVariant.term.in_(terms)
+        )
+    )
+    return terms - set(known)
+
+
+def insert_ignoring_duplicates(session: Session, model):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    raise NotImplementedError(f"no insert-or-ignore for {dialect}")

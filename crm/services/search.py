@@ -1,0 +1,290 @@
+"""Partner search by name, company, city, phone, email or customer number.
+
+Each word of the query must match some search token of a partner by prefix
+(see `crm.search_keys`). When a word finds less than a page of partners, its
+likely misspellings are tried too: names one letter away for Latin words, and
+the same pinyin reading for Chinese ones (the wrong character picked in the
+input method). Results are ranked by how exactly each word matched.
+
+Like the search help of a CRM, a word that matches too many partners is cut
+at `MAX_HITS`; the result then says so and asks for a narrower query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from crm.errors import ValidationError
+from crm.models import (
+    Address,
+    BusinessPartner,
+    EmailAddress,
+    PhoneNumber,
+    SearchField,
+    SearchTermVariant,
+    SearchToken,
+    User,
+)
+from crm.paging import Page, check_paging
+from crm.permissions import Actor, visible_partners_clause
+from crm.phones import normalize_phone
+from crm.search_keys import (
+    MIN_FUZZY_LENGTH,
+    deletions,
+    fold,
+    is_cjk,
+    pinyin,
+    prefix_upper_bound,
+    words,
+)
+
+MAX_HITS = 1000
+EXACT, PREFIX, ALTERNATIVE = 3, 2, 1
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{4,}$")
+_EMAIL_LIKE = re.compile(r"@|^[^\s.]+\.[^\s.]+")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One way a query word can match: a token prefix (or exact token)."""
+
+    token: str
+    quality: int
+    exact_only: bool = False
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
+class Term:
+    text: str
+    probes: list[Probe]
+    alternatives: list[Probe] = field(default_factory=list)
+    latin: bool = False
+
+
+@dataclass
+class Matches:
+    """Partners a term matched, with the best quality per partner."""
+
+    quality: dict[int, int] = field(default_factory=dict)
+    fields: dict[int, set[str]] = field(default_factory=dict)
+    complete: bool = True
+
+    def add(self, partner_id: int, quality: int, field_name: str) -> None:
+        if quality > self.quality.get(partner_id, 0):
+            self.quality[partner_id] = quality
+        self.fields.setdefault(partner_id, set()).add(field_name)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    partner_id: int
+    partner_no: str
+    name: str
+    kind: str
+    city: str | None
+    phone: str | None
+    email: str | None
+    owner: str | None
+    matched_fields: tuple[str, ...]
+    score: int
+
+
+def parse_query(text: str, region: str = "CN") -> list[Term]:
+    text = (text or "").strip()
+    if _PHONE_LIKE.match(text):
+        return [_phone_term(text, region)]
+    terms = []
+    for chunk in text.split():
+        if _EMAIL_LIKE.search(chunk) and not chunk.replace(".", "").isdigit():
+            folded = fold(chunk)
+            terms.append(Term(folded, [Probe(folded, PREFIX, fields=(SearchField.EMAIL.value,))]))
+            continue
+        for word in words(chunk):
+            terms.append(_word_term(word))
+    return terms
+
+
+def _phone_term(text: str, region: str) -> Term:
+    digits = re.sub(r"\D", "", text)
+    probes = [Probe(digits, PREFIX, fields=(SearchField.PHONE.value,))]
+    phone = normalize_phone(text, region)
+    if phone.e164 and phone.national_digits != digits:
+        probes.append(Probe(phone.national_digits, PREFIX, fields=(SearchField.PHONE.value,)))
+    return Term(text, probes)
+
+
+def _word_term(word: str) -> Term:
+    term = Term(word, [Probe(word, PREFIX)])
+    if is_cjk(word) and len(word) >= 2:
+        term.alternatives.append(Probe(pinyin(word), ALTERNATIVE, exact_only=True,
+                                       fields=(SearchField.NAME.value, SearchField.CITY.value)))
+    term.latin = word.isascii() and word.isalpha() and len(word) >= MIN_FUZZY_LENGTH
+    return term
+
+
+def search_partners(session: Session, actor: Actor, text: str, *, page: int = 1,
+                    page_size: int = 20, region: str = "CN") -> Page[SearchHit]:
+    offset = check_paging(page, page_size)
+    terms = parse_query(text, region)
+    if not terms:
+        raise ValidationError("Type part of a name, company, city, phone number, email or customer number.")
+    matches = [_match_term(session, t, page_size) for t in terms]
+    scores, fields, complete = _combine(session, terms, matches)
+    if not scores and len(terms) > 1:
+        scores, fields, complete = _joined_fallback(session, terms)
+    ranked = _visible_ranked(session, actor, scores)
+    page_ids = ranked[offset:offset + page_size]
+    hits = _hits(session, page_ids, scores, fields)
+    notes = []
+    if not complete:
+        notes.append(f"More than {MAX_HITS} partners match; showing the best. Add a word to narrow the search.")
+    return Page(items=hits, page=page, page_size=page_size,
+                total=len(ranked) if complete else None,
+                has_more=len(ranked) > offset + page_size or not complete, notes=notes)
+
+
+def _match_term(session: Session, term: Term, page_size: int) -> Matches:
+    matches = Matches()
+    for probe in term.probes:
+        _run_probe(session, probe, matches)
+    if len(matches.quality) < page_size:
+        alternatives = list(term.alternatives)
+        if term.latin:
+            alternatives += _misspelling_probes(session, term.text)
+        for probe in alternatives:
+            _run_probe(session, probe, matches)
+    return matches
+
+
+def _probe_condition(probe: Probe):
+    if probe.exact_only:
+        cond = SearchToken.token == probe.token
+    else:
+        cond = and_(SearchToken.token >= probe.token,
+                    SearchToken.token < prefix_upper_bound(probe.token))
+    if probe.fields:
+        cond = and_(cond, SearchToken.field.in_(probe.fields))
+    return cond
+
+
+def _run_probe(session: Session, probe: Probe, matches: Matches) -> None:
+    rows = session.execute(
+        select(SearchToken.partner_id, SearchToken.token, SearchToken.field)
+        .where(_probe_condition(probe)).limit(MAX_HITS + 1)
+    ).all()
+    if len(rows) > MAX_HITS:
+        matches.complete = False
+        rows = rows[:MAX_HITS]
+    for partner_id, token, field_name in rows:
+        quality = EXACT if token == probe.token and probe.quality == PREFIX else probe.quality
+        matches.add(partner_id, quality, field_name)
+
+
+def _misspelling_probes(session: Session, word: str) -> list[Probe]:
+    """Known name words one edit away (two for long words) from `word`."""
+    candidates = session.scalars(
+        select(SearchTermVariant.term).where(SearchTermVariant.variant.in_(deletions(word))).distinct()
+    )
+    limit = 1 if len(word) < 8 else 2
+    return [Probe(c, ALTERNATIVE, exact_only=True) for c in candidates
+            if c != word and OSA.distance(c, word) <= limit]
+
+
+def _combine(session: Session, terms: list[Term], matches: list[Matches]):
+    """Partners matched by every term: {id: score}, {id: fields}, complete?"""
+    order = sorted(range(len(terms)), key=lambda i: (not matches[i].complete, len(matches[i].quality)))
+    base = matches[order[0]]
+    scores = dict(base.quality)
+    fields = {pid: set(f) for pid, f in base.fields.items()}
+    complete = base.complete
+    for i in order[1:]:
+        other = matches[i]
+        if not other.complete and scores:
+            # The other term was cut off: look for it only among the candidates.
+            other = _verify(session, terms[i], list(scores))
+        for pid in list(scores):
+            if pid in other.quality:
+                scores[pid] += other.quality[pid]
+                fields[pid] |= other.fields[pid]
+            else:
+                del scores[pid]
+    return scores, fields, complete
+
+
+def _verify(session: Session, term: Term, partner_ids: list[int]) -> Matches:
+    matches = Matches()
+    probes = term.probes + term.alternatives
+    rows = session.execute(
+        select(SearchToken.partner_id, SearchToken.token, SearchToken.field).where(
+            SearchToken.partner_id.in_(partner_ids), or_(*(_probe_condition(p) for p in probes)))
+    ).all()
+    for partner_id, token, field_name in rows:
+        for probe in probes:
+            if _token_matches(probe, token, field_name):
+                quality = EXACT if token == probe.token and probe.quality == PREFIX else probe.quality
+                matches.add(partner_id, quality, field_name)
+    return matches
+
+
+def _token_matches(probe: Probe, token: str, field_name: str) -> bool:
+    if probe.fields and field_name not in probe.fields:
+        return False
+    return token == probe.token if probe.exact_only else token.startswith(probe.token)
+
+
+def _joined_fallback(session: Session, terms: list[Term]):
+    """Words written apart that the index holds together ("zhang wei" → zhangwei)."""
+    joined = "".join(t.text for t in terms)
+    matches = Matches()
+    _run_probe(session, Probe(joined, PREFIX, fields=(SearchField.NAME.value,)), matches)
+    return dict(matches.quality), matches.fields, matches.complete
+
+
+def _visible_ranked(session: Session, actor: Actor, scores: dict[int, int]) -> list[int]:
+    if not scores:
+        return []
+    rows = session.execute(
+        select(BusinessPartner.id, BusinessPartner.name).where(
+            BusinessPartner.id.in_(list(scores)), BusinessPartner.is_archived.is_(False),
+            visible_partners_clause(actor))
+    ).all()
+    rows.sort(key=lambda r: (-scores[r.id], r.name.casefold(), r.id))
+    return [r.id for r in rows]
+
+
+def _hits(session: Session, ids: list[int], scores: dict[int, int], fields) -> list[SearchHit]:
+    if not ids:
+        return []
+    partners = {p.id: p for p in session.execute(
+        select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name,
+               BusinessPartner.kind, User.display_name.label("owner"))
+        .outerjoin(User, User.id == BusinessPartner.owner_id)
+        .where(BusinessPartner.id.in_(ids))).all()}
+    city = _main_values(session, Address.city, Address, ids)
+    phone = _main_values(session, PhoneNumber.raw, PhoneNumber, ids)
+    email = _main_values(session, EmailAddress.address, EmailAddress, ids)
+    return [
+        SearchHit(pid, partners[pid].partner_no, partners[pid].name, partners[pid].kind,
+                  city.get(pid), phone.get(pid), email.get(pid), partners[pid].owner,
+                  tuple(sorted(fields.get(pid, ()))), scores[pid])
+        for pid in ids
+    ]
+
+
+def _main_values(session: Session, column, model, ids: list[int]) -> dict[int, str]:
+    """The main (else the first) value of a one-to-many detail per partner."""
+    values: dict[int, str] = {}
+    rows = session.execute(
+        select(model.partner_id, column).where(model.partner_id.in_(ids))
+        .order_by(model.partner_id, model.is_main.desc(), model.id)
+    ).all()
+    for partner_id, value in rows:
+        values.setdefault(partner_id, value)
+    return values

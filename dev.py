@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Run Cicada from a fresh clone: `python3 dev.py demo` or `python3 dev.py test`.
+
+Creates `.venv` beside this file and installs the project into it on the
+first run, and again whenever pyproject.toml changes; then runs the command
+inside it. Needs only Python 3.11+ with its standard venv module.
+
+    python3 dev.py demo [ARGS]     start Cicada with embedded defaults and demo data
+    python3 dev.py test [ARGS]     run the whole test suite (ARGS go to pytest)
+    python3 dev.py cicada ARGS     any `cicada` subcommand
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".cicada-installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        print(f"Cicada needs Python 3.11 or newer; this is {sys.version.split()[0]}.", file=sys.stderr)
+        return 2
+    if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in ("demo", "test", "cicada"):
+        print(__doc__.strip())
+        return 0 if not argv or argv[0] in ("-h", "--help", "help") else 2
+    ensure_environment()
+    command, rest = argv[0], argv[1:]
+    if command == "test":
+        return run_tests(rest)
+    if command == "demo":
+        return subprocess.call([str(BIN / "cicada"), "demo", *rest])
+    return subprocess.call([str(BIN / "cicada"), *rest])
+
+
+def ensure_environment() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print(f"Creating the virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing Cicada and its dependencies (the first time takes a few minutes) ...", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "--quiet", "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run_tests(args: list[str]) -> int:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not env.get("CICADA_TEST_PG_URL"):
+        print("CICADA_TEST_PG_URL is not set: the PostgreSQL half of the database tests is skipped.\n"
+              "Set it, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test, to run them.", flush=True)
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Email (SMTP/IMAP) and web chat, queued and routed to agents."""

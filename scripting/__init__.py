@@ -1,0 +1,1 @@
+"""Prompt and interactive call scripts."""

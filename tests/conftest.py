@@ -1,0 +1,111 @@
+"""Fixtures shared by every test: databases on SQLite and PostgreSQL, users, partners.
+
+Every database test runs twice, on an SQLite file and on the PostgreSQL server
+named by CICADA_TEST_PG_URL, each in a schema of its own that is dropped
+afterwards. Without that variable the PostgreSQL half is skipped, unless
+CICADA_REQUIRE_EXTERNAL=1 (as in CI), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from crm.db import Database, make_engine, upgrade
+from crm.models import Base
+
+PG_URL_ENV = "CICADA_TEST_PG_URL"
+
+
+def require_external() -> bool:
+    return os.environ.get("CICADA_REQUIRE_EXTERNAL") == "1"
+
+
+def missing_external(what: str) -> None:
+    """Skip a test for want of `what`, or fail when CI says everything must run."""
+    if require_external():
+        pytest.fail(f"{what} is required (CICADA_REQUIRE_EXTERNAL=1) but not available")
+    pytest.skip(f"{what} is not available")
+
+
+class PgSchema:
+    """A throw-away schema on the test server, so tests never touch real data."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.name = f"cicada_test_{uuid.uuid4().hex[:10]}"
+        self.admin = make_engine(url)
+        with self.admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+
+    def engine(self):
+        return make_engine(self.url, connect_args={"options": f"-csearch_path={self.name}"})
+
+    def drop(self) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+        self.admin.dispose()
+
+
+def pg_url() -> str:
+    url = os.environ.get(PG_URL_ENV)
+    if not url:
+        missing_external(f"PostgreSQL ({PG_URL_ENV} is not set)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_engine(request, tmp_path):
+    """An engine on an empty database of each backend."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'crm.db'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = PgSchema(pg_url())
+    engine = schema.engine()
+    yield engine
+    engine.dispose()
+    schema.drop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_engine(request, tmp_path_factory):
+    """One migrated database per backend for the whole run; `db` empties it between tests."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = PgSchema(pg_url())
+    engine = schema.engine()
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    schema.drop()
+
+
+@pytest.fixture
+def db(migrated_engine):
+    database = Database(migrated_engine)
+    yield database
+    _empty_all_tables(migrated_engine)
+
+
+def _empty_all_tables(engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def backend(db) -> str:
+    return db.engine.dialect.name

@@ -1,0 +1,113 @@
+"""The `cicada` command line, as an administrator or a script uses it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import factories
+from cicada.cli import main
+from crm.db import Database, make_engine, upgrade
+
+
+@pytest.fixture
+def db_url(tmp_path, monkeypatch):
+    monkeypatch.delenv("CICADA_DB_URL", raising=False)
+    monkeypatch.delenv("CICADA_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def filled(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with Database(engine).unit_of_work() as s:
+        factories.person(s, first="伟", last="张", phones=["13800138000"], emails=["zw@example.cn"], city="北京")
+        owner = factories.user(s, "owner", "sales_rep")
+        factories.organization(s, owner, name="Acme Trading", phones=["+1 415 555 0100"], country="US")
+        factories.user(s, "rep", "sales_rep")
+    engine.dispose()
+    return db_url
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", [
+    [], ["demo"], ["db"], ["db", "upgrade"], ["db", "seed"], ["crm"], ["crm", "identify"],
+    ["crm", "search"], ["users"], ["users", "add"], ["config"],
+])
+def test_every_command_has_help(command):
+    result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "usage: cicada" in result.stdout
+
+
+def test_upgrade_creates_and_migrates(capsys, db_url):
+    code, out, _ = run(capsys, "--db-url", db_url, "db", "upgrade")
+    assert code == 0 and "is at revision 0001" in out
+    code, out, _ = run(capsys, "--db-url", db_url, "db", "current")
+    assert "up to date" in out
+
+
+def test_unmigrated_database_gets_a_clear_error(capsys, db_url):
+    code, _, err = run(capsys, "--db-url", db_url, "crm", "search", "zhang")
+    assert code == 2
+    assert "Run `cicada db upgrade` first" in err
+
+
+def test_identify_by_phone_prints_json(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "identify", "--phone", "+86 138 0013 8000", "--json")
+    assert code == 0
+    [found] = json.loads(out)
+    assert found["partner"]["name"] == "张伟" and found["matched_by"] == "phone"
+
+
+def test_identify_nobody_exits_1_and_says_so(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "identify", "--email", "nobody@example.com")
+    assert code == 1 and "No partner found" in out
+
+
+def test_search_table_and_json(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "search", "zhang", "wei")
+    assert code == 0 and "张伟" in out and "北京" in out
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "search", "acme", "--json")
+    result = json.loads(out)
+    assert [i["name"] for i in result["items"]] == ["Acme Trading"] and result["total"] == 1
+
+
+def test_search_as_a_user_applies_their_permissions(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "search", "acme", "--as", "rep", "--json")
+    assert json.loads(out)["items"] == []  # owned by a colleague, not shared
+    code, _, err = run(capsys, "--db-url", filled, "crm", "search", "acme", "--as", "ghost")
+    assert code == 2 and "No user 'ghost'" in err
+
+
+def test_bad_input_gets_an_error_not_a_traceback(capsys, filled, tmp_path):
+    code, _, err = run(capsys, "--db-url", filled, "crm", "identify", "--phone", "anonymous")
+    assert code == 2 and "no digits" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[database\n")
+    code, _, err = run(capsys, "--config", str(bad), "db", "current")
+    assert code == 2 and "not valid TOML" in err
+
+
+def test_users_add_reads_password_from_stdin_and_never_prints_it(capsys, filled, monkeypatch):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-secret\n"))
+    code, out, _ = run(capsys, "--db-url", filled, "users", "add", "lina", "--role", "agent", "--password-stdin")
+    assert code == 0 and "added lina" in out
+    code, out, _ = run(capsys, "--db-url", filled, "users", "list")
+    assert "lina" in out and "a-long-secret" not in out
+
+
+def test_config_show_hides_the_database_password(capsys, monkeypatch):
+    monkeypatch.setenv("CICADA_DB_URL", "postgresql+psycopg://cicada:topsecret@db/x")
+    code, out, _ = run(capsys, "config", "show")
+    assert code == 0 and "topsecret" not in out and "***" in out
