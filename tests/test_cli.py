@@ -111,3 +111,8 @@ def test_config_show_hides_the_database_password(capsys, monkeypatch):
     monkeypatch.setenv("CICADA_DB_URL", "postgresql+psycopg://cicada:topsecret@db/x")
     code, out, _ = run(capsys, "config", "show")
     assert code == 0 and "topsecret" not in out and "***" in out
+
+
+def test_unreachable_database_is_reported_plainly(capsys):
+    code, _, err = run(capsys, "--db-url", "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "current")
+    assert code == 2 and "Cannot open the CRM database" in err

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.db import insert_or_ignore
 from crm.models import BusinessPartner, SearchField, SearchTermVariant, SearchToken
 from crm.phones import NormalizedPhone
 from crm.search_keys import deletions, fuzzy_terms, partner_tokens
@@ -47,7 +47,7 @@ def add_term_variants(session: Session, terms) -> None:
     new = _unknown_terms(session, {r["term"] for r in rows})
     rows = [r for r in rows if r["term"] in new]
     if rows:
-        session.execute(insert_ignoring_duplicates(session, SearchTermVariant), rows)
+        session.execute(insert_or_ignore(session, SearchTermVariant), rows)
 
 
 def _unknown_terms(session: Session, terms: set[str]) -> set[str]:
@@ -57,12 +57,3 @@ def _unknown_terms(session: Session, terms: set[str]) -> set[str]:
         )
     )
     return terms - set(known)
-
-
-def insert_ignoring_duplicates(session: Session, model):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing()
-    raise NotImplementedError(f"no insert-or-ignore for {dialect}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crm.db import insert_or_ignore
 from crm.models import NumberRange
 
 CUSTOMER = "customer"
@@ -27,17 +28,14 @@ def next_number(session: Session, name: str) -> str:
 
 def next_values(session: Session, name: str, count: int) -> range:
     """Reserve `count` consecutive values; the row lock serializes writers."""
+    session.execute(insert_or_ignore(session, NumberRange).values(name=name, next_value=1))
     stmt = (
         update(NumberRange)
         .where(NumberRange.name == name)
         .values(next_value=NumberRange.next_value + count)
         .returning(NumberRange.next_value)
     )
-    after = session.execute(stmt).scalar_one_or_none()
-    if after is None:
-        session.add(NumberRange(name=name, next_value=1 + count))
-        session.flush()
-        after = 1 + count
+    after = session.execute(stmt).scalar_one()
     return range(after - count, after)
 
 
