@@ -40,7 +40,7 @@ def run(capsys, *args):
 
 @pytest.mark.parametrize("command", [
     [], ["demo"], ["db"], ["db", "upgrade"], ["db", "seed"], ["crm"], ["crm", "identify"],
-    ["crm", "search"], ["users"], ["users", "add"], ["config"],
+    ["crm", "search"], ["crm", "show"], ["users"], ["users", "add"], ["config"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
@@ -116,3 +116,11 @@ def test_config_show_hides_the_database_password(capsys, monkeypatch):
 def test_unreachable_database_is_reported_plainly(capsys):
     code, _, err = run(capsys, "--db-url", "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "current")
     assert code == 2 and "Cannot open the CRM database" in err
+
+
+def test_show_prints_the_360_view(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "show", "c00000001", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["name"] == "张伟" and data["phones"] == ["13800138000"]
+    code, _, err = run(capsys, "--db-url", filled, "crm", "show", "C99")
+    assert code == 2 and "No business partner with customer number C99" in err

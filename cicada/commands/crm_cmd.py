@@ -32,6 +32,15 @@ def register(commands) -> None:
     add_as_user(search)
     search.set_defaults(run=_search)
 
+    show = sub.add_parser(
+        "show", help="the 360° view of one partner",
+        description="Master data, contact persons, relationships, open transactions, installed "
+                    "base and the latest interactions of one partner.")
+    show.add_argument("number", help="customer number")
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_as_user(show)
+    show.set_defaults(run=_show)
+
 
 def _identify(args) -> int:
     from crm.services import identify
@@ -104,3 +113,57 @@ def _print_hits(page) -> None:
         console.print(note)
     if page.has_more:
         console.print(f"More on page {page.page + 1} (--page {page.page + 1}).")
+
+
+def _show(args) -> int:
+    from crm.services.partner_view import partner_view
+    from crm.services.partners import get_partner_by_number
+
+    _, database = open_database(args)
+    with database.reading() as session:
+        who = actor(session, args)
+        view = partner_view(session, who, get_partner_by_number(session, who, args.number).id)
+        data = _view_data(view)
+    if args.json:
+        print(to_json(data))
+    else:
+        _print_view(data)
+    return 0
+
+
+def _view_data(view) -> dict:
+    p = view.partner
+    return {
+        "partner_no": p.partner_no, "name": p.name, "kind": p.kind, "roles": p.role_names,
+        "segment": p.segment, "value_class": p.value_class, "owner": view.owner,
+        "phones": [ph.raw for ph in p.phones], "emails": [e.address for e in p.emails],
+        "addresses": [a.one_line() for a in p.addresses],
+        "attributes": {a.key: a.value for a in p.attributes},
+        "contact_persons": [f"{c.name} ({c.function})" if c.function else c.name
+                            for c in view.contact_persons],
+        "organizations": [o.name for o in view.organizations],
+        "relationships": [f"{r.kind} {r.direction} {r.other.name}" for r in view.relationships],
+        "open_transactions": [f"{t.number} {t.kind} {t.status}: {t.subject}"
+                              for t in view.open_transactions],
+        "installed_base": [f"{i.product.name} SN {i.serial_no} warranty {i.warranty_end}"
+                           for i in view.installed_base],
+        "latest_interactions": [f"{i.started_at:%Y-%m-%d %H:%M} {i.channel} {i.direction} "
+                                f"{i.outcome_code or ''} {i.subject or ''}".rstrip()
+                                for i in view.latest_interactions],
+    }
+
+
+def _print_view(data: dict) -> None:
+    from rich.console import Console
+
+    console = Console()
+    console.print(f"[bold]{data['name']}[/bold]  {data['partner_no']}  {data['kind']}  "
+                  f"{', '.join(data['roles'])}")
+    console.print(f"owner: {data['owner'] or '(pool)'}  segment: {data['segment'] or '-'}  "
+                  f"value class: {data['value_class'] or '-'}")
+    for key in ("phones", "emails", "addresses", "contact_persons", "organizations", "relationships",
+                "open_transactions", "installed_base", "latest_interactions"):
+        if data[key]:
+            console.print(f"[bold]{key.replace('_', ' ')}[/bold]")
+            for line in data[key]:
+                console.print(f"  {line}", markup=False)
