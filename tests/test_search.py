@@ -140,3 +140,16 @@ def test_empty_query_is_refused(db, text):
 def test_bad_paging_is_refused(db, people):
     with db.reading() as s, pytest.raises(ValidationError, match="page"):
         search_partners(s, SYSTEM, "zhang", page=0)
+
+
+def test_full_name_of_two_common_words_is_found_completely(db, monkeypatch):
+    monkeypatch.setattr(search_module, "MAX_HITS", 6)
+    with db.unit_of_work() as s:
+        for i in range(8):
+            factories.person(s, first=f"Min{i}", last="Zhang")  # many "zhang"
+            factories.person(s, first="Wei", last=f"Li{i}")  # many "wei"
+        target = factories.person(s, first="Wei", last="Zhang")
+    with db.reading() as s:
+        page = search_partners(s, SYSTEM, "zhang wei")
+    assert [h.partner_id for h in page.items] == [target.id]
+    assert page.total == 1

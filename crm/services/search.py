@@ -136,9 +136,14 @@ def search_partners(session: Session, actor: Actor, text: str, *, page: int = 1,
     if not terms:
         raise ValidationError("Type part of a name, company, city, phone number, email or customer number.")
     matches = [_match_term(session, t, page_size) for t in terms]
-    scores, fields, complete = _combine(session, terms, matches)
+    scores, fields, complete = {}, {}, False
+    if len(terms) > 1 and not any(m.complete for m in matches):
+        # Every word is common ("zhang wei"): the run-together name is precise.
+        scores, fields, complete = _joined(session, terms)
+    if not scores:
+        scores, fields, complete = _combine(session, terms, matches)
     if not scores and len(terms) > 1:
-        scores, fields, complete = _joined_fallback(session, terms)
+        scores, fields, complete = _joined(session, terms)
     ranked = _visible_ranked(session, actor, scores)
     page_ids = ranked[offset:offset + page_size]
     hits = _hits(session, page_ids, scores, fields)
@@ -239,12 +244,13 @@ def _token_matches(probe: Probe, token: str, field_name: str) -> bool:
     return token == probe.token if probe.exact_only else token.startswith(probe.token)
 
 
-def _joined_fallback(session: Session, terms: list[Term]):
+def _joined(session: Session, terms: list[Term]):
     """Words written apart that the index holds together ("zhang wei" → zhangwei)."""
     joined = "".join(t.text for t in terms)
     matches = Matches()
     _run_probe(session, Probe(joined, PREFIX, fields=(SearchField.NAME.value,)), matches)
-    return dict(matches.quality), matches.fields, matches.complete
+    scores = {pid: quality * len(terms) for pid, quality in matches.quality.items()}
+    return scores, matches.fields, matches.complete
 
 
 def _visible_ranked(session: Session, actor: Actor, scores: dict[int, int]) -> list[int]:
