@@ -145,6 +145,7 @@ def test_bad_paging_is_refused(db, people):
 def test_full_name_of_two_common_words_is_found_completely(db, monkeypatch):
     monkeypatch.setattr(search_module, "MAX_HITS", 6)
     with db.unit_of_work() as s:
+        factories.person(s, first="Min Wei", last="Zhang")  # both words, not as a name
         for i in range(8):
             factories.person(s, first=f"Min{i}", last="Zhang")  # many "zhang"
             factories.person(s, first="Wei", last=f"Li{i}")  # many "wei"
