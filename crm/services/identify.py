@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.clock import utcnow
@@ -22,10 +22,13 @@ from crm.models import (
     PhoneNumber,
     RelationshipKind,
 )
-from crm.permissions import Actor, visible_partners_clause
+from crm.permissions import Actor, Permission, visible_partners_clause
 from crm.phones import normalize_phone
 
 MAX_MATCHES = 50
+# Built once: constructing an alias costs more than the query it serves.
+_PERSON = aliased(BusinessPartner, name="person")
+_ORG = aliased(BusinessPartner, name="org")
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,32 @@ class Identified:
     organizations: tuple[PartnerRef, ...] = ()
 
 
+# Statements are built once, at import: on this hot path (every call that
+# arrives) building them would cost more than running them.
+_IDS = bindparam("ids", expanding=True)
+_BY_E164 = select(PhoneNumber.partner_id).where(PhoneNumber.e164 == bindparam("value"))
+_BY_DIGITS = select(PhoneNumber.partner_id).where(
+    PhoneNumber.digits == bindparam("value"), PhoneNumber.is_valid.is_(False))
+_BY_EMAIL = select(EmailAddress.partner_id).where(EmailAddress.address_lower == bindparam("value"))
+_BY_NUMBER = select(BusinessPartner.id).where(BusinessPartner.partner_no == bindparam("value"))
+_PARTNERS = (
+    select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name, BusinessPartner.kind)
+    .where(BusinessPartner.id.in_(_IDS), BusinessPartner.is_archived.is_(False))
+    .order_by(BusinessPartner.name)
+)
+
+
 def identify_by_phone(session: Session, actor: Actor, number: str,
                       region: str = "CN") -> list[Identified]:
     phone = normalize_phone(number, region)
     if not phone.digits:
         raise ValidationError(f"{number!r} contains no digits to look up")
     if phone.e164:
-        ids = _partner_ids(session, select(PhoneNumber.partner_id).where(PhoneNumber.e164 == phone.e164))
+        ids = _partner_ids(session, _BY_E164, phone.e164)
         if ids:
             return _identified(session, actor, ids, "phone")
     # Numbers stored as typed because they could not be normalized.
-    ids = _partner_ids(session, select(PhoneNumber.partner_id).where(
-        PhoneNumber.digits == phone.digits, PhoneNumber.is_valid.is_(False)))
+    ids = _partner_ids(session, _BY_DIGITS, phone.digits)
     return _identified(session, actor, ids, "phone digits")
 
 
@@ -64,31 +81,27 @@ def identify_by_email(session: Session, actor: Actor, address: str) -> list[Iden
     address = address.strip().lower()
     if "@" not in address:
         raise ValidationError(f"{address!r} is not an email address")
-    ids = _partner_ids(session, select(EmailAddress.partner_id).where(EmailAddress.address_lower == address))
-    return _identified(session, actor, ids, "email")
+    return _identified(session, actor, _partner_ids(session, _BY_EMAIL, address), "email")
 
 
 def identify_by_number(session: Session, actor: Actor, partner_no: str) -> list[Identified]:
     value = partner_no.strip().upper()
     if not value:
         raise ValidationError("a customer number is needed")
-    ids = _partner_ids(session, select(BusinessPartner.id).where(BusinessPartner.partner_no == value))
-    return _identified(session, actor, ids, "customer number")
+    return _identified(session, actor, _partner_ids(session, _BY_NUMBER, value), "customer number")
 
 
-def _partner_ids(session: Session, stmt) -> list[int]:
-    return list(dict.fromkeys(session.scalars(stmt.limit(MAX_MATCHES))))
+def _partner_ids(session: Session, stmt, value: str) -> list[int]:
+    return list(dict.fromkeys(session.scalars(stmt.limit(MAX_MATCHES), {"value": value})))
 
 
 def _identified(session: Session, actor: Actor, ids: list[int], matched_by: str) -> list[Identified]:
     if not ids:
         return []
-    partners = session.execute(
-        select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name, BusinessPartner.kind)
-        .where(BusinessPartner.id.in_(ids), BusinessPartner.is_archived.is_(False),
-               visible_partners_clause(actor))
-        .order_by(BusinessPartner.name)
-    ).all()
+    stmt = _PARTNERS
+    if not actor.can(Permission.PARTNER_READ_ANY):
+        stmt = stmt.where(visible_partners_clause(actor))
+    partners = session.execute(stmt, {"ids": ids}).all()
     contacts, orgs = related_partners(session, [p.id for p in partners])
     return [
         Identified(
@@ -101,29 +114,29 @@ def _identified(session: Session, actor: Actor, ids: list[int], matched_by: str)
     ]
 
 
+_RELATED = (
+    select(PartnerRelationship.partner_id, PartnerRelationship.related_partner_id,
+           PartnerRelationship.function,
+           _PERSON.partner_no, _PERSON.name, _PERSON.kind,
+           _ORG.partner_no.label("org_no"), _ORG.name.label("org_name"), _ORG.kind.label("org_kind"))
+    .join(_PERSON, _PERSON.id == PartnerRelationship.partner_id)
+    .join(_ORG, _ORG.id == PartnerRelationship.related_partner_id)
+    .where(
+        PartnerRelationship.kind == RelationshipKind.CONTACT_PERSON_OF.value,
+        or_(PartnerRelationship.partner_id.in_(_IDS), PartnerRelationship.related_partner_id.in_(_IDS)),
+        or_(PartnerRelationship.valid_from.is_(None), PartnerRelationship.valid_from <= bindparam("today")),
+        or_(PartnerRelationship.valid_to.is_(None), PartnerRelationship.valid_to >= bindparam("today")),
+    )
+    .order_by(func.lower(_PERSON.name))
+)
+
+
 def related_partners(session: Session, ids: list[int]):
     """Currently valid contact-person relationships touching `ids`, both ways:
     ({organization id: [its contact persons]}, {person id: [its organizations]})."""
     if not ids:
         return {}, {}
-    today = utcnow().date()
-    person = aliased(BusinessPartner)
-    org = aliased(BusinessPartner)
-    rows = session.execute(
-        select(PartnerRelationship.partner_id, PartnerRelationship.related_partner_id,
-               PartnerRelationship.function,
-               person.partner_no, person.name, person.kind,
-               org.partner_no.label("org_no"), org.name.label("org_name"), org.kind.label("org_kind"))
-        .join(person, person.id == PartnerRelationship.partner_id)
-        .join(org, org.id == PartnerRelationship.related_partner_id)
-        .where(
-            PartnerRelationship.kind == RelationshipKind.CONTACT_PERSON_OF.value,
-            or_(PartnerRelationship.partner_id.in_(ids), PartnerRelationship.related_partner_id.in_(ids)),
-            or_(PartnerRelationship.valid_from.is_(None), PartnerRelationship.valid_from <= today),
-            or_(PartnerRelationship.valid_to.is_(None), PartnerRelationship.valid_to >= today),
-        )
-        .order_by(func.lower(person.name))
-    ).all()
+    rows = session.execute(_RELATED, {"ids": ids, "today": utcnow().date()}).all()
     contacts: dict[int, list[PartnerRef]] = {}
     orgs: dict[int, list[PartnerRef]] = {}
     wanted = set(ids)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
@@ -31,7 +31,7 @@ from crm.models import (
     User,
 )
 from crm.paging import Page, check_paging
-from crm.permissions import Actor, visible_partners_clause
+from crm.permissions import Actor, Permission, visible_partners_clause
 from crm.phones import normalize_phone
 from crm.search_keys import (
     MIN_FUZZY_LENGTH,
@@ -168,22 +168,38 @@ def _match_term(session: Session, term: Term, page_size: int) -> Matches:
     return matches
 
 
-def _probe_condition(probe: Probe):
+def _probe_condition(probe: Probe, lo="lo", hi="hi", fields="fields"):
     if probe.exact_only:
-        cond = SearchToken.token == probe.token
+        cond = SearchToken.token == bindparam(lo)
     else:
-        cond = and_(SearchToken.token >= probe.token,
-                    SearchToken.token < prefix_upper_bound(probe.token))
+        cond = and_(SearchToken.token >= bindparam(lo), SearchToken.token < bindparam(hi))
     if probe.fields:
-        cond = and_(cond, SearchToken.field.in_(probe.fields))
+        cond = and_(cond, SearchToken.field.in_(bindparam(fields, expanding=True)))
     return cond
 
 
+def _probe_params(probe: Probe, suffix: str = "") -> dict:
+    params = {f"lo{suffix}": probe.token}
+    if not probe.exact_only:
+        params[f"hi{suffix}"] = prefix_upper_bound(probe.token)
+    if probe.fields:
+        params[f"fields{suffix}"] = list(probe.fields)
+    return params
+
+
+# The probe statements are built once: a search runs several, and building a
+# statement costs about as much as running it.
+_PROBE_STATEMENTS = {
+    (exact, filtered): select(SearchToken.partner_id, SearchToken.token, SearchToken.field)
+    .where(_probe_condition(Probe("", 0, exact, ("x",) if filtered else ())))
+    .limit(bindparam("limit"))
+    for exact in (False, True) for filtered in (False, True)
+}
+
+
 def _run_probe(session: Session, probe: Probe, matches: Matches) -> None:
-    rows = session.execute(
-        select(SearchToken.partner_id, SearchToken.token, SearchToken.field)
-        .where(_probe_condition(probe)).limit(MAX_HITS + 1)
-    ).all()
+    stmt = _PROBE_STATEMENTS[(probe.exact_only, bool(probe.fields))]
+    rows = _rows(session, stmt, _probe_params(probe) | {"limit": MAX_HITS + 1})
     if len(rows) > MAX_HITS:
         matches.complete = False
         rows = rows[:MAX_HITS]
@@ -192,11 +208,18 @@ def _run_probe(session: Session, probe: Probe, matches: Matches) -> None:
         matches.add(partner_id, quality, field_name)
 
 
+def _rows(session: Session, stmt, params: dict) -> list:
+    """Plain rows of a Core statement, without the ORM's per-row work."""
+    return session.connection().execute(stmt, params).all()
+
+
+_VARIANTS = select(SearchTermVariant.term).where(
+    SearchTermVariant.variant.in_(bindparam("variants", expanding=True)))
+
+
 def _misspelling_probes(session: Session, word: str) -> list[Probe]:
     """Known name words one edit away (two for long words) from `word`."""
-    candidates = session.scalars(
-        select(SearchTermVariant.term).where(SearchTermVariant.variant.in_(deletions(word))).distinct()
-    )
+    candidates = {term for (term,) in _rows(session, _VARIANTS, {"variants": list(deletions(word))})}
     limit = 1 if len(word) < 8 else 2
     return [Probe(c, ALTERNATIVE, exact_only=True) for c in candidates
             if c != word and OSA.distance(c, word) <= limit]
@@ -226,11 +249,13 @@ def _combine(session: Session, terms: list[Term], matches: list[Matches]):
 def _verify(session: Session, term: Term, partner_ids: list[int]) -> Matches:
     matches = Matches()
     probes = term.probes + term.alternatives
-    rows = session.execute(
-        select(SearchToken.partner_id, SearchToken.token, SearchToken.field).where(
-            SearchToken.partner_id.in_(partner_ids), or_(*(_probe_condition(p) for p in probes)))
-    ).all()
-    for partner_id, token, field_name in rows:
+    params = {"ids": partner_ids}
+    for n, probe in enumerate(probes):
+        params |= _probe_params(probe, str(n))
+    conditions = [_probe_condition(p, f"lo{n}", f"hi{n}", f"fields{n}") for n, p in enumerate(probes)]
+    stmt = select(SearchToken.partner_id, SearchToken.token, SearchToken.field).where(
+        SearchToken.partner_id.in_(bindparam("ids", expanding=True)), or_(*conditions))
+    for partner_id, token, field_name in _rows(session, stmt, params):
         for probe in probes:
             if _token_matches(probe, token, field_name):
                 quality = EXACT if token == probe.token and probe.quality == PREFIX else probe.quality
@@ -253,14 +278,31 @@ def _joined(session: Session, terms: list[Term]):
     return scores, matches.fields, matches.complete
 
 
+_IDS = bindparam("ids", expanding=True)
+_RANKABLE = select(BusinessPartner.id, BusinessPartner.name).where(
+    BusinessPartner.id.in_(_IDS), BusinessPartner.is_archived.is_(False))
+_HIT_PARTNERS = (
+    select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name,
+           BusinessPartner.kind, User.display_name.label("owner"))
+    .outerjoin(User, User.id == BusinessPartner.owner_id)
+    .where(BusinessPartner.id.in_(_IDS))
+)
+_MAIN_VALUES = {
+    name: select(model.partner_id, column).where(model.partner_id.in_(_IDS))
+    .order_by(model.partner_id, model.is_main.desc(), model.id)
+    for name, model, column in (("city", Address, Address.city),
+                                ("phone", PhoneNumber, PhoneNumber.raw),
+                                ("email", EmailAddress, EmailAddress.address))
+}
+
+
 def _visible_ranked(session: Session, actor: Actor, scores: dict[int, int]) -> list[int]:
     if not scores:
         return []
-    rows = session.execute(
-        select(BusinessPartner.id, BusinessPartner.name).where(
-            BusinessPartner.id.in_(list(scores)), BusinessPartner.is_archived.is_(False),
-            visible_partners_clause(actor))
-    ).all()
+    stmt = _RANKABLE
+    if not actor.can(Permission.PARTNER_READ_ANY):
+        stmt = stmt.where(visible_partners_clause(actor))
+    rows = _rows(session, stmt, {"ids": list(scores)})
     rows.sort(key=lambda r: (-scores[r.id], r.name.casefold(), r.id))
     return [r.id for r in rows]
 
@@ -268,14 +310,8 @@ def _visible_ranked(session: Session, actor: Actor, scores: dict[int, int]) -> l
 def _hits(session: Session, ids: list[int], scores: dict[int, int], fields) -> list[SearchHit]:
     if not ids:
         return []
-    partners = {p.id: p for p in session.execute(
-        select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name,
-               BusinessPartner.kind, User.display_name.label("owner"))
-        .outerjoin(User, User.id == BusinessPartner.owner_id)
-        .where(BusinessPartner.id.in_(ids))).all()}
-    city = _main_values(session, Address.city, Address, ids)
-    phone = _main_values(session, PhoneNumber.raw, PhoneNumber, ids)
-    email = _main_values(session, EmailAddress.address, EmailAddress, ids)
+    partners = {p.id: p for p in _rows(session, _HIT_PARTNERS, {"ids": ids})}
+    city, phone, email = (_main_values(session, name, ids) for name in ("city", "phone", "email"))
     return [
         SearchHit(pid, partners[pid].partner_no, partners[pid].name, partners[pid].kind,
                   city.get(pid), phone.get(pid), email.get(pid), partners[pid].owner,
@@ -284,13 +320,9 @@ def _hits(session: Session, ids: list[int], scores: dict[int, int], fields) -> l
     ]
 
 
-def _main_values(session: Session, column, model, ids: list[int]) -> dict[int, str]:
+def _main_values(session: Session, name: str, ids: list[int]) -> dict[int, str]:
     """The main (else the first) value of a one-to-many detail per partner."""
     values: dict[int, str] = {}
-    rows = session.execute(
-        select(model.partner_id, column).where(model.partner_id.in_(ids))
-        .order_by(model.partner_id, model.is_main.desc(), model.id)
-    ).all()
-    for partner_id, value in rows:
+    for partner_id, value in _rows(session, _MAIN_VALUES[name], {"ids": ids}):
         values.setdefault(partner_id, value)
     return values
