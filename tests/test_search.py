@@ -154,3 +154,15 @@ def test_full_name_of_two_common_words_is_found_completely(db, monkeypatch):
         page = search_partners(s, SYSTEM, "zhang wei")
     assert [h.partner_id for h in page.items] == [target.id]
     assert page.total == 1
+
+
+def test_full_name_with_a_typo_when_both_words_are_common(db, monkeypatch):
+    monkeypatch.setattr(search_module, "MAX_HITS", 4)
+    with db.unit_of_work() as s:
+        for i in range(6):
+            factories.person(s, first="Joan", last=f"Baker{i}")
+            factories.person(s, first=f"Amy{i}", last="Taylor")
+        target = factories.person(s, first="Joan", last="Taylor")
+    with db.reading() as s:
+        page = search_partners(s, SYSTEM, "Joan Taylur")
+    assert [h.partner_id for h in page.items] == [target.id]

@@ -270,10 +270,14 @@ def _token_matches(probe: Probe, token: str, field_name: str) -> bool:
 
 
 def _joined(session: Session, terms: list[Term]):
-    """Words written apart that the index holds together ("zhang wei" → zhangwei)."""
+    """Words written apart that the index holds together ("zhang wei" → zhangwei),
+    also with one typo ("joan taylur" → joantaylor)."""
     joined = "".join(t.text for t in terms)
     matches = Matches()
     _run_probe(session, Probe(joined, PREFIX, fields=(SearchField.NAME.value,)), matches)
+    if not matches.quality and joined.isascii() and joined.isalpha():
+        for probe in _misspelling_probes(session, joined):
+            _run_probe(session, probe, matches)
     scores = {pid: quality * len(terms) for pid, quality in matches.quality.items()}
     return scores, matches.fields, matches.complete
 
