@@ -92,11 +92,11 @@ def name_tokens(kind: str, first_name: str | None, last_name: str | None,
 
 
 def city_tokens(city: str | None) -> set[str]:
-    result: set[str] = set()
-    for word in words(city or ""):
-        result.add(word)
-        if is_cjk(word):
-            result.add(pinyin(word))
+    city_words = words(city or "")
+    result = set(city_words)
+    result.update(pinyin(w) for w in city_words if is_cjk(w))
+    if len(city_words) > 1:  # "San Francisco" is also found as sanfrancisco
+        result.add("".join(city_words))
     return {_clip(t) for t in result}
 
 

@@ -1,6 +1,7 @@
 """The `cicada` command line, as an administrator or a script uses it."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -124,3 +125,22 @@ def test_show_prints_the_360_view(capsys, filled):
     assert code == 0 and data["name"] == "张伟" and data["phones"] == ["13800138000"]
     code, _, err = run(capsys, "--db-url", filled, "crm", "show", "C99")
     assert code == 2 and "No business partner with customer number C99" in err
+
+
+def test_demo_creates_migrates_and_seeds_once(capsys, db_url):
+    code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30")
+    assert code == 0 and "creating 30 demo customers" in out and "agent1-demo" in out
+    code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30")
+    assert code == 0 and "creating" not in out
+    partners = int(re.search(r"([\d,]+) business partners", out).group(1).replace(",", ""))
+    assert partners >= 30  # customers plus the contact persons of organizations
+
+
+def test_demo_on_a_fresh_machine_uses_the_user_data_directory(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("CICADA_DB_URL", raising=False)
+    monkeypatch.delenv("CICADA_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, _ = run(capsys, "demo", "--customers", "10")
+    assert code == 0
+    assert (tmp_path / "data" / "cicada" / "cicada.db").exists()

@@ -166,3 +166,30 @@ def test_full_name_with_a_typo_when_both_words_are_common(db, monkeypatch):
     with db.reading() as s:
         page = search_partners(s, SYSTEM, "Joan Taylur")
     assert [h.partner_id for h in page.items] == [target.id]
+
+
+def test_many_matches_are_paged_by_score_without_loading_them_all(db, monkeypatch):
+    monkeypatch.setattr(search_module, "NAME_ORDER_LIMIT", 5)
+    with db.unit_of_work() as s:
+        exact = factories.person(s, first="Kim", last="Park")
+        for i in range(12):
+            factories.person(s, first=f"Kim{i}", last=f"Parker{i}")
+    with db.reading() as s:
+        first = search_partners(s, SYSTEM, "park", page_size=5)
+        rest = [search_partners(s, SYSTEM, "park", page=p, page_size=5) for p in (2, 3)]
+    assert first.items[0].partner_id == exact.id  # the exact word first
+    assert first.total is None and first.has_more
+    assert (len(rest[0].items), len(rest[1].items), rest[1].has_more) == (5, 3, False)
+    seen = [h.partner_id for page in [first, *rest] for h in page.items]
+    assert len(set(seen)) == 13
+
+
+def test_city_of_two_common_words(db, monkeypatch):
+    monkeypatch.setattr(search_module, "MAX_HITS", 3)
+    with db.unit_of_work() as s:
+        for i in range(4):
+            factories.person(s, first=f"A{i}", last="San", city="Santiago", country="CL")
+            factories.person(s, first=f"B{i}", last="Francisco", city="Lisbon", country="PT")
+        target = factories.person(s, first="Bob", last="Lee", city="San Francisco", country="US")
+    with db.reading() as s:
+        assert [h.partner_id for h in search_partners(s, SYSTEM, "san francisco").items] == [target.id]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
@@ -44,6 +44,9 @@ from crm.search_keys import (
 )
 
 MAX_HITS = 1000
+# Up to this many matches are counted and ordered by name within a score;
+# beyond it, by score and then id, looking up only as many as the page needs.
+NAME_ORDER_LIMIT = 200
 EXACT, PREFIX, ALTERNATIVE = 3, 2, 1
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{4,}$")
@@ -144,15 +147,13 @@ def search_partners(session: Session, actor: Actor, text: str, *, page: int = 1,
         scores, fields, complete = _combine(session, terms, matches)
     if not scores and len(terms) > 1:
         scores, fields, complete = _joined(session, terms)
-    ranked = _visible_ranked(session, actor, scores)
-    page_ids = ranked[offset:offset + page_size]
+    page_ids, total, has_more = _rank(session, actor, scores, offset, page_size)
     hits = _hits(session, page_ids, scores, fields)
     notes = []
     if not complete:
         notes.append(f"More than {MAX_HITS} partners match; showing the best. Add a word to narrow the search.")
     return Page(items=hits, page=page, page_size=page_size,
-                total=len(ranked) if complete else None,
-                has_more=len(ranked) > offset + page_size or not complete, notes=notes)
+                total=total if complete else None, has_more=has_more or not complete, notes=notes)
 
 
 def _match_term(session: Session, term: Term, page_size: int) -> Matches:
@@ -253,8 +254,9 @@ def _verify(session: Session, term: Term, partner_ids: list[int]) -> Matches:
     for n, probe in enumerate(probes):
         params |= _probe_params(probe, str(n))
     conditions = [_probe_condition(p, f"lo{n}", f"hi{n}", f"fields{n}") for n, p in enumerate(probes)]
+    id_in = _id_in(session.get_bind().dialect.name)
     stmt = select(SearchToken.partner_id, SearchToken.token, SearchToken.field).where(
-        SearchToken.partner_id.in_(bindparam("ids", expanding=True)), or_(*conditions))
+        id_in(SearchToken.partner_id), or_(*conditions))
     for partner_id, token, field_name in _rows(session, stmt, params):
         for probe in probes:
             if _token_matches(probe, token, field_name):
@@ -274,7 +276,7 @@ def _joined(session: Session, terms: list[Term]):
     also with one typo ("joan taylur" → joantaylor)."""
     joined = "".join(t.text for t in terms)
     matches = Matches()
-    _run_probe(session, Probe(joined, PREFIX, fields=(SearchField.NAME.value,)), matches)
+    _run_probe(session, Probe(joined, PREFIX, fields=(SearchField.NAME.value, SearchField.CITY.value)), matches)
     if not matches.quality and joined.isascii() and joined.isalpha():
         for probe in _misspelling_probes(session, joined):
             _run_probe(session, probe, matches)
@@ -282,28 +284,63 @@ def _joined(session: Session, terms: list[Term]):
     return scores, matches.fields, matches.complete
 
 
-_IDS = bindparam("ids", expanding=True)
-_RANKABLE = select(BusinessPartner.id, BusinessPartner.name).where(
-    BusinessPartner.id.in_(_IDS), BusinessPartner.is_archived.is_(False))
-_HIT_PARTNERS = (
+def _per_dialect(build) -> dict:
+    """The statement `build(id_in)` makes, for each database: PostgreSQL takes a
+    list of ids as one array parameter, cheaper to plan than a thousand."""
+    return {dialect: build(_id_in(dialect)) for dialect in ("postgresql", "default")}
+
+
+def _id_in(dialect: str):
+    if dialect == "postgresql":
+        return lambda column: column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return lambda column: column.in_(bindparam("ids", expanding=True))
+
+
+def _for(session: Session, statements: dict):
+    return statements.get(session.get_bind().dialect.name, statements["default"])
+
+
+_RANKABLE = _per_dialect(lambda id_in: select(BusinessPartner.id, BusinessPartner.name).where(
+    id_in(BusinessPartner.id), BusinessPartner.is_archived.is_(False)))
+_HIT_PARTNERS = _per_dialect(lambda id_in: (
     select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name,
            BusinessPartner.kind, User.display_name.label("owner"))
     .outerjoin(User, User.id == BusinessPartner.owner_id)
-    .where(BusinessPartner.id.in_(_IDS))
-)
+    .where(id_in(BusinessPartner.id))
+))
 _MAIN_VALUES = {
-    name: select(model.partner_id, column).where(model.partner_id.in_(_IDS))
-    .order_by(model.partner_id, model.is_main.desc(), model.id)
+    name: _per_dialect(lambda id_in, model=model, column=column: (
+        select(model.partner_id, column).where(id_in(model.partner_id))
+        .order_by(model.partner_id, model.is_main.desc(), model.id)))
     for name, model, column in (("city", Address, Address.city),
                                 ("phone", PhoneNumber, PhoneNumber.raw),
                                 ("email", EmailAddress, EmailAddress.address))
 }
 
 
+def _rank(session: Session, actor: Actor, scores: dict[int, int], offset: int,
+          page_size: int) -> tuple[list[int], int | None, bool]:
+    """The ids on the page, the total (None when not counted) and whether more follow."""
+    if len(scores) <= NAME_ORDER_LIMIT:
+        ranked = _visible_ranked(session, actor, scores)
+        return ranked[offset:offset + page_size], len(ranked), len(ranked) > offset + page_size
+    order = sorted(scores, key=lambda pid: (-scores[pid], pid))
+    wanted = offset + page_size + 1
+    window = max(wanted, 100)
+    visible: list[int] = []
+    for start in range(0, len(order), window):
+        ids = order[start:start + window]
+        allowed = set(_visible_ranked(session, actor, {pid: scores[pid] for pid in ids}))
+        visible.extend(pid for pid in ids if pid in allowed)
+        if len(visible) >= wanted:
+            break
+    return visible[offset:offset + page_size], None, len(visible) > offset + page_size
+
+
 def _visible_ranked(session: Session, actor: Actor, scores: dict[int, int]) -> list[int]:
     if not scores:
         return []
-    stmt = _RANKABLE
+    stmt = _for(session, _RANKABLE)
     if not actor.can(Permission.PARTNER_READ_ANY):
         stmt = stmt.where(visible_partners_clause(actor))
     rows = _rows(session, stmt, {"ids": list(scores)})
@@ -314,7 +351,7 @@ def _visible_ranked(session: Session, actor: Actor, scores: dict[int, int]) -> l
 def _hits(session: Session, ids: list[int], scores: dict[int, int], fields) -> list[SearchHit]:
     if not ids:
         return []
-    partners = {p.id: p for p in _rows(session, _HIT_PARTNERS, {"ids": ids})}
+    partners = {p.id: p for p in _rows(session, _for(session, _HIT_PARTNERS), {"ids": ids})}
     city, phone, email = (_main_values(session, name, ids) for name in ("city", "phone", "email"))
     return [
         SearchHit(pid, partners[pid].partner_no, partners[pid].name, partners[pid].kind,
@@ -327,6 +364,6 @@ def _hits(session: Session, ids: list[int], scores: dict[int, int], fields) -> l
 def _main_values(session: Session, name: str, ids: list[int]) -> dict[int, str]:
     """The main (else the first) value of a one-to-many detail per partner."""
     values: dict[int, str] = {}
-    for partner_id, value in _rows(session, _MAIN_VALUES[name], {"ids": ids}):
+    for partner_id, value in _rows(session, _for(session, _MAIN_VALUES[name]), {"ids": ids}):
         values.setdefault(partner_id, value)
     return values
