@@ -37,11 +37,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import text
 
 from crm.clock import utcnow
 from crm.db import Database
@@ -427,7 +426,6 @@ def _intl_prefix(region: str) -> str:
 
 def _type_number(plan: _Plan, national: str, region: str, rng: random.Random) -> str:
     """`national` as a person in `region` might type it."""
-    code = _COUNTRY_CODE[plan.country]
     home = plan.country == region
     if plan.country == "CN" and plan.kind == "mobile":
         a, b, c = national[:3], national[3:7], national[7:]
