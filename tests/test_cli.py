@@ -41,7 +41,7 @@ def run(capsys, *args):
 
 @pytest.mark.parametrize("command", [
     [], ["demo"], ["db"], ["db", "upgrade"], ["db", "seed"], ["crm"], ["crm", "identify"],
-    ["crm", "search"], ["crm", "show"], ["users"], ["users", "add"], ["config"],
+    ["crm", "search"], ["crm", "show"], ["crm", "add"], ["db", "reindex"], ["users"], ["users", "add"], ["config"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
@@ -144,3 +144,30 @@ def test_demo_on_a_fresh_machine_uses_the_user_data_directory(capsys, tmp_path, 
     code, out, _ = run(capsys, "demo", "--customers", "10")
     assert code == 0
     assert (tmp_path / "data" / "cicada" / "cicada.db").exists()
+
+
+def test_add_shows_duplicates_and_saves_only_when_confirmed(capsys, filled):
+    args = ["--db-url", filled, "crm", "add", "--last", "张", "--first", "伟", "--phone", "139 1111 2222"]
+    code, out, _ = run(capsys, *args)
+    assert code == 3 and "C00000001" in out and "same name" in out and "Nothing was saved" in out
+    code, out, _ = run(capsys, *args, "--confirm-duplicates", "--json")
+    assert code == 0 and json.loads(out)["partner_no"] == "C00000003"
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "identify", "--phone", "13911112222", "--json")
+    assert [f["partner"]["name"] for f in json.loads(out)] == ["张伟"]
+
+
+def test_add_refuses_bad_input_plainly(capsys, filled):
+    code, _, err = run(capsys, "--db-url", filled, "crm", "add", "--org", "X", "--email", "not-mail")
+    assert code == 2 and "not an email address" in err
+
+
+def test_add_as_a_user_makes_them_the_owner(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "add", "--org", "Lotus Ltd", "--as", "rep", "--json")
+    assert code == 0
+    code, out, _ = run(capsys, "--db-url", filled, "crm", "show", json.loads(out)["partner_no"], "--json")
+    assert json.loads(out)["owner"] == "Rep"
+
+
+def test_reindex(capsys, filled):
+    code, out, _ = run(capsys, "--db-url", filled, "db", "reindex")
+    assert code == 0 and "reindexed 2 business partners" in out

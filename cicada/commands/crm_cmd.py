@@ -32,6 +32,29 @@ def register(commands) -> None:
     add_as_user(search)
     search.set_defaults(run=_search)
 
+    add = sub.add_parser(
+        "add", help="create a customer, after the duplicate check",
+        description="Create a person or organization. Likely duplicates (same name, phone or "
+                    "email) are listed and nothing is saved, unless --confirm-duplicates.")
+    who = add.add_mutually_exclusive_group(required=True)
+    who.add_argument("--org", metavar="NAME", help="an organization with this name")
+    who.add_argument("--last", metavar="NAME", help="a person with this last name (surname)")
+    add.add_argument("--first", metavar="NAME", help="the person's first (given) name")
+    add.add_argument("--phone", action="append", default=[], help="phone number (repeatable)")
+    add.add_argument("--email", action="append", default=[], help="email address (repeatable)")
+    add.add_argument("--country", help="address country, ISO code (CN, US, GB, ...)")
+    add.add_argument("--city")
+    add.add_argument("--street")
+    add.add_argument("--number", metavar="N", help="customer number (default: the next free one)")
+    add.add_argument("--role", default="customer",
+                     choices=["customer", "prospect", "contact_person", "competitor"])
+    add.add_argument("--pool", action="store_true", help="put the customer in the pool, owned by nobody")
+    add.add_argument("--confirm-duplicates", action="store_true",
+                     help="save even though similar partners exist")
+    add.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_as_user(add)
+    add.set_defaults(run=_add)
+
     show = sub.add_parser(
         "show", help="the 360° view of one partner",
         description="Master data, contact persons, relationships, open transactions, installed "
@@ -167,3 +190,45 @@ def _print_view(data: dict) -> None:
             console.print(f"[bold]{key.replace('_', ' ')}[/bold]")
             for line in data[key]:
                 console.print(f"  {line}", markup=False)
+
+
+def _add(args) -> int:
+    from crm.errors import PossibleDuplicates
+    from crm.services.partners import AddressDraft, PartnerDraft, create_partner
+
+    address = []
+    if args.country or args.city or args.street:
+        address = [AddressDraft(country=args.country or "", city=args.city, street=args.street)]
+    draft = PartnerDraft(
+        kind="organization" if args.org else "person", org_name=args.org, last_name=args.last,
+        first_name=args.first, phones=args.phone, emails=args.email, addresses=address,
+        partner_no=args.number, roles=[args.role], to_pool=args.pool)
+    config, database = open_database(args)
+    try:
+        with database.unit_of_work() as session:
+            partner = create_partner(session, actor(session, args), draft, region=config.default_region,
+                                     confirm_duplicates=args.confirm_duplicates)
+            created = {"partner_id": partner.id, "partner_no": partner.partner_no, "name": partner.name}
+    except PossibleDuplicates as duplicates:
+        _print_duplicates(duplicates.candidates, args.json)
+        return 3
+    print(to_json(created) if args.json else f"created {created['partner_no']} {created['name']}")
+    return 0
+
+
+def _print_duplicates(candidates, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if as_json:
+        print(to_json({"saved": False, "possible_duplicates": candidates}))
+        return
+    table = Table(title="Possible duplicates")
+    for column in ("customer no", "name", "why"):
+        table.add_column(column)
+    for c in candidates:
+        table.add_row(c.partner_no, c.name, ", ".join(c.reasons))
+    console = Console()
+    console.print(table)
+    console.print("Nothing was saved. If this is a new customer all the same, "
+                  "run again with --confirm-duplicates.")

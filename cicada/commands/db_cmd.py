@@ -26,6 +26,10 @@ def register(commands) -> None:
     seed.add_argument("--seed", type=int, default=7, metavar="S",
                       help="random seed; the same seed gives the same data (default: 7)")
     seed.set_defaults(run=_seed)
+    reindex = sub.add_parser("reindex", help="rebuild the partner search index",
+                             description="Rebuild the search index of every business partner, "
+                                         "e.g. after an upgrade changed how names are indexed.")
+    reindex.set_defaults(run=_reindex)
 
 
 def _upgrade(args) -> int:
@@ -65,6 +69,20 @@ def _seed(args) -> int:
     config, database = open_database(args)
     summary = run_seed(database, args.customers, config.default_region, args.seed)
     print_summary(summary)
+    return 0
+
+
+def _reindex(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from crm.services.indexing import reindex_all
+
+    _, database = open_database(args)
+    with Progress(TextColumn("reindexing partners"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn()) as bar:
+        task = bar.add_task("reindex", total=None)
+        count = reindex_all(database, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    print(f"reindexed {count:,} business partners")
     return 0
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from crm.db import insert_or_ignore
 from crm.models import BusinessPartner, SearchField, SearchTermVariant, SearchToken
@@ -57,3 +57,34 @@ def _unknown_terms(session: Session, terms: set[str]) -> set[str]:
         )
     )
     return terms - set(known)
+
+
+def reindex_all(db, *, batch: int = 1000, progress=None) -> int:
+    """Rebuild the search index of every partner, a batch per transaction
+    (after the search keys changed, or to repair the index). Returns the count."""
+    progress = progress or (lambda done, total: None)
+    with db.reading() as session:
+        total = session.scalar(select(func.count()).select_from(BusinessPartner))
+    done, last_id = 0, 0
+    progress(0, total)
+    while True:
+        with db.unit_of_work() as session:
+            partners = session.scalars(
+                select(BusinessPartner).where(BusinessPartner.id > last_id)
+                .order_by(BusinessPartner.id).limit(batch)
+                .options(selectinload(BusinessPartner.addresses), selectinload(BusinessPartner.emails),
+                         selectinload(BusinessPartner.phones))).all()
+            if not partners:
+                return done
+            ids = [p.id for p in partners]
+            session.execute(delete(SearchToken).where(SearchToken.partner_id.in_(ids)))
+            rows, terms = [], set()
+            for partner in partners:
+                pairs = tokens_of(partner)
+                rows += [{"token": t, "field": f, "partner_id": partner.id} for t, f in pairs]
+                terms |= fuzzy_terms(t for t, f in pairs if f in (SearchField.NAME, SearchField.CITY))
+            session.execute(SearchToken.__table__.insert(), rows)
+            add_term_variants(session, terms)
+            last_id = ids[-1]
+        done += len(partners)
+        progress(done, total)
