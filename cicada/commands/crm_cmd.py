@@ -6,8 +6,8 @@ from cicada.commands import actor, add_as_user, open_database, to_json
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("crm", help="identify and search business partners",
-                                 description="Query the CRM as an administrator or script would.")
+    parser = commands.add_parser("crm", help="identify, search, show and add business partners",
+                                 description="Work with business partners as an administrator or a script would.")
     sub = parser.add_subparsers(dest="crm_command", metavar="ACTION", required=True)
 
     identify = sub.add_parser(
