@@ -131,7 +131,7 @@ def test_sales_rep_finds_own_shared_and_pool_customers_only(db):
     assert names(db, "chen", rep) == ["Mine Chen", "Pool Chen"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "!!!"])
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "a " * 9, "x" * 10_000 + " " + "y " * 500])
 def test_empty_query_is_refused(db, text):
     with db.reading() as s, pytest.raises(ValidationError):
         search_partners(s, SYSTEM, text)

@@ -44,6 +44,7 @@ from crm.search_keys import (
 )
 
 MAX_HITS = 1000
+MAX_WORDS = 8
 # Up to this many matches are counted and ordered by name within a score;
 # beyond it, by score and then id, looking up only as many as the page needs.
 NAME_ORDER_LIMIT = 200
@@ -138,6 +139,8 @@ def search_partners(session: Session, actor: Actor, text: str, *, page: int = 1,
     terms = parse_query(text, region)
     if not terms:
         raise ValidationError("Type part of a name, company, city, phone number, email or customer number.")
+    if len(terms) > MAX_WORDS:
+        raise ValidationError(f"Search with at most {MAX_WORDS} words.")
     matches = [_match_term(session, t, page_size) for t in terms]
     scores, fields, complete = {}, {}, False
     if len(terms) > 1 and not any(m.complete for m in matches):
