@@ -193,3 +193,9 @@ def test_city_of_two_common_words(db, monkeypatch):
         target = factories.person(s, first="Bob", last="Lee", city="San Francisco", country="US")
     with db.reading() as s:
         assert [h.partner_id for h in search_partners(s, SYSTEM, "san francisco").items] == [target.id]
+
+
+def test_a_very_long_word_is_searched_as_its_first_80_letters(db, people):
+    with db.reading() as s:
+        assert search_partners(s, SYSTEM, "q" * 100_000).items == []
+        assert [h.name for h in search_partners(s, SYSTEM, "smith" + "x" * 100_000).items] == []

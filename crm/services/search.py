@@ -34,6 +34,7 @@ from crm.paging import Page, check_paging
 from crm.permissions import Actor, Permission, visible_partners_clause
 from crm.phones import normalize_phone
 from crm.search_keys import (
+    MAX_TOKEN,
     MIN_FUZZY_LENGTH,
     deletions,
     fold,
@@ -111,7 +112,7 @@ def parse_query(text: str, region: str = "CN") -> list[Term]:
             terms.append(Term(folded, [Probe(folded, PREFIX, fields=(SearchField.EMAIL.value,))]))
             continue
         for word in words(chunk):
-            terms.append(_word_term(word))
+            terms.append(_word_term(word[:MAX_TOKEN]))  # no token is longer
     return terms
 
 
@@ -277,7 +278,7 @@ def _token_matches(probe: Probe, token: str, field_name: str) -> bool:
 def _joined(session: Session, terms: list[Term]):
     """Words written apart that the index holds together ("zhang wei" → zhangwei),
     also with one typo ("joan taylur" → joantaylor)."""
-    joined = "".join(t.text for t in terms)
+    joined = "".join(t.text for t in terms)[:MAX_TOKEN]
     matches = Matches()
     _run_probe(session, Probe(joined, PREFIX, fields=(SearchField.NAME.value, SearchField.CITY.value)), matches)
     if not matches.quality and joined.isascii() and joined.isalpha():
