@@ -51,11 +51,11 @@ class Identified:
 # Statements are built once, at import: on this hot path (every call that
 # arrives) building them would cost more than running them.
 _IDS = bindparam("ids", expanding=True)
-_BY_E164 = select(PhoneNumber.partner_id).where(PhoneNumber.e164 == bindparam("value"))
+_BY_E164 = select(PhoneNumber.partner_id).where(PhoneNumber.e164 == bindparam("value")).limit(MAX_MATCHES)
 _BY_DIGITS = select(PhoneNumber.partner_id).where(
-    PhoneNumber.digits == bindparam("value"), PhoneNumber.is_valid.is_(False))
-_BY_EMAIL = select(EmailAddress.partner_id).where(EmailAddress.address_lower == bindparam("value"))
-_BY_NUMBER = select(BusinessPartner.id).where(BusinessPartner.partner_no == bindparam("value"))
+    PhoneNumber.digits == bindparam("value"), PhoneNumber.is_valid.is_(False)).limit(MAX_MATCHES)
+_BY_EMAIL = select(EmailAddress.partner_id).where(EmailAddress.address_lower == bindparam("value")).limit(MAX_MATCHES)
+_BY_NUMBER = select(BusinessPartner.id).where(BusinessPartner.partner_no == bindparam("value")).limit(MAX_MATCHES)
 _PARTNERS = (
     select(BusinessPartner.id, BusinessPartner.partner_no, BusinessPartner.name, BusinessPartner.kind)
     .where(BusinessPartner.id.in_(_IDS), BusinessPartner.is_archived.is_(False))
@@ -92,7 +92,7 @@ def identify_by_number(session: Session, actor: Actor, partner_no: str) -> list[
 
 
 def _partner_ids(session: Session, stmt, value: str) -> list[int]:
-    return list(dict.fromkeys(session.scalars(stmt.limit(MAX_MATCHES), {"value": value})))
+    return list(dict.fromkeys(session.scalars(stmt, {"value": value})))
 
 
 def _identified(session: Session, actor: Actor, ids: list[int], matched_by: str) -> list[Identified]:
