@@ -1,0 +1,423 @@
+"""What desktops and the CTI gateway say to each other.
+
+Commands go from a desktop to the gateway over a DEALER/ROUTER pair and each
+gets one reply; events go out on a PUB socket. Every message is declared
+here, once. Times are seconds since the epoch (floats); durations are
+seconds.
+
+Topics (ZeroMQ subscriptions match prefixes, so each ends with "/"):
+``agent/<agent>/`` what concerns one agent (its state, its calls, messages),
+``queue/<queue>/`` a queue's statistics, ``call/`` every call event (for
+supervisors), ``gateway/`` heartbeats and SIP worker changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from bus.envelope import Catalogue, Message
+
+AgentMode = Literal["logged_out", "not_ready", "ready", "offered", "busy", "wrap_up"]
+CallState = Literal["queued", "offered", "dialing", "connected", "held", "consulting",
+                    "conference", "external", "ended"]
+CallRole = Literal["handler", "consulted"]
+OfferKind = Literal["inbound", "transfer", "consult", "outbound"]
+EndCause = Literal["caller_hangup", "agent_hangup", "abandoned", "overflow", "transferred",
+                   "failure", "rejected", "no_answer", "busy", "logged_out"]
+TargetKind = Literal["agent", "queue", "number"]
+
+# Attached data: a flat mapping of short keys to JSON scalars.
+CallData = dict[str, str | int | float | bool | None]
+
+
+def agent_topic(agent: str) -> str:
+    return f"agent/{agent}/"
+
+
+def queue_topic(queue: str) -> str:
+    return f"queue/{queue}/"
+
+
+CALL_TOPIC = "call/"
+GATEWAY_TOPIC = "gateway/"
+
+
+# --- views: what replies and events carry ------------------------------------
+
+
+class Target(msgspec.Struct, kw_only=True):
+    kind: TargetKind
+    value: str
+
+
+class ConsultView(msgspec.Struct, kw_only=True):
+    target: Target
+    state: Literal["ringing", "connected", "conference"]
+
+
+class CallView(msgspec.Struct, kw_only=True):
+    """A call as one agent sees it."""
+
+    call_id: str
+    role: CallRole
+    state: CallState
+    direction: Literal["inbound", "outbound"]
+    ani: str
+    dnis: str
+    queue: str | None
+    waited: float
+    offered_at: float | None = None
+    answered_at: float | None = None
+    held_since: float | None = None
+    hold_seconds: float = 0.0
+    consult: ConsultView | None = None
+    data: CallData = {}
+
+
+class AgentView(msgspec.Struct, kw_only=True):
+    agent: str
+    name: str
+    mode: AgentMode
+    reason: str | None
+    since: float
+    queues: list[str]
+    device: str | None
+    pending_mode: AgentMode | None = None
+    pending_reason: str | None = None
+    wrap_up_until: float | None = None
+    calls: list[CallView] = []
+
+
+class QueueStats(msgspec.Struct, kw_only=True):
+    queue: str
+    waiting: int
+    longest_wait: float
+    agents_logged_in: int
+    agents_ready: int
+    agents_offered: int
+    agents_busy: int
+    agents_wrap_up: int
+    agents_not_ready: int
+    entered: int
+    answered: int
+    abandoned: int
+    overflowed: int
+    answered_in_service_level: int
+    service_level_seconds: float
+    service_level: float | None  # answered in time / (answered + abandoned), None before any
+
+
+class WorkerView(msgspec.Struct, kw_only=True):
+    name: str
+    state: Literal["starting", "up", "down"]
+    pid: int | None
+    sip_address: str
+    lines: int
+    lines_in_use: int
+    customer_calls: int
+    max_customer_calls: int
+    restarts: int
+
+
+# --- commands ---------------------------------------------------------------
+
+
+class AgentLogin(Message, tag="agent.login"):
+    agent: str
+    password: str
+    device: str | None = None  # default: the agent's extension in the CRM
+    queues: list[str] | None = None  # default: every queue the agent's skills qualify for
+    takeover: bool = False
+    client: str = ""  # a description of the desktop, shown to a second login
+
+
+class AgentLogout(Message, tag="agent.logout"):
+    session: str
+
+
+class AgentSetMode(Message, tag="agent.set_mode"):
+    session: str
+    mode: Literal["ready", "not_ready", "wrap_up"]
+    reason: str | None = None
+
+
+class AgentSnapshot(Message, tag="agent.snapshot"):
+    session: str
+
+
+class CallAccept(Message, tag="call.accept"):
+    session: str
+    call_id: str
+
+
+class CallReject(Message, tag="call.reject"):
+    session: str
+    call_id: str
+
+
+class CallHangup(Message, tag="call.hangup"):
+    session: str
+    call_id: str
+
+
+class CallHold(Message, tag="call.hold"):
+    session: str
+    call_id: str
+
+
+class CallRetrieve(Message, tag="call.retrieve"):
+    session: str
+    call_id: str
+
+
+class CallTransfer(Message, tag="call.transfer"):
+    """Blind transfer: the agent leaves at once."""
+
+    session: str
+    call_id: str
+    target: Target
+
+
+class CallConsult(Message, tag="call.consult"):
+    session: str
+    call_id: str
+    target: Target
+
+
+class CallCompleteTransfer(Message, tag="call.complete_transfer"):
+    session: str
+    call_id: str
+
+
+class CallConference(Message, tag="call.conference"):
+    session: str
+    call_id: str
+
+
+class CallCancelConsult(Message, tag="call.cancel_consult"):
+    session: str
+    call_id: str
+
+
+class CallDtmf(Message, tag="call.dtmf"):
+    session: str
+    call_id: str
+    digits: str
+
+
+class CallDial(Message, tag="call.dial"):
+    session: str
+    number: str
+    caller_id: str | None = None
+    data: CallData = {}
+
+
+class CallSetData(Message, tag="call.set_data"):
+    session: str
+    call_id: str
+    data: CallData
+    replace: bool = False
+
+
+class CallGetData(Message, tag="call.get_data"):
+    session: str
+    call_id: str
+
+
+class GatewayStatus(Message, tag="gateway.status"):
+    pass
+
+
+COMMANDS = Catalogue("CTI command", [
+    AgentLogin, AgentLogout, AgentSetMode, AgentSnapshot,
+    CallAccept, CallReject, CallHangup, CallHold, CallRetrieve, CallTransfer, CallConsult,
+    CallCompleteTransfer, CallConference, CallCancelConsult, CallDtmf, CallDial,
+    CallSetData, CallGetData, GatewayStatus,
+])
+
+
+# --- reply bodies -----------------------------------------------------------
+
+
+class LoginResult(msgspec.Struct, kw_only=True):
+    session: str
+    state: AgentView
+    run: str
+    seq: int
+
+
+class SnapshotResult(msgspec.Struct, kw_only=True):
+    """The agent's state now; events with a higher `seq` (same `run`) came after it."""
+
+    state: AgentView
+    run: str
+    seq: int
+
+
+class DialResult(msgspec.Struct, kw_only=True):
+    call_id: str
+
+
+class DataResult(msgspec.Struct, kw_only=True):
+    call_id: str
+    data: CallData
+
+
+class StatusResult(msgspec.Struct, kw_only=True):
+    run: str
+    started_at: float
+    sip_address: str
+    front: Literal["kamailio", "worker", "workers"]
+    workers: list[WorkerView]
+    queues: list[QueueStats]
+    agents: list[AgentView]
+    records_healthy: bool
+    records_backlog: int
+    records_error: str | None = None
+
+
+# --- events -----------------------------------------------------------------
+
+
+class AgentStateChanged(Message, tag="agent.state"):
+    state: AgentView
+
+
+class AgentNotice(Message, tag="agent.message"):
+    agent: str
+    level: Literal["info", "warning", "error"]
+    text: str
+
+
+class AgentSessionEnded(Message, tag="agent.session_ended"):
+    agent: str
+    session: str
+    reason: str
+
+
+class CallOffered(Message, tag="call.offered"):
+    call_id: str
+    agent: str
+    kind: OfferKind
+    ani: str
+    dnis: str
+    queue: str | None
+    waited: float
+    ring_timeout: float
+    offered_by: str | None = None
+    data: CallData = {}
+
+
+class CallAccepted(Message, tag="call.accepted"):
+    """The agent accepted in the desktop: a softphone may answer now."""
+
+    call_id: str
+    agent: str
+
+
+class CallOfferWithdrawn(Message, tag="call.offer_withdrawn"):
+    call_id: str
+    agent: str
+    reason: Literal["ring_no_answer", "abandoned", "rejected", "device_failed", "failure",
+                    "logged_out"]
+
+
+class CallAnswered(Message, tag="call.answered"):
+    call_id: str
+    agent: str
+    waited: float
+    call: CallView
+
+
+class CallHeld(Message, tag="call.held"):
+    call_id: str
+    agent: str
+
+
+class CallRetrieved(Message, tag="call.retrieved"):
+    call_id: str
+    agent: str
+
+
+class ConsultStarted(Message, tag="call.consult_started"):
+    call_id: str
+    agent: str
+    target: Target
+
+
+class ConsultConnected(Message, tag="call.consult_connected"):
+    call_id: str
+    agent: str
+    target: Target
+
+
+class ConsultEnded(Message, tag="call.consult_ended"):
+    call_id: str
+    agent: str
+    reason: Literal["cancelled", "no_answer", "hung_up", "failed"]
+
+
+class CallTransferred(Message, tag="call.transferred"):
+    call_id: str
+    agent: str
+    target: Target
+    attended: bool
+
+
+class CallConferenced(Message, tag="call.conferenced"):
+    call_id: str
+    agents: list[str]
+    external: str | None = None
+
+
+class CallDataChanged(Message, tag="call.data_changed"):
+    call_id: str
+    data: CallData
+    by: str | None = None
+
+
+class CallDtmfReceived(Message, tag="call.dtmf_received"):
+    call_id: str
+    digit: str
+
+
+class CallEnded(Message, tag="call.ended"):
+    call_id: str
+    agent: str | None
+    cause: EndCause
+    talk_seconds: float
+    hold_seconds: float
+    waited: float
+
+
+class QueueStatsChanged(Message, tag="queue.stats"):
+    stats: QueueStats
+
+
+class WorkerStateChanged(Message, tag="gateway.worker"):
+    worker: WorkerView
+    calls_lost: int = 0
+    reason: str = ""
+
+
+class GatewayHeartbeat(Message, tag="gateway.heartbeat"):
+    run: str
+    started_at: float
+    records_healthy: bool
+    workers_up: int
+    workers: int
+
+
+EVENTS = Catalogue("CTI event", [
+    AgentStateChanged, AgentNotice, AgentSessionEnded,
+    CallOffered, CallAccepted, CallOfferWithdrawn, CallAnswered, CallHeld, CallRetrieved,
+    ConsultStarted, ConsultConnected, ConsultEnded, CallTransferred, CallConferenced,
+    CallDataChanged, CallDtmfReceived, CallEnded, QueueStatsChanged, WorkerStateChanged,
+    GatewayHeartbeat,
+])
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)

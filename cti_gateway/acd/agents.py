@@ -1,0 +1,184 @@
+"""Agents' own commands: log in and out, change work mode, ask for a snapshot.
+
+A mixin of `Acd`; the password was checked against the CRM before `login`
+is called, which receives the agent's profile.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING
+
+from bus import cti
+from cti_gateway.acd import views
+from cti_gateway.acd.errors import CommandError
+from cti_gateway.acd.model import Agent, AgentMode, AgentProfile, CallState
+from cti_gateway.acd.routing import qualifies
+
+if TYPE_CHECKING:
+    from cti_gateway.acd.engine import Acd
+
+SIP_URI = re.compile(r"^sips?:([^@\s]+@)?[A-Za-z0-9.\-\[\]:]+(;[^\s]*)?$")
+
+
+class AgentCommands:
+    def agent_for(self: Acd, session: str) -> Agent:
+        agent = self.sessions.get(session)
+        if agent is None:
+            raise CommandError("not_logged_in",
+                               "This desktop is not logged in to the gateway (the gateway may have "
+                               "restarted, or another desktop took over); log in again.")
+        return agent
+
+    def login(self: Acd, profile: AgentProfile, *, device: str | None, queues: list[str] | None,
+              takeover: bool = False, client: str = "") -> tuple[str, cti.AgentView]:
+        with self.operation():
+            device = (device or profile.extension or "").strip()
+            self._check_device(profile, device)
+            queue_names = self._login_queues(profile, queues)
+            existing = self.agents.get(profile.username)
+            if existing is not None:
+                return self._second_login(existing, device, queue_names, takeover, client)
+            now = self.now()
+            agent = Agent(profile=profile, session=secrets.token_urlsafe(18), client=client,
+                          device=device, queues=queue_names, mode=AgentMode.LOGGED_OUT,
+                          since=now, since_epoch=self.clock.epoch(), idle_since=now)
+            self.agents[agent.name] = agent
+            self.sessions[agent.session] = agent
+            self.records.queue_event("login", at=self.clock.utc(), agent=agent.name,
+                                     queues=queue_names, device=device)
+            self.set_mode(agent, AgentMode.NOT_READY, "login")
+            return agent.session, views.agent_view(self, agent)
+
+    def _check_device(self: Acd, profile: AgentProfile, device: str) -> None:
+        if not device:
+            raise CommandError("no_device", f"{profile.username} has no phone: give the SIP "
+                                            "address where your phone answers (e.g. sip:1001@10.0.0.5).")
+        if not SIP_URI.match(device):
+            raise CommandError("invalid_argument",
+                               f"{device!r} is not a SIP address (e.g. sip:1001@10.0.0.5:5060).")
+        for other in self.agents.values():
+            if other.device == device and other.name != profile.username:
+                raise CommandError("device_in_use",
+                                   f"The phone {device} is in use by {other.name}.")
+
+    def _login_queues(self: Acd, profile: AgentProfile, wanted: list[str] | None) -> list[str]:
+        probe = Agent(profile=profile, session="", client="", device="", queues=[],
+                      mode=AgentMode.LOGGED_OUT, since=0, since_epoch=0)
+        if wanted is None:
+            return [q.name for q in self.queues.values() if qualifies(probe, q)]
+        names = []
+        for name in wanted:
+            queue = self.queues.get(name)
+            if queue is None:
+                raise CommandError("unknown_queue", f"There is no queue {name!r}; queues: "
+                                                    f"{', '.join(sorted(self.queues))}.")
+            if not qualifies(probe, queue):
+                needs = ", ".join(f"{s} ≥ {lvl}" for s, lvl in queue.config.skills.items())
+                raise CommandError("missing_skills",
+                                   f"{profile.username} lacks the skills queue {name} needs ({needs}).")
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _second_login(self: Acd, agent: Agent, device: str, queues: list[str], takeover: bool,
+                      client: str) -> tuple[str, cti.AgentView]:
+        if not takeover:
+            since = self.clock.epoch() - (self.now() - agent.since)
+            raise CommandError(
+                "already_logged_in",
+                f"{agent.name} is already logged in{' from ' + agent.client if agent.client else ''} "
+                f"(in this mode since {_clock_time(since)}). Log in with takeover to move "
+                "the session here.")
+        old = agent.session
+        self.sessions.pop(old, None)
+        agent.session = secrets.token_urlsafe(18)
+        agent.client = client
+        self.sessions[agent.session] = agent
+        self.publisher.publish([cti.agent_topic(agent.name)], cti.AgentSessionEnded(
+            agent=agent.name, session=old, reason=f"taken over by {client or 'another desktop'}"))
+        if not agent.calls:
+            agent.device = device
+        old_queues, agent.queues = agent.queues, queues
+        self._dirty_queues.update(q for q in set(old_queues) | set(queues) if q in self.queues)
+        self.publish_agent_state(agent)
+        return agent.session, views.agent_view(self, agent)
+
+    def logout(self: Acd, session: str, reason: str = "logged out") -> None:
+        with self.operation():
+            agent = self.agent_for(session)
+            if any(c.handler is agent or (c.consult and c.consult.agent is agent)
+                   for c in agent.calls):
+                raise CommandError("invalid_state", "Hang up your call before logging out.")
+            for call in list(agent.calls):
+                if call.offer is not None and call.offer.agent is agent:
+                    self.withdraw_offer(call, "logged_out", AgentMode.LOGGED_OUT)
+                    self.requeue(call)
+            self.finish_wrap_up(agent, (AgentMode.LOGGED_OUT, None))
+            self.set_mode(agent, AgentMode.LOGGED_OUT, reason)
+            if agent.timer:
+                agent.timer.cancel()
+            self.agents.pop(agent.name, None)
+            self.sessions.pop(agent.session, None)
+            self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
+
+    def set_agent_mode(self: Acd, session: str, mode: str, reason: str | None = None) -> cti.AgentView:
+        with self.operation():
+            agent = self.agent_for(session)
+            wanted = AgentMode(mode)
+            reason = self._check_reason(wanted, reason)
+            if agent.mode in (AgentMode.BUSY, AgentMode.OFFERED) or _in_call(agent):
+                if agent.mode is AgentMode.OFFERED and wanted is AgentMode.NOT_READY:
+                    raise CommandError("invalid_state",
+                                       "A call is being offered to you: accept or reject it first.")
+                agent.pending = (wanted, reason)
+                self.publish_agent_state(agent)
+            elif agent.mode is AgentMode.WRAP_UP:
+                self._leave_wrap_up(agent, wanted, reason)
+            elif wanted is AgentMode.WRAP_UP:
+                raise CommandError("invalid_state", "Wrap-up follows a call; you have none to wrap up.")
+            else:
+                self.set_mode(agent, wanted, reason)
+            return views.agent_view(self, agent)
+
+    def _check_reason(self: Acd, mode: AgentMode, reason: str | None) -> str | None:
+        if mode is not AgentMode.NOT_READY:
+            return None
+        reasons = self.settings.not_ready_reasons
+        if not reason:
+            raise CommandError("invalid_argument",
+                               f"Say why you are not ready: one of {', '.join(reasons)}.")
+        if reasons and reason not in reasons:
+            raise CommandError("invalid_argument",
+                               f"Unknown not-ready reason {reason!r}; use one of {', '.join(reasons)}.")
+        return reason
+
+    def _leave_wrap_up(self: Acd, agent: Agent, mode: AgentMode, reason: str | None) -> None:
+        if mode is AgentMode.WRAP_UP:  # stay in wrap-up until the agent chooses a mode
+            if agent.timer:
+                agent.timer.cancel()
+                agent.timer = None
+            agent.wrap_up.until = None
+            self.publish_agent_state(agent)
+            return
+        self.finish_wrap_up(agent, (mode, reason))
+
+    def snapshot(self: Acd, session: str) -> cti.AgentView:
+        return views.agent_view(self, self.agent_for(session))
+
+    def agent_views(self: Acd) -> list[cti.AgentView]:
+        return [views.agent_view(self, a) for a in sorted(self.agents.values(), key=lambda a: a.name)]
+
+    def queue_views(self: Acd) -> list[cti.QueueStats]:
+        return [views.queue_stats(self, q) for q in self.queues.values()]
+
+
+def _in_call(agent: Agent) -> bool:
+    return any(c.state is not CallState.ENDED for c in agent.calls)
+
+
+def _clock_time(epoch: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(epoch).strftime("%H:%M")
