@@ -1,6 +1,6 @@
 """The CRM schema: business partners, ownership, users and organization,
-products and installed base, business transactions, interaction records and
-the audit trail.
+products and installed base, business transactions, interaction records, the
+queue event log and the audit trail.
 
 Enumerations are stored as short strings (portable between SQLite and
 PostgreSQL, and readable in reports); the Python enums below are the list of
@@ -121,6 +121,37 @@ class InteractionStatus(StrEnumBase):
     OPEN = "open"
     WRAP_UP = "wrap_up"
     CLOSED = "closed"
+
+
+class EndCause(StrEnumBase):
+    """Why a call segment ended."""
+
+    CALLER_HANGUP = "caller_hangup"
+    AGENT_HANGUP = "agent_hangup"
+    ABANDONED = "abandoned"  # the caller hung up while waiting in queue
+    OVERFLOW = "overflow"  # moved on to another queue
+    TRANSFERRED = "transferred"
+    FAILURE = "failure"
+    REJECTED = "rejected"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+
+
+class QueueEventKind(StrEnumBase):
+    """What happened to a call in a queue, or to an agent's work mode."""
+
+    ENTERED = "entered"
+    OFFERED = "offered"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    OVERFLOWED = "overflowed"
+    TRANSFERRED = "transferred"
+    ENDED = "ended"
+    RING_NO_ANSWER = "ring_no_answer"
+    REJECTED = "rejected"
+    AGENT_STATE = "agent_state"
+    LOGIN = "login"  # an agent logged in to the gateway (detail: queues, device)
+    LOGOUT = "logout"
 
 
 class LinkKind(StrEnumBase):
@@ -510,6 +541,10 @@ class Interaction(Base):
     __table_args__ = (
         Index("ix_interaction_partner_started", "partner_id", "started_at"),
         Index("ix_interaction_agent_started", "agent_id", "started_at"),
+        # One record per agent segment of a call; also the index on contact_id.
+        # A unique index rather than a constraint: SQLite adds it without
+        # rebuilding the table.
+        Index("uq_interaction_contact_segment", "contact_id", "segment_no", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -536,6 +571,12 @@ class Interaction(Base):
     reason_code: Mapped[str | None] = mapped_column(String(40))
     outcome_code: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Calls: the call id shared by every segment, and which agent segment
+    # this is (1 for the first agent, 2 after a transfer, ...).
+    contact_id: Mapped[str | None] = mapped_column(String(64))
+    segment_no: Mapped[int | None] = mapped_column(Integer)
+    offered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_cause: Mapped[str | None] = mapped_column(String(20))
 
     agent: Mapped[User | None] = relationship()
     links: Mapped[list[InteractionLink]] = relationship(
@@ -557,6 +598,23 @@ class InteractionLink(Base):
 
     interaction: Mapped[Interaction] = relationship(back_populates="links")
     transaction: Mapped[BusinessTransaction] = relationship()
+
+
+class QueueEvent(Base):
+    """One step of a call through the queues, or an agent's change of work
+    mode: the log queue and agent reports are computed from."""
+
+    __tablename__ = "queue_event"
+    __table_args__ = (Index("ix_queue_event_queue_at", "queue", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)  # with microseconds: order within a second
+    kind: Mapped[str] = mapped_column(String(20))
+    contact_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    queue: Mapped[str | None] = mapped_column(String(80))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # {"wait": 12.5}, {"mode": "not_ready", "reason": "lunch"}, {"target": "queue:sales"}
+    detail: Mapped[dict | None] = mapped_column(JSON)
 
 
 # --- audit trail ------------------------------------------------------------

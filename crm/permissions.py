@@ -30,6 +30,7 @@ class Permission(StrEnum):
     INTERACTION_READ_ANY = "interaction.read.any"
     USER_MANAGE = "user.manage"
     SYSTEM_CONFIGURE = "system.configure"
+    CALL_RECORD = "call.record"  # write call segments and queue events (the CTI gateway)
 
 
 _AGENT = {
@@ -45,7 +46,11 @@ _SUPERVISOR = _AGENT | {
     Permission.PARTNER_SHARE_ANY,
     Permission.INTERACTION_READ_ANY,
 }
-_ADMINISTRATOR = _SUPERVISOR | {Permission.USER_MANAGE, Permission.SYSTEM_CONFIGURE}
+_ADMINISTRATOR = _SUPERVISOR | {
+    Permission.USER_MANAGE,
+    Permission.SYSTEM_CONFIGURE,
+    Permission.CALL_RECORD,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     UserRole.AGENT: frozenset(_AGENT),

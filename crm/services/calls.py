@@ -1,0 +1,363 @@
+"""Call records: one interaction per agent segment of a call, and the queue
+event log that queue and agent reports are computed from.
+
+The CTI gateway writes them, acting as the system (Permission.CALL_RECORD),
+through a writer thread that may deliver an update before the open it
+follows. What the gateway sends is kept whenever it can be: an unknown agent
+or customer number is logged, not refused, so a renamed user never costs a
+record. What cannot be right (an unknown field, end cause or event kind) is
+refused with ValidationError.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased
+
+from crm.clock import utcnow
+from crm.errors import ValidationError
+from crm.models import (
+    BusinessPartner,
+    Channel,
+    Direction,
+    EndCause,
+    Interaction,
+    InteractionStatus,
+    QueueEvent,
+    QueueEventKind,
+    User,
+)
+from crm.permissions import Actor, Permission
+
+log = logging.getLogger(__name__)
+
+SEGMENT_FIELDS = frozenset({
+    "queue", "agent", "offered_at", "answered_at", "ended_at", "wait_seconds", "talk_seconds",
+    "hold_seconds", "wrapup_seconds", "end_cause", "status", "partner_no", "notes",
+})
+_TIME_FIELDS = ("offered_at", "answered_at", "ended_at")
+_SECONDS_FIELDS = ("wait_seconds", "talk_seconds", "hold_seconds", "wrapup_seconds")
+
+_USER_ID = select(User.id).where(User.username == bindparam("username"))
+_PARTNER_ID = select(BusinessPartner.id).where(BusinessPartner.partner_no == bindparam("partner_no"))
+
+
+# --- call segments ------------------------------------------------------------
+
+
+def open_call_segment(session: Session, actor: Actor, *, contact_id: str, segment_no: int,
+                      channel: str = Channel.PHONE.value, direction: str, queue: str | None,
+                      ani: str | None, dnis: str | None, started_at: datetime,
+                      queued_at: datetime | None = None, agent: str | None = None) -> Interaction:
+    """Create the interaction record of one agent segment of a call (status
+    open). Opening a segment that exists already updates it with what is given."""
+    actor.require(Permission.CALL_RECORD, "record calls")
+    _check_segment_key(contact_id, segment_no)
+    values = {
+        "channel": _choice(channel, Channel, "channel"),
+        "direction": _choice(direction, Direction, "direction"),
+        "queue": _text(queue, 80, "queue"),
+        "ani": _text(ani, 254, "ani"),
+        "dnis": _text(dnis, 254, "dnis"),
+        "started_at": _time(started_at, "started_at", required=True),
+    }
+    if queued_at is not None:
+        values["queued_at"] = _time(queued_at, "queued_at")
+    segment = _find_segment(session, contact_id, segment_no)
+    if segment is None:
+        segment = Interaction(contact_id=contact_id, segment_no=segment_no,
+                              status=InteractionStatus.OPEN.value)
+        session.add(segment)
+    for name, value in values.items():
+        setattr(segment, name, value)
+    if agent is not None:
+        segment.agent_id = _segment_agent_id(session, agent, contact_id, segment_no)
+    session.flush()
+    return segment
+
+
+def update_call_segment(session: Session, actor: Actor, contact_id: str, segment_no: int,
+                        **fields) -> Interaction:
+    """Change fields of a call segment (see SEGMENT_FIELDS). A segment whose
+    open has not arrived is created with what is known, not refused."""
+    actor.require(Permission.CALL_RECORD, "record calls")
+    _check_segment_key(contact_id, segment_no)
+    values = _segment_values(fields)
+    segment = _find_segment(session, contact_id, segment_no)
+    if segment is None:
+        segment = _segment_before_its_open(contact_id, segment_no, values)
+        session.add(segment)
+    for name, value in values.items():
+        _set_segment_field(session, segment, name, value)
+    session.flush()
+    return segment
+
+
+def _find_segment(session: Session, contact_id: str, segment_no: int) -> Interaction | None:
+    return session.scalar(select(Interaction).where(
+        Interaction.contact_id == contact_id, Interaction.segment_no == segment_no))
+
+
+def _segment_before_its_open(contact_id: str, segment_no: int, values: dict) -> Interaction:
+    log.warning("call %s segment %s was updated before it was opened; "
+                "recording it with what is known", contact_id, segment_no)
+    known_times = [values[f] for f in _TIME_FIELDS if values.get(f) is not None]
+    return Interaction(
+        contact_id=contact_id, segment_no=segment_no, channel=Channel.PHONE.value,
+        direction=Direction.INBOUND.value, status=InteractionStatus.OPEN.value,
+        # The open, when it comes, sets the real direction and start.
+        started_at=min(known_times) if known_times else utcnow(),
+    )
+
+
+def _segment_values(fields: dict) -> dict:
+    unknown = sorted(set(fields) - SEGMENT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"unknown call segment field(s) {', '.join(unknown)}; "
+            f"use {', '.join(sorted(SEGMENT_FIELDS))}")
+    return {name: _segment_value(name, value) for name, value in fields.items()}
+
+
+def _segment_value(name: str, value):
+    if name in _TIME_FIELDS:
+        return _time(value, name)
+    if name in _SECONDS_FIELDS:
+        return _whole_seconds(value, name)
+    if name == "end_cause":
+        return None if value is None else _choice(value, EndCause, name)
+    if name == "status":
+        return _choice(value, InteractionStatus, name)
+    if name == "queue":
+        return _text(value, 80, name)
+    return _text(value, None, name)  # agent, partner_no, notes
+
+
+def _set_segment_field(session: Session, segment: Interaction, name: str, value) -> None:
+    if name == "agent":
+        segment.agent_id = (None if value is None else
+                            _segment_agent_id(session, value, segment.contact_id, segment.segment_no))
+    elif name == "partner_no":
+        _link_partner(session, segment, value)
+    else:
+        setattr(segment, name, value)
+
+
+def _segment_agent_id(session: Session, username: str, contact_id: str, segment_no: int) -> int | None:
+    user_id = _user_id(session, username)
+    if user_id is None:
+        log.warning("call %s segment %s: there is no user %r; the segment is recorded "
+                    "without its agent", contact_id, segment_no, username)
+    return user_id
+
+
+def _link_partner(session: Session, segment: Interaction, partner_no: str | None) -> None:
+    if partner_no is None:
+        segment.partner_id = None
+        return
+    partner_id = session.scalar(_PARTNER_ID, {"partner_no": partner_no.strip().upper()})
+    if partner_id is None:
+        log.warning("call %s segment %s: there is no customer number %r; the segment "
+                    "keeps its customer", segment.contact_id, segment.segment_no, partner_no)
+        return
+    segment.partner_id = partner_id
+
+
+# --- queue events -----------------------------------------------------------
+
+
+def log_queue_event(session: Session, actor: Actor, *, kind: str, at: datetime,
+                    contact_id: str | None = None, queue: str | None = None,
+                    agent: str | None = None, detail: dict | None = None) -> QueueEvent:
+    """Append one event to the queue event log. An unknown agent is kept by
+    name in the detail."""
+    actor.require(Permission.CALL_RECORD, "record queue events")
+    detail = _json_detail(detail)
+    agent_id = None
+    if agent is not None:
+        agent = _text(agent, None, "agent")
+        agent_id = _user_id(session, agent)
+        if agent_id is None:
+            detail["agent"] = agent
+    event = QueueEvent(
+        kind=_choice(kind, QueueEventKind, "queue event kind"),
+        at=_time(at, "at", required=True),
+        contact_id=_text(contact_id, 64, "contact_id"),
+        queue=_text(queue, 80, "queue"),
+        agent_id=agent_id,
+        detail=detail or None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _json_detail(detail: dict | None) -> dict:
+    if detail is None:
+        return {}
+    if not isinstance(detail, dict):
+        raise ValidationError(f"a queue event's detail is a dict, not {type(detail).__name__}")
+    detail = {str(k): _jsonable(v) for k, v in detail.items()}
+    try:
+        json.dumps(detail)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"a queue event's detail must be JSON: {exc}") from None
+    return detail
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+# --- queue report -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """What happened in one queue from `start` (inclusive) to `end` (exclusive).
+    Waits are in seconds; answered calls whose wait is unknown count as
+    answered, but not as answered within the service level."""
+
+    queue: str
+    start: datetime
+    end: datetime
+    service_level_seconds: float
+    entered: int
+    answered: int
+    abandoned: int
+    overflowed: int
+    transferred_out: int
+    average_wait: float | None  # of answered calls
+    longest_wait: float | None
+    answered_within_service_level: int
+    service_level: float | None  # percent of answered + abandoned; None without either
+
+
+_COUNTED = {
+    QueueEventKind.ENTERED.value: "entered",
+    QueueEventKind.ANSWERED.value: "answered",
+    QueueEventKind.ABANDONED.value: "abandoned",
+    QueueEventKind.OVERFLOWED.value: "overflowed",
+    QueueEventKind.TRANSFERRED.value: "transferred_out",
+}
+_ENTERED = aliased(QueueEvent, name="entered")
+
+
+def queue_summary(session: Session, actor: Actor, *, queue: str, start: datetime, end: datetime,
+                  service_level_seconds: float) -> QueueSummary:
+    actor.require(Permission.INTERACTION_READ_ANY, "read queue reports")
+    start, end = _time(start, "start", required=True), _time(end, "end", required=True)
+    if end <= start:
+        raise ValidationError("the report period ends before it starts")
+    if service_level_seconds < 0:
+        raise ValidationError("the service level threshold cannot be negative")
+    counts = _event_counts(session, queue, start, end)
+    waits = _answered_waits(session, queue, start, end)
+    within = sum(1 for w in waits if w <= service_level_seconds)
+    offered = counts["answered"] + counts["abandoned"]
+    return QueueSummary(
+        queue=queue, start=start, end=end, service_level_seconds=service_level_seconds,
+        **counts,
+        average_wait=sum(waits) / len(waits) if waits else None,
+        longest_wait=max(waits) if waits else None,
+        answered_within_service_level=within,
+        service_level=100.0 * within / offered if offered else None,
+    )
+
+
+def _in_period(queue: str, start: datetime, end: datetime):
+    return (QueueEvent.queue == queue, QueueEvent.at >= start, QueueEvent.at < end)
+
+
+def _event_counts(session: Session, queue: str, start: datetime, end: datetime) -> dict[str, int]:
+    rows = session.execute(
+        select(QueueEvent.kind, func.count())
+        .where(*_in_period(queue, start, end), QueueEvent.kind.in_(list(_COUNTED)))
+        .group_by(QueueEvent.kind))
+    counts = dict.fromkeys(_COUNTED.values(), 0)
+    for kind, count in rows:
+        counts[_COUNTED[kind]] = count
+    return counts
+
+
+def _answered_waits(session: Session, queue: str, start: datetime, end: datetime) -> list[float]:
+    """The wait of each call answered in the period: as the gateway measured it
+    ({"wait": s} in the detail), else since it last entered this queue."""
+    entered_at = (
+        select(func.max(_ENTERED.at))
+        .where(_ENTERED.kind == QueueEventKind.ENTERED.value, _ENTERED.queue == QueueEvent.queue,
+               _ENTERED.contact_id == QueueEvent.contact_id, _ENTERED.at <= QueueEvent.at)
+        .scalar_subquery())
+    rows = session.execute(
+        select(QueueEvent.at, QueueEvent.detail, entered_at)
+        .where(*_in_period(queue, start, end), QueueEvent.kind == QueueEventKind.ANSWERED.value))
+    waits = []
+    for answered, detail, entered in rows:
+        measured = detail.get("wait") if isinstance(detail, dict) else None
+        if isinstance(measured, (int, float)) and not isinstance(measured, bool):
+            waits.append(float(measured))
+        elif entered is not None:
+            waits.append((answered - entered).total_seconds())
+    return waits
+
+
+# --- checks -------------------------------------------------------------------
+
+
+def _user_id(session: Session, username: str) -> int | None:
+    return session.scalar(_USER_ID, {"username": username.strip()})
+
+
+def _check_segment_key(contact_id, segment_no) -> None:
+    if not isinstance(contact_id, str) or not contact_id.strip():
+        raise ValidationError("a call segment needs the call's contact id")
+    _text(contact_id, 64, "contact_id")
+    if not isinstance(segment_no, int) or isinstance(segment_no, bool) or segment_no < 1:
+        raise ValidationError(f"segment_no is a number from 1, not {segment_no!r}")
+
+
+def _choice(value, enum, name: str) -> str:
+    if value not in enum.values():
+        raise ValidationError(f"unknown {name} {value!r} (use {', '.join(enum.values())})")
+    return str(value)
+
+
+def _text(value, limit: int | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} is text, not {type(value).__name__}")
+    if limit is not None and len(value) > limit:
+        raise ValidationError(f"{name} is longer than {limit} characters: {value[:40]!r}...")
+    return value
+
+
+def _time(value, name: str, *, required: bool = False) -> datetime | None:
+    """A naive UTC datetime; an aware one is converted."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{name} is a date and time, not {value!r}")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _whole_seconds(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{name} is a number of seconds, not {value!r}")
+    if value < 0:
+        raise ValidationError(f"{name} cannot be negative ({value})")
+    return math.floor(value + 0.5)  # half up: 12.5 s is 13, not the even 12

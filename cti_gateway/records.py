@@ -1,0 +1,289 @@
+"""Call and queue records, written to the CRM database off the gateway's loop.
+
+The gateway must never wait for the database, and must go on switching calls
+while the database is briefly away. So every record is an operation queued
+to one writer thread, which applies them in order, a batch per transaction.
+While the database cannot be reached it keeps them and retries the same
+operations, in the same order, with a growing pause; nothing is dropped. An
+operation that fails on its data is the only thing ever dropped, with an
+error naming it, so that one bad record cannot hold up all the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from queue import Empty, SimpleQueue
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from crm.db import Database, make_engine
+from crm.errors import CrmError, DatabaseNotMigrated, DatabaseUnavailable
+from crm.permissions import Actor
+from crm.services import calls
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Session], object]
+
+
+@dataclass(frozen=True)
+class _Queued:
+    op: Operation
+    what: str  # for the logs: "call 4711 segment 1 opened"
+
+
+_STOP = object()
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (retry later),
+    rather than that the operation itself is wrong."""
+    if isinstance(exc, (OperationalError, InterfaceError, DatabaseUnavailable, DatabaseNotMigrated)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class RecordWriter:
+    """A daemon thread writing queued operations to the CRM database.
+
+    `url_or_database` is a database URL (the thread opens its own engine, and
+    waits for the database if it is not there yet) or an open crm.db.Database.
+    """
+
+    def __init__(self, url_or_database: str | Database, *, batch_max: int = 200,
+                 retry_initial: float = 0.2, retry_max: float = 5.0):
+        if batch_max < 1:
+            raise ValueError("batch_max must be at least 1")
+        if not isinstance(url_or_database, Database):
+            make_url(url_or_database)  # a malformed URL is the caller's error, now
+        self._source = url_or_database
+        self._database = url_or_database if isinstance(url_or_database, Database) else None
+        self._engine = None  # ours to dispose, when we opened it from a URL
+        self._batch_max = batch_max
+        self._retry_initial = retry_initial
+        self._retry_max = retry_max
+        self._queue: SimpleQueue = SimpleQueue()
+        self._progress = threading.Condition()
+        self._submitted = 0
+        self._done = 0  # written or dropped
+        self._dropped = 0
+        self._stopping = threading.Event()
+        self._closed = False
+        self._healthy = True
+        self._outage_since = 0.0
+        self._last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="cicada-record-writer", daemon=True)
+        self._thread.start()
+
+    # --- the gateway's side ---------------------------------------------------
+
+    def submit(self, op: Operation, what: str) -> None:
+        """Queue `op(session)`; returns at once, whatever the database does."""
+        with self._progress:
+            if self._closed:
+                raise RuntimeError(f"the record writer is stopped; {what} was not recorded")
+            self._submitted += 1
+            self._queue.put(_Queued(op, what))
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted so far is written (or dropped);
+        False if that took longer than `timeout` seconds."""
+        with self._progress:
+            target = self._submitted
+            return self._progress.wait_for(lambda: self._done >= target, timeout)
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Flush, then end the thread. False if records were left unwritten."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._progress:
+            self._closed = True
+        flushed = self.flush(timeout)
+        self._stopping.set()
+        self._queue.put(_STOP)
+        self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return flushed
+
+    @property
+    def backlog(self) -> int:
+        """Operations submitted and not yet written."""
+        with self._progress:
+            return self._submitted - self._done
+
+    @property
+    def healthy(self) -> bool:
+        """False while the database cannot be reached and records wait."""
+        return self._healthy
+
+    @property
+    def last_error(self) -> str | None:
+        """The latest problem (unreachable database, dropped record), kept
+        after recovery for the gateway's status."""
+        return self._last_error
+
+    @property
+    def dropped(self) -> int:
+        """Operations dropped because their data was refused."""
+        return self._dropped
+
+    # --- the writer thread ----------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while (batch := self._next_batch()) is not None:
+                if not self._write(batch):
+                    break
+        finally:
+            if self._engine is not None:
+                self._engine.dispose()
+
+    def _next_batch(self) -> list[_Queued] | None:
+        first = self._queue.get()
+        if first is _STOP:
+            return None
+        batch = [first]
+        while len(batch) < self._batch_max:
+            try:
+                item = self._queue.get_nowait()
+            except Empty:
+                break
+            if item is _STOP:
+                self._queue.put(_STOP)  # after this batch
+                break
+            batch.append(item)
+        return batch
+
+    def _write(self, batch: list[_Queued]) -> bool:
+        """Write `batch` in order: whole while it can, one by one once an
+        operation failed on its data; waiting out unavailability. False if
+        the writer was stopped before the database came back."""
+        remaining, one_by_one = batch, False
+        pause = self._retry_initial
+        while remaining:
+            chunk = remaining[:1] if one_by_one else remaining
+            try:
+                self._commit(chunk)
+            except Exception as exc:  # noqa: BLE001 - sorted below; the writer must go on
+                if is_unavailable(exc):
+                    if not self._wait_for_database(exc, pause):
+                        return False
+                    pause = min(pause * 2, self._retry_max)
+                    continue
+                if len(chunk) > 1:
+                    one_by_one = True
+                    continue
+                self._drop(chunk[0], exc)
+            else:
+                self._database_back()
+            pause = self._retry_initial
+            remaining = remaining[len(chunk):]
+            self._count_done(len(chunk))
+        return True
+
+    def _commit(self, chunk: list[_Queued]) -> None:
+        with self._open_database().unit_of_work() as session:
+            for item in chunk:
+                item.op(session)
+
+    def _open_database(self) -> Database:
+        if self._database is None:
+            if self._engine is None:
+                self._engine = _engine_for(self._source)
+            self._database = Database(self._engine)  # raises until reachable and migrated
+        return self._database
+
+    def _wait_for_database(self, exc: Exception, pause: float) -> bool:
+        """Note the outage (one warning per outage) and pause; False when the
+        writer is being stopped meanwhile."""
+        if self._healthy:
+            self._healthy = False
+            self._outage_since = time.monotonic()
+            self._last_error = f"CRM database unavailable: {_reason(exc)}"
+            log.warning("The CRM database at %s cannot take records now (%s); keeping them "
+                        "and retrying.", self._where(), _reason(exc))
+        if self._stopping.wait(pause):
+            log.error("Stopped while the CRM database was unavailable: %d record(s) not written.",
+                      self.backlog)
+            return False
+        return True
+
+    def _database_back(self) -> None:
+        if not self._healthy:
+            self._healthy = True
+            log.info("The CRM database is reachable again after %.1f s; writing %d waiting "
+                     "record(s).", time.monotonic() - self._outage_since, self.backlog)
+
+    def _drop(self, item: _Queued, exc: Exception) -> None:
+        self._dropped += 1
+        self._last_error = f"record dropped: {item.what}: {_reason(exc)}"
+        log.error("Dropped a record that cannot be written: %s: %s", item.what, _reason(exc),
+                  exc_info=not isinstance(exc, (DBAPIError, CrmError)))
+
+    def _count_done(self, count: int) -> None:
+        with self._progress:
+            self._done += count
+            self._progress.notify_all()
+
+    def _where(self) -> str:
+        if isinstance(self._source, Database):
+            url = self._source.engine.url
+        else:
+            url = make_url(self._source)
+        return url.render_as_string(hide_password=True)
+
+
+def _engine_for(url: str):
+    """An engine that gives up on a dead server within seconds instead of
+    hanging on TCP timeouts, unless the URL says otherwise."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return make_engine(url)
+    limits = {"connect_timeout": 10, "tcp_user_timeout": 15_000}  # seconds; milliseconds
+    return make_engine(url, connect_args={k: v for k, v in limits.items() if k not in parsed.query})
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line cause, without the SQL and its parameters (customer data)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+# --- the gateway's facade -----------------------------------------------------
+
+
+class CallRecords:
+    """What the gateway records about calls; every method returns at once."""
+
+    def __init__(self, writer: RecordWriter):
+        self.writer = writer
+        self._actor = Actor.system()
+
+    def segment_opened(self, contact_id: str, segment_no: int, *, direction: str,
+                       queue: str | None, ani: str | None, dnis: str | None,
+                       started_at: datetime, queued_at: datetime | None = None,
+                       agent: str | None = None) -> None:
+        op = partial(calls.open_call_segment, actor=self._actor, contact_id=contact_id,
+                     segment_no=segment_no, direction=direction, queue=queue, ani=ani, dnis=dnis,
+                     started_at=started_at, queued_at=queued_at, agent=agent)
+        self.writer.submit(op, f"call {contact_id} segment {segment_no} opened")
+
+    def segment_updated(self, contact_id: str, segment_no: int, **fields) -> None:
+        op = partial(calls.update_call_segment, actor=self._actor, contact_id=contact_id,
+                     segment_no=segment_no, **fields)
+        names = ", ".join(fields)
+        self.writer.submit(op, f"call {contact_id} segment {segment_no} updated ({names})")
+
+    def queue_event(self, kind: str, *, at: datetime, contact_id: str | None = None,
+                    queue: str | None = None, agent: str | None = None, **detail) -> None:
+        op = partial(calls.log_queue_event, actor=self._actor, kind=kind, at=at,
+                     contact_id=contact_id, queue=queue, agent=agent, detail=detail or None)
+        about = f" of call {contact_id}" if contact_id else f" of {agent}" if agent else ""
+        self.writer.submit(op, f"queue event {kind}{about}")

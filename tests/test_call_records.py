@@ -1,0 +1,271 @@
+"""Call records: one interaction per agent segment of a call, the queue event
+log, and a queue report computed from that log."""
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+import factories
+from crm.errors import PermissionDenied, ValidationError
+from crm.models import Interaction, QueueEvent, UserRole
+from crm.permissions import Actor
+from crm.services.calls import (
+    log_queue_event,
+    open_call_segment,
+    queue_summary,
+    update_call_segment,
+)
+
+SYSTEM = Actor.system()
+T0 = datetime(2026, 3, 2, 9, 0, 0)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def open_segment(session, contact_id="call-1", segment_no=1, **overrides):
+    values = dict(contact_id=contact_id, segment_no=segment_no, direction="inbound",
+                  queue="support", ani="+8613800138000", dnis="4001", started_at=T0,
+                  queued_at=at(1))
+    return open_call_segment(session, SYSTEM, **values | overrides)
+
+
+def segments(db, contact_id="call-1") -> list[dict]:
+    names = ("segment_no", "channel", "direction", "status", "queue", "agent_id", "partner_id",
+             "ani", "dnis", "started_at", "queued_at", "offered_at", "answered_at", "ended_at",
+             "wait_seconds", "talk_seconds", "hold_seconds", "wrapup_seconds", "end_cause", "notes")
+    with db.reading() as s:
+        rows = s.scalars(select(Interaction).where(Interaction.contact_id == contact_id)
+                         .order_by(Interaction.segment_no))
+        return [{n: getattr(r, n) for n in names} for r in rows]
+
+
+def events(db) -> list[tuple]:
+    with db.reading() as s:
+        rows = s.scalars(select(QueueEvent).order_by(QueueEvent.id))
+        return [(e.kind, e.at, e.contact_id, e.queue, e.agent_id, e.detail) for e in rows]
+
+
+@pytest.fixture
+def amy(db):
+    with db.unit_of_work() as s:
+        return factories.user(s, "amy")
+
+
+def test_a_segment_is_opened_then_updated_as_the_call_goes_on(db, amy):
+    with db.unit_of_work() as s:
+        open_segment(s)
+    [opened] = segments(db)
+    assert (opened["channel"], opened["direction"], opened["status"], opened["queue"]) == (
+        "phone", "inbound", "open", "support")
+    assert (opened["ani"], opened["dnis"], opened["started_at"], opened["queued_at"]) == (
+        "+8613800138000", "4001", T0, at(1))
+    assert opened["agent_id"] is None
+
+    with db.unit_of_work() as s:
+        update_call_segment(s, SYSTEM, "call-1", 1, agent="amy", offered_at=at(10),
+                            answered_at=at(13), wait_seconds=12.5)
+        update_call_segment(s, SYSTEM, "call-1", 1, ended_at=at(200), talk_seconds=180.4,
+                            hold_seconds=6.6, end_cause="caller_hangup", status="wrap_up")
+    with db.unit_of_work() as s:
+        update_call_segment(s, SYSTEM, "call-1", 1, wrapup_seconds=29.5, status="closed",
+                            notes="wants a callback")
+    [done] = segments(db)
+    assert done["agent_id"] == amy.user_id
+    assert (done["offered_at"], done["answered_at"], done["ended_at"]) == (at(10), at(13), at(200))
+    # whole seconds, halves rounded up
+    assert (done["wait_seconds"], done["talk_seconds"], done["hold_seconds"],
+            done["wrapup_seconds"]) == (13, 180, 7, 30)
+    assert (done["end_cause"], done["status"], done["notes"]) == (
+        "caller_hangup", "closed", "wants a callback")
+
+
+def test_opening_a_segment_again_updates_it_instead_of_adding_one(db, amy):
+    with db.unit_of_work() as s:
+        open_segment(s)
+    with db.unit_of_work() as s:
+        open_segment(s, queue="sales", agent="amy", queued_at=None)
+    [segment] = segments(db)
+    assert (segment["queue"], segment["agent_id"]) == ("sales", amy.user_id)
+    assert segment["queued_at"] == at(1)  # not given the second time: kept
+
+
+def test_an_update_that_arrives_before_its_open_is_kept_and_completed_by_the_open(db):
+    with db.unit_of_work() as s:
+        update_call_segment(s, SYSTEM, "call-1", 1, answered_at=at(13), wait_seconds=12)
+    [early] = segments(db)
+    assert (early["answered_at"], early["wait_seconds"], early["status"]) == (at(13), 12, "open")
+    with db.unit_of_work() as s:
+        open_segment(s, direction="outbound")
+    [segment] = segments(db)
+    assert (segment["direction"], segment["started_at"], segment["ani"]) == (
+        "outbound", T0, "+8613800138000")
+    assert (segment["answered_at"], segment["wait_seconds"]) == (at(13), 12)
+
+
+def test_each_agent_of_a_transferred_call_has_a_segment_with_his_own_times(db, amy):
+    with db.unit_of_work() as s:
+        bob = factories.user(s, "bob")
+        open_segment(s, agent="amy")
+        update_call_segment(s, SYSTEM, "call-1", 1, answered_at=at(5), ended_at=at(65),
+                            talk_seconds=60, end_cause="transferred")
+        open_segment(s, segment_no=2, agent="bob", started_at=at(65), queued_at=None)
+        update_call_segment(s, SYSTEM, "call-1", 2, answered_at=at(70), ended_at=at(100),
+                            talk_seconds=30, end_cause="caller_hangup")
+    first, second = segments(db)
+    assert (first["segment_no"], first["agent_id"], first["talk_seconds"], first["end_cause"]) == (
+        1, amy.user_id, 60, "transferred")
+    assert (second["segment_no"], second["agent_id"], second["talk_seconds"],
+            second["end_cause"]) == (2, bob.user_id, 30, "caller_hangup")
+
+
+def test_the_confirmed_customer_is_linked_by_number_and_an_unknown_number_is_ignored(db, caplog):
+    with db.unit_of_work() as s:
+        partner = factories.person(s, first="伟", last="张", phones=["13800138000"])
+        partner_id, partner_no = partner.id, partner.partner_no
+        open_segment(s)
+    with db.unit_of_work() as s:
+        update_call_segment(s, SYSTEM, "call-1", 1, partner_no=partner_no.lower())
+    assert segments(db)[0]["partner_id"] == partner_id
+
+    with caplog.at_level(logging.WARNING, logger="crm.services.calls"):
+        with db.unit_of_work() as s:
+            update_call_segment(s, SYSTEM, "call-1", 1, partner_no="C99999999", notes="asked twice")
+    segment = segments(db)[0]
+    assert (segment["partner_id"], segment["notes"]) == (partner_id, "asked twice")
+    assert "C99999999" in caplog.text
+
+
+def test_an_unknown_agent_never_costs_a_record(db, amy, caplog):
+    with caplog.at_level(logging.WARNING, logger="crm.services.calls"):
+        with db.unit_of_work() as s:
+            open_segment(s, agent="renamed-agent")
+            log_queue_event(s, SYSTEM, kind="answered", at=at(13), contact_id="call-1",
+                            queue="support", agent="renamed-agent", detail={"wait": 12.5})
+            log_queue_event(s, SYSTEM, kind="agent_state", at=at(14), agent="amy",
+                            detail={"mode": "not_ready", "reason": "lunch"})
+    assert segments(db)[0]["agent_id"] is None
+    assert "renamed-agent" in caplog.text
+    assert events(db) == [
+        ("answered", at(13), "call-1", "support", None, {"wait": 12.5, "agent": "renamed-agent"}),
+        ("agent_state", at(14), None, None, amy.user_id, {"mode": "not_ready", "reason": "lunch"}),
+    ]
+
+
+def test_event_times_keep_their_microseconds_and_aware_times_become_utc(db):
+    precise = datetime(2026, 3, 2, 9, 0, 0, 123456)
+    beijing = datetime(2026, 3, 2, 17, 0, 1, tzinfo=timezone(timedelta(hours=8)))
+    with db.unit_of_work() as s:
+        log_queue_event(s, SYSTEM, kind="entered", at=precise, contact_id="call-1", queue="support")
+        log_queue_event(s, SYSTEM, kind="offered", at=beijing, contact_id="call-1", queue="support")
+    assert [e[1] for e in events(db)] == [precise, datetime(2026, 3, 2, 9, 0, 1)]
+
+
+@pytest.mark.parametrize("fields, complaint", [
+    ({"talk_time": 12}, "unknown call segment field"),
+    ({"end_cause": "teleported"}, "unknown end_cause"),
+    ({"status": "lost"}, "unknown status"),
+    ({"talk_seconds": -3}, "cannot be negative"),
+    ({"talk_seconds": "12"}, "number of seconds"),
+    ({"answered_at": "09:00"}, "date and time"),
+])
+def test_wrong_fields_and_values_are_refused_and_change_nothing(db, fields, complaint):
+    with db.unit_of_work() as s:
+        open_segment(s)
+    before = segments(db)
+    with db.unit_of_work() as s, pytest.raises(ValidationError, match=complaint):
+        update_call_segment(s, SYSTEM, "call-1", 1, **fields)
+    assert segments(db) == before
+
+
+def test_an_unknown_event_kind_is_refused(db):
+    with db.unit_of_work() as s, pytest.raises(ValidationError, match="unknown queue event kind"):
+        log_queue_event(s, SYSTEM, kind="teleported", at=T0, contact_id="call-1")
+    assert events(db) == []
+
+
+@pytest.mark.parametrize("role", [UserRole.AGENT, UserRole.SUPERVISOR])
+def test_only_the_system_records_calls(db, role):
+    with db.unit_of_work() as s:
+        user = factories.user(s, "someone", role)
+    with db.unit_of_work() as s:
+        with pytest.raises(PermissionDenied, match="call.record"):
+            open_call_segment(s, user, contact_id="call-1", segment_no=1, direction="inbound",
+                              queue="support", ani=None, dnis=None, started_at=T0)
+        with pytest.raises(PermissionDenied, match="call.record"):
+            update_call_segment(s, user, "call-1", 1, talk_seconds=1)
+        with pytest.raises(PermissionDenied, match="call.record"):
+            log_queue_event(s, user, kind="entered", at=T0, contact_id="call-1")
+    assert segments(db) == [] and events(db) == []
+
+
+# --- the queue report ---------------------------------------------------------
+
+EVENT_LOG = [
+    # (seconds after 09:00, kind, call, queue, detail)
+    (-10, "entered", "c6", "support", None),  # entered before the period, answered in it
+    (0, "entered", "c1", "support", None),
+    (5, "answered", "c6", "support", None),  # 15 s since it entered: within
+    (12.5, "answered", "c1", "support", {"wait": 12.5}),  # within, as the gateway measured it
+    (60, "entered", "c2", "support", None),
+    (61, "offered", "c2", "support", None),
+    (76, "ring_no_answer", "c2", "support", None),
+    (105, "answered", "c2", "support", None),  # 45 s: beyond
+    (120, "entered", "c3", "support", None),
+    (150, "abandoned", "c3", "support", {"wait": 30}),
+    (180, "entered", "c4", "support", None),
+    (220, "overflowed", "c4", "support", {"target": "queue:sales"}),
+    (220, "entered", "c4", "sales", None),
+    (230, "answered", "c4", "sales", None),  # another queue
+    (240, "entered", "c5", "support", None),
+    (260, "answered", "c5", "support", None),  # exactly 20 s: within
+    (600, "transferred", "c5", "support", {"target": "queue:billing"}),
+    (3600, "answered", "c7", "support", {"wait": 1}),  # at the end: the next period's
+]
+
+
+def build_event_log(db) -> None:
+    with db.unit_of_work() as s:
+        for seconds, kind, call, queue, detail in EVENT_LOG:
+            log_queue_event(s, SYSTEM, kind=kind, at=at(seconds), contact_id=call, queue=queue,
+                            detail=detail)
+        log_queue_event(s, SYSTEM, kind="agent_state", at=at(30), agent="amy",
+                        detail={"mode": "ready"})
+
+
+def test_queue_summary_is_computed_from_the_event_log(db, amy):
+    build_event_log(db)
+    with db.reading() as s:
+        summary = queue_summary(s, SYSTEM, queue="support", start=T0, end=at(3600),
+                                service_level_seconds=20)
+    assert (summary.entered, summary.answered, summary.abandoned, summary.overflowed,
+            summary.transferred_out) == (5, 4, 1, 1, 1)
+    assert summary.average_wait == pytest.approx((15 + 12.5 + 45 + 20) / 4)
+    assert summary.longest_wait == pytest.approx(45)
+    assert summary.answered_within_service_level == 3
+    assert summary.service_level == pytest.approx(100 * 3 / (4 + 1))
+
+
+def test_queue_summary_of_a_quiet_period_has_no_averages(db):
+    build_event_log(db)
+    with db.reading() as s:
+        summary = queue_summary(s, SYSTEM, queue="support", start=at(7200), end=at(10800),
+                                service_level_seconds=20)
+    assert (summary.entered, summary.answered, summary.abandoned) == (0, 0, 0)
+    assert (summary.average_wait, summary.longest_wait, summary.service_level) == (None, None, None)
+
+
+def test_queue_reports_are_for_supervisors(db):
+    with db.unit_of_work() as s:
+        agent = factories.user(s, "agent", UserRole.AGENT)
+        supervisor = factories.user(s, "boss", UserRole.SUPERVISOR)
+    with db.reading() as s:
+        with pytest.raises(PermissionDenied):
+            queue_summary(s, agent, queue="support", start=T0, end=at(60), service_level_seconds=20)
+        queue_summary(s, supervisor, queue="support", start=T0, end=at(60), service_level_seconds=20)
+        with pytest.raises(ValidationError, match="ends before it starts"):
+            queue_summary(s, supervisor, queue="support", start=at(60), end=T0,
+                          service_level_seconds=20)
