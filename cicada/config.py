@@ -31,6 +31,8 @@ class Config:
     database_url: str
     default_region: str
     services: dict[str, str] = field(default_factory=dict)
+    # The file's other sections, read by the parts they configure ([gateway], ...).
+    sections: dict[str, dict] = field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path:
@@ -79,6 +81,7 @@ def _build(path: Path | None, data: dict) -> Config:
         database_url=url,
         default_region=region,
         services={str(k): str(v) for k, v in services.items()},
+        sections={k: v for k, v in data.items() if isinstance(v, dict)},
     )
 
 
@@ -108,5 +111,30 @@ EXAMPLE_CONFIG = """\
 default_region = "CN"
 
 [services]
-# Addresses of the gateway, the mail queue and the event bus (later releases).
+# Addresses of the mail queue and the event bus (later releases).
+
+[gateway]
+# The CTI gateway (`cicada gateway`). Without this section it runs the demo
+# contact center: SIP on 127.0.0.1:5060 and eight demo queues.
+# sip_address = "127.0.0.1:5060"          # where customers' calls come in
+# commands = "tcp://127.0.0.1:5570"        # desktops' commands (ZeroMQ)
+# events = "tcp://127.0.0.1:5571"          # events to desktops (ZeroMQ)
+# concurrent_calls = 8                     # sizes the pool of SIP worker processes
+# trusted = ["127.0.0.1", "::1"]           # trunks allowed to send calls (addresses or networks)
+# external_uri = "sip:{number}@127.0.0.1:5062"   # how external numbers are dialled
+# caller_ids = ["4008001234"]              # outbound caller IDs; the first is the default
+# ring_timeout = 15
+# wrap_up_seconds = 30
+#
+# [[gateway.queues]]
+# name = "billing-zh"
+# numbers = ["4008001001"]                 # dialled numbers (DNIS) that lead here
+# skills = { billing = 1, mandarin = 1 }   # lowest skill levels an agent needs
+# strategy = "longest_idle"                # fewest_calls, round_robin, skills
+# service_level = 20
+# max_length = 30
+# max_wait = 300
+# overflow = "queue:general-zh"            # or "hangup" (closing announcement)
+# language = "zh"                          # announcements: en or zh
+# announce_every = 30
 """

@@ -283,6 +283,7 @@ class CallRecords:
 
     def queue_event(self, kind: str, *, at: datetime, contact_id: str | None = None,
                     queue: str | None = None, agent: str | None = None, **detail) -> None:
+        detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in detail.items()}
         op = partial(calls.log_queue_event, actor=self._actor, kind=kind, at=at,
                      contact_id=contact_id, queue=queue, agent=agent, detail=detail or None)
         about = f" of call {contact_id}" if contact_id else f" of {agent}" if agent else ""

@@ -1,0 +1,29 @@
+"""Agents as the CRM knows them: the password check at login, and the
+profile (skills, extension) the ACD routes by. Called off the gateway's
+event loop: argon2 is slow on purpose and the database may be remote."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm.db import Database
+from crm.models import Skill, User, UserSkill
+from crm.services.users import authenticate
+from cti_gateway.acd import AgentProfile
+
+
+class CrmDirectory:
+    def __init__(self, database: Database):
+        self.database = database
+
+    def authenticate(self, username: str, password: str) -> AgentProfile:
+        """The agent's profile; crm's AuthenticationFailed on a wrong password."""
+        with self.database.unit_of_work() as session:  # a login may upgrade the hash
+            actor = authenticate(session, username, password)
+            user = session.get(User, actor.user_id)
+            skills = dict(session.execute(
+                select(Skill.name, UserSkill.level).join(UserSkill, UserSkill.skill_id == Skill.id)
+                .where(UserSkill.user_id == user.id)).all())
+            return AgentProfile(username=user.username, user_id=user.id,
+                                display_name=user.display_name, skills=skills,
+                                extension=user.extension)

@@ -1,0 +1,474 @@
+"""`cicada gateway`: the ACD, the SIP worker pool, Kamailio, the bus and the
+call records, wired together in one asyncio process.
+
+The event loop never waits on the database (records go through a writer
+thread; logins are checked in a thread pool) nor on SIP (workers are other
+processes, reached over ZeroMQ).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import secrets
+import signal
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import msgspec
+import zmq
+import zmq.asyncio
+from sqlalchemy.exc import DBAPIError
+
+from bus import cti
+from bus import sipworker as msg
+from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
+from crm.db import Database
+from crm.errors import AuthenticationFailed, CrmError
+from cti_gateway.acd import Acd, CommandError, SystemClock
+from cti_gateway.config import GatewayConfig
+from cti_gateway.directory import CrmDirectory
+from cti_gateway.records import CallRecords, RecordWriter
+from cti_gateway.sip.pool import (
+    PoolError,
+    WorkerPool,
+    WorkerProcess,
+    WorkerSwitch,
+    check_udp_port_free,
+    probe_lines,
+    workers_needed,
+)
+
+log = logging.getLogger("cicada.gateway")
+
+TICK_SECONDS = 0.05
+SUPERVISE_SECONDS = 0.5
+HEARTBEAT_SECONDS = 1.0
+
+
+class GatewayError(Exception):
+    """The gateway cannot start; the message says why."""
+
+
+class BusPublisher:
+    """Events on the PUB socket, numbered so a desktop can tell what its
+    snapshot already contains."""
+
+    def __init__(self, socket: zmq.Socket, run: str):
+        self.socket, self.run, self.seq = socket, run, 0
+
+    def publish(self, topics: list[str], event: msgspec.Struct) -> None:
+        self.seq += 1
+        payload = encode_event(self.run, self.seq, time.time(), event)
+        for topic in topics:
+            self.socket.send_multipart([topic.encode(), payload])
+
+
+class GatewayService:
+    def __init__(self, config: GatewayConfig, database_url: str, *, verbose: bool = False):
+        self.config = config
+        self.database_url = database_url
+        self.verbose = verbose
+        self.run_id = secrets.token_hex(6)
+        self.started_at = time.time()
+        self.stopping = asyncio.Event()
+        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
+        self.kamailio = None
+        self.front = "worker"
+        self.sip_address = f"{config.sip_host}:{config.sip_port}"
+
+    # --- start and stop -----------------------------------------------------------------------------
+
+    async def run(self, on_ready=None) -> None:
+        self._open_database()
+        self.context = zmq.asyncio.Context()
+        try:
+            self._bind_sockets()
+            self.writer = RecordWriter(self.database_url)
+            await self._start_workers()
+            self._start_front()
+            self.switch = WorkerSwitch(self.pool)
+            self.publisher = BusPublisher(self.events, self.run_id)
+            self.acd = Acd(list(self.config.queues), clock=SystemClock(), switch=self.switch,
+                           publisher=self.publisher, records=CallRecords(self.writer),
+                           settings=self.config.acd)
+            self.acd.check_configuration()
+            gc.freeze()  # long-lived tables (phone metadata, pinyin) need no more collection
+            self._install_signal_handlers()
+            if on_ready:
+                on_ready(self)
+            async with asyncio.TaskGroup() as tasks:
+                for loop in (self._serve_commands(), self._serve_workers(), self._keep_time(),
+                             self._wait_for_stop()):
+                    tasks.create_task(loop)
+        except* _Stop:
+            log.info("gateway stopping")
+        finally:
+            await self._shutdown()
+
+    def _open_database(self) -> None:
+        try:
+            self.database = Database.open(self.database_url)
+        except CrmError as exc:
+            raise GatewayError(str(exc)) from None
+        self.directory = CrmDirectory(self.database)
+
+    def _bind_sockets(self) -> None:
+        self.commands = self.context.socket(zmq.ROUTER)
+        self.events = self.context.socket(zmq.PUB)
+        self.worker_control = self.context.socket(zmq.ROUTER)
+        for sock in (self.commands, self.events, self.worker_control):
+            sock.setsockopt(zmq.LINGER, 0)
+        try:
+            self.commands.bind(self.config.command_address)
+            self.events.bind(self.config.event_address)
+        except zmq.ZMQError as exc:
+            raise GatewayError(f"cannot listen on {self.config.command_address} / "
+                               f"{self.config.event_address}: {exc}; is another gateway running?") from None
+        port = self.worker_control.bind_to_random_port("tcp://127.0.0.1")
+        self.worker_control_address = f"tcp://127.0.0.1:{port}"
+
+    async def _start_workers(self) -> None:
+        config = self.config
+        loop = asyncio.get_running_loop()
+        try:
+            lines = await loop.run_in_executor(self.executor, probe_lines)
+        except PoolError as exc:
+            raise GatewayError(str(exc)) from None
+        count = workers_needed(config.concurrent_calls, lines, config.lines_per_call)
+        self.front = self._choose_front(count)
+        if self.front == "worker":
+            ports = [config.sip_port]
+        else:
+            ports = [config.worker_base_port + i for i in range(count)]
+        log.info("pjsua2 holds %d calls per process: %d worker(s) for %d concurrent calls",
+                 lines, count, config.concurrent_calls)
+        self.pool = WorkerPool(
+            host=config.sip_host, ports=ports, control_address=self.worker_control_address,
+            trusted=self._worker_trusted(), lines_per_call=config.lines_per_call,
+            verbose=self.verbose, on_report=self._worker_report, on_lost=self._worker_lost,
+            on_up=self._worker_up)
+        self.pool.socket = self.worker_control
+        try:
+            self.pool.spawn_all()
+        except PoolError as exc:
+            raise GatewayError(str(exc)) from None
+        await self._wait_for_workers()
+
+    def _choose_front(self, workers: int) -> str:
+        front = self.config.front
+        if front == "workers":
+            return "workers"
+        if front == "kamailio" or workers > 1:
+            return "kamailio"
+        return "worker"
+
+    def _worker_trusted(self) -> list[str]:
+        """Behind Kamailio, the workers take calls from Kamailio only."""
+        if self.front == "kamailio":
+            return [self.config.sip_host]
+        return list(self.config.trusted)
+
+    async def _wait_for_workers(self) -> None:
+        reader = asyncio.ensure_future(self._serve_workers())
+        deadline = time.monotonic() + 30
+        try:
+            while not self.pool.all_up():
+                failed = self.pool.failed_to_start()
+                if failed:
+                    raise GatewayError("SIP worker(s) failed to start: " + "; ".join(failed))
+                if time.monotonic() > deadline:
+                    raise GatewayError("SIP workers did not start within 30 s")
+                await asyncio.sleep(0.05)
+        finally:
+            reader.cancel()
+            try:
+                await reader
+            except asyncio.CancelledError:
+                pass
+
+    def _start_front(self) -> None:
+        if self.front != "kamailio":
+            return
+        from cti_gateway.sip.kamailio import Destination, KamailioError, KamailioFront
+
+        run_dir = self.config.run_dir or Path(tempfile.mkdtemp(prefix="cicada-kamailio-"))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        destinations = [Destination(w.host, w.port, self.pool.customers_per_worker)
+                        for w in self.pool.workers.values()]
+        self.kamailio = KamailioFront(
+            listen_host=self.config.sip_host, listen_port=self.config.sip_port,
+            destinations=destinations, trusted_sources=list(self.config.trusted), rundir=run_dir,
+            binary=self.config.kamailio, memory_mb=self.config.kamailio_memory_mb,
+            log_path=run_dir / "kamailio.log")
+        try:
+            self.kamailio.start()
+        except KamailioError as exc:
+            raise GatewayError(f"Kamailio: {exc}") from None
+
+    def describe(self) -> str:
+        workers = len(self.pool.workers)
+        if self.front == "kamailio":
+            sip = f"SIP {self.sip_address} (Kamailio in front of {workers} workers)"
+        elif self.front == "workers":
+            sip = "SIP on the workers' own addresses: " + ", ".join(
+                w.address for w in self.pool.workers.values())
+        else:
+            sip = f"SIP {self.sip_address}"
+        return (f"Cicada gateway ready: {sip}; {self.pool.customers_per_worker * workers} concurrent "
+                f"calls; commands {self.config.command_address}; events {self.config.event_address}")
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.stopping.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+
+    async def _wait_for_stop(self) -> None:
+        await self.stopping.wait()
+        raise _Stop()
+
+    async def _shutdown(self) -> None:
+        if self.kamailio is not None:
+            self.kamailio.stop()
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            for name in pool.workers:
+                pool.send(name, msg.Shutdown())
+            await asyncio.get_running_loop().run_in_executor(None, pool.stop)
+        writer = getattr(self, "writer", None)
+        if writer is not None:
+            writer.stop(timeout=10)
+        context = getattr(self, "context", None)
+        if context is not None:
+            context.destroy(linger=0)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        database = getattr(self, "database", None)
+        if database is not None:
+            database.dispose()
+
+    # --- time ------------------------------------------------------------------------------------------
+
+    async def _keep_time(self) -> None:
+        next_supervision = next_beat = 0.0
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            self.acd.tick()
+            now = time.monotonic()
+            if now >= next_supervision:
+                next_supervision = now + SUPERVISE_SECONDS
+                self.pool.supervise()
+                self._check_front()
+            if now >= next_beat:
+                next_beat = now + HEARTBEAT_SECONDS
+                self._heartbeat()
+
+    def _heartbeat(self) -> None:
+        workers = list(self.pool.workers.values())
+        self.publisher.publish([cti.GATEWAY_TOPIC], cti.GatewayHeartbeat(
+            run=self.run_id, started_at=self.started_at, records_healthy=self.writer.healthy,
+            workers_up=sum(1 for w in workers if w.state == "up"), workers=len(workers)))
+
+    def _check_front(self) -> None:
+        if self.kamailio is None:
+            return
+        code = self.kamailio.poll()
+        if code is not None and not self.stopping.is_set():
+            log.error("Kamailio exited with code %s; starting it again", code)
+            try:
+                self.kamailio.start()
+            except Exception as exc:  # keep switching the calls the workers hold
+                log.error("Kamailio did not start again: %s", exc)
+
+    # --- SIP workers -------------------------------------------------------------------------------------
+
+    async def _serve_workers(self) -> None:
+        while True:
+            identity, data = await self.worker_control.recv_multipart()
+            try:
+                report = msg.REPORTS.decode(data)
+            except BadMessage as exc:
+                log.error("bad report from worker %r: %s", identity, exc.message)
+                continue
+            try:
+                self.pool.handle_report(identity, report)
+            except Exception:  # a report the ACD chokes on must not stop the gateway
+                log.exception("handling %s from %r failed", report, identity)
+
+    def _worker_report(self, worker: WorkerProcess, report: msg.Message) -> None:
+        acd = self.acd
+        if isinstance(report, msg.Incoming):
+            self.switch.leg_known(worker.name, report.leg)
+            acd.incoming_call(worker.name, report.leg, ani=report.ani, dnis=report.dnis,
+                              x_queue=report.x_queue)
+        elif isinstance(report, msg.LegAnswered):
+            acd.leg_answered(report.leg)
+        elif isinstance(report, msg.LegFailed):
+            self.switch.leg_gone(report.leg)
+            acd.leg_failed(report.leg, report.code, report.reason)
+        elif isinstance(report, msg.LegEnded):
+            self.switch.leg_gone(report.leg)
+            acd.leg_ended(report.leg, report.code, report.reason, report.by_remote)
+        elif isinstance(report, msg.DtmfReceived):
+            acd.dtmf_received(report.leg, report.digit)
+        elif isinstance(report, msg.AnnouncementDone):
+            acd.announcement_done(report.leg)
+        elif isinstance(report, msg.ReferDone):
+            acd.refer_done(report.leg, report.ok, report.code)
+        elif isinstance(report, msg.OrderFailed):
+            log.info("worker %s could not carry out %s for %s: %s", worker.name, report.order,
+                     report.leg, report.error)
+
+    def _worker_lost(self, worker: WorkerProcess, reason: str) -> None:
+        self.switch.worker_gone(worker.name)
+        acd = getattr(self, "acd", None)
+        lost = acd.worker_lost(worker.name, reason) if acd else 0
+        if self.kamailio is not None:
+            self._set_front_state(worker, False)
+        if acd:
+            self.publisher.publish([cti.GATEWAY_TOPIC], cti.WorkerStateChanged(
+                worker=self._worker_view(worker), calls_lost=lost, reason=reason))
+
+    def _worker_up(self, worker: WorkerProcess) -> None:
+        if getattr(self, "acd", None) is None:
+            return  # still starting
+        log.info("SIP worker %s is up again (pid %s)", worker.name, worker.pid)
+        if self.kamailio is not None:
+            self._set_front_state(worker, True)
+        self.publisher.publish([cti.GATEWAY_TOPIC],
+                               cti.WorkerStateChanged(worker=self._worker_view(worker)))
+
+    def _set_front_state(self, worker: WorkerProcess, active: bool) -> None:
+        index = list(self.pool.workers).index(worker.name)
+        try:
+            self.kamailio.set_destination_active(index, active)
+        except Exception as exc:  # Kamailio's own probing catches up
+            log.warning("could not mark %s %s in Kamailio: %s", worker.name,
+                        "active" if active else "inactive", exc)
+
+    def _worker_view(self, worker: WorkerProcess) -> cti.WorkerView:
+        return next(v for v in self.pool.views() if v.name == worker.name)
+
+    # --- desktops' commands -----------------------------------------------------------------------------------
+
+    async def _serve_commands(self) -> None:
+        while True:
+            frames = await self.commands.recv_multipart()
+            envelope, data = frames[:-1], frames[-1]
+            try:
+                request_id, command = decode_request(data, cti.COMMANDS)
+            except BadMessage as exc:
+                log.warning("bad command: %s", exc.message)
+                self._reply(envelope, encode_error(getattr(exc, "request_id", ""), exc.code, exc.message))
+                continue
+            if isinstance(command, cti.AgentLogin):
+                asyncio.ensure_future(self._login(envelope, request_id, command))
+                continue
+            self._reply(envelope, self._execute(request_id, command))
+
+    def _reply(self, envelope: list[bytes], payload: bytes) -> None:
+        self.commands.send_multipart([*envelope, payload])
+
+    def _execute(self, request_id: str, command) -> bytes:
+        try:
+            return encode_reply(request_id, self._dispatch(command))
+        except CommandError as exc:
+            return encode_error(request_id, exc.code, exc.message)
+        except Exception:
+            log.exception("command %s failed", command)
+            return encode_error(request_id, "internal", "The gateway failed to carry out this "
+                                                        "command; see its log.")
+
+    def _dispatch(self, command):
+        acd = self.acd
+        match command:
+            case cti.AgentLogout():
+                return acd.logout(command.session)
+            case cti.AgentSetMode():
+                return acd.set_agent_mode(command.session, command.mode, command.reason)
+            case cti.AgentSnapshot():
+                return cti.SnapshotResult(state=acd.snapshot(command.session), run=self.run_id,
+                                          seq=self.publisher.seq)
+            case cti.CallAccept():
+                return acd.accept(command.session, command.call_id)
+            case cti.CallReject():
+                return acd.reject(command.session, command.call_id)
+            case cti.CallHangup():
+                return acd.hangup(command.session, command.call_id)
+            case cti.CallHold():
+                return acd.hold(command.session, command.call_id)
+            case cti.CallRetrieve():
+                return acd.retrieve(command.session, command.call_id)
+            case cti.CallTransfer():
+                return acd.transfer(command.session, command.call_id, command.target)
+            case cti.CallConsult():
+                return acd.consult(command.session, command.call_id, command.target)
+            case cti.CallCompleteTransfer():
+                return acd.complete_transfer(command.session, command.call_id)
+            case cti.CallConference():
+                return acd.conference(command.session, command.call_id)
+            case cti.CallCancelConsult():
+                return acd.cancel_consult(command.session, command.call_id)
+            case cti.CallDtmf():
+                return acd.dtmf(command.session, command.call_id, command.digits)
+            case cti.CallDial():
+                call_id = acd.dial(command.session, command.number, command.caller_id, command.data)
+                return cti.DialResult(call_id=call_id)
+            case cti.CallSetData():
+                data = acd.set_data(command.session, command.call_id, command.data, command.replace)
+                return cti.DataResult(call_id=command.call_id, data=data)
+            case cti.CallGetData():
+                return cti.DataResult(call_id=command.call_id,
+                                      data=acd.get_data(command.session, command.call_id))
+            case cti.GatewayStatus():
+                return self.status()
+        raise CommandError("unknown_type", f"{command.__struct_config__.tag} is not handled here")
+
+    async def _login(self, envelope: list[bytes], request_id: str, command: cti.AgentLogin) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            profile = await loop.run_in_executor(self.executor, self.directory.authenticate,
+                                                 command.agent, command.password)
+            session, state = self.acd.login(profile, device=command.device, queues=command.queues,
+                                            takeover=command.takeover, client=command.client)
+            reply = encode_reply(request_id, cti.LoginResult(session=session, state=state,
+                                                             run=self.run_id, seq=self.publisher.seq))
+        except AuthenticationFailed as exc:
+            reply = encode_error(request_id, "auth_failed", str(exc))
+        except CommandError as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
+        except (CrmError, DBAPIError) as exc:
+            log.error("login of %s: the CRM database is not available: %s", command.agent, exc)
+            reply = encode_error(request_id, "crm_unavailable",
+                                 "The CRM database cannot be reached to check your password; "
+                                 "try again in a moment.")
+        except Exception:
+            log.exception("login of %s failed", command.agent)
+            reply = encode_error(request_id, "internal", "The login failed; see the gateway's log.")
+        self._reply(envelope, reply)
+
+    def status(self) -> cti.StatusResult:
+        return cti.StatusResult(
+            run=self.run_id, started_at=self.started_at, sip_address=self.sip_address,
+            front="kamailio" if self.front == "kamailio" else self.front,
+            workers=self.pool.views(), queues=self.acd.queue_views(),
+            agents=self.acd.agent_views(), records_healthy=self.writer.healthy,
+            records_backlog=self.writer.backlog, records_error=self.writer.last_error)
+
+
+class _Stop(Exception):
+    pass
+
+
+def run_gateway(config: GatewayConfig, database_url: str, *, verbose: bool = False,
+                on_ready=None) -> None:
+    asyncio.run(GatewayService(config, database_url, verbose=verbose).run(on_ready))
+
+
+def check_sip_address(config: GatewayConfig) -> None:
+    check_udp_port_free(config.sip_host, config.sip_port, "the gateway's SIP address")

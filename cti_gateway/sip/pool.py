@@ -1,0 +1,335 @@
+"""The gateway's SIP worker processes: started, sized, supervised, replaced.
+
+A worker holds as many calls as its pjsua2 build allows; a customer call
+takes `lines_per_call` of them (the customer, the agent and a consult leg),
+so the pool runs as many workers as the configured concurrent calls need.
+A worker that exits or stops sending heartbeats is killed and replaced on
+the same SIP port; the ACD is told which calls were lost.
+
+`WorkerSwitch` is the ACD's switch: it sends each order to the worker that
+holds the leg.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import zmq
+
+from bus import cti
+from bus import sipworker as msg
+from bus.envelope import encode
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_TIMEOUT = 5.0
+START_TIMEOUT = 20.0
+
+
+class PoolError(Exception):
+    """The pool cannot start; the message says why."""
+
+
+@dataclass
+class WorkerProcess:
+    name: str
+    host: str
+    port: int
+    process: subprocess.Popen | None = None
+    state: str = "starting"  # starting, up, down
+    pid: int | None = None
+    lines: int = 0
+    last_seen: float = 0.0
+    started: float = 0.0
+    restarts: int = 0
+    failures_in_row: int = 0
+    restart_at: float | None = None
+    legs: set[str] = field(default_factory=set)
+    customer_legs: set[str] = field(default_factory=set)
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def probe_lines(python: str = sys.executable) -> int:
+    """How many calls one worker's pjsua2 build holds (the PyPI wheel: 4)."""
+    code = ("import ctypes, pjsua2 as pj\n"
+            "ctypes.CDLL(pj._pjsua2.__file__).pj_log_set_level(0)\n"
+            "ep = pj.Endpoint(); ep.libCreate(); c = pj.EpConfig()\n"
+            "c.uaConfig.maxCalls = 1024; c.uaConfig.threadCnt = 0; c.uaConfig.mainThreadOnly = True\n"
+            "c.logConfig.level = 0; c.logConfig.consoleLevel = 0\n"
+            "ep.libInit(c)\n"
+            "print(ctypes.CDLL(pj._pjsua2.__file__).pjsua_call_get_max_count())\n"
+            "ep.libDestroy()\n")
+    result = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise PoolError(f"cannot load pjsua2 to read its capacity: {result.stderr.strip()[-500:]}")
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def workers_needed(concurrent_calls: int, lines: int, lines_per_call: int) -> int:
+    per_worker = max(1, lines // lines_per_call)
+    return max(1, math.ceil(concurrent_calls / per_worker))
+
+
+def check_udp_port_free(host: str, port: int, what: str) -> None:
+    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        raise PoolError(f"{what}: UDP port {port} on {host} is in use ({exc.strerror}); "
+                        "is another gateway or Kamailio running?") from None
+    finally:
+        probe.close()
+
+
+class WorkerPool:
+    def __init__(self, *, host: str, ports: list[int], control_address: str, trusted: list[str],
+                 lines_per_call: int, music_cache: str | None = None, verbose: bool = False,
+                 on_report: Callable[[WorkerProcess, msg.Message], None],
+                 on_lost: Callable[[WorkerProcess, str], None],
+                 on_up: Callable[[WorkerProcess], None]):
+        self.workers = {f"w{i + 1}": WorkerProcess(f"w{i + 1}", host, port)
+                        for i, port in enumerate(ports)}
+        self.control_address = control_address
+        self.trusted = trusted
+        self.lines_per_call = lines_per_call
+        self.music_cache = music_cache
+        self.verbose = verbose
+        self.on_report, self.on_lost, self.on_up = on_report, on_lost, on_up
+        self.socket: zmq.Socket | None = None
+        self.stopping = False
+
+    @property
+    def customers_per_worker(self) -> int:
+        lines = max((w.lines for w in self.workers.values()), default=0)
+        return max(1, lines // self.lines_per_call) if lines else 0
+
+    # --- processes --------------------------------------------------------------------------------
+
+    def spawn_all(self) -> None:
+        for worker in self.workers.values():
+            check_udp_port_free(worker.host, worker.port, f"SIP worker {worker.name}")
+        for worker in self.workers.values():
+            self._spawn(worker)
+
+    def _spawn(self, worker: WorkerProcess) -> None:
+        command = [sys.executable, "-m", "cti_gateway.sip.worker", "--name", worker.name,
+                   "--sip", worker.address, "--control", self.control_address,
+                   "--lines-per-call", str(self.lines_per_call)]
+        for trusted in self.trusted:
+            command += ["--trusted", trusted]
+        if self.music_cache:
+            command += ["--music-cache", self.music_cache]
+        if self.verbose:
+            command.append("--verbose")
+        worker.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                          start_new_session=False)
+        worker.pid = worker.process.pid
+        worker.state = "starting"
+        worker.started = worker.last_seen = time.monotonic()
+        worker.restart_at = None
+        log.info("started SIP worker %s (pid %d) on %s", worker.name, worker.pid, worker.address)
+
+    def all_up(self) -> bool:
+        return all(w.state == "up" for w in self.workers.values())
+
+    def failed_to_start(self) -> list[str]:
+        return [f"{w.name} on {w.address} (exit code {w.process.returncode})"
+                for w in self.workers.values()
+                if w.state == "starting" and w.process is not None and w.process.poll() is not None]
+
+    def supervise(self) -> None:
+        """Called every few hundred milliseconds: find dead or silent workers,
+        restart those whose turn has come."""
+        now = time.monotonic()
+        for worker in self.workers.values():
+            if worker.state == "down":
+                if worker.restart_at is not None and now >= worker.restart_at and not self.stopping:
+                    self._spawn(worker)
+                continue
+            code = worker.process.poll() if worker.process else None
+            if code is not None:
+                self._lost(worker, f"the process exited with code {code}")
+            elif worker.state == "up" and now - worker.last_seen > HEARTBEAT_TIMEOUT:
+                self._kill(worker)
+                self._lost(worker, f"no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s")
+            elif worker.state == "starting" and now - worker.started > START_TIMEOUT:
+                self._kill(worker)
+                self._lost(worker, "it did not start in time")
+
+    def _kill(self, worker: WorkerProcess) -> None:
+        if worker.process and worker.process.poll() is None:
+            worker.process.kill()
+            try:
+                worker.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                log.error("SIP worker %s (pid %s) does not die", worker.name, worker.pid)
+
+    def _lost(self, worker: WorkerProcess, reason: str) -> None:
+        was_up = worker.state == "up"
+        worker.state = "down"
+        worker.failures_in_row = worker.failures_in_row + 1 if not was_up else 1
+        delay = min(30.0, 0.5 * 2 ** (worker.failures_in_row - 1))
+        worker.restart_at = time.monotonic() + delay
+        worker.restarts += 1
+        log.error("SIP worker %s (pid %s) lost: %s; restarting in %.1f s", worker.name,
+                  worker.pid, reason, delay)
+        worker.legs.clear()
+        worker.customer_legs.clear()
+        self.on_lost(worker, reason)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping = True
+        for worker in self.workers.values():
+            if worker.process and worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for worker in self.workers.values():
+            if worker.process is None:
+                continue
+            try:
+                worker.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+
+    # --- reports ------------------------------------------------------------------------------------
+
+    def handle_report(self, identity: bytes, report: msg.Message) -> None:
+        worker = self.workers.get(identity.decode(errors="replace"))
+        if worker is None:
+            log.warning("report from an unknown worker %r", identity)
+            return
+        worker.last_seen = time.monotonic()
+        if isinstance(report, msg.Hello):
+            if report.pid != worker.pid:
+                log.warning("hello from %s with pid %s, expected %s", worker.name, report.pid, worker.pid)
+            worker.lines = report.lines
+            worker.state = "up"
+            worker.failures_in_row = 0
+            self.on_up(worker)
+            return
+        if worker.state != "up":
+            return  # a dying worker's last words
+        if isinstance(report, msg.Incoming):
+            worker.legs.add(report.leg)
+            worker.customer_legs.add(report.leg)
+        elif isinstance(report, (msg.LegEnded, msg.LegFailed)):
+            worker.legs.discard(report.leg)
+            worker.customer_legs.discard(report.leg)
+        if not isinstance(report, msg.Heartbeat):
+            self.on_report(worker, report)
+
+    # --- orders ---------------------------------------------------------------------------------------
+
+    def send(self, worker_name: str, order: msg.Message) -> None:
+        worker = self.workers.get(worker_name)
+        if worker is None or worker.state != "up" or self.socket is None:
+            log.debug("order %s for %s dropped: the worker is not up", order, worker_name)
+            return
+        try:
+            self.socket.send_multipart([worker_name.encode(), encode(order)], zmq.NOBLOCK)
+        except zmq.ZMQError as exc:
+            log.error("order for %s not sent: %s", worker_name, exc)
+
+    def views(self) -> list[cti.WorkerView]:
+        per_worker = self.customers_per_worker
+        return [cti.WorkerView(name=w.name, state=w.state, pid=w.pid, sip_address=w.address,
+                               lines=w.lines, lines_in_use=len(w.legs),
+                               customer_calls=len(w.customer_legs),
+                               max_customer_calls=per_worker, restarts=w.restarts)
+                for w in self.workers.values()]
+
+
+class WorkerSwitch:
+    """The ACD's switch over the worker pool: each leg's orders go to the
+    worker that holds it."""
+
+    def __init__(self, pool: WorkerPool):
+        self.pool = pool
+        self.leg_worker: dict[str, str] = {}
+
+    def leg_known(self, worker: str, leg: str) -> None:
+        self.leg_worker[leg] = worker
+
+    def leg_gone(self, leg: str) -> None:
+        self.leg_worker.pop(leg, None)
+
+    def worker_gone(self, worker: str) -> None:
+        for leg in [leg for leg, w in self.leg_worker.items() if w == worker]:
+            del self.leg_worker[leg]
+
+    def _send(self, leg: str, order: msg.Message) -> None:
+        worker = self.leg_worker.get(leg)
+        if worker is not None:
+            self.pool.send(worker, order)
+
+    def answer(self, leg):
+        self._send(leg, msg.Answer(leg=leg))
+
+    def reject(self, leg, code, reason):
+        self._send(leg, msg.Reject(leg=leg, code=code, reason=reason))
+        self.leg_gone(leg)
+
+    def hangup(self, leg):
+        self._send(leg, msg.Hangup(leg=leg))
+
+    def play_music(self, leg, music):
+        self._send(leg, msg.PlayMusic(leg=leg, music=music))
+
+    def announce(self, leg, announcement, then, music=None):
+        self._send(leg, msg.Announce(leg=leg, announcement=announcement, then=then, music=music))
+
+    def dial(self, worker, leg, uri, *, caller_id, headers, connect_to=None):
+        self.leg_worker[leg] = worker
+        process = self.pool.workers.get(worker)
+        if process is not None:
+            process.legs.add(leg)
+        self.pool.send(worker, msg.Dial(leg=leg, uri=uri, caller_id=caller_id, headers=headers,
+                                        connect_to=connect_to))
+
+    def connect(self, legs):
+        if legs:
+            self._send(legs[0], msg.Connect(legs=list(legs)))
+
+    def isolate(self, leg):
+        self._send(leg, msg.Isolate(leg=leg))
+
+    def send_dtmf(self, leg, digits):
+        self._send(leg, msg.SendDtmf(leg=leg, digits=digits))
+
+    def refer(self, leg, uri):
+        self._send(leg, msg.Refer(leg=leg, uri=uri))
+
+    def free_lines(self, worker):
+        process = self.pool.workers.get(worker)
+        if process is None or process.state != "up":
+            return 0
+        return process.lines - len(process.legs)
+
+    def worker_for_new_call(self):
+        """The up worker with the most room for one more customer call."""
+        best, room = None, 0
+        for process in self.pool.workers.values():
+            if process.state != "up":
+                continue
+            free = process.lines - len(process.legs)
+            customers_left = self.pool.customers_per_worker - len(process.customer_legs)
+            if free >= self.pool.lines_per_call and customers_left > 0 and free > room:
+                best, room = process.name, free
+        return best
+
+
+def python_executable() -> str:
+    return os.environ.get("CICADA_WORKER_PYTHON", sys.executable)

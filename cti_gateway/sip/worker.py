@@ -1,0 +1,521 @@
+"""A SIP worker process: one pjsua2 endpoint, its call legs, and the orders
+it takes from the gateway.
+
+Run by the gateway's worker pool as ``python -m cti_gateway.sip.worker``.
+One thread does everything pjsua2 needs (pjsua2 aborts the process when
+touched from a thread it does not know): it polls pjsua2 for a few
+milliseconds, then handles the gateway's orders and what pjsua2's media
+threads left in the inbox, and sends its reports. The worker holds as many
+calls as its pjsua2 build allows (four for the PyPI wheel) and says so in
+its Hello, so the gateway can size its pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import ctypes
+import gc
+import logging
+import os
+import signal
+import sys
+import time
+
+import pjsua2 as pj
+import zmq
+
+from bus import sipworker as msg
+from bus.envelope import BadMessage, encode
+from cti_gateway import prompts
+from cti_gateway.sip.legs import Announcement, LegCall
+from cti_gateway.sip.sipmsg import TrustedSources, read_invite
+
+log = logging.getLogger("cicada.sipworker")
+
+POLL_MS = 10
+HEARTBEAT_SECONDS = 1.0
+INCOMING_ANSWER_TIMEOUT = 8.0  # the gateway decides within this, or the caller gets 503
+PR_SET_PDEATHSIG = 1
+
+
+class Worker:
+    def __init__(self, args: argparse.Namespace):
+        self.name = args.name
+        self.host, port = args.sip.rsplit(":", 1)
+        self.port = int(port)
+        self.trusted = TrustedSources(args.trusted)
+        self.lines_per_call = args.lines_per_call
+        self.requested_lines = args.lines
+        self.music_cache = args.music_cache
+        self.inbox: collections.deque = collections.deque()
+        self.legs: dict[str, LegCall] = {}
+        self.refused: list[LegCall] = []  # 403/486 answers, kept until pjsua2 is done with them
+        self.graveyard: list = []  # pjsua2 objects to drop on this thread, after callbacks
+        self.pending_incoming: dict[str, float] = {}
+        self.music_players: dict[str, pj.AudioMediaPlayer] = {}
+        self.incoming_seq = 0
+        self.stopping = False
+        self.context = zmq.Context()
+        self.control = self.context.socket(zmq.DEALER)
+        self.control.setsockopt(zmq.IDENTITY, self.name.encode())
+        self.control.setsockopt(zmq.LINGER, 1000)
+        self.control.connect(args.control)
+
+    # --- life ------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._start_endpoint()
+        self.send(msg.Hello(worker=self.name, pid=os.getpid(), lines=self.lines,
+                            sip_address=f"{self.host}:{self.port}"))
+        log.info("%s: SIP on %s:%d, %d lines, %d customer calls", self.name, self.host, self.port,
+                 self.lines, self.max_customer_calls)
+        next_beat = 0.0
+        try:
+            while not self.stopping:
+                self.endpoint.libHandleEvents(POLL_MS)
+                self._handle_inbox()
+                self._handle_orders()
+                self._expire_pending_incoming()
+                self.graveyard.clear()
+                now = time.monotonic()
+                if now >= next_beat:
+                    next_beat = now + HEARTBEAT_SECONDS
+                    self.send(msg.Heartbeat(worker=self.name, legs=len(self.legs)))
+        finally:
+            self._stop_endpoint()
+
+    def _start_endpoint(self) -> None:
+        quiet_pjlib()
+        self.endpoint = pj.Endpoint()
+        self.endpoint.libCreate()
+        config = pj.EpConfig()
+        config.uaConfig.threadCnt = 0
+        config.uaConfig.mainThreadOnly = True
+        config.uaConfig.maxCalls = self.requested_lines
+        config.uaConfig.userAgent = "Cicada gateway"
+        config.medConfig.noVad = True  # keep RTP flowing: NATs and the far end's timers want it
+        config.medConfig.clockRate = 8000  # G.711 and the prompts: no resampling
+        config.medConfig.sndClockRate = 8000
+        config.medConfig.ecTailLen = 0
+        config.medConfig.maxMediaPorts = max(254, 2 * self.requested_lines + 32)
+        config.logConfig.level = 2
+        config.logConfig.consoleLevel = 2
+        self.log_writer = PjsipLog()
+        config.logConfig.writer = self.log_writer
+        config.logConfig.decor = 0
+        self.endpoint.libInit(config)
+        self.lines = _max_calls()
+        self.max_customer_calls = max(1, self.lines // self.lines_per_call)
+        transport = pj.TransportConfig()
+        transport.boundAddress = self.host
+        transport.port = self.port
+        self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        self.endpoint.libStart()
+        self.endpoint.audDevManager().setNullDev()
+        _prefer_g711(self.endpoint)
+        account = pj.AccountConfig()
+        account.idUri = f"sip:cicada@{self.host}:{self.port}"
+        account.mediaConfig.transportConfig.boundAddress = self.host
+        self.account = WorkerAccount(self)
+        self.account.create(account)
+
+    def _stop_endpoint(self) -> None:
+        try:
+            for leg in list(self.legs.values()):
+                self._hangup(leg, 503, "Service stopping")
+            deadline = time.monotonic() + 1.0
+            while self.legs and time.monotonic() < deadline:
+                self.endpoint.libHandleEvents(POLL_MS)
+        finally:
+            self.legs.clear()
+            self.refused.clear()
+            self.graveyard.clear()
+            self.music_players.clear()
+            self.account = None
+            gc.collect()
+            self.endpoint.libDestroy()
+            self.control.close()
+            self.context.term()
+
+    def stop(self, *_args) -> None:
+        self.stopping = True
+
+    # --- reports -----------------------------------------------------------------------------------
+
+    def send(self, report: msg.Message) -> None:
+        try:
+            self.control.send(encode(report), zmq.NOBLOCK)
+        except zmq.Again:
+            log.warning("%s: the gateway is not reading; report %s dropped", self.name,
+                        report.__struct_config__.tag)
+
+    def report_ringing(self, leg: LegCall) -> None:
+        self.send(msg.LegRinging(leg=leg.leg_id))
+
+    def report_answered(self, leg: LegCall) -> None:
+        self.send(msg.LegAnswered(leg=leg.leg_id))
+        if leg.connect_to and leg.connect_to in self.legs:
+            self.connect([leg.leg_id, leg.connect_to])
+
+    def report_refer(self, leg: LegCall, ok: bool, code: int) -> None:
+        self.send(msg.ReferDone(leg=leg.leg_id, ok=ok, code=code))
+
+    def leg_gone(self, leg: LegCall, code: int, reason: str) -> None:
+        """pjsua2 says the call is over: forget its media, tell the gateway."""
+        if leg in self.refused:
+            self.refused.remove(leg)
+            self.graveyard.append(leg)
+            return
+        self._forget_audio(leg)
+        self.pending_incoming.pop(leg.leg_id, None)
+        if self.legs.get(leg.leg_id) is leg:
+            del self.legs[leg.leg_id]
+        self.graveyard.append(leg)
+        if leg.confirmed or leg.incoming:
+            self.send(msg.LegEnded(leg=leg.leg_id, code=code, reason=reason,
+                                   by_remote=not leg.hung_up_here))
+        else:
+            self.send(msg.LegFailed(leg=leg.leg_id, code=code or 500, reason=reason))
+
+    # --- incoming calls ----------------------------------------------------------------------------
+
+    def incoming(self, call_id: int, rdata) -> None:
+        source = rdata.srcAddress
+        if not self.trusted.allows(source):
+            log.warning("%s: refused a call from %s: not a trusted trunk", self.name, source)
+            self._refuse(call_id, 403, "Forbidden")
+            return
+        customers = sum(1 for leg in self.legs.values() if leg.customer)
+        if customers >= self.max_customer_calls or len(self.legs) + self.lines_per_call > self.lines:
+            self._refuse(call_id, 486, "Busy Here")
+            return
+        info = read_invite(rdata.wholeMsg)
+        self.incoming_seq += 1
+        leg = LegCall(self, f"{self.name}-{self.incoming_seq}", incoming=True, call_id=call_id)
+        self.legs[leg.leg_id] = leg
+        self.pending_incoming[leg.leg_id] = time.monotonic() + INCOMING_ANSWER_TIMEOUT
+        _answer(leg, 180)
+        self.send(msg.Incoming(leg=leg.leg_id, ani=info.ani, dnis=info.dnis, x_queue=info.x_queue,
+                               source=source, sip_call_id=leg.getInfo().callIdString,
+                               display_name=info.display_name))
+
+    def _refuse(self, call_id: int, code: int, reason: str) -> None:
+        call = LegCall(self, f"refused-{call_id}", incoming=True, call_id=call_id)
+        self.refused.append(call)
+        _answer(call, code, reason)
+
+    def _expire_pending_incoming(self) -> None:
+        if not self.pending_incoming:
+            return
+        now = time.monotonic()
+        for leg_id, deadline in list(self.pending_incoming.items()):
+            if now >= deadline:
+                self.pending_incoming.pop(leg_id)
+                leg = self.legs.get(leg_id)
+                if leg is not None:
+                    log.warning("%s: the gateway did not answer for %s in time", self.name, leg_id)
+                    self._hangup(leg, 503, "Service Unavailable")
+
+    # --- orders ------------------------------------------------------------------------------------
+
+    def _handle_orders(self) -> None:
+        while True:
+            try:
+                data = self.control.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                order = msg.ORDERS.decode(data)
+            except BadMessage as exc:
+                log.error("%s: bad order from the gateway: %s", self.name, exc.message)
+                self.send(msg.OrderFailed(order="?", leg=None, error=exc.message))
+                continue
+            try:
+                self._carry_out(order)
+            except pj.Error as exc:
+                self._order_failed(order, exc.info())
+            except Exception as exc:  # one bad order must not end the worker's calls
+                log.exception("%s: order %s failed", self.name, order)
+                self._order_failed(order, str(exc))
+
+    def _order_failed(self, order: msg.Message, error: str) -> None:
+        leg = getattr(order, "leg", None)
+        self.send(msg.OrderFailed(order=order.__struct_config__.tag, leg=leg, error=error))
+
+    def _carry_out(self, order: msg.Message) -> None:
+        if isinstance(order, msg.Shutdown):
+            self.stopping = True
+            return
+        if isinstance(order, msg.Connect):
+            self.connect(order.legs)
+            return
+        if isinstance(order, msg.Dial):
+            self.dial(order)
+            return
+        leg = self.legs.get(order.leg)
+        if leg is None:
+            self._order_failed(order, f"no leg {order.leg} (it may have ended)")
+            return
+        if isinstance(order, msg.Answer):
+            self.pending_incoming.pop(leg.leg_id, None)
+            _answer(leg, 200)
+        elif isinstance(order, msg.Reject):
+            self.pending_incoming.pop(leg.leg_id, None)
+            self._hangup(leg, order.code, order.reason)
+        elif isinstance(order, msg.Hangup):
+            self._hangup(leg)
+        elif isinstance(order, msg.PlayMusic):
+            self.set_route(leg, "music", order.music or self.default_music())
+        elif isinstance(order, msg.Announce):
+            self.announce(leg, order)
+        elif isinstance(order, msg.Isolate):
+            self.detach(leg)
+        elif isinstance(order, msg.SendDtmf):
+            leg.dialDtmf(order.digits)
+        elif isinstance(order, msg.Refer):
+            leg.refer_pending = True
+            leg.xfer(order.uri, pj.CallOpParam(True))
+
+    def dial(self, order: msg.Dial) -> None:
+        if len(self.legs) >= self.lines:
+            self.send(msg.LegFailed(leg=order.leg, code=503, reason="no free line in this worker"))
+            return
+        leg = LegCall(self, order.leg, incoming=False)
+        leg.connect_to = order.connect_to
+        param = pj.CallOpParam(True)
+        for name, value in order.headers.items():
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            param.txOption.headers.append(header)
+        if order.caller_id:
+            param.txOption.localUri = f"sip:{order.caller_id}@{self.host}:{self.port}"
+        try:
+            leg.makeCall(order.uri, param)
+        except pj.Error as exc:
+            self.graveyard.append(leg)
+            self.send(msg.LegFailed(leg=order.leg, code=500, reason=exc.info()))
+            return
+        self.legs[leg.leg_id] = leg
+
+    def _hangup(self, leg: LegCall, code: int = 0, reason: str = "") -> None:
+        if leg.ended:
+            return
+        leg.hung_up_here = True
+        param = pj.CallOpParam(True)
+        if code:
+            param.statusCode = code
+            param.reason = reason
+        try:
+            leg.hangup(param)
+        except pj.Error as exc:
+            log.debug("%s: hangup of %s: %s", self.name, leg.leg_id, exc.info())
+
+    # --- audio ---------------------------------------------------------------------------------------
+
+    def default_music(self) -> str:
+        return str(prompts.music_on_hold(self.music_cache))
+
+    def music_player(self, path: str) -> pj.AudioMediaPlayer:
+        player = self.music_players.get(path)
+        if player is None:
+            player = pj.AudioMediaPlayer()
+            player.createPlayer(path, 0)  # 0: loop
+            self.music_players[path] = player
+        return player
+
+    def announce(self, leg: LegCall, order: msg.Announce) -> None:
+        files = [str(p) for p in _announcement_files(order.announcement)]
+        player = Announcement(self, leg.leg_id, order.then, order.music)
+        player.createPlaylist(files, "announcement", pj.PJMEDIA_FILE_NO_LOOP)
+        self.set_route(leg, "announce", player)
+
+    def _announcement_done(self, leg_id: str, player: Announcement) -> None:
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.route[1] is not player:
+            self.graveyard.append(player)
+            return
+        self.send(msg.AnnouncementDone(leg=leg_id))
+        if player.then == "music":
+            self.set_route(leg, "music", player.music or self.default_music())
+        elif player.then == "hangup":
+            self.detach(leg)
+            self._hangup(leg)
+        else:
+            self.detach(leg)
+
+    def set_route(self, leg: LegCall, kind: str, value) -> None:
+        self.detach(leg)
+        leg.route = (kind, value)
+        self.apply_route(leg)
+
+    def connect(self, leg_ids: list[str]) -> None:
+        legs = [self.legs[i] for i in leg_ids if i in self.legs]
+        missing = [i for i in leg_ids if i not in self.legs]
+        if missing:
+            self.send(msg.OrderFailed(order="connect", leg=missing[0],
+                                      error=f"no leg {', '.join(missing)}"))
+        for leg in legs:
+            self.detach(leg)
+        for leg in legs:
+            leg.route = ("connected", None)
+            leg.peers = {other.leg_id for other in legs if other is not leg}
+        for leg in legs:
+            self.apply_route(leg)
+
+    def apply_route(self, leg: LegCall) -> None:
+        """Make the leg's audio go where its route says, once it has media."""
+        if leg.media is None:
+            return
+        kind, value = leg.route
+        if kind == "music":
+            leg.music_source = self.music_player(value)
+            leg.music_source.startTransmit(leg.media)
+        elif kind == "announce":
+            value.startTransmit(leg.media)
+        elif kind == "connected":
+            for peer_id in leg.peers:
+                peer = self.legs.get(peer_id)
+                if peer is not None and peer.media is not None:
+                    leg.media.startTransmit(peer.media)
+                    peer.media.startTransmit(leg.media)
+
+    def detach(self, leg: LegCall) -> None:
+        """The leg hears nothing and is heard by nobody."""
+        kind, value = leg.route
+        if leg.media is not None:
+            if kind == "music" and leg.music_source is not None:
+                leg.music_source.stopTransmit(leg.media)
+            elif kind == "announce":
+                value.stopTransmit(leg.media)
+            for peer_id in leg.peers:
+                peer = self.legs.get(peer_id)
+                if peer is not None and peer.media is not None:
+                    leg.media.stopTransmit(peer.media)
+                    peer.media.stopTransmit(leg.media)
+        if kind == "announce":
+            self.graveyard.append(value)
+        self._unlink(leg)
+
+    def _forget_audio(self, leg: LegCall) -> None:
+        """The call is gone, and its conference slot with it: never touch it again."""
+        if leg.route[0] == "announce":
+            self.graveyard.append(leg.route[1])
+        leg.media = None
+        leg.music_source = None
+        self._unlink(leg)
+
+    def _unlink(self, leg: LegCall) -> None:
+        for peer_id in leg.peers:
+            peer = self.legs.get(peer_id)
+            if peer is not None:
+                peer.peers.discard(leg.leg_id)
+        leg.peers = set()
+        leg.route = ("silence", None)
+
+    def media_ready(self, leg: LegCall) -> None:
+        self.apply_route(leg)
+
+    # --- what media threads left behind --------------------------------------------------------------
+
+    def _handle_inbox(self) -> None:
+        while self.inbox:
+            kind, leg_id, value = self.inbox.popleft()
+            if kind == "dtmf":
+                self.send(msg.DtmfReceived(leg=leg_id, digit=value))
+            elif kind == "announcement_done":
+                self._announcement_done(leg_id, value)
+
+
+class WorkerAccount(pj.Account):
+    def __init__(self, worker: Worker):
+        super().__init__()
+        self.worker = worker
+
+    def onIncomingCall(self, prm):
+        self.worker.incoming(prm.callId, prm.rdata)
+
+
+class PjsipLog(pj.LogWriter):
+    """pjsip's warnings and errors into this process's log (any thread)."""
+
+    def write(self, entry):
+        text = entry.msg.strip()
+        if text:
+            log.log(logging.ERROR if entry.level <= 1 else logging.WARNING, "pjsip: %s", text)
+
+
+def quiet_pjlib() -> None:
+    """pjlib logs its start-up chatter to stdout before libInit applies our
+    log settings; silence it from the start."""
+    ctypes.CDLL(pj._pjsua2.__file__).pj_log_set_level(0)
+
+
+def _answer(call: LegCall, code: int, reason: str = "") -> None:
+    param = pj.CallOpParam(True)
+    param.statusCode = code
+    if reason:
+        param.reason = reason
+    call.answer(param)
+
+
+def _max_calls() -> int:
+    """The calls this pjsua2 build holds: the wheel silently clamps maxCalls."""
+    library = ctypes.CDLL(pj._pjsua2.__file__)
+    return int(library.pjsua_call_get_max_count())
+
+
+def _prefer_g711(endpoint: pj.Endpoint) -> None:
+    """Offer and accept only G.711: what trunks and phones all speak, and
+    what the conference bridge mixes without transcoding cost."""
+    for codec in endpoint.codecEnum2():
+        wanted = {"PCMA/8000/1": 255, "PCMU/8000/1": 254}.get(codec.codecId, 0)
+        endpoint.codecSetPriority(codec.codecId, wanted)
+
+
+def _announcement_files(announcement: msg.Announcement) -> list:
+    if announcement.kind == "welcome":
+        return prompts.welcome(announcement.language)
+    if announcement.kind == "closing":
+        return prompts.closing_announcement(announcement.language)
+    return prompts.position_announcement(announcement.language, announcement.position or 1,
+                                         announcement.expected_wait)
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="cicada-sip-worker",
+                                     description="One SIP worker of the Cicada gateway.")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--sip", required=True, metavar="HOST:PORT")
+    parser.add_argument("--control", required=True, metavar="ZMQ_ADDRESS")
+    parser.add_argument("--trusted", action="append", default=[], metavar="ADDRESS_OR_NETWORK")
+    parser.add_argument("--lines", type=int, default=1024,
+                        help="calls to ask pjsua2 for; a build may allow fewer")
+    parser.add_argument("--lines-per-call", type=int, default=3)
+    parser.add_argument("--music-cache", default=None)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format=f"%(asctime)s %(levelname)s {args.name}: %(message)s")
+    _die_with_parent()
+    worker = Worker(args)
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    worker.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
