@@ -140,6 +140,14 @@ class GatewayService:
             raise GatewayError(str(exc)) from None
         count = workers_needed(config.concurrent_calls, lines, config.lines_per_call)
         self.front = self._choose_front(count)
+        if self.front == "kamailio" and not self._kamailio_installed():
+            if config.front == "kamailio":
+                raise GatewayError("front = kamailio, but Kamailio is not installed "
+                                   "(Debian: apt-get install kamailio)")
+            log.warning("Kamailio is not installed: running one SIP worker (%d concurrent calls) "
+                        "instead of %d; install kamailio for more", max(1, lines // config.lines_per_call),
+                        config.concurrent_calls)
+            self.front, count = "worker", 1
         if self.front == "worker":
             ports = [config.sip_port]
         else:
@@ -157,6 +165,11 @@ class GatewayService:
         except PoolError as exc:
             raise GatewayError(str(exc)) from None
         await self._wait_for_workers()
+
+    def _kamailio_installed(self) -> bool:
+        from cti_gateway.sip.kamailio import find_kamailio
+
+        return find_kamailio(self.config.kamailio) is not None
 
     def _choose_front(self, workers: int) -> str:
         front = self.config.front

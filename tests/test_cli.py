@@ -128,9 +128,9 @@ def test_show_prints_the_360_view(capsys, filled):
 
 
 def test_demo_creates_migrates_and_seeds_once(capsys, db_url):
-    code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30")
+    code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30", "--no-gateway")
     assert code == 0 and "creating 30 demo customers" in out and "agent1-demo" in out
-    code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30")
+    code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30", "--no-gateway")
     assert code == 0 and "creating" not in out
     partners = int(re.search(r"([\d,]+) business partners", out).group(1).replace(",", ""))
     assert partners >= 30  # customers plus the contact persons of organizations
@@ -141,7 +141,7 @@ def test_demo_on_a_fresh_machine_uses_the_user_data_directory(capsys, tmp_path, 
     monkeypatch.delenv("CICADA_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    code, out, _ = run(capsys, "demo", "--customers", "10")
+    code, out, _ = run(capsys, "demo", "--customers", "10", "--no-gateway")
     assert code == 0
     assert (tmp_path / "data" / "cicada" / "cicada.db").exists()
 

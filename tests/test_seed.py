@@ -107,7 +107,7 @@ def test_demo_users_can_log_in(seeded):
             actor = authenticate(s, login.username, login.password)
             assert actor.role == login.role
         agent = s.scalar(select(User).where(User.username == "agent1"))
-        assert agent.extension == "sip:agent1@127.0.0.1"
+        assert agent.extension == "sip:agent1@127.0.0.1:5161"
         assert agent.skills
 
 

@@ -10,10 +10,12 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "demo", help="start Cicada on this machine with demo data",
         description="Create and migrate the database (SQLite in the user data directory unless "
-                    "configured otherwise), fill it with demo data if it is empty, and print what "
-                    "is there and how to log in.")
+                    "configured otherwise), fill it with demo data if it is empty, print how to "
+                    "log in, then run the CTI gateway on 127.0.0.1 until Ctrl-C.")
     parser.add_argument("--customers", type=int, default=2000, metavar="N",
                         help="customers to create in an empty database (default: 2000)")
+    parser.add_argument("--no-gateway", action="store_true",
+                        help="prepare the database and stop, without running the gateway")
     parser.set_defaults(run=_demo)
 
 
@@ -44,10 +46,35 @@ def _demo(args) -> int:
                       f"{interactions:,} interaction records.")
         print_logins(demo_logins())
     console.print(
-        "\nTry it:\n"
+        "\nTry the CRM:\n"
         "  cicada crm search 张伟\n"
-        "  cicada crm search zhang wei\n"
         "  cicada crm identify --phone '138 0013 8000'\n"
-        "(inside the project's environment: .venv/bin/cicada, or python3 dev.py cicada ...)\n"
-        "The gateway, mail queue and desktop join this command as they are built.")
+        "(inside the project's environment: .venv/bin/cicada, or python3 dev.py cicada ...)")
+    if args.no_gateway:
+        return 0
+    return _run_gateway(args, console)
+
+
+def _run_gateway(args, console) -> int:
+    from cicada.commands.gateway_cmd import gateway_settings
+    from cicada.commands import load
+    from cti_gateway.service import GatewayError, run_gateway
+
+    config = load(args)
+    gateway = gateway_settings(config)
+    numbers = ", ".join(f"{q.dnis[0]} {q.name}" for q in gateway.queues if q.dnis)
+    console.print(
+        "\nThe CTI gateway is starting. In another terminal, take calls as agent1 and call in:\n"
+        "  cicada phone --agent agent1 --login          (password: agent1-demo)\n"
+        "  cicada call --from 13800138000 --to 4008001001 --hold-for 20\n"
+        f"Queues and their numbers: {numbers}.\nCtrl-C stops the gateway.")
+
+    def ready(service) -> None:
+        console.print(service.describe())
+
+    try:
+        run_gateway(gateway, config.database_url, verbose=args.verbose, on_ready=ready)
+    except GatewayError as exc:
+        console.print(f"[red]The gateway did not start: {exc}[/red]")
+        return 2
     return 0

@@ -31,12 +31,23 @@ def register(commands) -> None:
     parser.set_defaults(run=_gateway)
 
 
+def gateway_settings(config):
+    """The [gateway] section of a loaded configuration, as the gateway reads it."""
+    from cicada.config import ConfigError
+    from cti_gateway.config import GatewayConfigError, load_gateway_config
+
+    try:
+        return load_gateway_config(config.sections.get("gateway"), config.path)
+    except GatewayConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def gateway_config(args):
-    from cti_gateway.config import GatewayConfigError, load_gateway_config, split_address
+    from cti_gateway.config import GatewayConfigError, split_address
 
     config = load(args)
+    gateway = gateway_settings(config)
     try:
-        gateway = load_gateway_config(config.sections.get("gateway"), config.path)
         changes = {}
         if args.sip_address:
             changes["sip_host"], changes["sip_port"] = split_address(args.sip_address, "--sip-address")

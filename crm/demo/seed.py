@@ -171,6 +171,12 @@ _OWNERS = [(9, 30), (10, 30), (3, 7), (4, 7), (5, 6), (6, 7), (7, 7), (8, 6)]  #
 _SALES_REPS = (9, 10)
 
 
+def demo_extension(user_id: int) -> str:
+    """The demo agents' phones: `cicada phone --agent agent1` listens on 5161,
+    agent2 on 5162, ... beside the gateway's 5060."""
+    return f"sip:{_USERS[user_id - 1][0]}@127.0.0.1:{5158 + user_id}"
+
+
 def demo_logins() -> list[DemoLogin]:
     """The users `seed` creates and their passwords (printed for the demo)."""
     return [DemoLogin(u[0], f"{u[0]}-demo", u[1].value) for u in _USERS]
@@ -1228,7 +1234,7 @@ def _fixed_rows(ctx: _Context) -> dict[str, list[tuple]]:
         password_hash = _demo_hash(f"{username}-demo")
         rows["app_user"].append((
             uid, username, display, f"{username}@cicada-demo.com", password_hash, role.value, unit,
-            f"sip:{username}@127.0.0.1" if ext else None, lang, ctx.flag(True), created))
+            demo_extension(uid) if ext else None, lang, ctx.flag(True), created))
         rows["user_skill"].extend((uid, skill_ids[s], level) for s, level in skills.items())
     rows["product"] = [(pid, numbers.FORMATS["product"].format(pid), name, cat, price, "CNY",
                         ctx.flag(True)) for pid, cat, price, name in ctx.products]

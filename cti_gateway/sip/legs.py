@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pjsua2 as pj
 
+from cti_gateway.sip.endpoint import active_audio
+
 if TYPE_CHECKING:
     from cti_gateway.sip.worker import Worker
 
@@ -73,14 +75,9 @@ class LegCall(pj.Call):
             self.worker.leg_gone(self, info.lastStatusCode, info.lastReason)
 
     def onCallMediaState(self, prm):
-        info = self.getInfo()
-        for index, media in enumerate(info.media):
-            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in (
-                    pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
-                self.media = self.getAudioMedia(index)
-                self.worker.media_ready(self)
-                return
-        self.media = None
+        self.media = active_audio(self)
+        if self.media is not None:
+            self.worker.media_ready(self)
 
     def onCallTransferStatus(self, prm):
         if prm.finalNotify or prm.statusCode >= 200:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import collections
 import ctypes
-import gc
 import logging
 import os
 import signal
@@ -28,6 +27,7 @@ import zmq
 from bus import sipworker as msg
 from bus.envelope import BadMessage, encode
 from cti_gateway import prompts
+from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, hangup
 from cti_gateway.sip.legs import Announcement, LegCall
 from cti_gateway.sip.sipmsg import TrustedSources, read_invite
 
@@ -86,39 +86,13 @@ class Worker:
             self._stop_endpoint()
 
     def _start_endpoint(self) -> None:
-        quiet_pjlib()
-        self.endpoint = pj.Endpoint()
-        self.endpoint.libCreate()
-        config = pj.EpConfig()
-        config.uaConfig.threadCnt = 0
-        config.uaConfig.mainThreadOnly = True
-        config.uaConfig.maxCalls = self.requested_lines
-        config.uaConfig.userAgent = "Cicada gateway"
-        config.medConfig.noVad = True  # keep RTP flowing: NATs and the far end's timers want it
-        config.medConfig.clockRate = 8000  # G.711 and the prompts: no resampling
-        config.medConfig.sndClockRate = 8000
-        config.medConfig.ecTailLen = 0
-        config.medConfig.maxMediaPorts = max(254, 2 * self.requested_lines + 32)
-        config.logConfig.level = 2
-        config.logConfig.consoleLevel = 2
-        self.log_writer = PjsipLog()
-        config.logConfig.writer = self.log_writer
-        config.logConfig.decor = 0
-        self.endpoint.libInit(config)
-        self.lines = _max_calls()
+        self.sip = SipEndpoint(self.host, self.port, user="cicada",
+                               requested_calls=self.requested_lines, user_agent="Cicada gateway")
+        self.endpoint = self.sip.endpoint
+        self.lines = self.sip.lines
         self.max_customer_calls = max(1, self.lines // self.lines_per_call)
-        transport = pj.TransportConfig()
-        transport.boundAddress = self.host
-        transport.port = self.port
-        self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
-        self.endpoint.libStart()
-        self.endpoint.audDevManager().setNullDev()
-        _prefer_g711(self.endpoint)
-        account = pj.AccountConfig()
-        account.idUri = f"sip:cicada@{self.host}:{self.port}"
-        account.mediaConfig.transportConfig.boundAddress = self.host
         self.account = WorkerAccount(self)
-        self.account.create(account)
+        self.account.create(self.sip.account_config)
 
     def _stop_endpoint(self) -> None:
         try:
@@ -133,8 +107,7 @@ class Worker:
             self.graveyard.clear()
             self.music_players.clear()
             self.account = None
-            gc.collect()
-            self.endpoint.libDestroy()
+            self.sip.destroy()
             self.control.close()
             self.context.term()
 
@@ -195,7 +168,7 @@ class Worker:
         leg = LegCall(self, f"{self.name}-{self.incoming_seq}", incoming=True, call_id=call_id)
         self.legs[leg.leg_id] = leg
         self.pending_incoming[leg.leg_id] = time.monotonic() + INCOMING_ANSWER_TIMEOUT
-        _answer(leg, 180)
+        answer(leg, 180)
         self.send(msg.Incoming(leg=leg.leg_id, ani=info.ani, dnis=info.dnis, x_queue=info.x_queue,
                                source=source, sip_call_id=leg.getInfo().callIdString,
                                display_name=info.display_name))
@@ -203,7 +176,7 @@ class Worker:
     def _refuse(self, call_id: int, code: int, reason: str) -> None:
         call = LegCall(self, f"refused-{call_id}", incoming=True, call_id=call_id)
         self.refused.append(call)
-        _answer(call, code, reason)
+        answer(call, code, reason)
 
     def _expire_pending_incoming(self) -> None:
         if not self.pending_incoming:
@@ -259,7 +232,7 @@ class Worker:
             return
         if isinstance(order, msg.Answer):
             self.pending_incoming.pop(leg.leg_id, None)
-            _answer(leg, 200)
+            answer(leg, 200)
         elif isinstance(order, msg.Reject):
             self.pending_incoming.pop(leg.leg_id, None)
             self._hangup(leg, order.code, order.reason)
@@ -283,13 +256,8 @@ class Worker:
             return
         leg = LegCall(self, order.leg, incoming=False)
         leg.connect_to = order.connect_to
-        param = pj.CallOpParam(True)
-        for name, value in order.headers.items():
-            header = pj.SipHeader()
-            header.hName, header.hValue = name, value
-            param.txOption.headers.append(header)
-        if order.caller_id:
-            param.txOption.localUri = f"sip:{order.caller_id}@{self.host}:{self.port}"
+        from_uri = f"sip:{order.caller_id}@{self.host}:{self.port}" if order.caller_id else None
+        param = call_param(order.headers, from_uri)
         try:
             leg.makeCall(order.uri, param)
         except pj.Error as exc:
@@ -302,12 +270,8 @@ class Worker:
         if leg.ended:
             return
         leg.hung_up_here = True
-        param = pj.CallOpParam(True)
-        if code:
-            param.statusCode = code
-            param.reason = reason
         try:
-            leg.hangup(param)
+            hangup(leg, code, reason)
         except pj.Error as exc:
             log.debug("%s: hangup of %s: %s", self.name, leg.leg_id, exc.info())
 
@@ -434,43 +398,6 @@ class WorkerAccount(pj.Account):
 
     def onIncomingCall(self, prm):
         self.worker.incoming(prm.callId, prm.rdata)
-
-
-class PjsipLog(pj.LogWriter):
-    """pjsip's warnings and errors into this process's log (any thread)."""
-
-    def write(self, entry):
-        text = entry.msg.strip()
-        if text:
-            log.log(logging.ERROR if entry.level <= 1 else logging.WARNING, "pjsip: %s", text)
-
-
-def quiet_pjlib() -> None:
-    """pjlib logs its start-up chatter to stdout before libInit applies our
-    log settings; silence it from the start."""
-    ctypes.CDLL(pj._pjsua2.__file__).pj_log_set_level(0)
-
-
-def _answer(call: LegCall, code: int, reason: str = "") -> None:
-    param = pj.CallOpParam(True)
-    param.statusCode = code
-    if reason:
-        param.reason = reason
-    call.answer(param)
-
-
-def _max_calls() -> int:
-    """The calls this pjsua2 build holds: the wheel silently clamps maxCalls."""
-    library = ctypes.CDLL(pj._pjsua2.__file__)
-    return int(library.pjsua_call_get_max_count())
-
-
-def _prefer_g711(endpoint: pj.Endpoint) -> None:
-    """Offer and accept only G.711: what trunks and phones all speak, and
-    what the conference bridge mixes without transcoding cost."""
-    for codec in endpoint.codecEnum2():
-        wanted = {"PCMA/8000/1": 255, "PCMU/8000/1": 254}.get(codec.codecId, 0)
-        endpoint.codecSetPriority(codec.codecId, wanted)
 
 
 def _announcement_files(announcement: msg.Announcement) -> list:

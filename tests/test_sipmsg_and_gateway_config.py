@@ -1,0 +1,101 @@
+"""Reading INVITEs, trusted trunk addresses, and the [gateway] configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from cti_gateway.config import DEMO_QUEUES, GatewayConfigError, load_gateway_config
+from cti_gateway.sip.pool import workers_needed
+from cti_gateway.sip.sipmsg import TrustedSources, read_invite
+
+INVITE = (
+    "INVITE sip:4008001001@127.0.0.1:5060;user=phone SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bK1\r\n"
+    "f: \"Zhang Wei\" <sip:13800138000@10.0.0.9>;tag=1\r\n"
+    "t: <sip:4008001001@127.0.0.1>\r\n"
+    "i: abc@10.0.0.9\r\n"
+    "X-Queue: sales-zh\r\n"
+    "Subject: a long\r\n"
+    " folded header\r\n"
+    "Content-Length: 0\r\n\r\n"
+)
+
+
+def test_an_invite_gives_dnis_ani_display_name_and_queue():
+    info = read_invite(INVITE)
+    assert (info.dnis, info.ani, info.display_name, info.x_queue) == (
+        "4008001001", "13800138000", "Zhang Wei", "sales-zh")
+
+
+def test_p_asserted_identity_wins_over_from_and_tel_uris_work():
+    message = INVITE.replace("X-Queue: sales-zh\r\n",
+                             "P-Asserted-Identity: <tel:+8613900139000>\r\n")
+    info = read_invite(message)
+    assert info.ani == "+8613900139000" and info.x_queue is None
+
+
+def test_an_invite_without_user_parts_gives_empty_numbers():
+    info = read_invite("INVITE sip:127.0.0.1 SIP/2.0\r\nFrom: <sip:10.0.0.9>\r\n\r\n")
+    assert (info.dnis, info.ani, info.display_name) == ("", "", "")
+
+
+def test_escaped_user_parts_are_unescaped():
+    assert read_invite("INVITE sip:%2B861065529988@gw SIP/2.0\r\n\r\n").dnis == "+861065529988"
+
+
+def test_trusted_sources_take_addresses_and_networks():
+    trusted = TrustedSources(["127.0.0.1", "10.1.0.0/16", "::1"])
+    assert trusted.allows("127.0.0.1:5060")
+    assert trusted.allows("10.1.200.3:5060")
+    assert trusted.allows("[::1]:5060")
+    assert not trusted.allows("127.0.0.2:5060")
+    assert not trusted.allows("192.168.1.5:5060")
+    with pytest.raises(ValueError, match="not an IP address"):
+        TrustedSources(["trunk.example.com"])
+
+
+def test_the_pool_is_sized_from_the_lines_a_worker_holds():
+    assert workers_needed(8, lines=4, lines_per_call=3) == 8  # the PyPI wheel: one call each
+    assert workers_needed(200, lines=4, lines_per_call=2) == 100
+    assert workers_needed(200, lines=512, lines_per_call=3) == 2
+    assert workers_needed(1, lines=4, lines_per_call=3) == 1
+
+
+def test_without_a_gateway_section_the_demo_queues_run():
+    config = load_gateway_config(None)
+    assert (config.sip_host, config.sip_port) == ("127.0.0.1", 5060)
+    assert [q.name for q in config.queues] == [q.name for q in DEMO_QUEUES]
+    billing = config.queues[0]
+    assert billing.dnis == ("4008001001",) and billing.language == "zh"
+    assert str(billing.overflow) == "queue:general-zh"
+
+
+def test_a_configured_queue_is_read():
+    config = load_gateway_config({
+        "sip_address": "10.0.0.5:5070", "concurrent_calls": 40, "external_transfer": "refer",
+        "queues": [{"name": "vip", "numbers": ["800"], "skills": {"billing": 7},
+                    "strategy": "skills", "max_length": 5, "overflow": "hangup",
+                    "ring_timeout": 9}]})
+    queue = config.queues[0]
+    assert (config.sip_host, config.sip_port, config.concurrent_calls) == ("10.0.0.5", 5070, 40)
+    assert config.acd.external_transfer == "refer"
+    assert (queue.strategy.value, queue.skills, queue.max_length, queue.ring_timeout) == (
+        "skills", {"billing": 7}, 5, 9)
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"sip_adress": "x"}, "unknown field `sip_adress`"),
+    ({"sip_address": "localhost"}, "HOST:PORT"),
+    ({"front": "haproxy"}, "use auto, kamailio or workers"),
+    ({"external_uri": "sip:trunk"}, "must contain {number}"),
+    ({"queues": [{"name": "q", "strategy": "random"}]}, "strategy 'random'"),
+    ({"queues": [{"name": "q", "language": "fr"}]}, "queue q: .*fr"),
+    ({"queues": [{"name": "q", "overflow": "voicemail"}]}, "overflow target"),
+    ({"queues": [{"name": "q", "music": "/nonexistent.wav"}]}, "nonexistent.wav"),
+    ({"queues": []}, "at least one queue"),
+    ({"concurrent_calls": "many"}, "Expected `int`"),
+])
+def test_bad_gateway_settings_say_what_is_wrong(section, message, tmp_path):
+    with pytest.raises(GatewayConfigError, match=message) as err:
+        load_gateway_config(section, tmp_path / "cicada.toml")
+    assert "cicada.toml: [gateway]" in str(err.value)
