@@ -1,0 +1,221 @@
+"""A real `cicada gateway` for integration tests: its own SQLite database
+with agents, its own ports, started as a child process and stopped after.
+
+    gateway = RunningGateway(tmp_path, queues=[{"name": "billing", "numbers": ["4001"]}])
+    gateway.start()
+    desk = gateway.desktop("ann", device=phone.uri)   # logged in and Ready
+    ...
+    gateway.stop()
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bus import cti
+from crm.db import Database, make_engine, upgrade
+from crm.models import Interaction, QueueEvent
+from crm.permissions import Actor
+from crm.services.users import create_user, hash_password, set_skill
+from cti_gateway.client import CtiClient
+from sipp_tools import LOCALHOST, free_udp_port
+
+PASSWORD = "agent-password"
+_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOCALHOST, 0))
+        return sock.getsockname()[1]
+
+
+def free_udp_range(count: int) -> int:
+    """The first of `count` consecutive free UDP ports."""
+    for _ in range(100):
+        base = free_udp_port()
+        if base + count >= 65000:
+            continue
+        if all(_udp_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free UDP ports")
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind((LOCALHOST, port))
+            return True
+        except OSError:
+            return False
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(value)
+
+
+class RunningGateway:
+    def __init__(self, workdir: Path, *, queues: list[dict], agents: dict[str, dict] | None = None,
+                 **settings):
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.sip_port = free_udp_port()
+        self.commands = f"tcp://{LOCALHOST}:{free_tcp_port()}"
+        self.events = f"tcp://{LOCALHOST}:{free_tcp_port()}"
+        self.settings = {"ring_timeout": 8, "wrap_up_seconds": 2, "concurrent_calls": 1,
+                         "worker_base_port": free_udp_range(8), **settings}
+        self.queues = queues
+        self.db_url = f"sqlite:///{workdir / 'crm.db'}"
+        self.agents = agents if agents is not None else {}
+        self.process: subprocess.Popen | None = None
+        self.clients: list[CtiClient] = []
+        self.log_path = workdir / "gateway.log"
+        self.banner = ""
+
+    @property
+    def sip_address(self) -> tuple[str, int]:
+        return (LOCALHOST, self.sip_port)
+
+    # --- set-up ------------------------------------------------------------------------
+
+    def _prepare_database(self) -> None:
+        engine = make_engine(self.db_url)
+        upgrade(engine)
+        database = Database(engine)
+        with database.unit_of_work() as session:
+            for name, skills in self.agents.items():
+                user = create_user(session, Actor.system(), username=name, password="",
+                                   password_hash=_HASH, role="agent", display_name=name.title())
+                for skill, level in skills.items():
+                    set_skill(session, Actor.system(), user, skill, level)
+        database.dispose()
+
+    def _write_config(self) -> Path:
+        lines = ["[gateway]", f'sip_address = "{LOCALHOST}:{self.sip_port}"',
+                 f'commands = "{self.commands}"', f'events = "{self.events}"',
+                 f'run_dir = "{self.workdir / "run"}"']
+        lines += [f"{key} = {_toml(value)}" for key, value in self.settings.items()]
+        for queue in self.queues:
+            lines.append("[[gateway.queues]]")
+            lines += [f"{key} = {_toml(value)}" for key, value in
+                      {"welcome": False, "announce_every": 0, **queue}.items()]
+        path = self.workdir / "cicada.toml"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def start(self, timeout: float = 60.0) -> RunningGateway:
+        self._prepare_database()
+        config = self._write_config()
+        env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.db_url}
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cicada.cli", "-v", "gateway"], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline().decode(errors="replace")
+            if "gateway ready" in line:
+                self.banner = line.strip()
+                return self
+            if not line and self.process.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(f"the gateway did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        for client in self.clients:
+            client.close()
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        try:  # workers must never outlive their gateway
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.stdout.close()
+        self._log.close()
+
+    # --- desktops ------------------------------------------------------------------------
+
+    def client(self) -> CtiClient:
+        client = CtiClient(self.commands, self.events, timeout=10)
+        self.clients.append(client)
+        return client
+
+    def desktop(self, agent: str, device: str, *, queues: list[str] | None = None,
+                ready: bool = True) -> CtiClient:
+        """An agent logged in with this phone, Ready unless told otherwise."""
+        client = self.client()
+        client.login(agent, PASSWORD, device=device, queues=queues, client=f"test desk {agent}")
+        time.sleep(0.05)  # let the subscription reach the publisher before events flow
+        if ready:
+            client.set_mode("ready")
+        return client
+
+    def status(self) -> cti.StatusResult:
+        with CtiClient(self.commands, timeout=10) as client:
+            return client.status()
+
+    def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"{what} not reached within {timeout} s\n{self.log()}")
+
+    # --- records ---------------------------------------------------------------------------
+
+    def segments(self, call_id: str) -> list[Interaction]:
+        database = Database.open(self.db_url)
+        try:
+            with database.reading() as session:
+                rows = list(session.scalars(select(Interaction).where(
+                    Interaction.contact_id == call_id).order_by(Interaction.segment_no)))
+                session.expunge_all()  # keep the values read after the session ends
+                return rows
+        finally:
+            database.dispose()
+
+    def queue_events(self, call_id: str) -> list[str]:
+        database = Database.open(self.db_url)
+        try:
+            with database.reading() as session:
+                return list(session.scalars(select(QueueEvent.kind).where(
+                    QueueEvent.contact_id == call_id).order_by(QueueEvent.id)))
+        finally:
+            database.dispose()
+
+    def wait_for_record(self, call_id: str, predicate, timeout: float = 10.0) -> list[Interaction]:
+        return self.wait_until(lambda: (s := self.segments(call_id)) and predicate(s) and s,
+                               timeout, f"the record of call {call_id}")
