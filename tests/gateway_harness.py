@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bus import cti
@@ -26,7 +27,7 @@ from crm.models import Interaction, QueueEvent
 from crm.permissions import Actor
 from crm.services.users import create_user, hash_password, set_skill
 from cti_gateway.client import CtiClient
-from sipp_tools import LOCALHOST, free_udp_port
+from sipp_tools import LOCALHOST, RtpPeer, Sipp, free_udp_port, require_sipp
 
 PASSWORD = "agent-password"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
@@ -219,3 +220,76 @@ class RunningGateway:
     def wait_for_record(self, call_id: str, predicate, timeout: float = 10.0) -> list[Interaction]:
         return self.wait_until(lambda: (s := self.segments(call_id)) and predicate(s) and s,
                                timeout, f"the record of call {call_id}")
+
+
+# --- fixtures and helpers for the gateway's integration tests ------------------------------
+
+CUSTOMER_TONE, ANN_TONE, BOB_TONE = 440, 1000, 1400
+
+BILLING = {"name": "billing", "numbers": ["4001"], "skills": {"billing": 1}}
+
+
+@pytest.fixture
+def make_gateway(tmp_path):
+    """Start gateways (stopped after the test) with two billing agents by default."""
+    require_sipp()
+    started: list[RunningGateway] = []
+
+    def make(queues=(BILLING,), agents=None, **settings) -> RunningGateway:
+        agents = agents if agents is not None else {"ann": {"billing": 5}, "bob": {"billing": 5}}
+        gateway = RunningGateway(tmp_path / f"gateway{len(started)}", queues=list(queues),
+                                 agents=agents, **settings)
+        started.append(gateway)
+        return gateway.start()
+
+    yield make
+    for gateway in started:
+        gateway.stop()
+
+
+@pytest.fixture
+def media():
+    peers: list[RtpPeer] = []
+
+    def make(tone_hz: float | None) -> RtpPeer:
+        peer = RtpPeer(tone_hz=tone_hz)
+        peers.append(peer)
+        return peer
+
+    yield make
+    for peer in peers:
+        peer.close()
+
+
+@pytest.fixture
+def phone(tmp_path):
+    """An agent's phone: a SIPp UAS that answers after `answer_ms`."""
+    phones: list[Sipp] = []
+
+    def make(name: str, rtp: RtpPeer | None = None, scenario: str = "agent", **keys) -> Sipp:
+        sipp = Sipp(scenario, rtp=rtp, keys=keys, workdir=tmp_path / f"phone-{name}",
+                    name=f"phone-{name}")
+        phones.append(sipp.start())
+        return sipp
+
+    yield make
+    for sipp in phones:
+        sipp.stop()
+
+
+def customer(gateway: RunningGateway, tmp_path, rtp: RtpPeer | None = None, *, number="4001",
+             name="customer", **keys) -> Sipp:
+    sipp = Sipp("customer", remote=gateway.sip_address, rtp=rtp, service=number, calls=1,
+                keys={"hold_ms": 20000, **keys}, workdir=tmp_path / name, name=name)
+    return sipp.start()
+
+
+def offered(desk, timeout=10.0) -> cti.CallOffered:
+    return desk.wait_for(lambda e: isinstance(e, cti.CallOffered), timeout)
+
+
+def event(desk, kind, timeout=10.0, **fields):
+    return desk.wait_for(lambda e: isinstance(e, kind) and all(
+        getattr(e, k) == v for k, v in fields.items()), timeout)
+
+

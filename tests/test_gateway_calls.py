@@ -5,79 +5,19 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from bus import cti
-from gateway_harness import RunningGateway
-from sipp_tools import RtpPeer, Sipp, require_sipp
-
-CUSTOMER_TONE, ANN_TONE, BOB_TONE = 440, 1000, 1400
-
-BILLING = {"name": "billing", "numbers": ["4001"], "skills": {"billing": 1}}
-
-
-@pytest.fixture
-def make_gateway(tmp_path):
-    require_sipp()
-    started: list[RunningGateway] = []
-
-    def make(queues=(BILLING,), agents=None, **settings) -> RunningGateway:
-        agents = agents if agents is not None else {"ann": {"billing": 5}, "bob": {"billing": 5}}
-        gateway = RunningGateway(tmp_path / f"gateway{len(started)}", queues=list(queues),
-                                 agents=agents, **settings)
-        started.append(gateway)
-        return gateway.start()
-
-    yield make
-    for gateway in started:
-        gateway.stop()
-
-
-@pytest.fixture
-def media():
-    peers: list[RtpPeer] = []
-
-    def make(tone_hz: float | None) -> RtpPeer:
-        peer = RtpPeer(tone_hz=tone_hz)
-        peers.append(peer)
-        return peer
-
-    yield make
-    for peer in peers:
-        peer.close()
-
-
-@pytest.fixture
-def phone(tmp_path):
-    """An agent's phone: a SIPp UAS that answers after `answer_ms`."""
-    phones: list[Sipp] = []
-
-    def make(name: str, rtp: RtpPeer | None = None, scenario: str = "agent", **keys) -> Sipp:
-        sipp = Sipp(scenario, rtp=rtp, keys=keys, workdir=tmp_path / f"phone-{name}",
-                    name=f"phone-{name}")
-        phones.append(sipp.start())
-        return sipp
-
-    yield make
-    for sipp in phones:
-        sipp.stop()
-
-
-def customer(gateway: RunningGateway, tmp_path, rtp: RtpPeer | None = None, *, number="4001",
-             name="customer", **keys) -> Sipp:
-    sipp = Sipp("customer", remote=gateway.sip_address, rtp=rtp, service=number, calls=1,
-                keys={"hold_ms": 20000, **keys}, workdir=tmp_path / name, name=name)
-    return sipp.start()
-
-
-def offered(desk, timeout=10.0) -> cti.CallOffered:
-    return desk.wait_for(lambda e: isinstance(e, cti.CallOffered), timeout)
-
-
-def event(desk, kind, timeout=10.0, **fields):
-    return desk.wait_for(lambda e: isinstance(e, kind) and all(
-        getattr(e, k) == v for k, v in fields.items()), timeout)
-
+from gateway_harness import (  # noqa: F401 - fixtures
+    ANN_TONE,
+    BILLING,
+    BOB_TONE,
+    CUSTOMER_TONE,
+    customer,
+    event,
+    make_gateway,
+    media,
+    offered,
+    phone,
+)
 
 def test_a_call_queues_goes_to_the_longest_idle_agent_is_bridged_and_recorded(
         make_gateway, media, phone, tmp_path):
