@@ -42,6 +42,7 @@ def run(capsys, *args):
 @pytest.mark.parametrize("command", [
     [], ["demo"], ["db"], ["db", "upgrade"], ["db", "seed"], ["crm"], ["crm", "identify"],
     ["crm", "search"], ["crm", "show"], ["crm", "add"], ["db", "reindex"], ["users"], ["users", "add"], ["config"],
+    ["gateway"], ["call"], ["phone"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
