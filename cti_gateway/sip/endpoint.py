@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 
 import pjsua2 as pj
 
@@ -79,6 +80,11 @@ class SipEndpoint:
         # instead of all probing upwards from the same one.
         media.port, media.portRange, media.randomizePort = 10000, 50000, True
 
+    def socket_fd(self) -> int | None:
+        """The file descriptor of the SIP transport's UDP socket, so that a program can wait on
+        it together with its other inputs; None where /proc cannot tell (then poll instead)."""
+        return udp_socket_fd(self.port)
+
     def poll(self, milliseconds: int) -> None:
         self.endpoint.libHandleEvents(milliseconds)
 
@@ -88,6 +94,33 @@ class SipEndpoint:
 
         gc.collect()
         self.endpoint.libDestroy()
+
+
+def udp_socket_fd(port: int) -> int | None:
+    """This process's file descriptor of the UDP socket bound to `port` (Linux /proc)."""
+    inodes = set()
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[1].endswith(wanted):
+                inodes.add(fields[9])
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in descriptors:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return int(fd)
+    return None
 
 
 def _prefer_g711(endpoint: pj.Endpoint) -> None:

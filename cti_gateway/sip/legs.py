@@ -33,6 +33,7 @@ class Announcement(pj.AudioMediaPlayer):
         if not self.done:
             self.done = True
             self.worker.inbox.append(("announcement_done", self.leg_id, self))
+            self.worker.wake()
 
 
 class LegCall(pj.Call):
@@ -95,3 +96,4 @@ class LegCall(pj.Call):
 
     def onDtmfDigit(self, prm):
         self.worker.inbox.append(("dtmf", self.leg_id, prm.digit))
+        self.worker.wake()

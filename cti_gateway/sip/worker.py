@@ -33,7 +33,11 @@ from cti_gateway.sip.sipmsg import TrustedSources, read_invite
 
 log = logging.getLogger("cicada.sipworker")
 
-POLL_MS = 10
+POLL_MS = 10  # where the SIP socket cannot be waited on: poll pjsua2 this often
+# Waiting on the SIP socket, the gateway's orders and the media threads' wake-ups, the
+# loop still looks at pjsua2's timers (retransmissions, jobs posted by its threads) this often:
+TIMER_MS_IN_CALLS = 20
+TIMER_MS_IDLE = 200
 HEARTBEAT_SECONDS = 1.0
 INCOMING_ANSWER_TIMEOUT = 8.0  # the gateway decides within this, or the caller gets 503
 PR_SET_PDEATHSIG = 1
@@ -61,6 +65,10 @@ class Worker:
         self.control.setsockopt(zmq.IDENTITY, self.name.encode())
         self.control.setsockopt(zmq.LINGER, 1000)
         self.control.connect(args.control)
+        self.wake_reader, self.wake_writer = os.pipe()
+        os.set_blocking(self.wake_reader, False)
+        os.set_blocking(self.wake_writer, False)
+        self.poller: zmq.Poller | None = None
 
     # --- life ------------------------------------------------------------------------------------
 
@@ -73,7 +81,7 @@ class Worker:
         next_beat = 0.0
         try:
             while not self.stopping:
-                self.endpoint.libHandleEvents(POLL_MS)
+                self._wait_for_work()
                 self._handle_inbox()
                 self._handle_orders()
                 self._expire_pending_incoming()
@@ -85,6 +93,30 @@ class Worker:
         finally:
             self._stop_endpoint()
 
+    def wake(self) -> None:
+        """From a media thread: something is in the inbox."""
+        try:
+            os.write(self.wake_writer, b"!")
+        except OSError:
+            pass  # the pipe is full of wake-ups already, or closed at shutdown
+
+    def _wait_for_work(self) -> None:
+        """Sleep until a SIP message, an order or a wake-up arrives, or pjsua2's timers are due;
+        idle workers then cost almost nothing, and nothing waits for a polling interval."""
+        if self.poller is None:
+            self.endpoint.libHandleEvents(POLL_MS)
+            return
+        ready = dict(self.poller.poll(TIMER_MS_IN_CALLS if self.legs else TIMER_MS_IDLE))
+        if self.wake_reader in ready:
+            try:
+                while os.read(self.wake_reader, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+        for _ in range(256):  # every message waiting, then the due timers; bounded
+            if self.endpoint.libHandleEvents(0) <= 0:
+                break
+
     def _start_endpoint(self) -> None:
         self.sip = SipEndpoint(self.host, self.port, user="cicada",
                                requested_calls=self.requested_lines, user_agent="Cicada gateway")
@@ -93,6 +125,14 @@ class Worker:
         self.max_customer_calls = max(1, self.lines // self.lines_per_call)
         self.account = WorkerAccount(self)
         self.account.create(self.sip.account_config)
+        sip_fd = self.sip.socket_fd()
+        if sip_fd is not None:
+            self.poller = zmq.Poller()
+            self.poller.register(sip_fd, zmq.POLLIN)
+            self.poller.register(self.control, zmq.POLLIN)
+            self.poller.register(self.wake_reader, zmq.POLLIN)
+        else:
+            log.info("%s: cannot wait on the SIP socket here; polling every %d ms", self.name, POLL_MS)
 
     def _stop_endpoint(self) -> None:
         try:
@@ -110,6 +150,8 @@ class Worker:
             self.sip.destroy()
             self.control.close()
             self.context.term()
+            os.close(self.wake_reader)
+            os.close(self.wake_writer)
 
     def stop(self, *_args) -> None:
         self.stopping = True
