@@ -1,6 +1,7 @@
 """The gateway with more than one SIP worker: Kamailio is its single SIP
 address and spreads the customers' calls over the workers by their active
-calls; every call is still bridged to its agent inside one worker."""
+calls (or, with front = "workers", the site calls each worker itself); every
+call is still bridged to its agent inside one worker."""
 
 from __future__ import annotations
 
@@ -137,3 +138,28 @@ def test_a_worker_killed_behind_kamailio_loses_only_its_calls(make_gateway, medi
     assert up.worker.name == doomed.name and up.worker.state == "up" and up.worker.restarts == 1
     segment, = gateway.wait_for_record(callers[loser][2], lambda s: s[0].end_cause == "failure")
     assert segment.ended_at is not None
+
+
+def test_without_kamailio_a_site_calls_each_workers_own_address(make_gateway, media, phone, tmp_path):
+    """front = "workers": the site's PBX or trunk spreads the calls itself."""
+    gateway = make_gateway(concurrent_calls=4, lines_per_call=2, front="workers",
+                           agents={name: {"billing": 5} for name in ("ann", "bob")})
+    status = gateway.status()
+    assert status.front == "workers" and len(status.workers) == 2
+    assert "workers' own addresses" in gateway.banner
+    desks = {name: gateway.desktop(name, phone(name, media(AGENTS[name])).uri) for name in ("ann", "bob")}
+    callers = []
+    for index, worker in enumerate(status.workers):
+        host, port = worker.sip_address.rsplit(":", 1)
+        rtp = media(CUSTOMER_TONE)
+        sipp = Sipp("customer", remote=(host, int(port)), service="4001", calls=1, rtp=rtp,
+                    keys={"hold_ms": 3000, "ani": f"1390000000{index}"},
+                    workdir=tmp_path / f"via-{worker.name}")
+        callers.append((sipp.start(), rtp))
+    answered = {name: offered(desk) for name, desk in desks.items()}
+    assert sorted(o.ani for o in answered.values()) == ["13900000000", "13900000001"]
+    assert [w.customer_calls for w in gateway.status().workers] == [1, 1]
+    for (sipp, rtp), ani in zip(callers, ("13900000000", "13900000001")):
+        agent = next(name for name, o in answered.items() if o.ani == ani)
+        assert rtp.wait_for_tone(AGENTS[agent], min_seconds=1.0), rtp.describe()
+        assert sipp.wait(15).ok, sipp.result.describe()
