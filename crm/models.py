@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -199,6 +200,26 @@ class User(Base):
 
     org_unit: Mapped[OrgUnit | None] = relationship()
     skills: Mapped[list[UserSkill]] = relationship(back_populates="user")
+
+
+class ProfileSetting(Base):
+    """One IC profile setting, on an org unit or on a user: lower levels
+    inherit it unless they set the key themselves (crm.services.profiles)."""
+
+    __tablename__ = "profile_setting"
+    __table_args__ = (
+        # Exactly one level. The unique indexes below cannot say it: their
+        # NULL column makes rows of the other level distinct.
+        CheckConstraint("(org_unit_id IS NULL) <> (user_id IS NULL)", name="one_level"),
+        Index("uq_profile_setting_org_unit_key", "org_unit_id", "key", unique=True),
+        Index("uq_profile_setting_user_key", "user_id", "key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[object] = mapped_column(JSON)
 
 
 class Skill(Base):

@@ -2,7 +2,8 @@
 customers.
 
 What it creates: a contact center with two sites and their teams, skills, demo
-users with known passwords, a product catalogue, and `customers` customers
+users with known passwords, a few IC profile settings that show their
+inheritance, a product catalogue, and `customers` customers
 (persons and organizations with contact persons; mainland-Chinese and
 English-speaking) with phone numbers typed the many ways people type them,
 email addresses, addresses, roles, owners and the customer pool, installed
@@ -30,6 +31,7 @@ How it is fast:
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections import deque
@@ -64,6 +66,7 @@ from crm.phones import NormalizedPhone, normalize_phone
 from crm.search_keys import city_tokens, deletions, email_tokens, fold, fuzzy_terms, name_tokens, phone_tokens
 from crm.services import numbers
 from crm.services.partners import display_name
+from crm.services.profiles import OUTCOME_CODES, REASON_CODES, validate_setting
 from crm.services.users import hash_password
 
 Progress = Callable[[str, int, int], None]
@@ -123,6 +126,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "search_token": ("token", "partner_id", "field"),
     "search_term_variant": ("variant", "term"),
     "number_range": ("name", "next_value"),
+    "profile_setting": ("id", "org_unit_id", "user_id", "key", "value"),
 }
 # Tables filled in bulk, whose indexes and constraints the load may set aside.
 BULK_TABLES = (
@@ -169,6 +173,18 @@ _USERS = [
 _ZH_AGENTS, _EN_AGENTS = (3, 4, 5, 8), (6, 7, 8)  # user ids (agent6 speaks both)
 _OWNERS = [(9, 30), (10, 30), (3, 7), (4, 7), (5, 6), (6, 7), (7, 7), (8, 6)]  # user id, weight
 _SALES_REPS = (9, 10)
+# IC profile settings, to show inheritance: org unit code or user name, key, value.
+# The contact center sets the code lists; London only proposes a single ANI
+# match (agent4 still confirms it); Beijing sales goes not ready after wrap-up,
+# with a reason the CTI gateway knows (cti_gateway AcdSettings.not_ready_reasons).
+_PROFILE_SETTINGS = [
+    ("CC", "reason_codes", list(REASON_CODES)),
+    ("CC", "outcome_codes", list(OUTCOME_CODES)),
+    ("LDN", "identification", "propose"),
+    ("BJ-SALES", "after_wrap_up", "not_ready"),
+    ("BJ-SALES", "after_wrap_up_reason", "after_call_work"),
+    ("agent4", "identification", "confirm"),
+]
 
 
 def demo_extension(user_id: int) -> str:
@@ -306,8 +322,7 @@ _SUBJECTS = {
     "task": {"zh": ["寄送合同", "核实地址", "更新联系人"],
              "en": ["Send the contract", "Check the address", "Update contact persons"]},
 }
-_REASONS = ["billing_question", "invoice_dispute", "technical_fault", "order_status",
-            "new_contract", "upgrade", "cancellation", "address_change", "complaint", "general_inquiry"]
+_REASONS = REASON_CODES
 _OUTCOMES_IN = ["resolved", "resolved", "resolved", "follow_up", "escalated", "callback_scheduled",
                 "order_created", "transferred"]
 _OUTCOMES_OUT = ["reached", "reached", "no_answer", "busy", "voicemail", "callback_scheduled",
@@ -1226,7 +1241,8 @@ def _writer(database: Database) -> _Writer:
 
 def _fixed_rows(ctx: _Context) -> dict[str, list[tuple]]:
     created = ctx.ts(ctx.now - timedelta(days=5 * 365 + 30))
-    rows: dict[str, list[tuple]] = {t: [] for t in ("org_unit", "skill", "app_user", "user_skill", "product")}
+    tables = ("org_unit", "skill", "app_user", "user_skill", "product", "profile_setting")
+    rows: dict[str, list[tuple]] = {t: [] for t in tables}
     rows["org_unit"] = [(i, p, k.value, c, n) for i, p, k, c, n in _ORG_UNITS]
     rows["skill"] = list(_SKILLS)
     skill_ids = {name: sid for sid, name, _ in _SKILLS}
@@ -1238,6 +1254,18 @@ def _fixed_rows(ctx: _Context) -> dict[str, list[tuple]]:
         rows["user_skill"].extend((uid, skill_ids[s], level) for s, level in skills.items())
     rows["product"] = [(pid, numbers.FORMATS["product"].format(pid), name, cat, price, "CNY",
                         ctx.flag(True)) for pid, cat, price, name in ctx.products]
+    rows["profile_setting"] = _profile_rows()
+    return rows
+
+
+def _profile_rows() -> list[tuple]:
+    """_PROFILE_SETTINGS as rows; written after the org units and users they name."""
+    unit_ids = {code: uid for uid, _parent, _kind, code, _name in _ORG_UNITS}
+    user_ids = {u[0]: uid for uid, u in enumerate(_USERS, start=1)}
+    rows = []
+    for sid, (level, key, value) in enumerate(_PROFILE_SETTINGS, start=1):
+        value = validate_setting(key, value)  # as the service would store it
+        rows.append((sid, unit_ids.get(level), user_ids.get(level), key, json.dumps(value)))
     return rows
 
 
