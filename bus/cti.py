@@ -246,6 +246,7 @@ class LoginResult(msgspec.Struct, kw_only=True):
     state: AgentView
     run: str
     seq: int
+    not_ready_reasons: list[str] = []  # the reasons AgentSetMode accepts
 
 
 class SnapshotResult(msgspec.Struct, kw_only=True):

@@ -449,8 +449,9 @@ class GatewayService:
                                                  command.agent, command.password)
             session, state = self.acd.login(profile, device=command.device, queues=command.queues,
                                             takeover=command.takeover, client=command.client)
-            reply = encode_reply(request_id, cti.LoginResult(session=session, state=state,
-                                                             run=self.run_id, seq=self.publisher.seq))
+            reply = encode_reply(request_id, cti.LoginResult(
+                session=session, state=state, run=self.run_id, seq=self.publisher.seq,
+                not_ready_reasons=list(self.acd.settings.not_ready_reasons)))
         except AuthenticationFailed as exc:
             reply = encode_error(request_id, "auth_failed", str(exc))
         except CommandError as exc:
