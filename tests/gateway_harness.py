@@ -123,11 +123,12 @@ class RunningGateway:
         path.write_text("\n".join(lines) + "\n")
         return path
 
-    def start(self, timeout: float = 60.0) -> RunningGateway:
-        self._prepare_database()
+    def start(self, timeout: float = 60.0, *, prepare: bool = True) -> RunningGateway:
+        if prepare:
+            self._prepare_database()
         config = self._write_config()
         env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.db_url}
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cicada.cli", "-v", "gateway"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
@@ -142,6 +143,12 @@ class RunningGateway:
                 break
         self.stop()
         raise RuntimeError(f"the gateway did not start:\n{self.log()}")
+
+    def restart(self, timeout: float = 60.0) -> RunningGateway:
+        """Stop the gateway and start it again on the same ports and database."""
+        self.stop()
+        self.process = None
+        return self.start(timeout, prepare=False)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""

@@ -11,11 +11,15 @@ def register(commands) -> None:
         "demo", help="start Cicada on this machine with demo data",
         description="Create and migrate the database (SQLite in the user data directory unless "
                     "configured otherwise), fill it with demo data if it is empty, print how to "
-                    "log in, then run the CTI gateway on 127.0.0.1 until Ctrl-C.")
+                    "log in, then run the CTI gateway on 127.0.0.1, a softphone for agent1 and the "
+                    "agent desktop logged in as agent1, whose Demo menu places customers' calls. "
+                    "Without a display (or with --no-desktop) only the gateway runs, until Ctrl-C.")
     parser.add_argument("--customers", type=int, default=2000, metavar="N",
                         help="customers to create in an empty database (default: 2000)")
     parser.add_argument("--no-gateway", action="store_true",
                         help="prepare the database and stop, without running the gateway")
+    parser.add_argument("--no-desktop", action="store_true",
+                        help="run only the gateway, in this terminal (the default without a display)")
     parser.set_defaults(run=_demo)
 
 
@@ -52,7 +56,92 @@ def _demo(args) -> int:
         "(inside the project's environment: .venv/bin/cicada, or python3 dev.py cicada ...)")
     if args.no_gateway:
         return 0
-    return _run_gateway(args, console)
+    if args.no_desktop or not _has_display():
+        return _run_gateway(args, console)
+    return _run_with_desktop(args, console)
+
+
+def _has_display() -> bool:
+    import os
+    import sys
+
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _cicada(args) -> list[str]:
+    import sys
+
+    command = [sys.executable, "-m", "cicada.cli"]
+    if args.config:
+        command += ["--config", args.config]
+    if args.db_url:
+        command += ["--db-url", args.db_url]
+    return command
+
+
+def _echo(stream, console) -> None:
+    """Keep showing what the gateway prints (and never let its pipe fill up)."""
+    for line in stream:
+        console.print(line.rstrip(), markup=False, highlight=False)
+
+
+def _run_with_desktop(args, console) -> int:
+    """The gateway and agent1's softphone as child processes, the desktop here."""
+    import os
+    import subprocess
+    import threading
+
+    from cicada.commands import load
+    from cicada.commands.gateway_cmd import gateway_settings
+
+    config = load(args)
+    gateway = gateway_settings(config)
+    console.print("\nStarting the CTI gateway ...")
+    children = [subprocess.Popen([*_cicada(args), "gateway"], stdout=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)]
+    try:
+        for line in children[0].stdout:
+            console.print(line.rstrip(), markup=False, highlight=False)
+            if "gateway ready" in line:
+                break
+        else:
+            console.print("[red]The gateway did not start; see the lines above.[/red]")
+            return 2
+        threading.Thread(target=_echo, args=(children[0].stdout, console), daemon=True).start()
+        children.append(subprocess.Popen([*_cicada(args), "phone", "--agent", "agent1"],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         start_new_session=True))
+        console.print(
+            "The desktop opens logged in as agent1 (password agent1-demo; press OK twice).\n"
+            "Go Ready (F5), then Demo > Simulate a customer's call (Ctrl+Shift+N): a demo customer\n"
+            "calls the billing queue, the desktop pops them; Accept (F2), talk, Hang up (F4),\n"
+            "set the outcome and End (F12). agent1's softphone answers the calls you accept.")
+        queue = next((q for q in gateway.queues if q.name == "billing-zh"), gateway.queues[0])
+        # The desktop in a process of its own too: whatever becomes of it, the
+        # gateway and the phone are stopped below.
+        desktop = subprocess.Popen(
+            [*_cicada(args), "desktop", "--user", "agent1",
+             "--demo-calls", f"{gateway.sip_host}:{gateway.sip_port}/{queue.dnis[0]}"],
+            stdin=subprocess.DEVNULL, env={**os.environ, "CICADA_AGENT_PASSWORD": "agent1-demo"})
+        children.append(desktop)
+        try:
+            code = desktop.wait()
+        except KeyboardInterrupt:
+            return 130
+        if code not in (0, 1):
+            console.print(f"[red]The desktop stopped with code {code}.[/red] Without a display it "
+                          "cannot open: use --no-desktop. On Linux Qt needs libxcb-cursor0.")
+        return 0 if code in (0, 1) else 2
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
 
 def _run_gateway(args, console) -> int:

@@ -1,0 +1,100 @@
+"""Starting the desktop: the application, the login dialog, then the
+workbench window connected to the gateway and the CRM."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent_desktop.drafts import DraftStore, default_draft_dir
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DesktopSettings:
+    database_url: str
+    command_address: str
+    event_address: str
+    region: str = "CN"
+    draft_dir: Path | None = None
+    language: str | None = None
+    user: str = ""
+    password: str = ""
+    demo: object | None = None  # agent_desktop.demo.DemoCalls in `cicada demo`
+
+
+def application(argv: list[str] | None = None):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    QCoreApplication.setOrganizationName("Cicada")
+    QCoreApplication.setApplicationName("Cicada desktop")
+    return app
+
+
+class Desktop:
+    """One agent's desktop: its controller and window, made after login."""
+
+    def __init__(self, settings: DesktopSettings, database, session, *, device: str | None,
+                 queues: list[str] | None, tasks=None):
+        from agent_desktop.ui.controller import DesktopController, GatewayLogin
+        from agent_desktop.ui.cti_link import CtiLink
+        from agent_desktop.ui.main_window import MainWindow
+
+        self.settings = settings
+        self.link = CtiLink(settings.command_address, settings.event_address)
+        self.drafts = DraftStore(settings.draft_dir or default_draft_dir(), session.profile.username)
+        self.controller = DesktopController(
+            database, session, self.link, GatewayLogin(settings.password, device, queues),
+            drafts=self.drafts, region=settings.region, tasks=tasks)
+        self.window = MainWindow(self.controller, self.drafts, demo=settings.demo)
+
+    def start(self) -> None:
+        self.window.show()
+        self.controller.connect_gateway()
+
+    def close(self) -> None:
+        self.window.close()
+        self.controller.close()
+        self.link.close()
+
+
+def run(settings: DesktopSettings) -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDialog
+
+    from agent_desktop.ui import i18n
+    from agent_desktop.ui.login_dialog import LoginDialog
+    from agent_desktop.ui.tasks import TaskRunner
+    from crm.db import Database
+
+    app = application()
+    i18n.install(settings.language or QSettings().value("language") or _system_language())
+    database = Database.open(settings.database_url)
+    tasks = TaskRunner()
+    dialog = LoginDialog(database, tasks, username=settings.user, password=settings.password)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
+        tasks.shutdown()
+        return 1
+    if not settings.language and not QSettings().value("language"):
+        i18n.install(dialog.session.profile.language)
+    settings = DesktopSettings(**{**settings.__dict__, "password": dialog.password.text(),
+                                  "user": dialog.session.profile.username})
+    desktop = Desktop(settings, database, dialog.session, device=dialog.device_value(),
+                      queues=dialog.queue_values(), tasks=tasks)
+    desktop.start()
+    code = app.exec()
+    desktop.close()
+    tasks.shutdown()
+    database.dispose()
+    return code
+
+
+def _system_language() -> str:
+    from PySide6.QtCore import QLocale
+
+    return QLocale.system().name()

@@ -1,0 +1,281 @@
+"""What the desktop asks of the CRM, as plain values.
+
+Every function here runs off the GUI thread (the controller hands it to a
+worker) in its own session, and returns dataclasses rather than ORM objects,
+so nothing the views hold is tied to a session or a thread. Permissions are
+checked by the `crm` services these call.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from crm.db import Database
+from crm.errors import NotFound
+from crm.models import BusinessTransaction, InstalledBaseItem, Interaction, TransactionKind
+from crm.paging import Page
+from crm.permissions import Actor
+from crm.services import history as history_service
+from crm.services import identify as identify_service
+from crm.services import interactions as interaction_service
+from crm.services import profiles
+from crm.services import search as search_service
+from crm.services.partners import PartnerDraft, create_partner, get_partner_by_number
+from crm.services.partner_view import partner_view
+from crm.services.users import authenticate
+from agent_desktop.workbench import Contact, PartnerMatch, PartnerRef
+
+
+@dataclass(frozen=True)
+class Session:
+    actor: Actor
+    profile: profiles.AgentProfile
+
+
+def log_in(database: Database, username: str, password: str) -> Session:
+    with database.unit_of_work() as session:  # a login may upgrade the password hash
+        actor = authenticate(session, username, password)
+        return Session(actor, profiles.agent_profile(session, actor))
+
+
+# --- identification --------------------------------------------------------------------
+
+
+def _ref(ref) -> PartnerRef:
+    return PartnerRef(ref.partner_id, ref.partner_no, ref.name, ref.kind, ref.function)
+
+
+def _matches(found) -> list[PartnerMatch]:
+    return [PartnerMatch(_ref(i.partner), i.matched_by,
+                         tuple(_ref(c) for c in i.contact_persons),
+                         tuple(_ref(o) for o in i.organizations)) for i in found]
+
+
+def identify_caller(database: Database, actor: Actor, ani: str, region: str = "CN") -> list[PartnerMatch]:
+    if not any(ch.isdigit() for ch in ani or ""):
+        return []  # anonymous or withheld
+    with database.reading() as session:
+        return _matches(identify_service.identify_by_phone(session, actor, ani, region))
+
+
+def identify_by_number(database: Database, actor: Actor, partner_no: str) -> list[PartnerMatch]:
+    with database.reading() as session:
+        return _matches(identify_service.identify_by_number(session, actor, partner_no))
+
+
+def partner_match(database: Database, actor: Actor, partner_id: int) -> PartnerMatch:
+    """A partner the agent picked (from a search, a new record) with its contact persons."""
+    with database.reading() as session:
+        view = partner_view(session, actor, partner_id)
+        p = view.partner
+        return PartnerMatch(PartnerRef(p.id, p.partner_no, p.name, p.kind), "agent",
+                            tuple(_ref(c) for c in view.contact_persons),
+                            tuple(_ref(o) for o in view.organizations))
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    partner: PartnerRef
+    city: str | None
+    phone: str | None
+    email: str | None
+    owner: str | None
+
+
+def search(database: Database, actor: Actor, text: str, *, page: int = 1, region: str = "CN"
+           ) -> tuple[list[SearchRow], bool, list[str]]:
+    with database.reading() as session:
+        result = search_service.search_partners(session, actor, text, page=page, page_size=50,
+                                                region=region)
+    rows = [SearchRow(PartnerRef(h.partner_id, h.partner_no, h.name, h.kind), h.city, h.phone,
+                      h.email, h.owner) for h in result.items]
+    return rows, result.has_more, list(result.notes)
+
+
+@dataclass(frozen=True)
+class NewPartner:
+    kind: str = "person"
+    last_name: str = ""
+    first_name: str = ""
+    org_name: str = ""
+    phone: str = ""
+    email: str = ""
+    city: str = ""
+    country: str = "CN"
+
+
+def create_customer(database: Database, actor: Actor, new: NewPartner, *, region: str = "CN",
+                    confirm_duplicates: bool = False) -> PartnerMatch:
+    """Create a customer; crm's PossibleDuplicates (with `.candidates`) unless confirmed."""
+    draft = PartnerDraft(kind=new.kind, first_name=new.first_name or None,
+                         last_name=new.last_name or None, org_name=new.org_name or None,
+                         phones=[new.phone] if new.phone.strip() else [],
+                         emails=[new.email.strip()] if new.email.strip() else [])
+    if new.city.strip():
+        from crm.services.partners import AddressDraft
+        draft.addresses = [AddressDraft(country=new.country or region, city=new.city.strip())]
+    with database.unit_of_work() as session:
+        partner = create_partner(session, actor, draft, region=region,
+                                 confirm_duplicates=confirm_duplicates)
+        return PartnerMatch(PartnerRef(partner.id, partner.partner_no, partner.name, partner.kind), "new")
+
+
+# --- business data display ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the 360° view; `detail` is what opens read-only in the workspace."""
+
+    kind: str  # contact_person, relationship, service_order, complaint, ..., installed_base, interaction
+    title: str
+    subtitle: str
+    detail: tuple[tuple[str, str], ...]
+    partner_id: int | None = None
+    interaction_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Partner360:
+    partner: PartnerRef
+    segment: str | None
+    value_class: str | None
+    owner: str | None
+    phone: str | None
+    email: str | None
+    city: str | None
+    sections: dict[str, list[Item]] = field(default_factory=dict)
+
+
+SECTIONS = ("contact_persons", "relationships", TransactionKind.SERVICE_ORDER.value,
+            TransactionKind.COMPLAINT.value, TransactionKind.SALES_ORDER.value, "installed_base",
+            "interactions")
+
+
+def business_data(database: Database, actor: Actor, partner_id: int) -> Partner360:
+    with database.reading() as session:
+        view = partner_view(session, actor, partner_id)
+        p = view.partner
+        main_phone = next((ph.raw for ph in p.phones if ph.is_main), p.phones[0].raw if p.phones else None)
+        main_email = next((e.address for e in p.emails if e.is_main),
+                          p.emails[0].address if p.emails else None)
+        city = next((a.city for a in p.addresses if a.is_main), None)
+        sections: dict[str, list[Item]] = defaultdict(list)
+        for c in view.contact_persons:
+            sections["contact_persons"].append(Item("contact_person", c.name, c.function or "",
+                                                    (("customer_no", c.partner_no),), c.partner_id))
+        for r in view.relationships:
+            sections["relationships"].append(Item(
+                "relationship", r.other.name, f"{r.kind} ({r.direction})",
+                (("kind", r.kind), ("function", r.function or ""), ("valid_from", _text(r.valid_from)),
+                 ("valid_to", _text(r.valid_to))), r.other.partner_id))
+        for t in view.open_transactions:
+            sections[t.kind].append(_transaction_item(t))
+        for ib in view.installed_base:
+            sections["installed_base"].append(_installed_item(ib))
+        for i in view.latest_interactions:
+            sections["interactions"].append(_interaction_item(i))
+        return Partner360(PartnerRef(p.id, p.partner_no, p.name, p.kind), p.segment, p.value_class,
+                          view.owner, main_phone, main_email, city, dict(sections))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _transaction_item(t: BusinessTransaction) -> Item:
+    detail = [("number", t.number), ("kind", t.kind), ("status", t.status), ("subject", t.subject),
+              ("priority", t.priority or ""), ("category", t.category or ""),
+              ("created_at", _text(t.created_at)), ("due_at", _text(t.due_at)),
+              ("description", t.description or "")]
+    if t.amount is not None:
+        detail.append(("amount", f"{t.amount} {t.currency or ''}".strip()))
+    return Item(t.kind, f"{t.number} {t.subject}", f"{t.status} · {_text(t.created_at)}", tuple(detail))
+
+
+def _installed_item(ib: InstalledBaseItem) -> Item:
+    return Item("installed_base", ib.product.name, ib.serial_no or "",
+                (("product", f"{ib.product.product_no} {ib.product.name}"),
+                 ("serial_no", ib.serial_no or ""), ("installed_on", _text(ib.installed_on)),
+                 ("warranty_end", _text(ib.warranty_end))))
+
+
+def _interaction_item(i: Interaction) -> Item:
+    return Item("interaction", f"{_text(i.started_at)} {i.channel} {i.direction}",
+                f"{i.reason_code or ''} {i.outcome_code or ''}".strip(), _interaction_detail(i),
+                interaction_id=i.id)
+
+
+def _interaction_detail(i: Interaction) -> tuple[tuple[str, str], ...]:
+    return (("started_at", _text(i.started_at)), ("channel", i.channel), ("direction", i.direction),
+            ("status", i.status), ("queue", i.queue or ""),
+            ("agent", i.agent.display_name if i.agent else ""), ("ani", i.ani or ""),
+            ("dnis", i.dnis or ""), ("subject", i.subject or ""),
+            ("wait_seconds", str(i.wait_seconds)), ("talk_seconds", str(i.talk_seconds)),
+            ("hold_seconds", str(i.hold_seconds)), ("wrapup_seconds", str(i.wrapup_seconds)),
+            ("reason_code", i.reason_code or ""), ("outcome_code", i.outcome_code or ""),
+            ("notes", i.notes or ""))
+
+
+# --- interaction history -----------------------------------------------------------------
+
+
+def history_page(database: Database, actor: Actor, partner_id: int, *,
+                 filters: history_service.HistoryFilter, before: tuple[datetime, int] | None,
+                 page_size: int = 200) -> Page[history_service.HistoryRow]:
+    with database.reading() as session:
+        return history_service.interaction_history(session, actor, partner_id, filters=filters,
+                                                   page_size=page_size, before=before)
+
+
+def interaction_detail(database: Database, actor: Actor, interaction_id: int):
+    with database.reading() as session:
+        return _interaction_detail(interaction_service.interaction_detail(session, actor, interaction_id))
+
+
+# --- the interaction record ----------------------------------------------------------------
+
+
+def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
+    """Write the agent's part of the record: partner, contact person, reason,
+    outcome and notes. The gateway's segment for calls, a record of its own
+    otherwise. crm's NotFound while the gateway has not written the segment."""
+    ident = contact.identification
+    notes = contact.draft.notes.strip()
+    if contact.handed_over_notes:
+        by = f" ({contact.handed_over_by})" if contact.handed_over_by else ""
+        notes = f"[handed over{by}]\n{contact.handed_over_notes.strip()}\n---\n{notes}".strip()
+    draft = interaction_service.InteractionDraft(
+        partner_id=ident.partner.partner_id if ident.status == "confirmed" and ident.partner else None,
+        contact_person_id=(ident.contact_person.partner_id
+                           if ident.status == "confirmed" and ident.contact_person else None),
+        reason_code=contact.draft.reason_code or None, outcome_code=contact.draft.outcome_code or None,
+        notes=notes or None)
+    with database.unit_of_work() as session:
+        if contact.call_id:
+            try:
+                return interaction_service.save_call_interaction(session, actor, contact.call_id, draft).id
+            except NotFound:
+                if not contact.lost:
+                    raise
+                # The gateway lost the call before writing it: keep the agent's work anyway.
+        record = interaction_service.create_interaction(
+            session, actor, channel="phone", direction="outbound" if contact.kind == "outbound" else "inbound",
+            partner_id=draft.partner_id, ani=contact.ani or None, dnis=contact.dnis or None,
+            queue=contact.queue, started_at=datetime.utcfromtimestamp(contact.offered_at)
+            if contact.offered_at else None)
+        return interaction_service.save_interaction(session, actor, record.id, draft, close=True).id
+
+
+def partner_by_number(database: Database, actor: Actor, partner_no: str) -> PartnerRef:
+    with database.reading() as session:
+        p = get_partner_by_number(session, actor, partner_no)
+        return PartnerRef(p.id, p.partner_no, p.name, p.kind)

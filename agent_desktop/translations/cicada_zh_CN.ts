@@ -1,0 +1,1491 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BusinessData</name>
+    <message>
+        <location filename="../ui/business_data.py" line="26" />
+        <source>Contact persons</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="27" />
+        <source>Relationships</source>
+        <translation>关系</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="28" />
+        <source>Open service orders</source>
+        <translation>未结服务单</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="29" />
+        <source>Open complaints</source>
+        <translation>未结投诉</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="30" />
+        <source>Open sales orders</source>
+        <translation>未结销售订单</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="31" />
+        <source>Installed base</source>
+        <translation>已安装设备</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="32" />
+        <source>Latest interactions</source>
+        <translation>最近互动</translation>
+    </message>
+</context>
+<context>
+    <name>BusinessDataPage</name>
+    <message>
+        <location filename="../ui/business_data.py" line="118" />
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="118" />
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="151" />
+        <source>Select an item to see it here (read-only).</source>
+        <translation>选择一项即可在此查看（只读）。</translation>
+    </message>
+</context>
+<context>
+    <name>CallStrip</name>
+    <message>
+        <location filename="../ui/main_window.py" line="438" />
+        <source>Caller</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="438" />
+        <source>Dialled</source>
+        <translation>被叫号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="438" />
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="439" />
+        <source>Waited</source>
+        <translation>等待</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="439" />
+        <source>Talk</source>
+        <translation>通话</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="439" />
+        <source>Hold</source>
+        <translation>保持</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="440" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="462" />
+        <source>offered</source>
+        <translation>振铃中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="462" />
+        <source>talking</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="462" />
+        <source>on hold</source>
+        <translation>保持中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="463" />
+        <source>consulting</source>
+        <translation>咨询中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="463" />
+        <source>conference</source>
+        <translation>会议中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="464" />
+        <source>dialing</source>
+        <translation>拨号中</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="464" />
+        <source>wrap-up</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="464" />
+        <source>call lost</source>
+        <translation>通话已中断</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="468" />
+        <source>anonymous</source>
+        <translation>匿名</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryModel</name>
+    <message>
+        <location filename="../ui/catalogue.py" line="55" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="55" />
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="56" />
+        <source>Chat</source>
+        <translation>在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="56" />
+        <source>Inbound</source>
+        <translation>呼入</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="57" />
+        <source>Outbound</source>
+        <translation>呼出</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="57" />
+        <source>Date/time</source>
+        <translation>日期/时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="58" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="58" />
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="59" />
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="59" />
+        <source>Agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="60" />
+        <source>Subject</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="60" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="61" />
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="61" />
+        <source>Talk time</source>
+        <translation>通话时长</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPage</name>
+    <message>
+        <location filename="../ui/history_page.py" line="414" />
+        <location filename="../ui/history_page.py" line="527" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="418" />
+        <source>All channels</source>
+        <translation>全部渠道</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="419" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="419" />
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="419" />
+        <source>Chat</source>
+        <translation>在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="423" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="424" />
+        <source>Only interactions on or after this day</source>
+        <translation>仅显示此日期及之后的互动</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="425" />
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="426" />
+        <source>Only interactions on or before this day</source>
+        <translation>仅显示此日期及之前的互动</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="427" />
+        <location filename="../ui/history_page.py" line="534" />
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="428" />
+        <source>any outcome</source>
+        <translation>任意结果</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="429" />
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="430" />
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="431" />
+        <source>Remove all filters</source>
+        <translation>清除全部筛选</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="432" />
+        <source>Select an interaction to see its details.</source>
+        <translation>选择一条互动查看详情。</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="460" />
+        <source>Check the filter: {error}</source>
+        <translation>请检查筛选条件：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="462" />
+        <source>No customer confirmed: confirm one to see the interaction history.</source>
+        <translation>尚未确认客户：确认客户后即可查看互动历史。</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="464" />
+        <source>{count} shown. Could not load the history: {error}</source>
+        <translation>已显示 {count} 条。无法加载历史：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="466" />
+        <source>Could not load the history: {error}</source>
+        <translation>无法加载历史：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="468" />
+        <source>{count} shown, loading…</source>
+        <translation>已显示 {count} 条，加载中…</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="469" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="471" />
+        <source>No interactions match.</source>
+        <translation>没有符合条件的互动。</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="473" />
+        <source>{count} shown, more on scroll</source>
+        <translation>已显示 {count} 条，滚动加载更多</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="475" />
+        <source>{count} shown, all of them</source>
+        <translation>已显示全部 {count} 条</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="523" />
+        <source>Could not load the interaction: {error}</source>
+        <translation>无法加载该互动：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="527" />
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="528" />
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="528" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="529" />
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="529" />
+        <source>Agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="530" />
+        <source>From (ANI / sender)</source>
+        <translation>来自（主叫号码 / 发件人）</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="530" />
+        <source>To (DNIS / recipient)</source>
+        <translation>至（被叫号码 / 收件人）</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="531" />
+        <source>Subject</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="531" />
+        <source>Waited</source>
+        <translation>等待</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="532" />
+        <source>Talk time</source>
+        <translation>通话时长</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="532" />
+        <source>On hold</source>
+        <translation>保持时长</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="533" />
+        <source>Wrap-up</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="533" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="534" />
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="538" />
+        <source>open</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="538" />
+        <source>in wrap-up</source>
+        <translation>话后处理中</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="538" />
+        <source>closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="566" />
+        <source>No notes.</source>
+        <translation>无备注。</translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyPage</name>
+    <message>
+        <location filename="../ui/identify_page.py" line="113" />
+        <source>Caller</source>
+        <translation>来电客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="114" />
+        <location filename="../ui/identify_page.py" line="119" />
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="115" />
+        <source>Create new customer</source>
+        <translation>新建客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="116" />
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="117" />
+        <source>Confirm the selected partner (Enter)</source>
+        <translation>确认所选业务伙伴（回车）</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="118" />
+        <source>Contact person:</source>
+        <translation>联系人：</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="120" />
+        <source>Name, phone, email, customer number or city</source>
+        <translation>姓名、电话、邮箱、客户编号或城市</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="121" />
+        <location filename="../ui/identify_page.py" line="124" />
+        <source>Customer no.</source>
+        <translation>客户编号</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="121" />
+        <location filename="../ui/identify_page.py" line="124" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="121" />
+        <source>Matched by</source>
+        <translation>匹配方式</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="121" />
+        <source>Contact persons</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="124" />
+        <location filename="../ui/identify_page.py" line="127" />
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="124" />
+        <location filename="../ui/identify_page.py" line="126" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="124" />
+        <location filename="../ui/identify_page.py" line="126" />
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="125" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="125" />
+        <source>Last name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="125" />
+        <source>First name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="126" />
+        <location filename="../ui/identify_page.py" line="132" />
+        <source>Organization</source>
+        <translation>组织</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="131" />
+        <source>Person</source>
+        <translation>个人</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="134" />
+        <source>Save customer</source>
+        <translation>保存客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="135" />
+        <source>Not a duplicate: save anyway</source>
+        <translation>不是重复客户：仍然保存</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="155" />
+        <source>No contact in the workspace.</source>
+        <translation>工作区中没有联系。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="165" />
+        <source>Looking up {ani}…</source>
+        <translation>正在查询 {ani}…</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="166" />
+        <source>Confirmed: {name} ({number})</source>
+        <translation>已确认：{name}（{number}）</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="167" />
+        <source>Proposed: {name} ({number}). Confirm if this is the caller.</source>
+        <translation>建议：{name}（{number}）。如确为来电客户请确认。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="168" />
+        <source>{count} partners use {ani}: pick the caller.</source>
+        <translation>有 {count} 个业务伙伴使用 {ani}：请选择来电客户。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="169" />
+        <source>No partner uses {ani}: search, or create a new customer.</source>
+        <translation>没有业务伙伴使用 {ani}：请搜索或新建客户。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="172" />
+        <source>this number</source>
+        <translation>此号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="187" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="231" />
+        <source>Searching…</source>
+        <translation>搜索中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../ui/identify_page.py" line="243" />
+        <source>%n partner(s) found.</source>
+        <translation>
+            <numerusform>找到 %n 个业务伙伴。</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="245" />
+        <source>More match: add a word to narrow the search.</source>
+        <translation>还有更多匹配：请添加关键词缩小范围。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="256" />
+        <source>Saving…</source>
+        <translation>保存中…</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="267" />
+        <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
+        <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <location filename="../ui/main_window.py" line="502" />
+        <source>Keypad</source>
+        <translation>拨号盘</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../ui/login_dialog.py" line="50" />
+        <source>Cicada — log in</source>
+        <translation>Cicada — 登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="51" />
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="51" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="51" />
+        <source>Phone (SIP address)</source>
+        <translation>话机（SIP 地址）</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="52" />
+        <source>Queues</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="52" />
+        <source>Only these queues</source>
+        <translation>仅这些队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="54" />
+        <source>every queue my skills qualify for</source>
+        <translation>我的技能所能处理的全部队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="55" />
+        <source>queue names, separated by commas</source>
+        <translation>队列名称，用逗号分隔</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="56" />
+        <source>e.g. sip:1001@10.0.0.5:5060</source>
+        <translation>例如 sip:1001@10.0.0.5:5060</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="72" />
+        <source>Enter your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="75" />
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="92" />
+        <source>Welcome, {name}. Check your phone and queues, then OK.</source>
+        <translation>欢迎，{name}。请检查话机和队列，然后点击确定。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../ui/main_window.py" line="209" />
+        <source>Cicada — {name} ({agent})</source>
+        <translation>Cicada — {name}（{agent}）</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="212" />
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="212" />
+        <source>Not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="213" />
+        <source>Wrap-up</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="213" />
+        <source>Accept</source>
+        <translation>接听</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="214" />
+        <source>Reject</source>
+        <translation>拒接</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="214" />
+        <source>Hang up</source>
+        <translation>挂断</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="215" />
+        <source>Hold</source>
+        <translation>保持</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="215" />
+        <source>Retrieve</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="216" />
+        <source>Transfer</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="216" />
+        <source>Consult</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="217" />
+        <source>Complete transfer</source>
+        <translation>完成转接</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="218" />
+        <source>Conference</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="218" />
+        <source>Cancel consult</source>
+        <translation>取消咨询</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="219" />
+        <source>Dial</source>
+        <translation>拨号</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="219" />
+        <source>Keypad</source>
+        <translation>拨号盘</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="219" />
+        <source>End</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="222" />
+        <source>Stay in wrap-up: stops the wrap-up timer</source>
+        <translation>保持话后处理：停止话后处理计时</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="223" />
+        <source>Blind transfer to an agent, a queue or a number</source>
+        <translation>盲转给坐席、队列或号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="224" />
+        <source>Talk to a colleague first, then transfer or conference</source>
+        <translation>先与同事沟通，再转接或建立会议</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="225" />
+        <source>Save the interaction record and close the contact</source>
+        <translation>保存互动记录并关闭联系</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="231" />
+        <source>Number to dial</source>
+        <translation>要拨打的号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="232" />
+        <source>Identify Account</source>
+        <translation>客户识别</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="232" />
+        <source>Business Data</source>
+        <translation>业务数据</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="232" />
+        <source>Interaction History</source>
+        <translation>互动历史</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="233" />
+        <source>Interaction Record</source>
+        <translation>互动记录</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="233" />
+        <source>Scripts</source>
+        <translation>话术脚本</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="233" />
+        <source>Action Box</source>
+        <translation>操作箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="233" />
+        <source>Inbox</source>
+        <translation>收件箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="239" />
+        <source>No call script runs for this contact.</source>
+        <translation>此联系没有运行的话术脚本。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="240" />
+        <source>Follow-up actions for this contact will be listed here.</source>
+        <translation>此联系的后续操作将列在这里。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="241" />
+        <source>Emails and chats assigned to you will be listed here.</source>
+        <translation>分配给您的邮件和聊天将列在这里。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="242" />
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="243" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="244" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="245" />
+        <source>Search customers</source>
+        <translation>搜索客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="247" />
+        <source>&amp;Demo</source>
+        <translation>演示(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="248" />
+        <source>Simulate a customer's call (Ctrl+Shift+N)</source>
+        <translation>模拟客户来电（Ctrl+Shift+N）</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="249" />
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="283" />
+        <source>Logged out</source>
+        <translation>已登出</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="319" />
+        <source>Connected to the CTI gateway</source>
+        <translation>已连接 CTI 网关</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="323" />
+        <source>connecting</source>
+        <translation>正在连接</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="324" />
+        <source>Gateway not connected</source>
+        <translation>网关未连接</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="326" />
+        <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
+        <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
+    </message>
+</context>
+<context>
+    <name>PartnerHeader</name>
+    <message>
+        <location filename="../ui/business_data.py" line="66" />
+        <source>Customer:</source>
+        <translation>客户：</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="66" />
+        <source>No.:</source>
+        <translation>编号：</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="67" />
+        <source>Segment:</source>
+        <translation>细分：</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="67" />
+        <source>Owner:</source>
+        <translation>负责人：</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="68" />
+        <source>Phone:</source>
+        <translation>电话：</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="68" />
+        <source>Email:</source>
+        <translation>邮箱：</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="83" />
+        <source>no confirmed customer</source>
+        <translation>未确认客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="87" />
+        <source>pool</source>
+        <translation>客户池</translation>
+    </message>
+</context>
+<context>
+    <name>RecordPage</name>
+    <message>
+        <location filename="../ui/record_page.py" line="82" />
+        <source>Interaction record</source>
+        <translation>互动记录</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="83" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="84" />
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="85" />
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="86" />
+        <source>Times</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="87" />
+        <source>Notes handed over</source>
+        <translation>转交的备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="88" />
+        <source>What the customer wanted, what you did, what was agreed</source>
+        <translation>客户的诉求、您的处理、双方的约定</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="89" />
+        <source>End contact</source>
+        <translation>结束联系</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="90" />
+        <source>Save the record, close the contact and take the next one (F12)</source>
+        <translation>保存记录、关闭联系并接待下一位（F12）</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="91" />
+        <source>Unsaved records from earlier</source>
+        <translation>之前未保存的记录</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="92" />
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="93" />
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="109" />
+        <source>(not set)</source>
+        <translation>（未设置）</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="127" />
+        <source>No contact in the workspace.</source>
+        <translation>工作区中没有联系。</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="135" />
+        <source>Call from {ani} to {dnis}, queue {queue}, offered at {time}</source>
+        <translation>{ani} 呼入 {dnis}，队列 {queue}，{time} 分配</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="157" />
+        <source>waited {w} · talked {t} · on hold {h}</source>
+        <translation>等待 {w} · 通话 {t} · 保持 {h}</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="176" />
+        <source>no customer</source>
+        <translation>无客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="177" />
+        <source>{time}: call from {ani}, {partner}</source>
+        <translation>{time}：{ani} 的来电，{partner}</translation>
+    </message>
+</context>
+<context>
+    <name>TransferDialog</name>
+    <message>
+        <location filename="../ui/main_window.py" line="479" />
+        <source>Consult</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="479" />
+        <source>Transfer</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="481" />
+        <source>Agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="482" />
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="483" />
+        <source>Number</source>
+        <translation>号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="486" />
+        <source>To</source>
+        <translation>转给</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="487" />
+        <source>Who</source>
+        <translation>对象</translation>
+    </message>
+</context>
+<context>
+    <name>Workbench</name>
+    <message>
+        <location filename="../ui/controller.py" line="120" />
+        <source>The CTI gateway restarted; logging in again.</source>
+        <translation>CTI 网关已重启，正在重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="170" />
+        <source>The caller could not be looked up: {error}</source>
+        <translation>无法查询来电客户：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="196" />
+        <source>The customer's data could not be loaded: {error}</source>
+        <translation>无法加载客户数据：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="268" />
+        <source>There is no call to act on.</source>
+        <translation>当前没有可操作的通话。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="319" />
+        <source>Hang up before ending the contact.</source>
+        <translation>请先挂断再结束联系。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="338" />
+        <source>Interaction record {id} saved.</source>
+        <translation>互动记录 {id} 已保存。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="348" />
+        <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
+        <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="148" />
+        <source>the gateway restarted</source>
+        <translation>网关已重启</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="149" />
+        <source>the gateway no longer has this call</source>
+        <translation>网关上已没有此通话</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="150" />
+        <source>restored from a draft</source>
+        <translation>从草稿恢复</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="274" />
+        <source>The call from {ani} was withdrawn ({reason}).</source>
+        <translation>{ani} 的来电已撤回（{reason}）。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="358" />
+        <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
+        <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="499" />
+        <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
+        <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="510" />
+        <source>The draft could not be written to disk: {error}</source>
+        <translation>草稿无法写入磁盘：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="383" />
+        <source>A demo customer is calling {dnis} from {ani}.</source>
+        <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
+    </message>
+</context>
+<context>
+    <name>codes</name>
+    <message>
+        <location filename="../ui/catalogue.py" line="18" />
+        <source>billing_question</source>
+        <translation>账单咨询</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="18" />
+        <source>invoice_dispute</source>
+        <translation>发票争议</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="19" />
+        <source>technical_fault</source>
+        <translation>技术故障</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="19" />
+        <source>order_status</source>
+        <translation>订单状态</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="20" />
+        <source>new_contract</source>
+        <translation>新签合同</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="20" />
+        <source>upgrade</source>
+        <translation>升级</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="21" />
+        <source>cancellation</source>
+        <translation>解约</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="21" />
+        <source>address_change</source>
+        <translation>地址变更</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="22" />
+        <source>complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="22" />
+        <source>general_inquiry</source>
+        <translation>一般咨询</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="24" />
+        <source>resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="24" />
+        <source>follow_up</source>
+        <translation>需跟进</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="25" />
+        <source>escalated</source>
+        <translation>已升级</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="25" />
+        <source>callback_scheduled</source>
+        <translation>已预约回电</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="26" />
+        <source>order_created</source>
+        <translation>已创建订单</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="26" />
+        <source>transferred</source>
+        <translation>已转接</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="27" />
+        <source>not_interested</source>
+        <translation>不感兴趣</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="27" />
+        <source>no_answer</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="29" />
+        <source>break</source>
+        <translation>休息</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="29" />
+        <source>lunch</source>
+        <translation>午餐</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="30" />
+        <source>meeting</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="30" />
+        <source>training</source>
+        <translation>培训</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="31" />
+        <source>after_call_work</source>
+        <translation>话后工作</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="31" />
+        <source>technical_problem</source>
+        <translation>技术问题</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="32" />
+        <source>login</source>
+        <translation>刚登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="32" />
+        <source>ring_no_answer</source>
+        <translation>振铃未接</translation>
+    </message>
+</context>
+<context>
+    <name>fields</name>
+    <message>
+        <location filename="../ui/catalogue.py" line="36" />
+        <source>customer_no</source>
+        <translation>客户编号</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="36" />
+        <source>kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="37" />
+        <source>function</source>
+        <translation>职务</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="37" />
+        <source>valid_from</source>
+        <translation>生效日期</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="38" />
+        <source>valid_to</source>
+        <translation>失效日期</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="38" />
+        <source>number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="39" />
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="39" />
+        <source>subject</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="40" />
+        <source>priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="40" />
+        <source>category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="41" />
+        <source>created_at</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="41" />
+        <source>due_at</source>
+        <translation>到期时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="42" />
+        <source>description</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="42" />
+        <source>amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="43" />
+        <source>product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="43" />
+        <source>serial_no</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="44" />
+        <source>installed_on</source>
+        <translation>安装日期</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="44" />
+        <source>warranty_end</source>
+        <translation>保修截止</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="45" />
+        <source>started_at</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="45" />
+        <source>channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="46" />
+        <source>direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="46" />
+        <source>queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="47" />
+        <source>agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="47" />
+        <source>ani</source>
+        <translation>主叫号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="48" />
+        <source>dnis</source>
+        <translation>被叫号码</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="48" />
+        <source>wait_seconds</source>
+        <translation>等待秒数</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="49" />
+        <source>talk_seconds</source>
+        <translation>通话秒数</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="49" />
+        <source>hold_seconds</source>
+        <translation>保持秒数</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="50" />
+        <source>wrapup_seconds</source>
+        <translation>话后处理秒数</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="50" />
+        <source>reason_code</source>
+        <translation>原因代码</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="51" />
+        <source>outcome_code</source>
+        <translation>结果代码</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="51" />
+        <source>notes</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>modes</name>
+    <message>
+        <location filename="../ui/catalogue.py" line="11" />
+        <source>Logged out</source>
+        <translation>已登出</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="11" />
+        <source>Not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="12" />
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="12" />
+        <source>Offered</source>
+        <translation>振铃中</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="13" />
+        <source>In contact</source>
+        <translation>联系中</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="13" />
+        <source>Wrap-up</source>
+        <translation>话后处理</translation>
+    </message>
+</context>
+</TS>

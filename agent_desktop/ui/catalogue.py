@@ -1,0 +1,62 @@
+"""Texts the views translate from data (work modes, reason and outcome codes,
+field names), listed here so that pyside6-lupdate finds them. Codes a
+profile adds later are shown readable ("billing_question" as "billing
+question") until a translator adds them to the catalogue."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+MODES = (
+    QT_TRANSLATE_NOOP("modes", "Logged out"), QT_TRANSLATE_NOOP("modes", "Not ready"),
+    QT_TRANSLATE_NOOP("modes", "Ready"), QT_TRANSLATE_NOOP("modes", "Offered"),
+    QT_TRANSLATE_NOOP("modes", "In contact"), QT_TRANSLATE_NOOP("modes", "Wrap-up"),
+)
+
+CODES = (
+    # reasons for the contact
+    QT_TRANSLATE_NOOP("codes", "billing_question"), QT_TRANSLATE_NOOP("codes", "invoice_dispute"),
+    QT_TRANSLATE_NOOP("codes", "technical_fault"), QT_TRANSLATE_NOOP("codes", "order_status"),
+    QT_TRANSLATE_NOOP("codes", "new_contract"), QT_TRANSLATE_NOOP("codes", "upgrade"),
+    QT_TRANSLATE_NOOP("codes", "cancellation"), QT_TRANSLATE_NOOP("codes", "address_change"),
+    QT_TRANSLATE_NOOP("codes", "complaint"), QT_TRANSLATE_NOOP("codes", "general_inquiry"),
+    # outcomes
+    QT_TRANSLATE_NOOP("codes", "resolved"), QT_TRANSLATE_NOOP("codes", "follow_up"),
+    QT_TRANSLATE_NOOP("codes", "escalated"), QT_TRANSLATE_NOOP("codes", "callback_scheduled"),
+    QT_TRANSLATE_NOOP("codes", "order_created"), QT_TRANSLATE_NOOP("codes", "transferred"),
+    QT_TRANSLATE_NOOP("codes", "not_interested"), QT_TRANSLATE_NOOP("codes", "no_answer"),
+    # not-ready reasons
+    QT_TRANSLATE_NOOP("codes", "break"), QT_TRANSLATE_NOOP("codes", "lunch"),
+    QT_TRANSLATE_NOOP("codes", "meeting"), QT_TRANSLATE_NOOP("codes", "training"),
+    QT_TRANSLATE_NOOP("codes", "after_call_work"), QT_TRANSLATE_NOOP("codes", "technical_problem"),
+    QT_TRANSLATE_NOOP("codes", "login"), QT_TRANSLATE_NOOP("codes", "ring_no_answer"),
+)
+
+FIELDS = (
+    QT_TRANSLATE_NOOP("fields", "customer_no"), QT_TRANSLATE_NOOP("fields", "kind"),
+    QT_TRANSLATE_NOOP("fields", "function"), QT_TRANSLATE_NOOP("fields", "valid_from"),
+    QT_TRANSLATE_NOOP("fields", "valid_to"), QT_TRANSLATE_NOOP("fields", "number"),
+    QT_TRANSLATE_NOOP("fields", "status"), QT_TRANSLATE_NOOP("fields", "subject"),
+    QT_TRANSLATE_NOOP("fields", "priority"), QT_TRANSLATE_NOOP("fields", "category"),
+    QT_TRANSLATE_NOOP("fields", "created_at"), QT_TRANSLATE_NOOP("fields", "due_at"),
+    QT_TRANSLATE_NOOP("fields", "description"), QT_TRANSLATE_NOOP("fields", "amount"),
+    QT_TRANSLATE_NOOP("fields", "product"), QT_TRANSLATE_NOOP("fields", "serial_no"),
+    QT_TRANSLATE_NOOP("fields", "installed_on"), QT_TRANSLATE_NOOP("fields", "warranty_end"),
+    QT_TRANSLATE_NOOP("fields", "started_at"), QT_TRANSLATE_NOOP("fields", "channel"),
+    QT_TRANSLATE_NOOP("fields", "direction"), QT_TRANSLATE_NOOP("fields", "queue"),
+    QT_TRANSLATE_NOOP("fields", "agent"), QT_TRANSLATE_NOOP("fields", "ani"),
+    QT_TRANSLATE_NOOP("fields", "dnis"), QT_TRANSLATE_NOOP("fields", "wait_seconds"),
+    QT_TRANSLATE_NOOP("fields", "talk_seconds"), QT_TRANSLATE_NOOP("fields", "hold_seconds"),
+    QT_TRANSLATE_NOOP("fields", "wrapup_seconds"), QT_TRANSLATE_NOOP("fields", "reason_code"),
+    QT_TRANSLATE_NOOP("fields", "outcome_code"), QT_TRANSLATE_NOOP("fields", "notes"),
+)
+
+HISTORY = (  # agent_desktop.ui.history_page translates these through a helper
+    QT_TRANSLATE_NOOP("HistoryModel", "Phone"), QT_TRANSLATE_NOOP("HistoryModel", "Email"),
+    QT_TRANSLATE_NOOP("HistoryModel", "Chat"), QT_TRANSLATE_NOOP("HistoryModel", "Inbound"),
+    QT_TRANSLATE_NOOP("HistoryModel", "Outbound"), QT_TRANSLATE_NOOP("HistoryModel", "Date/time"),
+    QT_TRANSLATE_NOOP("HistoryModel", "Channel"), QT_TRANSLATE_NOOP("HistoryModel", "Direction"),
+    QT_TRANSLATE_NOOP("HistoryModel", "Queue"), QT_TRANSLATE_NOOP("HistoryModel", "Agent"),
+    QT_TRANSLATE_NOOP("HistoryModel", "Subject"), QT_TRANSLATE_NOOP("HistoryModel", "Reason"),
+    QT_TRANSLATE_NOOP("HistoryModel", "Outcome"), QT_TRANSLATE_NOOP("HistoryModel", "Talk time"),
+)

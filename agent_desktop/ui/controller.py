@@ -1,0 +1,363 @@
+"""Glue between the gateway link, the CRM worker and the workbench model:
+the agent's clicks become gateway commands and CRM tasks, and their results
+and the gateway's events go into the model, which the views draw."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from agent_desktop import crm_access
+from agent_desktop.drafts import DraftStore
+from agent_desktop.ui.cti_link import CtiLink
+from agent_desktop.ui.tasks import TaskRunner
+from agent_desktop.workbench import (
+    QT_TRANSLATE_NOOP,
+    DATA_CONTACT_PERSON,
+    DATA_PARTNER,
+    Contact,
+    IdStatus,
+    Phase,
+    Workbench,
+)
+from bus import cti
+from crm.db import Database
+from crm.errors import CrmError, NotFound
+
+log = logging.getLogger(__name__)
+
+SAVE_RETRY_MS = 1000
+RELOGIN_RETRY_MS = 2000
+
+
+@dataclass
+class GatewayLogin:
+    password: str
+    device: str | None
+    queues: list[str] | None
+
+
+class DesktopController(QObject):
+    partner_loaded = Signal(object)  # Partner360 of the confirmed partner, or None
+    search_done = Signal(object)  # (rows, has_more, notes) or an error text
+    record_saved = Signal(str, int)  # contact key, interaction id
+    drafts_changed = Signal()
+
+    def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
+                 login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
+                 tasks: TaskRunner | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.database, self.crm, self.link, self.login_data = database, crm, link, login
+        self.region = region
+        self.actor = crm.actor
+        self.profile = crm.profile
+        self.tasks = tasks or TaskRunner(self)
+        self.bench = Workbench(crm.profile.username, identification_mode=crm.profile.identification,
+                               drafts=drafts)
+        self.not_ready_reasons: list[str] = list(crm.profile.not_ready_reasons or [])
+        self._logging_in = False
+        self._had_session = False
+        self._saving: set[str] = set()
+        self._partner_loaded_for: int | None = None
+        self._wanted_mode: tuple[str, str | None] | None = None
+        link.follow_agent(crm.profile.username)
+        link.event.connect(self._on_event)
+        link.heartbeat.connect(self._on_heartbeat)
+        link.silent.connect(self._on_silent)
+        self.bench.subscribe(self._on_model_change)
+        self._retry = QTimer(self, interval=5000)
+        self._retry.timeout.connect(self._save_unsaved)
+        self._retry.start()
+
+    # --- gateway session ---------------------------------------------------------------
+
+    def connect_gateway(self, *, takeover: bool = False) -> None:
+        if self._logging_in:
+            return
+        self._logging_in = True
+        data, agent = self.login_data, self.profile.username
+        self.link.send(lambda _s: cti.AgentLogin(agent=agent, password=data.password, device=data.device,
+                                                 queues=data.queues, takeover=takeover,
+                                                 client="Cicada desktop"),
+                       cti.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
+
+    def _logged_in(self, result: cti.LoginResult) -> None:
+        self._logging_in = False
+        self.link.session = result.session
+        if result.not_ready_reasons and not self.profile.not_ready_reasons:
+            self.not_ready_reasons = list(result.not_ready_reasons)
+        elif result.not_ready_reasons:
+            allowed = set(result.not_ready_reasons)
+            self.not_ready_reasons = [r for r in self.profile.not_ready_reasons if r in allowed]
+        previous = self.bench.agent if self._had_session else None
+        self._had_session = True
+        self.bench.apply_snapshot(result.state, result.run, result.seq)
+        if self._wanted_mode is None and previous is not None and self.bench.contact is None and (
+                previous.mode == "ready" or (previous.mode == "not_ready" and previous.reason
+                                             in self.not_ready_reasons)):
+            # Back after a restart or a lost session: the mode the agent had.
+            self.set_mode(previous.mode, previous.reason if previous.mode == "not_ready" else None)
+        elif self._wanted_mode is not None:
+            self.set_mode(*self._wanted_mode)
+
+    def _login_failed(self, error) -> None:
+        self._logging_in = False
+        if error.code == "already_logged_in":
+            self.connect_gateway(takeover=True)
+            return
+        self.bench.connection_lost(error.message)
+        self.bench.notice("error", "{error}", error=error.message)
+        QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
+
+    def _relogin_if_needed(self) -> None:
+        if not self.bench.connected:
+            self.connect_gateway(takeover=True)
+
+    def _on_heartbeat(self, beat: cti.GatewayHeartbeat) -> None:
+        if self.bench.run is not None and beat.run != self.bench.run:
+            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
+            self.bench.connection_lost("the gateway restarted")
+            self.connect_gateway(takeover=True)
+        elif not self.bench.connected and not self._logging_in and self.link.session:
+            self.resync()
+
+    def _on_silent(self, why: str) -> None:
+        self.bench.connection_lost(why)
+
+    def resync(self) -> None:
+        self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,
+                       on_done=lambda r: self.bench.apply_snapshot(r.state, r.run, r.seq),
+                       on_error=self._command_failed)
+
+    # --- events ------------------------------------------------------------------------------
+
+    def _on_event(self, envelope, event) -> None:
+        if envelope.run != self.bench.run and self.bench.run is not None:
+            return  # from a gateway run this desktop is not logged in to
+        before = self.bench.contact
+        self.bench.apply_event(envelope, event)
+        contact = self.bench.contact
+        if isinstance(event, cti.CallOffered) and contact is not None and contact is not before:
+            self._identify(contact)
+
+    def _identify(self, contact: Contact) -> None:
+        # The offer's data names the partner a previous agent confirmed.
+        partner_no = contact.offer_data.get(DATA_PARTNER)
+        key = contact.key
+        if partner_no:
+            person_no = contact.offer_data.get(DATA_CONTACT_PERSON)
+            self.tasks.run(crm_access.identify_by_number, self.database, self.actor, str(partner_no),
+                           on_done=lambda found: self._transfer_identified(key, found, person_no),
+                           on_error=lambda exc: self._identify_failed(key, exc))
+        else:
+            self.tasks.run(crm_access.identify_caller, self.database, self.actor, contact.ani, self.region,
+                           on_done=lambda found: self.bench.identified(key, found, source="ani"),
+                           on_error=lambda exc: self._identify_failed(key, exc))
+
+    def _transfer_identified(self, key: str, found, person_no) -> None:
+        self.bench.identified(key, found, source="transfer")
+        contact = self.bench.contact
+        if person_no and contact is not None and contact.key == key and found:
+            person = next((p for p in found[0].contact_persons if p.partner_no == person_no), None)
+            if person is not None:
+                self.bench.set_contact_person(person)
+
+    def _identify_failed(self, key: str, exc: BaseException) -> None:
+        log.warning("identification failed: %s", exc)
+        self.bench.identified(key, [], error=str(exc))
+        self.bench.notice("error", QT_TRANSLATE_NOOP("Workbench", "The caller could not be looked up: {error}"),
+                          error=str(exc))
+
+    # --- model changes ------------------------------------------------------------------------
+
+    def _on_model_change(self, what: str) -> None:
+        if what in ("identification", "contact"):
+            partner = self.bench.confirmed_partner
+            partner_id = partner.partner_id if partner else None
+            if partner_id != self._partner_loaded_for:
+                self._partner_loaded_for = partner_id
+                self.load_partner(partner_id)
+                if partner is not None:
+                    self._attach_partner()
+
+    def load_partner(self, partner_id: int | None) -> None:
+        if partner_id is None:
+            self.partner_loaded.emit(None)
+            return
+
+        def loaded(view):
+            if self._partner_loaded_for == partner_id:
+                self.partner_loaded.emit(view)
+
+        self.tasks.run(crm_access.business_data, self.database, self.actor, partner_id,
+                       on_done=loaded, on_error=lambda exc: self.bench.notice(
+                           "error", QT_TRANSLATE_NOOP("Workbench", "The customer's data could not be loaded: {error}"),
+                           error=str(exc)))
+
+    def _attach_partner(self) -> None:
+        """Attach the confirmed partner to the call: the gateway links it to the
+        call record and a transfer carries it to the next agent."""
+        contact = self.bench.contact
+        if contact is None or not contact.call_id or contact.phase is Phase.WRAP_UP:
+            return
+        data = {k: v for k, v in self.bench.handover_data().items() if k in (DATA_PARTNER, DATA_CONTACT_PERSON)}
+        call_id = contact.call_id
+        self.link.send(lambda s: cti.CallSetData(session=s or "", call_id=call_id, data=data),
+                       on_error=self._command_failed)
+
+    def confirm_partner(self, match_or_ref) -> None:
+        partner = getattr(match_or_ref, "partner", match_or_ref)
+        self.bench.confirm(partner)
+        contact = self.bench.contact
+        key = contact.key if contact else None
+
+        def loaded(match):  # the picked partner's contact persons, for the picker
+            current = self.bench.contact
+            if current is not None and current.key == key:
+                ident = current.identification
+                if not any(m.partner.partner_id == match.partner.partner_id for m in ident.matches):
+                    ident.matches.append(match)
+                else:
+                    ident.matches = [match if m.partner.partner_id == match.partner.partner_id else m
+                                     for m in ident.matches]
+                self.bench._changed("identification")
+
+        self.tasks.run(crm_access.partner_match, self.database, self.actor, partner.partner_id,
+                       on_done=loaded)
+
+    def set_contact_person(self, person) -> None:
+        self.bench.set_contact_person(person)
+        self._attach_partner()
+
+    # --- search and create ---------------------------------------------------------------------
+
+    def search(self, text: str) -> None:
+        self.tasks.run(crm_access.search, self.database, self.actor, text, region=self.region,
+                       on_done=self.search_done.emit,
+                       on_error=lambda exc: self.search_done.emit(str(exc)))
+
+    def create_customer(self, new: crm_access.NewPartner, *, confirm_duplicates: bool,
+                        on_duplicates, on_error) -> None:
+        from crm.errors import PossibleDuplicates
+
+        def failed(exc):
+            if isinstance(exc, PossibleDuplicates):
+                on_duplicates(exc.candidates)
+            else:
+                on_error(str(exc))
+
+        self.tasks.run(crm_access.create_customer, self.database, self.actor, new, region=self.region,
+                       confirm_duplicates=confirm_duplicates,
+                       on_done=lambda match: self.confirm_partner(match), on_error=failed)
+
+    # --- work mode and call control ------------------------------------------------------------
+
+    def set_mode(self, mode: str, reason: str | None = None) -> None:
+        self._wanted_mode = (mode, reason)
+        self.link.send(lambda s: cti.AgentSetMode(session=s or "", mode=mode, reason=reason),
+                       cti.AgentView, on_done=self._mode_set, on_error=self._command_failed)
+
+    def _mode_set(self, view: cti.AgentView) -> None:
+        self._wanted_mode = None
+
+    def call_command(self, kind, **fields) -> None:
+        call = self.bench.current_call()
+        if call is None:
+            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "There is no call to act on."))
+            return
+        call_id = call.call_id
+        self.link.send(lambda s: kind(session=s or "", call_id=call_id, **fields),
+                       on_error=self._command_failed)
+
+    def transfer(self, target: cti.Target, *, consult: bool) -> None:
+        """Blind transfer or consult; the partner and notes go with the call."""
+        call = self.bench.current_call()
+        if call is None or self.bench.contact is None:
+            return
+        call_id, data = call.call_id, self.bench.handover_data()
+        self.link.send(lambda s: cti.CallSetData(session=s or "", call_id=call_id, data=data),
+                       on_error=self._command_failed)
+        kind = cti.CallConsult if consult else cti.CallTransfer
+        self.link.send(lambda s: kind(session=s or "", call_id=call_id, target=target),
+                       on_error=self._command_failed)
+
+    def complete_transfer(self) -> None:
+        call = self.bench.current_call()
+        if call is None:
+            return
+        call_id, data = call.call_id, self.bench.handover_data()
+        self.link.send(lambda s: cti.CallSetData(session=s or "", call_id=call_id, data=data),
+                       on_error=self._command_failed)
+        self.link.send(lambda s: cti.CallCompleteTransfer(session=s or "", call_id=call_id),
+                       on_error=self._command_failed)
+
+    def dial(self, number: str) -> None:
+        partner = self.bench.confirmed_partner
+        data = {DATA_PARTNER: partner.partner_no} if partner else {}
+        self.link.send(lambda s: cti.CallDial(session=s or "", number=number, data=data),
+                       cti.DialResult, on_error=self._command_failed)
+
+    def _command_failed(self, error) -> None:
+        if error.code == "not_logged_in":
+            self.bench.connection_lost(error.message)
+            self.connect_gateway(takeover=True)
+            return
+        if error.code == "unreachable":
+            self.bench.connection_lost(error.message)
+        self.bench.notice("error", "{error}", error=error.message)
+
+    # --- ending the contact ------------------------------------------------------------------
+
+    def end_contact(self) -> None:
+        """Save everything, close the contact, clear the workspace and set the
+        next work mode per profile."""
+        try:
+            contact = self.bench.end_contact()
+        except ValueError as exc:
+            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "Hang up before ending the contact."))
+            return
+        self._save(contact, attempt=1)
+        agent = self.bench.agent
+        if self.bench.connected and agent is not None and agent.mode in ("wrap_up", "not_ready", "ready"):
+            if self.profile.after_wrap_up == "not_ready":
+                reason = self.profile.after_wrap_up_reason or (self.not_ready_reasons[:1] or [None])[0]
+                self.set_mode("not_ready", reason)
+            elif agent.mode != "ready":
+                self.set_mode("ready")
+
+    def _save(self, contact: Contact, attempt: int) -> None:
+        if contact.key in self._saving:
+            return
+        self._saving.add(contact.key)
+
+        def saved(interaction_id: int) -> None:
+            self._saving.discard(contact.key)
+            self.bench.record_saved(contact.key)
+            self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Interaction record {id} saved."),
+                              id=interaction_id)
+            self.record_saved.emit(contact.key, interaction_id)
+
+        def failed(exc: BaseException) -> None:
+            self._saving.discard(contact.key)
+            if isinstance(exc, NotFound) and attempt < 10:
+                QTimer.singleShot(SAVE_RETRY_MS, lambda: self._save(contact, attempt + 1))
+                return
+            text = str(exc) if isinstance(exc, CrmError) else f"{type(exc).__name__}: {exc}"
+            self.bench.notice("error", QT_TRANSLATE_NOOP(
+                "Workbench", "The interaction record could not be saved yet ({error}); it is kept as a "
+                             "draft and tried again."), error=text)
+
+        self.tasks.run(crm_access.save_contact, self.database, self.actor, contact,
+                       on_done=saved, on_error=failed)
+
+    def _save_unsaved(self) -> None:
+        for contact in list(self.bench.unsaved):
+            self._save(contact, attempt=1)
+
+    def restore_draft(self, data: dict) -> None:
+        self.bench.restore_draft(data)
+
+    def close(self) -> None:
+        self._retry.stop()

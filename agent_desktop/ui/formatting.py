@@ -1,0 +1,39 @@
+"""Durations, times and codes as the agent reads them, in the UI's locale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def clock_time(epoch: float) -> str:
+    return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(epoch)).time(), QLocale.FormatType.ShortFormat)
+
+
+def date_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    qdt = QDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second)
+    return QLocale().toString(qdt, QLocale.FormatType.ShortFormat)
+
+
+def code_label(code: str | None) -> str:
+    """A reason or outcome code as shown: translated where known, else readable."""
+    if not code:
+        return ""
+    translated = QCoreApplication.translate("codes", code)
+    return translated if translated != code else code.replace("_", " ")
+
+
+def number(value: int) -> str:
+    return QLocale().toString(value)

@@ -1,0 +1,109 @@
+"""The login dialog: user and password checked against the CRM (off the GUI
+thread), then the phone and queues from the agent's profile, changeable
+before going on to the gateway."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from agent_desktop import crm_access
+
+
+class LoginDialog(QDialog):
+    logged_in = Signal(object)  # crm_access.Session
+
+    def __init__(self, database, tasks, *, username: str = "", password: str = "", parent=None):
+        super().__init__(parent)
+        self.setObjectName("login_dialog")
+        self.database, self.tasks = database, tasks
+        self.session: crm_access.Session | None = None
+        self.user = QLineEdit(username, objectName="login_user")
+        self.password = QLineEdit(password, objectName="login_password", echoMode=QLineEdit.EchoMode.Password)
+        self.device = QLineEdit(objectName="login_device", enabled=False)
+        self.queues = QLineEdit(objectName="login_queues", enabled=False)
+        self.by_skills = QCheckBox(objectName="login_by_skills", checked=True, enabled=False)
+        self.by_skills.toggled.connect(lambda on: self.queues.setEnabled(not on))
+        self.message = QLabel(objectName="login_message", wordWrap=True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._next)
+        self.buttons.rejected.connect(self.reject)
+        self.form = QFormLayout()
+        self.labels = [QLabel() for _ in range(5)]
+        for label, widget in zip(self.labels, (self.user, self.password, self.device, self.by_skills, self.queues)):
+            self.form.addRow(label, widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Cicada — log in"))
+        for label, text in zip(self.labels, (self.tr("User"), self.tr("Password"), self.tr("Phone (SIP address)"),
+                                             self.tr("Queues"), self.tr("Only these queues"))):
+            label.setText(text)
+        self.by_skills.setText(self.tr("every queue my skills qualify for"))
+        self.queues.setPlaceholderText(self.tr("queue names, separated by commas"))
+        self.device.setPlaceholderText(self.tr("e.g. sip:1001@10.0.0.5:5060"))
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _next(self) -> None:
+        if self.session is None:
+            self._check_password()
+        else:
+            self.accept()
+
+    def _check_password(self) -> None:
+        user, password = self.user.text().strip(), self.password.text()
+        if not user or not password:
+            self.message.setText(self.tr("Enter your user name and password."))
+            return
+        self.buttons.setEnabled(False)
+        self.message.setText(self.tr("Checking…"))
+        self.tasks.run(crm_access.log_in, self.database, user, password,
+                       on_done=self._password_ok, on_error=self._password_wrong)
+
+    def _password_ok(self, session: crm_access.Session) -> None:
+        self.session = session
+        self.buttons.setEnabled(True)
+        profile = session.profile
+        self.user.setEnabled(False)
+        self.password.setEnabled(False)
+        self.device.setEnabled(True)
+        self.by_skills.setEnabled(True)
+        if not self.device.text():
+            self.device.setText(profile.extension or "")
+        if profile.queues:
+            self.by_skills.setChecked(False)
+            self.queues.setText(", ".join(profile.queues))
+        self.message.setText(self.tr("Welcome, {name}. Check your phone and queues, then OK.").format(
+            name=profile.display_name))
+        self.device.setFocus()
+
+    def _password_wrong(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.message.setText(str(exc))
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def device_value(self) -> str | None:
+        return self.device.text().strip() or None
+
+    def queue_values(self) -> list[str] | None:
+        if self.by_skills.isChecked():
+            return None
+        names = [q.strip() for q in self.queues.text().split(",") if q.strip()]
+        return names or None

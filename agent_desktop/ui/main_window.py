@@ -1,0 +1,522 @@
+"""The agent's workbench window, laid out like the CIC workbench: toolbar
+with work mode and call controls, the call-state strip, the partner header,
+a navigation bar with the workspace pages, and a message area."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_desktop.controls import Control
+from agent_desktop.workbench import QT_TRANSLATE_NOOP
+from agent_desktop.ui import i18n
+from agent_desktop.ui.business_data import BusinessDataPage, PartnerHeader
+from agent_desktop.ui.formatting import clock_time, code_label, duration
+from agent_desktop.ui.history_page import HistoryPage
+from agent_desktop.ui.identify_page import IdentifyPage
+from agent_desktop.ui.record_page import RecordPage
+from bus import cti
+
+SHORTCUTS = {
+    Control.ACCEPT: "F2", Control.REJECT: "Shift+F2", Control.DIAL: "F3", Control.HANGUP: "F4",
+    Control.READY: "F5", Control.NOT_READY: "F6", Control.WRAP_UP: "F7", Control.HOLD: "F8",
+    Control.RETRIEVE: "Shift+F8", Control.TRANSFER: "F9", Control.CONSULT: "Shift+F9",
+    Control.COMPLETE_TRANSFER: "Ctrl+F9", Control.CONFERENCE: "F10", Control.CANCEL_CONSULT: "Shift+F10",
+    Control.DTMF: "F11", Control.END: "F12",
+}
+PAGES = ("identify", "business", "history", "record", "scripts", "actions", "inbox")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller, drafts=None, demo=None):
+        super().__init__()
+        self.demo = demo  # agent_desktop.demo.DemoCalls: the demo's simulated customers
+        self.demo_calls: list = []
+        self.setObjectName("workbench")
+        self.controller = controller
+        self.bench = controller.bench
+        self.resize(1280, 820)
+        self.actions: dict[Control, QAction] = {}
+        self._build_toolbar()
+        self.strip = CallStrip(self.bench)
+        self.header = PartnerHeader()
+        self.nav = QListWidget(objectName="navigation")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget(objectName="workspace")
+        self.identify = IdentifyPage(controller)
+        self.business = BusinessDataPage()
+        self.history = HistoryPage(controller.tasks, controller.database, controller.actor)
+        self.history.set_outcome_codes(controller.profile.outcome_codes)
+        self.record = RecordPage(controller, drafts)
+        self.placeholders = {name: _Placeholder() for name in ("scripts", "actions", "inbox")}
+        self.pages = {"identify": self.identify, "business": self.business, "history": self.history,
+                      "record": self.record, **self.placeholders}
+        for name in PAGES:
+            self.stack.addWidget(self.pages[name])
+            self.nav.addItem(QListWidgetItem())
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.messages = QListWidget(objectName="messages")
+        self.messages.setMaximumHeight(110)
+
+        body = QSplitter()
+        body.addWidget(self.nav)
+        body.addWidget(self.stack)
+        body.setStretchFactor(1, 1)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.header)
+        layout.addWidget(body, 1)
+        self.messages_label = QLabel()
+        layout.addWidget(self.messages_label)
+        layout.addWidget(self.messages)
+        self.setCentralWidget(central)
+        self.connection = QLabel(objectName="connection_state")
+        self.statusBar().addPermanentWidget(self.connection)
+        self._build_menu()
+
+        controller.partner_loaded.connect(self._partner_loaded)
+        self.bench.subscribe(self._model_changed)
+        self._ticker = QTimer(self, interval=1000)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+        self.retranslate()
+        self._model_changed("agent")
+        self.nav.setCurrentRow(0)
+
+    # --- construction -------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(objectName="controls")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        self.mode_label = QLabel(objectName="mode_label")
+        self.mode_label.setMinimumWidth(150)
+        bar.addWidget(self.mode_label)
+        handlers = {
+            Control.READY: lambda: self.controller.set_mode("ready"),
+            Control.NOT_READY: self._not_ready_menu,
+            Control.WRAP_UP: lambda: self.controller.set_mode("wrap_up"),
+            Control.ACCEPT: lambda: self.controller.call_command(cti.CallAccept),
+            Control.REJECT: lambda: self.controller.call_command(cti.CallReject),
+            Control.HANGUP: lambda: self.controller.call_command(cti.CallHangup),
+            Control.HOLD: lambda: self.controller.call_command(cti.CallHold),
+            Control.RETRIEVE: lambda: self.controller.call_command(cti.CallRetrieve),
+            Control.TRANSFER: lambda: self._transfer(consult=False),
+            Control.CONSULT: lambda: self._transfer(consult=True),
+            Control.COMPLETE_TRANSFER: self.controller.complete_transfer,
+            Control.CONFERENCE: lambda: self.controller.call_command(cti.CallConference),
+            Control.CANCEL_CONSULT: lambda: self.controller.call_command(cti.CallCancelConsult),
+            Control.DIAL: self._dial,
+            Control.DTMF: self._keypad,
+            Control.END: self.controller.end_contact,
+        }
+        first = [Control.READY, Control.NOT_READY, Control.WRAP_UP, None, Control.ACCEPT, Control.REJECT,
+                 Control.HANGUP, Control.HOLD, Control.RETRIEVE, None, Control.END]
+        for control in first:
+            if control is None:
+                bar.addSeparator()
+            else:
+                self._add_action(bar, control, handlers[control])
+        self.addToolBarBreak()
+        second = QToolBar(objectName="transfer_controls")
+        second.setMovable(False)
+        second.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(second)
+        for control in (Control.TRANSFER, Control.CONSULT, Control.COMPLETE_TRANSFER, Control.CONFERENCE,
+                        Control.CANCEL_CONSULT):
+            self._add_action(second, control, handlers[control])
+        second.addSeparator()
+        self.dial_number = QComboBox(objectName="dial_number", editable=True)
+        self.dial_number.setMinimumWidth(190)
+        self.dial_number.lineEdit().returnPressed.connect(self._dial)
+        second.addWidget(self.dial_number)
+        self._add_action(second, Control.DIAL, handlers[Control.DIAL])
+        self._add_action(second, Control.DTMF, handlers[Control.DTMF])
+        self.reasons_menu = QMenu(self)
+        self.reasons_menu.setObjectName("not_ready_reasons")
+
+    def _add_action(self, bar: QToolBar, control: Control, handler) -> None:
+        action = QAction(self)
+        action.setObjectName(f"action_{control.value}")
+        action.setShortcut(QKeySequence(SHORTCUTS[control]))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(handler)
+        bar.addAction(action)
+        self.actions[control] = action
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar()
+        self.settings_menu = menu.addMenu("")
+        self.language_menu = self.settings_menu.addMenu("")
+        group = QActionGroup(self)
+        self.language_actions = {}
+        for code, name in i18n.LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setObjectName(f"language_{code}")
+            action.setChecked(code == i18n.current_language())
+            action.triggered.connect(lambda _c=False, code=code: self.switch_language(code))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+        self.view_menu = menu.addMenu("")
+        self.nav_actions = []
+        for i in range(len(PAGES)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, i=i: self.show_page(PAGES[i]))
+            self.view_menu.addAction(action)
+            self.nav_actions.append(action)
+        self.demo_menu = self.demo_action = None
+        if self.demo is not None:
+            self.demo_menu = menu.addMenu("")
+            self.demo_action = QAction(self, objectName="demo_call")
+            self.demo_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+            self.demo_action.triggered.connect(self.simulate_call)
+            self.demo_menu.addAction(self.demo_action)
+        self.find_action = QAction(self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self._focus_search)
+        self.view_menu.addAction(self.find_action)
+
+    # --- texts ---------------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Cicada — {name} ({agent})").format(
+            name=self.controller.profile.display_name, agent=self.controller.profile.username))
+        labels = {
+            Control.READY: self.tr("Ready"), Control.NOT_READY: self.tr("Not ready"),
+            Control.WRAP_UP: self.tr("Wrap-up"), Control.ACCEPT: self.tr("Accept"),
+            Control.REJECT: self.tr("Reject"), Control.HANGUP: self.tr("Hang up"),
+            Control.HOLD: self.tr("Hold"), Control.RETRIEVE: self.tr("Retrieve"),
+            Control.TRANSFER: self.tr("Transfer"), Control.CONSULT: self.tr("Consult"),
+            Control.COMPLETE_TRANSFER: self.tr("Complete transfer"),
+            Control.CONFERENCE: self.tr("Conference"), Control.CANCEL_CONSULT: self.tr("Cancel consult"),
+            Control.DIAL: self.tr("Dial"), Control.DTMF: self.tr("Keypad"), Control.END: self.tr("End"),
+        }
+        tips = {
+            Control.WRAP_UP: self.tr("Stay in wrap-up: stops the wrap-up timer"),
+            Control.TRANSFER: self.tr("Blind transfer to an agent, a queue or a number"),
+            Control.CONSULT: self.tr("Talk to a colleague first, then transfer or conference"),
+            Control.END: self.tr("Save the interaction record and close the contact"),
+        }
+        for control, action in self.actions.items():
+            action.setText(labels[control])
+            tip = tips.get(control, labels[control])
+            action.setToolTip(f"{tip} ({QKeySequence(SHORTCUTS[control]).toString(QKeySequence.SequenceFormat.NativeText)})")
+        self.dial_number.lineEdit().setPlaceholderText(self.tr("Number to dial"))
+        nav_names = [self.tr("Identify Account"), self.tr("Business Data"), self.tr("Interaction History"),
+                     self.tr("Interaction Record"), self.tr("Scripts"), self.tr("Action Box"), self.tr("Inbox")]
+        for i, name in enumerate(nav_names):
+            self.nav.item(i).setText(name)
+            self.nav.item(i).setToolTip(f"{name} (Ctrl+{i + 1})")
+            self.nav_actions[i].setText(name)
+        for name, page in self.placeholders.items():
+            page.set_text({"scripts": self.tr("No call script runs for this contact."),
+                           "actions": self.tr("Follow-up actions for this contact will be listed here."),
+                           "inbox": self.tr("Emails and chats assigned to you will be listed here.")}[name])
+        self.settings_menu.setTitle(self.tr("&Settings"))
+        self.language_menu.setTitle(self.tr("Language"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.find_action.setText(self.tr("Search customers"))
+        if self.demo_menu is not None:
+            self.demo_menu.setTitle(self.tr("&Demo"))
+            self.demo_action.setText(self.tr("Simulate a customer's call (Ctrl+Shift+N)"))
+        self.messages_label.setText(self.tr("Messages"))
+        self._model_changed("connection")
+        self._model_changed("agent")
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def switch_language(self, code: str) -> None:
+        i18n.install(code)
+        QSettings().setValue("language", code)
+
+    # --- drawing the model ----------------------------------------------------------------------
+
+    def _model_changed(self, what: str) -> None:
+        if what in ("agent", "contact", "connection"):
+            self._update_controls()
+            self.strip.refresh()
+        if what == "contact":
+            self._on_contact()
+        if what == "connection":
+            self._show_connection()
+        if what == "notices":
+            self._show_notices()
+
+    def _update_controls(self) -> None:
+        allowed = self.bench.controls()
+        for control, action in self.actions.items():
+            action.setEnabled(control in allowed)
+        agent = self.bench.agent
+        self.actions[Control.DIAL].setEnabled(Control.DIAL in allowed)
+        self.dial_number.setEnabled(Control.DIAL in allowed)
+        if agent is None:
+            self.mode_label.setText(self.tr("Logged out"))
+            return
+        text = mode_label(agent.mode)
+        if agent.mode == "not_ready" and agent.reason:
+            text += f": {code_label(agent.reason)}"
+        if agent.pending_mode:
+            text += " → " + mode_label(agent.pending_mode)
+        self.mode_label.setText(text)
+        self.mode_label.setProperty("mode", agent.mode)
+
+    def _on_contact(self) -> None:
+        contact = self.bench.contact
+        if contact is None:
+            self.header.show_partner(None)
+            self.business.show_partner(None)
+            self.history.set_partner(None)
+            self.record.refresh_drafts()
+            self.nav.setCurrentRow(PAGES.index("identify"))
+            return
+        if contact.phase == "offered":
+            self.nav.setCurrentRow(PAGES.index("identify"))
+            self.activateWindow()
+        elif contact.phase == "wrap_up":
+            self.nav.setCurrentRow(PAGES.index("record"))
+
+    def _partner_loaded(self, view) -> None:
+        self.header.show_partner(view)
+        self.business.show_partner(view)
+        self.history.set_partner(view.partner.partner_id if view else None)
+        self.dial_number.clear()
+        if view is not None and view.phone:
+            self.dial_number.addItem(view.phone)
+            self.dial_number.setCurrentIndex(-1)
+
+    def _show_connection(self) -> None:
+        if self.bench.connected:
+            self.connection.setText(self.tr("Connected to the CTI gateway"))
+            self.connection.setStyleSheet("color: #1b5e20;")
+            self.strip.set_banner(None)
+        else:
+            why = self.bench.connection_error or self.tr("connecting")
+            self.connection.setText(self.tr("Gateway not connected"))
+            self.connection.setStyleSheet("color: #b71c1c; font-weight: bold;")
+            self.strip.set_banner(self.tr("The CTI gateway is not reachable ({why}). Reconnecting by itself; "
+                                          "your interaction stays editable and nothing you type is lost.")
+                                  .format(why=why))
+
+    def _show_notices(self) -> None:
+        self.messages.clear()
+        for notice in reversed(self.bench.notices[-50:]):
+            item = QListWidgetItem(f"{clock_time(notice.at)}  {notice_text(notice)}")
+            item.setForeground(Qt.GlobalColor.darkRed if notice.level == "error" else
+                               Qt.GlobalColor.darkYellow if notice.level == "warning" else Qt.GlobalColor.black)
+            self.messages.addItem(item)
+
+    def _tick(self) -> None:
+        self.strip.refresh()
+        self.record.update_times()
+
+    # --- actions needing input ---------------------------------------------------------------
+
+    def _not_ready_menu(self) -> None:
+        self.reasons_menu.clear()
+        for reason in self.controller.not_ready_reasons or ["break"]:
+            action = self.reasons_menu.addAction(code_label(reason))
+            action.setObjectName(f"reason_{reason}")
+            action.triggered.connect(lambda _c=False, r=reason: self.controller.set_mode("not_ready", r))
+        widget = self.findChild(QToolBar, "controls").widgetForAction(self.actions[Control.NOT_READY])
+        pos = widget.mapToGlobal(widget.rect().bottomLeft()) if widget else self.cursor().pos()
+        self.reasons_menu.popup(pos)
+
+    def _dial(self) -> None:
+        number = self.dial_number.currentText().strip()
+        if not number:
+            self.dial_number.setFocus()
+            return
+        if Control.DIAL in self.bench.controls():
+            self.controller.dial(number)
+
+    def _transfer(self, *, consult: bool) -> None:
+        dialog = TransferDialog(consult=consult, parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.target() is not None:
+            self.controller.transfer(dialog.target(), consult=consult)
+
+    def _keypad(self) -> None:
+        Keypad(self.controller, self).show()
+
+    def _focus_search(self) -> None:
+        self.show_page("identify")
+        self.identify.focus_search()
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(name))
+
+    def simulate_call(self) -> None:
+        """A demo customer calls the demo queue from their own number."""
+        from agent_desktop import demo
+
+        def call(ani: str) -> None:
+            self.demo_calls.append(demo.place_call(self.demo, ani))
+            self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "A demo customer is calling {dnis} from {ani}."),
+                              ani=ani, dnis=self.demo.dnis)
+
+        self.controller.tasks.run(demo.customer_number, self.controller.database, on_done=call)
+
+    def closeEvent(self, event) -> None:
+        for process in self.demo_calls:
+            if process.poll() is None:
+                process.terminate()
+        self._ticker.stop()
+        super().closeEvent(event)
+
+
+def notice_text(notice) -> str:
+    """A notice in the UI's language (the gateway's own texts are shown as they come)."""
+    from PySide6.QtCore import QCoreApplication
+
+    if not notice.translatable:
+        return notice.text
+    params = {k: QCoreApplication.translate("Workbench", v) if isinstance(v, str) else v
+              for k, v in notice.params.items()}
+    return QCoreApplication.translate("Workbench", notice.template).format(**params)
+
+
+def mode_label(mode: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+    labels = {"logged_out": "Logged out", "not_ready": "Not ready", "ready": "Ready", "offered": "Offered",
+              "busy": "In contact", "wrap_up": "Wrap-up"}
+    return QCoreApplication.translate("modes", labels.get(mode, mode))
+
+
+class CallStrip(QFrame):
+    """ANI, DNIS, queue, time waited, talk and hold timers, and the call state."""
+
+    FIELDS = ("ani", "dnis", "queue", "waited", "talk", "hold", "state")
+
+    def __init__(self, bench, parent=None):
+        super().__init__(parent, objectName="call_strip")
+        self.bench = bench
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#call_strip { background: #f6f6f2; } QLabel[role=value] { font-weight: bold; }")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 2, 8, 2)
+        self.captions = {f: QLabel() for f in self.FIELDS}
+        self.values = {f: QLabel(objectName=f"strip_{f}") for f in self.FIELDS}
+        for i, f in enumerate(self.FIELDS):
+            self.values[f].setProperty("role", "value")
+            grid.addWidget(self.captions[f], 0, 2 * i)
+            grid.addWidget(self.values[f], 0, 2 * i + 1)
+        self.banner = QLabel(objectName="connection_banner", wordWrap=True, visible=False)
+        self.banner.setStyleSheet("background: #ffebee; color: #b71c1c; padding: 4px; font-weight: bold;")
+        grid.addWidget(self.banner, 1, 0, 1, 2 * len(self.FIELDS))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        captions = {"ani": self.tr("Caller"), "dnis": self.tr("Dialled"), "queue": self.tr("Queue"),
+                    "waited": self.tr("Waited"), "talk": self.tr("Talk"), "hold": self.tr("Hold"),
+                    "state": self.tr("State")}
+        for f, text in captions.items():
+            self.captions[f].setText(text + ":")
+        self.refresh()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def set_banner(self, text: str | None) -> None:
+        self.banner.setVisible(bool(text))
+        self.banner.setText(text or "")
+
+    def refresh(self) -> None:
+        contact = self.bench.contact
+        if contact is None:
+            for f in self.FIELDS:
+                self.values[f].setText("–")
+            return
+        t = self.bench.timers(time.time())
+        state = self.bench.call_state()
+        states = {"offered": self.tr("offered"), "talking": self.tr("talking"), "on_hold": self.tr("on hold"),
+                  "consulting": self.tr("consulting"), "conference": self.tr("conference"),
+                  "dialing": self.tr("dialing"), "wrap_up": self.tr("wrap-up"), "lost": self.tr("call lost")}
+        state_text = states.get(state, state or "")
+        if state == "wrap_up" and t["wrap_up_left"] is not None:
+            state_text += f" ({duration(t['wrap_up_left'])})"
+        values = {"ani": contact.ani or self.tr("anonymous"), "dnis": contact.dnis, "queue": contact.queue or "–",
+                  "waited": duration(t["waited"]), "talk": duration(t["talk"]), "hold": duration(t["hold"]),
+                  "state": state_text}
+        for f, text in values.items():
+            self.values[f].setText(text)
+
+
+class TransferDialog(QDialog):
+    def __init__(self, *, consult: bool, parent=None):
+        super().__init__(parent)
+        self.setObjectName("transfer_dialog")
+        self.setWindowTitle(self.tr("Consult") if consult else self.tr("Transfer"))
+        self.kind = QComboBox(objectName="transfer_kind")
+        self.kind.addItem(self.tr("Agent"), "agent")
+        self.kind.addItem(self.tr("Queue"), "queue")
+        self.kind.addItem(self.tr("Number"), "number")
+        self.value = QLineEdit(objectName="transfer_value")
+        form = QFormLayout(self)
+        form.addRow(self.tr("To"), self.kind)
+        form.addRow(self.tr("Who"), self.value)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def target(self) -> cti.Target | None:
+        value = self.value.text().strip()
+        return cti.Target(kind=self.kind.currentData(), value=value) if value else None
+
+
+class Keypad(QDialog):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.setObjectName("keypad")
+        self.setWindowTitle(self.tr("Keypad"))
+        self.controller = controller
+        grid = QGridLayout(self)
+        for i, digit in enumerate("123456789*0#"):
+            button = QPushButton(digit, objectName=f"dtmf_{digit}")
+            button.setShortcut(QKeySequence(digit))
+            button.clicked.connect(lambda _c=False, d=digit: controller.call_command(cti.CallDtmf, digits=d))
+            grid.addWidget(button, i // 3, i % 3)
+
+
+class _Placeholder(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.label.setStyleSheet("color: #777;")
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.label)
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)

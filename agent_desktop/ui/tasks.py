@@ -1,0 +1,53 @@
+"""Work off the GUI thread: CRM queries and saves run on a small thread pool
+and their results come back to the GUI thread through a queued signal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class TaskRunner(QObject):
+    _finished = Signal(object, object, object)  # callback, value, error
+
+    def __init__(self, parent: QObject | None = None, workers: int = 3):
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desktop-crm")
+        self._finished.connect(self._deliver)
+        self.pending = 0
+
+    def run(self, fn: Callable, *args, on_done: Callable | None = None,
+            on_error: Callable[[BaseException], None] | None = None, **kwargs) -> Future:
+        self.pending += 1
+
+        def done(future: Future) -> None:
+            error = future.exception()
+            value = None if error else future.result()
+            self._finished.emit((on_done, on_error), value, error)
+
+        future = self._pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(done)
+        return future
+
+    @Slot(object, object, object)
+    def _deliver(self, callbacks, value, error) -> None:
+        self.pending -= 1
+        on_done, on_error = callbacks
+        try:
+            if error is not None:
+                if on_error is not None:
+                    on_error(error)
+                else:
+                    log.error("background task failed: %s", error, exc_info=error)
+            elif on_done is not None:
+                on_done(value)
+        except Exception:  # a view's bug must not take the desktop down
+            log.exception("handling a background task's result failed")
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,587 @@
+"""The agent's workbench as plain Python: the work mode, the contact in the
+workspace, who the caller is, and the interaction record being written.
+
+The Qt views draw this model and send the agent's clicks to the controller;
+the model never touches Qt, the network or the database, so every rule here
+is tested without a screen. It is fed by the gateway's events and by the
+results of CRM lookups the controller runs off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from bus import cti
+from agent_desktop.controls import Control, enabled_controls, main_call
+from agent_desktop.drafts import DraftStore
+
+log = logging.getLogger(__name__)
+
+# Keys of the call's attached data that carry the interaction to the next agent.
+DATA_PARTNER = "partner_no"
+DATA_CONTACT_PERSON = "contact_person_no"
+DATA_NOTES = "notes"
+DATA_NOTES_BY = "notes_by"
+MAX_HANDOVER_NOTES = 4000  # characters; the gateway limits attached data to 16 KiB
+
+
+class Phase(StrEnum):
+    OFFERED = "offered"
+    ACTIVE = "active"
+    WRAP_UP = "wrap_up"
+
+
+class IdStatus(StrEnum):
+    PENDING = "pending"  # looking the number up
+    CONFIRMED = "confirmed"
+    PROPOSED = "proposed"  # one match, waiting for the agent's confirmation
+    CHOOSE = "choose"  # several matches
+    UNKNOWN = "unknown"  # no match: search or create
+
+
+@dataclass(frozen=True)
+class PartnerRef:
+    partner_id: int
+    partner_no: str
+    name: str
+    kind: str = "person"
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerMatch:
+    partner: PartnerRef
+    matched_by: str
+    contact_persons: tuple[PartnerRef, ...] = ()
+    organizations: tuple[PartnerRef, ...] = ()
+
+
+@dataclass
+class Identification:
+    status: IdStatus = IdStatus.PENDING
+    matches: list[PartnerMatch] = field(default_factory=list)
+    partner: PartnerRef | None = None
+    contact_person: PartnerRef | None = None
+    source: str = ""  # "ani", "transfer", "agent"
+    error: str | None = None
+
+
+@dataclass
+class RecordDraft:
+    reason_code: str | None = None
+    outcome_code: str | None = None
+    notes: str = ""
+
+
+@dataclass
+class CallResult:
+    cause: str
+    talk_seconds: float
+    hold_seconds: float
+    waited: float
+
+
+@dataclass
+class Contact:
+    key: str  # the gateway's call id, or a local id for a contact without a call
+    call_id: str | None
+    kind: str  # inbound, transfer, consult, outbound
+    ani: str
+    dnis: str
+    queue: str | None
+    waited: float
+    offered_at: float  # epoch
+    phase: Phase = Phase.OFFERED
+    call: cti.CallView | None = None
+    identification: Identification = field(default_factory=Identification)
+    draft: RecordDraft = field(default_factory=RecordDraft)
+    handed_over_notes: str | None = None
+    handed_over_by: str | None = None
+    result: CallResult | None = None
+    lost: str | None = None  # why the call was lost to the desktop (gateway restart, ...)
+    ended_at: float | None = None
+    offer_data: dict = field(default_factory=dict)  # attached data when the call was offered
+
+    def draft_json(self, agent: str) -> dict:
+        ident = self.identification
+        return {
+            "key": self.key, "agent": agent, "call_id": self.call_id, "kind": self.kind,
+            "ani": self.ani, "dnis": self.dnis, "queue": self.queue, "waited": self.waited,
+            "offered_at": self.offered_at, "saved_at": time.time(),
+            "partner": asdict(ident.partner) if ident.partner else None,
+            "contact_person": asdict(ident.contact_person) if ident.contact_person else None,
+            "draft": asdict(self.draft),
+            "handed_over_notes": self.handed_over_notes, "handed_over_by": self.handed_over_by,
+        }
+
+    @classmethod
+    def from_draft_json(cls, data: dict) -> Contact:
+        contact = cls(key=str(data["key"]), call_id=data.get("call_id"), kind=data.get("kind", "inbound"),
+                      ani=data.get("ani") or "", dnis=data.get("dnis") or "", queue=data.get("queue"),
+                      waited=float(data.get("waited") or 0), offered_at=float(data.get("offered_at") or 0),
+                      phase=Phase.WRAP_UP)
+        if data.get("partner"):
+            contact.identification = Identification(
+                status=IdStatus.CONFIRMED, partner=PartnerRef(**data["partner"]),
+                contact_person=PartnerRef(**data["contact_person"]) if data.get("contact_person") else None,
+                source="draft")
+        else:
+            contact.identification = Identification(status=IdStatus.UNKNOWN, source="draft")
+        contact.draft = RecordDraft(**data.get("draft", {}))
+        contact.handed_over_notes = data.get("handed_over_notes")
+        contact.handed_over_by = data.get("handed_over_by")
+        contact.lost = LOST_DRAFT
+        return contact
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name Qt's lupdate looks for
+    """Marks a message for translation; the view translates it in context "Workbench"."""
+    return text
+
+
+# Why a call was lost to the desktop: shown in the view, translated there.
+LOST_RESTART = QT_TRANSLATE_NOOP("Workbench", "the gateway restarted")
+LOST_GONE = QT_TRANSLATE_NOOP("Workbench", "the gateway no longer has this call")
+LOST_DRAFT = QT_TRANSLATE_NOOP("Workbench", "restored from a draft")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for the agent: an English template (the key of its
+    translation) and the values to fill in."""
+
+    level: str  # info, warning, error
+    template: str
+    at: float
+    params: dict = field(default_factory=dict)
+    translatable: bool = True  # False: text from elsewhere (the gateway), shown as is
+
+    @property
+    def text(self) -> str:
+        return self.template.format(**self.params) if self.params else self.template
+
+
+Listener = Callable[[str], None]
+
+
+class Workbench:
+    """What one agent's desktop knows. Listeners are told which part changed:
+    "agent", "contact", "identification", "record", "connection", "notices"."""
+
+    def __init__(self, agent: str, *, identification_mode: str = "confirm",
+                 drafts: DraftStore | None = None, clock: Callable[[], float] = time.time):
+        self.agent_name = agent
+        self.identification_mode = identification_mode
+        self.drafts = drafts
+        self.clock = clock
+        self.agent: cti.AgentView | None = None
+        self.connected = False
+        self.connection_error: str | None = None
+        self.run: str | None = None
+        self.seq = 0
+        self.contact: Contact | None = None
+        self.unsaved: list[Contact] = []  # ended contacts whose record is not in the CRM yet
+        self.notices: list[Notice] = []
+        self._listeners: list[Listener] = []
+
+    # --- observers -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self, what: str) -> None:
+        for listener in list(self._listeners):
+            listener(what)
+
+    # --- the gateway's state ----------------------------------------------------------------
+
+    def apply_snapshot(self, state: cti.AgentView, run: str, seq: int) -> None:
+        """A login or a snapshot: the truth as of `seq`; a contact whose call the
+        gateway no longer has was lost (a restart, a takeover)."""
+        restarted = self.run is not None and run != self.run
+        self.run, self.seq = run, seq
+        self.connected, self.connection_error = True, None
+        self.agent = state
+        contact = self.contact
+        if contact is not None and contact.call_id and contact.phase is not Phase.WRAP_UP:
+            call = self._call(contact.call_id)
+            if call is None:
+                self._lose_call(contact, LOST_RESTART if restarted else LOST_GONE)
+            else:
+                self._follow_call(contact, call)
+        self._changed("connection")
+        self._changed("agent")
+
+    def apply_event(self, envelope, event) -> None:
+        if self.run is None:
+            return  # not logged in: the login's snapshot will hold what this says
+        if envelope is not None:
+            if envelope.run == self.run and envelope.seq <= self.seq:
+                return  # already in the snapshot
+            if envelope.run == self.run:
+                self.seq = envelope.seq
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _on_state(self, event: cti.AgentStateChanged) -> None:
+        if event.state.agent != self.agent_name:
+            return
+        self.agent = event.state
+        contact = self.contact
+        if contact is not None and contact.call_id:
+            call = self._call(contact.call_id)
+            if call is not None:
+                self._follow_call(contact, call)
+                self._changed("contact")
+            elif contact.phase is Phase.ACTIVE:  # gone without its end event (yet)
+                contact.phase, contact.ended_at = Phase.WRAP_UP, self.clock()
+                self._save_draft()
+                self._changed("contact")
+        self._changed("agent")
+
+    def _on_offered(self, event: cti.CallOffered) -> None:
+        if event.agent != self.agent_name:
+            return
+        if self.contact is not None and self.contact.call_id == event.call_id:
+            return
+        self._park_contact()
+        contact = Contact(key=event.call_id, call_id=event.call_id, kind=event.kind, ani=event.ani,
+                          dnis=event.dnis, queue=event.queue, waited=event.waited,
+                          offered_at=self.clock())
+        data = event.data or {}
+        contact.offer_data = dict(data)
+        notes = data.get(DATA_NOTES)
+        if isinstance(notes, str) and notes.strip():
+            contact.handed_over_notes = notes
+            contact.handed_over_by = str(data.get(DATA_NOTES_BY) or "")
+        self.contact = contact
+        self._save_draft()
+        self._changed("contact")
+
+    def _on_withdrawn(self, event: cti.CallOfferWithdrawn) -> None:
+        contact = self.contact
+        if contact is None or contact.call_id != event.call_id or contact.phase is not Phase.OFFERED:
+            self._unknown(event)
+            return
+        self._discard(contact)
+        self.contact = None
+        self.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The call from {ani} was withdrawn ({reason})."),
+                    ani=contact.ani, reason=event.reason)
+        self._changed("contact")
+
+    def _on_answered(self, event: cti.CallAnswered) -> None:
+        contact = self.contact
+        if contact is None or contact.call_id != event.call_id:
+            self._unknown(event)
+            return
+        self._follow_call(contact, event.call)
+        self._changed("contact")
+
+    def _on_ended(self, event: cti.CallEnded) -> None:
+        contact = self.contact
+        if contact is None or contact.call_id != event.call_id:
+            self._unknown(event)
+            return
+        if event.agent not in (None, self.agent_name) and contact.phase is Phase.OFFERED:
+            return
+        contact.result = CallResult(event.cause, event.talk_seconds, event.hold_seconds, event.waited)
+        if contact.phase is Phase.WRAP_UP:
+            pass  # the state change came first; now the figures are known
+        elif contact.phase is Phase.OFFERED:
+            # Never answered here: nothing to wrap up.
+            self._discard(contact)
+            self.contact = None
+        else:
+            contact.phase = Phase.WRAP_UP
+            contact.ended_at = self.clock()
+            self._save_draft()
+        self._changed("contact")
+
+    def _on_transferred(self, event: cti.CallTransferred) -> None:
+        contact = self.contact
+        if contact is None or contact.call_id != event.call_id:
+            self._unknown(event)
+            return
+        if event.agent == self.agent_name:
+            contact.phase = Phase.WRAP_UP
+            contact.ended_at = self.clock()
+            contact.result = CallResult("transferred", 0, 0, contact.waited)
+            self._save_draft()
+            self._changed("contact")
+
+    def _on_data(self, event: cti.CallDataChanged) -> None:
+        contact = self.contact
+        if contact is None or contact.call_id != event.call_id:
+            return
+        if contact.call is not None:
+            contact.call.data = dict(event.data)
+
+    def _on_notice(self, event: cti.AgentNotice) -> None:
+        self.notices.append(Notice(event.level, event.text, self.clock(), translatable=False))
+        self._changed("notices")
+
+    def _on_session_ended(self, event: cti.AgentSessionEnded) -> None:
+        self.connected = False
+        self.connection_error = event.reason
+        self._changed("connection")
+
+    def _unknown(self, event) -> None:
+        log.info("event %s for call %s, which this desktop does not know; ignored",
+                 type(event).__name__, getattr(event, "call_id", "?"))
+
+    def _call(self, call_id: str) -> cti.CallView | None:
+        if self.agent is None:
+            return None
+        return next((c for c in self.agent.calls if c.call_id == call_id), None)
+
+    def _follow_call(self, contact: Contact, call: cti.CallView) -> None:
+        contact.call = call
+        if call.state not in ("offered", "queued", "ended") and contact.phase is Phase.OFFERED:
+            contact.phase = Phase.ACTIVE
+            self._save_draft()
+
+    def _lose_call(self, contact: Contact, why: str) -> None:
+        contact.lost = why
+        if contact.phase is Phase.OFFERED:
+            self._discard(contact)
+            self.contact = None
+        else:
+            contact.phase = Phase.WRAP_UP
+            contact.ended_at = self.clock()
+            self._save_draft()
+        self.notice("warning", QT_TRANSLATE_NOOP(
+            "Workbench", "The call from {ani} was lost ({why}). The interaction record stays open "
+                         "for you to finish."), ani=contact.ani, why=why)
+        self._changed("contact")
+
+    # --- connection ---------------------------------------------------------------------------
+
+    def connection_lost(self, why: str) -> None:
+        if not self.connected and self.connection_error == why:
+            return
+        self.connected, self.connection_error = False, why
+        self._changed("connection")
+
+    # --- identification -----------------------------------------------------------------------
+
+    def identified(self, contact_key: str, matches: list[PartnerMatch], *, source: str = "ani",
+                   error: str | None = None) -> None:
+        contact = self.contact
+        if contact is None or contact.key != contact_key:
+            return
+        ident = contact.identification
+        if ident.status is IdStatus.CONFIRMED and ident.source in ("transfer", "agent"):
+            return  # the agent (or the previous one) already decided
+        ident.matches, ident.source, ident.error = list(matches), source, error
+        if len(matches) == 1:
+            only = matches[0]
+            ident.partner = only.partner
+            ident.status = IdStatus.CONFIRMED if (
+                self.identification_mode == "confirm" or source == "transfer") else IdStatus.PROPOSED
+            if len(only.contact_persons) == 1:
+                ident.contact_person = only.contact_persons[0]
+        elif matches:
+            ident.status, ident.partner = IdStatus.CHOOSE, None
+        else:
+            ident.status, ident.partner = IdStatus.UNKNOWN, None
+        self._save_draft()
+        self._changed("identification")
+
+    def confirm(self, partner: PartnerRef, contact_person: PartnerRef | None = None) -> None:
+        contact = self._require_contact()
+        ident = contact.identification
+        if ident.partner is None or ident.partner.partner_id != partner.partner_id:
+            ident.contact_person = None
+        ident.partner, ident.status, ident.source = partner, IdStatus.CONFIRMED, "agent"
+        if contact_person is not None:
+            ident.contact_person = contact_person
+        self._save_draft()
+        self._changed("identification")
+
+    def set_contact_person(self, person: PartnerRef | None) -> None:
+        contact = self._require_contact()
+        contact.identification.contact_person = person
+        self._save_draft()
+        self._changed("identification")
+
+    def unconfirm(self) -> None:
+        contact = self._require_contact()
+        contact.identification = Identification(status=IdStatus.UNKNOWN, source="agent",
+                                                matches=contact.identification.matches)
+        self._save_draft()
+        self._changed("identification")
+
+    @property
+    def confirmed_partner(self) -> PartnerRef | None:
+        contact = self.contact
+        if contact is None or contact.identification.status is not IdStatus.CONFIRMED:
+            return None
+        return contact.identification.partner
+
+    def handover_data(self) -> dict:
+        """What to attach to the call so the next agent pops the same partner
+        with these notes."""
+        contact = self._require_contact()
+        ident = contact.identification
+        data: dict = {DATA_PARTNER: None, DATA_CONTACT_PERSON: None}
+        if ident.status is IdStatus.CONFIRMED and ident.partner is not None:
+            data[DATA_PARTNER] = ident.partner.partner_no
+            if ident.contact_person is not None:
+                data[DATA_CONTACT_PERSON] = ident.contact_person.partner_no
+        notes = _handover_notes(contact)
+        if notes:
+            data[DATA_NOTES] = notes[-MAX_HANDOVER_NOTES:]
+            data[DATA_NOTES_BY] = self.agent.name if self.agent else self.agent_name
+        return data
+
+    # --- the interaction record -------------------------------------------------------------
+
+    def edit_record(self, **fields) -> None:
+        contact = self._require_contact()
+        for name, value in fields.items():
+            if not hasattr(contact.draft, name):
+                raise AttributeError(f"an interaction record has no field {name!r}")
+            setattr(contact.draft, name, value)
+        self._save_draft()
+        self._changed("record")
+
+    def end_contact(self) -> Contact:
+        """Take the contact out of the workspace; the controller saves its
+        record and calls `record_saved` (or keeps it in `unsaved`)."""
+        contact = self._require_contact()
+        if contact.call_id and self._call(contact.call_id) is not None and contact.lost is None:
+            raise ValueError("hang up before ending the contact")
+        self.contact = None
+        self.unsaved.append(contact)
+        self._changed("contact")
+        return contact
+
+    def record_saved(self, contact_key: str) -> None:
+        self.unsaved = [c for c in self.unsaved if c.key != contact_key]
+        if self.drafts is not None:
+            self.drafts.discard(contact_key)
+
+    def open_local_contact(self, *, ani: str = "", dnis: str = "", kind: str = "inbound") -> Contact:
+        """A contact without a gateway call (restored drafts, a walk-in)."""
+        self._park_contact()
+        contact = Contact(key=f"local-{uuid.uuid4().hex[:12]}", call_id=None, kind=kind, ani=ani,
+                          dnis=dnis, queue=None, waited=0.0, offered_at=self.clock(),
+                          phase=Phase.ACTIVE)
+        contact.identification.status = IdStatus.UNKNOWN
+        self.contact = contact
+        self._save_draft()
+        self._changed("contact")
+        return contact
+
+    def restore_draft(self, data: dict) -> Contact:
+        self._park_contact()
+        self.contact = Contact.from_draft_json(data)
+        self._changed("contact")
+        self._changed("identification")
+        return self.contact
+
+    def _park_contact(self) -> None:
+        """A new contact arrives while the last one is not ended: keep the old
+        one's record for saving rather than lose it."""
+        old = self.contact
+        if old is None:
+            return
+        if old.phase is Phase.OFFERED:
+            self._discard(old)
+        else:
+            self.unsaved.append(old)
+            self.notice("info", QT_TRANSLATE_NOOP(
+                "Workbench", "The record of the call from {ani} was put aside for saving when the next "
+                             "contact arrived."), ani=old.ani or old.key)
+        self.contact = None
+
+    def _save_draft(self) -> None:
+        if self.drafts is None or self.contact is None:
+            return
+        try:
+            self.drafts.save(self.contact.key, self.contact.draft_json(self.agent_name))
+        except OSError as exc:
+            self.notice("error", QT_TRANSLATE_NOOP("Workbench", "The draft could not be written to disk: {error}"),
+                        error=str(exc))
+
+    def _discard(self, contact: Contact) -> None:
+        if self.drafts is not None:
+            self.drafts.discard(contact.key)
+
+    def _require_contact(self) -> Contact:
+        if self.contact is None:
+            raise ValueError("there is no contact in the workspace")
+        return self.contact
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def notice(self, level: str, template: str, **params) -> None:
+        self.notices.append(Notice(level, template, self.clock(), params))
+        del self.notices[:-200]
+        self._changed("notices")
+
+    # --- what the views show ---------------------------------------------------------------------
+
+    def controls(self) -> frozenset[Control]:
+        return enabled_controls(self.agent, connected=self.connected,
+                                contact_open=self.contact is not None)
+
+    def current_call(self) -> cti.CallView | None:
+        return main_call(self.agent)
+
+    def timers(self, now: float | None = None) -> dict[str, float | None]:
+        """Seconds waited in queue, talked, on hold, and left in wrap-up."""
+        now = self.clock() if now is None else now
+        contact, call = self.contact, None
+        if contact is not None and contact.call_id:
+            call = self._call(contact.call_id) or contact.call
+        talk = hold = None
+        if contact is not None and contact.result is not None:
+            talk, hold = contact.result.talk_seconds, contact.result.hold_seconds
+        elif call is not None and call.answered_at:
+            talk = max(0.0, now - call.answered_at)
+            hold = call.hold_seconds + (max(0.0, now - call.held_since) if call.held_since else 0.0)
+        wrap_left = None
+        if self.agent is not None and self.agent.mode == "wrap_up" and self.agent.wrap_up_until:
+            wrap_left = max(0.0, self.agent.wrap_up_until - now)
+        return {"waited": contact.waited if contact else None, "talk": talk, "hold": hold,
+                "wrap_up_left": wrap_left}
+
+    def call_state(self) -> str | None:
+        """offered, talking, on_hold, consulting, conference, dialing, wrap_up, lost."""
+        contact = self.contact
+        if contact is None:
+            return None
+        if contact.phase is Phase.WRAP_UP:
+            return "lost" if contact.lost else "wrap_up"
+        call = self._call(contact.call_id) if contact.call_id else None
+        state = call.state if call else contact.call.state if contact.call else "offered"
+        return {"connected": "talking", "held": "on_hold"}.get(state, state)
+
+
+def _handover_notes(contact: Contact) -> str:
+    parts = []
+    if contact.handed_over_notes:
+        parts.append(contact.handed_over_notes.strip())
+    if contact.draft.notes.strip():
+        parts.append(contact.draft.notes.strip())
+    return "\n---\n".join(parts)
+
+
+_HANDLERS = {
+    cti.AgentStateChanged: Workbench._on_state,
+    cti.CallOffered: Workbench._on_offered,
+    cti.CallOfferWithdrawn: Workbench._on_withdrawn,
+    cti.CallAnswered: Workbench._on_answered,
+    cti.CallEnded: Workbench._on_ended,
+    cti.CallTransferred: Workbench._on_transferred,
+    cti.CallDataChanged: Workbench._on_data,
+    cti.AgentNotice: Workbench._on_notice,
+    cti.AgentSessionEnded: Workbench._on_session_ended,
+}

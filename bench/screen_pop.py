@@ -1,0 +1,418 @@
+"""Screen pop: from a customer's INVITE to the customer's name on the agent's desktop.
+
+With --customers customers in the CRM database (seeded once with
+`crm.demo.seed`, kept at --db so that reruns skip seeding), starts a real
+`cicada gateway` on that database, opens one real agent desktop window
+(`agent_desktop.app.Desktop`, Qt offscreen, all in this process) per agent,
+each logged in with its own SIPp phone and set Ready, then sends SIPp
+customers at --rate calls/s for --duration seconds. Each caller's ANI is the
+phone number of a real customer, one that identifies exactly one partner.
+
+Measured per call, on this machine's wall clock (time.time()):
+
+* start: SIPp's timestamp of the first transmission of the INVITE, read from
+  its message log (SIPp stamps a message with its loop clock, taken at most a
+  scheduler pass before the send, so this errs on the long side);
+* end: the moment the desktop's partner header label shows the caller's
+  name (`MainWindow.header.show_partner` is wrapped; the time is taken right
+  after the label's text was set, on the GUI thread).
+
+Also shown, split at the moment the desktop took the gateway's CallOffered:
+INVITE to offer (gateway, queue, event bus) and offer to name (the desktop's
+identification by phone and load of the customer's data, off the GUI
+thread). Agents end each contact once the caller hung up, which saves its
+interaction record as an agent would.
+
+    .venv/bin/python bench/screen_pop.py                               # 1 M customers, 20 calls/s
+    .venv/bin/python bench/screen_pop.py --customers 20000 --duration 10 --db /tmp/pop-20k.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")  # offscreen's propagateSizeHints notes
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from gateway_harness import _HASH, PASSWORD, RunningGateway  # noqa: E402
+from sipp_tools import SCENARIO_DIR, Sipp  # noqa: E402
+
+console = Console(width=150)
+QUEUE = {"name": "billing", "numbers": ["4001"], "skills": {"billing": 1}, "service_level": 20}
+
+
+# --- the database ----------------------------------------------------------------------------
+
+def ensure_database(path: Path, customers: int, region: str) -> float:
+    """The seeded database at `path`; seeds it (into a side file, renamed when done)
+    unless it is there. Returns the seconds spent seeding (0 when reused)."""
+    if path.exists():
+        console.print(f"using the seeded database {path} ({path.stat().st_size / 2**30:.1f} GiB)")
+        return 0.0
+    from sqlalchemy import text
+
+    from cicada.commands.db_cmd import run_seed
+    from crm.db import Database, make_engine, upgrade
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    console.print(f"seeding {customers:,} customers into {path} (once; reruns reuse it)")
+    engine = make_engine(f"sqlite:///{partial}")
+    upgrade(engine)
+    database = Database(engine)
+    started = time.monotonic()
+    run_seed(database, customers, region)
+    seconds = time.monotonic() - started
+    with engine.connect() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    database.dispose()
+    os.replace(partial, path)
+    console.print(f"seeded in {seconds:.0f} s")
+    return seconds
+
+
+def ensure_agents(url: str, names: list[str]) -> None:
+    """Agent users with the billing skill, made once (the seed refuses a database with users)."""
+    from sqlalchemy import select
+
+    from crm.db import Database, upgrade
+    from crm.models import User
+    from crm.permissions import Actor
+    from crm.services.users import create_user, set_skill
+
+    database = Database.open(url)
+    upgrade(database.engine)  # migrations added since the file was seeded
+    with database.unit_of_work() as session:
+        existing = set(session.scalars(select(User.username).where(User.username.in_(names))))
+        for name in names:
+            if name not in existing:
+                user = create_user(session, Actor.system(), username=name, password="",
+                                   password_hash=_HASH, role="agent", display_name=name.title())
+                set_skill(session, Actor.system(), user, "billing", 5)
+    database.dispose()
+
+
+def pick_callers(db_path: Path, url: str, agent: str, count: int, region: str,
+                 rng: random.Random) -> dict[str, tuple[int, str]]:
+    """`count` E.164 numbers of random partners, each identifying exactly one partner
+    (as the desktop will identify it), with that partner's id and the name the
+    desktop should show; one number per partner."""
+    from crm.db import Database
+    from agent_desktop.crm_access import identify_caller, log_in
+
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        top = conn.execute("SELECT max(id) FROM phone_number").fetchone()[0] or 0
+    database = Database.open(url)
+    actor = log_in(database, agent, PASSWORD).actor
+    callers: dict[str, tuple[int, str]] = {}
+    partners: set[int] = set()
+    tried = 0
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        while len(callers) < count and tried < count * 20:
+            ids = [rng.randint(1, top) for _ in range(200)]
+            tried += len(ids)
+            rows = conn.execute(f"SELECT e164 FROM phone_number WHERE e164 IS NOT NULL AND id IN "
+                                f"({','.join('?' * len(ids))})", ids).fetchall()
+            for (e164,) in rows:
+                if e164 in callers or len(callers) >= count:
+                    continue
+                matches = identify_caller(database, actor, e164, region)
+                if len(matches) == 1 and matches[0].partner.partner_id not in partners:
+                    partners.add(matches[0].partner.partner_id)
+                    callers[e164] = (matches[0].partner.partner_id, matches[0].partner.name)
+    database.dispose()
+    if len(callers) < count:
+        raise SystemExit(f"only {len(callers)} numbers identify exactly one partner; "
+                         f"{count} are needed")
+    return callers
+
+
+# --- SIPp -------------------------------------------------------------------------------------
+
+def customer_scenario(workdir: Path) -> Path:
+    """tests/sipp/customer.xml with the calling number taken per call from the
+    injection file (-inf, [field0]) instead of the one global key `ani`."""
+    text = (SCENARIO_DIR / "customer.xml").read_text(encoding="latin-1")
+    path = workdir / "customer_inf.xml"
+    path.write_text(text.replace("[ani]", "[field0]"), encoding="latin-1")
+    return path
+
+
+_BLOCK = re.compile(r"^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\n(UDP|TCP) message sent[^\n]*\n\n"
+                    r"INVITE [^\n]*\n(?:[^\n]*\n)*?From: <sip:([^@>]+)@", re.MULTILINE)
+
+
+def invite_times(message_log: Path) -> dict[str, float]:
+    """ANI -> wall-clock time of the first transmission of its INVITE."""
+    sent: dict[str, float] = {}
+    text = message_log.read_text(errors="replace").replace("\r\n", "\n")
+    for match in _BLOCK.finditer(text):
+        ani = digits(match.group(3))
+        if ani not in sent:
+            sent[ani] = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+    return sent
+
+
+def digits(number: str | None) -> str:
+    """A calling number as its digits: the key between SIPp's From and the desktop's ANI."""
+    return "".join(ch for ch in number or "" if ch.isdigit())
+
+
+# --- the desktops -------------------------------------------------------------------------
+
+class Observed:
+    """What the desktops showed: per ANI, when the offer arrived and when the name was shown."""
+
+    def __init__(self, by_partner: dict[int, str]):
+        self.by_partner = by_partner  # partner id -> the ANI of the caller it is
+        self.offered: dict[str, float] = {}
+        self.popped: dict[str, tuple[float, str]] = {}
+        self.ended = 0
+
+    def watch(self, desk) -> None:
+        from PySide6.QtCore import QTimer
+
+        from agent_desktop.workbench import Phase
+
+        bench, header = desk.controller.bench, desk.window.header
+        show = header.show_partner
+
+        def show_partner(view) -> None:
+            show(view)
+            if view is None:
+                return
+            shown_at = time.time()
+            ani = self.by_partner.get(view.partner.partner_id)  # the contact may have ended
+            if ani and ani not in self.popped:
+                self.popped[ani] = (shown_at, header.values["name"].text())
+
+        header.show_partner = show_partner  # the window calls it by attribute
+
+        def changed(what: str) -> None:
+            contact = bench.contact
+            if what != "contact" or contact is None:
+                return
+            if digits(contact.ani) and digits(contact.ani) not in self.offered:
+                self.offered[digits(contact.ani)] = contact.offered_at
+            if contact.phase is Phase.WRAP_UP:
+                self.ended += 1
+                QTimer.singleShot(0, desk.controller.end_contact)  # as the agent would
+
+        bench.subscribe(changed)
+
+
+def open_desktops(gateway: RunningGateway, url: str, names: list[str], phones: list[Sipp],
+                  workdir: Path, region: str, app, observed: Observed) -> list:
+    from agent_desktop.app import Desktop, DesktopSettings
+    from agent_desktop.crm_access import log_in
+    from crm.db import Database
+
+    desks = []
+    for name, phone in zip(names, phones, strict=True):
+        database = Database.open(url)  # each desktop its own engine, as on its own PC
+        session = log_in(database, name, PASSWORD)
+        settings = DesktopSettings(database_url=url, command_address=gateway.commands,
+                                   event_address=gateway.events, region=region,
+                                   draft_dir=workdir / "drafts", user=name, password=PASSWORD)
+        desk = Desktop(settings, database, session, device=f"sip:{name}@127.0.0.1:{phone.port}",
+                       queues=None)
+        desk.database = database
+        observed.watch(desk)
+        desk.start()
+        desks.append(desk)
+    pump(app, lambda: all(d.controller.bench.connected and d.controller.bench.agent for d in desks),
+         30, "the desktops' gateway logins")
+    for desk in desks:
+        desk.controller.set_mode("ready")
+    pump(app, lambda: all(d.controller.bench.agent.mode == "ready" for d in desks), 15,
+         "every desktop Ready")
+    return desks
+
+
+def pump(app, predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what}: not within {timeout:.0f} s")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict:
+    return {"p50": percentile(values, 0.50), "p95": percentile(values, 0.95),
+            "p99": percentile(values, 0.99), "max": max(values) if values else float("nan"),
+            "count": len(values)}
+
+
+def run(args) -> dict:
+    db_path = Path(args.db or Path(tempfile.gettempdir()) /
+                   f"cicada-screen-pop-{args.customers}.db").resolve()
+    seeding = ensure_database(db_path, args.customers, args.region)
+    url = f"sqlite:///{db_path}"
+    names = [f"pop{i:03d}" for i in range(1, args.agents + 1)]
+    ensure_agents(url, names)
+    total = int(args.rate * args.duration)
+    rng = random.Random(args.seed)
+    started = time.monotonic()
+    callers = pick_callers(db_path, url, names[0], total, args.region, rng)
+    console.print(f"{len(callers)} callers picked in {time.monotonic() - started:.1f} s "
+                  "(numbers of random customers that identify exactly one partner)")
+
+    workdir = Path(tempfile.mkdtemp(prefix="cicada-screen-pop-"))
+    capacity = int(args.rate * (args.hold + 1.0) * 1.5) + 10
+    gateway = RunningGateway(workdir / "gateway", agents={}, queues=[QUEUE],
+                             concurrent_calls=capacity, lines_per_call=2, ring_timeout=10,
+                             wrap_up_seconds=0, stats_interval=5)
+    gateway.db_url = url  # the seeded database; its agents were added above
+    console.print(f"gateway for {capacity} concurrent calls, {args.agents} agents; work in {workdir}")
+    gateway.start(timeout=600)
+    console.print(gateway.banner)
+    phones: list[Sipp] = []
+    desks: list = []
+    from agent_desktop.app import application
+
+    app = application([sys.argv[0]])
+    observed = Observed({pid: digits(e164) for e164, (pid, _name) in callers.items()})
+    try:
+        for name in names:
+            phones.append(Sipp("agent", keys={"answer_ms": args.answer_ms}, trace_messages=False,
+                               workdir=workdir / f"phone-{name}", name=f"phone-{name}",
+                               lifetime=3600).start())
+        desks = open_desktops(gateway, url, names, phones, workdir, args.region, app, observed)
+        console.print(f"{len(desks)} desktops logged in and Ready")
+        inject = workdir / "callers.csv"
+        inject.write_text("SEQUENTIAL\n" + "".join(f"{ani};\n" for ani in callers))
+        customers = Sipp(customer_scenario(workdir), remote=gateway.sip_address, service="4001",
+                         rate=args.rate, calls=total, limit=int(args.rate * (args.hold + 5)) + 20,
+                         keys={"hold_ms": int(args.hold * 1000)}, trace_messages=True,
+                         extra_args=["-inf", str(inject)], workdir=workdir / "customers",
+                         lifetime=args.duration + 120)
+        customers.start()
+        deadline = time.monotonic() + args.duration + args.hold + 60
+        pump(app, lambda: not customers.running() or time.monotonic() > deadline,
+             args.duration + args.hold + 90, "the customers' calls")
+        result = customers.wait(1.0)
+        settle = time.monotonic() + 3  # last pops and saves
+        while time.monotonic() < settle:
+            app.processEvents()
+            time.sleep(0.005)
+        sent = invite_times(workdir / "customers" / "messages.log")
+    finally:
+        for desk in desks:
+            desk.close()
+            desk.controller.tasks.shutdown()
+            desk.database.dispose()
+        for phone in phones:
+            phone.stop()
+        gateway.stop()
+
+    expected = {digits(e164): name for e164, (_pid, name) in callers.items()}
+    latencies, to_offer, to_name, wrong = [], [], [], []
+    for ani, invite_at in sent.items():
+        popped = observed.popped.get(ani)
+        if popped is None:
+            continue
+        shown_at, text = popped
+        if text != expected.get(ani):
+            wrong.append((ani, text, expected.get(ani)))
+        latencies.append((shown_at - invite_at) * 1000)
+        if ani in observed.offered:
+            to_offer.append((observed.offered[ani] - invite_at) * 1000)
+            to_name.append((shown_at - observed.offered[ani]) * 1000)
+    report = {
+        "customers": args.customers, "database": str(db_path), "seeding_seconds": round(seeding),
+        "rate": args.rate, "duration": args.duration, "agents": args.agents, "hold_s": args.hold,
+        "answer_ms": args.answer_ms, "placed": len(sent), "sipp_successful": result.successful,
+        "sipp_failed": result.failed, "offered": len(set(observed.offered) & set(sent)),
+        "popped": len(latencies), "not_popped": len(sent) - len(latencies),
+        "wrong_name": len(wrong), "contacts_ended": observed.ended,
+        "invite_to_name_ms": summary(latencies), "invite_to_offer_ms": summary(to_offer),
+        "offer_to_name_ms": summary(to_name),
+        "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+                   f"Python {platform.python_version()}",
+        "workdir": str(workdir),
+    }
+    if wrong:
+        console.print(f"[red]{len(wrong)} pops showed another name than expected[/red], e.g. {wrong[:3]}")
+    if not result.ok:
+        console.print(result.describe()[-1500:])
+    return report
+
+
+def print_report(report: dict, goal_ms: float) -> None:
+    table = Table(title=f"Screen pop at {report['rate']:g} calls/s, {report['customers']:,} customers, "
+                        f"{report['agents']} desktops")
+    table.add_column("milliseconds")
+    for column in ("p50", "p95", "p99", "max", "calls"):
+        table.add_column(column, justify="right")
+    for label, key in (("INVITE to name shown", "invite_to_name_ms"),
+                       ("  INVITE to offer at desktop", "invite_to_offer_ms"),
+                       ("  offer to name shown", "offer_to_name_ms")):
+        s = report[key]
+        table.add_row(label, *(f"{s[k]:.1f}" for k in ("p50", "p95", "p99", "max")), str(s["count"]))
+    console.print(table)
+    console.print(f"calls placed {report['placed']}, offered to a desktop {report['offered']}, "
+                  f"name shown {report['popped']}, not shown {report['not_popped']}, wrong name "
+                  f"{report['wrong_name']}; SIPp: {report['sipp_successful']} successful, "
+                  f"{report['sipp_failed']} failed")
+    p99 = report["invite_to_name_ms"]["p99"]
+    met = report["not_popped"] == 0 and report["wrong_name"] == 0 and p99 < goal_ms
+    console.print(f"goal p99 < {goal_ms:g} ms with every call popped: "
+                  + ("[green]met[/green]" if met else "[red]not met[/red]") + f" (p99 {p99:.1f} ms)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000, help="customers in the database")
+    parser.add_argument("--db", help="the seeded SQLite file, made if missing and reused after "
+                        "(default: cicada-screen-pop-N.db in the temporary directory)")
+    parser.add_argument("--agents", type=int, default=30, help="agent desktops (default 30)")
+    parser.add_argument("--rate", type=float, default=20.0, help="calls per second (default 20)")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of calls (default 30)")
+    parser.add_argument("--hold", type=float, default=0.5,
+                        help="seconds the caller stays after the gateway answered (default 0.5)")
+    parser.add_argument("--answer-ms", type=int, default=20, help="agent phones' ringing time")
+    parser.add_argument("--region", default="CN")
+    parser.add_argument("--seed", type=int, default=1, help="random seed for picking callers")
+    parser.add_argument("--goal-ms", type=float, default=150.0)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args()
+    report = run(args)
+    print_report(report, args.goal_ms)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    sys.stdout.flush()
+    os._exit(0)  # skip finalization: PySide6 may crash tearing down 30 windows' objects
+
+
+if __name__ == "__main__":
+    sys.exit(main())

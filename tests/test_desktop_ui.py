@@ -1,0 +1,113 @@
+"""The desktop's login dialog and languages, on the real widgets (no gateway
+needed: the window says plainly that it is not connected)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+import factories
+from agent_desktop import crm_access
+from agent_desktop.app import Desktop, DesktopSettings
+from agent_desktop.controls import Control
+from agent_desktop.ui import i18n
+from agent_desktop.ui.login_dialog import LoginDialog
+from agent_desktop.ui.tasks import TaskRunner
+from crm.models import User
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "agent_desktop" / "translations"
+TOOLS = Path(sys.executable).parent
+
+
+@pytest.fixture
+def agent_db(db):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+        session.query(User).filter_by(username="ann").update({"extension": "sip:ann@127.0.0.1:5161"})
+    return db
+
+
+@pytest.fixture
+def tasks(qtbot):
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+def test_the_login_dialog_checks_the_password_then_offers_the_profiles_phone(agent_db, tasks, qtbot):
+    dialog = LoginDialog(agent_db, tasks, username="ann")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.keyClicks(dialog.password, "wrong")
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ok.isEnabled() and dialog.message.text() not in ("", "Checking…"))
+    assert dialog.session is None and not dialog.device.isEnabled()
+    assert "password" in dialog.message.text().lower()
+    dialog.password.setText(factories.PASSWORD)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.session is not None)
+    assert dialog.device.text() == "sip:ann@127.0.0.1:5161" and dialog.device.isEnabled()
+    assert dialog.queue_values() is None  # by skills, as the profile says
+    dialog.by_skills.setChecked(False)
+    dialog.queues.setText("billing, technical ")
+    assert dialog.queue_values() == ["billing", "technical"]
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def test_the_window_switches_between_english_and_chinese_and_says_it_is_not_connected(
+        agent_db, tasks, qtbot, tmp_path):
+    session = crm_access.log_in(agent_db, "ann", factories.PASSWORD)
+    settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
+                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
+    desk = Desktop(settings, agent_db, session, device=None, queues=None, tasks=tasks)
+    qtbot.addWidget(desk.window)
+    desk.window.show()
+    window = desk.window
+    try:
+        assert not window.actions[Control.READY].isEnabled()  # nothing works without the gateway
+        assert window.connection.text() == "Gateway not connected"
+        assert window.strip.banner.isVisible() and "not reachable" in window.strip.banner.text()
+        window.findChild(type(window.language_actions["zh_CN"]), "language_zh_CN").trigger()
+        assert i18n.current_language() == "zh_CN"
+        assert window.actions[Control.READY].text() == "就绪"
+        assert window.actions[Control.READY].toolTip() == "就绪 (F5)"
+        assert window.nav.item(0).text() == "客户识别"
+        assert window.connection.text() == "网关未连接"
+        assert window.record.end_button.text() == "结束联系"
+        assert window.history.model.headerData(0, Qt.Orientation.Horizontal) == "日期/时间"
+        window.language_actions["en"].trigger()
+        assert window.actions[Control.READY].text() == "Ready"
+        assert window.nav.item(0).text() == "Identify Account"
+    finally:
+        i18n.install("en")
+        desk.close()
+
+
+def test_every_visible_string_has_a_chinese_translation_and_the_catalogue_is_compiled(tmp_path):
+    ts = TRANSLATIONS / "cicada_zh_CN.ts"
+    unfinished = [m.findtext("source") for m in ET.parse(ts).getroot().iter("message")
+                  if m.find("translation").get("type") in ("unfinished", "vanished", "obsolete")]
+    assert unfinished == []
+    lupdate, lrelease = TOOLS / "pyside6-lupdate", TOOLS / "pyside6-lrelease"
+    if not lupdate.exists():
+        pytest.skip("pyside6-lupdate is not installed beside this Python")
+    copy = tmp_path / "check.ts"
+    shutil.copy(ts, copy)
+    sources = sorted(str(p) for p in (TRANSLATIONS.parent).rglob("*.py"))
+    out = subprocess.run([str(lupdate), *sources, "-ts", str(copy)], capture_output=True, text=True)
+    assert "(0 new and" in out.stdout + out.stderr, (
+        "strings without a translation: run pyside6-lupdate and translate them (docs/desktop.md)\n"
+        + out.stdout + out.stderr)
+    qm = tmp_path / "check.qm"
+    subprocess.run([str(lrelease), "-silent", str(ts), "-qm", str(qm)], check=True)
+    assert qm.read_bytes() == (TRANSLATIONS / "cicada_zh_CN.qm").read_bytes(), \
+        "cicada_zh_CN.qm is older than cicada_zh_CN.ts: run pyside6-lrelease"

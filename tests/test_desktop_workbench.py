@@ -1,0 +1,196 @@
+"""The workbench model without a screen: controls per call state, the
+contact's life from offer to wrap-up, identification rules, drafts."""
+
+from __future__ import annotations
+
+import logging
+
+from bus import cti
+from bus.envelope import EventEnvelope
+from agent_desktop.controls import Control, enabled_controls
+from agent_desktop.drafts import DraftStore
+from agent_desktop.workbench import (
+    DATA_NOTES,
+    DATA_NOTES_BY,
+    DATA_PARTNER,
+    IdStatus,
+    PartnerMatch,
+    PartnerRef,
+    Phase,
+    Workbench,
+)
+
+NOW = 1_800_000_000.0
+ZHANG = PartnerRef(7, "C0000007", "张伟")
+ZHANG_MATCH = PartnerMatch(ZHANG, "phone", contact_persons=(PartnerRef(9, "C0000009", "李娜", function="采购经理"),))
+OTHER = PartnerMatch(PartnerRef(8, "C0000008", "张伟 (Shanghai)"), "phone")
+
+
+def call(state="connected", role="handler", consult=None, **extra) -> cti.CallView:
+    return cti.CallView(call_id="c1", role=role, state=state, direction="inbound", ani="13800138000",
+                        dnis="4001", queue="billing", waited=12.0, answered_at=NOW - 30 if state != "offered" else None,
+                        consult=consult, **extra)
+
+
+def agent(mode="busy", calls=(), **extra) -> cti.AgentView:
+    return cti.AgentView(agent="ann", name="Ann", mode=mode, reason=None, since=NOW, queues=["billing"],
+                         device="sip:ann@127.0.0.1", calls=list(calls), **extra)
+
+
+def controls(view, connected=True, contact_open=True):
+    return enabled_controls(view, connected=connected, contact_open=contact_open)
+
+
+def test_only_the_controls_valid_in_each_call_state_are_enabled():
+    offered = controls(agent("offered", [call("offered")]))
+    assert {Control.ACCEPT, Control.REJECT} <= offered
+    assert not offered & {Control.HANGUP, Control.HOLD, Control.END, Control.DIAL}
+    talking = controls(agent("busy", [call("connected")]))
+    assert {Control.HANGUP, Control.HOLD, Control.TRANSFER, Control.CONSULT, Control.DTMF} <= talking
+    assert not talking & {Control.ACCEPT, Control.RETRIEVE, Control.COMPLETE_TRANSFER, Control.END}
+    held = controls(agent("busy", [call("held")]))
+    assert Control.RETRIEVE in held and Control.HOLD not in held
+    ringing = cti.ConsultView(target=cti.Target(kind="agent", value="bob"), state="ringing")
+    consulting = controls(agent("busy", [call("consulting", consult=ringing)]))
+    assert Control.CANCEL_CONSULT in consulting and Control.COMPLETE_TRANSFER not in consulting
+    answered = cti.ConsultView(target=cti.Target(kind="agent", value="bob"), state="connected")
+    assert {Control.COMPLETE_TRANSFER, Control.CONFERENCE} <= controls(
+        agent("busy", [call("consulting", consult=answered)]))
+    idle = controls(agent("wrap_up", [], wrap_up_until=NOW + 20))
+    assert {Control.END, Control.READY, Control.NOT_READY, Control.WRAP_UP, Control.DIAL} <= idle
+    assert not idle & {Control.HANGUP, Control.ACCEPT}
+
+
+def test_without_the_gateway_only_ending_the_contact_remains():
+    assert controls(agent("busy", [call()]), connected=False) == frozenset()
+    assert controls(agent("wrap_up"), connected=False) == {Control.END}
+    assert Control.END not in controls(agent("ready"), contact_open=False)
+
+
+def envelope(seq: int, run="run1") -> EventEnvelope:
+    return EventEnvelope(v=1, run=run, seq=seq, at=NOW, event=None)
+
+
+def offer(bench, seq=2, **data) -> None:
+    bench.apply_event(envelope(seq), cti.CallOffered(
+        call_id="c1", agent="ann", kind="inbound", ani="13800138000", dnis="4001", queue="billing",
+        waited=12.0, ring_timeout=15, data=data))
+
+
+def bench_with(tmp_path=None, **kwargs) -> Workbench:
+    drafts = DraftStore(tmp_path, "ann") if tmp_path else None
+    bench = Workbench("ann", drafts=drafts, clock=lambda: NOW, **kwargs)
+    bench.apply_snapshot(agent("ready"), "run1", 1)
+    return bench
+
+
+def test_a_contact_goes_from_offer_to_talk_to_wrap_up_with_the_gateways_times(tmp_path):
+    bench = bench_with(tmp_path)
+    offer(bench)
+    assert bench.contact.phase is Phase.OFFERED and bench.call_state() == "offered"
+    bench.apply_event(envelope(3), cti.AgentStateChanged(state=agent("busy", [call("connected")])))
+    assert bench.contact.phase is Phase.ACTIVE and bench.call_state() == "talking"
+    assert bench.timers(NOW)["talk"] == 30 and bench.timers(NOW)["waited"] == 12
+    bench.apply_event(envelope(4), cti.AgentStateChanged(
+        state=agent("busy", [call("held", held_since=NOW - 5, hold_seconds=3)])))
+    assert bench.call_state() == "on_hold" and bench.timers(NOW)["hold"] == 8
+    bench.apply_event(envelope(5), cti.CallEnded(call_id="c1", agent="ann", cause="caller_hangup",
+                                                talk_seconds=40, hold_seconds=8, waited=12))
+    bench.apply_event(envelope(6), cti.AgentStateChanged(state=agent("wrap_up", [], wrap_up_until=NOW + 25)))
+    assert bench.contact.phase is Phase.WRAP_UP and bench.call_state() == "wrap_up"
+    assert bench.timers(NOW) == {"waited": 12, "talk": 40, "hold": 8, "wrap_up_left": 25}
+    bench.edit_record(outcome_code="resolved", notes="explained the invoice")
+    ended = bench.end_contact()
+    assert bench.contact is None and ended.draft.outcome_code == "resolved"
+    assert DraftStore(tmp_path, "ann").pending()[0]["draft"]["notes"] == "explained the invoice"
+    bench.record_saved(ended.key)
+    assert DraftStore(tmp_path, "ann").pending() == [] and bench.unsaved == []
+
+
+def test_old_events_and_events_for_unknown_calls_change_nothing(caplog):
+    caplog.set_level(logging.INFO, logger="agent_desktop.workbench")
+    bench = bench_with()
+    offer(bench, seq=1)  # already in the snapshot (seq 1)
+    assert bench.contact is None
+    bench.apply_event(envelope(5), cti.CallEnded(call_id="nobody", agent="ann", cause="caller_hangup",
+                                                talk_seconds=1, hold_seconds=0, waited=0))
+    assert bench.contact is None and "does not know" in caplog.text
+
+
+def test_one_match_is_confirmed_or_only_proposed_per_profile():
+    confirm = bench_with()
+    offer(confirm)
+    confirm.identified("c1", [ZHANG_MATCH])
+    ident = confirm.contact.identification
+    assert ident.status is IdStatus.CONFIRMED and confirm.confirmed_partner == ZHANG
+    assert ident.contact_person.name == "李娜"  # the only contact person is preselected
+    propose = bench_with(identification_mode="propose")
+    offer(propose)
+    propose.identified("c1", [ZHANG_MATCH])
+    assert propose.contact.identification.status is IdStatus.PROPOSED and propose.confirmed_partner is None
+    propose.confirm(ZHANG)
+    assert propose.confirmed_partner == ZHANG
+
+
+def test_several_matches_wait_for_a_pick_and_none_asks_for_a_search():
+    bench = bench_with()
+    offer(bench)
+    bench.identified("c1", [ZHANG_MATCH, OTHER])
+    assert bench.contact.identification.status is IdStatus.CHOOSE and bench.confirmed_partner is None
+    bench.confirm(OTHER.partner)
+    assert bench.confirmed_partner == OTHER.partner
+    bench.identified("c1", [])  # a late lookup must not undo the agent's pick
+    assert bench.confirmed_partner == OTHER.partner
+    unknown = bench_with()
+    offer(unknown)
+    unknown.identified("c1", [])
+    assert unknown.contact.identification.status is IdStatus.UNKNOWN
+
+
+def test_handover_data_carries_partner_and_notes_and_the_next_desktop_shows_them():
+    bench = bench_with()
+    offer(bench)
+    bench.identified("c1", [ZHANG_MATCH])
+    bench.edit_record(notes="wants a new router")
+    data = bench.handover_data()
+    assert data[DATA_PARTNER] == "C0000007" and data[DATA_NOTES] == "wants a new router"
+    receiver = Workbench("bob", clock=lambda: NOW)
+    receiver.apply_snapshot(agent("ready"), "run1", 1)
+    receiver.apply_event(envelope(9), cti.CallOffered(
+        call_id="c1", agent="bob", kind="transfer", ani="13800138000", dnis="4001", queue="billing",
+        waited=0, ring_timeout=15, data={k: v for k, v in data.items() if v is not None}))
+    contact = receiver.contact
+    assert contact.handed_over_notes == "wants a new router" and contact.handed_over_by == data[DATA_NOTES_BY]
+    assert contact.offer_data[DATA_PARTNER] == "C0000007"
+    receiver.identified("c1", [ZHANG_MATCH], source="transfer")
+    assert receiver.confirmed_partner == ZHANG
+
+
+def test_a_call_lost_in_a_gateway_restart_keeps_the_record_open_with_what_was_typed(tmp_path):
+    bench = bench_with(tmp_path)
+    offer(bench)
+    bench.apply_event(envelope(3), cti.AgentStateChanged(state=agent("busy", [call("connected")])))
+    bench.edit_record(notes="half a sentence")
+    bench.connection_lost("no heartbeat")
+    assert not bench.connected and bench.contact.draft.notes == "half a sentence"
+    bench.apply_snapshot(agent("not_ready"), "run2", 0)  # a new gateway run without the call
+    assert bench.contact.phase is Phase.WRAP_UP and "restarted" in bench.contact.lost
+    assert Control.END in bench.controls()
+    restored = Workbench("ann", drafts=DraftStore(tmp_path, "ann"), clock=lambda: NOW)
+    draft, = restored.drafts.pending()
+    contact = restored.restore_draft(draft)
+    assert contact.draft.notes == "half a sentence" and contact.call_id == "c1"
+
+
+def test_a_new_offer_puts_an_unended_contact_aside_for_saving():
+    bench = bench_with()
+    offer(bench)
+    bench.apply_event(envelope(3), cti.AgentStateChanged(state=agent("busy", [call("connected")])))
+    bench.edit_record(notes="first caller")
+    bench.apply_event(envelope(4), cti.CallEnded(call_id="c1", agent="ann", cause="caller_hangup",
+                                                talk_seconds=10, hold_seconds=0, waited=1))
+    bench.apply_event(envelope(5), cti.CallOffered(
+        call_id="c2", agent="ann", kind="inbound", ani="13900000000", dnis="4001", queue="billing",
+        waited=1, ring_timeout=15))
+    assert bench.contact.call_id == "c2"
+    assert [c.draft.notes for c in bench.unsaved] == ["first caller"]
