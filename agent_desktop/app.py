@@ -47,10 +47,12 @@ class Desktop:
 
         self.settings = settings
         self.link = CtiLink(settings.command_address, settings.event_address)
-        self.drafts = DraftStore(settings.draft_dir or default_draft_dir(), session.profile.username)
+        self.drafts = DraftStore(settings.draft_dir or default_draft_dir(), session.profile.username,
+                                 background=True)
         self.controller = DesktopController(
             database, session, self.link, GatewayLogin(settings.password, device, queues),
             drafts=self.drafts, region=settings.region, tasks=tasks)
+        self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
         self.window = MainWindow(self.controller, self.drafts, demo=settings.demo)
 
     def start(self) -> None:
@@ -61,6 +63,7 @@ class Desktop:
         self.window.close()
         self.controller.close()
         self.link.close()
+        self.drafts.close()
 
 
 def run(settings: DesktopSettings) -> int:

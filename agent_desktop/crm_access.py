@@ -8,6 +8,7 @@ checked by the `crm` services these call.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +27,8 @@ from crm.services.partners import PartnerDraft, create_partner, get_partner_by_n
 from crm.services.partner_view import partner_view
 from crm.services.users import authenticate
 from agent_desktop.workbench import Contact, PartnerMatch, PartnerRef
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class Partner360:
     email: str | None
     city: str | None
     sections: dict[str, list[Item]] = field(default_factory=dict)
+    phones: tuple[str, ...] = ()  # every number of the partner, the main one first
 
 
 SECTIONS = ("contact_persons", "relationships", TransactionKind.SERVICE_ORDER.value,
@@ -177,8 +181,9 @@ def business_data(database: Database, actor: Actor, partner_id: int) -> Partner3
             sections["installed_base"].append(_installed_item(ib))
         for i in view.latest_interactions:
             sections["interactions"].append(_interaction_item(i))
+        phones = tuple(dict.fromkeys([main_phone, *(ph.raw for ph in p.phones)]) if main_phone else ())
         return Partner360(PartnerRef(p.id, p.partner_no, p.name, p.kind), p.segment, p.value_class,
-                          view.owner, main_phone, main_email, city, dict(sections))
+                          view.owner, main_phone, main_email, city, dict(sections), phones)
 
 
 def _text(value) -> str:
@@ -273,6 +278,32 @@ def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
             queue=contact.queue, started_at=datetime.utcfromtimestamp(contact.offered_at)
             if contact.offered_at else None)
         return interaction_service.save_interaction(session, actor, record.id, draft, close=True).id
+
+
+def warm_up(database: Database, actor: Actor, region: str = "CN") -> None:
+    """Run a screen pop's queries once, on some customer the agent may read, so
+    that the first call of the day pops as fast as the later ones: the ORM's
+    mappers, the statement caches and the database connection are made here
+    rather than while a caller waits. Failures are harmless and logged only."""
+    from sqlalchemy import select
+
+    from crm.errors import CrmError
+    from crm.models import BusinessPartner
+
+    try:
+        identify_caller(database, actor, "+8613800000000", region)
+        with database.reading() as session:
+            ids = session.scalars(select(BusinessPartner.id).order_by(BusinessPartner.id).limit(20)).all()
+        for partner_id in ids:
+            try:
+                business_data(database, actor, partner_id)
+            except CrmError:
+                continue  # not this agent's to read: try the next
+            history_page(database, actor, partner_id, filters=history_service.HistoryFilter(), before=None,
+                         page_size=20)
+            break
+    except Exception as exc:  # the real calls will report a real problem
+        log.info("warming up the CRM queries failed: %s", exc)
 
 
 def partner_by_number(database: Database, actor: Actor, partner_no: str) -> PartnerRef:

@@ -3,19 +3,23 @@
 With --customers customers in the CRM database (seeded once with
 `crm.demo.seed`, kept at --db so that reruns skip seeding), starts a real
 `cicada gateway` on that database, opens one real agent desktop window
-(`agent_desktop.app.Desktop`, Qt offscreen, all in this process) per agent,
-each logged in with its own SIPp phone and set Ready, then sends SIPp
-customers at --rate calls/s for --duration seconds. Each caller's ANI is the
-phone number of a real customer, one that identifies exactly one partner.
+(`agent_desktop.app.Desktop`, Qt offscreen) per agent, each in a process of
+its own as on the agent's own PC, each logged in with its own SIPp phone and
+set Ready, then sends SIPp customers at --rate calls/s for --duration
+seconds. Everything runs on this one machine, desktops included. Each
+caller's ANI is the phone number of a real customer, one that identifies
+exactly one partner.
 
 Measured per call, on this machine's wall clock (time.time()):
 
 * start: SIPp's timestamp of the first transmission of the INVITE, read from
   its message log (SIPp stamps a message with its loop clock, taken at most a
   scheduler pass before the send, so this errs on the long side);
-* end: the moment the desktop's partner header label shows the caller's
-  name (`MainWindow.header.show_partner` is wrapped; the time is taken right
-  after the label's text was set, on the GUI thread).
+* end: the moment the desktop's partner header shows the caller's name,
+  which it does as soon as the caller is identified
+  (`MainWindow.header.show_identified` is wrapped; the time is taken right
+  after the label's text was set, on the GUI thread); and, in a row of its
+  own, the moment the rest of his business data is shown (`show_partner`).
 
 Also shown, split at the moment the desktop took the gateway's CallOffered:
 INVITE to offer (gateway, queue, event bus) and offer to name (the desktop's
@@ -35,6 +39,7 @@ import os
 import platform
 import random
 import re
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -179,15 +184,25 @@ def digits(number: str | None) -> str:
 
 
 # --- the desktops -------------------------------------------------------------------------
+#
+# Each desktop runs in a process of its own, as on an agent's own PC: one
+# GUI thread per agent. (Thirty windows on one GUI thread would measure the
+# queue in front of that thread, not a screen pop.) A desktop process is
+# this script with --desk SPEC; it writes SPEC.ready once logged in and
+# Ready, and SPEC.out with what it saw once the file `stop` appears.
 
 class Observed:
-    """What the desktops showed: per ANI, when the offer arrived and when the name was shown."""
+    """What one desktop showed, per ANI: when the offer arrived, when the caller's
+    name was shown (as soon as he is identified) and when his business data
+    was (segment, owner, phone, email and the 360° view)."""
 
     def __init__(self, by_partner: dict[int, str]):
         self.by_partner = by_partner  # partner id -> the ANI of the caller it is
         self.offered: dict[str, float] = {}
-        self.popped: dict[str, tuple[float, str]] = {}
+        self.popped: dict[str, tuple[float, str]] = {}  # ani -> (time, the name label's text)
+        self.loaded: dict[str, float] = {}  # ani -> time the business data was shown
         self.ended = 0
+        self.cpu_seconds = 0.0  # the desktop processes' CPU time during the calls
 
     def watch(self, desk) -> None:
         from PySide6.QtCore import QTimer
@@ -195,18 +210,26 @@ class Observed:
         from agent_desktop.workbench import Phase
 
         bench, header = desk.controller.bench, desk.window.header
-        show = header.show_partner
+        show_identified, show_partner = header.show_identified, header.show_partner
 
-        def show_partner(view) -> None:
-            show(view)
-            if view is None:
-                return
-            shown_at = time.time()
-            ani = self.by_partner.get(view.partner.partner_id)  # the contact may have ended
-            if ani and ani not in self.popped:
-                self.popped[ani] = (shown_at, header.values["name"].text())
+        def shown(partner_id: int, kind: dict) -> None:
+            at = time.time()
+            ani = self.by_partner.get(partner_id)
+            if ani and ani not in kind:
+                kind[ani] = (at, header.values["name"].text()) if kind is self.popped else at
 
-        header.show_partner = show_partner  # the window calls it by attribute
+        def identified(partner) -> None:
+            show_identified(partner)
+            shown(partner.partner_id, self.popped)
+
+        def loaded(view) -> None:
+            show_partner(view)
+            if view is not None:
+                shown(view.partner.partner_id, self.popped)
+                shown(view.partner.partner_id, self.loaded)
+
+        # The window calls both by attribute.
+        header.show_identified, header.show_partner = identified, loaded
 
         def changed(what: str) -> None:
             contact = bench.contact
@@ -220,42 +243,118 @@ class Observed:
 
         bench.subscribe(changed)
 
+    def as_json(self) -> dict:
+        return {"offered": self.offered, "popped": self.popped, "loaded": self.loaded, "ended": self.ended,
+                "cpu_seconds": self.cpu_seconds}
 
-def open_desktops(gateway: RunningGateway, url: str, names: list[str], phones: list[Sipp],
-                  workdir: Path, region: str, app, observed: Observed) -> list:
-    from agent_desktop.app import Desktop, DesktopSettings
+
+def desk_process(spec_path: Path) -> int:
+    """One agent's desktop: log in, go Ready, end each contact, report what it showed."""
+    from PySide6.QtCore import QTimer
+
+    from agent_desktop.app import Desktop, DesktopSettings, application
     from agent_desktop.crm_access import log_in
     from crm.db import Database
 
-    desks = []
-    for name, phone in zip(names, phones, strict=True):
-        database = Database.open(url)  # each desktop its own engine, as on its own PC
-        session = log_in(database, name, PASSWORD)
-        settings = DesktopSettings(database_url=url, command_address=gateway.commands,
-                                   event_address=gateway.events, region=region,
-                                   draft_dir=workdir / "drafts", user=name, password=PASSWORD)
-        desk = Desktop(settings, database, session, device=f"sip:{name}@127.0.0.1:{phone.port}",
-                       queues=None)
-        desk.database = database
-        observed.watch(desk)
-        desk.start()
-        desks.append(desk)
-    pump(app, lambda: all(d.controller.bench.connected and d.controller.bench.agent for d in desks),
-         30, "the desktops' gateway logins")
-    for desk in desks:
-        desk.controller.set_mode("ready")
-    pump(app, lambda: all(d.controller.bench.agent.mode == "ready" for d in desks), 15,
-         "every desktop Ready")
-    return desks
+    spec = json.loads(spec_path.read_text())
+    app = application([sys.argv[0]])
+    database = Database.open(spec["url"])
+    session = log_in(database, spec["agent"], PASSWORD)
+    settings = DesktopSettings(database_url=spec["url"], command_address=spec["commands"],
+                               event_address=spec["events"], region=spec["region"],
+                               draft_dir=Path(spec["drafts"]), user=spec["agent"], password=PASSWORD)
+    desk = Desktop(settings, database, session, device=spec["device"], queues=None)
+    observed = Observed({int(k): v for k, v in spec["by_partner"].items()})
+    observed.watch(desk)
+    desk.start()
+    bench = desk.controller.bench
+    state = {"asked_ready": False, "ready": False}
+    stop_file = Path(spec["stop"])
+
+    def check() -> None:
+        if not state["asked_ready"] and bench.connected and bench.agent:
+            state["asked_ready"] = True
+            desk.controller.set_mode("ready")
+        if not state["ready"] and bench.agent and bench.agent.mode == "ready":
+            state["ready"] = True
+            state["cpu"] = _cpu_seconds()
+            spec_path.with_suffix(".ready").touch()
+        if stop_file.exists():
+            observed.cpu_seconds = _cpu_seconds() - state.get("cpu", 0.0)
+            spec_path.with_suffix(".out").write_text(json.dumps(observed.as_json()))
+            sys.stdout.flush()
+            os._exit(0)  # the measurement is written; skip Qt's teardown
+
+    timer = QTimer(interval=100)
+    timer.timeout.connect(check)
+    timer.start()
+    return app.exec()
 
 
-def pump(app, predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what}: not within {timeout:.0f} s")
-        app.processEvents()
-        time.sleep(0.005)
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class DesktopProcesses:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.stop_file = workdir / "stop"
+        self.specs: list[Path] = []
+        self.processes: list = []
+
+    def start(self, gateway: RunningGateway, url: str, names: list[str], phones: list[Sipp],
+              region: str, by_partner: dict[int, str]) -> None:
+        import subprocess
+
+        for name, phone in zip(names, phones, strict=True):
+            spec = self.workdir / f"desk-{name}.json"
+            spec.write_text(json.dumps({
+                "agent": name, "url": url, "commands": gateway.commands, "events": gateway.events,
+                "region": region, "drafts": str(self.workdir / "drafts"),
+                "device": f"sip:{name}@127.0.0.1:{phone.port}", "stop": str(self.stop_file),
+                "by_partner": by_partner}))
+            log = open(self.workdir / f"desk-{name}.log", "wb")
+            self.processes.append(subprocess.Popen(
+                [sys.executable, __file__, "--desk", str(spec)], stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT))
+            self.specs.append(spec)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(s.with_suffix(".ready").exists() for s in self.specs):
+            dead = [s for s, p in zip(self.specs, self.processes) if p.poll() is not None]
+            if dead:
+                raise SystemExit(f"a desktop stopped; see {dead[0].with_suffix('.log')}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the desktops were not all logged in and Ready within {timeout:.0f} s")
+            time.sleep(0.2)
+
+    def collect(self, timeout: float = 30) -> Observed:
+        """Stop the desktops and merge what they saw."""
+        self.stop_file.touch()
+        merged = Observed({})
+        for spec, process in zip(self.specs, self.processes):
+            try:
+                process.wait(timeout)
+            except Exception:
+                process.kill()
+            out = spec.with_suffix(".out")
+            if not out.exists():
+                console.print(f"[red]no report from {spec.stem}[/red]; see {spec.with_suffix('.log')}")
+                continue
+            seen = json.loads(out.read_text())
+            merged.offered.update(seen["offered"])
+            merged.popped.update({k: tuple(v) for k, v in seen["popped"].items()})
+            merged.loaded.update(seen["loaded"])
+            merged.ended += seen["ended"]
+            merged.cpu_seconds += seen["cpu_seconds"]
+        return merged
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -297,18 +396,20 @@ def run(args) -> dict:
     gateway.start(timeout=600)
     console.print(gateway.banner)
     phones: list[Sipp] = []
-    desks: list = []
-    from agent_desktop.app import application
-
-    app = application([sys.argv[0]])
-    observed = Observed({pid: digits(e164) for e164, (pid, _name) in callers.items()})
+    desktops = DesktopProcesses(workdir)
     try:
         for name in names:
             phones.append(Sipp("agent", keys={"answer_ms": args.answer_ms}, trace_messages=False,
                                workdir=workdir / f"phone-{name}", name=f"phone-{name}",
                                lifetime=3600).start())
-        desks = open_desktops(gateway, url, names, phones, workdir, args.region, app, observed)
-        console.print(f"{len(desks)} desktops logged in and Ready")
+        measured = min(args.desktops, args.agents)
+        desktops.start(gateway, url, names[:measured], phones[:measured], args.region,
+                       {pid: digits(e164) for e164, (pid, _name) in callers.items()})
+        for name, phone in zip(names[measured:], phones[measured:]):
+            gateway.desktop(name, f"sip:{name}@127.0.0.1:{phone.port}")  # Ready, no window
+        desktops.wait_ready(60 + 3 * measured)
+        console.print(f"{measured} desktops, each in its own process, and {args.agents - measured} "
+                      "agents without a window, logged in and Ready")
         inject = workdir / "callers.csv"
         inject.write_text("SEQUENTIAL\n" + "".join(f"{ani};\n" for ani in callers))
         customers = Sipp(customer_scenario(workdir), remote=gateway.sip_address, service="4001",
@@ -317,27 +418,24 @@ def run(args) -> dict:
                          extra_args=["-inf", str(inject)], workdir=workdir / "customers",
                          lifetime=args.duration + 120)
         customers.start()
-        deadline = time.monotonic() + args.duration + args.hold + 60
-        pump(app, lambda: not customers.running() or time.monotonic() > deadline,
-             args.duration + args.hold + 90, "the customers' calls")
-        result = customers.wait(1.0)
-        settle = time.monotonic() + 3  # last pops and saves
-        while time.monotonic() < settle:
-            app.processEvents()
-            time.sleep(0.005)
+        result = customers.wait(args.duration + args.hold + 90)
+        time.sleep(3)  # last pops and saves
+        observed = desktops.collect()
         sent = invite_times(workdir / "customers" / "messages.log")
     finally:
-        for desk in desks:
-            desk.close()
-            desk.controller.tasks.shutdown()
-            desk.database.dispose()
+        desktops.kill()
         for phone in phones:
             phone.stop()
         gateway.stop()
 
     expected = {digits(e164): name for e164, (_pid, name) in callers.items()}
-    latencies, to_offer, to_name, wrong = [], [], [], []
-    for ani, invite_at in sent.items():
+    latencies, to_offer, to_name, to_data, wrong = [], [], [], [], []
+    offered = {ani: at for ani, at in observed.offered.items() if ani in sent}  # to a real desktop
+    for ani, offered_at in offered.items():
+        invite_at = sent[ani]
+        to_offer.append((offered_at - invite_at) * 1000)
+        if ani in observed.loaded:
+            to_data.append((observed.loaded[ani] - invite_at) * 1000)
         popped = observed.popped.get(ani)
         if popped is None:
             continue
@@ -345,18 +443,18 @@ def run(args) -> dict:
         if text != expected.get(ani):
             wrong.append((ani, text, expected.get(ani)))
         latencies.append((shown_at - invite_at) * 1000)
-        if ani in observed.offered:
-            to_offer.append((observed.offered[ani] - invite_at) * 1000)
-            to_name.append((shown_at - observed.offered[ani]) * 1000)
+        to_name.append((shown_at - offered_at) * 1000)
     report = {
         "customers": args.customers, "database": str(db_path), "seeding_seconds": round(seeding),
-        "rate": args.rate, "duration": args.duration, "agents": args.agents, "hold_s": args.hold,
+        "rate": args.rate, "duration": args.duration, "agents": args.agents,
+        "desktops": min(args.desktops, args.agents), "hold_s": args.hold,
         "answer_ms": args.answer_ms, "placed": len(sent), "sipp_successful": result.successful,
-        "sipp_failed": result.failed, "offered": len(set(observed.offered) & set(sent)),
-        "popped": len(latencies), "not_popped": len(sent) - len(latencies),
+        "sipp_failed": result.failed, "offered": len(offered),
+        "popped": len(latencies), "not_popped": len(offered) - len(latencies),
+        "desktop_cpu_ms_per_call": round(1000 * observed.cpu_seconds / max(1, observed.ended), 1),
         "wrong_name": len(wrong), "contacts_ended": observed.ended,
         "invite_to_name_ms": summary(latencies), "invite_to_offer_ms": summary(to_offer),
-        "offer_to_name_ms": summary(to_name),
+        "offer_to_name_ms": summary(to_name), "invite_to_business_data_ms": summary(to_data),
         "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
                    f"Python {platform.python_version()}",
         "workdir": str(workdir),
@@ -370,20 +468,21 @@ def run(args) -> dict:
 
 def print_report(report: dict, goal_ms: float) -> None:
     table = Table(title=f"Screen pop at {report['rate']:g} calls/s, {report['customers']:,} customers, "
-                        f"{report['agents']} desktops")
+                        f"{report['agents']} agents, {report['desktops']} of them at a desktop")
     table.add_column("milliseconds")
     for column in ("p50", "p95", "p99", "max", "calls"):
         table.add_column(column, justify="right")
     for label, key in (("INVITE to name shown", "invite_to_name_ms"),
                        ("  INVITE to offer at desktop", "invite_to_offer_ms"),
-                       ("  offer to name shown", "offer_to_name_ms")):
+                       ("  offer to name shown", "offer_to_name_ms"),
+                       ("INVITE to business data shown", "invite_to_business_data_ms")):
         s = report[key]
         table.add_row(label, *(f"{s[k]:.1f}" for k in ("p50", "p95", "p99", "max")), str(s["count"]))
     console.print(table)
     console.print(f"calls placed {report['placed']}, offered to a desktop {report['offered']}, "
                   f"name shown {report['popped']}, not shown {report['not_popped']}, wrong name "
                   f"{report['wrong_name']}; SIPp: {report['sipp_successful']} successful, "
-                  f"{report['sipp_failed']} failed")
+                  f"{report['sipp_failed']} failed; desktop CPU {report['desktop_cpu_ms_per_call']} ms per call")
     p99 = report["invite_to_name_ms"]["p99"]
     met = report["not_popped"] == 0 and report["wrong_name"] == 0 and p99 < goal_ms
     console.print(f"goal p99 < {goal_ms:g} ms with every call popped: "
@@ -395,9 +494,12 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=1_000_000, help="customers in the database")
     parser.add_argument("--db", help="the seeded SQLite file, made if missing and reused after "
                         "(default: cicada-screen-pop-N.db in the temporary directory)")
-    parser.add_argument("--agents", type=int, default=30, help="agent desktops (default 30)")
+    parser.add_argument("--agents", type=int, default=30, help="agents taking calls (default 30)")
+    parser.add_argument("--desktops", type=int, default=6,
+                        help="how many of the agents have a real desktop, each in its own process; "
+                             "the others only take calls through the gateway (default 6)")
     parser.add_argument("--rate", type=float, default=20.0, help="calls per second (default 20)")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of calls (default 30)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of calls (default 60)")
     parser.add_argument("--hold", type=float, default=0.5,
                         help="seconds the caller stays after the gateway answered (default 0.5)")
     parser.add_argument("--answer-ms", type=int, default=20, help="agent phones' ringing time")
@@ -405,13 +507,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed for picking callers")
     parser.add_argument("--goal-ms", type=float, default=150.0)
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--desk", metavar="SPEC", type=Path, help=argparse.SUPPRESS)  # a desktop process
     args = parser.parse_args()
+    if args.desk:
+        return desk_process(args.desk)
     report = run(args)
     print_report(report, args.goal_ms)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     sys.stdout.flush()
-    os._exit(0)  # skip finalization: PySide6 may crash tearing down 30 windows' objects
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -129,7 +129,8 @@ def saved_record(db_url: str, call_id: str, agent_username: str) -> Interaction 
 
 def test_a_whole_inbound_call_in_the_desktop_window(make_gateway, desks, media, phone, qtbot, tmp_path):
     gateway = make_gateway()
-    partner_id = add_person(gateway.db_url, "张", "伟", phones=["13800138000"], emails=["zhang.wei@example.cn"])
+    partner_id = add_person(gateway.db_url, "张", "伟", phones=["13800138000", "010-6552 9988"],
+                            emails=["zhang.wei@example.cn"])
     ann_phone = phone("ann", media(ANN_TONE), answer_ms=1500)
     desk = desks(gateway)("ann", ann_phone.uri)
     window, bench = desk.window, desk.controller.bench
@@ -141,6 +142,9 @@ def test_a_whole_inbound_call_in_the_desktop_window(make_gateway, desks, media, 
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=30000, ani="13800138000")
     qtbot.waitUntil(lambda: window.header.values["name"].text() == "张伟", timeout=10000)
     assert bench.contact.identification.status is IdStatus.CONFIRMED
+    qtbot.waitUntil(lambda: window.header.values["email"].text() == "zhang.wei@example.cn", timeout=10000)
+    assert [window.dial_number.itemText(i) for i in range(window.dial_number.count())] == [
+        "13800138000", "010-6552 9988"]  # the partner's numbers, offered to dial
     assert window.strip.values["ani"].text() == "13800138000"
     assert window.strip.values["queue"].text() == "billing"
     assert window.stack.currentWidget() is window.identify

@@ -1,39 +1,40 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>BusinessData</name>
     <message>
-        <location filename="../ui/business_data.py" line="26" />
+        <location filename="../ui/business_data.py" line="28"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="27" />
+        <location filename="../ui/business_data.py" line="29"/>
         <source>Relationships</source>
         <translation>关系</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="28" />
+        <location filename="../ui/business_data.py" line="30"/>
         <source>Open service orders</source>
         <translation>未结服务单</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="29" />
+        <location filename="../ui/business_data.py" line="31"/>
         <source>Open complaints</source>
         <translation>未结投诉</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="30" />
+        <location filename="../ui/business_data.py" line="32"/>
         <source>Open sales orders</source>
         <translation>未结销售订单</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="31" />
+        <location filename="../ui/business_data.py" line="33"/>
         <source>Installed base</source>
         <translation>已安装设备</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="32" />
+        <location filename="../ui/business_data.py" line="34"/>
         <source>Latest interactions</source>
         <translation>最近互动</translation>
     </message>
@@ -41,17 +42,17 @@
 <context>
     <name>BusinessDataPage</name>
     <message>
-        <location filename="../ui/business_data.py" line="118" />
+        <location filename="../ui/business_data.py" line="158"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="118" />
+        <location filename="../ui/business_data.py" line="158"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="151" />
+        <location filename="../ui/business_data.py" line="191"/>
         <source>Select an item to see it here (read-only).</source>
         <translation>选择一项即可在此查看（只读）。</translation>
     </message>
@@ -59,82 +60,82 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="438" />
+        <location filename="../ui/main_window.py" line="443"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="438" />
+        <location filename="../ui/main_window.py" line="443"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="438" />
+        <location filename="../ui/main_window.py" line="443"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="439" />
+        <location filename="../ui/main_window.py" line="444"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="439" />
+        <location filename="../ui/main_window.py" line="444"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="439" />
+        <location filename="../ui/main_window.py" line="444"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="440" />
+        <location filename="../ui/main_window.py" line="445"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="462" />
+        <location filename="../ui/main_window.py" line="467"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="462" />
+        <location filename="../ui/main_window.py" line="467"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="462" />
+        <location filename="../ui/main_window.py" line="467"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="463" />
+        <location filename="../ui/main_window.py" line="468"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="463" />
+        <location filename="../ui/main_window.py" line="468"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="464" />
+        <location filename="../ui/main_window.py" line="469"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="464" />
+        <location filename="../ui/main_window.py" line="469"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="464" />
+        <location filename="../ui/main_window.py" line="469"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="468" />
+        <location filename="../ui/main_window.py" line="473"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -142,72 +143,72 @@
 <context>
     <name>HistoryModel</name>
     <message>
-        <location filename="../ui/catalogue.py" line="55" />
+        <location filename="../ui/catalogue.py" line="67"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="55" />
+        <location filename="../ui/catalogue.py" line="67"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="56" />
+        <location filename="../ui/catalogue.py" line="68"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="56" />
+        <location filename="../ui/catalogue.py" line="68"/>
         <source>Inbound</source>
         <translation>呼入</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="57" />
+        <location filename="../ui/catalogue.py" line="69"/>
         <source>Outbound</source>
         <translation>呼出</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="57" />
+        <location filename="../ui/catalogue.py" line="69"/>
         <source>Date/time</source>
         <translation>日期/时间</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="58" />
+        <location filename="../ui/catalogue.py" line="70"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="58" />
+        <location filename="../ui/catalogue.py" line="70"/>
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="59" />
+        <location filename="../ui/catalogue.py" line="71"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="59" />
+        <location filename="../ui/catalogue.py" line="71"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="60" />
+        <location filename="../ui/catalogue.py" line="72"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="60" />
+        <location filename="../ui/catalogue.py" line="72"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="61" />
+        <location filename="../ui/catalogue.py" line="73"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="61" />
+        <location filename="../ui/catalogue.py" line="73"/>
         <source>Talk time</source>
         <translation>通话时长</translation>
     </message>
@@ -215,219 +216,219 @@
 <context>
     <name>HistoryPage</name>
     <message>
-        <location filename="../ui/history_page.py" line="414" />
-        <location filename="../ui/history_page.py" line="527" />
+        <location filename="../ui/history_page.py" line="414"/>
+        <location filename="../ui/history_page.py" line="527"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="418" />
+        <location filename="../ui/history_page.py" line="418"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="419" />
+        <location filename="../ui/history_page.py" line="419"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="419" />
+        <location filename="../ui/history_page.py" line="419"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="419" />
+        <location filename="../ui/history_page.py" line="419"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="423" />
+        <location filename="../ui/history_page.py" line="423"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="424" />
+        <location filename="../ui/history_page.py" line="424"/>
         <source>Only interactions on or after this day</source>
         <translation>仅显示此日期及之后的互动</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="425" />
+        <location filename="../ui/history_page.py" line="425"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="426" />
+        <location filename="../ui/history_page.py" line="426"/>
         <source>Only interactions on or before this day</source>
         <translation>仅显示此日期及之前的互动</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="427" />
-        <location filename="../ui/history_page.py" line="534" />
+        <location filename="../ui/history_page.py" line="427"/>
+        <location filename="../ui/history_page.py" line="534"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="428" />
+        <location filename="../ui/history_page.py" line="428"/>
         <source>any outcome</source>
         <translation>任意结果</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="429" />
+        <location filename="../ui/history_page.py" line="429"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="430" />
+        <location filename="../ui/history_page.py" line="430"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="431" />
+        <location filename="../ui/history_page.py" line="431"/>
         <source>Remove all filters</source>
         <translation>清除全部筛选</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="432" />
+        <location filename="../ui/history_page.py" line="432"/>
         <source>Select an interaction to see its details.</source>
         <translation>选择一条互动查看详情。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="460" />
+        <location filename="../ui/history_page.py" line="460"/>
         <source>Check the filter: {error}</source>
         <translation>请检查筛选条件：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="462" />
+        <location filename="../ui/history_page.py" line="462"/>
         <source>No customer confirmed: confirm one to see the interaction history.</source>
         <translation>尚未确认客户：确认客户后即可查看互动历史。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="464" />
+        <location filename="../ui/history_page.py" line="464"/>
         <source>{count} shown. Could not load the history: {error}</source>
         <translation>已显示 {count} 条。无法加载历史：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="466" />
+        <location filename="../ui/history_page.py" line="466"/>
         <source>Could not load the history: {error}</source>
         <translation>无法加载历史：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="468" />
+        <location filename="../ui/history_page.py" line="468"/>
         <source>{count} shown, loading…</source>
         <translation>已显示 {count} 条，加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="469" />
+        <location filename="../ui/history_page.py" line="469"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="471" />
+        <location filename="../ui/history_page.py" line="471"/>
         <source>No interactions match.</source>
         <translation>没有符合条件的互动。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="473" />
+        <location filename="../ui/history_page.py" line="473"/>
         <source>{count} shown, more on scroll</source>
         <translation>已显示 {count} 条，滚动加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="475" />
+        <location filename="../ui/history_page.py" line="475"/>
         <source>{count} shown, all of them</source>
         <translation>已显示全部 {count} 条</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="523" />
+        <location filename="../ui/history_page.py" line="523"/>
         <source>Could not load the interaction: {error}</source>
         <translation>无法加载该互动：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="527" />
+        <location filename="../ui/history_page.py" line="527"/>
         <source>Started</source>
         <translation>开始时间</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="528" />
+        <location filename="../ui/history_page.py" line="528"/>
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="528" />
+        <location filename="../ui/history_page.py" line="528"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="529" />
+        <location filename="../ui/history_page.py" line="529"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="529" />
+        <location filename="../ui/history_page.py" line="529"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="530" />
+        <location filename="../ui/history_page.py" line="530"/>
         <source>From (ANI / sender)</source>
         <translation>来自（主叫号码 / 发件人）</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="530" />
+        <location filename="../ui/history_page.py" line="530"/>
         <source>To (DNIS / recipient)</source>
         <translation>至（被叫号码 / 收件人）</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="531" />
+        <location filename="../ui/history_page.py" line="531"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="531" />
+        <location filename="../ui/history_page.py" line="531"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="532" />
+        <location filename="../ui/history_page.py" line="532"/>
         <source>Talk time</source>
         <translation>通话时长</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="532" />
+        <location filename="../ui/history_page.py" line="532"/>
         <source>On hold</source>
         <translation>保持时长</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="533" />
+        <location filename="../ui/history_page.py" line="533"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="533" />
+        <location filename="../ui/history_page.py" line="533"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="534" />
+        <location filename="../ui/history_page.py" line="534"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538" />
+        <location filename="../ui/history_page.py" line="538"/>
         <source>open</source>
         <translation>进行中</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538" />
+        <location filename="../ui/history_page.py" line="538"/>
         <source>in wrap-up</source>
         <translation>话后处理中</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538" />
+        <location filename="../ui/history_page.py" line="538"/>
         <source>closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="566" />
+        <location filename="../ui/history_page.py" line="566"/>
         <source>No notes.</source>
         <translation>无备注。</translation>
     </message>
@@ -435,180 +436,181 @@
 <context>
     <name>IdentifyPage</name>
     <message>
-        <location filename="../ui/identify_page.py" line="113" />
+        <location filename="../ui/identify_page.py" line="114"/>
         <source>Caller</source>
         <translation>来电客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="114" />
-        <location filename="../ui/identify_page.py" line="119" />
+        <location filename="../ui/identify_page.py" line="115"/>
+        <location filename="../ui/identify_page.py" line="120"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="115" />
+        <location filename="../ui/identify_page.py" line="116"/>
         <source>Create new customer</source>
         <translation>新建客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="116" />
+        <location filename="../ui/identify_page.py" line="117"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="117" />
+        <location filename="../ui/identify_page.py" line="118"/>
         <source>Confirm the selected partner (Enter)</source>
         <translation>确认所选业务伙伴（回车）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="118" />
+        <location filename="../ui/identify_page.py" line="119"/>
         <source>Contact person:</source>
         <translation>联系人：</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="120" />
+        <location filename="../ui/identify_page.py" line="121"/>
         <source>Name, phone, email, customer number or city</source>
         <translation>姓名、电话、邮箱、客户编号或城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121" />
-        <location filename="../ui/identify_page.py" line="124" />
+        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="125"/>
         <source>Customer no.</source>
         <translation>客户编号</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121" />
-        <location filename="../ui/identify_page.py" line="124" />
+        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="125"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121" />
+        <location filename="../ui/identify_page.py" line="122"/>
         <source>Matched by</source>
         <translation>匹配方式</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121" />
+        <location filename="../ui/identify_page.py" line="122"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="124" />
-        <location filename="../ui/identify_page.py" line="127" />
+        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="128"/>
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="124" />
-        <location filename="../ui/identify_page.py" line="126" />
+        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="124" />
-        <location filename="../ui/identify_page.py" line="126" />
+        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125" />
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125" />
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Last name</source>
         <translation>姓</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125" />
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>First name</source>
         <translation>名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126" />
-        <location filename="../ui/identify_page.py" line="132" />
+        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Organization</source>
         <translation>组织</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131" />
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Person</source>
         <translation>个人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="134" />
+        <location filename="../ui/identify_page.py" line="135"/>
         <source>Save customer</source>
         <translation>保存客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="135" />
+        <location filename="../ui/identify_page.py" line="136"/>
         <source>Not a duplicate: save anyway</source>
         <translation>不是重复客户：仍然保存</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="155" />
+        <location filename="../ui/identify_page.py" line="156"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="165" />
+        <location filename="../ui/identify_page.py" line="166"/>
         <source>Looking up {ani}…</source>
         <translation>正在查询 {ani}…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="166" />
+        <location filename="../ui/identify_page.py" line="167"/>
         <source>Confirmed: {name} ({number})</source>
         <translation>已确认：{name}（{number}）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="167" />
+        <location filename="../ui/identify_page.py" line="168"/>
         <source>Proposed: {name} ({number}). Confirm if this is the caller.</source>
         <translation>建议：{name}（{number}）。如确为来电客户请确认。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="168" />
+        <location filename="../ui/identify_page.py" line="169"/>
         <source>{count} partners use {ani}: pick the caller.</source>
         <translation>有 {count} 个业务伙伴使用 {ani}：请选择来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="169" />
+        <location filename="../ui/identify_page.py" line="170"/>
         <source>No partner uses {ani}: search, or create a new customer.</source>
         <translation>没有业务伙伴使用 {ani}：请搜索或新建客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="172" />
+        <location filename="../ui/identify_page.py" line="173"/>
         <source>this number</source>
         <translation>此号码</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="187" />
+        <location filename="../ui/identify_page.py" line="188"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="231" />
+        <location filename="../ui/identify_page.py" line="232"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="243" />
+        <location filename="../ui/identify_page.py" line="244"/>
         <source>%n partner(s) found.</source>
         <translation>
-            <numerusform>找到 %n 个业务伙伴。</numerusform></translation>
+            <numerusform>找到 %n 个业务伙伴。</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="245" />
+        <location filename="../ui/identify_page.py" line="246"/>
         <source>More match: add a word to narrow the search.</source>
         <translation>还有更多匹配：请添加关键词缩小范围。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="256" />
+        <location filename="../ui/identify_page.py" line="257"/>
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="267" />
+        <location filename="../ui/identify_page.py" line="268"/>
         <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
         <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
     </message>
@@ -616,7 +618,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="502" />
+        <location filename="../ui/main_window.py" line="507"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -624,62 +626,62 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../ui/login_dialog.py" line="50" />
+        <location filename="../ui/login_dialog.py" line="50"/>
         <source>Cicada — log in</source>
         <translation>Cicada — 登录</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="51" />
+        <location filename="../ui/login_dialog.py" line="51"/>
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="51" />
+        <location filename="../ui/login_dialog.py" line="51"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="51" />
+        <location filename="../ui/login_dialog.py" line="51"/>
         <source>Phone (SIP address)</source>
         <translation>话机（SIP 地址）</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="52" />
+        <location filename="../ui/login_dialog.py" line="52"/>
         <source>Queues</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="52" />
+        <location filename="../ui/login_dialog.py" line="52"/>
         <source>Only these queues</source>
         <translation>仅这些队列</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="54" />
+        <location filename="../ui/login_dialog.py" line="54"/>
         <source>every queue my skills qualify for</source>
         <translation>我的技能所能处理的全部队列</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="55" />
+        <location filename="../ui/login_dialog.py" line="55"/>
         <source>queue names, separated by commas</source>
         <translation>队列名称，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="56" />
+        <location filename="../ui/login_dialog.py" line="56"/>
         <source>e.g. sip:1001@10.0.0.5:5060</source>
         <translation>例如 sip:1001@10.0.0.5:5060</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="72" />
+        <location filename="../ui/login_dialog.py" line="72"/>
         <source>Enter your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="75" />
+        <location filename="../ui/login_dialog.py" line="75"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="92" />
+        <location filename="../ui/login_dialog.py" line="92"/>
         <source>Welcome, {name}. Check your phone and queues, then OK.</source>
         <translation>欢迎，{name}。请检查话机和队列，然后点击确定。</translation>
     </message>
@@ -687,222 +689,222 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../ui/main_window.py" line="209" />
+        <location filename="../ui/main_window.py" line="212"/>
         <source>Cicada — {name} ({agent})</source>
         <translation>Cicada — {name}（{agent}）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="212" />
+        <location filename="../ui/main_window.py" line="215"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="212" />
+        <location filename="../ui/main_window.py" line="215"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="213" />
+        <location filename="../ui/main_window.py" line="216"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="213" />
+        <location filename="../ui/main_window.py" line="216"/>
         <source>Accept</source>
         <translation>接听</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="214" />
+        <location filename="../ui/main_window.py" line="217"/>
         <source>Reject</source>
         <translation>拒接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="214" />
+        <location filename="../ui/main_window.py" line="217"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="215" />
+        <location filename="../ui/main_window.py" line="218"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="215" />
+        <location filename="../ui/main_window.py" line="218"/>
         <source>Retrieve</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="216" />
+        <location filename="../ui/main_window.py" line="219"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="216" />
+        <location filename="../ui/main_window.py" line="219"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="217" />
+        <location filename="../ui/main_window.py" line="220"/>
         <source>Complete transfer</source>
         <translation>完成转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="218" />
+        <location filename="../ui/main_window.py" line="221"/>
         <source>Conference</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="218" />
+        <location filename="../ui/main_window.py" line="221"/>
         <source>Cancel consult</source>
         <translation>取消咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="219" />
+        <location filename="../ui/main_window.py" line="222"/>
         <source>Dial</source>
         <translation>拨号</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="219" />
+        <location filename="../ui/main_window.py" line="222"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="219" />
+        <location filename="../ui/main_window.py" line="222"/>
         <source>End</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="222" />
+        <location filename="../ui/main_window.py" line="225"/>
         <source>Stay in wrap-up: stops the wrap-up timer</source>
         <translation>保持话后处理：停止话后处理计时</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="223" />
+        <location filename="../ui/main_window.py" line="226"/>
         <source>Blind transfer to an agent, a queue or a number</source>
         <translation>盲转给坐席、队列或号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="224" />
+        <location filename="../ui/main_window.py" line="227"/>
         <source>Talk to a colleague first, then transfer or conference</source>
         <translation>先与同事沟通，再转接或建立会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="225" />
+        <location filename="../ui/main_window.py" line="228"/>
         <source>Save the interaction record and close the contact</source>
         <translation>保存互动记录并关闭联系</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="231" />
+        <location filename="../ui/main_window.py" line="234"/>
         <source>Number to dial</source>
         <translation>要拨打的号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="232" />
+        <location filename="../ui/main_window.py" line="235"/>
         <source>Identify Account</source>
         <translation>客户识别</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="232" />
+        <location filename="../ui/main_window.py" line="235"/>
         <source>Business Data</source>
         <translation>业务数据</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="232" />
+        <location filename="../ui/main_window.py" line="235"/>
         <source>Interaction History</source>
         <translation>互动历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="233" />
+        <location filename="../ui/main_window.py" line="236"/>
         <source>Interaction Record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="233" />
+        <location filename="../ui/main_window.py" line="236"/>
         <source>Scripts</source>
         <translation>话术脚本</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="233" />
+        <location filename="../ui/main_window.py" line="236"/>
         <source>Action Box</source>
         <translation>操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="233" />
+        <location filename="../ui/main_window.py" line="236"/>
         <source>Inbox</source>
         <translation>收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="239" />
+        <location filename="../ui/main_window.py" line="242"/>
         <source>No call script runs for this contact.</source>
         <translation>此联系没有运行的话术脚本。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="240" />
+        <location filename="../ui/main_window.py" line="243"/>
         <source>Follow-up actions for this contact will be listed here.</source>
         <translation>此联系的后续操作将列在这里。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="241" />
+        <location filename="../ui/main_window.py" line="244"/>
         <source>Emails and chats assigned to you will be listed here.</source>
         <translation>分配给您的邮件和聊天将列在这里。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242" />
+        <location filename="../ui/main_window.py" line="245"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="243" />
+        <location filename="../ui/main_window.py" line="246"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="244" />
+        <location filename="../ui/main_window.py" line="247"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="245" />
+        <location filename="../ui/main_window.py" line="248"/>
         <source>Search customers</source>
         <translation>搜索客户</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="247" />
+        <location filename="../ui/main_window.py" line="250"/>
         <source>&amp;Demo</source>
         <translation>演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="248" />
-        <source>Simulate a customer's call (Ctrl+Shift+N)</source>
+        <location filename="../ui/main_window.py" line="251"/>
+        <source>Simulate a customer&apos;s call (Ctrl+Shift+N)</source>
         <translation>模拟客户来电（Ctrl+Shift+N）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="249" />
+        <location filename="../ui/main_window.py" line="252"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="283" />
+        <location filename="../ui/main_window.py" line="288"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="319" />
+        <location filename="../ui/main_window.py" line="324"/>
         <source>Connected to the CTI gateway</source>
         <translation>已连接 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="323" />
+        <location filename="../ui/main_window.py" line="328"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="324" />
+        <location filename="../ui/main_window.py" line="329"/>
         <source>Gateway not connected</source>
         <translation>网关未连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="326" />
+        <location filename="../ui/main_window.py" line="331"/>
         <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
         <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
     </message>
@@ -910,42 +912,47 @@
 <context>
     <name>PartnerHeader</name>
     <message>
-        <location filename="../ui/business_data.py" line="66" />
+        <location filename="../ui/business_data.py" line="94"/>
         <source>Customer:</source>
         <translation>客户：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="66" />
+        <location filename="../ui/business_data.py" line="94"/>
         <source>No.:</source>
         <translation>编号：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="67" />
+        <location filename="../ui/business_data.py" line="95"/>
         <source>Segment:</source>
         <translation>细分：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="67" />
+        <location filename="../ui/business_data.py" line="95"/>
         <source>Owner:</source>
         <translation>负责人：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="68" />
+        <location filename="../ui/business_data.py" line="96"/>
         <source>Phone:</source>
         <translation>电话：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="68" />
+        <location filename="../ui/business_data.py" line="96"/>
         <source>Email:</source>
         <translation>邮箱：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="83" />
+        <location filename="../ui/business_data.py" line="116"/>
+        <source>loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="123"/>
         <source>no confirmed customer</source>
         <translation>未确认客户</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="87" />
+        <location filename="../ui/business_data.py" line="127"/>
         <source>pool</source>
         <translation>客户池</translation>
     </message>
@@ -953,92 +960,92 @@
 <context>
     <name>RecordPage</name>
     <message>
-        <location filename="../ui/record_page.py" line="82" />
+        <location filename="../ui/record_page.py" line="82"/>
         <source>Interaction record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="83" />
+        <location filename="../ui/record_page.py" line="83"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="84" />
+        <location filename="../ui/record_page.py" line="84"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="85" />
+        <location filename="../ui/record_page.py" line="85"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="86" />
+        <location filename="../ui/record_page.py" line="86"/>
         <source>Times</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="87" />
+        <location filename="../ui/record_page.py" line="87"/>
         <source>Notes handed over</source>
         <translation>转交的备注</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="88" />
+        <location filename="../ui/record_page.py" line="88"/>
         <source>What the customer wanted, what you did, what was agreed</source>
         <translation>客户的诉求、您的处理、双方的约定</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="89" />
+        <location filename="../ui/record_page.py" line="89"/>
         <source>End contact</source>
         <translation>结束联系</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="90" />
+        <location filename="../ui/record_page.py" line="90"/>
         <source>Save the record, close the contact and take the next one (F12)</source>
         <translation>保存记录、关闭联系并接待下一位（F12）</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="91" />
+        <location filename="../ui/record_page.py" line="91"/>
         <source>Unsaved records from earlier</source>
         <translation>之前未保存的记录</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="92" />
+        <location filename="../ui/record_page.py" line="92"/>
         <source>Restore</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="93" />
+        <location filename="../ui/record_page.py" line="93"/>
         <source>Discard</source>
         <translation>丢弃</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="109" />
+        <location filename="../ui/record_page.py" line="109"/>
         <source>(not set)</source>
         <translation>（未设置）</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="127" />
+        <location filename="../ui/record_page.py" line="127"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="135" />
+        <location filename="../ui/record_page.py" line="135"/>
         <source>Call from {ani} to {dnis}, queue {queue}, offered at {time}</source>
         <translation>{ani} 呼入 {dnis}，队列 {queue}，{time} 分配</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="157" />
+        <location filename="../ui/record_page.py" line="157"/>
         <source>waited {w} · talked {t} · on hold {h}</source>
         <translation>等待 {w} · 通话 {t} · 保持 {h}</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="176" />
+        <location filename="../ui/record_page.py" line="176"/>
         <source>no customer</source>
         <translation>无客户</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="177" />
+        <location filename="../ui/record_page.py" line="177"/>
         <source>{time}: call from {ani}, {partner}</source>
         <translation>{time}：{ani} 的来电，{partner}</translation>
     </message>
@@ -1046,37 +1053,37 @@
 <context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="479" />
+        <location filename="../ui/main_window.py" line="484"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="479" />
+        <location filename="../ui/main_window.py" line="484"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="481" />
+        <location filename="../ui/main_window.py" line="486"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="482" />
+        <location filename="../ui/main_window.py" line="487"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="483" />
+        <location filename="../ui/main_window.py" line="488"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="486" />
+        <location filename="../ui/main_window.py" line="491"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="487" />
+        <location filename="../ui/main_window.py" line="492"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -1084,77 +1091,78 @@
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="120" />
+        <location filename="../ui/controller.py" line="122"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="170" />
+        <location filename="../ui/controller.py" line="172"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="196" />
-        <source>The customer's data could not be loaded: {error}</source>
+        <location filename="../ui/controller.py" line="198"/>
+        <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="268" />
+        <location filename="../ui/controller.py" line="270"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="319" />
+        <location filename="../ui/controller.py" line="321"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="338" />
+        <location filename="../ui/controller.py" line="340"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="348" />
+        <location filename="../ui/controller.py" line="350"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="148" />
+        <location filename="../workbench.py" line="148"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="149" />
+        <location filename="../workbench.py" line="149"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="150" />
+        <location filename="../workbench.py" line="150"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="274" />
+        <location filename="../workbench.py" line="274"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="358" />
+        <location filename="../workbench.py" line="358"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="499" />
+        <location filename="../workbench.py" line="499"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="510" />
+        <location filename="../ui/controller.py" line="363"/>
+        <location filename="../workbench.py" line="510"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="383" />
+        <location filename="../ui/main_window.py" line="388"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
     </message>
@@ -1162,295 +1170,385 @@
 <context>
     <name>codes</name>
     <message>
-        <location filename="../ui/catalogue.py" line="18" />
+        <location filename="../ui/catalogue.py" line="18"/>
         <source>billing_question</source>
         <translation>账单咨询</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="18" />
+        <location filename="../ui/catalogue.py" line="18"/>
         <source>invoice_dispute</source>
         <translation>发票争议</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="19" />
+        <location filename="../ui/catalogue.py" line="19"/>
         <source>technical_fault</source>
         <translation>技术故障</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="19" />
+        <location filename="../ui/catalogue.py" line="19"/>
         <source>order_status</source>
         <translation>订单状态</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="20" />
+        <location filename="../ui/catalogue.py" line="20"/>
         <source>new_contract</source>
         <translation>新签合同</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="20" />
+        <location filename="../ui/catalogue.py" line="20"/>
         <source>upgrade</source>
         <translation>升级</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="21" />
+        <location filename="../ui/catalogue.py" line="21"/>
         <source>cancellation</source>
         <translation>解约</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="21" />
+        <location filename="../ui/catalogue.py" line="21"/>
         <source>address_change</source>
         <translation>地址变更</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="22" />
+        <location filename="../ui/catalogue.py" line="22"/>
         <source>complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="22" />
+        <location filename="../ui/catalogue.py" line="22"/>
         <source>general_inquiry</source>
         <translation>一般咨询</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="24" />
+        <location filename="../ui/catalogue.py" line="24"/>
         <source>resolved</source>
         <translation>已解决</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="24" />
+        <location filename="../ui/catalogue.py" line="24"/>
         <source>follow_up</source>
         <translation>需跟进</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="25" />
+        <location filename="../ui/catalogue.py" line="25"/>
         <source>escalated</source>
         <translation>已升级</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="25" />
+        <location filename="../ui/catalogue.py" line="25"/>
         <source>callback_scheduled</source>
         <translation>已预约回电</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="26" />
+        <location filename="../ui/catalogue.py" line="26"/>
         <source>order_created</source>
         <translation>已创建订单</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="26" />
+        <location filename="../ui/catalogue.py" line="26"/>
         <source>transferred</source>
         <translation>已转接</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="27" />
+        <location filename="../ui/catalogue.py" line="27"/>
         <source>not_interested</source>
         <translation>不感兴趣</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="27" />
+        <location filename="../ui/catalogue.py" line="27"/>
         <source>no_answer</source>
         <translation>无人接听</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="29" />
+        <location filename="../ui/catalogue.py" line="29"/>
         <source>break</source>
         <translation>休息</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="29" />
+        <location filename="../ui/catalogue.py" line="29"/>
         <source>lunch</source>
         <translation>午餐</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="30" />
+        <location filename="../ui/catalogue.py" line="30"/>
         <source>meeting</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="30" />
+        <location filename="../ui/catalogue.py" line="30"/>
         <source>training</source>
         <translation>培训</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="31" />
+        <location filename="../ui/catalogue.py" line="31"/>
         <source>after_call_work</source>
         <translation>话后工作</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="31" />
+        <location filename="../ui/catalogue.py" line="31"/>
         <source>technical_problem</source>
         <translation>技术问题</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="32" />
+        <location filename="../ui/catalogue.py" line="32"/>
         <source>login</source>
         <translation>刚登录</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="32" />
+        <location filename="../ui/catalogue.py" line="32"/>
         <source>ring_no_answer</source>
         <translation>振铃未接</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="34"/>
+        <source>open</source>
+        <translation>未结</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="34"/>
+        <source>in_process</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="35"/>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="35"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="36"/>
+        <source>wrap_up</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="36"/>
+        <source>closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="38"/>
+        <source>service_order</source>
+        <translation>服务单</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="38"/>
+        <source>sales_order</source>
+        <translation>销售订单</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="39"/>
+        <source>lead</source>
+        <translation>线索</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="39"/>
+        <source>opportunity</source>
+        <translation>商机</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="40"/>
+        <source>callback</source>
+        <translation>回电</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="40"/>
+        <source>task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="42"/>
+        <source>phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="42"/>
+        <source>phone digits</source>
+        <translation>电话号码数字</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="43"/>
+        <source>email</source>
+        <translation>邮箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="43"/>
+        <source>customer number</source>
+        <translation>客户编号</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="44"/>
+        <source>agent</source>
+        <translation>坐席选择</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="44"/>
+        <source>new</source>
+        <translation>新建</translation>
     </message>
 </context>
 <context>
     <name>fields</name>
     <message>
-        <location filename="../ui/catalogue.py" line="36" />
+        <location filename="../ui/catalogue.py" line="48"/>
         <source>customer_no</source>
         <translation>客户编号</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="36" />
+        <location filename="../ui/catalogue.py" line="48"/>
         <source>kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="37" />
+        <location filename="../ui/catalogue.py" line="49"/>
         <source>function</source>
         <translation>职务</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="37" />
+        <location filename="../ui/catalogue.py" line="49"/>
         <source>valid_from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="38" />
+        <location filename="../ui/catalogue.py" line="50"/>
         <source>valid_to</source>
         <translation>失效日期</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="38" />
+        <location filename="../ui/catalogue.py" line="50"/>
         <source>number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="39" />
+        <location filename="../ui/catalogue.py" line="51"/>
         <source>status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="39" />
+        <location filename="../ui/catalogue.py" line="51"/>
         <source>subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="40" />
+        <location filename="../ui/catalogue.py" line="52"/>
         <source>priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="40" />
+        <location filename="../ui/catalogue.py" line="52"/>
         <source>category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="41" />
+        <location filename="../ui/catalogue.py" line="53"/>
         <source>created_at</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="41" />
+        <location filename="../ui/catalogue.py" line="53"/>
         <source>due_at</source>
         <translation>到期时间</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="42" />
+        <location filename="../ui/catalogue.py" line="54"/>
         <source>description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="42" />
+        <location filename="../ui/catalogue.py" line="54"/>
         <source>amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="43" />
+        <location filename="../ui/catalogue.py" line="55"/>
         <source>product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="43" />
+        <location filename="../ui/catalogue.py" line="55"/>
         <source>serial_no</source>
         <translation>序列号</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="44" />
+        <location filename="../ui/catalogue.py" line="56"/>
         <source>installed_on</source>
         <translation>安装日期</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="44" />
+        <location filename="../ui/catalogue.py" line="56"/>
         <source>warranty_end</source>
         <translation>保修截止</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="45" />
+        <location filename="../ui/catalogue.py" line="57"/>
         <source>started_at</source>
         <translation>开始时间</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="45" />
+        <location filename="../ui/catalogue.py" line="57"/>
         <source>channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="46" />
+        <location filename="../ui/catalogue.py" line="58"/>
         <source>direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="46" />
+        <location filename="../ui/catalogue.py" line="58"/>
         <source>queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="47" />
+        <location filename="../ui/catalogue.py" line="59"/>
         <source>agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="47" />
+        <location filename="../ui/catalogue.py" line="59"/>
         <source>ani</source>
         <translation>主叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="48" />
+        <location filename="../ui/catalogue.py" line="60"/>
         <source>dnis</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="48" />
+        <location filename="../ui/catalogue.py" line="60"/>
         <source>wait_seconds</source>
         <translation>等待秒数</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="49" />
+        <location filename="../ui/catalogue.py" line="61"/>
         <source>talk_seconds</source>
         <translation>通话秒数</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="49" />
+        <location filename="../ui/catalogue.py" line="61"/>
         <source>hold_seconds</source>
         <translation>保持秒数</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="50" />
+        <location filename="../ui/catalogue.py" line="62"/>
         <source>wrapup_seconds</source>
         <translation>话后处理秒数</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="50" />
+        <location filename="../ui/catalogue.py" line="62"/>
         <source>reason_code</source>
         <translation>原因代码</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="51" />
+        <location filename="../ui/catalogue.py" line="63"/>
         <source>outcome_code</source>
         <translation>结果代码</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="51" />
+        <location filename="../ui/catalogue.py" line="63"/>
         <source>notes</source>
         <translation>备注</translation>
     </message>
@@ -1458,32 +1556,32 @@
 <context>
     <name>modes</name>
     <message>
-        <location filename="../ui/catalogue.py" line="11" />
+        <location filename="../ui/catalogue.py" line="11"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="11" />
+        <location filename="../ui/catalogue.py" line="11"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="12" />
+        <location filename="../ui/catalogue.py" line="12"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="12" />
+        <location filename="../ui/catalogue.py" line="12"/>
         <source>Offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="13" />
+        <location filename="../ui/catalogue.py" line="13"/>
         <source>In contact</source>
         <translation>联系中</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="13" />
+        <location filename="../ui/catalogue.py" line="13"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_desktop.crm_access import SECTIONS, Partner360
+from agent_desktop.crm_access import SECTIONS, Item, Partner360
+from agent_desktop.ui.formatting import code_label
+from agent_desktop.ui.history_page import channel_label, direction_label
 
 ROLE_ITEM = Qt.ItemDataRole.UserRole + 1
 
@@ -37,6 +39,32 @@ def section_title(section: str) -> str:
 def field_label(name: str) -> str:
     label = QCoreApplication.translate("fields", name)
     return label if label != name else name.replace("_", " ").capitalize()
+
+
+_CODE_FIELDS = {"status", "kind", "reason_code", "outcome_code"}
+
+
+def value_text(name: str, value: str) -> str:
+    """A field's value in the UI's language where it is a code."""
+    if name == "channel":
+        return channel_label(value)
+    if name == "direction":
+        return direction_label(value)
+    return code_label(value) if name in _CODE_FIELDS else value
+
+
+def item_texts(item: Item) -> tuple[str, str]:
+    """The line of the 360° view: title and details, codes translated."""
+    fields = dict(item.detail)
+    if item.kind == "interaction":
+        title = " ".join(x for x in (fields.get("started_at", ""), value_text("channel", fields.get("channel", "")),
+                                     value_text("direction", fields.get("direction", ""))) if x)
+        codes = (code_label(fields.get("reason_code")), code_label(fields.get("outcome_code")))
+        return title, " · ".join(c for c in codes if c)
+    if "status" in fields and item.kind != "relationship":
+        when = fields.get("created_at", "")
+        return item.title, " · ".join(x for x in (code_label(fields["status"]), when) if x)
+    return item.title, item.subtitle
 
 
 class PartnerHeader(QFrame):
@@ -74,6 +102,18 @@ class PartnerHeader(QFrame):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+    def show_identified(self, partner) -> None:
+        """The caller's name and number as soon as he is identified; the rest
+        comes with the business data (`show_partner`), a moment later."""
+        if self.view is not None and self.view.partner.partner_id == partner.partner_id:
+            return
+        self.view = None
+        for f in self.FIELDS:
+            self.values[f].setText("")
+        self.values["name"].setText(partner.name)
+        self.values["partner_no"].setText(partner.partner_no)
+        self.values["segment"].setText(self.tr("loading…"))
 
     def show_partner(self, view: Partner360 | None) -> None:
         self.view = view
@@ -135,7 +175,7 @@ class BusinessDataPage(QWidget):
             top.setData(0, Qt.ItemDataRole.UserRole, section)
             self.tree.addTopLevelItem(top)
             for item in items:
-                child = QTreeWidgetItem([item.title, item.subtitle])
+                child = QTreeWidgetItem(list(item_texts(item)))
                 child.setData(0, ROLE_ITEM, item)
                 top.addChild(child)
             top.setExpanded(bool(items) and section != "relationships")
@@ -152,7 +192,7 @@ class BusinessDataPage(QWidget):
             return
         self.detail_title.setText(item.title)
         for name, value in item.detail:
-            label = QLabel(value, wordWrap=True,
+            label = QLabel(value_text(name, value), wordWrap=True,
                            textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
             self.detail_form.addRow(field_label(name), label)
 

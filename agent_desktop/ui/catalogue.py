@@ -30,6 +30,18 @@ CODES = (
     QT_TRANSLATE_NOOP("codes", "meeting"), QT_TRANSLATE_NOOP("codes", "training"),
     QT_TRANSLATE_NOOP("codes", "after_call_work"), QT_TRANSLATE_NOOP("codes", "technical_problem"),
     QT_TRANSLATE_NOOP("codes", "login"), QT_TRANSLATE_NOOP("codes", "ring_no_answer"),
+    # states of transactions and interaction records
+    QT_TRANSLATE_NOOP("codes", "open"), QT_TRANSLATE_NOOP("codes", "in_process"),
+    QT_TRANSLATE_NOOP("codes", "completed"), QT_TRANSLATE_NOOP("codes", "cancelled"),
+    QT_TRANSLATE_NOOP("codes", "wrap_up"), QT_TRANSLATE_NOOP("codes", "closed"),
+    # kinds of transactions
+    QT_TRANSLATE_NOOP("codes", "service_order"), QT_TRANSLATE_NOOP("codes", "sales_order"),
+    QT_TRANSLATE_NOOP("codes", "lead"), QT_TRANSLATE_NOOP("codes", "opportunity"),
+    QT_TRANSLATE_NOOP("codes", "callback"), QT_TRANSLATE_NOOP("codes", "task"),
+    # how a caller was identified
+    QT_TRANSLATE_NOOP("codes", "phone"), QT_TRANSLATE_NOOP("codes", "phone digits"),
+    QT_TRANSLATE_NOOP("codes", "email"), QT_TRANSLATE_NOOP("codes", "customer number"),
+    QT_TRANSLATE_NOOP("codes", "agent"), QT_TRANSLATE_NOOP("codes", "new"),
 )
 
 FIELDS = (

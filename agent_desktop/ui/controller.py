@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
 from agent_desktop.drafts import DraftStore
@@ -43,7 +43,7 @@ class DesktopController(QObject):
     partner_loaded = Signal(object)  # Partner360 of the confirmed partner, or None
     search_done = Signal(object)  # (rows, has_more, notes) or an error text
     record_saved = Signal(str, int)  # contact key, interaction id
-    drafts_changed = Signal()
+    draft_failed = Signal(object)  # OSError from the draft writer's thread
 
     def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
                  login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
@@ -67,9 +67,11 @@ class DesktopController(QObject):
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
         self.bench.subscribe(self._on_model_change)
+        self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
+        self.tasks.run(crm_access.warm_up, database, self.actor, region)
 
     # --- gateway session ---------------------------------------------------------------
 
@@ -355,6 +357,11 @@ class DesktopController(QObject):
     def _save_unsaved(self) -> None:
         for contact in list(self.bench.unsaved):
             self._save(contact, attempt=1)
+
+    @Slot(object)
+    def _on_draft_failed(self, error: OSError) -> None:
+        self.bench.notice("error", QT_TRANSLATE_NOOP("Workbench", "The draft could not be written to disk: {error}"),
+                          error=str(error))
 
     def restore_draft(self, data: dict) -> None:
         self.bench.restore_draft(data)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.crm_access import NewPartner
+from agent_desktop.ui.formatting import code_label
 from agent_desktop.workbench import IdStatus, PartnerRef
 
 ROLE_PARTNER = Qt.ItemDataRole.UserRole + 1
@@ -159,7 +160,7 @@ class IdentifyPage(QWidget):
         for match in ident.matches:
             persons = ", ".join(p.name for p in match.contact_persons)
             self._add_row(self.matches_model, match.partner,
-                          [match.partner.partner_no, match.partner.name, match.matched_by, persons])
+                          [match.partner.partner_no, match.partner.name, code_label(match.matched_by), persons])
         partner = ident.partner
         texts = {
             IdStatus.PENDING: self.tr("Looking up {ani}…"),

@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.strip = CallStrip(self.bench)
         self.header = PartnerHeader()
         self.nav = QListWidget(objectName="navigation")
-        self.nav.setFixedWidth(190)
+        self.nav.setMinimumWidth(140)
         self.stack = QStackedWidget(objectName="workspace")
         self.identify = IdentifyPage(controller)
         self.business = BusinessDataPage()
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         body.addWidget(self.nav)
         body.addWidget(self.stack)
         body.setStretchFactor(1, 1)
+        body.setCollapsible(0, False)
+        body.setSizes([190, 1080])
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -268,6 +270,8 @@ class MainWindow(QMainWindow):
             self.strip.refresh()
         if what == "contact":
             self._on_contact()
+        if what in ("contact", "identification") and self.bench.confirmed_partner is not None:
+            self.header.show_identified(self.bench.confirmed_partner)
         if what == "connection":
             self._show_connection()
         if what == "notices":
@@ -311,8 +315,8 @@ class MainWindow(QMainWindow):
         self.business.show_partner(view)
         self.history.set_partner(view.partner.partner_id if view else None)
         self.dial_number.clear()
-        if view is not None and view.phone:
-            self.dial_number.addItem(view.phone)
+        if view is not None and view.phones:
+            self.dial_number.addItems(list(view.phones))
             self.dial_number.setCurrentIndex(-1)
 
     def _show_connection(self) -> None:

@@ -117,7 +117,8 @@ def _run_with_desktop(args, console) -> int:
             "The desktop opens logged in as agent1 (password agent1-demo; press OK twice).\n"
             "Go Ready (F5), then Demo > Simulate a customer's call (Ctrl+Shift+N): a demo customer\n"
             "calls the billing queue, the desktop pops them; Accept (F2), talk, Hang up (F4),\n"
-            "set the outcome and End (F12). agent1's softphone answers the calls you accept.")
+            "set the outcome and End (F12). agent1's softphone answers the calls you accept.",
+            soft_wrap=True)
         queue = next((q for q in gateway.queues if q.name == "billing-zh"), gateway.queues[0])
         # The desktop in a process of its own too: whatever becomes of it, the
         # gateway and the phone are stopped below.
@@ -132,7 +133,9 @@ def _run_with_desktop(args, console) -> int:
             return 130
         if code not in (0, 1):
             console.print(f"[red]The desktop stopped with code {code}.[/red] Without a display it "
-                          "cannot open: use --no-desktop. On Linux Qt needs libxcb-cursor0.")
+                          "cannot open: use --no-desktop. On Linux Qt needs the X11 libraries of its "
+                          "xcb plugin (Debian: libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 "
+                          "libxkbcommon-x11-0 libegl1).")
         return 0 if code in (0, 1) else 2
     finally:
         for child in reversed(children):
