@@ -1,5 +1,5 @@
 """Agents as the CRM knows them: the password check at login, and the
-profile (skills, extension) the ACD routes by. Called off the gateway's
+profile (skills, extension, wrap-up time) the ACD routes by. Called off the gateway's
 event loop: argon2 is slow on purpose and the database may be remote."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from crm.db import Database
 from crm.models import Skill, User, UserSkill
+from crm.services.profiles import profile_for_user
 from crm.services.users import authenticate
 from cti_gateway.acd import AgentProfile
 
@@ -26,4 +27,5 @@ class CrmDirectory:
                 .where(UserSkill.user_id == user.id)).all())
             return AgentProfile(username=user.username, user_id=user.id,
                                 display_name=user.display_name, skills=skills,
-                                extension=user.extension)
+                                extension=user.extension,
+                                wrap_up_seconds=profile_for_user(session, user.username).wrap_up_seconds)

@@ -102,9 +102,9 @@ class RecordingRecords:
                 if contact_id is None or e.get("contact_id") == contact_id]
 
 
-def profile(name: str, **skills: int) -> AgentProfile:
+def profile(name: str, wrap_up_seconds: float | None = None, **skills: int) -> AgentProfile:
     return AgentProfile(username=name, user_id=None, display_name=name.title(), skills=skills,
-                        extension=f"sip:{name}@10.0.0.1")
+                        extension=f"sip:{name}@10.0.0.1", wrap_up_seconds=wrap_up_seconds)
 
 
 class Center:
@@ -123,8 +123,8 @@ class Center:
 
     # agents
 
-    def login(self, name: str, *, ready: bool = True, queues=None, **skills) -> str:
-        session, _ = self.acd.login(profile(name, **skills), device=None, queues=queues)
+    def login(self, name: str, *, ready: bool = True, queues=None, wrap_up_seconds=None, **skills) -> str:
+        session, _ = self.acd.login(profile(name, wrap_up_seconds, **skills), device=None, queues=queues)
         self.sessions[name] = session
         if ready:
             self.acd.set_agent_mode(session, "ready")

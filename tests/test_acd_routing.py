@@ -219,6 +219,18 @@ def test_wrap_up_ends_after_its_time_and_the_agent_is_ready_again():
     assert segment["talk_seconds"] == pytest.approx(30)
 
 
+def test_the_agents_profile_sets_his_wrap_up_time_over_the_queues():
+    center = Center([queue(wrap_up_seconds=20)])
+    center.login("ann", wrap_up_seconds=45)
+    leg = center.call_in()
+    center.pick_up("ann")
+    center.acd.leg_ended(leg)
+    center.wait(44)
+    assert center.mode("ann") == "wrap_up"
+    center.wait(2)
+    assert center.mode("ann") == "ready"
+
+
 def test_not_ready_asked_during_a_call_applies_after_wrap_up():
     center = Center([queue(wrap_up_seconds=5)])
     center.login("ann")

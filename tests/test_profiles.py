@@ -323,3 +323,13 @@ def test_the_demo_profiles_show_inheritance_and_use_a_reason_the_gateway_knows(e
         assert profile_for_user(s, "agent3").wrap_up_seconds == 90.0
         assert s.scalar(select(func.count()).select_from(ProfileSetting)) == 7
     database.dispose()
+
+
+def test_the_cti_gateway_takes_the_agents_wrap_up_time_from_his_profile_at_login(db, org):
+    from cti_gateway.directory import CrmDirectory
+
+    directory = CrmDirectory(db)
+    assert directory.authenticate("lina", factories.PASSWORD).wrap_up_seconds is None  # the queue's
+    setting(db, "wrap_up_seconds", 90, org_unit="BJ")
+    assert directory.authenticate("lina", factories.PASSWORD).wrap_up_seconds == 90.0
+    assert directory.authenticate("tom", factories.PASSWORD).wrap_up_seconds is None

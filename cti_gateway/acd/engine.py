@@ -653,13 +653,16 @@ class Acd(AgentCommands, CallControl):
             return
         self.start_wrap_up(agent, call, queue)
 
-    def wrap_up_seconds(self, queue: Queue | None) -> float:
+    def wrap_up_seconds(self, queue: Queue | None, agent: Agent | None = None) -> float:
+        """The agent's IC profile first, then the queue, then the gateway."""
+        if agent is not None and agent.profile.wrap_up_seconds is not None:
+            return agent.profile.wrap_up_seconds
         if queue is not None and queue.config.wrap_up_seconds is not None:
             return queue.config.wrap_up_seconds
         return self.settings.wrap_up_seconds
 
     def start_wrap_up(self, agent: Agent, call: Call, queue: Queue | None) -> None:
-        seconds = self.wrap_up_seconds(queue)
+        seconds = self.wrap_up_seconds(queue, agent)
         keep_open = agent.pending is not None and agent.pending[0] is AgentMode.WRAP_UP
         until = None if keep_open else self.now() + seconds
         agent.wrap_up = WrapUp(call.id, call.segment_no, self.now(), until)

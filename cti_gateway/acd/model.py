@@ -70,6 +70,7 @@ class AgentProfile:
     display_name: str
     skills: dict[str, int]
     extension: str | None
+    wrap_up_seconds: float | None = None  # the IC profile's wrap-up time; None: the queue's
 
 
 class CallState(StrEnum):
