@@ -26,6 +26,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -655,3 +656,81 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(20))
     changes: Mapped[dict | None] = mapped_column(JSON)
 
+
+
+# --- call scripts -------------------------------------------------------------
+
+
+class CallScript(Base):
+    """A prompt or interactive call script: its name stays across versions."""
+
+    __tablename__ = "call_script"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))  # interactive, prompt
+    active_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    versions: Mapped[list[CallScriptVersion]] = relationship(
+        back_populates="script", order_by="CallScriptVersion.version")
+
+
+class CallScriptVersion(Base):
+    """One imported version of a script: the document as it was validated,
+    and the text it came from. Never changed once written."""
+
+    __tablename__ = "call_script_version"
+    __table_args__ = (UniqueConstraint("script_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    script_id: Mapped[int] = mapped_column(ForeignKey("call_script.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    document: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    script: Mapped[CallScript] = relationship(back_populates="versions")
+
+
+class ScriptRun(Base):
+    """One agent's walk through a script during one contact, kept as it goes:
+    the answers that count now, where it stands or ended."""
+
+    __tablename__ = "script_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(40), unique=True)
+    script_version_id: Mapped[int] = mapped_column(ForeignKey("call_script_version.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_node: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[dict] = mapped_column(JSON)  # the runner's state, to resume after a transfer
+
+    version: Mapped[CallScriptVersion] = relationship()
+    answers: Mapped[list[ScriptAnswer]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="ScriptAnswer.seq")
+
+
+class ScriptAnswer(Base):
+    """An answer that counts in a script run: its question node, value and time."""
+
+    __tablename__ = "script_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("script_run.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    node_id: Mapped[str] = mapped_column(String(60))
+    value: Mapped[object | None] = mapped_column(JSON, nullable=True)  # None: skipped
+    answered_at: Mapped[datetime] = mapped_column(DateTime)
+
+    run: Mapped[ScriptRun] = relationship(back_populates="answers")

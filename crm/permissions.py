@@ -31,6 +31,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     SYSTEM_CONFIGURE = "system.configure"
     CALL_RECORD = "call.record"  # write call segments and queue events (the CTI gateway)
+    SCRIPT_MANAGE = "script.manage"  # import, activate and deactivate call scripts
 
 
 _AGENT = {
@@ -45,6 +46,7 @@ _SUPERVISOR = _AGENT | {
     Permission.PARTNER_ASSIGN_ANY,
     Permission.PARTNER_SHARE_ANY,
     Permission.INTERACTION_READ_ANY,
+    Permission.SCRIPT_MANAGE,
 }
 _ADMINISTRATOR = _SUPERVISOR | {
     Permission.USER_MANAGE,
