@@ -42,7 +42,8 @@ def run(capsys, *args):
 @pytest.mark.parametrize("command", [
     [], ["demo"], ["db"], ["db", "upgrade"], ["db", "seed"], ["crm"], ["crm", "identify"],
     ["crm", "search"], ["crm", "show"], ["crm", "add"], ["db", "reindex"], ["users"], ["users", "add"], ["config"],
-    ["gateway"], ["call"], ["phone"],
+    ["gateway"], ["call"], ["phone"], ["desktop"], ["scripts"], ["scripts", "validate"], ["scripts", "import"],
+    ["scripts", "run"], ["scripts", "report"], ["scripts", "activate"], ["scripts", "export"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
