@@ -22,6 +22,7 @@ from crm.services import history as history_service
 from crm.services import identify as identify_service
 from crm.services import interactions as interaction_service
 from crm.services import profiles
+from crm.services import scripts as script_service
 from crm.services import search as search_service
 from crm.services.partners import PartnerDraft, create_partner, get_partner_by_number
 from crm.services.partner_view import partner_view
@@ -264,20 +265,102 @@ def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
                            if ident.status == "confirmed" and ident.contact_person else None),
         reason_code=contact.draft.reason_code or None, outcome_code=contact.draft.outcome_code or None,
         notes=notes or None)
+    script = contact.draft_json("").get("script")
     with database.unit_of_work() as session:
+        record_id = None
         if contact.call_id:
             try:
-                return interaction_service.save_call_interaction(session, actor, contact.call_id, draft).id
+                record_id = interaction_service.save_call_interaction(session, actor, contact.call_id, draft).id
             except NotFound:
                 if not contact.lost:
                     raise
                 # The gateway lost the call before writing it: keep the agent's work anyway.
-        record = interaction_service.create_interaction(
-            session, actor, channel="phone", direction="outbound" if contact.kind == "outbound" else "inbound",
-            partner_id=draft.partner_id, ani=contact.ani or None, dnis=contact.dnis or None,
-            queue=contact.queue, started_at=datetime.utcfromtimestamp(contact.offered_at)
-            if contact.offered_at else None)
-        return interaction_service.save_interaction(session, actor, record.id, draft, close=True).id
+        if record_id is None:
+            record = interaction_service.create_interaction(
+                session, actor, channel="phone", direction="outbound" if contact.kind == "outbound" else "inbound",
+                partner_id=draft.partner_id, ani=contact.ani or None, dnis=contact.dnis or None,
+                queue=contact.queue, started_at=datetime.utcfromtimestamp(contact.offered_at)
+                if contact.offered_at else None)
+            record_id = interaction_service.save_interaction(session, actor, record.id, draft, close=True).id
+        if script:
+            _save_run(session, actor, contact, script, interaction_id=record_id)
+        return record_id
+
+
+# --- call scripts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScriptSupply:
+    """What the desktop runs scripts with: the active versions and the CRM lists."""
+
+    active: list  # scripting.library.Loaded
+    lists: dict  # list name -> options
+
+
+def load_scripts(database: Database, actor: Actor) -> ScriptSupply:
+    from scripting.context import list_options
+    from scripting.document import QuestionNode
+    from scripting.library import load_active
+
+    active = load_active(database, actor)
+    wanted = {n.crm_list for each in active for n in each.script.nodes if isinstance(n, QuestionNode)}
+    with database.reading() as session:
+        return ScriptSupply(active, list_options(session, wanted))
+
+
+def script_version(database: Database, actor: Actor, name: str, version: int):
+    """One stored version, as scripting.library.Loaded (a run kept in a draft goes on with it)."""
+    from scripting.document import from_builtins
+    from scripting.library import Loaded
+
+    with database.reading() as session:
+        stored = script_service.get_version(session, actor, name, version)
+    return Loaded(from_builtins(stored.document, origin=name), stored.version)
+
+
+def handed_over_run(database: Database, actor: Actor, contact_id: str):
+    """The script run a colleague made during this call before handing it over:
+    (Loaded version, runner state), or None."""
+    with database.reading() as session:
+        runs = script_service.runs_of_contact(session, actor, contact_id)
+    if not runs:
+        return None
+    last = runs[-1]
+    return script_version(database, actor, last.script, last.version), last.state
+
+
+def script_facts(database: Database, actor: Actor, partner_id: int | None,
+                 contact_person_id: int | None) -> tuple[dict | None, dict | None]:
+    """The partner and contact person as a script may name them."""
+    from scripting.context import contact_person_values, partner_values
+
+    with database.reading() as session:
+        partner = partner_values(session, actor, partner_id) if partner_id else None
+        person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)
+                  if contact_person_id else None)
+    return partner, person
+
+
+def save_script_run(database: Database, actor: Actor, contact: Contact, state: dict) -> int:
+    """Write a script run as it stands (a snapshot taken on the GUI thread);
+    crm's NotFound while the gateway has not recorded the call for this agent."""
+    with database.unit_of_work() as session:
+        return _save_run(session, actor, contact, state)
+
+
+def _save_run(session, actor: Actor, contact: Contact, state: dict, *, interaction_id: int | None = None) -> int:
+    from scripting.document import from_builtins
+    from scripting.records import run_record
+    from scripting.runner import ScriptRun
+    from scripting.templates import make_context
+
+    stored = script_service.get_version(session, actor, state["name"], state["version"])
+    run = ScriptRun.from_state(from_builtins(stored.document), state["state"], make_context())
+    ident = contact.identification
+    partner_id = ident.partner.partner_id if ident.status == "confirmed" and ident.partner else None
+    return script_service.save_run(session, actor, run_record(run, partner_id=partner_id),
+                                   contact_id=contact.call_id, interaction_id=interaction_id)
 
 
 def warm_up(database: Database, actor: Actor, region: str = "CN") -> None:

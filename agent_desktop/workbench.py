@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from bus import cti
 from agent_desktop.controls import Control, enabled_controls, main_call
@@ -27,6 +28,7 @@ DATA_PARTNER = "partner_no"
 DATA_CONTACT_PERSON = "contact_person_no"
 DATA_NOTES = "notes"
 DATA_NOTES_BY = "notes_by"
+DATA_CAMPAIGN = "campaign"  # set on outbound calls of a campaign
 MAX_HANDOVER_NOTES = 4000  # characters; the gateway limits attached data to 16 KiB
 
 
@@ -106,6 +108,14 @@ class Contact:
     lost: str | None = None  # why the call was lost to the desktop (gateway restart, ...)
     ended_at: float | None = None
     offer_data: dict = field(default_factory=dict)  # attached data when the call was offered
+    script: Any = None  # scripting.runner.ScriptRun walked during this contact
+    script_to_resume: dict | None = None  # a run kept in a draft: {"name", "version", "state"}
+    prompts_shown: bool = False
+
+    @property
+    def campaign(self) -> str | None:
+        value = self.offer_data.get(DATA_CAMPAIGN)
+        return str(value) if value else None
 
     def draft_json(self, agent: str) -> dict:
         ident = self.identification
@@ -117,6 +127,7 @@ class Contact:
             "contact_person": asdict(ident.contact_person) if ident.contact_person else None,
             "draft": asdict(self.draft),
             "handed_over_notes": self.handed_over_notes, "handed_over_by": self.handed_over_by,
+            "script": _script_json(self.script) or self.script_to_resume,
         }
 
     @classmethod
@@ -135,8 +146,15 @@ class Contact:
         contact.draft = RecordDraft(**data.get("draft", {}))
         contact.handed_over_notes = data.get("handed_over_notes")
         contact.handed_over_by = data.get("handed_over_by")
+        contact.script_to_resume = data.get("script") if isinstance(data.get("script"), dict) else None
         contact.lost = LOST_DRAFT
         return contact
+
+
+def _script_json(run) -> dict | None:
+    if run is None:
+        return None
+    return {"name": run.script.name, "version": run.version, "state": run.to_state()}
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name Qt's lupdate looks for
@@ -171,12 +189,13 @@ Listener = Callable[[str], None]
 
 class Workbench:
     """What one agent's desktop knows. Listeners are told which part changed:
-    "agent", "contact", "identification", "record", "connection", "notices"."""
+    "agent", "contact", "identification", "record", "script", "connection", "notices"."""
 
     def __init__(self, agent: str, *, identification_mode: str = "confirm",
                  drafts: DraftStore | None = None, clock: Callable[[], float] = time.time):
         self.agent_name = agent
         self.identification_mode = identification_mode
+        self.outcome_codes: tuple[str, ...] = ()  # a script's outcome among these fills the record's
         self.drafts = drafts
         self.clock = clock
         self.agent: cti.AgentView | None = None
@@ -518,6 +537,53 @@ class Workbench:
         if self.contact is None:
             raise ValueError("there is no contact in the workspace")
         return self.contact
+
+    # --- the call script ------------------------------------------------------------------------
+
+    def start_script(self, run) -> None:
+        """Walk `run` (a scripting.runner.ScriptRun) during the current contact,
+        instead of any script before."""
+        contact = self._require_contact()
+        contact.script, contact.script_to_resume = run, None
+        self._script_moved(contact)
+
+    def script_next(self, value: Any = None) -> None:
+        """Go on from the script's text, or answer its question; the runner's
+        RunError (a wrong answer) leaves everything as it was."""
+        contact = self._require_script()
+        contact.script.next(value)
+        self._script_moved(contact)
+
+    def script_back(self) -> None:
+        contact = self._require_script()
+        contact.script.back()
+        self._script_moved(contact)
+
+    def script_context(self, context: dict) -> None:
+        """New facts for the script's texts (the partner was confirmed)."""
+        contact = self._require_script()
+        contact.script.set_context(context)
+        self._changed("script")
+
+    def _script_moved(self, contact: Contact) -> None:
+        run = contact.script
+        if run.finished and run.outcome in self.outcome_codes and not contact.draft.outcome_code:
+            contact.draft.outcome_code = run.outcome
+            self._changed("record")
+        self._save_draft()
+        self._changed("script")
+
+    def _require_script(self) -> Contact:
+        contact = self._require_contact()
+        if contact.script is None:
+            raise ValueError("no call script runs for this contact")
+        return contact
+
+    def show_prompt(self, text: str) -> None:
+        """A prompt script's text, as it comes."""
+        self.notices.append(Notice("prompt", "{text}", self.clock(), {"text": text}, translatable=False))
+        del self.notices[:-200]
+        self._changed("notices")
 
     # --- messages ------------------------------------------------------------------------------
 

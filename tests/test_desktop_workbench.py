@@ -194,3 +194,44 @@ def test_a_new_offer_puts_an_unended_contact_aside_for_saving():
         waited=1, ring_timeout=15))
     assert bench.contact.call_id == "c2"
     assert [c.draft.notes for c in bench.unsaved] == ["first caller"]
+
+
+SCRIPT = """
+name: quick
+nodes:
+  - {id: ask, type: question, text: "Happy?", answer: yes_no,
+     branches: [{value: "yes", goto: done}, {value: "no", goto: sorry}]}
+  - {id: done, type: end, outcome: resolved}
+  - {id: sorry, type: end, outcome: complaint_taken}
+"""
+
+
+def test_a_script_run_goes_with_the_contact_into_its_draft_and_fills_the_records_outcome(tmp_path):
+    from scripting.document import load_yaml
+    from scripting.runner import RunError, ScriptRun
+    from scripting.templates import make_context
+
+    bench = bench_with(tmp_path)
+    bench.outcome_codes = ("resolved", "follow_up")
+    changes = []
+    bench.subscribe(changes.append)
+    offer(bench)
+    bench.start_script(ScriptRun(load_yaml(SCRIPT), 4, make_context()))
+    assert "script" in changes
+    try:
+        bench.script_next("maybe")
+    except RunError:
+        pass
+    assert bench.contact.script.step().node == "ask"  # a wrong answer moves nothing
+    bench.script_next("no")
+    assert bench.contact.draft.outcome_code is None  # complaint_taken is not a code of the profile
+    bench.script_back()
+    bench.script_next("yes")
+    assert bench.contact.draft.outcome_code == "resolved"
+    kept, = DraftStore(tmp_path, "ann").pending()
+    assert kept["script"]["name"] == "quick" and kept["script"]["version"] == 4
+    assert kept["script"]["state"]["path"] == ["ask", "done"]
+    restored = Workbench("ann", drafts=DraftStore(tmp_path, "ann"), clock=lambda: NOW)
+    contact = restored.restore_draft(kept)
+    assert contact.script is None and contact.script_to_resume == kept["script"]
+    assert contact.draft_json("ann")["script"] == kept["script"]  # kept until it runs again

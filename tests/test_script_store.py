@@ -119,13 +119,31 @@ def test_a_run_is_saved_as_it_goes_and_linked_to_the_agents_call_segment_once_it
     assert saved.state["path"][-1] == "end_sale"
 
 
-def test_another_agent_cannot_overwrite_a_run(db, people):
+def segment(db, contact_id: str, segment_no: int, agent: str) -> int:
+    with db.unit_of_work() as s:
+        return calls.open_call_segment(s, SYSTEM, contact_id=contact_id, segment_no=segment_no, agent=agent,
+                                       ani="138", dnis="4001", queue="sales-en", direction="inbound",
+                                       started_at=T0).id
+
+
+def test_another_agent_cannot_overwrite_a_run_unless_the_call_was_transferred_to_him(db, people):
     library.import_script(db, SYSTEM, OFFER)
     run = walk_offer(1, SALE[:2])
+    ann_segment = segment(db, "call-2", 1, "ann")
     with db.unit_of_work() as s:
         store.save_run(s, people["ann"], run_record(run), contact_id="call-2")
     with db.unit_of_work() as s, pytest.raises(PermissionDenied, match="another agent's"):
+        store.save_run(s, people["bob"], run_record(run), contact_id="another-call")
+    with db.unit_of_work() as s, pytest.raises(NotFound, match="not recorded call call-2 for you yet"):
         store.save_run(s, people["bob"], run_record(run), contact_id="call-2")
+    bob_segment = segment(db, "call-2", 2, "bob")  # ann transferred the call to bob
+    run.next(None)
+    with db.unit_of_work() as s:
+        store.save_run(s, people["bob"], run_record(run), contact_id="call-2")
+    with db.reading() as s:
+        saved, = store.runs_of_contact(s, people["ann"], "call-2")
+    assert (saved.agent, saved.interaction_id) == ("bob", bob_segment) and bob_segment != ann_segment
+    assert [a.node for a in saved.answers] == ["right_person"]
 
 
 def test_a_run_keeps_its_version_when_a_newer_one_is_activated(db, people):

@@ -60,82 +60,82 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="443"/>
+        <location filename="../ui/main_window.py" line="464"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="443"/>
+        <location filename="../ui/main_window.py" line="464"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="443"/>
+        <location filename="../ui/main_window.py" line="464"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="444"/>
+        <location filename="../ui/main_window.py" line="465"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="444"/>
+        <location filename="../ui/main_window.py" line="465"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="444"/>
+        <location filename="../ui/main_window.py" line="465"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="445"/>
+        <location filename="../ui/main_window.py" line="466"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="467"/>
+        <location filename="../ui/main_window.py" line="488"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="467"/>
+        <location filename="../ui/main_window.py" line="488"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="467"/>
+        <location filename="../ui/main_window.py" line="488"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="468"/>
+        <location filename="../ui/main_window.py" line="489"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="468"/>
+        <location filename="../ui/main_window.py" line="489"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="469"/>
+        <location filename="../ui/main_window.py" line="490"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="469"/>
+        <location filename="../ui/main_window.py" line="490"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="469"/>
+        <location filename="../ui/main_window.py" line="490"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="473"/>
+        <location filename="../ui/main_window.py" line="494"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -618,7 +618,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="507"/>
+        <location filename="../ui/main_window.py" line="528"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -689,222 +689,217 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../ui/main_window.py" line="212"/>
+        <location filename="../ui/main_window.py" line="215"/>
         <source>Cicada — {name} ({agent})</source>
         <translation>Cicada — {name}（{agent}）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="215"/>
+        <location filename="../ui/main_window.py" line="218"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="215"/>
+        <location filename="../ui/main_window.py" line="218"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="216"/>
+        <location filename="../ui/main_window.py" line="219"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="216"/>
+        <location filename="../ui/main_window.py" line="219"/>
         <source>Accept</source>
         <translation>接听</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="217"/>
+        <location filename="../ui/main_window.py" line="220"/>
         <source>Reject</source>
         <translation>拒接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="217"/>
+        <location filename="../ui/main_window.py" line="220"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="218"/>
+        <location filename="../ui/main_window.py" line="221"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="218"/>
+        <location filename="../ui/main_window.py" line="221"/>
         <source>Retrieve</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="219"/>
+        <location filename="../ui/main_window.py" line="222"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="219"/>
+        <location filename="../ui/main_window.py" line="222"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="220"/>
+        <location filename="../ui/main_window.py" line="223"/>
         <source>Complete transfer</source>
         <translation>完成转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="221"/>
+        <location filename="../ui/main_window.py" line="224"/>
         <source>Conference</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="221"/>
+        <location filename="../ui/main_window.py" line="224"/>
         <source>Cancel consult</source>
         <translation>取消咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="222"/>
+        <location filename="../ui/main_window.py" line="225"/>
         <source>Dial</source>
         <translation>拨号</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="222"/>
+        <location filename="../ui/main_window.py" line="225"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="222"/>
+        <location filename="../ui/main_window.py" line="225"/>
         <source>End</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="225"/>
+        <location filename="../ui/main_window.py" line="228"/>
         <source>Stay in wrap-up: stops the wrap-up timer</source>
         <translation>保持话后处理：停止话后处理计时</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="226"/>
+        <location filename="../ui/main_window.py" line="229"/>
         <source>Blind transfer to an agent, a queue or a number</source>
         <translation>盲转给坐席、队列或号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="227"/>
+        <location filename="../ui/main_window.py" line="230"/>
         <source>Talk to a colleague first, then transfer or conference</source>
         <translation>先与同事沟通，再转接或建立会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="228"/>
+        <location filename="../ui/main_window.py" line="231"/>
         <source>Save the interaction record and close the contact</source>
         <translation>保存互动记录并关闭联系</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="234"/>
+        <location filename="../ui/main_window.py" line="237"/>
         <source>Number to dial</source>
         <translation>要拨打的号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="235"/>
+        <location filename="../ui/main_window.py" line="238"/>
         <source>Identify Account</source>
         <translation>客户识别</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="235"/>
+        <location filename="../ui/main_window.py" line="238"/>
         <source>Business Data</source>
         <translation>业务数据</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="235"/>
+        <location filename="../ui/main_window.py" line="238"/>
         <source>Interaction History</source>
         <translation>互动历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="236"/>
+        <location filename="../ui/main_window.py" line="239"/>
         <source>Interaction Record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="236"/>
+        <location filename="../ui/main_window.py" line="239"/>
         <source>Scripts</source>
         <translation>话术脚本</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="236"/>
+        <location filename="../ui/main_window.py" line="239"/>
         <source>Action Box</source>
         <translation>操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="236"/>
+        <location filename="../ui/main_window.py" line="239"/>
         <source>Inbox</source>
         <translation>收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
-        <source>No call script runs for this contact.</source>
-        <translation>此联系没有运行的话术脚本。</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.py" line="243"/>
+        <location filename="../ui/main_window.py" line="245"/>
         <source>Follow-up actions for this contact will be listed here.</source>
         <translation>此联系的后续操作将列在这里。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="244"/>
+        <location filename="../ui/main_window.py" line="246"/>
         <source>Emails and chats assigned to you will be listed here.</source>
         <translation>分配给您的邮件和聊天将列在这里。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="245"/>
+        <location filename="../ui/main_window.py" line="247"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="246"/>
+        <location filename="../ui/main_window.py" line="248"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="247"/>
+        <location filename="../ui/main_window.py" line="249"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="248"/>
+        <location filename="../ui/main_window.py" line="250"/>
         <source>Search customers</source>
         <translation>搜索客户</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="250"/>
+        <location filename="../ui/main_window.py" line="252"/>
         <source>&amp;Demo</source>
         <translation>演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="251"/>
+        <location filename="../ui/main_window.py" line="253"/>
         <source>Simulate a customer&apos;s call (Ctrl+Shift+N)</source>
         <translation>模拟客户来电（Ctrl+Shift+N）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="252"/>
+        <location filename="../ui/main_window.py" line="254"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="288"/>
+        <location filename="../ui/main_window.py" line="292"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="324"/>
+        <location filename="../ui/main_window.py" line="340"/>
         <source>Connected to the CTI gateway</source>
         <translation>已连接 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="328"/>
+        <location filename="../ui/main_window.py" line="344"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="329"/>
+        <location filename="../ui/main_window.py" line="345"/>
         <source>Gateway not connected</source>
         <translation>网关未连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="331"/>
+        <location filename="../ui/main_window.py" line="347"/>
         <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
         <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
     </message>
@@ -1051,39 +1046,142 @@
     </message>
 </context>
 <context>
+    <name>ScriptsPage</name>
+    <message>
+        <location filename="../ui/scripts_page.py" line="149"/>
+        <source>Script:</source>
+        <translation>话术：</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="150"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="151"/>
+        <source>Start the chosen script for this contact</source>
+        <translation>为本次联系启动所选话术</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="152"/>
+        <source>So far</source>
+        <translation>已进行</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="153"/>
+        <source>Back</source>
+        <translation>上一步</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="154"/>
+        <source>The step before; its answer can be changed (Alt+Left)</source>
+        <translation>回到上一步，可修改其回答（Alt+←）</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="155"/>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="156"/>
+        <source>Take the answer and go on (Alt+Right or Ctrl+Enter)</source>
+        <translation>记录回答并继续（Alt+→ 或 Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="160"/>
+        <source>&amp;Yes</source>
+        <translation>是(&amp;Y)</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="161"/>
+        <source>&amp;No</source>
+        <translation>否(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="163"/>
+        <source>(no date)</source>
+        <translation>（无日期）</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="201"/>
+        <source>No call script runs for this contact.</source>
+        <translation>本次联系没有运行中的话术。</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="202"/>
+        <source>A call script opens here when a contact starts.</source>
+        <translation>联系开始时，话术会显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="215"/>
+        <source>End of the script — outcome: {outcome}</source>
+        <translation>话术结束 — 结果：{outcome}</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="233"/>
+        <source>(skipped)</source>
+        <translation>（跳过）</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="246"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="246"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="280"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="291"/>
+        <source>a number from {low} to {high}</source>
+        <translation>{low} 到 {high} 之间的数字</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="292"/>
+        <source>a number</source>
+        <translation>数字</translation>
+    </message>
+</context>
+<context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="484"/>
+        <location filename="../ui/main_window.py" line="505"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="484"/>
+        <location filename="../ui/main_window.py" line="505"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="486"/>
+        <location filename="../ui/main_window.py" line="507"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="487"/>
+        <location filename="../ui/main_window.py" line="508"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="488"/>
+        <location filename="../ui/main_window.py" line="509"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="491"/>
+        <location filename="../ui/main_window.py" line="512"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="492"/>
+        <location filename="../ui/main_window.py" line="513"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -1091,80 +1189,90 @@
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="122"/>
+        <location filename="../ui/controller.py" line="125"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="172"/>
+        <location filename="../ui/controller.py" line="176"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="198"/>
+        <location filename="../ui/controller.py" line="202"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="270"/>
+        <location filename="../ui/controller.py" line="274"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="321"/>
+        <location filename="../ui/controller.py" line="325"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="340"/>
+        <location filename="../ui/controller.py" line="344"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="350"/>
+        <location filename="../ui/controller.py" line="354"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="148"/>
+        <location filename="../workbench.py" line="166"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="149"/>
+        <location filename="../workbench.py" line="167"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="150"/>
+        <location filename="../workbench.py" line="168"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="274"/>
+        <location filename="../workbench.py" line="293"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="358"/>
+        <location filename="../workbench.py" line="377"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="499"/>
+        <location filename="../workbench.py" line="518"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="363"/>
-        <location filename="../workbench.py" line="510"/>
+        <location filename="../ui/controller.py" line="367"/>
+        <location filename="../workbench.py" line="529"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="388"/>
+        <location filename="../ui/main_window.py" line="409"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
+    </message>
+    <message>
+        <location filename="../ui/script_control.py" line="54"/>
+        <source>The call scripts could not be loaded: {error}</source>
+        <translation>无法加载话术：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/script_control.py" line="128"/>
+        <source>The script of the restored record cannot go on: {error}</source>
+        <translation>恢复的记录中的话术无法继续：{error}</translation>
     </message>
 </context>
 <context>

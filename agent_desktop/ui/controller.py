@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from agent_desktop import crm_access
 from agent_desktop.drafts import DraftStore
 from agent_desktop.ui.cti_link import CtiLink
+from agent_desktop.ui.script_control import ScriptControl
 from agent_desktop.ui.tasks import TaskRunner
 from agent_desktop.workbench import (
     QT_TRANSLATE_NOOP,
@@ -56,6 +57,7 @@ class DesktopController(QObject):
         self.tasks = tasks or TaskRunner(self)
         self.bench = Workbench(crm.profile.username, identification_mode=crm.profile.identification,
                                drafts=drafts)
+        self.bench.outcome_codes = tuple(crm.profile.outcome_codes)
         self.not_ready_reasons: list[str] = list(crm.profile.not_ready_reasons or [])
         self._logging_in = False
         self._had_session = False
@@ -72,6 +74,7 @@ class DesktopController(QObject):
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
         self.tasks.run(crm_access.warm_up, database, self.actor, region)
+        self.scripts = ScriptControl(self)
 
     # --- gateway session ---------------------------------------------------------------
 
@@ -143,6 +146,7 @@ class DesktopController(QObject):
         contact = self.bench.contact
         if isinstance(event, cti.CallOffered) and contact is not None and contact is not before:
             self._identify(contact)
+            self.scripts.contact_started(contact)
 
     def _identify(self, contact: Contact) -> None:
         # The offer's data names the partner a previous agent confirmed.
@@ -364,7 +368,7 @@ class DesktopController(QObject):
                           error=str(error))
 
     def restore_draft(self, data: dict) -> None:
-        self.bench.restore_draft(data)
+        self.scripts.resume_draft(self.bench.restore_draft(data))
 
     def close(self) -> None:
         self._retry.stop()

@@ -38,6 +38,7 @@ from agent_desktop.ui.formatting import clock_time, code_label, duration
 from agent_desktop.ui.history_page import HistoryPage
 from agent_desktop.ui.identify_page import IdentifyPage
 from agent_desktop.ui.record_page import RecordPage
+from agent_desktop.ui.scripts_page import ScriptsPage
 from bus import cti
 
 SHORTCUTS = {
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
     def __init__(self, controller, drafts=None, demo=None):
         super().__init__()
         self.demo = demo  # agent_desktop.demo.DemoCalls: the demo's simulated customers
+        self._script_shown_for: str | None = None
         self.demo_calls: list = []
         self.setObjectName("workbench")
         self.controller = controller
@@ -71,9 +73,10 @@ class MainWindow(QMainWindow):
         self.history = HistoryPage(controller.tasks, controller.database, controller.actor)
         self.history.set_outcome_codes(controller.profile.outcome_codes)
         self.record = RecordPage(controller, drafts)
-        self.placeholders = {name: _Placeholder() for name in ("scripts", "actions", "inbox")}
+        self.scripts = ScriptsPage(controller)
+        self.placeholders = {name: _Placeholder() for name in ("actions", "inbox")}
         self.pages = {"identify": self.identify, "business": self.business, "history": self.history,
-                      "record": self.record, **self.placeholders}
+                      "record": self.record, "scripts": self.scripts, **self.placeholders}
         for name in PAGES:
             self.stack.addWidget(self.pages[name])
             self.nav.addItem(QListWidgetItem())
@@ -239,8 +242,7 @@ class MainWindow(QMainWindow):
             self.nav.item(i).setToolTip(f"{name} (Ctrl+{i + 1})")
             self.nav_actions[i].setText(name)
         for name, page in self.placeholders.items():
-            page.set_text({"scripts": self.tr("No call script runs for this contact."),
-                           "actions": self.tr("Follow-up actions for this contact will be listed here."),
+            page.set_text({"actions": self.tr("Follow-up actions for this contact will be listed here."),
                            "inbox": self.tr("Emails and chats assigned to you will be listed here.")}[name])
         self.settings_menu.setTitle(self.tr("&Settings"))
         self.language_menu.setTitle(self.tr("Language"))
@@ -270,6 +272,8 @@ class MainWindow(QMainWindow):
             self.strip.refresh()
         if what == "contact":
             self._on_contact()
+        if what in ("contact", "script", "identification"):
+            self._maybe_show_script()
         if what in ("contact", "identification") and self.bench.confirmed_partner is not None:
             self.header.show_identified(self.bench.confirmed_partner)
         if what == "connection":
@@ -310,6 +314,18 @@ class MainWindow(QMainWindow):
         elif contact.phase == "wrap_up":
             self.nav.setCurrentRow(PAGES.index("record"))
 
+
+    def _maybe_show_script(self) -> None:
+        """Talking to a confirmed caller: the script is what the agent needs next
+        (once per contact, and only from Identify Account)."""
+        contact = self.bench.contact
+        if (contact is None or contact.phase != "active" or contact.script is None
+                or contact.key == self._script_shown_for or self.bench.confirmed_partner is None):
+            return
+        self._script_shown_for = contact.key
+        if self.stack.currentWidget() is self.identify:
+            self.show_page("scripts")
+
     def _partner_loaded(self, view) -> None:
         self.header.show_partner(view)
         self.business.show_partner(view)
@@ -337,7 +353,12 @@ class MainWindow(QMainWindow):
         for notice in reversed(self.bench.notices[-50:]):
             item = QListWidgetItem(f"{clock_time(notice.at)}  {notice_text(notice)}")
             item.setForeground(Qt.GlobalColor.darkRed if notice.level == "error" else
-                               Qt.GlobalColor.darkYellow if notice.level == "warning" else Qt.GlobalColor.black)
+                               Qt.GlobalColor.darkYellow if notice.level == "warning" else
+                               Qt.GlobalColor.darkBlue if notice.level == "prompt" else Qt.GlobalColor.black)
+            if notice.level == "prompt":  # a prompt script: what to say now
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
             self.messages.addItem(item)
 
     def _tick(self) -> None:

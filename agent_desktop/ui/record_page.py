@@ -113,7 +113,7 @@ class RecordPage(QWidget):
         self._filling = False
 
     def _model_changed(self, what: str) -> None:
-        if what == "contact":
+        if what in ("contact", "record"):
             self.refresh()
 
     def refresh(self) -> None:

@@ -10,7 +10,8 @@ run alone.
 Who may do what: supervisors and administrators import and activate
 scripts (Permission.SCRIPT_MANAGE) and read reports
 (Permission.INTERACTION_READ_ANY); every user reads the active scripts; an
-agent records his own runs.
+agent records his own runs. A run follows its call: the agent the call is
+transferred to goes on with it, and it then links to his segment.
 """
 
 from __future__ import annotations
@@ -221,13 +222,13 @@ def save_run(session: Session, actor: Actor, run: RunRecord, *, contact_id: str 
         row = ScriptRun(run_key=run.run_key, script_version_id=version.id, agent_id=actor.user_id,
                         started_at=_naive(run.started_at), last_node=run.last_node, state=run.state)
         session.add(row)
-    elif row.agent_id != actor.user_id and not actor.can(Permission.INTERACTION_READ_ANY):
-        raise PermissionDenied(f"the run {run.run_key} is another agent's")
-    elif row.script_version_id != version.id:
+    elif row.agent_id != actor.user_id and _taken_over(session, actor, row, contact_id):
+        row.agent_id, row.interaction_id = actor.user_id, None  # now his segment's
+    if row.script_version_id != version.id:
         raise ValidationError(f"the run {run.run_key} walks another script version")
     if contact_id is not None:
         row.contact_id = contact_id[:64]
-        if interaction_id is None and row.interaction_id is None:
+        if interaction_id is None and row.interaction_id is None and row.agent_id == actor.user_id:
             segment = my_call_segment(session, actor, contact_id)
             interaction_id = segment.id if segment is not None else None
     if interaction_id is not None:
@@ -242,6 +243,21 @@ def save_run(session: Session, actor: Actor, run: RunRecord, *, contact_id: str 
                    for i, a in enumerate(run.answers, 1)]
     session.flush()
     return row.id
+
+
+def _taken_over(session: Session, actor: Actor, row: ScriptRun, contact_id: str | None) -> bool:
+    """Whether another agent's run goes on with the actor: yes for the agent the
+    call was transferred to (he holds a segment of it); a supervisor may
+    correct any run without taking it over; anyone else is refused."""
+    holds_segment = (contact_id is not None and contact_id == row.contact_id
+                     and my_call_segment(session, actor, contact_id) is not None)
+    if holds_segment:
+        return True
+    if actor.can(Permission.INTERACTION_READ_ANY):
+        return False
+    if contact_id is not None and contact_id == row.contact_id:
+        raise NotFound(f"the gateway has not recorded call {contact_id} for you yet; try again in a moment")
+    raise PermissionDenied(f"the run {row.run_key} is another agent's")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""The real desktop window against a real gateway in tests: desktops of the
+gateway's agents (closed after the test), the window's controls, waiting for
+its states, and what the CRM saved."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from agent_desktop import crm_access
+from agent_desktop.app import Desktop, DesktopSettings
+from agent_desktop.controls import Control
+from crm.db import Database
+from crm.models import Interaction
+from crm.permissions import Actor
+from crm.services.partners import PartnerDraft, create_partner
+from gateway_harness import PASSWORD
+
+
+def add_person(db_url: str, last: str, first: str, phones=(), emails=(), **extra) -> int:
+    database = Database.open(db_url)
+    try:
+        with database.unit_of_work() as session:
+            draft = PartnerDraft(kind="person", last_name=last, first_name=first, phones=list(phones),
+                                 emails=list(emails), **extra)
+            return create_partner(session, Actor.system(), draft, confirm_duplicates=True).id
+    finally:
+        database.dispose()
+
+
+class Desks:
+    """Desktops of the agents of one gateway, closed after the test."""
+
+    def __init__(self, gateway, qtbot, tmp_path):
+        self.gateway, self.qtbot, self.tmp_path = gateway, qtbot, tmp_path
+        self.open: list[tuple[Desktop, Database]] = []
+
+    def __call__(self, agent: str, device: str) -> Desktop:
+        database = Database.open(self.gateway.db_url)
+        settings = DesktopSettings(database_url=self.gateway.db_url, command_address=self.gateway.commands,
+                                   event_address=self.gateway.events, region="CN",
+                                   draft_dir=self.tmp_path / "drafts", user=agent, password=PASSWORD)
+        desk = Desktop(settings, database, crm_access.log_in(database, agent, PASSWORD), device=device,
+                       queues=None)
+        self.qtbot.addWidget(desk.window)
+        self.open.append((desk, database))
+        desk.start()
+        self.qtbot.waitUntil(lambda: bool(desk.controller.bench.connected and desk.controller.bench.agent),
+                             timeout=10000)
+        return desk
+
+    def close(self) -> None:
+        for desk, database in self.open:
+            desk.close()
+            desk.controller.tasks.shutdown()
+            database.dispose()
+
+
+@pytest.fixture
+def desks(qtbot, tmp_path):
+    made: list[Desks] = []
+
+    def make(gateway) -> Desks:
+        made.append(Desks(gateway, qtbot, tmp_path))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+def trigger(desk: Desktop, control: Control) -> None:
+    action = desk.window.actions[control]
+    assert action.isEnabled(), f"{control} is disabled"
+    action.trigger()
+
+
+def wait_state(qtbot, desk: Desktop, state: str, timeout=10000) -> None:
+    qtbot.waitUntil(lambda: desk.controller.bench.call_state() == state, timeout=timeout)
+
+
+def wait_mode(qtbot, desk: Desktop, mode: str, timeout=10000) -> None:
+    qtbot.waitUntil(lambda: bool(desk.controller.bench.agent and desk.controller.bench.agent.mode == mode),
+                    timeout=timeout)
+
+
+def type_chinese(widget, text: str) -> None:
+    """Type as a Chinese input method does: the composed text is committed at once
+    (QTest's key clicks know only ASCII)."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def saved_record(db_url: str, call_id: str, agent_username: str) -> Interaction | None:
+    database = Database.open(db_url)
+    try:
+        with database.reading() as session:
+            from crm.models import User
+            row = session.scalar(select(Interaction).join(User, User.id == Interaction.agent_id).where(
+                Interaction.contact_id == call_id, User.username == agent_username))
+            if row is not None:
+                session.expunge(row)
+            return row
+    finally:
+        database.dispose()

@@ -1,0 +1,233 @@
+"""Call scripts in the real desktop during real calls: the prompt in the
+message area, the Scripts page worked from the keyboard, the answers in the
+interaction record as the call goes, the run going on after a transfer, and
+a version changed while an agent runs the old one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from crm.db import Database
+from crm.permissions import Actor
+from crm.services import scripts as store
+from desktop_harness import add_person, desks, trigger, wait_mode, wait_state  # noqa: F401 - fixtures
+from gateway_harness import (  # noqa: F401 - fixtures
+    ANN_TONE,
+    BOB_TONE,
+    CUSTOMER_TONE,
+    customer,
+    make_gateway,
+    media,
+    phone,
+)
+from agent_desktop.controls import Control
+from scripting import library
+
+pytestmark = pytest.mark.slow
+EXAMPLES = Path(__file__).resolve().parent.parent / "scripting" / "examples"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+
+# The complaint intake, on the test gateway's queue.
+INTAKE = (EXAMPLES / "complaint-intake-en.yaml").read_text().replace(
+    "queues: [billing-en, technical-en]", "queues: [billing]")
+PROMPT = """
+name: top-customer
+kind: prompt
+applies_to: {queues: [billing]}
+when: partner.value_class == 'A'
+text: Top customer {{ partner.name }}, thank them for their loyalty.
+"""
+
+
+def install(db_url: str, *sources: str) -> None:
+    """Import and activate scripts, with the product list their questions offer."""
+    from sqlalchemy import select
+
+    from crm.models import Product
+
+    database = Database.open(db_url)
+    with database.unit_of_work() as session:
+        if session.scalar(select(Product.id).limit(1)) is None:
+            session.add_all([Product(product_no="P000001", name="Fibre 300"),
+                             Product(product_no="P000002", name="Wi-Fi 6 router")])
+    for source in sources:
+        stored, _ = library.import_script(database, Actor.system(), source)
+        library.activate(database, Actor.system(), stored.name, stored.version)
+    database.dispose()
+
+
+def runs_of(db_url: str, call_id: str):
+    database = Database.open(db_url)
+    try:
+        with database.reading() as session:
+            return store.runs_of_contact(session, Actor.system(), call_id)
+    finally:
+        database.dispose()
+
+
+def key(qtbot, widget, *keys) -> None:
+    for each in keys:
+        if isinstance(each, tuple):
+            qtbot.keyClick(widget, each[0], each[1])
+        else:
+            qtbot.keyClick(widget, each)
+
+
+def step_is(qtbot, page, node: str) -> None:
+    qtbot.waitUntil(lambda: page._step is not None and page._step.node == node, timeout=5000)
+
+
+def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_record(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    partner_id = add_person(gateway.db_url, "王", "芳", phones=["13911112222"], value_class="A")
+    install(gateway.db_url, INTAKE, PROMPT)
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri)
+    window, bench = desk.window, desk.controller.bench
+    page = window.scripts
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13911112222")
+    wait_state(qtbot, desk, "talking")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is page, timeout=10000)  # opened by itself
+    qtbot.waitUntil(lambda: "Thank you for calling, 芳" in page.text.text(), timeout=5000)
+    assert "My name is Ann" in page.text.text()
+    assert any(n.level == "prompt" and "Top customer 王芳" in n.text for n in bench.notices)
+    call_id = bench.contact.call_id
+
+    key(qtbot, page.next_button, Qt.Key.Key_Return)  # the greeting said
+    step_is(qtbot, page, "category")
+    key(qtbot, page.single, Qt.Key.Key_2, (Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier))  # outage
+    step_is(qtbot, page, "outage_since")
+    page.date.setDate(page.date.date().addDays(-2))
+    key(qtbot, page.date, (Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier))
+    step_is(qtbot, page, "lines_affected")
+    qtbot.keyClicks(page.line, "zero")
+    key(qtbot, page.line, Qt.Key.Key_Return)
+    assert "not a number" in page.error.text() and page._step.node == "lines_affected"
+    page.line.clear()
+    qtbot.keyClicks(page.line, "2")
+    key(qtbot, page.line, Qt.Key.Key_Return)
+    step_is(qtbot, page, "description")
+    key(qtbot, page.line, (Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier))  # back: 2 is kept
+    step_is(qtbot, page, "lines_affected")
+    assert page.line.text() == "2"
+    key(qtbot, page.line, Qt.Key.Key_Return)
+    step_is(qtbot, page, "description")
+    qtbot.keyClicks(page.line, "no internet since Sunday")
+    key(qtbot, page.line, Qt.Key.Key_Return)
+    step_is(qtbot, page, "product")
+    assert page.listed.count() > 1 and page.listed.itemData(0) is None  # optional: "(none)" first
+    key(qtbot, page.listed, (Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier))
+    step_is(qtbot, page, "severity")
+    key(qtbot, page.single, Qt.Key.Key_3, Qt.Key.Key_Return)  # high, and a value-class A customer
+    step_is(qtbot, page, "escalate")
+    assert page.outcome.isVisible() and "escalated" in page.outcome.text()
+    assert not page.next_button.isEnabled()
+    assert bench.contact.draft.outcome_code == "escalated"  # the record's outcome, from the script
+
+    # Saved as the call goes, before the agent ends the contact.
+    qtbot.waitUntil(lambda: bool(runs_of(gateway.db_url, call_id)) and
+                    runs_of(gateway.db_url, call_id)[0].outcome == "escalated", timeout=10000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENSHOTS / "desktop_scripts.png"))
+
+    trigger(desk, Control.HANGUP)
+    wait_state(qtbot, desk, "wrap_up")
+    records = []
+    desk.controller.record_saved.connect(lambda k, rid: records.append(rid))
+    trigger(desk, Control.END)
+    qtbot.waitUntil(lambda: bool(records), timeout=15000)
+    run, = runs_of(gateway.db_url, call_id)
+    assert run.interaction_id == records[0] and (run.script, run.version, run.agent) == (
+        "complaint-intake-en", 1, "ann")
+    answers = {a.node: a.value for a in run.answers}
+    assert answers["category"] == "outage" and answers["lines_affected"] == 2
+    assert answers["description"] == "no internet since Sunday" and answers["product"] is None
+    assert answers["severity"] == "high" and "outage_since" in answers
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        from crm.models import Interaction
+
+        record = session.get(Interaction, records[0])
+        assert (record.partner_id, record.outcome_code) == (partner_id, "escalated")
+    database.dispose()
+    caller.stop()
+
+
+def test_after_a_transfer_the_colleague_goes_on_with_the_same_run(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    add_person(gateway.db_url, "李", "强", phones=["13622223333"], value_class="B")
+    install(gateway.db_url, INTAKE)
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    bob_phone = phone("bob", media(BOB_TONE), answer_ms=300)
+    open_desk = desks(gateway)
+    ann, bob = open_desk("ann", ann_phone.uri), open_desk("bob", bob_phone.uri)
+    trigger(ann, Control.READY)
+    wait_mode(qtbot, ann, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13622223333")
+    wait_state(qtbot, ann, "talking")
+    page = ann.window.scripts
+    step_is(qtbot, page, "greet")
+    page.go_next()
+    page.single.setCurrentRow(0)  # billing
+    page.go_next()
+    step_is(qtbot, page, "invoice_number")
+    page.line.setText("INV-2026-118")
+    page.go_next()
+    step_is(qtbot, page, "disputed_amount")
+    call_id = ann.controller.bench.contact.call_id
+    trigger(bob, Control.READY)
+    wait_mode(qtbot, bob, "ready")
+
+    def fill_transfer_dialog():
+        dialog = QApplication.activeModalWidget()
+        dialog.kind.setCurrentIndex(dialog.kind.findData("agent"))
+        dialog.value.setText("bob")
+        dialog.accept()
+
+    QTimer.singleShot(300, fill_transfer_dialog)
+    trigger(ann, Control.TRANSFER)
+    wait_state(qtbot, bob, "talking", timeout=15000)
+    bob_page = bob.window.scripts
+    step_is(qtbot, bob_page, "disputed_amount")  # where ann stopped
+    path = [bob_page.path.item(i).text() for i in range(bob_page.path.count())]
+    assert any("INV-2026-118" in line for line in path) and any("A bill or a charge" in line for line in path)
+    bob_page.line.setText("120.5")
+    bob_page.go_next()
+    step_is(qtbot, bob_page, "description")
+    qtbot.waitUntil(lambda: any(a.node == "disputed_amount" for r in runs_of(gateway.db_url, call_id)
+                                for a in r.answers), timeout=10000)
+    run, = runs_of(gateway.db_url, call_id)  # one run for the call, now bob's
+    assert run.agent == "bob"
+    assert [(a.node, a.value) for a in run.answers] == [
+        ("category", "billing"), ("invoice_number", "INV-2026-118"), ("disputed_amount", 120.5)]
+    caller.stop()
+
+
+def test_a_version_activated_during_a_call_leaves_the_running_one_alone(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    add_person(gateway.db_url, "赵", "敏", phones=["13733334444"])
+    install(gateway.db_url, INTAKE)
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri)
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13733334444")
+    wait_state(qtbot, desk, "talking")
+    page = desk.window.scripts
+    step_is(qtbot, page, "greet")
+    install(gateway.db_url, INTAKE.replace("My name is", "I am"))  # version 2, active now
+    page.go_next()
+    step_is(qtbot, page, "category")
+    page.go_back()
+    step_is(qtbot, page, "greet")
+    assert "My name is Ann" in page.text.text() and page.title.text().endswith("v1")
+    caller.stop()
