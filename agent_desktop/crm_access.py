@@ -244,7 +244,32 @@ def history_page(database: Database, actor: Actor, partner_id: int, *,
 
 def interaction_detail(database: Database, actor: Actor, interaction_id: int):
     with database.reading() as session:
-        return _interaction_detail(interaction_service.interaction_detail(session, actor, interaction_id))
+        detail = _interaction_detail(interaction_service.interaction_detail(session, actor, interaction_id))
+        answers = _script_answers(session, actor, interaction_id)
+    return detail + ((("script", answers),) if answers else ())
+
+
+def _script_answers(session, actor: Actor, interaction_id: int) -> str:
+    """The call script runs of a record, as lines: the script and its outcome,
+    then each question with its answer."""
+    from scripting.document import QuestionNode, ScriptFormatError, from_builtins
+
+    lines = []
+    for run in script_service.runs_of_interaction(session, actor, interaction_id):
+        stored = script_service.get_version(session, actor, run.script, run.version)
+        try:
+            nodes = from_builtins(stored.document).node_map()
+        except ScriptFormatError:
+            nodes = {}
+        lines.append(f"{stored.title or run.script} (v{run.version})" + (f": {run.outcome}" if run.outcome else ""))
+        for answer in run.answers:
+            node = nodes.get(answer.node)
+            question = " ".join((node.text if isinstance(node, QuestionNode) else answer.node).split())
+            labels = {o.value: o.shown for o in node.options} if isinstance(node, QuestionNode) else {}
+            values = answer.value if isinstance(answer.value, list) else [answer.value]
+            shown = ", ".join("—" if v is None else labels.get(str(v), str(v)) for v in values)
+            lines.append(f"  {question[:120]} → {shown}")
+    return "\n".join(lines)
 
 
 # --- the interaction record ----------------------------------------------------------------

@@ -132,10 +132,13 @@ def test_show_prints_the_360_view(capsys, filled):
 def test_demo_creates_migrates_and_seeds_once(capsys, db_url):
     code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30", "--no-gateway")
     assert code == 0 and "creating 30 demo customers" in out and "agent1-demo" in out
+    assert "Call scripts imported and active: complaint-intake-en, complaint-intake-zh" in out
     code, out, _ = run(capsys, "--db-url", db_url, "demo", "--customers", "30", "--no-gateway")
-    assert code == 0 and "creating" not in out
+    assert code == 0 and "creating" not in out and "Call scripts imported" not in out
     partners = int(re.search(r"([\d,]+) business partners", out).group(1).replace(",", ""))
     assert partners >= 30  # customers plus the contact persons of organizations
+    code, out, _ = run(capsys, "--db-url", db_url, "scripts", "list")
+    assert "fibre-offer-zh" in out
 
 
 def test_demo_on_a_fresh_machine_uses_the_user_data_directory(capsys, tmp_path, monkeypatch):

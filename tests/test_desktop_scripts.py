@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from agent_desktop import crm_access
 from crm.db import Database
 from crm.permissions import Actor
 from crm.services import scripts as store
@@ -156,7 +157,10 @@ def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_reco
 
         record = session.get(Interaction, records[0])
         assert (record.partner_id, record.outcome_code) == (partner_id, "escalated")
+    shown = dict(crm_access.interaction_detail(database, Actor.system(), records[0]))["script"]
     database.dispose()
+    assert shown.startswith("Service complaint intake (v1): escalated")
+    assert '"What is your complaint about?" → The service does not work' in shown
     caller.stop()
 
 

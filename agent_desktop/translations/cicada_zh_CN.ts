@@ -432,6 +432,11 @@
         <source>No notes.</source>
         <translation>无备注。</translation>
     </message>
+    <message>
+        <location filename="../ui/history_page.py" line="568"/>
+        <source>Call script</source>
+        <translation>话术</translation>
+    </message>
 </context>
 <context>
     <name>IdentifyPage</name>

@@ -555,7 +555,7 @@ class HistoryPage(QWidget):
         order = [k for k in _DETAIL_FIELDS if k in shown] + [k for k in shown if k not in _DETAIL_FIELDS]
         lines = ["<table cellspacing='0' cellpadding='2'>"]
         for key in order:
-            if key == "notes":
+            if key in ("notes", "script"):
                 continue
             lines.append("<tr><td><b>{}</b></td><td>{}</td></tr>".format(
                 html.escape(labels.get(key, key.replace("_", " "))), html.escape(shown[key])))
@@ -564,6 +564,9 @@ class HistoryPage(QWidget):
         notes = shown.get("notes", "")
         lines.append("<p style='white-space: pre-wrap'>{}</p>".format(
             html.escape(notes) if notes else "<i>{}</i>".format(html.escape(self.tr("No notes.")))))
+        if shown.get("script"):
+            lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Call script"))))
+            lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["script"])))
         self.detail.setHtml("".join(lines))
 
 

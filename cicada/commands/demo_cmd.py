@@ -11,7 +11,8 @@ def register(commands) -> None:
         "demo", help="start Cicada on this machine with demo data",
         description="Create and migrate the database (SQLite in the user data directory unless "
                     "configured otherwise), fill it with demo data if it is empty, print how to "
-                    "log in, then run the CTI gateway on 127.0.0.1, a softphone for agent1 and the "
+                    "log in, import the example call scripts if there are none, then run the CTI gateway "
+                    "on 127.0.0.1, a softphone for agent1 and the "
                     "agent desktop logged in as agent1, whose Demo menu places customers' calls. "
                     "Without a display (or with --no-desktop) only the gateway runs, until Ctrl-C.")
     parser.add_argument("--customers", type=int, default=2000, metavar="N",
@@ -49,6 +50,7 @@ def _demo(args) -> int:
         console.print(f"{partners:,} business partners, {users:,} users, "
                       f"{interactions:,} interaction records.")
         print_logins(demo_logins())
+    _install_example_scripts(database, console)
     console.print(
         "\nTry the CRM:\n"
         "  cicada crm search 张伟\n"
@@ -59,6 +61,27 @@ def _demo(args) -> int:
     if args.no_desktop or not _has_display():
         return _run_gateway(args, console)
     return _run_with_desktop(args, console)
+
+
+def _install_example_scripts(database, console) -> None:
+    """The shipped example call scripts, imported and active, once."""
+    from importlib.resources import files
+
+    from crm.permissions import Actor
+    from crm.services import scripts as store
+    from scripting import library
+
+    with database.reading() as session:
+        if store.list_scripts(session, Actor.system()):
+            return
+    names = []
+    for source in sorted(files("scripting").joinpath("examples").iterdir(), key=lambda f: f.name):
+        if source.name.endswith(".yaml"):
+            stored, _ = library.import_script(database, Actor.system(), source.read_bytes(), origin=source.name)
+            library.activate(database, Actor.system(), stored.name, stored.version)
+            names.append(stored.name)
+    console.print(f"Call scripts imported and active: {', '.join(names)} "
+                  "(cicada scripts list; docs/scripts.md).", soft_wrap=True)
 
 
 def _has_display() -> bool:
