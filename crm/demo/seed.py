@@ -1146,14 +1146,18 @@ class _PostgresWriter(_Writer):
         """COPY ... FREEZE writes rows already frozen and visible to all (no VACUUM
         needed for index-only scans), but only into tables emptied in this
         transaction: truncate the (empty) bulk tables and the empty tables that
-        refer to them."""
+        refer to them, directly or through others."""
         self.freeze = False
         cur = self.cursor
-        cur.execute(
-            """SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
-               WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s)""",
-            (list(BULK_TABLES),))
-        tables = sorted(set(BULK_TABLES) | {r[0] for r in cur.fetchall()})
+        found, tables = set(BULK_TABLES), set()
+        while found - tables:
+            tables |= found
+            cur.execute(
+                """SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
+                   WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s)""",
+                (sorted(tables),))
+            found = tables | {r[0] for r in cur.fetchall()}
+        tables = sorted(tables)
         if any(self.existing_rows(t) for t in tables):
             return
         cur.execute(f"TRUNCATE {', '.join(tables)}")
