@@ -104,15 +104,18 @@ def applies(script: Script, *, queue: str | None, dnis: str | None, campaign: st
 
 
 def choose_interactive(active: list[Loaded], *, queue: str | None, dnis: str | None,
-                       campaign: str | None) -> Loaded | None:
-    """The interactive script that opens for a contact: the best fit, then by name."""
-    fits = [(applies(a.script, queue=queue, dnis=dnis, campaign=campaign), a.script.name, a)
+                       campaign: str | None, language: str | None = None) -> Loaded | None:
+    """The interactive script that opens for a contact: the best fit; among
+    equal fits the one in `language` (the agent's, e.g. "zh" for "zh_CN"), then by name."""
+    wanted = (language or "").split("_")[0].lower()
+    fits = [(applies(a.script, queue=queue, dnis=dnis, campaign=campaign),
+             a.script.language.split("_")[0].lower() != wanted, a.script.name, a)
             for a in active if a.script.kind == "interactive"]
     fits = [f for f in fits if f[0] > 0]
     if not fits:
         return None
-    fits.sort(key=lambda f: (-f[0], f[1]))
-    return fits[0][2]
+    fits.sort(key=lambda f: (-f[0], f[1], f[2]))
+    return fits[0][3]
 
 
 def prompts_for(active: list[Loaded], context: dict, *, queue: str | None, dnis: str | None,

@@ -349,6 +349,16 @@ def test_the_script_for_a_contact_is_chosen_by_campaign_then_number_then_queue()
     assert choose_interactive(active, queue="sales", dnis="9", campaign=None) is None
 
 
+def test_among_scripts_that_fit_alike_the_agents_language_wins():
+    en = loaded(script("  - {id: e, type: end, outcome: x}", name="offer-en", language="en")
+                + "\napplies_to: {campaigns: [autumn]}")
+    zh = loaded(script("  - {id: e, type: end, outcome: x}", name="offer-zh", language="zh")
+                + "\napplies_to: {campaigns: [autumn]}")
+    choose = lambda language: choose_interactive([en, zh], queue=None, dnis=None, campaign="autumn",
+                                                 language=language).script.name
+    assert (choose("zh_CN"), choose("en"), choose(None)) == ("offer-zh", "offer-en", "offer-en")
+
+
 def test_prompts_are_chosen_by_where_the_contact_came_from_and_the_partner():
     vip = loaded("name: vip\nkind: prompt\nwhen: partner.value_class == 'A'\ntext: Thank them")
     billing = loaded("name: b\nkind: prompt\napplies_to: {queues: [billing]}\ntext: Billing line")

@@ -15,6 +15,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_desktop import crm_access
+from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP, Contact, IdStatus, Phase, _script_json
 from crm.errors import NotFound
 
@@ -79,7 +80,7 @@ class ScriptControl(QObject):
         if contact is None or contact.script is not None:
             return
         chosen = choose_interactive(self.supply.active, queue=contact.queue, dnis=contact.dnis,
-                                    campaign=contact.campaign)
+                                    campaign=contact.campaign, language=i18n.current_language())
         if chosen is not None:
             self.start(chosen)
 
