@@ -532,6 +532,10 @@ class BusinessTransaction(Base):
     callback_phone: Mapped[str | None] = mapped_column(String(60))
     window_start: Mapped[datetime | None] = mapped_column(DateTime)
     window_end: Mapped[datetime | None] = mapped_column(DateTime)
+    # callback, task: a team's work rather than one person's (owner_id None)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    # sales order: where to deliver
+    delivery_address: Mapped[str | None] = mapped_column(Text)
 
     items: Mapped[list[TransactionItem]] = relationship(
         back_populates="transaction", cascade="all, delete-orphan", order_by="TransactionItem.line_no"
@@ -734,3 +738,32 @@ class ScriptAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(DateTime)
 
     run: Mapped[ScriptRun] = relationship(back_populates="answers")
+
+
+# --- email out ------------------------------------------------------------------
+
+
+class OutboundEmail(Base):
+    """An email to a customer, stored before it is sent and kept after: the
+    outbox. Status: queued, sent, failed (given up, with the reason)."""
+
+    __tablename__ = "outbound_email"
+    __table_args__ = (Index("ix_outbound_email_status", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id"), index=True)
+    contact_id: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    sender: Mapped[str] = mapped_column(String(254))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(250))
+    body_text: Mapped[str] = mapped_column(Text)
+    in_reply_to: Mapped[str | None] = mapped_column(String(250))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

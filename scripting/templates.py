@@ -211,8 +211,9 @@ def evaluate(expression: str, context: dict[str, Any], *, answer: Any = None) ->
 # --- static checks ------------------------------------------------------------------------------
 
 
-def check_template(source: str, *, question_ids: Iterable[str]) -> list[str]:
-    """What is wrong with a text, before it runs: [] when nothing."""
+def check_template(source: str, *, question_ids: Iterable[str] | None) -> list[str]:
+    """What is wrong with a text, before it runs: [] when nothing. With
+    `question_ids` None, any `answers.X` is accepted (templates outside a script)."""
     try:
         tree = ENV.parse(source)
         ENV.compile(source)  # unknown filters and tests
@@ -220,7 +221,7 @@ def check_template(source: str, *, question_ids: Iterable[str]) -> list[str]:
         return [f"template error at line {exc.lineno}: {exc.message}"]
     except TemplateError as exc:
         return [f"template error: {exc}"]
-    return _check_names(tree, set(question_ids), allow_answer=False)
+    return _check_names(tree, None if question_ids is None else set(question_ids), allow_answer=False)
 
 
 def check_expression(expression: str, *, question_ids: Iterable[str], allow_answer: bool) -> list[str]:
@@ -237,7 +238,7 @@ def check_expression(expression: str, *, question_ids: Iterable[str], allow_answ
     return _check_names(tree, set(question_ids), allow_answer=allow_answer)
 
 
-def _check_names(tree: nodes.Template, question_ids: set[str], *, allow_answer: bool) -> list[str]:
+def _check_names(tree: nodes.Template, question_ids: set[str] | None, *, allow_answer: bool) -> list[str]:
     problems: list[str] = []
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     for name in tree.find_all(nodes.Name):
@@ -260,7 +261,7 @@ def _check_names(tree: nodes.Template, question_ids: set[str], *, allow_answer: 
             continue
         known = CONTEXT.get(owner.name)
         if owner.name == "answers":
-            if field not in question_ids:
+            if question_ids is not None and field not in question_ids:
                 problems.append(f"answers.{field}: there is no question {field!r} in this script")
         elif known is not None and field not in known:
             problems.append(f"unknown field {owner.name}.{field} (known: {', '.join(sorted(known))})")

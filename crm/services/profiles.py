@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,6 +55,7 @@ DEFAULTS: dict[str, object] = {
     "outcome_codes": list(OUTCOME_CODES),
     "queues": None,  # None: every queue the agent's skills qualify for
     "wrap_up_seconds": None,  # None: the gateway's queue setting
+    "action_box": None,  # None: action_box's built-in layout
 }
 
 
@@ -113,6 +115,88 @@ def _seconds(key: str) -> Callable[[object], float | int]:
     return check
 
 
+_LAYOUT_ID = re.compile(r"^[a-z0-9_.:-]{1,60}$")
+NEEDS = ("partner", "contact_person", "call", "installed_base")
+
+
+def _layout_id(where: str, value) -> str:
+    if not isinstance(value, str) or not _LAYOUT_ID.match(value):
+        raise ValidationError(f"action_box: {where} is an id of lower-case letters, digits, _ . : - "
+                              f"(at most 60), not {value!r}")
+    return value
+
+
+def _label(where: str, value) -> str | dict:
+    """A label: one text, or texts by language ({"en": ..., "zh": ...})."""
+    if isinstance(value, str) and value.strip() and len(value) <= 80:
+        return value.strip()
+    if isinstance(value, dict) and value and all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() and len(v) <= 80 for k, v in value.items()):
+        return {k: v.strip() for k, v in value.items()}
+    raise ValidationError(f"action_box: {where} needs a label: a text, or texts by language")
+
+
+def _entries(where: str, value, fields: dict[str, bool]) -> list[dict]:
+    """A list of mappings with these fields (name -> required); ids unique."""
+    if not isinstance(value, list):
+        raise ValidationError(f"action_box: {where} is a list")
+    entries, ids = [], set()
+    for n, entry in enumerate(value, 1):
+        if not isinstance(entry, dict):
+            raise ValidationError(f"action_box: {where} entry {n} is a mapping")
+        unknown = set(entry) - set(fields)
+        missing = [f for f, required in fields.items() if required and f not in entry]
+        if unknown or missing:
+            raise ValidationError(f"action_box: {where} entry {n}: "
+                                  + (f"unknown {', '.join(sorted(unknown))}" if unknown else "")
+                                  + ("; " if unknown and missing else "")
+                                  + (f"missing {', '.join(missing)}" if missing else ""))
+        entry_id = _layout_id(f"{where} entry {n} id", entry["id"])
+        if entry_id in ids:
+            raise ValidationError(f"action_box: {where} has {entry_id!r} twice")
+        ids.add(entry_id)
+        entries.append(dict(entry, label=_label(f"{where} {entry_id!r}", entry.get("label"))))
+    return entries
+
+
+def _action_box(value) -> dict:
+    """Which tabs and actions the desktop's Action Box shows, in which order;
+    links to external transactions; email templates. Action ids are checked
+    against the installed actions where the layout is imported (cicada actions)."""
+    if not isinstance(value, dict) or set(value) - {"tabs", "links", "email_templates"}:
+        raise ValidationError("action_box is a mapping of tabs, links and email_templates")
+    layout = {}
+    if "tabs" in value:
+        tabs = _entries("tabs", value["tabs"], {"id": True, "label": True, "actions": True})
+        for tab in tabs:
+            actions = tab["actions"]
+            if not isinstance(actions, list) or not actions:
+                raise ValidationError(f"action_box: tab {tab['id']!r} lists at least one action")
+            tab["actions"] = [_layout_id(f"tab {tab['id']!r} action", a) for a in actions]
+        layout["tabs"] = tabs
+    if "links" in value:
+        links = _entries("links", value["links"], {"id": True, "label": True, "url": True, "needs": False})
+        for link in links:
+            url = link["url"]
+            if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 2000:
+                raise ValidationError(f"action_box: link {link['id']!r} has a url starting with https:// "
+                                      "or http://")
+            needs = link.get("needs", ["partner"])
+            if not isinstance(needs, list) or any(n not in NEEDS for n in needs):
+                raise ValidationError(f"action_box: link {link['id']!r} needs some of {', '.join(NEEDS)}")
+            link["needs"] = needs
+        layout["links"] = links
+    if "email_templates" in value:
+        templates = _entries("email_templates", value["email_templates"],
+                             {"id": True, "label": True, "subject": True, "body": True, "language": False})
+        for template in templates:
+            for part in ("subject", "body"):
+                if not isinstance(template[part], str) or not template[part].strip():
+                    raise ValidationError(f"action_box: email template {template['id']!r} needs a {part}")
+        layout["email_templates"] = templates
+    return layout
+
+
 VALIDATORS: dict[str, Callable[[object], object]] = {
     "identification": _one_of("identification", IDENTIFICATION_MODES),
     "after_wrap_up": _one_of("after_wrap_up", AFTER_WRAP_UP_MODES),
@@ -122,6 +206,7 @@ VALIDATORS: dict[str, Callable[[object], object]] = {
     "outcome_codes": _code_list("outcome_codes", CODE_LENGTH),
     "queues": _code_list("queues", QUEUE_LENGTH),
     "wrap_up_seconds": _seconds("wrap_up_seconds"),
+    "action_box": _action_box,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 
@@ -156,6 +241,7 @@ class AgentProfile:
     outcome_codes: tuple[str, ...]
     queues: tuple[str, ...] | None
     wrap_up_seconds: float | None
+    action_box: dict | None = None  # None: the built-in layout
 
 
 def effective_settings(session: Session, user: User) -> dict:
@@ -221,6 +307,7 @@ def _profile(session: Session, user: User) -> AgentProfile:
         outcome_codes=tuple(settings["outcome_codes"]),
         queues=optional_tuple(settings["queues"]),
         wrap_up_seconds=None if wrap_up is None else float(wrap_up),
+        action_box=settings["action_box"],
     )
 
 
