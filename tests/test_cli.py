@@ -44,6 +44,7 @@ def run(capsys, *args):
     ["crm", "search"], ["crm", "show"], ["crm", "add"], ["db", "reindex"], ["users"], ["users", "add"], ["config"],
     ["gateway"], ["call"], ["phone"], ["desktop"], ["scripts"], ["scripts", "validate"], ["scripts", "import"],
     ["scripts", "run"], ["scripts", "report"], ["scripts", "activate"], ["scripts", "export"],
+    ["actions"], ["actions", "list"], ["actions", "import"], ["actions", "export"], ["actions", "reset"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
@@ -176,3 +177,35 @@ def test_add_as_a_user_makes_them_the_owner(capsys, filled):
 def test_reindex(capsys, filled):
     code, out, _ = run(capsys, "--db-url", filled, "db", "reindex")
     assert code == 0 and "reindexed 2 business partners" in out
+
+
+def test_actions_layout_by_level_import_list_export_reset(capsys, filled, tmp_path):
+    from crm.services.users import create_org_unit
+    from crm.permissions import Actor
+    from crm.models import User
+    from sqlalchemy import select
+
+    engine = make_engine(filled)
+    with Database(engine).unit_of_work() as s:
+        cc = create_org_unit(s, Actor.system(), kind="contact_center", code="CC", name="Center")
+        site = create_org_unit(s, Actor.system(), kind="site", code="S1", name="Site", parent=cc)
+        team = create_org_unit(s, Actor.system(), kind="team", code="T1", name="Team one", parent=site)
+        s.scalar(select(User).where(User.username == "rep")).org_unit_id = team.id
+    engine.dispose()
+    layout = tmp_path / "layout.yaml"
+    layout.write_text("tabs:\n  - id: quick\n    label: {en: Quick, zh: 快捷}\n    actions: [callback, email]\n")
+    code, out, _ = run(capsys, "--db-url", filled, "actions", "import", str(layout), "--level", "CC")
+    assert code == 0 and "now shows quick" in out
+    code, out, _ = run(capsys, "--db-url", filled, "actions", "list", "--user", "rep")
+    assert "service_order" in out and "Quick: callback, email" in out
+    code, out, _ = run(capsys, "--db-url", filled, "actions", "export", "--user", "rep", "--effective")
+    assert "actions:\n  - callback\n  - email" in out and "email_templates" in out
+    code, out, _ = run(capsys, "--db-url", filled, "actions", "export", "--level", "T1")
+    assert "inherits" in out
+    layout.write_text("tabs:\n  - id: quick\n    label: Quick\n    actions: [callback, fly]\n")
+    code, _, err = run(capsys, "--db-url", filled, "actions", "import", str(layout), "--level", "T1")
+    assert code == 2 and "no installed action has the id(s) fly" in err
+    code, out, _ = run(capsys, "--db-url", filled, "actions", "reset", "--level", "CC")
+    assert code == 0
+    code, out, _ = run(capsys, "--db-url", filled, "actions", "list", "--user", "rep")
+    assert "Service: service_order, complaint, callback" in out
