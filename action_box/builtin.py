@@ -181,7 +181,7 @@ class Callback:
                   choices=tuple((n, n) for n in numbers), default=numbers[0] if numbers else None, max_length=60),
             Field("day", "Day", "date", required=True, default=day or context.today + timedelta(days=1)),
             Field("from_time", "From", "time", required=True, default=time(10, 0)),
-            Field("to_time", "To", "time", required=True, default=time(12, 0)),
+            Field("to_time", "Until", "time", required=True, default=time(12, 0)),
             Field("assign", "Who calls back", "choice", required=True,
                   choices=(("me", "Me"), *teams), default="me"),
             Field("note", "Note", "multiline", max_length=10_000),

@@ -24,6 +24,8 @@ class DesktopSettings:
     user: str = ""
     password: str = ""
     demo: object | None = None  # agent_desktop.demo.DemoCalls in `cicada demo`
+    mail_relay: str | None = None  # HOST:PORT of the SMTP relay for customer emails ([mail] relay)
+    mail_sender: str = "service@cicada.example"  # their From ([mail] sender)
 
 
 def application(argv: list[str] | None = None):
@@ -51,7 +53,8 @@ class Desktop:
                                  background=True)
         self.controller = DesktopController(
             database, session, self.link, GatewayLogin(settings.password, device, queues),
-            drafts=self.drafts, region=settings.region, tasks=tasks)
+            drafts=self.drafts, region=settings.region, tasks=tasks, mail_relay=settings.mail_relay,
+            mail_sender=settings.mail_sender)
         self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
         self.window = MainWindow(self.controller, self.drafts, demo=settings.demo)
 

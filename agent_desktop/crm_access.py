@@ -309,7 +309,26 @@ def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
             record_id = interaction_service.save_interaction(session, actor, record.id, draft, close=True).id
         if script:
             _save_run(session, actor, contact, script, interaction_id=record_id)
+        _link_actions(session, actor, contact, record_id)
         return record_id
+
+
+def _link_actions(session, actor: Actor, contact: Contact, record_id: int) -> None:
+    """What the Action Box created during the contact, linked to its record
+    (again: linking twice is harmless)."""
+    from crm.models import OutboundEmail
+    from crm.services.transactions import link_to_interaction
+
+    for done in contact.actions_done:
+        if done.get("transaction_id"):
+            try:
+                link_to_interaction(session, actor, record_id, int(done["transaction_id"]))
+            except NotFound:
+                log.warning("the transaction %s of this contact is gone", done["transaction_id"])
+        if done.get("email_id"):
+            email = session.get(OutboundEmail, int(done["email_id"]))
+            if email is not None and email.interaction_id is None:
+                email.interaction_id = record_id
 
 
 # --- call scripts -------------------------------------------------------------------------------
@@ -418,3 +437,34 @@ def partner_by_number(database: Database, actor: Actor, partner_no: str) -> Part
     with database.reading() as session:
         p = get_partner_by_number(session, actor, partner_no)
         return PartnerRef(p.id, p.partner_no, p.name, p.kind)
+
+
+# --- the action box -----------------------------------------------------------------------------
+
+
+def action_context(database: Database, actor: Actor, **facts):
+    """action_box.model.Context for the current contact (facts: see action_box.context.load_context)."""
+    from action_box.context import load_context
+
+    with database.reading() as session:
+        return load_context(session, actor, **facts)
+
+
+def run_action(database: Database, actor: Actor, action, context, values: dict):
+    from action_box import execute
+
+    return execute.run(database, actor, action, context, values)
+
+
+def send_emails(database: Database, relay: str, *, ids: list[int] | None = None, created_by: int | None = None):
+    """Send outbox emails through the relay (HOST:PORT); the deliveries."""
+    from email_queue.outbox import Relay, send_due
+
+    return send_due(database, Relay.parse(relay), ids=ids, created_by=created_by)
+
+
+def email_status(database: Database, ids: list[int]):
+    from crm.services import outbox
+
+    with database.reading() as session:
+        return outbox.status_of(session, ids)

@@ -111,6 +111,7 @@ class Contact:
     script: Any = None  # scripting.runner.ScriptRun walked during this contact
     script_to_resume: dict | None = None  # a run kept in a draft: {"name", "version", "state"}
     prompts_shown: bool = False
+    actions_done: list = field(default_factory=list)  # what the Action Box did: dicts, see action_done
 
     @property
     def campaign(self) -> str | None:
@@ -128,6 +129,7 @@ class Contact:
             "draft": asdict(self.draft),
             "handed_over_notes": self.handed_over_notes, "handed_over_by": self.handed_over_by,
             "script": _script_json(self.script) or self.script_to_resume,
+            "actions_done": list(self.actions_done),
         }
 
     @classmethod
@@ -147,6 +149,7 @@ class Contact:
         contact.handed_over_notes = data.get("handed_over_notes")
         contact.handed_over_by = data.get("handed_over_by")
         contact.script_to_resume = data.get("script") if isinstance(data.get("script"), dict) else None
+        contact.actions_done = [d for d in data.get("actions_done") or [] if isinstance(d, dict)]
         contact.lost = LOST_DRAFT
         return contact
 
@@ -189,7 +192,7 @@ Listener = Callable[[str], None]
 
 class Workbench:
     """What one agent's desktop knows. Listeners are told which part changed:
-    "agent", "contact", "identification", "record", "script", "connection", "notices"."""
+    "agent", "contact", "identification", "record", "script", "actions", "connection", "notices"."""
 
     def __init__(self, agent: str, *, identification_mode: str = "confirm",
                  drafts: DraftStore | None = None, clock: Callable[[], float] = time.time):
@@ -578,6 +581,20 @@ class Workbench:
         if contact.script is None:
             raise ValueError("no call script runs for this contact")
         return contact
+
+    # --- the action box --------------------------------------------------------------------------
+
+    def action_done(self, key: str, done: dict) -> None:
+        """An action ran for the contact `key`: {"action", "summary", "transaction_id",
+        "number", "email_id", "url", "at"}. The record links what it created."""
+        contact = self.contact if self.contact is not None and self.contact.key == key else next(
+            (c for c in self.unsaved if c.key == key), None)
+        if contact is None:
+            return
+        contact.actions_done.append(dict(done))
+        if contact is self.contact:
+            self._save_draft()
+        self._changed("actions")
 
     def show_prompt(self, text: str) -> None:
         """A prompt script's text, as it comes."""

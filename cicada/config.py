@@ -137,4 +137,10 @@ default_region = "CN"
 # overflow = "queue:general-zh"            # or "hangup" (closing announcement)
 # language = "zh"                          # announcements: en or zh
 # announce_every = 30
+
+[mail]
+# Emails to customers (the Action Box's follow-up emails) go out through
+# this SMTP relay; without it they wait in the outbox.
+# relay = "smtp.example.com:25"
+# sender = "service@example.com"
 """

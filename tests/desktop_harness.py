@@ -37,11 +37,12 @@ class Desks:
         self.gateway, self.qtbot, self.tmp_path = gateway, qtbot, tmp_path
         self.open: list[tuple[Desktop, Database]] = []
 
-    def __call__(self, agent: str, device: str) -> Desktop:
+    def __call__(self, agent: str, device: str, **settings) -> Desktop:
         database = Database.open(self.gateway.db_url)
         settings = DesktopSettings(database_url=self.gateway.db_url, command_address=self.gateway.commands,
                                    event_address=self.gateway.events, region="CN",
-                                   draft_dir=self.tmp_path / "drafts", user=agent, password=PASSWORD)
+                                   draft_dir=self.tmp_path / "drafts", user=agent, password=PASSWORD,
+                                   **settings)
         desk = Desktop(settings, database, crm_access.log_in(database, agent, PASSWORD), device=device,
                        queues=None)
         self.qtbot.addWidget(desk.window)

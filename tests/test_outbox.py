@@ -4,53 +4,17 @@ or answers 4xx, failed with the reason on a 5xx."""
 
 from __future__ import annotations
 
-import email
-import socket
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from crm.clock import utcnow
 from crm.permissions import Actor
 from crm.services import outbox
 from email_queue.outbox import Relay, send_due
+from mail_harness import free_port, relay  # noqa: F401 - fixture
 
 SYSTEM = Actor.system()
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives; `answer` refuses recipients."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.answer: str | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.answer:
-            return self.answer
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def relay():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, Relay("127.0.0.1", controller.port, timeout=5)
-    controller.stop()
 
 
 def queue(db, to="zhang.wei@example.cn", subject="您的投诉已登记", body="尊敬的张伟：\n\n您的投诉已登记。"):

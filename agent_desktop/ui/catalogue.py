@@ -72,3 +72,42 @@ HISTORY = (  # agent_desktop.ui.history_page translates these through a helper
     QT_TRANSLATE_NOOP("HistoryModel", "Subject"), QT_TRANSLATE_NOOP("HistoryModel", "Reason"),
     QT_TRANSLATE_NOOP("HistoryModel", "Outcome"), QT_TRANSLATE_NOOP("HistoryModel", "Talk time"),
 )
+
+ACTIONS = (  # agent_desktop.ui.action_page translates these (context "actions")
+    # the built-in actions
+    QT_TRANSLATE_NOOP("actions", "Service order"), QT_TRANSLATE_NOOP("actions", "Complaint"),
+    QT_TRANSLATE_NOOP("actions", "Sales order"), QT_TRANSLATE_NOOP("actions", "Lead or opportunity"),
+    QT_TRANSLATE_NOOP("actions", "Callback"), QT_TRANSLATE_NOOP("actions", "Follow-up email"),
+    QT_TRANSLATE_NOOP("actions", "Task for a colleague"),
+    # their fields
+    QT_TRANSLATE_NOOP("actions", "Installed-base item"), QT_TRANSLATE_NOOP("actions", "Problem description"),
+    QT_TRANSLATE_NOOP("actions", "Priority"), QT_TRANSLATE_NOOP("actions", "Requested date"),
+    QT_TRANSLATE_NOOP("actions", "Category"), QT_TRANSLATE_NOOP("actions", "Product"),
+    QT_TRANSLATE_NOOP("actions", "Description"), QT_TRANSLATE_NOOP("actions", "Products"),
+    QT_TRANSLATE_NOOP("actions", "Delivery address"), QT_TRANSLATE_NOOP("actions", "Kind"),
+    QT_TRANSLATE_NOOP("actions", "Subject"), QT_TRANSLATE_NOOP("actions", "Expected value (CNY)"),
+    QT_TRANSLATE_NOOP("actions", "Expected closing date"), QT_TRANSLATE_NOOP("actions", "Notes"),
+    QT_TRANSLATE_NOOP("actions", "Number to call"), QT_TRANSLATE_NOOP("actions", "Day"),
+    QT_TRANSLATE_NOOP("actions", "From"), QT_TRANSLATE_NOOP("actions", "Until"),
+    QT_TRANSLATE_NOOP("actions", "To"),
+    QT_TRANSLATE_NOOP("actions", "Who calls back"), QT_TRANSLATE_NOOP("actions", "Note"),
+    QT_TRANSLATE_NOOP("actions", "Template"), QT_TRANSLATE_NOOP("actions", "Text"),
+    QT_TRANSLATE_NOOP("actions", "For"), QT_TRANSLATE_NOOP("actions", "What to do"),
+    QT_TRANSLATE_NOOP("actions", "Due"), QT_TRANSLATE_NOOP("actions", "Quantity"),
+    QT_TRANSLATE_NOOP("actions", "Add product"), QT_TRANSLATE_NOOP("actions", "Remove"),
+    # their choices
+    QT_TRANSLATE_NOOP("actions", "Low"), QT_TRANSLATE_NOOP("actions", "Normal"),
+    QT_TRANSLATE_NOOP("actions", "High"), QT_TRANSLATE_NOOP("actions", "Urgent"),
+    QT_TRANSLATE_NOOP("actions", "Billing"), QT_TRANSLATE_NOOP("actions", "Service outage"),
+    QT_TRANSLATE_NOOP("actions", "Installation"), QT_TRANSLATE_NOOP("actions", "Product defect"),
+    QT_TRANSLATE_NOOP("actions", "Delivery"), QT_TRANSLATE_NOOP("actions", "Staff behaviour"),
+    QT_TRANSLATE_NOOP("actions", "Contract"), QT_TRANSLATE_NOOP("actions", "Other"),
+    QT_TRANSLATE_NOOP("actions", "Lead"), QT_TRANSLATE_NOOP("actions", "Opportunity"),
+    QT_TRANSLATE_NOOP("actions", "Me"),
+    # why an action is disabled
+    QT_TRANSLATE_NOOP("actions", "confirm the caller first"),
+    QT_TRANSLATE_NOOP("actions", "pick a contact person first"),
+    QT_TRANSLATE_NOOP("actions", "only during a call"),
+    QT_TRANSLATE_NOOP("actions", "the customer has no installed base"),
+    QT_TRANSLATE_NOOP("actions", "the customer has no email address"),
+)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
 from agent_desktop.drafts import DraftStore
+from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
 from agent_desktop.ui.script_control import ScriptControl
 from agent_desktop.ui.tasks import TaskRunner
@@ -48,7 +49,8 @@ class DesktopController(QObject):
 
     def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
                  login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
-                 tasks: TaskRunner | None = None, parent: QObject | None = None):
+                 tasks: TaskRunner | None = None, mail_relay: str | None = None,
+                 mail_sender: str = "service@cicada.example", parent: QObject | None = None):
         super().__init__(parent)
         self.database, self.crm, self.link, self.login_data = database, crm, link, login
         self.region = region
@@ -75,6 +77,7 @@ class DesktopController(QObject):
         self._retry.start()
         self.tasks.run(crm_access.warm_up, database, self.actor, region)
         self.scripts = ScriptControl(self)
+        self.actions = ActionControl(self, mail_relay=mail_relay, mail_sender=mail_sender)
 
     # --- gateway session ---------------------------------------------------------------
 
@@ -372,3 +375,4 @@ class DesktopController(QObject):
 
     def close(self) -> None:
         self._retry.stop()
+        self.actions.close()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from agent_desktop.controls import Control
 from agent_desktop.workbench import QT_TRANSLATE_NOOP
 from agent_desktop.ui import i18n
+from agent_desktop.ui.action_page import ActionBoxPage
 from agent_desktop.ui.business_data import BusinessDataPage, PartnerHeader
 from agent_desktop.ui.formatting import clock_time, code_label, duration
 from agent_desktop.ui.history_page import HistoryPage
@@ -74,9 +75,11 @@ class MainWindow(QMainWindow):
         self.history.set_outcome_codes(controller.profile.outcome_codes)
         self.record = RecordPage(controller, drafts)
         self.scripts = ScriptsPage(controller)
-        self.placeholders = {name: _Placeholder() for name in ("actions", "inbox")}
+        self.action_box = ActionBoxPage(controller)
+        self.placeholders = {"inbox": _Placeholder()}
         self.pages = {"identify": self.identify, "business": self.business, "history": self.history,
-                      "record": self.record, "scripts": self.scripts, **self.placeholders}
+                      "record": self.record, "scripts": self.scripts, "actions": self.action_box,
+                      **self.placeholders}
         for name in PAGES:
             self.stack.addWidget(self.pages[name])
             self.nav.addItem(QListWidgetItem())
@@ -242,8 +245,7 @@ class MainWindow(QMainWindow):
             self.nav.item(i).setToolTip(f"{name} (Ctrl+{i + 1})")
             self.nav_actions[i].setText(name)
         for name, page in self.placeholders.items():
-            page.set_text({"actions": self.tr("Follow-up actions for this contact will be listed here."),
-                           "inbox": self.tr("Emails and chats assigned to you will be listed here.")}[name])
+            page.set_text({"inbox": self.tr("Emails and chats assigned to you will be listed here.")}[name])
         self.settings_menu.setTitle(self.tr("&Settings"))
         self.language_menu.setTitle(self.tr("Language"))
         self.view_menu.setTitle(self.tr("&View"))

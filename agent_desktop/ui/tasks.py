@@ -20,9 +20,13 @@ class TaskRunner(QObject):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desktop-crm")
         self._finished.connect(self._deliver)
         self.pending = 0
+        self.closed = False
 
     def run(self, fn: Callable, *args, on_done: Callable | None = None,
-            on_error: Callable[[BaseException], None] | None = None, **kwargs) -> Future:
+            on_error: Callable[[BaseException], None] | None = None, **kwargs) -> Future | None:
+        if self.closed:  # a timer or late signal while the desktop closes: nothing to do it for
+            log.debug("%s not started: the desktop is closing", getattr(fn, "__name__", fn))
+            return None
         self.pending += 1
 
         def done(future: Future) -> None:
@@ -50,4 +54,5 @@ class TaskRunner(QObject):
             log.exception("handling a background task's result failed")
 
     def shutdown(self) -> None:
+        self.closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)

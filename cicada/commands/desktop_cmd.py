@@ -33,7 +33,10 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from cicada.commands.gateway_cmd import gateway_settings
 
     gateway = gateway_settings(config)
+    mail = config.sections.get("mail", {})
     return DesktopSettings(
+        mail_relay=str(mail["relay"]) if mail.get("relay") else None,
+        mail_sender=str(mail.get("sender") or "service@cicada.example"),
         database_url=config.database_url,
         command_address=getattr(args, "commands", None) or gateway.command_address,
         event_address=getattr(args, "events", None) or gateway.event_address,

@@ -1,0 +1,167 @@
+"""The Action Box in the desktop: the agent's layout, the verified context
+of the current contact (loaded off the GUI thread whenever the partner,
+contact person or script answers change), running an action, and what it
+leads to: the business data reloaded, an email sent through the relay, a
+link opened in the browser."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+
+from action_box.layout import effective, tabs
+from action_box.model import CallFacts, unavailable
+from action_box.registry import all_actions
+from agent_desktop import crm_access
+from agent_desktop.ui import i18n
+from agent_desktop.workbench import QT_TRANSLATE_NOOP, IdStatus, Phase
+
+log = logging.getLogger(__name__)
+
+EMAIL_RETRY_MS = 60_000
+
+
+class ActionControl(QObject):
+    context_changed = Signal()  # a new context: which actions are available may have changed
+    emails_changed = Signal()  # the status of an email sent from this desktop changed
+
+    def __init__(self, controller, *, mail_relay: str | None, mail_sender: str):
+        super().__init__(controller)
+        self.controller = controller
+        self.bench = controller.bench
+        self.tasks = controller.tasks
+        self.database, self.actor = controller.database, controller.actor
+        self.mail_relay, self.mail_sender = mail_relay, mail_sender
+        self.layout = effective(controller.profile.action_box)
+        self.actions = all_actions(self.layout)
+        self.context = None
+        self._context_for = None
+        self.email_status: dict[int, object] = {}  # outbox id -> crm.services.outbox.EmailStatus
+        self._reload = QTimer(self, singleShot=True, interval=150)  # edits in a row: one load
+        self._reload.timeout.connect(self._load_context)
+        self.bench.subscribe(self._on_model_change)
+        self._retry = QTimer(self, interval=EMAIL_RETRY_MS)
+        self._retry.timeout.connect(self.send_pending)
+        self._retry.start()
+        self._load_context()
+
+    def close(self) -> None:
+        self._reload.stop()
+        self._retry.stop()
+
+    def tabs(self):
+        return tabs(self.layout, i18n.current_language(), self.actions)
+
+    def why_not(self, action) -> str | None:
+        """Why an action is disabled now ("confirm the caller first"), or None."""
+        if self.bench.contact is None:
+            return QT_TRANSLATE_NOOP("actions", "no contact in the workspace")
+        if self.context is None:
+            return QT_TRANSLATE_NOOP("actions", "loading the customer's data")
+        return unavailable(action, self.context)
+
+    # --- the context ------------------------------------------------------------------------
+
+    def _on_model_change(self, what: str) -> None:
+        if what in ("contact", "identification", "script", "agent"):
+            self._reload.start()
+
+    def _facts(self) -> dict | None:
+        contact = self.bench.contact
+        if contact is None:
+            return None
+        ident = contact.identification
+        partner = ident.partner if ident.status is IdStatus.CONFIRMED else None
+        call = None
+        if contact.call_id or contact.ani:
+            active = contact.phase is not Phase.WRAP_UP and self.bench.current_call() is not None
+            call = CallFacts(contact.call_id, contact.ani, contact.dnis, contact.queue, active)
+        answers = {a.node: a.value for a in contact.script.recorded()} if contact.script else {}
+        return dict(partner_id=partner.partner_id if partner else None,
+                    contact_person_id=ident.contact_person.partner_id if partner and ident.contact_person else None,
+                    call=call, answers=answers, sender=self.mail_sender,
+                    language=i18n.current_language().split("_")[0],
+                    email_templates=tuple(self.layout.get("email_templates", ())))
+
+    def _load_context(self) -> None:
+        facts = self._facts()
+        if facts is None:
+            self.context, self._context_for = None, None
+            self.context_changed.emit()
+            return
+        wanted = (self.bench.contact.key, repr(facts))
+        if wanted == self._context_for:
+            return
+        self._context_for = wanted
+
+        def loaded(context) -> None:
+            if self._context_for == wanted:
+                self.context = context
+                self.context_changed.emit()
+
+        def failed(exc) -> None:
+            log.warning("the Action Box's context could not be loaded: %s", exc)
+            if self._context_for == wanted:
+                self._context_for = None
+
+        self.tasks.run(crm_access.action_context, self.database, self.actor, **facts,
+                       on_done=loaded, on_error=failed)
+
+    # --- running actions ------------------------------------------------------------------------
+
+    def run(self, action, values: dict, *, on_done, on_error) -> None:
+        """Run `action` with the form's values; `on_done(done)` or `on_error(text)`
+        on the GUI thread. The contact's record links what it created."""
+        contact = self.bench.contact
+        if contact is None or self.context is None:
+            on_error(self.why_not(action) or "no contact")
+            return
+        key, context = contact.key, self.context
+
+        def done(result) -> None:
+            outcome = result.outcome
+            self.bench.action_done(key, {
+                "action": result.action_id, "summary": outcome.summary, "transaction_id": outcome.transaction_id,
+                "number": outcome.number, "email_id": outcome.email_id, "url": outcome.url, "at": time.time()})
+            if outcome.url:
+                QDesktopServices.openUrl(QUrl(outcome.url))
+            if outcome.email_id:
+                self.send([outcome.email_id])
+            partner = self.bench.confirmed_partner
+            if outcome.transaction_id and partner is not None:
+                self.controller.load_partner(partner.partner_id)  # the new object in the 360° view
+            on_done(result)
+
+        self.tasks.run(crm_access.run_action, self.database, self.actor, action, context, values,
+                       on_done=done, on_error=lambda exc: on_error(str(exc)))
+
+    # --- emails -------------------------------------------------------------------------------------
+
+    def send(self, ids: list[int]) -> None:
+        if not self.mail_relay:
+            self._refresh_status(ids)
+            return
+        self.tasks.run(crm_access.send_emails, self.database, self.mail_relay, ids=ids,
+                       on_done=lambda _deliveries: self._refresh_status(ids),
+                       on_error=lambda exc: log.warning("sending emails failed: %s", exc))
+
+    def send_pending(self) -> None:
+        """This agent's emails still in the outbox, again (a relay that was away)."""
+        if self.mail_relay and self.actor.user_id is not None:
+            self.tasks.run(crm_access.send_emails, self.database, self.mail_relay, created_by=self.actor.user_id,
+                           on_done=lambda deliveries: self._refresh_status([d.email_id for d in deliveries]),
+                           on_error=lambda exc: log.warning("sending emails failed: %s", exc))
+
+    def _refresh_status(self, ids: list[int]) -> None:
+        if not ids:
+            return
+
+        def loaded(statuses) -> None:
+            for status in statuses:
+                self.email_status[status.id] = status
+            self.emails_changed.emit()
+
+        self.tasks.run(crm_access.email_status, self.database, ids, on_done=loaded)

@@ -1,0 +1,406 @@
+"""Action Box: the follow-up actions of the contact in tabs, found by typing,
+each opening its form as a dialog pre-filled from the verified context; and
+what was done in this interaction.
+
+Keyboard: type to find an action (the list narrows across tabs), Down to
+the list, Enter to open; in the form, Tab between fields and Enter or
+Ctrl+Enter to save. A disabled action says why ("confirm the caller
+first") in its line and in its tooltip.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHeaderView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+ACTION = Qt.ItemDataRole.UserRole
+
+
+def tr_action(text: str) -> str:
+    """Labels, field names and reasons of actions, translated (context "actions")."""
+    return QCoreApplication.translate("actions", text) if text else text
+
+
+class ActionBoxPage(QWidget):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.box = controller.actions
+        self.bench = controller.bench
+        self.search = QLineEdit(objectName="action_search")
+        self.search.textChanged.connect(self._filter)
+        self.search.installEventFilter(self)
+        self.tabs = QTabWidget(objectName="action_tabs")
+        self.found = QListWidget(objectName="action_found", visible=False)
+        self.found.itemActivated.connect(self._activated)
+        self.reason = QLabel(objectName="action_reason", wordWrap=True)
+        self.reason.setStyleSheet("color: #a15c00;")
+        self.done_label = QLabel()
+        self.done = QListWidget(objectName="action_done")
+        self.done.setMaximumHeight(160)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.found, 1)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.done_label)
+        layout.addWidget(self.done)
+        self.lists: list[QListWidget] = []
+        self.box.context_changed.connect(self.refresh)
+        self.box.emails_changed.connect(self._fill_done)
+        self.bench.subscribe(self._model_changed)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(self.tr("Type to find an action, Enter to open it"))
+        self.done_label.setText(self.tr("Done in this interaction"))
+        self._build_tabs()
+        self.refresh()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _build_tabs(self) -> None:
+        self.tabs.clear()
+        self.lists = []
+        for tab in self.box.tabs():
+            widget = QListWidget(objectName=f"action_tab_{tab.id}")
+            widget.itemActivated.connect(self._activated)
+            for action in tab.actions:
+                item = QListWidgetItem(tr_action(action.label))
+                item.setData(ACTION, action)
+                widget.addItem(item)
+            self.tabs.addTab(widget, tab.label)
+            self.lists.append(widget)
+
+    def _model_changed(self, what: str) -> None:
+        if what in ("contact", "actions"):
+            self._fill_done()
+        if what == "contact":
+            self.refresh()
+
+    def refresh(self) -> None:
+        for widget in [*self.lists, self.found]:
+            for i in range(widget.count()):
+                self._show_item(widget.item(i))
+        self._filter(self.search.text())
+
+    def _show_item(self, item: QListWidgetItem) -> None:
+        action = item.data(ACTION)
+        why = self.box.why_not(action)
+        label = tr_action(action.label)
+        item.setText(label if why is None else f"{label} — {tr_action(why)}")
+        item.setToolTip(tr_action(why) if why else label)
+        item.setForeground(Qt.GlobalColor.gray if why else Qt.GlobalColor.black)
+
+    def _filter(self, text: str) -> None:
+        text = text.strip().lower()
+        self.tabs.setVisible(not text)
+        self.found.setVisible(bool(text))
+        if not text:
+            return
+        self.found.clear()
+        seen = set()
+        for tab in self.box.tabs():
+            for action in tab.actions:
+                label = tr_action(action.label)
+                if action.id in seen or (text not in label.lower() and text not in action.label.lower()):
+                    continue
+                seen.add(action.id)
+                item = QListWidgetItem(label)
+                item.setData(ACTION, action)
+                self._show_item(item)
+                self.found.addItem(item)
+        if self.found.count():
+            self.found.setCurrentRow(0)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            current = self.found if self.found.isVisible() else self.tabs.currentWidget()
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current is not None:
+                item = current.currentItem() or (current.item(0) if current.count() else None)
+                if item is not None:
+                    self._activated(item)
+                return True
+            if event.key() == Qt.Key.Key_Down and current is not None:
+                current.setFocus()
+                if current.currentRow() < 0 and current.count():
+                    current.setCurrentRow(0)
+                return True
+        return super().eventFilter(watched, event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.search.setFocus()
+
+    def open_action(self, action_id: str):
+        """Open an action's form by id (what a click does); the dialog, or None when disabled."""
+        action = self.box.actions.get(action_id)
+        if action is None:
+            return None
+        return self._open(action)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        self._open(item.data(ACTION))
+
+    def _open(self, action):
+        why = self.box.why_not(action)
+        if why:
+            self.reason.setText(f"{tr_action(action.label)}: {tr_action(why)}")
+            return None
+        self.reason.setText("")
+        dialog = ActionDialog(self.box, action, self.box.context, parent=self)
+        if not action.fields(self.box.context):  # a link: nothing to fill in
+            dialog.save()
+            return dialog
+        dialog.open()
+        return dialog
+
+    def _fill_done(self) -> None:
+        self.done.clear()
+        contact = self.bench.contact
+        if contact is None:
+            return
+        for done in contact.actions_done:
+            text = done.get("summary", "")
+            email_id = done.get("email_id")
+            if email_id:
+                status = self.box.email_status.get(email_id)
+                text += " — " + self._email_state(status)
+            self.done.addItem(text)
+
+    def _email_state(self, status) -> str:
+        if status is None:
+            return self.tr("in the outbox") if self.box.mail_relay else self.tr(
+                "waiting in the outbox: no mail relay is configured ([mail] relay)")
+        if status.status == "sent":
+            return self.tr("sent")
+        if status.status == "failed":
+            return self.tr("not sent: {error}").format(error=status.last_error or "")
+        return self.tr("in the outbox, tried {n} time(s): {error}").format(
+            n=status.attempts, error=status.last_error or "")
+
+
+class ActionDialog(QDialog):
+    """An action's form, built from its fields. It stays open with the reason
+    when the CRM refuses the input, so nothing typed is lost."""
+
+    def __init__(self, box, action, context, parent=None):
+        super().__init__(parent)
+        self.setObjectName(f"action_form_{action.id}")
+        self.box, self.action, self.context = box, action, context
+        self.setWindowTitle(tr_action(action.label))
+        self.fields = action.fields(context)
+        self.inputs: dict[str, QWidget] = {}
+        self.form = QFormLayout()
+        for field in self.fields:
+            widget = self._input(field)
+            self.inputs[field.name] = widget
+            label = tr_action(field.label) + (" *" if field.required else "")
+            self.form.addRow(label, widget)
+        self.error = QLabel(objectName="action_error", wordWrap=True)
+        self.error.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.save)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.result_done = None
+        refill = getattr(action, "refill", None)
+        if callable(refill) and "template" in self.inputs:
+            self.inputs["template"].currentIndexChanged.connect(lambda _i: self._refill("template"))
+        self.resize(560, self.sizeHint().height())
+
+    # --- inputs ------------------------------------------------------------------------------
+
+    def _input(self, field) -> QWidget:
+        kind, default = field.kind, field.default
+        if kind in ("choice", "editable_choice"):
+            widget = QComboBox(objectName=f"field_{field.name}", editable=kind == "editable_choice")
+            if kind == "choice" and not field.required:
+                widget.addItem("—", None)
+            for value, label in field.choices:
+                widget.addItem(tr_action(label) if kind == "choice" else label, value)
+            index = widget.findData(default) if default is not None else -1
+            if index >= 0:
+                widget.setCurrentIndex(index)
+            elif kind == "editable_choice" and default:
+                widget.setEditText(str(default))
+            else:
+                widget.setCurrentIndex(-1 if field.required else 0)
+            if kind == "editable_choice":
+                widget.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+            return widget
+        if kind == "multiline":
+            widget = QPlainTextEdit(objectName=f"field_{field.name}")
+            widget.setPlainText(default or "")
+            widget.setTabChangesFocus(True)
+            widget.setMinimumHeight(70)
+            widget.setMaximumHeight(160)
+            return widget
+        if kind == "date":
+            widget = QDateEdit(objectName=f"field_{field.name}", calendarPopup=True)
+            widget.setDisplayFormat("yyyy-MM-dd")
+            widget.setDate(QDate(default.year, default.month, default.day) if isinstance(default, date)
+                           else QDate.currentDate())
+            return widget
+        if kind == "time":
+            widget = QTimeEdit(objectName=f"field_{field.name}")
+            widget.setDisplayFormat("HH:mm")
+            widget.setTime(QTime(default.hour, default.minute) if isinstance(default, time) else QTime(9, 0))
+            return widget
+        if kind == "number":
+            widget = QLineEdit(objectName=f"field_{field.name}")
+            widget.setText("" if default is None else str(default))
+            return widget
+        if kind == "lines":
+            return ProductLines(field.choices, default or [], objectName=f"field_{field.name}")
+        widget = QLineEdit(objectName=f"field_{field.name}")
+        widget.setText("" if default is None else str(default))
+        if field.max_length:
+            widget.setMaxLength(field.max_length)
+        return widget
+
+    def values(self) -> dict:
+        values = {}
+        for field in self.fields:
+            widget = self.inputs[field.name]
+            if isinstance(widget, QComboBox):
+                if widget.isEditable():
+                    text = widget.currentText().strip()
+                    index = widget.findText(text)
+                    values[field.name] = widget.itemData(index) if index >= 0 else text
+                else:
+                    values[field.name] = widget.currentData()
+            elif isinstance(widget, QPlainTextEdit):
+                values[field.name] = widget.toPlainText()
+            elif isinstance(widget, QDateEdit):
+                d = widget.date()
+                values[field.name] = date(d.year(), d.month(), d.day())
+            elif isinstance(widget, QTimeEdit):
+                t = widget.time()
+                values[field.name] = time(t.hour(), t.minute())
+            elif isinstance(widget, ProductLines):
+                values[field.name] = widget.lines()
+            else:
+                values[field.name] = widget.text()
+        return values
+
+    def _refill(self, changed: str) -> None:
+        for name, value in self.action.refill(self.context, self.values(), changed).items():
+            widget = self.inputs.get(name)
+            if isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(value)
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value)
+
+    # --- saving ----------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        self.buttons.setEnabled(False)
+        self.error.setText(self.tr("Saving…"))
+
+        def done(result) -> None:
+            self.result_done = result
+            self.accept()
+
+        def failed(text: str) -> None:
+            self.buttons.setEnabled(True)
+            self.error.setText(text)
+
+        self.box.run(self.action, self.values(), on_done=done, on_error=failed)
+
+
+class ProductLines(QWidget):
+    """Product lines of an order: a product picked from the catalogue (type to
+    find it) and a quantity, one row each."""
+
+    def __init__(self, products, lines, objectName=""):
+        super().__init__(objectName=objectName)
+        self.products = list(products)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("actions", "Product"),
+                                              QCoreApplication.translate("actions", "Quantity")])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(1, 90)
+        self.table.setMinimumHeight(120)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.add_button = QPushButton(QCoreApplication.translate("actions", "Add product"))
+        self.remove_button = QPushButton(QCoreApplication.translate("actions", "Remove"))
+        self.add_button.clicked.connect(lambda: self.add_line())
+        self.remove_button.clicked.connect(self._remove)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        for product, quantity in lines:
+            self.add_line(product, quantity)
+        if not lines:
+            self.add_line()
+
+    def add_line(self, product: str | None = None, quantity=1) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        picker = QComboBox(editable=True)
+        for value, label in self.products:
+            picker.addItem(f"{label} — {value}", value)
+        picker.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        picker.setCurrentIndex(picker.findData(product) if product else -1)
+        amount = QDoubleSpinBox(decimals=0, minimum=0, maximum=100_000)
+        amount.setValue(float(quantity))
+        self.table.setCellWidget(row, 0, picker)
+        self.table.setCellWidget(row, 1, amount)
+
+    def _remove(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.table.removeRow(row)
+
+    def lines(self) -> list[tuple[str, float]]:
+        """(product number, quantity) of every row with a product; a product typed
+        that is not in the catalogue goes as typed, for the CRM to refuse."""
+        found = []
+        for row in range(self.table.rowCount()):
+            picker, amount = self.table.cellWidget(row, 0), self.table.cellWidget(row, 1)
+            text = picker.currentText().strip()
+            if not text:
+                continue
+            index = picker.findText(text)
+            product = picker.itemData(index) if index >= 0 else text.rsplit(" — ", 1)[-1]
+            found.append((product, amount.value()))
+        return found

@@ -1,0 +1,186 @@
+"""The Action Box in the real desktop during a real call: every built-in
+action run from its pre-filled form, the objects linked to the interaction
+record and shown in the business data at once, the email sent through a
+real SMTP listener, the guard rails in the window."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtGui import QDesktopServices
+from sqlalchemy import select
+
+from agent_desktop.controls import Control
+from crm.db import Database
+from crm.models import (
+    BusinessPartner,
+    BusinessTransaction,
+    InstalledBaseItem,
+    InteractionLink,
+    OutboundEmail,
+    Product,
+)
+from crm.services.partners import AddressDraft
+from desktop_harness import add_person, desks, trigger, wait_mode, wait_state  # noqa: F401 - fixtures
+from gateway_harness import (  # noqa: F401 - fixtures
+    ANN_TONE,
+    CUSTOMER_TONE,
+    customer,
+    make_gateway,
+    media,
+    phone,
+)
+from mail_harness import relay  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+
+
+def catalogue_and_router(db_url: str, partner_id: int) -> None:
+    database = Database.open(db_url)
+    with database.unit_of_work() as session:
+        router = Product(product_no="P000017", name="Wi-Fi 6 router", unit_price=Decimal("399.00"))
+        session.add_all([router, Product(product_no="P000002", name="Fibre 300", unit_price=Decimal("199.00"))])
+        session.flush()
+        session.add(InstalledBaseItem(partner_id=partner_id, product_id=router.id, serial_no="SN-778"))
+    database.dispose()
+
+
+def run_form(qtbot, page, action_id: str, fill=None):
+    dialog = page.open_action(action_id)
+    assert dialog is not None, page.reason.text()
+    if fill:
+        fill(dialog)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result_done is not None or (dialog.error.text() not in ("", "Saving…")),
+                    timeout=10000)
+    return dialog
+
+
+def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, media, phone, relay,
+                                                      qtbot, tmp_path, monkeypatch):
+    inbox, smtp = relay
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    gateway = make_gateway()
+    partner_id = add_person(gateway.db_url, "张", "伟", phones=["13800138000"], emails=["zhang.wei@example.cn"],
+                            addresses=[AddressDraft(country="CN", city="北京", street="建国路 88 号")])
+    catalogue_and_router(gateway.db_url, partner_id)
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri, mail_relay=f"127.0.0.1:{smtp.port}")
+    window, bench = desk.window, desk.controller.bench
+    page = window.action_box
+    window.show_page("actions")
+    assert "no contact in the workspace" in page.lists[0].item(0).text()
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13800138000")
+    wait_state(qtbot, desk, "talking")
+    qtbot.waitUntil(lambda: desk.controller.actions.context is not None
+                    and desk.controller.actions.context.partner is not None, timeout=10000)
+    window.show_page("actions")
+    assert all("—" not in page.lists[0].item(i).text() for i in range(page.lists[0].count()))
+
+    qtbot.keyClicks(page.search, "compl")  # type to find, Enter to open
+    assert page.found.count() == 1 and page.found.item(0).text() == "Complaint"
+    page.search.clear()
+
+    def complaint(dialog):
+        dialog.inputs["category"].setCurrentIndex(dialog.inputs["category"].findData("billing"))
+        dialog.inputs["description"].setPlainText("charged twice for November")
+
+    done = run_form(qtbot, page, "complaint", complaint)
+    assert done.result_done.outcome.number.startswith("CP")
+    service = run_form(qtbot, page, "service_order",
+                       lambda d: d.inputs["description"].setPlainText("router reboots every hour"))
+    assert service.result_done is not None, service.error.text()
+
+    def bad_order(dialog):
+        dialog.inputs["lines"].table.cellWidget(0, 0).setEditText("P404")
+
+    refused = run_form(qtbot, page, "sales_order", bad_order)
+    assert "no product P404" in refused.error.text() and refused.isVisible()  # kept open, nothing lost
+    refused.reject()
+
+    def order(dialog):
+        lines = dialog.inputs["lines"]
+        lines.table.cellWidget(0, 0).setCurrentIndex(lines.table.cellWidget(0, 0).findData("P000002"))
+        lines.table.cellWidget(0, 1).setValue(2)
+        assert "北京" in dialog.inputs["delivery_address"].toPlainText()  # the partner's address
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.show()
+        assert dialog.grab().save(str(SCREENSHOTS / "action_form_sales_order.png"))
+
+    assert run_form(qtbot, page, "sales_order", order).result_done is not None
+    assert run_form(qtbot, page, "callback").result_done is not None
+    assert run_form(qtbot, page, "lead", lambda d: d.inputs["subject"].setText("Fibre for the office")
+                    ).result_done is not None
+
+    def task(dialog):
+        dialog.inputs["assignee"].setCurrentIndex(dialog.inputs["assignee"].findData("user:bob"))
+        dialog.inputs["subject"].setText("Send the contract")
+
+    assert run_form(qtbot, page, "task", task).result_done is not None
+    mail = run_form(qtbot, page, "email")
+    assert mail.result_done is not None and "zhang.wei@example.cn" in mail.result_done.outcome.summary
+    qtbot.waitUntil(lambda: len(inbox.messages) == 1, timeout=10000)
+    assert inbox.messages[0]["To"] == "zhang.wei@example.cn"
+    page.open_action("map")
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert opened[0].startswith("https://www.openstreetmap.org/search?query=")
+
+    qtbot.waitUntil(lambda: page.done.count() == 8, timeout=5000)
+    qtbot.waitUntil(lambda: any("sent" in page.done.item(i).text() for i in range(page.done.count())),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: len(window.business.items_in("complaint")) == 1, timeout=5000)  # at once
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENSHOTS / "desktop_action_box.png"))
+
+    trigger(desk, Control.HANGUP)
+    wait_state(qtbot, desk, "wrap_up")
+    records = []
+    desk.controller.record_saved.connect(lambda key, rid: records.append(rid))
+    trigger(desk, Control.END)
+    qtbot.waitUntil(lambda: bool(records), timeout=15000)
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        kinds = sorted(session.scalars(
+            select(BusinessTransaction.kind).join(InteractionLink, InteractionLink.transaction_id
+                                                  == BusinessTransaction.id)
+            .where(InteractionLink.interaction_id == records[0])))
+        assert kinds == ["callback", "complaint", "lead", "sales_order", "service_order", "task"]
+        email = session.scalar(select(OutboundEmail))
+        assert (email.status, email.interaction_id) == ("sent", records[0])
+        assert session.scalar(select(BusinessTransaction).where(
+            BusinessTransaction.kind == "sales_order")).amount == Decimal("398.00")
+    database.dispose()
+    caller.stop()
+
+
+def test_an_unknown_callers_actions_wait_for_a_confirmed_partner(make_gateway, desks, media, phone,
+                                                                 qtbot, tmp_path):
+    gateway = make_gateway()
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri)
+    page = desk.window.action_box
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13988887777")
+    wait_state(qtbot, desk, "talking")
+    qtbot.waitUntil(lambda: desk.controller.actions.context is not None, timeout=10000)
+    desk.window.show_page("actions")
+    assert page.open_action("complaint") is None
+    assert page.reason.text() == "Complaint: confirm the caller first"
+    assert "confirm the caller first" in page.lists[0].item(0).toolTip()
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        assert session.scalar(select(BusinessTransaction.id)) is None
+        assert session.scalar(select(BusinessPartner.id)) is None
+    database.dispose()
+    caller.stop()
+
+
+
