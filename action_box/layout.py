@@ -32,6 +32,23 @@ DEFAULT_LAYOUT: dict = {
          "url": "https://www.openstreetmap.org/search?query={{ partner.city|urlencode }}",
          "needs": ["partner"]},
     ],
+    "reply_templates": [
+        {"id": "answer_en", "language": "en", "channel": "email", "label": "Answer",
+         "body": "Dear {{ contact_person.name or partner.name or conversation.customer }},\n\n"
+                 "thank you for your message of {{ conversation.received }}.\n\n\n\n"
+                 "Kind regards,\n{{ agent.name }}\nCicada customer service"},
+        {"id": "answer_zh", "language": "zh", "channel": "email", "label": "答复",
+         "body": "尊敬的{{ contact_person.name or partner.name or conversation.customer }}：\n\n"
+                 "感谢您{{ conversation.received }}的来信。\n\n\n\n此致\n{{ agent.name }}\n知了客户服务"},
+        {"id": "greeting_en", "language": "en", "channel": "chat", "label": "Greeting",
+         "body": "Hello {{ conversation.customer }}, I am {{ agent.name }}. How can I help you?"},
+        {"id": "greeting_zh", "language": "zh", "channel": "chat", "label": "问候",
+         "body": "{{ conversation.customer }}您好，我是{{ agent.name }}，请问有什么可以帮您？"},
+        {"id": "moment_en", "language": "en", "channel": "chat", "label": "One moment",
+         "body": "One moment please, I am looking into it."},
+        {"id": "moment_zh", "language": "zh", "channel": "chat", "label": "请稍候",
+         "body": "请稍候，我正在为您查询。"},
+    ],
     "email_templates": [
         {"id": "thanks_en", "language": "en", "label": "Thank you for your call",
          "subject": "Your call with {{ agent.name }}",
@@ -97,6 +114,10 @@ def check_layout(value: dict) -> dict:
                               f"(known: {', '.join(sorted(known))})")
     from scripting.templates import check_template
 
+    for template in layout.get("reply_templates", []):
+        problems = check_template(template["body"], question_ids=None)
+        if problems:
+            raise ValidationError(f"action_box: reply template {template['id']!r}: {problems[0]}")
     for template in layout.get("email_templates", []):
         for part in ("subject", "body"):
             problems = check_template(template[part], question_ids=None)

@@ -39,6 +39,10 @@ class OwnershipConflict(CrmError):
     pass
 
 
+class Conflict(CrmError):
+    """The object is not in a state that allows this (e.g. a closed conversation)."""
+
+
 class AuthenticationFailed(CrmError):
     pass
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -767,3 +768,122 @@ class OutboundEmail(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Reply-all copies and the whole References chain of a reply.
+    cc: Mapped[str | None] = mapped_column(Text)
+    reference_ids: Mapped[str | None] = mapped_column(Text)
+
+
+class ConversationStatus(StrEnumBase):
+    QUEUED = "queued"  # waiting for an agent (in a push queue, or in the group inbox)
+    OFFERED = "offered"  # pushed to an agent who has not accepted yet
+    ASSIGNED = "assigned"  # an agent's work
+    CLOSED = "closed"
+
+
+class MessageKind(StrEnumBase):
+    INBOUND = "inbound"  # from the customer
+    OUTBOUND = "outbound"  # from an agent to the customer
+    NOTE = "note"  # internal, never sent
+    SYSTEM = "system"  # what the service says in a chat (e.g. "an agent joined")
+
+
+class RawEmail(Base):
+    """An email exactly as it arrived, stored before it was acknowledged."""
+
+    __tablename__ = "raw_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    via: Mapped[str] = mapped_column(String(10))  # smtp, imap
+    mailbox: Mapped[str] = mapped_column(String(254))  # the service address it came for
+    envelope_from: Mapped[str | None] = mapped_column(String(254))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Conversation(Base):
+    """An email thread or a chat: routed to a queue, worked by an agent, and
+    recorded as one interaction of the customer."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        Index("ix_conversation_queue_status", "queue", "status", "priority", "created_at"),
+        Index("ix_conversation_thread", "thread_key", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email, chat
+    mailbox: Mapped[str] = mapped_column(String(254))
+    queue: Mapped[str] = mapped_column(String(80))
+    priority: Mapped[int] = mapped_column(Integer, default=5)  # 1 first
+    status: Mapped[str] = mapped_column(String(10), default=ConversationStatus.QUEUED.value)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interaction.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    customer_name: Mapped[str] = mapped_column(String(200), default="")
+    customer_address: Mapped[str | None] = mapped_column(String(254), index=True)
+    customer_phone: Mapped[str | None] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(250), default="")
+    thread_key: Mapped[str | None] = mapped_column(String(300))  # sender + subject without Re:
+    language: Mapped[str | None] = mapped_column(String(10))
+    chat_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)  # the first response is due
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    messages: Mapped[list[ConversationMessage]] = relationship(
+        back_populates="conversation", order_by="ConversationMessage.id")
+    assigned_to: Mapped[User | None] = relationship()
+
+
+class ConversationMessage(Base):
+    """An email or chat line of a conversation, in or out, or an agent's note."""
+
+    __tablename__ = "conversation_message"
+    __table_args__ = (
+        Index("uq_conversation_message_client", "conversation_id", "client_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    # Email: its Message-ID (one message stored once); chat: the widget's id
+    # for the line (a line sent again after a reconnect is stored once).
+    message_id: Mapped[str | None] = mapped_column(String(250), unique=True)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    in_reply_to: Mapped[str | None] = mapped_column(String(250))
+    reference_ids: Mapped[str | None] = mapped_column(Text)
+    sender: Mapped[str | None] = mapped_column(String(254))
+    recipients: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(250))
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)  # sanitised
+    has_remote_images: Mapped[bool] = mapped_column(Boolean, default=False)
+    defects: Mapped[str | None] = mapped_column(Text)
+    raw_email_id: Mapped[int | None] = mapped_column(ForeignKey("raw_email.id"))
+    outbound_email_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_email.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        back_populates="message", order_by="MessageAttachment.id", cascade="all, delete-orphan")
+
+
+class MessageAttachment(Base):
+    __tablename__ = "message_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("conversation_message.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    content_id: Mapped[str | None] = mapped_column(String(250))
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    message: Mapped[ConversationMessage] = relationship(back_populates="attachments")

@@ -32,12 +32,14 @@ class CtiError(Exception):
 
 
 class GatewayUnreachable(CtiError):
-    def __init__(self, address: str, timeout: float):
-        super().__init__("unreachable", f"The CTI gateway at {address} did not answer within "
-                                        f"{timeout:g} s.")
+    def __init__(self, address: str, timeout: float, service: str = "The CTI gateway"):
+        super().__init__("unreachable", f"{service} at {address} did not answer within {timeout:g} s.")
 
 
 class CtiClient:
+    service = "The CTI gateway"
+    events_catalogue = cti.EVENTS
+
     def __init__(self, command_address: str, event_address: str | None = None, *,
                  timeout: float = 5.0, context: zmq.Context | None = None):
         self.command_address = command_address
@@ -81,12 +83,12 @@ class CtiClient:
             sock.send(encode_request(request_id, command))
         except zmq.Again:
             self._reset()
-            raise GatewayUnreachable(self.command_address, timeout) from None
+            raise GatewayUnreachable(self.command_address, timeout, self.service) from None
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not sock.poll(int(left * 1000)):
                 self._reset()
-                raise GatewayUnreachable(self.command_address, timeout)
+                raise GatewayUnreachable(self.command_address, timeout, self.service)
             try:
                 reply = decode_reply(sock.recv())
             except BadMessage as exc:
@@ -135,7 +137,7 @@ class CtiClient:
         if self._events is None or not self._events.poll(int(timeout * 1000)):
             return None
         _topic, payload = self._events.recv_multipart()
-        return decode_event(payload, cti.EVENTS)
+        return decode_event(payload, self.events_catalogue)
 
     def wait_for(self, predicate, timeout: float = 10.0):
         """The first event for which `predicate(event)` is true; TimeoutError otherwise."""

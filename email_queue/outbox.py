@@ -47,17 +47,23 @@ class Delivery:
     error: str | None = None
 
 
-def build_message(email) -> EmailMessage:
+def build_message(email, attachments=()) -> EmailMessage:
     message = EmailMessage()
     message["From"] = email.sender
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(email.created_at.replace(tzinfo=UTC))
+    if email.cc:
+        message["Cc"] = email.cc
     if email.in_reply_to:
         message["In-Reply-To"] = email.in_reply_to
-        message["References"] = email.in_reply_to
+        message["References"] = email.reference_ids or email.in_reply_to
     message.set_content(email.body_text, charset="utf-8")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype or "application",
+                               subtype=subtype or "octet-stream", filename=attachment.filename)
     return message
 
 
@@ -68,7 +74,9 @@ def send_due(database: Database, relay: Relay, *, created_by: int | None = None,
         pending = outbox.due(session, limit=limit, created_by=created_by)
         if ids is not None:
             pending = [e for e in pending if e.id in ids]
-        messages = [(e.id, e.sender, e.to_address, build_message(e)) for e in pending]
+        attachments = outbox.attachments_of(session, [e.id for e in pending])
+        messages = [(e.id, e.sender, [e.to_address, *outbox.copies(e)], build_message(e, attachments.get(e.id, ())))
+                    for e in pending]
     if not messages:
         return []
     results: list[Delivery] = []
@@ -83,7 +91,7 @@ def send_due(database: Database, relay: Relay, *, created_by: int | None = None,
     try:
         for email_id, sender, to, message in messages:
             try:
-                refused = client.send_message(message, from_addr=sender, to_addrs=[to])
+                refused = client.send_message(message, from_addr=sender, to_addrs=to)
             except smtplib.SMTPResponseException as exc:
                 temporary = 400 <= exc.smtp_code < 500
                 text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)

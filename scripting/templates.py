@@ -39,6 +39,8 @@ CONTEXT: dict[str, frozenset[str] | None] = {
     "call": frozenset({"call_id", "ani", "dnis", "queue", "waited_seconds", "direction", "channel"}),
     "agent": frozenset({"name", "username"}),
     "campaign": frozenset({"name"}),
+    # an email or chat being answered: its subject, the customer's name and address, when it came
+    "conversation": frozenset({"subject", "customer", "address", "channel", "received", "mailbox"}),
     "answers": None,  # fields: the script's question ids
     "answer": None,  # a value, not a record
     "today": None,
@@ -134,12 +136,14 @@ class Rendered:
 
 def make_context(*, partner: dict | None = None, contact_person: dict | None = None,
                  call: dict | None = None, agent: dict | None = None, campaign: dict | None = None,
-                 answers: dict | None = None, today: date | None = None) -> dict[str, Any]:
+                 answers: dict | None = None, today: date | None = None,
+                 conversation: dict | None = None) -> dict[str, Any]:
     """The context a script runs with; any part may be missing."""
     return {
         "partner": Values("partner", partner), "contact_person": Values("contact_person", contact_person),
         "call": Values("call", call), "agent": Values("agent", agent),
         "campaign": Values("campaign", campaign), "answers": Values("answers", answers),
+        "conversation": Values("conversation", conversation),
         "today": today or date.today(),
     }
 

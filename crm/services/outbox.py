@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 
 from crm.clock import utcnow
 from crm.errors import NotFound, ValidationError
-from crm.models import BusinessPartner, OutboundEmail
+from crm.models import (
+    BusinessPartner,
+    ConversationMessage,
+    MessageAttachment,
+    OutboundEmail,
+)
 from crm.permissions import Actor, require_read
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
@@ -52,10 +57,12 @@ def check_address(address: str, what: str = "the address") -> str:
 
 def queue_email(session: Session, actor: Actor, *, sender: str, to: str, subject: str, body: str,
                 partner_id: int | None = None, interaction_id: int | None = None,
-                contact_id: str | None = None, in_reply_to: str | None = None) -> OutboundEmail:
+                contact_id: str | None = None, in_reply_to: str | None = None,
+                cc: list[str] | None = None, references: list[str] | None = None) -> OutboundEmail:
     """Store an email to send; ValidationError for a bad address, subject or body."""
     sender = check_address(sender, "the sender")
     to = check_address(to, "the recipient")
+    copies = [check_address(address, "a copy's address") for address in cc or ()]
     subject = (subject or "").strip()
     if not subject:
         raise ValidationError("the subject is required")
@@ -74,10 +81,29 @@ def queue_email(session: Session, actor: Actor, *, sender: str, to: str, subject
     email = OutboundEmail(message_id=f"<{uuid.uuid4().hex}@{domain}>", partner_id=partner_id,
                           interaction_id=interaction_id, contact_id=contact_id, created_by_id=actor.user_id,
                           sender=sender, to_address=to, subject=subject, body_text=body,
-                          in_reply_to=in_reply_to, status=QUEUED)
+                          in_reply_to=in_reply_to, status=QUEUED, cc=", ".join(copies) or None,
+                          reference_ids=" ".join(references or ()) or None)
     session.add(email)
     session.flush()
     return email
+
+
+def copies(email: OutboundEmail) -> list[str]:
+    return [address.strip() for address in (email.cc or "").split(",") if address.strip()]
+
+
+def attachments_of(session: Session, email_ids: list[int]) -> dict[int, list[MessageAttachment]]:
+    """The files to send with each email: those of the conversation's reply it carries."""
+    if not email_ids:
+        return {}
+    rows = session.execute(select(ConversationMessage.outbound_email_id, MessageAttachment)
+                           .join(MessageAttachment, MessageAttachment.message_id == ConversationMessage.id)
+                           .where(ConversationMessage.outbound_email_id.in_(email_ids))
+                           .order_by(MessageAttachment.id))
+    found: dict[int, list[MessageAttachment]] = {}
+    for email_id, attachment in rows:
+        found.setdefault(email_id, []).append(attachment)
+    return found
 
 
 def due(session: Session, *, limit: int = 50, now: datetime | None = None,

@@ -56,6 +56,7 @@ DEFAULTS: dict[str, object] = {
     "queues": None,  # None: every queue the agent's skills qualify for
     "wrap_up_seconds": None,  # None: the gateway's queue setting
     "action_box": None,  # None: action_box's built-in layout
+    "capacity": {"email": 10, "chat": 3},  # how many emails / chats an agent works at once
 }
 
 
@@ -163,8 +164,8 @@ def _action_box(value) -> dict:
     """Which tabs and actions the desktop's Action Box shows, in which order;
     links to external transactions; email templates. Action ids are checked
     against the installed actions where the layout is imported (cicada actions)."""
-    if not isinstance(value, dict) or set(value) - {"tabs", "links", "email_templates"}:
-        raise ValidationError("action_box is a mapping of tabs, links and email_templates")
+    if not isinstance(value, dict) or set(value) - {"tabs", "links", "email_templates", "reply_templates"}:
+        raise ValidationError("action_box is a mapping of tabs, links, email_templates and reply_templates")
     layout = {}
     if "tabs" in value:
         tabs = _entries("tabs", value["tabs"], {"id": True, "label": True, "actions": True})
@@ -194,7 +195,34 @@ def _action_box(value) -> dict:
                 if not isinstance(template[part], str) or not template[part].strip():
                     raise ValidationError(f"action_box: email template {template['id']!r} needs a {part}")
         layout["email_templates"] = templates
+    if "reply_templates" in value:  # canned answers to emails and chats
+        replies = _entries("reply_templates", value["reply_templates"],
+                           {"id": True, "label": True, "body": True, "language": False, "channel": False})
+        for reply in replies:
+            if not isinstance(reply["body"], str) or not reply["body"].strip():
+                raise ValidationError(f"action_box: reply template {reply['id']!r} needs a body")
+            if reply.get("channel") not in (None, "email", "chat"):
+                raise ValidationError(f"action_box: reply template {reply['id']!r}: channel is email or chat")
+        layout["reply_templates"] = replies
     return layout
+
+
+CAPACITY_CHANNELS = ("email", "chat")
+MAX_CAPACITY = 100
+
+
+def _capacity(value) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise ValidationError(f"capacity is a mapping of {', '.join(CAPACITY_CHANNELS)} to numbers, "
+                              "e.g. {\"email\": 10, \"chat\": 3}")
+    capacity = {}
+    for channel, count in value.items():
+        if channel not in CAPACITY_CHANNELS:
+            raise ValidationError(f"capacity: {channel!r} is not a channel (use {', '.join(CAPACITY_CHANNELS)})")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_CAPACITY:
+            raise ValidationError(f"capacity: {channel} is a whole number from 0 to {MAX_CAPACITY}")
+        capacity[channel] = count
+    return capacity
 
 
 VALIDATORS: dict[str, Callable[[object], object]] = {
@@ -207,6 +235,7 @@ VALIDATORS: dict[str, Callable[[object], object]] = {
     "queues": _code_list("queues", QUEUE_LENGTH),
     "wrap_up_seconds": _seconds("wrap_up_seconds"),
     "action_box": _action_box,
+    "capacity": _capacity,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 
@@ -242,6 +271,7 @@ class AgentProfile:
     queues: tuple[str, ...] | None
     wrap_up_seconds: float | None
     action_box: dict | None = None  # None: the built-in layout
+    capacity: dict | None = None  # channel -> how many at once; None: DEFAULTS
 
 
 def effective_settings(session: Session, user: User) -> dict:
@@ -308,6 +338,7 @@ def _profile(session: Session, user: User) -> AgentProfile:
         queues=optional_tuple(settings["queues"]),
         wrap_up_seconds=None if wrap_up is None else float(wrap_up),
         action_box=settings["action_box"],
+        capacity={**DEFAULTS["capacity"], **settings["capacity"]},
     )
 
 

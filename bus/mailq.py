@@ -1,0 +1,228 @@
+"""What desktops and the mail queue (`cicada mailq`) say to each other.
+
+The same envelopes as the CTI gateway's (bus.envelope): commands over a
+DEALER/ROUTER pair, each with one reply; events on a PUB socket. Every
+message of the mail queue is declared here, once. Times are seconds since
+the epoch.
+
+Topics: ``agent/<agent>/`` what concerns one agent (offers, assignments, chat
+lines, new mail in his threads), ``queue/<queue>/`` a queue's group inbox
+changed, ``mailq/`` heartbeats.
+
+A desktop logs in, sets its availability per channel and pings at least
+every `PING_SECONDS`; one silent for longer than the queue's `silent_seconds`
+(20 by default) is taken for gone and its work goes back to the queue. Email replies are written to the CRM by the
+desktop itself; `SendNow` asks the queue to send the outbox at once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from bus.envelope import Catalogue, Message
+
+Channel = Literal["email", "chat"]
+
+PING_SECONDS = 5.0
+MAILQ_TOPIC = "mailq/"
+
+
+def agent_topic(agent: str) -> str:
+    return f"agent/{agent}/"
+
+
+def queue_topic(queue: str) -> str:
+    return f"queue/{queue}/"
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+class WorkView(msgspec.Struct, kw_only=True):
+    conversation_id: int
+    channel: Channel
+    queue: str
+    state: Literal["queued", "offered", "assigned"]
+    subject: str = ""
+    customer: str = ""
+    priority: int = 5
+    due_at: float | None = None
+    offer_deadline: float | None = None
+
+
+class SeatView(msgspec.Struct, kw_only=True):
+    agent: str
+    queues: list[str]
+    capacity: dict[str, int]
+    available: dict[str, bool]
+    work: list[WorkView]
+
+
+class ChatLineView(msgspec.Struct, kw_only=True):
+    id: int
+    sender: Literal["customer", "agent", "system"]
+    author: str
+    text: str
+    at: float
+
+
+class LoginResult(msgspec.Struct, kw_only=True):
+    session: str
+    run: str
+    seat: SeatView
+
+
+class QueueView(msgspec.Struct, kw_only=True):
+    name: str
+    mode: Literal["push", "pull"]
+    waiting: int
+    oldest_wait: float  # seconds
+
+
+class StatusResult(msgspec.Struct, kw_only=True):
+    run: str
+    started_at: float
+    smtp: str | None
+    chat: str | None
+    imap: list[str]  # one status per polled mailbox
+    queues: list[QueueView]
+    agents: list[str]
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+class MailLogin(Message, tag="mail.login"):
+    agent: str
+    password: str
+    queues: list[str] | None = None  # default: the profile's, else every queue
+    client: str = ""
+
+
+class MailLogout(Message, tag="mail.logout"):
+    session: str
+
+
+class Ping(Message, tag="mail.ping"):
+    session: str
+
+
+class SetAvailable(Message, tag="mail.set_available"):
+    session: str
+    channel: Channel
+    available: bool
+
+
+class AcceptWork(Message, tag="mail.accept"):
+    session: str
+    conversation_id: int
+
+
+class RejectWork(Message, tag="mail.reject"):
+    session: str
+    conversation_id: int
+
+
+class PullWork(Message, tag="mail.pull"):
+    session: str
+    conversation_id: int
+
+
+class ChatSend(Message, tag="mail.chat_send"):
+    session: str
+    conversation_id: int
+    text: str
+
+
+class ChatTyping(Message, tag="mail.chat_typing"):
+    session: str
+    conversation_id: int
+
+
+class CloseWork(Message, tag="mail.close"):
+    session: str
+    conversation_id: int
+    outcome: str | None = None
+    reason: str | None = None
+    notes: str | None = None
+
+
+class SendNow(Message, tag="mail.send_now"):
+    session: str
+
+
+class Snapshot(Message, tag="mail.snapshot"):
+    session: str
+
+
+class Status(Message, tag="mail.status"):
+    pass
+
+
+COMMANDS = Catalogue("mail queue command", [
+    MailLogin, MailLogout, Ping, SetAvailable, AcceptWork, RejectWork, PullWork, ChatSend, ChatTyping,
+    CloseWork, SendNow, Snapshot, Status,
+])
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class WorkOffered(Message, tag="mail.work_offered"):
+    agent: str
+    work: WorkView
+
+
+class WorkAssigned(Message, tag="mail.work_assigned"):
+    agent: str
+    work: WorkView
+
+
+class WorkWithdrawn(Message, tag="mail.work_withdrawn"):
+    """Offered or assigned work taken back: rejected, not answered, logged off."""
+
+    agent: str
+    conversation_id: int
+    reason: str
+
+
+class WorkClosed(Message, tag="mail.work_closed"):
+    agent: str | None
+    conversation_id: int
+    by: Literal["agent", "customer"]
+
+
+class NewMessage(Message, tag="mail.new_message"):
+    """Another email arrived in a conversation the agent works."""
+
+    agent: str
+    conversation_id: int
+    message_id: int
+
+
+class ChatLine(Message, tag="mail.chat_line"):
+    agent: str
+    conversation_id: int
+    line: ChatLineView
+
+
+class CustomerTyping(Message, tag="mail.customer_typing"):
+    agent: str
+    conversation_id: int
+
+
+class QueueChanged(Message, tag="mail.queue_changed"):
+    queue: QueueView
+
+
+class MailqHeartbeat(Message, tag="mail.heartbeat"):
+    run: str
+    started_at: float
+
+
+EVENTS = Catalogue("mail queue event", [
+    WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
+    QueueChanged, MailqHeartbeat,
+])

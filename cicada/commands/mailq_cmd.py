@@ -1,0 +1,93 @@
+"""`cicada mailq`: run the email and web chat queue."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+
+from cicada.commands import load
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "mailq", help="run the email and web chat queue (SMTP, IMAP, web chat, routing to agents)",
+        description="Run the mail queue: emails to the service addresses (SMTP listener, polled IMAP "
+                    "mailboxes) and chats from the web chat widget are stored in the CRM, threaded, "
+                    "matched to customers and routed to agents' desktops over ZeroMQ; replies go out "
+                    "through the SMTP relay of the [mail] section. Addresses, queues and routing rules "
+                    "come from the [mailq] section of the configuration (see `cicada config init`).")
+    parser.add_argument("--smtp", metavar="HOST:PORT", help="where the SMTP listener runs (default "
+                        "127.0.0.1:2525); 'off' for none")
+    parser.add_argument("--chat", metavar="HOST:PORT", help="where the web chat is served (default "
+                        "127.0.0.1:8025); 'off' for none")
+    parser.add_argument("--commands", metavar="ZMQ_ADDRESS",
+                        help="where desktops send commands (default tcp://127.0.0.1:5580)")
+    parser.add_argument("--events", metavar="ZMQ_ADDRESS",
+                        help="where events are published (default tcp://127.0.0.1:5581)")
+    parser.set_defaults(run=_mailq)
+
+
+def mailq_settings(config):
+    """The [mailq] section of a loaded configuration."""
+    from cicada.config import ConfigError
+    from email_queue.config import MailqConfigError, load_mailq_config
+
+    try:
+        return load_mailq_config(config.sections.get("mailq"), config.path)
+    except MailqConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def mail_relay(config):
+    from email_queue.outbox import Relay
+
+    mail = config.sections.get("mail", {})
+    if not mail.get("relay"):
+        return None
+    return Relay.parse(str(mail["relay"]), username=mail.get("username"), password=mail.get("password"),
+                       starttls=bool(mail.get("starttls", False)))
+
+
+def _overrides(args, settings):
+    from cicada.config import ConfigError
+    from email_queue.config import _address
+
+    changes = {}
+    try:
+        for option, host, port in (("smtp", "smtp_host", "smtp_port"), ("chat", "chat_host", "chat_port")):
+            value = getattr(args, option)
+            if value == "off":
+                changes[host], changes[port] = None, 0
+            elif value:
+                changes[host], changes[port] = _address(value, f"--{option}")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.commands:
+        changes["command_address"] = args.commands
+    if args.events:
+        changes["event_address"] = args.events
+    return dataclasses.replace(settings, **changes)
+
+
+def _mailq(args) -> int:
+    from cicada.config import ensure_sqlite_directory
+    from email_queue.service import MailqError, run_mailq
+
+    config = load(args)
+    settings = _overrides(args, mailq_settings(config))
+    ensure_sqlite_directory(config.database_url)
+    logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    relay = mail_relay(config)
+    if relay is None:
+        print("No [mail] relay is configured: replies wait in the outbox.", file=sys.stderr)
+
+    def ready(service) -> None:
+        print(service.describe(), flush=True)
+
+    try:
+        run_mailq(settings, config.database_url, relay=relay, on_ready=ready)
+    except MailqError as exc:
+        print(f"cicada mailq: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,696 @@
+"""Emails and chats: conversations the mail queue stores and agents work.
+
+An inbound email is stored raw and parsed in one transaction, before the
+SMTP listener answers 250 or the IMAP poller moves it: nothing acknowledged
+is lost. It joins the conversation it answers (In-Reply-To / References, then
+the same sender and subject), or opens one; the sender is identified against
+the CRM (by address, else by a phone number in the signature); the caller's
+`route` decides queue, priority and first-response time. Every conversation
+is one interaction record of the customer, so it shows in the interaction
+history next to the calls.
+
+A chat is a conversation too; its lines are stored as they come, each line
+once even when the widget sends it again after a reconnect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import phonenumbers
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.clock import utcnow
+from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crm.models import (
+    BusinessPartner,
+    Channel,
+    Conversation,
+    ConversationMessage,
+    ConversationStatus,
+    Direction,
+    Interaction,
+    InteractionStatus,
+    MessageAttachment,
+    MessageKind,
+    OutboundEmail,
+    RawEmail,
+    User,
+)
+from crm.permissions import Actor, Permission
+from crm.services import identify, outbox
+
+THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
+CHAT_TEXT_LENGTH = 4000
+NOTE_LENGTH = 20_000
+SIGNATURE_LINES = 15  # where phone numbers of an unknown sender are looked for
+_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|回复|答复|转发)\s*(\[\d+\])?\s*[:：]\s*)+",
+                           re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RouteFacts:
+    """What routing rules look at."""
+
+    channel: str
+    mailbox: str
+    subject: str
+    text: str
+    value_class: str | None
+    partner_id: int | None
+
+
+@dataclass(frozen=True)
+class Route:
+    queue: str
+    priority: int = 5
+    first_response: timedelta | None = None
+
+
+Router = Callable[[RouteFacts], Route]
+
+
+@dataclass(frozen=True)
+class Received:
+    conversation_id: int
+    message_id: int | None  # None: a duplicate of a message already stored
+    new_conversation: bool
+    reopened: bool = False
+    assigned_to: str | None = None  # the agent whose conversation got a new message
+
+    @property
+    def duplicate(self) -> bool:
+        return self.message_id is None
+
+
+# --- email in --------------------------------------------------------------------------------
+
+
+def thread_subject(subject: str) -> str:
+    """The subject without reply and forward prefixes (Re:, Fwd:, 回复:...), lowercased."""
+    return " ".join(_REPLY_PREFIX.sub("", subject or "").split()).lower()
+
+
+def thread_key(address: str | None, subject: str) -> str | None:
+    if not address:
+        return None
+    return f"{address.lower()}|{thread_subject(subject)}"[:300]
+
+
+def receive_email(session: Session, *, raw: bytes, parsed, mailbox: str, via: str, route: Router,
+                  envelope_from: str | None = None, now: datetime | None = None) -> Received:
+    """Store one email (`parsed` is email_queue.parse.ParsedEmail of `raw`)."""
+    now = now or utcnow()
+    digest = hashlib.sha256(raw).hexdigest()
+    message_id = parsed.message_id or f"<{digest}@no-message-id.invalid>"
+    existing = session.scalar(select(ConversationMessage).where(ConversationMessage.message_id == message_id))
+    if existing is not None:
+        if not session.scalar(select(RawEmail.id).where(RawEmail.sha256 == digest).limit(1)):
+            # Same Message-ID, other bytes: keep what arrived, show one message.
+            _store_raw(session, raw, digest, mailbox, via, envelope_from, now)
+        return Received(existing.conversation_id, None, False)
+    raw_row = _store_raw(session, raw, digest, mailbox, via, envelope_from, now)
+    sender = parsed.reply_to or parsed.sender_address
+    conversation = _thread(session, parsed, sender, now)
+    new = conversation is None
+    reopened = False
+    if new:
+        conversation = _open_email_conversation(session, parsed, sender, mailbox, route, now)
+    elif conversation.status == ConversationStatus.CLOSED:
+        _reopen(session, conversation, route, parsed, now)
+        reopened = True
+    message = ConversationMessage(
+        conversation_id=conversation.id, kind=MessageKind.INBOUND.value, message_id=message_id,
+        author_name=parsed.sender_name or (parsed.sender_address or ""), in_reply_to=parsed.in_reply_to,
+        reference_ids=" ".join(parsed.references) or None, sender=parsed.sender_address,
+        recipients=", ".join([*parsed.to, *parsed.cc]) or None, subject=parsed.subject[:250],
+        body_text=parsed.text, body_html=parsed.html, has_remote_images=parsed.has_remote_images,
+        defects="\n".join(parsed.defects) or None, raw_email_id=raw_row.id, created_at=now)
+    message.attachments = [
+        MessageAttachment(filename=a.filename[:255], content_type=a.content_type[:120], size=len(a.content),
+                          content_id=(a.content_id or None) and a.content_id[:250], inline=a.inline,
+                          content=a.content)
+        for a in parsed.attachments]
+    session.add(message)
+    conversation.last_message_at = now
+    session.flush()
+    agent = conversation.assigned_to.username if conversation.assigned_to_id else None
+    return Received(conversation.id, message.id, new, reopened, agent)
+
+
+def _store_raw(session, raw, digest, mailbox, via, envelope_from, now) -> RawEmail:
+    row = RawEmail(received_at=now, via=via, mailbox=mailbox[:254], size=len(raw), sha256=digest,
+                   envelope_from=(envelope_from or None) and envelope_from[:254], source=raw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _thread(session: Session, parsed, sender: str | None, now: datetime) -> Conversation | None:
+    ids = [i for i in (parsed.in_reply_to, *parsed.references) if i]
+    if ids:
+        found = session.scalar(select(Conversation).join(ConversationMessage).where(
+            ConversationMessage.message_id.in_(ids), Conversation.channel == Channel.EMAIL.value)
+            .order_by(ConversationMessage.id.desc()).limit(1))
+        if found is not None:
+            return found
+    key = thread_key(sender, parsed.subject)
+    if key is None or not thread_subject(parsed.subject):
+        return None
+    return session.scalar(select(Conversation).where(
+        Conversation.thread_key == key, Conversation.channel == Channel.EMAIL.value,
+        Conversation.last_message_at >= now - timedelta(days=THREAD_BY_SUBJECT_DAYS))
+        .order_by(Conversation.last_message_at.desc()).limit(1))
+
+
+def _open_email_conversation(session, parsed, sender, mailbox, route: Router, now) -> Conversation:
+    partner = _identify_email_sender(session, sender, parsed.text)
+    routed = route(RouteFacts(Channel.EMAIL.value, mailbox, parsed.subject, parsed.text,
+                              partner.value_class if partner else None, partner.id if partner else None))
+    conversation = Conversation(
+        channel=Channel.EMAIL.value, mailbox=mailbox[:254], queue=routed.queue[:80], priority=routed.priority,
+        status=ConversationStatus.QUEUED.value, partner_id=partner.id if partner else None,
+        customer_name=(parsed.sender_name or "")[:200], customer_address=sender, subject=parsed.subject[:250],
+        thread_key=thread_key(sender, parsed.subject), created_at=now, last_message_at=now,
+        due_at=now + routed.first_response if routed.first_response else None)
+    session.add(conversation)
+    session.flush()
+    _record_interaction(session, conversation, sender, mailbox, now)
+    return conversation
+
+
+def _reopen(session: Session, conversation: Conversation, route: Router, parsed, now: datetime) -> None:
+    """The customer wrote again on a closed thread: back to the queue, due again."""
+    partner = session.get(BusinessPartner, conversation.partner_id) if conversation.partner_id else None
+    routed = route(RouteFacts(conversation.channel, conversation.mailbox, parsed.subject, parsed.text,
+                              partner.value_class if partner else None, conversation.partner_id))
+    conversation.status = ConversationStatus.QUEUED.value
+    conversation.queue, conversation.priority = routed.queue[:80], routed.priority
+    conversation.assigned_to_id, conversation.closed_at, conversation.first_response_at = None, None, None
+    conversation.due_at = now + routed.first_response if routed.first_response else None
+    _record_interaction(session, conversation, conversation.customer_address, conversation.mailbox, now)
+
+
+def _record_interaction(session, conversation: Conversation, address, mailbox, now) -> None:
+    interaction = Interaction(
+        channel=conversation.channel, direction=Direction.INBOUND.value, status=InteractionStatus.OPEN.value,
+        queue=conversation.queue, partner_id=conversation.partner_id, ani=address, dnis=mailbox,
+        subject=conversation.subject[:250] or None, external_id=f"conversation:{conversation.id}",
+        started_at=now, queued_at=now)
+    session.add(interaction)
+    session.flush()
+    conversation.interaction_id = interaction.id
+
+
+def _identify_email_sender(session: Session, address: str | None, text: str) -> BusinessPartner | None:
+    actor = Actor.system()
+    if address and "@" in address:
+        matches = identify.identify_by_email(session, actor, address)
+        if len(matches) == 1:
+            return session.get(BusinessPartner, matches[0].partner.partner_id)
+        if matches:
+            return None  # several customers share the address: the agent decides
+    for number in signature_numbers(text):
+        matches = identify.identify_by_phone(session, actor, number)
+        if len(matches) == 1:
+            return session.get(BusinessPartner, matches[0].partner.partner_id)
+    return None
+
+
+def signature_numbers(text: str, region: str = "CN") -> list[str]:
+    """Phone numbers in the last lines of a mail (its signature), in E.164."""
+    tail = "\n".join((text or "").strip().splitlines()[-SIGNATURE_LINES:])
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(tail, region):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        if number not in found:
+            found.append(number)
+    return found
+
+
+# --- chat in --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatOpened:
+    conversation_id: int
+    token: str
+
+
+def open_chat(session: Session, *, name: str, email: str | None, phone: str | None, page: str | None,
+              language: str | None, route: Router, mailbox: str = "web chat",
+              now: datetime | None = None) -> ChatOpened:
+    now = now or utcnow()
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise ValidationError("Please give your name (at most 100 characters).")
+    email = (email or "").strip().lower() or None
+    phone = (phone or "").strip() or None
+    if email is None and phone is None:
+        raise ValidationError("Please give an email address or a phone number, so we can answer you.")
+    if email is not None:
+        email = outbox.check_address(email, "the email address")
+    if phone is not None and (len(phone) > 40 or not any(c.isdigit() for c in phone)):
+        raise ValidationError(f"{phone!r} is not a phone number.")
+    partner = _identify_chatter(session, email, phone)
+    routed = route(RouteFacts(Channel.CHAT.value, mailbox, page or "", "", partner.value_class if partner else None,
+                              partner.id if partner else None))
+    conversation = Conversation(
+        channel=Channel.CHAT.value, mailbox=mailbox[:254], queue=routed.queue[:80], priority=routed.priority,
+        status=ConversationStatus.QUEUED.value, partner_id=partner.id if partner else None, customer_name=name,
+        customer_address=email, customer_phone=phone, subject=(page or "")[:250], language=(language or None)
+        and language[:10], chat_token=secrets.token_urlsafe(32), created_at=now, last_message_at=now,
+        due_at=now + routed.first_response if routed.first_response else None)
+    session.add(conversation)
+    session.flush()
+    _record_interaction(session, conversation, email or phone, mailbox, now)
+    return ChatOpened(conversation.id, conversation.chat_token)
+
+
+def _identify_chatter(session: Session, email: str | None, phone: str | None) -> BusinessPartner | None:
+    actor = Actor.system()
+    matches = identify.identify_by_email(session, actor, email) if email else []
+    if not matches and phone:
+        try:
+            matches = identify.identify_by_phone(session, actor, phone)
+        except ValidationError:
+            matches = []
+    return session.get(BusinessPartner, matches[0].partner.partner_id) if len(matches) == 1 else None
+
+
+def chat_by_token(session: Session, token: str) -> Conversation | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Conversation).where(Conversation.chat_token == token))
+
+
+def customer_wrote(session: Session, token: str, text: str, client_id: str,
+                   now: datetime | None = None) -> tuple[Conversation, ConversationMessage, bool]:
+    """Store a customer's chat line; (conversation, line, new). A line sent
+    again (same client_id) is the one stored before."""
+    conversation = chat_by_token(session, token)
+    if conversation is None:
+        raise NotFound("This chat is not known (any more); please start a new one.")
+    if conversation.status == ConversationStatus.CLOSED:
+        raise Conflict("This chat has been closed; please start a new one.")
+    text = (text or "").strip()
+    if not text or len(text) > CHAT_TEXT_LENGTH:
+        raise ValidationError(f"A message has 1 to {CHAT_TEXT_LENGTH} characters.")
+    client_id = (client_id or "")[:64] or None
+    if client_id:
+        line = session.scalar(select(ConversationMessage).where(
+            ConversationMessage.conversation_id == conversation.id, ConversationMessage.client_id == client_id))
+        if line is not None:
+            return conversation, line, False
+    now = now or utcnow()
+    line = ConversationMessage(conversation_id=conversation.id, kind=MessageKind.INBOUND.value,
+                               author_name=conversation.customer_name, client_id=client_id, body_text=text,
+                               created_at=now)
+    session.add(line)
+    conversation.last_message_at = now
+    session.flush()
+    return conversation, line, True
+
+
+def transcript(session: Session, conversation_id: int) -> list[ConversationMessage]:
+    """A chat's lines for the customer: what was said, never the agents' notes."""
+    return list(session.scalars(select(ConversationMessage).where(
+        ConversationMessage.conversation_id == conversation_id,
+        ConversationMessage.kind != MessageKind.NOTE.value).order_by(ConversationMessage.id)))
+
+
+# --- routing state -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A conversation as the router sees it."""
+
+    conversation_id: int
+    channel: str
+    queue: str
+    priority: int
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    assigned_to: str | None
+    subject: str = ""
+    customer: str = ""
+
+
+def open_work(session: Session) -> list[WorkItem]:
+    """Every conversation not closed: what the router rebuilds its queues from."""
+    rows = session.execute(select(Conversation, User.username).outerjoin(User, User.id == Conversation.assigned_to_id)
+                           .where(Conversation.status != ConversationStatus.CLOSED.value)
+                           .order_by(Conversation.id))
+    return [_work_item(c, username) for c, username in rows]
+
+
+def work_item(session: Session, conversation_id: int) -> WorkItem:
+    conversation = _conversation(session, conversation_id)
+    return _work_item(conversation, conversation.assigned_to.username if conversation.assigned_to else None)
+
+
+def _work_item(c: Conversation, username: str | None) -> WorkItem:
+    return WorkItem(c.id, c.channel, c.queue, c.priority, c.status, c.created_at, c.due_at, username, c.subject,
+                    c.customer_name or c.customer_address or c.customer_phone or "")
+
+
+def set_assignment(session: Session, conversation_id: int, status: str, agent: str | None,
+                   now: datetime | None = None) -> Conversation:
+    """The router's decision, made durable: queued, offered to, or assigned to an agent."""
+    conversation = _conversation(session, conversation_id)
+    if conversation.status == ConversationStatus.CLOSED and status != ConversationStatus.CLOSED:
+        raise Conflict(f"conversation {conversation_id} is closed")
+    user = _user(session, agent) if agent else None
+    conversation.status = status
+    conversation.assigned_to_id = user.id if user and status == ConversationStatus.ASSIGNED else None
+    if status == ConversationStatus.ASSIGNED and user is not None:
+        interaction = session.get(Interaction, conversation.interaction_id) if conversation.interaction_id else None
+        if interaction is not None:
+            interaction.agent_id = user.id
+            interaction.answered_at = interaction.answered_at or (now or utcnow())
+    return conversation
+
+
+# --- the agent's work -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    conversation_id: int
+    channel: str
+    queue: str
+    priority: int
+    status: str
+    subject: str
+    customer: str
+    partner_id: int | None
+    assigned_to: str | None
+    created_at: datetime
+    last_message_at: datetime
+    due_at: datetime | None
+    first_response_at: datetime | None
+    messages: int
+
+
+def inbox(session: Session, actor: Actor, *, mine: bool = True, queues: Iterable[str] | None = None,
+          channel: str | None = None, include_closed: bool = False, text: str | None = None,
+          offset: int = 0, limit: int = 100) -> list[InboxRow]:
+    """The agent's own conversations, or the group inbox of `queues`: due first."""
+    _require_agent(actor)
+    count = (select(func.count(ConversationMessage.id)).where(
+        ConversationMessage.conversation_id == Conversation.id).scalar_subquery())
+    stmt = select(Conversation, User.username, count).outerjoin(User, User.id == Conversation.assigned_to_id)
+    if mine:
+        stmt = stmt.where(Conversation.assigned_to_id == actor.user_id)
+    else:
+        stmt = stmt.where(Conversation.status == ConversationStatus.QUEUED.value)
+        if queues is not None:
+            stmt = stmt.where(Conversation.queue.in_(list(queues)))
+    if not include_closed:
+        stmt = stmt.where(Conversation.status != ConversationStatus.CLOSED.value)
+    if channel:
+        stmt = stmt.where(Conversation.channel == channel)
+    if text:
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(or_(Conversation.subject.ilike(like), Conversation.customer_name.ilike(like),
+                              Conversation.customer_address.ilike(like)))
+    stmt = stmt.order_by(Conversation.priority, Conversation.due_at.is_(None), Conversation.due_at,
+                         Conversation.created_at).offset(offset).limit(min(limit, 500))
+    return [InboxRow(c.id, c.channel, c.queue, c.priority, c.status, c.subject, c.customer_name or
+                     c.customer_address or c.customer_phone or "", c.partner_id, username, c.created_at,
+                     c.last_message_at, c.due_at, c.first_response_at, n)
+            for c, username, n in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    content_id: str | None
+    inline: bool
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    kind: str
+    author: str
+    sender: str | None
+    recipients: str | None
+    subject: str | None
+    text: str
+    html: str | None
+    has_remote_images: bool
+    at: datetime
+    message_id: str | None
+    defects: str | None
+    attachments: tuple[AttachmentInfo, ...]
+    delivery: str | None = None  # outbound email: queued, sent, failed
+    delivery_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: int
+    channel: str
+    mailbox: str
+    queue: str
+    status: str
+    subject: str
+    customer_name: str
+    customer_address: str | None
+    customer_phone: str | None
+    partner_id: int | None
+    interaction_id: int | None
+    assigned_to: str | None
+    created_at: datetime
+    due_at: datetime | None
+    first_response_at: datetime | None
+    messages: tuple[MessageView, ...] = field(default=())
+
+
+def conversation_view(session: Session, actor: Actor, conversation_id: int) -> ConversationView:
+    conversation = session.scalar(select(Conversation).where(Conversation.id == conversation_id).options(
+        selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
+        selectinload(Conversation.assigned_to)))
+    if conversation is None:
+        raise NotFound(f"No conversation {conversation_id}.")
+    _require_access(actor, conversation)
+    email_ids = [m.outbound_email_id for m in conversation.messages if m.outbound_email_id]
+    deliveries = {e.id: e for e in session.scalars(select(OutboundEmail).where(OutboundEmail.id.in_(email_ids)))} \
+        if email_ids else {}
+    messages = tuple(_message_view(m, deliveries.get(m.outbound_email_id)) for m in conversation.messages)
+    c = conversation
+    return ConversationView(c.id, c.channel, c.mailbox, c.queue, c.status, c.subject, c.customer_name,
+                            c.customer_address, c.customer_phone, c.partner_id, c.interaction_id,
+                            c.assigned_to.username if c.assigned_to else None, c.created_at, c.due_at,
+                            c.first_response_at, messages)
+
+
+def _message_view(m: ConversationMessage, email: OutboundEmail | None) -> MessageView:
+    files = tuple(AttachmentInfo(a.id, a.filename, a.content_type, a.size, a.content_id, a.inline)
+                  for a in m.attachments)
+    return MessageView(m.id, m.kind, m.author_name, m.sender, m.recipients, m.subject, m.body_text, m.body_html,
+                       m.has_remote_images, m.created_at, m.message_id, m.defects, files,
+                       email.status if email else None, email.last_error if email else None)
+
+
+def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of an attachment the actor may see."""
+    attachment = session.get(MessageAttachment, attachment_id)
+    if attachment is None:
+        raise NotFound(f"No attachment {attachment_id}.")
+    _require_access(actor, attachment.message.conversation)
+    return attachment.filename, attachment.content_type, attachment.content
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to: str | None = None,
+          cc: list[str] | None = None, subject: str | None = None, attachments: Iterable[NewAttachment] = (),
+          forward_to: str | None = None, now: datetime | None = None) -> ConversationMessage:
+    """Answer an email thread (or forward it when `forward_to` is given): the
+    email is queued in the outbox with the threading headers, and kept in the
+    conversation. The first answer meets the first-response due time."""
+    conversation = _my_conversation(session, actor, conversation_id, Channel.EMAIL.value)
+    last = session.scalar(select(ConversationMessage).where(
+        ConversationMessage.conversation_id == conversation.id, ConversationMessage.message_id.is_not(None),
+        ConversationMessage.kind.in_([MessageKind.INBOUND.value, MessageKind.OUTBOUND.value]))
+        .order_by(ConversationMessage.id.desc()).limit(1))
+    base = thread_subject(conversation.subject) and _REPLY_PREFIX.sub("", conversation.subject).strip()
+    if forward_to:
+        recipient, subject = forward_to, subject or f"Fwd: {base or conversation.subject}"
+    else:
+        recipient = to or conversation.customer_address
+        subject = subject or f"Re: {base or conversation.subject}"
+    if not recipient:
+        raise ValidationError("this conversation has no address to answer to")
+    references = [*((last.reference_ids or "").split() if last else ()), *([last.message_id] if last else ())]
+    email = outbox.queue_email(session, actor, sender=conversation.mailbox, to=recipient, subject=subject[:250],
+                               body=body, partner_id=conversation.partner_id,
+                               interaction_id=conversation.interaction_id, cc=cc,
+                               in_reply_to=None if forward_to or last is None else last.message_id,
+                               references=None if forward_to else references[-20:])
+    now = now or utcnow()
+    message = ConversationMessage(
+        conversation_id=conversation.id, kind=MessageKind.OUTBOUND.value, author_id=actor.user_id,
+        author_name=_display_name(session, actor), message_id=email.message_id, in_reply_to=email.in_reply_to,
+        reference_ids=email.reference_ids, sender=conversation.mailbox,
+        recipients=", ".join([recipient, *(cc or ())]), subject=subject[:250], body_text=body,
+        outbound_email_id=email.id, created_at=now)
+    message.attachments = [MessageAttachment(filename=_safe_name(a.filename), content_type=a.content_type[:120],
+                                             size=len(a.content), content=a.content) for a in attachments]
+    if forward_to and last is not None:  # a forward carries the thread's files along
+        for original in last.attachments:
+            message.attachments.append(MessageAttachment(
+                filename=original.filename, content_type=original.content_type, size=original.size,
+                content=original.content))
+    session.add(message)
+    if not forward_to:
+        conversation.first_response_at = conversation.first_response_at or now
+    conversation.last_message_at = now
+    session.flush()
+    return message
+
+
+def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,
+               now: datetime | None = None) -> ConversationMessage:
+    conversation = _my_conversation(session, actor, conversation_id, Channel.CHAT.value)
+    text = (text or "").strip()
+    if not text or len(text) > CHAT_TEXT_LENGTH:
+        raise ValidationError(f"A chat message has 1 to {CHAT_TEXT_LENGTH} characters.")
+    now = now or utcnow()
+    line = ConversationMessage(conversation_id=conversation.id, kind=MessageKind.OUTBOUND.value,
+                               author_id=actor.user_id, author_name=_display_name(session, actor),
+                               body_text=text, created_at=now)
+    session.add(line)
+    conversation.first_response_at = conversation.first_response_at or now
+    conversation.last_message_at = now
+    session.flush()
+    return line
+
+
+def add_note(session: Session, actor: Actor, conversation_id: int, text: str) -> ConversationMessage:
+    """An internal note: kept with the conversation, never sent to the customer."""
+    conversation = _conversation(session, conversation_id)
+    _require_access(actor, conversation)
+    text = (text or "").strip()
+    if not text or len(text) > NOTE_LENGTH:
+        raise ValidationError(f"A note has 1 to {NOTE_LENGTH} characters.")
+    note = ConversationMessage(conversation_id=conversation.id, kind=MessageKind.NOTE.value, author_id=actor.user_id,
+                               author_name=_display_name(session, actor), body_text=text)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def set_partner(session: Session, actor: Actor, conversation_id: int, partner_id: int | None) -> None:
+    """The agent confirmed (or cleared) who wrote; the interaction follows."""
+    conversation = _my_conversation(session, actor, conversation_id)
+    if partner_id is not None and session.get(BusinessPartner, partner_id) is None:
+        raise NotFound(f"No business partner with id {partner_id}.")
+    conversation.partner_id = partner_id
+    if conversation.interaction_id:
+        session.get(Interaction, conversation.interaction_id).partner_id = partner_id
+
+
+def close(session: Session, actor: Actor, conversation_id: int, *, outcome: str | None = None,
+          reason: str | None = None, notes: str | None = None, now: datetime | None = None) -> Conversation:
+    """Done: the conversation leaves the agent's inbox and its interaction record is closed."""
+    conversation = _my_conversation(session, actor, conversation_id)
+    now = now or utcnow()
+    conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
+    interaction = session.get(Interaction, conversation.interaction_id) if conversation.interaction_id else None
+    if interaction is not None:
+        interaction.status, interaction.ended_at = InteractionStatus.CLOSED.value, now
+        interaction.agent_id = interaction.agent_id or actor.user_id
+        # Given here, or already written by the desktop's interaction record.
+        if outcome:
+            interaction.outcome_code = outcome[:40]
+        if reason:
+            interaction.reason_code = reason[:40]
+        if notes:
+            interaction.notes = notes[:NOTE_LENGTH]
+    session.flush()
+    return conversation
+
+
+def close_by_customer(session: Session, token: str) -> Conversation | None:
+    """A chat the customer ended; nothing to answer any more."""
+    conversation = chat_by_token(session, token)
+    if conversation is None or conversation.status == ConversationStatus.CLOSED:
+        return None
+    now = utcnow()
+    conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
+    if conversation.interaction_id:
+        interaction = session.get(Interaction, conversation.interaction_id)
+        interaction.status, interaction.ended_at = InteractionStatus.CLOSED.value, now
+    return conversation
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _conversation(session: Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound(f"No conversation {conversation_id}.")
+    return conversation
+
+
+def _my_conversation(session: Session, actor: Actor, conversation_id: int, channel: str | None = None
+                     ) -> Conversation:
+    conversation = _conversation(session, conversation_id)
+    if channel and conversation.channel != channel:
+        raise ValidationError(f"conversation {conversation_id} is a {conversation.channel}, not a {channel}")
+    if conversation.status == ConversationStatus.CLOSED:
+        raise Conflict(f"conversation {conversation_id} is closed")
+    if conversation.assigned_to_id != actor.user_id and not actor.can(Permission.INTERACTION_READ_ANY):
+        raise PermissionDenied(f"{actor.username} may not work on conversation {conversation_id}: "
+                               "it is not assigned to them")
+    return conversation
+
+
+def _require_agent(actor: Actor) -> None:
+    if actor.user_id is None:
+        raise ValidationError(f"{actor.username} is not a user of the CRM; log in as an agent")
+
+
+def _require_access(actor: Actor, conversation: Conversation) -> None:
+    if actor.can(Permission.INTERACTION_READ_ANY) or actor.user_id is None:
+        return
+    if conversation.assigned_to_id in (None, actor.user_id):
+        return  # the agent's own, or waiting in a group inbox
+    raise PermissionDenied(f"{actor.username} may not read conversation {conversation.id}")
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user {username!r}.")
+    return user
+
+
+def _display_name(session: Session, actor: Actor) -> str:
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    return user.display_name if user else actor.username
+
+
+def _safe_name(name: str) -> str:
+    name = re.sub(r"[\x00-\x1f/\\\\]", "_", (name or "").strip()).lstrip(".")
+    return (name or "attachment")[:255]

@@ -1,0 +1,189 @@
+"""The `[mailq]` section of the configuration file, and its defaults.
+
+With no section the mail queue runs the demo's: SMTP for service@ and
+sales@cicada.example on 127.0.0.1:2525, the web chat on 127.0.0.1:8025,
+desktops' commands and events on 127.0.0.1:5580/5581, and the queues
+service (pushed to agents), sales (a group inbox), vip and web-chat.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import msgspec
+
+from crm.services.conversations import Route, RouteFacts
+from email_queue.imap_in import ImapAccount
+from email_queue.routing import PULL, PUSH, QueueRule
+
+
+class MailqConfigError(ValueError):
+    """The [mailq] section cannot be used; the message says what and where."""
+
+
+class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: str
+    mode: str = PUSH  # push: offered to agents; pull: a group inbox
+    first_response_minutes: float | None = None  # the service level for the first answer
+    offer_seconds: float | None = None
+
+
+class RuleSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    queue: str
+    priority: int = 5
+    channel: str | None = None  # email, chat
+    mailbox: str | None = None  # the service address written to
+    keywords: list[str] = []  # any of them in the subject or text
+    value_class: list[str] = []  # the identified customer's value class
+
+
+class ImapSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    host: str
+    port: int = 993
+    username: str
+    password: str
+    ssl: bool = True
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    address: str  # the service address this mailbox receives
+    poll_seconds: float = 60.0
+
+
+class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    smtp: str = "127.0.0.1:2525"  # "" turns the listener off
+    addresses: list[str] = msgspec.field(default_factory=lambda: ["service@cicada.example",
+                                                                   "sales@cicada.example"])
+    max_message_mb: float = 25.0
+    commands: str = "tcp://127.0.0.1:5580"
+    events: str = "tcp://127.0.0.1:5581"
+    chat: str = "127.0.0.1:8025"  # "" turns the web chat off
+    chat_origins: list[str] = []  # pages allowed to embed the chat; empty: any
+    default_queue: str = "service"
+    chat_queue: str = "web-chat"
+    offer_seconds: float = 30.0
+    send_seconds: float = 10.0  # how often the outbox is sent
+    silent_seconds: float = 20.0  # a desktop not heard from this long is gone; its work is requeued
+    queues: list[QueueSection] | None = None
+    rules: list[RuleSection] | None = None
+    imap: list[ImapSection] = []
+
+
+DEMO_QUEUES = [
+    QueueSection(name="service", first_response_minutes=240),
+    QueueSection(name="vip", first_response_minutes=60),
+    QueueSection(name="sales", mode=PULL, first_response_minutes=480),
+    QueueSection(name="web-chat", first_response_minutes=1, offer_seconds=20),
+]
+DEMO_RULES = [
+    RuleSection(queue="vip", priority=1, value_class=["A"]),
+    RuleSection(queue="service", priority=2, keywords=["complaint", "投诉", "refund", "退款"]),
+    RuleSection(queue="sales", mailbox="sales@cicada.example"),
+]
+
+
+@dataclass(frozen=True)
+class MailqConfig:
+    smtp_host: str | None
+    smtp_port: int
+    addresses: tuple[str, ...]
+    max_message_bytes: int
+    command_address: str
+    event_address: str
+    chat_host: str | None
+    chat_port: int
+    chat_origins: tuple[str, ...]
+    default_queue: str
+    chat_queue: str
+    offer_seconds: float
+    send_seconds: float
+    silent_seconds: float
+    queues: tuple[QueueSection, ...]
+    rules: tuple[RuleSection, ...]
+    imap: tuple[ImapAccount, ...]
+
+    def queue_rules(self) -> list[QueueRule]:
+        return [QueueRule(q.name, q.mode, q.offer_seconds or self.offer_seconds) for q in self.queues]
+
+    def route(self, facts: RouteFacts) -> Route:
+        """The first rule that fits decides; else the channel's default queue."""
+        for rule in self.rules:
+            if _fits(rule, facts):
+                return Route(rule.queue, rule.priority, self._first_response(rule.queue))
+        queue = self.chat_queue if facts.channel == "chat" else self.default_queue
+        return Route(queue, 5, self._first_response(queue))
+
+    def _first_response(self, queue: str) -> timedelta | None:
+        for q in self.queues:
+            if q.name == queue and q.first_response_minutes:
+                return timedelta(minutes=q.first_response_minutes)
+        return None
+
+
+def _fits(rule: RuleSection, facts: RouteFacts) -> bool:
+    if rule.channel and rule.channel != facts.channel:
+        return False
+    if rule.mailbox and rule.mailbox.lower() != facts.mailbox.lower():
+        return False
+    if rule.value_class and facts.value_class not in rule.value_class:
+        return False
+    if rule.keywords:
+        text = f"{facts.subject}\n{facts.text}".casefold()
+        return any(k.casefold() in text for k in rule.keywords)
+    return True
+
+
+def load_mailq_config(section: dict | None, source=None, *, mail_section: dict | None = None) -> MailqConfig:
+    where = f"{source or 'configuration'}: [mailq]"
+    try:
+        raw = msgspec.convert(section or {}, MailqSection)
+        return _build(raw)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise MailqConfigError(f"{where}: {exc}") from None
+
+
+def _build(raw: MailqSection) -> MailqConfig:
+    smtp_host, smtp_port = _address(raw.smtp, "smtp") if raw.smtp else (None, 0)
+    chat_host, chat_port = _address(raw.chat, "chat") if raw.chat else (None, 0)
+    addresses = tuple(_mailbox(a) for a in raw.addresses)
+    if smtp_host and not addresses:
+        raise ValueError("addresses: the SMTP listener needs at least one service address")
+    queues = tuple(raw.queues if raw.queues is not None else DEMO_QUEUES)
+    names = [q.name for q in queues]
+    if not queues or len(set(names)) != len(names):
+        raise ValueError("queues: at least one, each name once")
+    for q in queues:
+        if q.mode not in (PUSH, PULL):
+            raise ValueError(f"queue {q.name}: mode is push or pull, not {q.mode!r}")
+    rules = tuple(raw.rules if raw.rules is not None else DEMO_RULES)
+    for queue in [raw.default_queue, raw.chat_queue, *(r.queue for r in rules)]:
+        if queue not in names:
+            raise ValueError(f"queue {queue!r} is used but not among the queues ({', '.join(names)})")
+    for rule in rules:
+        if rule.channel not in (None, "email", "chat"):
+            raise ValueError(f"rule for {rule.queue}: channel is email or chat, not {rule.channel!r}")
+    if raw.max_message_mb <= 0:
+        raise ValueError("max_message_mb must be positive")
+    imap = tuple(ImapAccount(host=i.host, port=i.port, username=i.username, password=i.password, ssl=i.ssl,
+                             folder=i.folder, processed_folder=i.processed_folder, address=_mailbox(i.address),
+                             poll_seconds=i.poll_seconds) for i in raw.imap)
+    return MailqConfig(smtp_host, smtp_port, addresses, int(raw.max_message_mb * 1024 * 1024), raw.commands,
+                       raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
+                       raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, queues, rules, imap)
+
+
+def _address(value: str, name: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"{name} = {value!r}: use host:port, e.g. 127.0.0.1:2525")
+    return host.strip("[]"), int(port)
+
+
+_MAILBOX = re.compile(r"^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$")
+
+
+def _mailbox(value: str) -> str:
+    if not _MAILBOX.match(value or ""):
+        raise ValueError(f"{value!r} is not an email address")
+    return value.lower()

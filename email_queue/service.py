@@ -1,0 +1,629 @@
+"""`cicada mailq`: the mail and chat queue as one asyncio service.
+
+Email comes in over SMTP (aiosmtpd, in this loop) and from polled IMAP
+mailboxes (a thread each); chats over the web chat's WebSocket (in this
+loop). Each is stored in the CRM before it is acknowledged, then handed to
+the router, whose decisions are stored too and told to desktops over
+ZeroMQ (bus.mailq). Database work runs on a thread pool, never in the loop;
+the router's state is only touched in the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import msgspec
+import zmq
+import zmq.asyncio
+from aiosmtpd.smtp import SMTP
+from sqlalchemy.exc import IntegrityError
+
+from bus import mailq
+from bus.envelope import (
+    BadMessage,
+    decode_request,
+    encode_error,
+    encode_event,
+    encode_reply,
+)
+from crm.db import Database
+from crm.errors import CrmError
+from crm.models import ConversationStatus
+from crm.permissions import Actor
+from crm.services import conversations, profiles, users
+from email_queue.chat_server import ChatLine, ChatServer, ChatSession
+from email_queue.config import MailqConfig
+from email_queue.imap_in import ImapPoller
+from email_queue.outbox import Relay, send_due
+from email_queue.parse import parse_email
+from email_queue.routing import Decision, Router, RoutingError, Work
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.25
+HEARTBEAT_SECONDS = 1.0
+
+
+class MailqError(Exception):
+    """The mail queue cannot start; the message says why."""
+
+
+class _Stop(Exception):
+    pass
+
+
+@dataclass
+class AgentSession:
+    token: str
+    agent: str
+    actor: Actor
+    last_seen: float
+
+
+# --- email in ----------------------------------------------------------------------------------
+
+
+class SmtpHandler:
+    """aiosmtpd handler: only the service addresses, stored before 250."""
+
+    def __init__(self, service: MailqService):
+        self.service = service
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() not in self.service.config.addresses:
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        if len(envelope.rcpt_tos) >= 100:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        mailbox = envelope.rcpt_tos[0].lower()
+        try:
+            received = await self.service.in_pool(self.service.store_email, raw, mailbox, "smtp",
+                                                  envelope.mail_from)
+        except Exception:
+            log.exception("an email from %s for %s could not be stored", envelope.mail_from, mailbox)
+            return "451 4.3.0 The message could not be stored; please try again later"
+        return f"250 2.0.0 OK: stored in conversation {received.conversation_id}"
+
+
+# --- chat in -----------------------------------------------------------------------------------
+
+
+class ChatDesk:
+    """The web chat's backend (email_queue.chat_server.ChatBackend): the CRM
+    for storage, the service's loop for routing and desktops."""
+
+    def __init__(self, service: MailqService):
+        self.service = service
+
+    def open_chat(self, *, name, email, phone, page, language) -> ChatSession:
+        service = self.service
+        try:
+            with service.database.unit_of_work() as session:
+                opened = conversations.open_chat(session, name=name, email=email, phone=phone, page=page,
+                                                 language=language, route=service.config.route)
+                item = conversations.work_item(session, opened.conversation_id)
+        except CrmError as exc:
+            raise ValueError(str(exc)) from None
+        service.soon(service.new_work, item)
+        return ChatSession(opened.token, opened.conversation_id, [])
+
+    def resume_chat(self, token: str) -> ChatSession | None:
+        with self.service.database.reading() as session:
+            conversation = conversations.chat_by_token(session, token)
+            if conversation is None:
+                return None
+            lines = [chat_line(m) for m in conversations.transcript(session, conversation.id)]
+            return ChatSession(token, conversation.id, lines,
+                               conversation.status == ConversationStatus.CLOSED.value)
+
+    def customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
+        service = self.service
+        try:
+            with service.database.unit_of_work() as session:
+                conversation, message, new = conversations.customer_wrote(session, token, text, client_id)
+                line, conversation_id = chat_line(message), conversation.id
+        except CrmError as exc:
+            raise ValueError(str(exc)) from None
+        if new:
+            service.soon(service.chat_line_in, conversation_id, line)
+        return line
+
+    def customer_typing(self, token: str) -> None:
+        conversation_id = self.service.chat_ids.get(token)
+        if conversation_id is None:
+            with self.service.database.reading() as session:
+                conversation = conversations.chat_by_token(session, token)
+                if conversation is None:
+                    return
+                conversation_id = self.service.chat_ids[token] = conversation.id
+        self.service.soon(self.service.customer_typing, conversation_id)
+
+    def customer_left(self, token: str) -> None:
+        """The page closed; the chat stays open for a while in case it comes back."""
+
+
+def chat_line(message) -> ChatLine:
+    sender = {"inbound": "customer", "outbound": "agent"}.get(message.kind, "system")
+    return ChatLine(message.id, sender, message.author_name, message.body_text, _epoch(message.created_at))
+
+
+# --- the service -------------------------------------------------------------------------------
+
+
+class MailqService:
+    def __init__(self, config: MailqConfig, database_url: str, *, relay: Relay | None = None):
+        self.config = config
+        self.database_url = database_url
+        self.relay = relay
+        self.run_id = secrets.token_hex(6)
+        self.started_at = time.time()
+        self.stopping = asyncio.Event()
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailq-crm")
+        self.router = Router(config.queue_rules(), default_offer_seconds=config.offer_seconds)
+        self.sessions: dict[str, AgentSession] = {}
+        self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
+        self.chat_ids: dict[str, int] = {}
+        self.seq = 0
+        self.smtp_server = None
+        self.chat: ChatServer | None = None
+        self.pollers: list[ImapPoller] = []
+        self._imap_stop = threading.Event()
+        self._send_now = asyncio.Event()
+
+    # --- start and stop ------------------------------------------------------------------------
+
+    async def run(self, on_ready=None) -> None:
+        self.loop = asyncio.get_running_loop()
+        try:
+            self.database = Database.open(self.database_url)
+        except CrmError as exc:
+            raise MailqError(str(exc)) from None
+        self.context = zmq.asyncio.Context()
+        try:
+            self._bind_bus()
+            await self._restore_work()
+            await self._start_smtp()
+            await self._start_chat()
+            self._start_imap()
+            self._install_signal_handlers()
+            if on_ready:
+                on_ready(self)
+            async with asyncio.TaskGroup() as tasks:
+                for job in (self._serve_commands(), self._keep_time(), self._send_outbox(), self._wait_for_stop()):
+                    tasks.create_task(job)
+        except* _Stop:
+            log.info("mail queue stopping")
+        finally:
+            await self._shutdown()
+
+    def describe(self) -> str:
+        parts = []
+        if self.smtp_server:
+            parts.append(f"SMTP {self.config.smtp_host}:{self.smtp_port} for {', '.join(self.config.addresses)}")
+        if self.chat:
+            parts.append(f"web chat http://{self.config.chat_host}:{self.chat.port}/chat/")
+        parts += [f"IMAP {p.account.username}@{p.account.host}:{p.account.port}" for p in self.pollers]
+        parts.append(f"commands {self.config.command_address}; events {self.config.event_address}")
+        return "Cicada mail queue ready: " + "; ".join(parts)
+
+    def _bind_bus(self) -> None:
+        self.commands = self.context.socket(zmq.ROUTER)
+        self.events = self.context.socket(zmq.PUB)
+        for sock in (self.commands, self.events):
+            sock.setsockopt(zmq.LINGER, 0)
+        try:
+            self.commands.bind(self.config.command_address)
+            self.events.bind(self.config.event_address)
+        except zmq.ZMQError as exc:
+            raise MailqError(f"cannot listen on {self.config.command_address} / {self.config.event_address}: "
+                             f"{exc}; is another mail queue running?") from None
+
+    async def _restore_work(self) -> None:
+        """Open conversations back into the router: nothing waits unseen after a restart."""
+        items = await self.in_pool(self._open_work)
+        for item in items:
+            self.meta[item.conversation_id] = item
+            self.router.add(_work(item))
+        if items:
+            log.info("%d open conversations restored", len(items))
+
+    def _open_work(self):
+        with self.database.reading() as session:
+            return conversations.open_work(session)
+
+    async def _start_smtp(self) -> None:
+        if not self.config.smtp_host:
+            return
+        handler = SmtpHandler(self)
+
+        def protocol():
+            return SMTP(handler, data_size_limit=self.config.max_message_bytes, enable_SMTPUTF8=True,
+                        hostname=self.config.smtp_host, ident="Cicada mail queue")
+
+        try:
+            self.smtp_server = await self.loop.create_server(protocol, self.config.smtp_host, self.config.smtp_port)
+        except OSError as exc:
+            raise MailqError(f"cannot listen for SMTP on {self.config.smtp_host}:{self.config.smtp_port}: {exc}") \
+                from None
+        self.smtp_port = self.smtp_server.sockets[0].getsockname()[1]
+
+    async def _start_chat(self) -> None:
+        if not self.config.chat_host:
+            return
+        self.chat = ChatServer(ChatDesk(self), self.config.chat_host, self.config.chat_port,
+                               allowed_origins=list(self.config.chat_origins) or None)
+        try:
+            await self.chat.start()
+        except OSError as exc:
+            raise MailqError(f"cannot listen for the web chat on {self.config.chat_host}:{self.config.chat_port}: "
+                             f"{exc}") from None
+
+    def _start_imap(self) -> None:
+        for account in self.config.imap:
+            poller = ImapPoller(account, lambda raw, mailbox: self.store_email(raw, mailbox, "imap"))
+            self.pollers.append(poller)
+            threading.Thread(target=poller.run, args=(self._imap_stop,), daemon=True,
+                             name=f"imap-{account.username}@{account.host}").start()
+
+    def _install_signal_handlers(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.loop.add_signal_handler(sig, self.stopping.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+
+    async def _wait_for_stop(self) -> None:
+        await self.stopping.wait()
+        raise _Stop()
+
+    async def _shutdown(self) -> None:
+        self._imap_stop.set()
+        for poller in self.pollers:
+            poller.close()
+        if self.smtp_server is not None:
+            self.smtp_server.close()
+        if self.chat is not None:
+            await self.chat.stop()
+        context = getattr(self, "context", None)
+        if context is not None:
+            context.destroy(linger=0)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        database = getattr(self, "database", None)
+        if database is not None:
+            database.dispose()
+
+    # --- helpers for threads -------------------------------------------------------------------
+
+    async def in_pool(self, fn, *args):
+        return await self.loop.run_in_executor(self.pool, fn, *args)
+
+    def soon(self, fn, *args) -> None:
+        """Run `fn(*args)` (a coroutine function or a plain one) in the loop, from any thread."""
+        def start():
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                task = self.loop.create_task(result)
+                task.add_done_callback(_log_failure)
+        self.loop.call_soon_threadsafe(start)
+
+    # --- email and chat in ---------------------------------------------------------------------
+
+    def store_email(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None):
+        """Store one email durably (any thread); the router hears of it after."""
+        parsed = parse_email(raw)
+        for attempt in (1, 2):
+            try:
+                with self.database.unit_of_work() as session:
+                    received = conversations.receive_email(session, raw=raw, parsed=parsed, mailbox=mailbox,
+                                                           via=via, route=self.config.route,
+                                                           envelope_from=envelope_from)
+                    item = (conversations.work_item(session, received.conversation_id)
+                            if received.new_conversation or received.reopened else None)
+                break
+            except IntegrityError:
+                if attempt == 2:  # the same Message-ID stored at the same moment: it is there now
+                    raise
+        self.soon(self.email_stored, received, item)
+        return received
+
+    async def email_stored(self, received, item) -> None:
+        if item is not None:
+            await self.new_work(item)
+        elif received.assigned_to and not received.duplicate:
+            self.publish([mailq.agent_topic(received.assigned_to)], mailq.NewMessage(
+                agent=received.assigned_to, conversation_id=received.conversation_id,
+                message_id=received.message_id))
+
+    async def new_work(self, item: conversations.WorkItem) -> None:
+        self.meta[item.conversation_id] = item
+        await self.apply(self.router.add(_work(item)))
+        self.queue_changed(item.queue)
+
+    async def chat_line_in(self, conversation_id: int, line: ChatLine) -> None:
+        work = self.router.items.get(conversation_id)
+        if work is not None and work.state == "assigned":
+            self.publish([mailq.agent_topic(work.agent)], mailq.ChatLine(
+                agent=work.agent, conversation_id=conversation_id, line=_line_view(line)))
+
+    def customer_typing(self, conversation_id: int) -> None:
+        work = self.router.items.get(conversation_id)
+        if work is not None and work.state == "assigned":
+            self.publish([mailq.agent_topic(work.agent)], mailq.CustomerTyping(
+                agent=work.agent, conversation_id=conversation_id))
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    async def apply(self, decisions: list[Decision]) -> None:
+        """Store each of the router's decisions, then tell the agent."""
+        for decision in decisions:
+            status = {"offered": ConversationStatus.OFFERED, "assigned": ConversationStatus.ASSIGNED,
+                      "requeued": ConversationStatus.QUEUED}[decision.kind].value
+            try:
+                await self.in_pool(self._store_decision, decision.conversation_id, status, decision.agent)
+            except CrmError as exc:
+                log.warning("conversation %s: %s", decision.conversation_id, exc)
+                continue
+            self._tell(decision)
+
+    def _store_decision(self, conversation_id: int, status: str, agent: str | None) -> None:
+        with self.database.unit_of_work() as session:
+            conversations.set_assignment(session, conversation_id, status, agent)
+
+    def _tell(self, decision: Decision) -> None:
+        agent, cid = decision.agent, decision.conversation_id
+        if decision.kind == "requeued":
+            if agent:
+                self.publish([mailq.agent_topic(agent)], mailq.WorkWithdrawn(
+                    agent=agent, conversation_id=cid, reason=decision.reason))
+            work = self.router.items.get(cid)
+            if work is not None:
+                self.queue_changed(work.queue)
+            return
+        view = self.work_view(cid)
+        event = mailq.WorkOffered if decision.kind == "offered" else mailq.WorkAssigned
+        self.publish([mailq.agent_topic(agent)], event(agent=agent, work=view))
+        if decision.kind == "assigned":
+            self.queue_changed(view.queue)
+
+    def work_view(self, conversation_id: int) -> mailq.WorkView:
+        work = self.router.items[conversation_id]
+        meta = self.meta.get(conversation_id)
+        return mailq.WorkView(conversation_id=conversation_id, channel=work.channel, queue=work.queue,
+                              state=work.state, subject=meta.subject if meta else "",
+                              customer=meta.customer if meta else "", priority=work.priority,
+                              due_at=work.due_at, offer_deadline=work.offer_deadline)
+
+    def queue_changed(self, queue: str) -> None:
+        self.publish([mailq.queue_topic(queue)], mailq.QueueChanged(queue=self.queue_view(queue)))
+
+    def queue_view(self, queue: str) -> mailq.QueueView:
+        waiting = self.router.waiting(queue)
+        rule = self.router.queues.get(queue)
+        oldest = max((time.time() - w.enqueued_at for w in waiting), default=0.0)
+        return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=len(waiting),
+                               oldest_wait=oldest)
+
+    def publish(self, topics: list[str], event: msgspec.Struct) -> None:
+        self.seq += 1
+        payload = encode_event(self.run_id, self.seq, time.time(), event)
+        for topic in topics:
+            self.events.send_multipart([topic.encode(), payload])
+
+    # --- time -----------------------------------------------------------------------------------
+
+    async def _keep_time(self) -> None:
+        next_beat = 0.0
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            await self.apply(self.router.expire())
+            now = time.monotonic()
+            for session in list(self.sessions.values()):
+                if now - session.last_seen > self.config.silent_seconds:
+                    log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
+                    await self._end_session(session, "disconnected")
+            if now >= next_beat:
+                next_beat = now + HEARTBEAT_SECONDS
+                self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(run=self.run_id, started_at=self.started_at))
+
+    async def _send_outbox(self) -> None:
+        if self.relay is None:
+            return
+        while True:
+            try:
+                await asyncio.wait_for(self._send_now.wait(), self.config.send_seconds)
+            except TimeoutError:
+                pass
+            self._send_now.clear()
+            try:
+                await self.in_pool(lambda: send_due(self.database, self.relay))
+            except Exception:
+                log.exception("sending the outbox failed")
+
+    # --- commands -------------------------------------------------------------------------------
+
+    async def _serve_commands(self) -> None:
+        while True:
+            frames = await self.commands.recv_multipart()
+            identity, data = frames[0], frames[-1]
+            request_id = ""
+            try:
+                request_id, command = decode_request(data, mailq.COMMANDS)
+                result = await self.handle(command)
+                reply = encode_reply(request_id, result)
+            except BadMessage as exc:
+                reply = encode_error(getattr(exc, "request_id", request_id) or "", exc.code, exc.message)
+            except RoutingError as exc:
+                reply = encode_error(request_id, exc.code, exc.message)
+            except CrmError as exc:
+                reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
+            except Exception as exc:  # a bug must cost one command, never the service
+                log.exception("command failed")
+                reply = encode_error(request_id, "internal", f"the mail queue failed: {exc}")
+            await self.commands.send_multipart([identity, reply])
+
+    async def handle(self, command):
+        if isinstance(command, mailq.MailLogin):
+            return await self._login(command)
+        if isinstance(command, mailq.Status):
+            return self.status()
+        session = self._session(command.session)
+        session.last_seen = time.monotonic()
+        agent = session.agent
+        match command:
+            case mailq.Ping():
+                return None
+            case mailq.MailLogout():
+                await self._end_session(session, "logged off")
+                return None
+            case mailq.Snapshot():
+                return self.seat_view(agent)
+            case mailq.SetAvailable(channel=channel, available=available):
+                await self.apply(self.router.set_available(agent, channel, available))
+                return self.seat_view(agent)
+            case mailq.AcceptWork(conversation_id=cid):
+                await self.apply(self.router.accept(agent, cid))
+                return self.work_view(cid)
+            case mailq.RejectWork(conversation_id=cid):
+                await self.apply(self.router.reject(agent, cid))
+                return None
+            case mailq.PullWork(conversation_id=cid):
+                await self._know(cid)
+                await self.apply(self.router.pull(agent, cid))
+                return self.work_view(cid)
+            case mailq.ChatSend(conversation_id=cid, text=text):
+                return await self._chat_send(session, cid, text)
+            case mailq.ChatTyping(conversation_id=cid):
+                if self.chat is not None:
+                    self.chat.push_typing(cid, session.actor.username)
+                return None
+            case mailq.CloseWork():
+                await self._close(session, command)
+                return None
+            case mailq.SendNow():
+                self._send_now.set()
+                return None
+        raise BadMessage("unknown_type", f"{type(command).__name__} is not handled")
+
+    async def _login(self, command: mailq.MailLogin) -> mailq.LoginResult:
+        actor, capacity = await self.in_pool(self._authenticate, command.agent, command.password)
+        names = [q.name for q in self.config.queues]
+        queues = command.queues if command.queues is not None else names
+        unknown = [q for q in queues if q not in names]
+        if unknown:
+            raise RoutingError("unknown_queue", f"no mail queue {', '.join(unknown)} (there are {', '.join(names)})")
+        for old in [s for s in self.sessions.values() if s.agent == command.agent]:
+            del self.sessions[old.token]  # a second login replaces the first; the work stays
+        token = secrets.token_urlsafe(18)
+        self.sessions[token] = AgentSession(token, command.agent, actor, time.monotonic())
+        await self.apply(self.router.login(command.agent, queues, capacity))
+        log.info("%s logged in to the mail queue (%s)", command.agent, command.client or "a desktop")
+        return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(command.agent))
+
+    def _authenticate(self, agent: str, password: str):
+        with self.database.unit_of_work() as session:
+            actor = users.authenticate(session, agent, password)
+            profile = profiles.profile_for_user(session, agent)
+        return actor, dict(profile.capacity or profiles.DEFAULTS["capacity"])
+
+    async def _end_session(self, session: AgentSession, reason: str) -> None:
+        self.sessions.pop(session.token, None)
+        await self.apply(self.router.logout(session.agent, reason))
+
+    async def _know(self, conversation_id: int) -> None:
+        if conversation_id in self.router.items:
+            return
+        item = await self.in_pool(self._work_item, conversation_id)
+        if item.status != ConversationStatus.CLOSED.value:
+            self.meta[conversation_id] = item
+            self.router.add(_work(item))
+
+    def _work_item(self, conversation_id: int):
+        with self.database.reading() as session:
+            return conversations.work_item(session, conversation_id)
+
+    async def _chat_send(self, session: AgentSession, cid: int, text: str) -> mailq.ChatLineView:
+        work = self.router.items.get(cid)
+        if work is None or work.agent != session.agent or work.state != "assigned":
+            raise RoutingError("not_yours", f"chat {cid} is not assigned to {session.agent}")
+        line = await self.in_pool(self._store_chat_reply, session.actor, cid, text)
+        if self.chat is not None:
+            self.chat.push_line(cid, line)
+        return _line_view(line)
+
+    def _store_chat_reply(self, actor: Actor, cid: int, text: str) -> ChatLine:
+        with self.database.unit_of_work() as session:
+            return chat_line(conversations.chat_reply(session, actor, cid, text))
+
+    async def _close(self, session: AgentSession, command: mailq.CloseWork) -> None:
+        cid = command.conversation_id
+        work = self.router.items.get(cid)
+        if work is not None and work.agent != session.agent:
+            raise RoutingError("not_yours", f"conversation {cid} is not assigned to {session.agent}")
+        await self.in_pool(self._store_close, session.actor, command)
+        await self.apply(self.router.finished(cid))
+        if work is not None and work.channel == "chat" and self.chat is not None:
+            self.chat.push_closed(cid)
+        self.publish([mailq.agent_topic(session.agent)], mailq.WorkClosed(
+            agent=session.agent, conversation_id=cid, by="agent"))
+
+    def _store_close(self, actor: Actor, command: mailq.CloseWork) -> None:
+        with self.database.unit_of_work() as session:
+            conversations.close(session, actor, command.conversation_id, outcome=command.outcome,
+                                reason=command.reason, notes=command.notes)
+
+    def _session(self, token: str) -> AgentSession:
+        session = self.sessions.get(token)
+        if session is None:
+            raise RoutingError("no_session", "not logged in to the mail queue (or the session ended); log in again")
+        return session
+
+    def seat_view(self, agent: str) -> mailq.SeatView:
+        seat = self.router.seats[agent]
+        work = [self.work_view(cid) for cid in sorted(seat.work) if cid in self.router.items]
+        return mailq.SeatView(agent=agent, queues=sorted(seat.queues), capacity=dict(seat.capacity),
+                              available={c: seat.available.get(c, False) for c in ("email", "chat")}, work=work)
+
+    def status(self) -> mailq.StatusResult:
+        return mailq.StatusResult(
+            run=self.run_id, started_at=self.started_at,
+            smtp=f"{self.config.smtp_host}:{self.smtp_port}" if self.smtp_server else None,
+            chat=f"{self.config.chat_host}:{self.chat.port}" if self.chat else None,
+            imap=[f"{p.account.username}@{p.account.host}: {p.status}" for p in self.pollers],
+            queues=[self.queue_view(q.name) for q in self.config.queues],
+            agents=sorted(self.router.seats))
+
+
+def _work(item: conversations.WorkItem) -> Work:
+    due = _epoch(item.due_at) if item.due_at else None
+    return Work(item.conversation_id, item.channel, item.queue, item.priority, due, _epoch(item.created_at),
+                agent=item.assigned_to, state=item.status if item.status != "closed" else "queued")
+
+
+def _epoch(value: datetime) -> float:
+    """The CRM keeps naive UTC times."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def _line_view(line: ChatLine) -> mailq.ChatLineView:
+    return mailq.ChatLineView(id=line.id, sender=line.sender, author=line.author, text=line.text, at=line.at)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("mail queue task failed", exc_info=task.exception())
+
+
+def run_mailq(config: MailqConfig, database_url: str, *, relay: Relay | None = None, on_ready=None) -> None:
+    asyncio.run(MailqService(config, database_url, relay=relay).run(on_ready))

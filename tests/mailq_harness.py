@@ -1,0 +1,157 @@
+"""A real `cicada mailq` for integration tests: its own SQLite database
+with agents, its own ports, started as a child process and stopped after.
+
+    mailq = RunningMailq(tmp_path, relay=relay_port).start()
+    smtplib.SMTP("127.0.0.1", mailq.smtp_port).sendmail(...)
+    client = mailq.desktop("ann")          # logged in, available for email and chat
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crm.db import Database, make_engine, upgrade
+from crm.models import Conversation
+from crm.permissions import Actor
+from crm.services.users import create_user
+from email_queue.client import MailqClient
+from gateway_harness import _HASH, PASSWORD, ROOT, _toml, free_tcp_port
+
+SERVICE, SALES = "service@cicada.example", "sales@cicada.example"
+
+
+class RunningMailq:
+    def __init__(self, workdir: Path, *, agents=("ann", "bob"), relay_port: int | None = None,
+                 db_url: str | None = None, imap: list[dict] | None = None, **settings):
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.smtp_port, self.chat_port = free_tcp_port(), free_tcp_port()
+        self.commands = f"tcp://127.0.0.1:{free_tcp_port()}"
+        self.events = f"tcp://127.0.0.1:{free_tcp_port()}"
+        self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
+        self.agents, self.relay_port, self.imap = agents, relay_port, imap or []
+        self.settings = {"send_seconds": 1.0, "silent_seconds": 3.0, **settings}
+        self.process: subprocess.Popen | None = None
+        self.clients: list[MailqClient] = []
+        self.log_path = workdir / "mailq.log"
+        self.banner = ""
+
+    def prepare_database(self) -> None:
+        engine = make_engine(self.db_url)
+        upgrade(engine)
+        database = Database(engine)
+        with database.unit_of_work() as session:
+            for name in self.agents:
+                create_user(session, Actor.system(), username=name, password="", password_hash=_HASH,
+                            role="agent", display_name=name.title())
+        database.dispose()
+
+    def _write_config(self) -> Path:
+        lines = ["[mailq]", f'smtp = "127.0.0.1:{self.smtp_port}"', f'chat = "127.0.0.1:{self.chat_port}"',
+                 f'commands = "{self.commands}"', f'events = "{self.events}"']
+        lines += [f"{key} = {_toml(value)}" for key, value in self.settings.items()]
+        for account in self.imap:
+            lines.append("[[mailq.imap]]")
+            lines += [f"{key} = {_toml(value)}" for key, value in account.items()]
+        if self.relay_port:
+            lines += ["[mail]", f'relay = "127.0.0.1:{self.relay_port}"']
+        path = self.workdir / "cicada.toml"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def start(self, timeout: float = 30.0, *, prepare: bool = True) -> RunningMailq:
+        if prepare:
+            self.prepare_database()
+        env = {**os.environ, "CICADA_CONFIG": str(self._write_config()), "CICADA_DB_URL": self.db_url}
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "mailq"], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline().decode(errors="replace")
+            if "mail queue ready" in line:
+                self.banner = line.strip()
+                return self
+            if not line and self.process.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(f"the mail queue did not start:\n{self.log()}")
+
+    def restart(self) -> RunningMailq:
+        self.stop()
+        return self.start(prepare=False)
+
+    def stop(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.clients.clear()
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process.stdout.close()
+        self._log.close()
+        self.process = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+
+    def client(self) -> MailqClient:
+        client = MailqClient(self.commands, self.events, timeout=10)
+        self.clients.append(client)
+        return client
+
+    def desktop(self, agent: str, *, channels=("email", "chat"), queues=None) -> MailqClient:
+        client = self.client()
+        client.login(agent, PASSWORD, queues=queues, client=f"test desk {agent}")
+        time.sleep(0.05)  # let the subscription reach the publisher before events flow
+        for channel in channels:
+            client.set_available(channel, True)
+        return client
+
+    def conversations(self) -> list[Conversation]:
+        database = Database.open(self.db_url)
+        try:
+            with database.reading() as session:
+                rows = list(session.scalars(select(Conversation).order_by(Conversation.id)))
+                session.expunge_all()
+                return rows
+        finally:
+            database.dispose()
+
+    def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"{what} not reached within {timeout} s\n{self.log()}")
+
+
+@pytest.fixture
+def make_mailq(tmp_path):
+    started: list[RunningMailq] = []
+
+    def make(**settings) -> RunningMailq:
+        mailq = RunningMailq(tmp_path / f"mailq{len(started)}", **settings)
+        started.append(mailq)
+        return mailq.start()
+
+    yield make
+    for mailq in started:
+        mailq.stop()

@@ -1,0 +1,101 @@
+"""The web chat end to end: a customer in headless Chromium on the widget the
+running `cicada mailq` serves, an agent answering through the bus client;
+the chat is routed, stored as it goes, identified and recorded."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from browser_harness import chromium_browser, fresh_browser_page, screenshot_path  # noqa: F401 - fixtures
+from bus import mailq as bus
+from crm.db import Database
+from crm.models import ConversationMessage, Interaction
+from desktop_harness import add_person
+from mailq_harness import make_mailq  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+
+def open_widget(page, mailq, name="李娜", email="li.na@example.cn", lang="zh"):
+    from playwright.sync_api import expect
+
+    page.goto(f"http://127.0.0.1:{mailq.chat_port}/chat/?lang={lang}")
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.click("#start-button")
+    expect(page.locator("#conversation")).to_be_visible()
+
+
+def say(page, text: str) -> None:
+    from playwright.sync_api import expect
+
+    page.fill("#text", text)
+    page.press("#text", "Enter")
+    expect(page.locator(".line.pending")).to_have_count(0)  # stored and acknowledged
+
+
+def test_a_chat_from_the_widget_is_routed_answered_and_recorded(make_mailq, browser_page):
+    from playwright.sync_api import expect
+
+    mailq = make_mailq()
+    partner_id = add_person(mailq.db_url, "李", "娜", emails=["li.na@example.cn"])
+    ann = mailq.desktop("ann", channels=("chat",))
+    page = browser_page
+    open_widget(page, mailq)
+    say(page, "我的宽带断了")
+    offer = ann.wait_for(lambda e: isinstance(e, bus.WorkOffered), 10)
+    assert (offer.work.channel, offer.work.queue, offer.work.customer) == ("chat", "web-chat", "李娜")
+    cid = offer.work.conversation_id
+    ann.accept(cid)
+    say(page, "从昨天晚上开始")
+    line = ann.wait_for(lambda e: isinstance(e, bus.ChatLine), 10)
+    assert (line.conversation_id, line.line.text, line.line.sender) == (cid, "从昨天晚上开始", "customer")
+
+    time.sleep(2.1)  # the widget tells of typing at most every 2 s; the last notice was for the line above
+    page.type("#text", "请")  # the agent sees the customer typing
+    assert ann.wait_for(lambda e: isinstance(e, bus.CustomerTyping), 10).conversation_id == cid
+    ann.command(bus.ChatTyping, conversation_id=cid)
+    expect(page.locator("#typing")).to_be_visible()
+    ann.chat_send(cid, "您好，我是安，马上为您查看线路。")
+    expect(page.locator(".line.from-agent .bubble")).to_have_text(["您好，我是安，马上为您查看线路。"])
+
+    page.reload()  # the customer keeps the conversation
+    expect(page.locator(".line .bubble")).to_have_count(3)
+    page.screenshot(path=str(screenshot_path("chat_widget_with_agent.png")))
+
+    ann.close_work(cid, outcome="resolved")
+    expect(page.locator("#closed")).to_be_visible()
+    database = Database.open(mailq.db_url)
+    with database.reading() as session:
+        lines = list(session.scalars(select(ConversationMessage.body_text).where(
+            ConversationMessage.conversation_id == cid).order_by(ConversationMessage.id)))
+        assert lines == ["我的宽带断了", "从昨天晚上开始", "您好，我是安，马上为您查看线路。"]
+        record = session.scalar(select(Interaction).where(Interaction.external_id == f"conversation:{cid}"))
+        assert (record.channel, record.partner_id, record.status, record.outcome_code) == (
+            "chat", partner_id, "closed", "resolved")
+    database.dispose()
+
+
+def test_chats_wait_for_an_agent_with_room_and_go_back_when_he_leaves(make_mailq, chromium):
+    mailq = make_mailq()
+    contexts = [chromium.new_context() for _ in range(2)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        ann = mailq.client()
+        ann.login("ann", "agent-password")
+        ann.command(bus.SetAvailable, channel="chat", available=True)
+        for n, page in enumerate(pages):
+            open_widget(page, mailq, name=f"Customer {n}", email=f"c{n}@example.com", lang="en")
+        first = ann.wait_for(lambda e: isinstance(e, bus.WorkOffered), 10)
+        ann.accept(first.work.conversation_id)
+        second = ann.wait_for(lambda e: isinstance(e, bus.WorkOffered), 10)
+        assert second.work.conversation_id != first.work.conversation_id  # capacity 3 chats by default
+        ann.logout()
+        mailq.wait_until(lambda: all(c.status == "queued" for c in mailq.conversations()),
+                         what="both chats back in the queue")
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,0 +1,166 @@
+"""`cicada mailq` as it runs: emails over real SMTP stored before 250,
+refused for unknown addresses and when too big, threaded, matched to the
+customer, routed to a desktop's bus client, answered through a real SMTP
+relay with threading headers, and requeued when the agent leaves."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from sqlalchemy import select
+
+from bus import mailq as bus
+from crm.db import Database
+from crm.models import BusinessPartner, ConversationMessage, Interaction, RawEmail
+from crm.services import conversations
+from crm.services.users import actor_for
+from desktop_harness import add_person
+from email_queue.client import MailqError
+from mail_harness import relay  # noqa: F401 - fixture
+from mailq_harness import SALES, SERVICE, make_mailq  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+
+def mail(sender: str, to: str, subject: str, body: str, **headers) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = headers.pop("message_id", make_msgid(domain="example.cn"))
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message
+
+
+def send(mailq, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def event_of(client, kind, timeout=10.0):
+    return client.wait_for(lambda e: isinstance(e, kind), timeout)
+
+
+def test_mail_is_stored_before_250_and_refused_for_strangers_and_when_too_big(make_mailq):
+    mailq = make_mailq(max_message_mb=0.05)
+    send(mailq, mail("li.na@example.cn", SERVICE, "发票有误", "您好，十一月的发票金额不对。"))
+    stored = mailq.conversations()  # right after the 250: already in the database
+    assert [(c.subject, c.queue, c.status) for c in stored] == [("发票有误", "service", "queued")]
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            smtp.send_message(mail("li.na@example.cn", "nobody@cicada.example", "hi", "text"))
+        assert refused.value.recipients["nobody@cicada.example"][0] == 550
+        with pytest.raises(smtplib.SMTPResponseException) as too_big:
+            smtp.send_message(mail("li.na@example.cn", SERVICE, "big", "x" * 200_000))
+        assert too_big.value.smtp_code == 552
+    assert len(mailq.conversations()) == 1
+    database = Database.open(mailq.db_url)
+    with database.reading() as session:
+        raw = session.scalar(select(RawEmail))
+        assert b"Subject:" in raw.source and raw.via == "smtp" and raw.mailbox == SERVICE
+    database.dispose()
+
+
+def test_an_email_reaches_an_agent_is_answered_and_the_reply_threads(make_mailq, relay):
+    inbox, smtp_relay = relay
+    mailq = make_mailq(relay_port=smtp_relay.port)
+    partner_id = add_person(mailq.db_url, "王", "芳", emails=["wang.fang@example.cn"], phones=["13900001111"])
+    ann = mailq.desktop("ann")
+    first = mail("Wang Fang <wang.fang@example.cn>", SERVICE, "路由器坏了", "路由器每小时重启一次。")
+    send(mailq, first)
+    offer = event_of(ann, bus.WorkOffered)
+    assert (offer.work.channel, offer.work.queue, offer.work.subject) == ("email", "service", "路由器坏了")
+    assert offer.work.customer == "Wang Fang"
+    ann.accept(offer.work.conversation_id)
+    cid = offer.work.conversation_id
+
+    database = Database.open(mailq.db_url)
+    with database.unit_of_work() as session:
+        actor = actor_for(session, "ann")
+        view = conversations.conversation_view(session, actor, cid)
+        assert view.partner_id == partner_id and view.assigned_to == "ann"
+        conversations.reply(session, actor, cid, body="我们明天派工程师上门。")
+    ann.command(bus.SendNow)
+    mailq.wait_until(lambda: len(inbox.messages) == 1, what="the reply at the relay")
+    answer = inbox.messages[0]
+    assert answer["To"] == "wang.fang@example.cn" and answer["From"] == SERVICE
+    assert answer["Subject"] == "Re: 路由器坏了"
+    assert answer["In-Reply-To"] == first["Message-ID"] and first["Message-ID"] in answer["References"]
+
+    # the customer answers the reply: same conversation, and ann hears of it
+    send(mailq, mail("wang.fang@example.cn", SERVICE, "Re: 路由器坏了", "好的，谢谢。",
+                     In_Reply_To=answer["Message-ID"], References=f"{first['Message-ID']} {answer['Message-ID']}"))
+    news = event_of(ann, bus.NewMessage)
+    assert news.conversation_id == cid
+    # the same message again (a retrying server) is stored once
+    send(mailq, mail("wang.fang@example.cn", SERVICE, "Re: 路由器坏了", "好的，谢谢。", message_id=first["Message-ID"]))
+    with database.reading() as session:
+        kinds = list(session.scalars(select(ConversationMessage.kind).where(
+            ConversationMessage.conversation_id == cid).order_by(ConversationMessage.id)))
+        assert kinds == ["inbound", "outbound", "inbound"]
+    ann.close_work(cid, outcome="resolved", notes="engineer booked")
+    with database.reading() as session:
+        record = session.scalar(select(Interaction).where(Interaction.external_id == f"conversation:{cid}"))
+        assert (record.channel, record.status, record.partner_id, record.outcome_code) == (
+            "email", "closed", partner_id, "resolved")
+        assert record.agent_id is not None
+    database.dispose()
+
+
+def test_routing_rules_and_the_group_inbox(make_mailq):
+    mailq = make_mailq()
+    vip = add_person(mailq.db_url, "赵", "强", emails=["zhao@example.cn"])
+    database = Database.open(mailq.db_url)
+    with database.unit_of_work() as session:
+        session.get(BusinessPartner, vip).value_class = "A"
+    database.dispose()
+    send(mailq, mail("zhao@example.cn", SERVICE, "hello", "question"))
+    send(mailq, mail("someone@example.com", SERVICE, "About my refund", "where is it"))
+    send(mailq, mail("buyer@example.com", SALES, "Offer for 20 routers", "please quote"))
+    rows = {c.subject: (c.queue, c.priority) for c in mailq.conversations()}
+    assert rows == {"hello": ("vip", 1), "About my refund": ("service", 2), "Offer for 20 routers": ("sales", 5)}
+    bob = mailq.desktop("bob", queues=["sales"])
+    pushed = []
+    while (got := bob.next_event(0.5)) is not None:
+        pushed.append(got[1])
+    assert not any(isinstance(e, bus.WorkOffered) for e in pushed)  # a pull queue waits to be taken
+    sales = next(c for c in mailq.conversations() if c.queue == "sales")
+    assert sales.status == "queued"
+    taken = bob.pull(sales.id)
+    assert taken.state == "assigned"
+    ann = mailq.desktop("ann", queues=["sales"])
+    with pytest.raises(MailqError) as refused:
+        ann.pull(sales.id)
+    assert refused.value.code == "taken"
+
+
+def test_work_goes_back_when_the_agent_logs_off_or_goes_silent(make_mailq):
+    mailq = make_mailq()
+    ann = mailq.desktop("ann")
+    send(mailq, mail("a@example.com", SERVICE, "one", "text"))
+    offer = event_of(ann, bus.WorkOffered)
+    ann.accept(offer.work.conversation_id)
+    ann.logout()
+    mailq.wait_until(lambda: mailq.conversations()[0].status == "queued", what="requeued after log off")
+    bob = mailq.desktop("bob")
+    again = event_of(bob, bus.WorkOffered)
+    assert again.work.conversation_id == offer.work.conversation_id
+    bob.accept(again.work.conversation_id)
+    # bob's desktop dies without a word: after silent_seconds his work is free again
+    mailq.wait_until(lambda: mailq.conversations()[0].status == "queued", timeout=10,
+                     what="requeued after silence")
+
+
+def test_assigned_work_survives_a_restart_of_the_queue(make_mailq):
+    mailq = make_mailq(silent_seconds=30.0)
+    ann = mailq.desktop("ann")
+    send(mailq, mail("a@example.com", SERVICE, "one", "text"))
+    cid = event_of(ann, bus.WorkOffered).work.conversation_id
+    ann.accept(cid)
+    mailq.restart()
+    ann = mailq.desktop("ann")
+    assert [w.conversation_id for w in ann.snapshot().work] == [cid]
+    assert mailq.conversations()[0].status == "assigned"
