@@ -26,6 +26,8 @@ class DesktopSettings:
     demo: object | None = None  # agent_desktop.demo.DemoCalls in `cicada demo`
     mail_relay: str | None = None  # HOST:PORT of the SMTP relay for customer emails ([mail] relay)
     mail_sender: str = "service@cicada.example"  # their From ([mail] sender)
+    mailq_commands: str | None = None  # the mail queue's ZeroMQ addresses; None: no Inbox
+    mailq_events: str | None = None
 
 
 def application(argv: list[str] | None = None):
@@ -56,16 +58,27 @@ class Desktop:
             drafts=self.drafts, region=settings.region, tasks=tasks, mail_relay=settings.mail_relay,
             mail_sender=settings.mail_sender)
         self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
+        self.mail_link = None
+        if settings.mailq_commands and settings.mailq_events:
+            from agent_desktop.ui.mail_control import MailControl
+            from agent_desktop.ui.mail_link import MailLink
+
+            self.mail_link = MailLink(settings.mailq_commands, settings.mailq_events)
+            self.controller.mail = MailControl(self.controller, self.mail_link, settings.password)
         self.window = MainWindow(self.controller, self.drafts, demo=settings.demo)
 
     def start(self) -> None:
         self.window.show()
         self.controller.connect_gateway()
+        if self.controller.mail is not None:
+            self.controller.mail.connect()
 
     def close(self) -> None:
         self.window.close()
         self.controller.close()
         self.link.close()
+        if self.mail_link is not None:
+            self.mail_link.close()
         self.drafts.close()
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from crm.db import Database
 from crm.errors import NotFound
-from crm.models import BusinessTransaction, InstalledBaseItem, Interaction, TransactionKind
+from crm.models import BusinessTransaction, InstalledBaseItem, Interaction, TransactionKind, User
 from crm.paging import Page
 from crm.permissions import Actor
 from crm.services import history as history_service
@@ -246,7 +246,22 @@ def interaction_detail(database: Database, actor: Actor, interaction_id: int):
     with database.reading() as session:
         detail = _interaction_detail(interaction_service.interaction_detail(session, actor, interaction_id))
         answers = _script_answers(session, actor, interaction_id)
-    return detail + ((("script", answers),) if answers else ())
+        messages = _conversation_text(session, actor, interaction_id)
+    return detail + ((("script", answers),) if answers else ()) + ((("messages", messages),) if messages else ())
+
+
+def _conversation_text(session, actor: Actor, interaction_id: int) -> str:
+    """An email thread's or chat's messages, oldest first, for the history's detail."""
+    from sqlalchemy import select
+
+    from crm.models import Conversation, ConversationMessage
+
+    # interaction_detail has checked that the actor may read this record.
+    messages = session.scalars(
+        select(ConversationMessage).join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+        .where(Conversation.interaction_id == interaction_id).order_by(ConversationMessage.id).limit(200))
+    return "\n\n".join(f"{_text(m.created_at)} {m.author_name or m.sender or ''} ({m.kind}):\n"
+                         f"{m.body_text.strip()[:2000]}" for m in messages)
 
 
 def _script_answers(session, actor: Actor, interaction_id: int) -> str:
@@ -293,7 +308,10 @@ def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
     script = contact.draft_json("").get("script")
     with database.unit_of_work() as session:
         record_id = None
-        if contact.call_id:
+        if contact.interaction_id:  # an email or chat: the mail queue made its record
+            record_id = interaction_service.save_interaction(session, actor, contact.interaction_id, draft,
+                                                             close=True).id
+        elif contact.call_id:
             try:
                 record_id = interaction_service.save_call_interaction(session, actor, contact.call_id, draft).id
             except NotFound:
@@ -468,3 +486,64 @@ def email_status(database: Database, ids: list[int]):
 
     with database.reading() as session:
         return outbox.status_of(session, ids)
+
+
+# --- emails and chats (the Inbox) -------------------------------------------------------------
+
+
+def inbox(database: Database, actor: Actor, **filters):
+    from crm.services import conversations
+
+    with database.reading() as session:
+        return conversations.inbox(session, actor, **filters)
+
+
+def conversation(database: Database, actor: Actor, conversation_id: int):
+    from crm.services import conversations
+
+    with database.reading() as session:
+        return conversations.conversation_view(session, actor, conversation_id)
+
+
+def attachment(database: Database, actor: Actor, attachment_id: int) -> tuple[str, str, bytes]:
+    from crm.services import conversations
+
+    with database.reading() as session:
+        return conversations.attachment_content(session, actor, attachment_id)
+
+
+def send_reply(database: Database, actor: Actor, conversation_id: int, **reply) -> int:
+    """Store the reply (and its email in the outbox); the mail queue sends it."""
+    from crm.services import conversations
+
+    with database.unit_of_work() as session:
+        return conversations.reply(session, actor, conversation_id, **reply).id
+
+
+def add_note(database: Database, actor: Actor, conversation_id: int, text: str) -> int:
+    from crm.services import conversations
+
+    with database.unit_of_work() as session:
+        return conversations.add_note(session, actor, conversation_id, text).id
+
+
+def render_reply(database: Database, actor: Actor, body: str, *, view, partner_id: int | None,
+                 contact_person_id: int | None = None):
+    """A reply template rendered in the sandbox with the customer's data and the conversation."""
+    from scripting.context import contact_person_values, partner_values
+    from scripting.templates import make_context, render
+
+    with database.reading() as session:
+        partner = partner_values(session, actor, partner_id) if partner_id else None
+        person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)
+                  if contact_person_id else None)
+        user = session.get(User, actor.user_id) if actor.user_id else None
+        agent_name = user.display_name if user else actor.username
+    first = next((m for m in view.messages if m.kind == "inbound"), None)
+    values = make_context(
+        partner=partner, contact_person=person,
+        agent={"name": agent_name, "username": actor.username},
+        conversation={"subject": view.subject, "customer": view.customer_name or view.customer_address or "",
+                      "address": view.customer_address or view.customer_phone or "", "channel": view.channel,
+                      "received": first.at.strftime("%Y-%m-%d") if first else "", "mailbox": view.mailbox})
+    return render(body, values)

@@ -112,6 +112,9 @@ class Contact:
     script_to_resume: dict | None = None  # a run kept in a draft: {"name", "version", "state"}
     prompts_shown: bool = False
     actions_done: list = field(default_factory=list)  # what the Action Box did: dicts, see action_done
+    channel: str = "phone"  # phone, email, chat
+    conversation_id: int | None = None  # an email thread or chat of the mail queue
+    interaction_id: int | None = None  # its record, made by the mail queue when the customer wrote
 
     @property
     def campaign(self) -> str | None:
@@ -130,6 +133,8 @@ class Contact:
             "handed_over_notes": self.handed_over_notes, "handed_over_by": self.handed_over_by,
             "script": _script_json(self.script) or self.script_to_resume,
             "actions_done": list(self.actions_done),
+            "channel": self.channel, "conversation_id": self.conversation_id,
+            "interaction_id": self.interaction_id,
         }
 
     @classmethod
@@ -150,8 +155,18 @@ class Contact:
         contact.handed_over_by = data.get("handed_over_by")
         contact.script_to_resume = data.get("script") if isinstance(data.get("script"), dict) else None
         contact.actions_done = [d for d in data.get("actions_done") or [] if isinstance(d, dict)]
+        contact.channel = str(data.get("channel") or "phone")
+        contact.conversation_id = _int_or_none(data.get("conversation_id"))
+        contact.interaction_id = _int_or_none(data.get("interaction_id"))
         contact.lost = LOST_DRAFT
         return contact
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _script_json(run) -> dict | None:
@@ -501,6 +516,30 @@ class Workbench:
         self._changed("contact")
         return contact
 
+    def open_conversation_contact(self, *, conversation_id: int, channel: str, interaction_id: int | None,
+                                  address: str, mailbox: str, queue: str,
+                                  partner: PartnerRef | None) -> Contact:
+        """An email or chat the agent works on becomes the contact in the
+        workspace: identified, with business data, scripts and the Action Box
+        as for a call; End saves its record."""
+        key = f"conversation-{conversation_id}"
+        if self.contact is not None and self.contact.key == key:
+            return self.contact
+        self._park_contact()
+        contact = Contact(key=key, call_id=None, kind="inbound", ani=address, dnis=mailbox, queue=queue,
+                          waited=0.0, offered_at=self.clock(), phase=Phase.ACTIVE, channel=channel,
+                          conversation_id=conversation_id, interaction_id=interaction_id)
+        if partner is not None:
+            contact.identification = Identification(status=IdStatus.CONFIRMED, partner=partner,
+                                                    source="mail queue")
+        else:
+            contact.identification.status = IdStatus.UNKNOWN
+        self.contact = contact
+        self._save_draft()
+        self._changed("contact")
+        self._changed("identification")
+        return contact
+
     def restore_draft(self, data: dict) -> Contact:
         self._park_contact()
         self.contact = Contact.from_draft_json(data)
@@ -637,10 +676,13 @@ class Workbench:
                 "wrap_up_left": wrap_left}
 
     def call_state(self) -> str | None:
-        """offered, talking, on_hold, consulting, conference, dialing, wrap_up, lost."""
+        """offered, talking, on_hold, consulting, conference, dialing, wrap_up, lost;
+        email or chat for a contact of the mail queue."""
         contact = self.contact
         if contact is None:
             return None
+        if contact.channel != "phone":
+            return contact.channel
         if contact.phase is Phase.WRAP_UP:
             return "lost" if contact.lost else "wrap_up"
         call = self._call(contact.call_id) if contact.call_id else None

@@ -110,9 +110,6 @@ EXAMPLE_CONFIG = """\
 # Region used to read national numbers such as 010-6552 9988 or 13800138000.
 default_region = "CN"
 
-[services]
-# Addresses of the mail queue and the event bus (later releases).
-
 [gateway]
 # The CTI gateway (`cicada gateway`). Without this section it runs the demo
 # contact center: SIP on 127.0.0.1:5060 and eight demo queues.
@@ -139,8 +136,41 @@ default_region = "CN"
 # announce_every = 30
 
 [mail]
-# Emails to customers (the Action Box's follow-up emails) go out through
-# this SMTP relay; without it they wait in the outbox.
+# Emails to customers (the Action Box's follow-up emails, replies from the
+# Inbox) go out through this SMTP relay; without it they wait in the outbox.
 # relay = "smtp.example.com:25"
 # sender = "service@example.com"
+# username = "..."; password = "..."; starttls = true
+
+[mailq]
+# The email and web chat queue (`cicada mailq`). Without this section it runs
+# the demo's: SMTP for service@ and sales@cicada.example, four queues.
+# smtp = "127.0.0.1:2525"                  # the SMTP listener ("" for none)
+# addresses = ["service@example.com"]      # mail for other addresses is refused (550)
+# max_message_mb = 25                      # larger messages are refused (552)
+# chat = "127.0.0.1:8025"                  # the web chat: http://HOST:PORT/chat/ and embed.js
+# chat_origins = ["https://www.example.com"]   # pages allowed to embed it; empty: any
+# commands = "tcp://127.0.0.1:5580"        # desktops' commands (ZeroMQ)
+# events = "tcp://127.0.0.1:5581"          # events to desktops (ZeroMQ)
+# default_queue = "service"                # email no rule routes elsewhere
+# chat_queue = "web-chat"
+# offer_seconds = 30                       # an offer not accepted in time goes to the next agent
+# silent_seconds = 20                      # a desktop not heard from this long: its work is requeued
+#
+# [[mailq.queues]]
+# name = "service"
+# mode = "push"                            # push: offered to agents; pull: a group inbox
+# first_response_minutes = 240             # the first answer is due this long after arrival
+#
+# [[mailq.rules]]                          # the first rule that fits decides queue and priority
+# queue = "vip"
+# priority = 1
+# value_class = ["A"]                      # also: channel, mailbox, keywords = ["投诉", "refund"]
+#
+# [[mailq.imap]]                           # mailboxes to poll (IDLE where offered)
+# host = "imap.example.com"
+# username = "service"
+# password = "..."
+# address = "service@example.com"
+# processed_folder = "Processed"
 """

@@ -70,6 +70,10 @@ class ChatSession:
     closed: bool = False
 
 
+class ChatClosed(ValueError):
+    """customer_wrote on a chat the agent (or the customer) has closed."""
+
+
 class ChatBackend(Protocol):
     def open_chat(
         self, *, name: str, email: str | None, phone: str | None, page: str | None, language: str | None
@@ -451,7 +455,13 @@ class ChatServer:
 
     async def _message(self, customer: Customer, frame: dict[str, Any]) -> None:
         text, client_id = checked_message(frame)
-        line = await asyncio.to_thread(self.backend.customer_wrote, customer.token, text, client_id)
+        try:
+            line = await asyncio.to_thread(self.backend.customer_wrote, customer.token, text, client_id)
+        except ChatClosed:
+            await customer.socket.send(encode({"type": "closed"}))
+            return
+        except ValueError as exc:  # refused for good: the widget drops the line and says why
+            raise FrameError("invalid", str(exc), client_id) from None
         await customer.socket.send(encode({"type": "ack", "client_id": client_id, "line": line_json(line)}))
         # The customer's other tabs show the line too.
         others = self._sockets.get(customer.conversation_id, set()) - {customer.socket}

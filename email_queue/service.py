@@ -35,11 +35,11 @@ from bus.envelope import (
     encode_reply,
 )
 from crm.db import Database
-from crm.errors import CrmError
+from crm.errors import Conflict, CrmError
 from crm.models import ConversationStatus
 from crm.permissions import Actor
 from crm.services import conversations, profiles, users
-from email_queue.chat_server import ChatLine, ChatServer, ChatSession
+from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession
 from email_queue.config import MailqConfig
 from email_queue.imap_in import ImapPoller
 from email_queue.outbox import Relay, send_due
@@ -134,6 +134,8 @@ class ChatDesk:
             with service.database.unit_of_work() as session:
                 conversation, message, new = conversations.customer_wrote(session, token, text, client_id)
                 line, conversation_id = chat_line(message), conversation.id
+        except Conflict as exc:
+            raise ChatClosed(str(exc)) from None
         except CrmError as exc:
             raise ValueError(str(exc)) from None
         if new:

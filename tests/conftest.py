@@ -109,3 +109,9 @@ def _empty_all_tables(engine) -> None:
 @pytest.fixture
 def backend(db) -> str:
     return db.engine.dialect.name
+
+
+# One browser for the whole run, defined here once: fixtures imported into
+# several test modules would start one Playwright each, and a second sync
+# Playwright in the same thread refuses to start.
+from browser_harness import chromium_browser, fresh_browser_page  # noqa: E402, F401 - fixtures

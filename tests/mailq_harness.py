@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from gateway_harness import _HASH, PASSWORD, ROOT, _toml, free_tcp_port
 from sqlalchemy import select
 
 from crm.db import Database, make_engine, upgrade
@@ -23,7 +24,6 @@ from crm.models import Conversation
 from crm.permissions import Actor
 from crm.services.users import create_user
 from email_queue.client import MailqClient
-from gateway_harness import _HASH, PASSWORD, ROOT, _toml, free_tcp_port
 
 SERVICE, SALES = "service@cicada.example", "sales@cicada.example"
 
@@ -70,6 +70,20 @@ class RunningMailq:
     def start(self, timeout: float = 30.0, *, prepare: bool = True) -> RunningMailq:
         if prepare:
             self.prepare_database()
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except RuntimeError as exc:
+                # A port found free was taken before the service bound it (other tests run
+                # servers too): new ports, once more.
+                if "already in use" not in str(exc) or attempt == 2:
+                    raise
+                self.smtp_port, self.chat_port = free_tcp_port(), free_tcp_port()
+                self.commands = f"tcp://127.0.0.1:{free_tcp_port()}"
+                self.events = f"tcp://127.0.0.1:{free_tcp_port()}"
+        raise AssertionError("not reached")
+
+    def _start(self, timeout: float) -> RunningMailq:
         env = {**os.environ, "CICADA_CONFIG": str(self._write_config()), "CICADA_DB_URL": self.db_url}
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "mailq"], cwd=ROOT, env=env,

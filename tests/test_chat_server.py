@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import browser_harness
 import pytest
-from browser_harness import chromium_browser, fresh_browser_page  # noqa: F401 - fixtures
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from browser_harness import screenshot_path
+from desktop_harness import add_person
+from mailq_harness import make_mailq
 from sqlalchemy import select
 
-from browser_harness import chromium_browser, fresh_browser_page, screenshot_path  # noqa: F401 - fixtures
 from bus import mailq as bus
 from crm.db import Database
 from crm.models import ConversationMessage, Interaction
-from desktop_harness import add_person
-from mailq_harness import make_mailq  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 

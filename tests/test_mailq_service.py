@@ -10,6 +10,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from desktop_harness import add_person
+from imap_harness import dovecot_fixture
+from mail_harness import relay
+from mailq_harness import SALES, SERVICE, make_mailq
 from sqlalchemy import select
 
 from bus import mailq as bus
@@ -17,10 +21,7 @@ from crm.db import Database
 from crm.models import BusinessPartner, ConversationMessage, Interaction, RawEmail
 from crm.services import conversations
 from crm.services.users import actor_for
-from desktop_harness import add_person
 from email_queue.client import MailqError
-from mail_harness import relay  # noqa: F401 - fixture
-from mailq_harness import SALES, SERVICE, make_mailq  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 
@@ -164,3 +165,15 @@ def test_assigned_work_survives_a_restart_of_the_queue(make_mailq):
     ann = mailq.desktop("ann")
     assert [w.conversation_id for w in ann.snapshot().work] == [cid]
     assert mailq.conversations()[0].status == "assigned"
+
+
+def test_mail_polled_from_an_imap_mailbox_is_stored_then_moved(make_mailq, dovecot):
+    dovecot.append(mail("zhou@example.cn", "support@cicada.example", "账单问题", "请回电。").as_bytes())
+    mailq = make_mailq(imap=[{"host": "127.0.0.1", "port": dovecot.port, "username": dovecot.user,
+                              "password": dovecot.password, "ssl": False, "address": "support@cicada.example",
+                              "poll_seconds": 1.0}])
+    mailq.wait_until(lambda: len(mailq.conversations()) == 1, what="the IMAP message stored")
+    assert mailq.conversations()[0].mailbox == "support@cicada.example"
+    mailq.wait_until(lambda: not dovecot.messages("INBOX") and len(dovecot.messages("Processed")) == 1,
+                     what="the message moved to Processed")
+    assert dovecot.password not in mailq.log()

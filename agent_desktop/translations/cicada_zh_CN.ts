@@ -106,84 +106,132 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="466"/>
+        <location filename="../ui/main_window.py" line="503"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="466"/>
+        <location filename="../ui/main_window.py" line="503"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="466"/>
+        <location filename="../ui/main_window.py" line="503"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="467"/>
+        <location filename="../ui/main_window.py" line="504"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="467"/>
+        <location filename="../ui/main_window.py" line="504"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="467"/>
+        <location filename="../ui/main_window.py" line="504"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="468"/>
+        <location filename="../ui/main_window.py" line="505"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="490"/>
+        <location filename="../ui/main_window.py" line="527"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="490"/>
+        <location filename="../ui/main_window.py" line="527"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="490"/>
+        <location filename="../ui/main_window.py" line="527"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="491"/>
+        <location filename="../ui/main_window.py" line="528"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="491"/>
+        <location filename="../ui/main_window.py" line="528"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="492"/>
+        <location filename="../ui/main_window.py" line="529"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="492"/>
+        <location filename="../ui/main_window.py" line="529"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="492"/>
+        <location filename="../ui/main_window.py" line="529"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="496"/>
+        <location filename="../ui/main_window.py" line="530"/>
+        <source>email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="530"/>
+        <source>chat</source>
+        <translation>在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="534"/>
         <source>anonymous</source>
         <translation>匿名</translation>
+    </message>
+</context>
+<context>
+    <name>ChatTab</name>
+    <message>
+        <location filename="../ui/inbox_page.py" line="654"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="655"/>
+        <source>Work on it</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="656"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="657"/>
+        <source>Write to the customer, Enter to send</source>
+        <translation>给客户写消息，回车发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="659"/>
+        <source>Canned answer…</source>
+        <translation>常用回复…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="680"/>
+        <source>{customer} is typing…</source>
+        <translation>{customer} 正在输入…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="687"/>
+        <source>The customer has left the chat.</source>
+        <translation>客户已离开聊天。</translation>
     </message>
 </context>
 <context>
@@ -483,6 +531,11 @@
         <source>Call script</source>
         <translation>话术</translation>
     </message>
+    <message>
+        <location filename="../ui/history_page.py" line="571"/>
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
 </context>
 <context>
     <name>IdentifyPage</name>
@@ -667,9 +720,328 @@
     </message>
 </context>
 <context>
+    <name>Inbox</name>
+    <message>
+        <location filename="../ui/mail_control.py" line="113"/>
+        <source>New email from {customer}: {subject}</source>
+        <translation>{customer} 的新邮件：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="114"/>
+        <source>New chat from {customer}: {subject}</source>
+        <translation>{customer} 的新聊天：{subject}</translation>
+    </message>
+</context>
+<context>
+    <name>InboxPage</name>
+    <message>
+        <location filename="../ui/inbox_page.py" line="222"/>
+        <source>Available for email</source>
+        <translation>接收邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="223"/>
+        <source>Available for chat</source>
+        <translation>接收在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="224"/>
+        <source>Offered to you</source>
+        <translation>分配给您的工作</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="225"/>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="226"/>
+        <source>Accept the selected offer (Alt+A)</source>
+        <translation>接受所选工作（Alt+A）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="228"/>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="229"/>
+        <source>Give the selected offer to a colleague (Alt+J)</source>
+        <translation>将所选工作转给同事（Alt+J）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="231"/>
+        <source>My work</source>
+        <translation>我的工作</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="232"/>
+        <source>Group inbox</source>
+        <translation>小组收件箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="236"/>
+        <source>All channels</source>
+        <translation>全部渠道</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="236"/>
+        <location filename="../ui/inbox_page.py" line="293"/>
+        <location filename="../ui/inbox_page.py" line="353"/>
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="236"/>
+        <location filename="../ui/inbox_page.py" line="293"/>
+        <location filename="../ui/inbox_page.py" line="353"/>
+        <source>Chat</source>
+        <translation>在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="240"/>
+        <source>Search subject or customer, Enter to filter</source>
+        <translation>搜索主题或客户，回车筛选</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="241"/>
+        <source>Load more</source>
+        <translation>加载更多</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="242"/>
+        <source>Due</source>
+        <translation>截止时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="242"/>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="242"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="256"/>
+        <source>Subject</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="242"/>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="243"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="246"/>
+        <source>Load remote images</source>
+        <translation>加载远程图片</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="247"/>
+        <source>Work on it</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="247"/>
+        <source>Take</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="248"/>
+        <location filename="../ui/inbox_page.py" line="544"/>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="248"/>
+        <location filename="../ui/inbox_page.py" line="544"/>
+        <source>Reply all</source>
+        <translation>全部回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="249"/>
+        <location filename="../ui/inbox_page.py" line="545"/>
+        <source>Forward</source>
+        <translation>转发</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="249"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="250"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="252"/>
+        <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
+        <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="254"/>
+        <source>To</source>
+        <translation>收件人</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="255"/>
+        <source>Cc</source>
+        <translation>抄送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="257"/>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="258"/>
+        <source>Insert</source>
+        <translation>插入</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="259"/>
+        <source>Attach…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="260"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="261"/>
+        <source>Send (Ctrl+Enter)</source>
+        <translation>发送（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="262"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="286"/>
+        <source>The inbox could not be read: {error}</source>
+        <translation>无法读取收件箱：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="300"/>
+        <source>The first answer is overdue</source>
+        <translation>首次答复已超时</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="305"/>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="305"/>
+        <source>offered</source>
+        <translation>已分配</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="305"/>
+        <source>yours</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="306"/>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="323"/>
+        <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
+        <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="327"/>
+        <source>Not connected to the mail queue: {why}</source>
+        <translation>未连接邮件队列：{why}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="354"/>
+        <source>{channel} from {customer}: {subject} ({seconds} s)</source>
+        <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="450"/>
+        <source>Double-click or Enter to save</source>
+        <translation>双击或回车保存</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="459"/>
+        <source>{agent} (answer)</source>
+        <translation>{agent}（答复）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="460"/>
+        <source>{agent} (internal note)</source>
+        <translation>{agent}（内部备注）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="464"/>
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="464"/>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="465"/>
+        <source>failed: {error}</source>
+        <translation>发送失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="506"/>
+        <source>Save attachment</source>
+        <translation>保存附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="538"/>
+        <source>Forwarded message</source>
+        <translation>转发的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="545"/>
+        <source>Internal note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="555"/>
+        <source>Attach files</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="559"/>
+        <source>{name} is larger than 20 MB</source>
+        <translation>{name} 超过 20 MB</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="579"/>
+        <source>The text is empty.</source>
+        <translation>正文为空。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="582"/>
+        <source>Sending…</source>
+        <translation>正在发送…</translation>
+    </message>
+</context>
+<context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="530"/>
+        <location filename="../ui/main_window.py" line="568"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -740,212 +1112,222 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../ui/main_window.py" line="218"/>
+        <location filename="../ui/main_window.py" line="235"/>
         <source>Cicada — {name} ({agent})</source>
         <translation>Cicada — {name}（{agent}）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="221"/>
+        <location filename="../ui/main_window.py" line="238"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="221"/>
+        <location filename="../ui/main_window.py" line="238"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="222"/>
+        <location filename="../ui/main_window.py" line="239"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="222"/>
+        <location filename="../ui/main_window.py" line="239"/>
         <source>Accept</source>
         <translation>接听</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="223"/>
+        <location filename="../ui/main_window.py" line="240"/>
         <source>Reject</source>
         <translation>拒接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="223"/>
+        <location filename="../ui/main_window.py" line="240"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="224"/>
+        <location filename="../ui/main_window.py" line="241"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="224"/>
+        <location filename="../ui/main_window.py" line="241"/>
         <source>Retrieve</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="225"/>
+        <location filename="../ui/main_window.py" line="242"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="225"/>
+        <location filename="../ui/main_window.py" line="242"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="226"/>
+        <location filename="../ui/main_window.py" line="243"/>
         <source>Complete transfer</source>
         <translation>完成转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="227"/>
+        <location filename="../ui/main_window.py" line="244"/>
         <source>Conference</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="227"/>
+        <location filename="../ui/main_window.py" line="244"/>
         <source>Cancel consult</source>
         <translation>取消咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="228"/>
+        <location filename="../ui/main_window.py" line="245"/>
         <source>Dial</source>
         <translation>拨号</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="228"/>
+        <location filename="../ui/main_window.py" line="245"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="228"/>
+        <location filename="../ui/main_window.py" line="245"/>
         <source>End</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="231"/>
+        <location filename="../ui/main_window.py" line="248"/>
         <source>Stay in wrap-up: stops the wrap-up timer</source>
         <translation>保持话后处理：停止话后处理计时</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="232"/>
+        <location filename="../ui/main_window.py" line="249"/>
         <source>Blind transfer to an agent, a queue or a number</source>
         <translation>盲转给坐席、队列或号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="233"/>
+        <location filename="../ui/main_window.py" line="250"/>
         <source>Talk to a colleague first, then transfer or conference</source>
         <translation>先与同事沟通，再转接或建立会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="234"/>
+        <location filename="../ui/main_window.py" line="251"/>
         <source>Save the interaction record and close the contact</source>
         <translation>保存互动记录并关闭联系</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="240"/>
+        <location filename="../ui/main_window.py" line="257"/>
         <source>Number to dial</source>
         <translation>要拨打的号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="241"/>
+        <location filename="../ui/main_window.py" line="258"/>
         <source>Identify Account</source>
         <translation>客户识别</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="241"/>
+        <location filename="../ui/main_window.py" line="258"/>
         <source>Business Data</source>
         <translation>业务数据</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="241"/>
+        <location filename="../ui/main_window.py" line="258"/>
         <source>Interaction History</source>
         <translation>互动历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Interaction Record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Scripts</source>
         <translation>话术脚本</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Action Box</source>
         <translation>操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Inbox</source>
         <translation>收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="248"/>
-        <source>Emails and chats assigned to you will be listed here.</source>
-        <translation>分配给您的邮件和聊天将列在这里。</translation>
+        <location filename="../ui/main_window.py" line="265"/>
+        <source>Emails and chats: this desktop was started without the mail queue (cicada desktop --no-mailq).</source>
+        <translation>邮件和在线聊天：此桌面启动时未连接邮件队列（cicada desktop --no-mailq）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="249"/>
+        <location filename="../ui/main_window.py" line="267"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="250"/>
+        <location filename="../ui/main_window.py" line="268"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="251"/>
+        <location filename="../ui/main_window.py" line="269"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="252"/>
+        <location filename="../ui/main_window.py" line="270"/>
         <source>Search customers</source>
         <translation>搜索客户</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="254"/>
+        <location filename="../ui/main_window.py" line="272"/>
         <source>&amp;Demo</source>
         <translation>演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="255"/>
+        <location filename="../ui/main_window.py" line="273"/>
         <source>Simulate a customer&apos;s call (Ctrl+Shift+N)</source>
         <translation>模拟客户来电（Ctrl+Shift+N）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="256"/>
+        <location filename="../ui/main_window.py" line="275"/>
+        <source>Simulate a customer&apos;s email (Ctrl+Shift+E)</source>
+        <translation>模拟客户邮件（Ctrl+Shift+E）</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="277"/>
+        <source>Open the web chat as a customer (in the browser)</source>
+        <translation>以客户身份打开网页聊天（在浏览器中）</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="278"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="294"/>
+        <location filename="../ui/main_window.py" line="316"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="342"/>
+        <location filename="../ui/main_window.py" line="364"/>
         <source>Connected to the CTI gateway</source>
         <translation>已连接 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="346"/>
+        <location filename="../ui/main_window.py" line="368"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="347"/>
+        <location filename="../ui/main_window.py" line="369"/>
         <source>Gateway not connected</source>
         <translation>网关未连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="349"/>
+        <location filename="../ui/main_window.py" line="371"/>
         <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
         <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
     </message>
@@ -1197,37 +1579,37 @@
 <context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="507"/>
+        <location filename="../ui/main_window.py" line="545"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="507"/>
+        <location filename="../ui/main_window.py" line="545"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="509"/>
+        <location filename="../ui/main_window.py" line="547"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="510"/>
+        <location filename="../ui/main_window.py" line="548"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="511"/>
+        <location filename="../ui/main_window.py" line="549"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="514"/>
+        <location filename="../ui/main_window.py" line="552"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="515"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -1235,80 +1617,90 @@
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="128"/>
+        <location filename="../ui/controller.py" line="129"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="179"/>
+        <location filename="../ui/controller.py" line="180"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="205"/>
+        <location filename="../ui/controller.py" line="206"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="277"/>
+        <location filename="../ui/controller.py" line="278"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="328"/>
+        <location filename="../ui/controller.py" line="329"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="347"/>
+        <location filename="../ui/controller.py" line="348"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="357"/>
+        <location filename="../ui/controller.py" line="360"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="169"/>
+        <location filename="../workbench.py" line="184"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="170"/>
+        <location filename="../workbench.py" line="185"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="171"/>
+        <location filename="../workbench.py" line="186"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="296"/>
+        <location filename="../workbench.py" line="311"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="380"/>
+        <location filename="../workbench.py" line="395"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="521"/>
+        <location filename="../workbench.py" line="560"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="370"/>
-        <location filename="../workbench.py" line="532"/>
+        <location filename="../ui/controller.py" line="373"/>
+        <location filename="../workbench.py" line="571"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="411"/>
+        <location filename="../ui/main_window.py" line="433"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="446"/>
+        <source>{name} sent an email: {subject}</source>
+        <translation>{name} 发来邮件：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="448"/>
+        <source>The demo email could not be sent: {error}</source>
+        <translation>演示邮件无法发送：{error}</translation>
     </message>
     <message>
         <location filename="../ui/script_control.py" line="55"/>
@@ -1384,8 +1776,8 @@
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="85"/>
         <location filename="../ui/action_page.py" line="351"/>
+        <location filename="../ui/catalogue.py" line="85"/>
         <source>Product</source>
         <translation>产品</translation>
     </message>
@@ -1490,20 +1882,20 @@
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="96"/>
         <location filename="../ui/action_page.py" line="352"/>
+        <location filename="../ui/catalogue.py" line="96"/>
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="97"/>
         <location filename="../ui/action_page.py" line="359"/>
+        <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/catalogue.py" line="97"/>
         <location filename="../ui/action_page.py" line="360"/>
+        <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
@@ -1608,12 +2000,12 @@
         <translation>该客户没有邮箱地址</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="57"/>
+        <location filename="../ui/action_control.py" line="61"/>
         <source>no contact in the workspace</source>
         <translation>工作区中没有联系</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="59"/>
+        <location filename="../ui/action_control.py" line="63"/>
         <source>loading the customer&apos;s data</source>
         <translation>正在加载客户数据</translation>
     </message>

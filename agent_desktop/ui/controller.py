@@ -76,6 +76,7 @@ class DesktopController(QObject):
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
         self.tasks.run(crm_access.warm_up, database, self.actor, region)
+        self.mail = None  # mail_control.MailControl when the desktop works emails and chats
         self.scripts = ScriptControl(self)
         self.actions = ActionControl(self, mail_relay=mail_relay, mail_sender=mail_sender)
 
@@ -329,7 +330,7 @@ class DesktopController(QObject):
             return
         self._save(contact, attempt=1)
         agent = self.bench.agent
-        if self.bench.connected and agent is not None and agent.mode in ("wrap_up", "not_ready", "ready"):
+        if contact.channel == "phone" and self.bench.connected and agent is not None and agent.mode in ("wrap_up", "not_ready", "ready"):
             if self.profile.after_wrap_up == "not_ready":
                 reason = self.profile.after_wrap_up_reason or (self.not_ready_reasons[:1] or [None])[0]
                 self.set_mode("not_ready", reason)
@@ -347,6 +348,8 @@ class DesktopController(QObject):
             self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Interaction record {id} saved."),
                               id=interaction_id)
             self.record_saved.emit(contact.key, interaction_id)
+            if contact.conversation_id is not None and self.mail is not None:
+                self.mail.done(contact.conversation_id)  # the email or chat is finished too
 
         def failed(exc: BaseException) -> None:
             self._saving.discard(contact.key)
@@ -376,3 +379,5 @@ class DesktopController(QObject):
     def close(self) -> None:
         self._retry.stop()
         self.actions.close()
+        if self.mail is not None:
+            self.mail.close()

@@ -30,6 +30,15 @@ HEARTBEAT_TIMEOUT = 3.5  # the gateway beats every second
 
 
 class CtiLink(QObject):
+    """The gateway's link; the mail queue's (mail_link.MailLink) is the same
+    with its own client, events and heartbeat."""
+
+    client_class = CtiClient
+    events_catalogue = cti.EVENTS
+    heartbeat_type = cti.GatewayHeartbeat
+    service_topic = cti.GATEWAY_TOPIC
+    service_name = "the CTI gateway"
+
     event = Signal(object, object)  # EventEnvelope, message
     heartbeat = Signal(object)  # GatewayHeartbeat
     silent = Signal(str)  # no heartbeat: why
@@ -50,7 +59,7 @@ class CtiLink(QObject):
         self._sub = self.context.socket(zmq.SUB)
         self._sub.setsockopt(zmq.LINGER, 0)
         self._sub.connect(event_address)
-        self._sub.setsockopt(zmq.SUBSCRIBE, cti.GATEWAY_TOPIC.encode())
+        self._sub.setsockopt(zmq.SUBSCRIBE, self.service_topic.encode())
         self._notifier = QSocketNotifier(self._sub.getsockopt(zmq.FD), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
         self._poll = QTimer(self, interval=200)  # belt and braces for the edge-triggered FD
@@ -61,7 +70,8 @@ class CtiLink(QObject):
         self._watchdog.start()
         self._reply.connect(self._deliver)
         self._orders: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run_commands, name="desktop-cti", daemon=True)
+        self._thread = threading.Thread(target=self._run_commands, name=f"desktop-{type(self).__name__}",
+                                        daemon=True)
         self._thread.start()
 
     # --- events -------------------------------------------------------------------------
@@ -87,11 +97,11 @@ class CtiLink(QObject):
                 log.warning("an event without a topic frame was dropped")
                 continue
             try:
-                envelope, message = decode_event(payload, cti.EVENTS)
+                envelope, message = decode_event(payload, self.events_catalogue)
             except BadMessage as exc:
                 log.warning("an event the desktop cannot read was dropped: %s", exc)
                 continue
-            if isinstance(message, cti.GatewayHeartbeat):
+            if isinstance(message, self.heartbeat_type):
                 self._beat(message)
                 continue
             self.event.emit(envelope, message)
@@ -105,7 +115,7 @@ class CtiLink(QObject):
     def _check_heartbeat(self) -> None:
         if self.alive and time.monotonic() - self.last_beat > HEARTBEAT_TIMEOUT:
             self.alive = False
-            self.silent.emit(f"no word from the CTI gateway at {self.command_address} "
+            self.silent.emit(f"no word from {self.service_name} at {self.command_address} "
                              f"for {HEARTBEAT_TIMEOUT:g} s")
 
     # --- commands ------------------------------------------------------------------------
@@ -118,7 +128,7 @@ class CtiLink(QObject):
         self._orders.put((make, result_type, timeout, (on_done, on_error)))
 
     def _run_commands(self) -> None:
-        client = CtiClient(self.command_address, timeout=self.timeout, context=self.context)
+        client = self.client_class(self.command_address, timeout=self.timeout, context=self.context)
         while True:
             order = self._orders.get()
             if order is None:

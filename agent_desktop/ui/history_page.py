@@ -555,7 +555,7 @@ class HistoryPage(QWidget):
         order = [k for k in _DETAIL_FIELDS if k in shown] + [k for k in shown if k not in _DETAIL_FIELDS]
         lines = ["<table cellspacing='0' cellpadding='2'>"]
         for key in order:
-            if key in ("notes", "script"):
+            if key in ("notes", "script", "messages"):
                 continue
             lines.append("<tr><td><b>{}</b></td><td>{}</td></tr>".format(
                 html.escape(labels.get(key, key.replace("_", " "))), html.escape(shown[key])))
@@ -567,6 +567,9 @@ class HistoryPage(QWidget):
         if shown.get("script"):
             lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Call script"))))
             lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["script"])))
+        if shown.get("messages"):
+            lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Messages"))))
+            lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["messages"])))
         self.detail.setHtml("".join(lines))
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -76,10 +76,17 @@ class MainWindow(QMainWindow):
         self.record = RecordPage(controller, drafts)
         self.scripts = ScriptsPage(controller)
         self.action_box = ActionBoxPage(controller)
-        self.placeholders = {"inbox": _Placeholder()}
+        if controller.mail is not None:
+            from agent_desktop.ui.inbox_page import InboxPage
+
+            self.inbox = InboxPage(controller, controller.mail)
+            self.placeholders = {}
+        else:
+            self.inbox = None
+            self.placeholders = {"inbox": _Placeholder()}
         self.pages = {"identify": self.identify, "business": self.business, "history": self.history,
                       "record": self.record, "scripts": self.scripts, "actions": self.action_box,
-                      **self.placeholders}
+                      **({"inbox": self.inbox} if self.inbox is not None else {}), **self.placeholders}
         for name in PAGES:
             self.stack.addWidget(self.pages[name])
             self.nav.addItem(QListWidgetItem())
@@ -200,13 +207,23 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, i=i: self.show_page(PAGES[i]))
             self.view_menu.addAction(action)
             self.nav_actions.append(action)
-        self.demo_menu = self.demo_action = None
+        self.demo_menu = self.demo_action = self.demo_email_action = self.demo_chat_action = None
         if self.demo is not None:
             self.demo_menu = menu.addMenu("")
             self.demo_action = QAction(self, objectName="demo_call")
             self.demo_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
             self.demo_action.triggered.connect(self.simulate_call)
             self.demo_menu.addAction(self.demo_action)
+            if self.demo.smtp_address:
+                self.demo_email_action = QAction(self, objectName="demo_email")
+                self.demo_email_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+                self.demo_email_action.triggered.connect(self.simulate_email)
+                self.demo_menu.addAction(self.demo_email_action)
+            if self.demo.chat_url:
+                self.demo_chat_action = QAction(self, objectName="demo_chat")
+                self.demo_chat_action.triggered.connect(
+                    lambda: QDesktopServices.openUrl(QUrl(self.demo.chat_url)))
+                self.demo_menu.addAction(self.demo_chat_action)
         self.find_action = QAction(self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self._focus_search)
@@ -245,7 +262,8 @@ class MainWindow(QMainWindow):
             self.nav.item(i).setToolTip(f"{name} (Ctrl+{i + 1})")
             self.nav_actions[i].setText(name)
         for name, page in self.placeholders.items():
-            page.set_text({"inbox": self.tr("Emails and chats assigned to you will be listed here.")}[name])
+            page.set_text({"inbox": self.tr("Emails and chats: this desktop was started without the mail "
+                                            "queue (cicada desktop --no-mailq).")}[name])
         self.settings_menu.setTitle(self.tr("&Settings"))
         self.language_menu.setTitle(self.tr("Language"))
         self.view_menu.setTitle(self.tr("&View"))
@@ -253,6 +271,10 @@ class MainWindow(QMainWindow):
         if self.demo_menu is not None:
             self.demo_menu.setTitle(self.tr("&Demo"))
             self.demo_action.setText(self.tr("Simulate a customer's call (Ctrl+Shift+N)"))
+            if self.demo_email_action is not None:
+                self.demo_email_action.setText(self.tr("Simulate a customer's email (Ctrl+Shift+E)"))
+            if self.demo_chat_action is not None:
+                self.demo_chat_action.setText(self.tr("Open the web chat as a customer (in the browser)"))
         self.messages_label.setText(self.tr("Messages"))
         self._model_changed("connection")
         self._model_changed("agent")
@@ -413,6 +435,21 @@ class MainWindow(QMainWindow):
 
         self.controller.tasks.run(demo.customer_number, self.controller.database, on_done=call)
 
+    def simulate_email(self) -> None:
+        """A demo customer writes to the demo's service address."""
+        from agent_desktop import demo
+
+        def send(found) -> None:
+            name, address = found
+            self.controller.tasks.run(
+                demo.send_email, self.demo, name, address,
+                on_done=lambda subject: self.bench.notice("info", QT_TRANSLATE_NOOP(
+                    "Workbench", "{name} sent an email: {subject}"), name=name, subject=subject),
+                on_error=lambda exc: self.bench.notice("error", QT_TRANSLATE_NOOP(
+                    "Workbench", "The demo email could not be sent: {error}"), error=str(exc)))
+
+        self.controller.tasks.run(demo.customer_address, self.controller.database, on_done=send)
+
     def closeEvent(self, event) -> None:
         for process in self.demo_calls:
             if process.poll() is None:
@@ -489,7 +526,8 @@ class CallStrip(QFrame):
         state = self.bench.call_state()
         states = {"offered": self.tr("offered"), "talking": self.tr("talking"), "on_hold": self.tr("on hold"),
                   "consulting": self.tr("consulting"), "conference": self.tr("conference"),
-                  "dialing": self.tr("dialing"), "wrap_up": self.tr("wrap-up"), "lost": self.tr("call lost")}
+                  "dialing": self.tr("dialing"), "wrap_up": self.tr("wrap-up"), "lost": self.tr("call lost"),
+                  "email": self.tr("email"), "chat": self.tr("chat")}
         state_text = states.get(state, state or "")
         if state == "wrap_up" and t["wrap_up_left"] is not None:
             state_text += f" ({duration(t['wrap_up_left'])})"

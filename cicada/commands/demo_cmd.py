@@ -12,7 +12,7 @@ def register(commands) -> None:
         description="Create and migrate the database (SQLite in the user data directory unless "
                     "configured otherwise), fill it with demo data if it is empty, print how to "
                     "log in, import the example call scripts if there are none, then run the CTI gateway "
-                    "on 127.0.0.1, a softphone for agent1 and the "
+                    "and the mail queue (email and web chat) on 127.0.0.1, a softphone for agent1 and the "
                     "agent desktop logged in as agent1, whose Demo menu places customers' calls. "
                     "Without a display (or with --no-desktop) only the gateway runs, until Ctrl-C.")
     parser.add_argument("--customers", type=int, default=2000, metavar="N",
@@ -133,6 +133,9 @@ def _run_with_desktop(args, console) -> int:
             console.print("[red]The gateway did not start; see the lines above.[/red]")
             return 2
         threading.Thread(target=_echo, args=(children[0].stdout, console), daemon=True).start()
+        mailq = _start_mailq(args, console)
+        if mailq is not None:
+            children.append(mailq)
         children.append(subprocess.Popen([*_cicada(args), "phone", "--agent", "agent1"],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          start_new_session=True))
@@ -140,7 +143,9 @@ def _run_with_desktop(args, console) -> int:
             "The desktop opens logged in as agent1 (password agent1-demo; press OK twice).\n"
             "Go Ready (F5), then Demo > Simulate a customer's call (Ctrl+Shift+N): a demo customer\n"
             "calls the billing queue, the desktop pops them; Accept (F2), talk, Hang up (F4),\n"
-            "set the outcome and End (F12). agent1's softphone answers the calls you accept.",
+            "set the outcome and End (F12). agent1's softphone answers the calls you accept.\n"
+            "Demo > Simulate a customer's email (Ctrl+Shift+E) writes to service@cicada.example; the\n"
+            "Inbox page (Ctrl+7) offers it. Demo > Open the web chat starts a chat as a customer.",
             soft_wrap=True)
         queue = next((q for q in gateway.queues if q.name == "billing-zh"), gateway.queues[0])
         # The desktop in a process of its own too: whatever becomes of it, the
@@ -170,6 +175,25 @@ def _run_with_desktop(args, console) -> int:
                     child.kill()
 
 
+def _start_mailq(args, console):
+    """The mail queue as a child process, once it says it is ready; None if it could not start."""
+    import subprocess
+    import threading
+
+    console.print("\nStarting the mail queue ...")
+    child = subprocess.Popen([*_cicada(args), "mailq"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             text=True, start_new_session=True)
+    for line in child.stdout:
+        console.print(line.rstrip(), markup=False, highlight=False)
+        if "mail queue ready" in line:
+            threading.Thread(target=_echo, args=(child.stdout, console), daemon=True).start()
+            return child
+    console.print("[yellow]The mail queue did not start (see above): calls work, emails and chats do not."
+                  "[/yellow]")
+    child.wait()
+    return None
+
+
 def _run_gateway(args, console) -> int:
     from cicada.commands.gateway_cmd import gateway_settings
     from cicada.commands import load
@@ -187,9 +211,17 @@ def _run_gateway(args, console) -> int:
     def ready(service) -> None:
         console.print(service.describe())
 
+    mailq = _start_mailq(args, console)
+    if mailq is not None:
+        console.print("Emails to service@cicada.example over SMTP at 127.0.0.1:2525 and chats from "
+                      "http://127.0.0.1:8025/chat/ go to the agents' Inbox (cicada desktop).")
     try:
         run_gateway(gateway, config.database_url, verbose=args.verbose, on_ready=ready)
     except GatewayError as exc:
         console.print(f"[red]The gateway did not start: {exc}[/red]")
         return 2
+    finally:
+        if mailq is not None and mailq.poll() is None:
+            mailq.terminate()
+            mailq.wait(15)
     return 0

@@ -13,13 +13,15 @@ def register(commands) -> None:
         "desktop", help="open the agent desktop (log in, take calls, record interactions)",
         description="Open the agent's workbench: log in with your CRM user and password, check the "
                     "phone and queues from your profile, then take calls offered by the CTI gateway "
-                    "with the caller identified from the CRM. The gateway's addresses come from the "
-                    "[gateway] section of the configuration.")
+                    "with the caller identified from the CRM, and emails and web chats from the mail queue. The "
+                    "addresses come from the [gateway] and [mailq] sections of the configuration.")
     parser.add_argument("--user", metavar="NAME", help="fill in the user name")
     parser.add_argument("--language", choices=["en", "zh_CN"],
                         help="UI language (default: the last one chosen, else the agent's profile)")
     parser.add_argument("--commands", metavar="ZMQ_ADDRESS", help="the gateway's command address")
     parser.add_argument("--events", metavar="ZMQ_ADDRESS", help="the gateway's event address")
+    parser.add_argument("--no-mailq", action="store_true",
+                        help="work calls only: do not connect to the mail queue (emails and web chats)")
     parser.add_argument("--drafts", type=Path, metavar="DIR",
                         help="where unsaved interaction records are kept (default: the user state directory)")
     parser.add_argument("--demo-calls", metavar="HOST:PORT/NUMBER",
@@ -32,9 +34,14 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from agent_desktop.app import DesktopSettings
     from cicada.commands.gateway_cmd import gateway_settings
 
+    from cicada.commands.mailq_cmd import mailq_settings
+
     gateway = gateway_settings(config)
     mail = config.sections.get("mail", {})
+    mailq = None if getattr(args, "no_mailq", False) else mailq_settings(config)
     return DesktopSettings(
+        mailq_commands=mailq.command_address if mailq else None,
+        mailq_events=mailq.event_address if mailq else None,
         mail_relay=str(mail["relay"]) if mail.get("relay") else None,
         mail_sender=str(mail.get("sender") or "service@cicada.example"),
         database_url=config.database_url,
@@ -58,6 +65,15 @@ def _desktop(args) -> int:
         if not address or not number:
             raise ConfigError(f"--demo-calls {args.demo_calls!r}: write HOST:PORT/NUMBER, "
                               "e.g. 127.0.0.1:5060/4008001001")
-        settings = replace(settings, demo=DemoCalls(sip_address=address, dnis=number,
-                                                    config_path=args.config, database_url=args.db_url))
+        mail = {}
+        if settings.mailq_commands:
+            from cicada.commands.mailq_cmd import mailq_settings
+
+            mailq = mailq_settings(load(args))
+            if mailq.smtp_host and mailq.addresses:
+                mail.update(smtp_address=f"{mailq.smtp_host}:{mailq.smtp_port}", mailbox=mailq.addresses[0])
+            if mailq.chat_host:
+                mail["chat_url"] = f"http://{mailq.chat_host}:{mailq.chat_port}/chat/"
+        settings = replace(settings, demo=DemoCalls(sip_address=address, dnis=number, config_path=args.config,
+                                                    database_url=args.db_url, **mail))
     return run(settings)

@@ -1,0 +1,264 @@
+"""The desktop's emails and chats: the mail queue session (log in, stay
+alive, come back after a restart), the agent's availability, offers,
+the inbox lists and conversations read from the CRM off the GUI thread,
+replies, notes and chat lines, and Done. The model is agent_desktop.mail_desk;
+the page is inbox_page."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from agent_desktop import crm_access
+from agent_desktop.mail_desk import MailDesk
+from agent_desktop.ui import i18n
+from agent_desktop.workbench import QT_TRANSLATE_NOOP
+from bus import mailq
+
+log = logging.getLogger(__name__)
+
+RELOGIN_MS = 3000
+TYPING_EVERY = 2.0  # seconds between typing notices to the customer
+
+
+class MailControl(QObject):
+    inbox_loaded = Signal(str, object)  # "mine" or "group", list of InboxRow (or an error text)
+    conversation_loaded = Signal(object)  # ConversationView, or an error text
+    failed = Signal(str)  # a command or save the agent should hear about
+
+    def __init__(self, controller, link, password: str):
+        super().__init__(controller)
+        self.controller, self.link, self.password = controller, link, password
+        self.database, self.actor, self.tasks = controller.database, controller.actor, controller.tasks
+        self.bench = controller.bench
+        self.agent = controller.profile.username
+        self.desk = MailDesk()
+        self.wanted = {"email": True, "chat": True}  # the agent's choice, kept across reconnects
+        self.current: object | None = None  # the ConversationView shown
+        self.run: str | None = None
+        self._logging_in = False
+        self._typing_sent: dict[int, float] = {}
+        link.follow_agent(self.agent)
+        link.event.connect(self._on_event)
+        link.heartbeat.connect(self._on_heartbeat)
+        link.silent.connect(self.desk.connection_lost)
+        self._ping = QTimer(self, interval=int(mailq.PING_SECONDS * 1000))
+        self._ping.timeout.connect(self._send_ping)
+        self._ping.start()
+
+    # --- the session ----------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        if self._logging_in:
+            return
+        self._logging_in = True
+        agent, password = self.agent, self.password
+        self.link.send(lambda _s: mailq.MailLogin(agent=agent, password=password, client="Cicada desktop"),
+                       mailq.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
+
+    def _logged_in(self, result: mailq.LoginResult) -> None:
+        self._logging_in = False
+        self.link.session = result.session
+        self.run = result.run
+        self.link.follow_queues(result.seat.queues)
+        self.desk.apply_seat(result.seat)
+        for channel, wanted in self.wanted.items():
+            if result.seat.available.get(channel) != wanted:
+                self.set_available(channel, wanted)
+        for work in self.desk.assigned("chat"):
+            self._load_transcript(work.conversation_id)
+
+    def _login_failed(self, error) -> None:
+        self._logging_in = False
+        self.desk.connection_lost(error.message)
+        QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
+
+    def _relogin_if_needed(self) -> None:
+        if not self.desk.connected:
+            self.connect()
+
+    def _on_heartbeat(self, beat: mailq.MailqHeartbeat) -> None:
+        if not self.desk.connected or (self.run is not None and beat.run != self.run):
+            self.desk.connection_lost("the mail queue restarted")
+            self.connect()
+
+    def _send_ping(self) -> None:
+        if self.link.session and self.desk.connected:
+            self.link.send(lambda s: mailq.Ping(session=s or ""), on_error=self._session_error)
+
+    def _session_error(self, error) -> None:
+        if error.code in ("no_session", "unreachable"):
+            self.desk.connection_lost(error.message)
+            self.connect()
+        else:
+            self.failed.emit(error.message)
+
+    def close(self) -> None:
+        self._ping.stop()
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def _on_event(self, envelope, event) -> None:
+        self.desk.apply_event(envelope, event)
+        if isinstance(event, mailq.WorkAssigned) and event.work.channel == "chat":
+            self._load_transcript(event.work.conversation_id)
+        changed = (event.conversation_id if isinstance(event, mailq.NewMessage) else
+                   event.work.conversation_id if isinstance(event, mailq.WorkAssigned) else None)
+        if changed is not None and self.current is not None and self.current.id == changed:
+            self.open(changed)  # the conversation on screen got a new message
+        if isinstance(event, mailq.WorkOffered):
+            work = event.work
+            template = (QT_TRANSLATE_NOOP("Inbox", "New email from {customer}: {subject}") if work.channel == "email"
+                        else QT_TRANSLATE_NOOP("Inbox", "New chat from {customer}: {subject}"))
+            self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—")
+
+    # --- what the agent does ------------------------------------------------------------------------
+
+    def set_available(self, channel: str, available: bool) -> None:
+        self.wanted[channel] = available
+        self.link.send(lambda s: mailq.SetAvailable(session=s or "", channel=channel, available=available),
+                       mailq.SeatView, on_done=self.desk.apply_seat, on_error=self._command_failed)
+
+    def accept(self, conversation_id: int) -> None:
+        self.link.send(lambda s: mailq.AcceptWork(session=s or "", conversation_id=conversation_id),
+                       mailq.WorkView, on_done=lambda _w: self.open(conversation_id), on_error=self._command_failed)
+
+    def reject(self, conversation_id: int) -> None:
+        self.link.send(lambda s: mailq.RejectWork(session=s or "", conversation_id=conversation_id),
+                       on_error=self._command_failed)
+
+    def pull(self, conversation_id: int) -> None:
+        def taken(work) -> None:
+            self.desk.apply_event(None, mailq.WorkAssigned(agent=self.agent, work=work))
+            if work.channel == "chat":
+                self._load_transcript(conversation_id)
+            self.open(conversation_id)
+            self.load_inbox("group")
+
+        self.link.send(lambda s: mailq.PullWork(session=s or "", conversation_id=conversation_id),
+                       mailq.WorkView, on_done=taken, on_error=self._command_failed)
+
+    def load_inbox(self, which: str, *, channel: str | None = None, text: str | None = None,
+                   include_closed: bool = False) -> None:
+        queues = self.desk.queues or None
+        self.tasks.run(crm_access.inbox, self.database, self.actor, mine=which == "mine",
+                       queues=None if which == "mine" else queues, channel=channel or None, text=text or None,
+                       include_closed=include_closed,
+                       on_done=lambda rows: self.inbox_loaded.emit(which, rows),
+                       on_error=lambda exc: self.inbox_loaded.emit(which, str(exc)))
+
+    def open(self, conversation_id: int) -> None:
+        def loaded(view) -> None:
+            self.current = view
+            self.desk.mail_read(conversation_id)
+            self.conversation_loaded.emit(view)
+
+        self.tasks.run(crm_access.conversation, self.database, self.actor, conversation_id,
+                       on_done=loaded, on_error=lambda exc: self.conversation_loaded.emit(str(exc)))
+
+    def work_on(self, view) -> None:
+        """The conversation becomes the workspace's contact: identification,
+        business data, scripts and the Action Box work for it as for a call."""
+        if view.partner_id is not None:
+            def identified(match) -> None:
+                contact = self.bench.contact
+                if contact is not None and contact.conversation_id == view.id:
+                    self.bench.confirm(match.partner)
+            self.tasks.run(crm_access.partner_match, self.database, self.actor, view.partner_id,
+                           on_done=identified, on_error=lambda exc: log.warning("partner: %s", exc))
+        self.bench.open_conversation_contact(
+            conversation_id=view.id, channel=view.channel, interaction_id=view.interaction_id,
+            address=view.customer_address or view.customer_phone or "", mailbox=view.mailbox, queue=view.queue,
+            partner=None)
+        self.controller.scripts.contact_started(self.bench.contact)
+
+    def reply(self, conversation_id: int, *, body: str, to: str | None = None, cc: list[str] | None = None,
+              subject: str | None = None, attachments=(), forward_to: str | None = None, on_done=None,
+              on_error=None) -> None:
+        def stored(_message_id) -> None:
+            self.link.send(lambda s: mailq.SendNow(session=s or ""), on_error=lambda e: None)
+            self.open(conversation_id)
+            QTimer.singleShot(1500, lambda: self._refresh_if_current(conversation_id))
+            if on_done:
+                on_done()
+
+        self.tasks.run(crm_access.send_reply, self.database, self.actor, conversation_id, body=body, to=to, cc=cc,
+                       subject=subject, attachments=list(attachments), forward_to=forward_to,
+                       on_done=stored, on_error=lambda exc: (on_error or self.failed.emit)(str(exc)))
+
+    def _refresh_if_current(self, conversation_id: int) -> None:
+        if self.current is not None and self.current.id == conversation_id:
+            self.open(conversation_id)  # the delivery status, sent or failed
+
+    def note(self, conversation_id: int, text: str, *, on_done=None) -> None:
+        self.tasks.run(crm_access.add_note, self.database, self.actor, conversation_id, text,
+                       on_done=lambda _id: (self.open(conversation_id), on_done and on_done()),
+                       on_error=lambda exc: self.failed.emit(str(exc)))
+
+    def render(self, body: str, view, on_done) -> None:
+        contact = self.bench.contact
+        partner = self.bench.confirmed_partner
+        person = contact.identification.contact_person if contact is not None and partner is not None else None
+        self.tasks.run(crm_access.render_reply, self.database, self.actor, body, view=view,
+                       partner_id=partner.partner_id if partner else view.partner_id,
+                       contact_person_id=person.partner_id if person else None,
+                       on_done=on_done, on_error=lambda exc: self.failed.emit(str(exc)))
+
+    def templates(self, channel: str) -> list[dict]:
+        from action_box.layout import effective
+
+        language = i18n.current_language().split("_")[0]
+        every = [t for t in effective(self.controller.profile.action_box).get("reply_templates", [])
+                 if t.get("channel") in (None, channel)]
+        return [t for t in every if t.get("language") in (None, language)] or every
+
+    def chat_send(self, conversation_id: int, text: str) -> None:
+        self.link.send(lambda s: mailq.ChatSend(session=s or "", conversation_id=conversation_id, text=text),
+                       mailq.ChatLineView, on_done=lambda line: self.desk.chat_sent(conversation_id, line),
+                       on_error=self._command_failed)
+
+    def chat_typing(self, conversation_id: int) -> None:
+        now = time.monotonic()
+        if now - self._typing_sent.get(conversation_id, 0.0) < TYPING_EVERY:
+            return
+        self._typing_sent[conversation_id] = now
+        self.link.send(lambda s: mailq.ChatTyping(session=s or "", conversation_id=conversation_id),
+                       on_error=lambda e: None)
+
+    def done(self, conversation_id: int, *, outcome: str | None = None, notes: str | None = None) -> None:
+        """Close the email or chat; its record is saved by the workspace's End when it is the contact."""
+        def closed(_none) -> None:
+            self.desk.forget_chat(conversation_id)
+            if self.current is not None and self.current.id == conversation_id:
+                self.current = None
+                self.conversation_loaded.emit(None)
+            self.load_inbox("mine")
+
+        self.link.send(lambda s: mailq.CloseWork(session=s or "", conversation_id=conversation_id,
+                                                 outcome=outcome, notes=notes),
+                       on_done=closed, on_error=self._command_failed)
+
+    def _load_transcript(self, conversation_id: int) -> None:
+        def loaded(view) -> None:
+            lines = [mailq.ChatLineView(id=m.id, sender={"inbound": "customer", "outbound": "agent"}.get(
+                m.kind, "system"), author=m.author, text=m.text, at=_epoch(m.at))
+                for m in view.messages if m.kind != "note"]
+            self.desk.chat_loaded(conversation_id, lines)
+
+        self.tasks.run(crm_access.conversation, self.database, self.actor, conversation_id, on_done=loaded,
+                       on_error=lambda exc: log.warning("chat %s: %s", conversation_id, exc))
+
+    def _command_failed(self, error) -> None:
+        if error.code in ("no_session", "unreachable"):
+            self._session_error(error)
+            return
+        self.failed.emit(error.message)
+        self.bench.notice("warning", "{error}", error=error.message)
+
+
+def _epoch(value) -> float:
+    from datetime import UTC
+
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()

@@ -1,0 +1,140 @@
+"""The Inbox in the real desktop window, against a real mail queue and CTI
+gateway sharing one CRM: an email over SMTP offered, accepted, read, made
+the workspace's contact (identified, with the Action Box), answered with a
+template through a real SMTP relay, and Done; a chat from the widget in
+Chromium answered from the chat panel."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from desktop_harness import add_person, desks
+from gateway_harness import make_gateway
+from mail_harness import relay
+from mailq_harness import SERVICE, make_mailq
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from agent_desktop import crm_access
+from crm.db import Database
+from crm.models import Interaction
+
+pytestmark = pytest.mark.slow
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+
+
+@pytest.fixture
+def office(make_gateway, make_mailq, desks, relay):
+    """A gateway and a mail queue on one CRM, and a way to open ann's desktop on both."""
+    inbox, smtp_relay = relay
+    gateway = make_gateway()
+    mailq = make_mailq(db_url=gateway.db_url, agents=(), relay_port=smtp_relay.port)
+
+    def desk(agent="ann"):
+        return desks(gateway)(agent, "sip:nobody@127.0.0.1:9", mailq_commands=mailq.commands,
+                              mailq_events=mailq.events)
+
+    return gateway, mailq, desk, inbox
+
+
+def send(mailq, sender, subject, body):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, SERVICE, subject
+    message["Message-ID"] = f"<{abs(hash(subject))}@example.cn>"
+    message.set_content(body)
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    return message
+
+
+def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office, qtbot):
+    gateway, mailq, open_desk, relay_inbox = office
+    partner_id = add_person(gateway.db_url, "陈", "静", emails=["chen.jing@example.cn"])
+    desk = open_desk()
+    window, mail = desk.window, desk.controller.mail
+    page = window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected, timeout=10000)
+    qtbot.waitUntil(lambda: page.email_box.isChecked(), timeout=5000)
+    window.show_page("inbox")
+
+    first = send(mailq, "Chen Jing <chen.jing@example.cn>", "发票金额不对", "您好，十一月的发票多收了 100 元。")
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    assert "发票金额不对" in page.offers.item(0).text() and page.offers_box.isVisible()
+    qtbot.mouseClick(page.accept_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.view is not None and page.view.subject == "发票金额不对", timeout=10000)
+    assert "多收了 100 元" in page.reader.toPlainText()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)  # my work
+
+    page.work_button.click()  # the email becomes the workspace's contact
+    qtbot.waitUntil(lambda: window.header.values["name"].text() == "陈静", timeout=10000)
+    contact = desk.controller.bench.contact
+    assert contact.channel == "email" and contact.conversation_id == page.view.id
+    qtbot.waitUntil(lambda: desk.controller.actions.context is not None
+                    and desk.controller.actions.context.partner is not None, timeout=10000)
+
+    page.reply_button.click()
+    assert page.composer.isVisible() and page.to.text() == "chen.jing@example.cn"
+    assert page.subject.text() == "Re: 发票金额不对"
+    page.template.setCurrentIndex(0)
+    page.insert_button.click()
+    qtbot.waitUntil(lambda: "陈静" in page.body.toPlainText(), timeout=3000)  # rendered with the customer
+    page.body.appendPlainText("多收的 100 元会在下月账单中退还。")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENSHOTS / "desktop_inbox_reply.png"))
+    page.send_button.click()
+    qtbot.waitUntil(lambda: not page.composer.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: len(relay_inbox.messages) == 1, timeout=15000)
+    answer = relay_inbox.messages[0]
+    assert answer["In-Reply-To"] == first["Message-ID"] and "下月账单" in answer.get_content()
+
+    desk.controller.bench.edit_record(outcome_code="resolved")
+    page.done_button.click()
+    qtbot.waitUntil(lambda: not mail.desk.work, timeout=10000)
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        record = session.scalar(select(Interaction).where(Interaction.channel == "email"))
+        assert (record.partner_id, record.status, record.outcome_code) == (partner_id, "closed", "resolved")
+        record_id = record.id
+    history = dict(crm_access.interaction_detail(database, desk.controller.actor, record_id))
+    assert "多收了 100 元" in history["messages"] and "下月账单" in history["messages"]  # the thread in the history
+    database.dispose()
+    qtbot.waitUntil(lambda: any(c.status == "closed" for c in mailq.conversations()), timeout=10000)
+
+
+def test_a_chat_from_the_widget_is_answered_from_the_chat_panel(office, qtbot, browser_page):
+    from playwright.sync_api import expect
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    window, mail = desk.window, desk.controller.mail
+    page = window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected and page.chat_box.isChecked(), timeout=10000)
+    window.show_page("inbox")
+    customer = browser_page
+    customer.goto(f"http://127.0.0.1:{mailq.chat_port}/chat/?lang=en")
+    customer.fill("#name", "Mei Lin")
+    customer.fill("#phone", "13800001234")
+    customer.click("#start-button")
+    customer.fill("#text", "Is my order shipped?")
+    customer.press("#text", "Enter")
+    expect(customer.locator(".line.pending")).to_have_count(0)
+
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: len(page.chat_views) == 1, timeout=10000)
+    tab = next(iter(page.chat_views.values()))
+    qtbot.waitUntil(lambda: "Is my order shipped?" in tab.transcript.toPlainText(), timeout=10000)
+    qtbot.keyClicks(tab.input, "Yes, it left our warehouse today.")
+    qtbot.keyClick(tab.input, Qt.Key.Key_Return)
+    expect(customer.locator(".line.from-agent .bubble")).to_have_text(["Yes, it left our warehouse today."])
+    qtbot.waitUntil(lambda: "warehouse" in tab.transcript.toPlainText(), timeout=10000)
+    customer.fill("#text", "Thank you!")
+    customer.press("#text", "Enter")
+    qtbot.waitUntil(lambda: "Thank you!" in tab.transcript.toPlainText(), timeout=10000)
+    assert window.grab().save(str(SCREENSHOTS / "desktop_inbox_chat.png"))
+    tab.done_button.click()
+    expect(customer.locator("#closed")).to_be_visible()
+
