@@ -83,7 +83,7 @@ def customer_address(database: Database, rng: random.Random | None = None) -> tu
 def send_email(calls: DemoCalls, name: str, address: str, rng: random.Random | None = None) -> str:
     """A customer's email to the demo's service address, through the mail queue's SMTP listener."""
     from email.message import EmailMessage
-    from email.utils import formataddr, make_msgid
+    from email.utils import formataddr, formatdate, make_msgid
 
     subject, body = (rng or random.Random()).choice(DEMO_EMAILS)
     message = EmailMessage()
@@ -91,6 +91,7 @@ def send_email(calls: DemoCalls, name: str, address: str, rng: random.Random | N
     message["To"] = calls.mailbox
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[-1])
+    message["Date"] = formatdate(localtime=True)
     message.set_content(body)
     host, _, port = (calls.smtp_address or "127.0.0.1:2525").rpartition(":")
     with smtplib.SMTP(host, int(port), timeout=10) as smtp:

@@ -34,7 +34,10 @@ the matching `mail.chat_line` event (matched by a unique id in the text),
 and to the customer's ack (stored). Agents answer every --reply-every-th
 line; those replies are timed from the agent's chat_send to the customer's
 socket. Events are read by one thread polling every agent's event socket,
-commands sent by a few worker threads, customers run on asyncio.
+commands sent by a few worker threads, customers run on asyncio. With
+--mail-during-chat R, emails also arrive over SMTP at R per second while the
+chats run, as they do in a contact center (the email phase's backlog is still
+waiting then).
 
     .venv/bin/python bench/mail_ingest.py                                   # SQLite, 2,000 mails, 100 chats
     .venv/bin/python bench/mail_ingest.py --messages 5000 --senders 16
@@ -331,12 +334,12 @@ def _reply(rng: random.Random, parent: EmailMessage, parent_text: str, n: int) -
 
 
 def make_mails(count: int, senders: int, known: list[str], seed: int, reply_share: float,
-               multipart_share: float) -> list[list[Mail]]:
+               multipart_share: float, first: int = 0) -> list[list[Mail]]:
     """`senders` lists of mails; a reply always answers an earlier mail of its own list."""
     rng = random.Random(seed)
     lists: list[list[Mail]] = [[] for _ in range(senders)]
     sent: list[list[tuple[EmailMessage, str, str]]] = [[] for _ in range(senders)]
-    for n in range(count):
+    for n in range(first, first + count):
         k = n % senders
         if sent[k] and rng.random() < reply_share:
             parent, parent_text, root = rng.choice(sent[k])
@@ -699,7 +702,8 @@ class Customer:
     opened_ms: float | None = None
 
 
-async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profiler) -> dict:
+async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profiler,
+                         background: BackgroundMail) -> dict:
     from websockets.asyncio.client import connect
 
     rng = random.Random(args.seed + 1)
@@ -783,6 +787,7 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
         meter = CpuMeter(mailq.process.pid)
         profiler.start("chat")
         go_at.append(time.perf_counter() + 0.2)
+        background.start()
         everyone_assigned.set()
         total = args.chats * args.lines
         lines = bar.add_task("lines at the agents", total=total)
@@ -797,6 +802,7 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
     await asyncio.sleep(1.0)  # the last agent replies
     cpu = meter.cores()
     profiler.stop("chat")
+    mail = background.finish()
     for task in tasks:
         if task.exception():
             raise BenchError(f"a customer failed: {task.exception()!r}")
@@ -832,7 +838,7 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
         "customer_to_ack_ms": summary(to_ack), "agent_to_customer_ms": summary(to_customer),
         "agent_replies": len(desks.seen.reply_sent), "replies_lost": replies_lost, "lost": lost[:20],
         "lost_count": len(lost), "unacked_count": len(unacked), "customer_errors": errors[:20],
-        **cpu, "conversations": [c.conversation for c in customers],
+        **cpu, **mail, "conversations": [c.conversation for c in customers],
     }
 
 
@@ -861,6 +867,52 @@ def verify_chats(db_url: str, chat: dict) -> list[str]:
     if assigned != chat["chats"]:
         problems.append(f"{assigned} of {chat['chats']} chats stored as assigned")
     return problems
+
+
+class BackgroundMail:
+    """Emails at a steady rate over one SMTP connection while the chats run (--mail-during-chat)."""
+
+    def __init__(self, args, mailq, known: list[str]):
+        self.rate, self.port = args.mail_during_chat, mailq.smtp_port
+        count = int(self.rate * (args.lines * args.interval + 30)) + 1
+        self.mails = make_mails(count, 1, known, args.seed + 2, args.reply_share, args.multipart_share,
+                                first=500_000)[0] if self.rate > 0 else []
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._send, name="smtp-background", daemon=True)
+
+    def start(self) -> None:
+        if self.rate > 0:
+            self.thread.start()
+
+    def finish(self) -> dict:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(60)
+        return {"mail_during_chat_per_second": self.rate, "mail_during_chat_sent": len(self.latencies),
+                "mail_during_chat_250_ms": summary(self.latencies), "mail_during_chat_errors": self.errors[:10]}
+
+    def _send(self) -> None:
+        try:
+            smtp = smtplib.SMTP("127.0.0.1", self.port, timeout=120)
+        except OSError as exc:
+            self.errors.append(f"connect: {exc}")
+            return
+        began = time.perf_counter()
+        for n, mail in enumerate(self.mails):
+            if self.stop.wait(max(0.0, began + n / self.rate - time.perf_counter())):
+                break
+            t0 = time.perf_counter()
+            try:
+                smtp.sendmail(mail.sender, [SERVICE], mail.raw)
+                self.latencies.append((time.perf_counter() - t0) * 1000)
+            except (smtplib.SMTPException, OSError) as exc:
+                self.errors.append(f"{mail.message_id}: {exc}")
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
 
 
 class Profiler:
@@ -935,7 +987,8 @@ def run(args) -> dict:
             desks.login(chat_agents, ("chat",), None)  # every queue: a VIP customer's chat goes to vip
             desks.make_available(chat_agents)
             console.print(f"{args.chat_agents} chat agents logged in, chat capacity {chat_capacity} each")
-            report["chat"] = chat = asyncio.run(chat_customers(args, mailq, desks, known, profiler))
+            background = BackgroundMail(args, mailq, known)
+            report["chat"] = chat = asyncio.run(chat_customers(args, mailq, desks, known, profiler, background))
             chat["capacity"] = chat_capacity
             errors += verify_chats(db.url, chat)
             if chat["lost_count"]:
@@ -945,6 +998,7 @@ def run(args) -> dict:
             if chat["replies_lost"]:
                 errors.append(f"{chat['replies_lost']} agent replies never reached the customer")
             errors += [f"customer: {e}" for e in chat["customer_errors"]]
+            errors += [f"SMTP during the chats: {e}" for e in chat["mail_during_chat_errors"]]
         errors += [f"agent: {e}" for e in desks.seen.errors[:10]]
         if mailq.process.poll() is not None:
             errors.append("the mail queue stopped during the run")
@@ -1001,8 +1055,11 @@ def print_report(report: dict, goal_rate: float, goal_p99: float) -> None:
         console.print(f"goal {goal_rate:g} messages/s: " + ("[green]met[/green]" if met else "[red]not met[/red]")
                       + f" ({email['per_second']:.0f}/s)")
     if chat:
-        table = Table(title=f"Web chat: {chat['chats']} concurrent chats, {chat['agents']} agents (capacity "
-                            f"{chat['capacity']}), {chat['lines_per_second']:.0f} customer lines/s")
+        during = (f", {chat['mail_during_chat_per_second']:g} emails/s meanwhile"
+                  if chat["mail_during_chat_per_second"] else "")
+        table = Table(title=f"Web chat ({report['database']}): {chat['chats']} concurrent chats, {chat['agents']} "
+                            f"agents (capacity {chat['capacity']}), {chat['lines_per_second']:.0f} customer lines/s"
+                            + during)
         table.add_column("milliseconds")
         for column in ("p50", "p95", "p99", "max", "count"):
             table.add_column(column, justify="right")
@@ -1018,6 +1075,10 @@ def print_report(report: dict, goal_rate: float, goal_p99: float) -> None:
                       f"unacknowledged; {chat['agent_replies']} agent replies, {chat['replies_lost']} lost; "
                       f"CPU: mailq {chat['mailq_cpu_cores']:.2f} cores, benchmark {chat['bench_cpu_cores']:.2f}, "
                       f"other processes {chat['other_cpu_cores']:.2f}")
+        if chat["mail_during_chat_sent"]:
+            s = chat["mail_during_chat_250_ms"]
+            console.print(f"meanwhile {chat['mail_during_chat_sent']} emails at {chat['mail_during_chat_per_second']:g}/s "
+                          f"over SMTP: send to 250 p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms")
         p99 = chat["customer_to_agent_ms"]["p99"]
         met = p99 < goal_p99 and not chat["lost_count"]
         console.print(f"goal chat p99 < {goal_p99:g} ms: " + ("[green]met[/green]" if met else "[red]not met[/red]")
@@ -1046,6 +1107,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between a customer's lines")
     parser.add_argument("--reply-every", type=int, default=3,
                         help="an agent answers every n-th customer line (0: never)")
+    parser.add_argument("--mail-during-chat", type=float, default=0.0, metavar="RATE",
+                        help="also send this many emails per second over SMTP while the chats run")
     parser.add_argument("--chat-agents", type=int, default=20,
                         help="agents taking chats; their chat capacity is raised so that all chats are assigned")
     parser.add_argument("--email-agents", type=int, default=4, help="agents available for email (capacity 10)")

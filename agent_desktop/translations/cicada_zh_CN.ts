@@ -199,37 +199,37 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="654"/>
+        <location filename="../ui/inbox_page.py" line="664"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="655"/>
+        <location filename="../ui/inbox_page.py" line="665"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="656"/>
+        <location filename="../ui/inbox_page.py" line="666"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="657"/>
+        <location filename="../ui/inbox_page.py" line="667"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="659"/>
+        <location filename="../ui/inbox_page.py" line="669"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="680"/>
+        <location filename="../ui/inbox_page.py" line="690"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="687"/>
+        <location filename="../ui/inbox_page.py" line="697"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
     </message>
@@ -687,353 +687,340 @@
         <translation>此号码</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="188"/>
+        <location filename="../ui/identify_page.py" line="189"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="232"/>
+        <location filename="../ui/identify_page.py" line="233"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="244"/>
+        <location filename="../ui/identify_page.py" line="245"/>
         <source>%n partner(s) found.</source>
         <translation>
             <numerusform>找到 %n 个业务伙伴。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="246"/>
+        <location filename="../ui/identify_page.py" line="247"/>
         <source>More match: add a word to narrow the search.</source>
         <translation>还有更多匹配：请添加关键词缩小范围。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="257"/>
+        <location filename="../ui/identify_page.py" line="258"/>
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="268"/>
+        <location filename="../ui/identify_page.py" line="269"/>
         <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
         <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
     </message>
 </context>
 <context>
-    <name>Inbox</name>
-    <message>
-        <location filename="../ui/mail_control.py" line="113"/>
-        <source>New email from {customer}: {subject}</source>
-        <translation>{customer} 的新邮件：{subject}</translation>
-    </message>
-    <message>
-        <location filename="../ui/mail_control.py" line="114"/>
-        <source>New chat from {customer}: {subject}</source>
-        <translation>{customer} 的新聊天：{subject}</translation>
-    </message>
-</context>
-<context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="222"/>
+        <location filename="../ui/inbox_page.py" line="223"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="223"/>
+        <location filename="../ui/inbox_page.py" line="224"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="224"/>
+        <location filename="../ui/inbox_page.py" line="225"/>
         <source>Offered to you</source>
         <translation>分配给您的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="225"/>
+        <location filename="../ui/inbox_page.py" line="226"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="226"/>
+        <location filename="../ui/inbox_page.py" line="227"/>
         <source>Accept the selected offer (Alt+A)</source>
         <translation>接受所选工作（Alt+A）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="228"/>
+        <location filename="../ui/inbox_page.py" line="229"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="229"/>
+        <location filename="../ui/inbox_page.py" line="230"/>
         <source>Give the selected offer to a colleague (Alt+J)</source>
         <translation>将所选工作转给同事（Alt+J）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="231"/>
+        <location filename="../ui/inbox_page.py" line="232"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="232"/>
+        <location filename="../ui/inbox_page.py" line="233"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="236"/>
+        <location filename="../ui/inbox_page.py" line="237"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="236"/>
-        <location filename="../ui/inbox_page.py" line="293"/>
-        <location filename="../ui/inbox_page.py" line="353"/>
+        <location filename="../ui/inbox_page.py" line="237"/>
+        <location filename="../ui/inbox_page.py" line="294"/>
+        <location filename="../ui/inbox_page.py" line="354"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="236"/>
-        <location filename="../ui/inbox_page.py" line="293"/>
-        <location filename="../ui/inbox_page.py" line="353"/>
+        <location filename="../ui/inbox_page.py" line="237"/>
+        <location filename="../ui/inbox_page.py" line="294"/>
+        <location filename="../ui/inbox_page.py" line="354"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="240"/>
+        <location filename="../ui/inbox_page.py" line="241"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="241"/>
+        <location filename="../ui/inbox_page.py" line="242"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="243"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="243"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="243"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
-        <location filename="../ui/inbox_page.py" line="256"/>
+        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="257"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="243"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="244"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="246"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
         <source>Load remote images</source>
         <translation>加载远程图片</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="248"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="248"/>
         <source>Take</source>
         <translation>领取</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="248"/>
-        <location filename="../ui/inbox_page.py" line="544"/>
+        <location filename="../ui/inbox_page.py" line="249"/>
+        <location filename="../ui/inbox_page.py" line="554"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="248"/>
-        <location filename="../ui/inbox_page.py" line="544"/>
+        <location filename="../ui/inbox_page.py" line="249"/>
+        <location filename="../ui/inbox_page.py" line="554"/>
         <source>Reply all</source>
         <translation>全部回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="249"/>
-        <location filename="../ui/inbox_page.py" line="545"/>
+        <location filename="../ui/inbox_page.py" line="250"/>
+        <location filename="../ui/inbox_page.py" line="555"/>
         <source>Forward</source>
         <translation>转发</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="249"/>
+        <location filename="../ui/inbox_page.py" line="250"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="250"/>
+        <location filename="../ui/inbox_page.py" line="251"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="252"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
         <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
         <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="254"/>
+        <location filename="../ui/inbox_page.py" line="255"/>
         <source>To</source>
         <translation>收件人</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="255"/>
+        <location filename="../ui/inbox_page.py" line="256"/>
         <source>Cc</source>
         <translation>抄送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="257"/>
+        <location filename="../ui/inbox_page.py" line="258"/>
         <source>Template</source>
         <translation>模板</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="258"/>
+        <location filename="../ui/inbox_page.py" line="259"/>
         <source>Insert</source>
         <translation>插入</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="259"/>
+        <location filename="../ui/inbox_page.py" line="260"/>
         <source>Attach…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="260"/>
+        <location filename="../ui/inbox_page.py" line="261"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="261"/>
+        <location filename="../ui/inbox_page.py" line="262"/>
         <source>Send (Ctrl+Enter)</source>
         <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="262"/>
+        <location filename="../ui/inbox_page.py" line="263"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="286"/>
+        <location filename="../ui/inbox_page.py" line="287"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="300"/>
+        <location filename="../ui/inbox_page.py" line="301"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="305"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="305"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="305"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="307"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="323"/>
+        <location filename="../ui/inbox_page.py" line="324"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="327"/>
+        <location filename="../ui/inbox_page.py" line="328"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="354"/>
+        <location filename="../ui/inbox_page.py" line="355"/>
         <source>{channel} from {customer}: {subject} ({seconds} s)</source>
         <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="450"/>
+        <location filename="../ui/inbox_page.py" line="455"/>
         <source>Double-click or Enter to save</source>
         <translation>双击或回车保存</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="459"/>
+        <location filename="../ui/inbox_page.py" line="468"/>
         <source>{agent} (answer)</source>
         <translation>{agent}（答复）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="460"/>
+        <location filename="../ui/inbox_page.py" line="469"/>
         <source>{agent} (internal note)</source>
         <translation>{agent}（内部备注）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="464"/>
+        <location filename="../ui/inbox_page.py" line="473"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="464"/>
+        <location filename="../ui/inbox_page.py" line="473"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="465"/>
+        <location filename="../ui/inbox_page.py" line="474"/>
         <source>failed: {error}</source>
         <translation>发送失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="506"/>
+        <location filename="../ui/inbox_page.py" line="516"/>
         <source>Save attachment</source>
         <translation>保存附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="538"/>
+        <location filename="../ui/inbox_page.py" line="548"/>
         <source>Forwarded message</source>
         <translation>转发的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="545"/>
+        <location filename="../ui/inbox_page.py" line="555"/>
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="555"/>
+        <location filename="../ui/inbox_page.py" line="565"/>
         <source>Attach files</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="559"/>
+        <location filename="../ui/inbox_page.py" line="569"/>
         <source>{name} is larger than 20 MB</source>
         <translation>{name} 超过 20 MB</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="579"/>
+        <location filename="../ui/inbox_page.py" line="589"/>
         <source>The text is empty.</source>
         <translation>正文为空。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="582"/>
+        <location filename="../ui/inbox_page.py" line="592"/>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -1711,6 +1698,16 @@
         <location filename="../ui/script_control.py" line="129"/>
         <source>The script of the restored record cannot go on: {error}</source>
         <translation>恢复的记录中的话术无法继续：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="114"/>
+        <source>New email from {customer}: {subject}</source>
+        <translation>{customer} 的新邮件：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="116"/>
+        <source>New chat from {customer}: {subject}</source>
+        <translation>{customer} 的新聊天：{subject}</translation>
     </message>
 </context>
 <context>

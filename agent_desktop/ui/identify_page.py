@@ -182,7 +182,8 @@ class IdentifyPage(QWidget):
         self._fill_contact_persons(ident)
         if ident.status is IdStatus.UNKNOWN and contact.ani and not self.query.text():
             self.query.setText(contact.ani)
-            self.new_phone.setText(contact.ani)
+            # An email or chat customer writes from an address; a caller calls from a number.
+            (self.new_email if "@" in contact.ani else self.new_phone).setText(contact.ani)
 
     def _fill_contact_persons(self, ident) -> None:
         self.contact_person.addItem(self.tr("(none)"), None)

@@ -114,6 +114,7 @@ class InboxPage(QWidget):
         layout.addWidget(split, 1)
 
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._send_current)
+        self._show_conversation(None)
         self.desk.subscribe(self._desk_changed)
         mail.inbox_loaded.connect(self._inbox_loaded)
         mail.conversation_loaded.connect(self._show_conversation)
@@ -427,6 +428,8 @@ class InboxPage(QWidget):
             self.reader.clear()
             self.files.clear()
             self.composer.hide()
+            for button in self._reader_buttons():
+                button.setEnabled(False)
             return
         if view.channel == "chat" and view.id in self.chat_views:
             self.show_chat(view.id)
@@ -435,6 +438,8 @@ class InboxPage(QWidget):
         mine = view.assigned_to == self.controller.profile.username and view.status != "closed"
         self.title.setText(f"{view.subject or '—'} · {view.customer_name or ''} <{view.customer_address or ''}>")
         self.take_button.setVisible(view.status == "queued")
+        self.take_button.setEnabled(True)
+        self.note_button.setEnabled(True)
         for button in (self.work_button, self.reply_button, self.reply_all_button, self.forward_button,
                        self.done_button):
             button.setEnabled(mine)
@@ -450,6 +455,10 @@ class InboxPage(QWidget):
                 item.setToolTip(self.tr("Double-click or Enter to save"))
                 self.files.addItem(item)
         self.files.setVisible(self.files.count() > 0)
+
+    def _reader_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.work_button, self.take_button, self.reply_button, self.reply_all_button, self.forward_button,
+                self.note_button, self.done_button)
 
     def _thread_html(self, view, *, remote: bool) -> str:
         from email_queue.parse import show_remote_images

@@ -110,8 +110,10 @@ class MailControl(QObject):
             self.open(changed)  # the conversation on screen got a new message
         if isinstance(event, mailq.WorkOffered):
             work = event.work
-            template = (QT_TRANSLATE_NOOP("Inbox", "New email from {customer}: {subject}") if work.channel == "email"
-                        else QT_TRANSLATE_NOOP("Inbox", "New chat from {customer}: {subject}"))
+            # Notices are translated in the Workbench context, as the workbench's own.
+            template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")
+                        if work.channel == "email"
+                        else QT_TRANSLATE_NOOP("Workbench", "New chat from {customer}: {subject}"))
             self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—")
 
     # --- what the agent does ------------------------------------------------------------------------
