@@ -30,14 +30,15 @@ SERVICE, SALES = "service@cicada.example", "sales@cicada.example"
 
 class RunningMailq:
     def __init__(self, workdir: Path, *, agents=("ann", "bob"), relay_port: int | None = None,
-                 db_url: str | None = None, imap: list[dict] | None = None, **settings):
+                 db_url: str | None = None, imap: list[dict] | None = None, args: tuple[str, ...] = (),
+                 **settings):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.smtp_port, self.chat_port = free_tcp_port(), free_tcp_port()
         self.commands = f"tcp://127.0.0.1:{free_tcp_port()}"
         self.events = f"tcp://127.0.0.1:{free_tcp_port()}"
         self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
-        self.agents, self.relay_port, self.imap = agents, relay_port, imap or []
+        self.agents, self.relay_port, self.imap, self.args = agents, relay_port, imap or [], tuple(args)
         self.settings = {"send_seconds": 1.0, "silent_seconds": 3.0, **settings}
         self.process: subprocess.Popen | None = None
         self.clients: list[MailqClient] = []
@@ -86,7 +87,7 @@ class RunningMailq:
     def _start(self, timeout: float) -> RunningMailq:
         env = {**os.environ, "CICADA_CONFIG": str(self._write_config()), "CICADA_DB_URL": self.db_url}
         self._log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "mailq"], cwd=ROOT, env=env,
+        self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "mailq", *self.args], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
         deadline = time.monotonic() + timeout

@@ -177,3 +177,23 @@ def test_mail_polled_from_an_imap_mailbox_is_stored_then_moved(make_mailq, dovec
     mailq.wait_until(lambda: not dovecot.messages("INBOX") and len(dovecot.messages("Processed")) == 1,
                      what="the message moved to Processed")
     assert dovecot.password not in mailq.log()
+
+
+def test_the_demo_customers_email_is_answered_into_the_sent_folder(make_mailq, tmp_path):
+    from agent_desktop.demo import DemoCalls, send_email
+
+    sent = tmp_path / "sent-mail"
+    mailq = make_mailq(args=("--sent-folder", str(sent)))
+    calls = DemoCalls(sip_address="127.0.0.1:5060", dnis="4001", smtp_address=f"127.0.0.1:{mailq.smtp_port}")
+    subject = send_email(calls, "张伟", "zhang.wei@example.cn")
+    ann = mailq.desktop("ann")
+    offer = event_of(ann, bus.WorkOffered)
+    assert offer.work.subject == subject and offer.work.customer == "张伟"
+    ann.accept(offer.work.conversation_id)
+    database = Database.open(mailq.db_url)
+    with database.unit_of_work() as session:
+        conversations.reply(session, actor_for(session, "ann"), offer.work.conversation_id, body="已收到。")
+    database.dispose()
+    ann.command(bus.SendNow)
+    delivered = mailq.wait_until(lambda: list(sent.glob("*.eml")), what="the reply in the sent folder")
+    assert b"zhang.wei@example.cn" in delivered[0].read_bytes()

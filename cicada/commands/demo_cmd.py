@@ -181,8 +181,11 @@ def _start_mailq(args, console):
     import threading
 
     console.print("\nStarting the mail queue ...")
-    child = subprocess.Popen([*_cicada(args), "mailq"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                             text=True, start_new_session=True)
+    from cicada.commands import load
+
+    sent = load(args).data_dir / "sent-mail"  # replies land here when no [mail] relay is configured
+    child = subprocess.Popen([*_cicada(args), "mailq", "--sent-folder", str(sent)], stdout=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     for line in child.stdout:
         console.print(line.rstrip(), markup=False, highlight=False)
         if "mail queue ready" in line:

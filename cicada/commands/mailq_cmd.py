@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
+from pathlib import Path
 
 from cicada.commands import load
 
@@ -25,6 +26,9 @@ def register(commands) -> None:
                         help="where desktops send commands (default tcp://127.0.0.1:5580)")
     parser.add_argument("--events", metavar="ZMQ_ADDRESS",
                         help="where events are published (default tcp://127.0.0.1:5581)")
+    parser.add_argument("--sent-folder", metavar="DIR",
+                        help="without a [mail] relay, deliver replies into DIR as .eml files instead of "
+                             "leaving them in the outbox (what `cicada demo` does)")
     parser.set_defaults(run=_mailq)
 
 
@@ -78,16 +82,26 @@ def _mailq(args) -> int:
     settings = _overrides(args, mailq_settings(config))
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
-    relay = mail_relay(config)
-    if relay is None:
+    relay, folder = mail_relay(config), None
+    if relay is None and args.sent_folder:
+        from email_queue.sent_folder import SentFolder
+
+        folder = SentFolder(Path(args.sent_folder).expanduser())
+        relay = folder.start()
+    elif relay is None:
         print("No [mail] relay is configured: replies wait in the outbox.", file=sys.stderr)
 
     def ready(service) -> None:
         print(service.describe(), flush=True)
+        if folder is not None:
+            print(f"Replies to customers are delivered into {folder.folder} (no [mail] relay).", flush=True)
 
     try:
         run_mailq(settings, config.database_url, relay=relay, on_ready=ready)
     except MailqError as exc:
         print(f"cicada mailq: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if folder is not None:
+            folder.stop()
     return 0
