@@ -138,3 +138,18 @@ def test_a_chat_from_the_widget_is_answered_from_the_chat_panel(office, qtbot, b
     tab.done_button.click()
     expect(customer.locator("#closed")).to_be_visible()
 
+
+
+def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qtbot):
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    mail, page = desk.controller.mail, desk.window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected and page.email_box.isChecked(), timeout=10000)
+    page.chat_box.setChecked(False)  # the agent's choice survives the restart
+    qtbot.waitUntil(lambda: mail.desk.available == {"email": True, "chat": False}, timeout=5000)
+    first_run = mail.run
+    mailq.restart()
+    qtbot.waitUntil(lambda: mail.desk.connected and mail.run not in (None, first_run), timeout=20000)
+    qtbot.waitUntil(lambda: mail.desk.available == {"email": True, "chat": False}, timeout=5000)
+    send(mailq, "wu@example.cn", "还在吗", "重启之后的邮件")
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
