@@ -153,3 +153,39 @@ def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qt
     qtbot.waitUntil(lambda: mail.desk.available == {"email": True, "chat": False}, timeout=5000)
     send(mailq, "wu@example.cn", "还在吗", "重启之后的邮件")
     qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+
+
+def test_html_mail_shows_its_own_images_holds_back_remote_ones_and_lists_attachments(office, qtbot):
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
+    from PySide6.QtGui import QColor, QImage, QTextDocument
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    page = desk.window.inbox
+    qtbot.waitUntil(lambda: desk.controller.mail.desk.connected and page.email_box.isChecked(), timeout=10000)
+    desk.window.show_page("inbox")
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "shop@example.com", SERVICE, "Your order"
+    message.set_content("plain part")
+    message.add_alternative('<p onclick="x()">Order <b>42</b><img src="cid:logo"><img src="https://t.example/p.gif">'
+                            "<script>alert(1)</script></p>", subtype="html")
+    message.get_payload()[1].add_related(bytes(data.data()), "image", "png", cid="<logo>")
+    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="../../invoice.pdf")
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: page.view is not None and page.view.subject == "Your order", timeout=10000)
+    document = page.reader.document()
+    qtbot.waitUntil(lambda: not document.resource(QTextDocument.ResourceType.ImageResource,
+                                                  QUrl("cid:logo")) is None, timeout=10000)
+    assert "alert" not in page.reader.toHtml() and "onclick" not in page.reader.toHtml()
+    assert page.images_button.isVisible()  # the tracking pixel waits for the agent
+    names = [page.files.item(i).text() for i in range(page.files.count())]
+    assert any(n.startswith("invoice.pdf") for n in names)

@@ -455,6 +455,31 @@ class InboxPage(QWidget):
                 item.setToolTip(self.tr("Double-click or Enter to save"))
                 self.files.addItem(item)
         self.files.setVisible(self.files.count() > 0)
+        self._load_inline_images(view)
+
+    def _load_inline_images(self, view) -> None:
+        """Images the mail itself carries (cid:), shown in place: they reveal nothing to a sender."""
+        from agent_desktop import crm_access
+
+        wanted = [a for m in view.messages for a in m.attachments
+                  if a.content_id and a.content_type.startswith("image/") and a.size <= MAX_IMAGE_BYTES]
+
+        def loaded(found: list) -> None:
+            if self.view is not view:
+                return
+            for content_id, (_name, _type, content) in found:
+                image = QImage.fromData(content)
+                if not image.isNull():
+                    self.reader.document().addResource(QTextDocument.ResourceType.ImageResource,
+                                                       QUrl(f"cid:{content_id}"), image)
+            self.reader.setHtml(self._thread_html(view, remote=False))
+
+        def fetch() -> list:
+            return [(a.content_id, crm_access.attachment(self.controller.database, self.controller.actor, a.id))
+                    for a in wanted[:20]]
+
+        if wanted:
+            self.controller.tasks.run(fetch, on_done=loaded, on_error=lambda exc: self._failed(str(exc)))
 
     def _reader_buttons(self) -> tuple[QPushButton, ...]:
         return (self.work_button, self.take_button, self.reply_button, self.reply_all_button, self.forward_button,
