@@ -14,7 +14,7 @@ import pytest
 from desktop_harness import add_person, desks
 from gateway_harness import make_gateway
 from mail_harness import relay
-from mailq_harness import SERVICE, make_mailq
+from mailq_harness import SALES, SERVICE, make_mailq
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -40,9 +40,9 @@ def office(make_gateway, make_mailq, desks, relay):
     return gateway, mailq, desk, inbox
 
 
-def send(mailq, sender, subject, body):
+def send(mailq, sender, subject, body, to=SERVICE):
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, SERVICE, subject
+    message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Message-ID"] = f"<{abs(hash(subject))}@example.cn>"
     message.set_content(body)
     with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
@@ -189,3 +189,23 @@ def test_html_mail_shows_its_own_images_holds_back_remote_ones_and_lists_attachm
     assert page.images_button.isVisible()  # the tracking pixel waits for the agent
     names = [page.files.item(i).text() for i in range(page.files.count())]
     assert any(n.startswith("invoice.pdf") for n in names)
+
+
+def test_the_group_inbox_is_read_a_page_at_a_time(office, qtbot, monkeypatch):
+    import agent_desktop.ui.inbox_page as inbox_page
+
+    monkeypatch.setattr(inbox_page, "PAGE_ROWS", 2)
+    _gateway, mailq, open_desk, _ = office
+    for n in range(5):  # to sales@: a pull queue, where mail waits to be taken
+        send(mailq, f"c{n}@example.com", f"question {n}", "text", to=SALES)
+    desk = open_desk()
+    page = desk.window.inbox
+    page._limit = 2
+    qtbot.waitUntil(lambda: desk.controller.mail.desk.connected, timeout=10000)
+    page.lists.setCurrentIndex(1)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 2 and page.more_button.isEnabled(), timeout=10000)
+    page.more_button.click()
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 4, timeout=10000)
+    page.more_button.click()
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 5 and not page.more_button.isEnabled(), timeout=10000)

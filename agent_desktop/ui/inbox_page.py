@@ -41,6 +41,7 @@ from agent_desktop.ui.formatting import date_time
 from crm.services.conversations import NewAttachment
 
 PAGE_ROWS = 100
+MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
 MAX_IMAGE_BYTES = 2_000_000
 MAX_ATTACHMENT_BYTES = 20_000_000
 
@@ -51,6 +52,7 @@ class InboxPage(QWidget):
         self.controller, self.mail, self.desk = controller, mail, mail.desk
         self.view = None  # the ConversationView on the right
         self.rows: list = []
+        self._limit = PAGE_ROWS
         self.attachments_to_send: list[NewAttachment] = []
         self._compose_mode = "reply"
 
@@ -277,16 +279,21 @@ class InboxPage(QWidget):
     # --- the lists ---------------------------------------------------------------------------------
 
     def refresh(self, more: bool = False) -> None:
+        """Read the list again; `more` shows another page below what is shown."""
         which = "mine" if self.lists.currentIndex() == 0 else "group"
-        self._more = more
-        self.mail.load_inbox(which, channel=self.channel.currentData(), text=self.search.text().strip())
+        if more:
+            self._limit = min(self._limit + PAGE_ROWS, MAX_ROWS)
+        self.mail.load_inbox(which, channel=self.channel.currentData(), text=self.search.text().strip(),
+                             limit=self._limit + 1)  # one more than shown: is there another page?
 
     def _inbox_loaded(self, which: str, rows) -> None:
         table = self.table if which == "mine" else self.group_table
         if isinstance(rows, str):
             self.state.setText(self.tr("The inbox could not be read: {error}").format(error=rows))
             return
-        self.rows = list(rows)[:PAGE_ROWS * (2 if getattr(self, "_more", False) else 1)]
+        rows = list(rows)
+        self.more_button.setEnabled(len(rows) > self._limit)
+        self.rows = rows[:self._limit]
         table.setRowCount(len(self.rows))
         now = datetime.now(UTC).replace(tzinfo=None)
         for r, row in enumerate(self.rows):

@@ -143,11 +143,11 @@ class MailControl(QObject):
                        mailq.WorkView, on_done=taken, on_error=self._command_failed)
 
     def load_inbox(self, which: str, *, channel: str | None = None, text: str | None = None,
-                   include_closed: bool = False) -> None:
+                   include_closed: bool = False, limit: int = 100) -> None:
         queues = self.desk.queues or None
         self.tasks.run(crm_access.inbox, self.database, self.actor, mine=which == "mine",
                        queues=None if which == "mine" else queues, channel=channel or None, text=text or None,
-                       include_closed=include_closed,
+                       include_closed=include_closed, limit=limit,
                        on_done=lambda rows: self.inbox_loaded.emit(which, rows),
                        on_error=lambda exc: self.inbox_loaded.emit(which, str(exc)))
 
