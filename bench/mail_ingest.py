@@ -79,9 +79,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 console = Console(width=150)
 SERVICE = "service@cicada.example"
@@ -98,7 +104,7 @@ def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> dict:
@@ -190,6 +196,7 @@ class BenchDatabase:
 def prepare_database(db: BenchDatabase, customers: int, email_agents: list[str], chat_agents: list[str],
                      chat_capacity: int) -> list[str]:
     """Migrate, seed `customers` demo customers, add the agents; returns customers' email addresses."""
+    from gateway_harness import _HASH
     from sqlalchemy import select
 
     from crm.db import Database, make_engine, upgrade
@@ -197,7 +204,6 @@ def prepare_database(db: BenchDatabase, customers: int, email_agents: list[str],
     from crm.permissions import Actor
     from crm.services.profiles import set_profile_setting
     from crm.services.users import create_user
-    from gateway_harness import _HASH
 
     engine = make_engine(db.url)
     upgrade(engine)
@@ -310,8 +316,8 @@ def _new_mail(rng: random.Random, known: list[str], n: int, kind: str) -> tuple[
         size = rng.randint(2_000, 30_000)
         maintype, subtype, filename = rng.choice([
             ("application", "pdf", f"发票-{n}.pdf"), ("image", "jpeg", f"截图_{n}.jpg"),
-            ("image", "png", f"speedtest-{n}.png"), ("application", "vnd.openxmlformats-officedocument."
-                                                   "wordprocessingml.document", f"合同补充说明{n}.docx")])
+            ("image", "png", f"speedtest-{n}.png"),
+            ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document", f"合同补充说明{n}.docx")])
         message.add_attachment(rng.randbytes(size), maintype=maintype, subtype=subtype, filename=filename)
     return message, address, name, subject
 
@@ -401,16 +407,19 @@ class AgentDesks:
         self.threads: list[threading.Thread] = []
         self.lock = threading.Lock()
         self.replies = 0
+        self.slot: dict[str, int] = {}  # agent -> index of the worker thread sending its commands
 
     def login(self, names: list[str], channels: tuple[str, ...], queues: list[str] | None) -> None:
-        from email_queue.client import MailqClient
         from gateway_harness import PASSWORD
+
+        from email_queue.client import MailqClient
 
         for name in names:
             client = MailqClient(self.mailq.commands, self.mailq.events, timeout=30)
             client.login(name, PASSWORD, queues=queues, client=f"bench desk {name}")
             commands = MailqClient(self.mailq.commands, None, timeout=30)
             commands.session, commands.agent = client.session, name
+            self.slot[name] = len(self.slot) % len(self.work)
             self.agents[name] = Agent(name, channels, queues, client, commands)
         time.sleep(0.2)  # subscriptions reach the publisher before events flow
 
@@ -427,8 +436,7 @@ class AgentDesks:
                 self._do(name, "available", channel)
 
     def _do(self, agent: str, what: str, *args) -> None:
-        index = list(self.agents).index(agent) if agent in self.agents else 0
-        self.work[index % len(self.work)].put((agent, what, args))
+        self.work[self.slot[agent]].put((agent, what, args))
 
     def _receive(self) -> None:
         import zmq
@@ -487,7 +495,7 @@ class AgentDesks:
         while not self.stop.is_set():
             now = time.monotonic()
             for name, agent in list(self.agents.items()):
-                if self.work[list(self.agents).index(name) % len(self.work)] is work and \
+                if self.work[self.slot[name]] is work and \
                         now - pinged.get(name, now - bus.PING_SECONDS) >= bus.PING_SECONDS - 0.5:
                     pinged[name] = now
                     self._safely(agent.commands.ping)
@@ -557,7 +565,6 @@ def email_phase(args, mailq, desks: AgentDesks, known: list[str], db_url: str, p
     first_send: list[float] = [math.inf] * len(lists)
     last_250: list[float] = [0.0] * len(lists)
     errors: list[str] = []
-    done = [0]
     start = threading.Barrier(len(lists) + 1)
 
     def sender(k: int) -> None:
@@ -584,7 +591,6 @@ def email_phase(args, mailq, desks: AgentDesks, known: list[str], db_url: str, p
             last_250[k] = ended
             acked.append(ended)
             latencies[k].append((ended - began) * 1000)
-            done[0] += 1
         try:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
@@ -606,8 +612,8 @@ def email_phase(args, mailq, desks: AgentDesks, known: list[str], db_url: str, p
         while any(t.is_alive() for t in threads):
             time.sleep(0.2)
             elapsed = time.perf_counter() - t0
-            bar.update(task, completed=done[0], rate=f"{done[0] / max(elapsed, 1e-9):.0f}/s")
-        bar.update(task, completed=done[0])
+            bar.update(task, completed=len(acked), rate=f"{len(acked) / max(elapsed, 1e-9):.0f}/s")
+        bar.update(task, completed=len(acked))
     wall = max(last_250) - min(first_send)
     cpu = meter.cores()
 
@@ -794,12 +800,13 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
         while not all(t.done() for t in tasks):
             bar.update(lines, completed=len(desks.seen.line_at))
             await asyncio.sleep(0.1)
-        for _ in range(100):  # the last events after the last ack
-            if len(desks.seen.line_at) >= total:
-                break
+        deadline = time.perf_counter() + 15  # the last lines at the agents, the last replies at the customers
+        while time.perf_counter() < deadline and (
+                len(desks.seen.line_at) < total or any(not q.empty() for q in desks.work)
+                or sum(len(c.replies_at) for c in customers) < len(desks.seen.reply_sent)):
+            bar.update(lines, completed=len(desks.seen.line_at))
             await asyncio.sleep(0.05)
         bar.update(lines, completed=len(desks.seen.line_at))
-    await asyncio.sleep(1.0)  # the last agent replies
     cpu = meter.cores()
     profiler.stop("chat")
     mail = background.finish()
@@ -814,6 +821,8 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
             c.reader.cancel()
 
     to_agent, to_ack, to_customer, lost, unacked = [], [], [], [], []
+    slow: list[tuple[float, float]] = []  # (epoch seconds sent, ms) of the lines slower than the goal
+    epoch = time.time() - time.perf_counter()
     for c in customers:
         for line_id, sent in c.sent.items():
             at = desks.seen.line_at.get(line_id)
@@ -821,6 +830,8 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
                 lost.append(line_id)
             else:
                 to_agent.append((at - sent) * 1000)
+                if to_agent[-1] > args.goal_p99:
+                    slow.append((round(epoch + sent, 3), round(to_agent[-1], 1)))
             if line_id in c.acked:
                 to_ack.append((c.acked[line_id] - sent) * 1000)
             else:
@@ -836,6 +847,7 @@ async def chat_customers(args, mailq, desks: AgentDesks, known: list[str], profi
         "open_ms": summary([c.opened_ms for c in customers if c.opened_ms is not None]),
         "all_assigned_s": assigned_at - opened_at, "customer_to_agent_ms": summary(to_agent),
         "customer_to_ack_ms": summary(to_ack), "agent_to_customer_ms": summary(to_customer),
+        "slow_lines": sorted(slow), "slow_seconds": len({int(t) for t, _ms in slow}),
         "agent_replies": len(desks.seen.reply_sent), "replies_lost": replies_lost, "lost": lost[:20],
         "lost_count": len(lost), "unacked_count": len(unacked), "customer_errors": errors[:20],
         **cpu, **mail, "conversations": [c.conversation for c in customers],
@@ -929,9 +941,10 @@ class Profiler:
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         out = self.workdir / f"mailq-{phase}.collapsed"
         self.outputs[phase] = out
-        self.process = subprocess.Popen([spy, "record", "--pid", str(self.pid), "--format", "raw", "--threads",
-                                         "--nonblocking", "--rate", "250", "--output", str(out)],
-                                        stdout=subprocess.DEVNULL, stderr=open(self.workdir / f"py-spy-{phase}.log", "wb"))
+        with open(self.workdir / f"py-spy-{phase}.log", "wb") as log:
+            self.process = subprocess.Popen([spy, "record", "--pid", str(self.pid), "--format", "raw", "--threads",
+                                             "--nonblocking", "--rate", "250", "--output", str(out)],
+                                            stdout=subprocess.DEVNULL, stderr=log)
 
     def stop(self, phase: str) -> None:
         if self.process is None:
@@ -1075,6 +1088,8 @@ def print_report(report: dict, goal_rate: float, goal_p99: float) -> None:
                       f"unacknowledged; {chat['agent_replies']} agent replies, {chat['replies_lost']} lost; "
                       f"CPU: mailq {chat['mailq_cpu_cores']:.2f} cores, benchmark {chat['bench_cpu_cores']:.2f}, "
                       f"other processes {chat['other_cpu_cores']:.2f}")
+        console.print(f"lines slower than {goal_p99:g} ms: {len(chat['slow_lines'])}, sent within "
+                      f"{chat['slow_seconds']} distinct seconds of the {chat['lines_per_chat'] * chat['interval_s']:.0f} s")
         if chat["mail_during_chat_sent"]:
             s = chat["mail_during_chat_250_ms"]
             console.print(f"meanwhile {chat['mail_during_chat_sent']} emails at {chat['mail_during_chat_per_second']:g}/s "

@@ -11,6 +11,7 @@ the router's state is only touched in the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
@@ -110,7 +111,7 @@ class ChatDesk:
     def open_chat(self, *, name, email, phone, page, language) -> ChatSession:
         service = self.service
         try:
-            with service.database.unit_of_work() as session:
+            with service.writing() as session:
                 opened = conversations.open_chat(session, name=name, email=email, phone=phone, page=page,
                                                  language=language, route=service.config.route)
                 item = conversations.work_item(session, opened.conversation_id)
@@ -131,7 +132,7 @@ class ChatDesk:
     def customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
         service = self.service
         try:
-            with service.database.unit_of_work() as session:
+            with service.writing() as session:
                 conversation, message, new = conversations.customer_wrote(session, token, text, client_id)
                 line, conversation_id = chat_line(message), conversation.id
         except Conflict as exc:
@@ -182,6 +183,7 @@ class MailqService:
         self.chat: ChatServer | None = None
         self.pollers: list[ImapPoller] = []
         self._imap_stop = threading.Event()
+        self._write_lock = threading.Lock() if database_url.startswith("sqlite") else contextlib.nullcontext()
         self._send_now = asyncio.Event()
 
     # --- start and stop ------------------------------------------------------------------------
@@ -308,6 +310,14 @@ class MailqService:
 
     # --- helpers for threads -------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def writing(self):
+        """A transaction that writes. On SQLite, one at a time: SQLite takes one
+        writer anyway, and threads queueing on a lock wake the moment it is
+        free, where SQLite's own busy handler sleeps and polls (tens of ms)."""
+        with self._write_lock, self.database.unit_of_work() as session:
+            yield session
+
     async def in_pool(self, fn, *args):
         return await self.loop.run_in_executor(self.pool, fn, *args)
 
@@ -327,7 +337,7 @@ class MailqService:
         parsed = parse_email(raw)
         for attempt in (1, 2):
             try:
-                with self.database.unit_of_work() as session:
+                with self.writing() as session:
                     received = conversations.receive_email(session, raw=raw, parsed=parsed, mailbox=mailbox,
                                                            via=via, route=self.config.route,
                                                            envelope_from=envelope_from)
@@ -380,7 +390,7 @@ class MailqService:
             self._tell(decision)
 
     def _store_decision(self, conversation_id: int, status: str, agent: str | None) -> None:
-        with self.database.unit_of_work() as session:
+        with self.writing() as session:
             conversations.set_assignment(session, conversation_id, status, agent)
 
     def _tell(self, decision: Decision) -> None:
@@ -534,7 +544,7 @@ class MailqService:
         return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(command.agent))
 
     def _authenticate(self, agent: str, password: str):
-        with self.database.unit_of_work() as session:
+        with self.writing() as session:
             actor = users.authenticate(session, agent, password)
             profile = profiles.profile_for_user(session, agent)
         return actor, dict(profile.capacity or profiles.DEFAULTS["capacity"])
@@ -565,7 +575,7 @@ class MailqService:
         return _line_view(line)
 
     def _store_chat_reply(self, actor: Actor, cid: int, text: str) -> ChatLine:
-        with self.database.unit_of_work() as session:
+        with self.writing() as session:
             return chat_line(conversations.chat_reply(session, actor, cid, text))
 
     async def _close(self, session: AgentSession, command: mailq.CloseWork) -> None:
@@ -581,7 +591,7 @@ class MailqService:
             agent=session.agent, conversation_id=cid, by="agent"))
 
     def _store_close(self, actor: Actor, command: mailq.CloseWork) -> None:
-        with self.database.unit_of_work() as session:
+        with self.writing() as session:
             conversations.close(session, actor, command.conversation_id, outcome=command.outcome,
                                 reason=command.reason, notes=command.notes)
 
