@@ -53,6 +53,7 @@ class InboxPage(QWidget):
         self.view = None  # the ConversationView on the right
         self.rows: list = []
         self._limit = PAGE_ROWS
+        self._request = 0
         self.attachments_to_send: list[NewAttachment] = []
         self._compose_mode = "reply"
 
@@ -119,6 +120,7 @@ class InboxPage(QWidget):
         self._show_conversation(None)
         self.desk.subscribe(self._desk_changed)
         mail.inbox_loaded.connect(self._inbox_loaded)
+        mail.lists_stale.connect(self.refresh)
         mail.conversation_loaded.connect(self._show_conversation)
         mail.failed.connect(self._failed)
         self._ticker = QTimer(self, interval=1000)
@@ -283,10 +285,13 @@ class InboxPage(QWidget):
         which = "mine" if self.lists.currentIndex() == 0 else "group"
         if more:
             self._limit = min(self._limit + PAGE_ROWS, MAX_ROWS)
+        self._request += 1  # answers to earlier requests, arriving late, are dropped
         self.mail.load_inbox(which, channel=self.channel.currentData(), text=self.search.text().strip(),
-                             limit=self._limit + 1)  # one more than shown: is there another page?
+                             limit=self._limit + 1, request=self._request)  # one more: is there another page?
 
-    def _inbox_loaded(self, which: str, rows) -> None:
+    def _inbox_loaded(self, which: str, rows, request: int) -> None:
+        if request != self._request:
+            return
         table = self.table if which == "mine" else self.group_table
         if isinstance(rows, str):
             self.state.setText(self.tr("The inbox could not be read: {error}").format(error=rows))

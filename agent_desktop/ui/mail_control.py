@@ -24,9 +24,10 @@ TYPING_EVERY = 2.0  # seconds between typing notices to the customer
 
 
 class MailControl(QObject):
-    inbox_loaded = Signal(str, object)  # "mine" or "group", list of InboxRow (or an error text)
+    inbox_loaded = Signal(str, object, int)  # "mine" or "group", list of InboxRow (or an error text), request
     conversation_loaded = Signal(object)  # ConversationView, or an error text
     failed = Signal(str)  # a command or save the agent should hear about
+    lists_stale = Signal()  # the agent took or finished work: the inbox lists should be read again
 
     def __init__(self, controller, link, password: str):
         super().__init__(controller)
@@ -137,19 +138,19 @@ class MailControl(QObject):
             if work.channel == "chat":
                 self._load_transcript(conversation_id)
             self.open(conversation_id)
-            self.load_inbox("group")
+            self.lists_stale.emit()
 
         self.link.send(lambda s: mailq.PullWork(session=s or "", conversation_id=conversation_id),
                        mailq.WorkView, on_done=taken, on_error=self._command_failed)
 
     def load_inbox(self, which: str, *, channel: str | None = None, text: str | None = None,
-                   include_closed: bool = False, limit: int = 100) -> None:
+                   include_closed: bool = False, limit: int = 100, request: int = 0) -> None:
         queues = self.desk.queues or None
         self.tasks.run(crm_access.inbox, self.database, self.actor, mine=which == "mine",
                        queues=None if which == "mine" else queues, channel=channel or None, text=text or None,
                        include_closed=include_closed, limit=limit,
-                       on_done=lambda rows: self.inbox_loaded.emit(which, rows),
-                       on_error=lambda exc: self.inbox_loaded.emit(which, str(exc)))
+                       on_done=lambda rows: self.inbox_loaded.emit(which, rows, request),
+                       on_error=lambda exc: self.inbox_loaded.emit(which, str(exc), request))
 
     def open(self, conversation_id: int) -> None:
         def loaded(view) -> None:
@@ -236,7 +237,7 @@ class MailControl(QObject):
             if self.current is not None and self.current.id == conversation_id:
                 self.current = None
                 self.conversation_loaded.emit(None)
-            self.load_inbox("mine")
+            self.lists_stale.emit()
 
         self.link.send(lambda s: mailq.CloseWork(session=s or "", conversation_id=conversation_id,
                                                  outcome=outcome, notes=notes),
