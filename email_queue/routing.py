@@ -15,9 +15,12 @@ database, so every rule is tested directly.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from sortedcontainers import SortedKeyList
 
 PUSH, PULL = "push", "pull"
 CHANNELS = ("email", "chat")
@@ -65,12 +68,23 @@ class Seat:
     available: dict[str, bool] = field(default_factory=dict)
     work: set[int] = field(default_factory=set)  # offered or assigned conversation ids
     last_assigned: float = 0.0
+    loads: dict[str, int] = field(default_factory=dict)  # len(work) per channel, kept as work comes and goes
 
-    def load(self, items: dict[int, Work], channel: str) -> int:
-        return sum(1 for cid in self.work if cid in items and items[cid].channel == channel)
+    def take(self, work: Work) -> None:
+        if work.conversation_id not in self.work:
+            self.work.add(work.conversation_id)
+            self.loads[work.channel] = self.loads.get(work.channel, 0) + 1
 
-    def has_room(self, items: dict[int, Work], channel: str) -> bool:
-        return self.available.get(channel, False) and self.load(items, channel) < self.capacity.get(channel, 0)
+    def drop(self, work: Work) -> None:
+        if work.conversation_id in self.work:
+            self.work.discard(work.conversation_id)
+            self.loads[work.channel] -= 1
+
+    def load(self, channel: str) -> int:
+        return self.loads.get(channel, 0)
+
+    def has_room(self, channel: str) -> bool:
+        return self.available.get(channel, False) and self.load(channel) < self.capacity.get(channel, 0)
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,12 @@ class Decision:
 
 
 class Router:
+    """Kept so that a new item costs O(log n) whatever waits: waiting work
+    sits in one sorted list per queue and channel, each seat counts its load
+    per channel, and after every change no waiting item could be offered
+    (so new work only needs a seat for itself, and freed room only the
+    queues of the seat that has it)."""
+
     def __init__(self, queues: Iterable[QueueRule], *, default_offer_seconds: float = 30.0,
                  reconnect_grace: float = 120.0, clock: Callable[[], float] = time.time):
         self.queues = {q.name: q for q in queues}
@@ -94,36 +114,54 @@ class Router:
         self.items: dict[int, Work] = {}
         self.seats: dict[str, Seat] = {}
         self.orphans: dict[int, float] = {}  # assigned work whose agent is not logged in: since when
+        self.offers: dict[int, Work] = {}  # offered work, for expire()
+        self._waiting: dict[tuple[str, str], SortedKeyList] = {}  # (queue, channel) -> queued work
+        self.round_again = False  # work everyone refused waits for the next expire()
 
     # --- work --------------------------------------------------------------------------------
 
     def add(self, work: Work) -> list[Decision]:
         """New work (or work known again after a restart, with its state)."""
+        if work.conversation_id in self.items:
+            self._forget(self.items[work.conversation_id])
         work.enqueued_at = work.enqueued_at or self.clock()
         self.items[work.conversation_id] = work
         if work.state == "assigned" and work.agent:
             if work.agent in self.seats:
-                self.seats[work.agent].work.add(work.conversation_id)
+                self.seats[work.agent].take(work)
             else:  # after a restart: the agent's desktop has a while to come back
                 self.orphans[work.conversation_id] = self.clock()
-        elif work.state == "offered" and work.agent in self.seats:
-            self.seats[work.agent].work.add(work.conversation_id)
+            return []
+        if work.state == "offered" and work.agent in self.seats:
+            self.seats[work.agent].take(work)
             work.offer_deadline = self.clock() + self._offer_seconds(work.queue)
-        else:
-            work.state, work.agent = "queued", None
-        return self.dispatch()
+            self.offers[work.conversation_id] = work
+            return []
+        work.state, work.agent = "queued", None
+        self._enqueue(work)
+        decision = self._place(work)
+        return [decision] if decision else []
 
     def finished(self, conversation_id: int) -> list[Decision]:
         """Closed: it leaves the router and frees its agent's capacity."""
-        work = self.items.pop(conversation_id, None)
-        self.orphans.pop(conversation_id, None)
-        if work is not None and work.agent in self.seats:
-            self.seats[work.agent].work.discard(conversation_id)
-        return self.dispatch()
+        work = self.items.get(conversation_id)
+        if work is None:
+            return []
+        seat = self.seats.get(work.agent) if work.agent else None
+        self._forget(work)
+        return self._dispatch_for(seat) if seat else []
 
     def waiting(self, queue: str | None = None) -> list[Work]:
-        found = [w for w in self.items.values() if w.state == "queued" and (queue is None or w.queue == queue)]
-        return sorted(found, key=Work.urgency)
+        lists = [lst for (q, _), lst in self._waiting.items() if queue is None or q == queue]
+        if len(lists) == 1:
+            return list(lists[0])
+        return sorted((w for lst in lists for w in lst), key=Work.urgency)
+
+    def waiting_count(self, queue: str) -> tuple[int, float | None]:
+        """How many wait in a queue, and since when the longest waiting has."""
+        lists = [lst for (q, _), lst in self._waiting.items() if q == queue and lst]
+        oldest = min((w.enqueued_at for lst in lists for w in lst), default=None)
+        return sum(len(lst) for lst in lists), oldest
 
     # --- agents ------------------------------------------------------------------------------
 
@@ -132,12 +170,13 @@ class Router:
         if seat is None:
             seat = self.seats[agent] = Seat(agent, frozenset(queues), dict(capacity))
             # Work the agent still holds from before (a restart, a reconnect).
-            seat.work = {cid for cid, w in self.items.items() if w.agent == agent and w.state == "assigned"}
-            for cid in seat.work:
-                self.orphans.pop(cid, None)
+            for cid, work in self.items.items():
+                if work.agent == agent and work.state == "assigned":
+                    seat.take(work)
+                    self.orphans.pop(cid, None)
         else:
             seat.queues, seat.capacity = frozenset(queues), dict(capacity)
-        return self.dispatch()
+        return self._dispatch_for(seat)
 
     def logout(self, agent: str, reason: str = "logged off") -> list[Decision]:
         """The agent is gone: everything he was offered or working goes back to the queue."""
@@ -152,7 +191,7 @@ class Router:
         if channel not in CHANNELS:
             raise RoutingError("bad_channel", f"{channel!r} is not a channel (use {', '.join(CHANNELS)})")
         seat.available[channel] = available
-        return self.dispatch()
+        return self._dispatch_for(seat)
 
     # --- offers ------------------------------------------------------------------------------
 
@@ -161,7 +200,7 @@ class Router:
         if work.state != "offered" or work.agent != agent:
             raise RoutingError("not_offered", f"conversation {conversation_id} is not offered to {agent} "
                                               "(any more)")
-        return [self._assign(work, agent)] + self.dispatch()
+        return [self._assign(work, agent)]  # the seat's load is unchanged: the offer counted
 
     def reject(self, agent: str, conversation_id: int) -> list[Decision]:
         work = self._work(conversation_id)
@@ -177,17 +216,18 @@ class Router:
             raise RoutingError("taken", f"conversation {conversation_id} has been taken by {work.agent}")
         if work.queue not in seat.queues:
             raise RoutingError("not_your_queue", f"{agent} is not logged in to the queue {work.queue}")
-        if seat.load(self.items, work.channel) >= seat.capacity.get(work.channel, 0):
+        if seat.load(work.channel) >= seat.capacity.get(work.channel, 0):
             raise RoutingError("full", f"{agent} already works {seat.capacity.get(work.channel, 0)} "
                                        f"{work.channel}s, the most the profile allows")
-        return [self._assign(work, agent)] + self.dispatch()
+        return [self._assign(work, agent)]
 
     def expire(self) -> list[Decision]:
-        """Offers not answered in time go to the next agent."""
+        """Offers not answered in time go to the next agent; work everyone
+        refused starts its round again."""
         now = self.clock()
         decisions = []
-        for work in list(self.items.values()):
-            if work.state == "offered" and work.offer_deadline is not None and work.offer_deadline <= now:
+        for work in list(self.offers.values()):
+            if work.offer_deadline is not None and work.offer_deadline <= now:
                 work.refused_by.add(work.agent)
                 decisions.append(self._requeue(work, "not answered in time"))
         for cid, since in list(self.orphans.items()):
@@ -195,49 +235,114 @@ class Router:
                 del self.orphans[cid]
                 if cid in self.items:
                     decisions.append(self._requeue(self.items[cid], "the agent did not come back"))
-        return decisions + (self.dispatch() if decisions else [])
+        if decisions:
+            return decisions + self.dispatch()
+        if self.round_again:
+            return self.dispatch()
+        return []
 
     def dispatch(self) -> list[Decision]:
-        """Offer waiting push work to the best agents who have room."""
-        decisions = []
-        for work in self.waiting():
-            if self.queues.get(work.queue, QueueRule(work.queue)).mode != PUSH:
-                continue
-            seat = self._best_seat(work)
-            if seat is None:
-                continue
-            work.state, work.agent = "offered", seat.agent
-            work.offer_deadline = self.clock() + self._offer_seconds(work.queue)
-            seat.work.add(work.conversation_id)
-            decisions.append(Decision("offered", work.conversation_id, seat.agent, deadline=work.offer_deadline))
-        return decisions
+        """Offer waiting push work to the best agents who have room, most urgent first."""
+        self.round_again = False
+        return self._dispatch(list(self._waiting))
 
     # --- inside -------------------------------------------------------------------------------
 
-    def _best_seat(self, work: Work) -> Seat | None:
-        candidates = [s for s in self.seats.values()
-                      if work.queue in s.queues and s.agent not in work.refused_by and s.has_room(self.items,
-                                                                                                   work.channel)]
-        if not candidates:
-            if work.refused_by and any(work.queue in s.queues for s in self.seats.values()):
-                work.refused_by.clear()  # everyone said no: start the round again
+    def _dispatch_for(self, seat: Seat) -> list[Decision]:
+        """The seat may have room now: only its queues can have work for it."""
+        return self._dispatch([key for key in self._waiting if key[0] in seat.queues])
+
+    def _dispatch(self, keys: list[tuple[str, str]]) -> list[Decision]:
+        """Merge the queues' sorted lists by urgency, offering while some seat has room."""
+        decisions: list[Decision] = []
+        cursors: dict[tuple[str, str], int] = {}
+        heads = []
+        for key in keys:
+            if self._is_push(key[0]) and self._waiting[key] and self._room_for(key):
+                cursors[key] = 0
+                heapq.heappush(heads, (self._waiting[key][0].urgency(), key))
+        while heads:
+            _, key = heapq.heappop(heads)
+            waiting, at = self._waiting[key], cursors[key]
+            decision = self._place(waiting[at])
+            if decision is not None:
+                decisions.append(decision)  # it left the list: the next one moved up to `at`
+            else:
+                cursors[key] = at = at + 1
+            if at < len(waiting) and self._room_for(key):
+                heapq.heappush(heads, (waiting[at].urgency(), key))
+        return decisions
+
+    def _place(self, work: Work) -> Decision | None:
+        """Offer one queued item to the best seat, if a seat has room."""
+        if not self._is_push(work.queue):
             return None
-        return min(candidates, key=lambda s: (s.load(self.items, work.channel) / max(1, s.capacity[work.channel]),
+        seat = self._best_seat(work)
+        if seat is None:
+            return None
+        self._dequeue(work)
+        work.state, work.agent = "offered", seat.agent
+        work.offer_deadline = self.clock() + self._offer_seconds(work.queue)
+        seat.take(work)
+        self.offers[work.conversation_id] = work
+        return Decision("offered", work.conversation_id, seat.agent, deadline=work.offer_deadline)
+
+    def _best_seat(self, work: Work) -> Seat | None:
+        in_queue = [s for s in self.seats.values() if work.queue in s.queues]
+        candidates = [s for s in in_queue if s.agent not in work.refused_by and s.has_room(work.channel)]
+        if not candidates:
+            if work.refused_by and in_queue:
+                work.refused_by.clear()  # everyone said no: start the round again
+                self.round_again = True
+            return None
+        return min(candidates, key=lambda s: (s.load(work.channel) / max(1, s.capacity[work.channel]),
                                               s.last_assigned, s.agent))
+
+    def _room_for(self, key: tuple[str, str]) -> bool:
+        queue, channel = key
+        return any(queue in s.queues and s.has_room(channel) for s in self.seats.values())
+
+    def _is_push(self, queue: str) -> bool:
+        rule = self.queues.get(queue)
+        return rule is None or rule.mode == PUSH
 
     def _assign(self, work: Work, agent: str) -> Decision:
         seat = self.seats[agent]
+        if work.state == "queued":
+            self._dequeue(work)
+        self.offers.pop(work.conversation_id, None)
         work.state, work.agent, work.offer_deadline = "assigned", agent, None
-        seat.work.add(work.conversation_id)
+        seat.take(work)
         seat.last_assigned = self.clock()
         return Decision("assigned", work.conversation_id, agent)
 
     def _requeue(self, work: Work, reason: str) -> Decision:
         agent = work.agent
         if agent in self.seats:
-            self.seats[agent].work.discard(work.conversation_id)
+            self.seats[agent].drop(work)
+        self.offers.pop(work.conversation_id, None)
         work.state, work.agent, work.offer_deadline = "queued", None, None
+        self._enqueue(work)
         return Decision("requeued", work.conversation_id, agent, reason)
+
+    def _enqueue(self, work: Work) -> None:
+        key = (work.queue, work.channel)
+        if key not in self._waiting:
+            self._waiting[key] = SortedKeyList(key=Work.urgency)
+        self._waiting[key].add(work)
+
+    def _dequeue(self, work: Work) -> None:
+        self._waiting[(work.queue, work.channel)].remove(work)
+
+    def _forget(self, work: Work) -> None:
+        """Take an item out of every index."""
+        if work.state == "queued":
+            self._dequeue(work)
+        if work.agent in self.seats:
+            self.seats[work.agent].drop(work)
+        self.offers.pop(work.conversation_id, None)
+        self.orphans.pop(work.conversation_id, None)
+        del self.items[work.conversation_id]
 
     def _offer_seconds(self, queue: str) -> float:
         rule = self.queues.get(queue)

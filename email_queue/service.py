@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -51,6 +52,10 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25
 HEARTBEAT_SECONDS = 1.0
+QUEUE_NEWS_SECONDS = 0.1
+WARM_UP_EMAIL = ("From: =?utf-8?b?5byg5LiJ?= <zhang@example.cn>\r\nTo: service@example.cn\r\n"
+                 "Subject: =?gb2312?b?suLK1A==?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                 "\u4f60\u597d\r\n\u7535\u8bdd 138 0013 8000\r\n").encode()
 
 
 class MailqError(Exception):
@@ -185,6 +190,7 @@ class MailqService:
         self._imap_stop = threading.Event()
         self._write_lock = threading.Lock() if database_url.startswith("sqlite") else contextlib.nullcontext()
         self._send_now = asyncio.Event()
+        self._queues_changed: set[str] = set()
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -201,6 +207,8 @@ class MailqService:
             await self._start_smtp()
             await self._start_chat()
             self._start_imap()
+            parse_email(WARM_UP_EMAIL)  # loads the codecs and the phone metadata parsing needs
+            gc.freeze()  # what start-up made lives as long as the service: no full collection need walk it
             self._install_signal_handlers()
             if on_ready:
                 on_ready(self)
@@ -341,18 +349,16 @@ class MailqService:
                     received = conversations.receive_email(session, raw=raw, parsed=parsed, mailbox=mailbox,
                                                            via=via, route=self.config.route,
                                                            envelope_from=envelope_from)
-                    item = (conversations.work_item(session, received.conversation_id)
-                            if received.new_conversation or received.reopened else None)
                 break
             except IntegrityError:
                 if attempt == 2:  # the same Message-ID stored at the same moment: it is there now
                     raise
-        self.soon(self.email_stored, received, item)
+        self.soon(self.email_stored, received)
         return received
 
-    async def email_stored(self, received, item) -> None:
-        if item is not None:
-            await self.new_work(item)
+    async def email_stored(self, received) -> None:
+        if received.work is not None:
+            await self.new_work(received.work)
         elif received.assigned_to and not received.duplicate:
             self.publish([mailq.agent_topic(received.assigned_to)], mailq.NewMessage(
                 agent=received.assigned_to, conversation_id=received.conversation_id,
@@ -418,14 +424,22 @@ class MailqService:
                               due_at=work.due_at, offer_deadline=work.offer_deadline)
 
     def queue_changed(self, queue: str) -> None:
-        self.publish([mailq.queue_topic(queue)], mailq.QueueChanged(queue=self.queue_view(queue)))
+        """Tell desktops a queue's count changed: once per QUEUE_NEWS_SECONDS at
+        most, since at hundreds of mails a second one event each is noise."""
+        if not self._queues_changed:
+            self.loop.call_later(QUEUE_NEWS_SECONDS, self._publish_queues)
+        self._queues_changed.add(queue)
+
+    def _publish_queues(self) -> None:
+        queues, self._queues_changed = self._queues_changed, set()
+        for queue in sorted(queues):
+            self.publish([mailq.queue_topic(queue)], mailq.QueueChanged(queue=self.queue_view(queue)))
 
     def queue_view(self, queue: str) -> mailq.QueueView:
-        waiting = self.router.waiting(queue)
+        waiting, since = self.router.waiting_count(queue)
         rule = self.router.queues.get(queue)
-        oldest = max((time.time() - w.enqueued_at for w in waiting), default=0.0)
-        return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=len(waiting),
-                               oldest_wait=oldest)
+        return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=waiting,
+                               oldest_wait=time.time() - since if since is not None else 0.0)
 
     def publish(self, topics: list[str], event: msgspec.Struct) -> None:
         self.seq += 1

@@ -157,3 +157,83 @@ def test_commands_about_unknown_work_or_agents_are_refused_plainly(router):
     with pytest.raises(RoutingError) as not_offered:
         router.accept("bob", 1)
     assert not_offered.value.code == "not_offered"
+
+
+def test_a_seat_in_two_queues_gets_the_most_urgent_work_of_either_first(clock):
+    router = Router([QueueRule("service"), QueueRule("vip")], clock=clock)
+    router.add(Work(1, "email", "service", priority=5))
+    router.add(Work(2, "email", "vip", priority=1))
+    router.add(Work(3, "email", "service", priority=3))
+    decisions = ready(router, "ann", queues=("service", "vip"), email=2)
+    assert offered(decisions) == [(2, "ann"), (3, "ann")]
+    assert [(w.conversation_id, w.queue) for w in router.waiting()] == [(1, "service")]
+    assert router.waiting_count("service") == (1, clock.now) and router.waiting_count("vip") == (0, None)
+
+
+def test_work_everyone_refused_is_offered_again_on_the_next_tick(router, clock):
+    ready(router, "ann")
+    router.add(Work(1, "email", "service"))
+    router.reject("ann", 1)  # the only agent: no one left this round
+    assert router.items[1].state == "queued"
+    assert offered(router.expire()) == [(1, "ann")]
+
+
+def check_indexes(router: Router) -> None:
+    """What the router keeps to be fast agrees with what it holds."""
+    queued = {cid for cid, w in router.items.items() if w.state == "queued"}
+    assert {w.conversation_id for w in router.waiting()} == queued
+    assert set(router.offers) == {cid for cid, w in router.items.items() if w.state == "offered"}
+    for seat in router.seats.values():
+        for channel in ("email", "chat"):
+            held = [cid for cid in seat.work if router.items[cid].channel == channel]
+            assert seat.load(channel) == len(held) <= max(seat.capacity.get(channel, 0), len(held))
+            assert all(router.items[cid].agent == seat.agent for cid in held)
+    if router.round_again:
+        return  # work everyone refused: the next expire() offers it again
+    for work in router.waiting():
+        if router.queues[work.queue].mode == PULL:
+            continue
+        for seat in router.seats.values():  # nothing left waiting that a seat could take now
+            assert not (work.queue in seat.queues and seat.has_room(work.channel)
+                        and seat.agent not in work.refused_by), (work, seat)
+
+
+def test_random_traffic_keeps_capacity_order_and_indexes_true(clock):
+    import random
+
+    rng = random.Random(7)
+    router = Router([QueueRule("service"), QueueRule("vip"), QueueRule("sales", mode=PULL)], clock=clock)
+    agents = ["ann", "bob", "cho", "dai"]
+    next_id = 1
+    for _ in range(3000):
+        clock.now += rng.random()
+        op = rng.random()
+        try:
+            if op < 0.30:
+                router.add(Work(next_id, rng.choice(["email", "chat"]), rng.choice(["service", "vip", "sales"]),
+                                priority=rng.randint(1, 5)))
+                next_id += 1
+            elif op < 0.38:
+                agent = rng.choice(agents)
+                router.login(agent, rng.sample(["service", "vip", "sales"], rng.randint(1, 3)),
+                             {"email": rng.randint(0, 4), "chat": rng.randint(0, 3)})
+                router.set_available(agent, rng.choice(["email", "chat"]), True)
+            elif op < 0.42:
+                router.logout(rng.choice(agents))
+            elif op < 0.47:
+                router.set_available(rng.choice(agents), rng.choice(["email", "chat"]), rng.random() < 0.6)
+            elif op < 0.62 and router.offers:
+                work = router.offers[rng.choice(list(router.offers))]
+                (router.accept if rng.random() < 0.7 else router.reject)(work.agent, work.conversation_id)
+            elif op < 0.70:
+                pullable = router.waiting("sales")
+                if pullable:
+                    router.pull(rng.choice(agents), pullable[0].conversation_id)
+            elif op < 0.85 and router.items:
+                router.finished(rng.choice(list(router.items)))
+            else:
+                router.expire()
+        except RoutingError:
+            pass
+        check_indexes(router)
+    assert next_id > 800 and any(w.state == "assigned" for w in router.items.values())

@@ -19,11 +19,11 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import phonenumbers
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from crm.clock import utcnow
@@ -77,12 +77,29 @@ Router = Callable[[RouteFacts], Route]
 
 
 @dataclass(frozen=True)
+class WorkItem:
+    """A conversation as the router sees it."""
+
+    conversation_id: int
+    channel: str
+    queue: str
+    priority: int
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    assigned_to: str | None
+    subject: str = ""
+    customer: str = ""
+
+
+@dataclass(frozen=True)
 class Received:
     conversation_id: int
     message_id: int | None  # None: a duplicate of a message already stored
     new_conversation: bool
     reopened: bool = False
     assigned_to: str | None = None  # the agent whose conversation got a new message
+    work: WorkItem | None = None  # what the router needs of a new or reopened conversation
 
     @property
     def duplicate(self) -> bool:
@@ -105,122 +122,168 @@ def thread_key(address: str | None, subject: str) -> str | None:
 
 def receive_email(session: Session, *, raw: bytes, parsed, mailbox: str, via: str, route: Router,
                   envelope_from: str | None = None, now: datetime | None = None) -> Received:
-    """Store one email (`parsed` is email_queue.parse.ParsedEmail of `raw`)."""
+    """Store one email (`parsed` is email_queue.parse.ParsedEmail of `raw`).
+
+    Written with Core statements on the session's connection, not the ORM's
+    unit of work: this is the mail queue's hot path (a few hundred mails a
+    second), and every row here is new or changes in one known column."""
     now = now or utcnow()
+    db = session.connection()
     digest = hashlib.sha256(raw).hexdigest()
     message_id = parsed.message_id or f"<{digest}@no-message-id.invalid>"
-    existing = session.scalar(select(ConversationMessage).where(ConversationMessage.message_id == message_id))
+    existing = db.scalar(_MESSAGE_BY_ID, {"message_id": message_id})
     if existing is not None:
-        if not session.scalar(select(RawEmail.id).where(RawEmail.sha256 == digest).limit(1)):
+        if db.scalar(_RAW_BY_DIGEST, {"sha256": digest}) is None:
             # Same Message-ID, other bytes: keep what arrived, show one message.
-            _store_raw(session, raw, digest, mailbox, via, envelope_from, now)
-        return Received(existing.conversation_id, None, False)
-    raw_row = _store_raw(session, raw, digest, mailbox, via, envelope_from, now)
+            _store_raw(db, raw, digest, mailbox, via, envelope_from, now)
+        return Received(existing, None, False)
+    raw_id = _store_raw(db, raw, digest, mailbox, via, envelope_from, now)
     sender = parsed.reply_to or parsed.sender_address
-    conversation = _thread(session, parsed, sender, now)
-    new = conversation is None
-    reopened = False
-    if new:
-        conversation = _open_email_conversation(session, parsed, sender, mailbox, route, now)
-    elif conversation.status == ConversationStatus.CLOSED:
-        _reopen(session, conversation, route, parsed, now)
-        reopened = True
-    message = ConversationMessage(
-        conversation_id=conversation.id, kind=MessageKind.INBOUND.value, message_id=message_id,
+    thread = _thread(db, parsed, sender, now)
+    work = None
+    if thread is None:
+        work = _open_email_conversation(db, parsed, sender, mailbox, route, now)
+        conversation_id, agent = work.conversation_id, None
+    elif thread.status == ConversationStatus.CLOSED.value:
+        work = _reopen(db, thread, route, parsed, now)
+        conversation_id, agent = thread.id, None
+    else:
+        conversation_id, agent = thread.id, thread.username
+        db.execute(_UPDATE_CONVERSATION, {"cid": conversation_id, "last_message_at": now})
+    message_row = db.execute(_INSERT_MESSAGE, dict(
+        conversation_id=conversation_id, kind=MessageKind.INBOUND.value, message_id=message_id,
         author_name=parsed.sender_name or (parsed.sender_address or ""), in_reply_to=parsed.in_reply_to,
         reference_ids=" ".join(parsed.references) or None, sender=parsed.sender_address,
         recipients=", ".join([*parsed.to, *parsed.cc]) or None, subject=parsed.subject[:250],
         body_text=parsed.text, body_html=parsed.html, has_remote_images=parsed.has_remote_images,
-        defects="\n".join(parsed.defects) or None, raw_email_id=raw_row.id, created_at=now)
-    message.attachments = [
-        MessageAttachment(filename=a.filename[:255], content_type=a.content_type[:120], size=len(a.content),
-                          content_id=(a.content_id or None) and a.content_id[:250], inline=a.inline,
-                          content=a.content)
-        for a in parsed.attachments]
-    session.add(message)
-    conversation.last_message_at = now
-    session.flush()
-    agent = conversation.assigned_to.username if conversation.assigned_to_id else None
-    return Received(conversation.id, message.id, new, reopened, agent)
+        defects="\n".join(parsed.defects) or None, raw_email_id=raw_id, created_at=now))
+    new_message_id = message_row.scalar_one()
+    if parsed.attachments:
+        db.execute(_INSERT_ATTACHMENT, [
+            dict(message_id=new_message_id, filename=a.filename[:255], content_type=a.content_type[:120],
+                 size=len(a.content), content_id=(a.content_id or None) and a.content_id[:250], inline=a.inline,
+                 content=a.content)
+            for a in parsed.attachments])
+    return Received(conversation_id, new_message_id, thread is None, work is not None and thread is not None,
+                    agent, work)
 
 
-def _store_raw(session, raw, digest, mailbox, via, envelope_from, now) -> RawEmail:
-    row = RawEmail(received_at=now, via=via, mailbox=mailbox[:254], size=len(raw), sha256=digest,
-                   envelope_from=(envelope_from or None) and envelope_from[:254], source=raw)
-    session.add(row)
-    session.flush()
-    return row
+_MESSAGE_BY_ID = select(ConversationMessage.conversation_id).where(
+    ConversationMessage.message_id == bindparam("message_id"))
+_RAW_BY_DIGEST = select(RawEmail.id).where(RawEmail.sha256 == bindparam("sha256")).limit(1)
+# Built once: building a statement costs more than running it here.
+_THREADS = (select(Conversation.id, Conversation.status, Conversation.created_at, Conversation.mailbox,
+                   Conversation.partner_id, Conversation.subject, Conversation.customer_name,
+                   Conversation.customer_address, User.username)
+            .outerjoin(User, User.id == Conversation.assigned_to_id)
+            .where(Conversation.channel == Channel.EMAIL.value))
+_THREAD_BY_MESSAGE_IDS = (
+    _THREADS.join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
+    .where(ConversationMessage.message_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ConversationMessage.id.desc()).limit(1))
+_THREAD_BY_KEY = (_THREADS.where(Conversation.thread_key == bindparam("key"),
+                                 Conversation.last_message_at >= bindparam("since"))
+                  .order_by(Conversation.last_message_at.desc()).limit(1))
+_INSERT_RAW = insert(RawEmail.__table__).returning(RawEmail.id)
+_INSERT_CONVERSATION = insert(Conversation.__table__).returning(Conversation.id)
+_INSERT_MESSAGE = insert(ConversationMessage.__table__).returning(ConversationMessage.id)
+_INSERT_ATTACHMENT = insert(MessageAttachment.__table__)
+_INSERT_INTERACTION = insert(Interaction.__table__).returning(Interaction.id)
+_UPDATE_CONVERSATION = update(Conversation.__table__).where(Conversation.__table__.c.id == bindparam("cid"))
 
 
-def _thread(session: Session, parsed, sender: str | None, now: datetime) -> Conversation | None:
+def _store_raw(db, raw, digest, mailbox, via, envelope_from, now) -> int:
+    return db.execute(_INSERT_RAW, dict(
+        received_at=now, via=via, mailbox=mailbox[:254], size=len(raw), sha256=digest,
+        envelope_from=(envelope_from or None) and envelope_from[:254], source=raw)).scalar_one()
+
+
+def _thread(db, parsed, sender: str | None, now: datetime):
+    """The conversation this mail continues: a row of _THREAD_COLUMNS, or None."""
     ids = [i for i in (parsed.in_reply_to, *parsed.references) if i]
     if ids:
-        found = session.scalar(select(Conversation).join(ConversationMessage).where(
-            ConversationMessage.message_id.in_(ids), Conversation.channel == Channel.EMAIL.value)
-            .order_by(ConversationMessage.id.desc()).limit(1))
+        found = db.execute(_THREAD_BY_MESSAGE_IDS, {"ids": ids}).first()
         if found is not None:
             return found
     key = thread_key(sender, parsed.subject)
     if key is None or not thread_subject(parsed.subject):
         return None
-    return session.scalar(select(Conversation).where(
-        Conversation.thread_key == key, Conversation.channel == Channel.EMAIL.value,
-        Conversation.last_message_at >= now - timedelta(days=THREAD_BY_SUBJECT_DAYS))
-        .order_by(Conversation.last_message_at.desc()).limit(1))
+    return db.execute(_THREAD_BY_KEY, {"key": key, "since": now - timedelta(days=THREAD_BY_SUBJECT_DAYS)}).first()
 
 
-def _open_email_conversation(session, parsed, sender, mailbox, route: Router, now) -> Conversation:
-    partner = _identify_email_sender(session, sender, parsed.text)
-    routed = route(RouteFacts(Channel.EMAIL.value, mailbox, parsed.subject, parsed.text,
-                              partner.value_class if partner else None, partner.id if partner else None))
-    conversation = Conversation(
-        channel=Channel.EMAIL.value, mailbox=mailbox[:254], queue=routed.queue[:80], priority=routed.priority,
-        status=ConversationStatus.QUEUED.value, partner_id=partner.id if partner else None,
-        customer_name=(parsed.sender_name or "")[:200], customer_address=sender, subject=parsed.subject[:250],
-        thread_key=thread_key(sender, parsed.subject), created_at=now, last_message_at=now,
-        due_at=now + routed.first_response if routed.first_response else None)
-    session.add(conversation)
-    session.flush()
-    _record_interaction(session, conversation, sender, mailbox, now)
-    return conversation
+def _open_email_conversation(db, parsed, sender, mailbox, route: Router, now) -> WorkItem:
+    partner_id, value_class = _identify_email_sender(db, sender, parsed.text)
+    routed = route(RouteFacts(Channel.EMAIL.value, mailbox, parsed.subject, parsed.text, value_class, partner_id))
+    work = WorkItem(0, Channel.EMAIL.value, routed.queue[:80], routed.priority, ConversationStatus.QUEUED.value,
+                    now, now + routed.first_response if routed.first_response else None, None,
+                    parsed.subject[:250], (parsed.sender_name or "")[:200] or sender or "")
+    conversation_id = db.execute(_INSERT_CONVERSATION, dict(
+        channel=work.channel, mailbox=mailbox[:254], queue=work.queue, priority=work.priority, status=work.status,
+        partner_id=partner_id, customer_name=(parsed.sender_name or "")[:200], customer_address=sender,
+        subject=work.subject, thread_key=thread_key(sender, parsed.subject), created_at=now, last_message_at=now,
+        due_at=work.due_at)).scalar_one()
+    work = replace(work, conversation_id=conversation_id)
+    _record_interaction(db, conversation_id, partner_id, work.queue, work.subject, sender, mailbox, now)
+    return work
 
 
-def _reopen(session: Session, conversation: Conversation, route: Router, parsed, now: datetime) -> None:
+def _reopen(db, thread, route: Router, parsed, now: datetime) -> WorkItem:
     """The customer wrote again on a closed thread: back to the queue, due again."""
-    partner = session.get(BusinessPartner, conversation.partner_id) if conversation.partner_id else None
-    routed = route(RouteFacts(conversation.channel, conversation.mailbox, parsed.subject, parsed.text,
-                              partner.value_class if partner else None, conversation.partner_id))
-    conversation.status = ConversationStatus.QUEUED.value
-    conversation.queue, conversation.priority = routed.queue[:80], routed.priority
-    conversation.assigned_to_id, conversation.closed_at, conversation.first_response_at = None, None, None
-    conversation.due_at = now + routed.first_response if routed.first_response else None
-    _record_interaction(session, conversation, conversation.customer_address, conversation.mailbox, now)
+    value_class = db.scalar(_VALUE_CLASS, {"id": thread.partner_id}) if thread.partner_id else None
+    routed = route(RouteFacts(Channel.EMAIL.value, thread.mailbox, parsed.subject, parsed.text, value_class,
+                              thread.partner_id))
+    due_at = now + routed.first_response if routed.first_response else None
+    db.execute(_UPDATE_CONVERSATION, dict(
+        cid=thread.id, status=ConversationStatus.QUEUED.value, queue=routed.queue[:80], priority=routed.priority,
+        assigned_to_id=None, closed_at=None, first_response_at=None, due_at=due_at, last_message_at=now))
+    _record_interaction(db, thread.id, thread.partner_id, routed.queue[:80], thread.subject,
+                        thread.customer_address, thread.mailbox, now)
+    return WorkItem(thread.id, Channel.EMAIL.value, routed.queue[:80], routed.priority,
+                    ConversationStatus.QUEUED.value, thread.created_at, due_at, None, thread.subject,
+                    thread.customer_name or thread.customer_address or "")
 
 
-def _record_interaction(session, conversation: Conversation, address, mailbox, now) -> None:
-    interaction = Interaction(
-        channel=conversation.channel, direction=Direction.INBOUND.value, status=InteractionStatus.OPEN.value,
-        queue=conversation.queue, partner_id=conversation.partner_id, ani=address, dnis=mailbox,
-        subject=conversation.subject[:250] or None, external_id=f"conversation:{conversation.id}",
-        started_at=now, queued_at=now)
-    session.add(interaction)
-    session.flush()
-    conversation.interaction_id = interaction.id
+def _record_interaction(db, conversation_id: int, partner_id, queue, subject, address, mailbox, now) -> None:
+    interaction_id = _insert_interaction(db, Channel.EMAIL.value, conversation_id, partner_id, queue, subject,
+                                         address, mailbox, now)
+    db.execute(_UPDATE_CONVERSATION, {"cid": conversation_id, "interaction_id": interaction_id})
 
 
-def _identify_email_sender(session: Session, address: str | None, text: str) -> BusinessPartner | None:
-    actor = Actor.system()
+def _insert_interaction(db, channel, conversation_id: int, partner_id, queue, subject, address, mailbox,
+                        now) -> int:
+    return db.execute(_INSERT_INTERACTION, dict(
+        channel=channel, direction=Direction.INBOUND.value, status=InteractionStatus.OPEN.value,
+        queue=queue, partner_id=partner_id, ani=address, dnis=mailbox, subject=(subject or "")[:250] or None,
+        external_id=f"conversation:{conversation_id}", started_at=now, queued_at=now)).scalar_one()
+
+
+def _identify_email_sender(db, address: str | None, text: str) -> tuple[int | None, str | None]:
+    """The one customer the sender is (partner id and value class), else (None, None)."""
     if address and "@" in address:
-        matches = identify.identify_by_email(session, actor, address)
-        if len(matches) == 1:
-            return session.get(BusinessPartner, matches[0].partner.partner_id)
-        if matches:
-            return None  # several customers share the address: the agent decides
+        found = _one_customer(db, identify.partner_ids_by_email(db, address))
+        if found is not None:
+            return found  # several customers sharing the address: the agent decides, not the signature
     for number in signature_numbers(text):
-        matches = identify.identify_by_phone(session, actor, number)
-        if len(matches) == 1:
-            return session.get(BusinessPartner, matches[0].partner.partner_id)
-    return None
+        found = _one_customer(db, identify.partner_ids_by_phone(db, number))
+        if found and found[0] is not None:
+            return found
+    return None, None
+
+
+def _one_customer(db, ids: list[int]) -> tuple[int | None, str | None] | None:
+    """(id, value class) if exactly one of `ids` is a customer not archived;
+    (None, None) if several are; None if none is."""
+    if not ids:
+        return None
+    rows = db.execute(_LIVE_PARTNERS, {"ids": ids}).all()
+    if not rows:
+        return None
+    return tuple(rows[0]) if len(rows) == 1 else (None, None)
+
+
+_VALUE_CLASS = select(BusinessPartner.value_class).where(BusinessPartner.id == bindparam("id"))
+_LIVE_PARTNERS = select(BusinessPartner.id, BusinessPartner.value_class).where(
+    BusinessPartner.id.in_(bindparam("ids", expanding=True)), BusinessPartner.is_archived.is_(False))
 
 
 def signature_numbers(text: str, region: str = "CN") -> list[str]:
@@ -269,7 +332,9 @@ def open_chat(session: Session, *, name: str, email: str | None, phone: str | No
         due_at=now + routed.first_response if routed.first_response else None)
     session.add(conversation)
     session.flush()
-    _record_interaction(session, conversation, email or phone, mailbox, now)
+    conversation.interaction_id = _insert_interaction(
+        session.connection(), Channel.CHAT.value, conversation.id, conversation.partner_id, conversation.queue,
+        conversation.subject, email or phone, mailbox, now)
     return ChatOpened(conversation.id, conversation.chat_token)
 
 
@@ -326,22 +391,6 @@ def transcript(session: Session, conversation_id: int) -> list[ConversationMessa
 
 
 # --- routing state -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    """A conversation as the router sees it."""
-
-    conversation_id: int
-    channel: str
-    queue: str
-    priority: int
-    status: str
-    created_at: datetime
-    due_at: datetime | None
-    assigned_to: str | None
-    subject: str = ""
-    customer: str = ""
 
 
 def open_work(session: Session) -> list[WorkItem]:

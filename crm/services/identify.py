@@ -91,6 +91,19 @@ def identify_by_number(session: Session, actor: Actor, partner_no: str) -> list[
     return _identified(session, actor, _partner_ids(session, _BY_NUMBER, value), "customer number")
 
 
+def partner_ids_by_email(db, address: str) -> list[int]:
+    """Ids of the partners with this address (archived ones too), for
+    callers that need no more than that: the mail queue's hot path."""
+    return _partner_ids(db, _BY_EMAIL, address.strip().lower())
+
+
+def partner_ids_by_phone(db, number: str, region: str = "CN") -> list[int]:
+    phone = normalize_phone(number, region)
+    if not phone.digits:
+        return []
+    return (phone.e164 and _partner_ids(db, _BY_E164, phone.e164)) or _partner_ids(db, _BY_DIGITS, phone.digits)
+
+
 def _partner_ids(session: Session, stmt, value: str) -> list[int]:
     return list(dict.fromkeys(session.scalars(stmt, {"value": value})))
 
