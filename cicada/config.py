@@ -156,6 +156,7 @@ default_region = "CN"
 # chat_queue = "web-chat"
 # offer_seconds = 30                       # an offer not accepted in time goes to the next agent
 # silent_seconds = 20                      # a desktop not heard from this long: its work is requeued
+# parse_processes = 1                      # processes parsing incoming mail beside the service (0: none)
 #
 # [[mailq.queues]]
 # name = "service"

@@ -65,6 +65,7 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     offer_seconds: float = 30.0
     send_seconds: float = 10.0  # how often the outbox is sent
     silent_seconds: float = 20.0  # a desktop not heard from this long is gone; its work is requeued
+    parse_processes: int = 1  # processes parsing incoming mail beside the service; 0: in the service itself
     queues: list[QueueSection] | None = None
     rules: list[RuleSection] | None = None
     imap: list[ImapSection] = []
@@ -99,6 +100,7 @@ class MailqConfig:
     offer_seconds: float
     send_seconds: float
     silent_seconds: float
+    parse_processes: int
     queues: tuple[QueueSection, ...]
     rules: tuple[RuleSection, ...]
     imap: tuple[ImapAccount, ...]
@@ -163,6 +165,8 @@ def _build(raw: MailqSection) -> MailqConfig:
     for rule in rules:
         if rule.channel not in (None, "email", "chat"):
             raise ValueError(f"rule for {rule.queue}: channel is email or chat, not {rule.channel!r}")
+    if not 0 <= raw.parse_processes <= 64:
+        raise ValueError("parse_processes is between 0 and 64")
     if raw.max_message_mb <= 0:
         raise ValueError("max_message_mb must be positive")
     imap = tuple(ImapAccount(host=i.host, port=i.port, username=i.username, password=i.password, ssl=i.ssl,
@@ -170,7 +174,8 @@ def _build(raw: MailqSection) -> MailqConfig:
                              poll_seconds=i.poll_seconds) for i in raw.imap)
     return MailqConfig(smtp_host, smtp_port, addresses, int(raw.max_message_mb * 1024 * 1024), raw.commands,
                        raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
-                       raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, queues, rules, imap)
+                       raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, raw.parse_processes,
+                       queues, rules, imap)
 
 
 def _address(value: str, name: str) -> tuple[str, int]:

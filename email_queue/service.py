@@ -26,7 +26,6 @@ import msgspec
 import zmq
 import zmq.asyncio
 from aiosmtpd.smtp import SMTP
-from sqlalchemy.exc import IntegrityError
 
 from bus import mailq
 from bus.envelope import (
@@ -44,6 +43,7 @@ from crm.services import conversations, profiles, users
 from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession
 from email_queue.config import MailqConfig
 from email_queue.imap_in import ImapPoller
+from email_queue.ingest import MailIngest
 from email_queue.outbox import Relay, send_due
 from email_queue.parse import parse_email
 from email_queue.routing import Decision, Router, RoutingError, Work
@@ -95,11 +95,11 @@ class SmtpHandler:
         raw = envelope.original_content or envelope.content
         mailbox = envelope.rcpt_tos[0].lower()
         try:
-            received = await self.service.in_pool(self.service.store_email, raw, mailbox, "smtp",
-                                                  envelope.mail_from)
+            received = await self.service.ingest.email(raw, mailbox, "smtp", envelope.mail_from)
         except Exception:
             log.exception("an email from %s for %s could not be stored", envelope.mail_from, mailbox)
             return "451 4.3.0 The message could not be stored; please try again later"
+        self.service.in_loop(self.service.email_stored(received))  # offering it comes after the 250
         return f"250 2.0.0 OK: stored in conversation {received.conversation_id}"
 
 
@@ -191,6 +191,7 @@ class MailqService:
         self._write_lock = threading.Lock() if database_url.startswith("sqlite") else contextlib.nullcontext()
         self._send_now = asyncio.Event()
         self._queues_changed: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -203,6 +204,9 @@ class MailqService:
         self.context = zmq.asyncio.Context()
         try:
             self._bind_bus()
+            self.ingest = MailIngest(self.writing, self.config.route, parse_processes=self.config.parse_processes,
+                                     writers=1 if self.database_url.startswith("sqlite") else 2)
+            await self.in_pool(self.ingest.start)
             await self._restore_work()
             await self._start_smtp()
             await self._start_chat()
@@ -284,10 +288,15 @@ class MailqService:
 
     def _start_imap(self) -> None:
         for account in self.config.imap:
-            poller = ImapPoller(account, lambda raw, mailbox: self.store_email(raw, mailbox, "imap"))
+            poller = ImapPoller(account, self._store_from_imap)
             self.pollers.append(poller)
             threading.Thread(target=poller.run, args=(self._imap_stop,), daemon=True,
                              name=f"imap-{account.username}@{account.host}").start()
+
+    def _store_from_imap(self, raw: bytes, mailbox: str):
+        received = self.ingest.store_blocking(raw, mailbox, "imap")
+        self.soon(self.email_stored, received)
+        return received
 
     def _install_signal_handlers(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -308,6 +317,9 @@ class MailqService:
             self.smtp_server.close()
         if self.chat is not None:
             await self.chat.stop()
+        ingest = getattr(self, "ingest", None)
+        if ingest is not None:
+            await asyncio.to_thread(ingest.stop)  # what was queued is stored
         context = getattr(self, "context", None)
         if context is not None:
             context.destroy(linger=0)
@@ -334,27 +346,17 @@ class MailqService:
         def start():
             result = fn(*args)
             if asyncio.iscoroutine(result):
-                task = self.loop.create_task(result)
-                task.add_done_callback(_log_failure)
+                self.in_loop(result)
         self.loop.call_soon_threadsafe(start)
 
-    # --- email and chat in ---------------------------------------------------------------------
+    def in_loop(self, coroutine) -> None:
+        """Run a coroutine as a task of its own (from the loop), failures logged."""
+        task = self.loop.create_task(coroutine)
+        self._tasks.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
 
-    def store_email(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None):
-        """Store one email durably (any thread); the router hears of it after."""
-        parsed = parse_email(raw)
-        for attempt in (1, 2):
-            try:
-                with self.writing() as session:
-                    received = conversations.receive_email(session, raw=raw, parsed=parsed, mailbox=mailbox,
-                                                           via=via, route=self.config.route,
-                                                           envelope_from=envelope_from)
-                break
-            except IntegrityError:
-                if attempt == 2:  # the same Message-ID stored at the same moment: it is there now
-                    raise
-        self.soon(self.email_stored, received)
-        return received
+    # --- email and chat in ---------------------------------------------------------------------
 
     async def email_stored(self, received) -> None:
         if received.work is not None:

@@ -82,6 +82,9 @@ def _mailq(args) -> int:
     settings = _overrides(args, mailq_settings(config))
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines a second
+    # under load, and nothing the service does not report itself.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     relay, folder = mail_relay(config), None
     if relay is None and args.sent_folder:
         from email_queue.sent_folder import SentFolder

@@ -260,30 +260,19 @@ def _insert_interaction(db, channel, conversation_id: int, partner_id, queue, su
 def _identify_email_sender(db, address: str | None, text: str) -> tuple[int | None, str | None]:
     """The one customer the sender is (partner id and value class), else (None, None)."""
     if address and "@" in address:
-        found = _one_customer(db, identify.partner_ids_by_email(db, address))
-        if found is not None:
-            return found  # several customers sharing the address: the agent decides, not the signature
+        found = identify.customers_by_email(db, address)
+        if len(found) == 1:
+            return tuple(found[0])
+        if found:
+            return None, None  # several customers share the address: the agent decides, not the signature
     for number in signature_numbers(text):
-        found = _one_customer(db, identify.partner_ids_by_phone(db, number))
-        if found and found[0] is not None:
-            return found
+        found = identify.customers_by_phone(db, number)
+        if len(found) == 1:
+            return tuple(found[0])
     return None, None
 
 
-def _one_customer(db, ids: list[int]) -> tuple[int | None, str | None] | None:
-    """(id, value class) if exactly one of `ids` is a customer not archived;
-    (None, None) if several are; None if none is."""
-    if not ids:
-        return None
-    rows = db.execute(_LIVE_PARTNERS, {"ids": ids}).all()
-    if not rows:
-        return None
-    return tuple(rows[0]) if len(rows) == 1 else (None, None)
-
-
 _VALUE_CLASS = select(BusinessPartner.value_class).where(BusinessPartner.id == bindparam("id"))
-_LIVE_PARTNERS = select(BusinessPartner.id, BusinessPartner.value_class).where(
-    BusinessPartner.id.in_(bindparam("ids", expanding=True)), BusinessPartner.is_archived.is_(False))
 
 
 def signature_numbers(text: str, region: str = "CN") -> list[str]:

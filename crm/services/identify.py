@@ -91,17 +91,28 @@ def identify_by_number(session: Session, actor: Actor, partner_no: str) -> list[
     return _identified(session, actor, _partner_ids(session, _BY_NUMBER, value), "customer number")
 
 
-def partner_ids_by_email(db, address: str) -> list[int]:
-    """Ids of the partners with this address (archived ones too), for
-    callers that need no more than that: the mail queue's hot path."""
-    return _partner_ids(db, _BY_EMAIL, address.strip().lower())
+def customers_by_email(db, address: str) -> list:
+    """(id, value_class) of the partners not archived with this address: for
+    callers that need no more than that, such as the mail queue's hot path."""
+    return db.execute(_LIVE_BY_EMAIL, {"value": address.strip().lower()}).all()
 
 
-def partner_ids_by_phone(db, number: str, region: str = "CN") -> list[int]:
+def customers_by_phone(db, number: str, region: str = "CN") -> list:
     phone = normalize_phone(number, region)
     if not phone.digits:
         return []
-    return (phone.e164 and _partner_ids(db, _BY_E164, phone.e164)) or _partner_ids(db, _BY_DIGITS, phone.digits)
+    return ((phone.e164 and db.execute(_LIVE_BY_E164, {"value": phone.e164}).all())
+            or db.execute(_LIVE_BY_DIGITS, {"value": phone.digits}).all())
+
+
+_LIVE = select(BusinessPartner.id, BusinessPartner.value_class).where(BusinessPartner.is_archived.is_(False))
+_LIVE_BY_EMAIL = (_LIVE.join(EmailAddress, EmailAddress.partner_id == BusinessPartner.id)
+                  .where(EmailAddress.address_lower == bindparam("value")).distinct().limit(MAX_MATCHES))
+_LIVE_BY_E164 = (_LIVE.join(PhoneNumber, PhoneNumber.partner_id == BusinessPartner.id)
+                 .where(PhoneNumber.e164 == bindparam("value")).distinct().limit(MAX_MATCHES))
+_LIVE_BY_DIGITS = (_LIVE.join(PhoneNumber, PhoneNumber.partner_id == BusinessPartner.id)
+                   .where(PhoneNumber.digits == bindparam("value"), PhoneNumber.is_valid.is_(False))
+                   .distinct().limit(MAX_MATCHES))
 
 
 def _partner_ids(session: Session, stmt, value: str) -> list[int]:

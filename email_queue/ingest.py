@@ -1,0 +1,171 @@
+"""Incoming email, parsed beside the service and stored a batch at a time.
+
+The mail queue is one Python process, so its threads share one core. At a
+few hundred mails a second two things pay off: parsing (MIME, charsets,
+HTML sanitising: about a third of the work) runs in separate processes, and
+one writer thread stores the mails that arrived meanwhile in one transaction
+(group commit), so a burst costs one commit, not one per mail. A mail alone
+is stored alone, at once.
+
+Nothing acknowledged is lost: the caller (the SMTP listener, the IMAP poller)
+hears that its mail is stored only after the commit. If one mail of a batch
+cannot be stored, the batch is rolled back and each mail stored alone, so
+only that one fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm.services import conversations
+from crm.services.conversations import Received, Route, RouteFacts
+from email_queue.parse import ParsedEmail, parse_email
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 16  # mails per transaction: a batch holds SQLite's write lock, which chat lines wait for
+
+
+@dataclass
+class _Job:
+    raw: bytes
+    parsed: ParsedEmail
+    mailbox: str
+    via: str
+    envelope_from: str | None
+    done: Future  # Received, or the exception that stopped it
+    retried: bool = False
+
+
+class MailIngest:
+    """Parse (`parse`) and store (`store`) incoming emails; both may be called
+    from the event loop (`await`) or from any thread (`store_blocking`)."""
+
+    def __init__(self, writing: Callable[[], AbstractContextManager[Session]],
+                 route: Callable[[RouteFacts], Route], *, parse_processes: int = 1, writers: int = 1):
+        """`writers`: threads storing batches side by side, each on its own
+        connection; one for SQLite (it takes one writer at a time anyway),
+        more for a database server, whose round trips they overlap."""
+        self.writing = writing
+        self.route = route
+        self.parse_processes = parse_processes
+        self._parsers: ProcessPoolExecutor | None = None
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._writers = [threading.Thread(target=self._write, name=f"mailq-ingest-{n}", daemon=True)
+                         for n in range(writers)]
+
+    def start(self) -> None:
+        if self.parse_processes > 0:
+            self._parsers = self._new_parsers()
+            self._parsers.submit(parse_email, b"Subject: start\r\n\r\nstarted\r\n").result()  # spawned and warm
+        for writer in self._writers:
+            writer.start()
+
+    def stop(self) -> None:
+        """Store what is queued, then stop."""
+        running = [w for w in self._writers if w.is_alive()]
+        for _ in running:
+            self._jobs.put(None)
+        for writer in running:
+            writer.join()
+        if self._parsers is not None:
+            self._parsers.shutdown(wait=False, cancel_futures=True)
+
+    # --- the callers' side ----------------------------------------------------------------------
+
+    async def email(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None) -> Received:
+        parsed = await self._parse(raw)
+        return await asyncio.wrap_future(self._queue(raw, parsed, mailbox, via, envelope_from))
+
+    def store_blocking(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None) -> Received:
+        """From a thread not the loop's (the IMAP poller)."""
+        parsers = self._parsers
+        parsed = None
+        if parsers is not None:
+            try:
+                parsed = parsers.submit(parse_email, raw).result()
+            except BrokenProcessPool:
+                self._replace_parsers(parsers)
+        if parsed is None:
+            parsed = parse_email(raw)
+        return self._queue(raw, parsed, mailbox, via, envelope_from).result()
+
+    async def _parse(self, raw: bytes) -> ParsedEmail:
+        parsers = self._parsers
+        loop = asyncio.get_running_loop()
+        if parsers is not None:
+            try:
+                return await loop.run_in_executor(parsers, parse_email, raw)
+            except BrokenProcessPool:
+                self._replace_parsers(parsers)
+        return await loop.run_in_executor(None, parse_email, raw)
+
+    def _queue(self, raw, parsed, mailbox, via, envelope_from) -> Future:
+        job = _Job(raw, parsed, mailbox, via, envelope_from, Future())
+        self._jobs.put(job)
+        return job.done
+
+    def _new_parsers(self) -> ProcessPoolExecutor:
+        # spawn: the service has threads and sockets a forked child must not inherit
+        return ProcessPoolExecutor(self.parse_processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def _replace_parsers(self, broken: ProcessPoolExecutor) -> None:
+        """A parser process died (a mail that crashed it, or it was killed):
+        this mail is parsed here, and later ones by fresh processes."""
+        log.error("a mail parser process died; starting new ones")
+        if self._parsers is broken:
+            self._parsers = self._new_parsers()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    # --- the writer thread ----------------------------------------------------------------------
+
+    def _write(self) -> None:
+        stopping = False
+        while not stopping:
+            job = self._jobs.get()
+            if job is None:
+                break
+            batch = [job]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self._store(batch)
+
+    def _store(self, batch: list[_Job]) -> None:
+        try:
+            with self.writing() as session:
+                results = [self._receive(session, job) for job in batch]
+        except Exception as exc:
+            if len(batch) > 1:  # find the one that fails: the others are stored each alone
+                for job in batch:
+                    self._store([job])
+            elif isinstance(exc, IntegrityError) and not batch[0].retried:
+                batch[0].retried = True  # the same Message-ID stored by another writer meanwhile: it is there now
+                self._store(batch)
+            else:
+                batch[0].done.set_exception(exc)
+            return
+        for job, received in zip(batch, results, strict=True):
+            job.done.set_result(received)
+
+    def _receive(self, session: Session, job: _Job) -> Received:
+        return conversations.receive_email(session, raw=job.raw, parsed=job.parsed, mailbox=job.mailbox,
+                                           via=job.via, route=self.route, envelope_from=job.envelope_from)
