@@ -99,3 +99,41 @@ def test_chats_wait_for_an_agent_with_room_and_go_back_when_he_leaves(make_mailq
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_line_into_a_chat_the_agent_closed_is_refused_with_closed_and_not_stored(make_mailq):
+    """A customer's tab that missed the close (asleep, offline) and sends a
+    line later is told the chat is closed; the transcript stays as it was."""
+    import json
+
+    from websockets.sync.client import connect
+
+    mailq = make_mailq()
+    ann = mailq.desktop("ann", channels=("chat",))
+
+    def ask(socket, frame: dict) -> dict:
+        socket.send(json.dumps(frame))
+        return json.loads(socket.recv(timeout=10))
+
+    url = f"ws://127.0.0.1:{mailq.chat_port}/chat/ws"
+    with connect(url, open_timeout=5) as socket:
+        welcome = ask(socket, {"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com",
+                               "phone": ""})
+        cid = welcome["conversation"]
+        assert ask(socket, {"type": "message", "text": "Is my order on its way?", "client_id": "c-1"})["type"] == "ack"
+    ann.accept(ann.wait_for(lambda e: isinstance(e, bus.WorkOffered), 10).work.conversation_id)
+    ann.chat_send(cid, "It left the warehouse today.")
+    ann.close_work(cid, outcome="resolved")
+    mailq.wait_until(lambda: [c.status for c in mailq.conversations()] == ["closed"], what="the chat closed")
+
+    with connect(url, open_timeout=5) as stale:
+        assert ask(stale, {"type": "hello", "token": welcome["token"]})["type"] == "welcome"
+        assert json.loads(stale.recv(timeout=10)) == {"type": "closed"}
+        assert ask(stale, {"type": "message", "text": "Thanks! One more thing", "client_id": "c-2"}) == {
+            "type": "closed"}
+    database = Database.open(mailq.db_url)
+    with database.reading() as session:
+        lines = list(session.scalars(select(ConversationMessage.body_text).where(
+            ConversationMessage.conversation_id == cid).order_by(ConversationMessage.id)))
+    database.dispose()
+    assert lines == ["Is my order on its way?", "It left the warehouse today."]
