@@ -90,8 +90,8 @@ class Database:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, *, check: bool = True) -> Database:
-        return cls(make_engine(url), check=check)
+    def open(cls, url: str, *, check: bool = True, **engine_options) -> Database:
+        return cls(make_engine(url, **engine_options), check=check)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import logging
 import secrets
 import signal
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.25
 HEARTBEAT_SECONDS = 1.0
 QUEUE_NEWS_SECONDS = 0.1
+POOL_THREADS = 8  # database work of commands, decisions and chats
+SERVER_WRITERS = 2  # ingest writer threads on PostgreSQL (SQLite: one)
+DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)  # asyncio's, as ThreadPoolExecutor sizes it
 WARM_UP_EMAIL = ("From: =?utf-8?b?5byg5LiJ?= <zhang@example.cn>\r\nTo: service@example.cn\r\n"
                  "Subject: =?gb2312?b?suLK1A==?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                  "\u4f60\u597d\r\n\u7535\u8bdd 138 0013 8000\r\n").encode()
@@ -178,7 +182,7 @@ class MailqService:
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
         self.stopping = asyncio.Event()
-        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailq-crm")
+        self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="mailq-crm")
         self.router = Router(config.queue_rules(), default_offer_seconds=config.offer_seconds)
         self.sessions: dict[str, AgentSession] = {}
         self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
@@ -198,14 +202,14 @@ class MailqService:
     async def run(self, on_ready=None) -> None:
         self.loop = asyncio.get_running_loop()
         try:
-            self.database = Database.open(self.database_url)
+            self.database = Database.open(self.database_url, **self._pool_options())
         except CrmError as exc:
             raise MailqError(str(exc)) from None
         self.context = zmq.asyncio.Context()
         try:
             self._bind_bus()
             self.ingest = MailIngest(self.writing, self.config.route, parse_processes=self.config.parse_processes,
-                                     writers=1 if self.database_url.startswith("sqlite") else 2)
+                                     writers=1 if self.database_url.startswith("sqlite") else SERVER_WRITERS)
             await self.in_pool(self.ingest.start)
             await self._restore_work()
             await self._start_smtp()
@@ -223,6 +227,15 @@ class MailqService:
             log.info("mail queue stopping")
         finally:
             await self._shutdown()
+
+    def _pool_options(self) -> dict:
+        """On a database server, a kept connection for every thread that may
+        use one at once (the service's pool, asyncio's default executor that
+        the chat server uses, the ingest writers): past SQLAlchemy's default
+        of 5, each extra one would be opened and closed per transaction."""
+        if self.database_url.startswith("sqlite"):
+            return {}
+        return {"pool_size": POOL_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS, "max_overflow": 4}
 
     def describe(self) -> str:
         parts = []
