@@ -356,30 +356,6 @@ def normalise_message_id(value: str | None) -> str | None:
     return ids[0] if ids else None
 
 
-# --- Subjects -------------------------------------------------------------------------------------------
-
-_REPLY_PREFIX = re.compile(
-    r"\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rif|enc|res|odp|回复|回覆|答复|答覆|转发|轉發|轉寄)"
-    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
-    re.IGNORECASE,
-)
-_SUBJECT_TAG = re.compile(r"\s*(\[[^\[\]]*\])")
-
-
-def strip_reply_prefixes(subject: str) -> str:
-    """The subject without reply and forward prefixes ("Re:", "AW:", "回复：", "Re[2]:"...), for threading.
-
-    Bracketed tags such as "[Ticket #12]" stay, and prefixes after them go too.
-    """
-    tags: list[str] = []
-    rest = subject
-    while match := _SUBJECT_TAG.match(rest) or _REPLY_PREFIX.match(rest):
-        if match.re is _SUBJECT_TAG:
-            tags.append(match.group(1))
-        rest = rest[match.end():]
-    return " ".join(" ".join([*tags, rest]).split())
-
-
 # --- MIME structure -------------------------------------------------------------------------------------
 
 _MAX_DEPTH = 30  # deeper nesting is an attack or a loop, not a mail

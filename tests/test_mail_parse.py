@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from crm.services.conversations import strip_reply_prefixes, thread_subject
 from email_queue.parse import (
     ParsedEmail,
     html_to_text,
     normalise_message_id,
     parse_email,
     show_remote_images,
-    strip_reply_prefixes,
 )
 
 CORPUS = Path(__file__).parent / "mail_corpus"
@@ -350,6 +350,7 @@ def test_chinese_names_in_rfc2047_rfc2231_and_raw_utf8():
 ])
 def test_strip_reply_prefixes(subject, expected):
     assert strip_reply_prefixes(subject) == expected
+    assert thread_subject(subject) == expected.lower()
 
 
 # --- never raises, and scales ---------------------------------------------------------------------------

@@ -50,8 +50,12 @@ THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a 
 CHAT_TEXT_LENGTH = 4000
 NOTE_LENGTH = 20_000
 SIGNATURE_LINES = 15  # where phone numbers of an unknown sender are looked for
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|回复|答复|转发)\s*(\[\d+\])?\s*[:：]\s*)+",
-                           re.IGNORECASE)
+_REPLY_PREFIX = re.compile(
+    r"\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rif|enc|res|odp|回复|回覆|答复|答覆|转发|轉發|轉寄)"
+    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    re.IGNORECASE,
+)
+_SUBJECT_TAG = re.compile(r"\s*(\[[^\[\]]*\])")
 
 
 @dataclass(frozen=True)
@@ -109,9 +113,23 @@ class Received:
 # --- email in --------------------------------------------------------------------------------
 
 
+def strip_reply_prefixes(subject: str) -> str:
+    """The subject without reply and forward prefixes ("Re:", "AW:", "回复：", "Re[2]:"...).
+
+    Bracketed tags such as "[Ticket #12]" stay, and prefixes after them go too.
+    """
+    tags: list[str] = []
+    rest = subject or ""
+    while match := _SUBJECT_TAG.match(rest) or _REPLY_PREFIX.match(rest):
+        if match.re is _SUBJECT_TAG:
+            tags.append(match.group(1))
+        rest = rest[match.end():]
+    return " ".join(" ".join([*tags, rest]).split())
+
+
 def thread_subject(subject: str) -> str:
-    """The subject without reply and forward prefixes (Re:, Fwd:, 回复:...), lowercased."""
-    return " ".join(_REPLY_PREFIX.sub("", subject or "").split()).lower()
+    """The subject as threads compare it: without prefixes, lowercased."""
+    return strip_reply_prefixes(subject).lower()
 
 
 def thread_key(address: str | None, subject: str) -> str | None:
@@ -570,7 +588,7 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
         ConversationMessage.conversation_id == conversation.id, ConversationMessage.message_id.is_not(None),
         ConversationMessage.kind.in_([MessageKind.INBOUND.value, MessageKind.OUTBOUND.value]))
         .order_by(ConversationMessage.id.desc()).limit(1))
-    base = thread_subject(conversation.subject) and _REPLY_PREFIX.sub("", conversation.subject).strip()
+    base = strip_reply_prefixes(conversation.subject)
     if forward_to:
         recipient, subject = forward_to, subject or f"Fwd: {base or conversation.subject}"
     else:
