@@ -26,7 +26,7 @@ class OpenChat:
     lines: list[mailq.ChatLineView] = field(default_factory=list)
     typing_until: float = 0.0
     unread: int = 0
-    closed_by: str | None = None  # "customer" or "agent" once closed
+    closed_by: str | None = None  # "customer" (closed or ended by the customer) or "agent" once closed
 
     def add(self, line: mailq.ChatLineView) -> bool:
         if any(known.id == line.id for known in self.lines):
@@ -82,7 +82,8 @@ class MailDesk:
             mailq.WorkOffered: self._on_offered, mailq.WorkAssigned: self._on_assigned,
             mailq.WorkWithdrawn: self._on_withdrawn, mailq.WorkClosed: self._on_closed,
             mailq.NewMessage: self._on_new_message, mailq.ChatLine: self._on_chat_line,
-            mailq.CustomerTyping: self._on_typing, mailq.QueueChanged: self._on_queue,
+            mailq.CustomerTyping: self._on_typing, mailq.CustomerEndedChat: self._on_customer_ended,
+            mailq.QueueChanged: self._on_queue,
         }.get(type(event))
         if handler is None:
             log.info("mail queue event %s ignored", type(event).__name__)
@@ -130,13 +131,27 @@ class MailDesk:
             chat.typing_until = self.clock() + TYPING_SECONDS
             self._changed(f"chat:{event.conversation_id}")
 
+    def _on_customer_ended(self, event: mailq.CustomerEndedChat) -> None:
+        """The customer has gone; the chat stays the agent's work until Done."""
+        chat = self.chats.get(event.conversation_id)
+        if chat is None:
+            work = self.work.get(event.conversation_id)
+            chat = self.chats[event.conversation_id] = OpenChat(event.conversation_id, work.customer if work else "")
+        chat.closed_by, chat.typing_until = "customer", 0.0
+        self._changed(f"chat:{event.conversation_id}")
+
     def _on_queue(self, event: mailq.QueueChanged) -> None:
         self.queue_sizes[event.queue.name] = event.queue.waiting
         self._changed("queue")
 
     def _open_chat_for(self, work: mailq.WorkView) -> None:
-        if work.channel == "chat" and work.state == "assigned" and work.conversation_id not in self.chats:
-            self.chats[work.conversation_id] = OpenChat(work.conversation_id, work.customer)
+        if work.channel != "chat" or work.state != "assigned":
+            return
+        chat = self.chats.get(work.conversation_id)
+        if chat is None:
+            chat = self.chats[work.conversation_id] = OpenChat(work.conversation_id, work.customer)
+        if work.customer_ended and chat.closed_by is None:  # it ended while this desktop was away
+            chat.closed_by = "customer"
 
     # --- what the agent did -----------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ class WorkView(msgspec.Struct, kw_only=True):
     priority: int = 5
     due_at: float | None = None
     offer_deadline: float | None = None
+    customer_ended: bool = False  # a chat the customer ended: the agent notes and closes it
 
 
 class SeatView(msgspec.Struct, kw_only=True):
@@ -213,6 +214,13 @@ class CustomerTyping(Message, tag="mail.customer_typing"):
     conversation_id: int
 
 
+class CustomerEndedChat(Message, tag="mail.customer_ended_chat"):
+    """The customer ended a chat the agent works; it stays assigned until the agent closes it."""
+
+    agent: str
+    conversation_id: int
+
+
 class QueueChanged(Message, tag="mail.queue_changed"):
     queue: QueueView
 
@@ -224,5 +232,5 @@ class MailqHeartbeat(Message, tag="mail.heartbeat"):
 
 EVENTS = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, QueueChanged, MailqHeartbeat,
 ])

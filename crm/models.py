@@ -833,6 +833,7 @@ class Conversation(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime)  # the first response is due
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    customer_ended_at: Mapped[datetime | None] = mapped_column(DateTime)  # a chat the customer ended
 
     messages: Mapped[list[ConversationMessage]] = relationship(
         back_populates="conversation", order_by="ConversationMessage.id")

@@ -2,9 +2,10 @@
 
 Built on `websockets` (asyncio): `process_request` answers plain HTTP GETs for the
 widget under /chat/ (email_queue/web/), and the socket at /chat/ws speaks JSON
-frames (hello, message, typing, leave in; welcome, ack, line, typing, error,
-closed out). Storage and routing live behind
-`ChatBackend`, whose blocking calls run in worker threads. A customer's line is
+frames (hello, message, typing, end, leave in; welcome, ack, line, typing, error,
+closed out); `end` is the customer ending the chat, and every tab of it hears
+closed. Storage and routing live behind `ChatBackend`, whose blocking calls run
+in worker threads. A customer's line is
 acknowledged only once the backend has stored it; a bad frame gets an error frame
 and never closes the connection. Other threads reach the customers through
 `push_line`, `push_typing` and `push_closed`.
@@ -68,10 +69,15 @@ class ChatSession:
     conversation_id: int
     transcript: list[ChatLine]
     closed: bool = False
+    closed_by: str = "agent"  # or "customer", who ended it
 
 
 class ChatClosed(ValueError):
     """customer_wrote on a chat the agent (or the customer) has closed."""
+
+    def __init__(self, message: str, by: str = "agent"):
+        super().__init__(message)
+        self.by = by
 
 
 class ChatBackend(Protocol):
@@ -90,6 +96,10 @@ class ChatBackend(Protocol):
 
     def customer_left(self, token: str) -> None:
         """The customer's socket closed (they may come back)."""
+
+    def customer_ended(self, token: str) -> None:
+        """The customer ended the chat: no more lines from them. Done once stored; ending a
+        chat already ended or closed does nothing. ValueError with a message when unknown."""
 
 
 class FrameError(Exception):
@@ -326,7 +336,8 @@ class ChatServer:
         self._push(conversation_id, {"type": "typing", "name": name}, keep=False)
 
     def push_closed(self, conversation_id: int) -> None:
-        self._push(conversation_id, {"type": "closed"})
+        """The agent closed the chat."""
+        self._push(conversation_id, {"type": "closed", "by": "agent"})
 
     def _push(self, conversation_id: int, frame: dict[str, Any], keep: bool = True) -> None:
         if self.loop is None or self.loop.is_closed():
@@ -399,7 +410,7 @@ class ChatServer:
         kind = frame["type"]
         if kind == "hello":
             await self._hello(customer, frame)
-        elif kind not in ("message", "typing", "leave"):
+        elif kind not in ("message", "typing", "end", "leave"):
             raise FrameError("unknown_type", f"Unknown frame type {kind[:40]!r}.")
         elif customer.token is None:
             raise FrameError("not_started", "Say hello first.")
@@ -407,6 +418,8 @@ class ChatServer:
             await self._message(customer, frame)
         elif kind == "typing":
             await self._typing(customer)
+        elif kind == "end":
+            await self._end(customer)
         else:
             await self._goodbye(customer)
             await customer.socket.close()
@@ -445,20 +458,21 @@ class ChatServer:
 
     async def _replay_recent(self, socket: ServerConnection, session: ChatSession) -> None:
         known = {line.id for line in session.transcript}
-        closed = session.closed
+        closed = {"type": "closed", "by": session.closed_by} if session.closed else None
         for frame in self._recent.since(session.conversation_id):
             if frame["type"] == "line" and frame["line"]["id"] not in known:
                 await socket.send(encode(frame))
-            closed = closed or frame["type"] == "closed"
+            if frame["type"] == "closed":
+                closed = closed or frame
         if closed:
-            await socket.send(encode({"type": "closed"}))
+            await socket.send(encode(closed))
 
     async def _message(self, customer: Customer, frame: dict[str, Any]) -> None:
         text, client_id = checked_message(frame)
         try:
             line = await asyncio.to_thread(self.backend.customer_wrote, customer.token, text, client_id)
-        except ChatClosed:
-            await customer.socket.send(encode({"type": "closed"}))
+        except ChatClosed as exc:
+            await customer.socket.send(encode({"type": "closed", "by": exc.by}))
             return
         except ValueError as exc:  # refused for good: the widget drops the line and says why
             raise FrameError("invalid", str(exc), client_id) from None
@@ -466,6 +480,14 @@ class ChatServer:
         # The customer's other tabs show the line too.
         others = self._sockets.get(customer.conversation_id, set()) - {customer.socket}
         broadcast(others, encode({"type": "line", "line": line_json(line)}))
+
+    async def _end(self, customer: Customer) -> None:
+        try:
+            await asyncio.to_thread(self.backend.customer_ended, customer.token)
+        except ValueError as exc:
+            raise FrameError("invalid", str(exc)) from None
+        # Every tab of the conversation, this one included; kept for tabs that are resuming.
+        self._deliver(customer.conversation_id, {"type": "closed", "by": "customer"}, keep=True)
 
     async def _typing(self, customer: Customer) -> None:
         now = time.monotonic()

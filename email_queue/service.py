@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
-import os
 import logging
+import os
 import secrets
 import signal
 import threading
@@ -134,9 +135,13 @@ class ChatDesk:
             conversation = conversations.chat_by_token(session, token)
             if conversation is None:
                 return None
-            lines = [chat_line(m) for m in conversations.transcript(session, conversation.id)]
+            messages = conversations.transcript(session, conversation.id)
+            # The line saying the customer ended the chat is for the agent; to the customer it is closed.
+            lines = [chat_line(m) for m in messages if m.client_id != conversations.CUSTOMER_ENDED_ID]
+            ended = conversation.customer_ended_at is not None
             return ChatSession(token, conversation.id, lines,
-                               conversation.status == ConversationStatus.CLOSED.value)
+                               ended or conversation.status == ConversationStatus.CLOSED.value,
+                               "customer" if ended else "agent")
 
     def customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
         service = self.service
@@ -145,7 +150,10 @@ class ChatDesk:
                 conversation, message, new = conversations.customer_wrote(session, token, text, client_id)
                 line, conversation_id = chat_line(message), conversation.id
         except Conflict as exc:
-            raise ChatClosed(str(exc)) from None
+            with service.database.reading() as session:
+                conversation = conversations.chat_by_token(session, token)
+                ended = conversation is not None and conversation.customer_ended_at is not None
+            raise ChatClosed(str(exc), "customer" if ended else "agent") from None
         except CrmError as exc:
             raise ValueError(str(exc)) from None
         if new:
@@ -164,6 +172,30 @@ class ChatDesk:
 
     def customer_left(self, token: str) -> None:
         """The page closed; the chat stays open for a while in case it comes back."""
+
+    def customer_ended(self, token: str) -> None:
+        """The customer ended the chat. Waiting for an agent (queued or offered), it is
+        closed and leaves the queue; an agent who has it keeps it to note and close,
+        with a line in the transcript saying the customer has gone."""
+        service = self.service
+        try:
+            with service.writing() as session:
+                conversation = conversations.chat_by_token(session, token)
+                if conversation is None:
+                    raise ValueError("This chat is not known (any more); please start a new one.")
+                conversation_id, line = conversation.id, None
+                if conversation.status == ConversationStatus.ASSIGNED.value:
+                    _, message = conversations.customer_ended_chat(session, token)
+                    line = chat_line(message) if message is not None else None
+                    closed = False
+                else:
+                    closed = conversations.close_by_customer(session, token) is not None
+        except CrmError as exc:
+            raise ValueError(str(exc)) from None
+        if closed:
+            service.soon(service.chat_ended_waiting, conversation_id)
+        elif line is not None:
+            service.soon(service.chat_ended_assigned, conversation_id, line)
 
 
 def chat_line(message) -> ChatLine:
@@ -390,6 +422,32 @@ class MailqService:
             self.publish([mailq.agent_topic(work.agent)], mailq.ChatLine(
                 agent=work.agent, conversation_id=conversation_id, line=_line_view(line)))
 
+    async def chat_ended_waiting(self, conversation_id: int) -> None:
+        """The customer ended a chat no agent had (it is closed): out of the router, and
+        an agent it was offered to hears it is gone."""
+        work = self.router.items.get(conversation_id)
+        if work is None:
+            return
+        if work.agent and work.state == "offered":
+            self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
+                agent=work.agent, conversation_id=conversation_id, reason="the customer ended the chat"))
+        elif work.agent and work.state == "assigned":  # accepted while it was being closed
+            self.publish([mailq.agent_topic(work.agent)], mailq.WorkClosed(
+                agent=work.agent, conversation_id=conversation_id, by="customer"))
+        await self.apply(self.router.finished(conversation_id))
+        self.queue_changed(work.queue)
+
+    async def chat_ended_assigned(self, conversation_id: int, line: ChatLine) -> None:
+        """The customer ended a chat an agent works: he sees the line saying so, then the event."""
+        meta = self.meta.get(conversation_id)
+        if meta is not None:  # a desktop that comes back learns it from its seat's work
+            self.meta[conversation_id] = dataclasses.replace(meta, customer_ended=True)
+        await self.chat_line_in(conversation_id, line)
+        work = self.router.items.get(conversation_id)
+        if work is not None and work.state == "assigned":
+            self.publish([mailq.agent_topic(work.agent)], mailq.CustomerEndedChat(
+                agent=work.agent, conversation_id=conversation_id))
+
     def customer_typing(self, conversation_id: int) -> None:
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
@@ -436,7 +494,8 @@ class MailqService:
         return mailq.WorkView(conversation_id=conversation_id, channel=work.channel, queue=work.queue,
                               state=work.state, subject=meta.subject if meta else "",
                               customer=meta.customer if meta else "", priority=work.priority,
-                              due_at=work.due_at, offer_deadline=work.offer_deadline)
+                              due_at=work.due_at, offer_deadline=work.offer_deadline,
+                              customer_ended=meta.customer_ended if meta else False)
 
     def queue_changed(self, queue: str) -> None:
         """Tell desktops a queue's count changed: once per QUEUE_NEWS_SECONDS at

@@ -18,7 +18,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from email_queue.chat_server import ChatLine, ChatServer, ChatSession
+from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession
 
 TOKEN_KEY = "cicada-chat-token"
 
@@ -33,6 +33,7 @@ class Chat:
     details: dict
     lines: list[ChatLine] = field(default_factory=list)
     closed: bool = False
+    closed_by: str = "agent"
 
 
 class MemoryBackend:
@@ -48,6 +49,7 @@ class MemoryBackend:
         self.writes: list[str] = []  # client_id of every customer_wrote call
         self.typing: list[str] = []
         self.left: list[str] = []
+        self.ended: list[str] = []
 
     def open_chat(self, *, name, email, phone, page, language) -> ChatSession:
         if name == "Refused":
@@ -68,6 +70,8 @@ class MemoryBackend:
         with self.lock:
             if (token, client_id) not in self.by_client_id:
                 chat = self.chats[token]
+                if chat.closed:
+                    raise ChatClosed("This chat has been closed; please start a new one.", chat.closed_by)
                 self.by_client_id[token, client_id] = self.add_line(chat, "customer", chat.details["name"], text)
             return self.by_client_id[token, client_id]
 
@@ -76,6 +80,13 @@ class MemoryBackend:
 
     def customer_left(self, token: str) -> None:
         self.left.append(token)
+
+    def customer_ended(self, token: str) -> None:
+        chat = self.chats.get(token)
+        if chat is None:
+            raise ValueError("This chat is not known (any more); please start a new one.")
+        self.ended.append(token)
+        chat.closed, chat.closed_by = True, "customer"
 
     # what the agent's side would do
 
@@ -91,7 +102,7 @@ class MemoryBackend:
 
     @staticmethod
     def session(chat: Chat) -> ChatSession:
-        return ChatSession(chat.token, chat.conversation_id, list(chat.lines), chat.closed)
+        return ChatSession(chat.token, chat.conversation_id, list(chat.lines), chat.closed, chat.closed_by)
 
 
 @dataclass
@@ -186,7 +197,37 @@ def test_frames_before_hello_are_refused_and_hello_still_works(chat):
     with chat.socket() as socket:
         assert ask(socket, {"type": "message", "text": "hi", "client_id": "c-1"})["code"] == "not_started"
         assert ask(socket, {"type": "typing"})["code"] == "not_started"
+        assert ask(socket, {"type": "end"})["code"] == "not_started"
         assert hello(socket)["type"] == "welcome"
+    assert chat.backend.ended == []
+
+
+def test_the_customer_ends_the_chat_and_every_tab_hears_closed(chat):
+    with chat.socket() as tab1, chat.socket() as tab2, chat.socket() as stranger:
+        token = hello(tab1)["token"]
+        hello(tab2, token=token)
+        hello(stranger, name="Someone Else")
+        say(tab1, "Never mind, found it.")
+        assert receive(tab2)["type"] == "line"
+
+        assert ask(tab1, {"type": "end"}) == {"type": "closed", "by": "customer"}
+        assert receive(tab2) == {"type": "closed", "by": "customer"}
+        assert chat.backend.ended == [token]
+        assert nothing_arrives(stranger)
+        assert say(tab2, "One more thing", client_id="c-2") == {"type": "closed", "by": "customer"}  # not stored
+    assert [line.text for line in chat.backend.chats[token].lines] == ["Never mind, found it."]
+
+    with chat.socket() as later:  # a tab resuming it hears it is closed, and by whom
+        assert hello(later, token=token)["type"] == "welcome"
+        assert receive(later) == {"type": "closed", "by": "customer"}
+
+
+def test_ending_a_chat_the_backend_does_not_know_is_an_error_not_closed(chat):
+    with chat.socket() as socket:
+        token = hello(socket)["token"]
+        del chat.backend.chats[token]  # expired meanwhile
+        error = ask(socket, {"type": "end"})
+    assert (error["type"], error["code"]) == ("error", "invalid")
 
 
 @pytest.mark.parametrize(
@@ -299,7 +340,7 @@ def test_push_closed_tells_the_customer(chat):
     with chat.socket() as socket:
         conversation = hello(socket)["conversation"]
         chat.server.push_closed(conversation)
-        assert receive(socket) == {"type": "closed"}
+        assert receive(socket) == {"type": "closed", "by": "agent"}
 
 
 def test_a_resumed_closed_chat_says_so_after_the_welcome(chat):
@@ -308,7 +349,7 @@ def test_a_resumed_closed_chat_says_so_after_the_welcome(chat):
     chat.backend.chats[token].closed = True
     with chat.socket() as socket:
         assert hello(socket, token=token)["type"] == "welcome"
-        assert receive(socket) == {"type": "closed"}
+        assert receive(socket) == {"type": "closed", "by": "agent"}
 
 
 def test_a_push_while_the_customer_reconnects_is_replayed(chat):
@@ -576,3 +617,44 @@ def test_embed_js_adds_a_button_that_opens_the_chat_in_an_iframe(chat, browser_p
     frame.locator("#close-embed").click()
     expect(page.locator("iframe")).to_be_hidden()
     expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "end", "confirm", "keep", "ended"), [
+    ("en", "End chat", "End the chat?", "Keep chatting", "You ended the chat."),
+    ("zh", "结束对话", "确定结束对话？", "继续对话", "您已结束本次对话。"),
+])
+def test_the_customer_ends_the_chat_after_confirming(chat, browser_page, lang, end, confirm, keep, ended):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{chat.base}/chat/?lang={lang}")
+    expect(page.locator("#end-chat")).to_be_hidden()  # nothing to end before the chat starts
+    token, _ = start_chat(page, chat, f"?lang={lang}")
+    button = page.locator("#end-chat")
+    expect(button).to_have_text(end)
+
+    button.click()  # first click only asks
+    expect(button).to_have_text(confirm)
+    page.locator("#end-keep").click()
+    expect(button).to_have_text(end)
+    expect(page.locator("#end-keep")).to_be_hidden()
+    assert chat.backend.ended == [] and page.locator("#compose").is_visible()
+
+    button.click()
+    expect(page.locator("#end-keep")).to_have_text(keep)
+    button.click()  # confirmed
+    expect(page.locator("#closed")).to_be_visible()
+    expect(page.locator("#closed-text")).to_have_text(ended)
+    expect(page.locator("#compose")).to_be_hidden()
+    expect(button).to_be_hidden()
+    assert chat.backend.ended == [token] and dialogs == []
+    page.reload()  # resumed: still over, and still the customer's doing
+    expect(page.locator("#closed-text")).to_have_text(ended)
+    expect(page.locator("#compose")).to_be_hidden()
+
+    page.click("#new-chat")  # and a new chat can start
+    expect(page.locator("#start")).to_be_visible()
+    assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')") is None

@@ -167,6 +167,31 @@ def test_chat_lines_are_stored_once_per_client_id_and_a_closed_chat_takes_none(d
             conversations.open_chat(s, name="x", email=None, phone=None, page=None, language=None, route=route)
 
 
+def test_a_chat_the_customer_ended_keeps_its_agent_but_takes_no_more_lines_either_way(db):
+    ann = agent(db, "ann")
+    with db.unit_of_work() as s:
+        opened = conversations.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                         language="en", route=route)
+        conversations.set_assignment(s, opened.conversation_id, "assigned", "ann")
+        conversations.customer_wrote(s, opened.token, "Is it shipped?", "c-1")
+    with db.unit_of_work() as s:
+        conversation, line = conversations.customer_ended_chat(s, opened.token)
+        assert (line.kind, line.body_text) == ("system", "The customer ended the chat.")
+        assert conversation.customer_ended_at is not None and conversation.status == "assigned"
+    with db.unit_of_work() as s:
+        assert conversations.customer_ended_chat(s, opened.token)[1] is None  # ending twice adds nothing
+        with pytest.raises(Conflict):
+            conversations.customer_wrote(s, opened.token, "One more thing", "c-2")
+        with pytest.raises(Conflict):
+            conversations.chat_reply(s, ann, opened.conversation_id, "Still there?")
+        assert conversations.customer_wrote(s, opened.token, "Is it shipped?", "c-1")[2] is False  # a resend
+    with db.reading() as s:
+        item = next(w for w in conversations.open_work(s) if w.conversation_id == opened.conversation_id)
+        assert (item.status, item.assigned_to, item.customer_ended) == ("assigned", "ann", True)
+        assert [m.body_text for m in conversations.transcript(s, opened.conversation_id)] == [
+            "Is it shipped?", "The customer ended the chat."]
+
+
 def test_an_agent_reads_his_own_and_waiting_conversations_only(db):
     ann, bob = agent(db, "ann"), agent(db, "bob")
     mine = receive(db, raw_mail(sender="a@example.cn", subject="one", message_id="<a@x>"))

@@ -139,6 +139,45 @@ def test_a_chat_from_the_widget_is_answered_from_the_chat_panel(office, qtbot, b
     expect(customer.locator("#closed")).to_be_visible()
 
 
+def test_a_chat_tab_shows_that_the_customer_ended_the_chat_and_is_done_as_usual(office, qtbot):
+    import json
+
+    from websockets.sync.client import connect
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    window, mail = desk.window, desk.controller.mail
+    page = window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected and page.chat_box.isChecked(), timeout=10000)
+    window.show_page("inbox")
+
+    def ask(socket, frame: dict) -> dict:
+        socket.send(json.dumps(frame))
+        return json.loads(socket.recv(timeout=10))
+
+    with connect(f"ws://127.0.0.1:{mailq.chat_port}/chat/ws", open_timeout=5) as customer:
+        ask(customer, {"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com", "phone": ""})
+        assert ask(customer, {"type": "message", "text": "Is my order shipped?", "client_id": "c-1"})["type"] == "ack"
+        qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+        page.accept_button.click()
+        qtbot.waitUntil(lambda: len(page.chat_views) == 1, timeout=10000)
+        tab = next(iter(page.chat_views.values()))
+        qtbot.waitUntil(lambda: "Is my order shipped?" in tab.transcript.toPlainText(), timeout=10000)
+        assert tab.input.isEnabled() and tab.input.placeholderText() == "Write to the customer, Enter to send"
+
+        assert ask(customer, {"type": "end"}) == {"type": "closed", "by": "customer"}
+    qtbot.waitUntil(lambda: not tab.input.isEnabled(), timeout=10000)
+    qtbot.waitUntil(lambda: "The customer ended the chat." in tab.transcript.toPlainText(), timeout=10000)
+    assert tab.input.placeholderText() == "The customer ended the chat"
+    assert not tab.send_button.isEnabled() and not tab.canned.isEnabled()
+    assert tab.typing.text() == "The customer ended the chat. Add your notes and press Done."
+    assert tab.done_button.isEnabled()
+    assert [w.conversation_id for w in mail.desk.assigned("chat")] == [tab.conversation_id]
+
+    tab.done_button.click()
+    qtbot.waitUntil(lambda: not mail.desk.work and not page.chat_views, timeout=10000)
+    qtbot.waitUntil(lambda: [c.status for c in mailq.conversations()] == ["closed"], timeout=10000)
+
 
 def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qtbot):
     _gateway, mailq, open_desk, _ = office

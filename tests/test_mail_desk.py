@@ -69,3 +69,25 @@ def test_a_login_reply_is_the_whole_truth():
     desk.apply_seat(seat)
     assert desk.connected and list(desk.work) == [4] and 4 in desk.chats
     assert desk.available == {"email": True, "chat": False}
+
+
+def test_a_chat_the_customer_ended_stays_work_but_takes_no_more_typing():
+    clock = Clock()
+    desk, changes = MailDesk(clock=clock), []
+    desk.subscribe(changes.append)
+    desk.apply_event(None, mailq.WorkAssigned(agent="ann", work=work(7, channel="chat", state="assigned")))
+    desk.apply_event(None, mailq.CustomerTyping(agent="ann", conversation_id=7))
+    desk.apply_event(None, mailq.ChatLine(agent="ann", conversation_id=7, line=line(4, "system",
+                                                                                     "The customer ended the chat.")))
+    desk.apply_event(None, mailq.CustomerEndedChat(agent="ann", conversation_id=7))
+    assert desk.chats[7].closed_by == "customer" and not desk.typing(7)
+    assert [w.conversation_id for w in desk.assigned("chat")] == [7]  # the agent still closes it
+    assert changes[-1] == "chat:7"
+
+
+def test_a_desktop_that_comes_back_learns_which_chats_the_customer_ended():
+    desk = MailDesk(clock=Clock())
+    desk.apply_seat(mailq.SeatView(agent="ann", queues=["web-chat"], capacity={"chat": 3}, available={"chat": True},
+                                   work=[work(7, channel="chat", state="assigned", customer_ended=True),
+                                         work(8, channel="chat", state="assigned")]))
+    assert desk.chats[7].closed_by == "customer" and desk.chats[8].closed_by is None

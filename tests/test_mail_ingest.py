@@ -11,13 +11,14 @@ import multiprocessing
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
+from test_conversations import SERVICE, raw_mail, route
 
 from crm.models import Conversation, ConversationMessage, RawEmail
 from email_queue.ingest import MailIngest
-from test_conversations import SERVICE, raw_mail, route
 
 
 class CountingWrites:
@@ -51,6 +52,12 @@ def burst(count: int, prefix: str = "b") -> list[bytes]:
             for n in range(count)]
 
 
+def run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' session keeps a loop running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 async def send_all(ingest: MailIngest, mails: list[bytes]):
     return await asyncio.gather(*(ingest.email(raw, SERVICE, "smtp", "x@example.cn") for raw in mails),
                                 return_exceptions=True)
@@ -60,7 +67,7 @@ def test_a_burst_is_stored_in_fewer_transactions_than_mails(db, backend):
     ingest, writes = make_ingest(db, writers=1 if backend == "sqlite" else 2)
     try:
         mails = burst(60)
-        results = asyncio.run(send_all(ingest, mails))
+        results = run(send_all(ingest, mails))
     finally:
         ingest.stop()
     assert all(r.new_conversation and r.work is not None for r in results)
@@ -77,7 +84,7 @@ def test_one_mail_that_cannot_be_stored_fails_alone(db):
 
     ingest, _ = make_ingest(db, route=picky_route)
     try:
-        results = asyncio.run(send_all(ingest, burst(8)))
+        results = run(send_all(ingest, burst(8)))
     finally:
         ingest.stop()
     failed = [r for r in results if isinstance(r, Exception)]
@@ -89,7 +96,7 @@ def test_the_same_message_twice_in_one_burst_is_stored_once(db):
     ingest, _ = make_ingest(db)
     raw = raw_mail(message_id="<twice@example.cn>")
     try:
-        first, second = asyncio.run(send_all(ingest, [raw, raw]))
+        first, second = run(send_all(ingest, [raw, raw]))
     finally:
         ingest.stop()
     assert first.conversation_id == second.conversation_id
@@ -102,11 +109,11 @@ def test_mail_is_parsed_in_a_parser_process_and_survives_its_death(db):
     try:
         parsers = [p for p in multiprocessing.active_children() if "SpawnProcess" in p.name]
         assert parsers, "no parser process was started"
-        first = asyncio.run(ingest.email(raw_mail(message_id="<before@example.cn>"), SERVICE, "smtp"))
+        first = run(ingest.email(raw_mail(message_id="<before@example.cn>"), SERVICE, "smtp"))
         for process in parsers:
             os.kill(process.pid, signal.SIGKILL)
             process.join(10)
-        after = asyncio.run(send_all(ingest, burst(3, "after")))  # parsed here while new parsers start
+        after = run(send_all(ingest, burst(3, "after")))  # parsed here while new parsers start
         later = ingest.store_blocking(raw_mail(sender="late@example.cn", message_id="<late@example.cn>"),
                                       SERVICE, "imap")
     finally:

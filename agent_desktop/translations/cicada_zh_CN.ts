@@ -199,37 +199,47 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="664"/>
+        <location filename="../ui/inbox_page.py" line="702"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="665"/>
+        <location filename="../ui/inbox_page.py" line="703"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="666"/>
+        <location filename="../ui/inbox_page.py" line="704"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="667"/>
+        <location filename="../ui/inbox_page.py" line="727"/>
+        <source>The customer ended the chat. Add your notes and press Done.</source>
+        <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="738"/>
+        <source>The customer ended the chat</source>
+        <translation>客户已结束对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="739"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="669"/>
+        <location filename="../ui/inbox_page.py" line="706"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="690"/>
+        <location filename="../ui/inbox_page.py" line="732"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="697"/>
+        <location filename="../ui/inbox_page.py" line="729"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
     </message>
@@ -722,305 +732,305 @@
 <context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="223"/>
+        <location filename="../ui/inbox_page.py" line="227"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="224"/>
+        <location filename="../ui/inbox_page.py" line="228"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="225"/>
+        <location filename="../ui/inbox_page.py" line="229"/>
         <source>Offered to you</source>
         <translation>分配给您的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="226"/>
+        <location filename="../ui/inbox_page.py" line="230"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="227"/>
+        <location filename="../ui/inbox_page.py" line="231"/>
         <source>Accept the selected offer (Alt+A)</source>
         <translation>接受所选工作（Alt+A）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="229"/>
+        <location filename="../ui/inbox_page.py" line="233"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="230"/>
+        <location filename="../ui/inbox_page.py" line="234"/>
         <source>Give the selected offer to a colleague (Alt+J)</source>
         <translation>将所选工作转给同事（Alt+J）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="232"/>
+        <location filename="../ui/inbox_page.py" line="236"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="233"/>
+        <location filename="../ui/inbox_page.py" line="237"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="237"/>
+        <location filename="../ui/inbox_page.py" line="241"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="237"/>
-        <location filename="../ui/inbox_page.py" line="294"/>
-        <location filename="../ui/inbox_page.py" line="354"/>
+        <location filename="../ui/inbox_page.py" line="241"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="367"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="237"/>
-        <location filename="../ui/inbox_page.py" line="294"/>
-        <location filename="../ui/inbox_page.py" line="354"/>
+        <location filename="../ui/inbox_page.py" line="241"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="367"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="241"/>
+        <location filename="../ui/inbox_page.py" line="245"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="246"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
-        <location filename="../ui/inbox_page.py" line="257"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="261"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="244"/>
+        <location filename="../ui/inbox_page.py" line="248"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="251"/>
         <source>Load remote images</source>
         <translation>加载远程图片</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="248"/>
+        <location filename="../ui/inbox_page.py" line="252"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="248"/>
+        <location filename="../ui/inbox_page.py" line="252"/>
         <source>Take</source>
         <translation>领取</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="249"/>
-        <location filename="../ui/inbox_page.py" line="554"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="592"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="249"/>
-        <location filename="../ui/inbox_page.py" line="554"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="592"/>
         <source>Reply all</source>
         <translation>全部回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="250"/>
-        <location filename="../ui/inbox_page.py" line="555"/>
+        <location filename="../ui/inbox_page.py" line="254"/>
+        <location filename="../ui/inbox_page.py" line="593"/>
         <source>Forward</source>
         <translation>转发</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="250"/>
+        <location filename="../ui/inbox_page.py" line="254"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="251"/>
+        <location filename="../ui/inbox_page.py" line="255"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="257"/>
         <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
         <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="255"/>
+        <location filename="../ui/inbox_page.py" line="259"/>
         <source>To</source>
         <translation>收件人</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="256"/>
+        <location filename="../ui/inbox_page.py" line="260"/>
         <source>Cc</source>
         <translation>抄送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="258"/>
+        <location filename="../ui/inbox_page.py" line="262"/>
         <source>Template</source>
         <translation>模板</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="259"/>
+        <location filename="../ui/inbox_page.py" line="263"/>
         <source>Insert</source>
         <translation>插入</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="260"/>
+        <location filename="../ui/inbox_page.py" line="264"/>
         <source>Attach…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="261"/>
+        <location filename="../ui/inbox_page.py" line="265"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="262"/>
+        <location filename="../ui/inbox_page.py" line="266"/>
         <source>Send (Ctrl+Enter)</source>
         <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="263"/>
+        <location filename="../ui/inbox_page.py" line="267"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="287"/>
+        <location filename="../ui/inbox_page.py" line="297"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="301"/>
+        <location filename="../ui/inbox_page.py" line="313"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="318"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="318"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="318"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="307"/>
+        <location filename="../ui/inbox_page.py" line="319"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="324"/>
+        <location filename="../ui/inbox_page.py" line="336"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="328"/>
+        <location filename="../ui/inbox_page.py" line="340"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="355"/>
+        <location filename="../ui/inbox_page.py" line="368"/>
         <source>{channel} from {customer}: {subject} ({seconds} s)</source>
         <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="455"/>
+        <location filename="../ui/inbox_page.py" line="468"/>
         <source>Double-click or Enter to save</source>
         <translation>双击或回车保存</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="468"/>
+        <location filename="../ui/inbox_page.py" line="506"/>
         <source>{agent} (answer)</source>
         <translation>{agent}（答复）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="469"/>
+        <location filename="../ui/inbox_page.py" line="507"/>
         <source>{agent} (internal note)</source>
         <translation>{agent}（内部备注）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="473"/>
+        <location filename="../ui/inbox_page.py" line="511"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="473"/>
+        <location filename="../ui/inbox_page.py" line="511"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="474"/>
+        <location filename="../ui/inbox_page.py" line="512"/>
         <source>failed: {error}</source>
         <translation>发送失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="516"/>
+        <location filename="../ui/inbox_page.py" line="554"/>
         <source>Save attachment</source>
         <translation>保存附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="548"/>
+        <location filename="../ui/inbox_page.py" line="586"/>
         <source>Forwarded message</source>
         <translation>转发的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="555"/>
+        <location filename="../ui/inbox_page.py" line="593"/>
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="565"/>
+        <location filename="../ui/inbox_page.py" line="603"/>
         <source>Attach files</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="569"/>
+        <location filename="../ui/inbox_page.py" line="607"/>
         <source>{name} is larger than 20 MB</source>
         <translation>{name} 超过 20 MB</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="589"/>
+        <location filename="../ui/inbox_page.py" line="627"/>
         <source>The text is empty.</source>
         <translation>正文为空。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="592"/>
+        <location filename="../ui/inbox_page.py" line="630"/>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -1700,12 +1710,12 @@
         <translation>恢复的记录中的话术无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="114"/>
+        <location filename="../ui/mail_control.py" line="115"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="116"/>
+        <location filename="../ui/mail_control.py" line="117"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>

@@ -347,6 +347,7 @@ class InboxPage(QWidget):
             tab = self.chat_views.get(int(what.split(":", 1)[1]))
             if tab is not None:
                 tab.update_lines()
+                tab.update_state()
                 self._badge(tab)
 
     def _show_offers(self) -> None:
@@ -701,7 +702,6 @@ class ChatTab(QWidget):
         self.send_button.setText(self.tr("Send"))
         self.work_button.setText(self.tr("Work on it"))
         self.done_button.setText(self.tr("Done"))
-        self.input.setPlaceholderText(self.tr("Write to the customer, Enter to send"))
         self.canned.clear()
         self.canned.addItem(self.tr("Canned answer…"), None)
         for template in self.page.mail.templates("chat"):
@@ -723,6 +723,11 @@ class ChatTab(QWidget):
         self.update_typing()
 
     def update_typing(self) -> None:
+        if self.chat.closed_by == "customer":  # still the agent's work when ended, gone when closed
+            self.typing.setText(self.tr("The customer ended the chat. Add your notes and press Done.")
+                                if self.conversation_id in self.page.desk.work
+                                else self.tr("The customer has left the chat."))
+            return
         typing = self.page.desk.typing(self.conversation_id)
         self.typing.setText(self.tr("{customer} is typing…").format(customer=self.chat.customer) if typing else "")
 
@@ -730,8 +735,9 @@ class ChatTab(QWidget):
         closed = self.chat.closed_by is not None
         for widget in (self.input, self.send_button, self.canned):
             widget.setEnabled(not closed)
-        if self.chat.closed_by == "customer":
-            self.typing.setText(self.tr("The customer has left the chat."))
+        self.input.setPlaceholderText(self.tr("The customer ended the chat") if self.chat.closed_by == "customer"
+                                      else self.tr("Write to the customer, Enter to send"))
+        self.update_typing()
 
     def send(self) -> None:
         text = self.input.text().strip()

@@ -49,6 +49,10 @@ from crm.services import identify, outbox
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
 NOTE_LENGTH = 20_000
+# The client_id of the line stored when the customer ends a chat (the agent's
+# to read; the customer's transcript leaves it out); never one of the widget's.
+CUSTOMER_ENDED_ID = "cicada:customer-ended"
+CUSTOMER_ENDED_TEXT = "The customer ended the chat."
 SIGNATURE_LINES = 15  # where phone numbers of an unknown sender are looked for
 _REPLY_PREFIX = re.compile(
     r"\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rif|enc|res|odp|回复|回覆|答复|答覆|转发|轉發|轉寄)"
@@ -94,6 +98,7 @@ class WorkItem:
     assigned_to: str | None
     subject: str = ""
     customer: str = ""
+    customer_ended: bool = False  # a chat the customer ended, still the agent's to close
 
 
 @dataclass(frozen=True)
@@ -375,11 +380,15 @@ def customer_wrote(session: Session, token: str, text: str, client_id: str,
     if not text or len(text) > CHAT_TEXT_LENGTH:
         raise ValidationError(f"A message has 1 to {CHAT_TEXT_LENGTH} characters.")
     client_id = (client_id or "")[:64] or None
+    if client_id == CUSTOMER_ENDED_ID:
+        client_id = None  # reserved for the line that says the customer ended the chat
     if client_id:
         line = session.scalar(select(ConversationMessage).where(
             ConversationMessage.conversation_id == conversation.id, ConversationMessage.client_id == client_id))
         if line is not None:
             return conversation, line, False
+    if conversation.customer_ended_at is not None:
+        raise Conflict("You ended this chat; please start a new one.")
     now = now or utcnow()
     line = ConversationMessage(conversation_id=conversation.id, kind=MessageKind.INBOUND.value,
                                author_name=conversation.customer_name, client_id=client_id, body_text=text,
@@ -388,6 +397,26 @@ def customer_wrote(session: Session, token: str, text: str, client_id: str,
     conversation.last_message_at = now
     session.flush()
     return conversation, line, True
+
+
+def customer_ended_chat(session: Session, token: str, now: datetime | None = None
+                        ) -> tuple[Conversation, ConversationMessage | None]:
+    """The customer ended a chat an agent works: it is marked so, and a system
+    line in the transcript tells the agent. The conversation stays his to note
+    and close. (conversation, the new line, or None when the chat was already
+    ended or closed.)"""
+    conversation = chat_by_token(session, token)
+    if conversation is None:
+        raise NotFound("This chat is not known (any more); please start a new one.")
+    if conversation.status == ConversationStatus.CLOSED or conversation.customer_ended_at is not None:
+        return conversation, None
+    now = now or utcnow()
+    conversation.customer_ended_at = now
+    line = ConversationMessage(conversation_id=conversation.id, kind=MessageKind.SYSTEM.value,
+                               client_id=CUSTOMER_ENDED_ID, body_text=CUSTOMER_ENDED_TEXT, created_at=now)
+    session.add(line)
+    session.flush()
+    return conversation, line
 
 
 def transcript(session: Session, conversation_id: int) -> list[ConversationMessage]:
@@ -415,7 +444,7 @@ def work_item(session: Session, conversation_id: int) -> WorkItem:
 
 def _work_item(c: Conversation, username: str | None) -> WorkItem:
     return WorkItem(c.id, c.channel, c.queue, c.priority, c.status, c.created_at, c.due_at, username, c.subject,
-                    c.customer_name or c.customer_address or c.customer_phone or "")
+                    c.customer_name or c.customer_address or c.customer_phone or "", c.customer_ended_at is not None)
 
 
 def set_assignment(session: Session, conversation_id: int, status: str, agent: str | None,
@@ -627,6 +656,8 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
 def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,
                now: datetime | None = None) -> ConversationMessage:
     conversation = _my_conversation(session, actor, conversation_id, Channel.CHAT.value)
+    if conversation.customer_ended_at is not None:
+        raise Conflict("The customer ended the chat; nobody would read this. Add your notes and close it.")
     text = (text or "").strip()
     if not text or len(text) > CHAT_TEXT_LENGTH:
         raise ValidationError(f"A chat message has 1 to {CHAT_TEXT_LENGTH} characters.")
@@ -693,6 +724,7 @@ def close_by_customer(session: Session, token: str) -> Conversation | None:
         return None
     now = utcnow()
     conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
+    conversation.customer_ended_at = now
     if conversation.interaction_id:
         interaction = session.get(Interaction, conversation.interaction_id)
         interaction.status, interaction.ended_at = InteractionStatus.CLOSED.value, now

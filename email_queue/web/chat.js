@@ -2,12 +2,14 @@
  * Cicada web chat widget: plain JavaScript, no build step, no external resources.
  *
  * Talks JSON over the WebSocket next to this page (chat/ws):
- *   out: hello {token | name, email, phone}, message {text, client_id}, typing, leave
+ *   out: hello {token | name, email, phone}, message {text, client_id}, typing, end, leave
  *   in:  welcome {token, conversation, transcript}, ack {client_id, line}, line {line},
- *        typing {name}, error {code, message[, client_id]}, closed
+ *        typing {name}, error {code, message[, client_id]}, closed {by: customer | agent}
  * The token and the lines not yet acknowledged live in localStorage, so a reload
  * resumes the conversation and resends them (same client_id: the server stores
- * each line once). All text goes into the page through textContent, never as markup.
+ * each line once). "End chat" asks once more in place (the button turns into "End the chat?"),
+ * then sends end; the server answers closed. All text goes into the page through textContent,
+ * never as markup.
  */
 (function () {
   "use strict";
@@ -41,6 +43,10 @@
       tooLong: "Your message is too long (at most 4000 characters).",
       failed: "Something went wrong. Please try again.",
       closeWindow: "Close chat",
+      endChat: "End chat",
+      endConfirm: "End the chat?",
+      endKeep: "Keep chatting",
+      youEnded: "You ended the chat.",
     },
     zh: {
       title: "在线咨询",
@@ -70,6 +76,10 @@
       tooLong: "消息太长（最多 4000 个字符）。",
       failed: "出了点问题，请重试。",
       closeWindow: "关闭对话",
+      endChat: "结束对话",
+      endConfirm: "确定结束对话？",
+      endKeep: "继续对话",
+      youEnded: "您已结束本次对话。",
     },
   };
   const ERROR_STRINGS = {
@@ -85,6 +95,7 @@
   const TYPING_EVERY_MS = 2000;
   const TYPING_SHOWN_MS = 3000;
   const RETRY_AFTER_ERROR_MS = 3000;
+  const END_CONFIRM_MS = 5000; // "End the chat?" turns back into "End chat" unless clicked again
 
   // ---------------------------------------------------------------- storage (may be blocked: then memory only)
 
@@ -109,7 +120,8 @@
     name: $("name"), email: $("email"), phone: $("phone"),
     nameError: $("name-error"), contactError: $("contact-error"),
     conversation: $("conversation"), lines: $("lines"), typing: $("typing"), typingText: $("typing-text"),
-    notice: $("notice"), closed: $("closed"), compose: $("compose"), text: $("text"),
+    notice: $("notice"), closed: $("closed"), closedText: $("closed-text"), compose: $("compose"), text: $("text"),
+    endChat: $("end-chat"), endKeep: $("end-keep"),
     status: $("status"), statusText: $("status-text"),
   };
 
@@ -123,6 +135,9 @@
     pendingElements: new Map(), // client_id -> element
     shownLines: new Map(), // line id -> element
     closed: false,
+    confirmingEnd: false,
+    ending: false, // the customer ended the chat; sent again after a reconnect until closed comes
+    endTimer: null,
     retries: 0,
     reconnectTimer: null,
     retryTimer: null,
@@ -272,6 +287,7 @@
       showConversation();
       renderTranscript(frame.transcript || []);
       resendPending();
+      if (state.ending && !state.closed) send({ type: "end" });
     },
     ack(frame) {
       acknowledge(frame.client_id, frame.line);
@@ -283,8 +299,8 @@
     typing(frame) {
       showTyping(frame.name);
     },
-    closed() {
-      showClosed();
+    closed(frame) {
+      showClosed(frame.by);
     },
     error(frame) {
       handleError(frame);
@@ -315,6 +331,7 @@
     view.conversation.hidden = true;
     view.start.hidden = false;
     setStatus("");
+    showEndButtons();
   }
 
   function checkStartForm() {
@@ -361,7 +378,40 @@
     view.conversation.hidden = false;
     view.closed.hidden = !state.closed;
     view.compose.hidden = state.closed;
+    showEndButtons();
     if (!state.closed) view.text.focus();
+  }
+
+  // ---------------------------------------------------------------- ending the chat
+
+  function showEndButtons() {
+    const open = !view.conversation.hidden && !state.closed && !state.ending;
+    view.endChat.hidden = !open;
+    view.endKeep.hidden = !open || !state.confirmingEnd;
+    view.endChat.textContent = state.confirmingEnd ? t.endConfirm : t.endChat;
+    view.endChat.classList.toggle("confirm", state.confirmingEnd);
+  }
+
+  function endClicked() {
+    if (!state.confirmingEnd) {
+      state.confirmingEnd = true;
+      clearTimeout(state.endTimer);
+      state.endTimer = setTimeout(keepChatting, END_CONFIRM_MS);
+      showEndButtons();
+      return;
+    }
+    clearTimeout(state.endTimer);
+    state.confirmingEnd = false;
+    state.ending = true;
+    showEndButtons();
+    if (state.welcomed) send({ type: "end" });
+    else if (!state.socket) connect(); // the welcome sends it
+  }
+
+  function keepChatting() {
+    clearTimeout(state.endTimer);
+    state.confirmingEnd = false;
+    showEndButtons();
   }
 
   function renderTranscript(transcript) {
@@ -494,16 +544,23 @@
     state.noticeTimer = setTimeout(() => { view.notice.hidden = true; }, 6000);
   }
 
-  function showClosed() {
+  function showClosed(by) {
     state.closed = true;
+    clearTimeout(state.endTimer);
+    state.confirmingEnd = false;
+    view.closedText.textContent = state.ending || by === "customer" ? t.youEnded : t.closed;
     hideTyping();
     view.closed.hidden = false;
     view.compose.hidden = true;
+    showEndButtons();
   }
 
   function forgetChat() {
     state.token = null;
     state.closed = false;
+    state.ending = false;
+    state.confirmingEnd = false;
+    clearTimeout(state.endTimer);
     state.pending = [];
     storage.remove(TOKEN_KEY);
     savePending();
@@ -536,6 +593,8 @@
     });
     view.text.addEventListener("input", customerTyping);
     $("new-chat").addEventListener("click", newChat);
+    view.endChat.addEventListener("click", endClicked);
+    view.endKeep.addEventListener("click", keepChatting);
     window.addEventListener("online", () => {
       if (!state.socket && state.token && !state.closed) connect();
     });
