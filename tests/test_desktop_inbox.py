@@ -173,6 +173,8 @@ def test_a_chat_tab_shows_that_the_customer_ended_the_chat_and_is_done_as_usual(
     assert tab.typing.text() == "The customer ended the chat. Add your notes and press Done."
     assert tab.done_button.isEnabled()
     assert [w.conversation_id for w in mail.desk.assigned("chat")] == [tab.conversation_id]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENSHOTS / "inbox_chat_customer_ended.png"))
 
     tab.done_button.click()
     qtbot.waitUntil(lambda: not mail.desk.work and not page.chat_views, timeout=10000)
