@@ -180,7 +180,7 @@ class ChatDesk:
         service = self.service
         try:
             with service.writing() as session:
-                conversation = conversations.chat_by_token(session, token)
+                conversation = conversations.chat_by_token(session, token, lock=True)  # vs. an agent accepting
                 if conversation is None:
                     raise ValueError("This chat is not known (any more); please start a new one.")
                 conversation_id, line = conversation.id, None

@@ -4,13 +4,17 @@ phone, reopening, chat lines stored once, the agent's rights."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from conftest import PgSchema, pg_url
 from sqlalchemy import func, select
 
 from crm.clock import utcnow
+from crm.db import Database, upgrade
 from crm.errors import Conflict, PermissionDenied, ValidationError
 from crm.models import ConversationMessage, Interaction, RawEmail
 from crm.permissions import Actor
@@ -204,3 +208,73 @@ def test_an_agent_reads_his_own_and_waiting_conversations_only(db):
         conversations.conversation_view(s, bob, waiting.conversation_id)  # the group inbox is everyone's
         with pytest.raises(PermissionDenied):
             conversations.conversation_view(s, bob, mine.conversation_id)
+
+
+@pytest.fixture
+def pg_db():
+    """A migrated database on the PostgreSQL server only."""
+    schema = PgSchema(pg_url())
+    engine = schema.engine()
+    upgrade(engine)
+    yield Database(engine)
+    engine.dispose()
+    schema.drop()
+
+
+@pytest.mark.postgres
+def test_a_customer_ending_a_chat_waits_for_an_assignment_in_progress(pg_db):
+    """The router assigns a chat while its customer ends it: the end sees the
+    assignment once committed (and so leaves the chat to the agent), never the
+    status from before. (SQLite takes one writer at a time: no such race.)"""
+    agent(pg_db, "ann")
+    with pg_db.unit_of_work() as s:
+        opened = conversations.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                         language="en", route=route)
+    seen = []
+
+    def customer_ends():
+        with pg_db.unit_of_work() as s:
+            seen.append(conversations.chat_by_token(s, opened.token, lock=True).status)
+
+    with pg_db.unit_of_work() as s:
+        conversations.set_assignment(s, opened.conversation_id, "assigned", "ann")
+        ending = threading.Thread(target=customer_ends)
+        ending.start()
+        time.sleep(0.5)
+        assert ending.is_alive() and seen == []  # held by the assignment's lock
+    ending.join(10)
+    assert seen == ["assigned"]
+
+
+@pytest.mark.postgres
+def test_an_assignment_waits_for_a_customer_ending_the_chat_and_is_refused(pg_db):
+    """The other order: the customer's end is being stored when the router's
+    assignment comes; the assignment sees the chat closed, not the status from
+    before, and does not undo the close."""
+    agent(pg_db, "ann")
+    with pg_db.unit_of_work() as s:
+        opened = conversations.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                         language="en", route=route)
+        conversations.set_assignment(s, opened.conversation_id, "offered", "ann")
+    outcome = []
+
+    def router_assigns():
+        try:
+            with pg_db.unit_of_work() as s:
+                conversations.set_assignment(s, opened.conversation_id, "assigned", "ann")
+            outcome.append("assigned")
+        except Conflict as exc:
+            outcome.append(str(exc))
+
+    with pg_db.unit_of_work() as s:
+        conversation = conversations.chat_by_token(s, opened.token, lock=True)
+        assert conversation.status == "offered"
+        conversations.close_by_customer(s, opened.token)
+        assigning = threading.Thread(target=router_assigns)
+        assigning.start()
+        time.sleep(0.5)
+        assert assigning.is_alive() and outcome == []
+    assigning.join(10)
+    assert outcome == [f"conversation {opened.conversation_id} is closed"]
+    with pg_db.reading() as s:
+        assert conversations.chat_by_token(s, opened.token).status == "closed"

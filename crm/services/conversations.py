@@ -361,10 +361,13 @@ def _identify_chatter(session: Session, email: str | None, phone: str | None) ->
     return session.get(BusinessPartner, matches[0].partner.partner_id) if len(matches) == 1 else None
 
 
-def chat_by_token(session: Session, token: str) -> Conversation | None:
+def chat_by_token(session: Session, token: str, *, lock: bool = False) -> Conversation | None:
+    """`lock`: hold the row until the transaction ends (a database server;
+    SQLite has one writer anyway), for a change that depends on its status."""
     if not token or len(token) > 64:
         return None
-    return session.scalar(select(Conversation).where(Conversation.chat_token == token))
+    query = select(Conversation).where(Conversation.chat_token == token)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def customer_wrote(session: Session, token: str, text: str, client_id: str,
@@ -449,8 +452,12 @@ def _work_item(c: Conversation, username: str | None) -> WorkItem:
 
 def set_assignment(session: Session, conversation_id: int, status: str, agent: str | None,
                    now: datetime | None = None) -> Conversation:
-    """The router's decision, made durable: queued, offered to, or assigned to an agent."""
-    conversation = _conversation(session, conversation_id)
+    """The router's decision, made durable: queued, offered to, or assigned to an agent.
+    The row stays locked to the end of the transaction, so that a customer
+    ending the chat at the same moment sees the one or the other."""
+    conversation = session.get(Conversation, conversation_id, with_for_update=True)
+    if conversation is None:
+        raise NotFound(f"No conversation {conversation_id}.")
     if conversation.status == ConversationStatus.CLOSED and status != ConversationStatus.CLOSED:
         raise Conflict(f"conversation {conversation_id} is closed")
     user = _user(session, agent) if agent else None
