@@ -180,6 +180,13 @@ class MailDesk:
             self.new_mail.discard(conversation_id)
             self._changed(f"message:{conversation_id}")
 
+    def forget_work(self, conversation_id: int) -> None:
+        """Handed on to someone else: neither in the agent's work nor among his chats."""
+        had = self.work.pop(conversation_id, None) is not None
+        self.new_mail.discard(conversation_id)
+        if (self.chats.pop(conversation_id, None) is not None) or had:
+            self._changed("work")
+
     def forget_chat(self, conversation_id: int) -> None:
         if self.chats.pop(conversation_id, None) is not None:
             self._changed("work")

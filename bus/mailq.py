@@ -51,6 +51,8 @@ class WorkView(msgspec.Struct, kw_only=True):
     due_at: float | None = None
     offer_deadline: float | None = None
     customer_ended: bool = False  # a chat the customer ended: the agent notes and closes it
+    transferred_by: str | None = None  # the colleague who handed it on (his name), if it came so
+    transfer_note: str | None = None  # why, in his words
 
 
 class SeatView(msgspec.Struct, kw_only=True):
@@ -80,6 +82,18 @@ class QueueView(msgspec.Struct, kw_only=True):
     mode: Literal["push", "pull"]
     waiting: int
     oldest_wait: float  # seconds
+
+
+class TransferAgentView(msgspec.Struct, kw_only=True):
+    """A colleague logged in to the mail queue, as a transfer target: no more than his name and room."""
+
+    agent: str
+    room: dict[str, bool]  # per channel: available and below capacity
+
+
+class TransferTargetsResult(msgspec.Struct, kw_only=True):
+    queues: list[str]
+    agents: list[TransferAgentView]  # the asking agent left out
 
 
 class StatusResult(msgspec.Struct, kw_only=True):
@@ -150,6 +164,22 @@ class CloseWork(Message, tag="mail.close"):
     notes: str | None = None
 
 
+class TransferWork(Message, tag="mail.transfer"):
+    """Hand assigned work on to a queue or to one colleague (exactly one of the two), with a note why."""
+
+    session: str
+    conversation_id: int
+    queue: str | None = None
+    agent: str | None = None
+    note: str | None = None
+
+
+class TransferTargets(Message, tag="mail.transfer_targets"):
+    """The queues and logged-in colleagues work can be transferred to."""
+
+    session: str
+
+
 class SendNow(Message, tag="mail.send_now"):
     session: str
 
@@ -164,7 +194,7 @@ class Status(Message, tag="mail.status"):
 
 COMMANDS = Catalogue("mail queue command", [
     MailLogin, MailLogout, Ping, SetAvailable, AcceptWork, RejectWork, PullWork, ChatSend, ChatTyping,
-    CloseWork, SendNow, Snapshot, Status,
+    CloseWork, TransferWork, TransferTargets, SendNow, Snapshot, Status,
 ])
 
 

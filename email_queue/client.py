@@ -47,6 +47,13 @@ class MailqClient(CtiClient):
     def close_work(self, conversation_id: int, *, outcome: str | None = None, notes: str | None = None) -> None:
         self.command(mailq.CloseWork, conversation_id=conversation_id, outcome=outcome, notes=notes)
 
+    def transfer(self, conversation_id: int, *, queue: str | None = None, agent: str | None = None,
+                 note: str | None = None) -> None:
+        self.command(mailq.TransferWork, conversation_id=conversation_id, queue=queue, agent=agent, note=note)
+
+    def transfer_targets(self) -> mailq.TransferTargetsResult:
+        return self.command(mailq.TransferTargets, mailq.TransferTargetsResult)
+
     def ping(self) -> None:
         self.command(mailq.Ping)
 

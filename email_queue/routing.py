@@ -221,6 +221,49 @@ class Router:
                                        f"{work.channel}s, the most the profile allows")
         return [self._assign(work, agent)]
 
+    def transfer(self, agent: str, conversation_id: int, *, queue: str | None = None,
+                 to_agent: str | None = None) -> list[Decision]:
+        """The agent hands his assigned work on: to a queue, where it is routed like
+        any waiting work, or offered to one colleague alone. Either way it goes to
+        someone else before it comes back to him (he counts as having refused it)."""
+        work = self.check_transfer(agent, conversation_id, queue=queue, to_agent=to_agent)
+        seat = self.seats[agent]
+        work.refused_by = {agent}  # a new round: earlier refusals were about the old queue
+        freed = [key for key in self._waiting if key[0] in seat.queues]  # his room is free for these
+        if queue is None:
+            return [self._requeue(work, f"transferred to {to_agent}"), self._offer_to(work, to_agent),
+                    *self._dispatch(freed)]
+        work.queue = queue  # before _requeue: it waits in the new queue's list
+        decision = self._requeue(work, f"transferred to {queue}")
+        waits_in = (queue, work.channel)
+        return [decision, *self._dispatch([waits_in, *(key for key in freed if key != waits_in)])]
+
+    def check_transfer(self, agent: str, conversation_id: int, *, queue: str | None = None,
+                       to_agent: str | None = None) -> Work:
+        """What transfer() refuses, checked without changing anything."""
+        if (queue is None) == (to_agent is None):
+            raise RoutingError("bad_transfer", "transfer to a queue or to a colleague: one of the two")
+        work = self._work(conversation_id)
+        if work.state != "assigned" or work.agent != agent:
+            raise RoutingError("not_assigned", f"conversation {conversation_id} is not assigned to {agent}")
+        if queue is not None and queue not in self.queues:
+            raise RoutingError("unknown_queue", f"no mail queue {queue} (there are {', '.join(self.queues)})")
+        if to_agent is not None:
+            self._check_transfer_target(work, agent, to_agent)
+        return work
+
+    def _check_transfer_target(self, work: Work, agent: str, to_agent: str) -> None:
+        if to_agent == agent:
+            raise RoutingError("self_transfer", f"conversation {work.conversation_id} is already {agent}'s")
+        seat = self.seats.get(to_agent)
+        if seat is None:
+            raise RoutingError("target_not_logged_in", f"{to_agent} is not logged in to the mail queue")
+        if not seat.available.get(work.channel, False):
+            raise RoutingError("target_not_available", f"{to_agent} is not available for {work.channel}")
+        if not seat.has_room(work.channel):
+            raise RoutingError("target_full", f"{to_agent} already works {seat.capacity.get(work.channel, 0)} "
+                                              f"{work.channel}s, the most the profile allows")
+
     def expire(self) -> list[Decision]:
         """Offers not answered in time go to the next agent; work everyone
         refused starts its round again."""
@@ -278,8 +321,12 @@ class Router:
         if not self._is_push(work.queue):
             return None
         seat = self._best_seat(work)
-        if seat is None:
-            return None
+        return self._offer_to(work, seat.agent) if seat is not None else None
+
+    def _offer_to(self, work: Work, agent: str) -> Decision:
+        """Offer queued work to this seat: out of the waiting list, so no dispatch
+        can give it to anyone else while it is offered."""
+        seat = self.seats[agent]
         self._dequeue(work)
         work.state, work.agent = "offered", seat.agent
         work.offer_deadline = self.clock() + self._offer_seconds(work.queue)

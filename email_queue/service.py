@@ -48,7 +48,7 @@ from email_queue.imap_in import ImapPoller
 from email_queue.ingest import MailIngest
 from email_queue.outbox import Relay, send_due
 from email_queue.parse import parse_email
-from email_queue.routing import Decision, Router, RoutingError, Work
+from email_queue.routing import CHANNELS, Decision, Router, RoutingError, Work
 
 log = logging.getLogger(__name__)
 
@@ -495,7 +495,9 @@ class MailqService:
                               state=work.state, subject=meta.subject if meta else "",
                               customer=meta.customer if meta else "", priority=work.priority,
                               due_at=work.due_at, offer_deadline=work.offer_deadline,
-                              customer_ended=meta.customer_ended if meta else False)
+                              customer_ended=meta.customer_ended if meta else False,
+                              transferred_by=meta.transferred_by if meta else None,
+                              transfer_note=meta.transfer_note if meta else None)
 
     def queue_changed(self, queue: str) -> None:
         """Tell desktops a queue's count changed: once per QUEUE_NEWS_SECONDS at
@@ -611,6 +613,11 @@ class MailqService:
             case mailq.CloseWork():
                 await self._close(session, command)
                 return None
+            case mailq.TransferWork():
+                await self._transfer(session, command)
+                return None
+            case mailq.TransferTargets():
+                return self.transfer_targets(agent)
             case mailq.SendNow():
                 self._send_now.set()
                 return None
@@ -682,6 +689,32 @@ class MailqService:
         with self.writing() as session:
             conversations.close(session, actor, command.conversation_id, outcome=command.outcome,
                                 reason=command.reason, notes=command.notes)
+
+    async def _transfer(self, session: AgentSession, command: mailq.TransferWork) -> None:
+        """The router decides at once (or refuses, changing nothing), so that no
+        colleague can fill up or log off between the check and the change; then
+        the queue and note go to the CRM, then the decisions, stored and told as
+        always."""
+        cid = command.conversation_id
+        conversations.transfer_note(command.note)  # a note too long is refused before anything moves
+        decisions = self.router.transfer(session.agent, cid, queue=command.queue, to_agent=command.agent)
+        try:
+            self.meta[cid] = await self.in_pool(self._store_transfer, session.actor, command)  # the offer shows it
+        except CrmError as exc:  # the router is the truth for who works it, as in apply()
+            log.warning("conversation %s: the transfer's queue and note could not be stored: %s", cid, exc)
+        await self.apply(decisions)
+        log.info("%s transferred conversation %s to %s", session.agent, cid, command.queue or command.agent)
+
+    def _store_transfer(self, actor: Actor, command: mailq.TransferWork) -> conversations.WorkItem:
+        with self.writing() as session:
+            return conversations.transfer(session, actor, command.conversation_id, queue=command.queue,
+                                          to_agent=command.agent, note=command.note)
+
+    def transfer_targets(self, agent: str) -> mailq.TransferTargetsResult:
+        """The configured queues and the colleagues logged in, with whether each has room now."""
+        colleagues = [mailq.TransferAgentView(agent=name, room={c: seat.has_room(c) for c in CHANNELS})
+                      for name, seat in sorted(self.router.seats.items()) if name != agent]
+        return mailq.TransferTargetsResult(queues=[q.name for q in self.config.queues], agents=colleagues)
 
     def _session(self, token: str) -> AgentSession:
         session = self.sessions.get(token)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from crm.clock import utcnow
 from crm.db import Database, upgrade
 from crm.errors import Conflict, PermissionDenied, ValidationError
-from crm.models import ConversationMessage, Interaction, RawEmail
+from crm.models import Conversation, ConversationMessage, Interaction, RawEmail
 from crm.permissions import Actor
 from crm.services import conversations
 from crm.services.conversations import Route
@@ -208,6 +208,34 @@ def test_an_agent_reads_his_own_and_waiting_conversations_only(db):
         conversations.conversation_view(s, bob, waiting.conversation_id)  # the group inbox is everyone's
         with pytest.raises(PermissionDenied):
             conversations.conversation_view(s, bob, mine.conversation_id)
+
+
+def test_a_transfer_stores_the_queue_and_a_note_and_only_the_agent_who_has_it_may(db):
+    ann, bob = agent(db, "ann"), agent(db, "bob")
+    received = receive(db, raw_mail())
+    cid = received.conversation_id
+    with db.unit_of_work() as s:
+        with pytest.raises(PermissionDenied):
+            conversations.transfer(s, ann, cid, queue="sales", to_agent=None, note=None)  # waiting, not hers
+        conversations.set_assignment(s, cid, "assigned", "ann")
+    with db.unit_of_work() as s:
+        with pytest.raises(PermissionDenied):
+            conversations.transfer(s, bob, cid, queue="sales", to_agent=None, note=None)
+        with pytest.raises(ValidationError):
+            conversations.transfer(s, ann, cid, queue="sales", to_agent="bob", note=None)
+        with pytest.raises(ValidationError):
+            conversations.transfer(s, ann, cid, queue="sales", to_agent=None, note="x" * 501)
+        due = s.get(Conversation, cid).due_at
+        item = conversations.transfer(s, ann, cid, queue="sales", to_agent=None, note=" wants a quote ")
+        assert (item.queue, item.due_at, item.transferred_by, item.transfer_note) == ("sales", due, "ann",
+                                                                                       "wants a quote")
+    with db.unit_of_work() as s:
+        conversations.transfer(s, ann, cid, queue=None, to_agent="bob", note=None)
+    with db.reading() as s:
+        view = conversations.conversation_view(s, SYSTEM, cid)
+        assert view.queue == "sales" and view.status == "assigned"  # the router's decisions come after
+        assert [(m.kind, m.author, m.text) for m in view.messages[1:]] == [
+            ("note", "ann", "Transferred to sales by ann: wants a quote"), ("note", "ann", "Transferred to bob by ann")]
 
 
 @pytest.fixture

@@ -164,12 +164,14 @@ def test_a_chat_tab_shows_that_the_customer_ended_the_chat_and_is_done_as_usual(
         tab = next(iter(page.chat_views.values()))
         qtbot.waitUntil(lambda: "Is my order shipped?" in tab.transcript.toPlainText(), timeout=10000)
         assert tab.input.isEnabled() and tab.input.placeholderText() == "Write to the customer, Enter to send"
+        assert tab.transfer_button.isEnabled() and "(Alt+T)" in tab.transfer_button.toolTip()
 
         assert ask(customer, {"type": "end"}) == {"type": "closed", "by": "customer"}
     qtbot.waitUntil(lambda: not tab.input.isEnabled(), timeout=10000)
     qtbot.waitUntil(lambda: "The customer ended the chat." in tab.transcript.toPlainText(), timeout=10000)
     assert tab.input.placeholderText() == "The customer ended the chat"
     assert not tab.send_button.isEnabled() and not tab.canned.isEnabled()
+    assert not tab.transfer_button.isEnabled()  # nobody left to hand it on for
     assert tab.typing.text() == "The customer ended the chat. Add your notes and press Done."
     assert tab.done_button.isEnabled()
     assert [w.conversation_id for w in mail.desk.assigned("chat")] == [tab.conversation_id]
@@ -250,3 +252,46 @@ def test_the_group_inbox_is_read_a_page_at_a_time(office, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: page.group_table.rowCount() == 4, timeout=10000)
     page.more_button.click()
     qtbot.waitUntil(lambda: page.group_table.rowCount() == 5 and not page.more_button.isEnabled(), timeout=10000)
+
+
+def test_an_email_is_transferred_to_a_colleague_from_the_dialog_and_a_transfer_offer_says_from_whom(office, qtbot):
+    from bus import mailq as bus
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    window, mail = desk.window, desk.controller.mail
+    page = window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected and page.email_box.isChecked(), timeout=10000)
+    window.show_page("inbox")
+    send(mailq, "buyer@example.com", "Quote for 20 routers", "please quote")
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: page.view is not None and page.transfer_button.isEnabled(), timeout=10000)
+    cid = page.view.id
+    bob = mailq.desktop("bob", channels=("email",))
+
+    qtbot.keyClick(page.reader, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # Alt+T, as the tooltip says
+    qtbot.waitUntil(lambda: page.transfer_dialog is not None and page.transfer_dialog.isVisible(), timeout=5000)
+    dialog = page.transfer_dialog
+    qtbot.waitUntil(lambda: dialog.agents.count() == 1, timeout=10000)
+    assert [dialog.queues.itemText(i) for i in range(dialog.queues.count())] == ["service", "vip", "sales",
+                                                                                "web-chat"]
+    assert dialog.agents.itemText(0) == "bob" and dialog.to_agent.isEnabled()
+    dialog.to_agent.click()
+    qtbot.keyClicks(dialog.note, "customer wants a quote")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SCREENSHOTS / "desktop_inbox_transfer.png"))
+    dialog.ok.click()
+
+    offer = bob.wait_for(lambda e: isinstance(e, bus.WorkOffered), 10)
+    assert (offer.work.conversation_id, offer.work.transfer_note) == (cid, "customer wants a quote")
+    qtbot.waitUntil(lambda: cid not in mail.desk.work and page.view is None, timeout=10000)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)  # no longer in my work
+    assert not page.transfer_button.isEnabled()
+
+    bob.accept(cid)  # and back to ann, with a word: her offer says who sends it and why
+    bob.transfer(cid, agent="ann", note="price list attached")
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    assert offer.work.transferred_by == "Ann"
+    assert page.offers.item(0).text().endswith("— from Bob: price list attached")
+    assert page.offers.item(0).toolTip() == "from Bob: price list attached"

@@ -91,3 +91,17 @@ def test_a_desktop_that_comes_back_learns_which_chats_the_customer_ended():
                                    work=[work(7, channel="chat", state="assigned", customer_ended=True),
                                          work(8, channel="chat", state="assigned")]))
     assert desk.chats[7].closed_by == "customer" and desk.chats[8].closed_by is None
+
+
+def test_work_transferred_away_leaves_the_work_and_the_chat_tabs():
+    desk, changes = MailDesk(), []
+    desk.apply_event(None, mailq.WorkAssigned(agent="ann", work=work(1, channel="chat", state="assigned")))
+    desk.apply_event(None, mailq.WorkAssigned(agent="ann", work=work(2, state="assigned")))
+    desk.subscribe(changes.append)
+    desk.forget_work(1)
+    assert 1 not in desk.work and 1 not in desk.chats and [w.conversation_id for w in desk.assigned()] == [2]
+    desk.forget_work(1)  # the WorkWithdrawn event came first: nothing more to say
+    assert changes == ["work"]
+    offer = work(3, transferred_by="Bob", transfer_note="price list attached")
+    desk.apply_event(None, mailq.WorkOffered(agent="ann", work=offer))
+    assert desk.offers()[0].transferred_by == "Bob"

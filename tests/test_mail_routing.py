@@ -178,6 +178,113 @@ def test_work_everyone_refused_is_offered_again_on_the_next_tick(router, clock):
     assert offered(router.expire()) == [(1, "ann")]
 
 
+def assigned_to(router, agent, work):
+    work.state, work.agent = "assigned", agent
+    router.add(work)
+    assert work.conversation_id in router.seats[agent].work
+
+
+def test_a_transfer_to_a_queue_frees_the_agent_and_is_offered_to_another_agent_of_that_queue(clock):
+    router = Router([QueueRule("service"), QueueRule("vip")], clock=clock)
+    ready(router, "ann", queues=("service", "vip"), email=1)
+    ready(router, "bob", queues=("vip",), email=1)
+    assigned_to(router, "ann", Work(1, "email", "service", priority=2, due_at=clock.now + 600))
+    router.add(Work(2, "email", "service"))  # waits: ann is full
+    decisions = router.transfer("ann", 1, queue="vip")
+    assert [(d.kind, d.conversation_id, d.agent) for d in decisions] == [
+        ("requeued", 1, "ann"), ("offered", 1, "bob"), ("offered", 2, "ann")]  # ann's room filled at once
+    assert decisions[0].reason == "transferred to vip"
+    work = router.items[1]
+    assert (work.queue, work.priority, work.due_at) == ("vip", 2, clock.now + 600)
+    assert router.seats["ann"].work == {2} and router.seats["bob"].work == {1}
+    check_indexes(router)
+
+
+def test_a_transfer_to_a_queue_goes_to_someone_else_before_coming_back(clock):
+    router = Router([QueueRule("service"), QueueRule("vip")], clock=clock)
+    ready(router, "ann", queues=("service", "vip"))
+    ready(router, "bob", queues=("vip",))
+    assigned_to(router, "bob", Work(5, "email", "vip"))
+    assigned_to(router, "ann", Work(1, "email", "service"))
+    # ann is the less loaded once it leaves her, but she has just handed it on
+    assert offered(router.transfer("ann", 1, queue="vip")) == [(1, "bob")]
+    router.reject("bob", 1)
+    assert router.items[1].state == "queued"  # no one else: the next round
+    assert offered(router.expire()) == [(1, "ann")]
+
+
+def test_a_transfer_to_a_pull_queue_waits_in_its_group_inbox(router):
+    ready(router, "ann", queues=("service", "sales"))
+    ready(router, "bob", queues=("sales",))
+    assigned_to(router, "ann", Work(1, "email", "service"))
+    decisions = router.transfer("ann", 1, queue="sales")
+    assert [d.kind for d in decisions] == ["requeued"] and router.items[1].state == "queued"
+    assert [w.conversation_id for w in router.waiting("sales")] == [1]
+    assert router.seats["ann"].load("email") == 0
+    assert [d.kind for d in router.pull("bob", 1)] == ["assigned"]
+
+
+def test_a_transfer_to_a_colleague_is_offered_to_him_alone_and_accepted(router):
+    ready(router, "ann")
+    ready(router, "bob", queues=("sales",))  # not even in the work's queue
+    ready(router, "cho")
+    assigned_to(router, "ann", Work(1, "chat", "service"))
+    decisions = router.transfer("ann", 1, to_agent="bob")
+    assert [(d.kind, d.agent) for d in decisions] == [("requeued", "ann"), ("offered", "bob")]
+    assert router.seats["ann"].load("chat") == 0 and router.seats["bob"].load("chat") == 1
+    assert offered(router.dispatch()) == [] and offered(router.expire()) == []  # nobody else gets it
+    check_indexes(router)
+    assert [(d.kind, d.agent) for d in router.accept("bob", 1)] == [("assigned", "bob")]
+
+
+@pytest.mark.parametrize("refuse", ["reject", "time out"])
+def test_a_transfer_to_a_colleague_refused_goes_back_to_its_queue_and_to_someone_else(router, clock, refuse):
+    ready(router, "ann")
+    ready(router, "bob")
+    ready(router, "cho")
+    assigned_to(router, "ann", Work(1, "email", "service"))
+    router.transfer("ann", 1, to_agent="bob")
+    if refuse == "reject":
+        decisions = router.reject("bob", 1)
+    else:
+        clock.now += 21
+        decisions = router.expire()
+    assert decisions[0].kind == "requeued" and offered(decisions) == [(1, "cho")]  # not back to ann first
+    router.reject("cho", 1)
+    assert [cid for cid, _ in offered(router.expire())] == [1]  # everyone said no: a new round
+
+
+def refusal(call) -> str:
+    with pytest.raises(RoutingError) as refused:
+        call()
+    return refused.value.code
+
+
+def test_transfers_the_rules_refuse_are_refused_with_their_reason(router):
+    ready(router, "ann")
+    ready(router, "bob", email=1)
+    router.login("cho", ["service"], {"email": 2})  # logged in, not available for email
+    assigned_to(router, "ann", Work(1, "email", "service"))
+    assigned_to(router, "bob", Work(2, "email", "service"))  # bob is full now
+    router.add(Work(3, "email", "service"))  # offered to ann, not accepted
+    codes = [
+        refusal(lambda: router.transfer("ann", 2, queue="sales")),  # bob's
+        refusal(lambda: router.transfer("ann", 3, queue="sales")),  # only offered
+        refusal(lambda: router.transfer("ann", 1, queue="billing")),
+        refusal(lambda: router.transfer("ann", 1, to_agent="dai")),
+        refusal(lambda: router.transfer("ann", 1, to_agent="bob")),
+        refusal(lambda: router.transfer("ann", 1, to_agent="cho")),
+        refusal(lambda: router.transfer("ann", 1, queue="sales", to_agent="bob")),
+        refusal(lambda: router.transfer("ann", 1)),
+        refusal(lambda: router.transfer("ann", 1, to_agent="ann")),
+        refusal(lambda: router.transfer("ann", 99, queue="sales")),
+    ]
+    assert codes == ["not_assigned", "not_assigned", "unknown_queue", "target_not_logged_in", "target_full",
+                     "target_not_available", "bad_transfer", "bad_transfer", "self_transfer", "unknown"]
+    assert router.items[1].state == "assigned" and router.items[1].agent == "ann"  # nothing changed
+    check_indexes(router)
+
+
 def check_indexes(router: Router) -> None:
     """What the router keeps to be fast agrees with what it holds."""
     queued = {cid for cid, w in router.items.items() if w.state == "queued"}
@@ -229,11 +336,24 @@ def test_random_traffic_keeps_capacity_order_and_indexes_true(clock):
                 pullable = router.waiting("sales")
                 if pullable:
                     router.pull(rng.choice(agents), pullable[0].conversation_id)
-            elif op < 0.85 and router.items:
+            elif op < 0.78 and router.items:
                 router.finished(rng.choice(list(router.items)))
+            elif op < 0.85:
+                transfer_some_work(router, rng, agents)
             else:
                 router.expire()
         except RoutingError:
             pass
         check_indexes(router)
     assert next_id > 800 and any(w.state == "assigned" for w in router.items.values())
+
+
+def transfer_some_work(router: Router, rng, agents: list[str]) -> None:
+    assigned = [w for w in router.items.values() if w.state == "assigned"]
+    if not assigned:
+        return
+    work = rng.choice(assigned)
+    if rng.random() < 0.5:
+        router.transfer(work.agent, work.conversation_id, queue=rng.choice(["service", "vip", "sales"]))
+    else:
+        router.transfer(work.agent, work.conversation_id, to_agent=rng.choice(agents))

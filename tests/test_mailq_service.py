@@ -197,3 +197,65 @@ def test_the_demo_customers_email_is_answered_into_the_sent_folder(make_mailq, t
     ann.command(bus.SendNow)
     delivered = mailq.wait_until(lambda: list(sent.glob("*.eml")), what="the reply in the sent folder")
     assert b"zhang.wei@example.cn" in delivered[0].read_bytes()
+
+
+def assigned_email(mailq, client, subject: str) -> int:
+    send(mailq, mail("li.na@example.cn", SERVICE, subject, "text"))
+    offer = event_of(client, bus.WorkOffered)
+    client.accept(offer.work.conversation_id)
+    return offer.work.conversation_id
+
+
+def test_an_email_transferred_to_a_colleague_with_a_note_becomes_his(make_mailq):
+    mailq = make_mailq()
+    ann = mailq.desktop("ann")
+    cid = assigned_email(mailq, ann, "发票有误")
+    bob = mailq.desktop("bob", channels=())
+    with pytest.raises(MailqError) as unavailable:
+        ann.transfer(cid, agent="bob")
+    assert unavailable.value.code == "target_not_available"
+    bob.set_available("email", True)
+    targets = ann.transfer_targets()
+    assert targets.queues == ["service", "vip", "sales", "web-chat"]
+    assert [(a.agent, a.room) for a in targets.agents] == [("bob", {"email": True, "chat": False})]
+    with pytest.raises(MailqError) as not_hers:
+        bob.transfer(cid, queue="sales")
+    assert not_hers.value.code == "not_assigned"
+
+    with pytest.raises(MailqError) as too_long:
+        ann.transfer(cid, agent="bob", note="x" * 501)
+    assert too_long.value.code == "validationerror"
+    assert [w.conversation_id for w in ann.snapshot().work] == [cid]  # refused before anything moved
+    ann.transfer(cid, agent="bob", note="customer wants a quote")
+    assert event_of(ann, bus.WorkWithdrawn).conversation_id == cid
+    offer = event_of(bob, bus.WorkOffered)
+    assert (offer.work.conversation_id, offer.work.transferred_by, offer.work.transfer_note) == (
+        cid, "Ann", "customer wants a quote")
+    assert ann.snapshot().work == []  # her capacity is free at once
+    assert bob.accept(cid).state == "assigned"
+    database = Database.open(mailq.db_url)
+    with database.reading() as session:
+        view = conversations.conversation_view(session, actor_for(session, "bob"), cid)
+        assert (view.assigned_to, view.queue, view.status) == ("bob", "service", "assigned")
+        assert [(m.kind, m.text) for m in view.messages][-1] == (
+            "note", "Transferred to Bob by Ann: customer wants a quote")
+        record = session.get(Interaction, view.interaction_id)
+        assert record.agent_id == actor_for(session, "bob").user_id
+    database.dispose()
+
+
+def test_an_email_transferred_to_a_queue_is_routed_there(make_mailq):
+    mailq = make_mailq()
+    ann = mailq.desktop("ann", queues=["service", "vip"])
+    first, second = assigned_email(mailq, ann, "one"), assigned_email(mailq, ann, "two")
+    bob = mailq.desktop("bob", queues=["vip"])
+    with pytest.raises(MailqError) as unknown:
+        ann.transfer(first, queue="billing")
+    assert unknown.value.code == "unknown_queue"
+    ann.transfer(first, queue="vip", note="a key account")
+    offer = event_of(bob, bus.WorkOffered)  # not back to ann, though she is in vip and has room
+    assert (offer.work.conversation_id, offer.work.queue, offer.work.transferred_by) == (first, "vip", "Ann")
+    ann.transfer(second, queue="sales")  # a pull queue: it waits in the group inbox
+    rows = {c.id: (c.queue, c.status, c.assigned_to_id) for c in mailq.conversations()}
+    assert rows[second] == ("sales", "queued", None) and rows[first][:2] == ("vip", "offered")
+    assert ann.snapshot().work == []

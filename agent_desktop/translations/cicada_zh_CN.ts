@@ -199,47 +199,57 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="702"/>
+        <location filename="../ui/inbox_page.py" line="758"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="703"/>
+        <location filename="../ui/inbox_page.py" line="759"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="704"/>
+        <location filename="../ui/inbox_page.py" line="760"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="727"/>
+        <location filename="../ui/inbox_page.py" line="761"/>
+        <source>Transfer…</source>
+        <translation>转交…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="762"/>
+        <source>Hand this chat on to another queue or a colleague (Alt+T)</source>
+        <translation>将此聊天转交给其他队列或同事 (Alt+T)</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="785"/>
         <source>The customer ended the chat. Add your notes and press Done.</source>
         <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="738"/>
+        <location filename="../ui/inbox_page.py" line="797"/>
         <source>The customer ended the chat</source>
         <translation>客户已结束对话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="739"/>
+        <location filename="../ui/inbox_page.py" line="798"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="706"/>
+        <location filename="../ui/inbox_page.py" line="764"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="732"/>
+        <location filename="../ui/inbox_page.py" line="790"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="729"/>
+        <location filename="../ui/inbox_page.py" line="787"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
     </message>
@@ -732,305 +742,330 @@
 <context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="227"/>
+        <location filename="../ui/inbox_page.py" line="233"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="228"/>
+        <location filename="../ui/inbox_page.py" line="234"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="229"/>
+        <location filename="../ui/inbox_page.py" line="235"/>
         <source>Offered to you</source>
         <translation>分配给您的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="230"/>
+        <location filename="../ui/inbox_page.py" line="236"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="231"/>
+        <location filename="../ui/inbox_page.py" line="237"/>
         <source>Accept the selected offer (Alt+A)</source>
         <translation>接受所选工作（Alt+A）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="233"/>
+        <location filename="../ui/inbox_page.py" line="239"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="234"/>
+        <location filename="../ui/inbox_page.py" line="240"/>
         <source>Give the selected offer to a colleague (Alt+J)</source>
         <translation>将所选工作转给同事（Alt+J）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="236"/>
+        <location filename="../ui/inbox_page.py" line="242"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="237"/>
+        <location filename="../ui/inbox_page.py" line="243"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="241"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="241"/>
-        <location filename="../ui/inbox_page.py" line="306"/>
-        <location filename="../ui/inbox_page.py" line="367"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="313"/>
+        <location filename="../ui/inbox_page.py" line="375"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="241"/>
-        <location filename="../ui/inbox_page.py" line="306"/>
-        <location filename="../ui/inbox_page.py" line="367"/>
+        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="313"/>
+        <location filename="../ui/inbox_page.py" line="375"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="245"/>
+        <location filename="../ui/inbox_page.py" line="251"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="246"/>
+        <location filename="../ui/inbox_page.py" line="252"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
-        <location filename="../ui/inbox_page.py" line="261"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="268"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="253"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="248"/>
+        <location filename="../ui/inbox_page.py" line="254"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="251"/>
+        <location filename="../ui/inbox_page.py" line="257"/>
         <source>Load remote images</source>
         <translation>加载远程图片</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="252"/>
+        <location filename="../ui/inbox_page.py" line="258"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="252"/>
+        <location filename="../ui/inbox_page.py" line="258"/>
         <source>Take</source>
         <translation>领取</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
-        <location filename="../ui/inbox_page.py" line="592"/>
+        <location filename="../ui/inbox_page.py" line="259"/>
+        <location filename="../ui/inbox_page.py" line="645"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
-        <location filename="../ui/inbox_page.py" line="592"/>
+        <location filename="../ui/inbox_page.py" line="259"/>
+        <location filename="../ui/inbox_page.py" line="645"/>
         <source>Reply all</source>
         <translation>全部回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="254"/>
-        <location filename="../ui/inbox_page.py" line="593"/>
+        <location filename="../ui/inbox_page.py" line="260"/>
+        <location filename="../ui/inbox_page.py" line="646"/>
         <source>Forward</source>
         <translation>转发</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="254"/>
+        <location filename="../ui/inbox_page.py" line="260"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="255"/>
+        <location filename="../ui/inbox_page.py" line="261"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="257"/>
+        <location filename="../ui/inbox_page.py" line="261"/>
+        <source>Transfer…</source>
+        <translation>转交…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="263"/>
+        <source>Hand this on to another queue or a colleague (Alt+T)</source>
+        <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="264"/>
         <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
         <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="259"/>
+        <location filename="../ui/inbox_page.py" line="266"/>
         <source>To</source>
         <translation>收件人</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="260"/>
+        <location filename="../ui/inbox_page.py" line="267"/>
         <source>Cc</source>
         <translation>抄送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="262"/>
+        <location filename="../ui/inbox_page.py" line="269"/>
         <source>Template</source>
         <translation>模板</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="263"/>
+        <location filename="../ui/inbox_page.py" line="270"/>
         <source>Insert</source>
         <translation>插入</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="264"/>
+        <location filename="../ui/inbox_page.py" line="271"/>
         <source>Attach…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="265"/>
+        <location filename="../ui/inbox_page.py" line="272"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="266"/>
+        <location filename="../ui/inbox_page.py" line="273"/>
         <source>Send (Ctrl+Enter)</source>
         <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="267"/>
+        <location filename="../ui/inbox_page.py" line="274"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="297"/>
+        <location filename="../ui/inbox_page.py" line="304"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="313"/>
+        <location filename="../ui/inbox_page.py" line="320"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
+        <location filename="../ui/inbox_page.py" line="325"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
+        <location filename="../ui/inbox_page.py" line="325"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
+        <location filename="../ui/inbox_page.py" line="325"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="319"/>
+        <location filename="../ui/inbox_page.py" line="326"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="336"/>
+        <location filename="../ui/inbox_page.py" line="343"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="340"/>
+        <location filename="../ui/inbox_page.py" line="347"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="368"/>
+        <location filename="../ui/inbox_page.py" line="376"/>
         <source>{channel} from {customer}: {subject} ({seconds} s)</source>
         <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="468"/>
+        <location filename="../ui/inbox_page.py" line="386"/>
+        <source>from {agent}: {note}</source>
+        <translation>来自 {agent}：{note}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="387"/>
+        <source>from {agent}</source>
+        <translation>来自 {agent}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="443"/>
+        <source>Transferring…</source>
+        <translation>正在转交…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="521"/>
         <source>Double-click or Enter to save</source>
         <translation>双击或回车保存</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="506"/>
+        <location filename="../ui/inbox_page.py" line="559"/>
         <source>{agent} (answer)</source>
         <translation>{agent}（答复）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="507"/>
+        <location filename="../ui/inbox_page.py" line="560"/>
         <source>{agent} (internal note)</source>
         <translation>{agent}（内部备注）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="511"/>
+        <location filename="../ui/inbox_page.py" line="564"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="511"/>
+        <location filename="../ui/inbox_page.py" line="564"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="512"/>
+        <location filename="../ui/inbox_page.py" line="565"/>
         <source>failed: {error}</source>
         <translation>发送失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="554"/>
+        <location filename="../ui/inbox_page.py" line="607"/>
         <source>Save attachment</source>
         <translation>保存附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="586"/>
+        <location filename="../ui/inbox_page.py" line="639"/>
         <source>Forwarded message</source>
         <translation>转发的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="593"/>
+        <location filename="../ui/inbox_page.py" line="646"/>
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="603"/>
+        <location filename="../ui/inbox_page.py" line="656"/>
         <source>Attach files</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="607"/>
+        <location filename="../ui/inbox_page.py" line="660"/>
         <source>{name} is larger than 20 MB</source>
         <translation>{name} 超过 20 MB</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="627"/>
+        <location filename="../ui/inbox_page.py" line="680"/>
         <source>The text is empty.</source>
         <translation>正文为空。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="630"/>
+        <location filename="../ui/inbox_page.py" line="683"/>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -1582,6 +1617,7 @@
     </message>
     <message>
         <location filename="../ui/main_window.py" line="545"/>
+        <location filename="../ui/transfer_dialog.py" line="57"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
@@ -1609,6 +1645,46 @@
         <location filename="../ui/main_window.py" line="553"/>
         <source>Who</source>
         <translation>对象</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="54"/>
+        <source>Asking the mail queue who is there…</source>
+        <translation>正在向邮件队列查询可转交的对象…</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="58"/>
+        <source>To a &amp;queue</source>
+        <translation>转到队列(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="59"/>
+        <source>To a &amp;colleague</source>
+        <translation>转给同事(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="60"/>
+        <source>&amp;Note</source>
+        <translation>备注(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="61"/>
+        <source>Why, for the colleague (optional)</source>
+        <translation>转交原因，供同事参考（可选）</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="71"/>
+        <source>{agent} (no room now)</source>
+        <translation>{agent}（当前已满或不可用）</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="77"/>
+        <source>No colleague has room for this now.</source>
+        <translation>目前没有同事可以接收此会话。</translation>
+    </message>
+    <message>
+        <location filename="../ui/transfer_dialog.py" line="81"/>
+        <source>The mail queue did not answer: {error}</source>
+        <translation>邮件队列没有应答：{error}</translation>
     </message>
 </context>
 <context>
@@ -1718,6 +1794,11 @@
         <location filename="../ui/mail_control.py" line="117"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="119"/>
+        <source>{agent} transferred to you: {subject}</source>
+        <translation>{agent} 转交给您：{subject}</translation>
     </message>
 </context>
 <context>

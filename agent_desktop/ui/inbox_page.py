@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from html import escape, unescape
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
@@ -44,6 +45,7 @@ PAGE_ROWS = 100
 MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
 MAX_IMAGE_BYTES = 2_000_000
 MAX_ATTACHMENT_BYTES = 20_000_000
+TRANSFER_KEYS = "Alt+T"  # one page shortcut for the reading pane's and the current chat's Transfer… (tooltips)
 
 
 class InboxPage(QWidget):
@@ -56,6 +58,7 @@ class InboxPage(QWidget):
         self._request = 0
         self.attachments_to_send: list[NewAttachment] = []
         self._compose_mode = "reply"
+        self.transfer_dialog = None  # the last one opened
 
         self.email_box = QCheckBox(objectName="inbox_email_available")
         self.chat_box = QCheckBox(objectName="inbox_chat_available")
@@ -117,6 +120,7 @@ class InboxPage(QWidget):
         layout.addWidget(split, 1)
 
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._send_current)
+        QShortcut(QKeySequence(TRANSFER_KEYS), self, activated=self._transfer_current)
         self._show_conversation(None)
         self.desk.subscribe(self._desk_changed)
         mail.inbox_loaded.connect(self._inbox_loaded)
@@ -156,6 +160,8 @@ class InboxPage(QWidget):
         self.forward_button = QPushButton(objectName="inbox_forward")
         self.note_button = QPushButton(objectName="inbox_note")
         self.done_button = QPushButton(objectName="inbox_done")
+        self.transfer_button = QPushButton(objectName="inbox_transfer")
+        self.transfer_button.clicked.connect(lambda: self.view and self.transfer(self.view.id, self.view.channel))
         self.work_button.clicked.connect(lambda: self.view and self.mail.work_on(self.view))
         self.take_button.clicked.connect(lambda: self.view and self.mail.pull(self.view.id))
         self.reply_button.clicked.connect(lambda: self._compose("reply"))
@@ -165,7 +171,7 @@ class InboxPage(QWidget):
         self.done_button.clicked.connect(self._done)
         buttons = QHBoxLayout()
         for button in (self.work_button, self.take_button, self.reply_button, self.reply_all_button,
-                       self.forward_button, self.note_button, self.done_button):
+                       self.forward_button, self.note_button, self.transfer_button, self.done_button):
             buttons.addWidget(button)
         buttons.addStretch()
 
@@ -252,8 +258,9 @@ class InboxPage(QWidget):
         for button, text in ((self.work_button, self.tr("Work on it")), (self.take_button, self.tr("Take")),
                              (self.reply_button, self.tr("Reply")), (self.reply_all_button, self.tr("Reply all")),
                              (self.forward_button, self.tr("Forward")), (self.note_button, self.tr("Note")),
-                             (self.done_button, self.tr("Done"))):
+                             (self.transfer_button, self.tr("Transfer…")), (self.done_button, self.tr("Done"))):
             button.setText(text)
+        self.transfer_button.setToolTip(self.tr("Hand this on to another queue or a colleague (Alt+T)"))
         self.work_button.setToolTip(self.tr("Make this the contact in the workspace: identify the customer, "
                                             "business data, scripts and the Action Box"))
         self.to_label.setText(self.tr("To"))
@@ -357,6 +364,7 @@ class InboxPage(QWidget):
         for work in offers:
             item = QListWidgetItem(self._offer_text(work))
             item.setData(Qt.ItemDataRole.UserRole, work.conversation_id)
+            item.setToolTip(self._transfer_text(work))
             self.offers.addItem(item)
         self.offers_box.setVisible(bool(offers))
         if offers:
@@ -365,8 +373,18 @@ class InboxPage(QWidget):
     def _offer_text(self, work) -> str:
         left = max(0, int((work.offer_deadline or 0) - time.time()))
         channel = self.tr("Email") if work.channel == "email" else self.tr("Chat")
-        return self.tr("{channel} from {customer}: {subject} ({seconds} s)").format(
+        text = self.tr("{channel} from {customer}: {subject} ({seconds} s)").format(
             channel=channel, customer=work.customer, subject=work.subject or "—", seconds=left)
+        transfer = self._transfer_text(work)
+        return f"{text} — {transfer}" if transfer else text
+
+    def _transfer_text(self, work) -> str:
+        """Who handed this offer on, and why: "from Ann: wants a quote"."""
+        if not work.transferred_by:
+            return ""
+        if work.transfer_note:
+            return self.tr("from {agent}: {note}").format(agent=work.transferred_by, note=work.transfer_note)
+        return self.tr("from {agent}").format(agent=work.transferred_by)
 
     def _tick(self) -> None:
         for row in range(self.offers.count()):
@@ -390,6 +408,40 @@ class InboxPage(QWidget):
         cid = self._offer_id()
         if cid is not None:
             self.mail.reject(cid)
+
+    # --- transfer ------------------------------------------------------------------------------------
+
+    def _is_assigned(self, conversation_id: int) -> bool:
+        work = self.desk.work.get(conversation_id)
+        return work is not None and work.state == "assigned"
+
+    def _transfer_current(self) -> None:
+        """Alt+T: the chat on top when the chat panel shows, else the conversation in the reading pane."""
+        if self.right.currentIndex() == 1 and isinstance(self.chat_tabs.currentWidget(), ChatTab):
+            tab = self.chat_tabs.currentWidget()
+            if tab.transfer_button.isEnabled():
+                self.transfer(tab.conversation_id, "chat")
+        elif self.view is not None and self.transfer_button.isEnabled():
+            self.transfer(self.view.id, self.view.channel)
+
+    def transfer(self, conversation_id: int, channel: str) -> None:
+        """Ask where to (the targets come from the mail queue meanwhile), then hand it on.
+        The dialog is window-modal without a nested event loop: events keep coming."""
+        from agent_desktop.ui.transfer_dialog import TransferDialog
+
+        dialog = self.transfer_dialog = TransferDialog(channel, self)
+
+        def while_open(show):  # the answer may come after the agent closed the dialog
+            return lambda answer: shiboken6.isValid(dialog) and dialog.isVisible() and show(answer)
+
+        self.mail.transfer_targets(on_done=while_open(dialog.set_targets), on_error=while_open(dialog.show_error))
+        dialog.accepted.connect(lambda: self._send_transfer(conversation_id, dialog.choice()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _send_transfer(self, conversation_id: int, choice: dict) -> None:
+        self.state.setText(self.tr("Transferring…"))
+        self.mail.transfer(conversation_id, **choice)
 
     # --- chats ---------------------------------------------------------------------------------------
 
@@ -456,6 +508,7 @@ class InboxPage(QWidget):
         for button in (self.work_button, self.reply_button, self.reply_all_button, self.forward_button,
                        self.done_button):
             button.setEnabled(mine)
+        self.transfer_button.setEnabled(mine)
         for button in (self.reply_button, self.reply_all_button, self.forward_button):
             button.setVisible(view.channel == "email")
         self.reader.setHtml(self._thread_html(view, remote=False))
@@ -496,7 +549,7 @@ class InboxPage(QWidget):
 
     def _reader_buttons(self) -> tuple[QPushButton, ...]:
         return (self.work_button, self.take_button, self.reply_button, self.reply_all_button, self.forward_button,
-                self.note_button, self.done_button)
+                self.note_button, self.transfer_button, self.done_button)
 
     def _thread_html(self, view, *, remote: bool) -> str:
         from email_queue.parse import show_remote_images
@@ -683,6 +736,8 @@ class ChatTab(QWidget):
         self.work_button.clicked.connect(self._work_on)
         self.done_button = QPushButton(objectName="chat_done")
         self.done_button.clicked.connect(self._done)
+        self.transfer_button = QPushButton(objectName="chat_transfer")
+        self.transfer_button.clicked.connect(lambda: page.transfer(conversation_id, "chat"))
         row = QHBoxLayout()
         row.addWidget(self.canned)
         row.addWidget(self.input, 1)
@@ -690,6 +745,7 @@ class ChatTab(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.work_button)
         actions.addStretch()
+        actions.addWidget(self.transfer_button)
         actions.addWidget(self.done_button)
         layout = QVBoxLayout(self)
         layout.addLayout(actions)
@@ -702,6 +758,8 @@ class ChatTab(QWidget):
         self.send_button.setText(self.tr("Send"))
         self.work_button.setText(self.tr("Work on it"))
         self.done_button.setText(self.tr("Done"))
+        self.transfer_button.setText(self.tr("Transfer…"))
+        self.transfer_button.setToolTip(self.tr("Hand this chat on to another queue or a colleague (Alt+T)"))
         self.canned.clear()
         self.canned.addItem(self.tr("Canned answer…"), None)
         for template in self.page.mail.templates("chat"):
@@ -735,6 +793,7 @@ class ChatTab(QWidget):
         closed = self.chat.closed_by is not None
         for widget in (self.input, self.send_button, self.canned):
             widget.setEnabled(not closed)
+        self.transfer_button.setEnabled(not closed and self.page._is_assigned(self.conversation_id))
         self.input.setPlaceholderText(self.tr("The customer ended the chat") if self.chat.closed_by == "customer"
                                       else self.tr("Write to the customer, Enter to send"))
         self.update_typing()

@@ -115,7 +115,10 @@ class MailControl(QObject):
             template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")
                         if work.channel == "email"
                         else QT_TRANSLATE_NOOP("Workbench", "New chat from {customer}: {subject}"))
-            self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—")
+            if work.transferred_by:
+                template = QT_TRANSLATE_NOOP("Workbench", "{agent} transferred to you: {subject}")
+            self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—",
+                              agent=work.transferred_by or "")
 
     # --- what the agent does ------------------------------------------------------------------------
 
@@ -242,6 +245,25 @@ class MailControl(QObject):
         self.link.send(lambda s: mailq.CloseWork(session=s or "", conversation_id=conversation_id,
                                                  outcome=outcome, notes=notes),
                        on_done=closed, on_error=self._command_failed)
+
+    def transfer_targets(self, on_done, on_error) -> None:
+        """The queues and colleagues a transfer can go to, asked on the link's thread."""
+        self.link.send(lambda s: mailq.TransferTargets(session=s or ""), mailq.TransferTargetsResult,
+                       on_done=on_done, on_error=on_error)
+
+    def transfer(self, conversation_id: int, *, queue: str | None = None, agent: str | None = None,
+                 note: str | None = None) -> None:
+        """Hand the conversation on; once the mail queue has done it, it leaves this desktop."""
+        def transferred(_none) -> None:
+            self.desk.forget_work(conversation_id)
+            if self.current is not None and self.current.id == conversation_id:
+                self.current = None
+                self.conversation_loaded.emit(None)
+            self.lists_stale.emit()
+
+        self.link.send(lambda s: mailq.TransferWork(session=s or "", conversation_id=conversation_id, queue=queue,
+                                                    agent=agent, note=note),
+                       on_done=transferred, on_error=self._command_failed)
 
     def _load_transcript(self, conversation_id: int) -> None:
         def loaded(view) -> None:

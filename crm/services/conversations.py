@@ -49,6 +49,7 @@ from crm.services import identify, outbox
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
 NOTE_LENGTH = 20_000
+TRANSFER_NOTE_LENGTH = 500  # a line or two for the colleague, shown with the offer
 # The client_id of the line stored when the customer ends a chat (the agent's
 # to read; the customer's transcript leaves it out); never one of the widget's.
 CUSTOMER_ENDED_ID = "cicada:customer-ended"
@@ -99,6 +100,8 @@ class WorkItem:
     subject: str = ""
     customer: str = ""
     customer_ended: bool = False  # a chat the customer ended, still the agent's to close
+    transferred_by: str | None = None  # the display name of the agent who transferred it last
+    transfer_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -691,6 +694,49 @@ def add_note(session: Session, actor: Actor, conversation_id: int, text: str) ->
     session.add(note)
     session.flush()
     return note
+
+
+def transfer(session: Session, actor: Actor, conversation_id: int, *, queue: str | None, to_agent: str | None,
+             note: str | None) -> WorkItem:
+    """The agent who has the conversation hands it on, to a queue or to a colleague:
+    the new queue is set, and an internal note says who transferred it where and why.
+    The router decides who gets it; its decisions are stored by set_assignment."""
+    conversation = session.get(Conversation, conversation_id, with_for_update=True)  # vs. the customer closing
+    if conversation is None:
+        raise NotFound(f"No conversation {conversation_id}.")
+    if conversation.status != ConversationStatus.ASSIGNED or conversation.assigned_to_id != actor.user_id:
+        raise PermissionDenied(f"{actor.username} may not transfer conversation {conversation_id}: "
+                               "it is not assigned to them")
+    target, note = _transfer_target(session, queue, to_agent), transfer_note(note)
+    if queue is not None:
+        conversation.queue = target
+    by = _display_name(session, actor)
+    text = f"Transferred to {target} by {by}" + (f": {note}" if note else "")
+    session.add(ConversationMessage(conversation_id=conversation.id, kind=MessageKind.NOTE.value,
+                                    author_id=actor.user_id, author_name=by, body_text=text))
+    session.flush()
+    item = _work_item(conversation, actor.username)
+    return replace(item, transferred_by=by, transfer_note=note)
+
+
+def transfer_note(note: str | None) -> str | None:
+    """The note as stored, or ValidationError: callers check it before anything moves."""
+    note = (note or "").strip() or None
+    if note is not None and len(note) > TRANSFER_NOTE_LENGTH:
+        raise ValidationError(f"A transfer note has at most {TRANSFER_NOTE_LENGTH} characters.")
+    return note
+
+
+def _transfer_target(session: Session, queue: str | None, to_agent: str | None) -> str:
+    """The queue's name, or the colleague's display name."""
+    if (queue is None) == (to_agent is None):
+        raise ValidationError("Transfer to a queue or to a colleague: one of the two.")
+    if to_agent is not None:
+        return _user(session, to_agent).display_name or to_agent
+    queue = queue.strip()
+    if not queue or len(queue) > 80:
+        raise ValidationError("A queue has a name of 1 to 80 characters.")
+    return queue
 
 
 def set_partner(session: Session, actor: Actor, conversation_id: int, partner_id: int | None) -> None:
