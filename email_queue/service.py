@@ -434,7 +434,7 @@ class MailqService:
         elif work.agent and work.state == "assigned":  # accepted while it was being closed
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkClosed(
                 agent=work.agent, conversation_id=conversation_id, by="customer"))
-        await self.apply(self.router.finished(conversation_id))
+        await self._finished(conversation_id)
         self.queue_changed(work.queue)
 
     async def chat_ended_assigned(self, conversation_id: int, line: ChatLine) -> None:
@@ -679,11 +679,19 @@ class MailqService:
         if work is not None and work.agent != session.agent:
             raise RoutingError("not_yours", f"conversation {cid} is not assigned to {session.agent}")
         await self.in_pool(self._store_close, session.actor, command)
-        await self.apply(self.router.finished(cid))
+        await self._finished(cid)
         if work is not None and work.channel == "chat" and self.chat is not None:
             self.chat.push_closed(cid)
         self.publish([mailq.agent_topic(session.agent)], mailq.WorkClosed(
             agent=session.agent, conversation_id=cid, by="agent"))
+
+    async def _finished(self, conversation_id: int) -> None:
+        """Closed: out of the router (freeing its agent's room) and out of what the
+        service remembers of it, which would otherwise grow for as long as it runs."""
+        self.meta.pop(conversation_id, None)
+        for token in [t for t, cid in self.chat_ids.items() if cid == conversation_id]:
+            del self.chat_ids[token]
+        await self.apply(self.router.finished(conversation_id))
 
     def _store_close(self, actor: Actor, command: mailq.CloseWork) -> None:
         with self.writing() as session:

@@ -5,7 +5,10 @@ relay with threading headers, and requeued when the agent leaves."""
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -20,8 +23,11 @@ from bus import mailq as bus
 from crm.db import Database
 from crm.models import BusinessPartner, ConversationMessage, Interaction, RawEmail
 from crm.services import conversations
+from crm.services.conversations import WorkItem
 from crm.services.users import actor_for
 from email_queue.client import MailqError
+from email_queue.config import load_mailq_config
+from email_queue.service import MailqService, _work
 
 pytestmark = pytest.mark.slow
 
@@ -259,3 +265,16 @@ def test_an_email_transferred_to_a_queue_is_routed_there(make_mailq):
     rows = {c.id: (c.queue, c.status, c.assigned_to_id) for c in mailq.conversations()}
     assert rows[second] == ("sales", "queued", None) and rows[first][:2] == ("vip", "offered")
     assert ann.snapshot().work == []
+
+
+def test_the_service_forgets_what_it_kept_of_a_conversation_once_closed():
+    """What offers show and the chat tokens seen are kept per open conversation
+    only: a service that runs for months must not grow with every one it saw."""
+    service = MailqService(load_mailq_config({}), "sqlite://")
+    item = WorkItem(7, "chat", "web-chat", 5, "assigned", datetime.now(UTC), None, "ann", "", "Mei Lin")
+    service.meta[7], service.chat_ids["a-token"] = item, 7
+    service.router.add(_work(item))
+    with ThreadPoolExecutor(1) as thread:  # asyncio.run off this thread: the browser tests keep a loop here
+        thread.submit(asyncio.run, service._finished(7)).result()
+    service.pool.shutdown()
+    assert 7 not in service.meta and service.chat_ids == {} and 7 not in service.router.items
