@@ -35,6 +35,7 @@ from email_queue.parse import ParsedEmail, parse_email
 
 log = logging.getLogger(__name__)
 
+PARSERS_START_SECONDS = 60.0
 MAX_BATCH = 16  # mails per transaction: a batch holds SQLite's write lock, which chat lines wait for
 
 
@@ -68,10 +69,22 @@ class MailIngest:
 
     def start(self) -> None:
         if self.parse_processes > 0:
-            self._parsers = self._new_parsers()
-            self._parsers.submit(parse_email, b"Subject: start\r\n\r\nstarted\r\n").result()  # spawned and warm
+            self._start_parsers()
         for writer in self._writers:
             writer.start()
+
+    def _start_parsers(self) -> None:
+        """Spawned and warm before the first mail; if they cannot start, mail is
+        parsed in the service itself, slower but taken in all the same."""
+        try:
+            self._parsers = self._new_parsers()
+            self._parsers.submit(parse_email, b"Subject: start\r\n\r\nstarted\r\n").result(PARSERS_START_SECONDS)
+        except (BrokenProcessPool, OSError, TimeoutError) as exc:
+            log.error("the mail parser processes could not start (%s); parsing in the service instead",
+                      exc or type(exc).__name__)
+            if self._parsers is not None:
+                self._parsers.shutdown(wait=False, cancel_futures=True)
+            self._parsers = None
 
     def stop(self) -> None:
         """Store what is queued, then stop."""

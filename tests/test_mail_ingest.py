@@ -11,7 +11,8 @@ import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 from sqlalchemy import func, select
@@ -153,3 +154,26 @@ def _no_parser_left_behind():
     for process in multiprocessing.active_children():
         if "SpawnProcess" in process.name:
             process.join(5)
+
+
+class _PoolThatCannotStart:
+    """A process pool whose processes die at once (as when the machine refuses new ones)."""
+
+    def submit(self, *_args):
+        future = Future()
+        future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+        return future
+
+    def shutdown(self, **_kwargs):
+        pass
+
+
+def test_mail_is_still_taken_in_when_the_parser_processes_cannot_start(db, monkeypatch, caplog):
+    monkeypatch.setattr(MailIngest, "_new_parsers", lambda self: _PoolThatCannotStart())
+    ingest, _ = make_ingest(db, parse_processes=1)
+    try:
+        received = run(ingest.email(raw_mail(message_id="<no-parsers@example.cn>"), SERVICE, "smtp"))
+    finally:
+        ingest.stop()
+    assert received.message_id is not None and stored(db, ConversationMessage) == 1
+    assert "parser processes could not start" in caplog.text
