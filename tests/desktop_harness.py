@@ -78,6 +78,12 @@ def trigger(desk: Desktop, control: Control) -> None:
     action.trigger()
 
 
+def wait_enabled(qtbot, desk: Desktop, control: Control, timeout=10000) -> None:
+    """As the agent waits for a button: the call's state and the agent's come in
+    separate events, so End, say, is enabled a moment after wrap-up shows."""
+    qtbot.waitUntil(lambda: desk.window.actions[control].isEnabled(), timeout=timeout)
+
+
 def wait_state(qtbot, desk: Desktop, state: str, timeout=10000) -> None:
     qtbot.waitUntil(lambda: desk.controller.bench.call_state() == state, timeout=timeout)
 

@@ -24,7 +24,7 @@ from crm.models import (
     Product,
 )
 from crm.services.partners import AddressDraft
-from desktop_harness import add_person, desks, trigger, wait_mode, wait_state  # noqa: F401 - fixtures
+from desktop_harness import add_person, desks, trigger, wait_enabled, wait_mode, wait_state  # noqa: F401 - fixtures
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     CUSTOMER_TONE,
@@ -143,6 +143,7 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
     wait_state(qtbot, desk, "wrap_up")
     records = []
     desk.controller.record_saved.connect(lambda key, rid: records.append(rid))
+    wait_enabled(qtbot, desk, Control.END)
     trigger(desk, Control.END)
     qtbot.waitUntil(lambda: bool(records), timeout=15000)
     database = Database.open(gateway.db_url)

@@ -22,6 +22,7 @@ from desktop_harness import (  # noqa: F401 - fixtures
     saved_record,
     trigger,
     type_chinese,
+    wait_enabled,
     wait_mode,
     wait_state,
 )
@@ -95,6 +96,7 @@ def test_a_whole_inbound_call_in_the_desktop_window(make_gateway, desks, media, 
     assert bench.contact.draft.notes == "解释了账单 explained the invoice"
     saved = []
     desk.controller.record_saved.connect(lambda key, rid: saved.append((key, rid)))
+    wait_enabled(qtbot, desk, Control.END)
     trigger(desk, Control.END)
     qtbot.waitUntil(lambda: bool(saved), timeout=15000)
     assert bench.contact is None and window.header.values["name"].text() != "张伟"
@@ -208,10 +210,12 @@ def test_a_transfer_pops_the_same_confirmed_partner_with_the_notes_on_the_second
     for desk in (ann, bob):
         desk.controller.record_saved.connect(lambda key, rid: saved.append(rid))
     wait_state(qtbot, ann, "wrap_up")
+    wait_enabled(qtbot, ann, Control.END)
     trigger(ann, Control.END)
     wait_state(qtbot, bob, "talking")
     trigger(bob, Control.HANGUP)
     wait_state(qtbot, bob, "wrap_up")
+    wait_enabled(qtbot, bob, Control.END)
     trigger(bob, Control.END)
     qtbot.waitUntil(lambda: len(saved) == 2, timeout=15000)
     bob_row = saved_record(gateway.db_url, call_id, "bob")
@@ -245,6 +249,7 @@ def test_a_gateway_restart_mid_call_is_shown_and_the_desktop_recovers(
     assert bench.contact.draft.notes == "before the restart, and during it"
     saved = []
     desk.controller.record_saved.connect(lambda key, rid: saved.append(rid))
+    wait_enabled(qtbot, desk, Control.END)
     trigger(desk, Control.END)
     qtbot.waitUntil(lambda: bool(saved), timeout=15000)
     database = Database.open(gateway.db_url)
@@ -284,6 +289,7 @@ def test_the_demo_menu_places_a_customers_call_that_the_agent_handles_to_the_end
     trigger(desk, Control.HANGUP)
     wait_state(qtbot, desk, "wrap_up")
     call_id = desk.controller.bench.contact.call_id
+    wait_enabled(qtbot, desk, Control.END)
     trigger(desk, Control.END)
     row = gateway.wait_until(lambda: (r := saved_record(gateway.db_url, call_id, "ann")) and
                              r.status == "closed" and r, what="the closed record")

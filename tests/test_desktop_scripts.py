@@ -15,7 +15,7 @@ from agent_desktop import crm_access
 from crm.db import Database
 from crm.permissions import Actor
 from crm.services import scripts as store
-from desktop_harness import add_person, desks, trigger, wait_mode, wait_state  # noqa: F401 - fixtures
+from desktop_harness import add_person, desks, trigger, wait_enabled, wait_mode, wait_state  # noqa: F401 - fixtures
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     BOB_TONE,
@@ -142,6 +142,7 @@ def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_reco
     wait_state(qtbot, desk, "wrap_up")
     records = []
     desk.controller.record_saved.connect(lambda k, rid: records.append(rid))
+    wait_enabled(qtbot, desk, Control.END)
     trigger(desk, Control.END)
     qtbot.waitUntil(lambda: bool(records), timeout=15000)
     run, = runs_of(gateway.db_url, call_id)
