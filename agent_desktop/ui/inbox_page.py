@@ -807,11 +807,12 @@ class ChatTab(QWidget):
     def _canned(self, index: int) -> None:
         body = self.canned.itemData(index)
         self.canned.setCurrentIndex(0)
-        view = self.page.view
-        if body and view is not None and view.id == self.conversation_id:
-            self.page.mail.render(body, view, lambda rendered: self.input.insert(rendered.text))
-        elif body:
-            self.input.insert(body)
+        if body:  # never the raw template: it is filled in with this tab's own chat
+            self.page.mail.render_for(self.conversation_id, body, self._insert_rendered)
+
+    def _insert_rendered(self, rendered) -> None:
+        if shiboken6.isValid(self.input) and self.input.isEnabled():
+            self.input.insert(rendered.text)
 
     def _work_on(self) -> None:
         view = self.page.view

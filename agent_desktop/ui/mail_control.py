@@ -204,13 +204,34 @@ class MailControl(QObject):
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def render(self, body: str, view, on_done) -> None:
-        contact = self.bench.contact
-        partner = self.bench.confirmed_partner
-        person = contact.identification.contact_person if contact is not None and partner is not None else None
+        partner_id, person_id = self._confirmed_for(view.id)
         self.tasks.run(crm_access.render_reply, self.database, self.actor, body, view=view,
-                       partner_id=partner.partner_id if partner else view.partner_id,
-                       contact_person_id=person.partner_id if person else None,
-                       on_done=on_done, on_error=lambda exc: self.failed.emit(str(exc)))
+                       partner_id=partner_id if partner_id is not None else view.partner_id,
+                       contact_person_id=person_id, on_done=on_done,
+                       on_error=lambda exc: self.failed.emit(str(exc)))
+
+    def render_for(self, conversation_id: int, body: str, on_done) -> None:
+        """A canned answer filled in with its own conversation (read afresh), whatever
+        the reading pane shows: with several chats open, each gets its own customer."""
+        partner_id, person_id = self._confirmed_for(conversation_id)
+
+        def read_and_render(database, actor):
+            view = crm_access.conversation(database, actor, conversation_id)
+            return crm_access.render_reply(database, actor, body, view=view,
+                                           partner_id=partner_id if partner_id is not None else view.partner_id,
+                                           contact_person_id=person_id)
+
+        self.tasks.run(read_and_render, self.database, self.actor, on_done=on_done,
+                       on_error=lambda exc: self.failed.emit(str(exc)))
+
+    def _confirmed_for(self, conversation_id: int) -> tuple[int | None, int | None]:
+        """The partner (and contact person) the agent confirmed, when this conversation is the
+        workspace's contact; another contact's customer must never fill in this answer."""
+        contact, partner = self.bench.contact, self.bench.confirmed_partner
+        if contact is None or partner is None or contact.conversation_id != conversation_id:
+            return None, None
+        person = contact.identification.contact_person
+        return partner.partner_id, person.partner_id if person else None
 
     def templates(self, channel: str) -> list[dict]:
         from action_box.layout import effective
