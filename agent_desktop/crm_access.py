@@ -131,12 +131,14 @@ def create_customer(database: Database, actor: Actor, new: NewPartner, *, region
 
 @dataclass(frozen=True)
 class Item:
-    """One line of the 360° view; `detail` is what opens read-only in the workspace."""
+    """One line of the 360° view; `detail` is what opens read-only in the workspace.
+    Its values are raw (datetime in UTC without tzinfo, date, Decimal, str): the
+    view formats them in the agent's locale and time zone."""
 
     kind: str  # contact_person, relationship, service_order, complaint, ..., installed_base, interaction
     title: str
     subtitle: str
-    detail: tuple[tuple[str, str], ...]
+    detail: tuple[tuple[str, object], ...]
     partner_id: int | None = None
     interaction_id: int | None = None
 
@@ -155,8 +157,9 @@ class Partner360:
 
 
 SECTIONS = ("contact_persons", "relationships", TransactionKind.SERVICE_ORDER.value,
-            TransactionKind.COMPLAINT.value, TransactionKind.SALES_ORDER.value, "installed_base",
-            "interactions")
+            TransactionKind.COMPLAINT.value, TransactionKind.SALES_ORDER.value, TransactionKind.LEAD.value,
+            TransactionKind.OPPORTUNITY.value, TransactionKind.CALLBACK.value, TransactionKind.TASK.value,
+            "installed_base", "interactions")
 
 
 def business_data(database: Database, actor: Actor, partner_id: int) -> Partner360:
@@ -174,10 +177,11 @@ def business_data(database: Database, actor: Actor, partner_id: int) -> Partner3
         for r in view.relationships:
             sections["relationships"].append(Item(
                 "relationship", r.other.name, f"{r.kind} ({r.direction})",
-                (("kind", r.kind), ("function", r.function or ""), ("valid_from", _text(r.valid_from)),
-                 ("valid_to", _text(r.valid_to))), r.other.partner_id))
+                (("kind", r.kind), ("function", r.function or ""), ("valid_from", r.valid_from),
+                 ("valid_to", r.valid_to)), r.other.partner_id))
+        teams = _team_names(session, {t.team_id for t in view.open_transactions if t.team_id})
         for t in view.open_transactions:
-            sections[t.kind].append(_transaction_item(t))
+            sections[t.kind].append(_transaction_item(t, teams))
         for ib in view.installed_base:
             sections["installed_base"].append(_installed_item(ib))
         for i in view.latest_interactions:
@@ -197,21 +201,45 @@ def _text(value) -> str:
     return str(value)
 
 
-def _transaction_item(t: BusinessTransaction) -> Item:
+def _team_names(session, ids: set[int]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from crm.models import OrgUnit
+
+    if not ids:
+        return {}
+    return dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids))).all())
+
+
+def _transaction_item(t: BusinessTransaction, teams: dict[int, str]) -> Item:
     detail = [("number", t.number), ("kind", t.kind), ("status", t.status), ("subject", t.subject),
               ("priority", t.priority or ""), ("category", t.category or ""),
-              ("created_at", _text(t.created_at)), ("due_at", _text(t.due_at)),
-              ("description", t.description or "")]
+              ("created_at", t.created_at)]
+    if t.kind == TransactionKind.CALLBACK.value:
+        detail += [("window_start", t.window_start), ("window_end", t.window_end),
+                   ("callback_phone", t.callback_phone or ""), ("assignee", _assignee(t, teams))]
+    elif t.kind == TransactionKind.TASK.value:
+        detail += [("assignee", _assignee(t, teams)), ("due_at", t.due_at)]
+    else:
+        detail.append(("due_at", t.due_at))
+    detail.append(("description", t.description or ""))
     if t.amount is not None:
-        detail.append(("amount", f"{t.amount} {t.currency or ''}".strip()))
-    return Item(t.kind, f"{t.number} {t.subject}", f"{t.status} · {_text(t.created_at)}", tuple(detail))
+        detail += [("amount", t.amount), ("currency", t.currency or "")]
+    return Item(t.kind, f"{t.number} {t.subject}", t.status, tuple(detail))
+
+
+def _assignee(t: BusinessTransaction, teams: dict[int, str]) -> str:
+    """Who is to act on a callback or task: a person, else a team."""
+    if t.owner is not None:
+        return t.owner.display_name
+    return teams.get(t.team_id, "") if t.team_id else ""
 
 
 def _installed_item(ib: InstalledBaseItem) -> Item:
     return Item("installed_base", ib.product.name, ib.serial_no or "",
                 (("product", f"{ib.product.product_no} {ib.product.name}"),
-                 ("serial_no", ib.serial_no or ""), ("installed_on", _text(ib.installed_on)),
-                 ("warranty_end", _text(ib.warranty_end))))
+                 ("serial_no", ib.serial_no or ""), ("installed_on", ib.installed_on),
+                 ("warranty_end", ib.warranty_end)))
 
 
 def _interaction_item(i: Interaction) -> Item:
@@ -221,7 +249,7 @@ def _interaction_item(i: Interaction) -> Item:
 
 
 def _interaction_detail(i: Interaction) -> tuple[tuple[str, str], ...]:
-    return (("started_at", _text(i.started_at)), ("channel", i.channel), ("direction", i.direction),
+    return (("started_at", i.started_at), ("channel", i.channel), ("direction", i.direction),
             ("status", i.status), ("queue", i.queue or ""),
             ("agent", i.agent.display_name if i.agent else ""), ("ani", i.ani or ""),
             ("dnis", i.dnis or ""), ("subject", i.subject or ""),

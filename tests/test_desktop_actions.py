@@ -5,6 +5,7 @@ real SMTP listener, the guard rails in the window."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -135,7 +136,17 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
     qtbot.waitUntil(lambda: page.done.count() == 8, timeout=5000)
     qtbot.waitUntil(lambda: any("sent" in page.done.item(i).text() for i in range(page.done.count())),
                     timeout=10000)
-    qtbot.waitUntil(lambda: len(window.business.items_in("complaint")) == 1, timeout=5000)  # at once
+    business = window.business
+    for kind in ("complaint", "service_order", "sales_order", "callback", "lead", "task"):  # at once
+        qtbot.waitUntil(lambda kind=kind: len(business.items_in(kind)) == 1, timeout=5000)
+    callback_line = business.items_in("callback")[0].text(1)
+    assert "13800138000" in callback_line and "ann" in callback_line.lower()  # number and who calls back
+    assert "Bob" in business.items_in("task")[0].text(1)  # who must act on it
+    business._open(business.items_in("sales_order")[0])
+    shown = [business.detail_form.itemAt(i, business.detail_form.ItemRole.FieldRole).widget().text()
+             for i in range(business.detail_form.rowCount())]
+    assert "398.00 CNY" in shown  # the amount in the locale's format with its currency
+    assert not any(re.search(r"\d{4}-\d\d-\d\d", text) for text in shown)  # dates in the locale's format
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SCREENSHOTS / "desktop_action_box.png"))
 

@@ -3,7 +3,10 @@ during the interaction, and the 360° view whose items open read-only."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from datetime import date, datetime
+from decimal import Decimal
+
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -17,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.crm_access import SECTIONS, Item, Partner360
-from agent_desktop.ui.formatting import code_label
+from agent_desktop.ui.formatting import code_label, date_time
 from agent_desktop.ui.history_page import channel_label, direction_label
 
 ROLE_ITEM = Qt.ItemDataRole.UserRole + 1
@@ -30,6 +33,10 @@ def section_title(section: str) -> str:
         "service_order": QCoreApplication.translate("BusinessData", "Open service orders"),
         "complaint": QCoreApplication.translate("BusinessData", "Open complaints"),
         "sales_order": QCoreApplication.translate("BusinessData", "Open sales orders"),
+        "lead": QCoreApplication.translate("BusinessData", "Open leads"),
+        "opportunity": QCoreApplication.translate("BusinessData", "Open opportunities"),
+        "callback": QCoreApplication.translate("BusinessData", "Open callbacks"),
+        "task": QCoreApplication.translate("BusinessData", "Open tasks"),
         "installed_base": QCoreApplication.translate("BusinessData", "Installed base"),
         "interactions": QCoreApplication.translate("BusinessData", "Latest interactions"),
     }
@@ -41,29 +48,65 @@ def field_label(name: str) -> str:
     return label if label != name else name.replace("_", " ").capitalize()
 
 
-_CODE_FIELDS = {"status", "kind", "reason_code", "outcome_code"}
+_CODE_FIELDS = {"status", "kind", "reason_code", "outcome_code", "priority", "category"}
 
 
-def value_text(name: str, value: str) -> str:
-    """A field's value in the UI's language where it is a code."""
+def value_text(name: str, value) -> str:
+    """A field's value as the agent reads it: codes in the UI's language, times
+    in his time zone and dates and amounts in his locale."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return date_time(value)
+    if isinstance(value, date):
+        return QLocale().toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+    if isinstance(value, Decimal):
+        return money(value)
     if name == "channel":
         return channel_label(value)
     if name == "direction":
         return direction_label(value)
-    return code_label(value) if name in _CODE_FIELDS else value
+    return code_label(value) if name in _CODE_FIELDS else str(value)
+
+
+def money(amount: Decimal, currency: str = "") -> str:
+    text = QLocale().toString(float(amount), "f", 2)
+    return f"{text} {currency}".strip()
+
+
+def detail_rows(item: Item) -> list[tuple[str, str]]:
+    """The (field, text) rows of an item's read-only detail; an amount with its currency."""
+    fields = dict(item.detail)
+    rows = []
+    for name, value in item.detail:
+        if name == "currency":
+            continue
+        if name == "amount" and isinstance(value, Decimal):
+            rows.append((name, money(value, str(fields.get("currency") or ""))))
+        else:
+            rows.append((name, value_text(name, value)))
+    return rows
 
 
 def item_texts(item: Item) -> tuple[str, str]:
     """The line of the 360° view: title and details, codes translated."""
     fields = dict(item.detail)
     if item.kind == "interaction":
-        title = " ".join(x for x in (fields.get("started_at", ""), value_text("channel", fields.get("channel", "")),
+        title = " ".join(x for x in (value_text("started_at", fields.get("started_at")),
+                                     value_text("channel", fields.get("channel", "")),
                                      value_text("direction", fields.get("direction", ""))) if x)
         codes = (code_label(fields.get("reason_code")), code_label(fields.get("outcome_code")))
         return title, " · ".join(c for c in codes if c)
     if "status" in fields and item.kind != "relationship":
-        when = fields.get("created_at", "")
-        return item.title, " · ".join(x for x in (code_label(fields["status"]), when) if x)
+        parts = [code_label(fields["status"])]
+        if item.kind == "callback":
+            parts += [value_text("window_start", fields.get("window_start")), fields.get("callback_phone") or "",
+                      fields.get("assignee") or ""]
+        elif item.kind == "task":
+            parts += [fields.get("assignee") or "", value_text("due_at", fields.get("due_at"))]
+        else:
+            parts.append(value_text("created_at", fields.get("created_at")))
+        return item.title, " · ".join(x for x in parts if x)
     return item.title, item.subtitle
 
 
@@ -191,8 +234,8 @@ class BusinessDataPage(QWidget):
             self.detail_title.setText(self.tr("Select an item to see it here (read-only)."))
             return
         self.detail_title.setText(item.title)
-        for name, value in item.detail:
-            label = QLabel(value_text(name, value), wordWrap=True,
+        for name, value in detail_rows(item):
+            label = QLabel(value, wordWrap=True,
                            textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
             self.detail_form.addRow(field_label(name), label)
 
