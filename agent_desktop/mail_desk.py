@@ -144,6 +144,16 @@ class MailDesk:
         self.queue_sizes[event.queue.name] = event.queue.waiting
         self._changed("queue")
 
+    def apply_queues(self, queues: list[mailq.QueueView]) -> None:
+        """The waiting counts as the mail queue's status gives them at login; events keep them up."""
+        for queue in queues:
+            self.queue_sizes[queue.name] = queue.waiting
+        self._changed("queue")
+
+    def waiting(self, queue: str | None = None) -> int:
+        """Waiting in one of the agent's queues, or in all of them."""
+        return sum(self.queue_sizes.get(q, 0) for q in ([queue] if queue else self.queues))
+
     def _open_chat_for(self, work: mailq.WorkView) -> None:
         if work.channel != "chat" or work.state != "assigned":
             return

@@ -69,3 +69,71 @@ def test_a_canned_answer_is_filled_in_with_its_own_chat_when_two_chats_are_open(
     assert mei.input.text() == "Hello Mei Lin, I am Ann. How can I help you?"
     for customer in customers.values():
         customer.close()
+
+
+def reply_to(mailq, original, body, *, subject=None):
+    """The customer writes again in the same thread."""
+    import smtplib
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"] = original["From"], SERVICE if original["To"] == SERVICE else original["To"]
+    message["Subject"] = subject or f"Re: {original['Subject']}"
+    message["In-Reply-To"] = message["References"] = original["Message-ID"]
+    message["Message-ID"] = f"<{abs(hash(body))}.again@example.cn>"
+    message.set_content(body)
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def customers_in(table) -> list[str]:
+    return [table.item(r, 2).text() for r in range(table.rowCount())]
+
+
+def test_the_lists_follow_new_mail_with_counts_unread_marks_and_a_queue_filter(office, qtbot):
+    _gateway, mailq, open_desk, _ = office
+    send(mailq, "c1@example.com", "question 1", "text", to=SALES)  # sales@ is a pull queue: the group inbox
+    send(mailq, "c2@example.com", "question 2", "text", to=SALES)
+    desk = open_desk()
+    page, mail = ready(qtbot, desk)
+    qtbot.waitUntil(lambda: page.lists.tabText(1) == "Group inbox (2)", timeout=10000)
+    page.lists.setCurrentIndex(1)
+    assert page.queue_filter.isVisible()
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 2, timeout=10000)
+
+    third = send(mailq, "c3@example.com", "question 3", "text", to=SALES)  # nobody presses anything
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 3, timeout=10000)
+    qtbot.waitUntil(lambda: page.lists.tabText(1) == "Group inbox (3)", timeout=10000)
+    labels = [page.queue_filter.itemText(i) for i in range(page.queue_filter.count())]
+    assert "sales (3)" in labels and "service (0)" in labels
+    page.queue_filter.setCurrentIndex(labels.index("service (0)"))
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 0, timeout=10000)
+    page.queue_filter.setCurrentIndex(labels.index("sales (3)"))
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 3, timeout=10000)
+
+    taken = []
+    for customer in ("c3@example.com", "c1@example.com"):  # Take from the group inbox
+        row = customers_in(page.group_table).index(customer)
+        page.group_table.selectRow(row)
+        qtbot.waitUntil(lambda: page.view is not None and page.view.customer_address == customer, timeout=10000)
+        assert page.take_button.isVisible()
+        page.take_button.click()
+        qtbot.waitUntil(lambda: page.view.status == "assigned" and page.reply_button.isEnabled(), timeout=10000)
+        taken.append(page.view.id)
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 1 and page.lists.tabText(1) == "Group inbox (1)",
+                    timeout=10000)
+    page.lists.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=10000)
+
+    reply_to(mailq, third, "one more thing: the blue one")  # c3's thread is not the one on screen
+    qtbot.waitUntil(lambda: "● c3@example.com" in customers_in(page.table), timeout=10000)
+    assert page.lists.tabText(0) == "My work (1 new)"
+    row = customers_in(page.table).index("● c3@example.com")
+    assert page.table.item(row, 3).font().bold()
+    page.table.selectRow(row)  # read: the mark goes
+    qtbot.waitUntil(lambda: "the blue one" in page.reader.toPlainText(), timeout=10000)
+    qtbot.waitUntil(lambda: "c3@example.com" in customers_in(page.table), timeout=10000)
+    assert page.lists.tabText(0) == "My work"
+
+    reply_to(mailq, third, "and in size M please", subject="Re: Re: question 3")  # the thread on screen
+    qtbot.waitUntil(lambda: "size M" in page.reader.toPlainText(), timeout=10000)

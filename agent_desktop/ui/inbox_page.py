@@ -45,7 +45,9 @@ PAGE_ROWS = 100
 MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
 MAX_IMAGE_BYTES = 2_000_000
 MAX_ATTACHMENT_BYTES = 20_000_000
-TRANSFER_KEYS = "Alt+T"  # one page shortcut for the reading pane's and the current chat's Transfer… (tooltips)
+REFRESH_AFTER_MS = 300  # news from the mail queue comes in bursts: the lists are read again once per burst
+TRANSFER_KEYS = "Alt+T"
+UNREAD_MARK = "●"  # before the customer of a conversation with a message not yet read  # one page shortcut for the reading pane's and the current chat's Transfer… (tooltips)
 
 
 class InboxPage(QWidget):
@@ -89,15 +91,18 @@ class InboxPage(QWidget):
         self.group_table = self._table("inbox_group")
         self.lists.addTab(self.table, "")
         self.lists.addTab(self.group_table, "")
-        self.lists.currentChanged.connect(lambda _i: self.refresh())
+        self.lists.currentChanged.connect(self._list_changed)
         self.channel = QComboBox(objectName="inbox_channel")
         self.channel.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.queue_filter = QComboBox(objectName="inbox_queue", visible=False)  # the group inbox's queues
+        self.queue_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search = QLineEdit(objectName="inbox_search", clearButtonEnabled=True)
         self.search.returnPressed.connect(self.refresh)
         self.more_button = QPushButton(objectName="inbox_more")
         self.more_button.clicked.connect(lambda: self.refresh(more=True))
         filters = QHBoxLayout()
         filters.addWidget(self.channel)
+        filters.addWidget(self.queue_filter)
         filters.addWidget(self.search, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -127,6 +132,8 @@ class InboxPage(QWidget):
         mail.lists_stale.connect(self.refresh)
         mail.conversation_loaded.connect(self._show_conversation)
         mail.failed.connect(self._failed)
+        self._refresh_soon = QTimer(self, singleShot=True, interval=REFRESH_AFTER_MS)
+        self._refresh_soon.timeout.connect(lambda: self.isVisible() and self.refresh())
         self._ticker = QTimer(self, interval=1000)
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
@@ -239,8 +246,7 @@ class InboxPage(QWidget):
         self.reject_button.setText(self.tr("Reject"))
         self.reject_button.setToolTip(self.tr("Give the selected offer to a colleague (Alt+J)"))
         self.reject_button.setShortcut(QKeySequence("Alt+J"))
-        self.lists.setTabText(0, self.tr("My work"))
-        self.lists.setTabText(1, self.tr("Group inbox"))
+        self._show_counts()
         current = self.channel.currentIndex()
         self.channel.blockSignals(True)
         self.channel.clear()
@@ -294,7 +300,31 @@ class InboxPage(QWidget):
             self._limit = min(self._limit + PAGE_ROWS, MAX_ROWS)
         self._request += 1  # answers to earlier requests, arriving late, are dropped
         self.mail.load_inbox(which, channel=self.channel.currentData(), text=self.search.text().strip(),
+                             queue=self.queue_filter.currentData() if which == "group" else None,
                              limit=self._limit + 1, request=self._request)  # one more: is there another page?
+
+    def _list_changed(self, index: int) -> None:
+        self.queue_filter.setVisible(index == 1)
+        self.refresh()
+
+    def _show_counts(self) -> None:
+        """The group inbox's tab and queue filter say how much waits; my work, how much is new."""
+        desk = self.desk
+        unread = len(desk.new_mail) + sum(1 for chat in desk.chats.values() if chat.unread)
+        self.lists.setTabText(0, self.tr("My work ({count} new)").format(count=unread) if unread
+                              else self.tr("My work"))
+        waiting = desk.waiting()
+        self.lists.setTabText(1, self.tr("Group inbox ({count})").format(count=waiting) if desk.queue_sizes
+                              else self.tr("Group inbox"))
+        chosen = self.queue_filter.currentData()
+        self.queue_filter.blockSignals(True)
+        self.queue_filter.clear()
+        self.queue_filter.addItem(self.tr("All my queues"), None)
+        for queue in desk.queues:
+            self.queue_filter.addItem(self.tr("{queue} ({count})").format(queue=queue, count=desk.waiting(queue)),
+                                      queue)
+        self.queue_filter.setCurrentIndex(max(0, self.queue_filter.findData(chosen)))
+        self.queue_filter.blockSignals(False)
 
     def _inbox_loaded(self, which: str, rows, request: int) -> None:
         if request != self._request:
@@ -312,9 +342,17 @@ class InboxPage(QWidget):
             due = date_time(row.due_at) if row.due_at else ""
             cells = [due, self.tr("Email") if row.channel == "email" else self.tr("Chat"), row.customer,
                      row.subject, row.queue, self._status_text(row.status)]
+            unread = row.conversation_id in self.desk.new_mail
+            if unread:
+                cells[2] = f"{UNREAD_MARK} {cells[2]}"
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.conversation_id)
+                if unread:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                    item.setToolTip(self.tr("A new message you have not read yet"))
                 if c == 0 and row.due_at and row.due_at < now and row.first_response_at is None:
                     item.setForeground(Qt.GlobalColor.red)
                     item.setToolTip(self.tr("The first answer is overdue"))
@@ -348,14 +386,19 @@ class InboxPage(QWidget):
                     why=desk.connection_error or "…"))
             self._show_offers()
             self._sync_chat_tabs()
-            if what == "work" and self.isVisible():
-                self.refresh()
+            self._show_counts()
+            if what == "work" or (what == "queue" and self.lists.currentIndex() == 1):
+                self._refresh_soon.start()
+        elif what.startswith("message:"):  # a customer wrote again, or the agent read it
+            self._show_counts()
+            self._refresh_soon.start()
         elif what.startswith("chat:"):
             tab = self.chat_views.get(int(what.split(":", 1)[1]))
             if tab is not None:
                 tab.update_lines()
                 tab.update_state()
                 self._badge(tab)
+            self._show_counts()
 
     def _show_offers(self) -> None:
         offers = self.desk.offers()

@@ -70,6 +70,8 @@ class MailControl(QObject):
                 self.set_available(channel, wanted)
         for work in self.desk.assigned("chat"):
             self._load_transcript(work.conversation_id)
+        self.link.send(lambda _s: mailq.Status(), mailq.StatusResult,  # the group inbox's counts until news comes
+                       on_done=lambda status: self.desk.apply_queues(status.queues), on_error=lambda e: None)
 
     def _login_failed(self, error) -> None:
         self._logging_in = False
@@ -147,8 +149,9 @@ class MailControl(QObject):
                        mailq.WorkView, on_done=taken, on_error=self._command_failed)
 
     def load_inbox(self, which: str, *, channel: str | None = None, text: str | None = None,
-                   include_closed: bool = False, limit: int = 100, request: int = 0) -> None:
-        queues = self.desk.queues or None
+                   include_closed: bool = False, limit: int = 100, request: int = 0,
+                   queue: str | None = None) -> None:
+        queues = [queue] if queue else (self.desk.queues or None)
         self.tasks.run(crm_access.inbox, self.database, self.actor, mine=which == "mine",
                        queues=None if which == "mine" else queues, channel=channel or None, text=text or None,
                        include_closed=include_closed, limit=limit,
