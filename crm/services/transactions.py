@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm.clock import utcnow
-from crm.errors import NotFound, ValidationError
+from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import (
     BusinessPartner,
     BusinessTransaction,
@@ -31,9 +31,10 @@ from crm.models import (
     Product,
     TransactionItem,
     TransactionKind,
+    TransactionStatus,
     User,
 )
-from crm.permissions import Actor, Permission, require_read
+from crm.permissions import Actor, Permission, can_read, require_read, visible_partners_clause
 from crm.services import audit, numbers
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -180,10 +181,91 @@ def create_task(session: Session, actor: Actor, *, partner_id: int, subject: str
     if due_at is not None and due_at <= (_utc(now, "now") if now is not None else utcnow()):
         raise ValidationError("the due date is in the past")
     user = _user(session, assignee) if assignee else None
+    if user is not None and not can_read(session, Actor.for_user(user), partner):
+        raise ValidationError(
+            f"{user.display_name} may not read the customer {partner.partner_no} and could not act on "
+            "the task; ask the customer's owner to share it with them first, or give the task to "
+            "someone who can read it")
     unit = _team(session, team) if team else None
     return _add(session, actor, TransactionKind.TASK, partner, contact_person_id, subject=subject,
                 description=_text(description, "the description"), due_at=due_at,
                 owner_id=user.id if user else None, team_id=unit.id if unit else None)
+
+
+# --- follow-ups: callbacks and tasks for whoever must act on them ------------------------------
+
+FOLLOW_UP_KINDS = (TransactionKind.CALLBACK.value, TransactionKind.TASK.value)
+MAX_FOLLOW_UPS = 200
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An open callback or task of the user or of his team, as his list shows it."""
+
+    transaction_id: int
+    number: str
+    kind: str  # callback or task
+    subject: str
+    description: str | None
+    due_at: datetime | None  # UTC; a callback: the end of its window
+    window_start: datetime | None  # UTC, callbacks only
+    phone: str | None  # the number to call back
+    partner_id: int
+    partner_no: str
+    partner_name: str
+    for_team: str | None  # the team's name when it is the team's rather than the user's own
+
+
+def follow_ups_for(session: Session, actor: Actor, *, limit: int = MAX_FOLLOW_UPS) -> list[FollowUp]:
+    """Open callbacks and tasks assigned to the actor or to his team, the most
+    urgent first (those without a due time last), of customers he may read."""
+    user = _me(session, actor)
+    mine = BusinessTransaction.owner_id == user.id
+    assigned = or_(mine, BusinessTransaction.team_id == user.org_unit_id) if user.org_unit_id else mine
+    rows = session.execute(
+        select(BusinessTransaction, BusinessPartner, OrgUnit.name)
+        .join(BusinessPartner, BusinessPartner.id == BusinessTransaction.partner_id)
+        .outerjoin(OrgUnit, OrgUnit.id == BusinessTransaction.team_id)
+        .where(BusinessTransaction.kind.in_(FOLLOW_UP_KINDS),
+               BusinessTransaction.status.in_(TransactionStatus.open_values()),
+               assigned, visible_partners_clause(actor))
+        .order_by(BusinessTransaction.due_at.is_(None), BusinessTransaction.due_at, BusinessTransaction.id)
+        .limit(limit)).all()
+    return [FollowUp(t.id, t.number, t.kind, t.subject, t.description, t.due_at, t.window_start,
+                     t.callback_phone, p.id, p.partner_no, p.name,
+                     team if t.owner_id is None else None) for t, p, team in rows]
+
+
+def complete_follow_up(session: Session, actor: Actor, transaction_id: int,
+                       now: datetime | None = None) -> BusinessTransaction:
+    """Mark one's own (or one's team's) callback or task as done, in the audit trail."""
+    user = _me(session, actor)
+    transaction = session.get(BusinessTransaction, transaction_id, with_for_update=True)
+    if transaction is None or transaction.kind not in FOLLOW_UP_KINDS:
+        raise NotFound(f"No callback or task with id {transaction_id}.")
+    ours = transaction.owner_id == user.id or (transaction.owner_id is None and transaction.team_id is not None
+                                               and transaction.team_id == user.org_unit_id)
+    if not ours and not actor.can(Permission.INTERACTION_READ_ANY):
+        raise PermissionDenied(f"{transaction.number} is not assigned to {actor.username} or their team")
+    if transaction.status not in TransactionStatus.open_values():
+        raise ValidationError(f"{transaction.number} is {transaction.status} already")
+    _partner(session, actor, transaction.partner_id)
+    when = _utc(now, "now") if now is not None else utcnow()
+    old_status = transaction.status
+    transaction.status, transaction.closed_at, transaction.updated_at = (
+        TransactionStatus.COMPLETED.value, when, when)
+    session.flush()
+    audit.record(session, actor, entity="transaction", entity_id=transaction.id, action="complete",
+                 partner_id=transaction.partner_id,
+                 changes={"number": transaction.number, "status": [old_status, "completed"]})
+    return transaction
+
+
+def _me(session: Session, actor: Actor) -> User:
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise ValidationError(f"{actor.username} is not a user of the CRM and has no follow-ups")
+    return user
 
 
 # --- linking to the interaction ----------------------------------------------------------------
