@@ -354,7 +354,11 @@ def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
                 if contact.offered_at else None)
             record_id = interaction_service.save_interaction(session, actor, record.id, draft, close=True).id
         if script:
-            _save_run(session, actor, contact, script, interaction_id=record_id)
+            try:
+                _save_run(session, actor, contact, script, interaction_id=record_id)
+            except script_service.RunHandedOver as exc:
+                # The colleague's newer answers stay; the record is linked to the run all the same.
+                log.info("the script run is not saved with the record: %s", exc)
         _link_actions(session, actor, contact, record_id)
         return record_id
 
@@ -500,6 +504,22 @@ def run_action(database: Database, actor: Actor, action, context, values: dict):
     from action_box import execute
 
     return execute.run(database, actor, action, context, values)
+
+
+def follow_ups(database: Database, actor: Actor):
+    """The open callbacks and tasks of the agent and his team (crm.services.transactions.FollowUp)."""
+    from crm.services import transactions
+
+    with database.reading() as session:
+        return transactions.follow_ups_for(session, actor)
+
+
+def complete_follow_up(database: Database, actor: Actor, transaction_id: int) -> str:
+    """Mark a callback or task done; its number."""
+    from crm.services import transactions
+
+    with database.unit_of_work() as session:
+        return transactions.complete_follow_up(session, actor, transaction_id).number
 
 
 def send_emails(database: Database, relay: str, *, ids: list[int] | None = None, created_by: int | None = None):

@@ -726,6 +726,18 @@ class ScriptRun(Base):
         back_populates="run", cascade="all, delete-orphan", order_by="ScriptAnswer.seq")
 
 
+class ScriptRunSegment(Base):
+    """An agent's record a run went through before it was handed over with
+    a transfer: the run stays linked to it as well as to its current one."""
+
+    __tablename__ = "script_run_segment"
+    __table_args__ = (UniqueConstraint("run_id", "interaction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("script_run.id"), index=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id"), index=True)
+
+
 class ScriptAnswer(Base):
     """An answer that counts in a script run: its question node, value and time."""
 

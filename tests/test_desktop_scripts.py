@@ -213,6 +213,30 @@ def test_after_a_transfer_the_colleague_goes_on_with_the_same_run(
     assert run.agent == "bob"
     assert [(a.node, a.value) for a in run.answers] == [
         ("category", "billing"), ("invoice_number", "INV-2026-118"), ("disputed_amount", 120.5)]
+
+    # Ann, in wrap-up, still sees the run as she left it, but cannot move it on.
+    wait_state(qtbot, ann, "wrap_up")
+    qtbot.waitUntil(lambda: not page.next_button.isEnabled(), timeout=5000)
+    assert "went to a colleague" in page.error.text() and not page.back_button.isEnabled()
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    assert page._step.node == "disputed_amount"
+    # She ends the contact: her record is saved and her older copy is not saved over bob's answers.
+    records = []
+    ann.controller.record_saved.connect(lambda k, rid: records.append(rid))
+    wait_enabled(qtbot, ann, Control.END)
+    trigger(ann, Control.END)
+    qtbot.waitUntil(lambda: bool(records), timeout=15000)
+    run, = runs_of(gateway.db_url, call_id)
+    assert run.agent == "bob" and run.state["path"][-1] == "description"
+    assert [a.node for a in run.answers] == ["category", "invoice_number", "disputed_amount"]
+    database = Database.open(gateway.db_url)
+    try:
+        with database.reading() as session:  # ann's record keeps its link to the run
+            assert [r.run_key for r in store.runs_of_interaction(session, Actor.system(), records[0])] == [
+                run.run_key]
+        assert "INV-2026-118" in dict(crm_access.interaction_detail(database, Actor.system(), records[0]))["script"]
+    finally:
+        database.dispose()
     caller.stop()
 
 

@@ -146,6 +146,34 @@ def test_another_agent_cannot_overwrite_a_run_unless_the_call_was_transferred_to
     assert [a.node for a in saved.answers] == ["right_person"]
 
 
+def test_the_agent_who_handed_a_run_over_cannot_save_her_older_copy_over_the_colleagues(db, people):
+    library.import_script(db, SYSTEM, OFFER)
+    ann_copy = walk_offer(1, SALE[:2])
+    ann_segment = segment(db, "call-4", 1, "ann")
+    with db.unit_of_work() as s:
+        store.save_run(s, people["ann"], run_record(ann_copy), contact_id="call-4")
+    bob_segment = segment(db, "call-4", 2, "bob")  # transferred to bob, who goes on
+    bob_copy = walk_offer(1, SALE[:4])
+    bob_copy.run_id = ann_copy.run_id
+    with db.unit_of_work() as s:
+        store.save_run(s, people["bob"], run_record(bob_copy), contact_id="call-4")
+    ann_copy.next(None)  # ann, still in wrap-up, moves her copy on
+    with db.unit_of_work() as s, pytest.raises(store.RunHandedOver, match="went on with bob"):
+        store.save_run(s, people["ann"], run_record(ann_copy), contact_id="call-4")
+    with db.reading() as s:
+        saved, = store.runs_of_contact(s, SYSTEM, "call-4")
+        assert (saved.agent, saved.interaction_id) == ("bob", bob_segment)
+        assert [a.node for a in saved.answers] == ["right_person", "current_speed"]  # bob's answers kept
+        for record in (ann_segment, bob_segment):  # both records show the run
+            assert [r.run_key for r in store.runs_of_interaction(s, SYSTEM, record)] == [ann_copy.run_id]
+    segment(db, "call-4", 3, "ann")  # bob transfers the call back to ann: hers again
+    with db.unit_of_work() as s:
+        store.save_run(s, people["ann"], run_record(bob_copy), contact_id="call-4")
+    with db.reading() as s:
+        assert store.runs_of_contact(s, SYSTEM, "call-4")[0].agent == "ann"
+        assert len(store.runs_of_interaction(s, SYSTEM, bob_segment)) == 1
+
+
 def test_a_run_keeps_its_version_when_a_newer_one_is_activated(db, people):
     library.import_script(db, SYSTEM, OFFER)
     library.activate(db, SYSTEM, "fibre-offer-en")

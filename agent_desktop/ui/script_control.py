@@ -18,6 +18,7 @@ from agent_desktop import crm_access
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP, Contact, IdStatus, Phase, _script_json
 from crm.errors import NotFound
+from crm.services.scripts import RunHandedOver
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ SAVE_RETRY_MS = 2000
 
 class ScriptControl(QObject):
     supply_changed = Signal()  # the active scripts were (re)loaded
+    handed_over_changed = Signal()  # a colleague took over the run after a transfer
 
     def __init__(self, controller):
         super().__init__(controller)
@@ -38,6 +40,7 @@ class ScriptControl(QObject):
         self._facts_for: tuple | None = None
         self._saving: set[str] = set()
         self._dirty: set[str] = set()
+        self._refused: set[str] = set()  # contacts whose run a colleague took over: no more saves
         self.bench.subscribe(self._on_model_change)
         self.refresh()
 
@@ -211,11 +214,21 @@ class ScriptControl(QObject):
         if what == "script":
             self.save_soon()
 
+    def handed_over(self, contact: Contact | None) -> bool:
+        """Whether the contact's run went with the call to a colleague: it is
+        his to go on with, and no longer changed here."""
+        if contact is None or contact.script is None:
+            return False
+        transferred = contact.result is not None and contact.result.cause == "transferred"
+        return transferred or contact.key in self._refused
+
     def save_soon(self) -> None:
         contact = self.bench.contact
         if contact is None or contact.script is None or not contact.call_id:
             return  # a contact without a call is saved with its record, at End
         key = contact.key
+        if key in self._refused:
+            return
         if key in self._saving:
             self._dirty.add(key)
             return
@@ -230,6 +243,14 @@ class ScriptControl(QObject):
 
         def failed(exc) -> None:
             self._saving.discard(key)
+            if isinstance(exc, RunHandedOver):
+                self._dirty.discard(key)
+                self._refused.add(key)
+                self.bench.notice("warning", QT_TRANSLATE_NOOP(
+                    "Workbench", "The script run went on with the colleague the call was transferred to; "
+                                 "changes made here are not saved ({error})."), error=str(exc))
+                self.handed_over_changed.emit()
+                return
             if isinstance(exc, NotFound):  # the gateway has not recorded the call yet
                 self._dirty.discard(key)
                 QTimer.singleShot(SAVE_RETRY_MS, self.save_soon)

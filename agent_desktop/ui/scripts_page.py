@@ -141,6 +141,7 @@ class ScriptsPage(QWidget):
 
         self.bench.subscribe(self._model_changed)
         self.scripts.supply_changed.connect(self._fill_choice)
+        self.scripts.handed_over_changed.connect(self.refresh)
         self.retranslate()
 
     # --- texts ------------------------------------------------------------------------------
@@ -216,8 +217,13 @@ class ScriptsPage(QWidget):
                 outcome=code_label(step.outcome)))
         self._fill_path(run)
         self._show_input(step)
-        self.back_button.setEnabled(step.can_back)
-        self.next_button.setEnabled(step.kind != "end")
+        handed_over = self.scripts.handed_over(contact)
+        if handed_over:
+            self.error.setText(self.tr("The call and this script run went to a colleague, who goes on "
+                                       "with it; it can no longer be changed here."))
+        self.inputs.setEnabled(not handed_over)
+        self.back_button.setEnabled(step.can_back and not handed_over)
+        self.next_button.setEnabled(step.kind != "end" and not handed_over)
         if self.isVisible():
             self._focus_input(step)
 
@@ -351,7 +357,7 @@ class ScriptsPage(QWidget):
     def go_next(self) -> None:
         from scripting.runner import RunError
 
-        if self._step is None or self._step.kind == "end":
+        if self._step is None or self._step.kind == "end" or self.scripts.handed_over(self.bench.contact):
             return
         try:
             self.bench.script_next(self.value())
@@ -361,6 +367,8 @@ class ScriptsPage(QWidget):
     def go_back(self) -> None:
         from scripting.runner import RunError
 
+        if self.scripts.handed_over(self.bench.contact):
+            return
         try:
             self.bench.script_back()
         except (RunError, ValueError) as exc:

@@ -11,7 +11,10 @@ Who may do what: supervisors and administrators import and activate
 scripts (Permission.SCRIPT_MANAGE) and read reports
 (Permission.INTERACTION_READ_ANY); every user reads the active scripts; an
 agent records his own runs. A run follows its call: the agent the call is
-transferred to goes on with it, and it then links to his segment.
+transferred to goes on with it, and it then links to his segment while
+staying linked to the segments it was handed over from. The agent who
+handed it over can no longer save it (RunHandedOver), so her copy, still
+open in wrap-up, never overwrites what the colleague answered since.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.clock import utcnow
-from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.models import (
     BusinessPartner,
     CallScript,
     CallScriptVersion,
+    Interaction,
     ScriptAnswer,
     ScriptRun,
+    ScriptRunSegment,
     User,
 )
 from crm.permissions import Actor, Permission
@@ -40,6 +45,11 @@ from crm.services.interactions import my_call_segment
 KINDS = ("interactive", "prompt")
 NAME_LENGTH = 60
 MAX_ANSWERS = 500  # per run
+
+
+class RunHandedOver(Conflict):
+    """The run went on with the colleague the call was transferred to; the
+    agent who handed it over may no longer change it."""
 
 
 @dataclass(frozen=True)
@@ -217,12 +227,13 @@ def save_run(session: Session, actor: Actor, run: RunRecord, *, contact_id: str 
         raise NotFound(f"{run.script} has no version {run.version}")
     if run.partner_id is not None and session.get(BusinessPartner, run.partner_id) is None:
         raise ValidationError(f"there is no partner with id {run.partner_id}")
-    row = session.scalar(select(ScriptRun).where(ScriptRun.run_key == run.run_key))
+    row = session.scalar(select(ScriptRun).where(ScriptRun.run_key == run.run_key).with_for_update())
     if row is None:
         row = ScriptRun(run_key=run.run_key, script_version_id=version.id, agent_id=actor.user_id,
                         started_at=_naive(run.started_at), last_node=run.last_node, state=run.state)
         session.add(row)
-    elif row.agent_id != actor.user_id and _taken_over(session, actor, row, contact_id):
+    elif row.agent_id != actor.user_id and _taken_over(session, actor, row, contact_id, interaction_id):
+        _keep_segment_link(session, row)
         row.agent_id, row.interaction_id = actor.user_id, None  # now his segment's
     if row.script_version_id != version.id:
         raise ValidationError(f"the run {run.run_key} walks another script version")
@@ -245,19 +256,57 @@ def save_run(session: Session, actor: Actor, run: RunRecord, *, contact_id: str 
     return row.id
 
 
-def _taken_over(session: Session, actor: Actor, row: ScriptRun, contact_id: str | None) -> bool:
+def _taken_over(session: Session, actor: Actor, row: ScriptRun, contact_id: str | None,
+                interaction_id: int | None) -> bool:
     """Whether another agent's run goes on with the actor: yes for the agent the
-    call was transferred to (he holds a segment of it); a supervisor may
-    correct any run without taking it over; anyone else is refused."""
-    holds_segment = (contact_id is not None and contact_id == row.contact_id
-                     and my_call_segment(session, actor, contact_id) is not None)
-    if holds_segment:
-        return True
+    call was transferred to (he holds a later segment of it than the run's
+    holder); the agent who handed it over is refused, with her record linked
+    to it; a supervisor may correct any run without taking it over; anyone
+    else is refused."""
+    mine = my_call_segment(session, actor, contact_id) if (
+        contact_id is not None and contact_id == row.contact_id) else None
+    if mine is not None:
+        holder = _holder_segment(session, row)
+        if holder is None or mine.segment_no > holder.segment_no:
+            return True
+        _link_segment(session, row, interaction_id or mine.id)
+        holder_name = session.get(User, row.agent_id).username if row.agent_id else "a colleague"
+        raise RunHandedOver(f"the script run went on with {holder_name} after the transfer; "
+                            "changes made here afterwards are not saved over the colleague's answers")
     if actor.can(Permission.INTERACTION_READ_ANY):
         return False
     if contact_id is not None and contact_id == row.contact_id:
         raise NotFound(f"the gateway has not recorded call {contact_id} for you yet; try again in a moment")
     raise PermissionDenied(f"the run {row.run_key} is another agent's")
+
+
+def _holder_segment(session: Session, row: ScriptRun) -> Interaction | None:
+    """The segment of the call the run's current agent holds it in."""
+    if row.interaction_id is not None:
+        return session.get(Interaction, row.interaction_id)
+    if row.agent_id is None or row.contact_id is None:
+        return None
+    return session.scalar(select(Interaction).where(
+        Interaction.contact_id == row.contact_id, Interaction.agent_id == row.agent_id)
+        .order_by(Interaction.segment_no.desc()).limit(1))
+
+
+def _keep_segment_link(session: Session, row: ScriptRun) -> None:
+    """Before the run moves on to the next agent: it stays linked to the record
+    of the agent who hands it over."""
+    holder = _holder_segment(session, row)
+    if holder is not None:
+        _link_segment(session, row, holder.id)
+
+
+def _link_segment(session: Session, row: ScriptRun, interaction_id: int) -> None:
+    if row.id is None:
+        return
+    linked = session.scalar(select(ScriptRunSegment.id).where(
+        ScriptRunSegment.run_id == row.id, ScriptRunSegment.interaction_id == interaction_id))
+    if linked is None:
+        session.add(ScriptRunSegment(run_id=row.id, interaction_id=interaction_id))
+        session.flush()
 
 
 @dataclass(frozen=True)
@@ -282,9 +331,12 @@ def runs_of_contact(session: Session, actor: Actor, contact_id: str) -> list[Sto
 
 
 def runs_of_interaction(session: Session, actor: Actor, interaction_id: int) -> list[StoredRun]:
+    """The runs of a record: those it holds and those handed over from it."""
     _require_user(actor)
-    rows = session.scalars(select(ScriptRun).where(ScriptRun.interaction_id == interaction_id)
-                           .order_by(ScriptRun.started_at, ScriptRun.id)).all()
+    handed_over = select(ScriptRunSegment.run_id).where(ScriptRunSegment.interaction_id == interaction_id)
+    rows = session.scalars(select(ScriptRun).where(
+        (ScriptRun.interaction_id == interaction_id) | ScriptRun.id.in_(handed_over))
+        .order_by(ScriptRun.started_at, ScriptRun.id)).all()
     return [_stored_run(session, row) for row in rows]
 
 
