@@ -22,11 +22,13 @@ from agent_desktop.workbench import QT_TRANSLATE_NOOP, IdStatus, Phase
 log = logging.getLogger(__name__)
 
 EMAIL_RETRY_MS = 60_000
+FOLLOW_UPS_MS = 60_000  # colleagues give the agent work: read his follow-ups again this often
 
 
 class ActionControl(QObject):
     context_changed = Signal()  # a new context: which actions are available may have changed
     emails_changed = Signal()  # the status of an email sent from this desktop changed
+    follow_ups_changed = Signal()  # the agent's open callbacks and tasks were read again
 
     def __init__(self, controller, *, mail_relay: str | None, mail_sender: str):
         super().__init__(controller)
@@ -46,11 +48,17 @@ class ActionControl(QObject):
         self._retry = QTimer(self, interval=EMAIL_RETRY_MS)
         self._retry.timeout.connect(self.send_pending)
         self._retry.start()
+        self.follow_ups: list = []  # crm.services.transactions.FollowUp
+        self._follow_ups_timer = QTimer(self, interval=FOLLOW_UPS_MS)
+        self._follow_ups_timer.timeout.connect(self.load_follow_ups)
+        self._follow_ups_timer.start()
         self._load_context()
+        self.load_follow_ups()
 
     def close(self) -> None:
         self._reload.stop()
         self._retry.stop()
+        self._follow_ups_timer.stop()
 
     def tabs(self):
         return tabs(self.layout, i18n.current_language(), self.actions)
@@ -133,10 +141,40 @@ class ActionControl(QObject):
             partner = self.bench.confirmed_partner
             if outcome.transaction_id and partner is not None:
                 self.controller.load_partner(partner.partner_id)  # the new object in the 360° view
+            if outcome.transaction_id:
+                self.load_follow_ups()  # a callback or task for this agent shows in his list
             on_done(result)
 
         self.tasks.run(crm_access.run_action, self.database, self.actor, action, context, values,
                        on_done=done, on_error=lambda exc: on_error(str(exc)))
+
+    # --- follow-ups ----------------------------------------------------------------------------------
+
+    def load_follow_ups(self) -> None:
+        def loaded(rows) -> None:
+            self.follow_ups = list(rows)
+            self.follow_ups_changed.emit()
+
+        self.tasks.run(crm_access.follow_ups, self.database, self.actor, on_done=loaded,
+                       on_error=lambda exc: log.warning("the follow-ups could not be read: %s", exc))
+
+    def complete_follow_up(self, transaction_id: int, *, on_done, on_error) -> None:
+        """Mark a callback or task done; the list is read again either way."""
+        def done(number) -> None:
+            self.load_follow_ups()
+            on_done(number)
+
+        def failed(exc) -> None:
+            self.load_follow_ups()
+            on_error(str(exc))
+
+        self.tasks.run(crm_access.complete_follow_up, self.database, self.actor, transaction_id,
+                       on_done=done, on_error=failed)
+
+    def load_partner_view(self, partner_id: int, *, on_done, on_error) -> None:
+        """A customer's business data, to look at read-only (a follow-up's customer)."""
+        self.tasks.run(crm_access.business_data, self.database, self.actor, partner_id,
+                       on_done=on_done, on_error=lambda exc: on_error(str(exc)))
 
     # --- emails -------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_desktop.ui.formatting import date_time
+
 ACTION = Qt.ItemDataRole.UserRole
+FOLLOW_UP = Qt.ItemDataRole.UserRole + 2
 
 
 def tr_action(text: str) -> str:
@@ -46,6 +49,8 @@ def tr_action(text: str) -> str:
 
 
 class ActionBoxPage(QWidget):
+    call_requested = Signal(str)  # the number of a callback the agent wants to dial
+
     def __init__(self, controller, parent=None):
         super().__init__(parent)
         self.controller = controller
@@ -62,6 +67,22 @@ class ActionBoxPage(QWidget):
         self.done_label = QLabel()
         self.done = QListWidget(objectName="action_done")
         self.done.setMaximumHeight(160)
+        self.follow_label = QLabel()
+        self.follow = QListWidget(objectName="follow_ups")
+        self.follow.setMaximumHeight(180)
+        self.follow.currentItemChanged.connect(lambda *_: self._follow_selected())
+        self.follow.itemActivated.connect(lambda _item: self.open_follow_up_partner())
+        self.follow_open = QPushButton(objectName="follow_up_open", enabled=False)
+        self.follow_open.clicked.connect(self.open_follow_up_partner)
+        self.follow_call = QPushButton(objectName="follow_up_call", enabled=False)
+        self.follow_call.clicked.connect(self._call_follow_up)
+        self.follow_done = QPushButton(objectName="follow_up_done", enabled=False)
+        self.follow_done.clicked.connect(self.complete_follow_up)
+        self.follow_status = QLabel(objectName="follow_up_status", wordWrap=True)
+        follow_buttons = QHBoxLayout()
+        for button in (self.follow_open, self.follow_call, self.follow_done):
+            follow_buttons.addWidget(button)
+        follow_buttons.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.tabs, 1)
@@ -69,8 +90,14 @@ class ActionBoxPage(QWidget):
         layout.addWidget(self.reason)
         layout.addWidget(self.done_label)
         layout.addWidget(self.done)
+        layout.addWidget(self.follow_label)
+        layout.addWidget(self.follow)
+        layout.addLayout(follow_buttons)
+        layout.addWidget(self.follow_status)
         self.lists: list[QListWidget] = []
+        self.partner_dialog = None
         self.box.context_changed.connect(self.refresh)
+        self.box.follow_ups_changed.connect(self._fill_follow_ups)
         self.box.emails_changed.connect(self._fill_done)
         self.bench.subscribe(self._model_changed)
         self.retranslate()
@@ -78,6 +105,11 @@ class ActionBoxPage(QWidget):
     def retranslate(self) -> None:
         self.search.setPlaceholderText(self.tr("Type to find an action, Enter to open it"))
         self.done_label.setText(self.tr("Done in this interaction"))
+        self.follow_label.setText(self.tr("My follow-ups"))
+        self.follow_open.setText(self.tr("Open customer"))
+        self.follow_call.setText(self.tr("Call"))
+        self.follow_done.setText(self.tr("Done"))
+        self._fill_follow_ups()
         self._build_tabs()
         self.refresh()
 
@@ -194,6 +226,79 @@ class ActionBoxPage(QWidget):
                 status = self.box.email_status.get(email_id)
                 text += " — " + self._email_state(status)
             self.done.addItem(text)
+
+    # --- my follow-ups ---------------------------------------------------------------------------
+
+    def _fill_follow_ups(self) -> None:
+        selected = self.selected_follow_up()
+        self.follow.clear()
+        for f in self.box.follow_ups:
+            kind = self.tr("Callback") if f.kind == "callback" else self.tr("Task")
+            parts = [date_time(f.window_start or f.due_at) if (f.window_start or f.due_at) else self.tr("no due date"),
+                     f"{kind} {f.number}", f"{f.partner_name} ({f.partner_no})", f.phone or f.subject]
+            if f.for_team:
+                parts.append(self.tr("team {team}").format(team=f.for_team))
+            item = QListWidgetItem(" · ".join(parts))
+            item.setData(FOLLOW_UP, f)
+            item.setToolTip(f.description or f.subject)
+            self.follow.addItem(item)
+            if selected is not None and f.transaction_id == selected.transaction_id:
+                self.follow.setCurrentItem(item)
+        self._follow_selected()
+
+    def selected_follow_up(self):
+        item = self.follow.currentItem()
+        return item.data(FOLLOW_UP) if item is not None else None
+
+    def _follow_selected(self) -> None:
+        chosen = self.selected_follow_up()
+        self.follow_open.setEnabled(chosen is not None)
+        self.follow_done.setEnabled(chosen is not None)
+        self.follow_call.setEnabled(chosen is not None and chosen.kind == "callback" and bool(chosen.phone))
+
+    def _call_follow_up(self) -> None:
+        chosen = self.selected_follow_up()
+        if chosen is not None and chosen.phone:
+            self.call_requested.emit(chosen.phone)
+
+    def complete_follow_up(self) -> None:
+        chosen = self.selected_follow_up()
+        if chosen is None:
+            return
+        self.follow_done.setEnabled(False)
+        self.follow_status.setText(self.tr("Saving…"))
+        self.box.complete_follow_up(
+            chosen.transaction_id,
+            on_done=lambda number: self.follow_status.setText(self.tr("{number} is done.").format(number=number)),
+            on_error=lambda text: self.follow_status.setText(
+                self.tr("{number} could not be marked done: {error}").format(number=chosen.number, error=text)))
+
+    def open_follow_up_partner(self):
+        """The selected follow-up's customer, read-only in a window of its own; the dialog."""
+        chosen = self.selected_follow_up()
+        if chosen is None:
+            return None
+        from agent_desktop.ui.business_data import BusinessDataPage
+
+        dialog = QDialog(self, objectName="follow_up_partner")
+        dialog.setWindowTitle(f"{chosen.partner_name} ({chosen.partner_no}) — {chosen.number}")
+        page = BusinessDataPage(dialog)
+        note = QLabel(self.tr("Loading…"), wordWrap=True, objectName="follow_up_partner_note")
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(note)
+        layout.addWidget(page)
+        dialog.page = page
+        dialog.resize(760, 520)
+
+        def loaded(view) -> None:
+            note.setText(f"{chosen.subject}\n{chosen.description or ''}".strip())
+            page.show_partner(view)
+
+        self.box.load_partner_view(chosen.partner_id, on_done=loaded, on_error=lambda text: note.setText(
+            self.tr("The customer could not be loaded: {error}").format(error=text)))
+        self.partner_dialog = dialog
+        dialog.show()
+        return dialog
 
     def _email_state(self, status) -> str:
         if status is None:

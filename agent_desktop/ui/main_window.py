@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
         self.record = RecordPage(controller, drafts)
         self.scripts = ScriptsPage(controller)
         self.action_box = ActionBoxPage(controller)
+        # A callback from the agent's follow-ups: its number in the dial box, dialled as the agent would.
+        self.action_box.call_requested.connect(lambda number: (self.dial_number.setEditText(number), self._dial()))
         if controller.mail is not None:
             from agent_desktop.ui.inbox_page import InboxPage
 
@@ -115,6 +118,9 @@ class MainWindow(QMainWindow):
         self._build_menu()
 
         controller.partner_loaded.connect(self._partner_loaded)
+        controller.takeover_asked.connect(self._ask_takeover)
+        self.strip.log_in_here.clicked.connect(controller.take_over)
+        self._takeover_question: QMessageBox | None = None
         self.bench.subscribe(self._model_changed)
         self._ticker = QTimer(self, interval=1000)
         self._ticker.timeout.connect(self._tick)
@@ -360,10 +366,17 @@ class MainWindow(QMainWindow):
             self.dial_number.setCurrentIndex(-1)
 
     def _show_connection(self) -> None:
+        self.strip.log_in_here.setVisible(self.bench.session_elsewhere is not None and not self.bench.connected)
         if self.bench.connected:
             self.connection.setText(self.tr("Connected to the CTI gateway"))
             self.connection.setStyleSheet("color: #1b5e20;")
             self.strip.set_banner(None)
+        elif self.bench.session_elsewhere is not None:
+            self.connection.setText(self.tr("Logged in on another desktop"))
+            self.connection.setStyleSheet("color: #b71c1c; font-weight: bold;")
+            self.strip.set_banner(self.tr("You are logged in to the CTI gateway on another desktop ({why}). "
+                                          "This desktop receives no calls until you log in here again.")
+                                  .format(why=self.bench.session_elsewhere))
         else:
             why = self.bench.connection_error or self.tr("connecting")
             self.connection.setText(self.tr("Gateway not connected"))
@@ -371,6 +384,28 @@ class MainWindow(QMainWindow):
             self.strip.set_banner(self.tr("The CTI gateway is not reachable ({why}). Reconnecting by itself; "
                                           "your interaction stays editable and nothing you type is lost.")
                                   .format(why=why))
+
+    def _ask_takeover(self, why: str) -> None:
+        """Another desktop holds the agent's session: take it only if the agent says so."""
+        if self._takeover_question is not None:
+            self._takeover_question.close()
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Already logged in"),
+                          self.tr("{why}\n\nTake the session over to this desktop? The other desktop will "
+                                  "stop receiving calls.").format(why=why),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("takeover_question")
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Take over here"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("Not now"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda answer: self._takeover_answered(box, answer))
+        self._takeover_question = box
+        box.open()  # the window keeps running: the interaction stays editable
+
+    def _takeover_answered(self, box: QMessageBox, answer: int) -> None:
+        if self._takeover_question is box:
+            self._takeover_question = None
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.take_over()
 
     def _show_notices(self) -> None:
         self.messages.clear()
@@ -496,7 +531,9 @@ class CallStrip(QFrame):
             grid.addWidget(self.values[f], 0, 2 * i + 1)
         self.banner = QLabel(objectName="connection_banner", wordWrap=True, visible=False)
         self.banner.setStyleSheet("background: #ffebee; color: #b71c1c; padding: 4px; font-weight: bold;")
-        grid.addWidget(self.banner, 1, 0, 1, 2 * len(self.FIELDS))
+        grid.addWidget(self.banner, 1, 0, 1, 2 * len(self.FIELDS) - 1)
+        self.log_in_here = QPushButton(objectName="log_in_here", visible=False)
+        grid.addWidget(self.log_in_here, 1, 2 * len(self.FIELDS) - 1)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -505,6 +542,8 @@ class CallStrip(QFrame):
                     "state": self.tr("State")}
         for f, text in captions.items():
             self.captions[f].setText(text + ":")
+        self.log_in_here.setText(self.tr("Log in here"))
+        self.log_in_here.setToolTip(self.tr("Take your session back from the other desktop"))
         self.refresh()
 
     def changeEvent(self, event) -> None:
