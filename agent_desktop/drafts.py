@@ -132,6 +132,17 @@ class DraftStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def load(self, contact_key: str) -> dict | None:
+        """The draft of one contact, or None; call it off the GUI thread."""
+        self.flush()
+        try:
+            return json.loads(self._path(contact_key).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.error("draft %s cannot be read (%s); it is left in place", contact_key, exc)
+            return None
+
     def pending(self) -> list[dict]:
         """Every draft not saved yet, oldest first; unreadable files are kept aside."""
         self.flush()

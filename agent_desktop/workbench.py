@@ -115,6 +115,8 @@ class Contact:
     channel: str = "phone"  # phone, email, chat
     conversation_id: int | None = None  # an email thread or chat of the mail queue
     interaction_id: int | None = None  # its record, made by the mail queue when the customer wrote
+    picked_up: bool = False  # opened from the gateway's state (a reconnect or restart mid-call), not an offer
+    draft_unread: bool = False  # picked up: the draft kept before is being read, so not written yet
 
     @property
     def campaign(self) -> str | None:
@@ -221,6 +223,10 @@ class Workbench:
         self.connection_error: str | None = None
         self.run: str | None = None
         self.seq = 0
+        self.session: str | None = None  # the gateway session this desktop holds
+        # Why this desktop is not the agent's desktop now (another one took the
+        # session, or holds it): it does not log in again by itself.
+        self.session_elsewhere: str | None = None
         self.contact: Contact | None = None
         self.unsaved: list[Contact] = []  # ended contacts whose record is not in the CRM yet
         self.notices: list[Notice] = []
@@ -251,6 +257,7 @@ class Workbench:
                 self._lose_call(contact, LOST_RESTART if restarted else LOST_GONE)
             else:
                 self._follow_call(contact, call)
+        self._pick_up_calls(_PICK_UP_FROM_SNAPSHOT)
         self._changed("connection")
         self._changed("agent")
 
@@ -280,7 +287,55 @@ class Workbench:
                 contact.phase, contact.ended_at = Phase.WRAP_UP, self.clock()
                 self._save_draft()
                 self._changed("contact")
+        # Offered and dialled calls open with their call.offered event, which follows.
+        self._pick_up_calls(_PICK_UP_FROM_STATE)
         self._changed("agent")
+
+    def _pick_up_calls(self, states: frozenset[str]) -> None:
+        """A call of the agent's that no contact follows (the desktop was
+        restarted or reconnected mid-call) becomes the workspace's contact, so
+        it is identified, recorded and wrapped up like any other."""
+        contact = self.contact
+        if self.agent is None or (contact is not None and contact.phase is not Phase.WRAP_UP):
+            return
+        known = {c.call_id for c in (contact, *self.unsaved) if c is not None}
+        call = next((c for c in self.agent.calls if c.state in states and c.call_id not in known), None)
+        if call is None:
+            return
+        self._park_contact()
+        kind = "consult" if call.role == "consulted" else call.direction
+        picked = Contact(key=call.call_id, call_id=call.call_id, kind=kind, ani=call.ani, dnis=call.dnis,
+                         queue=call.queue, waited=call.waited, offered_at=call.offered_at or self.clock(),
+                         call=call, picked_up=True)
+        picked.phase = Phase.OFFERED if call.state in ("offered", "queued", "dialing") else Phase.ACTIVE
+        self._take_offer_data(picked, call.data)
+        self.contact = picked
+        log.info("picked up call %s (%s), which was in progress when this desktop connected",
+                 call.call_id, call.state)
+        # Its draft, if this desktop kept one before, is not overwritten before it is read.
+        picked.draft_unread = self.drafts is not None
+        self._changed("contact")
+
+    def resume_picked_up(self, contact_key: str, data: dict | None) -> None:
+        """The draft kept of a call picked up again (None: there is none): what
+        the agent had typed and confirmed before the restart goes on."""
+        contact = self.contact
+        if contact is None or contact.key != contact_key:
+            return
+        contact.draft_unread = False
+        if data is not None:
+            kept = Contact.from_draft_json(data)
+            if kept.identification.partner is not None and contact.identification.status is not IdStatus.CONFIRMED:
+                contact.identification = kept.identification
+            if contact.draft == RecordDraft():
+                contact.draft = kept.draft
+            contact.handed_over_notes = contact.handed_over_notes or kept.handed_over_notes
+            contact.handed_over_by = contact.handed_over_by or kept.handed_over_by
+            contact.script_to_resume = kept.script_to_resume
+            contact.actions_done = kept.actions_done + contact.actions_done
+        self._save_draft()
+        self._changed("identification")
+        self._changed("record")
 
     def _on_offered(self, event: cti.CallOffered) -> None:
         if event.agent != self.agent_name:
@@ -291,15 +346,19 @@ class Workbench:
         contact = Contact(key=event.call_id, call_id=event.call_id, kind=event.kind, ani=event.ani,
                           dnis=event.dnis, queue=event.queue, waited=event.waited,
                           offered_at=self.clock())
-        data = event.data or {}
+        self._take_offer_data(contact, event.data)
+        self.contact = contact
+        self._save_draft()
+        self._changed("contact")
+
+    @staticmethod
+    def _take_offer_data(contact: Contact, data: dict | None) -> None:
+        data = data or {}
         contact.offer_data = dict(data)
         notes = data.get(DATA_NOTES)
         if isinstance(notes, str) and notes.strip():
             contact.handed_over_notes = notes
             contact.handed_over_by = str(data.get(DATA_NOTES_BY) or "")
-        self.contact = contact
-        self._save_draft()
-        self._changed("contact")
 
     def _on_withdrawn(self, event: cti.CallOfferWithdrawn) -> None:
         contact = self.contact
@@ -346,15 +405,18 @@ class Workbench:
             self._unknown(event)
             return
         if event.agent == self.agent_name:
+            now = self.clock()
             contact.phase = Phase.WRAP_UP
-            contact.ended_at = self.clock()
-            contact.result = CallResult("transferred", 0, 0, contact.waited)
+            contact.ended_at = now
+            talk, hold = _talk_and_hold(contact.call, now)
+            contact.result = CallResult("transferred", talk, hold, contact.waited)
             self._save_draft()
             self._changed("contact")
 
     def _on_data(self, event: cti.CallDataChanged) -> None:
         contact = self.contact
         if contact is None or contact.call_id != event.call_id:
+            self._unknown(event)
             return
         if contact.call is not None:
             contact.call.data = dict(event.data)
@@ -364,9 +426,23 @@ class Workbench:
         self._changed("notices")
 
     def _on_session_ended(self, event: cti.AgentSessionEnded) -> None:
+        if event.agent != self.agent_name or event.session != self.session:
+            log.info("session end of another desktop of %s ignored", event.agent)
+            return
+        self.session = None
+        self.session_elsewhere = event.reason
         self.connected = False
         self.connection_error = event.reason
+        self.notice("warning", QT_TRANSLATE_NOOP(
+            "Workbench", "Your session was taken over by another desktop ({reason}). This desktop no longer "
+                         "receives calls; use “Log in here” to take the session back."), reason=event.reason)
         self._changed("connection")
+
+    def session_held_elsewhere(self, why: str) -> None:
+        """The agent chose not to take the session from another desktop."""
+        self.session = None
+        self.session_elsewhere = why
+        self.connection_lost(why)
 
     def _unknown(self, event) -> None:
         log.info("event %s for call %s, which this desktop does not know; ignored",
@@ -405,6 +481,9 @@ class Workbench:
         self.connected, self.connection_error = False, why
         self._changed("connection")
 
+    def logged_in(self, session: str) -> None:
+        self.session, self.session_elsewhere = session, None
+
     # --- identification -----------------------------------------------------------------------
 
     def identified(self, contact_key: str, matches: list[PartnerMatch], *, source: str = "ani",
@@ -413,7 +492,7 @@ class Workbench:
         if contact is None or contact.key != contact_key:
             return
         ident = contact.identification
-        if ident.status is IdStatus.CONFIRMED and ident.source in ("transfer", "agent"):
+        if ident.status is IdStatus.CONFIRMED and ident.source in ("transfer", "agent", "draft"):
             return  # the agent (or the previous one) already decided
         ident.matches, ident.source, ident.error = list(matches), source, error
         if len(matches) == 1:
@@ -563,7 +642,7 @@ class Workbench:
         self.contact = None
 
     def _save_draft(self) -> None:
-        if self.drafts is None or self.contact is None:
+        if self.drafts is None or self.contact is None or self.contact.draft_unread:
             return
         try:
             self.drafts.save(self.contact.key, self.contact.draft_json(self.agent_name))
@@ -688,6 +767,19 @@ class Workbench:
         call = self._call(contact.call_id) if contact.call_id else None
         state = call.state if call else contact.call.state if contact.call else "offered"
         return {"connected": "talking", "held": "on_hold"}.get(state, state)
+
+
+# The call states in which a call the desktop has no contact for is picked up.
+_PICK_UP_FROM_SNAPSHOT = frozenset({"offered", "dialing", "connected", "held", "consulting", "conference"})
+_PICK_UP_FROM_STATE = frozenset({"connected", "held", "consulting", "conference"})
+
+
+def _talk_and_hold(call: cti.CallView | None, now: float) -> tuple[float, float]:
+    """Talk and hold seconds of a call the agent leaves (a transfer), from its last view."""
+    if call is None or not call.answered_at:
+        return 0.0, 0.0
+    hold = call.hold_seconds + (max(0.0, now - call.held_since) if call.held_since else 0.0)
+    return max(0.0, now - call.answered_at), hold
 
 
 def _handover_notes(contact: Contact) -> str:

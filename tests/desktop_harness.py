@@ -37,7 +37,7 @@ class Desks:
         self.gateway, self.qtbot, self.tmp_path = gateway, qtbot, tmp_path
         self.open: list[tuple[Desktop, Database]] = []
 
-    def __call__(self, agent: str, device: str, **settings) -> Desktop:
+    def __call__(self, agent: str, device: str, *, wait: bool = True, **settings) -> Desktop:
         database = Database.open(self.gateway.db_url)
         settings = DesktopSettings(database_url=self.gateway.db_url, command_address=self.gateway.commands,
                                    event_address=self.gateway.events, region="CN",
@@ -48,9 +48,19 @@ class Desks:
         self.qtbot.addWidget(desk.window)
         self.open.append((desk, database))
         desk.start()
+        if not wait:  # the test answers what the desktop asks first
+            return desk
         self.qtbot.waitUntil(lambda: bool(desk.controller.bench.connected and desk.controller.bench.agent),
                              timeout=10000)
         return desk
+
+    def close_one(self, desk: Desktop) -> None:
+        """The agent closes this desktop's window (it does not log out)."""
+        entry = next(e for e in self.open if e[0] is desk)
+        self.open.remove(entry)
+        desk.close()
+        desk.controller.tasks.shutdown()
+        entry[1].dispose()
 
     def close(self) -> None:
         for desk, database in self.open:

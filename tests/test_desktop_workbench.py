@@ -235,3 +235,66 @@ def test_a_script_run_goes_with_the_contact_into_its_draft_and_fills_the_records
     contact = restored.restore_draft(kept)
     assert contact.script is None and contact.script_to_resume == kept["script"]
     assert contact.draft_json("ann")["script"] == kept["script"]  # kept until it runs again
+
+
+def test_a_snapshot_after_a_reconnect_picks_up_a_call_in_progress_and_its_kept_draft(tmp_path):
+    drafts = DraftStore(tmp_path, "ann")
+    before = bench_with(tmp_path)
+    offer(before)
+    before.apply_event(envelope(3), cti.AgentStateChanged(state=agent("busy", [call("connected")])))
+    before.confirm(ZHANG)
+    before.edit_record(notes="wants a refund")
+
+    bench = Workbench("ann", drafts=drafts, clock=lambda: NOW)  # the desktop started again
+    bench.apply_snapshot(agent("busy", [call("connected", data={DATA_PARTNER: "C0000007"})]), "run1", 9)
+    contact = bench.contact
+    assert contact is not None and contact.picked_up and contact.call_id == "c1"
+    assert (contact.ani, contact.queue, contact.phase, bench.call_state()) == (
+        "13800138000", "billing", Phase.ACTIVE, "talking")
+    assert contact.offer_data[DATA_PARTNER] == "C0000007"
+    assert drafts.load("c1")["draft"]["notes"] == "wants a refund"  # not overwritten before it is read
+    bench.resume_picked_up("c1", drafts.load("c1"))
+    assert contact.draft.notes == "wants a refund" and bench.confirmed_partner == ZHANG
+    bench.identified("c1", [OTHER])  # a late lookup does not undo what the agent confirmed
+    assert bench.confirmed_partner == ZHANG
+    bench.apply_event(envelope(10), cti.CallEnded(call_id="c1", agent="ann", cause="caller_hangup",
+                                                 talk_seconds=50, hold_seconds=0, waited=12))
+    bench.apply_event(envelope(11), cti.AgentStateChanged(state=agent("wrap_up", [], wrap_up_until=NOW + 25)))
+    assert contact.phase is Phase.WRAP_UP and bench.end_contact() is contact
+
+
+def test_a_state_change_picks_up_a_talking_call_but_leaves_offers_to_their_event():
+    bench = bench_with()
+    bench.apply_event(envelope(2), cti.AgentStateChanged(state=agent("offered", [call("offered")])))
+    assert bench.contact is None  # call.offered follows with the offer's kind and data
+    offer(bench, seq=3)
+    assert bench.contact is not None and not bench.contact.picked_up
+    other = bench_with()
+    other.apply_event(envelope(2), cti.AgentStateChanged(state=agent("busy", [call("held")])))
+    assert other.contact is not None and other.contact.picked_up and other.call_state() == "on_hold"
+
+
+def test_a_session_end_naming_another_desktops_session_is_ignored(caplog):
+    caplog.set_level(logging.INFO, logger="agent_desktop.workbench")
+    bench = bench_with()
+    bench.logged_in("mine")
+    bench.apply_event(envelope(2), cti.AgentSessionEnded(agent="ann", session="theirs", reason="taken over"))
+    assert bench.connected and bench.session_elsewhere is None
+    bench.apply_event(envelope(3), cti.AgentSessionEnded(agent="ann", session="mine",
+                                                        reason="taken over by Cicada desktop"))
+    assert not bench.connected and bench.session_elsewhere == "taken over by Cicada desktop"
+    assert bench.notices[-1].params["reason"] == "taken over by Cicada desktop"
+
+
+def test_the_transferring_agents_wrap_up_keeps_the_talk_and_hold_times(caplog):
+    caplog.set_level(logging.INFO, logger="agent_desktop.workbench")
+    bench = bench_with()
+    offer(bench)
+    bench.apply_event(envelope(3), cti.AgentStateChanged(
+        state=agent("busy", [call("connected", hold_seconds=4)])))
+    bench.apply_event(envelope(4), cti.CallTransferred(call_id="c1", agent="ann", attended=False,
+                                                      target=cti.Target(kind="agent", value="bob")))
+    assert bench.contact.phase is Phase.WRAP_UP
+    assert (bench.contact.result.talk_seconds, bench.contact.result.hold_seconds) == (30, 4)
+    bench.apply_event(envelope(5), cti.CallDataChanged(call_id="elsewhere", data={"x": 1}))
+    assert "CallDataChanged for call elsewhere" in caplog.text

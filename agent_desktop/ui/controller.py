@@ -46,6 +46,7 @@ class DesktopController(QObject):
     search_done = Signal(object)  # (rows, has_more, notes) or an error text
     record_saved = Signal(str, int)  # contact key, interaction id
     draft_failed = Signal(object)  # OSError from the draft writer's thread
+    takeover_asked = Signal(str)  # the agent is logged in on another desktop: the gateway's words
 
     def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
                  login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
@@ -95,6 +96,7 @@ class DesktopController(QObject):
     def _logged_in(self, result: cti.LoginResult) -> None:
         self._logging_in = False
         self.link.session = result.session
+        self.bench.logged_in(result.session)
         if result.not_ready_reasons and not self.profile.not_ready_reasons:
             self.not_ready_reasons = list(result.not_ready_reasons)
         elif result.not_ready_reasons:
@@ -102,7 +104,7 @@ class DesktopController(QObject):
             self.not_ready_reasons = [r for r in self.profile.not_ready_reasons if r in allowed]
         previous = self.bench.agent if self._had_session else None
         self._had_session = True
-        self.bench.apply_snapshot(result.state, result.run, result.seq)
+        self._apply_snapshot(result.state, result.run, result.seq)
         if self._wanted_mode is None and previous is not None and self.bench.contact is None and (
                 previous.mode == "ready" or (previous.mode == "not_ready" and previous.reason
                                              in self.not_ready_reasons)):
@@ -114,21 +116,29 @@ class DesktopController(QObject):
     def _login_failed(self, error) -> None:
         self._logging_in = False
         if error.code == "already_logged_in":
-            self.connect_gateway(takeover=True)
+            # Another desktop holds the session: only the agent decides to take it.
+            self.bench.session_held_elsewhere(error.message)
+            self.takeover_asked.emit(error.message)
             return
         self.bench.connection_lost(error.message)
         self.bench.notice("error", "{error}", error=error.message)
         QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
 
+    def take_over(self) -> None:
+        """The agent wants the session here, from whichever desktop has it."""
+        self.connect_gateway(takeover=True)
+
     def _relogin_if_needed(self) -> None:
-        if not self.bench.connected:
-            self.connect_gateway(takeover=True)
+        if not self.bench.connected and self.bench.session_elsewhere is None:
+            self.connect_gateway()
 
     def _on_heartbeat(self, beat: cti.GatewayHeartbeat) -> None:
+        if self.bench.session_elsewhere is not None:
+            return  # another desktop is the agent's now; this one waits for the agent
         if self.bench.run is not None and beat.run != self.bench.run:
             self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
             self.bench.connection_lost("the gateway restarted")
-            self.connect_gateway(takeover=True)
+            self.connect_gateway()
         elif not self.bench.connected and not self._logging_in and self.link.session:
             self.resync()
 
@@ -137,8 +147,13 @@ class DesktopController(QObject):
 
     def resync(self) -> None:
         self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,
-                       on_done=lambda r: self.bench.apply_snapshot(r.state, r.run, r.seq),
+                       on_done=lambda r: self._apply_snapshot(r.state, r.run, r.seq),
                        on_error=self._command_failed)
+
+    def _apply_snapshot(self, state: cti.AgentView, run: str, seq: int) -> None:
+        before = self.bench.contact
+        self.bench.apply_snapshot(state, run, seq)
+        self._opened_if_new(before)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -147,9 +162,33 @@ class DesktopController(QObject):
             return  # from a gateway run this desktop is not logged in to
         before = self.bench.contact
         self.bench.apply_event(envelope, event)
+        self._opened_if_new(before)
+
+    def _opened_if_new(self, before: Contact | None) -> None:
+        """A call offered, or one picked up in progress: identify the caller and
+        open the script; a picked-up call first gets back its draft, if any."""
         contact = self.bench.contact
-        if isinstance(event, cti.CallOffered) and contact is not None and contact is not before:
+        if contact is None or contact is before or not contact.call_id:
+            return
+        if not contact.picked_up or self.bench.drafts is None:
             self._identify(contact)
+            self.scripts.contact_started(contact)
+            return
+        key = contact.key
+        self.tasks.run(self.bench.drafts.load, key,
+                       on_done=lambda data: self._picked_up_draft(key, data),
+                       on_error=lambda exc: self._picked_up_draft(key, None))
+
+    def _picked_up_draft(self, key: str, data: dict | None) -> None:
+        contact = self.bench.contact
+        if contact is None or contact.key != key:
+            return
+        self.bench.resume_picked_up(key, data)
+        if contact.identification.status is not IdStatus.CONFIRMED:
+            self._identify(contact)
+        if contact.script_to_resume:
+            self.scripts.resume_draft(contact)
+        else:
             self.scripts.contact_started(contact)
 
     def _identify(self, contact: Contact) -> None:
@@ -162,7 +201,9 @@ class DesktopController(QObject):
                            on_done=lambda found: self._transfer_identified(key, found, person_no),
                            on_error=lambda exc: self._identify_failed(key, exc))
         else:
-            self.tasks.run(crm_access.identify_caller, self.database, self.actor, contact.ani, self.region,
+            # An outbound call's customer is the number dialled; an inbound caller's, the ANI.
+            number = contact.dnis if contact.kind == "outbound" else contact.ani
+            self.tasks.run(crm_access.identify_caller, self.database, self.actor, number, self.region,
                            on_done=lambda found: self.bench.identified(key, found, source="ani"),
                            on_error=lambda exc: self._identify_failed(key, exc))
 
@@ -312,7 +353,8 @@ class DesktopController(QObject):
     def _command_failed(self, error) -> None:
         if error.code == "not_logged_in":
             self.bench.connection_lost(error.message)
-            self.connect_gateway(takeover=True)
+            if self.bench.session_elsewhere is None:
+                self.connect_gateway()  # a desktop that holds the session is asked about, not overrun
             return
         if error.code == "unreachable":
             self.bench.connection_lost(error.message)

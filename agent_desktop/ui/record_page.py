@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -140,6 +141,7 @@ class RecordPage(QWidget):
             self.outcome.setCurrentIndex(max(0, self.outcome.findData(contact.draft.outcome_code)))
             if self.notes.toPlainText() != contact.draft.notes:
                 self.notes.setPlainText(contact.draft.notes)
+                self.notes.moveCursor(QTextCursor.MoveOperation.End)  # go on typing after what is there
             has_handover = bool(contact.handed_over_notes)
             self.handover.setVisible(has_handover)
             self.handover_label.setVisible(has_handover)

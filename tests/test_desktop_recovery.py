@@ -1,0 +1,108 @@
+"""The desktop coming back to calls in progress and to its session: a real
+gateway, SIPp as the customer and the agent's phone, the real window."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from agent_desktop.controls import Control
+from desktop_harness import (  # noqa: F401 - fixtures
+    add_person,
+    desks,
+    saved_record,
+    trigger,
+    wait_enabled,
+    wait_state,
+)
+from gateway_harness import (  # noqa: F401 - fixtures
+    ANN_TONE,
+    CUSTOMER_TONE,
+    customer,
+    make_gateway,
+    media,
+    phone,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def takeover_question(qtbot, desk) -> QMessageBox:
+    found = []
+
+    def asked() -> bool:
+        box = desk.window.findChild(QMessageBox, "takeover_question")
+        if box is not None and box.isVisible():
+            found.append(box)
+        return bool(found)
+
+    qtbot.waitUntil(asked, timeout=10000)
+    return found[0]
+
+
+def test_a_desktop_restarted_mid_call_picks_up_the_call_with_its_partner_and_saves_the_record(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    partner_id = add_person(gateway.db_url, "孙", "丽", phones=["13500005555"])
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    open_desk = desks(gateway)
+    first = open_desk("ann", ann_phone.uri)
+    trigger(first, Control.READY)
+    qtbot.waitUntil(lambda: first.controller.bench.agent.mode == "ready", timeout=10000)
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13500005555")
+    wait_state(qtbot, first, "talking")
+    qtbot.waitUntil(lambda: first.controller.bench.confirmed_partner is not None, timeout=5000)
+    call_id = first.controller.bench.contact.call_id
+    qtbot.keyClicks(first.window.record.notes, "before the restart")
+    open_desk.close_one(first)  # the window closes (or the desktop crashes) mid-call
+
+    second = open_desk("ann", ann_phone.uri, wait=False)
+    box = takeover_question(qtbot, second)
+    assert "already logged in" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    bench, window = second.controller.bench, second.window
+    wait_state(qtbot, second, "talking")
+    assert bench.contact.call_id == call_id and bench.contact.ani == "13500005555"
+    assert window.strip.values["ani"].text() == "13500005555" and window.strip.values["queue"].text() == "billing"
+    qtbot.waitUntil(lambda: bench.confirmed_partner is not None, timeout=5000)
+    assert bench.confirmed_partner.partner_id == partner_id
+    qtbot.waitUntil(lambda: window.header.values["name"].text() == "孙丽", timeout=5000)
+    assert bench.contact.draft.notes == "before the restart"
+    assert window.record.notes.toPlainText() == "before the restart"
+    qtbot.keyClicks(window.record.notes, ", and after it")
+    trigger(second, Control.HANGUP)
+    wait_state(qtbot, second, "wrap_up")
+    saved = []
+    second.controller.record_saved.connect(lambda key, rid: saved.append(rid))
+    wait_enabled(qtbot, second, Control.END)
+    trigger(second, Control.END)
+    qtbot.waitUntil(lambda: bool(saved), timeout=15000)
+    row = gateway.wait_until(lambda: (r := saved_record(gateway.db_url, call_id, "ann")) and
+                             r.status == "closed" and r, what="the closed record")
+    assert row.partner_id == partner_id and row.notes == "before the restart, and after it"
+    assert row.queue == "billing" and row.talk_seconds >= 1 and row.end_cause == "agent_hangup"
+    caller.stop()
+
+
+def test_two_desktops_of_one_agent_do_not_take_the_session_from_each_other(
+        make_gateway, desks, media, phone, qtbot):
+    gateway = make_gateway()
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    open_desk = desks(gateway)
+    first = open_desk("ann", ann_phone.uri)
+    second = open_desk("ann", ann_phone.uri, wait=False)
+    takeover_question(qtbot, second).button(QMessageBox.StandardButton.No).click()
+    qtbot.wait(3000)  # heartbeats come and go: neither desktop acts on its own
+    assert first.controller.bench.connected and not second.controller.bench.connected
+    assert second.window.strip.banner.isVisible() and "another desktop" in second.window.strip.banner.text()
+    assert second.window.strip.log_in_here.isVisible() and not first.window.strip.log_in_here.isVisible()
+
+    second.window.strip.log_in_here.click()  # the agent moves to the second desktop
+    qtbot.waitUntil(lambda: second.controller.bench.connected, timeout=10000)
+    qtbot.waitUntil(lambda: not first.controller.bench.connected, timeout=10000)
+    assert "taken over" in first.window.strip.banner.text() or "another desktop" in first.window.strip.banner.text()
+    assert first.window.strip.log_in_here.isVisible()
+    assert any("taken over" in n.text for n in first.controller.bench.notices)
+    qtbot.wait(3000)
+    assert second.controller.bench.connected and not first.controller.bench.connected
+    assert gateway.status().agents[0].mode == "not_ready"
