@@ -1,8 +1,10 @@
 """Which tabs and actions an agent sees, and in which order.
 
 The layout is the IC profile setting `action_box` (crm.services.profiles):
-set on the contact center, a site, a team or an agent, inherited downward
-unless a lower level sets its own. Without one, DEFAULT_LAYOUT applies.
+set on the contact center, a site, a team or an agent, each level merged
+over the one above entry by entry (a tab, link or template with the same id
+replaces the inherited one, new ones are added, `hidden` removes), and all
+of it over DEFAULT_LAYOUT.
 A layout names actions by id; an id no installed action has is skipped
 (with a log line) when the desktop shows it, and refused when a layout is
 imported (`check_layout`).
@@ -14,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from crm.errors import ValidationError
-from crm.services.profiles import validate_setting
+from crm.services.profiles import merge_action_box, validate_setting
 from action_box.model import Action, localized
 from action_box.registry import all_actions
 
@@ -80,10 +82,10 @@ class Tab:
 
 
 def effective(setting: dict | None) -> dict:
-    """The profile's layout, completed from the default for what it leaves out."""
-    layout = dict(DEFAULT_LAYOUT)
-    layout.update(setting or {})
-    return layout
+    """The profile's layout (already merged down the org path) merged over the
+    built-in one: what it hides is gone, what it repeats is replaced, what it
+    adds comes after."""
+    return merge_action_box(DEFAULT_LAYOUT, setting)
 
 
 def tabs(layout: dict, language: str = "en", actions: dict[str, Action] | None = None) -> list[Tab]:

@@ -243,9 +243,10 @@ def test_a_handler_that_raises_leaves_nothing_behind(db, world):
 
 
 def test_the_layout_is_inherited_down_the_org_hierarchy_and_a_lower_level_overrides(db, world):
-    company = {"tabs": [{"id": "all", "label": "All", "actions": ["complaint", "callback", "email"]}]}
+    company = {"tabs": [{"id": "all", "label": "All", "actions": ["complaint", "callback", "email"]}],
+               "hidden": ["service", "sales", "follow_up"]}
     team = {"tabs": [{"id": "billing", "label": {"en": "Billing", "zh": "账务"},
-                      "actions": ["callback", "complaint"]}]}
+                      "actions": ["callback", "complaint"]}], "hidden": ["all"]}
     with db.unit_of_work() as s:
         set_profile_setting(s, SYSTEM, "action_box", check_layout(company), org_unit="CC")
     with db.reading() as s:

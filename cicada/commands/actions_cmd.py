@@ -25,7 +25,8 @@ def register(commands) -> None:
 
     export = sub.add_parser("export", help="write a level's layout as YAML",
                             description="Write the layout one level sets itself (--level or --user), "
-                                        "or with --effective what a user sees after inheritance.")
+                                        "or with --effective what a user sees after inheritance (a file "
+                                        "that imports again as it is).")
     _level_arguments(export)
     export.add_argument("--effective", action="store_true",
                         help="with --user: the layout after inheritance, defaults included")
@@ -34,8 +35,10 @@ def register(commands) -> None:
 
     imp = sub.add_parser("import", help="set a level's layout from a YAML file",
                          description="Set the layout of one level from a YAML file with `tabs`, "
-                                     "`links` and `email_templates`. Every action id must be installed; "
-                                     "the file is refused as a whole otherwise.")
+                                     "`links`, `email_templates`, `reply_templates` and `hidden`; it is "
+                                     "merged over the levels above entry by entry (docs/action_box.md). "
+                                     "Every action id must be installed; the file is refused as a whole "
+                                     "otherwise.")
     imp.add_argument("file", type=Path)
     _level_arguments(imp)
     add_as_user(imp)

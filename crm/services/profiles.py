@@ -160,13 +160,57 @@ def _entries(where: str, value, fields: dict[str, bool]) -> list[dict]:
     return entries
 
 
+LAYOUT_LISTS = ("tabs", "links", "email_templates", "reply_templates")
+
+
+def merge_action_box(upper: dict | None, lower: dict | None) -> dict:
+    """The Action Box layout of a level below `upper` that sets `lower`: merged
+    entry by entry, never replaced whole. `lower` first hides what its
+    `hidden` names (tabs, links, templates, and actions from every tab), then
+    replaces the tabs, links and templates whose id it repeats, in place, and
+    adds its new ones at the end. The ids hidden anywhere above stay hidden
+    unless `lower` brings them back."""
+    upper, lower = upper or {}, lower or {}
+    hide = set(lower.get("hidden", []))
+    merged: dict = {}
+    for key in LAYOUT_LISTS:
+        if key not in upper and key not in lower:
+            continue
+        entries = [copy.deepcopy(e) for e in upper.get(key, []) if e["id"] not in hide]
+        if key == "tabs" and hide:
+            for tab in entries:
+                tab["actions"] = [a for a in tab["actions"] if a not in hide]
+            entries = [tab for tab in entries if tab["actions"]]
+        position = {e["id"]: i for i, e in enumerate(entries)}
+        for entry in lower.get(key, []):
+            if entry["id"] in position:
+                entries[position[entry["id"]]] = copy.deepcopy(entry)
+            else:
+                position[entry["id"]] = len(entries)
+                entries.append(copy.deepcopy(entry))
+        merged[key] = entries
+    shown = {e["id"] for key in LAYOUT_LISTS for e in lower.get(key, [])}
+    shown |= {a for tab in lower.get("tabs", []) for a in tab["actions"]}
+    hidden = [h for h in dict.fromkeys([*upper.get("hidden", []), *lower.get("hidden", [])]) if h not in shown]
+    if hidden:
+        merged["hidden"] = hidden
+    return merged
+
+
 def _action_box(value) -> dict:
     """Which tabs and actions the desktop's Action Box shows, in which order;
     links to external transactions; email templates. Action ids are checked
     against the installed actions where the layout is imported (cicada actions)."""
-    if not isinstance(value, dict) or set(value) - {"tabs", "links", "email_templates", "reply_templates"}:
-        raise ValidationError("action_box is a mapping of tabs, links, email_templates and reply_templates")
+    if not isinstance(value, dict) or set(value) - {*LAYOUT_LISTS, "hidden"}:
+        raise ValidationError("action_box is a mapping of tabs, links, email_templates, reply_templates "
+                              "and hidden")
     layout = {}
+    if "hidden" in value:
+        hidden = value["hidden"]
+        if not isinstance(hidden, list):
+            raise ValidationError("action_box: hidden is a list of the ids of tabs, actions, links and "
+                                  "templates this level hides from what it inherits")
+        layout["hidden"] = list(dict.fromkeys(_layout_id("hidden entry", h) for h in hidden))
     if "tabs" in value:
         tabs = _entries("tabs", value["tabs"], {"id": True, "label": True, "actions": True})
         for tab in tabs:
@@ -276,7 +320,8 @@ class AgentProfile:
 
 def effective_settings(session: Session, user: User) -> dict:
     """DEFAULTS, overridden down the user's org path (contact center first),
-    then by the user's own settings. A stored value that is no longer valid
+    then by the user's own settings; the Action Box layout is merged rather
+    than replaced (merge_action_box). A stored value that is no longer valid
     is skipped with a warning: the level inherits instead."""
     path = org_path(user.org_unit)
     depth = {unit.id: i for i, unit in enumerate(path)}
@@ -296,8 +341,11 @@ def effective_settings(session: Session, user: User) -> dict:
         except ValidationError as exc:
             log.warning("profile setting id %s is ignored: %s", row.id, exc)
             continue
-        if value is not None:
-            settings[row.key] = value
+        if value is None:
+            continue
+        if row.key == "action_box":  # a level adds to and overrides the layout above, entry by entry
+            value = merge_action_box(settings[row.key], value)
+        settings[row.key] = value
     return settings
 
 
