@@ -290,7 +290,7 @@ class DesktopController(QObject):
                        on_error=lambda exc: self.search_done.emit(str(exc)))
 
     def create_customer(self, new: crm_access.NewPartner, *, confirm_duplicates: bool,
-                        on_duplicates, on_error) -> None:
+                        on_duplicates, on_error, on_created=None) -> None:
         from crm.errors import PossibleDuplicates
 
         def failed(exc):
@@ -299,9 +299,17 @@ class DesktopController(QObject):
             else:
                 on_error(str(exc))
 
+        key = self.bench.contact.key if self.bench.contact else None
+
+        def created(match):
+            current = self.bench.contact
+            if current is not None and current.key == key:  # not a later caller's
+                self.confirm_partner(match)
+            if on_created is not None:
+                on_created(match)
+
         self.tasks.run(crm_access.create_customer, self.database, self.actor, new, region=self.region,
-                       confirm_duplicates=confirm_duplicates,
-                       on_done=lambda match: self.confirm_partner(match), on_error=failed)
+                       confirm_duplicates=confirm_duplicates, on_done=created, on_error=failed)
 
     # --- work mode and call control ------------------------------------------------------------
 

@@ -4,7 +4,7 @@ pick the contact person, or create a new customer after a duplicate check."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from agent_desktop.ui.formatting import code_label
 from agent_desktop.workbench import IdStatus, PartnerRef
 
 ROLE_PARTNER = Qt.ItemDataRole.UserRole + 1
+RESULTS_WHY = 5  # the results' column saying why a candidate may be a duplicate
 
 
 class IdentifyPage(QWidget):
@@ -33,7 +34,7 @@ class IdentifyPage(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.bench = controller.bench
-        self._duplicates_confirmed = False
+        self._contact_key: str | None = None  # the contact the page's search and form belong to
 
         self.status = QLabel(objectName="identify_status", wordWrap=True)
         self.matches_model = QStandardItemModel(0, 4, self)
@@ -49,9 +50,12 @@ class IdentifyPage(QWidget):
         self.query.returnPressed.connect(self._search)
         self.search_button = QPushButton(objectName="identify_search")
         self.search_button.clicked.connect(self._search)
-        self.results_model = QStandardItemModel(0, 5, self)
+        self.results_model = QStandardItemModel(0, 6, self)
         self.results = _table("identify_results", self.results_model)
         self.results.doubleClicked.connect(lambda _i: self._confirm_from(self.results))
+        self.results.setColumnHidden(RESULTS_WHY, True)  # shown for a duplicate check's candidates
+        for view in (self.matches, self.results):  # Enter confirms, as the Confirm button says
+            view.installEventFilter(self)
         self.search_note = QLabel(objectName="identify_search_note", wordWrap=True)
 
         self.new_box = QGroupBox(objectName="identify_new")
@@ -122,7 +126,8 @@ class IdentifyPage(QWidget):
         headers = [self.tr("Customer no."), self.tr("Name"), self.tr("Matched by"), self.tr("Contact persons")]
         self.matches_model.setHorizontalHeaderLabels(headers)
         self.results_model.setHorizontalHeaderLabels(
-            [self.tr("Customer no."), self.tr("Name"), self.tr("City"), self.tr("Phone"), self.tr("Email")])
+            [self.tr("Customer no."), self.tr("Name"), self.tr("City"), self.tr("Phone"), self.tr("Email"),
+             self.tr("Why it may be the same")])
         for label, text in zip(self._new_labels, (self.tr("Kind"), self.tr("Last name"), self.tr("First name"),
                                                   self.tr("Organization"), self.tr("Phone"), self.tr("Email"),
                                                   self.tr("City"))):
@@ -141,6 +146,13 @@ class IdentifyPage(QWidget):
             self.retranslate()
         super().changeEvent(event)
 
+    def eventFilter(self, watched, event) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and watched in (self.matches, self.results)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self._confirm_from(watched)
+            return True
+        return super().eventFilter(watched, event)
+
     # --- drawing the model ----------------------------------------------------------------
 
     def _model_changed(self, what: str) -> None:
@@ -150,6 +162,10 @@ class IdentifyPage(QWidget):
     def refresh(self) -> None:
         contact = self.bench.contact
         ident = contact.identification if contact else None
+        key = contact.key if contact else None
+        if key != self._contact_key:
+            self._contact_key = key
+            self._clear_search_and_form()
         self.matches_model.removeRows(0, self.matches_model.rowCount())
         self.contact_person.clear()
         if ident is None:
@@ -184,6 +200,19 @@ class IdentifyPage(QWidget):
             self.query.setText(contact.ani)
             # An email or chat customer writes from an address; a caller calls from a number.
             (self.new_email if "@" in contact.ani else self.new_phone).setText(contact.ani)
+
+    def _clear_search_and_form(self) -> None:
+        """A new contact: nothing of the last caller's search or new customer stays."""
+        self.query.clear()
+        self.search_note.clear()
+        self.results_model.removeRows(0, self.results_model.rowCount())
+        self.results.setColumnHidden(RESULTS_WHY, True)
+        for field in (self.new_last, self.new_first, self.new_org, self.new_phone, self.new_email, self.new_city):
+            field.clear()
+        self.new_kind.setCurrentIndex(0)
+        self.new_message.clear()
+        self.new_save.setEnabled(True)
+        self.new_save_anyway.setVisible(False)
 
     def _fill_contact_persons(self, ident) -> None:
         self.contact_person.addItem(self.tr("(none)"), None)
@@ -235,6 +264,7 @@ class IdentifyPage(QWidget):
 
     def _show_results(self, result) -> None:
         self.results_model.removeRows(0, self.results_model.rowCount())
+        self.results.setColumnHidden(RESULTS_WHY, True)
         if isinstance(result, str):
             self.search_note.setText(result)
             return
@@ -256,27 +286,57 @@ class IdentifyPage(QWidget):
                          phone=self.new_phone.text(), email=self.new_email.text(), city=self.new_city.text(),
                          country=self.controller.region)
         self.new_message.setText(self.tr("Saving…"))
+        self.new_save.setEnabled(False)  # one customer per click
+        key = self._contact_key
         self.controller.create_customer(new, confirm_duplicates=confirm,
-                                        on_duplicates=self._show_duplicates, on_error=self._create_failed)
+                                        on_duplicates=lambda found: self._for(key, self._show_duplicates, found),
+                                        on_error=lambda text: self._for(key, self._create_failed, text),
+                                        on_created=lambda match: self._for(key, self._created, match))
         if confirm:
             self.new_save_anyway.setVisible(False)
 
+    def _for(self, key: str | None, show, value) -> None:
+        """A late answer about an earlier contact's form is not shown on this one's."""
+        if key == self._contact_key:
+            show(value)
+
+    def _created(self, match) -> None:
+        self.new_save.setEnabled(True)
+        self.new_message.setText(self.tr("Saved: {name} ({number}) is the confirmed caller.").format(
+            name=match.partner.name, number=match.partner.partner_no))
+
     def _show_duplicates(self, candidates) -> None:
+        self.new_save.setEnabled(True)
         self.results_model.removeRows(0, self.results_model.rowCount())
+        self.results.setColumnHidden(RESULTS_WHY, False)
         for c in candidates:
             self._add_row(self.results_model, PartnerRef(c.partner_id, c.partner_no, c.name),
-                          [c.partner_no, c.name, "", "", ", ".join(c.reasons)])
+                          [c.partner_no, c.name, "", "", "", ", ".join(duplicate_reason(r) for r in c.reasons)])
         self.new_message.setText(self.tr("This customer may exist already: pick one of the partners listed "
                                          "under Search, or save anyway."))
         self.new_save_anyway.setVisible(True)
         self.confirm_button.setEnabled(True)
 
     def _create_failed(self, text: str) -> None:
-        self.new_message.setText(text)
+        self.new_save.setEnabled(True)
+        self.new_message.setText(self.tr("The customer was not saved: {error}").format(error=text))
 
     def focus_search(self) -> None:
         self.query.setFocus()
         self.query.selectAll()
+
+
+def duplicate_reason(reason: str) -> str:
+    """The CRM's reason a candidate may be the same customer ("same name",
+    "phone 138…", "email a@b"), in the UI's language."""
+    kind, _, value = reason.partition(" ")
+    if reason == "same name":
+        return QCoreApplication.translate("IdentifyPage", "same name")
+    if kind == "phone":
+        return QCoreApplication.translate("IdentifyPage", "phone {value}").format(value=value)
+    if kind == "email":
+        return QCoreApplication.translate("IdentifyPage", "email {value}").format(value=value)
+    return reason
 
 
 def _table(name: str, model) -> QTableView:

@@ -1,0 +1,101 @@
+"""Identify Account between contacts, on the real window and the real CRM: the
+gateway's events are fed to the window's controller as they would come."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+import factories
+from agent_desktop import crm_access
+from agent_desktop.app import Desktop, DesktopSettings
+from agent_desktop.workbench import IdStatus
+from bus import cti
+from bus.envelope import EventEnvelope
+from agent_desktop.ui.tasks import TaskRunner
+from crm.models import User
+from crm.permissions import Actor
+from crm.services.partners import PartnerDraft, create_partner
+
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def desk(db, qtbot, tmp_path):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+        session.query(User).filter_by(username="ann").update({"extension": "sip:ann@127.0.0.1:5161"})
+        create_partner(session, Actor.system(), PartnerDraft(kind="person", last_name="王", first_name="芳",
+                                                             emails=["wang.fang@example.cn"]),
+                       confirm_duplicates=True)
+    tasks = TaskRunner()
+    settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
+                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
+    desk = Desktop(settings, db, crm_access.log_in(db, "ann", factories.PASSWORD), device=None, queues=None,
+                   tasks=tasks)
+    qtbot.addWidget(desk.window)
+    desk.window.show()
+    desk.controller.bench.apply_snapshot(cti.AgentView(
+        agent="ann", name="Ann", mode="ready", reason=None, since=NOW, queues=["billing"], device=None),
+        "run1", 1)
+    desk.seq = 1
+    yield desk
+    desk.close()
+    tasks.shutdown()
+
+
+def gateway_says(desk, event) -> None:
+    desk.seq += 1
+    desk.controller._on_event(EventEnvelope(v=1, run="run1", seq=desk.seq, at=NOW, event=None), event)
+
+
+def offer(desk, call_id: str, ani: str) -> None:
+    gateway_says(desk, cti.CallOffered(call_id=call_id, agent="ann", kind="inbound", ani=ani, dnis="4001",
+                                       queue="billing", waited=3.0, ring_timeout=15))
+
+
+def test_each_new_contact_starts_with_a_clean_identify_page_and_a_saved_customer_is_confirmed(desk, qtbot):
+    bench, page = desk.controller.bench, desk.window.identify
+    offer(desk, "c1", "13911112222")
+    qtbot.waitUntil(lambda: bench.contact.identification.status is IdStatus.UNKNOWN, timeout=5000)
+    assert page.query.text() == "13911112222" and page.new_phone.text() == "13911112222"
+    page.new_last.setText("李")
+    page.new_first.setText("雷")
+    page.new_city.setText("北京")
+    qtbot.mouseClick(page.new_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bench.confirmed_partner is not None, timeout=5000)
+    qtbot.waitUntil(lambda: "Saved" in page.new_message.text(), timeout=5000)
+    assert "李雷" in page.new_message.text() and "Saving" not in page.new_message.text()
+    assert page.new_save.isEnabled()
+
+    gateway_says(desk, cti.CallOfferWithdrawn(call_id="c1", agent="ann", reason="abandoned"))
+    offer(desk, "c2", "13922223333")
+    qtbot.waitUntil(lambda: bench.contact.identification.status is IdStatus.UNKNOWN, timeout=5000)
+    assert page.query.text() == "13922223333" and page.new_phone.text() == "13922223333"
+    assert (page.new_last.text(), page.new_first.text(), page.new_city.text(), page.new_message.text()) == (
+        "", "", "", "")
+    assert page.results_model.rowCount() == 0 and not page.new_save_anyway.isVisible()
+
+
+def test_duplicate_reasons_have_their_own_column_and_enter_confirms_the_selected_partner(desk, qtbot):
+    bench, page = desk.controller.bench, desk.window.identify
+    offer(desk, "c1", "13911112222")
+    qtbot.waitUntil(lambda: bench.contact.identification.status is IdStatus.UNKNOWN, timeout=5000)
+    page.new_last.setText("王")
+    page.new_first.setText("芳")
+    page.new_email.setText("wang.fang@example.cn")
+    qtbot.mouseClick(page.new_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.new_save_anyway.isVisible(), timeout=5000)
+    assert page.results_model.rowCount() == 1 and not page.results.isColumnHidden(5)
+    assert page.results_model.item(0, 4).text() == ""  # the Email column holds no reasons
+    assert "email wang.fang@example.cn" in page.results_model.item(0, 5).text()
+    assert page.results_model.headerData(5, Qt.Orientation.Horizontal) == "Why it may be the same"
+    page.results.setFocus()
+    page.results.selectRow(0)
+    qtbot.keyClick(page.results, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bench.confirmed_partner is not None, timeout=5000)
+    assert bench.confirmed_partner.name == "王芳"
+    page.query.setText("13911112222")
+    qtbot.keyClick(page.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "found" in page.search_note.text(), timeout=5000)
+    assert page.results.isColumnHidden(5)
