@@ -60,6 +60,7 @@ def load_context(session: Session, actor: Actor, *, partner_id: int | None,
         answers=dict(answers or {}),
         products=tuple((no, f"{name} ({price} {currency})" if price is not None else name)
                        for no, name, price, currency in products),
+        prices={no: (price, currency) for no, _name, price, currency in products if price is not None},
         sender=sender, language=language, email_templates=tuple(email_templates), now=now)
 
 

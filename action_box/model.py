@@ -104,6 +104,7 @@ class Context:
     call: CallFacts | None = None
     answers: dict = field(default_factory=dict)  # the call script's answers by question id
     products: tuple[tuple[str, str], ...] = ()  # product number, "name (price)"
+    prices: dict = field(default_factory=dict)  # product number -> (unit price as Decimal, currency)
     sender: str = "service@cicada.example"  # the From of customer emails
     language: str = "en"
     email_templates: tuple[dict, ...] = ()

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from agent_desktop.controls import Control
@@ -59,6 +62,32 @@ def run_form(qtbot, page, action_id: str, fill=None):
     qtbot.waitUntil(lambda: dialog.result_done is not None or (dialog.error.text() not in ("", "Saving…")),
                     timeout=10000)
     return dialog
+
+
+def keyboard_through_the_product_lines(qtbot, dialog) -> None:
+    """Tab leaves the product table for the next fields instead of going round
+    its cells; Alt+A adds a line and puts the cursor in it."""
+    lines = dialog.inputs["lines"]
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitExposed(dialog)
+    picker = lines.table.cellWidget(0, 0)
+    picker.setFocus()
+    qtbot.waitUntil(picker.hasFocus)
+    visited = []
+    for _ in range(6):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+        if visited[-1] is dialog.inputs["delivery_address"]:
+            break
+    assert visited[-1] is dialog.inputs["delivery_address"], [type(w).__name__ for w in visited]
+    assert picker not in visited
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert lines.table.rowCount() == 2
+    assert QApplication.focusWidget() in (lines.table.cellWidget(1, 0), lines.table.cellWidget(1, 0).lineEdit())
+    lines.table.setCurrentCell(1, 0)
+    lines.remove_button.click()
+    assert lines.table.rowCount() == 1 and lines.total.text() == "Order total: 398.00 CNY"
 
 
 def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, media, phone, relay,
@@ -111,6 +140,9 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
         lines.table.cellWidget(0, 0).setCurrentIndex(lines.table.cellWidget(0, 0).findData("P000002"))
         lines.table.cellWidget(0, 1).setValue(2)
         assert "北京" in dialog.inputs["delivery_address"].toPlainText()  # the partner's address
+        assert (lines.table.item(0, 2).text(), lines.table.item(0, 3).text()) == ("199.00", "398.00")
+        assert lines.total.text() == "Order total: 398.00 CNY"
+        keyboard_through_the_product_lines(qtbot, dialog)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         dialog.show()
         assert dialog.grab().save(str(SCREENSHOTS / "action_form_sales_order.png"))

@@ -11,8 +11,9 @@ first") in its line and in its tooltip.
 from __future__ import annotations
 
 from datetime import date, time
+from decimal import Decimal
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTime, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QTimeEdit,
     QVBoxLayout,
@@ -388,7 +390,8 @@ class ActionDialog(QDialog):
             widget.setText("" if default is None else str(default))
             return widget
         if kind == "lines":
-            return ProductLines(field.choices, default or [], objectName=f"field_{field.name}")
+            return ProductLines(field.choices, default or [], getattr(self.context, "prices", {}),
+                                objectName=f"field_{field.name}")
         widget = QLineEdit(objectName=f"field_{field.name}")
         widget.setText("" if default is None else str(default))
         if field.max_length:
@@ -447,28 +450,43 @@ class ActionDialog(QDialog):
 
 class ProductLines(QWidget):
     """Product lines of an order: a product picked from the catalogue (type to
-    find it) and a quantity, one row each."""
+    find it), a quantity, and its unit price and line total, one row each, with
+    the order's total below. Tab leaves the table for the next field rather
+    than going round its cells; Alt+A adds a line."""
 
-    def __init__(self, products, lines, objectName=""):
+    PRODUCT, QUANTITY, PRICE, TOTAL = range(4)
+
+    def __init__(self, products, lines, prices=None, objectName=""):
         super().__init__(objectName=objectName)
         self.products = list(products)
-        self.table = QTableWidget(0, 2)
+        self.prices = dict(prices or {})  # product number -> (Decimal, currency)
+        self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels([QCoreApplication.translate("actions", "Product"),
-                                              QCoreApplication.translate("actions", "Quantity")])
+                                              QCoreApplication.translate("actions", "Quantity"),
+                                              QCoreApplication.translate("actions", "Unit price"),
+                                              QCoreApplication.translate("actions", "Total")])
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(1, 90)
+        header.setSectionResizeMode(self.PRODUCT, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((self.QUANTITY, 80), (self.PRICE, 100), (self.TOTAL, 110)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            self.table.setColumnWidth(column, width)
         self.table.setMinimumHeight(120)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.add_button = QPushButton(QCoreApplication.translate("actions", "Add product"))
+        self.add_button.setToolTip(QCoreApplication.translate("actions", "Add a product line (Alt+A)"))
         self.remove_button = QPushButton(QCoreApplication.translate("actions", "Remove"))
-        self.add_button.clicked.connect(lambda: self.add_line())
+        self.add_button.clicked.connect(self._add_and_focus)
         self.remove_button.clicked.connect(self._remove)
+        QShortcut(QKeySequence("Alt+A"), self, self._add_and_focus)
+        self.total = QLabel(objectName="order_total")
+        self.total.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.total.setStyleSheet("font-weight: bold;")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch()
+        buttons.addWidget(self.total)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
@@ -477,6 +495,7 @@ class ProductLines(QWidget):
             self.add_line(product, quantity)
         if not lines:
             self.add_line()
+        self._update_totals()
 
     def add_line(self, product: str | None = None, quantity=1) -> None:
         row = self.table.rowCount()
@@ -488,24 +507,69 @@ class ProductLines(QWidget):
         picker.setCurrentIndex(picker.findData(product) if product else -1)
         amount = QDoubleSpinBox(decimals=0, minimum=0, maximum=100_000)
         amount.setValue(float(quantity))
-        self.table.setCellWidget(row, 0, picker)
-        self.table.setCellWidget(row, 1, amount)
+        picker.currentIndexChanged.connect(lambda _i: self._update_totals())
+        picker.editTextChanged.connect(lambda _t: self._update_totals())
+        amount.valueChanged.connect(lambda _v: self._update_totals())
+        self.table.setCellWidget(row, self.PRODUCT, picker)
+        self.table.setCellWidget(row, self.QUANTITY, amount)
+        for column in (self.PRICE, self.TOTAL):
+            cell = QTableWidgetItem()
+            cell.setFlags(Qt.ItemFlag.ItemIsEnabled)  # shown, not edited
+            cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, column, cell)
+        self._update_totals()
+
+    def _add_and_focus(self) -> None:
+        self.add_line()
+        picker = self.table.cellWidget(self.table.rowCount() - 1, self.PRODUCT)
+        self.table.setCurrentCell(self.table.rowCount() - 1, self.PRODUCT)
+        picker.setFocus()
 
     def _remove(self) -> None:
         row = self.table.currentRow()
         if row >= 0:
             self.table.removeRow(row)
+            self._update_totals()
+
+    def _product_of(self, row: int) -> str | None:
+        picker = self.table.cellWidget(row, self.PRODUCT)
+        text = picker.currentText().strip() if picker is not None else ""
+        if not text:
+            return None
+        index = picker.findText(text)
+        return picker.itemData(index) if index >= 0 else text.rsplit(" — ", 1)[-1]
+
+    def _update_totals(self) -> None:
+        """Unit price and line total of each row from the catalogue, and the order's total."""
+        locale = QLocale()
+        total, currencies = Decimal(0), set()
+        for row in range(self.table.rowCount()):
+            price_cell, total_cell = self.table.item(row, self.PRICE), self.table.item(row, self.TOTAL)
+            if price_cell is None or total_cell is None:
+                continue  # the row is being built
+            known = self.prices.get(self._product_of(row) or "")
+            if known is None:
+                price_cell.setText("")
+                total_cell.setText("")
+                continue
+            price, currency = known
+            quantity = Decimal(str(self.table.cellWidget(row, self.QUANTITY).value()))
+            line = price * quantity
+            total += line
+            currencies.add(currency)
+            price_cell.setText(locale.toString(float(price), "f", 2))
+            total_cell.setText(locale.toString(float(line), "f", 2))
+        currency = next(iter(currencies)) if len(currencies) == 1 else ""
+        self.total.setText(QCoreApplication.translate("actions", "Order total: {amount} {currency}").format(
+            amount=locale.toString(float(total), "f", 2), currency=currency).strip())
 
     def lines(self) -> list[tuple[str, float]]:
         """(product number, quantity) of every row with a product; a product typed
         that is not in the catalogue goes as typed, for the CRM to refuse."""
         found = []
         for row in range(self.table.rowCount()):
-            picker, amount = self.table.cellWidget(row, 0), self.table.cellWidget(row, 1)
-            text = picker.currentText().strip()
-            if not text:
+            product = self._product_of(row)
+            if product is None:
                 continue
-            index = picker.findText(text)
-            product = picker.itemData(index) if index >= 0 else text.rsplit(" — ", 1)[-1]
-            found.append((product, amount.value()))
+            found.append((product, self.table.cellWidget(row, self.QUANTITY).value()))
         return found
