@@ -5,6 +5,7 @@ replaced while its page is still on the way."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -115,7 +116,16 @@ def _scroll_to_bottom(qtbot, page: HistoryPage) -> None:
     table.scrollToBottom()
 
 
-def test_first_page_then_more_pages_on_scroll(qtbot, page, history_db, calls):
+@pytest.fixture
+def in_china(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_first_page_then_more_pages_on_scroll(qtbot, page, history_db, calls, in_china):
     _db, _agent, big, *_ = history_db
     model, table = page.model, page.table
     assert table.objectName() == "history_table"
@@ -131,9 +141,10 @@ def test_first_page_then_more_pages_on_scroll(qtbot, page, history_db, calls):
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Date/time"
     assert model.data(model.index(0, 8)) == "06:39"  # 99999 % 600 seconds, mm:ss
     assert model.data(model.index(0, 1)) == "Phone"  # 99999 % 3 == 0
-    newest = _started(BIG - 1)
+    newest = _started(BIG - 1)  # naive UTC, as the CRM keeps it; shown in the agent's time zone
+    local = newest + timedelta(hours=8)  # the test runs in China (the fixture `in_china`)
     assert model.data(model.index(0, 0)) == QLocale().toString(
-        QDateTime(QDate(newest.year, newest.month, newest.day), QTime(newest.hour, newest.minute)),
+        QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)),
         QLocale.FormatType.ShortFormat)
 
     for pages in range(2, 5):
@@ -205,11 +216,15 @@ def test_channel_date_and_outcome_filters(qtbot, page, history_db):
     assert [r.subject for r in model.rows()] == _expected(
         lambda i: _started(i).date() == day and i % 3 == 2)
 
-    # outcome, typed
+    # outcome, picked from the profile's codes by their labels
     page.findChild(type(page.clear_button), "history_clear").click()
     qtbot.waitUntil(_loaded(model, PAGE))
-    page.outcome.setText("callback")
-    qtbot.keyClick(page.outcome, Qt.Key.Key_Return)
+    page.set_outcome_codes(OUTCOMES)
+    outcome = page.findChild(type(page.outcome), "history_outcome")
+    assert [outcome.itemText(i) for i in range(outcome.count())] == [
+        "any outcome", "solved", "callback", "no answer", "escalated"]
+    outcome.setCurrentIndex(outcome.findData("callback"))
+    outcome.activated.emit(outcome.currentIndex())
     qtbot.waitUntil(_loaded(model, PAGE))
     assert {r.outcome_code for r in model.rows()} == {"callback"}
     assert model.data(model.index(0, 7)) == "callback"
@@ -225,6 +240,7 @@ def test_channel_date_and_outcome_filters(qtbot, page, history_db):
 
     page.findChild(type(page.clear_button), "history_clear").click()
     qtbot.waitUntil(_loaded(model, PAGE))
+    assert outcome.currentData() is None
     assert model.row(0).subject == f"big {BIG - 1}"
     assert page.status.text().endswith("shown, more on scroll")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime, QTimeZone
 
 
 def duration(seconds: float | None) -> str:
@@ -21,10 +21,15 @@ def clock_time(epoch: float) -> str:
 
 
 def date_time(value: datetime | None) -> str:
+    """A time from the CRM, which keeps naive UTC (crm.clock), in the agent's
+    time zone and locale."""
     if value is None:
         return ""
-    qdt = QDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second)
-    return QLocale().toString(qdt, QLocale.FormatType.ShortFormat)
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    utc = QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute, value.second),
+                    QTimeZone.utc())
+    return QLocale().toString(utc.toLocalTime(), QLocale.FormatType.ShortFormat)
 
 
 def code_label(code: str | None) -> str:

@@ -21,7 +21,6 @@ from PySide6.QtCore import (
     QDate,
     QEvent,
     QModelIndex,
-    QStringListModel,
     Qt,
     Signal,
 )
@@ -29,12 +28,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -306,12 +303,9 @@ class HistoryPage(QWidget):
         self.from_enabled.toggled.connect(self.from_date.setEnabled)
         self.to_enabled.toggled.connect(self.to_date.setEnabled)
         self.outcome_label = QLabel()
-        self.outcome = QLineEdit(objectName="history_outcome", clearButtonEnabled=True)
-        self._outcome_codes = QStringListModel(self)
-        completer = QCompleter(self._outcome_codes, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.outcome.setCompleter(completer)
-        self.outcome.returnPressed.connect(self.apply_filters)
+        self.outcome = QComboBox(objectName="history_outcome")
+        self._outcome_codes: list[str] = []
+        self.outcome.activated.connect(lambda _i: self.apply_filters())
         self.apply_button = QPushButton(objectName="history_apply", default=True)
         self.apply_button.clicked.connect(self.apply_filters)
         self.clear_button = QPushButton(objectName="history_clear")
@@ -382,12 +376,23 @@ class HistoryPage(QWidget):
         self._reload()
 
     def set_outcome_codes(self, codes) -> None:
-        """Outcome codes the filter's field offers as completions (from the agent's profile)."""
-        self._outcome_codes.setStringList(list(codes))
+        """The outcome codes the filter offers (the agent's profile's), by their labels."""
+        self._outcome_codes = list(codes)
+        self._fill_outcomes()
+
+    def _fill_outcomes(self) -> None:
+        current = self.outcome.currentData()
+        self.outcome.blockSignals(True)
+        self.outcome.clear()
+        self.outcome.addItem(self.tr("any outcome"), None)
+        for code in self._outcome_codes:
+            self.outcome.addItem(code_label(code), code)
+        self.outcome.setCurrentIndex(max(0, self.outcome.findData(current)))
+        self.outcome.blockSignals(False)
 
     def current_filters(self) -> HistoryFilter:
         channel = self.channel.currentData()
-        outcome = self.outcome.text().strip()
+        outcome = self.outcome.currentData()
         return HistoryFilter(
             channels=(channel,) if channel else (),
             since=_py_date(self.from_date.date()) if self.from_enabled.isChecked() else None,
@@ -401,7 +406,7 @@ class HistoryPage(QWidget):
         self.channel.setCurrentIndex(0)
         self.from_enabled.setChecked(False)
         self.to_enabled.setChecked(False)
-        self.outcome.clear()
+        self.outcome.setCurrentIndex(0)
         self._reload()
 
     def selected_row(self) -> HistoryRow | None:
@@ -425,7 +430,7 @@ class HistoryPage(QWidget):
         self.to_enabled.setText(self.tr("To"))
         self.to_enabled.setToolTip(self.tr("Only interactions on or before this day"))
         self.outcome_label.setText(self.tr("Outcome"))
-        self.outcome.setPlaceholderText(self.tr("any outcome"))
+        self._fill_outcomes()
         self.apply_button.setText(self.tr("Apply"))
         self.clear_button.setText(self.tr("Clear"))
         self.clear_button.setToolTip(self.tr("Remove all filters"))
@@ -555,7 +560,7 @@ class HistoryPage(QWidget):
         order = [k for k in _DETAIL_FIELDS if k in shown] + [k for k in shown if k not in _DETAIL_FIELDS]
         lines = ["<table cellspacing='0' cellpadding='2'>"]
         for key in order:
-            if key in ("notes", "script", "messages"):
+            if key in ("notes", "script", "messages", "linked"):
                 continue
             lines.append("<tr><td><b>{}</b></td><td>{}</td></tr>".format(
                 html.escape(labels.get(key, key.replace("_", " "))), html.escape(shown[key])))
@@ -567,6 +572,9 @@ class HistoryPage(QWidget):
         if shown.get("script"):
             lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Call script"))))
             lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["script"])))
+        if shown.get("linked"):  # what the Action Box created in this interaction, and its emails
+            lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Created in this interaction"))))
+            lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["linked"])))
         if shown.get("messages"):
             lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Messages"))))
             lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["messages"])))
