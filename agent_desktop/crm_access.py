@@ -272,10 +272,32 @@ def history_page(database: Database, actor: Actor, partner_id: int, *,
 
 def interaction_detail(database: Database, actor: Actor, interaction_id: int):
     with database.reading() as session:
-        detail = _interaction_detail(interaction_service.interaction_detail(session, actor, interaction_id))
+        record = interaction_service.interaction_detail(session, actor, interaction_id)
+        detail = _interaction_detail(record)
         answers = _script_answers(session, actor, interaction_id)
         messages = _conversation_text(session, actor, interaction_id)
-    return detail + ((("script", answers),) if answers else ()) + ((("messages", messages),) if messages else ())
+        linked = _linked_text(session, record)
+    return (detail + ((("script", answers),) if answers else ()) + ((("messages", messages),) if messages else ())
+            + ((("linked", linked),) if linked else ()))
+
+
+def _linked_text(session, record: Interaction) -> str:
+    """What was created or looked at in this interaction (its Action Box follow-ups
+    among them) and the emails sent from it, one line each."""
+    from sqlalchemy import select
+
+    from crm.models import OutboundEmail
+
+    # interaction_detail has checked that the actor may read this record.
+    lines = []
+    for link in sorted(record.links, key=lambda k: (k.at or datetime.min, k.transaction_id)):
+        t = link.transaction
+        lines.append(f"{t.number} · {t.kind} · {t.subject} · {t.status}" + (f" ({link.link})" if link.link != "created"
+                                                                            else ""))
+    emails = session.scalars(select(OutboundEmail).where(OutboundEmail.interaction_id == record.id)
+                             .order_by(OutboundEmail.id).limit(100))
+    lines += [f"email · {e.to_address} · {e.subject} · {e.status}" for e in emails]
+    return "\n".join(lines)
 
 
 def _conversation_text(session, actor: Actor, interaction_id: int) -> str:

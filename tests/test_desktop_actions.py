@@ -17,6 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from agent_desktop import crm_access
 from agent_desktop.controls import Control
 from crm.db import Database
 from crm.models import (
@@ -200,6 +201,9 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
         assert (email.status, email.interaction_id) == ("sent", records[0])
         assert session.scalar(select(BusinessTransaction).where(
             BusinessTransaction.kind == "sales_order")).amount == Decimal("398.00")
+        numbers = session.scalars(select(BusinessTransaction.number)).all()
+    linked = dict(crm_access.interaction_detail(database, desk.controller.actor, records[0]))["linked"]
+    assert all(number in linked for number in numbers) and "email · zhang.wei@example.cn" in linked
     database.dispose()
     caller.stop()
 
