@@ -48,6 +48,7 @@ class MailDesk:
         self.chats: dict[int, OpenChat] = {}
         self.new_mail: set[int] = set()  # conversations with an email not yet looked at
         self.queue_sizes: dict[str, int] = {}
+        self.failed_deliveries: dict[int, mailq.DeliveryDone] = {}  # the agent's emails that failed, by email
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
@@ -83,7 +84,7 @@ class MailDesk:
             mailq.WorkWithdrawn: self._on_withdrawn, mailq.WorkClosed: self._on_closed,
             mailq.NewMessage: self._on_new_message, mailq.ChatLine: self._on_chat_line,
             mailq.CustomerTyping: self._on_typing, mailq.CustomerEndedChat: self._on_customer_ended,
-            mailq.QueueChanged: self._on_queue,
+            mailq.QueueChanged: self._on_queue, mailq.DeliveryDone: self._on_delivery,
         }.get(type(event))
         if handler is None:
             log.info("mail queue event %s ignored", type(event).__name__)
@@ -143,6 +144,13 @@ class MailDesk:
     def _on_queue(self, event: mailq.QueueChanged) -> None:
         self.queue_sizes[event.queue.name] = event.queue.waiting
         self._changed("queue")
+
+    def _on_delivery(self, event: mailq.DeliveryDone) -> None:
+        if event.status == "failed":
+            self.failed_deliveries[event.email_id] = event
+        else:
+            self.failed_deliveries.pop(event.email_id, None)  # sent after a retry
+        self._changed(f"delivery:{event.conversation_id or 0}")
 
     def apply_queues(self, queues: list[mailq.QueueView]) -> None:
         """The waiting counts as the mail queue's status gives them at login; events keep them up."""

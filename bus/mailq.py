@@ -12,7 +12,8 @@ changed, ``mailq/`` heartbeats.
 A desktop logs in, sets its availability per channel and pings at least
 every `PING_SECONDS`; one silent for longer than the queue's `silent_seconds`
 (20 by default) is taken for gone and its work goes back to the queue. Email replies are written to the CRM by the
-desktop itself; `SendNow` asks the queue to send the outbox at once.
+desktop itself; `SendNow` asks the queue to send the outbox at once, and
+`DeliveryDone` tells the agent who wrote one that it was sent or failed.
 """
 
 from __future__ import annotations
@@ -251,6 +252,19 @@ class CustomerEndedChat(Message, tag="mail.customer_ended_chat"):
     conversation_id: int
 
 
+class DeliveryDone(Message, tag="mail.delivery_done"):
+    """An email an agent wrote was sent, or failed for good (the relay refused it, or
+    it could not be sent after every attempt); told to the agent who wrote it."""
+
+    agent: str
+    conversation_id: int | None  # None: an email not answering a conversation (a follow-up action)
+    email_id: int
+    status: Literal["sent", "failed"]
+    to_address: str
+    subject: str
+    error: str | None = None
+
+
 class QueueChanged(Message, tag="mail.queue_changed"):
     queue: QueueView
 
@@ -262,5 +276,5 @@ class MailqHeartbeat(Message, tag="mail.heartbeat"):
 
 EVENTS = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    CustomerEndedChat, QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, DeliveryDone, QueueChanged, MailqHeartbeat,
 ])

@@ -42,6 +42,7 @@ from crm.errors import Conflict, CrmError
 from crm.models import ConversationStatus
 from crm.permissions import Actor
 from crm.services import conversations, profiles, users
+from crm.services import outbox as outbox_service
 from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession
 from email_queue.config import MailqConfig
 from email_queue.imap_in import ImapPoller
@@ -549,9 +550,27 @@ class MailqService:
                 pass
             self._send_now.clear()
             try:
-                await self.in_pool(lambda: send_due(self.database, self.relay))
+                owners = await self.in_pool(self._send_and_find_writers)
             except Exception:
                 log.exception("sending the outbox failed")
+                continue
+            self._tell_deliveries(owners)
+
+    def _send_and_find_writers(self) -> list[outbox_service.DeliveryOwner]:
+        """Send what is due; the writers of those now sent or failed for good (not those due again)."""
+        done = [d.email_id for d in send_due(self.database, self.relay)
+                if d.status in (outbox_service.SENT, outbox_service.FAILED)]
+        if not done:
+            return []
+        with self.database.reading() as session:
+            return outbox_service.owners_of(session, done)
+
+    def _tell_deliveries(self, owners: list[outbox_service.DeliveryOwner]) -> None:
+        """The agent who wrote an email hears how it went, wherever he is in his desktop."""
+        for owner in owners:
+            self.publish([mailq.agent_topic(owner.username)], mailq.DeliveryDone(
+                agent=owner.username, conversation_id=owner.conversation_id, email_id=owner.email_id,
+                status=owner.status, to_address=owner.to_address, subject=owner.subject, error=owner.error))
 
     # --- commands -------------------------------------------------------------------------------
 

@@ -137,3 +137,69 @@ def test_the_lists_follow_new_mail_with_counts_unread_marks_and_a_queue_filter(o
 
     reply_to(mailq, third, "and in size M please", subject="Re: Re: question 3")  # the thread on screen
     qtbot.waitUntil(lambda: "size M" in page.reader.toPlainText(), timeout=10000)
+
+
+def test_a_reply_all_with_a_file_that_fails_is_told_listed_closed_and_sent_again_with_retry(
+        office, qtbot, tmp_path, monkeypatch):
+    import smtplib
+    from email.message import EmailMessage
+
+    from PySide6.QtWidgets import QFileDialog
+
+    _gateway, mailq, open_desk, relay_inbox = office
+    desk = open_desk()
+    page, mail = ready(qtbot, desk)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "li.na@example.cn", SERVICE, "Broken router"
+    message["Cc"] = "li.boss@example.cn"
+    message["Message-ID"] = "<broken-router@example.cn>"
+    message.set_content("It blinks red.")
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: page.view is not None and page.reply_all_button.isEnabled(), timeout=10000)
+    cid = page.view.id
+
+    relay_inbox.answer = "550 5.1.1 mailbox unavailable"  # the relay refuses it for good
+    page.reply_all_button.click()
+    assert page.to.text() == "li.na@example.cn" and page.cc.text() == "li.boss@example.cn"
+    manual = tmp_path / "manual.pdf"
+    manual.write_bytes(b"%PDF-1.4 reset steps")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(manual)], ""))
+    page.attach_button.click()
+    assert page.attached.text() == "manual.pdf"
+    page.body.setPlainText("Please hold the reset button for 10 seconds; the manual is attached.")
+    page.send_button.click()
+    qtbot.waitUntil(lambda: not page.composer.isVisible(), timeout=10000)
+
+    bench = desk.controller.bench
+    qtbot.waitUntil(lambda: any(n.level == "error" and "could not be sent" in n.template for n in bench.notices),
+                    timeout=15000)
+    notice = next(n for n in bench.notices if "could not be sent" in n.template)
+    assert notice.params["to"] == "li.na@example.cn" and "550" in notice.params["error"]
+    qtbot.waitUntil(lambda: "failed: 550" in page.reader.toPlainText(), timeout=10000)  # the open conversation
+    assert page.retry_button.isVisible()
+
+    page.done_button.click()  # Done: it leaves my open work
+    qtbot.waitUntil(lambda: cid not in mail.desk.work and page.view is None, timeout=10000)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)
+    page.show_filter.setCurrentIndex(page.show_filter.findData("closed"))
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)
+    page.show_filter.setCurrentIndex(page.show_filter.findData("failed"))
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)
+    assert page.table.item(0, 3).text() == "Broken router" and page.table.item(0, 5).text() == "done"
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: page.view is not None and page.retry_button.isVisible(), timeout=10000)
+
+    relay_inbox.answer = None  # the relay takes it now
+    page.retry_button.click()
+    qtbot.waitUntil(lambda: len(relay_inbox.messages) == 1, timeout=15000)
+    sent = relay_inbox.messages[0]
+    assert sent["To"] == "li.na@example.cn" and sent["Cc"] == "li.boss@example.cn"
+    assert sent["In-Reply-To"] == "<broken-router@example.cn>"
+    files = [(part.get_filename(), part.get_content()) for part in sent.iter_attachments()]
+    assert files == [("manual.pdf", b"%PDF-1.4 reset steps")]
+    qtbot.waitUntil(lambda: " · sent" in page.reader.toPlainText(), timeout=10000)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)  # no longer among the failed
+    assert not page.retry_button.isVisible()

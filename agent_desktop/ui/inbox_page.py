@@ -96,12 +96,16 @@ class InboxPage(QWidget):
         self.channel.currentIndexChanged.connect(lambda _i: self.refresh())
         self.queue_filter = QComboBox(objectName="inbox_queue", visible=False)  # the group inbox's queues
         self.queue_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.show_filter = QComboBox(objectName="inbox_show")  # my work: open, failed deliveries, recently closed
+        self.show_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.queue_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search = QLineEdit(objectName="inbox_search", clearButtonEnabled=True)
         self.search.returnPressed.connect(self.refresh)
         self.more_button = QPushButton(objectName="inbox_more")
         self.more_button.clicked.connect(lambda: self.refresh(more=True))
         filters = QHBoxLayout()
         filters.addWidget(self.channel)
+        filters.addWidget(self.show_filter)
         filters.addWidget(self.queue_filter)
         filters.addWidget(self.search, 1)
         left = QWidget()
@@ -168,6 +172,8 @@ class InboxPage(QWidget):
         self.note_button = QPushButton(objectName="inbox_note")
         self.done_button = QPushButton(objectName="inbox_done")
         self.transfer_button = QPushButton(objectName="inbox_transfer")
+        self.retry_button = QPushButton(objectName="inbox_retry", visible=False)
+        self.retry_button.clicked.connect(self._retry)
         self.transfer_button.clicked.connect(lambda: self.view and self.transfer(self.view.id, self.view.channel))
         self.work_button.clicked.connect(lambda: self.view and self.mail.work_on(self.view))
         self.take_button.clicked.connect(lambda: self.view and self.mail.pull(self.view.id))
@@ -178,7 +184,8 @@ class InboxPage(QWidget):
         self.done_button.clicked.connect(self._done)
         buttons = QHBoxLayout()
         for button in (self.work_button, self.take_button, self.reply_button, self.reply_all_button,
-                       self.forward_button, self.note_button, self.transfer_button, self.done_button):
+                       self.forward_button, self.note_button, self.transfer_button, self.retry_button,
+                       self.done_button):
             buttons.addWidget(button)
         buttons.addStretch()
 
@@ -254,6 +261,16 @@ class InboxPage(QWidget):
             self.channel.addItem(label, value)
         self.channel.setCurrentIndex(max(0, current))
         self.channel.blockSignals(False)
+        current = self.show_filter.currentIndex()
+        self.show_filter.blockSignals(True)
+        self.show_filter.clear()
+        for label, value in ((self.tr("Open work"), None), (self.tr("Failed deliveries"), "failed"),
+                             (self.tr("Recently closed"), "closed")):
+            self.show_filter.addItem(label, value)
+        self.show_filter.setCurrentIndex(max(0, current))
+        self.show_filter.blockSignals(False)
+        self.show_filter.setToolTip(self.tr("Your open work, conversations with an email that could not be sent, "
+                                            "or those closed in the last week"))
         self.search.setPlaceholderText(self.tr("Search subject or customer, Enter to filter"))
         self.more_button.setText(self.tr("Load more"))
         headers = [self.tr("Due"), self.tr("Channel"), self.tr("Customer"), self.tr("Subject"), self.tr("Queue"),
@@ -267,6 +284,8 @@ class InboxPage(QWidget):
                              (self.transfer_button, self.tr("Transfer…")), (self.done_button, self.tr("Done"))):
             button.setText(text)
         self.transfer_button.setToolTip(self.tr("Hand this on to another queue or a colleague (Alt+T)"))
+        self.retry_button.setText(self.tr("Retry"))
+        self.retry_button.setToolTip(self.tr("Send the emails of this conversation that failed again"))
         self.work_button.setToolTip(self.tr("Make this the contact in the workspace: identify the customer, "
                                             "business data, scripts and the Action Box"))
         self.to_label.setText(self.tr("To"))
@@ -301,10 +320,12 @@ class InboxPage(QWidget):
         self._request += 1  # answers to earlier requests, arriving late, are dropped
         self.mail.load_inbox(which, channel=self.channel.currentData(), text=self.search.text().strip(),
                              queue=self.queue_filter.currentData() if which == "group" else None,
+                             only=self.show_filter.currentData() if which == "mine" else None,
                              limit=self._limit + 1, request=self._request)  # one more: is there another page?
 
     def _list_changed(self, index: int) -> None:
         self.queue_filter.setVisible(index == 1)
+        self.show_filter.setVisible(index == 0)
         self.refresh()
 
     def _show_counts(self) -> None:
@@ -336,6 +357,9 @@ class InboxPage(QWidget):
         rows = list(rows)
         self.more_button.setEnabled(len(rows) > self._limit)
         self.rows = rows[:self._limit]
+        # Read again as news comes: the rebuild must not open another conversation under the agent's eyes.
+        table.blockSignals(True)
+        table.clearSelection()
         table.setRowCount(len(self.rows))
         now = datetime.now(UTC).replace(tzinfo=None)
         for r, row in enumerate(self.rows):
@@ -357,6 +381,9 @@ class InboxPage(QWidget):
                     item.setForeground(Qt.GlobalColor.red)
                     item.setToolTip(self.tr("The first answer is overdue"))
                 table.setItem(r, c, item)
+            if self.view is not None and row.conversation_id == self.view.id:
+                table.selectRow(r)
+        table.blockSignals(False)
         table.resizeColumnsToContents()
 
     def _status_text(self, status: str) -> str:
@@ -389,6 +416,8 @@ class InboxPage(QWidget):
             self._show_counts()
             if what == "work" or (what == "queue" and self.lists.currentIndex() == 1):
                 self._refresh_soon.start()
+        elif what.startswith("delivery:"):
+            self._refresh_soon.start()
         elif what.startswith("message:"):  # a customer wrote again, or the agent read it
             self._show_counts()
             self._refresh_soon.start()
@@ -538,6 +567,7 @@ class InboxPage(QWidget):
             self.composer.hide()
             for button in self._reader_buttons():
                 button.setEnabled(False)
+            self.retry_button.hide()
             return
         if view.channel == "chat" and view.id in self.chat_views:
             self.show_chat(view.id)
@@ -554,6 +584,8 @@ class InboxPage(QWidget):
         self.transfer_button.setEnabled(mine)
         for button in (self.reply_button, self.reply_all_button, self.forward_button):
             button.setVisible(view.channel == "email")
+        self.retry_button.setVisible(any(m.delivery == "failed" for m in view.messages))
+        self.retry_button.setEnabled(True)
         self.reader.setHtml(self._thread_html(view, remote=False))
         self.images_button.setVisible(any(m.has_remote_images for m in view.messages))
         self.files.clear()
@@ -742,6 +774,11 @@ class InboxPage(QWidget):
         self.mail.reply(view.id, body=text, to=None if forward else (self.to.text().strip() or None), cc=copies,
                         subject=self.subject.text().strip() or None, attachments=self.attachments_to_send,
                         forward_to=forward, on_done=sent, on_error=failed)
+
+    def _retry(self) -> None:
+        if self.view is not None:
+            self.retry_button.setEnabled(False)  # until the conversation is read again
+            self.mail.retry(self.view.id)
 
     def _done(self) -> None:
         view = self.view

@@ -111,6 +111,8 @@ class MailControl(QObject):
                    event.work.conversation_id if isinstance(event, mailq.WorkAssigned) else None)
         if changed is not None and self.current is not None and self.current.id == changed:
             self.open(changed)  # the conversation on screen got a new message
+        if isinstance(event, mailq.DeliveryDone):
+            self._delivery_done(event)
         if isinstance(event, mailq.WorkOffered):
             work = event.work
             # Notices are translated in the Workbench context, as the workbench's own.
@@ -121,6 +123,17 @@ class MailControl(QObject):
                 template = QT_TRANSLATE_NOOP("Workbench", "{agent} transferred to you: {subject}")
             self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—",
                               agent=work.transferred_by or "")
+
+    def _delivery_done(self, event: mailq.DeliveryDone) -> None:
+        """The status in the conversation on screen follows; a failure is a notice the agent cannot miss."""
+        if event.conversation_id is not None:
+            self._refresh_if_current(event.conversation_id)
+        if event.status == "failed":
+            self.bench.notice("error", QT_TRANSLATE_NOOP(
+                "Workbench", "Your email to {to} ({subject}) could not be sent: {error}. Find it under "
+                             "Failed deliveries in the Inbox to send it again."),
+                to=event.to_address, subject=event.subject, error=event.error or "")
+        self.lists_stale.emit()
 
     # --- what the agent does ------------------------------------------------------------------------
 
@@ -150,11 +163,11 @@ class MailControl(QObject):
 
     def load_inbox(self, which: str, *, channel: str | None = None, text: str | None = None,
                    include_closed: bool = False, limit: int = 100, request: int = 0,
-                   queue: str | None = None) -> None:
+                   queue: str | None = None, only: str | None = None) -> None:
         queues = [queue] if queue else (self.desk.queues or None)
         self.tasks.run(crm_access.inbox, self.database, self.actor, mine=which == "mine",
                        queues=None if which == "mine" else queues, channel=channel or None, text=text or None,
-                       include_closed=include_closed, limit=limit,
+                       include_closed=include_closed, only=only, limit=limit,
                        on_done=lambda rows: self.inbox_loaded.emit(which, rows, request),
                        on_error=lambda exc: self.inbox_loaded.emit(which, str(exc), request))
 
@@ -188,14 +201,25 @@ class MailControl(QObject):
               on_error=None) -> None:
         def stored(_message_id) -> None:
             self.link.send(lambda s: mailq.SendNow(session=s or ""), on_error=lambda e: None)
-            self.open(conversation_id)
-            QTimer.singleShot(1500, lambda: self._refresh_if_current(conversation_id))
+            self.open(conversation_id)  # "waiting to be sent"; DeliveryDone brings sent or failed
             if on_done:
                 on_done()
 
         self.tasks.run(crm_access.send_reply, self.database, self.actor, conversation_id, body=body, to=to, cc=cc,
                        subject=subject, attachments=list(attachments), forward_to=forward_to,
                        on_done=stored, on_error=lambda exc: (on_error or self.failed.emit)(str(exc)))
+
+    def retry(self, conversation_id: int) -> None:
+        """Send the conversation's failed emails again, now."""
+        def queued(_ids) -> None:
+            for email_id in _ids:
+                self.desk.failed_deliveries.pop(email_id, None)
+            self.link.send(lambda s: mailq.SendNow(session=s or ""), on_error=lambda e: None)
+            self._refresh_if_current(conversation_id)
+            self.lists_stale.emit()
+
+        self.tasks.run(_retry_failed, self.database, self.actor, conversation_id, on_done=queued,
+                       on_error=lambda exc: self.failed.emit(str(exc)))
 
     def _refresh_if_current(self, conversation_id: int) -> None:
         if self.current is not None and self.current.id == conversation_id:
@@ -305,6 +329,13 @@ class MailControl(QObject):
             return
         self.failed.emit(error.message)
         self.bench.notice("warning", "{error}", error=error.message)
+
+
+def _retry_failed(database, actor, conversation_id: int) -> list[int]:
+    from crm.services import conversations
+
+    with database.unit_of_work() as session:
+        return conversations.retry_failed(session, actor, conversation_id)
 
 
 def _epoch(value) -> float:

@@ -49,6 +49,7 @@ from crm.services import identify, outbox
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
 NOTE_LENGTH = 20_000
+RECENTLY_CLOSED_DAYS = 7  # how far back the inbox's "recently closed" looks
 TRANSFER_NOTE_LENGTH = 500  # a line or two for the colleague, shown with the offer
 # The client_id of the line stored when the customer ends a chat (the agent's
 # to read; the customer's transcript leaves it out); never one of the widget's.
@@ -497,19 +498,37 @@ class InboxRow:
 
 def inbox(session: Session, actor: Actor, *, mine: bool = True, queues: Iterable[str] | None = None,
           channel: str | None = None, include_closed: bool = False, text: str | None = None,
-          offset: int = 0, limit: int = 100) -> list[InboxRow]:
-    """The agent's own conversations, or the group inbox of `queues`: due first."""
+          only: str | None = None, offset: int = 0, limit: int = 100, now: datetime | None = None
+          ) -> list[InboxRow]:
+    """The agent's own conversations, or the group inbox of `queues`: due first.
+
+    `only`: "failed", conversations with an email that could not be sent (the
+    agent's own emails in his list), closed ones too; "closed", those closed
+    in the last RECENTLY_CLOSED_DAYS, latest first."""
     _require_agent(actor)
+    if only not in (None, "failed", "closed"):
+        raise ValidationError(f"no inbox filter {only!r} (failed or closed)")
     count = (select(func.count(ConversationMessage.id)).where(
         ConversationMessage.conversation_id == Conversation.id).scalar_subquery())
     stmt = select(Conversation, User.username, count).outerjoin(User, User.id == Conversation.assigned_to_id)
-    if mine:
+    if only == "failed":
+        failed = (select(ConversationMessage.id)
+                  .join(OutboundEmail, OutboundEmail.id == ConversationMessage.outbound_email_id)
+                  .where(ConversationMessage.conversation_id == Conversation.id,
+                         OutboundEmail.status == outbox.FAILED))
+        if mine:
+            failed = failed.where(OutboundEmail.created_by_id == actor.user_id)
+        stmt = stmt.where(failed.exists())
+    elif mine:
         stmt = stmt.where(Conversation.assigned_to_id == actor.user_id)
-    else:
+    if only == "closed":
+        since = (now or utcnow()) - timedelta(days=RECENTLY_CLOSED_DAYS)
+        stmt = stmt.where(Conversation.status == ConversationStatus.CLOSED.value, Conversation.closed_at >= since)
+    elif not mine and only is None:
         stmt = stmt.where(Conversation.status == ConversationStatus.QUEUED.value)
-        if queues is not None:
-            stmt = stmt.where(Conversation.queue.in_(list(queues)))
-    if not include_closed:
+    if not mine and queues is not None:
+        stmt = stmt.where(Conversation.queue.in_(list(queues)))
+    if not include_closed and only is None:
         stmt = stmt.where(Conversation.status != ConversationStatus.CLOSED.value)
     if channel:
         stmt = stmt.where(Conversation.channel == channel)
@@ -517,8 +536,12 @@ def inbox(session: Session, actor: Actor, *, mine: bool = True, queues: Iterable
         like = f"%{text.strip()}%"
         stmt = stmt.where(or_(Conversation.subject.ilike(like), Conversation.customer_name.ilike(like),
                               Conversation.customer_address.ilike(like)))
-    stmt = stmt.order_by(Conversation.priority, Conversation.due_at.is_(None), Conversation.due_at,
-                         Conversation.created_at).offset(offset).limit(min(limit, 500))
+    if only == "closed":
+        stmt = stmt.order_by(Conversation.closed_at.desc(), Conversation.id.desc())
+    else:
+        stmt = stmt.order_by(Conversation.priority, Conversation.due_at.is_(None), Conversation.due_at,
+                             Conversation.created_at)
+    stmt = stmt.offset(offset).limit(min(limit, 500))
     return [InboxRow(c.id, c.channel, c.queue, c.priority, c.status, c.subject, c.customer_name or
                      c.customer_address or c.customer_phone or "", c.partner_id, username, c.created_at,
                      c.last_message_at, c.due_at, c.first_response_at, n)
@@ -661,6 +684,20 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
     conversation.last_message_at = now
     session.flush()
     return message
+
+
+def retry_failed(session: Session, actor: Actor, conversation_id: int) -> list[int]:
+    """The conversation's emails that failed for good, due again at once (the ids);
+    open or closed, the answer still belongs to the customer."""
+    conversation = _conversation(session, conversation_id)
+    _require_access(actor, conversation)
+    failed = session.scalars(select(OutboundEmail.id)
+                             .join(ConversationMessage, ConversationMessage.outbound_email_id == OutboundEmail.id)
+                             .where(ConversationMessage.conversation_id == conversation_id,
+                                    OutboundEmail.status == outbox.FAILED).order_by(OutboundEmail.id)).all()
+    if not failed:
+        raise Conflict(f"conversation {conversation_id} has no email that failed")
+    return [outbox.retry(session, actor, email_id).id for email_id in failed]
 
 
 def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,

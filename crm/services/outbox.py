@@ -19,14 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.clock import utcnow
-from crm.errors import NotFound, ValidationError
+from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.models import (
     BusinessPartner,
     ConversationMessage,
     MessageAttachment,
     OutboundEmail,
+    User,
 )
-from crm.permissions import Actor, require_read
+from crm.permissions import Actor, Permission, require_read
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 MAX_ATTEMPTS = 8
@@ -134,6 +135,44 @@ def mark_failed(session: Session, email_id: int, error: str, *, temporary: bool,
         email.next_attempt_at = (now or utcnow()) + timedelta(minutes=2 ** (email.attempts - 1))
     else:
         email.status = FAILED
+
+
+@dataclass(frozen=True)
+class DeliveryOwner:
+    """Who should hear how an email went: the user who wrote it, and the conversation it answers."""
+
+    email_id: int
+    username: str
+    conversation_id: int | None
+    to_address: str
+    subject: str
+    status: str
+    error: str | None
+
+
+def owners_of(session: Session, email_ids: list[int]) -> list[DeliveryOwner]:
+    """The writers of these emails (emails written by no user, the system's, left out)."""
+    if not email_ids:
+        return []
+    rows = session.execute(
+        select(OutboundEmail, User.username, ConversationMessage.conversation_id)
+        .join(User, User.id == OutboundEmail.created_by_id)
+        .outerjoin(ConversationMessage, ConversationMessage.outbound_email_id == OutboundEmail.id)
+        .where(OutboundEmail.id.in_(email_ids)).order_by(OutboundEmail.id))
+    return [DeliveryOwner(e.id, username, conversation_id, e.to_address, e.subject, e.status, e.last_error)
+            for e, username, conversation_id in rows]
+
+
+def retry(session: Session, actor: Actor, email_id: int) -> OutboundEmail:
+    """A failed email due again at once, with a fresh count of attempts: the agent
+    fixed what was wrong (or the relay is back) and tries again."""
+    email = _email(session, email_id)
+    if email.created_by_id != actor.user_id and not actor.can(Permission.INTERACTION_READ_ANY):
+        raise PermissionDenied(f"{actor.username} may not send email {email_id} again: someone else wrote it")
+    if email.status != FAILED:
+        raise Conflict(f"email {email_id} has not failed (it is {email.status})")
+    email.status, email.attempts, email.last_error, email.next_attempt_at = QUEUED, 0, None, utcnow()
+    return email
 
 
 def status_of(session: Session, email_ids: list[int]) -> list[EmailStatus]:
