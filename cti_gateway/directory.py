@@ -1,5 +1,5 @@
 """Agents as the CRM knows them: the password check at login, and the
-profile (skills, extension, wrap-up time) the ACD routes by. Called off the gateway's
+profile (skills, extension, wrap-up time and the mode after it) the ACD routes by. Called off the gateway's
 event loop: argon2 is slow on purpose and the database may be remote."""
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ class CrmDirectory:
             skills = dict(session.execute(
                 select(Skill.name, UserSkill.level).join(UserSkill, UserSkill.skill_id == Skill.id)
                 .where(UserSkill.user_id == user.id)).all())
+            settings = profile_for_user(session, user.username)
             return AgentProfile(username=user.username, user_id=user.id,
                                 display_name=user.display_name, skills=skills,
-                                extension=user.extension,
-                                wrap_up_seconds=profile_for_user(session, user.username).wrap_up_seconds)
+                                extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
+                                after_wrap_up=settings.after_wrap_up,
+                                after_wrap_up_reason=settings.after_wrap_up_reason)

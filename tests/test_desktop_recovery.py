@@ -106,3 +106,60 @@ def test_two_desktops_of_one_agent_do_not_take_the_session_from_each_other(
     qtbot.wait(3000)
     assert second.controller.bench.connected and not first.controller.bench.connected
     assert gateway.status().agents[0].mode == "not_ready"
+
+
+def set_profile(db_url: str, agent: str, **settings) -> None:
+    from crm.db import Database
+    from crm.permissions import Actor
+    from crm.services.profiles import set_profile_setting
+
+    database = Database.open(db_url)
+    try:
+        with database.unit_of_work() as session:
+            for key, value in settings.items():
+                set_profile_setting(session, Actor.system(), key, value, username=agent)
+    finally:
+        database.dispose()
+
+
+def a_call_hung_up(qtbot, desk, gateway, media, tmp_path, ani: str):
+    trigger(desk, Control.READY)
+    qtbot.waitUntil(lambda: desk.controller.bench.agent.mode == "ready", timeout=10000)
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani=ani)
+    wait_state(qtbot, desk, "talking")
+    trigger(desk, Control.HANGUP)
+    wait_state(qtbot, desk, "wrap_up")
+    return caller
+
+
+def test_when_wrap_up_time_runs_out_the_profiles_not_ready_wins(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    set_profile(gateway.db_url, "ann", after_wrap_up="not_ready", after_wrap_up_reason="meeting",
+                wrap_up_seconds=2)
+    desk = desks(gateway)("ann", phone("ann", media(ANN_TONE), answer_ms=300).uri)
+    caller = a_call_hung_up(qtbot, desk, gateway, media, tmp_path, "13500006666")
+    qtbot.waitUntil(lambda: desk.controller.bench.agent.mode == "not_ready", timeout=10000)
+    assert desk.controller.bench.agent.reason == "meeting"
+    assert desk.window.mode_label.text() == "Not ready: meeting"
+    caller.stop()
+
+
+def test_end_while_the_gateway_is_away_sets_the_profiles_next_mode_when_it_is_back(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    set_profile(gateway.db_url, "ann", wrap_up_seconds=120)
+    desk = desks(gateway)("ann", phone("ann", media(ANN_TONE), answer_ms=300).uri)
+    bench = desk.controller.bench
+    caller = a_call_hung_up(qtbot, desk, gateway, media, tmp_path, "13500007777")
+    gateway.stop()
+    qtbot.waitUntil(lambda: not bench.connected, timeout=8000)
+    saved = []
+    desk.controller.record_saved.connect(lambda key, rid: saved.append(rid))
+    wait_enabled(qtbot, desk, Control.END)
+    trigger(desk, Control.END)
+    qtbot.waitUntil(lambda: bool(saved), timeout=15000)
+    gateway.restart()
+    qtbot.waitUntil(lambda: bench.connected, timeout=15000)
+    qtbot.waitUntil(lambda: bench.agent.mode == "ready", timeout=10000)  # the profile's after_wrap_up
+    caller.stop()

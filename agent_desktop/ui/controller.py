@@ -147,13 +147,18 @@ class DesktopController(QObject):
 
     def resync(self) -> None:
         self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,
-                       on_done=lambda r: self._apply_snapshot(r.state, r.run, r.seq),
+                       on_done=self._resynced,
                        on_error=self._command_failed)
 
     def _apply_snapshot(self, state: cti.AgentView, run: str, seq: int) -> None:
         before = self.bench.contact
         self.bench.apply_snapshot(state, run, seq)
         self._opened_if_new(before)
+
+    def _resynced(self, result: cti.SnapshotResult) -> None:
+        self._apply_snapshot(result.state, result.run, result.seq)
+        if self._wanted_mode is not None:  # chosen while the gateway was away (End)
+            self.set_mode(*self._wanted_mode)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -380,12 +385,21 @@ class DesktopController(QObject):
             return
         self._save(contact, attempt=1)
         agent = self.bench.agent
-        if contact.channel == "phone" and self.bench.connected and agent is not None and agent.mode in ("wrap_up", "not_ready", "ready"):
-            if self.profile.after_wrap_up == "not_ready":
-                reason = self.profile.after_wrap_up_reason or (self.not_ready_reasons[:1] or [None])[0]
-                self.set_mode("not_ready", reason)
-            elif agent.mode != "ready":
-                self.set_mode("ready")
+        if contact.channel != "phone" or agent is None or agent.mode not in ("wrap_up", "not_ready", "ready"):
+            return
+        if self.profile.after_wrap_up == "not_ready":
+            reason = self.profile.after_wrap_up_reason
+            if self.not_ready_reasons and reason not in self.not_ready_reasons:  # as the gateway does
+                reason = "after_call_work" if "after_call_work" in self.not_ready_reasons else self.not_ready_reasons[0]
+            wanted = ("not_ready", reason)
+        elif agent.mode != "ready":
+            wanted = ("ready", None)
+        else:
+            return
+        if self.bench.connected:
+            self.set_mode(*wanted)
+        else:
+            self._wanted_mode = wanted  # set as soon as the gateway is back
 
     def _save(self, contact: Contact, attempt: int) -> None:
         if contact.key in self._saving:

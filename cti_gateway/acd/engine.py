@@ -687,9 +687,22 @@ class Acd(AgentCommands, CallControl):
             return
         if mode is None:
             pending = agent.pending
-            mode = pending if pending and pending[0] is not AgentMode.WRAP_UP else (AgentMode.READY, None)
+            mode = pending if pending and pending[0] is not AgentMode.WRAP_UP else self.after_wrap_up(agent)
         agent.pending = None
         self.set_mode(agent, *mode)
+
+    def after_wrap_up(self, agent: Agent) -> tuple[AgentMode, str | None]:
+        """The work mode the agent's IC profile sets when wrap-up ends by itself:
+        Ready, or Not ready with the profile's reason (else after-call work, else
+        the first reason the gateway knows)."""
+        profile = agent.profile
+        if profile.after_wrap_up != AgentMode.NOT_READY.value:
+            return AgentMode.READY, None
+        reasons = self.settings.not_ready_reasons
+        reason = profile.after_wrap_up_reason
+        if reasons and reason not in reasons:
+            reason = "after_call_work" if "after_call_work" in reasons else reasons[0]
+        return AgentMode.NOT_READY, reason
 
     def drop_leg(self, leg: Leg) -> None:
         if not leg.ended:

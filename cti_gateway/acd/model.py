@@ -71,6 +71,8 @@ class AgentProfile:
     skills: dict[str, int]
     extension: str | None
     wrap_up_seconds: float | None = None  # the IC profile's wrap-up time; None: the queue's
+    after_wrap_up: str = "ready"  # the IC profile's work mode when wrap-up ends: ready or not_ready
+    after_wrap_up_reason: str | None = None  # with not_ready
 
 
 class CallState(StrEnum):
