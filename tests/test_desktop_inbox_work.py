@@ -203,3 +203,105 @@ def test_a_reply_all_with_a_file_that_fails_is_told_listed_closed_and_sent_again
     qtbot.waitUntil(lambda: " · sent" in page.reader.toPlainText(), timeout=10000)
     qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=10000)  # no longer among the failed
     assert not page.retry_button.isVisible()
+
+
+@pytest.fixture
+def image_server():
+    """An HTTP server on 127.0.0.1 serving one small PNG, counting who asked for it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(4, 4, QImage.Format.Format_RGB32)
+    image.fill(QColor("blue"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    png, asked = bytes(data.data()), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_after_a_reply_with_the_files(
+        office, qtbot, image_server, monkeypatch):
+    import smtplib
+    from email.message import EmailMessage
+
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices, QTextDocument
+
+    _gateway, mailq, open_desk, relay_inbox = office
+    base, asked = image_server
+    desk = open_desk()
+    page, _mail = ready(qtbot, desk)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "zhao@example.cn", SERVICE, "Water damage"
+    message["Message-ID"] = "<water-damage@example.cn>"
+    message.set_content("The ceiling leaks, photo attached.")
+    message.add_alternative(f'<p>The ceiling leaks.<img src="{base}/ceiling.png"></p>', subtype="html")
+    message.add_attachment(b"JPEG-ish photo", maintype="image", subtype="jpeg", filename="ceiling.jpg")
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: page.view is not None and page.forward_button.isEnabled(), timeout=10000)
+
+    assert page.images_button.isVisible() and asked == []  # nothing fetched until the agent asks
+    qtbot.mouseClick(page.images_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.images_button.isVisible(), timeout=10000)
+    assert asked == ["/ceiling.png"]
+    assert page.reader.document().resource(QTextDocument.ResourceType.ImageResource,
+                                           QUrl(f"{base}/ceiling.png")) is not None
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    assert page.open_file_button.isVisible() and page.files.currentItem().text().startswith("ceiling.jpg")
+    page.open_file_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=10000)
+    assert opened[0].endswith("/ceiling.jpg") and open(opened[0], "rb").read() == b"JPEG-ish photo"
+
+    page.reply_button.click()
+    page.body.setPlainText("We send a plumber tomorrow.")
+    page.send_button.click()
+    qtbot.waitUntil(lambda: len(relay_inbox.messages) == 1, timeout=15000)
+
+    page.note_button.click()
+    assert not page.to.isVisible() and not page.attach_button.isVisible()
+    page.body.setPlainText("Plumber booked for 9:00.")
+    page.send_button.click()
+    qtbot.waitUntil(lambda: "Ann (internal note)" in page.reader.toPlainText(), timeout=10000)
+    assert "Plumber booked" in page.reader.toPlainText()
+
+    page.forward_button.click()  # after the agent's own reply: the customer's photo still goes along
+    assert page.to.text() == "" and page.subject.text() == "Fwd: Water damage"
+    assert "The ceiling leaks, photo attached." in page.body.toPlainText()
+    page.to.setText("plumber@partner.example")
+    page.body.moveCursor(page.body.textCursor().MoveOperation.Start)
+    page.body.insertPlainText("Please go there tomorrow at 9:00.")
+    page.send_button.click()
+    qtbot.waitUntil(lambda: len(relay_inbox.messages) == 2, timeout=15000)
+    forward = relay_inbox.messages[1]
+    assert forward["To"] == "plumber@partner.example" and forward["Subject"] == "Fwd: Water damage"
+    assert [(p.get_filename(), p.get_content()) for p in forward.iter_attachments()] == [
+        ("ceiling.jpg", b"JPEG-ish photo")]
+    assert "Plumber booked" not in forward.get_body(("plain",)).get_content()  # notes never leave
+    assert len(relay_inbox.messages) == 2

@@ -673,8 +673,9 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
         outbound_email_id=email.id, created_at=now)
     message.attachments = [MessageAttachment(filename=_safe_name(a.filename), content_type=a.content_type[:120],
                                              size=len(a.content), content=a.content) for a in attachments]
-    if forward_to and last is not None:  # a forward carries the thread's files along
-        for original in last.attachments:
+    quoted = _last_inbound(session, conversation.id) if forward_to else None
+    if quoted is not None:  # a forward carries the customer's files along, of the message it quotes
+        for original in quoted.attachments:
             message.attachments.append(MessageAttachment(
                 filename=original.filename, content_type=original.content_type, size=original.size,
                 content=original.content))
@@ -698,6 +699,13 @@ def retry_failed(session: Session, actor: Actor, conversation_id: int) -> list[i
     if not failed:
         raise Conflict(f"conversation {conversation_id} has no email that failed")
     return [outbox.retry(session, actor, email_id).id for email_id in failed]
+
+
+def _last_inbound(session: Session, conversation_id: int) -> ConversationMessage | None:
+    """The customer's latest message: what the desktop quotes in a forward."""
+    return session.scalar(select(ConversationMessage).where(
+        ConversationMessage.conversation_id == conversation_id,
+        ConversationMessage.kind == MessageKind.INBOUND.value).order_by(ConversationMessage.id.desc()).limit(1))
 
 
 def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,
