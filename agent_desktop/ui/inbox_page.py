@@ -14,7 +14,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -163,7 +163,13 @@ class InboxPage(QWidget):
         self.images_button.clicked.connect(self._load_images)
         self.files = QListWidget(objectName="inbox_attachments")
         self.files.setMaximumHeight(70)
-        self.files.itemActivated.connect(self._save_attachment)
+        self.files.itemActivated.connect(self._open_attachment)
+        self.open_file_button = QPushButton(objectName="inbox_open_attachment")
+        self.open_file_button.clicked.connect(lambda: self.files.currentItem() and
+                                              self._open_attachment(self.files.currentItem()))
+        self.save_file_button = QPushButton(objectName="inbox_save_attachment")
+        self.save_file_button.clicked.connect(lambda: self.files.currentItem() and
+                                              self._save_attachment(self.files.currentItem()))
         self.work_button = QPushButton(objectName="inbox_work_on")
         self.take_button = QPushButton(objectName="inbox_take")
         self.reply_button = QPushButton(objectName="inbox_reply")
@@ -231,7 +237,14 @@ class InboxPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.reader, 2)
         layout.addWidget(self.images_button)
-        layout.addWidget(self.files)
+        files = QHBoxLayout()
+        files.addWidget(self.files, 1)
+        file_buttons = QVBoxLayout()
+        file_buttons.addWidget(self.open_file_button)
+        file_buttons.addWidget(self.save_file_button)
+        file_buttons.addStretch()
+        files.addLayout(file_buttons)
+        layout.addLayout(files)
         layout.addWidget(self.composer, 2)
         return pane
 
@@ -278,6 +291,9 @@ class InboxPage(QWidget):
         for table in (self.table, self.group_table):
             table.setHorizontalHeaderLabels(headers)
         self.images_button.setText(self.tr("Load remote images"))
+        self.open_file_button.setText(self.tr("Open"))
+        self.open_file_button.setToolTip(self.tr("Open the selected attachment with its program"))
+        self.save_file_button.setText(self.tr("Save…"))
         for button, text in ((self.work_button, self.tr("Work on it")), (self.take_button, self.tr("Take")),
                              (self.reply_button, self.tr("Reply")), (self.reply_all_button, self.tr("Reply all")),
                              (self.forward_button, self.tr("Forward")), (self.note_button, self.tr("Note")),
@@ -568,6 +584,8 @@ class InboxPage(QWidget):
             for button in self._reader_buttons():
                 button.setEnabled(False)
             self.retry_button.hide()
+            for widget in (self.files, self.open_file_button, self.save_file_button):
+                widget.hide()
             return
         if view.channel == "chat" and view.id in self.chat_views:
             self.show_chat(view.id)
@@ -593,9 +611,12 @@ class InboxPage(QWidget):
             for attachment in message.attachments:
                 item = QListWidgetItem(f"{attachment.filename} ({attachment.size // 1024 + 1} KB)")
                 item.setData(Qt.ItemDataRole.UserRole, attachment.id)
-                item.setToolTip(self.tr("Double-click or Enter to save"))
+                item.setToolTip(self.tr("Double-click or Enter to open"))
                 self.files.addItem(item)
-        self.files.setVisible(self.files.count() > 0)
+        for widget in (self.files, self.open_file_button, self.save_file_button):
+            widget.setVisible(self.files.count() > 0)
+        if self.files.count():
+            self.files.setCurrentRow(0)
         self._load_inline_images(view)
 
     def _load_inline_images(self, view) -> None:
@@ -671,6 +692,19 @@ class InboxPage(QWidget):
             self.images_button.hide()
 
         self.controller.tasks.run(_fetch_images, urls, on_done=fetched,
+                                  on_error=lambda exc: self._failed(str(exc)))
+
+    def _open_attachment(self, item: QListWidgetItem) -> None:
+        """A copy in a folder of its own, opened with the program the system has for it."""
+        attachment_id = item.data(Qt.ItemDataRole.UserRole)
+        from agent_desktop import crm_access
+
+        def copied(path: str) -> None:
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+                self._failed(self.tr("No program opens {name}; save it instead.").format(name=Path(path).name))
+
+        self.controller.tasks.run(_temporary_copy, crm_access.attachment, self.controller.database,
+                                  self.controller.actor, attachment_id, on_done=copied,
                                   on_error=lambda exc: self._failed(str(exc)))
 
     def _save_attachment(self, item: QListWidgetItem) -> None:
@@ -914,6 +948,17 @@ def _label(label) -> str:
     from agent_desktop.ui import i18n
 
     return localized(label, i18n.current_language().split("_")[0])
+
+
+def _temporary_copy(read, database, actor, attachment_id: int) -> str:
+    """The attachment written to a new private folder under its own (base) name; the path."""
+    import tempfile
+
+    name, _content_type, content = read(database, actor, attachment_id)
+    folder = Path(tempfile.mkdtemp(prefix="cicada-attachment-"))
+    path = folder / (Path(name).name.lstrip(".") or "attachment")
+    path.write_bytes(content)
+    return str(path)
 
 
 def _fetch_images(urls: list[str]) -> dict[str, bytes]:
