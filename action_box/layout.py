@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from crm.errors import ValidationError
 from crm.services.profiles import merge_action_box, validate_setting
 from action_box.model import Action, localized
-from action_box.registry import all_actions
+from action_box.registry import all_actions, is_builtin_or_link
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,18 @@ def effective(setting: dict | None) -> dict:
 
 
 def tabs(layout: dict, language: str = "en", actions: dict[str, Action] | None = None) -> list[Tab]:
-    """The tabs as the agent sees them, with their actions, in order."""
+    """The tabs as the agent sees them, with their actions, in order. An installed
+    plugin's action the layout names nowhere goes to its own default tab (its
+    `tab`: added to the layout's tab of that id, else a tab of its own at the
+    end), unless the layout hides the action or that tab."""
     actions = actions if actions is not None else all_actions(layout)
+    hidden = set(layout.get("hidden", []))
+    named = {a for tab in layout.get("tabs", []) for a in tab["actions"]}
+    extra: dict[str, list[Action]] = {}
+    for action in actions.values():
+        if action.id in named or action.id in hidden or action.tab in hidden or is_builtin_or_link(action):
+            continue
+        extra.setdefault(action.tab, []).append(action)
     shown = []
     for tab in layout.get("tabs", []):
         found = []
@@ -100,8 +110,12 @@ def tabs(layout: dict, language: str = "en", actions: dict[str, Action] | None =
                 log.warning("the Action Box layout names %r, which no installed action has", action_id)
                 continue
             found.append(action)
+        found += extra.pop(tab["id"], [])
         if found:
             shown.append(Tab(tab["id"], localized(tab["label"], language), tuple(found)))
+    for tab_id, found in extra.items():
+        label = getattr(found[0], "tab_label", None) or tab_id.replace("_", " ").capitalize()
+        shown.append(Tab(tab_id, localized(label, language), tuple(found)))
     return shown
 
 

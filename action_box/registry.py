@@ -21,7 +21,12 @@ ENTRY_POINT_GROUP = "cicada.actions"
 
 
 def plugin_actions() -> list[Action]:
-    found: list[Action] = []
+    return [action for _name, action in _plugin_entries()]
+
+
+def _plugin_entries() -> list[tuple[str, Action]]:
+    """(entry point name, action) of every action the installed plugins offer."""
+    found: list[tuple[str, Action]] = []
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:
             loaded = point.load()
@@ -36,7 +41,7 @@ def plugin_actions() -> list[Action]:
             if problem:
                 log.error("the action plugin %s offers something that is not an action: %s", point.name, problem)
             else:
-                found.append(action)
+                found.append((point.name, action))
     return found
 
 
@@ -49,14 +54,22 @@ def _problem(action) -> str | None:
     return None
 
 
+def is_builtin_or_link(action: Action) -> bool:
+    return isinstance(action, Link) or any(action is a for a in BUILTIN)
+
+
 def all_actions(layout: dict | None = None) -> dict[str, Action]:
     """Actions by id: built-in, then plugins (which may not replace a built-in),
     then the layout's links."""
     actions: dict[str, Action] = {a.id: a for a in BUILTIN}
-    for action in plugin_actions():
+    plugins: dict[str, str] = {}  # action id -> the plugin that offers it
+    for name, action in _plugin_entries():
         if action.id in actions:
-            log.error("the action plugin's %s has the id of another action; left out", action.id)
+            owner = f"the action plugin {plugins[action.id]}" if action.id in plugins else "a built-in action"
+            log.error("the action plugin %s offers the action id %r, which %s has already; it is left out: "
+                      "give it an id of its own", name, action.id, owner)
             continue
+        plugins[action.id] = name
         actions[action.id] = action
     for link in (layout or {}).get("links", []):
         label = link["label"]

@@ -297,8 +297,25 @@ class WarrantyCheck:
         return Outcome(f"Warranty check {task.number}", task.id, task.number)
 
 
+@dataclass(frozen=True)
+class Survey(WarrantyCheck):
+    id: str = "survey"
+    label: str = "Satisfaction survey"
+    tab: str = "quality"
+    tab_label: object = None
+
+
+@dataclass(frozen=True)
+class FakeComplaint(WarrantyCheck):
+    id: str = "complaint"
+
+
 def actions():
-    return [WarrantyCheck()]
+    return [WarrantyCheck(), Survey(tab_label={"en": "Quality", "zh": "质量"})]
+
+
+def clash():
+    return FakeComplaint()
 
 
 def broken():
@@ -314,7 +331,8 @@ def plugin(tmp_path, monkeypatch):
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: warranty-plugin\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(
-        "[cicada.actions]\nwarranty = warranty_plugin:actions\nbroken = warranty_plugin:broken\n")
+        "[cicada.actions]\nwarranty = warranty_plugin:actions\nbroken = warranty_plugin:broken\n"
+        "clash = warranty_plugin:clash\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     yield
     sys.modules.pop("warranty_plugin", None)
@@ -329,3 +347,22 @@ def test_a_plugin_adds_an_action_through_the_entry_point_group(db, world, plugin
     assert defaults(action, ctx) == {"serial": "SN-778"}
     done = execute.run(db, world["ann"], action, ctx, {"serial": "SN-778"})
     assert isinstance(done.outcome, Outcome) and done.outcome.number.startswith("TK")
+
+
+def test_a_plugins_action_no_layout_names_shows_in_its_default_tab_unless_hidden(db, world, plugin):
+    shown = {t.id: (t.label, [a.id for a in t.actions]) for t in tabs(effective(None), "zh")}
+    assert shown["service"][1] == ["service_order", "complaint", "callback", "warranty_check"]
+    assert shown["quality"] == ("质量", ["survey"])  # a tab of its own, labelled by the plugin
+    hiding = effective(check_layout({"hidden": ["warranty_check", "quality"]}))
+    shown = {t.id: [a.id for a in t.actions] for t in tabs(hiding)}
+    assert "quality" not in shown and "warranty_check" not in shown["service"]
+    named = effective(check_layout({"tabs": [{"id": "sales", "label": "Sales", "actions": ["survey", "lead"]}]}))
+    assert {t.id: [a.id for a in t.actions] for t in tabs(named)}["sales"] == ["survey", "lead"]
+    assert "quality" not in [t.id for t in tabs(named)]  # named once: not again in its default tab
+
+
+def test_a_plugin_reusing_a_built_in_id_is_refused_with_a_clear_error(db, world, plugin, caplog):
+    actions = all_actions(effective(None))
+    assert actions["complaint"] is ACTIONS["complaint"]  # the built-in one stays
+    assert ("the action plugin clash offers the action id 'complaint', which a built-in action has already; "
+            "it is left out: give it an id of its own") in caplog.text

@@ -106,6 +106,7 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
     page = window.action_box
     window.show_page("actions")
     assert "no contact in the workspace" in page.lists[0].item(0).text()
+    assert all(not widget.item(i).icon().isNull() for widget in page.lists for i in range(widget.count()))
     trigger(desk, Control.READY)
     wait_mode(qtbot, desk, "ready")
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13800138000")

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, Qt, QTime, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -43,6 +46,27 @@ from agent_desktop.ui.formatting import date_time
 
 ACTION = Qt.ItemDataRole.UserRole
 FOLLOW_UP = Qt.ItemDataRole.UserRole + 2
+
+
+# The built-in actions' icon names, as names of the freedesktop icon theme, and
+# the style's own icon where the desktop has no theme.
+THEME_ICONS = {"service": "preferences-system", "complaint": "dialog-warning", "order": "document-new",
+               "lead": "emblem-favorite", "callback": "call-start", "email": "mail-message-new",
+               "task": "appointment-new", "link": "web-browser"}
+STYLE_ICONS = {"complaint": QStyle.StandardPixmap.SP_MessageBoxWarning,
+               "email": QStyle.StandardPixmap.SP_DialogYesButton,
+               "link": QStyle.StandardPixmap.SP_DirLinkIcon,
+               "order": QStyle.StandardPixmap.SP_FileDialogNewFolder,
+               "task": QStyle.StandardPixmap.SP_FileDialogDetailedView}
+
+
+def action_icon(action) -> QIcon:
+    """The action's icon from the icon theme, else a file of that name, else one of the style's."""
+    name = str(getattr(action, "icon", "") or "")
+    fallback = QApplication.style().standardIcon(STYLE_ICONS.get(name, QStyle.StandardPixmap.SP_ArrowForward))
+    if name and Path(name).is_file():
+        return QIcon(name)
+    return QIcon.fromTheme(THEME_ICONS.get(name, name), fallback) if name else fallback
 
 
 def tr_action(text: str) -> str:
@@ -127,7 +151,7 @@ class ActionBoxPage(QWidget):
             widget = QListWidget(objectName=f"action_tab_{tab.id}")
             widget.itemActivated.connect(self._activated)
             for action in tab.actions:
-                item = QListWidgetItem(tr_action(action.label))
+                item = QListWidgetItem(action_icon(action), tr_action(action.label))
                 item.setData(ACTION, action)
                 widget.addItem(item)
             self.tabs.addTab(widget, tab.label)
@@ -167,7 +191,7 @@ class ActionBoxPage(QWidget):
                 if action.id in seen or (text not in label.lower() and text not in action.label.lower()):
                     continue
                 seen.add(action.id)
-                item = QListWidgetItem(label)
+                item = QListWidgetItem(action_icon(action), label)
                 item.setData(ACTION, action)
                 self._show_item(item)
                 self.found.addItem(item)
