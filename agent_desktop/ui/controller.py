@@ -438,6 +438,10 @@ class DesktopController(QObject):
                           error=str(error))
 
     def restore_draft(self, data: dict) -> None:
+        if self.bench.contact is not None:  # never push a live contact aside
+            self.bench.notice("warning", QT_TRANSLATE_NOOP(
+                "Workbench", "End the current contact before restoring an earlier record."))
+            return
         self.scripts.resume_draft(self.bench.restore_draft(data))
 
     def close(self) -> None:

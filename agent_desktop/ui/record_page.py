@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import clock_time, code_label, duration
+from agent_desktop.workbench import QT_TRANSLATE_NOOP
 
 
 class RecordPage(QWidget):
@@ -31,6 +32,8 @@ class RecordPage(QWidget):
         self.bench = controller.bench
         self.drafts = drafts
         self._filling = False
+        self._drafts_asked = 0  # the latest request for the drafts list; older answers are dropped
+        self._drafts_told = False  # the agent was told at start-up of drafts left from earlier
         self.summary = QLabel(objectName="record_summary", wordWrap=True)
         self.reason = QComboBox(objectName="record_reason")
         self.outcome = QComboBox(objectName="record_outcome")
@@ -116,6 +119,8 @@ class RecordPage(QWidget):
     def _model_changed(self, what: str) -> None:
         if what in ("contact", "record"):
             self.refresh()
+        if what == "contact":
+            self._enable_restore()
 
     def refresh(self) -> None:
         contact = self.bench.contact
@@ -168,12 +173,28 @@ class RecordPage(QWidget):
     # --- drafts from earlier sessions ---------------------------------------------------------
 
     def refresh_drafts(self) -> None:
-        self.draft_list.clear()
+        """Read the drafts on disk off the GUI thread (it waits for the draft
+        writer's last write), then list them."""
         if self.drafts is None:
             return
+        self._drafts_asked += 1
+        asked = self._drafts_asked
+        self.controller.tasks.run(self.drafts.pending, on_done=lambda found: self._show_drafts(asked, found),
+                                  on_error=lambda exc: self._show_drafts(asked, []))
+
+    def _show_drafts(self, asked: int, found: list[dict]) -> None:
+        if asked != self._drafts_asked:
+            return
+        self.draft_list.clear()
         current = self.bench.contact.key if self.bench.contact else None
-        pending = [d for d in self.drafts.pending() if d.get("key") != current
+        pending = [d for d in found if d.get("key") != current
                    and d.get("key") not in {c.key for c in self.bench.unsaved}]
+        if not self._drafts_told:
+            self._drafts_told = True
+            if pending:
+                self.bench.notice("warning", QT_TRANSLATE_NOOP(
+                    "Workbench", "{count} unsaved interaction record(s) from an earlier session: restore or "
+                                 "discard them on the Interaction Record page (Ctrl+4)."), count=len(pending))
         for data in pending:
             partner = (data.get("partner") or {}).get("name") or self.tr("no customer")
             item = QListWidgetItem(self.tr("{time}: call from {ani}, {partner}").format(
@@ -183,6 +204,14 @@ class RecordPage(QWidget):
         self.drafts_box.setVisible(bool(pending))
         if pending:
             self.draft_list.setCurrentRow(0)
+        self._enable_restore()
+
+    def _enable_restore(self) -> None:
+        """Restoring a draft while a contact is open would push the live contact aside."""
+        free = self.bench.contact is None
+        self.restore_button.setEnabled(free and self.draft_list.count() > 0)
+        self.restore_button.setToolTip(self.tr("Open this record to finish and save it") if free else
+                                       self.tr("End the current contact first"))
 
     def _selected_draft(self) -> dict | None:
         item = self.draft_list.currentItem()
@@ -190,7 +219,7 @@ class RecordPage(QWidget):
 
     def _restore(self) -> None:
         data = self._selected_draft()
-        if data is not None:
+        if data is not None and self.bench.contact is None:
             self.controller.restore_draft(data)
             self.refresh_drafts()
 

@@ -1,0 +1,84 @@
+"""Records left by a closed or crashed desktop, on the real window (no gateway
+needed): the agent is told at start-up, finds them, and cannot restore one
+over a live contact; the disk is read off the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import factories
+from agent_desktop import crm_access
+from agent_desktop.app import Desktop, DesktopSettings
+from agent_desktop.drafts import DraftStore
+from agent_desktop.ui.tasks import TaskRunner
+from bus import cti
+from bus.envelope import EventEnvelope
+
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def left_draft(tmp_path):
+    store = DraftStore(tmp_path, "ann")
+    store.save("old-call", {"key": "old-call", "agent": "ann", "call_id": "old-call", "kind": "inbound",
+                            "ani": "13800138000", "dnis": "4001", "queue": "billing", "waited": 3,
+                            "offered_at": NOW - 3600, "draft": {"notes": "left when it crashed"}})
+    return store
+
+
+@pytest.fixture
+def desk(db, qtbot, tmp_path, left_draft, monkeypatch):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+    readers = []
+    original = DraftStore.pending
+
+    def pending(self):
+        readers.append(threading.current_thread())
+        return original(self)
+
+    monkeypatch.setattr(DraftStore, "pending", pending)
+    tasks = TaskRunner()
+    settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
+                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
+    desk = Desktop(settings, db, crm_access.log_in(db, "ann", factories.PASSWORD), device=None, queues=None,
+                   tasks=tasks)
+    desk.readers = readers
+    qtbot.addWidget(desk.window)
+    desk.window.show()
+    yield desk
+    desk.close()
+    tasks.shutdown()
+
+
+def messages(desk) -> list[str]:
+    return [desk.window.messages.item(i).text() for i in range(desk.window.messages.count())]
+
+
+def test_drafts_left_from_earlier_are_announced_and_listed_and_read_off_the_gui_thread(desk, qtbot):
+    record = desk.window.record
+    qtbot.waitUntil(lambda: record.draft_list.count() == 1, timeout=5000)
+    assert not record.drafts_box.isHidden() and record.restore_button.isEnabled()
+    assert any("1 unsaved interaction record(s) from an earlier session" in m for m in messages(desk))
+    assert desk.readers and threading.main_thread() not in desk.readers
+
+
+def test_restoring_a_draft_is_refused_while_a_contact_is_open(desk, qtbot):
+    bench, record = desk.controller.bench, desk.window.record
+    qtbot.waitUntil(lambda: record.draft_list.count() == 1, timeout=5000)
+    bench.apply_snapshot(cti.AgentView(agent="ann", name="Ann", mode="ready", reason=None, since=NOW,
+                                       queues=["billing"], device=None), "run1", 1)
+    desk.controller._on_event(EventEnvelope(v=1, run="run1", seq=2, at=NOW, event=None), cti.CallOffered(
+        call_id="live", agent="ann", kind="inbound", ani="13900000000", dnis="4001", queue="billing",
+        waited=1.0, ring_timeout=15))
+    assert bench.contact.call_id == "live"
+    assert not record.restore_button.isEnabled()
+    desk.controller.restore_draft(record.draft_list.item(0).data(0x0100))  # even if asked: refused
+    assert bench.contact.call_id == "live" and bench.unsaved == []
+    desk.controller._on_event(EventEnvelope(v=1, run="run1", seq=3, at=NOW, event=None),
+                              cti.CallOfferWithdrawn(call_id="live", agent="ann", reason="abandoned"))
+    qtbot.waitUntil(lambda: record.restore_button.isEnabled(), timeout=5000)
+    record.restore_button.click()
+    assert bench.contact.key == "old-call" and bench.contact.draft.notes == "left when it crashed"
