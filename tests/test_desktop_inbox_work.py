@@ -5,6 +5,8 @@ filters, Take, and logging off."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from desktop_harness import desks  # noqa: F401  (fixture)
 from gateway_harness import make_gateway  # noqa: F401  (fixture)
@@ -305,3 +307,24 @@ def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_afte
         ("ceiling.jpg", b"JPEG-ish photo")]
     assert "Plumber booked" not in forward.get_body(("plain",)).get_content()  # notes never leave
     assert len(relay_inbox.messages) == 2
+
+
+def test_closing_the_desktop_logs_off_the_mail_queue_and_its_work_goes_back_at_once(office, qtbot):
+    from bus import mailq as bus
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    page, mail = ready(qtbot, desk)
+    send(mailq, "sun@example.cn", "Where is my parcel", "It is late.")
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: len(mail.desk.assigned("email")) == 1, timeout=10000)
+    cid = mail.desk.assigned("email")[0].conversation_id
+    spy = mailq.client()  # what the mail queue tells ann's desktop
+    spy.subscribe(bus.agent_topic("ann"))
+    time.sleep(0.1)  # the subscription reaches the publisher
+
+    desk.close()  # the agent closes the window
+    withdrawn = spy.wait_for(lambda e: isinstance(e, bus.WorkWithdrawn), 10)
+    assert (withdrawn.conversation_id, withdrawn.reason) == (cid, "logged off")  # not "disconnected" later
+    assert "ann" not in mailq.client().status().agents

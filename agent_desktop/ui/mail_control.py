@@ -99,7 +99,13 @@ class MailControl(QObject):
             self.failed.emit(error.message)
 
     def close(self) -> None:
+        """The desktop closes: log off at once, so the agent's emails and chats go back to
+        the queue now rather than when the mail queue notices the silence. The link sends
+        it before it closes."""
         self._ping.stop()
+        if self.link.session and self.desk.connected:
+            self.link.send(lambda s: mailq.MailLogout(session=s or ""), on_error=lambda e: None)
+            self.desk.connection_lost("logged off")
 
     # --- events ---------------------------------------------------------------------------------
 
