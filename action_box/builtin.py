@@ -3,7 +3,8 @@ opportunity, callback, follow-up email, task for a colleague, and links to
 external transactions. Each form opens filled from the verified context:
 the confirmed partner and contact person, their address and numbers, the
 installed base, and the call script's answers (a question `product` names
-the product, `description` the problem, `callback_date` the day to call)."""
+the product and so the installed-base item, `description` the problem,
+`severity` the priority, `callback_date` the day to call)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,29 @@ CATEGORY_CHOICES = tuple((c, _label(c)) for c in COMPLAINT_CATEGORIES)
 # What a script's answer to a category question means as a complaint category.
 SCRIPT_CATEGORIES = {"billing": "billing", "outage": "service_outage", "installation": "installation",
                      "product": "product_defect", "staff": "staff_behaviour"}
+# What a script's answer to a severity question (the complaint intake's `severity`) means as a priority.
+SCRIPT_PRIORITIES = {"low": "low", "medium": "normal", "normal": "normal", "high": "high",
+                     "critical": "urgent", "urgent": "urgent"}
 
 
 def _answer(context: Context, name: str) -> Any:
     value = context.answers.get(name)
     return value if value not in (None, "", []) else None
+
+
+def _priority_from_script(context: Context) -> str:
+    return SCRIPT_PRIORITIES.get(str(_answer(context, "severity") or "").lower(), "normal")
+
+
+def _item_from_script(context: Context) -> str | None:
+    """The installed-base item of the product the script's answer names, when
+    the customer has exactly one of it (else the agent picks)."""
+    wanted = str(_answer(context, "product") or "").strip().upper()
+    if not wanted or context.partner is None:
+        return None
+    matches = [i for i, _label in context.partner.installed_base
+               if context.partner.item_products.get(i, "").upper() == wanted]
+    return str(matches[0]) if len(matches) == 1 else None
 
 
 def _product_from_script(context: Context) -> str | None:
@@ -49,15 +68,15 @@ class ServiceOrder:
 
     def fields(self, context: Context) -> list[Field]:
         items = context.partner.installed_base if context.partner else ()
-        wanted = _answer(context, "product")
-        chosen = next((str(i) for i, label in items if wanted and str(wanted) in label), None)
+        chosen = _item_from_script(context)
         return [
             Field("item", "Installed-base item", "choice", required=True,
                   choices=tuple((str(i), label) for i, label in items),
                   default=chosen or (str(items[0][0]) if len(items) == 1 else None)),
             Field("description", "Problem description", "multiline", required=True,
                   default=_answer(context, "description"), max_length=10_000),
-            Field("priority", "Priority", "choice", required=True, choices=PRIORITY_CHOICES, default="normal"),
+            Field("priority", "Priority", "choice", required=True, choices=PRIORITY_CHOICES,
+                  default=_priority_from_script(context)),
             Field("requested_date", "Requested date", "date", default=context.today + timedelta(days=1)),
         ]
 
@@ -88,7 +107,8 @@ class Complaint:
                   default=_product_from_script(context) or ""),
             Field("description", "Description", "multiline", required=True,
                   default=_answer(context, "description"), max_length=10_000),
-            Field("priority", "Priority", "choice", required=True, choices=PRIORITY_CHOICES, default="normal"),
+            Field("priority", "Priority", "choice", required=True, choices=PRIORITY_CHOICES,
+                  default=_priority_from_script(context)),
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:

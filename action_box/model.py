@@ -63,6 +63,7 @@ class PartnerFacts:
     installed_base: tuple[tuple[int, str], ...]  # item id, "product serial"
     sales_orders: tuple[tuple[str, str], ...]  # number, "number subject"
     values: dict  # for templates: scripting.context.partner_values
+    item_products: dict = field(default_factory=dict)  # installed-base item id -> its product number
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,20 @@ def test_a_service_order_for_the_installed_router_is_prefilled_created_and_linke
             "service_order", world["item"], "Wi-Fi 6 router SN-778")
 
 
+def test_the_scripts_product_picks_the_installed_item_of_that_product_and_its_severity_the_priority(db, world):
+    with db.unit_of_work() as s:  # a second item: the router's label no longer decides
+        fibre = s.scalar(select(Product).where(Product.product_no == "P000002"))
+        s.add(InstalledBaseItem(partner_id=world["customer"], product_id=fibre.id, serial_no="FX-1"))
+    ctx = context(db, world, answers={"product": "P000017", "severity": "high"})
+    form = defaults(ACTIONS["service_order"], ctx)
+    assert form["item"] == str(world["item"]) and form["priority"] == "high"
+    assert defaults(ACTIONS["complaint"], ctx)["priority"] == "high"
+    ctx = context(db, world, answers={"product": "P000002", "severity": "medium"})
+    form = defaults(ACTIONS["service_order"], ctx)
+    assert form["item"] != str(world["item"]) and form["item"] is not None and form["priority"] == "normal"
+    assert defaults(ACTIONS["service_order"], context(db, world, answers={"product": "P000099"}))["item"] is None
+
+
 def test_a_complaint_takes_its_category_and_product_from_the_script(db, world):
     ctx = context(db, world, answers={"category": "outage", "product": "P000017", "description": "down"})
     form = defaults(ACTIONS["complaint"], ctx)
