@@ -193,7 +193,7 @@ class Notice:
     """A message for the agent: an English template (the key of its
     translation) and the values to fill in."""
 
-    level: str  # info, warning, error
+    level: str  # info, warning, error, prompt (a prompt script), broadcast (a supervisor's)
     template: str
     at: float
     params: dict = field(default_factory=dict)
@@ -423,6 +423,20 @@ class Workbench:
 
     def _on_notice(self, event: cti.AgentNotice) -> None:
         self.notices.append(Notice(event.level, event.text, self.clock(), translatable=False))
+        self._changed("notices")
+
+    def _on_broadcast(self, event: cti.AgentBroadcast) -> None:
+        if event.agent != self.agent_name:
+            return
+        sender = event.sender_name or event.sender
+        if event.queue:
+            notice = Notice("broadcast", QT_TRANSLATE_NOOP("Workbench", "{sender} to queue {queue}: {text}"),
+                            event.sent_at, {"sender": sender, "queue": event.queue, "text": event.text})
+        else:
+            notice = Notice("broadcast", QT_TRANSLATE_NOOP("Workbench", "{sender} to all agents: {text}"),
+                            event.sent_at, {"sender": sender, "text": event.text})
+        self.notices.append(notice)
+        del self.notices[:-200]
         self._changed("notices")
 
     def _on_session_ended(self, event: cti.AgentSessionEnded) -> None:
@@ -801,4 +815,5 @@ _HANDLERS = {
     cti.CallDataChanged: Workbench._on_data,
     cti.AgentNotice: Workbench._on_notice,
     cti.AgentSessionEnded: Workbench._on_session_ended,
+    cti.AgentBroadcast: Workbench._on_broadcast,
 }

@@ -230,11 +230,22 @@ class GatewayStatus(Message, tag="gateway.status"):
     pass
 
 
+class SupervisorBroadcast(Message, tag="supervisor.broadcast"):
+    """A supervisor's message to the desktops of every agent logged in, or of
+    the agents of one queue; the gateway checks the user's password and
+    permission in the CRM."""
+
+    user: str
+    password: str
+    text: str
+    queue: str | None = None
+
+
 COMMANDS = Catalogue("CTI command", [
     AgentLogin, AgentLogout, AgentSetMode, AgentSnapshot,
     CallAccept, CallReject, CallHangup, CallHold, CallRetrieve, CallTransfer, CallConsult,
     CallCompleteTransfer, CallConference, CallCancelConsult, CallDtmf, CallDial,
-    CallSetData, CallGetData, GatewayStatus,
+    CallSetData, CallGetData, GatewayStatus, SupervisorBroadcast,
 ])
 
 
@@ -259,6 +270,10 @@ class SnapshotResult(msgspec.Struct, kw_only=True):
 
 class DialResult(msgspec.Struct, kw_only=True):
     call_id: str
+
+
+class BroadcastResult(msgspec.Struct, kw_only=True):
+    agents: list[str]  # whose desktops it went to
 
 
 class DataResult(msgspec.Struct, kw_only=True):
@@ -290,6 +305,17 @@ class AgentNotice(Message, tag="agent.message"):
     agent: str
     level: Literal["info", "warning", "error"]
     text: str
+
+
+class AgentBroadcast(Message, tag="agent.broadcast"):
+    """A supervisor's message, for the desktop's message area."""
+
+    agent: str
+    sender: str  # the supervisor's user name
+    sender_name: str
+    text: str
+    sent_at: float
+    queue: str | None = None  # sent to the agents of this queue; None: to everyone
 
 
 class AgentSessionEnded(Message, tag="agent.session_ended"):
@@ -412,7 +438,7 @@ class GatewayHeartbeat(Message, tag="gateway.heartbeat"):
 
 
 EVENTS = Catalogue("CTI event", [
-    AgentStateChanged, AgentNotice, AgentSessionEnded,
+    AgentStateChanged, AgentNotice, AgentSessionEnded, AgentBroadcast,
     CallOffered, CallAccepted, CallOfferWithdrawn, CallAnswered, CallHeld, CallRetrieved,
     ConsultStarted, ConsultConnected, ConsultEnded, CallTransferred, CallConferenced,
     CallDataChanged, CallDtmfReceived, CallEnded, QueueStatsChanged, WorkerStateChanged,

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     SYSTEM_CONFIGURE = "system.configure"
     CALL_RECORD = "call.record"  # write call segments and queue events (the CTI gateway)
     SCRIPT_MANAGE = "script.manage"  # import, activate and deactivate call scripts
+    AGENT_BROADCAST = "agent.broadcast"  # send a message to the agents' desktops
 
 
 _AGENT = {
@@ -47,6 +48,7 @@ _SUPERVISOR = _AGENT | {
     Permission.PARTNER_SHARE_ANY,
     Permission.INTERACTION_READ_ANY,
     Permission.SCRIPT_MANAGE,
+    Permission.AGENT_BROADCAST,
 }
 _ADMINISTRATOR = _SUPERVISOR | {
     Permission.USER_MANAGE,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from crm.db import Database
 from crm.models import Skill, User, UserSkill
+from crm.services.broadcasts import BroadcastSender, authorize_broadcast
 from crm.services.profiles import profile_for_user
 from crm.services.users import authenticate
 from cti_gateway.acd import AgentProfile
@@ -31,3 +32,9 @@ class CrmDirectory:
                                 extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
                                 after_wrap_up=settings.after_wrap_up,
                                 after_wrap_up_reason=settings.after_wrap_up_reason)
+
+    def broadcast_sender(self, username: str, password: str, text: str) -> BroadcastSender:
+        """Who sends a broadcast, if the CRM lets him (AuthenticationFailed,
+        PermissionDenied or ValidationError otherwise)."""
+        with self.database.unit_of_work() as session:
+            return authorize_broadcast(session, username, password, text)

@@ -27,7 +27,7 @@ from bus import cti
 from bus import sipworker as msg
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
 from crm.db import Database
-from crm.errors import AuthenticationFailed, CrmError
+from crm.errors import AuthenticationFailed, CrmError, PermissionDenied, ValidationError
 from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
@@ -382,6 +382,9 @@ class GatewayService:
             if isinstance(command, cti.AgentLogin):
                 asyncio.ensure_future(self._login(envelope, request_id, command))
                 continue
+            if isinstance(command, cti.SupervisorBroadcast):
+                asyncio.ensure_future(self._broadcast(envelope, request_id, command))
+                continue
             self._reply(envelope, self._execute(request_id, command))
 
     def _reply(self, envelope: list[bytes], payload: bytes) -> None:
@@ -464,6 +467,34 @@ class GatewayService:
         except Exception:
             log.exception("login of %s failed", command.agent)
             reply = encode_error(request_id, "internal", "The login failed; see the gateway's log.")
+        self._reply(envelope, reply)
+
+    async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            sender = await loop.run_in_executor(self.executor, self.directory.broadcast_sender,
+                                                command.user, command.password, command.text)
+            agents = self.acd.broadcast(sender.username, sender.display_name, command.text.strip(),
+                                        command.queue)
+            log.info("%s broadcast to %d agent(s)%s", sender.username, len(agents),
+                     f" of queue {command.queue}" if command.queue else "")
+            reply = encode_reply(request_id, cti.BroadcastResult(agents=agents))
+        except AuthenticationFailed as exc:
+            reply = encode_error(request_id, "auth_failed", str(exc))
+        except PermissionDenied as exc:
+            reply = encode_error(request_id, "forbidden", str(exc))
+        except ValidationError as exc:
+            reply = encode_error(request_id, "invalid_argument", str(exc))
+        except CommandError as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
+        except (CrmError, DBAPIError) as exc:
+            log.error("broadcast by %s: the CRM database is not available: %s", command.user, exc)
+            reply = encode_error(request_id, "crm_unavailable",
+                                 "The CRM database cannot be reached to check your password; "
+                                 "try again in a moment.")
+        except Exception:
+            log.exception("broadcast by %s failed", command.user)
+            reply = encode_error(request_id, "internal", "The broadcast failed; see the gateway's log.")
         self._reply(envelope, reply)
 
     def status(self) -> cti.StatusResult:

@@ -413,8 +413,9 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(f"{clock_time(notice.at)}  {notice_text(notice)}")
             item.setForeground(Qt.GlobalColor.darkRed if notice.level == "error" else
                                Qt.GlobalColor.darkYellow if notice.level == "warning" else
-                               Qt.GlobalColor.darkBlue if notice.level == "prompt" else Qt.GlobalColor.black)
-            if notice.level == "prompt":  # a prompt script: what to say now
+                               Qt.GlobalColor.darkBlue if notice.level == "prompt" else
+                               Qt.GlobalColor.darkMagenta if notice.level == "broadcast" else Qt.GlobalColor.black)
+            if notice.level in ("prompt", "broadcast"):  # what to say now; a supervisor's word
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
@@ -499,9 +500,13 @@ def notice_text(notice) -> str:
 
     if not notice.translatable:
         return notice.text
-    params = {k: QCoreApplication.translate("Workbench", v) if isinstance(v, str) else v
+    params = {k: QCoreApplication.translate("Workbench", v) if isinstance(v, str) and k not in _AS_WRITTEN else v
               for k, v in notice.params.items()}
     return QCoreApplication.translate("Workbench", notice.template).format(**params)
+
+
+# A notice's values that are people's words or names, never looked up for translation.
+_AS_WRITTEN = frozenset({"text", "sender", "subject"})
 
 
 def mode_label(mode: str) -> str:

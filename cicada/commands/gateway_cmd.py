@@ -29,6 +29,20 @@ def register(commands) -> None:
                         help="auto: Kamailio in front when there is more than one SIP worker; "
                              "workers: no Kamailio, each worker on its own port")
     parser.set_defaults(run=_gateway)
+    actions = parser.add_subparsers(dest="gateway_action", metavar="ACTION")
+    broadcast = actions.add_parser(
+        "broadcast", help="send a message to the agents' desktops (supervisors)",
+        description="Send a message to the desktops of every agent logged in to the running gateway, "
+                    "or of the agents of one queue. It shows in their message area with your name and "
+                    "the time. Needs a supervisor's user name and password (the password is asked for, "
+                    "or read from standard input with --password-stdin).")
+    broadcast.add_argument("text", help="the message, up to 500 characters")
+    broadcast.add_argument("--queue", metavar="QUEUE", help="only the agents logged into this queue")
+    broadcast.add_argument("--user", required=True, metavar="NAME", help="your user name (a supervisor)")
+    broadcast.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    broadcast.add_argument("--commands", metavar="ZMQ_ADDRESS",
+                           help="the gateway's command address (default: from the configuration)")
+    broadcast.set_defaults(run=_broadcast)
 
 
 def gateway_settings(config):
@@ -82,4 +96,24 @@ def _gateway(args) -> int:
     except GatewayError as exc:
         print(f"cicada gateway: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _broadcast(args) -> int:
+    import getpass
+
+    from bus import cti
+    from cti_gateway.client import CtiClient, CtiError
+
+    address = args.commands or gateway_settings(load(args)).command_address
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    with CtiClient(address) as client:
+        try:
+            result = client.request(cti.SupervisorBroadcast(user=args.user, password=password, text=args.text,
+                                                            queue=args.queue), cti.BroadcastResult)
+        except CtiError as exc:
+            print(f"cicada gateway broadcast: {exc.message}", file=sys.stderr)
+            return 2
+    who = ", ".join(result.agents) if result.agents else "nobody (no agent is logged in there)"
+    print(f"Sent to {len(result.agents)} agent(s): {who}")
     return 0

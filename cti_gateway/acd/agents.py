@@ -164,6 +164,21 @@ class AgentCommands:
             return
         self.finish_wrap_up(agent, (mode, reason))
 
+    def broadcast(self: Acd, sender: str, sender_name: str, text: str,
+                  queue: str | None = None) -> list[str]:
+        """A supervisor's message to every agent logged in, or to the agents
+        logged into `queue`; returns who it went to. The CRM has checked the
+        sender's permission."""
+        if queue is not None and queue not in self.queues:
+            raise CommandError("unknown_queue", f"There is no queue {queue!r}; queues: "
+                                                f"{', '.join(sorted(self.queues))}.")
+        agents = sorted(a.name for a in self.agents.values() if queue is None or queue in a.queues)
+        sent_at = self.clock.epoch()
+        for name in agents:
+            self.publisher.publish([cti.agent_topic(name)], cti.AgentBroadcast(
+                agent=name, sender=sender, sender_name=sender_name, text=text, sent_at=sent_at, queue=queue))
+        return agents
+
     def snapshot(self: Acd, session: str) -> cti.AgentView:
         return views.agent_view(self, self.agent_for(session))
 
