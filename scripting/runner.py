@@ -4,7 +4,12 @@ A run shows one node at a time: a text to say, a question to ask, or the
 end with its outcome. Branch and jump nodes are passed through at once.
 The agent may go back and change an answer; answers given further along a
 path that no longer applies are no longer recorded, but are kept as
-suggestions should the run come that way again.
+suggestions should the run come that way again. A question asked twice
+(the script loops back to it) has an answer for each time it was asked.
+
+Texts are rendered once for each place on the path and kept, so that a
+step does not render every text of the path again; new facts (a partner
+confirmed) render them anew.
 
 A run belongs to one version of its script: a newer version activated
 while the agent works changes nothing here.
@@ -35,6 +40,10 @@ MAX_TEXT_ANSWER = 2000
 
 class RunError(ValueError):
     """An answer the question does not take, or a move the run cannot make."""
+
+
+class RunLoops(RunError):
+    """The script goes round through branch and jump nodes and never shows a node."""
 
 
 @dataclass
@@ -72,7 +81,8 @@ class ScriptRun:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     clock: Any = time.time
     path: list[str] = field(default_factory=list)
-    answers: dict[str, Answer] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)  # latest answer per question: suggestions
+    given: dict[int, Answer] = field(default_factory=dict)  # place on the path -> its answer
     started_at: float = 0.0
     ended_at: float | None = None
     warnings: list[str] = field(default_factory=list)
@@ -81,6 +91,7 @@ class ScriptRun:
         if self.script.kind != "interactive":
             raise RunError(f"{self.script.name} is a prompt script; it has no nodes to walk")
         self._nodes = self.script.node_map()
+        self._texts: dict[int, Any] = {}  # place on the path -> Rendered
         if not self.started_at:
             self.started_at = self.clock()
         if not self.path:
@@ -103,13 +114,12 @@ class ScriptRun:
 
     def step(self) -> Step:
         node = self.current
-        text = getattr(node, "text", None) or ""
-        rendered = render(text, self.context) if text else None
+        rendered = self._text_at(len(self.path) - 1)
         warnings = rendered.warnings if rendered else ()
         common = dict(node=node.id, text=rendered.text if rendered else "", warnings=warnings,
                       can_back=len(self.path) > 1, position=len(self.path))
         if isinstance(node, QuestionNode):
-            given = self.answers.get(node.id)
+            given = self.given.get(len(self.path) - 1) or self.answers.get(node.id)
             return Step(kind="question", answer_type=node.answer, options=tuple(self._options(node)),
                         required=node.required, minimum=node.min, maximum=node.max,
                         answer=given.value if given else None, **common)
@@ -117,13 +127,28 @@ class ScriptRun:
             return Step(kind="end", outcome=node.outcome, **common)
         return Step(kind="text", **common)
 
+    def path_texts(self) -> list[str]:
+        """The text of each node on the path as shown there (the node's id when it has none)."""
+        texts = []
+        for place, node_id in enumerate(self.path):
+            rendered = self._text_at(place)
+            texts.append(rendered.text if rendered else node_id)
+        return texts
+
+    def _text_at(self, place: int):
+        if place not in self._texts:
+            text = getattr(self._nodes[self.path[place]], "text", None) or ""
+            self._texts[place] = render(text, self.context) if text else None
+        return self._texts[place]
+
     def shown(self) -> list[tuple[str, Any]]:
         """The path so far, for the agent: (node id, answer or None), oldest first."""
-        return [(n, self.answers[n].value if n in self.answers else None) for n in self.path]
+        return [(n, self.given[i].value if i in self.given else None) for i, n in enumerate(self.path)]
 
     def recorded(self) -> list[Answer]:
-        """The answers that count: those on the path, confirmed by moving on."""
-        return [self.answers[n] for n in self.path[:-1] if n in self.answers]
+        """The answers that count: one for each time a question on the path was
+        asked and the run went on from it."""
+        return [self.given[i] for i in range(len(self.path) - 1) if i in self.given]
 
     # --- moving --------------------------------------------------------------------------
 
@@ -136,9 +161,11 @@ class ScriptRun:
             self._go(self._advance(node.next))
             return self.step()
         answer = self._coerce(node, value)
-        given = self.answers.get(node.id)
+        place = len(self.path) - 1
+        given = self.given.get(place)
         if given is None or given.value != answer:
-            self.answers[node.id] = Answer(node.id, answer, self.clock())
+            given = Answer(node.id, answer, self.clock())
+        self.given[place] = self.answers[node.id] = given
         self._sync_answers()
         self._go(self._advance(self._after(node, answer)))
         return self.step()
@@ -147,9 +174,17 @@ class ScriptRun:
         if len(self.path) < 2:
             raise RunError("this is the first step")
         self.path.pop()
+        self._forget_after(len(self.path) - 1)
         self.ended_at = None
         self._sync_answers()
         return self.step()
+
+    def _forget_after(self, place: int) -> None:
+        """Answers and texts of places beyond `place` no longer count (answers stay as suggestions)."""
+        for later in [p for p in self.given if p > place]:
+            del self.given[later]
+        for later in [p for p in self._texts if p > place]:
+            del self._texts[later]
 
     def set_context(self, context: dict[str, Any]) -> None:
         """New facts (the partner was confirmed): texts render with them from now on."""
@@ -158,8 +193,10 @@ class ScriptRun:
         if answers is not None:
             self.context["answers"] = answers
         self._sync_answers()
+        self._texts.clear()
 
     def _go(self, node_id: str) -> None:
+        self._forget_after(len(self.path) - 1)
         self.path.append(node_id)
         if isinstance(self._nodes[node_id], EndNode):
             self.ended_at = self.clock()
@@ -176,7 +213,8 @@ class ScriptRun:
                 node_id = self._branch(node)
             else:
                 return node_id
-        raise RunError(f"the script goes round without stopping (at {node_id!r})")
+        raise RunLoops(f"the script goes round through branch and jump nodes without stopping "
+                       f"(at {node_id!r}); it cannot go on. Tell the script's author.")
 
     def _branch(self, node: BranchNode) -> str:
         for branch in node.branches:
@@ -203,7 +241,7 @@ class ScriptRun:
 
     def _sync_answers(self) -> None:
         """`answers` in the context: those on the path, the current one included."""
-        on_path = {n: self.answers[n].value for n in self.path if n in self.answers}
+        on_path = {self.path[i]: self.given[i].value for i in sorted(self.given) if i < len(self.path)}
         self.context = {**self.context, "answers": Values("answers", on_path)}
 
     # --- answers ----------------------------------------------------------------------------
@@ -275,7 +313,8 @@ class ScriptRun:
     def to_state(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "script": self.script.name, "version": self.version,
                 "path": list(self.path), "started_at": self.started_at, "ended_at": self.ended_at,
-                "answers": {n: {"value": a.value, "at": a.at} for n, a in self.answers.items()}}
+                "answers": {n: {"value": a.value, "at": a.at} for n, a in self.answers.items()},
+                "given": [{"place": p, "value": a.value, "at": a.at} for p, a in sorted(self.given.items())]}
 
     @classmethod
     def from_state(cls, script: Script, state: dict[str, Any], context: dict[str, Any], *,
@@ -292,10 +331,15 @@ class ScriptRun:
                            f"{script.name}: {', '.join(unknown) or 'empty'}")
         answers = {n: Answer(n, a.get("value"), float(a.get("at") or 0))
                    for n, a in (state.get("answers") or {}).items() if n in nodes}
+        if "given" in state:
+            given = {int(g["place"]): Answer(path[int(g["place"])], g.get("value"), float(g.get("at") or 0))
+                     for g in state["given"] if 0 <= int(g["place"]) < len(path)}
+        else:  # kept before answers were kept per place: each at its question's last place
+            given = {i: answers[n] for i, n in enumerate(path) if n in answers and n not in path[i + 1:]}
         return cls(script=script, version=int(state.get("version") or 0), context=context,
                    list_options=dict(list_options or {}), run_id=str(state.get("run_id") or uuid.uuid4().hex),
-                   clock=clock, path=path, answers=answers, started_at=float(state.get("started_at") or 0),
-                   ended_at=state.get("ended_at"))
+                   clock=clock, path=path, answers=answers, given=given,
+                   started_at=float(state.get("started_at") or 0), ended_at=state.get("ended_at"))
 
 
 def _date(value: Any) -> str:

@@ -219,4 +219,26 @@ def _graph(script: Script, nodes: dict) -> list[Problem]:
                 todo.append(source)
     problems += [Problem(n.id, "a loop with no way out: no path from here reaches an end node")
                  for n in script.nodes if n.id in reached and n.id not in can_end]
+    problems += [Problem(node_id, "a loop of branch and jump nodes only: nothing changes while a run "
+                                  "goes round it, so a run that comes here never stops")
+                 for node_id in _silent_cycles(script, nodes)]
     return problems
+
+
+def _silent_cycles(script: Script, nodes: dict) -> list[str]:
+    """Branch and jump nodes that lie on a loop made of branch and jump nodes
+    only: no text or question in between, so no answer can lead out of it."""
+    silent = {n.id for n in script.nodes if isinstance(n, (BranchNode, JumpNode))}
+    edges = {n: [t for t in successors(nodes[n]) if t in silent] for n in silent}
+    on_cycle: list[str] = []
+    for node_id in sorted(silent, key=[n.id for n in script.nodes].index):
+        seen, todo = set(), list(edges[node_id])
+        while todo:  # can node_id reach itself through silent nodes?
+            each = todo.pop()
+            if each == node_id:
+                on_cycle.append(node_id)
+                break
+            if each not in seen:
+                seen.add(each)
+                todo.extend(edges[each])
+    return on_cycle

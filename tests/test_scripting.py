@@ -10,7 +10,7 @@ import pytest
 
 from scripting.document import Option, ScriptFormatError, dump_yaml, from_builtins, load_yaml
 from scripting.library import Loaded, choose_interactive, prompts_for
-from scripting.runner import RunError, ScriptRun
+from scripting.runner import RunError, RunLoops, ScriptRun
 from scripting.templates import check_expression, check_template, evaluate, make_context, render
 from scripting.validate import validate
 
@@ -326,7 +326,7 @@ def test_a_partner_confirmed_during_the_run_shows_in_the_texts_from_then_on():
 def test_a_script_that_loops_through_jumps_forever_stops_with_an_error():
     looping = from_builtins({"name": "t", "nodes": [
         {"id": "a", "type": "jump", "goto": "b"}, {"id": "b", "type": "jump", "goto": "a"}]})
-    with pytest.raises(RunError, match="goes round without stopping"):
+    with pytest.raises(RunLoops, match="goes round through branch and jump nodes without stopping"):
         ScriptRun(looping, 1, make_context())
 
 
@@ -367,3 +367,128 @@ def test_prompts_are_chosen_by_where_the_contact_came_from_and_the_partner():
                                                                      campaign=None)]
     assert names(make_context(partner={"value_class": "A"}), "billing") == ["vip", "b"]
     assert names(make_context(partner={"value_class": "C"}), "sales") == []
+
+
+# --- budgets, loops, missing values ----------------------------------------------------------------
+
+HEAVY = [
+    "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+    "{% for i in range(5000) %}{% for j in range(5000) %}x{% endfor %}{% endfor %}",
+    "{{ 'x' * 10000 * 10000 }}",
+    "{{ range(100000)|list * 10000 }}",
+    "{{ range(5000)|list * 10000 }}",
+    "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}"
+    "{{ d('x', 40) }}",
+    "{{ 'x'|center(1000000000) }}",
+    "{{ '%0999999999d' % 1 }}",
+    "{{ '{:>999999999}'.format(1) }}",
+    "{% set b = 'x' * 10000 %}{% for i in range(4000) %}{{ b|replace('x', 'yy') }}{% endfor %}",
+    "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+]
+
+
+@pytest.mark.parametrize("heavy", HEAVY)
+def test_a_template_that_would_work_too_long_or_build_too_much_is_refused_at_once(heavy):
+    import time
+
+    started = time.monotonic()
+    shown = render(heavy, make_context(partner={"name": "x"}))
+    assert shown.text == "[refused]" and shown.warnings[0].startswith("refused")
+    assert time.monotonic() - started < 2
+    started = time.monotonic()
+    assert render(heavy, make_context()).text == "[refused]"  # the second time without the wait
+    assert time.monotonic() - started < 0.1
+
+
+@pytest.mark.parametrize("heavy", HEAVY[:5] + HEAVY[6:10])
+def test_the_validator_refuses_loops_inside_loops_and_templates_over_budget(heavy):
+    found = [str(p) for p in validate(from_builtins({"name": "t", "nodes": [
+        {"id": "a", "type": "text", "text": heavy, "next": "e"}, {"id": "e", "type": "end", "outcome": "x"}]})).errors]
+    assert found and all(p.startswith("node 'a': text: refused") for p in found), found
+    assert any("a loop inside a loop" in p for p in problems(script("""
+  - {id: a, type: text, text: "{% for i in partner.installed_base %}{% for c in i %}{{ c }}{% endfor %}{% endfor %}", next: e}
+  - {id: e, type: end, outcome: x}
+""")))
+
+
+def test_a_small_loop_and_ordinary_texts_are_fine():
+    text = "{% for p in partner.installed_base %}{{ loop.index }}. {{ p|upper }} {% endfor %}{{ range(3)|join(',') }}"
+    assert check_template(text, question_ids=()) == []
+    assert render(text, make_context(partner={"installed_base": ["router", "tv"]})).text == "1. ROUTER 2. TV 0,1,2"
+
+
+def test_the_path_texts_are_rendered_once_per_place_not_on_every_step(monkeypatch):
+    import scripting.runner as runner
+
+    calls = []
+    real = runner.render
+    monkeypatch.setattr(runner, "render", lambda source, context: calls.append(source) or real(source, context))
+    run = run_of()
+    run.next()
+    run.next("yes")
+    for _ in range(3):
+        run.step()
+        run.path_texts()
+    assert sorted(calls) == ["Hello {{ partner.first_name }}", "How many?", "Interested?"]  # once each
+    run.set_context(make_context(partner={"first_name": "Wei"}))  # new facts: rendered anew
+    assert run.path_texts()[0] == "Hello Wei"
+
+
+LOOPING = script("""
+  - {id: ask, type: question, text: "Colour?", answer: single_choice,
+     options: [{value: red}, {value: blue}], next: again}
+  - {id: again, type: question, text: "Another?", answer: yes_no,
+     branches: [{value: "yes", goto: back}, {value: "no", goto: e}]}
+  - {id: back, type: jump, goto: ask}
+  - {id: e, type: end, outcome: x}
+""")
+
+
+def test_a_question_asked_twice_in_a_loop_keeps_an_answer_for_each_time():
+    run = run_of(LOOPING)
+    run.next("red")
+    run.next("yes")
+    assert run.step().answer == "red"  # suggested from the first time
+    run.next("blue")
+    assert run.next("no").kind == "end"
+    assert [(a.node, a.value) for a in run.recorded()] == [
+        ("ask", "red"), ("again", "yes"), ("ask", "blue"), ("again", "no")]
+    assert [a for _, a in run.shown()] == ["red", "yes", "blue", "no", None]
+    resumed = ScriptRun.from_state(load_yaml(LOOPING), run.to_state(), make_context())
+    assert [(a.node, a.value) for a in resumed.recorded()] == [(a.node, a.value) for a in run.recorded()]
+    run.back()
+    run.back()  # back at the second "ask": the first answers stay
+    assert [(a.node, a.value) for a in run.recorded()] == [("ask", "red"), ("again", "yes")]
+
+
+def test_a_loop_of_branch_and_jump_nodes_only_is_refused_by_the_validator():
+    found = problems(script("""
+  - {id: start, type: text, text: Hi, next: check}
+  - id: check
+    type: branch
+    branches: [{if: "call.queue == 'x'", goto: e}]
+    otherwise: bounce
+  - {id: bounce, type: jump, goto: check}
+  - {id: e, type: end, outcome: x}
+"""))
+    assert "node 'check': a loop of branch and jump nodes only: nothing changes while a run goes round " \
+           "it, so a run that comes here never stops" in found
+    assert any(p.startswith("node 'bounce': a loop of branch and jump nodes only") for p in found)
+    assert not any("start" in p for p in found)
+
+
+def test_conditions_on_missing_values_are_false_with_a_warning_whatever_the_operator():
+    nobody = make_context()
+    for condition in ("partner.value_class != 'A'", "partner.value_class == 'A'", "partner.open_complaints > 0",
+                      "partner.open_complaints <= 0", "partner.city"):
+        holds, warnings = evaluate(condition, nobody)
+        assert holds is False and warnings and "has no value" in warnings[0], condition
+    assert evaluate("partner.value_class != 'A'", make_context(partner={"value_class": "B"})) == (True, ())
+
+
+def test_a_failing_expression_shows_as_a_placeholder_of_its_own_and_the_rest_of_the_text_stays():
+    shown = render("Open: {{ partner.open_complaints + 1 }}, for {{ agent.name }}.", make_context(agent={"name": "Ann"}))
+    assert shown.text == "Open: [partner.open_complaints + 1], for Ann."
+    assert shown.warnings == ("{{ partner.open_complaints + 1 }} could not be shown: a value it needs is missing",)
+    shown = render("{% if partner.open_complaints > 2 %}many{% else %}few{% endif %} complaints", make_context())
+    assert shown.text == "few complaints" and "partner.open_complaints has no value" in shown.warnings[0]

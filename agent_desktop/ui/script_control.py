@@ -107,10 +107,17 @@ class ScriptControl(QObject):
 
     def start(self, loaded) -> None:
         """Open `loaded` (scripting.library.Loaded) for the current contact, from its start."""
-        from scripting.runner import ScriptRun
+        from scripting.runner import RunError, ScriptRun
 
-        self.bench.start_script(ScriptRun(loaded.script, loaded.version, self.context(),
-                                          list_options=self.supply.lists))
+        try:
+            run = ScriptRun(loaded.script, loaded.version, self.context(), list_options=self.supply.lists)
+        except RunError as exc:  # e.g. a stored version that goes round in circles
+            log.warning("the call script %s cannot start: %s", loaded.script.name, exc)
+            self.bench.notice("error", QT_TRANSLATE_NOOP(
+                "Workbench", "The call script {script} cannot start: {error}"),
+                script=loaded.script.title or loaded.script.name, error=str(exc))
+            return
+        self.bench.start_script(run)
 
     def resume_draft(self, contact: Contact) -> None:
         """A contact restored from a draft goes on with the run it had."""

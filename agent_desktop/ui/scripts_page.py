@@ -228,12 +228,11 @@ class ScriptsPage(QWidget):
             self._focus_input(step)
 
     def _fill_path(self, run) -> None:
-        from scripting.templates import render
-
         self.path.clear()
+        texts = run.path_texts()  # rendered once per place on the path, not on every step
         for i, (node_id, answer) in enumerate(run.shown(), 1):
             node = run.script.node(node_id)
-            text = " ".join(render(getattr(node, "text", None) or node_id, run.context).text.split())
+            text = " ".join(texts[i - 1].split())
             shown = f"{i}. {text[:70]}{'…' if len(text) > 70 else ''}"
             if i < len(run.path) and getattr(node, "answer", None):
                 shown += "\n    → " + (self.answer_text(node, answer) if answer is not None else self.tr("(skipped)"))

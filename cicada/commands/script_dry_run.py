@@ -53,8 +53,7 @@ def dry_run(args) -> int:
         agent_name = args.agent or (who.username if who.user_id else "Agent")
     context = make_context(
         partner=partner, contact_person=person, agent={"name": agent_name, "username": who.username},
-        call={"ani": args.ani, "dnis": args.dnis, "queue": args.queue, "direction": "inbound",
-              "channel": "phone"},
+        call=_call(args),
         campaign={"name": args.campaign} if args.campaign else None)
     title = script.title or script.name
     console.rule(f"{title} — {script.name}" + (f" version {version}" if version else " (file)"))
@@ -63,6 +62,17 @@ def dry_run(args) -> int:
     if script.kind == "prompt":
         return _prompt(console, script, context)
     return _walk(console, script, version, context, lists)
+
+
+def _call(args) -> dict:
+    """call.* as the desktop gives it, from the options (a value not given is missing)."""
+    waited = getattr(args, "waited", None)
+    if waited is not None and (waited < 0 or waited != waited):
+        raise SystemExit("--waited is a number of seconds, 0 or more")
+    return {"call_id": getattr(args, "call_id", None), "ani": args.ani, "dnis": args.dnis, "queue": args.queue,
+            "waited_seconds": round(waited) if waited is not None else None,
+            "direction": getattr(args, "direction", None) or "inbound",
+            "channel": getattr(args, "channel", None) or "phone"}
 
 
 def _console():
@@ -89,7 +99,11 @@ def _prompt(console, script, context) -> int:
 def _walk(console, script, version, context, lists) -> int:
     from scripting.runner import RunError, ScriptRun
 
-    run = ScriptRun(script, version, context, list_options=lists)
+    try:
+        run = ScriptRun(script, version, context, list_options=lists)
+    except RunError as exc:
+        console.print(f"[red]The script cannot start: {exc}[/red]", soft_wrap=True)
+        return 1
     while True:
         step = run.step()
         console.print()
@@ -132,7 +146,7 @@ def _show_question(console, step) -> None:
             console.print(f"  {i}) {option.shown}", markup=False)
     hint = {
         "single_choice": "the number of one choice", "crm_list": "the number of one choice",
-        "multiple_choice": "numbers of the choices, separated by commas", "yes_no": "y or n",
+        "multiple_choice": "numbers of the choices, separated by commas", "yes_no": "1 or y, 2 or n",
         "number": "a number" + (f" from {step.minimum:g}" if step.minimum is not None else "")
         + (f" to {step.maximum:g}" if step.maximum is not None else ""),
         "date": "a date, YYYY-MM-DD", "free_text": "text",
@@ -163,7 +177,7 @@ def _as_reply(step) -> str:
 
 def _value(step, reply: str):
     text = reply.strip()
-    if step.options and step.answer_type in ("single_choice", "crm_list", "multiple_choice"):
+    if step.options and step.answer_type in ("single_choice", "crm_list", "multiple_choice", "yes_no"):
         picked = []
         for part in (text.split(",") if step.answer_type == "multiple_choice" else [text]):
             part = part.strip()
