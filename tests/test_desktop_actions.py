@@ -29,7 +29,15 @@ from crm.models import (
     Product,
 )
 from crm.services.partners import AddressDraft
-from desktop_harness import add_person, desks, trigger, wait_enabled, wait_mode, wait_state  # noqa: F401 - fixtures
+from desktop_harness import (  # noqa: F401 - fixtures
+    add_person,
+    desks,
+    trigger,
+    type_chinese,
+    wait_enabled,
+    wait_mode,
+    wait_state,
+)
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     CUSTOMER_TONE,
@@ -224,6 +232,16 @@ def test_an_unknown_callers_actions_wait_for_a_confirmed_partner(make_gateway, d
     assert page.open_action("complaint") is None
     assert page.reason.text() == "Complaint: confirm the caller first"
     assert "confirm the caller first" in page.lists[0].item(0).toolTip()
+    desk.window.switch_language("zh_CN")  # a layout's link by the layout's label in that language
+    try:
+        texts = [w.item(i).text() for w in page.lists for i in range(w.count())]
+        assert any(t.startswith("在地图上查看客户所在城市") for t in texts), texts
+        assert page.tabs.tabText(0) == "服务"
+        type_chinese(page.search, "地图")
+        assert page.found.count() == 1 and page.found.item(0).text().startswith("在地图上查看客户所在城市")
+        page.search.clear()
+    finally:
+        desk.window.switch_language("en")
     database = Database.open(gateway.db_url)
     with database.reading() as session:
         assert session.scalar(select(BusinessTransaction.id)) is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QLocale, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from action_box.layout import effective, tabs
@@ -61,7 +61,8 @@ class ActionControl(QObject):
         self._follow_ups_timer.stop()
 
     def tabs(self):
-        return tabs(self.layout, i18n.current_language(), self.actions)
+        # The locale is set with the language before widgets retranslate (i18n.install).
+        return tabs(self.layout, QLocale().name(), self.actions)
 
     def why_not(self, action) -> str | None:
         """Why an action is disabled now ("confirm the caller first"), or None."""

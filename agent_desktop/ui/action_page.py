@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from action_box.model import localized
 from agent_desktop.ui.formatting import date_time
 
 ACTION = Qt.ItemDataRole.UserRole
@@ -67,6 +68,15 @@ def action_icon(action) -> QIcon:
     if name and Path(name).is_file():
         return QIcon(name)
     return QIcon.fromTheme(THEME_ICONS.get(name, name), fallback) if name else fallback
+
+
+def action_label(action) -> str:
+    """An action's label in the desktop's language: a layout's link by the labels
+    the layout gives per language, the others by the translations (context "actions")."""
+    labels = getattr(action, "labels", None)
+    if isinstance(labels, dict) and labels:
+        return localized(labels, QLocale().name())  # set with the language, before widgets retranslate
+    return tr_action(action.label)
 
 
 def tr_action(text: str) -> str:
@@ -151,7 +161,7 @@ class ActionBoxPage(QWidget):
             widget = QListWidget(objectName=f"action_tab_{tab.id}")
             widget.itemActivated.connect(self._activated)
             for action in tab.actions:
-                item = QListWidgetItem(action_icon(action), tr_action(action.label))
+                item = QListWidgetItem(action_icon(action), action_label(action))
                 item.setData(ACTION, action)
                 widget.addItem(item)
             self.tabs.addTab(widget, tab.label)
@@ -172,7 +182,7 @@ class ActionBoxPage(QWidget):
     def _show_item(self, item: QListWidgetItem) -> None:
         action = item.data(ACTION)
         why = self.box.why_not(action)
-        label = tr_action(action.label)
+        label = action_label(action)
         item.setText(label if why is None else f"{label} — {tr_action(why)}")
         item.setToolTip(tr_action(why) if why else label)
         item.setForeground(Qt.GlobalColor.gray if why else Qt.GlobalColor.black)
@@ -187,7 +197,7 @@ class ActionBoxPage(QWidget):
         seen = set()
         for tab in self.box.tabs():
             for action in tab.actions:
-                label = tr_action(action.label)
+                label = action_label(action)
                 if action.id in seen or (text not in label.lower() and text not in action.label.lower()):
                     continue
                 seen.add(action.id)
@@ -230,7 +240,7 @@ class ActionBoxPage(QWidget):
     def _open(self, action):
         why = self.box.why_not(action)
         if why:
-            self.reason.setText(f"{tr_action(action.label)}: {tr_action(why)}")
+            self.reason.setText(f"{action_label(action)}: {tr_action(why)}")
             return None
         self.reason.setText("")
         dialog = ActionDialog(self.box, action, self.box.context, parent=self)
@@ -346,7 +356,7 @@ class ActionDialog(QDialog):
         super().__init__(parent)
         self.setObjectName(f"action_form_{action.id}")
         self.box, self.action, self.context = box, action, context
-        self.setWindowTitle(tr_action(action.label))
+        self.setWindowTitle(action_label(action))
         self.fields = action.fields(context)
         self.inputs: dict[str, QWidget] = {}
         self.form = QFormLayout()
