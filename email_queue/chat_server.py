@@ -329,6 +329,10 @@ class ChatServer:
 
     # -- pushes from other threads
 
+    def connected(self, conversation_id: int) -> bool:
+        """Whether a page of the customer's is open on the chat now."""
+        return bool(self._sockets.get(conversation_id))
+
     def push_line(self, conversation_id: int, line: ChatLine) -> None:
         self._push(conversation_id, {"type": "line", "line": line_json(line)})
 

@@ -65,6 +65,9 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     offer_seconds: float = 30.0
     send_seconds: float = 10.0  # how often the outbox is sent
     silent_seconds: float = 20.0  # a desktop not heard from this long is gone; its work is requeued
+    # A chat whose customer has had no page open this long is abandoned: closed when
+    # it waits for an agent, ended by the customer when an agent has it. 0: never.
+    chat_abandon_seconds: float = 300.0
     parse_processes: int = 1  # processes parsing incoming mail beside the service; 0: in the service itself
     queues: list[QueueSection] | None = None
     rules: list[RuleSection] | None = None
@@ -104,6 +107,7 @@ class MailqConfig:
     queues: tuple[QueueSection, ...]
     rules: tuple[RuleSection, ...]
     imap: tuple[ImapAccount, ...]
+    chat_abandon_seconds: float = 300.0
 
     def queue_rules(self) -> list[QueueRule]:
         return [QueueRule(q.name, q.mode, q.offer_seconds or self.offer_seconds) for q in self.queues]
@@ -169,13 +173,15 @@ def _build(raw: MailqSection) -> MailqConfig:
         raise ValueError("parse_processes is between 0 and 64")
     if raw.max_message_mb <= 0:
         raise ValueError("max_message_mb must be positive")
+    if raw.chat_abandon_seconds < 0:
+        raise ValueError("chat_abandon_seconds is 0 (never) or more")
     imap = tuple(ImapAccount(host=i.host, port=i.port, username=i.username, password=i.password, ssl=i.ssl,
                              folder=i.folder, processed_folder=i.processed_folder, address=_mailbox(i.address),
                              poll_seconds=i.poll_seconds) for i in raw.imap)
     return MailqConfig(smtp_host, smtp_port, addresses, int(raw.max_message_mb * 1024 * 1024), raw.commands,
                        raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
                        raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, raw.parse_processes,
-                       queues, rules, imap)
+                       queues, rules, imap, raw.chat_abandon_seconds)
 
 
 def _address(value: str, name: str) -> tuple[str, int]:

@@ -138,7 +138,7 @@ class ChatDesk:
                 return None
             messages = conversations.transcript(session, conversation.id)
             # The line saying the customer ended the chat is for the agent; to the customer it is closed.
-            lines = [chat_line(m) for m in messages if m.client_id != conversations.CUSTOMER_ENDED_ID]
+            lines = [chat_line(m) for m in messages if m.client_id not in conversations.AGENT_ONLY_LINES]
             ended = conversation.customer_ended_at is not None
             return ChatSession(token, conversation.id, lines,
                                ended or conversation.status == ConversationStatus.CLOSED.value,
@@ -172,7 +172,15 @@ class ChatDesk:
         self.service.soon(self.service.customer_typing, conversation_id)
 
     def customer_left(self, token: str) -> None:
-        """The page closed; the chat stays open for a while in case it comes back."""
+        """A page closed; the chat stays open for a while in case it comes back (a reload)."""
+        conversation_id = self.service.chat_ids.get(token)
+        if conversation_id is None:
+            with self.service.database.reading() as session:
+                conversation = conversations.chat_by_token(session, token)
+                if conversation is None or conversation.status == ConversationStatus.CLOSED.value:
+                    return
+                conversation_id = self.service.chat_ids[token] = conversation.id
+        self.service.soon(self.service.chat_page_closed, conversation_id)
 
     def customer_ended(self, token: str) -> None:
         """The customer ended the chat. Waiting for an agent (queued or offered), it is
@@ -220,6 +228,7 @@ class MailqService:
         self.sessions: dict[str, AgentSession] = {}
         self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
         self.chat_ids: dict[str, int] = {}
+        self.pages_gone: dict[int, float] = {}  # chats without a page of the customer's open, since (monotonic)
         self.seq = 0
         self.smtp_server = None
         self.chat: ChatServer | None = None
@@ -423,7 +432,7 @@ class MailqService:
             self.publish([mailq.agent_topic(work.agent)], mailq.ChatLine(
                 agent=work.agent, conversation_id=conversation_id, line=_line_view(line)))
 
-    async def chat_ended_waiting(self, conversation_id: int) -> None:
+    async def chat_ended_waiting(self, conversation_id: int, reason: str = "the customer ended the chat") -> None:
         """The customer ended a chat no agent had (it is closed): out of the router, and
         an agent it was offered to hears it is gone."""
         work = self.router.items.get(conversation_id)
@@ -431,7 +440,7 @@ class MailqService:
             return
         if work.agent and work.state == "offered":
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
-                agent=work.agent, conversation_id=conversation_id, reason="the customer ended the chat"))
+                agent=work.agent, conversation_id=conversation_id, reason=reason))
         elif work.agent and work.state == "assigned":  # accepted while it was being closed
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkClosed(
                 agent=work.agent, conversation_id=conversation_id, by="customer"))
@@ -448,6 +457,39 @@ class MailqService:
         if work is not None and work.state == "assigned":
             self.publish([mailq.agent_topic(work.agent)], mailq.CustomerEndedChat(
                 agent=work.agent, conversation_id=conversation_id))
+
+    def chat_page_closed(self, conversation_id: int) -> None:
+        if self.chat is not None and not self.chat.connected(conversation_id):
+            self.pages_gone.setdefault(conversation_id, time.monotonic())
+
+    async def _abandon_chats(self) -> None:
+        """Chats whose customer has not come back within chat_abandon_seconds end."""
+        limit = self.config.chat_abandon_seconds
+        if not self.pages_gone or not limit or self.chat is None:
+            return
+        now = time.monotonic()
+        for cid, since in list(self.pages_gone.items()):
+            if self.chat.connected(cid) or cid not in self.router.items:  # came back, or closed meanwhile
+                del self.pages_gone[cid]
+            elif now - since >= limit:
+                del self.pages_gone[cid]
+                log.info("chat %s: the customer has been gone %.0f s; the chat is abandoned", cid, now - since)
+                try:
+                    abandoned = await self.in_pool(self._store_abandoned, cid)
+                except CrmError as exc:
+                    log.warning("chat %s could not be ended: %s", cid, exc)
+                    continue
+                if abandoned is None:
+                    continue
+                if abandoned.closed:
+                    await self.chat_ended_waiting(cid, "the customer left the chat")
+                else:
+                    await self.chat_ended_assigned(cid, abandoned.line)
+
+    def _store_abandoned(self, conversation_id: int):
+        with self.writing() as session:
+            abandoned = conversations.abandon_chat(session, conversation_id)
+            return None if abandoned is None else dataclasses.replace(abandoned, line=chat_line(abandoned.line))
 
     def customer_typing(self, conversation_id: int) -> None:
         work = self.router.items.get(conversation_id)
@@ -531,6 +573,7 @@ class MailqService:
         while True:
             await asyncio.sleep(TICK_SECONDS)
             await self.apply(self.router.expire())
+            await self._abandon_chats()
             now = time.monotonic()
             for session in list(self.sessions.values()):
                 if now - session.last_seen > self.config.silent_seconds:
@@ -708,6 +751,7 @@ class MailqService:
         """Closed: out of the router (freeing its agent's room) and out of what the
         service remembers of it, which would otherwise grow for as long as it runs."""
         self.meta.pop(conversation_id, None)
+        self.pages_gone.pop(conversation_id, None)
         for token in [t for t, cid in self.chat_ids.items() if cid == conversation_id]:
             del self.chat_ids[token]
         await self.apply(self.router.finished(conversation_id))

@@ -55,6 +55,11 @@ TRANSFER_NOTE_LENGTH = 500  # a line or two for the colleague, shown with the of
 # to read; the customer's transcript leaves it out); never one of the widget's.
 CUSTOMER_ENDED_ID = "cicada:customer-ended"
 CUSTOMER_ENDED_TEXT = "The customer ended the chat."
+# The line stored when a customer's page has been gone too long (the chat is
+# abandoned); for the agent and the record, not shown to the customer.
+CUSTOMER_LEFT_ID = "cicada:customer-left"
+CUSTOMER_LEFT_TEXT = "The customer left the chat (the page was closed and did not come back)."
+AGENT_ONLY_LINES = (CUSTOMER_ENDED_ID, CUSTOMER_LEFT_ID)  # client_ids of lines the customer's transcript leaves out
 SIGNATURE_LINES = 15  # where phone numbers of an unknown sender are looked for
 _REPLY_PREFIX = re.compile(
     r"\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rif|enc|res|odp|回复|回覆|答复|答覆|转发|轉發|轉寄)"
@@ -387,7 +392,7 @@ def customer_wrote(session: Session, token: str, text: str, client_id: str,
     if not text or len(text) > CHAT_TEXT_LENGTH:
         raise ValidationError(f"A message has 1 to {CHAT_TEXT_LENGTH} characters.")
     client_id = (client_id or "")[:64] or None
-    if client_id == CUSTOMER_ENDED_ID:
+    if client_id in AGENT_ONLY_LINES:
         client_id = None  # reserved for the line that says the customer ended the chat
     if client_id:
         line = session.scalar(select(ConversationMessage).where(
@@ -424,6 +429,41 @@ def customer_ended_chat(session: Session, token: str, now: datetime | None = Non
     session.add(line)
     session.flush()
     return conversation, line
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """A chat whose customer went away: closed (it waited for an agent), or left with
+    the agent who has it, to note and close."""
+
+    conversation_id: int
+    closed: bool
+    line: ConversationMessage
+
+
+def abandon_chat(session: Session, conversation_id: int, now: datetime | None = None) -> Abandoned | None:
+    """The customer's page has been gone too long. A chat waiting for an agent is
+    closed; an assigned one is marked ended by the customer, as if he had ended it,
+    and stays the agent's. Either way a line in the transcript says so. None: the
+    chat was closed or ended already."""
+    conversation = session.get(Conversation, conversation_id, with_for_update=True)  # vs. an agent accepting
+    if conversation is None or conversation.channel != Channel.CHAT.value:
+        return None
+    if conversation.status == ConversationStatus.CLOSED or conversation.customer_ended_at is not None:
+        return None
+    now = now or utcnow()
+    conversation.customer_ended_at = now
+    closed = conversation.status != ConversationStatus.ASSIGNED
+    if closed:
+        conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
+        interaction = session.get(Interaction, conversation.interaction_id) if conversation.interaction_id else None
+        if interaction is not None:
+            interaction.status, interaction.ended_at = InteractionStatus.CLOSED.value, now
+    line = ConversationMessage(conversation_id=conversation.id, kind=MessageKind.SYSTEM.value,
+                               client_id=CUSTOMER_LEFT_ID, body_text=CUSTOMER_LEFT_TEXT, created_at=now)
+    session.add(line)
+    session.flush()
+    return Abandoned(conversation.id, closed, line)
 
 
 def transcript(session: Session, conversation_id: int) -> list[ConversationMessage]:
