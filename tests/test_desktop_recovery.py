@@ -163,3 +163,22 @@ def test_end_while_the_gateway_is_away_sets_the_profiles_next_mode_when_it_is_ba
     qtbot.waitUntil(lambda: bench.connected, timeout=15000)
     qtbot.waitUntil(lambda: bench.agent.mode == "ready", timeout=10000)  # the profile's after_wrap_up
     caller.stop()
+
+
+def test_a_call_dialled_from_the_desktop_identifies_the_dialled_customer_and_carries_its_campaign(
+        make_gateway, desks, media, phone, qtbot):
+    outside = phone("outside", media(700))
+    gateway = make_gateway(external_uri=f"sip:{{number}}@127.0.0.1:{outside.port}")
+    partner_id = add_person(gateway.db_url, "周", "杰", phones=["13800009999"])
+    desk = desks(gateway)("ann", phone("ann", media(ANN_TONE), answer_ms=300).uri)
+    window, bench = desk.window, desk.controller.bench
+    window.dial_number.setEditText("138 0000 9999")
+    window.dial_campaign.setText("spring_offer")
+    trigger(desk, Control.DIAL)
+    wait_state(qtbot, desk, "talking")
+    assert bench.contact.kind == "outbound" and bench.contact.campaign == "spring_offer"
+    qtbot.waitUntil(lambda: bench.confirmed_partner is not None, timeout=5000)
+    assert bench.confirmed_partner.partner_id == partner_id  # the number dialled, not the caller ID
+    qtbot.waitUntil(lambda: window.header.values["name"].text() == "周杰", timeout=5000)
+    trigger(desk, Control.HANGUP)
+    wait_state(qtbot, desk, "wrap_up")

@@ -17,6 +17,7 @@ from agent_desktop.ui.script_control import ScriptControl
 from agent_desktop.ui.tasks import TaskRunner
 from agent_desktop.workbench import (
     QT_TRANSLATE_NOOP,
+    DATA_CAMPAIGN,
     DATA_CONTACT_PERSON,
     DATA_PARTNER,
     Contact,
@@ -357,9 +358,13 @@ class DesktopController(QObject):
         self.link.send(lambda s: cti.CallCompleteTransfer(session=s or "", call_id=call_id),
                        on_error=self._command_failed)
 
-    def dial(self, number: str) -> None:
+    def dial(self, number: str, campaign: str | None = None) -> None:
+        """Call a customer; `campaign` goes with the call so the contact's
+        script can be chosen by it."""
         partner = self.bench.confirmed_partner
-        data = {DATA_PARTNER: partner.partner_no} if partner else {}
+        data: dict = {DATA_PARTNER: partner.partner_no} if partner else {}
+        if campaign:
+            data[DATA_CAMPAIGN] = campaign
         self.link.send(lambda s: cti.CallDial(session=s or "", number=number, data=data),
                        cti.DialResult, on_error=self._command_failed)
 

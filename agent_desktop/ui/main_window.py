@@ -177,6 +177,10 @@ class MainWindow(QMainWindow):
         self.dial_number.setMinimumWidth(190)
         self.dial_number.lineEdit().returnPressed.connect(self._dial)
         second.addWidget(self.dial_number)
+        self.dial_campaign = QLineEdit(objectName="dial_campaign", clearButtonEnabled=True)
+        self.dial_campaign.setMaximumWidth(150)
+        self.dial_campaign.returnPressed.connect(self._dial)
+        second.addWidget(self.dial_campaign)
         self._add_action(second, Control.DIAL, handlers[Control.DIAL])
         self._add_action(second, Control.DTMF, handlers[Control.DTMF])
         self.reasons_menu = QMenu(self)
@@ -261,6 +265,8 @@ class MainWindow(QMainWindow):
             tip = tips.get(control, labels[control])
             action.setToolTip(f"{tip} ({QKeySequence(SHORTCUTS[control]).toString(QKeySequence.SequenceFormat.NativeText)})")
         self.dial_number.lineEdit().setPlaceholderText(self.tr("Number to dial"))
+        self.dial_campaign.setPlaceholderText(self.tr("Campaign (optional)"))
+        self.dial_campaign.setToolTip(self.tr("The campaign this call belongs to: its script opens"))
         nav_names = [self.tr("Identify Account"), self.tr("Business Data"), self.tr("Interaction History"),
                      self.tr("Interaction Record"), self.tr("Scripts"), self.tr("Action Box"), self.tr("Inbox")]
         for i, name in enumerate(nav_names):
@@ -318,6 +324,7 @@ class MainWindow(QMainWindow):
         agent = self.bench.agent
         self.actions[Control.DIAL].setEnabled(Control.DIAL in allowed)
         self.dial_number.setEnabled(Control.DIAL in allowed)
+        self.dial_campaign.setEnabled(Control.DIAL in allowed)
         if agent is None:
             self.mode_label.setText(self.tr("Logged out"))
             return
@@ -443,7 +450,7 @@ class MainWindow(QMainWindow):
             self.dial_number.setFocus()
             return
         if Control.DIAL in self.bench.controls():
-            self.controller.dial(number)
+            self.controller.dial(number, self.dial_campaign.text().strip() or None)
 
     def _transfer(self, *, consult: bool) -> None:
         dialog = TransferDialog(consult=consult, parent=self)
