@@ -188,6 +188,43 @@ LOST_GONE = QT_TRANSLATE_NOOP("Workbench", "the gateway no longer has this call"
 LOST_DRAFT = QT_TRANSLATE_NOOP("Workbench", "restored from a draft")
 
 
+# The gateway's notices by code (AgentNotice.code), translated in the view.
+GATEWAY_NOTICES = {
+    "ring_no_answer": QT_TRANSLATE_NOOP("Workbench", "You did not answer a call in time; you are now Not ready."),
+    "consult_no_answer": QT_TRANSLATE_NOOP("Workbench",
+                                           "You did not answer a consult call; you are now Not ready."),
+    "phone_unreachable": QT_TRANSLATE_NOOP("Workbench", "Your phone {device} could not be reached ({status})."),
+    "phone_failed": QT_TRANSLATE_NOOP("Workbench", "Your phone {device} did not take the call ({status}); you "
+                                                   "are now Not ready."),
+    "call_lost": QT_TRANSLATE_NOOP("Workbench", "The call from {ani} was lost: the telephony process handling it "
+                                                "failed ({reason})."),
+}
+
+
+# What a gateway error code means, translated in the view; the gateway's own
+# words follow as the detail (error replies carry only a code and English text).
+GATEWAY_ERRORS = {
+    "unreachable": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway does not answer"),
+    "not_logged_in": QT_TRANSLATE_NOOP("Workbench", "This desktop is not logged in to the CTI gateway"),
+    "invalid_state": QT_TRANSLATE_NOOP("Workbench", "Not possible in the present state of the call or your work mode"),
+    "invalid_argument": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway refused a value"),
+    "no_line": QT_TRANSLATE_NOOP("Workbench", "All lines are busy; try again in a moment"),
+    "no_device": QT_TRANSLATE_NOOP("Workbench", "No phone is set for you"),
+    "device_in_use": QT_TRANSLATE_NOOP("Workbench", "Your phone is in use by another agent"),
+    "unknown_queue": QT_TRANSLATE_NOOP("Workbench", "There is no such queue"),
+    "missing_skills": QT_TRANSLATE_NOOP("Workbench", "You lack the skills the queue needs"),
+    "unknown_call": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway no longer has this call"),
+    "unknown_agent": QT_TRANSLATE_NOOP("Workbench", "There is no such agent logged in"),
+    "agent_not_ready": QT_TRANSLATE_NOOP("Workbench", "The colleague cannot take a call now"),
+    "too_large": QT_TRANSLATE_NOOP("Workbench", "The call's attached data is too large"),
+    "auth_failed": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not accept your user name or password"),
+    "crm_unavailable": QT_TRANSLATE_NOOP("Workbench", "The CRM database cannot be reached; try again in a moment"),
+    "internal": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway failed to carry out the command"),
+}
+GATEWAY_ERROR = QT_TRANSLATE_NOOP("Workbench", "{meaning} (the gateway said: {detail})")
+GATEWAY_ERROR_UNKNOWN = QT_TRANSLATE_NOOP("Workbench", "The CTI gateway refused: {detail}")
+
+
 @dataclass(frozen=True)
 class Notice:
     """A message for the agent: an English template (the key of its
@@ -422,7 +459,18 @@ class Workbench:
             contact.call.data = dict(event.data)
 
     def _on_notice(self, event: cti.AgentNotice) -> None:
-        self.notices.append(Notice(event.level, event.text, self.clock(), translatable=False))
+        template = GATEWAY_NOTICES.get(event.code)
+        try:
+            if template is not None:
+                template.format(**event.params)  # every value the template needs is there
+        except (KeyError, IndexError, ValueError):
+            template = None
+        if template is None:  # a code this desktop does not know: the gateway's own words
+            notice = Notice(event.level, event.text, self.clock(), translatable=False)
+        else:
+            notice = Notice(event.level, template, self.clock(), dict(event.params))
+        self.notices.append(notice)
+        del self.notices[:-200]
         self._changed("notices")
 
     def _on_broadcast(self, event: cti.AgentBroadcast) -> None:
@@ -735,6 +783,15 @@ class Workbench:
         self._changed("notices")
 
     # --- messages ------------------------------------------------------------------------------
+
+    def gateway_error(self, code: str, detail: str) -> None:
+        """A command the gateway refused: what its code means in the agent's
+        language, then the gateway's words."""
+        meaning = GATEWAY_ERRORS.get(code)
+        if meaning is None:
+            self.notice("error", GATEWAY_ERROR_UNKNOWN, detail=detail)
+        else:
+            self.notice("error", GATEWAY_ERROR, meaning=meaning, detail=detail)
 
     def notice(self, level: str, template: str, **params) -> None:
         self.notices.append(Notice(level, template, self.clock(), params))

@@ -302,9 +302,15 @@ class AgentStateChanged(Message, tag="agent.state"):
 
 
 class AgentNotice(Message, tag="agent.message"):
+    """A message for the agent: `code` and `params` let the desktop say it in
+    the agent's language; `text` is the English for desktops that do not know
+    the code."""
+
     agent: str
     level: Literal["info", "warning", "error"]
     text: str
+    code: str = ""  # ring_no_answer, consult_no_answer, phone_unreachable, phone_failed, call_lost
+    params: dict[str, str | int | float | None] = {}
 
 
 class AgentBroadcast(Message, tag="agent.broadcast"):

@@ -122,7 +122,7 @@ class DesktopController(QObject):
             self.takeover_asked.emit(error.message)
             return
         self.bench.connection_lost(error.message)
-        self.bench.notice("error", "{error}", error=error.message)
+        self.bench.gateway_error(error.code, error.message)
         QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
 
     def take_over(self) -> None:
@@ -376,7 +376,7 @@ class DesktopController(QObject):
             return
         if error.code == "unreachable":
             self.bench.connection_lost(error.message)
-        self.bench.notice("error", "{error}", error=error.message)
+        self.bench.gateway_error(error.code, error.message)
 
     # --- ending the contact ------------------------------------------------------------------
 

@@ -95,9 +95,25 @@ class LoginDialog(QDialog):
 
     def _password_wrong(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.message.setText(str(exc))
+        self.message.setText(self._login_error(exc))
         self.password.selectAll()
         self.password.setFocus()
+
+    def _login_error(self, exc: BaseException) -> str:
+        """Why the login failed, in the agent's language (the CRM speaks English)."""
+        from sqlalchemy.exc import DBAPIError
+
+        from crm.errors import AuthenticationFailed
+
+        if isinstance(exc, AuthenticationFailed):
+            if "disabled" in str(exc):
+                return self.tr("This account is disabled; ask an administrator.")
+            return self.tr("Wrong user name or password.")
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if isinstance(exc, (DBAPIError, OSError)):
+            return self.tr("The CRM database cannot be reached; try again in a moment ({error}).").format(
+                error=detail)
+        return self.tr("The login failed: {error}").format(error=detail)
 
     def device_value(self) -> str | None:
         return self.device.text().strip() or None

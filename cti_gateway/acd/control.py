@@ -348,7 +348,7 @@ class CallControl:
         self.end_consult(call, reason, agent_mode=agent_mode)
         if consult.agent is not None and agent_mode[0] is AgentMode.NOT_READY:
             self.notify(consult.agent, "warning",
-                        "You did not answer a consult call; you are now Not ready.")
+                        "You did not answer a consult call; you are now Not ready.", code="consult_no_answer")
 
     def consult_left(self: Acd, call: Call) -> None:
         """The consulted party hung up. After a conference the agent and the

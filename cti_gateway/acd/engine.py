@@ -403,7 +403,8 @@ class Acd(AgentCommands, CallControl):
         self.records.queue_event("ring_no_answer", at=self.clock.utc(), contact_id=call.id,
                                  queue=call.queue, agent=agent.name)
         self.withdraw_offer(call, "ring_no_answer", AgentMode.NOT_READY, "ring_no_answer")
-        self.notify(agent, "warning", "You did not answer a call in time; you are now Not ready.")
+        self.notify(agent, "warning", "You did not answer a call in time; you are now Not ready.",
+                    code="ring_no_answer")
         self.requeue(call)
 
     def withdraw_offer(self, call: Call, reason: str, mode: AgentMode,
@@ -503,7 +504,8 @@ class Acd(AgentCommands, CallControl):
                 agent = leg.agent
                 self.end_call(call, "failure", handler_mode=(AgentMode.NOT_READY, "device_failed"))
                 self.notify(agent, "error", f"Your phone {agent.device} could not be reached "
-                                            f"({code} {reason}).")
+                                            f"({code} {reason}).", code="phone_unreachable",
+                            device=agent.device, status=f"{code} {reason}")
             elif leg is call.customer and call.state is CallState.DIALING:
                 self.end_call(call, _failure_cause(code))
             elif leg is call.external:
@@ -518,7 +520,8 @@ class Acd(AgentCommands, CallControl):
         call.offer.leg.ended = True
         self.withdraw_offer(call, "device_failed", AgentMode.NOT_READY, "device_failed")
         self.notify(agent, "error", f"Your phone {agent.device} did not take the call "
-                                    f"({code} {reason}); you are now Not ready.")
+                                    f"({code} {reason}); you are now Not ready.", code="phone_failed",
+                    device=agent.device, status=f"{code} {reason}")
         self.requeue(call)
 
     def leg_ended(self, leg_id: str, code: int = 200, reason: str = "", by_remote: bool = True) -> None:
@@ -575,7 +578,8 @@ class Acd(AgentCommands, CallControl):
                 for agent in agents:
                     self.notify(agent, "error",
                                 f"The call from {call.ani} was lost: the telephony process "
-                                f"handling it failed ({reason}).")
+                                f"handling it failed ({reason}).", code="call_lost", ani=call.ani,
+                                reason=reason)
             return len(lost)
 
     # --- ending calls ------------------------------------------------------------------------
@@ -739,10 +743,12 @@ class Acd(AgentCommands, CallControl):
         self.publisher.publish([cti.agent_topic(agent.name)],
                                cti.AgentStateChanged(state=views.agent_view(self, agent)))
 
-    def notify(self, agent: Agent | None, level: str, text: str) -> None:
+    def notify(self, agent: Agent | None, level: str, text: str, *, code: str = "", **params) -> None:
+        """`text` in English for any desktop; `code` and `params` for a desktop
+        that says it in the agent's language."""
         if agent is not None:
-            self.publisher.publish([cti.agent_topic(agent.name)],
-                                   cti.AgentNotice(agent=agent.name, level=level, text=text))
+            self.publisher.publish([cti.agent_topic(agent.name)], cti.AgentNotice(
+                agent=agent.name, level=level, text=text, code=code, params=params))
 
     def publish_call(self, call: Call, event, agents: list[Agent]) -> None:
         topics = [cti.agent_topic(a.name) for a in agents] + [cti.CALL_TOPIC]

@@ -1,0 +1,95 @@
+"""Texts from the gateway and the CRM reach the agent in his language: the
+gateway's notices by code (its English kept for desktops that do not know the
+code), its errors by code, the login's errors."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtWidgets import QDialogButtonBox
+
+import factories
+from agent_desktop.ui.login_dialog import LoginDialog
+from agent_desktop.ui.main_window import notice_text
+from agent_desktop.ui.tasks import TaskRunner
+from agent_desktop.workbench import GATEWAY_ERRORS, Workbench
+from bus import cti
+from bus.envelope import EventEnvelope
+
+NOW = 1_800_000_000.0
+
+
+class _Chinese(QTranslator):
+    WORDS = {
+        "You did not answer a call in time; you are now Not ready.": "您未及时接听来电，现在为未就绪。",
+        "Your phone {device} did not take the call ({status}); you are now Not ready.":
+            "您的电话 {device} 未接通来电（{status}），现在为未就绪。",
+        "All lines are busy; try again in a moment": "所有线路都忙，请稍后再试",
+        "{meaning} (the gateway said: {detail})": "{meaning}（网关：{detail}）",
+        "Wrong user name or password.": "用户名或密码错误。",
+    }
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        return self.WORDS.get(source)
+
+    def isEmpty(self):
+        return False
+
+
+@pytest.fixture
+def chinese(qapp):
+    translator = _Chinese()
+    QCoreApplication.installTranslator(translator)
+    yield
+    QCoreApplication.removeTranslator(translator)
+
+
+def bench() -> Workbench:
+    bench = Workbench("ann", clock=lambda: NOW)
+    bench.apply_snapshot(cti.AgentView(agent="ann", name="Ann", mode="ready", reason=None, since=NOW,
+                                       queues=["billing"], device=None), "run1", 1)
+    return bench
+
+
+def notice(bench: Workbench, seq: int, **fields):
+    bench.apply_event(EventEnvelope(v=1, run="run1", seq=seq, at=NOW, event=None),
+                      cti.AgentNotice(agent="ann", **fields))
+    return bench.notices[-1]
+
+
+def test_the_gateways_notices_are_said_in_the_agents_language_by_code(chinese):
+    desk = bench()
+    shown = notice(desk, 2, level="warning", text="You did not answer a call in time; you are now Not ready.",
+                   code="ring_no_answer")
+    assert notice_text(shown) == "您未及时接听来电，现在为未就绪。"
+    shown = notice(desk, 3, level="error", text="Your phone sip:ann@x did not take the call (486 Busy Here); "
+                                                "you are now Not ready.", code="phone_failed",
+                   params={"device": "sip:ann@x", "status": "486 Busy Here"})
+    assert notice_text(shown) == "您的电话 sip:ann@x 未接通来电（486 Busy Here），现在为未就绪。"
+    # a code this desktop does not know, or one without its values: the gateway's own words
+    assert notice_text(notice(desk, 4, level="info", text="Something new.", code="new_thing")) == "Something new."
+    assert notice_text(notice(desk, 5, level="error", text="Your phone failed.", code="phone_failed")) == (
+        "Your phone failed.")
+
+
+def test_the_gateways_errors_are_explained_by_code(chinese):
+    desk = bench()
+    desk.gateway_error("no_line", "All lines are busy; try again in a moment.")
+    assert notice_text(desk.notices[-1]) == "所有线路都忙，请稍后再试（网关：All lines are busy; try again in a moment.）"
+    desk.gateway_error("something_else", "Odd.")
+    assert notice_text(desk.notices[-1]) == "The CTI gateway refused: Odd."
+    assert {"invalid_state", "not_logged_in", "unreachable", "auth_failed"} <= GATEWAY_ERRORS.keys()
+
+
+def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot, chinese):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+    tasks = TaskRunner()
+    try:
+        dialog = LoginDialog(db, tasks, username="ann", password="wrong")
+        qtbot.addWidget(dialog)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.click()
+        qtbot.waitUntil(lambda: dialog.message.text() == "用户名或密码错误。", timeout=10000)
+    finally:
+        tasks.shutdown()
