@@ -328,3 +328,40 @@ def test_closing_the_desktop_logs_off_the_mail_queue_and_its_work_goes_back_at_o
     withdrawn = spy.wait_for(lambda e: isinstance(e, bus.WorkWithdrawn), 10)
     assert (withdrawn.conversation_id, withdrawn.reason) == (cid, "logged off")  # not "disconnected" later
     assert "ann" not in mailq.client().status().agents
+
+
+def test_confirming_the_customer_of_an_email_links_the_conversation_and_its_record(office, qtbot):
+    from desktop_harness import add_person
+    from sqlalchemy import select
+
+    from agent_desktop import crm_access
+    from crm.db import Database
+    from crm.models import Conversation, Interaction
+
+    gateway, mailq, open_desk, _ = office
+    partner_id = add_person(gateway.db_url, "周", "敏")  # not known by the address she writes from
+    desk = open_desk()
+    page, _mail = ready(qtbot, desk)
+    send(mailq, "min.home@example.net", "Contract question", "Which plan am I on?")
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: page.view is not None and page.work_button.isEnabled(), timeout=10000)
+    assert page.view.partner_id is None
+    page.work_button.click()
+    bench = desk.controller.bench
+    qtbot.waitUntil(lambda: bench.contact is not None and bench.contact.conversation_id == page.view.id,
+                    timeout=10000)
+    database = Database.open(gateway.db_url)
+    try:
+        bench.confirm(crm_access.partner_match(database, desk.controller.actor, partner_id).partner)
+
+        def linked():
+            with database.reading() as session:
+                conversation = session.scalar(select(Conversation))
+                record = session.get(Interaction, conversation.interaction_id)
+                return (conversation.partner_id, record.partner_id) == (partner_id, partner_id)
+
+        qtbot.waitUntil(linked, timeout=10000)
+        qtbot.waitUntil(lambda: page.view.partner_id == partner_id, timeout=10000)  # the pane read it again
+    finally:
+        database.dispose()

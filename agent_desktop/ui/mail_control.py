@@ -41,6 +41,8 @@ class MailControl(QObject):
         self.run: str | None = None
         self._logging_in = False
         self._typing_sent: dict[int, float] = {}
+        self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
+        self.bench.subscribe(self._on_bench)
         link.follow_agent(self.agent)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
@@ -106,6 +108,24 @@ class MailControl(QObject):
         if self.link.session and self.desk.connected:
             self.link.send(lambda s: mailq.MailLogout(session=s or ""), on_error=lambda e: None)
             self.desk.connection_lost("logged off")
+
+    def _on_bench(self, what: str) -> None:
+        """The agent confirmed who the customer of an email or chat is: the conversation
+        and its interaction record are linked to him, so later mail finds the customer."""
+        contact, partner = self.bench.contact, self.bench.confirmed_partner
+        if what != "identification" or contact is None or contact.conversation_id is None or partner is None:
+            return
+        conversation_id, partner_id = contact.conversation_id, partner.partner_id
+        if self._linked.get(conversation_id) == partner_id:
+            return
+        self._linked[conversation_id] = partner_id
+
+        def failed(exc) -> None:
+            self._linked.pop(conversation_id, None)
+            self.failed.emit(str(exc))
+
+        self.tasks.run(_link_partner, self.database, self.actor, conversation_id, partner_id,
+                       on_done=lambda _none: self._refresh_if_current(conversation_id), on_error=failed)
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -335,6 +355,13 @@ class MailControl(QObject):
             return
         self.failed.emit(error.message)
         self.bench.notice("warning", "{error}", error=error.message)
+
+
+def _link_partner(database, actor, conversation_id: int, partner_id: int) -> None:
+    from crm.services import conversations
+
+    with database.unit_of_work() as session:
+        conversations.set_partner(session, actor, conversation_id, partner_id)
 
 
 def _retry_failed(database, actor, conversation_id: int) -> list[int]:

@@ -43,7 +43,7 @@ from crm.models import (
     RawEmail,
     User,
 )
-from crm.permissions import Actor, Permission
+from crm.permissions import Actor, Permission, require_read
 from crm.services import identify, outbox
 
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
@@ -824,11 +824,46 @@ def _transfer_target(session: Session, queue: str | None, to_agent: str | None) 
     return queue
 
 
+def messages_of_interaction(session: Session, actor: Actor, interaction_id: int,
+                            limit: int = 200) -> list[ConversationMessage]:
+    """The messages of one interaction record of an email thread or chat, oldest first.
+
+    A thread reopened by the customer gets a new record each time, and the
+    conversation points at the latest; a message belongs to the record that
+    was current when it was written: from that record's start to the next
+    one's. So the first record keeps its messages, and the new one has only
+    its own. Permission: the actor may read the record."""
+    from crm.services.interactions import interaction_detail
+
+    record = interaction_detail(session, actor, interaction_id)
+    if record.channel not in (Channel.EMAIL.value, Channel.CHAT.value) or \
+            not (record.external_id or "").startswith("conversation:"):
+        return []
+    conversation_id = int(record.external_id.split(":", 1)[1])
+    later = session.scalar(select(func.min(Interaction.started_at)).where(
+        Interaction.external_id == record.external_id, Interaction.id != record.id,
+        or_(Interaction.started_at > record.started_at,
+            (Interaction.started_at == record.started_at) & (Interaction.id > record.id))))
+    earlier = session.scalar(select(func.count(Interaction.id)).where(
+        Interaction.external_id == record.external_id, Interaction.id != record.id,
+        or_(Interaction.started_at < record.started_at,
+            (Interaction.started_at == record.started_at) & (Interaction.id < record.id))))
+    stmt = select(ConversationMessage).where(ConversationMessage.conversation_id == conversation_id)
+    if earlier:  # the first record also holds what came before its exact start (it was made with the first message)
+        stmt = stmt.where(ConversationMessage.created_at >= record.started_at)
+    if later is not None:
+        stmt = stmt.where(ConversationMessage.created_at < later)
+    return list(session.scalars(stmt.order_by(ConversationMessage.id).limit(limit)))
+
+
 def set_partner(session: Session, actor: Actor, conversation_id: int, partner_id: int | None) -> None:
     """The agent confirmed (or cleared) who wrote; the interaction follows."""
     conversation = _my_conversation(session, actor, conversation_id)
-    if partner_id is not None and session.get(BusinessPartner, partner_id) is None:
-        raise NotFound(f"No business partner with id {partner_id}.")
+    if partner_id is not None:
+        partner = session.get(BusinessPartner, partner_id)
+        if partner is None:
+            raise NotFound(f"No business partner with id {partner_id}.")
+        require_read(session, actor, partner)
     conversation.partner_id = partner_id
     if conversation.interaction_id:
         session.get(Interaction, conversation.interaction_id).partner_id = partner_id

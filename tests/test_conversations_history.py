@@ -1,0 +1,60 @@
+"""An email thread's interaction records in the history: a thread the
+customer reopens gets a new record, and each record shows its own messages
+(the first keeps the first exchange); the agent's confirmed customer links
+the conversation and its record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_conversations import agent, person, raw_mail, receive
+
+from crm.clock import utcnow
+from crm.errors import PermissionDenied
+from crm.models import Conversation, Interaction
+from crm.permissions import Actor
+from crm.services import conversations
+from crm.services.users import actor_for, create_user
+
+
+def test_each_record_of_a_reopened_thread_has_its_own_messages(db):
+    ann = agent(db)
+    start = utcnow() - timedelta(hours=2)
+    first = receive(db, raw_mail(body="my internet is down"), now=start)
+    with db.unit_of_work() as s:
+        conversations.set_assignment(s, first.conversation_id, "assigned", "ann")
+        conversations.reply(s, ann, first.conversation_id, body="we reset your line", now=start + timedelta(minutes=5))
+        conversations.close(s, ann, first.conversation_id, now=start + timedelta(minutes=6))
+        first_record = s.get(Conversation, first.conversation_id).interaction_id
+    again = receive(db, raw_mail(body="down again", message_id="<m2@example.cn>",
+                                 In_Reply_To="<m1@example.cn>"), now=start + timedelta(hours=1))
+    assert again.reopened and again.conversation_id == first.conversation_id
+    with db.unit_of_work() as s:
+        conversations.set_assignment(s, first.conversation_id, "assigned", "ann")
+    with db.reading() as s:
+        second_record = s.get(Conversation, first.conversation_id).interaction_id
+        assert second_record != first_record
+        old = [m.body_text for m in conversations.messages_of_interaction(s, ann, first_record)]
+        new = [m.body_text for m in conversations.messages_of_interaction(s, ann, second_record)]
+    assert [text.strip() for text in old] == ["my internet is down", "we reset your line"]
+    assert [text.strip() for text in new] == ["down again"]
+
+
+def test_the_confirmed_customer_links_the_conversation_and_its_record_for_the_agent_who_has_it(db):
+    ann = agent(db)
+    with db.unit_of_work() as s:
+        create_user(s, Actor.system(), username="bob", password="a-long-password", role="agent")
+        bob = actor_for(s, "bob")
+    received = receive(db, raw_mail(sender="unknown@example.com"))
+    partner_id = person(db, "李", "娜")
+    with db.unit_of_work() as s:
+        conversations.set_assignment(s, received.conversation_id, "assigned", "ann")
+    with pytest.raises(PermissionDenied), db.unit_of_work() as s:
+        conversations.set_partner(s, bob, received.conversation_id, partner_id)  # not his
+    with db.unit_of_work() as s:
+        conversations.set_partner(s, ann, received.conversation_id, partner_id)
+    with db.reading() as s:
+        conversation = s.get(Conversation, received.conversation_id)
+        assert conversation.partner_id == partner_id
+        assert s.get(Interaction, conversation.interaction_id).partner_id == partner_id
