@@ -126,14 +126,17 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
 
     qtbot.keyClicks(page.search, "compl")  # type to find, Enter to open
     assert page.found.count() == 1 and page.found.item(0).text() == "Complaint"
+    QTest.keyClick(page.search, Qt.Key.Key_Return)
+    done = page.dialog
+    assert done is not None and done.objectName() == "action_form_complaint" and done.isVisible()
     page.search.clear()
-
-    def complaint(dialog):
-        dialog.inputs["category"].setCurrentIndex(dialog.inputs["category"].findData("billing"))
-        dialog.inputs["description"].setPlainText("charged twice for November")
-
-    done = run_form(qtbot, page, "complaint", complaint)
-    assert done.result_done.outcome.number.startswith("CP")
+    done.inputs["category"].setCurrentIndex(done.inputs["category"].findData("billing"))
+    done.inputs["description"].setPlainText("charged twice for November")
+    done.activateWindow()
+    qtbot.waitUntil(done.isActiveWindow, timeout=5000)
+    QTest.keyClick(done.inputs["description"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: done.result_done is not None or done.error.text() not in ("", "Saving…"), timeout=10000)
+    assert done.result_done.outcome.number.startswith("CP"), done.error.text()
     service = run_form(qtbot, page, "service_order",
                        lambda d: d.inputs["description"].setPlainText("router reboots every hour"))
     assert service.result_done is not None, service.error.text()
@@ -158,15 +161,17 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
         assert dialog.grab().save(str(SCREENSHOTS / "action_form_sales_order.png"))
 
     assert run_form(qtbot, page, "sales_order", order).result_done is not None
-    assert run_form(qtbot, page, "callback").result_done is not None
-    assert run_form(qtbot, page, "lead", lambda d: d.inputs["subject"].setText("Fibre for the office")
-                    ).result_done is not None
+    made = {}
+    made["callback"] = run_form(qtbot, page, "callback").result_done
+    made["lead"] = run_form(qtbot, page, "lead", lambda d: d.inputs["subject"].setText("Fibre for the office")
+                            ).result_done
 
     def task(dialog):
         dialog.inputs["assignee"].setCurrentIndex(dialog.inputs["assignee"].findData("user:bob"))
         dialog.inputs["subject"].setText("Send the contract")
 
-    assert run_form(qtbot, page, "task", task).result_done is not None
+    made["task"] = run_form(qtbot, page, "task", task).result_done
+    assert all(made.values()), made
     mail = run_form(qtbot, page, "email")
     assert mail.result_done is not None and "zhang.wei@example.cn" in mail.result_done.outcome.summary
     qtbot.waitUntil(lambda: len(inbox.messages) == 1, timeout=10000)
@@ -211,6 +216,17 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
         assert session.scalar(select(BusinessTransaction).where(
             BusinessTransaction.kind == "sales_order")).amount == Decimal("398.00")
         numbers = session.scalars(select(BusinessTransaction.number)).all()
+        lead, callback, task = (session.get(BusinessTransaction, made[k].outcome.transaction_id)
+                                for k in ("lead", "callback", "task"))
+        assert (lead.kind, lead.subject, lead.partner_id) == ("lead", "Fibre for the office", partner_id)
+        assert (callback.kind, callback.callback_phone, callback.owner.username, callback.partner_id) == (
+            "callback", "13800138000", "ann", partner_id)
+        assert callback.window_start < callback.window_end
+        assert (task.kind, task.subject, task.owner.username, task.partner_id) == (
+            "task", "Send the contract", "bob", partner_id)
+        linked_ids = set(session.scalars(select(InteractionLink.transaction_id).where(
+            InteractionLink.interaction_id == records[0])))
+        assert {lead.id, callback.id, task.id} <= linked_ids
     linked = dict(crm_access.interaction_detail(database, desk.controller.actor, records[0]))["linked"]
     assert all(number in linked for number in numbers) and "email · zhang.wei@example.cn" in linked
     database.dispose()
@@ -251,3 +267,84 @@ def test_an_unknown_callers_actions_wait_for_a_confirmed_partner(make_gateway, d
 
 
 
+
+
+def test_a_form_opened_for_one_customer_is_not_saved_for_the_next_and_a_failing_action_harms_nothing(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    from dataclasses import dataclass
+
+    from action_box.model import Field
+
+    gateway = make_gateway()
+    first = add_person(gateway.db_url, "张", "伟", phones=["13800138000"])
+    second = add_person(gateway.db_url, "李", "娜", phones=["13900139000"])
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri)
+    box, page = desk.controller.actions, desk.window.action_box
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13800138000")
+    wait_state(qtbot, desk, "talking")
+    qtbot.waitUntil(lambda: box.context is not None and box.context.partner is not None
+                    and box.context.partner.partner_id == first, timeout=10000)
+    desk.window.show_page("actions")
+    stale = page.open_action("complaint")
+    stale.inputs["category"].setCurrentIndex(stale.inputs["category"].findData("billing"))
+    stale.inputs["description"].setPlainText("charged twice")
+
+    database = Database.open(gateway.db_url)
+    other = crm_access.partner_match(database, desk.controller.actor, second)
+    database.dispose()
+    desk.controller.confirm_partner(other)
+    assert box.context is None  # at once: nothing runs on the previous customer's data
+    assert page.open_action("complaint") is None and "loading the customer's data" in page.reason.text()
+    stale.save()
+    assert "changed after this form was opened" in stale.error.text() and stale.isVisible()
+    assert stale.inputs["description"].toPlainText() == "charged twice"  # the form is kept
+    stale.reject()
+    qtbot.waitUntil(lambda: box.context is not None and box.context.partner.partner_id == second, timeout=10000)
+    fresh = run_form(qtbot, page, "complaint", lambda d: (
+        d.inputs["category"].setCurrentIndex(d.inputs["category"].findData("billing")),
+        d.inputs["description"].setPlainText("charged twice")))
+    assert fresh.result_done is not None, fresh.error.text()
+
+    @dataclass(frozen=True)
+    class Broken:  # a plugin whose handler fails half-way
+        id: str = "broken"
+        label: str = "Broken"
+        tab: str = "service"
+        icon: str = ""
+        needs: frozenset = frozenset({"partner"})
+
+        def fields(self, context):
+            return [Field("note", "Note")]
+
+        def perform(self, session, actor, context, values):
+            from crm.services import transactions
+            transactions.create_task(session, actor, partner_id=context.partner.partner_id, subject="half",
+                                     assignee="bob")
+            raise RuntimeError("the ERP is down")
+
+    box.actions["broken"] = Broken()
+    broken = run_form(qtbot, page, "broken")
+    assert "the action Broken failed: RuntimeError: the ERP is down. Nothing was saved." == broken.error.text()
+    broken.reject()
+    bench = desk.controller.bench
+    assert bench.contact is not None and bench.call_state() == "talking"  # the interaction goes on
+    assert [d["action"] for d in bench.contact.actions_done] == ["complaint"]
+
+    trigger(desk, Control.HANGUP)
+    wait_state(qtbot, desk, "wrap_up")
+    records = []
+    desk.controller.record_saved.connect(lambda key, rid: records.append(rid))
+    wait_enabled(qtbot, desk, Control.END)
+    trigger(desk, Control.END)
+    qtbot.waitUntil(lambda: bool(records), timeout=15000)
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        made = session.execute(select(BusinessTransaction.kind, BusinessTransaction.partner_id)).all()
+        assert made == [("complaint", second)]  # for the customer confirmed, nothing of the failed action
+        assert session.scalar(select(InteractionLink.transaction_id).where(
+            InteractionLink.interaction_id == records[0])) is not None
+    database.dispose()
+    caller.stop()

@@ -41,6 +41,7 @@ class ActionControl(QObject):
         self.actions = all_actions(self.layout)
         self.context = None
         self._context_for = None
+        self._loaded_identity = None  # identity() of the contact when self.context was loaded
         self.email_status: dict[int, object] = {}  # outbox id -> crm.services.outbox.EmailStatus
         self._reload = QTimer(self, singleShot=True, interval=150)  # edits in a row: one load
         self._reload.timeout.connect(self._load_context)
@@ -75,8 +76,23 @@ class ActionControl(QObject):
     # --- the context ------------------------------------------------------------------------
 
     def _on_model_change(self, what: str) -> None:
+        if what in ("contact", "identification") and self.context is not None \
+                and self._loaded_identity != self.identity():
+            # Another customer (or contact): the old context must not be used while the new one loads.
+            self.context, self._context_for = None, None
+            self.context_changed.emit()
         if what in ("contact", "identification", "script", "agent"):
             self._reload.start()
+
+    def identity(self) -> tuple | None:
+        """Whom the actions are for now: the contact, its confirmed partner and contact person."""
+        contact = self.bench.contact
+        if contact is None:
+            return None
+        ident = contact.identification
+        partner = ident.partner if ident.status is IdStatus.CONFIRMED else None
+        person = ident.contact_person if partner is not None else None
+        return (contact.key, partner.partner_id if partner else None, person.partner_id if person else None)
 
     def _facts(self) -> dict | None:
         contact = self.bench.contact
@@ -106,9 +122,11 @@ class ActionControl(QObject):
             return
         self._context_for = wanted
 
+        identity = self.identity()
+
         def loaded(context) -> None:
             if self._context_for == wanted:
-                self.context = context
+                self.context, self._loaded_identity = context, identity
                 self.context_changed.emit()
 
         def failed(exc) -> None:
@@ -121,14 +139,21 @@ class ActionControl(QObject):
 
     # --- running actions ------------------------------------------------------------------------
 
-    def run(self, action, values: dict, *, on_done, on_error) -> None:
+    def run(self, action, values: dict, *, on_done, on_error, context=None, opened_for=None) -> None:
         """Run `action` with the form's values; `on_done(done)` or `on_error(text)`
-        on the GUI thread. The contact's record links what it created."""
+        on the GUI thread. The contact's record links what it created. A form
+        passes the context it was filled from and the identity() it was opened
+        for: when the customer or contact has changed since, nothing is done."""
         contact = self.bench.contact
-        if contact is None or self.context is None:
+        if opened_for is not None and opened_for != self.identity():
+            on_error(self.tr("The customer or contact changed after this form was opened, so nothing was "
+                             "saved. Copy what you need, close the form and open the action again."))
+            return
+        context = context if context is not None else self.context
+        if contact is None or context is None:
             on_error(self.why_not(action) or "no contact")
             return
-        key, context = contact.key, self.context
+        key = contact.key
 
         def done(result) -> None:
             outcome = result.outcome

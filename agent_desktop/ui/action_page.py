@@ -132,6 +132,7 @@ class ActionBoxPage(QWidget):
         layout.addWidget(self.follow_status)
         self.lists: list[QListWidget] = []
         self.partner_dialog = None
+        self.dialog = None
         self.box.context_changed.connect(self.refresh)
         self.box.follow_ups_changed.connect(self._fill_follow_ups)
         self.box.emails_changed.connect(self._fill_done)
@@ -244,6 +245,7 @@ class ActionBoxPage(QWidget):
             return None
         self.reason.setText("")
         dialog = ActionDialog(self.box, action, self.box.context, parent=self)
+        self.dialog = dialog  # the form last opened
         if not action.fields(self.box.context):  # a link: nothing to fill in
             dialog.save()
             return dialog
@@ -356,6 +358,7 @@ class ActionDialog(QDialog):
         super().__init__(parent)
         self.setObjectName(f"action_form_{action.id}")
         self.box, self.action, self.context = box, action, context
+        self.opened_for = box.identity()  # a save for another customer is refused
         self.setWindowTitle(action_label(action))
         self.fields = action.fields(context)
         self.inputs: dict[str, QWidget] = {}
@@ -479,7 +482,8 @@ class ActionDialog(QDialog):
             self.buttons.setEnabled(True)
             self.error.setText(text)
 
-        self.box.run(self.action, self.values(), on_done=done, on_error=failed)
+        self.box.run(self.action, self.values(), on_done=done, on_error=failed, context=self.context,
+                     opened_for=self.opened_for)
 
 
 class ProductLines(QWidget):
