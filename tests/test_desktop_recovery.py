@@ -69,6 +69,8 @@ def test_a_desktop_restarted_mid_call_picks_up_the_call_with_its_partner_and_sav
     qtbot.waitUntil(lambda: window.header.values["name"].text() == "孙丽", timeout=5000)
     assert bench.contact.draft.notes == "before the restart"
     assert window.record.notes.toPlainText() == "before the restart"
+    qtbot.wait(300)  # the drafts on disk are listed: the call's own is not among those from earlier
+    assert not any("from an earlier session" in n.template for n in bench.notices)
     qtbot.keyClicks(window.record.notes, ", and after it")
     trigger(second, Control.HANGUP)
     wait_state(qtbot, second, "wrap_up")

@@ -121,6 +121,14 @@ class RecordPage(QWidget):
             self.refresh()
         if what == "contact":
             self._enable_restore()
+        if what == "connection" and not self._drafts_told and self._gateway_answered():
+            self.refresh_drafts()  # now a call picked up again is not counted among the drafts
+
+    def _gateway_answered(self) -> bool:
+        """Logged in (calls in progress are picked up by now), or known to be
+        away; not while the agent decides about another desktop's session."""
+        return self.bench.connected or (self.bench.connection_error is not None
+                                        and self.bench.session_elsewhere is None)
 
     def refresh(self) -> None:
         contact = self.bench.contact
@@ -189,7 +197,7 @@ class RecordPage(QWidget):
         current = self.bench.contact.key if self.bench.contact else None
         pending = [d for d in found if d.get("key") != current
                    and d.get("key") not in {c.key for c in self.bench.unsaved}]
-        if not self._drafts_told:
+        if not self._drafts_told and self._gateway_answered():
             self._drafts_told = True
             if pending:
                 self.bench.notice("warning", QT_TRANSLATE_NOOP(
