@@ -318,6 +318,9 @@ class ActionBoxPage(QWidget):
             return None
         from agent_desktop.ui.business_data import BusinessDataPage
 
+        if self.partner_dialog is not None:  # one customer window at a time
+            self.partner_dialog.close()
+            self.partner_dialog.deleteLater()
         dialog = QDialog(self, objectName="follow_up_partner")
         dialog.setWindowTitle(f"{chosen.partner_name} ({chosen.partner_no}) — {chosen.number}")
         page = BusinessDataPage(dialog)
@@ -329,11 +332,16 @@ class ActionBoxPage(QWidget):
         dialog.resize(760, 520)
 
         def loaded(view) -> None:
+            if self.partner_dialog is not dialog:
+                return  # another follow-up's customer was opened meanwhile
             note.setText(f"{chosen.subject}\n{chosen.description or ''}".strip())
             page.show_partner(view)
 
-        self.box.load_partner_view(chosen.partner_id, on_done=loaded, on_error=lambda text: note.setText(
-            self.tr("The customer could not be loaded: {error}").format(error=text)))
+        def failed(text: str) -> None:
+            if self.partner_dialog is dialog:
+                note.setText(self.tr("The customer could not be loaded: {error}").format(error=text))
+
+        self.box.load_partner_view(chosen.partner_id, on_done=loaded, on_error=failed)
         self.partner_dialog = dialog
         dialog.show()
         return dialog
