@@ -47,6 +47,7 @@ class ImapSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ssl: bool = True
     folder: str = "INBOX"
     processed_folder: str = "Processed"
+    oversized_folder: str = "Too large"  # where messages over max_message_mb are moved, not taken in
     address: str  # the service address this mailbox receives
     poll_seconds: float = 60.0
 
@@ -114,11 +115,11 @@ class MailqConfig:
 
     def route(self, facts: RouteFacts) -> Route:
         """The first rule that fits decides; else the channel's default queue."""
-        for rule in self.rules:
+        for rank, rule in enumerate(self.rules):
             if _fits(rule, facts):
-                return Route(rule.queue, rule.priority, self._first_response(rule.queue))
+                return Route(rule.queue, rule.priority, self._first_response(rule.queue), rank)
         queue = self.chat_queue if facts.channel == "chat" else self.default_queue
-        return Route(queue, 5, self._first_response(queue))
+        return Route(queue, 5, self._first_response(queue), len(self.rules))
 
     def _first_response(self, queue: str) -> timedelta | None:
         for q in self.queues:
@@ -177,7 +178,8 @@ def _build(raw: MailqSection) -> MailqConfig:
         raise ValueError("chat_abandon_seconds is 0 (never) or more")
     imap = tuple(ImapAccount(host=i.host, port=i.port, username=i.username, password=i.password, ssl=i.ssl,
                              folder=i.folder, processed_folder=i.processed_folder, address=_mailbox(i.address),
-                             poll_seconds=i.poll_seconds) for i in raw.imap)
+                             poll_seconds=i.poll_seconds, max_bytes=int(raw.max_message_mb * 1024 * 1024),
+                             oversized_folder=i.oversized_folder) for i in raw.imap)
     return MailqConfig(smtp_host, smtp_port, addresses, int(raw.max_message_mb * 1024 * 1024), raw.commands,
                        raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
                        raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, raw.parse_processes,

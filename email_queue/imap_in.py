@@ -57,6 +57,8 @@ class ImapAccount:
     address: str = ""  # the service address this mailbox receives for (passed to store)
     poll_seconds: float = 60.0  # when the server has no IDLE
     idle_seconds: float = 300.0  # re-issue IDLE at least this often (servers drop idlers after ~30 min)
+    max_bytes: int = 0  # larger messages are not taken in but moved to oversized_folder; 0: no limit
+    oversized_folder: str = "Too large"  # created if missing, when there is a limit
 
     @property
     def label(self) -> str:
@@ -104,9 +106,21 @@ class ImapPoller:
         for start in range(0, len(uids), FETCH_BATCH):
             sizes = client.fetch(uids[start:start + FETCH_BATCH], ["RFC822.SIZE"])
             sizes = {uid: data[b"RFC822.SIZE"] for uid, data in sizes.items()}
+            sizes = self._set_aside_oversized(client, sizes)
             for group in size_limited_groups(sizes, FETCH_MAX_BYTES):
                 stored += self._take(client, group)
         return stored
+
+    def _set_aside_oversized(self, client: IMAPClient, sizes: dict[int, int]) -> dict[int, int]:
+        """Messages over max_message_mb, as the SMTP listener refuses them, go to their own
+        folder: not stored, never lost, not fetched again at every poll. The rest, to take in."""
+        limit = self.account.max_bytes
+        oversized = sorted(uid for uid, size in sizes.items() if limit and size > limit)
+        if oversized:
+            log.warning("IMAP %s: %d message(s) over %d bytes moved to %s, not taken in", self.account.label,
+                        len(oversized), limit, self.account.oversized_folder)
+            self._move_out(client, oversized, self.account.oversized_folder)
+        return {uid: size for uid, size in sizes.items() if uid not in oversized}
 
     def _take(self, client: IMAPClient, uids: list[int]) -> int:
         fetched = client.fetch(uids, ["BODY.PEEK[]"])
@@ -125,8 +139,8 @@ class ImapPoller:
             return False
         return True
 
-    def _move_out(self, client: IMAPClient, uids: list[int]) -> None:
-        target = self.account.processed_folder
+    def _move_out(self, client: IMAPClient, uids: list[int], target: str | None = None) -> None:
+        target = target or self.account.processed_folder
         if client.has_capability("MOVE"):
             client.move(uids, target)
             return
@@ -150,8 +164,9 @@ class ImapPoller:
         client = IMAPClient(account.host, port=account.port, ssl=account.ssl, timeout=self._timeout)
         try:
             client.login(account.username, account.password)
-            if not client.folder_exists(account.processed_folder):
-                client.create_folder(account.processed_folder)
+            for folder in (account.processed_folder, *([account.oversized_folder] if account.max_bytes else [])):
+                if not client.folder_exists(folder):
+                    client.create_folder(folder)
             client.select_folder(account.folder)
         except BaseException:
             _shut(client)
