@@ -48,6 +48,7 @@ class _Job:
     envelope_from: str | None
     done: Future  # Received, or the exception that stopped it
     retried: bool = False
+    also_to: tuple[str, ...] = ()  # the other service addresses it was sent to
 
 
 class MailIngest:
@@ -98,9 +99,10 @@ class MailIngest:
 
     # --- the callers' side ----------------------------------------------------------------------
 
-    async def email(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None) -> Received:
+    async def email(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None,
+                    also_to: tuple[str, ...] = ()) -> Received:
         parsed = await self._parse(raw)
-        return await asyncio.wrap_future(self._queue(raw, parsed, mailbox, via, envelope_from))
+        return await asyncio.wrap_future(self._queue(raw, parsed, mailbox, via, envelope_from, also_to))
 
     def store_blocking(self, raw: bytes, mailbox: str, via: str, envelope_from: str | None = None) -> Received:
         """From a thread not the loop's (the IMAP poller)."""
@@ -125,8 +127,8 @@ class MailIngest:
                 self._replace_parsers(parsers)
         return await loop.run_in_executor(None, parse_email, raw)
 
-    def _queue(self, raw, parsed, mailbox, via, envelope_from) -> Future:
-        job = _Job(raw, parsed, mailbox, via, envelope_from, Future())
+    def _queue(self, raw, parsed, mailbox, via, envelope_from, also_to: tuple[str, ...] = ()) -> Future:
+        job = _Job(raw, parsed, mailbox, via, envelope_from, Future(), also_to=also_to)
         self._jobs.put(job)
         return job.done
 
@@ -181,4 +183,5 @@ class MailIngest:
 
     def _receive(self, session: Session, job: _Job) -> Received:
         return conversations.receive_email(session, raw=job.raw, parsed=job.parsed, mailbox=job.mailbox,
-                                           via=job.via, route=self.route, envelope_from=job.envelope_from)
+                                           via=job.via, route=self.route, envelope_from=job.envelope_from,
+                                           also_to=job.also_to)

@@ -39,7 +39,7 @@ from bus.envelope import (
 )
 from crm.db import Database
 from crm.errors import Conflict, CrmError
-from crm.models import ConversationStatus
+from crm.models import ConversationStatus, User
 from crm.permissions import Actor
 from crm.services import conversations, profiles, users
 from crm.services import outbox as outbox_service
@@ -78,6 +78,7 @@ class AgentSession:
     agent: str
     actor: Actor
     last_seen: float
+    display_name: str = ""  # what customers see of the agent (the typing notice)
 
 
 # --- email in ----------------------------------------------------------------------------------
@@ -99,9 +100,9 @@ class SmtpHandler:
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
-        mailbox = envelope.rcpt_tos[0].lower()
+        mailbox, *others = dict.fromkeys(address.lower() for address in envelope.rcpt_tos)
         try:
-            received = await self.service.ingest.email(raw, mailbox, "smtp", envelope.mail_from)
+            received = await self.service.ingest.email(raw, mailbox, "smtp", envelope.mail_from, tuple(others))
         except Exception:
             log.exception("an email from %s for %s could not be stored", envelope.mail_from, mailbox)
             return "451 4.3.0 The message could not be stored; please try again later"
@@ -150,6 +151,7 @@ class ChatDesk:
             with service.writing() as session:
                 conversation, message, new = conversations.customer_wrote(session, token, text, client_id)
                 line, conversation_id = chat_line(message), conversation.id
+                first = new and conversations.is_first_line(session, conversation_id, message.id)
         except Conflict as exc:
             with service.database.reading() as session:
                 conversation = conversations.chat_by_token(session, token)
@@ -159,6 +161,8 @@ class ChatDesk:
             raise ValueError(str(exc)) from None
         if new:
             service.soon(service.chat_line_in, conversation_id, line)
+        if first:
+            service.soon(service.chat_first_line, conversation_id, line.text)
         return line
 
     def customer_typing(self, token: str) -> None:
@@ -458,6 +462,32 @@ class MailqService:
             self.publish([mailq.agent_topic(work.agent)], mailq.CustomerEndedChat(
                 agent=work.agent, conversation_id=conversation_id))
 
+    async def chat_first_line(self, conversation_id: int, text: str) -> None:
+        """Rules with keywords route a chat by what the customer first wrote; one not yet
+        accepted goes where they say (an offer made before it is withdrawn)."""
+        work = self.router.items.get(conversation_id)
+        if work is None or work.state == "assigned":
+            return
+        try:
+            item = await self.in_pool(self._store_chat_route, conversation_id, text)
+        except CrmError as exc:
+            log.warning("chat %s could not be routed by its first line: %s", conversation_id, exc)
+            return
+        work = self.router.items.get(conversation_id)
+        if item is None or work is None or work.state == "assigned":  # accepted meanwhile: it stays his
+            return
+        if work.state == "offered" and work.agent:
+            self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
+                agent=work.agent, conversation_id=conversation_id,
+                reason=f"routed to {item.queue} by the customer's first message"))
+        await self.apply(self.router.finished(conversation_id))
+        self.queue_changed(work.queue)
+        await self.new_work(item)
+
+    def _store_chat_route(self, conversation_id: int, text: str):
+        with self.writing() as session:
+            return conversations.route_chat(session, conversation_id, text, self.config.route)
+
     def chat_page_closed(self, conversation_id: int) -> None:
         if self.chat is not None and not self.chat.connected(conversation_id):
             self.pages_gone.setdefault(conversation_id, time.monotonic())
@@ -670,7 +700,7 @@ class MailqService:
                 return await self._chat_send(session, cid, text)
             case mailq.ChatTyping(conversation_id=cid):
                 if self.chat is not None:
-                    self.chat.push_typing(cid, session.actor.username)
+                    self.chat.push_typing(cid, session.display_name or session.agent)
                 return None
             case mailq.CloseWork():
                 await self._close(session, command)
@@ -686,7 +716,7 @@ class MailqService:
         raise BadMessage("unknown_type", f"{type(command).__name__} is not handled")
 
     async def _login(self, command: mailq.MailLogin) -> mailq.LoginResult:
-        actor, capacity = await self.in_pool(self._authenticate, command.agent, command.password)
+        actor, capacity, display_name = await self.in_pool(self._authenticate, command.agent, command.password)
         names = [q.name for q in self.config.queues]
         queues = command.queues if command.queues is not None else names
         unknown = [q for q in queues if q not in names]
@@ -695,7 +725,7 @@ class MailqService:
         for old in [s for s in self.sessions.values() if s.agent == command.agent]:
             del self.sessions[old.token]  # a second login replaces the first; the work stays
         token = secrets.token_urlsafe(18)
-        self.sessions[token] = AgentSession(token, command.agent, actor, time.monotonic())
+        self.sessions[token] = AgentSession(token, command.agent, actor, time.monotonic(), display_name)
         await self.apply(self.router.login(command.agent, queues, capacity))
         log.info("%s logged in to the mail queue (%s)", command.agent, command.client or "a desktop")
         return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(command.agent))
@@ -704,7 +734,9 @@ class MailqService:
         with self.writing() as session:
             actor = users.authenticate(session, agent, password)
             profile = profiles.profile_for_user(session, agent)
-        return actor, dict(profile.capacity or profiles.DEFAULTS["capacity"])
+            user = session.get(User, actor.user_id) if actor.user_id else None
+        return (actor, dict(profile.capacity or profiles.DEFAULTS["capacity"]),
+                (user.display_name if user else "") or agent)
 
     async def _end_session(self, session: AgentSession, reason: str) -> None:
         self.sessions.pop(session.token, None)

@@ -86,6 +86,7 @@ class Route:
     queue: str
     priority: int = 5
     first_response: timedelta | None = None
+    rank: int = 0  # which rule decided (lower: an earlier one); picks among a mail's service addresses
 
 
 Router = Callable[[RouteFacts], Route]
@@ -153,8 +154,11 @@ def thread_key(address: str | None, subject: str) -> str | None:
 
 
 def receive_email(session: Session, *, raw: bytes, parsed, mailbox: str, via: str, route: Router,
-                  envelope_from: str | None = None, now: datetime | None = None) -> Received:
+                  envelope_from: str | None = None, now: datetime | None = None,
+                  also_to: Iterable[str] = ()) -> Received:
     """Store one email (`parsed` is email_queue.parse.ParsedEmail of `raw`).
+    `also_to`: the other service addresses it was sent to; a new conversation
+    goes where the best rule for any of them says, and is answered from that address.
 
     Written with Core statements on the session's connection, not the ORM's
     unit of work: this is the mail queue's hot path (a few hundred mails a
@@ -174,7 +178,7 @@ def receive_email(session: Session, *, raw: bytes, parsed, mailbox: str, via: st
     thread = _thread(db, parsed, sender, now)
     work = None
     if thread is None:
-        work = _open_email_conversation(db, parsed, sender, mailbox, route, now)
+        work = _open_email_conversation(db, parsed, sender, [mailbox, *also_to], route, now)
         conversation_id, agent = work.conversation_id, None
     elif thread.status == ConversationStatus.CLOSED.value:
         work = _reopen(db, thread, route, parsed, now)
@@ -243,9 +247,11 @@ def _thread(db, parsed, sender: str | None, now: datetime):
     return db.execute(_THREAD_BY_KEY, {"key": key, "since": now - timedelta(days=THREAD_BY_SUBJECT_DAYS)}).first()
 
 
-def _open_email_conversation(db, parsed, sender, mailbox, route: Router, now) -> WorkItem:
+def _open_email_conversation(db, parsed, sender, mailboxes: list[str], route: Router, now) -> WorkItem:
     partner_id, value_class = _identify_email_sender(db, sender, parsed.text)
-    routed = route(RouteFacts(Channel.EMAIL.value, mailbox, parsed.subject, parsed.text, value_class, partner_id))
+    mailbox, routed = min(
+        ((m, route(RouteFacts(Channel.EMAIL.value, m, parsed.subject, parsed.text, value_class, partner_id)))
+         for m in dict.fromkeys(mailboxes)), key=lambda choice: choice[1].rank)  # ties: the first address
     work = WorkItem(0, Channel.EMAIL.value, routed.queue[:80], routed.priority, ConversationStatus.QUEUED.value,
                     now, now + routed.first_response if routed.first_response else None, None,
                     parsed.subject[:250], (parsed.sender_name or "")[:200] or sender or "")
@@ -357,6 +363,37 @@ def open_chat(session: Session, *, name: str, email: str | None, phone: str | No
         session.connection(), Channel.CHAT.value, conversation.id, conversation.partner_id, conversation.queue,
         conversation.subject, email or phone, mailbox, now)
     return ChatOpened(conversation.id, conversation.chat_token)
+
+
+def route_chat(session: Session, conversation_id: int, text: str, route: Router) -> WorkItem | None:
+    """A chat's first line: routing rules that look at the text (keywords) see it now,
+    as the chat opened before the customer wrote. A chat no agent has accepted yet
+    moves to the queue and priority they give (back to waiting, for the router to
+    place again); the new WorkItem, or None when nothing changes."""
+    conversation = session.get(Conversation, conversation_id, with_for_update=True)  # vs. an agent accepting
+    waiting = (ConversationStatus.QUEUED.value, ConversationStatus.OFFERED.value)
+    if conversation is None or conversation.channel != Channel.CHAT.value or conversation.status not in waiting:
+        return None
+    c = conversation
+    value_class = session.scalar(_VALUE_CLASS, {"id": c.partner_id}) if c.partner_id else None
+    routed = route(RouteFacts(Channel.CHAT.value, c.mailbox, c.subject or "", text, value_class, c.partner_id))
+    if (routed.queue[:80], routed.priority) == (c.queue, c.priority):
+        return None
+    c.queue, c.priority = routed.queue[:80], routed.priority
+    c.status, c.assigned_to_id = ConversationStatus.QUEUED.value, None
+    c.due_at = c.created_at + routed.first_response if routed.first_response else None
+    interaction = session.get(Interaction, c.interaction_id) if c.interaction_id else None
+    if interaction is not None:
+        interaction.queue = c.queue
+    session.flush()
+    return _work_item(c, None)
+
+
+def is_first_line(session: Session, conversation_id: int, message_id: int) -> bool:
+    """Whether this is the customer's first line of the chat."""
+    return session.scalar(select(func.min(ConversationMessage.id)).where(
+        ConversationMessage.conversation_id == conversation_id,
+        ConversationMessage.kind == MessageKind.INBOUND.value)) == message_id
 
 
 def _identify_chatter(session: Session, email: str | None, phone: str | None) -> BusinessPartner | None:
