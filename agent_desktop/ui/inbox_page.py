@@ -353,13 +353,18 @@ class InboxPage(QWidget):
         waiting = desk.waiting()
         self.lists.setTabText(1, self.tr("Group inbox ({count})").format(count=waiting) if desk.queue_sizes
                               else self.tr("Group inbox"))
+        choices = [(self.tr("All my queues"), None)] + [
+            (self.tr("{queue} ({count})").format(queue=queue, count=desk.waiting(queue)), queue)
+            for queue in desk.queues]
+        shown = [(self.queue_filter.itemText(i), self.queue_filter.itemData(i))
+                 for i in range(self.queue_filter.count())]
+        if choices == shown:
+            return  # rebuilt only when a count changed: an open drop-down stays open
         chosen = self.queue_filter.currentData()
         self.queue_filter.blockSignals(True)
         self.queue_filter.clear()
-        self.queue_filter.addItem(self.tr("All my queues"), None)
-        for queue in desk.queues:
-            self.queue_filter.addItem(self.tr("{queue} ({count})").format(queue=queue, count=desk.waiting(queue)),
-                                      queue)
+        for label, queue in choices:
+            self.queue_filter.addItem(label, queue)
         self.queue_filter.setCurrentIndex(max(0, self.queue_filter.findData(chosen)))
         self.queue_filter.blockSignals(False)
 
