@@ -6,6 +6,7 @@ filters, Take, and logging off."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from desktop_harness import desks  # noqa: F401  (fixture)
@@ -97,7 +98,7 @@ def test_the_lists_follow_new_mail_with_counts_unread_marks_and_a_queue_filter(o
     send(mailq, "c1@example.com", "question 1", "text", to=SALES)  # sales@ is a pull queue: the group inbox
     send(mailq, "c2@example.com", "question 2", "text", to=SALES)
     desk = open_desk()
-    page, mail = ready(qtbot, desk)
+    page, _mail = ready(qtbot, desk)
     qtbot.waitUntil(lambda: page.lists.tabText(1) == "Group inbox (2)", timeout=10000)
     page.lists.setCurrentIndex(1)
     assert page.queue_filter.isVisible()
@@ -117,7 +118,8 @@ def test_the_lists_follow_new_mail_with_counts_unread_marks_and_a_queue_filter(o
     for customer in ("c3@example.com", "c1@example.com"):  # Take from the group inbox
         row = customers_in(page.group_table).index(customer)
         page.group_table.selectRow(row)
-        qtbot.waitUntil(lambda: page.view is not None and page.view.customer_address == customer, timeout=10000)
+        qtbot.waitUntil(lambda customer=customer: page.view is not None and page.view.customer_address == customer,
+                        timeout=10000)
         assert page.take_button.isVisible()
         page.take_button.click()
         qtbot.waitUntil(lambda: page.view.status == "assigned" and page.reply_button.isEnabled(), timeout=10000)
@@ -279,7 +281,7 @@ def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_afte
     assert page.open_file_button.isVisible() and page.files.currentItem().text().startswith("ceiling.jpg")
     page.open_file_button.click()
     qtbot.waitUntil(lambda: bool(opened), timeout=10000)
-    assert opened[0].endswith("/ceiling.jpg") and open(opened[0], "rb").read() == b"JPEG-ish photo"
+    assert opened[0].endswith("/ceiling.jpg") and Path(opened[0]).read_bytes() == b"JPEG-ish photo"
 
     page.reply_button.click()
     page.body.setPlainText("We send a plumber tomorrow.")
