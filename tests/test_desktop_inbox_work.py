@@ -113,6 +113,14 @@ def test_the_lists_follow_new_mail_with_counts_unread_marks_and_a_queue_filter(o
     qtbot.waitUntil(lambda: page.group_table.rowCount() == 0, timeout=10000)
     page.queue_filter.setCurrentIndex(labels.index("sales (3)"))
     qtbot.waitUntil(lambda: page.group_table.rowCount() == 3, timeout=10000)
+    page.channel.setCurrentIndex(page.channel.findData("chat"))  # no chats wait
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 0, timeout=10000)
+    page.search.setText("question 2")
+    page.channel.setCurrentIndex(page.channel.findData("email"))
+    qtbot.waitUntil(lambda: customers_in(page.group_table) == ["c2@example.com"], timeout=10000)
+    page.search.clear()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.group_table.rowCount() == 3, timeout=10000)
 
     taken = []
     for customer in ("c3@example.com", "c1@example.com"):  # Take from the group inbox
