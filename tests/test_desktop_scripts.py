@@ -79,7 +79,11 @@ def key(qtbot, widget, *keys) -> None:
 
 
 def step_is(qtbot, page, node: str) -> None:
-    qtbot.waitUntil(lambda: page._step is not None and page._step.node == node, timeout=5000)
+    def there() -> None:
+        assert page._step is not None and page._step.node == node, (
+            f"at {page._step and page._step.node}, not {node}; error: {page.error.text()!r}")
+
+    qtbot.waitUntil(there, timeout=5000)
 
 
 def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_record(
@@ -105,7 +109,11 @@ def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_reco
     step_is(qtbot, page, "category")
     key(qtbot, page.single, Qt.Key.Key_2, (Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier))  # outage
     step_is(qtbot, page, "outage_since")
-    page.date.setDate(page.date.date().addDays(-2))
+    assert page.date.text() == "(no date)" and page.value() is None  # a required date is not today by itself
+    key(qtbot, page.date, Qt.Key.Key_Return)
+    assert "needs an answer" in page.error.text() and page._step.node == "outage_since"
+    qtbot.keyClicks(page.date, "19991231")  # typed, year first; before 2000 too
+    assert page.date.text() == "1999-12-31"
     key(qtbot, page.date, (Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier))
     step_is(qtbot, page, "lines_affected")
     qtbot.keyClicks(page.line, "zero")
@@ -151,7 +159,7 @@ def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_reco
     answers = {a.node: a.value for a in run.answers}
     assert answers["category"] == "outage" and answers["lines_affected"] == 2
     assert answers["description"] == "no internet since Sunday" and answers["product"] is None
-    assert answers["severity"] == "high" and "outage_since" in answers
+    assert answers["severity"] == "high" and answers["outage_since"] == "1999-12-31"
     database = Database.open(gateway.db_url)
     with database.reading() as session:
         from crm.models import Interaction
@@ -259,4 +267,118 @@ def test_a_version_activated_during_a_call_leaves_the_running_one_alone(
     page.go_back()
     step_is(qtbot, page, "greet")
     assert "My name is Ann" in page.text.text() and page.title.text().endswith("v1")
+    caller.stop()
+
+
+KEYS = """
+name: keys-check
+title: Keys check
+applies_to: {queues: [elsewhere]}
+nodes:
+  - {id: hello, type: text, next: agree,
+     text: "Hello {{ partner.first_name }}, you have {{ partner.open_complaints + 1 }} cases."}
+  - {id: agree, type: question, text: "Agree?", answer: yes_no,
+     branches: [{value: "yes", goto: wish}, {value: "no", goto: bye}]}
+  - {id: wish, type: question, text: "Wishes?", answer: multiple_choice,
+     options: [{value: a, label: Alpha}, {value: b, label: Beta}, {value: c, label: Gamma}], next: check}
+  - id: check
+    type: branch
+    branches: [{if: "partner.value_class != 'A'", goto: bye}]
+    otherwise: done
+  - {id: done, type: end, outcome: done}
+  - {id: bye, type: end, outcome: bye}
+"""
+
+
+def store_unchecked(db_url: str, name: str, nodes: list) -> None:
+    """A version stored without the validator, as an older release could have."""
+    database = Database.open(db_url)
+    with database.unit_of_work() as session:
+        stored = store.add_version(session, Actor.system(), name=name, kind="interactive", title=name,
+                                   document={"name": name, "title": name, "nodes": nodes})
+        store.activate(session, Actor.system(), name, stored.version)
+    database.dispose()
+
+
+def open_script(qtbot, page, name: str) -> None:
+    """The agent picks a script in the list and presses Open."""
+    qtbot.waitUntil(lambda: page.choice.findData(name) >= 0 and page.open_button.isEnabled(), timeout=5000)
+    page.choice.setCurrentIndex(page.choice.findData(name))
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+
+
+def test_keys_open_placeholders_and_prompts_for_a_caller_identified_later(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    from sqlalchemy import select
+
+    from agent_desktop.workbench import PartnerRef
+    from crm.models import BusinessPartner
+
+    gateway = make_gateway()
+    partner_id = add_person(gateway.db_url, "王", "芳", value_class="A")
+    install(gateway.db_url, INTAKE, PROMPT, KEYS)
+    store_unchecked(gateway.db_url, "heavy", [
+        {"id": "a", "type": "text", "next": "e",
+         "text": "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"},
+        {"id": "e", "type": "end", "outcome": "x"}])
+    store_unchecked(gateway.db_url, "circle", [
+        {"id": "check", "type": "branch", "branches": [{"if": "true", "goto": "check"}], "otherwise": "e"},
+        {"id": "e", "type": "end", "outcome": "x"}])
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri)
+    window, bench, page = desk.window, desk.controller.bench, desk.window.scripts
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13000000000")  # unknown
+    wait_state(qtbot, desk, "talking")
+    step_is(qtbot, page, "greet")  # the intake, by its queue
+    window.stack.setCurrentWidget(page)
+
+    # A template that would run for ages: refused at once, shown as such.
+    open_script(qtbot, page, "heavy")
+    qtbot.waitUntil(lambda: page.title.text().startswith("heavy"), timeout=5000)
+    assert page.text.text() == "[refused]" and "refused: " in page.warnings.text()
+    # A stored script that goes round without stopping: a notice, the open run stays.
+    open_script(qtbot, page, "circle")
+    qtbot.waitUntil(lambda: any("circle cannot start" in n.text for n in bench.notices), timeout=5000)
+    assert page.title.text().startswith("heavy")
+
+    open_script(qtbot, page, "keys-check")
+    step_is(qtbot, page, "hello")
+    assert page.text.text() == "Hello [partner.first_name], you have [partner.open_complaints + 1] cases."
+    assert "partner.first_name has no value" in page.warnings.text()
+    assert "could not be shown" in page.warnings.text() and page.warnings.isVisible()
+    assert not any(n.level == "prompt" for n in bench.notices)  # its `when` needs the partner
+
+    # The agent identifies the caller: the prompt for top customers comes now, once.
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        partner_no = session.scalar(select(BusinessPartner.partner_no).where(BusinessPartner.id == partner_id))
+    database.dispose()
+    desk.controller.confirm_partner(PartnerRef(partner_id, partner_no, "王芳"))
+    qtbot.waitUntil(lambda: any(n.level == "prompt" and "Top customer 王芳" in n.text for n in bench.notices),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: page.text.text() == "Hello 芳, you have 1 cases.", timeout=5000)
+    assert not page.warnings.isVisible()
+
+    key(qtbot, page.next_button, Qt.Key.Key_Return)
+    step_is(qtbot, page, "agree")
+    assert page.inputs.currentWidget() is page.yes_no
+    key(qtbot, page.yes, Qt.Key.Key_N)
+    assert page.no.isChecked() and not page.yes.isChecked()
+    key(qtbot, page.no, Qt.Key.Key_Y)
+    assert page.yes.isChecked() and page.value() == "yes"
+    key(qtbot, page.yes, Qt.Key.Key_Return)
+    step_is(qtbot, page, "wish")
+    key(qtbot, page.multi, Qt.Key.Key_3, Qt.Key.Key_1)  # tick Gamma and Alpha by their numbers
+    assert page.value() == ["a", "c"]
+    key(qtbot, page.multi, Qt.Key.Key_Down, Qt.Key.Key_Space)  # Beta ticked with Space
+    key(qtbot, page.multi, Qt.Key.Key_3)  # and Gamma unticked again
+    assert page.value() == ["a", "b"]
+    key(qtbot, page.multi, Qt.Key.Key_Return)
+    step_is(qtbot, page, "done")  # value class A: `!= 'A'` does not hold
+    assert "done" in page.outcome.text()
+    path = [page.path.item(i).text() for i in range(page.path.count())]
+    assert any("→ Yes" in line for line in path) and any("→ Alpha, Beta" in line for line in path)
+    assert sum(n.level == "prompt" for n in bench.notices) == 1
     caller.stop()

@@ -41,6 +41,7 @@ class ScriptControl(QObject):
         self._saving: set[str] = set()
         self._dirty: set[str] = set()
         self._refused: set[str] = set()  # contacts whose run a colleague took over: no more saves
+        self._prompted: dict[str, set[str]] = {}  # contact key -> prompt scripts shown
         self.bench.subscribe(self._on_model_change)
         self.refresh()
 
@@ -193,21 +194,30 @@ class ScriptControl(QObject):
                        on_done=loaded, on_error=lambda exc: log.warning("script facts: %s", exc))
 
     def _show_prompts(self, key: str) -> None:
-        """The prompt scripts for this contact, once, when who is calling is known
-        (or it is clear that nobody is confirmed yet)."""
+        """The prompt scripts for this contact, each once: when it is clear who is
+        calling (or that nobody is confirmed yet), and again when the agent
+        confirms a partner later, for the prompts whose `when` now holds."""
         from scripting.library import prompts_for
         from scripting.templates import render
 
         contact = self._current(key)
-        if contact is None or contact.prompts_shown or contact.kind == "consult":
+        if contact is None or contact.kind == "consult":
             return
+        if contact.prompts_shown and key not in self._prompted:
+            return  # restored from a draft: shown before
         if contact.identification.status is IdStatus.PENDING:
             return
         contact.prompts_shown = True
+        shown = self._prompted.setdefault(key, set())
+        if len(self._prompted) > 50:  # only the recent contacts matter
+            for old in list(self._prompted)[:-50]:
+                del self._prompted[old]
         context = self.context()
         for each in prompts_for(self.supply.active, context, queue=contact.queue, dnis=contact.dnis,
                                 campaign=contact.campaign):
-            self.bench.show_prompt(render(each.script.text or "", context).text)
+            if each.script.name not in shown:
+                shown.add(each.script.name)
+                self.bench.show_prompt(render(each.script.text or "", context).text)
 
     # --- saving the run as it goes -----------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 The text to say, the question with the input its answer type needs, the
 path so far, Back and Next; all of it works from the keyboard: Enter, or
 Alt+Right, or Ctrl+Enter goes on, Alt+Left goes back, digits pick a choice,
-Space ticks one, Y and N answer yes/no questions. Another script can be opened from the list
-of active ones.
+Space ticks one, Y and N answer yes/no questions; a date is typed year,
+month, day (19991231), Up and Down start from today, Delete clears it.
+Another script can be opened from the list of active ones.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from PySide6.QtWidgets import (
 from agent_desktop.ui.formatting import code_label
 
 VALUE = Qt.ItemDataRole.UserRole
-NO_DATE = QDate(2000, 1, 1)  # the date edit's "no answer"
+# The date edit's "no date yet", shown as "(no date)": the earliest date Qt's
+# date edit takes, far before any date an answer gives.
+NO_DATE = QDate(100, 1, 1)
 
 
 class ScriptsPage(QWidget):
@@ -84,6 +87,8 @@ class ScriptsPage(QWidget):
         self.date = QDateEdit(objectName="script_date", calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.setMinimumDate(NO_DATE)
+        self.date.setDate(NO_DATE)
+        self.date.calendarWidget().installEventFilter(self)  # opens at today's month, not at NO_DATE's
         self.listed = QComboBox(objectName="script_listed", editable=True)
         self.listed.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.listed.completer().setFilterMode(Qt.MatchFlag.MatchContains)
@@ -274,10 +279,8 @@ class ScriptsPage(QWidget):
             self.line.setPlaceholderText(self._number_hint(step) if kind == "number" else "")
             self.inputs.setCurrentWidget(self.line)
         elif kind == "date":
-            if given:
-                self.date.setDate(QDate.fromString(str(given), "yyyy-MM-dd"))
-            else:
-                self.date.setDate(QDate.currentDate() if step.required else NO_DATE)
+            given_date = QDate.fromString(str(given), "yyyy-MM-dd") if given else QDate()
+            self.date.setDate(given_date if given_date.isValid() else NO_DATE)  # never a date not given
             self.inputs.setCurrentWidget(self.date)
         elif kind == "crm_list":
             self.listed.clear()
@@ -319,6 +322,18 @@ class ScriptsPage(QWidget):
         elif step.answer_type == "yes_no":
             target = self.no if step.answer == "no" else self.yes
         target.setFocus()
+
+    def eventFilter(self, watched, event) -> bool:
+        if (watched is self.date.calendarWidget() and event.type() == QEvent.Type.Show
+                and self.date.date() == NO_DATE):
+            today = QDate.currentDate()
+            watched.setCurrentPage(today.year(), today.month())
+        return super().eventFilter(watched, event)
+
+    def start_date_entry(self) -> None:
+        """From "(no date)" the agent types a date over today's, year first."""
+        self.date.setDate(QDate.currentDate())
+        self.date.setSelectedSection(QDateEdit.Section.YearSection)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -396,6 +411,16 @@ class _ChoiceKeys(QObject):
         if watched in (page.next_button, page.date) and enter:
             page.go_next()
             return True
+        if watched is page.date and key == Qt.Key.Key_Delete:
+            page.date.setDate(NO_DATE)  # back to no date
+            return True
+        if watched is page.date and page.date.date() == NO_DATE:
+            if Qt.Key.Key_0 <= key <= Qt.Key.Key_9:
+                page.start_date_entry()
+                return False  # the digit goes on into the year
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+                page.start_date_entry()
+                return True
         if watched is page.listed and enter and not page.listed.view().isVisible():
             page.go_next()
             return True
