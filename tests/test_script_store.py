@@ -174,6 +174,34 @@ def test_the_agent_who_handed_a_run_over_cannot_save_her_older_copy_over_the_col
         assert len(store.runs_of_interaction(s, SYSTEM, bob_segment)) == 1
 
 
+LOOPING = """
+name: colours
+nodes:
+  - {id: ask, type: question, text: "Colour?", answer: single_choice,
+     options: [{value: red}, {value: blue}], next: again}
+  - {id: again, type: question, text: "Another?", answer: yes_no,
+     branches: [{value: "yes", goto: back}, {value: "no", goto: e}]}
+  - {id: back, type: jump, goto: ask}
+  - {id: e, type: end, outcome: x}
+"""
+
+
+def test_a_question_asked_twice_is_recorded_and_reported_once_for_each_time(db, people):
+    library.import_script(db, SYSTEM, LOOPING)
+    run = ScriptRun(load_yaml(LOOPING), 1, make_context())
+    for value in ("red", "yes", "blue", "no"):
+        run.next(value)
+    with db.unit_of_work() as s:
+        store.save_run(s, people["ann"], run_record(run), contact_id="call-5")
+    with db.reading() as s:
+        saved, = store.runs_of_contact(s, SYSTEM, "call-5")
+        version, = store.report(s, people["sue"], "colours")
+    assert [(a.node, a.value) for a in saved.answers] == [
+        ("ask", "red"), ("again", "yes"), ("ask", "blue"), ("again", "no")]
+    assert version.answers["ask"] == {"red": 1, "blue": 1}
+    assert version.answers["again"] == {"yes": 1, "no": 1}
+
+
 def test_a_run_keeps_its_version_when_a_newer_one_is_activated(db, people):
     library.import_script(db, SYSTEM, OFFER)
     library.activate(db, SYSTEM, "fibre-offer-en")
