@@ -308,9 +308,12 @@ class MailqService:
     async def _restore_work(self) -> None:
         """Open conversations back into the router: nothing waits unseen after a restart."""
         items = await self.in_pool(self._open_work)
+        now = time.monotonic()
         for item in items:
             self.meta[item.conversation_id] = item
             self.router.add(_work(item))
+            if item.channel == "chat" and not item.customer_ended:
+                self.pages_gone[item.conversation_id] = now  # every page was cut off: it has to come back
         if items:
             log.info("%d open conversations restored", len(items))
 

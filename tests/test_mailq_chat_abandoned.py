@@ -82,3 +82,15 @@ def test_a_customer_who_reloads_the_page_in_time_keeps_the_chat(make_mailq):
         reloaded.close()
     assert [(c.status, c.customer_ended_at) for c in mailq.conversations()] == [("assigned", None)]
     assert chat_records(mailq, cid)[1] == [("inbound", "Still here")]
+
+
+def test_after_a_restart_a_chat_whose_page_does_not_come_back_is_abandoned(make_mailq):
+    mailq = make_mailq(chat_abandon_seconds=ABANDON)
+    customer = Customer(mailq)
+    cid = customer.start()["conversation"]
+    assert customer.ask({"type": "message", "text": "Hello?", "client_id": "c-1"})["type"] == "ack"
+    mailq.restart()  # the page lost its socket with the restart and never reconnects
+    customer.close()
+    mailq.wait_until(lambda: [c.status for c in mailq.conversations()] == ["closed"], timeout=ABANDON + 10,
+                     what="the chat abandoned")
+    assert chat_records(mailq, cid)[1] == [("inbound", "Hello?"), ("system", CUSTOMER_LEFT_TEXT)]
