@@ -155,10 +155,11 @@ class MailControl(QObject):
         if event.conversation_id is not None:
             self._refresh_if_current(event.conversation_id)
         if event.status == "failed":
-            self.bench.notice("error", QT_TRANSLATE_NOOP(
-                "Workbench", "Your email to {to} ({subject}) could not be sent: {error}. Find it under "
-                             "Failed deliveries in the Inbox to send it again."),
-                to=event.to_address, subject=event.subject, error=event.error or "")
+            template = (QT_TRANSLATE_NOOP("Workbench", "Your email to {to} ({subject}) could not be sent: {error}. "
+                                                       "Find it under Failed deliveries in the Inbox to send it again.")
+                        if event.conversation_id is not None else
+                        QT_TRANSLATE_NOOP("Workbench", "Your email to {to} ({subject}) could not be sent: {error}."))
+            self.bench.notice("error", template, to=event.to_address, subject=event.subject, error=event.error or "")
         self.lists_stale.emit()
 
     # --- what the agent does ------------------------------------------------------------------------
