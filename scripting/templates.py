@@ -65,6 +65,10 @@ MAX_STEPS = 5_000  # loop turns, calls and filters in one render
 MAX_VALUE = 20_000  # characters or items of any one value a template builds
 MAX_PRODUCED = 1_000_000  # characters or items of all values one render builds
 MAX_SECONDS = 0.5
+# Filters and text methods whose numbers say how long a text or how many lists
+# they make: `'x'|center(10**9)`, `'x'.ljust(10**9)`.
+SIZED_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice"})
+SIZED_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 _WIDE_FORMAT = re.compile(r"[%:{][^%:{}]*?\d{5,}|[%:][^%:{}]*?\*")  # '%099999d', '{:>99999}', '%*d'
 
 _warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("script_warnings", default=None)
@@ -147,10 +151,7 @@ _budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("script
 
 def _current_budget() -> _Budget:
     budget = _budget.get()
-    if budget is None:  # a template used outside render() and evaluate(): a budget of its own
-        budget = _Budget()
-        _budget.set(budget)
-    return budget
+    return budget if budget is not None else _Budget()  # outside render() and evaluate(): unlimited work
 
 
 def _size(value: Any, limit: int = MAX_VALUE) -> int:
@@ -173,6 +174,10 @@ def _size(value: Any, limit: int = MAX_VALUE) -> int:
 def _refuse_wide_format(text: Any) -> None:
     if isinstance(text, str) and _WIDE_FORMAT.search(text):
         raise OverBudget("a format with a width of more than 9999")
+
+
+def _big_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_VALUE
 
 
 def _budgeted_iter(iterable: Any):
@@ -200,9 +205,9 @@ def _guarded_filter(name: str, filter_func):
         budget = _current_budget()
         budget.step()
         for each in (*args, *kwargs.values()):
-            if isinstance(each, int) and not isinstance(each, bool) and abs(each) > MAX_VALUE:
+            if name in SIZED_FILTERS and _big_number(each):
                 raise OverBudget(f"{name}: a number above {MAX_VALUE}")
-            if not hasattr(each, "jinja_pass_arg") and _size(each) > MAX_VALUE:
+            if _size(each) > MAX_VALUE:
                 raise OverBudget(f"{name}: a value of more than {MAX_VALUE} characters or items")
         if name == "format" and args:
             _refuse_wide_format(next((a for a in args if isinstance(a, str)), None))
@@ -303,9 +308,9 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
         budget = _current_budget()
         budget.step()
-        for each in (*args, *kwargs.values()):
-            if isinstance(each, int) and not isinstance(each, bool) and abs(each) > MAX_VALUE:
-                raise OverBudget(f"a number above {MAX_VALUE} given to a call")
+        if getattr(__obj, "__name__", None) in SIZED_METHODS and any(
+                _big_number(each) for each in (*args, *kwargs.values())):
+            raise OverBudget(f"{__obj.__name__}: a number above {MAX_VALUE}")
         if getattr(__obj, "__name__", None) in ("format", "format_map"):
             _refuse_wide_format(getattr(__obj, "__self__", None))
         result = super().call(__context, __obj, *args, **kwargs)

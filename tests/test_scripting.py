@@ -411,6 +411,13 @@ def test_the_validator_refuses_loops_inside_loops_and_templates_over_budget(heav
 """)))
 
 
+def test_big_numbers_in_ordinary_formatting_are_fine():
+    context = make_context(answers={"amount": 1234567.5})
+    shown = render('{{ "{:,.2f}".format(answers.amount) }} / {{ "%d CNY" % answers.amount }} / '
+                   '{{ "%d"|format(7654321) }}', context)
+    assert (shown.text, shown.warnings) == ("1,234,567.50 / 1234567 CNY / 7654321", ())
+
+
 def test_a_small_loop_and_ordinary_texts_are_fine():
     text = "{% for p in partner.installed_base %}{{ loop.index }}. {{ p|upper }} {% endfor %}{{ range(3)|join(',') }}"
     assert check_template(text, question_ids=()) == []
