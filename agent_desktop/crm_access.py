@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from crm.db import Database
 from crm.errors import NotFound
 from crm.models import BusinessTransaction, InstalledBaseItem, Interaction, TransactionKind, User
 from crm.paging import Page
 from crm.permissions import Actor
+from crm.services import conversations
 from crm.services import history as history_service
 from crm.services import identify as identify_service
 from crm.services import interactions as interaction_service
@@ -194,8 +195,8 @@ def business_data(database: Database, actor: Actor, partner_id: int) -> Partner3
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime):  # the CRM keeps naive UTC; the agent reads local time
+        return value.replace(tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -301,15 +302,9 @@ def _linked_text(session, record: Interaction) -> str:
 
 
 def _conversation_text(session, actor: Actor, interaction_id: int) -> str:
-    """An email thread's or chat's messages, oldest first, for the history's detail."""
-    from sqlalchemy import select
-
-    from crm.models import Conversation, ConversationMessage
-
-    # interaction_detail has checked that the actor may read this record.
-    messages = session.scalars(
-        select(ConversationMessage).join(Conversation, Conversation.id == ConversationMessage.conversation_id)
-        .where(Conversation.interaction_id == interaction_id).order_by(ConversationMessage.id).limit(200))
+    """An email thread's or chat's messages of this record, oldest first, for the
+    history's detail (a thread the customer reopened has a record per reopening)."""
+    messages = conversations.messages_of_interaction(session, actor, interaction_id)
     return "\n\n".join(f"{_text(m.created_at)} {m.author_name or m.sender or ''} ({m.kind}):\n"
                          f"{m.body_text.strip()[:2000]}" for m in messages)
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from test_conversations import agent, person, raw_mail, receive
 
+from agent_desktop import crm_access
 from crm.clock import utcnow
 from crm.errors import PermissionDenied
 from crm.models import Conversation, Interaction
@@ -39,6 +40,11 @@ def test_each_record_of_a_reopened_thread_has_its_own_messages(db):
         new = [m.body_text for m in conversations.messages_of_interaction(s, ann, second_record)]
     assert [text.strip() for text in old] == ["my internet is down", "we reset your line"]
     assert [text.strip() for text in new] == ["down again"]
+    # and so the desktop's history detail shows each record's own exchange
+    shown = dict(crm_access.interaction_detail(db, ann, first_record))["messages"]
+    assert "my internet is down" in shown and "we reset your line" in shown and "down again" not in shown
+    shown = dict(crm_access.interaction_detail(db, ann, second_record))["messages"]
+    assert "down again" in shown and "my internet is down" not in shown
 
 
 def test_the_confirmed_customer_links_the_conversation_and_its_record_for_the_agent_who_has_it(db):
