@@ -1,6 +1,6 @@
 """The 360° view and the interaction history of a partner."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -74,6 +74,11 @@ def test_history_newest_first_paged_and_filtered(db, company):
         january = interaction_history(s, SYSTEM, company, filters=HistoryFilter(
             since=date(2026, 1, 10), until=date(2026, 1, 12)))
         assert [r.subject for r in january.items] == ["contact 11", "contact 10", "contact 9"]
+        # The agent's days, not UTC's: at UTC-10 each contact (09:00 UTC) was made
+        # at 23:00 the day before, so 10-12 January there holds contacts 10 to 12.
+        local = interaction_history(s, SYSTEM, company, filters=HistoryFilter(
+            since=date(2026, 1, 10), until=date(2026, 1, 12), zone=timezone(timedelta(hours=-10))))
+        assert [r.subject for r in local.items] == ["contact 12", "contact 11", "contact 10"]
         open_ = interaction_history(s, SYSTEM, company, filters=HistoryFilter(statuses=("open",)))
         assert [r.subject for r in open_.items] == ["contact 0"]
         callbacks = interaction_history(s, SYSTEM, company, filters=HistoryFilter(outcome="callback"))

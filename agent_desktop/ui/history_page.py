@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -397,7 +397,7 @@ class HistoryPage(QWidget):
             channels=(channel,) if channel else (),
             since=_py_date(self.from_date.date()) if self.from_enabled.isChecked() else None,
             until=_py_date(self.to_date.date()) if self.to_enabled.isChecked() else None,
-            outcome=outcome or None)
+            outcome=outcome or None, zone=datetime.now().astimezone().tzinfo)
 
     def apply_filters(self) -> None:
         self._reload()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,9 @@ class HistoryFilter:
     channels: tuple[str, ...] = ()
     since: date | None = None
     until: date | None = None  # inclusive
+    # Days are the reader's days: an agent in Beijing filtering on 1 December
+    # means midnight to midnight there, not in UTC where the CRM keeps its times.
+    zone: tzinfo = timezone.utc
     statuses: tuple[str, ...] = ()
     outcome: str | None = None
 
@@ -47,6 +50,11 @@ class HistoryRow:
     talk_seconds: int
 
 
+def _utc_midnight(day: date, zone: tzinfo) -> datetime:
+    """The start of `day` in `zone`, as the CRM's naive UTC."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def interaction_history(session: Session, actor: Actor, partner_id: int, *,
                         filters: HistoryFilter = HistoryFilter(), page: int = 1,
                         page_size: int = 50, before: tuple[datetime, int] | None = None
@@ -70,9 +78,9 @@ def interaction_history(session: Session, actor: Actor, partner_id: int, *,
     if filters.outcome:
         stmt = stmt.where(Interaction.outcome_code == filters.outcome)
     if filters.since:
-        stmt = stmt.where(Interaction.started_at >= datetime.combine(filters.since, time()))
+        stmt = stmt.where(Interaction.started_at >= _utc_midnight(filters.since, filters.zone))
     if filters.until:
-        stmt = stmt.where(Interaction.started_at < datetime.combine(filters.until + timedelta(days=1), time()))
+        stmt = stmt.where(Interaction.started_at < _utc_midnight(filters.until + timedelta(days=1), filters.zone))
     if before is not None:
         started, last_id = before
         stmt = stmt.where((Interaction.started_at < started)
