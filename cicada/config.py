@@ -156,6 +156,7 @@ default_region = "CN"
 # chat_queue = "web-chat"
 # offer_seconds = 30                       # an offer not accepted in time goes to the next agent
 # silent_seconds = 20                      # a desktop not heard from this long: its work is requeued
+# chat_abandon_seconds = 300               # a chat whose customer left this long ago ends (0: never)
 # parse_processes = 1                      # processes parsing incoming mail beside the service (0: none)
 #
 # [[mailq.queues]]
@@ -174,4 +175,5 @@ default_region = "CN"
 # password = "..."
 # address = "service@example.com"
 # processed_folder = "Processed"
+# oversized_folder = "Too large"           # messages over max_message_mb are moved here, not taken in
 """
