@@ -9,12 +9,14 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QDialogButtonBox
 
 import factories
+from agent_desktop.ui.inbox_page import _service_line
 from agent_desktop.ui.login_dialog import LoginDialog
 from agent_desktop.ui.main_window import notice_text
 from agent_desktop.ui.tasks import TaskRunner
 from agent_desktop.workbench import GATEWAY_ERRORS, Workbench
 from bus import cti
 from bus.envelope import EventEnvelope
+from crm.services.conversations import CUSTOMER_ENDED_TEXT
 
 NOW = 1_800_000_000.0
 
@@ -27,6 +29,7 @@ class _Chinese(QTranslator):
         "All lines are busy; try again in a moment": "所有线路都忙，请稍后再试",
         "{meaning} (the gateway said: {detail})": "{meaning}（网关：{detail}）",
         "Wrong user name or password.": "用户名或密码错误。",
+        "The customer ended the chat.": "客户已结束会话。",
     }
 
     def translate(self, context, source, disambiguation=None, n=-1):
@@ -93,3 +96,9 @@ def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot
         qtbot.waitUntil(lambda: dialog.message.text() == "用户名或密码错误。", timeout=10000)
     finally:
         tasks.shutdown()
+
+
+def test_the_lines_the_mail_queue_writes_into_a_chat_are_read_in_the_agents_language(chinese):
+    # stored in English for the record; shown translated, and a customer's words never are
+    assert _service_line(CUSTOMER_ENDED_TEXT) == "客户已结束会话。"
+    assert _service_line("The customer ended the chat. Really.") == "The customer ended the chat. Really."

@@ -13,7 +13,7 @@ from html import escape, unescape
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QDesktopServices,
     QImage,
@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import date_time
-from crm.services.conversations import NewAttachment
+from crm.services.conversations import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment
 
 PAGE_ROWS = 100
 MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
@@ -54,6 +54,17 @@ MAX_ATTACHMENT_BYTES = 20_000_000
 REFRESH_AFTER_MS = 300  # news from the mail queue comes in bursts: the lists are read again once per burst
 TRANSFER_KEYS = "Alt+T"
 UNREAD_MARK = "●"  # before the customer of a conversation with a message not yet read  # one page shortcut for the reading pane's and the current chat's Transfer… (tooltips)
+
+
+def _service_line(text: str) -> str:
+    """The mail queue stores the lines it writes into a chat in English, for the
+    record; the agent reads them in the desktop's language."""
+    if text == CUSTOMER_ENDED_TEXT:
+        return QCoreApplication.translate("InboxPage", "The customer ended the chat.")
+    if text == CUSTOMER_LEFT_TEXT:
+        return QCoreApplication.translate(
+            "InboxPage", "The customer left the chat (the page was closed and did not come back).")
+    return text
 
 
 class InboxPage(QWidget):
@@ -673,7 +684,7 @@ class InboxPage(QWidget):
                     m.delivery, m.delivery)
             style = "background:#fff8dc;" if m.kind == "note" else "background:#eef5ff;" if m.kind == "outbound" else ""
             body = (show_remote_images(m.html) if remote else m.html) if m.html else \
-                f"<pre style='white-space:pre-wrap;font-family:inherit'>{escape(m.text)}</pre>"
+                f"<pre style='white-space:pre-wrap;font-family:inherit'>{escape(_service_line(m.text))}</pre>"
             warn = f"<p style='color:#a15c00'>{escape(m.defects)}</p>" if m.defects else ""
             blocks.append(f"<div style='{style}padding:6px;margin-bottom:8px'><p><b>{escape(who)}</b> · "
                           f"{escape(date_time(m.at))}{escape(delivery)}</p>{warn}{body}</div>")
@@ -898,7 +909,7 @@ class ChatTab(QWidget):
             color = "#e8f0fe" if line.sender == "agent" else "#f1f3f4" if line.sender == "customer" else "#fff"
             when = datetime.fromtimestamp(line.at).strftime("%H:%M")
             html.append(f"<table width='100%'><tr><td align='{align}'><div style='background:{color};padding:4px'>"
-                        f"<b>{escape(line.author)}</b> <small>{when}</small><br>{escape(line.text)}</div>"
+                        f"<b>{escape(line.author)}</b> <small>{when}</small><br>{escape(_service_line(line.text))}</div>"
                         "</td></tr></table>")
         self.transcript.setHtml("".join(html))
         bar = self.transcript.verticalScrollBar()
