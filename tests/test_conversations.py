@@ -234,6 +234,8 @@ def test_a_transfer_stores_the_queue_and_a_note_and_only_the_agent_who_has_it_ma
     with db.reading() as s:
         view = conversations.conversation_view(s, SYSTEM, cid)
         assert view.queue == "sales" and view.status == "assigned"  # the router's decisions come after
+        record = s.get(Interaction, s.get(Conversation, cid).interaction_id)
+        assert record.queue == "sales"  # the interaction record follows the queue, not the colleague
         assert [(m.kind, m.author, m.text) for m in view.messages[1:]] == [
             ("note", "ann", "Transferred to sales by ann: wants a quote"), ("note", "ann", "Transferred to bob by ann")]
 

@@ -832,6 +832,9 @@ def transfer(session: Session, actor: Actor, conversation_id: int, *, queue: str
     target, note = _transfer_target(session, queue, to_agent), transfer_note(note)
     if queue is not None:
         conversation.queue = target
+        record = session.get(Interaction, conversation.interaction_id) if conversation.interaction_id else None
+        if record is not None:  # reports count the contact where it was finished
+            record.queue = target
     by = _display_name(session, actor)
     text = f"Transferred to {target} by {by}" + (f": {note}" if note else "")
     session.add(ConversationMessage(conversation_id=conversation.id, kind=MessageKind.NOTE.value,
