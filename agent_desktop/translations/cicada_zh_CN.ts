@@ -4,45 +4,118 @@
 <context>
     <name>ActionBoxPage</name>
     <message>
-        <location filename="../ui/action_page.py" line="79"/>
+        <location filename="../ui/action_page.py" line="143"/>
         <source>Type to find an action, Enter to open it</source>
         <translation>输入以查找操作，按回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="80"/>
+        <location filename="../ui/action_page.py" line="144"/>
         <source>Done in this interaction</source>
         <translation>本次互动已完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="200"/>
+        <location filename="../ui/action_page.py" line="145"/>
+        <source>My follow-ups</source>
+        <translation>我的跟进</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="146"/>
+        <source>Open customer</source>
+        <translation>打开客户</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="147"/>
+        <source>Call</source>
+        <translation>拨打</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="148"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="274"/>
+        <source>Callback</source>
+        <translation>回电</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="274"/>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="275"/>
+        <source>no due date</source>
+        <translation>无截止时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="278"/>
+        <source>team {team}</source>
+        <translation>小组 {team}</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="307"/>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="310"/>
+        <source>{number} is done.</source>
+        <translation>{number} 已完成。</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="312"/>
+        <source>{number} could not be marked done: {error}</source>
+        <translation>无法将 {number} 标记为完成：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="327"/>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="342"/>
+        <source>The customer could not be loaded: {error}</source>
+        <translation>无法加载客户：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="351"/>
         <source>in the outbox</source>
         <translation>在发件箱中</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="201"/>
+        <location filename="../ui/action_page.py" line="352"/>
         <source>waiting in the outbox: no mail relay is configured ([mail] relay)</source>
         <translation>在发件箱中等待：未配置邮件中继（[mail] relay）</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="203"/>
+        <location filename="../ui/action_page.py" line="354"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="205"/>
+        <location filename="../ui/action_page.py" line="356"/>
         <source>not sent: {error}</source>
         <translation>未发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="206"/>
+        <location filename="../ui/action_page.py" line="357"/>
         <source>in the outbox, tried {n} time(s): {error}</source>
         <translation>在发件箱中，已尝试 {n} 次：{error}</translation>
     </message>
 </context>
 <context>
+    <name>ActionControl</name>
+    <message>
+        <location filename="../ui/action_control.py" line="149"/>
+        <source>The customer or contact changed after this form was opened, so nothing was saved. Copy what you need, close the form and open the action again.</source>
+        <translation>打开此表单后，客户或联系已变更，因此未保存任何内容。请复制所需内容，关闭表单后重新打开该操作。</translation>
+    </message>
+</context>
+<context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../ui/action_page.py" line="330"/>
+        <location filename="../ui/action_page.py" line="483"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -50,37 +123,57 @@
 <context>
     <name>BusinessData</name>
     <message>
-        <location filename="../ui/business_data.py" line="28"/>
+        <location filename="../ui/business_data.py" line="31"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="29"/>
+        <location filename="../ui/business_data.py" line="32"/>
         <source>Relationships</source>
         <translation>关系</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="30"/>
+        <location filename="../ui/business_data.py" line="33"/>
         <source>Open service orders</source>
         <translation>未结服务单</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="31"/>
+        <location filename="../ui/business_data.py" line="34"/>
         <source>Open complaints</source>
         <translation>未结投诉</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="32"/>
+        <location filename="../ui/business_data.py" line="35"/>
         <source>Open sales orders</source>
         <translation>未结销售订单</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="33"/>
+        <location filename="../ui/business_data.py" line="36"/>
+        <source>Open leads</source>
+        <translation>未结线索</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="37"/>
+        <source>Open opportunities</source>
+        <translation>未结商机</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="38"/>
+        <source>Open callbacks</source>
+        <translation>未结回电</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="39"/>
+        <source>Open tasks</source>
+        <translation>未结任务</translation>
+    </message>
+    <message>
+        <location filename="../ui/business_data.py" line="40"/>
         <source>Installed base</source>
         <translation>已安装设备</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="34"/>
+        <location filename="../ui/business_data.py" line="41"/>
         <source>Latest interactions</source>
         <translation>最近互动</translation>
     </message>
@@ -88,17 +181,17 @@
 <context>
     <name>BusinessDataPage</name>
     <message>
-        <location filename="../ui/business_data.py" line="158"/>
+        <location filename="../ui/business_data.py" line="201"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="158"/>
+        <location filename="../ui/business_data.py" line="201"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="191"/>
+        <location filename="../ui/business_data.py" line="234"/>
         <source>Select an item to see it here (read-only).</source>
         <translation>选择一项即可在此查看（只读）。</translation>
     </message>
@@ -106,92 +199,102 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="503"/>
+        <location filename="../ui/main_window.py" line="552"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="503"/>
+        <location filename="../ui/main_window.py" line="552"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="503"/>
+        <location filename="../ui/main_window.py" line="552"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="504"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="504"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="504"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="505"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="527"/>
+        <location filename="../ui/main_window.py" line="557"/>
+        <source>Log in here</source>
+        <translation>在此登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="558"/>
+        <source>Take your session back from the other desktop</source>
+        <translation>从另一桌面收回您的登录会话</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="578"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="527"/>
+        <location filename="../ui/main_window.py" line="578"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="527"/>
+        <location filename="../ui/main_window.py" line="578"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="528"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="528"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="529"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="529"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="529"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="530"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="530"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="534"/>
+        <location filename="../ui/main_window.py" line="585"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -199,57 +302,57 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="758"/>
+        <location filename="../ui/inbox_page.py" line="894"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="759"/>
+        <location filename="../ui/inbox_page.py" line="895"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="760"/>
+        <location filename="../ui/inbox_page.py" line="896"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="761"/>
+        <location filename="../ui/inbox_page.py" line="897"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="762"/>
+        <location filename="../ui/inbox_page.py" line="898"/>
         <source>Hand this chat on to another queue or a colleague (Alt+T)</source>
         <translation>将此聊天转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="785"/>
+        <location filename="../ui/inbox_page.py" line="921"/>
         <source>The customer ended the chat. Add your notes and press Done.</source>
         <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="797"/>
+        <location filename="../ui/inbox_page.py" line="933"/>
         <source>The customer ended the chat</source>
         <translation>客户已结束对话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="798"/>
+        <location filename="../ui/inbox_page.py" line="934"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="764"/>
+        <location filename="../ui/inbox_page.py" line="900"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="790"/>
+        <location filename="../ui/inbox_page.py" line="926"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="787"/>
+        <location filename="../ui/inbox_page.py" line="923"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
     </message>
@@ -330,229 +433,234 @@
 <context>
     <name>HistoryPage</name>
     <message>
-        <location filename="../ui/history_page.py" line="414"/>
-        <location filename="../ui/history_page.py" line="527"/>
+        <location filename="../ui/history_page.py" line="419"/>
+        <location filename="../ui/history_page.py" line="532"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="418"/>
+        <location filename="../ui/history_page.py" line="423"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="419"/>
+        <location filename="../ui/history_page.py" line="424"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="419"/>
+        <location filename="../ui/history_page.py" line="424"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="419"/>
+        <location filename="../ui/history_page.py" line="424"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="423"/>
+        <location filename="../ui/history_page.py" line="428"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="424"/>
+        <location filename="../ui/history_page.py" line="429"/>
         <source>Only interactions on or after this day</source>
         <translation>仅显示此日期及之后的互动</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="425"/>
+        <location filename="../ui/history_page.py" line="430"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="426"/>
+        <location filename="../ui/history_page.py" line="431"/>
         <source>Only interactions on or before this day</source>
         <translation>仅显示此日期及之前的互动</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="427"/>
-        <location filename="../ui/history_page.py" line="534"/>
+        <location filename="../ui/history_page.py" line="432"/>
+        <location filename="../ui/history_page.py" line="539"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="428"/>
+        <location filename="../ui/history_page.py" line="387"/>
         <source>any outcome</source>
         <translation>任意结果</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="429"/>
+        <location filename="../ui/history_page.py" line="434"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="430"/>
+        <location filename="../ui/history_page.py" line="435"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="431"/>
+        <location filename="../ui/history_page.py" line="436"/>
         <source>Remove all filters</source>
         <translation>清除全部筛选</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="432"/>
+        <location filename="../ui/history_page.py" line="437"/>
         <source>Select an interaction to see its details.</source>
         <translation>选择一条互动查看详情。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="460"/>
+        <location filename="../ui/history_page.py" line="465"/>
         <source>Check the filter: {error}</source>
         <translation>请检查筛选条件：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="462"/>
+        <location filename="../ui/history_page.py" line="467"/>
         <source>No customer confirmed: confirm one to see the interaction history.</source>
         <translation>尚未确认客户：确认客户后即可查看互动历史。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="464"/>
+        <location filename="../ui/history_page.py" line="469"/>
         <source>{count} shown. Could not load the history: {error}</source>
         <translation>已显示 {count} 条。无法加载历史：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="466"/>
+        <location filename="../ui/history_page.py" line="471"/>
         <source>Could not load the history: {error}</source>
         <translation>无法加载历史：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="468"/>
+        <location filename="../ui/history_page.py" line="473"/>
         <source>{count} shown, loading…</source>
         <translation>已显示 {count} 条，加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="469"/>
+        <location filename="../ui/history_page.py" line="474"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="471"/>
+        <location filename="../ui/history_page.py" line="476"/>
         <source>No interactions match.</source>
         <translation>没有符合条件的互动。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="473"/>
+        <location filename="../ui/history_page.py" line="478"/>
         <source>{count} shown, more on scroll</source>
         <translation>已显示 {count} 条，滚动加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="475"/>
+        <location filename="../ui/history_page.py" line="480"/>
         <source>{count} shown, all of them</source>
         <translation>已显示全部 {count} 条</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="523"/>
+        <location filename="../ui/history_page.py" line="528"/>
         <source>Could not load the interaction: {error}</source>
         <translation>无法加载该互动：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="527"/>
+        <location filename="../ui/history_page.py" line="532"/>
         <source>Started</source>
         <translation>开始时间</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="528"/>
+        <location filename="../ui/history_page.py" line="533"/>
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="528"/>
+        <location filename="../ui/history_page.py" line="533"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="529"/>
+        <location filename="../ui/history_page.py" line="534"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="529"/>
+        <location filename="../ui/history_page.py" line="534"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="530"/>
+        <location filename="../ui/history_page.py" line="535"/>
         <source>From (ANI / sender)</source>
         <translation>来自（主叫号码 / 发件人）</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="530"/>
+        <location filename="../ui/history_page.py" line="535"/>
         <source>To (DNIS / recipient)</source>
         <translation>至（被叫号码 / 收件人）</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="531"/>
+        <location filename="../ui/history_page.py" line="536"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="531"/>
+        <location filename="../ui/history_page.py" line="536"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="532"/>
+        <location filename="../ui/history_page.py" line="537"/>
         <source>Talk time</source>
         <translation>通话时长</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="532"/>
+        <location filename="../ui/history_page.py" line="537"/>
         <source>On hold</source>
         <translation>保持时长</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="533"/>
+        <location filename="../ui/history_page.py" line="538"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="533"/>
+        <location filename="../ui/history_page.py" line="538"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="534"/>
+        <location filename="../ui/history_page.py" line="539"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538"/>
+        <location filename="../ui/history_page.py" line="543"/>
         <source>open</source>
         <translation>进行中</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538"/>
+        <location filename="../ui/history_page.py" line="543"/>
         <source>in wrap-up</source>
         <translation>话后处理中</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538"/>
+        <location filename="../ui/history_page.py" line="543"/>
         <source>closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="566"/>
+        <location filename="../ui/history_page.py" line="571"/>
         <source>No notes.</source>
         <translation>无备注。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="568"/>
+        <location filename="../ui/history_page.py" line="573"/>
         <source>Call script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="571"/>
+        <location filename="../ui/history_page.py" line="576"/>
+        <source>Created in this interaction</source>
+        <translation>本次互动中创建</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="579"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
@@ -560,512 +668,627 @@
 <context>
     <name>IdentifyPage</name>
     <message>
-        <location filename="../ui/identify_page.py" line="114"/>
+        <location filename="../ui/identify_page.py" line="118"/>
         <source>Caller</source>
         <translation>来电客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="115"/>
-        <location filename="../ui/identify_page.py" line="120"/>
+        <location filename="../ui/identify_page.py" line="119"/>
+        <location filename="../ui/identify_page.py" line="124"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="116"/>
+        <location filename="../ui/identify_page.py" line="120"/>
         <source>Create new customer</source>
         <translation>新建客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="117"/>
+        <location filename="../ui/identify_page.py" line="121"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="118"/>
+        <location filename="../ui/identify_page.py" line="122"/>
         <source>Confirm the selected partner (Enter)</source>
         <translation>确认所选业务伙伴（回车）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="119"/>
+        <location filename="../ui/identify_page.py" line="123"/>
         <source>Contact person:</source>
         <translation>联系人：</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121"/>
+        <location filename="../ui/identify_page.py" line="125"/>
         <source>Name, phone, email, customer number or city</source>
         <translation>姓名、电话、邮箱、客户编号或城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
-        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="129"/>
         <source>Customer no.</source>
         <translation>客户编号</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
-        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="129"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Matched by</source>
         <translation>匹配方式</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125"/>
-        <location filename="../ui/identify_page.py" line="128"/>
+        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125"/>
-        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125"/>
-        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <source>Why it may be the same</source>
+        <translation>疑似重复原因</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>Last name</source>
         <translation>姓</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>First name</source>
         <translation>名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="127"/>
-        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="138"/>
         <source>Organization</source>
         <translation>组织</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="137"/>
         <source>Person</source>
         <translation>个人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="135"/>
+        <location filename="../ui/identify_page.py" line="140"/>
         <source>Save customer</source>
         <translation>保存客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="136"/>
+        <location filename="../ui/identify_page.py" line="141"/>
         <source>Not a duplicate: save anyway</source>
         <translation>不是重复客户：仍然保存</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="156"/>
+        <location filename="../ui/identify_page.py" line="172"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="166"/>
+        <location filename="../ui/identify_page.py" line="182"/>
         <source>Looking up {ani}…</source>
         <translation>正在查询 {ani}…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="167"/>
+        <location filename="../ui/identify_page.py" line="183"/>
         <source>Confirmed: {name} ({number})</source>
         <translation>已确认：{name}（{number}）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="168"/>
+        <location filename="../ui/identify_page.py" line="184"/>
         <source>Proposed: {name} ({number}). Confirm if this is the caller.</source>
         <translation>建议：{name}（{number}）。如确为来电客户请确认。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="169"/>
+        <location filename="../ui/identify_page.py" line="185"/>
         <source>{count} partners use {ani}: pick the caller.</source>
         <translation>有 {count} 个业务伙伴使用 {ani}：请选择来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="170"/>
+        <location filename="../ui/identify_page.py" line="186"/>
         <source>No partner uses {ani}: search, or create a new customer.</source>
         <translation>没有业务伙伴使用 {ani}：请搜索或新建客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="173"/>
+        <location filename="../ui/identify_page.py" line="189"/>
         <source>this number</source>
         <translation>此号码</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="189"/>
+        <location filename="../ui/identify_page.py" line="218"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="233"/>
+        <location filename="../ui/identify_page.py" line="262"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="245"/>
+        <location filename="../ui/identify_page.py" line="275"/>
         <source>%n partner(s) found.</source>
         <translation>
             <numerusform>找到 %n 个业务伙伴。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="247"/>
+        <location filename="../ui/identify_page.py" line="277"/>
         <source>More match: add a word to narrow the search.</source>
         <translation>还有更多匹配：请添加关键词缩小范围。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="258"/>
+        <location filename="../ui/identify_page.py" line="288"/>
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="269"/>
+        <location filename="../ui/identify_page.py" line="305"/>
+        <source>Saved: {name} ({number}) is the confirmed caller.</source>
+        <translation>已保存：{name}（{number}）已确认为来电客户。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="315"/>
         <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
         <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="322"/>
+        <source>The customer was not saved: {error}</source>
+        <translation>客户未保存：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="334"/>
+        <source>same name</source>
+        <translation>同名</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="336"/>
+        <source>phone {value}</source>
+        <translation>电话 {value}</translation>
+    </message>
+    <message>
+        <location filename="../ui/identify_page.py" line="338"/>
+        <source>email {value}</source>
+        <translation>邮箱 {value}</translation>
     </message>
 </context>
 <context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="233"/>
+        <location filename="../ui/inbox_page.py" line="277"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="234"/>
+        <location filename="../ui/inbox_page.py" line="278"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="235"/>
+        <location filename="../ui/inbox_page.py" line="279"/>
         <source>Offered to you</source>
         <translation>分配给您的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="236"/>
+        <location filename="../ui/inbox_page.py" line="280"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="237"/>
+        <location filename="../ui/inbox_page.py" line="281"/>
         <source>Accept the selected offer (Alt+A)</source>
         <translation>接受所选工作（Alt+A）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="239"/>
+        <location filename="../ui/inbox_page.py" line="283"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="240"/>
+        <location filename="../ui/inbox_page.py" line="284"/>
         <source>Give the selected offer to a colleague (Alt+J)</source>
         <translation>将所选工作转给同事（Alt+J）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="242"/>
+        <location filename="../ui/inbox_page.py" line="369"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="243"/>
+        <location filename="../ui/inbox_page.py" line="372"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
+        <location filename="../ui/inbox_page.py" line="290"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
-        <location filename="../ui/inbox_page.py" line="313"/>
-        <location filename="../ui/inbox_page.py" line="375"/>
+        <location filename="../ui/inbox_page.py" line="63"/>
+        <source>The customer ended the chat.</source>
+        <translation>客户已结束对话。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="65"/>
+        <source>The customer left the chat (the page was closed and did not come back).</source>
+        <translation>客户已离开聊天（页面已关闭且未再返回）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="290"/>
+        <location filename="../ui/inbox_page.py" line="405"/>
+        <location filename="../ui/inbox_page.py" line="485"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="247"/>
-        <location filename="../ui/inbox_page.py" line="313"/>
-        <location filename="../ui/inbox_page.py" line="375"/>
+        <location filename="../ui/inbox_page.py" line="290"/>
+        <location filename="../ui/inbox_page.py" line="405"/>
+        <location filename="../ui/inbox_page.py" line="485"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="251"/>
+        <location filename="../ui/inbox_page.py" line="297"/>
+        <source>Open work</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="297"/>
+        <source>Failed deliveries</source>
+        <translation>发送失败</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="298"/>
+        <source>Recently closed</source>
+        <translation>最近关闭</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="302"/>
+        <source>Your open work, conversations with an email that could not be sent, or those closed in the last week</source>
+        <translation>您待处理的工作、有邮件未能发送的会话，或最近一周内关闭的会话</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="304"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="252"/>
+        <location filename="../ui/inbox_page.py" line="305"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
-        <location filename="../ui/inbox_page.py" line="268"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="326"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="253"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="254"/>
+        <location filename="../ui/inbox_page.py" line="307"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="257"/>
+        <location filename="../ui/inbox_page.py" line="310"/>
         <source>Load remote images</source>
         <translation>加载远程图片</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="258"/>
+        <location filename="../ui/inbox_page.py" line="311"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="312"/>
+        <source>Open the selected attachment with its program</source>
+        <translation>用关联程序打开所选附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="313"/>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="314"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="258"/>
+        <location filename="../ui/inbox_page.py" line="314"/>
         <source>Take</source>
         <translation>领取</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="259"/>
-        <location filename="../ui/inbox_page.py" line="645"/>
+        <location filename="../ui/inbox_page.py" line="315"/>
+        <location filename="../ui/inbox_page.py" line="776"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="259"/>
-        <location filename="../ui/inbox_page.py" line="645"/>
+        <location filename="../ui/inbox_page.py" line="315"/>
+        <location filename="../ui/inbox_page.py" line="776"/>
         <source>Reply all</source>
         <translation>全部回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="260"/>
-        <location filename="../ui/inbox_page.py" line="646"/>
+        <location filename="../ui/inbox_page.py" line="316"/>
+        <location filename="../ui/inbox_page.py" line="777"/>
         <source>Forward</source>
         <translation>转发</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="260"/>
+        <location filename="../ui/inbox_page.py" line="316"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="261"/>
+        <location filename="../ui/inbox_page.py" line="317"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="261"/>
+        <location filename="../ui/inbox_page.py" line="317"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="263"/>
+        <location filename="../ui/inbox_page.py" line="319"/>
         <source>Hand this on to another queue or a colleague (Alt+T)</source>
         <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="264"/>
+        <location filename="../ui/inbox_page.py" line="320"/>
+        <source>Retry</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="321"/>
+        <source>Send the emails of this conversation that failed again</source>
+        <translation>重新发送此会话中发送失败的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="322"/>
         <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
         <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="266"/>
+        <location filename="../ui/inbox_page.py" line="324"/>
         <source>To</source>
         <translation>收件人</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="267"/>
+        <location filename="../ui/inbox_page.py" line="325"/>
         <source>Cc</source>
         <translation>抄送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="269"/>
+        <location filename="../ui/inbox_page.py" line="327"/>
         <source>Template</source>
         <translation>模板</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="270"/>
+        <location filename="../ui/inbox_page.py" line="328"/>
         <source>Insert</source>
         <translation>插入</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="271"/>
+        <location filename="../ui/inbox_page.py" line="329"/>
         <source>Attach…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="272"/>
+        <location filename="../ui/inbox_page.py" line="330"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="273"/>
+        <location filename="../ui/inbox_page.py" line="331"/>
         <source>Send (Ctrl+Enter)</source>
         <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="274"/>
+        <location filename="../ui/inbox_page.py" line="332"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="304"/>
+        <location filename="../ui/inbox_page.py" line="368"/>
+        <source>My work ({count} new)</source>
+        <translation>我的工作（{count} 条新）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="371"/>
+        <source>Group inbox ({count})</source>
+        <translation>小组收件箱（{count}）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="373"/>
+        <source>All my queues</source>
+        <translation>我的全部队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="374"/>
+        <source>{queue} ({count})</source>
+        <translation>{queue}（{count}）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="393"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="320"/>
+        <location filename="../ui/inbox_page.py" line="417"/>
+        <source>A new message you have not read yet</source>
+        <translation>有您尚未阅读的新消息</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="420"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="325"/>
+        <location filename="../ui/inbox_page.py" line="428"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="325"/>
+        <location filename="../ui/inbox_page.py" line="428"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="325"/>
+        <location filename="../ui/inbox_page.py" line="428"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="326"/>
+        <location filename="../ui/inbox_page.py" line="429"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="343"/>
+        <location filename="../ui/inbox_page.py" line="446"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="347"/>
+        <location filename="../ui/inbox_page.py" line="450"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="376"/>
+        <location filename="../ui/inbox_page.py" line="486"/>
         <source>{channel} from {customer}: {subject} ({seconds} s)</source>
         <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="386"/>
+        <location filename="../ui/inbox_page.py" line="496"/>
         <source>from {agent}: {note}</source>
         <translation>来自 {agent}：{note}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="387"/>
+        <location filename="../ui/inbox_page.py" line="497"/>
         <source>from {agent}</source>
         <translation>来自 {agent}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="443"/>
+        <location filename="../ui/inbox_page.py" line="553"/>
         <source>Transferring…</source>
         <translation>正在转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="521"/>
-        <source>Double-click or Enter to save</source>
-        <translation>双击或回车保存</translation>
+        <location filename="../ui/inbox_page.py" line="636"/>
+        <source>Double-click or Enter to open</source>
+        <translation>双击或回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="559"/>
+        <location filename="../ui/inbox_page.py" line="677"/>
         <source>{agent} (answer)</source>
         <translation>{agent}（答复）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="560"/>
+        <location filename="../ui/inbox_page.py" line="678"/>
         <source>{agent} (internal note)</source>
         <translation>{agent}（内部备注）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="564"/>
+        <location filename="../ui/inbox_page.py" line="682"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="564"/>
+        <location filename="../ui/inbox_page.py" line="682"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="565"/>
+        <location filename="../ui/inbox_page.py" line="683"/>
         <source>failed: {error}</source>
         <translation>发送失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="607"/>
+        <location filename="../ui/inbox_page.py" line="726"/>
+        <source>No program opens {name}; save it instead.</source>
+        <translation>没有可打开 {name} 的程序，请将其保存。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="738"/>
         <source>Save attachment</source>
         <translation>保存附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="639"/>
+        <location filename="../ui/inbox_page.py" line="770"/>
         <source>Forwarded message</source>
         <translation>转发的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="646"/>
+        <location filename="../ui/inbox_page.py" line="777"/>
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="656"/>
+        <location filename="../ui/inbox_page.py" line="787"/>
         <source>Attach files</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="660"/>
+        <location filename="../ui/inbox_page.py" line="791"/>
         <source>{name} is larger than 20 MB</source>
         <translation>{name} 超过 20 MB</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="680"/>
+        <location filename="../ui/inbox_page.py" line="811"/>
         <source>The text is empty.</source>
         <translation>正文为空。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="683"/>
+        <location filename="../ui/inbox_page.py" line="814"/>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -1073,7 +1296,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="568"/>
+        <location filename="../ui/main_window.py" line="619"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -1140,274 +1363,338 @@
         <source>Welcome, {name}. Check your phone and queues, then OK.</source>
         <translation>欢迎，{name}。请检查话机和队列，然后点击确定。</translation>
     </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="110"/>
+        <source>This account is disabled; ask an administrator.</source>
+        <translation>此账号已停用，请联系管理员。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="111"/>
+        <source>Wrong user name or password.</source>
+        <translation>用户名或密码错误。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="114"/>
+        <source>The CRM database cannot be reached; try again in a moment ({error}).</source>
+        <translation>无法连接 CRM 数据库，请稍后再试（{error}）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="116"/>
+        <source>The login failed: {error}</source>
+        <translation>登录失败：{error}</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../ui/main_window.py" line="235"/>
+        <location filename="../ui/main_window.py" line="245"/>
         <source>Cicada — {name} ({agent})</source>
         <translation>Cicada — {name}（{agent}）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="238"/>
+        <location filename="../ui/main_window.py" line="248"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="238"/>
+        <location filename="../ui/main_window.py" line="248"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="239"/>
+        <location filename="../ui/main_window.py" line="249"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="239"/>
+        <location filename="../ui/main_window.py" line="249"/>
         <source>Accept</source>
         <translation>接听</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="240"/>
+        <location filename="../ui/main_window.py" line="250"/>
         <source>Reject</source>
         <translation>拒接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="240"/>
+        <location filename="../ui/main_window.py" line="250"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="241"/>
+        <location filename="../ui/main_window.py" line="251"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="241"/>
+        <location filename="../ui/main_window.py" line="251"/>
         <source>Retrieve</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
+        <location filename="../ui/main_window.py" line="252"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="242"/>
+        <location filename="../ui/main_window.py" line="252"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="243"/>
+        <location filename="../ui/main_window.py" line="253"/>
         <source>Complete transfer</source>
         <translation>完成转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="244"/>
+        <location filename="../ui/main_window.py" line="254"/>
         <source>Conference</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="244"/>
+        <location filename="../ui/main_window.py" line="254"/>
         <source>Cancel consult</source>
         <translation>取消咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="245"/>
+        <location filename="../ui/main_window.py" line="255"/>
         <source>Dial</source>
         <translation>拨号</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="245"/>
+        <location filename="../ui/main_window.py" line="255"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="245"/>
+        <location filename="../ui/main_window.py" line="255"/>
         <source>End</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="248"/>
+        <location filename="../ui/main_window.py" line="258"/>
         <source>Stay in wrap-up: stops the wrap-up timer</source>
         <translation>保持话后处理：停止话后处理计时</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="249"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Blind transfer to an agent, a queue or a number</source>
         <translation>盲转给坐席、队列或号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="250"/>
+        <location filename="../ui/main_window.py" line="260"/>
         <source>Talk to a colleague first, then transfer or conference</source>
         <translation>先与同事沟通，再转接或建立会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="251"/>
+        <location filename="../ui/main_window.py" line="261"/>
         <source>Save the interaction record and close the contact</source>
         <translation>保存互动记录并关闭联系</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="257"/>
+        <location filename="../ui/main_window.py" line="267"/>
         <source>Number to dial</source>
         <translation>要拨打的号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="258"/>
+        <location filename="../ui/main_window.py" line="268"/>
+        <source>Campaign (optional)</source>
+        <translation>营销活动（可选）</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="269"/>
+        <source>The campaign this call belongs to: its script opens</source>
+        <translation>此通话所属的营销活动：将打开其话术</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="270"/>
         <source>Identify Account</source>
         <translation>客户识别</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="258"/>
+        <location filename="../ui/main_window.py" line="270"/>
         <source>Business Data</source>
         <translation>业务数据</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="258"/>
+        <location filename="../ui/main_window.py" line="270"/>
         <source>Interaction History</source>
         <translation>互动历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="271"/>
         <source>Interaction Record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="271"/>
         <source>Scripts</source>
         <translation>话术脚本</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="271"/>
         <source>Action Box</source>
         <translation>操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="271"/>
         <source>Inbox</source>
         <translation>收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="265"/>
+        <location filename="../ui/main_window.py" line="277"/>
         <source>Emails and chats: this desktop was started without the mail queue (cicada desktop --no-mailq).</source>
         <translation>邮件和在线聊天：此桌面启动时未连接邮件队列（cicada desktop --no-mailq）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="267"/>
+        <location filename="../ui/main_window.py" line="279"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="268"/>
+        <location filename="../ui/main_window.py" line="280"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="269"/>
+        <location filename="../ui/main_window.py" line="281"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="270"/>
+        <location filename="../ui/main_window.py" line="282"/>
         <source>Search customers</source>
         <translation>搜索客户</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="272"/>
+        <location filename="../ui/main_window.py" line="284"/>
         <source>&amp;Demo</source>
         <translation>演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="273"/>
+        <location filename="../ui/main_window.py" line="285"/>
         <source>Simulate a customer&apos;s call (Ctrl+Shift+N)</source>
         <translation>模拟客户来电（Ctrl+Shift+N）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="275"/>
+        <location filename="../ui/main_window.py" line="287"/>
         <source>Simulate a customer&apos;s email (Ctrl+Shift+E)</source>
         <translation>模拟客户邮件（Ctrl+Shift+E）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="277"/>
+        <location filename="../ui/main_window.py" line="289"/>
         <source>Open the web chat as a customer (in the browser)</source>
         <translation>以客户身份打开网页聊天（在浏览器中）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="278"/>
+        <location filename="../ui/main_window.py" line="290"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="316"/>
+        <location filename="../ui/main_window.py" line="329"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="364"/>
+        <location filename="../ui/main_window.py" line="378"/>
         <source>Connected to the CTI gateway</source>
         <translation>已连接 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="368"/>
+        <location filename="../ui/main_window.py" line="382"/>
+        <source>Logged in on another desktop</source>
+        <translation>已在另一桌面登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="384"/>
+        <source>You are logged in to the CTI gateway on another desktop ({why}). This desktop receives no calls until you log in here again.</source>
+        <translation>您已在另一桌面登录 CTI 网关（{why}）。在此重新登录之前，此桌面不会接收来电。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="388"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="369"/>
+        <location filename="../ui/main_window.py" line="389"/>
         <source>Gateway not connected</source>
         <translation>网关未连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="371"/>
+        <location filename="../ui/main_window.py" line="391"/>
         <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
         <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="399"/>
+        <source>Already logged in</source>
+        <translation>已登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="400"/>
+        <source>{why}
+
+Take the session over to this desktop? The other desktop will stop receiving calls.</source>
+        <translation>{why}
+
+将登录会话接管到此桌面？另一桌面将不再接收来电。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="404"/>
+        <source>Take over here</source>
+        <translation>在此接管</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="405"/>
+        <source>Not now</source>
+        <translation>暂不</translation>
     </message>
 </context>
 <context>
     <name>PartnerHeader</name>
     <message>
-        <location filename="../ui/business_data.py" line="94"/>
+        <location filename="../ui/business_data.py" line="137"/>
         <source>Customer:</source>
         <translation>客户：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="94"/>
+        <location filename="../ui/business_data.py" line="137"/>
         <source>No.:</source>
         <translation>编号：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="95"/>
+        <location filename="../ui/business_data.py" line="138"/>
         <source>Segment:</source>
         <translation>细分：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="95"/>
+        <location filename="../ui/business_data.py" line="138"/>
         <source>Owner:</source>
         <translation>负责人：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="96"/>
+        <location filename="../ui/business_data.py" line="139"/>
         <source>Phone:</source>
         <translation>电话：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="96"/>
+        <location filename="../ui/business_data.py" line="139"/>
         <source>Email:</source>
         <translation>邮箱：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="116"/>
+        <location filename="../ui/business_data.py" line="159"/>
         <source>loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="123"/>
+        <location filename="../ui/business_data.py" line="166"/>
         <source>no confirmed customer</source>
         <translation>未确认客户</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="127"/>
+        <location filename="../ui/business_data.py" line="170"/>
         <source>pool</source>
         <translation>客户池</translation>
     </message>
@@ -1415,195 +1702,210 @@
 <context>
     <name>RecordPage</name>
     <message>
-        <location filename="../ui/record_page.py" line="82"/>
+        <location filename="../ui/record_page.py" line="86"/>
         <source>Interaction record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="83"/>
+        <location filename="../ui/record_page.py" line="87"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="84"/>
+        <location filename="../ui/record_page.py" line="88"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="85"/>
+        <location filename="../ui/record_page.py" line="89"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="86"/>
+        <location filename="../ui/record_page.py" line="90"/>
         <source>Times</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="87"/>
+        <location filename="../ui/record_page.py" line="91"/>
         <source>Notes handed over</source>
         <translation>转交的备注</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="88"/>
+        <location filename="../ui/record_page.py" line="92"/>
         <source>What the customer wanted, what you did, what was agreed</source>
         <translation>客户的诉求、您的处理、双方的约定</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="89"/>
+        <location filename="../ui/record_page.py" line="93"/>
         <source>End contact</source>
         <translation>结束联系</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="90"/>
+        <location filename="../ui/record_page.py" line="94"/>
         <source>Save the record, close the contact and take the next one (F12)</source>
         <translation>保存记录、关闭联系并接待下一位（F12）</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="91"/>
+        <location filename="../ui/record_page.py" line="95"/>
         <source>Unsaved records from earlier</source>
         <translation>之前未保存的记录</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="92"/>
+        <location filename="../ui/record_page.py" line="96"/>
         <source>Restore</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="93"/>
+        <location filename="../ui/record_page.py" line="97"/>
         <source>Discard</source>
         <translation>丢弃</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="109"/>
+        <location filename="../ui/record_page.py" line="113"/>
         <source>(not set)</source>
         <translation>（未设置）</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="127"/>
+        <location filename="../ui/record_page.py" line="141"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="135"/>
+        <location filename="../ui/record_page.py" line="149"/>
         <source>Call from {ani} to {dnis}, queue {queue}, offered at {time}</source>
         <translation>{ani} 呼入 {dnis}，队列 {queue}，{time} 分配</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="157"/>
+        <location filename="../ui/record_page.py" line="172"/>
         <source>waited {w} · talked {t} · on hold {h}</source>
         <translation>等待 {w} · 通话 {t} · 保持 {h}</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="176"/>
+        <location filename="../ui/record_page.py" line="207"/>
         <source>no customer</source>
         <translation>无客户</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="177"/>
+        <location filename="../ui/record_page.py" line="208"/>
         <source>{time}: call from {ani}, {partner}</source>
         <translation>{time}：{ani} 的来电，{partner}</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="221"/>
+        <source>Open this record to finish and save it</source>
+        <translation>打开此记录以完成并保存</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="222"/>
+        <source>End the current contact first</source>
+        <translation>请先结束当前联系</translation>
     </message>
 </context>
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../ui/scripts_page.py" line="149"/>
+        <location filename="../ui/scripts_page.py" line="155"/>
         <source>Script:</source>
         <translation>话术：</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="150"/>
+        <location filename="../ui/scripts_page.py" line="156"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="151"/>
+        <location filename="../ui/scripts_page.py" line="157"/>
         <source>Start the chosen script for this contact</source>
         <translation>为本次联系启动所选话术</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="152"/>
+        <location filename="../ui/scripts_page.py" line="158"/>
         <source>So far</source>
         <translation>已进行</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="153"/>
+        <location filename="../ui/scripts_page.py" line="159"/>
         <source>Back</source>
         <translation>上一步</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="154"/>
+        <location filename="../ui/scripts_page.py" line="160"/>
         <source>The step before; its answer can be changed (Alt+Left)</source>
         <translation>回到上一步，可修改其回答（Alt+←）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="155"/>
+        <location filename="../ui/scripts_page.py" line="161"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="156"/>
+        <location filename="../ui/scripts_page.py" line="162"/>
         <source>Take the answer and go on (Alt+Right or Ctrl+Enter)</source>
         <translation>记录回答并继续（Alt+→ 或 Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="160"/>
+        <location filename="../ui/scripts_page.py" line="166"/>
         <source>&amp;Yes</source>
         <translation>是(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="161"/>
+        <location filename="../ui/scripts_page.py" line="167"/>
         <source>&amp;No</source>
         <translation>否(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="163"/>
+        <location filename="../ui/scripts_page.py" line="169"/>
         <source>(no date)</source>
         <translation>（无日期）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="201"/>
+        <location filename="../ui/scripts_page.py" line="207"/>
         <source>No call script runs for this contact.</source>
         <translation>本次联系没有运行中的话术。</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="202"/>
+        <location filename="../ui/scripts_page.py" line="208"/>
         <source>A call script opens here when a contact starts.</source>
         <translation>联系开始时，话术会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="215"/>
+        <location filename="../ui/scripts_page.py" line="221"/>
         <source>End of the script — outcome: {outcome}</source>
         <translation>话术结束 — 结果：{outcome}</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="233"/>
+        <location filename="../ui/scripts_page.py" line="227"/>
+        <source>The call and this script run went to a colleague, who goes on with it; it can no longer be changed here.</source>
+        <translation>通话及本次话术已转给同事继续处理，此处已无法再修改。</translation>
+    </message>
+    <message>
+        <location filename="../ui/scripts_page.py" line="243"/>
         <source>(skipped)</source>
         <translation>（跳过）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="246"/>
+        <location filename="../ui/scripts_page.py" line="256"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="246"/>
+        <location filename="../ui/scripts_page.py" line="256"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="280"/>
+        <location filename="../ui/scripts_page.py" line="288"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="291"/>
+        <location filename="../ui/scripts_page.py" line="299"/>
         <source>a number from {low} to {high}</source>
         <translation>{low} 到 {high} 之间的数字</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="292"/>
+        <location filename="../ui/scripts_page.py" line="300"/>
         <source>a number</source>
         <translation>数字</translation>
     </message>
@@ -1611,38 +1913,38 @@
 <context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="545"/>
+        <location filename="../ui/main_window.py" line="596"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="545"/>
+        <location filename="../ui/main_window.py" line="596"/>
         <location filename="../ui/transfer_dialog.py" line="57"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="547"/>
+        <location filename="../ui/main_window.py" line="598"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="548"/>
+        <location filename="../ui/main_window.py" line="599"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="549"/>
+        <location filename="../ui/main_window.py" line="600"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="603"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="604"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -1690,115 +1992,275 @@
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="129"/>
+        <location filename="../ui/controller.py" line="140"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="180"/>
+        <location filename="../ui/controller.py" line="227"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="206"/>
+        <location filename="../ui/controller.py" line="253"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="278"/>
+        <location filename="../ui/controller.py" line="333"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="329"/>
+        <location filename="../ui/controller.py" line="389"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="348"/>
+        <location filename="../ui/controller.py" line="417"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="360"/>
+        <location filename="../ui/controller.py" line="429"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="184"/>
+        <location filename="../ui/controller.py" line="447"/>
+        <source>End the current contact before restoring an earlier record.</source>
+        <translation>请先结束当前联系，再恢复之前的记录。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="186"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="185"/>
+        <location filename="../workbench.py" line="187"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="186"/>
+        <location filename="../workbench.py" line="188"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="311"/>
+        <location filename="../workbench.py" line="193"/>
+        <source>You did not answer a call in time; you are now Not ready.</source>
+        <translation>您未及时接听来电，已切换为“未就绪”。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="194"/>
+        <source>You did not answer a consult call; you are now Not ready.</source>
+        <translation>您未接听咨询来电，已切换为“未就绪”。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="196"/>
+        <source>Your phone {device} could not be reached ({status}).</source>
+        <translation>无法连接您的话机 {device}（{status}）。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="197"/>
+        <source>Your phone {device} did not take the call ({status}); you are now Not ready.</source>
+        <translation>您的话机 {device} 未能接通来电（{status}），已切换为“未就绪”。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="199"/>
+        <source>The call from {ani} was lost: the telephony process handling it failed ({reason}).</source>
+        <translation>{ani} 的通话已中断：处理该通话的话务进程出现故障（{reason}）。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="207"/>
+        <source>The CTI gateway does not answer</source>
+        <translation>CTI 网关无响应</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="208"/>
+        <source>This desktop is not logged in to the CTI gateway</source>
+        <translation>此桌面未登录 CTI 网关</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="209"/>
+        <source>Not possible in the present state of the call or your work mode</source>
+        <translation>在当前通话状态或工作状态下无法执行</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="210"/>
+        <source>The CTI gateway refused a value</source>
+        <translation>CTI 网关拒绝了某个参数值</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="211"/>
+        <source>All lines are busy; try again in a moment</source>
+        <translation>所有线路忙，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="212"/>
+        <source>No phone is set for you</source>
+        <translation>您尚未设置话机</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="213"/>
+        <source>Your phone is in use by another agent</source>
+        <translation>您的话机正被其他坐席使用</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="214"/>
+        <source>There is no such queue</source>
+        <translation>该队列不存在</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="215"/>
+        <source>You lack the skills the queue needs</source>
+        <translation>您不具备该队列所需的技能</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="216"/>
+        <source>The CTI gateway no longer has this call</source>
+        <translation>CTI 网关上已没有此通话</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="217"/>
+        <source>There is no such agent logged in</source>
+        <translation>该坐席不存在或未登录</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="218"/>
+        <source>The colleague cannot take a call now</source>
+        <translation>该同事目前无法接听电话</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="219"/>
+        <source>The call&apos;s attached data is too large</source>
+        <translation>通话随路数据过大</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="220"/>
+        <source>The CTI gateway did not accept your user name or password</source>
+        <translation>CTI 网关未接受您的用户名或密码</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="221"/>
+        <source>The CRM database cannot be reached; try again in a moment</source>
+        <translation>无法连接 CRM 数据库，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="222"/>
+        <source>The CTI gateway failed to carry out the command</source>
+        <translation>CTI 网关执行命令失败</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="224"/>
+        <source>{meaning} (the gateway said: {detail})</source>
+        <translation>{meaning}（网关返回：{detail}）</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="225"/>
+        <source>The CTI gateway refused: {detail}</source>
+        <translation>CTI 网关拒绝了请求：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="407"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="395"/>
+        <location filename="../workbench.py" line="481"/>
+        <source>{sender} to queue {queue}: {text}</source>
+        <translation>{sender} 致队列 {queue}：{text}</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="484"/>
+        <source>{sender} to all agents: {text}</source>
+        <translation>{sender} 致全体坐席：{text}</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="498"/>
+        <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
+        <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="533"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="560"/>
+        <location filename="../workbench.py" line="701"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="373"/>
-        <location filename="../workbench.py" line="571"/>
+        <location filename="../ui/controller.py" line="442"/>
+        <location filename="../workbench.py" line="712"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="433"/>
+        <location filename="../ui/main_window.py" line="476"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="446"/>
+        <location filename="../ui/main_window.py" line="489"/>
         <source>{name} sent an email: {subject}</source>
         <translation>{name} 发来邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="448"/>
+        <location filename="../ui/main_window.py" line="491"/>
         <source>The demo email could not be sent: {error}</source>
         <translation>演示邮件无法发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="55"/>
+        <location filename="../ui/script_control.py" line="59"/>
         <source>The call scripts could not be loaded: {error}</source>
         <translation>无法加载话术：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="129"/>
+        <location filename="../ui/script_control.py" line="117"/>
+        <source>The call script {script} cannot start: {error}</source>
+        <translation>话术 {script} 无法启动：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/script_control.py" line="140"/>
         <source>The script of the restored record cannot go on: {error}</source>
         <translation>恢复的记录中的话术无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="115"/>
+        <location filename="../ui/script_control.py" line="266"/>
+        <source>The script run went on with the colleague the call was transferred to; changes made here are not saved ({error}).</source>
+        <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="145"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="117"/>
+        <location filename="../ui/mail_control.py" line="147"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="119"/>
+        <location filename="../ui/mail_control.py" line="149"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="158"/>
+        <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
+        <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="161"/>
+        <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
+        <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
+    </message>
+    <message>
+        <location filename="../ui/record_page.py" line="203"/>
+        <source>{count} unsaved interaction record(s) from an earlier session: restore or discard them on the Interaction Record page (Ctrl+4).</source>
+        <translation>有 {count} 条之前会话中未保存的互动记录：请在“互动记录”页面 (Ctrl+4) 恢复或丢弃。</translation>
     </message>
 </context>
 <context>
@@ -1864,7 +2326,7 @@
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="351"/>
+        <location filename="../ui/action_page.py" line="511"/>
         <location filename="../ui/catalogue.py" line="85"/>
         <source>Product</source>
         <translation>产品</translation>
@@ -1970,22 +2432,42 @@
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="352"/>
+        <location filename="../ui/action_page.py" line="512"/>
         <location filename="../ui/catalogue.py" line="96"/>
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="359"/>
+        <location filename="../ui/action_page.py" line="513"/>
+        <source>Unit price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="514"/>
+        <source>Total</source>
+        <translation>小计</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="522"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="360"/>
+        <location filename="../ui/action_page.py" line="523"/>
+        <source>Add a product line (Alt+A)</source>
+        <translation>添加产品行 (Alt+A)</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="524"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../ui/action_page.py" line="609"/>
+        <source>Order total: {amount} {currency}</source>
+        <translation>订单总额：{amount} {currency}</translation>
     </message>
     <message>
         <location filename="../ui/catalogue.py" line="99"/>
@@ -2088,12 +2570,12 @@
         <translation>该客户没有邮箱地址</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="61"/>
+        <location filename="../ui/action_control.py" line="71"/>
         <source>no contact in the workspace</source>
         <translation>工作区中没有联系</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="63"/>
+        <location filename="../ui/action_control.py" line="73"/>
         <source>loading the customer&apos;s data</source>
         <translation>正在加载客户数据</translation>
     </message>
