@@ -86,7 +86,8 @@ class ServiceOrder:
             description=values["description"], priority=values["priority"],
             requested_date=values.get("requested_date"), contact_person_id=_person(context),
             today=context.today)
-        return Outcome(f"Service order {order.number}: {order.subject}", order.id, order.number)
+        return Outcome.said("Service order {number}: {subject}", {"number": order.number, "subject": order.subject},
+                            transaction_id=order.id, number=order.number)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class Complaint:
             description=values["description"], sales_order_no=values.get("sales_order") or None,
             product_no=values.get("product") or None, priority=values["priority"],
             contact_person_id=_person(context))
-        return Outcome(f"Complaint {complaint.number}: {complaint.subject}", complaint.id, complaint.number)
+        return Outcome.said("Complaint {number}: {subject}", {"number": complaint.number, "subject": complaint.subject},
+                            transaction_id=complaint.id, number=complaint.number)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,9 @@ class SalesOrder:
         order = transactions.create_sales_order(
             session, actor, partner_id=context.partner.partner_id, lines=lines,
             delivery_address=values["delivery_address"], contact_person_id=_person(context))
-        return Outcome(f"Sales order {order.number}: {order.amount} {order.currency}", order.id, order.number)
+        return Outcome.said("Sales order {number}: {amount} {currency}",
+                            {"number": order.number, "amount": order.amount, "currency": order.currency},
+                            transaction_id=order.id, number=order.number)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,9 @@ class Lead:
             session, actor, partner_id=context.partner.partner_id, kind=values["kind"],
             subject=values["subject"], description=values.get("description"), amount=values.get("amount"),
             expected_close=values.get("expected_close"), contact_person_id=_person(context), today=context.today)
-        return Outcome(f"{_label(lead.kind)} {lead.number}: {lead.subject}", lead.id, lead.number)
+        template = "Opportunity {number}: {subject}" if lead.kind == "opportunity" else "Lead {number}: {subject}"
+        return Outcome.said(template, {"number": lead.number, "subject": lead.subject},
+                            transaction_id=lead.id, number=lead.number)
 
 
 @dataclass(frozen=True)
@@ -216,8 +222,10 @@ class Callback:
             session, actor, partner_id=context.partner.partner_id, phone=values["phone"], window_start=start,
             window_end=end, note=values.get("note"), to_team=team, contact_person_id=_person(context),
             now=_local(context.now) if context.now else None)
-        return Outcome(f"Callback {callback.number}: {values['phone']} on {day.isoformat()} "
-                       f"{values['from_time']:%H:%M}-{values['to_time']:%H:%M}", callback.id, callback.number)
+        return Outcome.said("Callback {number}: {phone} on {day} {start}-{end}",
+                            {"number": callback.number, "phone": values["phone"], "day": day.isoformat(),
+                             "start": f"{values['from_time']:%H:%M}", "end": f"{values['to_time']:%H:%M}"},
+                            transaction_id=callback.id, number=callback.number)
 
 
 @dataclass(frozen=True)
@@ -280,7 +288,8 @@ class FollowUpEmail:
             session, actor, sender=context.sender, to=values["to"], subject=values["subject"],
             body=values["body"], partner_id=context.partner.partner_id,
             contact_id=context.call.call_id if context.call else None)
-        return Outcome(f"Email to {email.to_address}: {email.subject}", email_id=email.id)
+        return Outcome.said("Email to {to}: {subject}", {"to": email.to_address, "subject": email.subject},
+                            email_id=email.id)
 
 
 @dataclass(frozen=True)
@@ -309,7 +318,9 @@ class Task:
             assignee=who if kind == "user" else None, team=who if kind == "team" else None,
             description=values.get("description"), due=due, contact_person_id=_person(context),
             now=_local(context.now) if context.now else None)
-        return Outcome(f"Task {task.number} for {who}: {task.subject}", task.id, task.number)
+        return Outcome.said("Task {number} for {who}: {subject}", {"number": task.number, "who": who,
+                                                                "subject": task.subject},
+                            transaction_id=task.id, number=task.number)
 
 
 @dataclass(frozen=True)
@@ -347,7 +358,7 @@ class Link:
             parts = None
         if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
             raise ValidationError(f"the link cannot be made: {url!r} is not a web address")
-        return Outcome(f"Opened {localized(self.labels or self.label, context.language)}", url=url)
+        return Outcome.said("Opened {link}", {"link": localized(self.labels or self.label, context.language)}, url=url)
 
 
 BUILTIN = (ServiceOrder(), Complaint(), SalesOrder(), Lead(), Callback(), FollowUpEmail(), Task())

@@ -43,13 +43,23 @@ class Field:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an action did, for the agent's list of this interaction."""
+    """What an action did, for the agent's list of this interaction. `summary` is
+    English; `template` and `params` let the desktop say it in the agent's
+    language (a plugin may give only the summary)."""
 
     summary: str
     transaction_id: int | None = None
     number: str | None = None
     email_id: int | None = None
     url: str | None = None  # for the desktop to open
+    template: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def said(cls, template: str, params: dict[str, object], **ids) -> Outcome:
+        """An outcome told by a template (listed in the desktop's catalogue) and its values."""
+        params = {key: str(value) for key, value in params.items()}
+        return cls(template.format(**params), template=template, params=params, **ids)
 
 
 @dataclass(frozen=True)

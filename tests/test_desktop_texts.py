@@ -30,6 +30,8 @@ class _Chinese(QTranslator):
         "{meaning} (the gateway said: {detail})": "{meaning}（网关：{detail}）",
         "Wrong user name or password.": "用户名或密码错误。",
         "The customer ended the chat.": "客户已结束会话。",
+        "Complaint {number}: {subject}": "投诉 {number}：{subject}",
+        "Task {number} for {who}: {subject}": "{who} 的任务 {number}：{subject}{missing}",
     }
 
     def translate(self, context, source, disambiguation=None, n=-1):
@@ -102,3 +104,27 @@ def test_the_lines_the_mail_queue_writes_into_a_chat_are_read_in_the_agents_lang
     # stored in English for the record; shown translated, and a customer's words never are
     assert _service_line(CUSTOMER_ENDED_TEXT) == "客户已结束会话。"
     assert _service_line("The customer ended the chat. Really.") == "The customer ended the chat. Really."
+
+
+def test_what_an_action_did_is_listed_in_the_agents_language(chinese):
+    from action_box.model import Outcome
+    from agent_desktop.ui.catalogue import ACTION_OUTCOMES, tr_outcome
+
+    done = Outcome.said("Complaint {number}: {subject}", {"number": "C0042", "subject": "No signal"})
+    assert done.summary == "Complaint C0042: No signal"
+    assert tr_outcome({"summary": done.summary, "template": done.template, "params": done.params}) == (
+        "投诉 C0042：No signal")
+    # a translation that does not fit the values, or a plugin's plain summary: the English
+    task = Outcome.said("Task {number} for {who}: {subject}", {"number": "T1", "who": "Bob", "subject": "x"})
+    assert tr_outcome({"summary": task.summary, "template": task.template, "params": task.params}) == (
+        "Task T1 for Bob: x")
+    assert tr_outcome({"summary": "Plugin did it"}) == "Plugin did it"
+    # every built-in action's template is in the catalogue the translators see
+    import re
+    from pathlib import Path
+
+    import action_box.builtin
+    source = Path(action_box.builtin.__file__).read_text()
+    templates = set(re.findall(r'"((?:Service order|Complaint|Sales order|Lead|Opportunity|Callback|Email to|Task|'
+                               r'Opened) [^"]*\{[^"]*)"', source))
+    assert len(templates) == 9 and templates <= set(ACTION_OUTCOMES)

@@ -158,7 +158,8 @@ class ActionControl(QObject):
         def done(result) -> None:
             outcome = result.outcome
             self.bench.action_done(key, {
-                "action": result.action_id, "summary": outcome.summary, "transaction_id": outcome.transaction_id,
+                "action": result.action_id, "summary": outcome.summary, "template": outcome.template,
+                "params": outcome.params, "transaction_id": outcome.transaction_id,
                 "number": outcome.number, "email_id": outcome.email_id, "url": outcome.url, "at": time.time()})
             if outcome.url:
                 QDesktopServices.openUrl(QUrl(outcome.url))

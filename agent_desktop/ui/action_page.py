@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from action_box.model import localized
+from agent_desktop.ui.catalogue import tr_outcome
 from agent_desktop.ui.formatting import date_time
 
 ACTION = Qt.ItemDataRole.UserRole
@@ -258,7 +259,7 @@ class ActionBoxPage(QWidget):
         if contact is None:
             return
         for done in contact.actions_done:
-            text = done.get("summary", "")
+            text = tr_outcome(done)
             email_id = done.get("email_id")
             if email_id:
                 status = self.box.email_status.get(email_id)

@@ -5,7 +5,7 @@ question") until a translator adds them to the catalogue."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 MODES = (
     QT_TRANSLATE_NOOP("modes", "Logged out"), QT_TRANSLATE_NOOP("modes", "Not ready"),
@@ -111,3 +111,29 @@ ACTIONS = (  # agent_desktop.ui.action_page translates these (context "actions")
     QT_TRANSLATE_NOOP("actions", "the customer has no installed base"),
     QT_TRANSLATE_NOOP("actions", "the customer has no email address"),
 )
+
+# What an Action Box action did, in the interaction's "Done" list
+# (action_box.model.Outcome.said templates).
+ACTION_OUTCOMES = (
+    QT_TRANSLATE_NOOP("outcomes", "Service order {number}: {subject}"),
+    QT_TRANSLATE_NOOP("outcomes", "Complaint {number}: {subject}"),
+    QT_TRANSLATE_NOOP("outcomes", "Sales order {number}: {amount} {currency}"),
+    QT_TRANSLATE_NOOP("outcomes", "Lead {number}: {subject}"),
+    QT_TRANSLATE_NOOP("outcomes", "Opportunity {number}: {subject}"),
+    QT_TRANSLATE_NOOP("outcomes", "Callback {number}: {phone} on {day} {start}-{end}"),
+    QT_TRANSLATE_NOOP("outcomes", "Email to {to}: {subject}"),
+    QT_TRANSLATE_NOOP("outcomes", "Task {number} for {who}: {subject}"),
+    QT_TRANSLATE_NOOP("outcomes", "Opened {link}"),
+)
+
+
+def tr_outcome(done: dict) -> str:
+    """An entry of the Done list in the agent's language; the English summary when
+    the action gave no template or the translation does not fit its values."""
+    template = done.get("template")
+    if not template:
+        return done.get("summary", "")
+    try:
+        return QCoreApplication.translate("outcomes", template).format(**done.get("params", {}))
+    except (KeyError, IndexError, ValueError):
+        return done.get("summary", "")
