@@ -4,102 +4,102 @@
 <context>
     <name>ActionBoxPage</name>
     <message>
-        <location filename="../ui/action_page.py" line="143"/>
+        <location filename="../ui/action_page.py" line="144"/>
         <source>Type to find an action, Enter to open it</source>
         <translation>输入以查找操作，按回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="144"/>
+        <location filename="../ui/action_page.py" line="145"/>
         <source>Done in this interaction</source>
         <translation>本次互动已完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="145"/>
+        <location filename="../ui/action_page.py" line="146"/>
         <source>My follow-ups</source>
         <translation>我的跟进</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="146"/>
+        <location filename="../ui/action_page.py" line="147"/>
         <source>Open customer</source>
         <translation>打开客户</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="147"/>
+        <location filename="../ui/action_page.py" line="148"/>
         <source>Call</source>
         <translation>拨打</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="148"/>
+        <location filename="../ui/action_page.py" line="149"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="274"/>
+        <location filename="../ui/action_page.py" line="275"/>
         <source>Callback</source>
         <translation>回电</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="274"/>
+        <location filename="../ui/action_page.py" line="275"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="275"/>
+        <location filename="../ui/action_page.py" line="276"/>
         <source>no due date</source>
         <translation>无截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="278"/>
+        <location filename="../ui/action_page.py" line="279"/>
         <source>team {team}</source>
         <translation>小组 {team}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="307"/>
+        <location filename="../ui/action_page.py" line="308"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="310"/>
+        <location filename="../ui/action_page.py" line="311"/>
         <source>{number} is done.</source>
         <translation>{number} 已完成。</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="312"/>
+        <location filename="../ui/action_page.py" line="313"/>
         <source>{number} could not be marked done: {error}</source>
         <translation>无法将 {number} 标记为完成：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="327"/>
+        <location filename="../ui/action_page.py" line="328"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="342"/>
+        <location filename="../ui/action_page.py" line="343"/>
         <source>The customer could not be loaded: {error}</source>
         <translation>无法加载客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="351"/>
+        <location filename="../ui/action_page.py" line="352"/>
         <source>in the outbox</source>
         <translation>在发件箱中</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="352"/>
+        <location filename="../ui/action_page.py" line="353"/>
         <source>waiting in the outbox: no mail relay is configured ([mail] relay)</source>
         <translation>在发件箱中等待：未配置邮件中继（[mail] relay）</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="354"/>
+        <location filename="../ui/action_page.py" line="355"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="356"/>
+        <location filename="../ui/action_page.py" line="357"/>
         <source>not sent: {error}</source>
         <translation>未发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="357"/>
+        <location filename="../ui/action_page.py" line="358"/>
         <source>in the outbox, tried {n} time(s): {error}</source>
         <translation>在发件箱中，已尝试 {n} 次：{error}</translation>
     </message>
@@ -115,7 +115,7 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../ui/action_page.py" line="483"/>
+        <location filename="../ui/action_page.py" line="484"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -2326,7 +2326,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="511"/>
+        <location filename="../ui/action_page.py" line="512"/>
         <location filename="../ui/catalogue.py" line="85"/>
         <source>Product</source>
         <translation>产品</translation>
@@ -2432,40 +2432,40 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="512"/>
+        <location filename="../ui/action_page.py" line="513"/>
         <location filename="../ui/catalogue.py" line="96"/>
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="513"/>
+        <location filename="../ui/action_page.py" line="514"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="514"/>
+        <location filename="../ui/action_page.py" line="515"/>
         <source>Total</source>
         <translation>小计</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="522"/>
+        <location filename="../ui/action_page.py" line="523"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="523"/>
+        <location filename="../ui/action_page.py" line="524"/>
         <source>Add a product line (Alt+A)</source>
         <translation>添加产品行 (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="524"/>
+        <location filename="../ui/action_page.py" line="525"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="609"/>
+        <location filename="../ui/action_page.py" line="610"/>
         <source>Order total: {amount} {currency}</source>
         <translation>订单总额：{amount} {currency}</translation>
     </message>
@@ -2997,6 +2997,54 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <location filename="../ui/catalogue.py" line="13"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
+    </message>
+</context>
+<context>
+    <name>outcomes</name>
+    <message>
+        <location filename="../ui/catalogue.py" line="118"/>
+        <source>Service order {number}: {subject}</source>
+        <translation>服务单 {number}：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="119"/>
+        <source>Complaint {number}: {subject}</source>
+        <translation>投诉 {number}：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="120"/>
+        <source>Sales order {number}: {amount} {currency}</source>
+        <translation>销售订单 {number}：{amount} {currency}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="121"/>
+        <source>Lead {number}: {subject}</source>
+        <translation>线索 {number}：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="122"/>
+        <source>Opportunity {number}: {subject}</source>
+        <translation>商机 {number}：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="123"/>
+        <source>Callback {number}: {phone} on {day} {start}-{end}</source>
+        <translation>回电 {number}：{day} {start}-{end} 拨打 {phone}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="124"/>
+        <source>Email to {to}: {subject}</source>
+        <translation>发给 {to} 的邮件：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="125"/>
+        <source>Task {number} for {who}: {subject}</source>
+        <translation>给 {who} 的任务 {number}：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../ui/catalogue.py" line="126"/>
+        <source>Opened {link}</source>
+        <translation>已打开 {link}</translation>
     </message>
 </context>
 </TS>
