@@ -519,6 +519,7 @@ class ProductLines(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(column, width)
         self.table.setMinimumHeight(120)
+        self.table.setMinimumWidth(640)  # the product's name must be readable beside the figures
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.add_button = QPushButton(QCoreApplication.translate("actions", "Add product"))
         self.add_button.setToolTip(QCoreApplication.translate("actions", "Add a product line (Alt+A)"))
@@ -552,6 +553,8 @@ class ProductLines(QWidget):
             picker.addItem(f"{label} — {value}", value)
         picker.completer().setFilterMode(Qt.MatchFlag.MatchContains)
         picker.setCurrentIndex(picker.findData(product) if product else -1)
+        picker.lineEdit().setCursorPosition(0)  # show a long name from its start, not its end
+        picker.currentIndexChanged.connect(lambda _i, p=picker: p.lineEdit().setCursorPosition(0))
         amount = QDoubleSpinBox(decimals=0, minimum=0, maximum=100_000)
         amount.setValue(float(quantity))
         picker.currentIndexChanged.connect(lambda _i: self._update_totals())
