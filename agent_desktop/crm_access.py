@@ -277,28 +277,37 @@ def interaction_detail(database: Database, actor: Actor, interaction_id: int):
         detail = _interaction_detail(record)
         answers = _script_answers(session, actor, interaction_id)
         messages = _conversation_text(session, actor, interaction_id)
-        linked = _linked_text(session, record)
+        linked = _linked_lines(session, record)
     return (detail + ((("script", answers),) if answers else ()) + ((("messages", messages),) if messages else ())
             + ((("linked", linked),) if linked else ()))
 
 
-def _linked_text(session, record: Interaction) -> str:
+@dataclass(frozen=True)
+class LinkedLine:
+    """One thing created or looked at in an interaction, or an email sent from it;
+    the view words it in the agent's language."""
+    kind: str  # a transaction kind, or "email"
+    reference: str  # the transaction's number, or the address the email went to
+    subject: str
+    status: str
+    link: str = "created"  # crm.models.LinkKind for transactions
+
+
+def _linked_lines(session, record: Interaction) -> tuple[LinkedLine, ...]:
     """What was created or looked at in this interaction (its Action Box follow-ups
-    among them) and the emails sent from it, one line each."""
+    among them) and the emails sent from it."""
     from sqlalchemy import select
 
     from crm.models import OutboundEmail
 
     # interaction_detail has checked that the actor may read this record.
-    lines = []
-    for link in sorted(record.links, key=lambda k: (k.at or datetime.min, k.transaction_id)):
-        t = link.transaction
-        lines.append(f"{t.number} · {t.kind} · {t.subject} · {t.status}" + (f" ({link.link})" if link.link != "created"
-                                                                            else ""))
+    lines = [LinkedLine(link.transaction.kind, link.transaction.number, link.transaction.subject,
+                        link.transaction.status, link.link)
+             for link in sorted(record.links, key=lambda k: (k.at or datetime.min, k.transaction_id))]
     emails = session.scalars(select(OutboundEmail).where(OutboundEmail.interaction_id == record.id)
                              .order_by(OutboundEmail.id).limit(100))
-    lines += [f"email · {e.to_address} · {e.subject} · {e.status}" for e in emails]
-    return "\n".join(lines)
+    lines += [LinkedLine("email", e.to_address, e.subject, e.status) for e in emails]
+    return tuple(lines)
 
 
 def _conversation_text(session, actor: Actor, interaction_id: int) -> str:

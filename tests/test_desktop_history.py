@@ -10,14 +10,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QEvent, QLocale, Qt, QTime, QTranslator
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 import factories
 from agent_desktop import crm_access
 from agent_desktop.ui.history_page import HistoryModel, HistoryPage
 from agent_desktop.ui.tasks import TaskRunner
 from crm.db import Database
-from crm.models import Interaction
+from crm.models import BusinessTransaction, Interaction, InteractionLink, OutboundEmail
 
 BIG = 100_000
 PAGE = 200
@@ -270,6 +270,32 @@ def test_selecting_a_row_shows_its_details(qtbot, page, history_db):
     page.set_partner(None)
     assert page.model.rowCount() == 0 and detail.toPlainText() == ""
     assert page.status.text().startswith("No customer confirmed")
+
+
+def test_the_details_list_what_was_created_and_sent_in_that_interaction(qtbot, page, history_db):
+    database, agent, _big, small = history_db
+    with database.unit_of_work() as s:
+        record = s.scalar(select(Interaction).where(Interaction.subject == "small 4"))
+        order = BusinessTransaction(number="SO-HIST-1", kind="service_order", status="in_process",
+                                    partner_id=small, subject="Router replaced")
+        complaint = BusinessTransaction(number="CP-HIST-1", kind="complaint", partner_id=small,
+                                        subject="Late technician")
+        s.add_all([order, complaint])
+        s.flush()
+        s.add_all([InteractionLink(interaction_id=record.id, transaction_id=order.id, link="created"),
+                   InteractionLink(interaction_id=record.id, transaction_id=complaint.id, link="viewed"),
+                   OutboundEmail(message_id="<hist-1@cicada>", partner_id=small, interaction_id=record.id,
+                                 sender="service@cicada.example", to_address="mei.chen@example.cn",
+                                 subject="Your service order", body_text="...", status="failed")])
+    page.set_partner(small)
+    qtbot.waitUntil(_loaded(page.model, 5))
+    page.table.selectRow(0)
+    assert page.model.row(0).subject == "small 4"
+    qtbot.waitUntil(lambda: "Created in this interaction" in page.detail.toPlainText())
+    text = page.detail.toPlainText()
+    assert "SO-HIST-1 · service order · Router replaced · in process" in text
+    assert "CP-HIST-1 · complaint · Late technician · open (looked at)" in text
+    assert "Email to mei.chen@example.cn · Your service order · not delivered" in text
 
 
 def test_switching_partner_drops_the_page_in_flight(qtbot, page, tasks, history_db, calls, monkeypatch):

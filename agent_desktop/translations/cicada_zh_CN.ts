@@ -645,24 +645,49 @@
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="571"/>
+        <location filename="../ui/history_page.py" line="573"/>
         <source>No notes.</source>
         <translation>无备注。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="573"/>
+        <location filename="../ui/history_page.py" line="575"/>
         <source>Call script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="576"/>
+        <location filename="../ui/history_page.py" line="578"/>
         <source>Created in this interaction</source>
         <translation>本次互动中创建</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="579"/>
+        <location filename="../ui/history_page.py" line="582"/>
         <source>Messages</source>
         <translation>消息</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="588"/>
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="588"/>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="589"/>
+        <source>not delivered</source>
+        <translation>未送达</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="590"/>
+        <source>Email to {address}</source>
+        <translation>发给 {address} 的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/history_page.py" line="592"/>
+        <source>(looked at)</source>
+        <translation>（已查看）</translation>
     </message>
 </context>
 <context>
@@ -2448,24 +2473,24 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>小计</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="523"/>
+        <location filename="../ui/action_page.py" line="524"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="524"/>
+        <location filename="../ui/action_page.py" line="525"/>
         <source>Add a product line (Alt+A)</source>
         <translation>添加产品行 (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="525"/>
+        <location filename="../ui/action_page.py" line="526"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="610"/>
+        <location filename="../ui/action_page.py" line="613"/>
         <source>Order total: {amount} {currency}</source>
         <translation>订单总额：{amount} {currency}</translation>
     </message>

@@ -539,7 +539,7 @@ class HistoryPage(QWidget):
             "outcome_code": self.tr("Outcome"), "notes": self.tr("Notes"),
         }
 
-    def _show_detail(self, r: HistoryRow, values: dict[str, str]) -> None:
+    def _show_detail(self, r: HistoryRow, values: dict[str, object]) -> None:
         statuses = {"open": self.tr("open"), "wrap_up": self.tr("in wrap-up"), "closed": self.tr("closed")}
         shown: dict[str, str] = {}
         for key, value in values.items():
@@ -555,6 +555,8 @@ class HistoryPage(QWidget):
                 value = duration(int(value)) if str(value).isdigit() else value
             elif key in ("reason_code", "outcome_code"):
                 value = code_label(value)
+            elif key == "linked":
+                continue  # a list of crm_access.LinkedLine, worded below
             shown[key] = value or ""
         labels = self._field_labels()
         order = [k for k in _DETAIL_FIELDS if k in shown] + [k for k in shown if k not in _DETAIL_FIELDS]
@@ -572,13 +574,22 @@ class HistoryPage(QWidget):
         if shown.get("script"):
             lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Call script"))))
             lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["script"])))
-        if shown.get("linked"):  # what the Action Box created in this interaction, and its emails
+        if values.get("linked"):  # what the Action Box created in this interaction, and its emails
             lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Created in this interaction"))))
-            lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["linked"])))
+            lines.append("<p style='white-space: pre-wrap'>{}</p>".format(
+                html.escape("\n".join(self._linked_line(line) for line in values["linked"]))))
         if shown.get("messages"):
             lines.append("<p><b>{}</b></p>".format(html.escape(self.tr("Messages"))))
             lines.append("<p style='white-space: pre-wrap'>{}</p>".format(html.escape(shown["messages"])))
         self.detail.setHtml("".join(lines))
+
+    def _linked_line(self, line: crm_access.LinkedLine) -> str:
+        if line.kind == "email":
+            status = {"queued": self.tr("waiting to be sent"), "sent": self.tr("sent"),
+                      "failed": self.tr("not delivered")}.get(line.status, line.status)
+            return " · ".join((self.tr("Email to {address}").format(address=line.reference), line.subject, status))
+        text = " · ".join((line.reference, code_label(line.kind), line.subject, code_label(line.status)))
+        return text + (" " + self.tr("(looked at)") if line.link == "viewed" else "")
 
 
 def _py_date(value: QDate) -> date:
