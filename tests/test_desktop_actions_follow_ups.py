@@ -1,6 +1,7 @@
 """My follow-ups in the real desktop: a colleague's task and the agent's own
 callback listed by due time, the customer opened read-only, Call puts the
-number in the dial box, Done completes it in the CRM."""
+number in the dial box, Done completes it in the CRM and takes it out of the
+customer's business data on screen."""
 
 from __future__ import annotations
 
@@ -63,9 +64,16 @@ def test_my_follow_ups_open_the_customer_call_back_and_are_marked_done(make_gate
     assert [i.text(0) for i in dialog.page.items_in("callback")] == [f"{callback_no} Callback 13800138000"]
     dialog.close()
 
+    # Call dialled the customer, identified from the number: his business data lists the
+    # callback until it is done
+    business = window.business
+    qtbot.waitUntil(lambda: len(business.items_in("callback")) == 1, timeout=10000)
+
+    page.follow.setCurrentRow(0)
     page.follow_done.click()
     qtbot.waitUntil(lambda: page.follow.count() == 1, timeout=10000)
     assert task_no in page.follow.item(0).text() and callback_no in page.follow_status.text()
+    qtbot.waitUntil(lambda: not business.items_in("callback"), timeout=10000)
     database = Database.open(gateway.db_url)
     with database.reading() as session:
         assert session.scalar(select(BusinessTransaction.status).where(

@@ -186,9 +186,15 @@ class ActionControl(QObject):
                        on_error=lambda exc: log.warning("the follow-ups could not be read: %s", exc))
 
     def complete_follow_up(self, transaction_id: int, *, on_done, on_error) -> None:
-        """Mark a callback or task done; the list is read again either way."""
+        """Mark a callback or task done; the list is read again either way, and the
+        business data too when it shows that follow-up's customer."""
+        partner_of = {f.transaction_id: f.partner_id for f in self.follow_ups}
+
         def done(number) -> None:
             self.load_follow_ups()
+            shown = self.bench.confirmed_partner
+            if shown is not None and shown.partner_id == partner_of.get(transaction_id):
+                self.controller.load_partner(shown.partner_id)
             on_done(number)
 
         def failed(exc) -> None:
