@@ -212,12 +212,18 @@ class WorkAssigned(Message, tag="mail.work_assigned"):
     work: WorkView
 
 
+WithdrawnCause = Literal["rejected", "not_answered", "logged_off", "agent_gone", "transferred",
+                         "customer_ended", "customer_left", "rerouted", "other"]
+
+
 class WorkWithdrawn(Message, tag="mail.work_withdrawn"):
-    """Offered or assigned work taken back: rejected, not answered, logged off."""
+    """Offered or assigned work taken back: rejected, not answered, logged off.
+    `cause` is for the desktop to word its notice; `reason` says it in the log."""
 
     agent: str
     conversation_id: int
     reason: str
+    cause: WithdrawnCause = "other"
 
 
 class WorkClosed(Message, tag="mail.work_closed"):

@@ -96,6 +96,7 @@ class Decision:
     agent: str | None
     reason: str = ""
     deadline: float | None = None
+    cause: str = "other"  # bus.mailq.WithdrawnCause, for a requeue
 
 
 class Router:
@@ -178,12 +179,13 @@ class Router:
             seat.queues, seat.capacity = frozenset(queues), dict(capacity)
         return self._dispatch_for(seat)
 
-    def logout(self, agent: str, reason: str = "logged off") -> list[Decision]:
+    def logout(self, agent: str, reason: str = "logged off", cause: str = "logged_off") -> list[Decision]:
         """The agent is gone: everything he was offered or working goes back to the queue."""
         seat = self.seats.pop(agent, None)
         if seat is None:
             return []
-        decisions = [self._requeue(self.items[cid], reason) for cid in sorted(seat.work) if cid in self.items]
+        decisions = [self._requeue(self.items[cid], reason, cause) for cid in sorted(seat.work)
+                     if cid in self.items]
         return decisions + self.dispatch()
 
     def set_available(self, agent: str, channel: str, available: bool) -> list[Decision]:
@@ -207,7 +209,7 @@ class Router:
         if work.state != "offered" or work.agent != agent:
             raise RoutingError("not_offered", f"conversation {conversation_id} is not offered to {agent}")
         work.refused_by.add(agent)
-        return [self._requeue(work, "rejected")] + self.dispatch()
+        return [self._requeue(work, "rejected", "rejected")] + self.dispatch()
 
     def pull(self, agent: str, conversation_id: int) -> list[Decision]:
         """The agent takes an item from the group inbox."""
@@ -231,10 +233,10 @@ class Router:
         work.refused_by = {agent}  # a new round: earlier refusals were about the old queue
         freed = [key for key in self._waiting if key[0] in seat.queues]  # his room is free for these
         if queue is None:
-            return [self._requeue(work, f"transferred to {to_agent}"), self._offer_to(work, to_agent),
+            return [self._requeue(work, f"transferred to {to_agent}", "transferred"), self._offer_to(work, to_agent),
                     *self._dispatch(freed)]
         work.queue = queue  # before _requeue: it waits in the new queue's list
-        decision = self._requeue(work, f"transferred to {queue}")
+        decision = self._requeue(work, f"transferred to {queue}", "transferred")
         waits_in = (queue, work.channel)
         return [decision, *self._dispatch([waits_in, *(key for key in freed if key != waits_in)])]
 
@@ -272,12 +274,12 @@ class Router:
         for work in list(self.offers.values()):
             if work.offer_deadline is not None and work.offer_deadline <= now:
                 work.refused_by.add(work.agent)
-                decisions.append(self._requeue(work, "not answered in time"))
+                decisions.append(self._requeue(work, "not answered in time", "not_answered"))
         for cid, since in list(self.orphans.items()):
             if since + self.reconnect_grace <= now:
                 del self.orphans[cid]
                 if cid in self.items:
-                    decisions.append(self._requeue(self.items[cid], "the agent did not come back"))
+                    decisions.append(self._requeue(self.items[cid], "the agent did not come back", "agent_gone"))
         if decisions:
             return decisions + self.dispatch()
         if self.round_again:
@@ -363,14 +365,14 @@ class Router:
         seat.last_assigned = self.clock()
         return Decision("assigned", work.conversation_id, agent)
 
-    def _requeue(self, work: Work, reason: str) -> Decision:
+    def _requeue(self, work: Work, reason: str, cause: str = "other") -> Decision:
         agent = work.agent
         if agent in self.seats:
             self.seats[agent].drop(work)
         self.offers.pop(work.conversation_id, None)
         work.state, work.agent, work.offer_deadline = "queued", None, None
         self._enqueue(work)
-        return Decision("requeued", work.conversation_id, agent, reason)
+        return Decision("requeued", work.conversation_id, agent, reason, cause=cause)
 
     def _enqueue(self, work: Work) -> None:
         key = (work.queue, work.channel)

@@ -439,7 +439,8 @@ class MailqService:
             self.publish([mailq.agent_topic(work.agent)], mailq.ChatLine(
                 agent=work.agent, conversation_id=conversation_id, line=_line_view(line)))
 
-    async def chat_ended_waiting(self, conversation_id: int, reason: str = "the customer ended the chat") -> None:
+    async def chat_ended_waiting(self, conversation_id: int, reason: str = "the customer ended the chat",
+                                 cause: str = "customer_ended") -> None:
         """The customer ended a chat no agent had (it is closed): out of the router, and
         an agent it was offered to hears it is gone."""
         work = self.router.items.get(conversation_id)
@@ -447,7 +448,7 @@ class MailqService:
             return
         if work.agent and work.state == "offered":
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
-                agent=work.agent, conversation_id=conversation_id, reason=reason))
+                agent=work.agent, conversation_id=conversation_id, reason=reason, cause=cause))
         elif work.agent and work.state == "assigned":  # accepted while it was being closed
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkClosed(
                 agent=work.agent, conversation_id=conversation_id, by="customer"))
@@ -482,7 +483,7 @@ class MailqService:
         if work.state == "offered" and work.agent:
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
                 agent=work.agent, conversation_id=conversation_id,
-                reason=f"routed to {item.queue} by the customer's first message"))
+                reason=f"routed to {item.queue} by the customer's first message", cause="rerouted"))
         await self.apply(self.router.finished(conversation_id))
         self.queue_changed(work.queue)
         await self.new_work(item)
@@ -515,7 +516,7 @@ class MailqService:
                 if abandoned is None:
                     continue
                 if abandoned.closed:
-                    await self.chat_ended_waiting(cid, "the customer left the chat")
+                    await self.chat_ended_waiting(cid, "the customer left the chat", "customer_left")
                 else:
                     await self.chat_ended_assigned(cid, abandoned.line)
 
@@ -553,7 +554,7 @@ class MailqService:
         if decision.kind == "requeued":
             if agent:
                 self.publish([mailq.agent_topic(agent)], mailq.WorkWithdrawn(
-                    agent=agent, conversation_id=cid, reason=decision.reason))
+                    agent=agent, conversation_id=cid, reason=decision.reason, cause=decision.cause))
             work = self.router.items.get(cid)
             if work is not None:
                 self.queue_changed(work.queue)
@@ -611,7 +612,7 @@ class MailqService:
             for session in list(self.sessions.values()):
                 if now - session.last_seen > self.config.silent_seconds:
                     log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
-                    await self._end_session(session, "disconnected")
+                    await self._end_session(session, "disconnected", "agent_gone")
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
                 self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(run=self.run_id, started_at=self.started_at))
@@ -741,9 +742,9 @@ class MailqService:
         return (actor, dict(profile.capacity or profiles.DEFAULTS["capacity"]),
                 (user.display_name if user else "") or agent)
 
-    async def _end_session(self, session: AgentSession, reason: str) -> None:
+    async def _end_session(self, session: AgentSession, reason: str, cause: str = "logged_off") -> None:
         self.sessions.pop(session.token, None)
-        await self.apply(self.router.logout(session.agent, reason))
+        await self.apply(self.router.logout(session.agent, reason, cause))
 
     async def _know(self, conversation_id: int) -> None:
         if conversation_id in self.router.items:

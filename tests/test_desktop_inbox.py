@@ -183,6 +183,32 @@ def test_a_chat_tab_shows_that_the_customer_ended_the_chat_and_is_done_as_usual(
     qtbot.waitUntil(lambda: [c.status for c in mailq.conversations()] == ["closed"], timeout=10000)
 
 
+def test_a_chat_the_customer_ends_before_it_is_accepted_leaves_the_offers_with_a_notice(office, qtbot):
+    import json
+
+    from websockets.sync.client import connect
+
+    from agent_desktop.ui.main_window import notice_text
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    window, mail = desk.window, desk.controller.mail
+    page = window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected and page.chat_box.isChecked(), timeout=10000)
+    window.show_page("inbox")
+    with connect(f"ws://127.0.0.1:{mailq.chat_port}/chat/ws", open_timeout=5) as customer:
+        customer.send(json.dumps({"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com",
+                                  "phone": ""}))
+        customer.recv(timeout=10)
+        customer.send(json.dumps({"type": "message", "text": "Hello?", "client_id": "c-1"}))
+        qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+        customer.send(json.dumps({"type": "end"}))
+        qtbot.waitUntil(lambda: page.offers.count() == 0, timeout=10000)
+    said = "The chat from Mei Lin ended before it was accepted: the customer closed it."
+    qtbot.waitUntil(lambda: any(notice_text(n) == said for n in desk.controller.bench.notices), timeout=5000)
+    assert not page.chat_views and not mail.desk.work
+
+
 def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qtbot):
     _gateway, mailq, open_desk, _ = office
     desk = open_desk()

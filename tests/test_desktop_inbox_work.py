@@ -336,7 +336,8 @@ def test_closing_the_desktop_logs_off_the_mail_queue_and_its_work_goes_back_at_o
 
     desk.close()  # the agent closes the window
     withdrawn = spy.wait_for(lambda e: isinstance(e, bus.WorkWithdrawn), 10)
-    assert (withdrawn.conversation_id, withdrawn.reason) == (cid, "logged off")  # not "disconnected" later
+    assert (withdrawn.conversation_id, withdrawn.reason, withdrawn.cause) == (  # not "disconnected" later
+        cid, "logged off", "logged_off")
     assert "ann" not in mailq.client().status().agents
 
 

@@ -75,7 +75,8 @@ def test_rejected_and_unanswered_offers_go_to_the_next_agent(router, clock):
     assert router.expire() == []
     clock.now += 2
     decisions = router.expire()
-    assert decisions[0].kind == "requeued" and decisions[0].reason == "not answered in time"
+    assert (decisions[0].kind, decisions[0].reason, decisions[0].cause) == ("requeued", "not answered in time",
+                                                                          "not_answered")
     # both refused: the round starts again rather than leaving the customer waiting
     assert offered(decisions) == [] and offered(router.dispatch()) == [(1, "ann")]
 

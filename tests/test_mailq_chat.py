@@ -203,7 +203,8 @@ def test_a_waiting_chat_the_customer_ends_is_closed_and_withdrawn_from_the_agent
 
         assert customer.ask({"type": "end"}) == {"type": "closed", "by": "customer"}
         withdrawn = ann.wait_for(lambda e: isinstance(e, bus.WorkWithdrawn), 10)
-        assert (withdrawn.conversation_id, withdrawn.reason) == (cid, "the customer ended the chat")
+        assert (withdrawn.conversation_id, withdrawn.reason, withdrawn.cause) == (
+            cid, "the customer ended the chat", "customer_ended")
         late_line = {"type": "message", "text": "Still there?", "client_id": "c-2"}
         assert customer.ask(late_line) == {"type": "closed", "by": "customer"}
     finally:

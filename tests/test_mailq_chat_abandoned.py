@@ -28,7 +28,8 @@ def test_a_waiting_chat_whose_customer_left_is_closed_and_withdrawn_with_a_line_
     customer.close()  # the page is closed, and stays closed
 
     withdrawn = ann.wait_for(lambda e: isinstance(e, bus.WorkWithdrawn), ABANDON + 10)
-    assert (withdrawn.conversation_id, withdrawn.reason) == (cid, "the customer left the chat")
+    assert (withdrawn.conversation_id, withdrawn.reason, withdrawn.cause) == (
+        cid, "the customer left the chat", "customer_left")
     mailq.wait_until(lambda: [c.status for c in mailq.conversations()] == ["closed"], what="the chat closed")
     record, lines = chat_records(mailq, cid)
     assert (record.status, record.ended_at is not None) == ("closed", True)

@@ -54,7 +54,8 @@ def test_an_offered_chat_moves_when_its_first_line_names_a_keyword_and_the_custo
         assert (first.work.conversation_id, first.work.queue) == (cid, "web-chat")
         customer.ask({"type": "message", "text": "退款什么时候到账？", "client_id": "c-1"})
         withdrawn = event_of(ann, bus.WorkWithdrawn)
-        assert (withdrawn.conversation_id, withdrawn.reason) == (cid, "routed to service by the customer's first message")
+        assert (withdrawn.conversation_id, withdrawn.reason, withdrawn.cause) == (
+            cid, "routed to service by the customer's first message", "rerouted")
         again = event_of(ann, bus.WorkOffered)
         assert (again.work.conversation_id, again.work.queue, again.work.priority) == (cid, "service", 2)
         ann.accept(cid)

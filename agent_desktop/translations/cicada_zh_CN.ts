@@ -2258,27 +2258,52 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="145"/>
+        <location filename="../ui/mail_control.py" line="147"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="147"/>
+        <location filename="../ui/mail_control.py" line="149"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="149"/>
+        <location filename="../ui/mail_control.py" line="151"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="158"/>
+        <location filename="../ui/mail_control.py" line="163"/>
+        <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
+        <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="165"/>
+        <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
+        <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="167"/>
+        <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
+        <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="169"/>
+        <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
+        <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="171"/>
+        <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
+        <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="182"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="161"/>
+        <location filename="../ui/mail_control.py" line="185"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>

@@ -130,6 +130,8 @@ class MailControl(QObject):
     # --- events ---------------------------------------------------------------------------------
 
     def _on_event(self, envelope, event) -> None:
+        if isinstance(event, mailq.WorkWithdrawn):
+            self._withdrawn(event)
         self.desk.apply_event(envelope, event)
         if isinstance(event, mailq.WorkAssigned) and event.work.channel == "chat":
             self._load_transcript(event.work.conversation_id)
@@ -149,6 +151,28 @@ class MailControl(QObject):
                 template = QT_TRANSLATE_NOOP("Workbench", "{agent} transferred to you: {subject}")
             self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—",
                               agent=work.transferred_by or "")
+
+    def _withdrawn(self, event: mailq.WorkWithdrawn) -> None:
+        """Work that left the agent by no doing of his own is a notice; what he
+        rejected, transferred or logged off from is not."""
+        work = self.desk.work.get(event.conversation_id)
+        if work is None:
+            return
+        email = work.channel == "email"
+        template = {
+            "not_answered": QT_TRANSLATE_NOOP("Workbench", "The email from {customer} ({subject}) went back to the "
+                                                           "queue: it was not accepted in time.") if email else
+            QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went back to the queue: it was not accepted "
+                                           "in time."),
+            "customer_ended": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} ended before it was accepted: "
+                                                             "the customer closed it."),
+            "customer_left": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} ended before it was accepted: "
+                                                            "the customer left the page."),
+            "rerouted": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went to another queue: the "
+                                                       "customer's first message asked for it."),
+        }.get(event.cause)
+        if template is not None:
+            self.bench.notice("warning", template, customer=work.customer, subject=work.subject or "—")
 
     def _delivery_done(self, event: mailq.DeliveryDone) -> None:
         """The status in the conversation on screen follows; a failure is a notice the agent cannot miss."""

@@ -513,7 +513,7 @@ def notice_text(notice) -> str:
 
 
 # A notice's values that are people's words or names, never looked up for translation.
-_AS_WRITTEN = frozenset({"text", "sender", "subject", "detail"})
+_AS_WRITTEN = frozenset({"text", "sender", "subject", "detail", "customer"})
 
 
 def mode_label(mode: str) -> str:
