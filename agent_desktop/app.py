@@ -24,7 +24,9 @@ class DesktopSettings:
     user: str = ""
     password: str = ""
     demo: object | None = None  # agent_desktop.demo.DemoCalls in `cicada demo`
-    mail_relay: str | None = None  # HOST:PORT of the SMTP relay for customer emails ([mail] relay)
+    # The SMTP relay for the Action Box's emails when the desktop has no mail queue
+    # (email_queue.outbox.Relay from [mail]); with one, the mail queue sends them.
+    mail_relay: object | None = None
     mail_sender: str = "service@cicada.example"  # their From ([mail] sender)
     mailq_commands: str | None = None  # the mail queue's ZeroMQ addresses; None: no Inbox
     mailq_events: str | None = None

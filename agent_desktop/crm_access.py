@@ -548,11 +548,11 @@ def complete_follow_up(database: Database, actor: Actor, transaction_id: int) ->
         return transactions.complete_follow_up(session, actor, transaction_id).number
 
 
-def send_emails(database: Database, relay: str, *, ids: list[int] | None = None, created_by: int | None = None):
-    """Send outbox emails through the relay (HOST:PORT); the deliveries."""
-    from email_queue.outbox import Relay, send_due
+def send_emails(database: Database, relay, *, ids: list[int] | None = None, created_by: int | None = None):
+    """Send outbox emails through the relay (email_queue.outbox.Relay); the deliveries."""
+    from email_queue.outbox import send_due
 
-    return send_due(database, Relay.parse(relay), ids=ids, created_by=created_by)
+    return send_due(database, relay, ids=ids, created_by=created_by)
 
 
 def email_status(database: Database, ids: list[int]):

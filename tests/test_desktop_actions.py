@@ -109,7 +109,7 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
                             addresses=[AddressDraft(country="CN", city="北京", street="建国路 88 号")])
     catalogue_and_router(gateway.db_url, partner_id)
     ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
-    desk = desks(gateway)("ann", ann_phone.uri, mail_relay=f"127.0.0.1:{smtp.port}")
+    desk = desks(gateway)("ann", ann_phone.uri, mail_relay=smtp)
     window, bench = desk.window, desk.controller.bench
     page = window.action_box
     window.show_page("actions")

@@ -90,6 +90,18 @@ def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office,
     answer = relay_inbox.messages[0]
     assert answer["In-Reply-To"] == first["Message-ID"] and "下月账单" in answer.get_content()
 
+    # a follow-up email from the Action Box goes out through the mail queue's relay too,
+    # and the Done list follows it to "sent"
+    actions = window.action_box
+    dialog = actions.open_action("email")
+    assert dialog is not None, actions.reason.text()
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result_done is not None, timeout=10000)
+    qtbot.waitUntil(lambda: len(relay_inbox.messages) == 2, timeout=15000)
+    assert relay_inbox.messages[1]["To"] == "chen.jing@example.cn"
+    qtbot.waitUntil(lambda: any(actions.done.item(i).text().endswith("sent") for i in range(actions.done.count())),
+                    timeout=10000)
+
     desk.controller.bench.edit_record(outcome_code="resolved")
     page.done_button.click()
     qtbot.waitUntil(lambda: not mail.desk.work, timeout=10000)

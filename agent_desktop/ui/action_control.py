@@ -30,7 +30,7 @@ class ActionControl(QObject):
     emails_changed = Signal()  # the status of an email sent from this desktop changed
     follow_ups_changed = Signal()  # the agent's open callbacks and tasks were read again
 
-    def __init__(self, controller, *, mail_relay: str | None, mail_sender: str):
+    def __init__(self, controller, *, mail_relay, mail_sender: str):
         super().__init__(controller)
         self.controller = controller
         self.bench = controller.bench
@@ -211,17 +211,33 @@ class ActionControl(QObject):
 
     # --- emails -------------------------------------------------------------------------------------
 
+    @property
+    def can_send(self) -> bool:
+        """Whether emails leave the outbox: through the mail queue, or the desktop's own relay."""
+        return self.controller.mail is not None or self.mail_relay is not None
+
     def send(self, ids: list[int]) -> None:
-        if not self.mail_relay:
+        """The mail queue sends the outbox when the desktop has one (it holds the relay's
+        login, and says when each is sent); else the desktop's own relay, if any."""
+        if self.controller.mail is not None:
+            self._refresh_status(ids)
+            self.controller.mail.send_now()
+            return
+        if self.mail_relay is None:
             self._refresh_status(ids)
             return
         self.tasks.run(crm_access.send_emails, self.database, self.mail_relay, ids=ids,
                        on_done=lambda _deliveries: self._refresh_status(ids),
                        on_error=lambda exc: log.warning("sending emails failed: %s", exc))
 
+    def delivery_done(self, email_id: int) -> None:
+        """The mail queue sent an email, or gave up on it: its status on screen follows."""
+        if email_id in self.email_status:
+            self._refresh_status([email_id])
+
     def send_pending(self) -> None:
         """This agent's emails still in the outbox, again (a relay that was away)."""
-        if self.mail_relay and self.actor.user_id is not None:
+        if self.controller.mail is None and self.mail_relay is not None and self.actor.user_id is not None:
             self.tasks.run(crm_access.send_emails, self.database, self.mail_relay, created_by=self.actor.user_id,
                            on_done=lambda deliveries: self._refresh_status([d.email_id for d in deliveries]),
                            on_error=lambda exc: log.warning("sending emails failed: %s", exc))

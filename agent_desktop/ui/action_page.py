@@ -348,8 +348,8 @@ class ActionBoxPage(QWidget):
         return dialog
 
     def _email_state(self, status) -> str:
-        if status is None:
-            return self.tr("in the outbox") if self.box.mail_relay else self.tr(
+        if status is None or (status.status == "queued" and not status.attempts):
+            return self.tr("in the outbox") if self.box.can_send else self.tr(
                 "waiting in the outbox: no mail relay is configured ([mail] relay)")
         if status.status == "sent":
             return self.tr("sent")

@@ -51,7 +51,7 @@ class DesktopController(QObject):
 
     def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
                  login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
-                 tasks: TaskRunner | None = None, mail_relay: str | None = None,
+                 tasks: TaskRunner | None = None, mail_relay=None,
                  mail_sender: str = "service@cicada.example", parent: QObject | None = None):
         super().__init__(parent)
         self.database, self.crm, self.link, self.login_data = database, crm, link, login

@@ -176,6 +176,7 @@ class MailControl(QObject):
 
     def _delivery_done(self, event: mailq.DeliveryDone) -> None:
         """The status in the conversation on screen follows; a failure is a notice the agent cannot miss."""
+        self.controller.actions.delivery_done(event.email_id)
         if event.conversation_id is not None:
             self._refresh_if_current(event.conversation_id)
         if event.status == "failed":
@@ -246,6 +247,10 @@ class MailControl(QObject):
             address=view.customer_address or view.customer_phone or "", mailbox=view.mailbox, queue=view.queue,
             partner=None)
         self.controller.scripts.contact_started(self.bench.contact)
+
+    def send_now(self) -> None:
+        """Ask the mail queue to send the outbox at once rather than on its next round."""
+        self.link.send(lambda s: mailq.SendNow(session=s or ""), on_error=lambda e: None)
 
     def reply(self, conversation_id: int, *, body: str, to: str | None = None, cc: list[str] | None = None,
               subject: str | None = None, attachments=(), forward_to: str | None = None, on_done=None,
