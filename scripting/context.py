@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm.models import Product, TransactionKind
 from crm.permissions import Actor
 from crm.services.partner_view import partner_view
+from crm.search_keys import is_cjk
 from crm.services.partners import get_partner
 from scripting.document import Option
 
@@ -27,7 +28,8 @@ def partner_values(session: Session, actor: Actor, partner_id: int) -> dict:
                     for kind in (TransactionKind.COMPLAINT, TransactionKind.SERVICE_ORDER,
                                  TransactionKind.SALES_ORDER)}
     return {
-        "name": p.name, "partner_no": p.partner_no, "kind": p.kind, "first_name": p.first_name,
+        "name": p.name, "addressed_as": addressed_as(p.kind, p.name, p.first_name, p.last_name),
+        "partner_no": p.partner_no, "kind": p.kind, "first_name": p.first_name,
         "last_name": p.last_name, "org_name": p.org_name, "segment": p.segment,
         "value_class": p.value_class, "city": main.city if main else None, "phone": phone,
         "email": email, "owner": view.owner, "language": p.language,
@@ -40,6 +42,17 @@ def partner_values(session: Session, actor: Actor, partner_id: int) -> dict:
     }
 
 
+def addressed_as(kind: str, name: str, first_name: str | None, last_name: str | None) -> str:
+    """How an agent speaking to the customer names him: the given name of a Western
+    name ("Anna"), the whole name of a Chinese one (张伟, never 伟 alone), an
+    organisation's name."""
+    if kind != "person" or not first_name:
+        return name
+    if is_cjk(first_name) or (last_name and is_cjk(last_name)):
+        return name
+    return first_name
+
+
 def contact_person_values(session: Session, actor: Actor, partner_id: int, *,
                           organization_id: int | None = None) -> dict:
     person = get_partner(session, actor, partner_id)
@@ -48,7 +61,9 @@ def contact_person_values(session: Session, actor: Actor, partner_id: int, *,
         view = partner_view(session, actor, organization_id)
         function = next((c.function for c in view.contact_persons if c.partner_id == partner_id), None)
     return {
-        "name": person.name, "partner_no": person.partner_no, "first_name": person.first_name,
+        "name": person.name, "addressed_as": addressed_as(person.kind, person.name, person.first_name,
+                                                           person.last_name),
+        "partner_no": person.partner_no, "first_name": person.first_name,
         "last_name": person.last_name, "function": function,
         "phone": next((ph.raw for ph in person.phones if ph.is_main), None),
         "email": next((e.address for e in person.emails if e.is_main), None),

@@ -43,10 +43,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 # question whose branch is being decided.
 CONTEXT: dict[str, frozenset[str] | None] = {
     "partner": frozenset({
-        "name", "partner_no", "kind", "first_name", "last_name", "org_name", "segment", "value_class",
+        "name", "addressed_as", "partner_no", "kind", "first_name", "last_name", "org_name", "segment", "value_class",
         "city", "phone", "email", "owner", "language", "customer_since", "open_complaints",
         "open_service_orders", "open_sales_orders", "installed_base", "attributes"}),
-    "contact_person": frozenset({"name", "partner_no", "first_name", "last_name", "function", "phone",
+    "contact_person": frozenset({"name", "addressed_as", "partner_no", "first_name", "last_name", "function", "phone",
                                  "email"}),
     "call": frozenset({"call_id", "ani", "dnis", "queue", "waited_seconds", "direction", "channel"}),
     "agent": frozenset({"name", "username"}),

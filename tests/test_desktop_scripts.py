@@ -100,7 +100,7 @@ def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_reco
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13911112222")
     wait_state(qtbot, desk, "talking")
     qtbot.waitUntil(lambda: window.stack.currentWidget() is page, timeout=10000)  # opened by itself
-    qtbot.waitUntil(lambda: "Thank you for calling, 芳" in page.text.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Thank you for calling, 王芳" in page.text.text(), timeout=5000)
     assert "My name is Ann" in page.text.text()
     assert any(n.level == "prompt" and "Top customer 王芳" in n.text for n in bench.notices)
     call_id = bench.contact.call_id

@@ -87,6 +87,19 @@ def test_texts_render_with_the_context_and_missing_values_as_visible_placeholder
     assert render("{{ partner.first_name or partner.name }}", make_context(partner={"name": "ACME"})).text == "ACME"
 
 
+@pytest.mark.parametrize(("kind", "name", "first", "last", "said"), [
+    ("person", "Anna Schmidt", "Anna", "Schmidt", "Anna"),
+    ("person", "张伟", "伟", "张", "张伟"),  # a Chinese given name alone is not how a caller is named
+    ("person", "Li Na", "Na", "李", "Li Na"),
+    ("person", "Smith", None, "Smith", "Smith"),
+    ("organization", "北京华为科技", None, None, "北京华为科技"),
+])
+def test_a_customer_is_addressed_by_the_name_that_fits_his_language(kind, name, first, last, said):
+    from scripting.context import addressed_as
+
+    assert addressed_as(kind, name, first, last) == said
+
+
 @pytest.mark.parametrize("hostile", [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ partner.__class__ }}",
