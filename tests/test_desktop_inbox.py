@@ -6,6 +6,7 @@ Chromium answered from the chat panel."""
 
 from __future__ import annotations
 
+import json
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
@@ -116,15 +117,27 @@ def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office,
     qtbot.waitUntil(lambda: any(c.status == "closed" for c in mailq.conversations()), timeout=10000)
 
 
-def test_a_chat_from_the_widget_is_answered_from_the_chat_panel(office, qtbot, browser_page):
-    from playwright.sync_api import expect
-
+def chat_desk(office, qtbot):
+    """ann's desktop on the Inbox page, available for chats: (mailq, desk, window, mail, page)."""
     _gateway, mailq, open_desk, _ = office
     desk = open_desk()
     window, mail = desk.window, desk.controller.mail
     page = window.inbox
     qtbot.waitUntil(lambda: mail.desk.connected and page.chat_box.isChecked(), timeout=10000)
     window.show_page("inbox")
+    return mailq, desk, window, mail, page
+
+
+def ask(socket, frame: dict) -> dict:
+    """A frame from the chat widget's side of the WebSocket, and the service's answer."""
+    socket.send(json.dumps(frame))
+    return json.loads(socket.recv(timeout=10))
+
+
+def test_a_chat_from_the_widget_is_answered_from_the_chat_panel(office, qtbot, browser_page):
+    from playwright.sync_api import expect
+
+    mailq, _desk, window, _mail, page = chat_desk(office, qtbot)
     customer = browser_page
     customer.goto(f"http://127.0.0.1:{mailq.chat_port}/chat/?lang=en")
     customer.fill("#name", "Mei Lin")
@@ -152,20 +165,9 @@ def test_a_chat_from_the_widget_is_answered_from_the_chat_panel(office, qtbot, b
 
 
 def test_a_chat_tab_shows_that_the_customer_ended_the_chat_and_is_done_as_usual(office, qtbot):
-    import json
-
     from websockets.sync.client import connect
 
-    _gateway, mailq, open_desk, _ = office
-    desk = open_desk()
-    window, mail = desk.window, desk.controller.mail
-    page = window.inbox
-    qtbot.waitUntil(lambda: mail.desk.connected and page.chat_box.isChecked(), timeout=10000)
-    window.show_page("inbox")
-
-    def ask(socket, frame: dict) -> dict:
-        socket.send(json.dumps(frame))
-        return json.loads(socket.recv(timeout=10))
+    mailq, _desk, window, mail, page = chat_desk(office, qtbot)
 
     with connect(f"ws://127.0.0.1:{mailq.chat_port}/chat/ws", open_timeout=5) as customer:
         ask(customer, {"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com", "phone": ""})
@@ -196,23 +198,14 @@ def test_a_chat_tab_shows_that_the_customer_ended_the_chat_and_is_done_as_usual(
 
 
 def test_a_chat_the_customer_ends_before_it_is_accepted_leaves_the_offers_with_a_notice(office, qtbot):
-    import json
-
     from websockets.sync.client import connect
 
     from agent_desktop.ui.main_window import notice_text
 
-    _gateway, mailq, open_desk, _ = office
-    desk = open_desk()
-    window, mail = desk.window, desk.controller.mail
-    page = window.inbox
-    qtbot.waitUntil(lambda: mail.desk.connected and page.chat_box.isChecked(), timeout=10000)
-    window.show_page("inbox")
+    mailq, desk, _window, mail, page = chat_desk(office, qtbot)
     with connect(f"ws://127.0.0.1:{mailq.chat_port}/chat/ws", open_timeout=5) as customer:
-        customer.send(json.dumps({"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com",
-                                  "phone": ""}))
-        customer.recv(timeout=10)
-        customer.send(json.dumps({"type": "message", "text": "Hello?", "client_id": "c-1"}))
+        ask(customer, {"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com", "phone": ""})
+        assert ask(customer, {"type": "message", "text": "Hello?", "client_id": "c-1"})["type"] == "ack"
         qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
         customer.send(json.dumps({"type": "end"}))
         qtbot.waitUntil(lambda: page.offers.count() == 0, timeout=10000)
