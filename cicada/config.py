@@ -138,9 +138,14 @@ default_region = "CN"
 [mail]
 # Emails to customers (the Action Box's follow-up emails, replies from the
 # Inbox) go out through this SMTP relay; without it they wait in the outbox.
-# relay = "smtp.example.com:25"
+# relay = "smtp.example.com:587"           # HOST:PORT (port 25 if left out, 465 with tls)
 # sender = "service@example.com"
-# username = "..."; password = "..."; starttls = true
+# starttls = true                          # STARTTLS after connecting (ports 25, 587); required
+# tls = true                               # or implicit TLS from the start (SMTPS, port 465)
+# ca_file = "relay-ca.pem"                 # a private CA for the relay's certificate (relative to
+#                                          # this file); by default the system's CAs verify it
+# username = "..."                         # SMTP AUTH (PLAIN, LOGIN), best only with TLS
+# password = "..."
 
 [mailq]
 # The email and web chat queue (`cicada mailq`). Without this section it runs

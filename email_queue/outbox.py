@@ -5,6 +5,14 @@ In-Reply-To / References when it answers another), then marked sent. A
 4xx answer or an unreachable relay is temporary: the email is due again
 later. A 5xx answer fails it for good, with the relay's words, for the
 agent to see.
+
+The relay is reached in plain SMTP, with STARTTLS (`starttls`) or in
+implicit TLS (`tls`, SMTPS on port 465); either TLS verifies the relay's
+certificate and name against the system's CAs or `ca_file`. A relay that
+refuses the login, whose certificate cannot be verified, or that does not
+offer STARTTLS or AUTH when they are asked for is a configuration to fix:
+the emails stay due, with the reason, and go out once it is fixed. The
+password is never shown (repr) nor logged.
 """
 
 from __future__ import annotations
@@ -12,7 +20,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 from datetime import UTC
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -23,21 +32,43 @@ from crm.services import outbox
 log = logging.getLogger(__name__)
 
 
+SMTPS_PORT = 465
+# OpenSSL's X509_V_ERR_ codes for a certificate no known CA vouches for
+# (self-signed: 18, 19; issuer unknown: 20, 21).
+UNKNOWN_ISSUER = {18, 19, 20, 21}
+
+
 @dataclass(frozen=True)
 class Relay:
     host: str = "127.0.0.1"
     port: int = 25
     username: str | None = None
-    password: str | None = None
-    starttls: bool = False
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False  # STARTTLS after connecting, required: never on in plain text
     timeout: float = 15.0
+    tls: bool = False  # implicit TLS from the first byte (SMTPS, port 465)
+    ca_file: str | None = None  # a private CA bundle for the relay's certificate; None: the system's
 
     @classmethod
     def parse(cls, address: str, **extra) -> Relay:
+        """HOST:PORT or HOST (port 25, or 465 with `tls`)."""
         host, _, port = address.rpartition(":")
         if not host:
-            return cls(host=address, **extra)
+            return cls(host=address, port=SMTPS_PORT if extra.get("tls") else 25, **extra)
         return cls(host=host.strip("[]"), port=int(port), **extra)
+
+    @property
+    def name(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifies the relay's certificate and host name (against `ca_file` if given)."""
+        return ssl.create_default_context(cafile=self.ca_file)
+
+
+class RelayConfigError(Exception):
+    """The relay is reached but cannot be used as configured (login, TLS): fix the
+    configuration; the emails stay due."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +113,8 @@ def send_due(database: Database, relay: Relay, *, created_by: int | None = None,
     results: list[Delivery] = []
     try:
         client = _connect(relay)
-    except (OSError, smtplib.SMTPException) as exc:
-        error = f"the mail relay {relay.host}:{relay.port} cannot be reached: {exc}"
+    except (OSError, smtplib.SMTPException, RelayConfigError) as exc:
+        error = _connect_error(relay, exc)
         log.warning("%s", error)
         for email_id, *_ in messages:
             results.append(_record(database, email_id, error, temporary=True))
@@ -122,12 +153,61 @@ def send_due(database: Database, relay: Relay, *, created_by: int | None = None,
 
 
 def _connect(relay: Relay) -> smtplib.SMTP:
-    client = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout, local_hostname=socket.getfqdn())
-    if relay.starttls:
-        client.starttls()
-    if relay.username:
-        client.login(relay.username, relay.password or "")
+    """A client ready to send: in TLS if asked for, logged in if a user is given."""
+    context = None
+    if relay.tls or relay.starttls:
+        try:
+            context = relay.tls_context()
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            raise RelayConfigError(f"the CA certificates {relay.ca_file} for the mail relay {relay.name} "
+                                   f"cannot be read: {exc}") from None
+    local = socket.getfqdn()
+    if relay.tls:
+        client = smtplib.SMTP_SSL(relay.host, relay.port, timeout=relay.timeout, local_hostname=local,
+                                  context=context)
+    else:
+        client = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout, local_hostname=local)
+    try:
+        if relay.starttls:
+            client.ehlo_or_helo_if_needed()
+            if not client.has_extn("starttls"):
+                raise RelayConfigError(f"the mail relay {relay.name} does not offer STARTTLS, which the "
+                                       "configuration requires (starttls = true): nothing is sent unencrypted")
+            client.starttls(context=context)
+        if relay.username:
+            client.ehlo_or_helo_if_needed()
+            if not client.has_extn("auth"):
+                hint = "" if relay.tls or relay.starttls else " (some relays offer it only over TLS: starttls or tls)"
+                raise RelayConfigError(f"the mail relay {relay.name} does not offer AUTH for the login of "
+                                       f"{relay.username}{hint}")
+            client.login(relay.username, relay.password or "")
+    except BaseException:
+        client.close()
+        raise
     return client
+
+
+def _connect_error(relay: Relay, exc: BaseException) -> str:
+    """Why no email could be sent, for the emails (never with the password)."""
+    if isinstance(exc, RelayConfigError):
+        return str(exc)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"the mail relay {relay.name} refused the login of {relay.username}: {_answer(exc)}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or exc.reason or str(exc)
+        hint = " (a relay with a certificate of a private CA needs its ca_file)" if (
+            exc.verify_code in UNKNOWN_ISSUER and not relay.ca_file) else ""
+        return f"the certificate of the mail relay {relay.name} could not be verified: {reason}{hint}"
+    if isinstance(exc, ssl.SSLError):
+        return f"no TLS connection with the mail relay {relay.name}: {exc}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the mail relay {relay.name} answered {_answer(exc)}"
+    return f"the mail relay {relay.name} cannot be reached: {exc}"
+
+
+def _answer(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return f"{exc.smtp_code} {text}"
 
 
 def _record(database: Database, email_id: int, error: str, *, temporary: bool) -> Delivery:

@@ -44,13 +44,39 @@ def mailq_settings(config):
 
 
 def mail_relay(config):
+    """The SMTP relay of the [mail] section (email_queue.outbox.Relay); None without one."""
+    from cicada.config import ConfigError
     from email_queue.outbox import Relay
 
     mail = config.sections.get("mail", {})
     if not mail.get("relay"):
         return None
-    return Relay.parse(str(mail["relay"]), username=mail.get("username"), password=mail.get("password"),
-                       starttls=bool(mail.get("starttls", False)))
+    where = f"{config.path or 'configuration'}: [mail]"
+    flags = {}
+    for name in ("starttls", "tls"):
+        value = mail.get(name, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} {name} = {value!r} must be true or false")
+        flags[name] = value
+    if flags["starttls"] and flags["tls"]:
+        raise ConfigError(f"{where} starttls and tls cannot both be true: starttls upgrades a plain "
+                          "connection (port 25 or 587), tls is TLS from the start (SMTPS, port 465)")
+    ca_file = None
+    if mail.get("ca_file"):
+        path = Path(str(mail["ca_file"])).expanduser()
+        if not path.is_absolute() and getattr(config, "path", None) is not None:
+            path = Path(config.path).parent / path
+        if not path.is_file():
+            raise ConfigError(f"{where} ca_file = {str(mail['ca_file'])!r}: {path} is not a file")
+        if not (flags["starttls"] or flags["tls"]):
+            raise ConfigError(f"{where} ca_file is for the relay's TLS certificate: it needs starttls = true "
+                              "or tls = true (without, mail would go out unencrypted)")
+        ca_file = str(path)
+    try:
+        return Relay.parse(str(mail["relay"]), username=mail.get("username") or None,
+                           password=mail.get("password"), ca_file=ca_file, **flags)
+    except ValueError:
+        raise ConfigError(f"{where} relay = {str(mail['relay'])!r} is not HOST:PORT") from None
 
 
 def _overrides(args, settings):
