@@ -32,6 +32,7 @@ import email
 import logging
 import mimetypes
 import os.path
+import quopri
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -456,7 +457,33 @@ def _add_body_text(part: Message, section: str, content: _Content) -> None:
     if problem:
         content.defects.append(f"{problem} (part {section})")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")  # NUL: PostgreSQL refuses it
+    if not is_html and str(_param(part, "format") or "").lower() == "flowed":
+        text = unflow(text, delsp=str(_param(part, "delsp") or "").lower() == "yes")
     (content.html if is_html else content.plain).append(text)
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """Text in format=flowed (RFC 3676) as the paragraphs its sender wrote.
+
+    Such mail (Thunderbird's, Apple Mail's) is wrapped at about 72 characters;
+    a line ending in a space goes on in the next line of the same quote depth.
+    """
+    paragraphs: list[tuple[int, str]] = []  # (quote depth, text)
+    open_paragraph = False
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        line = line[depth:]
+        if line.startswith(" "):  # space-stuffed
+            line = line[1:]
+        flowed = line.endswith(" ") and line != "-- "  # the signature separator is always fixed
+        if flowed and delsp:
+            line = line[:-1]
+        if open_paragraph and paragraphs[-1][0] == depth:
+            paragraphs[-1] = (depth, paragraphs[-1][1] + line)
+        else:
+            paragraphs.append((depth, line))
+        open_paragraph = flowed
+    return "\n".join(">" * depth + " " * bool(depth) + line for depth, line in paragraphs)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
@@ -504,6 +531,8 @@ def _enclosed_message(part: Message, section: str, defects: list[str]) -> Attach
     """A forwarded message (message/rfc822) kept whole, as an .eml named after its subject."""
     content_type = part.get_content_type()
     messages = [inner for inner in part.get_payload() if isinstance(inner, Message)]
+    if messages and part.get("Content-Transfer-Encoding", "").strip().lower() in ("base64", "quoted-printable"):
+        messages = [_reparsed(messages, part, section, defects)]
     if content_type in ("message/rfc822", "message/global") and messages:
         subject = _header_text(messages[0], "Subject", [])
         name = re.sub(r"[/\\]", "_", subject) + ".eml" if subject else ""
@@ -518,6 +547,22 @@ def _enclosed_message(part: Message, section: str, defects: list[str]) -> Attach
         filename=_safe_filename(name, content_type), content_type=content_type, content=content,
         content_id=_content_id(part), inline=False,
     )
+
+
+def _reparsed(messages: list[Message], part: Message, section: str, defects: list[str]) -> Message:
+    """The enclosed message of a part that encodes it (RFC 2046 forbids it; some mail programs do it).
+
+    The parser took the encoded text for a message of its own; decoding it gives the real one.
+    """
+    encoded = b"".join(inner.as_bytes(policy=compat32) for inner in messages)
+    encoding = part["Content-Transfer-Encoding"].strip().lower()
+    try:
+        data = (base64.b64decode(b"".join(encoded.split())) if encoding == "base64"
+                else quopri.decodestring(encoded))
+    except (binascii.Error, ValueError):
+        defects.append(f"undecodable {encoding} in the enclosed message of part {section}")
+        return messages[0]
+    return email.message_from_bytes(data.lstrip(b"\r\n"), policy=compat32)
 
 
 def _content_id(part: Message) -> str | None:

@@ -16,6 +16,7 @@ from email_queue.parse import (
     normalise_message_id,
     parse_email,
     show_remote_images,
+    unflow,
 )
 
 CORPUS = Path(__file__).parent / "mail_corpus"
@@ -169,6 +170,49 @@ def test_a_forwarded_message_is_kept_as_an_eml_named_after_its_subject():
     assert (forwarded.filename, forwarded.content_type) == ("原始投诉.eml", "message/rfc822")
     inner = parse_email(forwarded.content)
     assert (inner.message_id, inner.subject, inner.text) == ("<orig-1@example.com>", "原始投诉", "产品坏了。")
+
+
+def test_a_forwarded_message_encoded_in_base64_is_decoded_and_kept():
+    # RFC 2046 allows only 7bit, 8bit or binary for message/rfc822; some mail programs encode it anyway.
+    message = parsed("forwarded_rfc822_base64.eml")
+    (forwarded,) = message.attachments
+    assert (forwarded.filename, forwarded.content_type) == ("退款申请.eml", "message/rfc822")
+    inner = parse_email(forwarded.content)
+    assert (inner.message_id, inner.sender_address, inner.sender_name) == (
+        "<refund-7@example.cn>", "li.na@example.cn", "李娜")
+    assert inner.text == "订单 A-1001 的退款还没有到账。"
+    assert message.defects == ()
+
+
+def test_format_flowed_text_is_read_as_the_paragraphs_the_sender_wrote():
+    message = parsed("format_flowed.eml")
+    assert message.text.split("\n") == [
+        "Thank you for the appointment on Friday. Unfortunately I will not be at home before noon, "
+        "could the technician come in the afternoon instead?",
+        "",
+        "On 12.03.24 16:02, Service wrote:",
+        "> Our technician will visit you on Friday between 9:00 and 13:00 to repair the washing machine.",
+        ">> Earlier quote that flows too.",
+        ">From the space-stuffed line.",
+        "",
+        "-- ",  # the signature separator is not a flowed line
+        "Anna Berg",
+    ]
+
+
+def test_format_flowed_with_delsp_joins_chinese_without_a_space():
+    assert parsed("format_flowed_delsp.eml").text == "您好，师傅周五上午来不了的话，能不能改到下午两点以后？谢谢。"
+
+
+@pytest.mark.parametrize("text, delsp, expected", [
+    ("one \ntwo", False, "one two"),
+    ("one \ntwo", True, "onetwo"),
+    ("fixed\nlines", False, "fixed\nlines"),
+    ("> quoted \nnot quoted", False, "> quoted \nnot quoted"),  # a change of depth ends the paragraph
+    ("last line flowed ", False, "last line flowed "),
+])
+def test_unflow(text, delsp, expected):
+    assert unflow(text, delsp=delsp) == expected
 
 
 def test_broken_base64_is_reported_per_part():
