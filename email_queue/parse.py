@@ -472,9 +472,7 @@ def unflow(text: str, *, delsp: bool = False) -> str:
     open_paragraph = False
     for line in text.split("\n"):
         depth = len(line) - len(line.lstrip(">"))
-        line = line[depth:]
-        if line.startswith(" "):  # space-stuffed
-            line = line[1:]
+        line = line[depth:].removeprefix(" ")  # space-stuffed
         flowed = line.endswith(" ") and line != "-- "  # the signature separator is always fixed
         if flowed and delsp:
             line = line[:-1]

@@ -61,11 +61,11 @@ def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office,
     qtbot.waitUntil(lambda: page.email_box.isChecked(), timeout=5000)
     window.show_page("inbox")
 
-    first = send(mailq, "Chen Jing <chen.jing@example.cn>", "发票金额不对", "您好，十一月的发票多收了 100 元。")
+    first = send(mailq, "Chen Jing <chen.jing@example.cn>", "回复：发票金额不对", "您好，十一月的发票多收了 100 元。")
     qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
     assert "发票金额不对" in page.offers.item(0).text() and page.offers_box.isVisible()
     qtbot.mouseClick(page.accept_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.view is not None and page.view.subject == "发票金额不对", timeout=10000)
+    qtbot.waitUntil(lambda: page.view is not None and page.view.subject == "回复：发票金额不对", timeout=10000)
     assert "多收了 100 元" in page.reader.toPlainText()
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)  # my work
 
@@ -78,7 +78,7 @@ def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office,
 
     page.reply_button.click()
     assert page.composer.isVisible() and page.to.text() == "chen.jing@example.cn"
-    assert page.subject.text() == "Re: 发票金额不对"
+    assert page.subject.text() == "Re: 发票金额不对"  # one prefix, not "Re: 回复：..."
     page.template.setCurrentIndex(0)
     page.insert_button.click()
     qtbot.waitUntil(lambda: "陈静" in page.body.toPlainText(), timeout=3000)  # rendered with the customer
@@ -89,6 +89,7 @@ def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office,
     qtbot.waitUntil(lambda: not page.composer.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: len(relay_inbox.messages) == 1, timeout=15000)
     answer = relay_inbox.messages[0]
+    assert answer["Subject"] == "Re: 发票金额不对"
     assert answer["In-Reply-To"] == first["Message-ID"] and "下月账单" in answer.get_content()
 
     # a follow-up email from the Action Box goes out through the mail queue's relay too,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.services.conversations import strip_reply_prefixes, thread_subject
+from crm.services.conversations import answer_subject, strip_reply_prefixes, thread_subject
 from email_queue.parse import (
     ParsedEmail,
     html_to_text,
@@ -395,6 +395,18 @@ def test_chinese_names_in_rfc2047_rfc2231_and_raw_utf8():
 def test_strip_reply_prefixes(subject, expected):
     assert strip_reply_prefixes(subject) == expected
     assert thread_subject(subject) == expected.lower()
+
+
+@pytest.mark.parametrize(("subject", "forward", "expected"), [
+    ("Re: Re: Your repair appointment", False, "Re: Your repair appointment"),
+    ("回复：发票金额不对", False, "Re: 发票金额不对"),
+    ("AW: Bestellung", True, "Fwd: Bestellung"),
+    ("Re: [Ticket #12] Printer broken", False, "Re: [Ticket #12] Printer broken"),
+    ("Re:", False, "Re:"),
+    ("", True, "Fwd:"),
+])
+def test_answer_subject_has_one_prefix(subject, forward, expected):
+    assert answer_subject(subject, forward=forward) == expected
 
 
 # --- never raises, and scales ---------------------------------------------------------------------------

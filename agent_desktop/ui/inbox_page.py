@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import date_time
-from crm.services.conversations import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment
+from crm.services.conversations import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment, answer_subject
 
 PAGE_ROWS = 100
 MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
@@ -764,8 +764,7 @@ class InboxPage(QWidget):
             copies = [a.strip() for a in last_in.recipients.split(",")
                       if a.strip() and a.strip().lower() not in (view.mailbox, (view.customer_address or "").lower())]
         self.cc.setText(", ".join(copies))
-        base = view.subject
-        self.subject.setText(("Fwd: " if mode == "forward" else "Re: ") + base if base else "")
+        self.subject.setText(answer_subject(view.subject, forward=mode == "forward"))
         if mode == "forward" and last_in is not None:
             self.body.setPlainText("\n\n---------- " + self.tr("Forwarded message") + " ----------\n" +
                                    f"{last_in.sender or ''}\n{last_in.subject or ''}\n\n{last_in.text}")

@@ -142,6 +142,11 @@ def strip_reply_prefixes(subject: str) -> str:
     return " ".join(" ".join([*tags, rest]).split())
 
 
+def answer_subject(subject: str, *, forward: bool = False) -> str:
+    """The subject of a reply ("Re: ...") or forward ("Fwd: ..."): one prefix, however many it had."""
+    return f"{'Fwd' if forward else 'Re'}: {strip_reply_prefixes(subject)}".strip()
+
+
 def thread_subject(subject: str) -> str:
     """The subject as threads compare it: without prefixes, lowercased."""
     return strip_reply_prefixes(subject).lower()
@@ -727,12 +732,8 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
         ConversationMessage.conversation_id == conversation.id, ConversationMessage.message_id.is_not(None),
         ConversationMessage.kind.in_([MessageKind.INBOUND.value, MessageKind.OUTBOUND.value]))
         .order_by(ConversationMessage.id.desc()).limit(1))
-    base = strip_reply_prefixes(conversation.subject)
-    if forward_to:
-        recipient, subject = forward_to, subject or f"Fwd: {base or conversation.subject}"
-    else:
-        recipient = to or conversation.customer_address
-        subject = subject or f"Re: {base or conversation.subject}"
+    subject = subject or answer_subject(conversation.subject, forward=bool(forward_to))
+    recipient = forward_to or to or conversation.customer_address
     if not recipient:
         raise ValidationError("this conversation has no address to answer to")
     references = [*((last.reference_ids or "").split() if last else ()), *([last.message_id] if last else ())]
