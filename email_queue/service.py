@@ -467,18 +467,25 @@ class MailqService:
                 agent=work.agent, conversation_id=conversation_id))
 
     async def chat_first_line(self, conversation_id: int, text: str) -> None:
-        """Rules with keywords route a chat by what the customer first wrote; one not yet
-        accepted goes where they say (an offer made before it is withdrawn)."""
-        work = self.router.items.get(conversation_id)
-        if work is None or work.state == "assigned":
+        """The customer's first line names a chat that has no subject, and rules
+        with keywords route it by what he wrote: one not yet accepted goes where
+        they say (an offer made before it is withdrawn)."""
+        if conversation_id not in self.router.items:
             return
         try:
-            item = await self.in_pool(self._store_chat_route, conversation_id, text)
+            item, subject = await self.in_pool(self._store_first_line, conversation_id, text)
         except CrmError as exc:
             log.warning("chat %s could not be routed by its first line: %s", conversation_id, exc)
             return
-        work = self.router.items.get(conversation_id)
-        if item is None or work is None or work.state == "assigned":  # accepted meanwhile: it stays his
+        meta, work = self.meta.get(conversation_id), self.router.items.get(conversation_id)
+        if subject and meta is not None:
+            self.meta[conversation_id] = dataclasses.replace(meta, subject=subject)
+        if work is None or work.state == "assigned":  # accepted meanwhile: it stays his
+            return
+        if item is None:
+            if subject and work.state == "offered" and work.agent:  # the offer shows what it is about
+                self.publish([mailq.agent_topic(work.agent)],
+                             mailq.WorkOffered(agent=work.agent, work=self.work_view(conversation_id)))
             return
         if work.state == "offered" and work.agent:
             self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
@@ -488,9 +495,13 @@ class MailqService:
         self.queue_changed(work.queue)
         await self.new_work(item)
 
-    def _store_chat_route(self, conversation_id: int, text: str):
+    def _store_first_line(self, conversation_id: int, text: str):
         with self.writing() as session:
-            return conversations.route_chat(session, conversation_id, text, self.config.route)
+            item = conversations.route_chat(session, conversation_id, text, self.config.route)
+            subject = conversations.name_chat(session, conversation_id, text)
+            if item is not None and subject:
+                item = dataclasses.replace(item, subject=subject)
+            return item, subject
 
     def chat_page_closed(self, conversation_id: int) -> None:
         if self.chat is not None and not self.chat.connected(conversation_id):

@@ -139,10 +139,14 @@ class RunningMailq:
         return client
 
     def conversations(self) -> list[Conversation]:
+        return self.rows(Conversation)
+
+    def rows(self, model, *where) -> list:
+        """The rows of a model in the service's database (detached), by id."""
         database = Database.open(self.db_url)
         try:
             with database.reading() as session:
-                rows = list(session.scalars(select(Conversation).order_by(Conversation.id)))
+                rows = list(session.scalars(select(model).where(*where).order_by(model.id)))
                 session.expunge_all()
                 return rows
         finally:

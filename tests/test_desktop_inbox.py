@@ -208,6 +208,11 @@ def test_a_chat_the_customer_ends_before_it_is_accepted_leaves_the_offers_with_a
         ask(customer, {"type": "hello", "token": None, "name": "Mei Lin", "email": "mei@example.com", "phone": ""})
         assert ask(customer, {"type": "message", "text": "Hello?", "client_id": "c-1"})["type"] == "ack"
         qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+        # named by its first line (no page named it), told in the offer once, not as a second new chat
+        qtbot.waitUntil(lambda: page.offers.item(0).text().startswith("Chat from Mei Lin: Hello? ("), timeout=10000)
+        news = [notice_text(n) for n in desk.controller.bench.notices
+                if notice_text(n).startswith("New chat from Mei Lin")]
+        assert len(news) == 1, news
         customer.send(json.dumps({"type": "end"}))
         qtbot.waitUntil(lambda: page.offers.count() == 0, timeout=10000)
     said = "The chat from Mei Lin ended before it was accepted: the customer closed it."

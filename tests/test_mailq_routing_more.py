@@ -11,6 +11,7 @@ from test_mailq_chat import Customer
 from test_mailq_service import event_of, mail, send
 
 from bus import mailq as bus
+from crm.models import Interaction
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +59,7 @@ def test_an_offered_chat_moves_when_its_first_line_names_a_keyword_and_the_custo
             cid, "routed to service by the customer's first message", "rerouted")
         again = event_of(ann, bus.WorkOffered)
         assert (again.work.conversation_id, again.work.queue, again.work.priority) == (cid, "service", 2)
+        assert again.work.subject == "退款什么时候到账？"  # named by its first line
         ann.accept(cid)
         ann.command(bus.ChatTyping, conversation_id=cid)
         while (frame := customer.receive())["type"] != "typing":
@@ -65,3 +67,36 @@ def test_an_offered_chat_moves_when_its_first_line_names_a_keyword_and_the_custo
         assert frame["name"] == "Ann"  # her display name, not her login
     finally:
         customer.close()
+
+
+def test_a_chat_without_a_subject_is_named_by_its_first_line_and_the_offer_says_so(make_mailq):
+    mailq = make_mailq()
+    ann = mailq.desktop("ann", channels=("chat",))
+    customer, with_page = Customer(mailq), Customer(mailq)
+    try:
+        cid = customer.start()["conversation"]
+        assert event_of(ann, bus.WorkOffered).work.subject == ""
+        line = "您好，我上周买的洗衣机  一直没有发货，" + "订单号是 A-20261128-0042，" * 5 + "请帮我查一下。"
+        customer.ask({"type": "message", "text": line, "client_id": "c-1"})
+        renewed = event_of(ann, bus.WorkOffered)  # the same offer, told what it is about
+        assert renewed.work.conversation_id == cid and renewed.work.queue == "web-chat"
+        subject = renewed.work.subject
+        assert subject.startswith("您好，我上周买的洗衣机 一直没有发货，订单号是") and subject.endswith("…")
+        assert len(subject) == 80
+        customer.ask({"type": "message", "text": "还有一个问题", "client_id": "c-2"})  # only the first line names it
+        (row,) = mailq.conversations()
+        assert row.subject == subject
+        (interaction,) = mailq.rows(Interaction, Interaction.id == row.interaction_id)
+        assert interaction.subject == subject  # the interaction history says it too
+
+        ann.accept(cid)
+        named = with_page.ask({"type": "hello", "token": None, "name": "Li Lei", "email": "li.lei@example.cn",
+                               "phone": "", "page": "Washing machines — returns"})["conversation"]
+        with_page.ask({"type": "message", "text": "Where do I send it?", "client_id": "p-1"})
+        mailq.wait_until(lambda: len(mailq.conversations()) == 2 and mailq.conversations()[1].subject,
+                         what="the second chat stored")
+        assert mailq.conversations()[1].id == named
+        assert mailq.conversations()[1].subject == "Washing machines — returns"  # the page names it
+    finally:
+        customer.close()
+        with_page.close()

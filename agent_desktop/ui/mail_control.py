@@ -132,6 +132,9 @@ class MailControl(QObject):
     def _on_event(self, envelope, event) -> None:
         if isinstance(event, mailq.WorkWithdrawn):
             self._withdrawn(event)
+        # An offer made again is the same offer told more (a chat named by its first line): no new notice.
+        known = self.desk.work.get(event.work.conversation_id) if isinstance(event, mailq.WorkOffered) else None
+        renewed = known is not None and known.state == "offered"
         self.desk.apply_event(envelope, event)
         if isinstance(event, mailq.WorkAssigned) and event.work.channel == "chat":
             self._load_transcript(event.work.conversation_id)
@@ -141,7 +144,7 @@ class MailControl(QObject):
             self.open(changed)  # the conversation on screen got a new message
         if isinstance(event, mailq.DeliveryDone):
             self._delivery_done(event)
-        if isinstance(event, mailq.WorkOffered):
+        if isinstance(event, mailq.WorkOffered) and not renewed:
             work = event.work
             # Notices are translated in the Workbench context, as the workbench's own.
             template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")

@@ -394,6 +394,27 @@ def route_chat(session: Session, conversation_id: int, text: str, route: Router)
     return _work_item(c, None)
 
 
+CHAT_SUBJECT_LENGTH = 80
+
+
+def name_chat(session: Session, conversation_id: int, text: str) -> str | None:
+    """A chat opened without a subject (no page named it) is named after the
+    customer's first line, so that offers, inboxes and the interaction history
+    say what it is about; the new subject, or None when it had one."""
+    conversation = session.get(Conversation, conversation_id)
+    words = " ".join((text or "").split())
+    if conversation is None or conversation.channel != Channel.CHAT.value or conversation.subject or not words:
+        return None
+    if len(words) > CHAT_SUBJECT_LENGTH:
+        words = words[:CHAT_SUBJECT_LENGTH - 1].rstrip() + "…"
+    conversation.subject = words
+    interaction = session.get(Interaction, conversation.interaction_id) if conversation.interaction_id else None
+    if interaction is not None and not interaction.subject:
+        interaction.subject = words
+    session.flush()
+    return words
+
+
 def is_first_line(session: Session, conversation_id: int, message_id: int) -> bool:
     """Whether this is the customer's first line of the chat."""
     return session.scalar(select(func.min(ConversationMessage.id)).where(
