@@ -115,6 +115,8 @@ class Contact:
     channel: str = "phone"  # phone, email, chat
     conversation_id: int | None = None  # an email thread or chat of the mail queue
     interaction_id: int | None = None  # its record, made by the mail queue when the customer wrote
+    customer_name: str = ""  # the name an email or chat customer gave, for a new customer's form
+    customer_phone: str = ""  # a chat customer's phone when he gave an email address too
     picked_up: bool = False  # opened from the gateway's state (a reconnect or restart mid-call), not an offer
     draft_unread: bool = False  # picked up: the draft kept before is being read, so not written yet
 
@@ -137,6 +139,7 @@ class Contact:
             "actions_done": list(self.actions_done),
             "channel": self.channel, "conversation_id": self.conversation_id,
             "interaction_id": self.interaction_id,
+            "customer_name": self.customer_name, "customer_phone": self.customer_phone,
         }
 
     @classmethod
@@ -160,6 +163,8 @@ class Contact:
         contact.channel = str(data.get("channel") or "phone")
         contact.conversation_id = _int_or_none(data.get("conversation_id"))
         contact.interaction_id = _int_or_none(data.get("interaction_id"))
+        contact.customer_name = str(data.get("customer_name") or "")
+        contact.customer_phone = str(data.get("customer_phone") or "")
         contact.lost = LOST_DRAFT
         return contact
 
@@ -659,7 +664,8 @@ class Workbench:
 
     def open_conversation_contact(self, *, conversation_id: int, channel: str, interaction_id: int | None,
                                   address: str, mailbox: str, queue: str,
-                                  partner: PartnerRef | None) -> Contact:
+                                  partner: PartnerRef | None, customer_name: str = "",
+                                  customer_phone: str = "") -> Contact:
         """An email or chat the agent works on becomes the contact in the
         workspace: identified, with business data, scripts and the Action Box
         as for a call; End saves its record."""
@@ -669,7 +675,9 @@ class Workbench:
         self._park_contact()
         contact = Contact(key=key, call_id=None, kind="inbound", ani=address, dnis=mailbox, queue=queue,
                           waited=0.0, offered_at=self.clock(), phase=Phase.ACTIVE, channel=channel,
-                          conversation_id=conversation_id, interaction_id=interaction_id)
+                          conversation_id=conversation_id, interaction_id=interaction_id,
+                          customer_name=customer_name or "",
+                          customer_phone=customer_phone if customer_phone and customer_phone != address else "")
         if partner is not None:
             contact.identification = Identification(status=IdStatus.CONFIRMED, partner=partner,
                                                     source="mail queue")

@@ -14,8 +14,11 @@ from gateway_harness import make_gateway  # noqa: F401  (fixture)
 from mail_harness import relay  # noqa: F401  (fixture)
 from mailq_harness import SALES, SERVICE, make_mailq  # noqa: F401  (fixture)
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 from test_desktop_inbox import office, send  # noqa: F401  (fixture)
 from test_mailq_chat import Customer
+
+from agent_desktop.workbench import IdStatus
 
 pytestmark = pytest.mark.slow
 
@@ -376,3 +379,53 @@ def test_confirming_the_customer_of_an_email_links_the_conversation_and_its_reco
         qtbot.waitUntil(lambda: page.view.partner_id == partner_id, timeout=10000)  # the pane read it again
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("channel", ["email", "chat"])
+def test_an_unknown_customer_who_writes_fills_the_new_customer_form_with_what_he_gave(office, qtbot, channel):
+    from crm.db import Database
+    from crm.models import BusinessPartner, Conversation
+
+    gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    page, _mail = ready(qtbot, desk, channel)
+    customer = None
+    if channel == "email":
+        send(mailq, "欧阳娜娜 <nana.oy@example.cn>", "发票抬头", "请把发票抬头改成公司名称。")
+    else:
+        customer = Customer(mailq)
+        customer.ask({"type": "hello", "token": None, "name": "Anna Berg", "email": "anna.berg@example.de",
+                      "phone": "+49 30 1234567"})
+        customer.ask({"type": "message", "text": "My washing machine leaks.", "client_id": "c-1"})
+    try:
+        qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
+        page.accept_button.click()
+        qtbot.waitUntil(lambda: page.view is not None and page.work_button.isEnabled(), timeout=10000)
+        page.work_button.click()
+        bench, identify = desk.controller.bench, desk.window.identify
+        qtbot.waitUntil(lambda: bench.contact is not None and bench.contact.identification.status is IdStatus.UNKNOWN,
+                        timeout=10000)
+        given = (identify.new_last.text(), identify.new_first.text(), identify.new_email.text(),
+                 identify.new_phone.text())
+        assert given == ({"email": ("欧阳", "娜娜", "nana.oy@example.cn", ""),
+                          "chat": ("Berg", "Anna", "anna.berg@example.de", "+49 30 1234567")}[channel])
+        qtbot.mouseClick(identify.new_save, Qt.MouseButton.LeftButton)  # as filled in
+        qtbot.waitUntil(lambda: bench.confirmed_partner is not None, timeout=10000)
+        name = {"email": "欧阳娜娜", "chat": "Anna Berg"}[channel]
+        qtbot.waitUntil(lambda: desk.window.header.values["name"].text() == name, timeout=5000)
+        database = Database.open(gateway.db_url)
+        try:
+            def linked():
+                with database.reading() as session:
+                    conversation = session.scalar(select(Conversation))
+                    return conversation.partner_id == bench.confirmed_partner.partner_id
+            qtbot.waitUntil(linked, timeout=10000)
+            with database.reading() as session:
+                partner = session.get(BusinessPartner, bench.confirmed_partner.partner_id)
+                assert [e.address for e in partner.emails] == [given[2]]
+                assert [p.raw for p in partner.phones] == ([given[3]] if given[3] else [])
+        finally:
+            database.dispose()
+    finally:
+        if customer is not None:
+            customer.close()

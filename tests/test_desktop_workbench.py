@@ -298,3 +298,22 @@ def test_the_transferring_agents_wrap_up_keeps_the_talk_and_hold_times(caplog):
     assert (bench.contact.result.talk_seconds, bench.contact.result.hold_seconds) == (30, 4)
     bench.apply_event(envelope(5), cti.CallDataChanged(call_id="elsewhere", data={"x": 1}))
     assert "CallDataChanged for call elsewhere" in caplog.text
+
+
+def test_an_email_or_chat_contact_keeps_what_the_customer_gave_in_its_draft(tmp_path):
+    bench = bench_with(tmp_path)
+    contact = bench.open_conversation_contact(
+        conversation_id=41, channel="chat", interaction_id=5, address="anna.berg@example.de", mailbox="web",
+        queue="web-chat", partner=None, customer_name="Anna Berg", customer_phone="+49 30 1234567")
+    assert (contact.customer_name, contact.customer_phone) == ("Anna Berg", "+49 30 1234567")
+    assert contact.identification.status is IdStatus.UNKNOWN
+    restored = Workbench("ann", drafts=DraftStore(tmp_path, "ann"), clock=lambda: NOW)
+    draft, = restored.drafts.pending()
+    again = restored.restore_draft(draft)
+    assert (again.channel, again.conversation_id, again.ani) == ("chat", 41, "anna.berg@example.de")
+    assert (again.customer_name, again.customer_phone) == ("Anna Berg", "+49 30 1234567")
+    # a chat whose customer gave only a phone: it is the address, not a second number
+    phone_only = bench.open_conversation_contact(
+        conversation_id=42, channel="chat", interaction_id=6, address="13912345678", mailbox="web",
+        queue="web-chat", partner=None, customer_name="赵敏", customer_phone="13912345678")
+    assert phone_only.customer_phone == ""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from agent_desktop.crm_access import NewPartner
 from agent_desktop.ui.formatting import code_label
 from agent_desktop.workbench import IdStatus, PartnerRef
+from crm.person_names import split_person_name
 
 ROLE_PARTNER = Qt.ItemDataRole.UserRole + 1
 RESULTS_WHY = 5  # the results' column saying why a candidate may be a duplicate
@@ -200,6 +201,17 @@ class IdentifyPage(QWidget):
             self.query.setText(contact.ani)
             # An email or chat customer writes from an address; a caller calls from a number.
             (self.new_email if "@" in contact.ani else self.new_phone).setText(contact.ani)
+            self._prefill_from_customer(contact)
+
+    def _prefill_from_customer(self, contact) -> None:
+        """What an email or chat customer told about himself: his name (王芳 as 王 and 芳,
+        "Anna Berg" as Berg and Anna) and a chat's phone beside its address."""
+        if contact.customer_phone and not self.new_phone.text():
+            self.new_phone.setText(contact.customer_phone)
+        family, given = split_person_name(contact.customer_name)
+        if family and not (self.new_last.text() or self.new_first.text()):
+            self.new_last.setText(family)
+            self.new_first.setText(given)
 
     def _clear_search_and_form(self) -> None:
         """A new contact: nothing of the last caller's search or new customer stays."""

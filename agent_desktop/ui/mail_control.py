@@ -248,7 +248,7 @@ class MailControl(QObject):
         self.bench.open_conversation_contact(
             conversation_id=view.id, channel=view.channel, interaction_id=view.interaction_id,
             address=view.customer_address or view.customer_phone or "", mailbox=view.mailbox, queue=view.queue,
-            partner=None)
+            partner=None, customer_name=view.customer_name, customer_phone=view.customer_phone or "")
         self.controller.scripts.contact_started(self.bench.contact)
 
     def send_now(self) -> None:
