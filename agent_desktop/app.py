@@ -49,8 +49,11 @@ class Desktop:
                  queues: list[str] | None, tasks=None):
         from agent_desktop.ui.controller import DesktopController, GatewayLogin
         from agent_desktop.ui.cti_link import CtiLink
+        from agent_desktop.ui import gc_guard
         from agent_desktop.ui.main_window import MainWindow
 
+        gc_guard.hold()
+        self._gc_held = True
         self.settings = settings
         self.link = CtiLink(settings.command_address, settings.event_address)
         self.drafts = DraftStore(settings.draft_dir or default_draft_dir(), session.profile.username,
@@ -82,24 +85,31 @@ class Desktop:
         if self.mail_link is not None:
             self.mail_link.close()
         self.drafts.close()
+        if self._gc_held:
+            from agent_desktop.ui import gc_guard
+
+            self._gc_held = False
+            gc_guard.release()
 
 
 def run(settings: DesktopSettings) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDialog
 
-    from agent_desktop.ui import i18n
+    from agent_desktop.ui import gc_guard, i18n
     from agent_desktop.ui.login_dialog import LoginDialog
     from agent_desktop.ui.tasks import TaskRunner
     from crm.db import Database
 
     app = application()
+    gc_guard.hold()  # the login dialog's queries run in worker threads too
     i18n.install(settings.language or QSettings().value("language") or _system_language())
     database = Database.open(settings.database_url)
     tasks = TaskRunner()
     dialog = LoginDialog(database, tasks, username=settings.user, password=settings.password)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
         tasks.shutdown()
+        gc_guard.release()
         return 1
     if not settings.language and not QSettings().value("language"):
         i18n.install(dialog.session.profile.language)
@@ -112,6 +122,7 @@ def run(settings: DesktopSettings) -> int:
     desktop.close()
     tasks.shutdown()
     database.dispose()
+    gc_guard.release()
     return code
 
 

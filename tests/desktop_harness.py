@@ -4,6 +4,8 @@ its states, and what the CRM saved."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
@@ -67,6 +69,8 @@ class Desks:
             desk.close()
             desk.controller.tasks.shutdown()
             database.dispose()
+        self.open.clear()
+        gc.collect()  # the windows' Qt objects go here, on the GUI thread (see agent_desktop/ui/gc_guard.py)
 
 
 @pytest.fixture
