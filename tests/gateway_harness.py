@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,9 +78,10 @@ def _toml(value) -> str:
 
 class RunningGateway:
     def __init__(self, workdir: Path, *, queues: list[dict], agents: dict[str, dict] | None = None,
-                 **settings):
+                 run_dir: Path | None = None, **settings):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
+        self.run_dir = run_dir or workdir / "run"
         self.sip_port = free_udp_port()
         self.commands = f"tcp://{LOCALHOST}:{free_tcp_port()}"
         self.events = f"tcp://{LOCALHOST}:{free_tcp_port()}"
@@ -113,7 +116,7 @@ class RunningGateway:
     def _write_config(self) -> Path:
         lines = ["[gateway]", f'sip_address = "{LOCALHOST}:{self.sip_port}"',
                  f'commands = "{self.commands}"', f'events = "{self.events}"',
-                 f'run_dir = "{self.workdir / "run"}"']
+                 f'run_dir = "{self.run_dir}"']
         lines += [f"{key} = {_toml(value)}" for key, value in self.settings.items()]
         for queue in self.queues:
             lines.append("[[gateway.queues]]")
@@ -244,14 +247,17 @@ def make_gateway(tmp_path):
 
     def make(queues=(BILLING,), agents=None, **settings) -> RunningGateway:
         agents = agents if agents is not None else {"ann": {"billing": 5}, "bob": {"billing": 5}}
+        # Kamailio's control socket lives in the run directory, and a Unix socket's path has
+        # at most 107 bytes: pytest's tmp_path (longer still under xdist) may not fit.
         gateway = RunningGateway(tmp_path / f"gateway{len(started)}", queues=list(queues),
-                                 agents=agents, **settings)
+                                 agents=agents, run_dir=Path(tempfile.mkdtemp(prefix="cicada-gw-")), **settings)
         started.append(gateway)
         return gateway.start()
 
     yield make
     for gateway in started:
         gateway.stop()
+        shutil.rmtree(gateway.run_dir, ignore_errors=True)
 
 
 @pytest.fixture
