@@ -220,6 +220,39 @@ def test_a_chat_the_customer_ends_before_it_is_accepted_leaves_the_offers_with_a
     assert not page.chat_views and not mail.desk.work
 
 
+def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave(office, qtbot):
+    import time
+
+    from bus import mailq as bus
+
+    _mailq, _desk, _window, mail, page = chat_desk(office, qtbot)
+
+    def offer(cid, customer, seconds_left, channel="chat"):
+        work = bus.WorkView(conversation_id=cid, channel=channel, queue="web-chat", state="offered",
+                            customer=customer, offer_deadline=time.time() + seconds_left)
+        mail.desk.apply_event(None, bus.WorkOffered(agent="ann", work=work))
+
+    def selected():
+        return page.offers.currentItem().data(Qt.ItemDataRole.UserRole)
+
+    offer(9001, "Zhao Min", 10)
+    offer(9002, "Ouyang Nana", 30, channel="email")  # emails wait longer for an answer than chats
+    qtbot.waitUntil(lambda: page.offers.count() == 2, timeout=5000)
+    page.offers.setCurrentRow(1)  # the agent picks Ouyang Nana's
+    offer(9003, "Li Lei", 20)  # a chat offered now runs out before her email: it goes above
+    qtbot.waitUntil(lambda: page.offers.count() == 3, timeout=5000)
+    assert "Li Lei" in page.offers.item(1).text()
+    assert selected() == 9002  # Accept takes what the agent picked
+    mail.desk.apply_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="not accepted in time",
+                                                  cause="not_answered"))
+    qtbot.waitUntil(lambda: page.offers.count() == 2, timeout=5000)
+    assert selected() == 9002
+    mail.desk.apply_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9002, reason="gone",
+                                                  cause="customer_left"))
+    qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=5000)
+    assert selected() == 9003  # the one left
+
+
 def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qtbot):
     _gateway, mailq, open_desk, _ = office
     desk = open_desk()

@@ -469,7 +469,10 @@ class InboxPage(QWidget):
 
     def _show_offers(self) -> None:
         offers = self.desk.offers()
-        selected = self.offers.currentRow()
+        current = self.offers.currentItem()
+        # The selection follows the offer, not its row: Accept must take what the agent
+        # picked even when another offer left or came in above it.
+        selected = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
         self.offers.clear()
         for work in offers:
             item = QListWidgetItem(self._offer_text(work))
@@ -478,7 +481,8 @@ class InboxPage(QWidget):
             self.offers.addItem(item)
         self.offers_box.setVisible(bool(offers))
         if offers:
-            self.offers.setCurrentRow(min(max(selected, 0), len(offers) - 1))
+            ids = [work.conversation_id for work in offers]
+            self.offers.setCurrentRow(ids.index(selected) if selected in ids else 0)
 
     def _offer_text(self, work) -> str:
         left = max(0, int((work.offer_deadline or 0) - time.time()))
