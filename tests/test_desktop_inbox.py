@@ -223,14 +223,18 @@ def test_a_chat_the_customer_ends_before_it_is_accepted_leaves_the_offers_with_a
 def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave(office, qtbot):
     import time
 
+    from agent_desktop.ui.main_window import notice_text
     from bus import mailq as bus
 
-    _mailq, _desk, _window, mail, page = chat_desk(office, qtbot)
+    _mailq, desk, _window, mail, page = chat_desk(office, qtbot)
 
     def offer(cid, customer, seconds_left, channel="chat"):
         work = bus.WorkView(conversation_id=cid, channel=channel, queue="web-chat", state="offered",
                             customer=customer, offer_deadline=time.time() + seconds_left)
-        mail.desk.apply_event(None, bus.WorkOffered(agent="ann", work=work))
+        mail._on_event(None, bus.WorkOffered(agent="ann", work=work))  # as the mail link delivers it
+
+    def told(start):
+        return [notice_text(n) for n in desk.controller.bench.notices if notice_text(n).startswith(start)]
 
     def selected():
         return page.offers.currentItem().data(Qt.ItemDataRole.UserRole)
@@ -243,14 +247,25 @@ def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave
     qtbot.waitUntil(lambda: page.offers.count() == 3, timeout=5000)
     assert "Li Lei" in page.offers.item(1).text()
     assert selected() == 9002  # Accept takes what the agent picked
-    mail.desk.apply_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="not accepted in time",
-                                                  cause="not_answered"))
+    mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="not accepted in time",
+                                           cause="not_answered"))
     qtbot.waitUntil(lambda: page.offers.count() == 2, timeout=5000)
     assert selected() == 9002
-    mail.desk.apply_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9002, reason="gone",
-                                                  cause="customer_left"))
+    # Zhao Min's chat comes back to the only agent free, and runs out again: told once, not each time.
+    offer(9001, "Zhao Min", 40)
+    mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="not accepted in time",
+                                           cause="not_answered"))
+    offer(9001, "Zhao Min", 60)
+    qtbot.waitUntil(lambda: page.offers.count() == 3, timeout=5000)
+    assert selected() == 9002
+    assert len(told("New chat from Zhao Min")) == 1 and len(told("The chat from Zhao Min went back")) == 1
+    mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="not accepted in time",
+                                           cause="not_answered"))
+    mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9002, reason="taken elsewhere",
+                                           cause="other"))
     qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=5000)
     assert selected() == 9003  # the one left
+    assert told("New chat from Li Lei") and told("New email from Ouyang Nana")
 
 
 def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qtbot):

@@ -42,6 +42,9 @@ class MailControl(QObject):
         self._logging_in = False
         self._typing_sent: dict[int, float] = {}
         self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
+        # Offers told and offers missed, until the work is taken or closed: an offer that runs
+        # out and comes back (he is the only one free) is told once, not every 20 seconds.
+        self._told: set[tuple[str, int]] = set()
         self.bench.subscribe(self._on_bench)
         link.follow_agent(self.agent)
         link.event.connect(self._on_event)
@@ -144,8 +147,14 @@ class MailControl(QObject):
             self.open(changed)  # the conversation on screen got a new message
         if isinstance(event, mailq.DeliveryDone):
             self._delivery_done(event)
+        if isinstance(event, (mailq.WorkAssigned, mailq.WorkClosed)):
+            cid = event.work.conversation_id if isinstance(event, mailq.WorkAssigned) else event.conversation_id
+            self._told -= {("offered", cid), ("missed", cid)}
         if isinstance(event, mailq.WorkOffered) and not renewed:
             work = event.work
+            if ("offered", work.conversation_id) in self._told and not work.transferred_by:
+                return
+            self._told.add(("offered", work.conversation_id))
             # Notices are translated in the Workbench context, as the workbench's own.
             template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")
                         if work.channel == "email"
@@ -174,6 +183,10 @@ class MailControl(QObject):
             "rerouted": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went to another queue: the "
                                                        "customer's first message asked for it."),
         }.get(event.cause)
+        if event.cause == "not_answered":
+            if ("missed", event.conversation_id) in self._told:
+                return
+            self._told.add(("missed", event.conversation_id))
         if template is not None:
             self.bench.notice("warning", template, customer=work.customer, subject=work.subject or "—")
 
