@@ -220,7 +220,7 @@ def test_a_chat_the_customer_ends_before_it_is_accepted_leaves_the_offers_with_a
     assert not page.chat_views and not mail.desk.work
 
 
-def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave(office, qtbot):
+def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave(office, qtbot, monkeypatch):
     import time
 
     from agent_desktop.ui.main_window import notice_text
@@ -261,6 +261,13 @@ def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave
     assert len(told("New chat from Zhao Min")) == 1 and len(told("The chat from Zhao Min went back")) == 1
     mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="not accepted in time",
                                            cause="not_answered"))
+    assert len(told("The chat from Zhao Min went back")) == 1
+    # Much later (a thread the customer reopened, after it went to a colleague) it is news again.
+    monkeypatch.setattr("agent_desktop.ui.mail_control.TOLD_SECONDS", -1.0)
+    offer(9001, "Zhao Min", 60)
+    qtbot.waitUntil(lambda: len(told("New chat from Zhao Min")) == 2, timeout=5000)
+    mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="taken elsewhere",
+                                           cause="other"))
     mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9002, reason="taken elsewhere",
                                            cause="other"))
     qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=5000)

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 RELOGIN_MS = 3000
 TYPING_EVERY = 2.0  # seconds between typing notices to the customer
+# An offer that comes back within this time of the last notice about it is not news
+# (it ran out and he is the only one free); later it is (a thread the customer reopened).
+TOLD_SECONDS = 600.0
 
 
 class MailControl(QObject):
@@ -42,9 +45,8 @@ class MailControl(QObject):
         self._logging_in = False
         self._typing_sent: dict[int, float] = {}
         self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
-        # Offers told and offers missed, until the work is taken or closed: an offer that runs
-        # out and comes back (he is the only one free) is told once, not every 20 seconds.
-        self._told: set[tuple[str, int]] = set()
+        # ("offered" | "missed", conversation) -> when last told or kept quiet, see TOLD_SECONDS
+        self._told: dict[tuple[str, int], float] = {}
         self.bench.subscribe(self._on_bench)
         link.follow_agent(self.agent)
         link.event.connect(self._on_event)
@@ -149,12 +151,12 @@ class MailControl(QObject):
             self._delivery_done(event)
         if isinstance(event, (mailq.WorkAssigned, mailq.WorkClosed)):
             cid = event.work.conversation_id if isinstance(event, mailq.WorkAssigned) else event.conversation_id
-            self._told -= {("offered", cid), ("missed", cid)}
+            self._told.pop(("offered", cid), None)
+            self._told.pop(("missed", cid), None)
         if isinstance(event, mailq.WorkOffered) and not renewed:
             work = event.work
-            if ("offered", work.conversation_id) in self._told and not work.transferred_by:
+            if not self._news(("offered", work.conversation_id)) and not work.transferred_by:
                 return
-            self._told.add(("offered", work.conversation_id))
             # Notices are translated in the Workbench context, as the workbench's own.
             template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")
                         if work.channel == "email"
@@ -183,12 +185,19 @@ class MailControl(QObject):
             "rerouted": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went to another queue: the "
                                                        "customer's first message asked for it."),
         }.get(event.cause)
-        if event.cause == "not_answered":
-            if ("missed", event.conversation_id) in self._told:
-                return
-            self._told.add(("missed", event.conversation_id))
+        if event.cause == "not_answered" and not self._news(("missed", event.conversation_id)):
+            return
         if template is not None:
             self.bench.notice("warning", template, customer=work.customer, subject=work.subject or "—")
+
+    def _news(self, key: tuple[str, int]) -> bool:
+        """Whether a notice about `key` is news: none within TOLD_SECONDS. Either way the
+        clock starts again, so an offer going round and round stays quiet."""
+        now = time.monotonic()
+        if len(self._told) > 500:  # work that went to colleagues is never closed here
+            self._told = {k: t for k, t in self._told.items() if now - t <= TOLD_SECONDS}
+        last, self._told[key] = self._told.get(key), now
+        return last is None or now - last > TOLD_SECONDS
 
     def _delivery_done(self, event: mailq.DeliveryDone) -> None:
         """The status in the conversation on screen follows; a failure is a notice the agent cannot miss."""
