@@ -61,12 +61,26 @@ def free_udp_port(host: str = LOCALHOST) -> int:
 
 
 def free_udp_port_pair(host: str = LOCALHOST, gap: int = 2) -> int:
-    """A free port whose neighbour `gap` above is free too (SIPp binds -mp and -mp+2)."""
-    for _ in range(50):
-        port = free_udp_port(host)
-        if port + gap < 65536 and _udp_port_free(host, port + gap):
+    """A free port whose neighbours up to `gap` + 1 above are free too (SIPp binds -mp
+    and -mp+2 for audio and video, each with its RTCP port, when a call starts).
+
+    Picked below the kernel's ephemeral range: SIPp binds them only when the call
+    starts, and a port there may meanwhile go to any socket bound to port 0 (an RTP
+    peer, a SIP worker), which under pytest-xdist runs in other processes too.
+    """
+    below = _ephemeral_low() - gap - 2
+    for _ in range(200):
+        port = random.randrange(max(1024, below - 12000), below, 2)
+        if all(_udp_port_free(host, port + i) for i in range(gap + 2)):
             return port
     raise RuntimeError("no pair of free UDP ports found")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def udp_port_bound(port: int) -> bool:
