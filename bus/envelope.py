@@ -9,7 +9,7 @@ An event is two ZeroMQ frames: a topic (for subscription prefixes) and
 Each family of messages (the CTI gateway's, the SIP workers') is a set of
 msgspec Structs tagged by ``type``; `Catalogue` decodes one family with an
 error that tells the sender what was wrong, never an exception that could
-kill a service.
+kill a service. Size and nesting are checked before decoding (bus.limits).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar, Union
 
 import msgspec
+
+from bus.limits import MAX_REPLY_BYTES, MAX_REQUEST_BYTES, MessageRefused, check_message
 
 PROTOCOL_VERSION = 1
 
@@ -87,19 +89,36 @@ class Catalogue(Generic[M]):
         self._decoders = {tag: msgspec.json.Decoder(t) for tag, t in self.types.items()}
         self.union = Union[tuple(types)]  # noqa: UP007 - msgspec needs a real Union
 
-    def decode(self, raw: bytes | msgspec.Raw) -> M:
+    def decode(self, raw: bytes | msgspec.Raw, max_bytes: int = MAX_REQUEST_BYTES) -> M:
         """The typed message, or BadMessage saying what is wrong with it."""
+        if not isinstance(raw, msgspec.Raw):  # a Raw was checked with its envelope
+            _check(raw, max_bytes)
         try:
             kind = _type_decoder.decode(raw).type
-        except msgspec.DecodeError as exc:
-            raise BadMessage("malformed", f"not a {self.name} message: {exc}") from None
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise BadMessage("malformed", f"not a {self.name} message: {_why(exc)}") from None
         decoder = self._decoders.get(kind)
         if decoder is None:
-            raise BadMessage("unknown_type", f"unknown {self.name} message type {kind!r}")
+            raise BadMessage("unknown_type", f"unknown {self.name} message type {kind[:80]!r}")
         try:
             return decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            raise BadMessage("invalid", f"{kind}: {exc}") from None
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise BadMessage("invalid", f"{kind}: {_why(exc)}") from None
+
+
+def _check(data: bytes, max_bytes: int) -> None:
+    try:
+        check_message(data, max_bytes)
+    except MessageRefused as exc:
+        raise BadMessage(exc.code, exc.message) from None
+    except TypeError:
+        raise BadMessage("malformed", "a message must be bytes") from None
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)[:300]
 
 
 def check_version(v: int) -> None:
@@ -114,10 +133,13 @@ def encode_request(request_id: str, command: Message) -> bytes:
 
 def decode_request(data: bytes, catalogue: Catalogue[M]) -> tuple[str, M]:
     """(request id, command); BadMessage carries the id too when it could be read."""
+    _check(data, MAX_REQUEST_BYTES)
     try:
         envelope = _request_decoder.decode(data)
-    except msgspec.DecodeError as exc:
-        raise BadMessage("malformed", f"not a request envelope: {exc}") from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise BadMessage("malformed", f"not a request envelope: {_why(exc)}") from None
+    if len(envelope.id) > 100:
+        raise BadMessage("malformed", "a request id has at most 100 characters")
     try:
         check_version(envelope.v)
         return envelope.id, catalogue.decode(envelope.cmd)
@@ -136,10 +158,11 @@ def encode_error(request_id: str, code: str, message: str) -> bytes:
 
 
 def decode_reply(data: bytes) -> ReplyEnvelope:
+    _check(data, MAX_REPLY_BYTES)
     try:
         reply = _reply_decoder.decode(data)
-    except msgspec.DecodeError as exc:
-        raise BadMessage("malformed", f"not a reply envelope: {exc}") from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise BadMessage("malformed", f"not a reply envelope: {_why(exc)}") from None
     check_version(reply.v)
     return reply
 
@@ -150,10 +173,11 @@ def encode_event(run: str, seq: int, at: float, event: Message) -> bytes:
 
 
 def decode_event(data: bytes, catalogue: Catalogue[M]) -> tuple[EventEnvelope, M]:
+    _check(data, MAX_REPLY_BYTES)
     try:
         envelope = _event_decoder.decode(data)
-    except msgspec.DecodeError as exc:
-        raise BadMessage("malformed", f"not an event envelope: {exc}") from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise BadMessage("malformed", f"not an event envelope: {_why(exc)}") from None
     check_version(envelope.v)
     return envelope, catalogue.decode(envelope.event)
 

@@ -18,6 +18,7 @@ import zmq
 
 from bus import cti
 from bus.envelope import BadMessage, EventEnvelope, convert, decode_event, decode_reply, encode_request
+from bus.limits import limit_client_socket
 
 T = TypeVar("T")
 
@@ -52,7 +53,7 @@ class CtiClient:
         self._events: zmq.Socket | None = None
         if event_address:
             self._events = self.context.socket(zmq.SUB)
-            self._events.setsockopt(zmq.LINGER, 0)
+            limit_client_socket(self._events)
             self._events.connect(event_address)
 
     # --- commands --------------------------------------------------------------------------
@@ -60,7 +61,7 @@ class CtiClient:
     def _socket(self) -> zmq.Socket:
         if self._requests is None:
             sock = self.context.socket(zmq.DEALER)
-            sock.setsockopt(zmq.LINGER, 0)
+            limit_client_socket(sock)
             sock.setsockopt(zmq.IMMEDIATE, 1)
             sock.connect(self.command_address)
             self._requests = sock

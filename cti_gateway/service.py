@@ -26,8 +26,10 @@ from sqlalchemy.exc import DBAPIError
 from bus import cti
 from bus import sipworker as msg
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
+from bus.limits import MAX_FRAMES, limit_service_socket
 from crm.db import Database
 from crm.errors import AuthenticationFailed, CrmError, PermissionDenied, ValidationError
+from crm.login_guard import LoginGuard, LoginRefused
 from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
@@ -76,9 +78,14 @@ class GatewayService:
         self.started_at = time.time()
         self.stopping = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
+        # Password hashes are slow on purpose: they get threads of their own, so that a flood
+        # of logins (bounded by the guard) never delays the CRM work of agents logged in.
+        self.password_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gateway-login")
+        self.login_guard = LoginGuard(service="gateway")
         self.kamailio = None
         self.front = "worker"
         self.sip_address = f"{config.sip_host}:{config.sip_port}"
+        self._tasks: set[asyncio.Task] = set()
 
     # --- start and stop -----------------------------------------------------------------------------
 
@@ -121,7 +128,7 @@ class GatewayService:
         self.events = self.context.socket(zmq.PUB)
         self.worker_control = self.context.socket(zmq.ROUTER)
         for sock in (self.commands, self.events, self.worker_control):
-            sock.setsockopt(zmq.LINGER, 0)
+            limit_service_socket(sock)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -261,6 +268,7 @@ class GatewayService:
         if context is not None:
             context.destroy(linger=0)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.password_checks.shutdown(wait=False, cancel_futures=True)
         database = getattr(self, "database", None)
         if database is not None:
             database.dispose()
@@ -271,15 +279,23 @@ class GatewayService:
         next_supervision = next_beat = 0.0
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            self.acd.tick()
             now = time.monotonic()
+            for due, step in ((True, self.acd.tick), (now >= next_supervision, self._supervise),
+                              (now >= next_beat, self._heartbeat)):
+                if not due:
+                    continue
+                try:
+                    step()
+                except Exception:  # the clock must keep going whatever one step hit
+                    log.exception("%s failed", step.__name__)
             if now >= next_supervision:
                 next_supervision = now + SUPERVISE_SECONDS
-                self.pool.supervise()
-                self._check_front()
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
-                self._heartbeat()
+
+    def _supervise(self) -> None:
+        self.pool.supervise()
+        self._check_front()
 
     def _heartbeat(self) -> None:
         workers = list(self.pool.workers.values())
@@ -302,11 +318,15 @@ class GatewayService:
 
     async def _serve_workers(self) -> None:
         while True:
-            identity, data = await self.worker_control.recv_multipart()
+            frames = await self.worker_control.recv_multipart()
+            if len(frames) != 2:
+                log.error("a report in %d frames on the workers' socket refused", len(frames))
+                continue
+            identity, data = frames
             try:
                 report = msg.REPORTS.decode(data)
             except BadMessage as exc:
-                log.error("bad report from worker %r: %s", identity, exc.message)
+                log.error("bad report from worker %r: %s", identity[:40], exc.message)
                 continue
             try:
                 self.pool.handle_report(identity, report)
@@ -371,21 +391,36 @@ class GatewayService:
 
     async def _serve_commands(self) -> None:
         while True:
-            frames = await self.commands.recv_multipart()
-            envelope, data = frames[:-1], frames[-1]
+            frames = await self.commands.recv_multipart(copy=False)
             try:
-                request_id, command = decode_request(data, cti.COMMANDS)
-            except BadMessage as exc:
-                log.warning("bad command: %s", exc.message)
-                self._reply(envelope, encode_error(getattr(exc, "request_id", ""), exc.code, exc.message))
-                continue
-            if isinstance(command, cti.AgentLogin):
-                asyncio.ensure_future(self._login(envelope, request_id, command))
-                continue
-            if isinstance(command, cti.SupervisorBroadcast):
-                asyncio.ensure_future(self._broadcast(envelope, request_id, command))
-                continue
+                self._take_command(frames)
+            except Exception:  # one command must never stop the others
+                log.exception("a command could not be handled")
+
+    def _take_command(self, frames: list[zmq.Frame]) -> None:
+        envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
+        source = _peer_address(frames[-1])
+        if len(frames) > MAX_FRAMES:
+            log.warning("a command from %s in %d frames refused", source, len(frames))
+            self._reply(envelope[:1], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
+            return
+        try:
+            request_id, command = decode_request(data, cti.COMMANDS)
+        except BadMessage as exc:
+            log.warning("bad command from %s: %s", source, exc.message)
+            self._reply(envelope, encode_error(getattr(exc, "request_id", ""), exc.code, exc.message))
+            return
+        if isinstance(command, cti.AgentLogin):
+            self._spawn(self._login(envelope, request_id, command, source))
+        elif isinstance(command, cti.SupervisorBroadcast):
+            self._spawn(self._broadcast(envelope, request_id, command, source))
+        else:
             self._reply(envelope, self._execute(request_id, command))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self._tasks.discard)
 
     def _reply(self, envelope: list[bytes], payload: bytes) -> None:
         self.commands.send_multipart([*envelope, payload])
@@ -445,17 +480,36 @@ class GatewayService:
                 return self.status()
         raise CommandError("unknown_type", f"{command.__struct_config__.tag} is not handled here")
 
-    async def _login(self, envelope: list[bytes], request_id: str, command: cti.AgentLogin) -> None:
-        loop = asyncio.get_running_loop()
+    async def _check_password(self, check, account: str, source: str, *args):
+        """`check(account, *args)` on a password thread, if the guard lets it run (LoginRefused
+        otherwise); the guard learns how it went."""
+        self.login_guard.admit(account, source)
+        succeeded = None
         try:
-            profile = await loop.run_in_executor(self.executor, self.directory.authenticate,
-                                                 command.agent, command.password)
+            result = await asyncio.get_running_loop().run_in_executor(
+                self.password_checks, check, account, *args)
+            succeeded = True
+            return result
+        except AuthenticationFailed:
+            succeeded = False
+            raise
+        finally:
+            self.login_guard.finished(account, source, succeeded=succeeded)
+
+    async def _login(self, envelope: list[bytes], request_id: str, command: cti.AgentLogin,
+                      source: str) -> None:
+        try:
+            profile = await self._check_password(self.directory.authenticate, command.agent, source,
+                                                 command.password)
             session, state = self.acd.login(profile, device=command.device, queues=command.queues,
                                             takeover=command.takeover, client=command.client)
             reply = encode_reply(request_id, cti.LoginResult(
                 session=session, state=state, run=self.run_id, seq=self.publisher.seq,
                 not_ready_reasons=list(self.acd.settings.not_ready_reasons)))
+        except LoginRefused as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
         except AuthenticationFailed as exc:
+            log.info("login of %r from %s failed: %s", command.agent[:100], source, exc)
             reply = encode_error(request_id, "auth_failed", str(exc))
         except CommandError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
@@ -469,16 +523,18 @@ class GatewayService:
             reply = encode_error(request_id, "internal", "The login failed; see the gateway's log.")
         self._reply(envelope, reply)
 
-    async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast) -> None:
-        loop = asyncio.get_running_loop()
+    async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast,
+                         source: str) -> None:
         try:
-            sender = await loop.run_in_executor(self.executor, self.directory.broadcast_sender,
-                                                command.user, command.password, command.text)
+            sender = await self._check_password(self.directory.broadcast_sender, command.user, source,
+                                                command.password, command.text)
             agents = self.acd.broadcast(sender.username, sender.display_name, command.text.strip(),
                                         command.queue)
             log.info("%s broadcast to %d agent(s)%s", sender.username, len(agents),
                      f" of queue {command.queue}" if command.queue else "")
             reply = encode_reply(request_id, cti.BroadcastResult(agents=agents))
+        except LoginRefused as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
         except AuthenticationFailed as exc:
             reply = encode_error(request_id, "auth_failed", str(exc))
         except PermissionDenied as exc:
@@ -508,6 +564,14 @@ class GatewayService:
 
 class _Stop(Exception):
     pass
+
+
+def _peer_address(frame: zmq.Frame) -> str:
+    """Where a message came from (the client's IP address over TCP), for limits and logs."""
+    try:
+        return frame.get("Peer-Address") or "local"
+    except (zmq.ZMQError, KeyError):
+        return "local"
 
 
 def run_gateway(config: GatewayConfig, database_url: str, *, verbose: bool = False,

@@ -37,6 +37,7 @@ from bus.envelope import (
     encode_event,
     encode_reply,
 )
+from bus.limits import limit_service_socket
 from crm.db import Database
 from crm.errors import Conflict, CrmError
 from crm.models import ConversationStatus, User
@@ -297,7 +298,7 @@ class MailqService:
         self.commands = self.context.socket(zmq.ROUTER)
         self.events = self.context.socket(zmq.PUB)
         for sock in (self.commands, self.events):
-            sock.setsockopt(zmq.LINGER, 0)
+            limit_service_socket(sock)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)

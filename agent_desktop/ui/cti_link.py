@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
 
 from bus import cti
 from bus.envelope import BadMessage, decode_event
+from bus.limits import limit_client_socket
 from cti_gateway.client import CtiClient, CtiError
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class CtiLink(QObject):
         self.last_beat = time.monotonic()
         self.alive = True
         self._sub = self.context.socket(zmq.SUB)
-        self._sub.setsockopt(zmq.LINGER, 0)
+        limit_client_socket(self._sub)
         self._sub.connect(event_address)
         self._sub.setsockopt(zmq.SUBSCRIBE, self.service_topic.encode())
         self._notifier = QSocketNotifier(self._sub.getsockopt(zmq.FD), QSocketNotifier.Type.Read, self)

@@ -26,6 +26,7 @@ import zmq
 
 from bus import sipworker as msg
 from bus.envelope import BadMessage, encode
+from bus.limits import limit_service_socket
 from cti_gateway import prompts
 from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, hangup
 from cti_gateway.sip.legs import Announcement, LegCall
@@ -63,7 +64,8 @@ class Worker:
         self.context = zmq.Context()
         self.control = self.context.socket(zmq.DEALER)
         self.control.setsockopt(zmq.IDENTITY, self.name.encode())
-        self.control.setsockopt(zmq.LINGER, 1000)
+        limit_service_socket(self.control)
+        self.control.setsockopt(zmq.LINGER, 1000)  # the last reports reach the gateway
         self.control.connect(args.control)
         self.wake_reader, self.wake_writer = os.pipe()
         os.set_blocking(self.wake_reader, False)
