@@ -25,7 +25,7 @@ CallState = Literal["queued", "offered", "dialing", "connected", "held", "consul
 CallRole = Literal["handler", "consulted"]
 OfferKind = Literal["inbound", "transfer", "consult", "outbound"]
 EndCause = Literal["caller_hangup", "agent_hangup", "abandoned", "overflow", "transferred",
-                   "failure", "rejected", "no_answer", "busy"]
+                   "failure", "rejected", "no_answer", "busy", "gateway_stopped"]
 TargetKind = Literal["agent", "queue", "number"]
 
 # Attached data: a flat mapping of short keys to JSON scalars.

@@ -22,7 +22,7 @@ from bus.envelope import Catalogue, Message
 class Announcement(Message, tag="announcement"):
     """What to say; the worker turns it into prompt files."""
 
-    kind: Literal["welcome", "position", "closing"]
+    kind: Literal["welcome", "position", "closing", "goodbye"]
     language: str
     position: int | None = None
     expected_wait: float | None = None

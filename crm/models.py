@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -138,6 +139,8 @@ class EndCause(StrEnumBase):
     REJECTED = "rejected"
     NO_ANSWER = "no_answer"
     BUSY = "busy"
+    GATEWAY_STOPPED = "gateway_stopped"  # the gateway was stopped during the call
+    GATEWAY_RESTARTED = "gateway_restarted"  # the gateway died during the call; closed at its next start
 
 
 class QueueEventKind(StrEnumBase):
@@ -642,6 +645,18 @@ class QueueEvent(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # {"wait": 12.5}, {"mode": "not_ready", "reason": "lunch"}, {"target": "queue:sales"}
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class RecordSpoolProgress(Base):
+    """How far the records of a gateway's local spool are written: the spool's
+    last sequence number committed, in the same transaction as its records,
+    so that a spool replayed after a crash writes each record exactly once."""
+
+    __tablename__ = "record_spool_progress"
+
+    spool_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 # --- audit trail ------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
+import platformdirs
 
 from cti_gateway import prompts
 from cti_gateway.acd import AcdSettings, OverflowTarget, QueueConfig, Strategy
@@ -50,7 +51,8 @@ class GatewaySection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     trusted: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     kamailio: str | None = None  # the program; default: found on PATH or in /usr/sbin
     kamailio_memory_mb: int = 256
-    run_dir: str | None = None
+    run_dir: str | None = None  # Kamailio's run files; default: "run" in the state directory
+    state_dir: str | None = None  # the record spool, the lock, children; default: in the user data directory
     music: str | None = None
     ring_timeout: float = 15.0
     wrap_up_seconds: float = 30.0
@@ -79,6 +81,7 @@ class GatewayConfig:
     kamailio: str | None
     kamailio_memory_mb: int
     run_dir: Path | None
+    state_dir: Path
     music: str | None
     acd: AcdSettings
     queues: tuple[QueueConfig, ...]
@@ -149,7 +152,8 @@ def _build(raw: GatewaySection) -> GatewayConfig:
         concurrent_calls=raw.concurrent_calls, lines_per_call=raw.lines_per_call,
         worker_base_port=raw.worker_base_port, front=raw.front, trusted=tuple(raw.trusted),
         kamailio=raw.kamailio, kamailio_memory_mb=raw.kamailio_memory_mb,
-        run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None, music=raw.music,
+        run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None,
+        state_dir=Path(raw.state_dir).expanduser() if raw.state_dir else default_state_dir(), music=raw.music,
         acd=settings, queues=queues)
 
 
@@ -171,6 +175,10 @@ def _queue(raw: QueueSection) -> QueueConfig:
         max_wait=raw.max_wait, overflow=OverflowTarget.parse(raw.overflow), music=raw.music,
         language=raw.language, welcome=raw.welcome, announce_every=raw.announce_every,
         ring_timeout=raw.ring_timeout, wrap_up_seconds=raw.wrap_up_seconds)
+
+
+def default_state_dir() -> Path:
+    return Path(platformdirs.user_data_dir("cicada")) / "gateway"
 
 
 def split_address(text: str, what: str) -> tuple[str, int]:

@@ -1,12 +1,16 @@
 """Call and queue records, written to the CRM database off the gateway's loop.
 
 The gateway must never wait for the database, and must go on switching calls
-while the database is briefly away. So every record is an operation queued
-to one writer thread, which applies them in order, a batch per transaction.
-While the database cannot be reached it keeps them and retries the same
-operations, in the same order, with a growing pause; nothing is dropped. An
-operation that fails on its data is the only thing ever dropped, with an
-error naming it, so that one bad record cannot hold up all the others.
+while the database is briefly away. So every record is first written to the
+gateway's local spool (cti_gateway.record_spool), then queued as an
+operation to one writer thread, which applies them in order, a batch per
+transaction. While the database cannot be reached it keeps them and retries
+the same operations, in the same order, with a growing pause; nothing is
+dropped. An operation that fails on its data is the only thing ever dropped,
+with an error naming it, so that one bad record cannot hold up all the
+others. With a spool, each transaction also stores the number of the last
+spooled record it holds, so a spool queued again after a crash writes each
+record once.
 """
 
 from __future__ import annotations
@@ -28,6 +32,14 @@ from crm.db import Database, make_engine
 from crm.errors import CrmError, DatabaseNotMigrated, DatabaseUnavailable
 from crm.permissions import Actor
 from crm.services import calls
+from cti_gateway.record_spool import (
+    QueueEventLogged,
+    RecordSpool,
+    SegmentOpened,
+    SegmentUpdated,
+    SpooledRecord,
+    SpoolError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +50,7 @@ Operation = Callable[[Session], object]
 class _Queued:
     op: Operation
     what: str  # for the logs: "call 4711 segment 1 opened"
+    seq: int | None = None  # its number in the spool, if it is spooled
 
 
 _STOP = object()
@@ -58,13 +71,14 @@ class RecordWriter:
     waits for the database if it is not there yet) or an open crm.db.Database.
     """
 
-    def __init__(self, url_or_database: str | Database, *, batch_max: int = 200,
-                 retry_initial: float = 0.2, retry_max: float = 5.0):
+    def __init__(self, url_or_database: str | Database, *, spool: RecordSpool | None = None,
+                 batch_max: int = 200, retry_initial: float = 0.2, retry_max: float = 5.0):
         if batch_max < 1:
             raise ValueError("batch_max must be at least 1")
         if not isinstance(url_or_database, Database):
             make_url(url_or_database)  # a malformed URL is the caller's error, now
         self._source = url_or_database
+        self.spool = spool
         self._database = url_or_database if isinstance(url_or_database, Database) else None
         self._engine = None  # ours to dispose, when we opened it from a URL
         self._batch_max = batch_max
@@ -85,13 +99,14 @@ class RecordWriter:
 
     # --- the gateway's side ---------------------------------------------------
 
-    def submit(self, op: Operation, what: str) -> None:
-        """Queue `op(session)`; returns at once, whatever the database does."""
+    def submit(self, op: Operation, what: str, seq: int | None = None) -> None:
+        """Queue `op(session)`; returns at once, whatever the database does. `seq`: the
+        record's number in the spool (the writer skips it if the database has it)."""
         with self._progress:
             if self._closed:
                 raise RuntimeError(f"the record writer is stopped; {what} was not recorded")
             self._submitted += 1
-            self._queue.put(_Queued(op, what))
+            self._queue.put(_Queued(op, what, seq))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything submitted so far is written (or dropped);
@@ -189,8 +204,26 @@ class RecordWriter:
 
     def _commit(self, chunk: list[_Queued]) -> None:
         with self._open_database().unit_of_work() as session:
+            if self.spool is None:
+                for item in chunk:
+                    item.op(session)
+                return
+            done = calls.spool_progress(session, self.spool.spool_id)
+            last = done
             for item in chunk:
+                if item.seq is not None and item.seq <= done:
+                    continue  # written before the gateway last stopped
                 item.op(session)
+                last = max(last, item.seq or 0)
+            if last > done:
+                calls.set_spool_progress(session, self.spool.spool_id, last)
+        self._spooled_written(chunk)
+
+    def _spooled_written(self, chunk: list[_Queued]) -> None:
+        if self.spool is not None:
+            numbers = [item.seq for item in chunk if item.seq is not None]
+            if numbers:
+                self.spool.written(max(numbers))
 
     def _open_database(self) -> Database:
         if self._database is None:
@@ -209,8 +242,12 @@ class RecordWriter:
             log.warning("The CRM database at %s cannot take records now (%s); keeping them "
                         "and retrying.", self._where(), _reason(exc))
         if self._stopping.wait(pause):
-            log.error("Stopped while the CRM database was unavailable: %d record(s) not written.",
-                      self.backlog)
+            if self.spool is not None:
+                log.warning("Stopped while the CRM database was unavailable: %d record(s) kept in the "
+                            "spool %s, to be written after the next start.", self.backlog, self.spool.path)
+            else:
+                log.error("Stopped while the CRM database was unavailable: %d record(s) not written.",
+                          self.backlog)
             return False
         return True
 
@@ -221,6 +258,7 @@ class RecordWriter:
                      "record(s).", time.monotonic() - self._outage_since, self.backlog)
 
     def _drop(self, item: _Queued, exc: Exception) -> None:
+        self._spooled_written([item])
         self._dropped += 1
         self._last_error = f"record dropped: {item.what}: {_reason(exc)}"
         log.error("Dropped a record that cannot be written: %s: %s", item.what, _reason(exc),
@@ -260,31 +298,90 @@ def _reason(exc: BaseException) -> str:
 
 
 class CallRecords:
-    """What the gateway records about calls; every method returns at once."""
+    """What the gateway records about calls; every method returns at once,
+    with the record in the spool (if there is one) and queued for the database."""
 
     def __init__(self, writer: RecordWriter):
         self.writer = writer
         self._actor = Actor.system()
+        self._spool_failing = False
 
     def segment_opened(self, contact_id: str, segment_no: int, *, direction: str,
                        queue: str | None, ani: str | None, dnis: str | None,
                        started_at: datetime, queued_at: datetime | None = None,
                        agent: str | None = None) -> None:
-        op = partial(calls.open_call_segment, actor=self._actor, contact_id=contact_id,
-                     segment_no=segment_no, direction=direction, queue=queue, ani=ani, dnis=dnis,
-                     started_at=started_at, queued_at=queued_at, agent=agent)
-        self.writer.submit(op, f"call {contact_id} segment {segment_no} opened")
+        self._record(SegmentOpened(contact_id=contact_id, segment_no=segment_no, direction=direction,
+                                   queue=queue, ani=ani, dnis=dnis, started_at=started_at,
+                                   queued_at=queued_at, agent=agent))
 
     def segment_updated(self, contact_id: str, segment_no: int, **fields) -> None:
-        op = partial(calls.update_call_segment, actor=self._actor, contact_id=contact_id,
-                     segment_no=segment_no, **fields)
-        names = ", ".join(fields)
-        self.writer.submit(op, f"call {contact_id} segment {segment_no} updated ({names})")
+        self._record(SegmentUpdated(contact_id=contact_id, segment_no=segment_no, fields=fields))
 
     def queue_event(self, kind: str, *, at: datetime, contact_id: str | None = None,
                     queue: str | None = None, agent: str | None = None, **detail) -> None:
         detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in detail.items()}
-        op = partial(calls.log_queue_event, actor=self._actor, kind=kind, at=at,
-                     contact_id=contact_id, queue=queue, agent=agent, detail=detail or None)
-        about = f" of call {contact_id}" if contact_id else f" of {agent}" if agent else ""
-        self.writer.submit(op, f"queue event {kind}{about}")
+        self._record(QueueEventLogged(event=kind, at=at, contact_id=contact_id, queue=queue, agent=agent,
+                                      detail=detail))
+
+    def replay_spool(self) -> int:
+        """Queue what the spool held at start again; the writer skips what the database has."""
+        spool = self.writer.spool
+        pending = spool.replay() if spool is not None else []
+        for seq, record in pending:
+            self.writer.submit(partial(apply_record, record, self._actor), describe(record), seq)
+        return len(pending)
+
+    def _record(self, record: SpooledRecord) -> None:
+        seq = None
+        spool = self.writer.spool
+        if spool is not None:
+            try:
+                seq = spool.append(record)
+                self._spool_failing = False
+            except (SpoolError, ValueError, TypeError) as exc:  # the database may still take it
+                if not self._spool_failing:
+                    log.error("A record could not be spooled (%s); it goes to the database unspooled "
+                              "until the spool works again.", exc)
+                self._spool_failing = True
+        self.writer.submit(partial(apply_record, record, self._actor), describe(record), seq)
+
+
+_TIME_FIELDS = ("offered_at", "answered_at", "ended_at")
+
+
+def apply_record(record: SpooledRecord, actor: Actor, session: Session) -> None:
+    """Write one spooled record with the crm's call services."""
+    if isinstance(record, SegmentOpened):
+        calls.open_call_segment(session, actor, contact_id=record.contact_id, segment_no=record.segment_no,
+                                direction=record.direction, queue=record.queue, ani=record.ani,
+                                dnis=record.dnis, started_at=record.started_at,
+                                queued_at=record.queued_at, agent=record.agent)
+    elif isinstance(record, SegmentUpdated):
+        fields = {name: _read_time(value) if name in _TIME_FIELDS else value
+                  for name, value in record.fields.items()}
+        calls.update_call_segment(session, actor, record.contact_id, record.segment_no, **fields)
+    elif isinstance(record, QueueEventLogged):
+        calls.log_queue_event(session, actor, kind=record.event, at=record.at, contact_id=record.contact_id,
+                              queue=record.queue, agent=record.agent, detail=record.detail or None)
+
+
+def _read_time(value):
+    """A time that went through the spool comes back as ISO text."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value  # refused by the service, with the field's name
+    return value
+
+
+def describe(record: SpooledRecord) -> str:
+    """For the logs: "call 4711 segment 1 opened"."""
+    if isinstance(record, SegmentOpened):
+        return f"call {record.contact_id} segment {record.segment_no} opened"
+    if isinstance(record, SegmentUpdated):
+        names = ", ".join(record.fields)
+        return f"call {record.contact_id} segment {record.segment_no} updated ({names})"
+    about = (f" of call {record.contact_id}" if record.contact_id else
+             f" of {record.agent}" if record.agent else "")
+    return f"queue event {record.event}{about}"

@@ -1,9 +1,15 @@
 """`cicada gateway`: the ACD, the SIP worker pool, Kamailio, the bus and the
 call records, wired together in one asyncio process.
 
-The event loop never waits on the database (records go through a writer
-thread; logins are checked in a thread pool) nor on SIP (workers are other
-processes, reached over ZeroMQ).
+The event loop never waits on the database (records go through the spool and
+a writer thread; logins are checked in a thread pool) nor on SIP (workers are
+other processes, reached over ZeroMQ).
+
+Nothing acknowledged is lost however the gateway ends: records are spooled
+before anything else, a start replays the spool and closes the calls a
+previous run left open, the children die with the gateway (and a start ends
+any that did not), and a normal stop says goodbye to every caller, hangs up
+and closes every record.
 """
 
 from __future__ import annotations
@@ -13,10 +19,10 @@ import gc
 import logging
 import secrets
 import signal
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from datetime import UTC, datetime
+from functools import partial
 
 import msgspec
 import zmq
@@ -30,9 +36,12 @@ from bus.limits import MAX_FRAMES, limit_service_socket
 from crm.db import Database
 from crm.errors import AuthenticationFailed, CrmError, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
+from crm.permissions import Actor
+from crm.services import calls as call_records
 from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
+from cti_gateway.record_spool import RecordSpool, SpoolError
 from cti_gateway.records import CallRecords, RecordWriter
 from cti_gateway.sip.pool import (
     PoolError,
@@ -43,12 +52,14 @@ from cti_gateway.sip.pool import (
     probe_lines,
     workers_needed,
 )
+from cti_gateway.state import GatewayState, StateError
 
 log = logging.getLogger("cicada.gateway")
 
 TICK_SECONDS = 0.05
 SUPERVISE_SECONDS = 0.5
 HEARTBEAT_SECONDS = 1.0
+GOODBYE_SECONDS = 10.0  # a stop waits this long at most for callers to hear the goodbye
 
 
 class GatewayError(Exception):
@@ -77,6 +88,9 @@ class GatewayService:
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
         self.stopping = asyncio.Event()
+        self.hurry = asyncio.Event()  # a second stop signal: no goodbyes
+        self.state = GatewayState(config.state_dir)
+        self._state_taken = False
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
         # Password hashes are slow on purpose: they get threads of their own, so that a flood
         # of logins (bounded by the guard) never delays the CRM work of agents logged in.
@@ -90,18 +104,19 @@ class GatewayService:
     # --- start and stop -----------------------------------------------------------------------------
 
     async def run(self, on_ready=None) -> None:
-        self._open_database()
-        self.context = zmq.asyncio.Context()
+        self._take_state_directory()
         try:
+            self._open_database()
+            self.context = zmq.asyncio.Context()
             self._bind_sockets()
-            self.writer = RecordWriter(self.database_url)
+            self._start_records()
             await self._start_workers()
             self._start_front()
+            self._note_children()
             self.switch = WorkerSwitch(self.pool)
             self.publisher = BusPublisher(self.events, self.run_id)
             self.acd = Acd(list(self.config.queues), clock=SystemClock(), switch=self.switch,
-                           publisher=self.publisher, records=CallRecords(self.writer),
-                           settings=self.config.acd)
+                           publisher=self.publisher, records=self.records, settings=self.config.acd)
             self.acd.check_configuration()
             gc.freeze()  # long-lived tables (phone metadata, pinyin) need no more collection
             self._install_signal_handlers()
@@ -115,6 +130,35 @@ class GatewayService:
             log.info("gateway stopping")
         finally:
             await self._shutdown()
+
+    def _take_state_directory(self) -> None:
+        """One gateway per state directory; what a previous one left running ends first."""
+        try:
+            self.state.acquire()
+        except StateError as exc:
+            raise GatewayError(str(exc)) from None
+        self._state_taken = True
+        self.state.end_leftovers()
+        self.previous_alive = self.state.last_alive()
+        self.state.alive()
+
+    def _start_records(self) -> None:
+        """The spool first: what it holds from a previous run is written before anything new,
+        then the calls that run left open are closed."""
+        try:
+            self.spool = RecordSpool(self.config.state_dir)
+        except SpoolError as exc:
+            raise GatewayError(str(exc)) from None
+        self.writer = RecordWriter(self.database_url, spool=self.spool)
+        self.records = CallRecords(self.writer)
+        replayed = self.records.replay_spool()
+        if replayed:
+            log.info("%d record(s) from the spool queued again; those already written are skipped", replayed)
+        if self.previous_alive is not None:
+            started = _utc(self.started_at)
+            ended = _utc(min(self.previous_alive, self.started_at))
+            self.writer.submit(partial(_close_interrupted, started, ended),
+                               "closing the calls the previous run left open")
 
     def _open_database(self) -> None:
         try:
@@ -215,7 +259,7 @@ class GatewayService:
             return
         from cti_gateway.sip.kamailio import Destination, KamailioError, KamailioFront
 
-        run_dir = self.config.run_dir or Path(tempfile.mkdtemp(prefix="cicada-kamailio-"))
+        run_dir = self.config.run_dir or self.config.state_dir / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
         destinations = [Destination(w.host, w.port, self.pool.customers_per_worker)
                         for w in self.pool.workers.values()]
@@ -245,25 +289,37 @@ class GatewayService:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, self.stopping.set)
+                loop.add_signal_handler(sig, self._stop_signal)
             except (NotImplementedError, RuntimeError):
                 pass
+
+    def _stop_signal(self) -> None:
+        if self.stopping.is_set():
+            log.warning("stopping at once, without goodbyes")
+            self.hurry.set()
+        self.stopping.set()
 
     async def _wait_for_stop(self) -> None:
         await self.stopping.wait()
         raise _Stop()
 
     async def _shutdown(self) -> None:
-        if self.kamailio is not None:
-            self.kamailio.stop()
+        if getattr(self, "acd", None) is not None:
+            await self._say_goodbye()
         pool = getattr(self, "pool", None)
         if pool is not None:
             for name in pool.workers:
                 pool.send(name, msg.Shutdown())
             await asyncio.get_running_loop().run_in_executor(None, pool.stop)
+        if self.kamailio is not None:
+            self.kamailio.stop()
         writer = getattr(self, "writer", None)
-        if writer is not None:
-            writer.stop(timeout=10)
+        if writer is not None and not writer.stop(timeout=10):
+            log.warning("%d record(s) not yet written stay in the spool %s; the next start writes them",
+                        writer.backlog, self.spool.path)
+        spool = getattr(self, "spool", None)
+        if spool is not None:
+            spool.close()
         context = getattr(self, "context", None)
         if context is not None:
             context.destroy(linger=0)
@@ -272,6 +328,33 @@ class GatewayService:
         database = getattr(self, "database", None)
         if database is not None:
             database.dispose()
+        if self._state_taken:
+            self.state.alive()
+            self.state.release()
+
+    async def _say_goodbye(self) -> None:
+        """Every caller hears the goodbye and is hung up; every record closes; agents are
+        logged out. Waits for the goodbyes to end, unless told to hurry."""
+        try:
+            goodbyes = set(self.acd.shut_down())
+        except Exception:
+            log.exception("ending the calls at stop failed")
+            return
+        if not goodbyes or self.hurry.is_set():
+            return
+        log.info("saying goodbye to %d caller(s)", len(goodbyes))
+        reader = asyncio.ensure_future(self._serve_workers())
+        deadline = time.monotonic() + GOODBYE_SECONDS
+        try:
+            while (goodbyes & set(self.switch.leg_worker) and time.monotonic() < deadline
+                   and not self.hurry.is_set()):
+                await asyncio.sleep(0.05)
+        finally:
+            reader.cancel()
+            try:
+                await reader
+            except asyncio.CancelledError:
+                pass
 
     # --- time ------------------------------------------------------------------------------------------
 
@@ -296,8 +379,18 @@ class GatewayService:
     def _supervise(self) -> None:
         self.pool.supervise()
         self._check_front()
+        self._note_children()
+
+    def _note_children(self) -> None:
+        """The processes this run must not leave behind, as the next start would find them."""
+        children = {w.process.pid: (f"SIP worker {w.name}", False)
+                    for w in self.pool.workers.values() if w.process is not None and w.process.poll() is None}
+        if self.kamailio is not None and self.kamailio.running():
+            children[self.kamailio.process.pid] = ("Kamailio", True)
+        self.state.children_are(children)
 
     def _heartbeat(self) -> None:
+        self.state.alive()
         workers = list(self.pool.workers.values())
         self.publisher.publish([cti.GATEWAY_TOPIC], cti.GatewayHeartbeat(
             run=self.run_id, started_at=self.started_at, records_healthy=self.writer.healthy,
@@ -564,6 +657,19 @@ class GatewayService:
 
 class _Stop(Exception):
     pass
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+
+
+def _close_interrupted(started: datetime, ended: datetime, session) -> None:
+    closed = call_records.close_interrupted_calls(session, Actor.system(), started_before=started,
+                                                  ended_at=ended, cause="gateway_restarted")
+    if closed.segments_closed or closed.wrap_ups_closed or closed.agents_logged_out:
+        log.warning("closed what the previous run left open: %d call record(s) ended (gateway restarted), "
+                    "%d wrap-up(s) closed, %d agent(s) logged out", closed.segments_closed,
+                    closed.wrap_ups_closed, closed.agents_logged_out)
 
 
 def _peer_address(frame: zmq.Frame) -> str:

@@ -82,6 +82,7 @@ class RunningGateway:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.run_dir = run_dir or workdir / "run"
+        self.state_dir = workdir / "state"
         self.sip_port = free_udp_port()
         self.commands = f"tcp://{LOCALHOST}:{free_tcp_port()}"
         self.events = f"tcp://{LOCALHOST}:{free_tcp_port()}"
@@ -116,7 +117,7 @@ class RunningGateway:
     def _write_config(self) -> Path:
         lines = ["[gateway]", f'sip_address = "{LOCALHOST}:{self.sip_port}"',
                  f'commands = "{self.commands}"', f'events = "{self.events}"',
-                 f'run_dir = "{self.run_dir}"']
+                 f'run_dir = "{self.run_dir}"', f'state_dir = "{self.state_dir}"']
         lines += [f"{key} = {_toml(value)}" for key, value in self.settings.items()]
         for queue in self.queues:
             lines.append("[[gateway.queues]]")

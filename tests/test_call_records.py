@@ -269,3 +269,41 @@ def test_queue_reports_are_for_supervisors(db):
         with pytest.raises(ValidationError, match="ends before it starts"):
             queue_summary(s, supervisor, queue="support", start=at(60), end=T0,
                           service_level_seconds=20)
+
+
+def test_a_restart_closes_what_the_gateway_that_died_left_open(db, amy):
+    """Calls in progress, a wrap-up and a login of the run that died are closed at the next
+    start with the cause; what the new run records is not touched."""
+    from crm.services.calls import close_interrupted_calls
+
+    with db.unit_of_work() as s:
+        open_segment(s, "talking", agent="amy")
+        update_call_segment(s, SYSTEM, "talking", 1, answered_at=at(10))
+        open_segment(s, "waiting")
+        open_segment(s, "wrapping", agent="amy")
+        update_call_segment(s, SYSTEM, "wrapping", 1, answered_at=at(5), ended_at=at(20), status="wrap_up")
+        open_segment(s, "done")
+        update_call_segment(s, SYSTEM, "done", 1, ended_at=at(8), status="closed", end_cause="caller_hangup")
+        log_queue_event(s, SYSTEM, kind="login", at=at(0), agent="amy")
+        open_segment(s, "new-run", started_at=at(200), queued_at=at(200))
+    with db.unit_of_work() as s:
+        closed = close_interrupted_calls(s, SYSTEM, started_before=at(100), ended_at=at(70),
+                                         cause="gateway_restarted")
+    assert (closed.segments_closed, closed.wrap_ups_closed, closed.agents_logged_out) == (2, 1, 1)
+    talking, = segments(db, "talking")
+    assert (talking["status"], talking["end_cause"], talking["ended_at"], talking["talk_seconds"]) == (
+        "closed", "gateway_restarted", at(70), 60)
+    waiting, = segments(db, "waiting")
+    assert (waiting["status"], waiting["end_cause"], waiting["wait_seconds"]) == ("closed", "gateway_restarted", 69)
+    wrapping, = segments(db, "wrapping")
+    assert (wrapping["status"], wrapping["end_cause"], wrapping["wrapup_seconds"]) == ("closed", None, 50)
+    assert segments(db, "done")[0]["end_cause"] == "caller_hangup"
+    assert segments(db, "new-run")[0]["status"] == "open"
+    kinds = [(kind, contact, detail) for kind, _, contact, _, _, detail in events(db)]
+    assert ("ended", "talking", {"cause": "gateway_restarted"}) in kinds
+    assert ("ended", "waiting", {"cause": "gateway_restarted"}) in kinds
+    assert ("logout", None, {"reason": "gateway_restarted"}) in kinds
+    with db.unit_of_work() as s:  # a second start finds nothing left
+        again = close_interrupted_calls(s, SYSTEM, started_before=at(300), ended_at=at(250),
+                                        cause="gateway_restarted")
+    assert (again.segments_closed, again.agents_logged_out) == (1, 0)  # only the new run's call

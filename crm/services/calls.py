@@ -31,6 +31,7 @@ from crm.models import (
     InteractionStatus,
     QueueEvent,
     QueueEventKind,
+    RecordSpoolProgress,
     User,
 )
 from crm.permissions import Actor, Permission
@@ -219,6 +220,90 @@ def _jsonable(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
+
+
+# --- after the gateway stopped ---------------------------------------------------
+
+
+def spool_progress(session: Session, spool_id: str) -> int:
+    """The number of the last record of a gateway's spool that is written (0: none)."""
+    return session.scalar(select(RecordSpoolProgress.last_seq).where(
+        RecordSpoolProgress.spool_id == spool_id)) or 0
+
+
+def set_spool_progress(session: Session, spool_id: str, last_seq: int) -> None:
+    """Part of the transaction that writes the records up to `last_seq`."""
+    row = session.get(RecordSpoolProgress, spool_id)
+    if row is None:
+        session.add(RecordSpoolProgress(spool_id=spool_id, last_seq=last_seq, updated_at=utcnow()))
+    else:
+        row.last_seq, row.updated_at = last_seq, utcnow()
+    session.flush()
+
+
+@dataclass(frozen=True)
+class InterruptedCalls:
+    segments_closed: int
+    wrap_ups_closed: int
+    agents_logged_out: int
+
+
+def close_interrupted_calls(session: Session, actor: Actor, *, started_before: datetime,
+                            ended_at: datetime, cause: str) -> InterruptedCalls:
+    """Close what a gateway that stopped left open: call segments still in
+    progress end at `ended_at` with `cause` (and an "ended" queue event each),
+    wrap-ups running are closed, and agents still logged in are logged out.
+    Only what started before `started_before` (the new gateway's start) is
+    touched, so the new run's own calls never are."""
+    actor.require(Permission.CALL_RECORD, "record calls")
+    cause = _choice(cause, EndCause, "end cause")
+    ended_at = _time(ended_at, "ended_at", required=True)
+    started_before = _time(started_before, "started_before", required=True)
+    segments = _interrupted_segments(session, started_before, InteractionStatus.OPEN)
+    for segment in segments:
+        _end_interrupted(session, segment, ended_at, cause)
+    wrap_ups = _interrupted_segments(session, started_before, InteractionStatus.WRAP_UP)
+    for segment in wrap_ups:
+        end = max(ended_at, segment.ended_at or ended_at)
+        segment.wrapup_seconds = _whole_seconds((end - (segment.ended_at or end)).total_seconds(),
+                                                "wrapup_seconds")
+        segment.status = InteractionStatus.CLOSED.value
+    agents = _logged_in_agents(session, started_before)
+    for agent_id in agents:
+        session.add(QueueEvent(kind=QueueEventKind.LOGOUT.value, at=ended_at, agent_id=agent_id,
+                               detail={"reason": cause}))
+    session.flush()
+    return InterruptedCalls(len(segments), len(wrap_ups), len(agents))
+
+
+def _interrupted_segments(session: Session, started_before: datetime,
+                          status: InteractionStatus) -> list[Interaction]:
+    return list(session.scalars(select(Interaction).where(
+        Interaction.channel == Channel.PHONE.value, Interaction.status == status.value,
+        Interaction.contact_id.is_not(None), Interaction.started_at < started_before)))
+
+
+def _end_interrupted(session: Session, segment: Interaction, ended_at: datetime, cause: str) -> None:
+    end = max(ended_at, segment.started_at)
+    segment.ended_at, segment.end_cause = end, cause
+    segment.status = InteractionStatus.CLOSED.value
+    if segment.answered_at is not None:
+        segment.talk_seconds = _whole_seconds(max(0.0, (end - segment.answered_at).total_seconds()), "talk_seconds")
+    else:
+        waited_from = segment.queued_at or segment.started_at
+        segment.wait_seconds = _whole_seconds(max(0.0, (end - waited_from).total_seconds()), "wait_seconds")
+    session.add(QueueEvent(kind=QueueEventKind.ENDED.value, at=end, contact_id=segment.contact_id,
+                           queue=segment.queue, agent_id=segment.agent_id, detail={"cause": cause}))
+
+
+def _logged_in_agents(session: Session, before: datetime) -> list[int]:
+    """Agents whose latest login or logout before `before` is a login."""
+    latest = (select(QueueEvent.agent_id, func.max(QueueEvent.id).label("last_id"))
+              .where(QueueEvent.kind.in_([QueueEventKind.LOGIN.value, QueueEventKind.LOGOUT.value]),
+                     QueueEvent.agent_id.is_not(None), QueueEvent.at < before)
+              .group_by(QueueEvent.agent_id).subquery())
+    return list(session.scalars(select(QueueEvent.agent_id).join(latest, QueueEvent.id == latest.c.last_id)
+                                .where(QueueEvent.kind == QueueEventKind.LOGIN.value)))
 
 
 # --- queue report -------------------------------------------------------------

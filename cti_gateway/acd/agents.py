@@ -123,6 +123,16 @@ class AgentCommands:
             self.sessions.pop(agent.session, None)
             self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
 
+    def log_out_all(self: Acd, agent: Agent, reason: str) -> None:
+        """Log the agent out whatever he is doing (the gateway stops); his calls are ended first."""
+        self.finish_wrap_up(agent, (AgentMode.LOGGED_OUT, None))
+        self.set_mode(agent, AgentMode.LOGGED_OUT, reason)
+        if agent.timer:
+            agent.timer.cancel()
+        self.agents.pop(agent.name, None)
+        self.sessions.pop(agent.session, None)
+        self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
+
     def set_agent_mode(self: Acd, session: str, mode: str, reason: str | None = None) -> cti.AgentView:
         with self.operation():
             agent = self.agent_for(session)

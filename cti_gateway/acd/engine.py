@@ -80,6 +80,7 @@ class Acd(AgentCommands, CallControl):
         self._timer_seq = itertools.count()
         self._leg_seq = itertools.count(1)
         self._depth = 0
+        self.shutting_down = False
         self._dirty_queues: set[str] = set()
         self._dispatch_wanted = False
         self._next_stats = clock.monotonic() + settings.stats_interval
@@ -168,6 +169,9 @@ class Acd(AgentCommands, CallControl):
     def incoming_call(self, worker: str, leg_id: str, *, ani: str, dnis: str,
                       x_queue: str | None = None) -> None:
         with self.operation():
+            if self.shutting_down:
+                self.switch.reject(leg_id, 503, "Service stopping")
+                return
             queue = self._queue_for(dnis, x_queue)
             if queue is None:
                 log.info("call from %s to %s: no queue for this number", ani, dnis)
@@ -581,6 +585,38 @@ class Acd(AgentCommands, CallControl):
                                 f"handling it failed ({reason}).", code="call_lost", ani=call.ani,
                                 reason=reason)
             return len(lost)
+
+    def shut_down(self, reason: str = "the gateway is stopping") -> list[str]:
+        """The gateway stops: every caller hears a goodbye and is hung up, every call's record
+        closes (cause gateway_stopped), every agent is logged out, and new calls are refused.
+        Returns the customer legs playing the goodbye, for the gateway to wait for."""
+        with self.operation():
+            self.shutting_down = True
+            goodbyes = []
+            for call in list(self.calls.values()):
+                customer = call.external or call.customer
+                if (customer is not None and customer.answered and not customer.ended
+                        and call.state is not CallState.ENDING):
+                    self.remove_from_queue(call)
+                    self.cancel_call_timers(call)
+                    call.state = CallState.ENDING
+                    self.switch.announce(customer.id, Announcement(kind="goodbye", language=self._language(call)),
+                                         "hangup")
+                    goodbyes.append(customer.id)
+                agents = self.agents_of(call)
+                self.end_call(call, "gateway_stopped", detail=reason)
+                for agent in agents:
+                    self.notify(agent, "warning", f"The CTI gateway is stopping ({reason}): your call with "
+                                f"{call.ani} was ended.", code="gateway_stopping", ani=call.ani, reason=reason)
+            for agent in list(self.agents.values()):
+                self.log_out_all(agent, reason)
+            return goodbyes
+
+    def _language(self, call: Call) -> str:
+        queue = self.queues.get(call.queue or "")
+        if queue is not None:
+            return queue.config.language
+        return next(iter(self.queues.values())).config.language if self.queues else "en"
 
     # --- ending calls ------------------------------------------------------------------------
 

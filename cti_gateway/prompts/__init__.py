@@ -42,7 +42,7 @@ class _English:
             "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
             "eighteen", "nineteen")
     TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-    PHRASES = ("welcome", "closing", "pause", "position_intro", "more_than", "wait_intro",
+    PHRASES = ("welcome", "closing", "goodbye", "pause", "position_intro", "more_than", "wait_intro",
                "about", "minute", "minutes", "less_than_a_minute", "more_than_an_hour")
     VOCABULARY = PHRASES + ONES + TENS
 
@@ -64,7 +64,7 @@ class _English:
 
 class _Chinese:
     DIGITS = ("yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu")
-    PHRASES = ("welcome", "closing", "pause", "position_intro", "position_measure", "after",
+    PHRASES = ("welcome", "closing", "goodbye", "pause", "position_intro", "position_measure", "after",
                "wait_intro", "about", "minutes", "less_than_a_minute", "more_than_an_hour",
                "shi", "liang")
     VOCABULARY = PHRASES + DIGITS
@@ -119,6 +119,12 @@ def closing_announcement(language: str) -> list[Path]:
     """Played before hanging up on a caller that no queue can take."""
     _speech(language)
     return _paths(language, ["closing"])
+
+
+def goodbye_announcement(language: str) -> list[Path]:
+    """Played before hanging up on every caller when the gateway stops."""
+    _speech(language)
+    return _paths(language, ["goodbye"])
 
 
 def spoken_wait_minutes(expected_wait_seconds: float) -> int:

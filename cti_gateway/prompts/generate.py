@@ -37,6 +37,7 @@ VOICES = {"en": ("en-us", 150), "zh": ("cmn-latn-pinyin", 170)}  # espeak-ng voi
 ENGLISH = {
     "welcome": "Thank you for calling. All our agents are busy; please hold.",
     "closing": "All our agents are busy. Please call again later. Goodbye.",
+    "goodbye": "Sorry, this call must end now. Please call again in a few minutes. Goodbye.",
     "position_intro": "You are caller number,",
     "more_than": "more than,",
     "wait_intro": "Your expected waiting time is,",
@@ -61,6 +62,9 @@ CHINESE = {
                 " qing3 shao1 hou4."),
     "closing": ("目前所有客服人员都在忙，请稍后再拨。再见。",
                 "mu4 qian2 suo2 you3 ke4 fu2 ren2 yuan2 dou1 zai4 mang2, qing3 shao1 hou4 zai4 bo1."
+                " zai4 jian4."),
+    "goodbye": ("很抱歉，本次通话必须结束。请过几分钟再拨。再见。",
+                "hen3 bao4 qian4, ben3 ci4 tong1 hua4 bi4 xu1 jie2 shu4. qing3 guo4 ji3 fen1 zhong1 zai4 bo1."
                 " zai4 jian4."),
     "position_intro": ("您现在排在第", "nin2 xian4 zai4 pai2 zai4 di4,"),
     "position_measure": ("位", "wei4."),
@@ -181,6 +185,8 @@ def make_pause(path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=PROMPTS_DIR, help="where the language folders go")
+    parser.add_argument("--only", metavar="NAME", action="append",
+                        help="make only this piece (repeatable); the others stay as they are")
     args = parser.parse_args(argv)
     check_texts()
     with tempfile.TemporaryDirectory() as workdir:
@@ -190,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
             remove_unused(folder, language)
             make_pause(folder / "pause.wav")
             for name, text in spoken_texts(language).items():
-                make_piece(text, language, folder / f"{name}.wav", Path(workdir))
+                if not args.only or name in args.only:
+                    make_piece(text, language, folder / f"{name}.wav", Path(workdir))
             size = sum(path.stat().st_size for path in folder.glob("*.wav"))
             print(f"{language}: {len(vocabulary(language))} files, {size // 1024} KiB in {folder}")
 

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cti_gateway.children import die_with_parent
+
 log = logging.getLogger(__name__)
 
 DISPATCHER_SET = 1
@@ -319,7 +321,7 @@ class KamailioFront:
                 [binary, "-DD", "-E", "-Y", str(self.rundir), "-P", str(self.rundir / "kamailio.pid"),
                  "-m", str(self.memory_mb), "-f", str(self.config_path)],
                 cwd=self.rundir, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                start_new_session=True, preexec_fn=die_with_parent)
         try:
             self._wait_until_answering(ready_timeout)
         except KamailioError:

@@ -28,6 +28,7 @@ import zmq
 from bus import cti
 from bus import sipworker as msg
 from bus.envelope import encode
+from cti_gateway.children import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class WorkerPool:
         if self.verbose:
             command.append("--verbose")
         worker.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                          start_new_session=False)
+                                          start_new_session=False, preexec_fn=die_with_parent)
         worker.pid = worker.process.pid
         worker.state = "starting"
         worker.started = worker.last_seen = time.monotonic()

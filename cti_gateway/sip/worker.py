@@ -449,6 +449,8 @@ def _announcement_files(announcement: msg.Announcement) -> list:
         return prompts.welcome(announcement.language)
     if announcement.kind == "closing":
         return prompts.closing_announcement(announcement.language)
+    if announcement.kind == "goodbye":
+        return prompts.goodbye_announcement(announcement.language)
     return prompts.position_announcement(announcement.language, announcement.position or 1,
                                          announcement.expected_wait)
 
