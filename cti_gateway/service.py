@@ -181,6 +181,7 @@ class GatewayService:
                                f"{self.config.event_address}: {exc}; is another gateway running?") from None
         port = self.worker_control.bind_to_random_port("tcp://127.0.0.1")
         self.worker_control_address = f"tcp://127.0.0.1:{port}"
+        log.info("SIP workers report to %s", self.worker_control_address)
 
     async def _start_workers(self) -> None:
         config = self.config
@@ -289,14 +290,16 @@ class GatewayService:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, self._stop_signal)
+                loop.add_signal_handler(sig, self._stop_signal, sig)
             except (NotImplementedError, RuntimeError):
                 pass
 
-    def _stop_signal(self) -> None:
+    def _stop_signal(self, sig: signal.Signals) -> None:
         if self.stopping.is_set():
-            log.warning("stopping at once, without goodbyes")
+            log.warning("%s again: stopping at once, without goodbyes", signal.Signals(sig).name)
             self.hurry.set()
+        else:
+            log.info("%s: stopping", signal.Signals(sig).name)
         self.stopping.set()
 
     async def _wait_for_stop(self) -> None:

@@ -78,11 +78,13 @@ def _toml(value) -> str:
 
 class RunningGateway:
     def __init__(self, workdir: Path, *, queues: list[dict], agents: dict[str, dict] | None = None,
-                 run_dir: Path | None = None, **settings):
+                 run_dir: Path | None = None, state_dir: Path | None = None, env: dict | None = None,
+                 **settings):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
-        self.run_dir = run_dir or workdir / "run"
-        self.state_dir = workdir / "state"
+        self.run_dir = run_dir  # None: the gateway's default, in its state directory
+        self.state_dir = state_dir or workdir / "state"
+        self.env = env or {}
         self.sip_port = free_udp_port()
         self.commands = f"tcp://{LOCALHOST}:{free_tcp_port()}"
         self.events = f"tcp://{LOCALHOST}:{free_tcp_port()}"
@@ -117,7 +119,9 @@ class RunningGateway:
     def _write_config(self) -> Path:
         lines = ["[gateway]", f'sip_address = "{LOCALHOST}:{self.sip_port}"',
                  f'commands = "{self.commands}"', f'events = "{self.events}"',
-                 f'run_dir = "{self.run_dir}"', f'state_dir = "{self.state_dir}"']
+                 f'state_dir = "{self.state_dir}"']
+        if self.run_dir is not None:
+            lines.append(f'run_dir = "{self.run_dir}"')
         lines += [f"{key} = {_toml(value)}" for key, value in self.settings.items()]
         for queue in self.queues:
             lines.append("[[gateway.queues]]")
@@ -131,7 +135,7 @@ class RunningGateway:
         if prepare:
             self._prepare_database()
         config = self._write_config()
-        env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.db_url}
+        env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.db_url, **self.env}
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cicada.cli", "-v", "gateway"], cwd=ROOT, env=env,
@@ -250,15 +254,18 @@ def make_gateway(tmp_path):
         agents = agents if agents is not None else {"ann": {"billing": 5}, "bob": {"billing": 5}}
         # Kamailio's control socket lives in the run directory, and a Unix socket's path has
         # at most 107 bytes: pytest's tmp_path (longer still under xdist) may not fit.
+        # run_dir=None: the gateway's own default, "run" in its state directory.
+        run_dir = settings.pop("run_dir", Path(tempfile.mkdtemp(prefix="cicada-gw-")))
         gateway = RunningGateway(tmp_path / f"gateway{len(started)}", queues=list(queues),
-                                 agents=agents, run_dir=Path(tempfile.mkdtemp(prefix="cicada-gw-")), **settings)
+                                 agents=agents, run_dir=run_dir, **settings)
         started.append(gateway)
         return gateway.start()
 
     yield make
     for gateway in started:
         gateway.stop()
-        shutil.rmtree(gateway.run_dir, ignore_errors=True)
+        if gateway.run_dir is not None:
+            shutil.rmtree(gateway.run_dir, ignore_errors=True)
 
 
 @pytest.fixture

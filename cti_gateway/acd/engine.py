@@ -184,6 +184,7 @@ class Acd(AgentCommands, CallControl):
             call.segment_started = call.arrived
             self.calls[call.id] = call
             self.switch.answer(leg_id)
+            call.customer.answered = True  # the gateway answers every caller it queues
             self.records.segment_opened(call.id, 1, direction="inbound", queue=queue.name, ani=ani,
                                         dnis=dnis, started_at=self.clock.utc(),
                                         queued_at=self.clock.utc())
