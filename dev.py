@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -37,8 +38,29 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return run_tests(rest)
     if command == "demo":
-        return subprocess.call([str(BIN / "cicada"), "demo", *rest])
-    return subprocess.call([str(BIN / "cicada"), *rest])
+        return run_to_the_end([str(BIN / "cicada"), "demo", *rest])
+    return run_to_the_end([str(BIN / "cicada"), *rest])
+
+
+def run_to_the_end(command: list[str], env: dict | None = None, cwd: Path | None = None) -> int:
+    """Run `command` and wait for it, however long it takes to stop. Ctrl-C reaches it from the
+    terminal (it is in our process group), and SIGTERM or SIGHUP sent to us are passed on: it stops
+    its own children in order. subprocess.call would kill it a quarter of a second after Ctrl-C,
+    leaving its children running."""
+    child = subprocess.Popen(command, env=env, cwd=cwd)
+
+    def pass_on(signum, _frame):
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    passed_on = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if sig is not None]
+    previous = {sig: signal.signal(sig, pass_on) for sig in passed_on}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child has it too
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def ensure_environment() -> None:
@@ -66,7 +88,7 @@ def run_tests(args: list[str]) -> int:
     # other now and then (a port checked free is taken by another process before use),
     # so the default, and CI, stay with one process.
     workers = ["-n", env.get("CICADA_TEST_WORKERS", "0")]
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *workers, *args], cwd=ROOT, env=env)
+    return run_to_the_end([str(BIN / "python"), "-m", "pytest", *workers, *args], env=env, cwd=ROOT)
 
 
 if __name__ == "__main__":

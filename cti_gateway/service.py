@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 import secrets
+import shutil
 import signal
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import msgspec
 import zmq
@@ -90,6 +94,7 @@ class GatewayService:
         self.stopping = asyncio.Event()
         self.hurry = asyncio.Event()  # a second stop signal: no goodbyes
         self.state = GatewayState(config.state_dir)
+        self._temporary_run_dir: Path | None = None
         self._state_taken = False
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
         # Password hashes are slow on purpose: they get threads of their own, so that a flood
@@ -260,7 +265,7 @@ class GatewayService:
             return
         from cti_gateway.sip.kamailio import Destination, KamailioError, KamailioFront
 
-        run_dir = self.config.run_dir or self.config.state_dir / "run"
+        run_dir = self.config.run_dir or self._default_run_dir()
         run_dir.mkdir(parents=True, exist_ok=True)
         destinations = [Destination(w.host, w.port, self.pool.customers_per_worker)
                         for w in self.pool.workers.values()]
@@ -273,6 +278,17 @@ class GatewayService:
             self.kamailio.start()
         except KamailioError as exc:
             raise GatewayError(f"Kamailio: {exc}") from None
+
+    def _default_run_dir(self) -> Path:
+        """Kamailio's files in the state directory; where that path is too long for its control
+        socket, in one folder of the system's temporary directory named after the state directory
+        (the same at every start), removed at stop."""
+        in_state = self.config.state_dir / "run"
+        if len(str(in_state / "kamailio_rpc.sock")) <= 100:
+            return in_state
+        digest = hashlib.sha1(str(self.config.state_dir.resolve()).encode()).hexdigest()[:10]
+        self._temporary_run_dir = Path(tempfile.gettempdir()) / f"cicada-kamailio-{digest}"
+        return self._temporary_run_dir
 
     def describe(self) -> str:
         workers = len(self.pool.workers)
@@ -316,6 +332,8 @@ class GatewayService:
             await asyncio.get_running_loop().run_in_executor(None, pool.stop)
         if self.kamailio is not None:
             self.kamailio.stop()
+        if self._temporary_run_dir is not None:
+            shutil.rmtree(self._temporary_run_dir, ignore_errors=True)
         writer = getattr(self, "writer", None)
         if writer is not None and not writer.stop(timeout=10):
             log.warning("%d record(s) not yet written stay in the spool %s; the next start writes them",

@@ -104,6 +104,19 @@ def _cicada(args) -> list[str]:
     return command
 
 
+def _child_of_the_demo() -> dict:
+    """Popen options for the demo's services: out of the terminal's process group, so that Ctrl-C
+    reaches only the demo, which stops them in order; and told by the kernel when the demo dies
+    (SIGKILL included), so that none outlives it."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return {"start_new_session": True}
+    from cti_gateway.children import die_with_parent
+
+    return {"start_new_session": True, "preexec_fn": die_with_parent}
+
+
 def _echo(stream, console) -> None:
     """Keep showing what the gateway prints (and never let its pipe fill up)."""
     for line in stream:
@@ -123,7 +136,7 @@ def _run_with_desktop(args, console) -> int:
     gateway = gateway_settings(config)
     console.print("\nStarting the CTI gateway ...")
     children = [subprocess.Popen([*_cicada(args), "gateway"], stdout=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)]
+                                 stdin=subprocess.DEVNULL, text=True, **_child_of_the_demo())]
     try:
         for line in children[0].stdout:
             console.print(line.rstrip(), markup=False, highlight=False)
@@ -138,7 +151,7 @@ def _run_with_desktop(args, console) -> int:
             children.append(mailq)
         children.append(subprocess.Popen([*_cicada(args), "phone", "--agent", "agent1"],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         start_new_session=True))
+                                         **_child_of_the_demo()))
         console.print(
             "The desktop opens logged in as agent1 (password agent1-demo; press OK twice).\n"
             "Go Ready (F5), then Demo > Simulate a customer's call (Ctrl+Shift+N): a demo customer\n"
@@ -153,7 +166,8 @@ def _run_with_desktop(args, console) -> int:
         desktop = subprocess.Popen(
             [*_cicada(args), "desktop", "--user", "agent1",
              "--demo-calls", f"{gateway.sip_host}:{gateway.sip_port}/{queue.dnis[0]}"],
-            stdin=subprocess.DEVNULL, env={**os.environ, "CICADA_AGENT_PASSWORD": "agent1-demo"})
+            stdin=subprocess.DEVNULL, env={**os.environ, "CICADA_AGENT_PASSWORD": "agent1-demo"},
+            **_child_of_the_demo())
         children.append(desktop)
         try:
             code = desktop.wait()
@@ -185,7 +199,7 @@ def _start_mailq(args, console):
 
     sent = load(args).data_dir / "sent-mail"  # replies land here when no [mail] relay is configured
     child = subprocess.Popen([*_cicada(args), "mailq", "--sent-folder", str(sent)], stdout=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+                             stdin=subprocess.DEVNULL, text=True, **_child_of_the_demo())
     for line in child.stdout:
         console.print(line.rstrip(), markup=False, highlight=False)
         if "mail queue ready" in line:
