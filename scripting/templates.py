@@ -510,18 +510,32 @@ def evaluate(expression: str, context: dict[str, Any], *, answer: Any = None) ->
 
 # --- static checks ------------------------------------------------------------------------------
 
+# What jinja2 lets through from reading a hostile text: brackets or filters
+# nested past Python's recursion limit or its parser's, a number of more
+# digits than Python reads.
+UNREADABLE = (RecursionError, SyntaxError, ValueError)
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, ValueError):  # int() of a number written in the text
+        return "a number too long to read"
+    return "nested too deeply"
+
 
 
 def check_template(source: str, *, question_ids: Iterable[str] | None) -> list[str]:
     """What is wrong with a text, before it runs: [] when nothing. With
     `question_ids` None, any `answers.X` is accepted (templates outside a script)."""
     try:
-        tree = ENV.parse(source)
-        ENV.compile(source)  # unknown filters and tests
+        with budget.fresh():  # compiling works out constant parts: work on the budget too
+            tree = ENV.parse(source)
+            ENV.compile(source)  # unknown filters and tests
     except TemplateSyntaxError as exc:
         return [f"template error at line {exc.lineno}: {exc.message}"]
     except TemplateError as exc:
         return [f"template error: {exc}"]
+    except UNREADABLE as exc:
+        return [f"template error: {_unreadable(exc)}"]
     problems = _check_names(tree, None if question_ids is None else set(question_ids), allow_answer=False)
     problems += _check_work(tree)
     if not problems:
@@ -559,12 +573,15 @@ def check_expression(expression: str, *, question_ids: Iterable[str], allow_answ
     if not expression.strip():
         return ["the condition is empty"]
     try:
-        ENV.compile_expression(expression)
-        tree = ENV.parse("{% if " + expression + " %}{% endif %}")
+        with budget.fresh():
+            ENV.compile_expression(expression)
+            tree = ENV.parse("{% if " + expression + " %}{% endif %}")
     except TemplateSyntaxError as exc:
         return [f"condition error: {exc.message}"]
     except TemplateError as exc:
         return [f"condition error: {exc}"]
+    except UNREADABLE as exc:
+        return [f"condition error: {_unreadable(exc)}"]
     problems = _check_names(tree, set(question_ids), allow_answer=allow_answer) + _check_work(tree)
     if not problems:
         warnings = evaluate(expression, make_context())[1]

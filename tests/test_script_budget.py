@@ -1,7 +1,8 @@
 """The call-script sandbox's budget holds on every operation: what could
 make a huge number or text is refused before it runs, at validation and at
 run time in a branch the validator never takes; ordinary texts, formatted
-amounts and the shipped examples are untouched."""
+amounts and the shipped examples are untouched; a hostile text cannot
+hang or crash the validator."""
 
 from __future__ import annotations
 
@@ -173,3 +174,19 @@ def test_the_example_scripts_validate_and_render_every_text():
                 path.name, shown)
         if any(isinstance(n, TextNode) for n in script.nodes):
             assert ScriptRun(script, 1, context).step().text
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("hostile", [
+    "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+    "{{ " + "[" * 300 + "]" * 300 + " }}",
+    "{{ " + "9" * 5000 + " }}",
+    "{{ 'x'" + "|trim" * 3000 + " }}",
+    "{{ 'x'|center(20000)|wordwrap(1)|length }}" * 250,  # worked out while compiling: on the budget too
+    "{{ (((9**99)**99)**99)**99 }}",
+])
+def test_a_hostile_text_cannot_hang_or_crash_the_validator(hostile):
+    found = check_template(hostile, question_ids=None)
+    assert found and (found[0].startswith("refused") or found[0].startswith("template error")), found
+    found = check_expression(hostile[3:-3], question_ids=(), allow_answer=False)
+    assert found and (found[0].startswith("refused") or found[0].startswith("condition error")), found
