@@ -8,7 +8,8 @@ that changes data. What a template may name is the script context
 `[partner.first_name]`, with a warning, never as an error; an expression
 that fails (`{{ partner.open_complaints + 1 }}` with no partner) shows as
 a placeholder of its own, the rest of the text is shown. A template that
-tries to leave the sandbox renders `[refused]`.
+tries to leave the sandbox renders `[refused]`. NUL and lone surrogates
+in customer data show as U+FFFD.
 
 Every render has a budget (`scripting.budget`), so that a hostile or
 careless template cannot hold up the desktop: loop turns and calls, the
@@ -29,6 +30,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import re
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -77,6 +79,7 @@ CONTEXT: dict[str, frozenset[str] | None] = {
 }
 QUESTION_ONLY = "answer"
 MAX_OUTPUT = 20_000  # characters a text may render to
+UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates, which customer data may carry
 
 _warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("script_warnings", default=None)
 _in_condition: contextvars.ContextVar[bool] = contextvars.ContextVar("script_in_condition", default=False)
@@ -440,7 +443,13 @@ def render(source: str, context: dict[str, Any]) -> Rendered:
     if len(text) > MAX_OUTPUT:
         warnings.append(f"the text was cut at {MAX_OUTPUT} characters")
         text = text[:MAX_OUTPUT]
-    return Rendered(text, tuple(warnings))
+    return Rendered(_showable(text), tuple(_showable(w) for w in warnings))
+
+
+def _showable(text: str) -> str:
+    """`text` with NUL and lone surrogates (from customer data) as U+FFFD, so
+    that the screen, the terminal, UTF-8 and the database all take it."""
+    return UNSHOWABLE.sub("\ufffd", text)
 
 
 def _generate(template, context: dict[str, Any]) -> str:
@@ -494,7 +503,7 @@ def evaluate(expression: str, context: dict[str, Any], *, answer: Any = None) ->
             values = dict(context)
             values["answer"] = ENV.undefined(name="answer") if answer in (None, "", []) else answer
             holds = bool(compiled(**values))  # a missing value alone is false, with a warning
-        return holds, tuple(warnings)
+        return holds, tuple(_showable(w) for w in warnings)
     except OverBudget as exc:
         warnings.append(f"refused: over budget: {exc}")
     except SecurityError as exc:
@@ -505,7 +514,7 @@ def evaluate(expression: str, context: dict[str, Any], *, answer: Any = None) ->
     finally:
         _in_condition.reset(condition_token)
         _warnings.reset(token)
-    return False, tuple(warnings)
+    return False, tuple(_showable(w) for w in warnings)
 
 
 # --- static checks ------------------------------------------------------------------------------
@@ -520,7 +529,6 @@ def _unreadable(exc: BaseException) -> str:
     if isinstance(exc, ValueError):  # int() of a number written in the text
         return "a number too long to read"
     return "nested too deeply"
-
 
 
 def check_template(source: str, *, question_ids: Iterable[str] | None) -> list[str]:

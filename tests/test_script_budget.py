@@ -2,7 +2,8 @@
 make a huge number or text is refused before it runs, at validation and at
 run time in a branch the validator never takes; ordinary texts, formatted
 amounts and the shipped examples are untouched; a hostile text cannot
-hang or crash the validator."""
+hang or crash the validator; customer data with NUL or lone surrogates
+renders."""
 
 from __future__ import annotations
 
@@ -190,3 +191,19 @@ def test_a_hostile_text_cannot_hang_or_crash_the_validator(hostile):
     assert found and (found[0].startswith("refused") or found[0].startswith("template error")), found
     found = check_expression(hostile[3:-3], question_ids=(), allow_answer=False)
     assert found and (found[0].startswith("refused") or found[0].startswith("condition error")), found
+
+
+def test_customer_data_with_nul_or_lone_surrogates_renders_without_error():
+    strange = "Wei\ud800 Zhang\x00"
+    context = make_context(partner={"name": strange, "city": strange}, answers={"note": strange})
+    shown = render("{{ partner.name }}, {{ partner.city|upper }}, {{ '{:>12}'.format(answers.note) }}, "
+                   "{{ answers[partner.name] }}, {{ partner.name|urlencode }}", context)
+    assert shown.text == ("Wei\ufffd Zhang\ufffd, WEI\ufffd ZHANG\ufffd,  Wei\ufffd Zhang\ufffd, "
+                          "[answers.Wei\ufffd Zhang\ufffd], [partner.name|urlencode]")
+    assert shown.warnings[0] == "answers.Wei\ufffd Zhang\ufffd has no value"
+    holds, warnings = evaluate("answers[partner.name] == 'x'", context)
+    assert holds is False and warnings[0].startswith("answers.Wei\ufffd Zhang\ufffd has no value")
+    for each in (shown.text, *shown.warnings, *warnings):
+        each.encode("utf-8")  # as the screen, the terminal and the database take it
+    run = ScriptRun(from_builtins(text_script("Note: {{ partner.name }}")), 1, context)
+    assert run.step().text == "Note: Wei\ufffd Zhang\ufffd"
