@@ -602,6 +602,9 @@ def _check_names(tree: nodes.Template, question_ids: set[str] | None, *, allow_a
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     if any(True for _ in tree.find_all(nodes.For)):
         assigned.add("loop")  # a loop's own variable: loop.index, loop.last
+    assigned |= {macro.name for macro in tree.find_all(nodes.Macro)}
+    if any(True for _ in tree.find_all(nodes.CallBlock)):
+        assigned.add("caller")  # the body of a {% call %}, inside the macro it calls
     for name in tree.find_all(nodes.Name):
         if name.ctx != "load" or name.name in assigned or name.name in ENV.globals:
             continue
