@@ -321,14 +321,19 @@ def _depth(value: Any) -> int:
 
 
 def _rounded(arguments: dict) -> None:
-    # rounding to n places works out 10**n
-    ensure_digits(math.ceil(abs(whole(arguments["precision"])) * math.log2(10)))
+    ensure_digits(_bits_of_digits(abs(whole(arguments["precision"]))))  # rounding to n places works out 10**n
 
 
 def _whole_number(arguments: dict) -> None:
     text = arguments["value"]
-    if isinstance(text, (str, bytes)):
-        ensure_digits(math.ceil(len(text.strip()) * math.log2(max(whole(arguments["base"]), 10))))
+    if isinstance(text, (str, bytes)):  # hexadecimal digits count for more
+        ensure_digits(_bits_of_digits(len(text.strip()), base=min(max(whole(arguments["base"]), 10), 36)))
+
+
+def _bits_of_digits(digits: int, base: int = 10) -> int:
+    if digits > MAX_INT_BITS:  # over the limit whatever the base, and too big a number for a float
+        return digits
+    return math.ceil(digits * math.log2(base))
 
 
 def _summed(arguments: dict) -> None:

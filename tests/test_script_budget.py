@@ -32,6 +32,8 @@ PAYLOADS = [
     ("('9' * 20000)|int", "whole number"),
     ("1.5|round(1000000000, 'floor')", "whole number"),
     ("5|round(-1000000000)", "whole number"),
+    ("1.5|round(10**1000)", "whole number"),
+    ("('f' * 900)|int(0, 16)", "whole number"),
     ("'{:>{}}'.format('x', 10**9)", "format whose widths"),
     ("'{0:{1}}'.format('x', '>1000000000')", "format whose widths"),
     ("'{a:>{w}}'.format_map({'a': 'x', 'w': 10**9})", "format whose widths"),
