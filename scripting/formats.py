@@ -61,7 +61,10 @@ def check_printf(text: str | bytes, values: Any) -> None:
             if number == "*":
                 number = positional[taken] if taken < len(positional) else 0
                 taken += 1
-            room -= abs(number) if isinstance(number, int) else as_count(number or "")
+            if isinstance(number, int):  # a negative width given by '*' pads to the left
+                room -= abs(number)
+            elif isinstance(number, str):
+                room -= as_count(number)
         if room < 0:
             raise _too_wide()
         if conversion != "%" and not keyed:
