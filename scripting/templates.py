@@ -3,18 +3,22 @@
 Texts are templates (`Hello {{ partner.first_name }}`), conditions are
 expressions (`partner.value_class == 'A'`, `answer > 3`). Both run in an
 immutable sandbox: no attribute starting with an underscore, no method
-that changes data, no huge strings or powers. What a template may name is
-the script context (`CONTEXT`); a value that is missing renders as a
-visible placeholder, `[partner.first_name]`, with a warning, never as an
-error; an expression that fails (`{{ partner.open_complaints + 1 }}` with
-no partner) shows as a placeholder of its own, the rest of the text is
-shown. A template that tries to leave the sandbox renders `[refused]`.
+that changes data. What a template may name is the script context
+(`CONTEXT`); a value that is missing renders as a visible placeholder,
+`[partner.first_name]`, with a warning, never as an error; an expression
+that fails (`{{ partner.open_complaints + 1 }}` with no partner) shows as
+a placeholder of its own, the rest of the text is shown. A template that
+tries to leave the sandbox renders `[refused]`. NUL and lone surrogates
+in customer data show as U+FFFD.
 
-Every render has a budget, so that a hostile or careless template cannot
-hold up the desktop: loop turns and calls (MAX_STEPS), the size of any
-value it builds (MAX_VALUE), all it builds together (MAX_PRODUCED), and
-time (MAX_SECONDS). A template over budget renders `[refused]`, and the
-validator refuses it (and loops inside loops) before it is stored.
+Every render has a budget (`scripting.budget`), so that a hostile or
+careless template cannot hold up the desktop: loop turns and calls, the
+size of any value it builds and of all it builds together, the digits of
+its numbers, and time. Whatever can make a long text, a long list or a big
+number (`'x' * n`, `9 ** n`, `'{:>{}}'.format('x', n)`, `'x'|center(n)`)
+is checked before it runs, at every render and in every branch, not only
+in those the validator tries. A template over budget renders `[refused]`,
+and the validator refuses it (and loops inside loops) before it is stored.
 
 `check_template` and `check_expression` find the same problems before a
 script is activated: syntax errors, unknown variables or fields, reaching
@@ -25,11 +29,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import operator
+import inspect
 import re
-import time
+import types
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,6 +41,22 @@ from jinja2 import ChainableUndefined, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from scripting import budget
+from scripting.budget import (
+    FILTER_CHECKS,
+    MAX_STEPS,
+    SEQUENCES,
+    OverBudget,
+    bound_arguments,
+    check_method_call,
+    check_operation,
+    ensure_fits,
+    materialized,
+    size,
+)
+from scripting.formats import BudgetedEscapeFormatter, BudgetedFormatter, check_printf
 
 # What a script may refer to: a root name and its fields. `answers` holds
 # the answers given so far by question id; `answer`, the answer to the
@@ -59,17 +79,7 @@ CONTEXT: dict[str, frozenset[str] | None] = {
 }
 QUESTION_ONLY = "answer"
 MAX_OUTPUT = 20_000  # characters a text may render to
-MAX_REPEAT = 10_000  # 'x' * n, [..] * n
-MAX_EXPONENT = 100
-MAX_STEPS = 5_000  # loop turns, calls and filters in one render
-MAX_VALUE = 20_000  # characters or items of any one value a template builds
-MAX_PRODUCED = 1_000_000  # characters or items of all values one render builds
-MAX_SECONDS = 0.5
-# Filters and text methods whose numbers say how long a text or how many lists
-# they make: `'x'|center(10**9)`, `'x'.ljust(10**9)`.
-SIZED_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice"})
-SIZED_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
-_WIDE_FORMAT = re.compile(r"[%:{][^%:{}]*?\d{5,}|[%:][^%:{}]*?\*")  # '%099999d', '{:>99999}', '%*d'
+UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates, which customer data may carry
 
 _warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("script_warnings", default=None)
 _in_condition: contextvars.ContextVar[bool] = contextvars.ContextVar("script_in_condition", default=False)
@@ -119,108 +129,87 @@ class Placeholder(ChainableUndefined):
         return False
 
 
-class OverBudget(SecurityError):
-    """The template does more work or builds more than a script text may."""
-
-
-@dataclass
-class _Budget:
-    steps: int = 0
-    produced: int = 0
-    deadline: float = field(default_factory=lambda: time.monotonic() + MAX_SECONDS)
-
-    def step(self, count: int = 1) -> None:
-        self.steps += count
-        if self.steps > MAX_STEPS:
-            raise OverBudget(f"more than {MAX_STEPS} loop turns and calls")
-        if time.monotonic() > self.deadline:
-            raise OverBudget(f"it takes more than {MAX_SECONDS:g} s")
-
-    def made(self, value: Any) -> Any:
-        size = _size(value)
-        if size > MAX_VALUE:
-            raise OverBudget(f"a value of more than {MAX_VALUE} characters or items")
-        self.produced += size
-        if self.produced > MAX_PRODUCED:
-            raise OverBudget(f"more than {MAX_PRODUCED} characters or items in all")
-        return value
-
-
-_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("script_budget", default=None)
-
-
-def _current_budget() -> _Budget:
-    budget = _budget.get()
-    return budget if budget is not None else _Budget()  # outside render() and evaluate(): unlimited work
-
-
-def _size(value: Any, limit: int = MAX_VALUE) -> int:
-    """About how many characters or items `value` holds, counted into nested
-    lists and mappings; stops counting once past `limit`."""
-    total, todo = 0, [value]
-    while todo and total <= limit:
-        each = todo.pop()
-        if isinstance(each, (str, bytes)):
-            total += len(each)
-        elif isinstance(each, (list, tuple, set, frozenset, dict, range)):
-            total += len(each)
-            if total <= limit and not isinstance(each, range):
-                todo.extend(each.items() if isinstance(each, dict) else each)
-        else:
-            total += 1
-    return total
-
-
-def _refuse_wide_format(text: Any) -> None:
-    if isinstance(text, str) and _WIDE_FORMAT.search(text):
-        raise OverBudget("a format with a width of more than 9999")
-
-
-def _big_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_VALUE
-
-
 def _budgeted_iter(iterable: Any):
     """A loop's items, each one a step of the budget."""
-    budget = _current_budget()
+    current = budget.current()
     for item in iterable:
-        budget.step()
+        current.step()
         yield item
 
 
 def _range(*args: int) -> range:
     numbers = range(*args)
-    if len(numbers) > MAX_STEPS:
+    try:
+        count = len(numbers)
+    except OverflowError:  # more than a machine word counts
+        count = MAX_STEPS + 1
+    if count > MAX_STEPS:
         raise OverBudget(f"a range of more than {MAX_STEPS} numbers")
     return numbers
 
 
+def _checked_arguments(what: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments of a call or filter, generators made lists, each one
+    within the size of a value."""
+    args = tuple(materialized(each) for each in args)
+    kwargs = {name: materialized(each) for name, each in kwargs.items()}
+    for each in (*args, *kwargs.values()):
+        ensure_fits(size(each), f"{what}: a value")
+    return args, kwargs
+
+
+def _printf_filter(arguments: dict) -> None:
+    check_printf(str(arguments["value"]), arguments["kwargs"] or arguments["args"])
+
+
+_FILTER_CHECKS = {**FILTER_CHECKS, "format": _printf_filter}
+
+
 def _guarded_filter(name: str, filter_func):
-    """A filter that counts as a step, whose numbers and input cannot make a
-    huge text (`center(10**9)`, a long list joined), and whose result is
-    counted into the budget."""
+    """A filter that counts as a step, whose arguments are within budget and
+    whose result is worked out to be (`center(10**9)`, a long list joined)
+    before it runs, and then counted into the budget."""
+    check = _FILTER_CHECKS.get(name)
+    signature = inspect.signature(filter_func) if check else None
+    skipped = _arguments_dropped(filter_func)
 
     @functools.wraps(filter_func)
     def guarded(*args, **kwargs):
-        budget = _current_budget()
-        budget.step()
-        for each in (*args, *kwargs.values()):
-            if name in SIZED_FILTERS and _big_number(each):
-                raise OverBudget(f"{name}: a number above {MAX_VALUE}")
-            if _size(each) > MAX_VALUE:
-                raise OverBudget(f"{name}: a value of more than {MAX_VALUE} characters or items")
-        if name == "format" and args:
-            _refuse_wide_format(next((a for a in args if isinstance(a, str)), None))
-        if name == "replace" and len(args) >= 3 and isinstance(args[-3], str):
-            text, old, new = (str(a) for a in args[-3:])
-            if old and len(text) + text.count(old) * len(new) > MAX_VALUE:
-                raise OverBudget(f"replace: a text of more than {MAX_VALUE} characters")
+        current = budget.current()
+        current.step()
+        args, kwargs = _checked_arguments(name, args, kwargs)
+        if check is not None:
+            arguments = bound_arguments(filter_func, args[skipped:], kwargs, signature)
+            if arguments is not None:
+                check(arguments)
         result = filter_func(*args, **kwargs)
-        if isinstance(result, (str, list, tuple, dict)):
-            budget.made(result)
+        if isinstance(result, (*SEQUENCES, dict)):
+            current.made(result)
         return result
 
     return guarded
+
+
+def _arguments_dropped(filter_func) -> int:
+    """How many leading arguments a filter is handed and does not pass on:
+    jinja2 gives the sync side of a filter that can also run async (`slice`)
+    an eval context that the function itself, whose signature this is, never sees."""
+    wrapped = getattr(filter_func, "__wrapped__", None)
+    if getattr(filter_func, "jinja_async_variant", False) and wrapped is not None:
+        return int(getattr(wrapped, "jinja_pass_arg", None) is None)
+    return 0
+
+
+def _counted_test(test_func):
+    """A test (`is divisibleby`, `is in`) that counts as a step: `select`
+    runs one for each item."""
+
+    @functools.wraps(test_func)
+    def counted(*args, **kwargs):
+        budget.current().step()
+        return test_func(*args, **kwargs)
+
+    return counted
 
 
 def _marked(node, role) -> nodes.MarkSafeIfAutoescape:
@@ -267,7 +256,7 @@ def _warn(text: str) -> None:
 
 
 class ScriptEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "+", "%", "//", "/"})
+    intercepted_binops = frozenset({"*", "**", "+", "-", "%", "//", "/"})
     code_generator_class = _ScriptCodeGenerator
 
     def __init__(self) -> None:
@@ -275,6 +264,7 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
                          finalize=self._finalize)
         self.globals["range"] = _range
         self.filters = {name: _guarded_filter(name, each) for name, each in self.filters.items()}
+        self.tests = {name: _counted_test(each) for name, each in self.tests.items()}
 
     # --- the budget, from the generated code ------------------------------------------------
 
@@ -285,9 +275,15 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
     @staticmethod
     def joined(parts: tuple) -> str:
         """`a ~ b`: no text longer than MAX_VALUE."""
-        if sum(_size(p) for p in parts) > MAX_VALUE:
-            raise OverBudget(f"a text of more than {MAX_VALUE} characters")
-        return _current_budget().made("".join(str(p) for p in parts))
+        ensure_fits(sum(size(p) for p in parts), "a text")
+        return budget.current().made("".join(str(p) for p in parts))
+
+    @staticmethod
+    def concat(parts) -> str:
+        """The text of a macro, a `{% set %}` or a `{% filter %}` block: no longer than MAX_VALUE."""
+        parts = list(parts)
+        ensure_fits(sum(len(p) for p in parts), "a block of text")
+        return budget.current().made("".join(parts))
 
     @staticmethod
     def guarded(compute, label: str) -> Any:
@@ -301,22 +297,48 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
 
     @staticmethod
     def _finalize(value: Any) -> Any:
-        if not isinstance(value, (str, int, float, Placeholder)) and _size(value) > MAX_VALUE:
-            raise OverBudget(f"a value of more than {MAX_VALUE} characters or items")
+        if not isinstance(value, (str, int, float, Placeholder)):
+            ensure_fits(size(value), "a value")
         return value
 
+    # --- jinja2's sandbox hooks -----------------------------------------------------------------
+
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's signature
-        budget = _current_budget()
-        budget.step()
-        if getattr(__obj, "__name__", None) in SIZED_METHODS and any(
-                _big_number(each) for each in (*args, *kwargs.values())):
-            raise OverBudget(f"{__obj.__name__}: a number above {MAX_VALUE}")
-        if getattr(__obj, "__name__", None) in ("format", "format_map"):
-            _refuse_wide_format(getattr(__obj, "__self__", None))
+        current = budget.current()
+        current.step()
+        args, kwargs = _checked_arguments(getattr(__obj, "__name__", "a call"), args, kwargs)
+        check_method_call(__obj, args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
-        if isinstance(result, (str, list, tuple, dict)):
-            budget.made(result)
+        if isinstance(result, (*SEQUENCES, dict)):
+            current.made(result)
         return result
+
+    def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
+        check_operation(operator_name, left, right)
+        if operator_name == "%" and isinstance(left, (str, bytes)):
+            check_printf(left, right)
+        result = super().call_binop(context, operator_name, left, right)
+        if isinstance(result, SEQUENCES):
+            budget.current().made(result)
+        return result
+
+    def wrap_str_format(self, value: Any):
+        """`str.format` and `format_map`, however reached, with a formatter that
+        adds up widths and precisions before it formats (jinja2 >= 3.1.5 asks
+        here for every attribute it hands out)."""
+        if not isinstance(value, (types.MethodType, types.BuiltinMethodType)) or value.__name__ not in (
+                "format", "format_map") or not isinstance(value.__self__, str):
+            return None
+        text = value.__self__
+        formatter = (BudgetedEscapeFormatter(self, escape=text.escape) if isinstance(text, Markup)
+                     else BudgetedFormatter(self))
+        if value.__name__ == "format_map":
+            def formatted(mapping):
+                return type(text)(formatter.vformat(text, (), mapping))
+        else:
+            def formatted(*args, **kwargs):
+                return type(text)(formatter.vformat(text, args, kwargs))
+        return functools.update_wrapper(formatted, value)
 
     def _parse(self, source, name, filename):
         """The template with each `{{ ... }}` guarded on its own."""
@@ -331,8 +353,6 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Values):
             return self._field(obj, attribute)
-        if isinstance(obj, str) and attribute in ("format", "format_map"):
-            _refuse_wide_format(obj)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -347,29 +367,6 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
         if value is None or value == "":
             return self.undefined(name=f"{record.path}.{name}")
         return value
-
-    def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
-        budget = _current_budget()
-        if operator_name == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if count > MAX_REPEAT:
-                        raise SecurityError(f"repeating a text or list more than {MAX_REPEAT} times")
-                    if _size(seq) * count > MAX_VALUE:  # 'x' * 10000 * 10000 grows with each product
-                        raise OverBudget(f"a text or list of more than {MAX_VALUE} characters or items")
-            return budget.made(operator.mul(left, right))
-        if operator_name == "**":
-            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-                raise SecurityError(f"a power above {MAX_EXPONENT}")
-            return operator.pow(left, right)
-        if operator_name == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
-            if _size(left) + _size(right) > MAX_VALUE:
-                raise OverBudget(f"a text or list of more than {MAX_VALUE} characters or items")
-            return budget.made(left + right)
-        if operator_name == "%" and isinstance(left, str):
-            _refuse_wide_format(left)
-            return budget.made(left % right)
-        return super().call_binop(context, operator_name, left, right)
 
 
 ENV = ScriptEnvironment()
@@ -420,9 +417,9 @@ def render(source: str, context: dict[str, Any]) -> Rendered:
         return Rendered("[refused]", (f"refused: {_over_budget[source]}",))
     warnings: list[str] = []
     token = _warnings.set(warnings)
-    budget_token = _budget.set(_Budget())
     try:
-        text = _generate(_template(source), context)
+        with budget.fresh():
+            text = _generate(_template(source), context)
     except OverBudget as exc:
         if len(_over_budget) > 200:
             _over_budget.clear()
@@ -442,12 +439,17 @@ def render(source: str, context: dict[str, Any]) -> Rendered:
         warnings.append(f"the text could not be shown: {_reason(exc)}")
         text = f"[{source[:200]}]"
     finally:
-        _budget.reset(budget_token)
         _warnings.reset(token)
     if len(text) > MAX_OUTPUT:
         warnings.append(f"the text was cut at {MAX_OUTPUT} characters")
         text = text[:MAX_OUTPUT]
-    return Rendered(text, tuple(warnings))
+    return Rendered(_showable(text), tuple(_showable(w) for w in warnings))
+
+
+def _showable(text: str) -> str:
+    """`text` with NUL and lone surrogates (from customer data) as U+FFFD, so
+    that the screen, the terminal, UTF-8 and the database all take it."""
+    return UNSHOWABLE.sub("\ufffd", text)
 
 
 def _generate(template, context: dict[str, Any]) -> str:
@@ -491,18 +493,17 @@ def evaluate(expression: str, context: dict[str, Any], *, answer: Any = None) ->
     """Whether a condition holds; an expression that fails is false, with a warning."""
     warnings: list[str] = []
     token = _warnings.set(warnings)
-    budget_token = _budget.set(_Budget())
     condition_token = _in_condition.set(True)
     try:
-        compiled = _expressions.get(expression)
-        if compiled is None:
-            compiled = ENV.compile_expression(expression, undefined_to_none=False)
-            _expressions[expression] = compiled
-        values = dict(context)
-        values["answer"] = ENV.undefined(name="answer") if answer in (None, "", []) else answer
-        result = compiled(**values)
-        holds = bool(result)  # a missing value alone is false, with a warning
-        return holds, tuple(warnings)
+        with budget.fresh():
+            compiled = _expressions.get(expression)
+            if compiled is None:
+                compiled = ENV.compile_expression(expression, undefined_to_none=False)
+                _expressions[expression] = compiled
+            values = dict(context)
+            values["answer"] = ENV.undefined(name="answer") if answer in (None, "", []) else answer
+            holds = bool(compiled(**values))  # a missing value alone is false, with a warning
+        return holds, tuple(_showable(w) for w in warnings)
     except OverBudget as exc:
         warnings.append(f"refused: over budget: {exc}")
     except SecurityError as exc:
@@ -512,24 +513,37 @@ def evaluate(expression: str, context: dict[str, Any], *, answer: Any = None) ->
                         "taken as false")
     finally:
         _in_condition.reset(condition_token)
-        _budget.reset(budget_token)
         _warnings.reset(token)
-    return False, tuple(warnings)
+    return False, tuple(_showable(w) for w in warnings)
 
 
 # --- static checks ------------------------------------------------------------------------------
+
+# What jinja2 lets through from reading a hostile text: brackets or filters
+# nested past Python's recursion limit or its parser's, a number of more
+# digits than Python reads.
+UNREADABLE = (RecursionError, SyntaxError, ValueError)
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, ValueError):  # int() of a number written in the text
+        return "a number too long to read"
+    return "nested too deeply"
 
 
 def check_template(source: str, *, question_ids: Iterable[str] | None) -> list[str]:
     """What is wrong with a text, before it runs: [] when nothing. With
     `question_ids` None, any `answers.X` is accepted (templates outside a script)."""
     try:
-        tree = ENV.parse(source)
-        ENV.compile(source)  # unknown filters and tests
+        with budget.fresh():  # compiling works out constant parts: work on the budget too
+            tree = ENV.parse(source)
+            ENV.compile(source)  # unknown filters and tests
     except TemplateSyntaxError as exc:
         return [f"template error at line {exc.lineno}: {exc.message}"]
     except TemplateError as exc:
         return [f"template error: {exc}"]
+    except UNREADABLE as exc:
+        return [f"template error: {_unreadable(exc)}"]
     problems = _check_names(tree, None if question_ids is None else set(question_ids), allow_answer=False)
     problems += _check_work(tree)
     if not problems:
@@ -567,12 +581,15 @@ def check_expression(expression: str, *, question_ids: Iterable[str], allow_answ
     if not expression.strip():
         return ["the condition is empty"]
     try:
-        ENV.compile_expression(expression)
-        tree = ENV.parse("{% if " + expression + " %}{% endif %}")
+        with budget.fresh():
+            ENV.compile_expression(expression)
+            tree = ENV.parse("{% if " + expression + " %}{% endif %}")
     except TemplateSyntaxError as exc:
         return [f"condition error: {exc.message}"]
     except TemplateError as exc:
         return [f"condition error: {exc}"]
+    except UNREADABLE as exc:
+        return [f"condition error: {_unreadable(exc)}"]
     problems = _check_names(tree, set(question_ids), allow_answer=allow_answer) + _check_work(tree)
     if not problems:
         warnings = evaluate(expression, make_context())[1]
@@ -585,6 +602,9 @@ def _check_names(tree: nodes.Template, question_ids: set[str] | None, *, allow_a
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     if any(True for _ in tree.find_all(nodes.For)):
         assigned.add("loop")  # a loop's own variable: loop.index, loop.last
+    assigned |= {macro.name for macro in tree.find_all(nodes.Macro)}
+    if any(True for _ in tree.find_all(nodes.CallBlock)):
+        assigned.add("caller")  # the body of a {% call %}, inside the macro it calls
     for name in tree.find_all(nodes.Name):
         if name.ctx != "load" or name.name in assigned or name.name in ENV.globals:
             continue
