@@ -292,6 +292,10 @@ class StatusResult(msgspec.Struct, kw_only=True):
     records_healthy: bool
     records_backlog: int
     records_error: str | None = None
+    spool_unwritten: int = 0  # records in the gateway's local spool the database does not have yet
+    front_running: bool | None = None  # Kamailio, where it is in front; None: no Kamailio
+    logins_refused: int = 0  # refused unread by the login guard since the start
+    locked_accounts: list[str] = []  # locked for everyone after failed logins
 
 
 # --- events -----------------------------------------------------------------

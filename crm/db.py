@@ -7,6 +7,7 @@ by many agents). Schema changes go through the Alembic migrations in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +115,33 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class DatabaseOnDemand:
+    """A Database opened when it is first needed, and again after it could not be: a service
+    starts and keeps running while its database is away, and each use says so
+    (DatabaseUnavailable) until it is back. A database at another schema version is refused
+    the same way (DatabaseNotMigrated)."""
+
+    def __init__(self, url: str, **engine_options):
+        self.engine = make_engine(url, **engine_options)
+        self._database: Database | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Database:
+        with self._lock:
+            if self._database is None:
+                self._database = Database(self.engine)  # checks the schema, which needs the server
+            return self._database
+
+    def unit_of_work(self):
+        return self.get().unit_of_work()
+
+    def reading(self):
+        return self.get().reading()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from crm.db import Database
+from crm.db import Database, DatabaseOnDemand
 from crm.models import Skill, User, UserSkill
 from crm.services.broadcasts import BroadcastSender, authorize_broadcast
 from crm.services.profiles import profile_for_user
@@ -15,7 +15,7 @@ from cti_gateway.acd import AgentProfile
 
 
 class CrmDirectory:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database | DatabaseOnDemand):
         self.database = database
 
     def authenticate(self, username: str, password: str) -> AgentProfile:

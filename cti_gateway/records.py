@@ -238,9 +238,9 @@ class RecordWriter:
         if self._healthy:
             self._healthy = False
             self._outage_since = time.monotonic()
-            self._last_error = f"CRM database unavailable: {_reason(exc)}"
+            self._last_error = f"CRM database unavailable: {short_reason(exc)}"
             log.warning("The CRM database at %s cannot take records now (%s); keeping them "
-                        "and retrying.", self._where(), _reason(exc))
+                        "and retrying.", self._where(), short_reason(exc))
         if self._stopping.wait(pause):
             if self.spool is not None:
                 log.warning("Stopped while the CRM database was unavailable: %d record(s) kept in the "
@@ -260,8 +260,8 @@ class RecordWriter:
     def _drop(self, item: _Queued, exc: Exception) -> None:
         self._spooled_written([item])
         self._dropped += 1
-        self._last_error = f"record dropped: {item.what}: {_reason(exc)}"
-        log.error("Dropped a record that cannot be written: %s: %s", item.what, _reason(exc),
+        self._last_error = f"record dropped: {item.what}: {short_reason(exc)}"
+        log.error("Dropped a record that cannot be written: %s: %s", item.what, short_reason(exc),
                   exc_info=not isinstance(exc, (DBAPIError, CrmError)))
 
     def _count_done(self, count: int) -> None:
@@ -287,7 +287,7 @@ def _engine_for(url: str):
     return make_engine(url, connect_args={k: v for k, v in limits.items() if k not in parsed.query})
 
 
-def _reason(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
     """A one-line cause, without the SQL and its parameters (customer data)."""
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     lines = str(cause).strip().splitlines()

@@ -37,8 +37,8 @@ from bus import cti
 from bus import sipworker as msg
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
 from bus.limits import MAX_FRAMES, limit_service_socket
-from crm.db import Database
-from crm.errors import AuthenticationFailed, CrmError, PermissionDenied, ValidationError
+from crm.db import DatabaseOnDemand
+from crm.errors import AuthenticationFailed, CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
 from crm.permissions import Actor
 from crm.services import calls as call_records
@@ -46,7 +46,7 @@ from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
 from cti_gateway.record_spool import RecordSpool, SpoolError
-from cti_gateway.records import CallRecords, RecordWriter
+from cti_gateway.records import CallRecords, RecordWriter, short_reason
 from cti_gateway.sip.pool import (
     PoolError,
     WorkerPool,
@@ -166,10 +166,16 @@ class GatewayService:
                                "closing the calls the previous run left open")
 
     def _open_database(self) -> None:
+        """The gateway starts while the database is away (logins wait for it, records are
+        spooled); a database at another schema version is refused at once."""
+        self.database = DatabaseOnDemand(self.database_url)
         try:
-            self.database = Database.open(self.database_url)
-        except CrmError as exc:
+            self.database.get()
+        except DatabaseNotMigrated as exc:
             raise GatewayError(str(exc)) from None
+        except (CrmError, DBAPIError) as exc:
+            log.warning("The CRM database cannot be reached now (%s); the gateway starts without it: "
+                        "logins wait for it, call records are kept in the spool.", short_reason(exc))
         self.directory = CrmDirectory(self.database)
 
     def _bind_sockets(self) -> None:
@@ -335,7 +341,8 @@ class GatewayService:
         if self._temporary_run_dir is not None:
             shutil.rmtree(self._temporary_run_dir, ignore_errors=True)
         writer = getattr(self, "writer", None)
-        if writer is not None and not writer.stop(timeout=10):
+        # While the database is away, waiting for it only delays the stop: the spool keeps the rest.
+        if writer is not None and not writer.stop(timeout=10 if writer.healthy else 1):
             log.warning("%d record(s) not yet written stay in the spool %s; the next start writes them",
                         writer.backlog, self.spool.path)
         spool = getattr(self, "spool", None)
@@ -673,7 +680,10 @@ class GatewayService:
             front="kamailio" if self.front == "kamailio" else self.front,
             workers=self.pool.views(), queues=self.acd.queue_views(),
             agents=self.acd.agent_views(), records_healthy=self.writer.healthy,
-            records_backlog=self.writer.backlog, records_error=self.writer.last_error)
+            records_backlog=self.writer.backlog, records_error=self.writer.last_error,
+            spool_unwritten=self.spool.unwritten,
+            front_running=self.kamailio.running() if self.kamailio is not None else None,
+            logins_refused=self.login_guard.refused, locked_accounts=self.login_guard.locked_accounts())
 
 
 class _Stop(Exception):

@@ -79,7 +79,7 @@ def _toml(value) -> str:
 class RunningGateway:
     def __init__(self, workdir: Path, *, queues: list[dict], agents: dict[str, dict] | None = None,
                  run_dir: Path | None = None, state_dir: Path | None = None, env: dict | None = None,
-                 **settings):
+                 db_url: str | None = None, **settings):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.run_dir = run_dir  # None: the gateway's default, in its state directory
@@ -91,7 +91,7 @@ class RunningGateway:
         self.settings = {"ring_timeout": 8, "wrap_up_seconds": 2, "concurrent_calls": 1,
                          "worker_base_port": free_udp_range(8), **settings}
         self.queues = queues
-        self.db_url = f"sqlite:///{workdir / 'crm.db'}"
+        self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
         self.agents = agents if agents is not None else {}
         self.process: subprocess.Popen | None = None
         self.clients: list[CtiClient] = []

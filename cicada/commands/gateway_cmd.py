@@ -43,6 +43,16 @@ def register(commands) -> None:
     broadcast.add_argument("--commands", metavar="ZMQ_ADDRESS",
                            help="the gateway's command address (default: from the configuration)")
     broadcast.set_defaults(run=_broadcast)
+    status = actions.add_parser(
+        "status", help="how the running gateway is: SIP workers, Kamailio, records, queues, agents",
+        description="Ask the running gateway how it is: its SIP workers and Kamailio, whether call "
+                    "records reach the CRM database (and how many wait in its spool), logins refused "
+                    "and accounts locked, and each queue's and agent's state. Exit code 0 when "
+                    "everything works, 1 when something is down, 2 when the gateway does not answer.")
+    status.add_argument("--commands", metavar="ZMQ_ADDRESS",
+                        help="the gateway's command address (default: from the configuration)")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(run=_status)
 
 
 def gateway_settings(config):
@@ -117,3 +127,55 @@ def _broadcast(args) -> int:
     who = ", ".join(result.agents) if result.agents else "nobody (no agent is logged in there)"
     print(f"Sent to {len(result.agents)} agent(s): {who}")
     return 0
+
+
+def _status(args) -> int:
+    import msgspec
+    from rich.console import Console
+    from rich.table import Table
+
+    from cti_gateway.client import CtiClient, CtiError
+
+    address = args.commands or gateway_settings(load(args)).command_address
+    with CtiClient(address) as client:
+        try:
+            status = client.status()
+        except CtiError as exc:
+            print(f"cicada gateway status: {exc.message}", file=sys.stderr)
+            return 2
+    problems = gateway_problems(status)
+    if args.json:
+        print(msgspec.json.encode(status).decode())
+        return 1 if problems else 0
+    console = Console()
+    console.print(f"Gateway {status.run}, SIP {status.sip_address} ({status.front})")
+    for line in problems or ["everything works"]:
+        console.print(f"  {'[red]![/red]' if problems else '[green]✓[/green]'} {line}", highlight=False)
+    workers = Table("SIP worker", "state", "pid", "calls", "restarts")
+    for worker in status.workers:
+        workers.add_row(worker.name, worker.state, str(worker.pid or "-"),
+                        f"{worker.customer_calls}/{worker.max_customer_calls}", str(worker.restarts))
+    console.print(workers)
+    queues = Table("queue", "waiting", "longest wait", "agents ready", "logged in", "service level")
+    for queue in status.queues:
+        level = "-" if queue.service_level is None else f"{queue.service_level:.0%}"
+        queues.add_row(queue.queue, str(queue.waiting), f"{queue.longest_wait:.0f} s", str(queue.agents_ready),
+                       str(queue.agents_logged_in), level)
+    console.print(queues)
+    return 1 if problems else 0
+
+
+def gateway_problems(status) -> list[str]:
+    """What does not work, in words an operator acts on."""
+    problems = []
+    down = [w.name for w in status.workers if w.state != "up"]
+    if down:
+        problems.append(f"SIP worker(s) not up: {', '.join(down)}")
+    if status.front_running is False:
+        problems.append("Kamailio is not running: no calls come in (the gateway is starting it again)")
+    if not status.records_healthy:
+        problems.append(f"call records cannot reach the CRM database ({status.records_error}); "
+                        f"{status.spool_unwritten} wait in the spool")
+    if status.locked_accounts:
+        problems.append(f"accounts locked after failed logins: {', '.join(status.locked_accounts)}")
+    return problems
