@@ -203,6 +203,9 @@ GATEWAY_NOTICES = {
                                                    "are now Not ready."),
     "call_lost": QT_TRANSLATE_NOOP("Workbench", "The call from {ani} was lost: the telephony process handling it "
                                                 "failed ({reason})."),
+    "gateway_stopping": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway is stopping: your call with {ani} was "
+                                                       "ended. Finish its record; this desktop logs in again when "
+                                                       "the gateway is back."),
 }
 
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from agent_desktop import crm_access
 from agent_desktop.app import Desktop, DesktopSettings
 from agent_desktop.controls import Control
-from agent_desktop.workbench import IdStatus
+from agent_desktop.workbench import GATEWAY_NOTICES, IdStatus
 from crm.db import Database
 from crm.models import BusinessPartner, Interaction
 from desktop_harness import (  # noqa: F401 - fixtures
@@ -225,7 +225,7 @@ def test_a_transfer_pops_the_same_confirmed_partner_with_the_notes_on_the_second
     caller.stop()
 
 
-def test_a_gateway_restart_mid_call_is_shown_and_the_desktop_recovers(
+def test_a_gateway_crash_mid_call_is_shown_and_the_desktop_recovers(
         make_gateway, desks, media, phone, qtbot, tmp_path):
     gateway = make_gateway()
     add_person(gateway.db_url, "孙", "丽", phones=["13500005555"])
@@ -237,6 +237,7 @@ def test_a_gateway_restart_mid_call_is_shown_and_the_desktop_recovers(
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13500005555")
     wait_state(qtbot, desk, "talking")
     qtbot.keyClicks(window.record.notes, "before the restart")
+    gateway.process.kill()  # the gateway dies; its SIP worker with it
     gateway.stop()
     qtbot.waitUntil(lambda: not bench.connected, timeout=8000)
     assert window.strip.banner.isVisible() and "not reachable" in window.strip.banner.text()
@@ -257,6 +258,36 @@ def test_a_gateway_restart_mid_call_is_shown_and_the_desktop_recovers(
         assert session.get(Interaction, saved[0]).notes == "before the restart, and during it"
     database.dispose()
     caller.stop()
+
+
+def test_a_gateway_stopped_mid_call_ends_it_with_a_notice_and_the_agent_wraps_up(
+        make_gateway, desks, media, phone, qtbot, tmp_path):
+    gateway = make_gateway()
+    ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
+    desk = desks(gateway)("ann", ann_phone.uri)
+    bench, window = desk.controller.bench, desk.window
+    trigger(desk, Control.READY)
+    wait_mode(qtbot, desk, "ready")
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13500006666")
+    wait_state(qtbot, desk, "talking")
+    qtbot.keyClicks(window.record.notes, "asked about the invoice")
+    gateway.stop()  # SIGTERM: the caller hears a goodbye, the agent is told
+    qtbot.waitUntil(lambda: bench.call_state() == "wrap_up", timeout=8000)
+    assert bench.contact.result.cause == "gateway_stopped"
+    assert any(n.template == GATEWAY_NOTICES["gateway_stopping"] for n in bench.notices)
+    assert caller.wait(15).ok
+    gateway.restart()
+    qtbot.waitUntil(lambda: bench.connected, timeout=15000)
+    saved = []
+    desk.controller.record_saved.connect(lambda key, rid: saved.append(rid))
+    wait_enabled(qtbot, desk, Control.END)
+    trigger(desk, Control.END)
+    qtbot.waitUntil(lambda: bool(saved), timeout=15000)
+    database = Database.open(gateway.db_url)
+    with database.reading() as session:
+        record = session.get(Interaction, saved[0])
+        assert (record.notes, record.end_cause) == ("asked about the invoice", "gateway_stopped")
+    database.dispose()
 
 
 def test_the_demo_menu_places_a_customers_call_that_the_agent_handles_to_the_end(

@@ -124,14 +124,22 @@ class AgentCommands:
             self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
 
     def log_out_all(self: Acd, agent: Agent, reason: str) -> None:
-        """Log the agent out whatever he is doing (the gateway stops); his calls are ended first."""
-        self.finish_wrap_up(agent, (AgentMode.LOGGED_OUT, None))
-        self.set_mode(agent, AgentMode.LOGGED_OUT, reason)
+        """The gateway stops: the agent's wrap-up and session end in the records. His desktop is
+        not told he logged out: it sees the gateway go, and logs in again when it is back, in
+        the mode he had."""
+        wrap_up, agent.wrap_up = agent.wrap_up, None
+        if wrap_up is not None:
+            self.records.segment_updated(wrap_up.call_id, wrap_up.segment_no, status="closed",
+                                         wrapup_seconds=self.now() - wrap_up.started)
         if agent.timer:
             agent.timer.cancel()
+            agent.timer = None
+        at = self.clock.utc()
+        self.records.queue_event("agent_state", at=at, agent=agent.name, mode=AgentMode.LOGGED_OUT.value,
+                                 reason=reason)
+        self.records.queue_event("logout", at=at, agent=agent.name, reason=reason)
         self.agents.pop(agent.name, None)
         self.sessions.pop(agent.session, None)
-        self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
 
     def set_agent_mode(self: Acd, session: str, mode: str, reason: str | None = None) -> cti.AgentView:
         with self.operation():
