@@ -749,8 +749,11 @@ class MailqService:
     def publish(self, topics: list[str], event: msgspec.Struct) -> None:
         self.seq += 1
         payload = encode_event(self.run_id, self.seq, time.time(), event)
-        for topic in topics:
-            self.events.send_multipart([topic.encode(), payload])
+        try:
+            for topic in topics:
+                self.events.send_multipart([topic.encode(), payload])
+        except zmq.ZMQError:  # desktops catch up from their next snapshot; the service goes on
+            self._report_failure("publishing an event")
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -765,7 +768,7 @@ class MailqService:
                 try:
                     await job()
                 except Exception:
-                    self._log_failure(name)
+                    self._report_failure(name)
             now = time.monotonic()
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
@@ -786,7 +789,7 @@ class MailqService:
             self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(
                 run=self.run_id, started_at=self.started_at, database_available=self.health.available))
 
-    def _log_failure(self, what: str) -> None:
+    def _report_failure(self, what: str) -> None:
         """A loop's failure, with its traceback at most every FAILURE_LOG_SECONDS (a failure that
         repeats every tick would bury the log), else on one line."""
         now = time.monotonic()
@@ -807,7 +810,7 @@ class MailqService:
             except DatabaseUnavailable:
                 pass
             except Exception:
-                self._log_failure("the database check")
+                self._report_failure("the database check")
 
     async def _probe_and_flush(self) -> None:
         await self.in_db(self._probe)
@@ -844,7 +847,7 @@ class MailqService:
                 self._outbox_state("unavailable", "waiting for the CRM database")
                 continue
             except Exception as exc:
-                self._log_failure("sending the outbox")
+                self._report_failure("sending the outbox")
                 self._outbox_state("failing", describe(exc))
                 continue
             self._outbox_state(*(("failing", relay_error) if relay_error else ("ok", "")))
@@ -880,11 +883,16 @@ class MailqService:
         """Read commands and start each as a task of its own: nothing one command waits for (the
         database, a password check) holds up the next, and a login flood no one's pings."""
         while True:
-            frames = await self.commands.recv_multipart(copy=False)
+            try:
+                frames = await self.commands.recv_multipart(copy=False)
+            except zmq.ZMQError:
+                self._report_failure("reading a command")
+                await asyncio.sleep(TICK_SECONDS)
+                continue
             try:
                 self._take_command(frames)
             except Exception:  # one command must never stop the others
-                self._log_failure("taking a command")
+                self._report_failure("taking a command")
 
     def _take_command(self, frames: list[zmq.Frame]) -> None:
         envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
@@ -908,7 +916,10 @@ class MailqService:
             self.in_loop(self._carry_out(envelope, request_id, command))
 
     def _reply(self, envelope: list[bytes], payload: bytes) -> None:
-        self.commands.send_multipart([*envelope, payload])  # a ROUTER never blocks: it drops for a peer gone
+        try:
+            self.commands.send_multipart([*envelope, payload])  # a ROUTER never blocks: it drops for a peer gone
+        except zmq.ZMQError:
+            self._report_failure("sending a reply")
 
     async def _carry_out(self, envelope: list[bytes], request_id: str, command) -> None:
         try:
