@@ -6,14 +6,19 @@ who are working, says what is unavailable, and catches up afterwards."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import smtplib
 import socket
+import subprocess
+import sys
 import threading
 import time
 from email.message import EmailMessage
 
 import pytest
 import zmq
+from gateway_harness import ROOT
 from mailq_harness import SERVICE, RunningMailq, make_mailq  # noqa: F401 - fixture
 from private_pg import private_pg  # noqa: F401 - fixture
 from websockets.sync.client import connect
@@ -100,6 +105,11 @@ def test_an_offer_runs_out_while_the_database_is_down_and_the_database_catches_u
     with pytest.raises(MailqError) as refused:
         mailq.client().login("ann", "agent-password")
     assert refused.value.code == "crm_unavailable"
+    told = subprocess.run([sys.executable, "-m", "cicada.cli", "mailq", "--status", "--commands", mailq.commands],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "CICADA_CONFIG": str(mailq.workdir / "cicada.toml")})
+    assert told.returncode == 1, told.stderr
+    assert re.search(r"^  database +unavailable since ", told.stdout, re.MULTILINE), told.stdout
     with pytest.raises(smtplib.SMTPResponseException) as later:
         send(mailq, mail("再试一次"))
     assert later.value.smtp_code == 451
