@@ -296,7 +296,7 @@ class MailqService:
         self._queues_changed: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
         self._commands_running = 0
-        self._failures_logged: dict[str, float] = {}  # loop -> when its last traceback was logged
+        self._failures_logged: dict[str, tuple[float, int]] = {}  # what -> (last logged, failures since)
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -790,14 +790,16 @@ class MailqService:
                 run=self.run_id, started_at=self.started_at, database_available=self.health.available))
 
     def _report_failure(self, what: str) -> None:
-        """A loop's failure, with its traceback at most every FAILURE_LOG_SECONDS (a failure that
-        repeats every tick would bury the log), else on one line."""
+        """A loop's failure, logged with its traceback at most every FAILURE_LOG_SECONDS (one that
+        repeats every tick would bury the log), with how often it failed in between."""
         now = time.monotonic()
-        if now - self._failures_logged.get(what, -FAILURE_LOG_SECONDS) >= FAILURE_LOG_SECONDS:
-            self._failures_logged[what] = now
-            log.exception("%s failed; the mail queue goes on", what)
-        else:
-            log.error("%s failed again", what)
+        last, since = self._failures_logged.get(what, (-FAILURE_LOG_SECONDS, 0))
+        if now - last < FAILURE_LOG_SECONDS:
+            self._failures_logged[what] = (last, since + 1)
+            return
+        self._failures_logged[what] = (now, 0)
+        again = f" ({since} more times since it was last logged)" if since else ""
+        log.exception("%s failed%s; the mail queue goes on", what, again)
 
     async def _watch_database(self) -> None:
         """Check that the database answers (every PROBE_SECONDS, every second while it does not); once it

@@ -216,3 +216,33 @@ def test_invented_addresses_cost_bounded_memory(monkeypatch):
         with pytest.raises(ChatRefused):
             gate.admit(f"10.0.{n // 256}.{n % 256}")
     assert len(gate._buckets) <= 100 and len(gate._logged) <= 100
+
+
+# --- the service's loops -----------------------------------------------------------------------------
+
+
+def test_a_loop_failing_again_and_again_logs_its_traceback_once_a_minute_with_a_count(caplog):
+    from email_queue.config import load_mailq_config
+    from email_queue.service import FAILURE_LOG_SECONDS, MailqService
+
+    service = MailqService(load_mailq_config(None), "sqlite://")
+    try:
+        with caplog.at_level(logging.ERROR, "email_queue.service"):
+            for _ in range(5):
+                try:
+                    raise RuntimeError("a bug in one round")
+                except RuntimeError:
+                    service._report_failure("offer expiry")
+            last, since = service._failures_logged["offer expiry"]
+            service._failures_logged["offer expiry"] = (last - FAILURE_LOG_SECONDS, since)  # a minute later
+            try:
+                raise RuntimeError("a bug in one round")
+            except RuntimeError:
+                service._report_failure("offer expiry")
+        messages = [r.getMessage() for r in caplog.records]
+        assert messages == ["offer expiry failed; the mail queue goes on",
+                            "offer expiry failed (4 more times since it was last logged); the mail queue goes on"]
+        assert all(r.exc_info for r in caplog.records)
+    finally:
+        service.pool.shutdown()
+        service.password_checks.shutdown()
