@@ -73,6 +73,10 @@ class Assignments:
             self.unsaved.pop(conversation_id, None)
             log.warning("conversation %s: %s", conversation_id, exc)
             return False
+        except Exception:  # a bug: said loudly, not retried every second; an offer not told runs out
+            self.unsaved.pop(conversation_id, None)
+            log.exception("conversation %s: its routing could not be stored", conversation_id)
+            return False
         self.unsaved.pop(conversation_id, None)
         return True
 
