@@ -15,6 +15,7 @@ from bus import mailq
 log = logging.getLogger(__name__)
 
 TYPING_SECONDS = 4.0  # "typing…" shows this long after the customer's last key
+BACK_SECONDS = 15.0  # how long "the database is back" is news
 
 Listener = Callable[[str], None]
 
@@ -41,6 +42,8 @@ class MailDesk:
         self.clock = clock
         self.connected = False
         self.connection_error: str | None = None
+        self.database_available = True  # as the mail queue's heartbeat says
+        self.database_back_at: float | None = None
         self.available = {"email": False, "chat": False}
         self.capacity: dict[str, int] = {}
         self.queues: list[str] = []
@@ -77,6 +80,22 @@ class MailDesk:
             return
         self.connected, self.connection_error = False, why
         self._changed("connection")
+
+    def database_heard(self, available: bool) -> None:
+        """What the mail queue's heartbeat says of its database; a change is news."""
+        if available == self.database_available:
+            return
+        self.database_available = available
+        self.database_back_at = self.clock() if available else None
+        self._changed("database")
+
+    def database_news(self) -> str | None:
+        """"unavailable" while the mail queue cannot reach its database, "back" for a while after, else None."""
+        if not self.database_available:
+            return "unavailable"
+        if self.database_back_at is not None and self.clock() - self.database_back_at < BACK_SECONDS:
+            return "back"
+        return None
 
     def apply_event(self, envelope, event) -> None:
         handler = {

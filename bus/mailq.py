@@ -14,6 +14,13 @@ every `PING_SECONDS`; one silent for longer than the queue's `silent_seconds`
 (20 by default) is taken for gone and its work goes back to the queue. Email replies are written to the CRM by the
 desktop itself; `SendNow` asks the queue to send the outbox at once, and
 `DeliveryDone` tells the agent who wrote one that it was sent or failed.
+
+The heartbeat says whether the mail queue reaches its CRM database: while
+it does not, work goes on as far as it can (commands that need the database
+get the error "crm_unavailable"), and `Status` shows the health of each part.
+New fields come with defaults, so that messages of an older mail queue still
+decode; a desktop older than the mail queue cannot read its heartbeat, so
+desktops are upgraded first.
 """
 
 from __future__ import annotations
@@ -97,6 +104,15 @@ class TransferTargetsResult(msgspec.Struct, kw_only=True):
     agents: list[TransferAgentView]  # the asking agent left out
 
 
+class PartHealth(msgspec.Struct, kw_only=True):
+    """How one part of the mail queue is: the database, smtp, chat, outbox, or an IMAP mailbox."""
+
+    part: str  # database, smtp, chat, outbox, imap user@host:port
+    state: Literal["ok", "unavailable", "failing", "off"]
+    detail: str = ""  # what it does, or what is wrong, in English for the supervisor
+    since: float | None = None  # of the present state, where known
+
+
 class StatusResult(msgspec.Struct, kw_only=True):
     run: str
     started_at: float
@@ -105,6 +121,10 @@ class StatusResult(msgspec.Struct, kw_only=True):
     imap: list[str]  # one status per polled mailbox
     queues: list[QueueView]
     agents: list[str]
+    database_available: bool = True
+    health: list[PartHealth] = []  # each part, the database first
+    unsaved_decisions: int = 0  # routing decisions kept until the database is back
+    locked_accounts: list[str] = []  # logins locked for everyone after too many failures
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -278,6 +298,7 @@ class QueueChanged(Message, tag="mail.queue_changed"):
 class MailqHeartbeat(Message, tag="mail.heartbeat"):
     run: str
     started_at: float
+    database_available: bool = True  # False: the mail queue cannot reach the CRM database now
 
 
 EVENTS = Catalogue("mail queue event", [

@@ -162,6 +162,11 @@ default_region = "CN"
 # offer_seconds = 30                       # an offer not accepted in time goes to the next agent
 # silent_seconds = 20                      # a desktop not heard from this long: its work is requeued
 # chat_abandon_seconds = 300               # a chat whose customer left this long ago ends (0: never)
+# chat_per_source = 3                      # chats open at once from one address; more are refused
+# chat_max_waiting = 200                   # chats waiting for an agent in all; more are refused
+# chat_openings_burst = 5                  # chats one address may start at once,
+# chat_openings_per_minute = 2             # then this many per minute
+# chat_proxies = ["10.0.0.5"]              # reverse proxies whose X-Forwarded-For names the customer
 # parse_processes = 1                      # processes parsing incoming mail beside the service (0: none)
 #
 # [[mailq.queues]]

@@ -7,7 +7,10 @@ closed out); `end` is the customer ending the chat, and every tab of it hears
 closed. Storage and routing live behind `ChatBackend`, whose blocking calls run
 in worker threads. A customer's line is
 acknowledged only once the backend has stored it; a bad frame gets an error frame
-and never closes the connection. Other threads reach the customers through
+and never closes the connection, and so does a backend that cannot store now
+(`ChatUnavailable`: the error's code is "unavailable", the widget tries again).
+New chats pass a `ChatGate` (limits per source address and in all); a refusal is
+an error frame whose code says why. Other threads reach the customers through
 `push_line`, `push_typing` and `push_closed`.
 """
 
@@ -31,6 +34,8 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+
+from email_queue.chat_gate import ChatGate, ChatRefused
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +85,10 @@ class ChatClosed(ValueError):
         self.by = by
 
 
+class ChatUnavailable(Exception):
+    """The backend cannot do it now (its database is away); the message asks the customer to try again."""
+
+
 class ChatBackend(Protocol):
     def open_chat(
         self, *, name: str, email: str | None, phone: str | None, page: str | None, language: str | None
@@ -105,11 +114,12 @@ class ChatBackend(Protocol):
 class FrameError(Exception):
     """A frame the server refuses; becomes an error frame for the customer."""
 
-    def __init__(self, code: str, message: str, client_id: str | None = None):
+    def __init__(self, code: str, message: str, client_id: str | None = None, retry_after: float | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.client_id = client_id
+        self.retry_after = retry_after
 
 
 def line_json(line: ChatLine) -> dict[str, Any]:
@@ -125,6 +135,7 @@ class Customer:
     """What one socket knows about its customer once `hello` succeeded."""
 
     socket: ServerConnection
+    source: str = ""  # the customer's address, for the limits
     token: str | None = None
     conversation_id: int | None = None
     last_typing: float = 0.0
@@ -272,8 +283,12 @@ class ChatServer:
         host: str = "127.0.0.1",
         port: int = 0,
         allowed_origins: list[str] | None = None,
+        gate: ChatGate | None = None,
+        proxies: list[str] | None = None,
     ):
         self.backend = backend
+        self.gate = gate  # None: no limits
+        self.proxies = set(proxies or ())  # addresses whose X-Forwarded-For names the customer
         self.host = host
         self.port = port
         self.allowed_origins = [origin.rstrip("/") for origin in allowed_origins] if allowed_origins else None
@@ -328,6 +343,11 @@ class ChatServer:
         loop.close()
 
     # -- pushes from other threads
+
+    def finished(self, conversation_id: int) -> None:
+        """The conversation is closed: it no longer counts against its source's limit (from the server's loop)."""
+        if self.gate is not None:
+            self.gate.ended(conversation_id)
 
     def connected(self, conversation_id: int) -> bool:
         """Whether a page of the customer's is open on the chat now."""
@@ -386,7 +406,7 @@ class ChatServer:
     # -- one socket
 
     async def _serve_socket(self, socket: ServerConnection) -> None:
-        customer = Customer(socket)
+        customer = Customer(socket, self._source(socket))
         try:
             async for raw in socket:
                 await self._answer(customer, raw)
@@ -403,7 +423,9 @@ class ChatServer:
             client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
             await self._dispatch(customer, frame)
         except FrameError as exc:
-            await self._send_error(customer.socket, exc.code, exc.message, exc.client_id)
+            await self._send_error(customer.socket, exc.code, exc.message, exc.client_id, exc.retry_after)
+        except ChatUnavailable as exc:  # nothing was stored: the widget keeps the line and tries again
+            await self._send_error(customer.socket, "unavailable", str(exc), client_id)
         except ConnectionClosed:
             raise
         except Exception:
@@ -432,24 +454,36 @@ class ChatServer:
         token = frame.get("token")
         if token is not None and not isinstance(token, str):
             raise FrameError("bad_frame", "'token' must be a string or null")
-        session = await self._open_or_resume(token, frame)
+        session = await self._open_or_resume(customer, token, frame)
         await self._goodbye(customer)  # a second hello on one socket switches conversation
         customer.token, customer.conversation_id, customer.left = session.token, session.conversation_id, False
         self._sockets.setdefault(session.conversation_id, set()).add(customer.socket)
         await customer.socket.send(encode(self._welcome(session)))
         await self._replay_recent(customer.socket, session)
 
-    async def _open_or_resume(self, token: str | None, frame: dict[str, Any]) -> ChatSession:
+    async def _open_or_resume(self, customer: Customer, token: str | None, frame: dict[str, Any]) -> ChatSession:
         if token:
             session = await asyncio.to_thread(self.backend.resume_chat, token)
             if session is None:
                 raise FrameError("unknown_token", "This chat has expired; please start a new one.")
             return session
         details = checked_details(frame)
+        self._admit(customer)
         try:
-            return await asyncio.to_thread(self.backend.open_chat, **details)
+            session = await asyncio.to_thread(self.backend.open_chat, **details)
         except ValueError as exc:
             raise FrameError("invalid", str(exc)) from None
+        if self.gate is not None:
+            self.gate.opened(customer.source, session.conversation_id)
+        return session
+
+    def _admit(self, customer: Customer) -> None:
+        if self.gate is None:
+            return
+        try:
+            self.gate.admit(customer.source)
+        except ChatRefused as refused:
+            raise FrameError(refused.code, refused.message, retry_after=round(refused.retry_after)) from None
 
     @staticmethod
     def _welcome(session: ChatSession) -> dict[str, Any]:
@@ -500,7 +534,9 @@ class ChatServer:
         customer.last_typing = now
         try:
             await asyncio.to_thread(self.backend.customer_typing, customer.token)
-        except Exception:  # a lost typing hint is not worth bothering the customer
+        except ChatUnavailable:
+            pass  # a lost typing hint is not worth bothering the customer; the outage is logged elsewhere
+        except Exception:
             log.exception("web chat: customer_typing failed")
 
     async def _goodbye(self, customer: Customer) -> None:
@@ -514,13 +550,28 @@ class ChatServer:
             self._sockets.pop(customer.conversation_id, None)
         try:
             await asyncio.to_thread(self.backend.customer_left, customer.token)
+        except ChatUnavailable:
+            log.warning("web chat: the customer of chat %s left while it could not be noted", customer.conversation_id)
         except Exception:
             log.exception("web chat: customer_left failed")
 
+    def _source(self, socket: ServerConnection) -> str:
+        """The customer's address: the peer's, or behind a proxy we trust the one it names last."""
+        peer = socket.remote_address[0] if socket.remote_address else "unknown"
+        if peer in self.proxies and socket.request is not None:
+            forwarded = socket.request.headers.get("X-Forwarded-For", "")
+            named = forwarded.rsplit(",", 1)[-1].strip()
+            if named:
+                return named[:100]
+        return peer
+
     @staticmethod
-    async def _send_error(socket: ServerConnection, code: str, message: str, client_id: str | None) -> None:
+    async def _send_error(socket: ServerConnection, code: str, message: str, client_id: str | None,
+                          retry_after: float | None = None) -> None:
         frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if client_id is not None:
             frame["client_id"] = client_id
+        if retry_after is not None:
+            frame["retry_after"] = retry_after
         await socket.send(encode(frame))
 

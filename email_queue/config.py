@@ -15,6 +15,7 @@ from datetime import timedelta
 import msgspec
 
 from crm.services.conversations import Route, RouteFacts
+from email_queue.chat_gate import ChatLimits
 from email_queue.imap_in import ImapAccount
 from email_queue.routing import PULL, PUSH, QueueRule
 
@@ -69,6 +70,13 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # A chat whose customer has had no page open this long is abandoned: closed when
     # it waits for an agent, ended by the customer when an agent has it. 0: never.
     chat_abandon_seconds: float = 300.0
+    # New chats: how many may be open from one address, and wait for an agent in all; how
+    # many one address may open at once, and then per minute. More are refused with a reason.
+    chat_per_source: int = 3
+    chat_max_waiting: int = 200
+    chat_openings_burst: int = 5
+    chat_openings_per_minute: float = 2.0
+    chat_proxies: list[str] = []  # reverse proxies in front of the chat whose X-Forwarded-For is believed
     parse_processes: int = 1  # processes parsing incoming mail beside the service; 0: in the service itself
     queues: list[QueueSection] | None = None
     rules: list[RuleSection] | None = None
@@ -109,6 +117,8 @@ class MailqConfig:
     rules: tuple[RuleSection, ...]
     imap: tuple[ImapAccount, ...]
     chat_abandon_seconds: float = 300.0
+    chat_limits: ChatLimits = ChatLimits()
+    chat_proxies: tuple[str, ...] = ()
 
     def queue_rules(self) -> list[QueueRule]:
         return [QueueRule(q.name, q.mode, q.offer_seconds or self.offer_seconds) for q in self.queues]
@@ -176,6 +186,7 @@ def _build(raw: MailqSection) -> MailqConfig:
         raise ValueError("max_message_mb must be positive")
     if raw.chat_abandon_seconds < 0:
         raise ValueError("chat_abandon_seconds is 0 (never) or more")
+    chat_limits = _chat_limits(raw)
     imap = tuple(ImapAccount(host=i.host, port=i.port, username=i.username, password=i.password, ssl=i.ssl,
                              folder=i.folder, processed_folder=i.processed_folder, address=_mailbox(i.address),
                              poll_seconds=i.poll_seconds, max_bytes=int(raw.max_message_mb * 1024 * 1024),
@@ -183,7 +194,17 @@ def _build(raw: MailqSection) -> MailqConfig:
     return MailqConfig(smtp_host, smtp_port, addresses, int(raw.max_message_mb * 1024 * 1024), raw.commands,
                        raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
                        raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, raw.parse_processes,
-                       queues, rules, imap, raw.chat_abandon_seconds)
+                       queues, rules, imap, raw.chat_abandon_seconds, chat_limits, tuple(raw.chat_proxies))
+
+
+def _chat_limits(raw: MailqSection) -> ChatLimits:
+    for name in ("chat_per_source", "chat_max_waiting", "chat_openings_burst"):
+        if getattr(raw, name) < 1:
+            raise ValueError(f"{name} is at least 1")
+    if raw.chat_openings_per_minute <= 0:
+        raise ValueError("chat_openings_per_minute must be positive")
+    return ChatLimits(per_source=raw.chat_per_source, waiting=raw.chat_max_waiting, burst=raw.chat_openings_burst,
+                      per_minute=raw.chat_openings_per_minute)
 
 
 def _address(value: str, name: str) -> tuple[str, int]:

@@ -9,7 +9,8 @@ The guarantee: a message leaves the polled folder only after it is stored.
 A crash (or a lost connection) between storing and moving leaves it where
 it was, so it is stored a second time on the next poll; the store side
 de-duplicates by Message-ID. A message whose store fails stays in the
-folder and is tried again on every poll.
+folder and is tried again on every poll; while some do (the database is
+away), the poller polls again with backoff instead of waiting for news.
 
 `run()` waits for new mail with IDLE where the server offers it, else it
 polls every `poll_seconds`. It survives connection errors, timeouts,
@@ -80,6 +81,7 @@ class ImapPoller:
         self._status = "stopped"
         self._closing = threading.Event()
         self._runner: threading.Thread | None = None
+        self.left_behind = 0  # messages the last pass could not store
 
     @property
     def status(self) -> str:
@@ -90,13 +92,15 @@ class ImapPoller:
 
     def poll_once(self) -> int:
         """Store and move out every message now in the folder; returns how many were stored."""
+        self.left_behind = 0
         try:
             client = self._connected()
             stored = self._take_all(client)
         except BaseException:
             self._drop()  # a half-done command leaves the connection unusable
             raise
-        self._status = "connected"
+        self._status = (f"error: {self.left_behind} message(s) could not be stored; trying again"
+                        if self.left_behind else "connected")
         return stored
 
     def _take_all(self, client: IMAPClient) -> int:
@@ -125,6 +129,7 @@ class ImapPoller:
     def _take(self, client: IMAPClient, uids: list[int]) -> int:
         fetched = client.fetch(uids, ["BODY.PEEK[]"])
         stored = [uid for uid in uids if uid in fetched and self._stored(uid, fetched[uid][b"BODY[]"])]
+        self.left_behind += len([uid for uid in uids if uid in fetched]) - len(stored)
         if stored:
             self._move_out(client, stored)
         return len(stored)
@@ -214,7 +219,12 @@ class ImapPoller:
                 self.poll_once()
                 if failing:
                     log.info("IMAP %s: connected again", self.account.label)
-                failing, backoff = False, BACKOFF_FIRST_SECONDS
+                failing = False
+                if self.left_behind:  # the store side is failing: again soon, not at the next news
+                    self._pause(stop, backoff)
+                    backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
+                    continue
+                backoff = BACKOFF_FIRST_SECONDS
                 self._wait_for_mail(stop)
             except Exception as exc:
                 self._drop()

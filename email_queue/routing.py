@@ -164,6 +164,11 @@ class Router:
         oldest = min((w.enqueued_at for lst in lists for w in lst), default=None)
         return sum(len(lst) for lst in lists), oldest
 
+    def waiting_in_channel(self, channel: str) -> int:
+        """How many of a channel wait for an agent: queued in any queue, or offered."""
+        queued = sum(len(lst) for (_, c), lst in self._waiting.items() if c == channel)
+        return queued + sum(1 for work in self.offers.values() if work.channel == channel)
+
     # --- agents ------------------------------------------------------------------------------
 
     def login(self, agent: str, queues: Iterable[str], capacity: dict[str, int]) -> list[Decision]:

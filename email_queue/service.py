@@ -5,7 +5,15 @@ mailboxes (a thread each); chats over the web chat's WebSocket (in this
 loop). Each is stored in the CRM before it is acknowledged, then handed to
 the router, whose decisions are stored too and told to desktops over
 ZeroMQ (bus.mailq). Database work runs on a thread pool, never in the loop;
-the router's state is only touched in the loop.
+the router's state is only touched in the loop. Password checks run on
+threads of their own, behind a login guard, each login a task of its own.
+
+No database error, bad message or failed piece of work ends the service:
+each loop logs it and goes on. While the database is away (see
+email_queue.health), what needs it is refused with "crm_unavailable" or
+asked again (SMTP 451, the chat's "try again"), the router goes on in
+memory and its decisions are stored once the database is back
+(email_queue.assignments); the heartbeat and Status say so.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import msgspec
 import zmq
 import zmq.asyncio
 from aiosmtpd.smtp import SMTP
+from sqlalchemy import text
 
 from bus import mailq
 from bus.envelope import (
@@ -37,15 +46,19 @@ from bus.envelope import (
     encode_event,
     encode_reply,
 )
-from bus.limits import limit_service_socket
+from bus.limits import MAX_FRAMES, limit_service_socket
 from crm.db import Database
-from crm.errors import Conflict, CrmError
+from crm.errors import AuthenticationFailed, Conflict, CrmError, DatabaseUnavailable
+from crm.login_guard import LoginGuard, LoginRefused
 from crm.models import ConversationStatus, User
 from crm.permissions import Actor
 from crm.services import conversations, profiles, users
 from crm.services import outbox as outbox_service
-from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession
+from email_queue.assignments import Assignments
+from email_queue.chat_gate import ChatGate
+from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession, ChatUnavailable
 from email_queue.config import MailqConfig
+from email_queue.health import UNAVAILABLE_TEXT, DatabaseHealth, describe, is_outage
 from email_queue.imap_in import ImapPoller
 from email_queue.ingest import MailIngest
 from email_queue.outbox import Relay, send_due
@@ -58,6 +71,14 @@ TICK_SECONDS = 0.25
 HEARTBEAT_SECONDS = 1.0
 QUEUE_NEWS_SECONDS = 0.1
 POOL_THREADS = 8  # database work of commands, decisions and chats
+PASSWORD_THREADS = 2  # password checks (argon2, slow on purpose): a login flood never takes the others' threads
+MAX_COMMANDS_RUNNING = 500  # commands being carried out at once; more are answered "busy"
+PROBE_SECONDS = 5.0  # how often the database is checked while it answers
+PROBE_SECONDS_AWAY = 1.0  # and while it does not, or decisions wait to be stored
+RETRY_MAX_SECONDS = 30.0  # the longest wait between tries at start
+CONNECT_TIMEOUT_SECONDS = 5  # a database server that does not answer at all costs a thread no longer
+FAILURE_LOG_SECONDS = 60.0  # a loop failing again and again logs a traceback this often at most
+CHAT_UNAVAILABLE_TEXT = "We cannot take this just now; please try again in a moment."
 SERVER_WRITERS = 2  # ingest writer threads on PostgreSQL (SQLite: one)
 DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)  # asyncio's, as ThreadPoolExecutor sizes it
 WARM_UP_EMAIL = ("From: =?utf-8?b?5byg5LiJ?= <zhang@example.cn>\r\nTo: service@example.cn\r\n"
@@ -104,8 +125,11 @@ class SmtpHandler:
         mailbox, *others = dict.fromkeys(address.lower() for address in envelope.rcpt_tos)
         try:
             received = await self.service.ingest.email(raw, mailbox, "smtp", envelope.mail_from, tuple(others))
-        except Exception:
-            log.exception("an email from %s for %s could not be stored", envelope.mail_from, mailbox)
+        except Exception as exc:
+            if is_outage(exc):  # the sender tries again later; the outage is logged once, not per mail
+                self.service.database_failed(exc)
+            else:
+                log.exception("an email from %s for %s could not be stored", envelope.mail_from, mailbox)
             return "451 4.3.0 The message could not be stored; please try again later"
         self.service.in_loop(self.service.email_stored(received))  # offering it comes after the 250
         return f"250 2.0.0 OK: stored in conversation {received.conversation_id}"
@@ -121,20 +145,33 @@ class ChatDesk:
     def __init__(self, service: MailqService):
         self.service = service
 
+    @contextlib.contextmanager
+    def _database(self):
+        """The chat's database work: an outage becomes ChatUnavailable, which asks the customer to try again."""
+        try:
+            yield
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.service.database_failed(exc)
+            raise ChatUnavailable(CHAT_UNAVAILABLE_TEXT) from None
+
     def open_chat(self, *, name, email, phone, page, language) -> ChatSession:
         service = self.service
-        try:
-            with service.writing() as session:
-                opened = conversations.open_chat(session, name=name, email=email, phone=phone, page=page,
-                                                 language=language, route=service.config.route)
-                item = conversations.work_item(session, opened.conversation_id)
-        except CrmError as exc:
-            raise ValueError(str(exc)) from None
+        with self._database():
+            try:
+                with service.writing() as session:
+                    opened = conversations.open_chat(session, name=name, email=email, phone=phone, page=page,
+                                                     language=language, route=service.config.route)
+                    item = conversations.work_item(session, opened.conversation_id)
+            except CrmError as exc:
+                raise ValueError(str(exc)) from None
+        service.chat_ids[opened.token] = opened.conversation_id  # its page closing needs no database
         service.soon(service.new_work, item)
         return ChatSession(opened.token, opened.conversation_id, [])
 
     def resume_chat(self, token: str) -> ChatSession | None:
-        with self.service.database.reading() as session:
+        with self._database(), self.service.database.reading() as session:
             conversation = conversations.chat_by_token(session, token)
             if conversation is None:
                 return None
@@ -142,11 +179,16 @@ class ChatDesk:
             # The line saying the customer ended the chat is for the agent; to the customer it is closed.
             lines = [chat_line(m) for m in messages if m.client_id not in conversations.AGENT_ONLY_LINES]
             ended = conversation.customer_ended_at is not None
-            return ChatSession(token, conversation.id, lines,
-                               ended or conversation.status == ConversationStatus.CLOSED.value,
-                               "customer" if ended else "agent")
+            closed = ended or conversation.status == ConversationStatus.CLOSED.value
+            if conversation.status != ConversationStatus.CLOSED.value:
+                self.service.chat_ids[token] = conversation.id
+            return ChatSession(token, conversation.id, lines, closed, "customer" if ended else "agent")
 
     def customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
+        with self._database():
+            return self._customer_wrote(token, text, client_id)
+
+    def _customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
         service = self.service
         try:
             with service.writing() as session:
@@ -169,7 +211,7 @@ class ChatDesk:
     def customer_typing(self, token: str) -> None:
         conversation_id = self.service.chat_ids.get(token)
         if conversation_id is None:
-            with self.service.database.reading() as session:
+            with self._database(), self.service.database.reading() as session:
                 conversation = conversations.chat_by_token(session, token)
                 if conversation is None:
                     return
@@ -180,7 +222,7 @@ class ChatDesk:
         """A page closed; the chat stays open for a while in case it comes back (a reload)."""
         conversation_id = self.service.chat_ids.get(token)
         if conversation_id is None:
-            with self.service.database.reading() as session:
+            with self._database(), self.service.database.reading() as session:
                 conversation = conversations.chat_by_token(session, token)
                 if conversation is None or conversation.status == ConversationStatus.CLOSED.value:
                     return
@@ -191,6 +233,10 @@ class ChatDesk:
         """The customer ended the chat. Waiting for an agent (queued or offered), it is
         closed and leaves the queue; an agent who has it keeps it to note and close,
         with a line in the transcript saying the customer has gone."""
+        with self._database():
+            self._customer_ended(token)
+
+    def _customer_ended(self, token: str) -> None:
         service = self.service
         try:
             with service.writing() as session:
@@ -229,7 +275,13 @@ class MailqService:
         self.started_at = time.time()
         self.stopping = asyncio.Event()
         self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="mailq-crm")
+        self.password_checks = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="mailq-login")
+        self.login_guard = LoginGuard(service="mail queue")
         self.router = Router(config.queue_rules(), default_offer_seconds=config.offer_seconds)
+        self.health = DatabaseHealth()
+        self.assignments = Assignments(self.router, self._write_assignment, self.health)
+        self.outbox_health = mailq.PartHealth(part="outbox", state="ok", since=time.time())
+        self.database: Database | None = None
         self.sessions: dict[str, AgentSession] = {}
         self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
         self.chat_ids: dict[str, int] = {}
@@ -243,17 +295,17 @@ class MailqService:
         self._send_now = asyncio.Event()
         self._queues_changed: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._commands_running = 0
+        self._failures_logged: dict[str, tuple[float, int]] = {}  # what -> (last logged, failures since)
 
     # --- start and stop ------------------------------------------------------------------------
 
     async def run(self, on_ready=None) -> None:
         self.loop = asyncio.get_running_loop()
+        self._install_signal_handlers()
         try:
-            self.database = Database.open(self.database_url, **self._pool_options())
-        except CrmError as exc:
-            raise MailqError(str(exc)) from None
-        self.context = zmq.asyncio.Context()
-        try:
+            await self._open_database()
+            self.context = zmq.asyncio.Context()
             self._bind_bus()
             self.ingest = MailIngest(self.writing, self.config.route, parse_processes=self.config.parse_processes,
                                      writers=1 if self.database_url.startswith("sqlite") else SERVER_WRITERS)
@@ -264,11 +316,11 @@ class MailqService:
             self._start_imap()
             parse_email(WARM_UP_EMAIL)  # loads the codecs and the phone metadata parsing needs
             gc.freeze()  # what start-up made lives as long as the service: no full collection need walk it
-            self._install_signal_handlers()
             if on_ready:
                 on_ready(self)
             async with asyncio.TaskGroup() as tasks:
-                for job in (self._serve_commands(), self._keep_time(), self._send_outbox(), self._wait_for_stop()):
+                for job in (self._serve_commands(), self._keep_time(), self._send_outbox(), self._watch_database(),
+                            self._wait_for_stop()):
                     tasks.create_task(job)
         except* _Stop:
             log.info("mail queue stopping")
@@ -282,7 +334,31 @@ class MailqService:
         of 5, each extra one would be opened and closed per transaction."""
         if self.database_url.startswith("sqlite"):
             return {}
-        return {"pool_size": POOL_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS, "max_overflow": 4}
+        return {"pool_size": POOL_THREADS + PASSWORD_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS,
+                "max_overflow": 4, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
+
+    async def _open_database(self) -> None:
+        """Open the CRM database. While it cannot be reached the mail queue waits for it, trying
+        again and again: started during an outage, it begins when the database is back. A
+        database of another schema is an error at once."""
+        delay = 1.0
+        while True:
+            try:
+                self.database = await asyncio.to_thread(Database.open, self.database_url, **self._pool_options())
+                return
+            except DatabaseUnavailable as exc:
+                log.warning("waiting for the CRM database: %s (trying again in %.0f s)", describe(exc), delay)
+            except CrmError as exc:
+                raise MailqError(str(exc)) from None
+            await self._pause(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait, unless the service is asked to stop meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        if self.stopping.is_set():
+            raise _Stop()
 
     def describe(self) -> str:
         parts = []
@@ -307,8 +383,18 @@ class MailqService:
                              f"{exc}; is another mail queue running?") from None
 
     async def _restore_work(self) -> None:
-        """Open conversations back into the router: nothing waits unseen after a restart."""
-        items = await self.in_pool(self._open_work)
+        """Open conversations back into the router: nothing waits unseen after a restart. Tried
+        until the database answers."""
+        delay = 1.0
+        while True:
+            try:
+                items = await self.in_db(self._open_work)
+                break
+            except DatabaseUnavailable:
+                log.warning("the open conversations cannot be read yet (trying again in %.0f s)", delay)
+            await self._pause(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+        self.health.back()
         now = time.monotonic()
         for item in items:
             self.meta[item.conversation_id] = item
@@ -341,8 +427,10 @@ class MailqService:
     async def _start_chat(self) -> None:
         if not self.config.chat_host:
             return
+        gate = ChatGate(self.config.chat_limits, waiting=lambda: self.router.waiting_in_channel("chat"))
         self.chat = ChatServer(ChatDesk(self), self.config.chat_host, self.config.chat_port,
-                               allowed_origins=list(self.config.chat_origins) or None)
+                               allowed_origins=list(self.config.chat_origins) or None, gate=gate,
+                               proxies=list(self.config.chat_proxies))
         try:
             await self.chat.start()
         except OSError as exc:
@@ -357,7 +445,12 @@ class MailqService:
                              name=f"imap-{account.username}@{account.host}").start()
 
     def _store_from_imap(self, raw: bytes, mailbox: str):
-        received = self.ingest.store_blocking(raw, mailbox, "imap")
+        try:
+            received = self.ingest.store_blocking(raw, mailbox, "imap")
+        except Exception as exc:
+            if is_outage(exc):  # the poller leaves it in the mailbox and tries again
+                self.database_failed(exc)
+            raise
         self.soon(self.email_stored, received)
         return received
 
@@ -373,6 +466,7 @@ class MailqService:
         raise _Stop()
 
     async def _shutdown(self) -> None:
+        await self._store_kept_decisions()
         self._imap_stop.set()
         for poller in self.pollers:
             poller.close()
@@ -387,9 +481,21 @@ class MailqService:
         if context is not None:
             context.destroy(linger=0)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        database = getattr(self, "database", None)
-        if database is not None:
-            database.dispose()
+        self.password_checks.shutdown(wait=True, cancel_futures=True)
+        if self.database is not None:
+            self.database.dispose()
+
+    async def _store_kept_decisions(self) -> None:
+        """Before stopping, one try at storing the decisions kept while the database was away; what
+        cannot be stored is said: after the restart, those conversations go by what the database has."""
+        if not self.assignments.unsaved or self.database is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._probe_and_flush(), 5.0)
+        if self.assignments.unsaved:
+            log.warning("%d routing decisions could not be stored (the CRM database is unavailable); after a "
+                        "restart those conversations are routed from what the database holds",
+                        len(self.assignments.unsaved))
 
     # --- helpers for threads -------------------------------------------------------------------
 
@@ -403,6 +509,25 @@ class MailqService:
 
     async def in_pool(self, fn, *args):
         return await self.loop.run_in_executor(self.pool, fn, *args)
+
+    async def in_db(self, fn, *args):
+        """Database work on the pool; an outage is noted and raised as DatabaseUnavailable, whose
+        message is for the user."""
+        try:
+            return await self.in_pool(fn, *args)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.database_failed(exc)
+            raise DatabaseUnavailable(UNAVAILABLE_TEXT) from exc
+
+    def database_failed(self, exc: BaseException) -> None:
+        """From any thread: database work failed because the database cannot be reached."""
+        if self.health.failed(exc):
+            log.warning("the CRM database is unavailable (%s): routing goes on in memory, its decisions are "
+                        "stored when the database is back; email gets 451, chat customers are asked to try "
+                        "again", describe(exc))
+            self.loop.call_soon_threadsafe(self._beat)  # desktops hear it now, not at the next beat
 
     def soon(self, fn, *args) -> None:
         """Run `fn(*args)` (a coroutine function or a plain one) in the loop, from any thread."""
@@ -474,7 +599,7 @@ class MailqService:
         if conversation_id not in self.router.items:
             return
         try:
-            item, subject = await self.in_pool(self._store_first_line, conversation_id, text)
+            item, subject = await self.in_db(self._store_first_line, conversation_id, text)
         except CrmError as exc:
             log.warning("chat %s could not be routed by its first line: %s", conversation_id, exc)
             return
@@ -509,22 +634,26 @@ class MailqService:
             self.pages_gone.setdefault(conversation_id, time.monotonic())
 
     async def _abandon_chats(self) -> None:
-        """Chats whose customer has not come back within chat_abandon_seconds end."""
+        """Chats whose customer has not come back within chat_abandon_seconds end (once the database
+        can take it: until then they stay as they are)."""
         limit = self.config.chat_abandon_seconds
-        if not self.pages_gone or not limit or self.chat is None:
+        if not self.pages_gone or not limit or self.chat is None or not self.health.available:
             return
         now = time.monotonic()
         for cid, since in list(self.pages_gone.items()):
             if self.chat.connected(cid) or cid not in self.router.items:  # came back, or closed meanwhile
-                del self.pages_gone[cid]
+                self.pages_gone.pop(cid, None)
             elif now - since >= limit:
-                del self.pages_gone[cid]
-                log.info("chat %s: the customer has been gone %.0f s; the chat is abandoned", cid, now - since)
                 try:
-                    abandoned = await self.in_pool(self._store_abandoned, cid)
+                    abandoned = await self.in_db(self._store_abandoned, cid)
+                except DatabaseUnavailable:
+                    return  # tried again once the database is back
                 except CrmError as exc:
+                    self.pages_gone.pop(cid, None)
                     log.warning("chat %s could not be ended: %s", cid, exc)
                     continue
+                self.pages_gone.pop(cid, None)
+                log.info("chat %s: the customer has been gone %.0f s; the chat is abandoned", cid, now - since)
                 if abandoned is None:
                     continue
                 if abandoned.closed:
@@ -546,20 +675,29 @@ class MailqService:
     # --- decisions ------------------------------------------------------------------------------
 
     async def apply(self, decisions: list[Decision]) -> None:
-        """Store each of the router's decisions, then tell the agent."""
+        """Store the conversations the router's decisions changed, then tell the agents. The router
+        is the truth: what the database cannot take now is kept, stored when it is back, and told
+        now; only what the CRM refuses (a conversation closed meanwhile) is not told."""
+        at = time.time()
+        refused = set()
+        for conversation_id in dict.fromkeys(d.conversation_id for d in decisions):
+            if not await self.assignments.store(conversation_id, at):
+                refused.add(conversation_id)
         for decision in decisions:
-            status = {"offered": ConversationStatus.OFFERED, "assigned": ConversationStatus.ASSIGNED,
-                      "requeued": ConversationStatus.QUEUED}[decision.kind].value
-            try:
-                await self.in_pool(self._store_decision, decision.conversation_id, status, decision.agent)
-            except CrmError as exc:
-                log.warning("conversation %s: %s", decision.conversation_id, exc)
-                continue
-            self._tell(decision)
+            if decision.conversation_id not in refused:
+                try:
+                    self._tell(decision)
+                except Exception:  # one desktop not told must not keep the others from hearing
+                    log.exception("conversation %s: the %s could not be told", decision.conversation_id,
+                                  decision.kind)
 
-    def _store_decision(self, conversation_id: int, status: str, agent: str | None) -> None:
+    async def _write_assignment(self, conversation_id: int, status: str, agent: str | None, at: float) -> None:
+        decided = datetime.fromtimestamp(at, UTC).replace(tzinfo=None, microsecond=0)  # the CRM keeps naive UTC
+        await self.in_db(self._store_decision, conversation_id, status, agent, decided)
+
+    def _store_decision(self, conversation_id: int, status: str, agent: str | None, decided: datetime) -> None:
         with self.writing() as session:
-            conversations.set_assignment(session, conversation_id, status, agent)
+            conversations.set_assignment(session, conversation_id, status, agent, now=decided)
 
     def _tell(self, decision: Decision) -> None:
         agent, cid = decision.agent, decision.conversation_id
@@ -570,6 +708,8 @@ class MailqService:
             work = self.router.items.get(cid)
             if work is not None:
                 self.queue_changed(work.queue)
+            return
+        if cid not in self.router.items:  # closed while it was being stored
             return
         view = self.work_view(cid)
         event = mailq.WorkOffered if decision.kind == "offered" else mailq.WorkAssigned
@@ -609,25 +749,87 @@ class MailqService:
     def publish(self, topics: list[str], event: msgspec.Struct) -> None:
         self.seq += 1
         payload = encode_event(self.run_id, self.seq, time.time(), event)
-        for topic in topics:
-            self.events.send_multipart([topic.encode(), payload])
+        try:
+            for topic in topics:
+                self.events.send_multipart([topic.encode(), payload])
+        except zmq.ZMQError:  # desktops catch up from their next snapshot; the service goes on
+            self._report_failure("publishing an event")
 
     # --- time -----------------------------------------------------------------------------------
 
     async def _keep_time(self) -> None:
+        """Offers that run out, chats whose customer left, desktops gone silent, and the heartbeat;
+        a failure of one costs that one round, never the loop."""
         next_beat = 0.0
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            await self.apply(self.router.expire())
-            await self._abandon_chats()
+            for name, job in (("offer expiry", self._expire_offers), ("chat abandonment", self._abandon_chats),
+                              ("silent desktops", self._end_silent_sessions)):
+                try:
+                    await job()
+                except Exception:
+                    self._report_failure(name)
             now = time.monotonic()
-            for session in list(self.sessions.values()):
-                if now - session.last_seen > self.config.silent_seconds:
-                    log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
-                    await self._end_session(session, "disconnected", "agent_gone")
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
-                self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(run=self.run_id, started_at=self.started_at))
+                self._beat()
+
+    async def _expire_offers(self) -> None:
+        await self.apply(self.router.expire())
+
+    async def _end_silent_sessions(self) -> None:
+        now = time.monotonic()
+        for session in list(self.sessions.values()):
+            if now - session.last_seen > self.config.silent_seconds and session.token in self.sessions:
+                log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
+                await self._end_session(session, "disconnected", "agent_gone")
+
+    def _beat(self) -> None:
+        if hasattr(self, "events"):
+            self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(
+                run=self.run_id, started_at=self.started_at, database_available=self.health.available))
+
+    def _report_failure(self, what: str) -> None:
+        """A loop's failure, logged with its traceback at most every FAILURE_LOG_SECONDS (one that
+        repeats every tick would bury the log), with how often it failed in between."""
+        now = time.monotonic()
+        last, since = self._failures_logged.get(what, (-FAILURE_LOG_SECONDS, 0))
+        if now - last < FAILURE_LOG_SECONDS:
+            self._failures_logged[what] = (last, since + 1)
+            return
+        self._failures_logged[what] = (now, 0)
+        again = f" ({since} more times since it was last logged)" if since else ""
+        log.exception("%s failed%s; the mail queue goes on", what, again)
+
+    async def _watch_database(self) -> None:
+        """Check that the database answers (every PROBE_SECONDS, every second while it does not); once it
+        is back, store the decisions kept meanwhile and send the outbox."""
+        while True:
+            away = not self.health.available or self.assignments.unsaved
+            await asyncio.sleep(PROBE_SECONDS_AWAY if away else PROBE_SECONDS)
+            try:
+                await self._probe_and_flush()
+            except DatabaseUnavailable:
+                pass
+            except Exception:
+                self._report_failure("the database check")
+
+    async def _probe_and_flush(self) -> None:
+        await self.in_db(self._probe)
+        away = self.health.back()
+        if away is not None:
+            log.warning("the CRM database is back after %.0f s; %d routing decisions kept meanwhile are stored now",
+                        away, len(self.assignments.unsaved))
+            self._beat()
+            self._send_now.set()
+        if self.assignments.unsaved:
+            written = await self.assignments.flush()
+            if written:
+                log.info("%d routing decisions stored", written)
+
+    def _probe(self) -> None:
+        with self.database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     async def _send_outbox(self) -> None:
         if self.relay is None:
@@ -638,21 +840,37 @@ class MailqService:
             except TimeoutError:
                 pass
             self._send_now.clear()
+            if not self.health.available:
+                self._outbox_state("unavailable", "waiting for the CRM database")
+                continue  # the database check sends it once the database is back
             try:
-                owners = await self.in_pool(self._send_and_find_writers)
-            except Exception:
-                log.exception("sending the outbox failed")
+                owners, relay_error = await self.in_db(self._send_and_find_writers)
+            except DatabaseUnavailable:
+                self._outbox_state("unavailable", "waiting for the CRM database")
                 continue
+            except Exception as exc:
+                self._report_failure("sending the outbox")
+                self._outbox_state("failing", describe(exc))
+                continue
+            self._outbox_state(*(("failing", relay_error) if relay_error else ("ok", "")))
             self._tell_deliveries(owners)
 
-    def _send_and_find_writers(self) -> list[outbox_service.DeliveryOwner]:
-        """Send what is due; the writers of those now sent or failed for good (not those due again)."""
-        done = [d.email_id for d in send_due(self.database, self.relay)
-                if d.status in (outbox_service.SENT, outbox_service.FAILED)]
+    def _outbox_state(self, state: str, detail: str) -> None:
+        if state != self.outbox_health.state or detail != self.outbox_health.detail:
+            since = self.outbox_health.since if state == self.outbox_health.state else time.time()
+            self.outbox_health = mailq.PartHealth(part="outbox", state=state, detail=detail, since=since)
+
+    def _send_and_find_writers(self) -> tuple[list[outbox_service.DeliveryOwner], str | None]:
+        """Send what is due; the writers of those now sent or failed for good (not those due again),
+        and why the relay took none, if it did not."""
+        deliveries = send_due(self.database, self.relay)
+        done = [d.email_id for d in deliveries if d.status in (outbox_service.SENT, outbox_service.FAILED)]
+        waiting = [d.error for d in deliveries if d.status not in (outbox_service.SENT, outbox_service.FAILED)]
+        relay_error = waiting[-1] if waiting and not done else None
         if not done:
-            return []
+            return [], relay_error
         with self.database.reading() as session:
-            return outbox_service.owners_of(session, done)
+            return outbox_service.owners_of(session, done), relay_error
 
     def _tell_deliveries(self, owners: list[outbox_service.DeliveryOwner]) -> None:
         """The agent who wrote an email hears how it went, wherever he is in his desktop."""
@@ -664,28 +882,66 @@ class MailqService:
     # --- commands -------------------------------------------------------------------------------
 
     async def _serve_commands(self) -> None:
+        """Read commands and start each as a task of its own: nothing one command waits for (the
+        database, a password check) holds up the next, and a login flood no one's pings."""
         while True:
-            frames = await self.commands.recv_multipart()
-            identity, data = frames[0], frames[-1]
-            request_id = ""
             try:
-                request_id, command = decode_request(data, mailq.COMMANDS)
-                result = await self.handle(command)
-                reply = encode_reply(request_id, result)
-            except BadMessage as exc:
-                reply = encode_error(getattr(exc, "request_id", request_id) or "", exc.code, exc.message)
-            except RoutingError as exc:
-                reply = encode_error(request_id, exc.code, exc.message)
-            except CrmError as exc:
-                reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
-            except Exception as exc:  # a bug must cost one command, never the service
-                log.exception("command failed")
-                reply = encode_error(request_id, "internal", f"the mail queue failed: {exc}")
-            await self.commands.send_multipart([identity, reply])
+                frames = await self.commands.recv_multipart(copy=False)
+            except zmq.ZMQError:
+                self._report_failure("reading a command")
+                await asyncio.sleep(TICK_SECONDS)
+                continue
+            try:
+                self._take_command(frames)
+            except Exception:  # one command must never stop the others
+                self._report_failure("taking a command")
+
+    def _take_command(self, frames: list[zmq.Frame]) -> None:
+        envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
+        source = _peer_address(frames[-1])
+        if len(frames) > MAX_FRAMES:
+            log.warning("a command from %s in %d frames refused", source, len(frames))
+            self._reply(envelope[:1], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
+            return
+        try:
+            request_id, command = decode_request(data, mailq.COMMANDS)
+        except BadMessage as exc:
+            log.warning("bad command from %s: %s", source, exc.message)
+            self._reply(envelope, encode_error(getattr(exc, "request_id", "") or "", exc.code, exc.message))
+            return
+        if isinstance(command, mailq.MailLogin):  # bounded by the login guard
+            self.in_loop(self._login(envelope, request_id, command, source))
+        elif self._commands_running >= MAX_COMMANDS_RUNNING:
+            self._reply(envelope, encode_error(request_id, "busy", "The mail queue is busy; try again in a moment."))
+        else:
+            self._commands_running += 1
+            self.in_loop(self._carry_out(envelope, request_id, command))
+
+    def _reply(self, envelope: list[bytes], payload: bytes) -> None:
+        try:
+            self.commands.send_multipart([*envelope, payload])  # a ROUTER never blocks: it drops for a peer gone
+        except zmq.ZMQError:
+            self._report_failure("sending a reply")
+
+    async def _carry_out(self, envelope: list[bytes], request_id: str, command) -> None:
+        try:
+            reply = encode_reply(request_id, await self.handle(command))
+        except BadMessage as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
+        except RoutingError as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
+        except DatabaseUnavailable as exc:
+            reply = encode_error(request_id, "crm_unavailable", str(exc))
+        except CrmError as exc:
+            reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
+        except Exception as exc:  # a bug must cost one command, never the service
+            log.exception("command %s failed", type(command).__name__)
+            reply = encode_error(request_id, "internal", f"the mail queue failed: {exc}")
+        finally:
+            self._commands_running -= 1
+        self._reply(envelope, reply)
 
     async def handle(self, command):
-        if isinstance(command, mailq.MailLogin):
-            return await self._login(command)
         if isinstance(command, mailq.Status):
             return self.status()
         session = self._session(command.session)
@@ -731,13 +987,32 @@ class MailqService:
                 return None
         raise BadMessage("unknown_type", f"{type(command).__name__} is not handled")
 
-    async def _login(self, command: mailq.MailLogin) -> mailq.LoginResult:
-        actor, capacity, display_name = await self.in_pool(self._authenticate, command.agent, command.password)
+    async def _login(self, envelope: list[bytes], request_id: str, command: mailq.MailLogin, source: str) -> None:
+        try:
+            reply = encode_reply(request_id, await self._log_in(command, source))
+        except LoginRefused as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
+        except AuthenticationFailed as exc:
+            log.info("mail queue login of %r from %s failed: %s", command.agent[:100], source, exc)
+            reply = encode_error(request_id, "auth_failed", str(exc))
+        except RoutingError as exc:
+            reply = encode_error(request_id, exc.code, exc.message)
+        except DatabaseUnavailable as exc:
+            reply = encode_error(request_id, "crm_unavailable", str(exc))
+        except CrmError as exc:
+            reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
+        except Exception:
+            log.exception("login of %r failed", command.agent[:100])
+            reply = encode_error(request_id, "internal", "The login failed; see the mail queue's log.")
+        self._reply(envelope, reply)
+
+    async def _log_in(self, command: mailq.MailLogin, source: str) -> mailq.LoginResult:
         names = [q.name for q in self.config.queues]
         queues = command.queues if command.queues is not None else names
         unknown = [q for q in queues if q not in names]
-        if unknown:
+        if unknown:  # before the password: a wrong request costs no hash
             raise RoutingError("unknown_queue", f"no mail queue {', '.join(unknown)} (there are {', '.join(names)})")
+        actor, capacity, display_name = await self._check_password(command.agent, source, command.password)
         for old in [s for s in self.sessions.values() if s.agent == command.agent]:
             del self.sessions[old.token]  # a second login replaces the first; the work stays
         token = secrets.token_urlsafe(18)
@@ -746,8 +1021,30 @@ class MailqService:
         log.info("%s logged in to the mail queue (%s)", command.agent, command.client or "a desktop")
         return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(command.agent))
 
+    async def _check_password(self, agent: str, source: str, password: str):
+        """The password checked on a password thread, if the guard lets it run (LoginRefused
+        otherwise); the guard learns how it went."""
+        self.login_guard.admit(agent, source)
+        succeeded = None
+        try:
+            result = await self.loop.run_in_executor(self.password_checks, self._authenticate, agent, password)
+            succeeded = True
+            return result
+        except AuthenticationFailed:
+            succeeded = False
+            raise
+        except Exception as exc:
+            if is_outage(exc):
+                self.database_failed(exc)
+                raise DatabaseUnavailable(UNAVAILABLE_TEXT) from exc
+            raise
+        finally:
+            self.login_guard.finished(agent, source, succeeded=succeeded)
+
     def _authenticate(self, agent: str, password: str):
-        with self.writing() as session:
+        # Not through writing(): on SQLite that would hold every writer for the length of a hash.
+        # It writes only to renew an old hash, rarely; SQLite's busy timeout covers that.
+        with self.database.unit_of_work() as session:
             actor = users.authenticate(session, agent, password)
             profile = profiles.profile_for_user(session, agent)
             user = session.get(User, actor.user_id) if actor.user_id else None
@@ -761,7 +1058,7 @@ class MailqService:
     async def _know(self, conversation_id: int) -> None:
         if conversation_id in self.router.items:
             return
-        item = await self.in_pool(self._work_item, conversation_id)
+        item = await self.in_db(self._work_item, conversation_id)
         if item.status != ConversationStatus.CLOSED.value:
             self.meta[conversation_id] = item
             self.router.add(_work(item))
@@ -774,7 +1071,7 @@ class MailqService:
         work = self.router.items.get(cid)
         if work is None or work.agent != session.agent or work.state != "assigned":
             raise RoutingError("not_yours", f"chat {cid} is not assigned to {session.agent}")
-        line = await self.in_pool(self._store_chat_reply, session.actor, cid, text)
+        line = await self.in_db(self._store_chat_reply, session.actor, cid, text)
         if self.chat is not None:
             self.chat.push_line(cid, line)
         return _line_view(line)
@@ -788,7 +1085,7 @@ class MailqService:
         work = self.router.items.get(cid)
         if work is not None and work.agent != session.agent:
             raise RoutingError("not_yours", f"conversation {cid} is not assigned to {session.agent}")
-        await self.in_pool(self._store_close, session.actor, command)
+        await self.in_db(self._store_close, session.actor, command)
         await self._finished(cid)
         if work is not None and work.channel == "chat" and self.chat is not None:
             self.chat.push_closed(cid)
@@ -800,8 +1097,10 @@ class MailqService:
         service remembers of it, which would otherwise grow for as long as it runs."""
         self.meta.pop(conversation_id, None)
         self.pages_gone.pop(conversation_id, None)
-        for token in [t for t, cid in self.chat_ids.items() if cid == conversation_id]:
-            del self.chat_ids[token]
+        for token in [t for t, cid in list(self.chat_ids.items()) if cid == conversation_id]:  # threads add to it
+            self.chat_ids.pop(token, None)
+        if self.chat is not None:
+            self.chat.finished(conversation_id)
         await self.apply(self.router.finished(conversation_id))
 
     def _store_close(self, actor: Actor, command: mailq.CloseWork) -> None:
@@ -816,9 +1115,11 @@ class MailqService:
         always."""
         cid = command.conversation_id
         conversations.transfer_note(command.note)  # a note too long is refused before anything moves
+        if not self.health.available:  # its queue and note could not be kept: refused before anything moves
+            raise DatabaseUnavailable(UNAVAILABLE_TEXT)
         decisions = self.router.transfer(session.agent, cid, queue=command.queue, to_agent=command.agent)
         try:
-            self.meta[cid] = await self.in_pool(self._store_transfer, session.actor, command)  # the offer shows it
+            self.meta[cid] = await self.in_db(self._store_transfer, session.actor, command)  # the offer shows it
         except CrmError as exc:  # the router is the truth for who works it, as in apply()
             log.warning("conversation %s: the transfer's queue and note could not be stored: %s", cid, exc)
         await self.apply(decisions)
@@ -854,7 +1155,46 @@ class MailqService:
             chat=f"{self.config.chat_host}:{self.chat.port}" if self.chat else None,
             imap=[f"{p.account.username}@{p.account.host}: {p.status}" for p in self.pollers],
             queues=[self.queue_view(q.name) for q in self.config.queues],
-            agents=sorted(self.router.seats))
+            agents=sorted(self.router.seats), database_available=self.health.available,
+            health=self.health_view(), unsaved_decisions=len(self.assignments.unsaved),
+            locked_accounts=self.login_guard.locked_accounts())
+
+    def health_view(self) -> list[mailq.PartHealth]:
+        """Each part as a supervisor needs to see it: the database first, then what depends on it."""
+        health, away = self.health, not self.health.available
+        kept = len(self.assignments.unsaved)
+        database = mailq.PartHealth(
+            part="database", state="unavailable" if away else "ok", since=health.since,
+            detail="; ".join(filter(None, [health.error, f"{kept} routing decisions wait to be stored" if kept
+                                           else ""])))
+        parts = [database, self._smtp_health(away), self._chat_health(away)]
+        parts += [mailq.PartHealth(part=f"imap {p.account.label}", state="ok" if p.status in ("connected", "idle")
+                                   else "failing", detail=p.status) for p in self.pollers]
+        if self.relay is None:
+            parts.append(mailq.PartHealth(part="outbox", state="off", detail="no relay: replies wait in the outbox"))
+        else:
+            parts.append(self.outbox_health)
+        return parts
+
+    def _smtp_health(self, database_away: bool) -> mailq.PartHealth:
+        if not self.smtp_server:
+            return mailq.PartHealth(part="smtp", state="off")
+        listening = f"listening on {self.config.smtp_host}:{self.smtp_port}"
+        if database_away:
+            return mailq.PartHealth(part="smtp", state="unavailable", since=self.health.since,
+                                    detail=f"{listening}; mail is refused with 451 (try later) until the database is back")
+        return mailq.PartHealth(part="smtp", state="ok", detail=listening)
+
+    def _chat_health(self, database_away: bool) -> mailq.PartHealth:
+        if self.chat is None:
+            return mailq.PartHealth(part="chat", state="off")
+        gate = self.chat.gate
+        detail = (f"listening on {self.config.chat_host}:{self.chat.port}; {gate.open_chats()} chats opened, "
+                  f"{self.router.waiting_in_channel('chat')} waiting, {gate.refused} new chats refused since the start")
+        if database_away:
+            return mailq.PartHealth(part="chat", state="unavailable", since=self.health.since,
+                                    detail=f"{detail}; customers are asked to try again until the database is back")
+        return mailq.PartHealth(part="chat", state="ok", detail=detail)
 
 
 def _work(item: conversations.WorkItem) -> Work:
@@ -870,6 +1210,14 @@ def _epoch(value: datetime) -> float:
 
 def _line_view(line: ChatLine) -> mailq.ChatLineView:
     return mailq.ChatLineView(id=line.id, sender=line.sender, author=line.author, text=line.text, at=line.at)
+
+
+def _peer_address(frame: zmq.Frame) -> str:
+    """Where a message came from (the client's IP address over TCP), for limits and logs."""
+    try:
+        return frame.get("Peer-Address") or "local"
+    except (zmq.ZMQError, KeyError):
+        return "local"
 
 
 def _log_failure(task: asyncio.Task) -> None:

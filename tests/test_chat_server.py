@@ -18,7 +18,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession
+from email_queue.chat_gate import ChatGate, ChatLimits
+from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession, ChatUnavailable
 
 TOKEN_KEY = "cicada-chat-token"
 
@@ -50,8 +51,14 @@ class MemoryBackend:
         self.typing: list[str] = []
         self.left: list[str] = []
         self.ended: list[str] = []
+        self.unavailable = False  # as when the database is away: nothing is stored, the customer tries again
+
+    def check_available(self) -> None:
+        if self.unavailable:
+            raise ChatUnavailable("We cannot take this just now; please try again in a moment.")
 
     def open_chat(self, *, name, email, phone, page, language) -> ChatSession:
+        self.check_available()
         if name == "Refused":
             raise ValueError("We cannot take this chat.")
         with self.lock:
@@ -61,12 +68,14 @@ class MemoryBackend:
         return self.session(chat)
 
     def resume_chat(self, token: str) -> ChatSession | None:
+        self.check_available()
         chat = self.chats.get(token)
         return self.session(chat) if chat else None
 
     def customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
         self.writes.append(client_id)
         self.gate.wait(10)
+        self.check_available()
         with self.lock:
             if (token, client_id) not in self.by_client_id:
                 chat = self.chats[token]
@@ -82,6 +91,7 @@ class MemoryBackend:
         self.left.append(token)
 
     def customer_ended(self, token: str) -> None:
+        self.check_available()
         chat = self.chats.get(token)
         if chat is None:
             raise ValueError("This chat is not known (any more); please start a new one.")
@@ -452,6 +462,49 @@ def test_chat_without_a_slash_is_redirected(chat):
     assert (response.status, response.getheader("Location")) == (301, "/chat/?lang=zh")
 
 
+def test_a_backend_that_cannot_store_asks_the_customer_to_try_again_and_nothing_is_lost(chat):
+    with chat.socket() as socket:
+        token = hello(socket)["token"]
+        chat.backend.unavailable = True
+        refused = say(socket, "Are you there?", "c-1")
+        assert (refused["type"], refused["code"], refused["client_id"]) == ("error", "unavailable", "c-1")
+        assert "try again" in refused["message"]
+        assert ask(socket, {"type": "end"})["code"] == "unavailable"
+        chat.backend.unavailable = False
+        assert say(socket, "Are you there?", "c-1")["type"] == "ack"
+    chat.backend.unavailable = True
+    with chat.socket() as again:
+        assert ask(again, {"type": "hello", "token": token})["code"] == "unavailable"  # not "unknown_token"
+        assert hello(again)["code"] == "unavailable"
+    assert [line.text for line in chat.backend.chats[token].lines] == ["Are you there?"]
+
+
+@pytest.fixture
+def limited_chat():
+    """A chat server with limits: one chat per source, behind a proxy at 127.0.0.1 that names the customer."""
+    backend = MemoryBackend()
+    server = ChatServer(backend, gate=ChatGate(ChatLimits(per_source=1, burst=10)), proxies=["127.0.0.1"])
+    server.run_in_thread()
+    yield Running(server, backend)
+    server.stop_thread()
+
+
+def test_new_chats_are_limited_per_source_as_the_trusted_proxy_names_it(limited_chat):
+    def from_address(address: str):
+        return limited_chat.socket(additional_headers={"X-Forwarded-For": f"203.0.113.99, {address}"})
+
+    with from_address("198.51.100.1") as first, from_address("198.51.100.1") as second, \
+            from_address("198.51.100.2") as other:
+        welcome = hello(first)
+        refused = hello(second)
+        assert (refused["type"], refused["code"]) == ("error", "too_many_chats")
+        assert refused["retry_after"] > 0
+        assert hello(other)["type"] == "welcome"  # another customer behind the same proxy
+        assert ask(second, {"type": "hello", "token": welcome["token"]})["type"] == "welcome"  # a second tab
+        limited_chat.server.loop.call_soon_threadsafe(limited_chat.server.finished, welcome["conversation"])
+        wait_for(lambda: hello(second)["type"] == "welcome")
+
+
 # ---------------------------------------------------------------- the widget in Chromium
 
 
@@ -557,6 +610,44 @@ def test_a_line_shows_sending_until_stored_and_survives_a_reload_unsent(chat, br
     expect(bubbles(page, "customer")).to_have_text(["Are you there?"])
     assert len(set(chat.backend.writes)) == 1  # with the same client_id
     assert [line.text for line in chat.backend.chats[token].lines] == ["Are you there?"]
+
+
+@pytest.mark.slow
+def test_the_widget_says_a_line_could_not_be_delivered_and_sends_it_once_it_can(chat, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    token, _ = start_chat(page, chat)
+    chat.backend.unavailable = True  # the service's database is away
+    page.fill("#text", "Is anyone there?")
+    page.press("#text", "Enter")
+    expect(page.locator("#notice")).to_have_text("Your message could not be delivered just now. "
+                                                 "We will try again in a moment.")
+    expect(page.locator(".line.pending .bubble")).to_have_text("Is anyone there?")
+    chat.backend.unavailable = False
+    expect(page.locator(".line.pending")).to_have_count(0, timeout=15_000)
+    expect(bubbles(page, "customer")).to_have_text(["Is anyone there?"])
+    assert [line.text for line in chat.backend.chats[token].lines] == ["Is anyone there?"]
+
+
+@pytest.mark.slow
+def test_a_refused_new_chat_is_explained_in_the_customers_language(limited_chat, chromium):
+    from playwright.sync_api import expect
+
+    contexts = [chromium.new_context() for _ in range(2)]  # two customers' browsers on one address
+    try:
+        first, second = (context.new_page() for context in contexts)
+        start_chat(first, limited_chat, "?lang=zh")
+        second.goto(f"{limited_chat.base}/chat/?lang=zh")
+        second.fill("#name", "王芳")
+        second.fill("#email", "wang@example.cn")
+        second.click("#start-button")
+        expect(second.locator("#start-error")).to_have_text("您已有正在进行的对话，请在其中继续，或在对话结束后再试。")
+        expect(second.locator("#start")).to_be_visible()
+        expect(second.locator("#start-button")).to_be_enabled()
+    finally:
+        for context in contexts:
+            context.close()
 
 
 @pytest.mark.slow

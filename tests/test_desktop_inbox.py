@@ -290,6 +290,37 @@ def test_the_inbox_comes_back_by_itself_after_the_mail_queue_restarts(office, qt
     qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
 
 
+def test_the_inbox_says_in_the_agents_language_when_the_mail_queue_loses_its_database_and_gets_it_back(
+        office, qtbot):
+    from agent_desktop.mail_desk import BACK_SECONDS
+    from agent_desktop.ui import i18n
+    from bus import mailq as bus
+
+    _gateway, mailq, open_desk, _ = office
+    desk = open_desk()
+    mail, page = desk.controller.mail, desk.window.inbox
+    qtbot.waitUntil(lambda: mail.desk.connected, timeout=10000)
+    assert page.database_notice.isHidden()
+
+    def heartbeat(available: bool) -> None:  # as the mail link delivers it
+        mail._on_heartbeat(bus.MailqHeartbeat(run=mail.run, started_at=0.0, database_available=available))
+
+    i18n.install("zh_CN")
+    try:
+        heartbeat(False)
+        assert not page.database_notice.isHidden()
+        assert page.database_notice.text().startswith("邮件队列无法连接 CRM 数据库")
+        heartbeat(True)
+        assert page.database_notice.text() == "邮件队列已重新连接 CRM 数据库，一切恢复正常。"
+        i18n.install("en")
+        assert page.database_notice.text() == ("The mail queue reaches the CRM database again; everything works "
+                                               "as before.")
+        mail.desk.database_back_at -= BACK_SECONDS
+        qtbot.waitUntil(page.database_notice.isHidden, timeout=3000)
+    finally:
+        i18n.install("en")
+
+
 def test_html_mail_shows_its_own_images_holds_back_remote_ones_and_lists_attachments(office, qtbot):
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
     from PySide6.QtGui import QColor, QImage, QTextDocument

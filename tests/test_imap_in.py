@@ -175,6 +175,21 @@ def test_run_picks_up_new_mail_while_idling(dovecot):
         wait_until(lambda: dovecot.messages("INBOX") == [], 2, "moving it out of INBOX", dovecot)
 
 
+def test_a_message_that_cannot_be_stored_is_tried_again_soon_not_at_the_next_new_mail(dovecot):
+    """As while the database is away: the poller does not go to IDLE for minutes with mail left behind."""
+    dovecot.append(mail("Waehrend des Ausfalls"))
+    store = Store()
+    store.refuse.add(b"Ausfalls")
+    poller = ImapPoller(account(dovecot, poll_seconds=600, idle_seconds=600), store, timeout=5)
+    with running(poller):
+        wait_until(lambda: poller.status == "error: 1 message(s) could not be stored; trying again", 5,
+                   "the error status", dovecot)
+        store.refuse.clear()  # the database is back
+        wait_until(lambda: store.messages == [mail("Waehrend des Ausfalls")], 5, "storing it", dovecot)
+        wait_until(lambda: poller.status == "idle", 5, "IDLE again", dovecot)
+    assert dovecot.messages("Processed") == [mail("Waehrend des Ausfalls")]
+
+
 def test_a_wrong_password_is_a_plain_error_and_never_logged(dovecot, caplog):
     caplog.set_level(logging.DEBUG)  # library debug output too
     wrong = "not-the-Pa55word"

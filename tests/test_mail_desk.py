@@ -105,3 +105,18 @@ def test_work_transferred_away_leaves_the_work_and_the_chat_tabs():
     offer = work(3, transferred_by="Bob", transfer_note="price list attached")
     desk.apply_event(None, mailq.WorkOffered(agent="ann", work=offer))
     assert desk.offers()[0].transferred_by == "Bob"
+
+
+def test_the_mail_queues_database_is_news_when_it_goes_and_for_a_while_when_it_comes_back():
+    clock = Clock()
+    desk, changes = MailDesk(clock), []
+    desk.subscribe(changes.append)
+    desk.database_heard(True)
+    assert changes == [] and desk.database_news() is None
+    desk.database_heard(False)
+    desk.database_heard(False)  # every heartbeat says it; once is news
+    assert changes == ["database"] and desk.database_news() == "unavailable"
+    desk.database_heard(True)
+    assert changes == ["database", "database"] and desk.database_news() == "back"
+    clock.now += 15.0
+    assert desk.database_news() is None

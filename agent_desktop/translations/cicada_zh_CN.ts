@@ -1243,6 +1243,16 @@
         <translation>来自 {agent}</translation>
     </message>
     <message>
+        <location filename="../ui/inbox_page.py" line="514"/>
+        <source>The mail queue cannot reach the CRM database: new emails and chats wait, and replies, chat messages and Done fail until it is back. Your offers and work stay yours.</source>
+        <translation>邮件队列无法连接 CRM 数据库：新的邮件和会话需要等待，数据库恢复之前，回复、聊天消息和“完成”都无法执行。分配给您的工作仍归您处理。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_page.py" line="518"/>
+        <source>The mail queue reaches the CRM database again; everything works as before.</source>
+        <translation>邮件队列已重新连接 CRM 数据库，一切恢复正常。</translation>
+    </message>
+    <message>
         <location filename="../ui/inbox_page.py" line="553"/>
         <source>Transferring…</source>
         <translation>正在转交…</translation>

@@ -88,6 +88,7 @@ class InboxPage(QWidget):
         for widget in (self.email_box, self.chat_box, self.state):
             top.addWidget(widget)
         top.addStretch()
+        self.database_notice = QLabel(objectName="inbox_database_notice", wordWrap=True, visible=False)
 
         self.offers = QListWidget(objectName="inbox_offers")
         self.offers.setMaximumHeight(80)
@@ -142,6 +143,7 @@ class InboxPage(QWidget):
         split.setSizes([430, 650])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.database_notice)
         layout.addWidget(self.offers_box)
         layout.addWidget(split, 1)
 
@@ -333,6 +335,7 @@ class InboxPage(QWidget):
         for tab in self.chat_views.values():
             tab.retranslate()
         self._desk_changed("seat")
+        self._show_database_notice()
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -454,6 +457,8 @@ class InboxPage(QWidget):
             self._show_counts()
             if what == "work" or (what == "queue" and self.lists.currentIndex() == 1):
                 self._refresh_soon.start()
+        elif what == "database":
+            self._show_database_notice()
         elif what.startswith("delivery:"):
             self._refresh_soon.start()
         elif what.startswith("message:"):  # a customer wrote again, or the agent read it
@@ -500,7 +505,23 @@ class InboxPage(QWidget):
             return self.tr("from {agent}: {note}").format(agent=work.transferred_by, note=work.transfer_note)
         return self.tr("from {agent}").format(agent=work.transferred_by)
 
+    def _show_database_notice(self) -> None:
+        """Whether the mail queue reaches the CRM database: a warning while it does not, a word when it is back."""
+        news = self.desk.database_news()
+        self.database_notice.setVisible(news is not None)
+        if news == "unavailable":
+            self.database_notice.setText(self.tr(
+                "The mail queue cannot reach the CRM database: new emails and chats wait, and replies, chat "
+                "messages and Done fail until it is back. Your offers and work stay yours."))
+            self.database_notice.setStyleSheet("background: #fff3cd; color: #664d03; padding: 4px")
+        elif news == "back":
+            self.database_notice.setText(self.tr("The mail queue reaches the CRM database again; everything works "
+                                                 "as before."))
+            self.database_notice.setStyleSheet("background: #d1e7dd; color: #0f5132; padding: 4px")
+
     def _tick(self) -> None:
+        if self.database_notice.isVisible() and self.desk.database_news() is None:
+            self.database_notice.hide()
         for row in range(self.offers.count()):
             item = self.offers.item(row)
             work = self.desk.work.get(item.data(Qt.ItemDataRole.UserRole))

@@ -90,6 +90,7 @@ class MailControl(QObject):
             self.connect()
 
     def _on_heartbeat(self, beat: mailq.MailqHeartbeat) -> None:
+        self.desk.database_heard(beat.database_available)
         if not self.desk.connected or (self.run is not None and beat.run != self.run):
             self.desk.connection_lost("the mail queue restarted")
             self.connect()

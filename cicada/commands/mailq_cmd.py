@@ -29,6 +29,9 @@ def register(commands) -> None:
     parser.add_argument("--sent-folder", metavar="DIR",
                         help="without a [mail] relay, deliver replies into DIR as .eml files instead of "
                              "leaving them in the outbox (what `cicada demo` does)")
+    parser.add_argument("--status", action="store_true",
+                        help="ask the running mail queue (at --commands) how each part is, print it and exit: "
+                             "0 all well, 1 something unavailable or failing, 2 no answer")
     parser.set_defaults(run=_mailq)
 
 
@@ -106,6 +109,8 @@ def _mailq(args) -> int:
 
     config = load(args)
     settings = _overrides(args, mailq_settings(config))
+    if args.status:
+        return _status(settings.command_address)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
     # aiosmtpd logs every SMTP command at INFO: thousands of lines a second
@@ -134,3 +139,40 @@ def _mailq(args) -> int:
         if folder is not None:
             folder.stop()
     return 0
+
+
+def _status(command_address: str) -> int:
+    """The running mail queue's health, part by part, for a supervisor or a monitoring check."""
+    from email_queue.client import MailqClient, MailqError
+
+    client = MailqClient(command_address, timeout=5)
+    try:
+        status = client.status()
+    except MailqError as exc:
+        print(f"cicada mailq: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        client.close()
+    for line in status_lines(status):
+        print(line)
+    return 0 if all(part.state in ("ok", "off") for part in status.health) else 1
+
+
+def status_lines(status) -> list[str]:
+    import time
+
+    def at(seconds: float | None) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds)) if seconds else ""
+
+    lines = [f"mail queue run {status.run}, up since {at(status.started_at)}"]
+    width = max((len(part.part) for part in status.health), default=0)
+    for part in status.health:
+        since = f" since {at(part.since)}" if part.since and part.state != "ok" else ""
+        detail = f"  {part.detail}" if part.detail else ""
+        lines.append(f"  {part.part:<{width}}  {part.state}{since}{detail}")
+    waiting = ", ".join(f"{q.name} {q.waiting}" for q in status.queues)
+    lines.append(f"waiting: {waiting or 'no queues'}")
+    lines.append(f"agents logged in: {', '.join(status.agents) or 'none'}")
+    if status.locked_accounts:
+        lines.append(f"accounts locked after failed logins: {', '.join(status.locked_accounts)}")
+    return lines

@@ -4,7 +4,10 @@
  * Talks JSON over the WebSocket next to this page (chat/ws):
  *   out: hello {token | name, email, phone}, message {text, client_id}, typing, end, leave
  *   in:  welcome {token, conversation, transcript}, ack {client_id, line}, line {line},
- *        typing {name}, error {code, message[, client_id]}, closed {by: customer | agent}
+ *        typing {name}, error {code, message[, client_id, retry_after]}, closed {by: customer | agent}
+ * An error "unavailable" means nothing was stored (the service's database is away): the customer is told,
+ * and the line, the resume or the end is tried again every few seconds. A new chat refused by the
+ * service's limits (too_many_chats, chat_rate_limited, chat_busy) is explained on the start form.
  * The token and the lines not yet acknowledged live in localStorage, so a reload
  * resumes the conversation and resends them (same client_id: the server stores
  * each line once). "End chat" asks once more in place (the button turns into "End the chat?"),
@@ -47,6 +50,12 @@
       endConfirm: "End the chat?",
       endKeep: "Keep chatting",
       youEnded: "You ended the chat.",
+      startUnavailable: "We cannot start a chat just now. Please try again in a moment.",
+      lineUnavailable: "Your message could not be delivered just now. We will try again in a moment.",
+      unavailable: "The chat is not available just now. We will try again in a moment.",
+      tooManyChats: "You already have chats open with us. Please go on in one of them, or try again once they are closed.",
+      chatRateLimited: "Too many chats were started from your connection. Please try again in a few minutes.",
+      chatBusy: "All our agents are busy and many customers are waiting. Please try again later, or write us an email.",
     },
     zh: {
       title: "在线咨询",
@@ -80,6 +89,12 @@
       endConfirm: "确定结束对话？",
       endKeep: "继续对话",
       youEnded: "您已结束本次对话。",
+      startUnavailable: "暂时无法开始对话，请稍后再试。",
+      lineUnavailable: "您的消息暂时无法送达，我们稍后会自动重试。",
+      unavailable: "在线咨询暂时不可用，我们稍后会自动重试。",
+      tooManyChats: "您已有正在进行的对话，请在其中继续，或在对话结束后再试。",
+      chatRateLimited: "您的网络发起的对话过多，请几分钟后再试。",
+      chatBusy: "客服人员正忙，等待的客户较多，请稍后再试或给我们发送电子邮件。",
     },
   };
   const ERROR_STRINGS = {
@@ -88,6 +103,10 @@
     missing_contact: "needContact",
     bad_email: "badEmail",
     too_long: "tooLong",
+    too_many_chats: "tooManyChats",
+    chat_rate_limited: "chatRateLimited",
+    chat_busy: "chatBusy",
+    unavailable: "startUnavailable",
   };
   const TOKEN_KEY = "cicada-chat-token";
   const PENDING_KEY = "cicada-chat-pending";
@@ -95,6 +114,7 @@
   const TYPING_EVERY_MS = 2000;
   const TYPING_SHOWN_MS = 3000;
   const RETRY_AFTER_ERROR_MS = 3000;
+  const RETRY_UNAVAILABLE_MS = 5000;
   const END_CONFIRM_MS = 5000; // "End the chat?" turns back into "End chat" unless clicked again
 
   // ---------------------------------------------------------------- storage (may be blocked: then memory only)
@@ -314,6 +334,10 @@
       view.startError.textContent = t.expired;
     } else if (!state.welcomed && state.details) {
       startRefused(errorText(frame));
+    } else if (frame.code === "unavailable") {
+      showNotice(frame.client_id ? t.lineUnavailable : t.unavailable);
+      clearTimeout(state.retryTimer);
+      state.retryTimer = setTimeout(tryAgain, RETRY_UNAVAILABLE_MS);
     } else if (frame.client_id && frame.code === "server_error") {
       clearTimeout(state.retryTimer);
       state.retryTimer = setTimeout(resendPending, RETRY_AFTER_ERROR_MS);
@@ -323,6 +347,16 @@
     } else {
       showNotice(errorText(frame));
     }
+  }
+
+  function tryAgain() {
+    // What the service could not store: the resume of the chat, the lines, the end.
+    if (!state.welcomed) {
+      if (state.token) sendHello();
+      return;
+    }
+    resendPending();
+    if (state.ending && !state.closed) send({ type: "end" });
   }
 
   // ---------------------------------------------------------------- start form

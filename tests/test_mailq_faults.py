@@ -1,0 +1,281 @@
+"""`cicada mailq` under faults, as it runs: its database going away and coming
+back (a private PostgreSQL, stopped as in a crash), a flood of bogus logins,
+a flood of chats, and commands built to hurt. It stays up, keeps the agents
+who are working, says what is unavailable, and catches up afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email.message import EmailMessage
+
+import pytest
+import zmq
+from gateway_harness import ROOT
+from mailq_harness import SERVICE, RunningMailq, make_mailq  # noqa: F401 - fixture
+from private_pg import private_pg  # noqa: F401 - fixture
+from websockets.sync.client import connect
+
+from bus import mailq as bus
+from bus.envelope import decode_reply, encode_request
+from bus.limits import MAX_DEPTH, MAX_REQUEST_BYTES, MAX_SERVICE_FRAME_BYTES
+from email_queue.client import MailqError
+
+pytestmark = pytest.mark.slow
+
+
+def mail(subject: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "li.na@example.cn", SERVICE, subject
+    message.set_content("路由器每小时重启一次。")
+    return message
+
+
+def send(mailq: RunningMailq, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def offered(client, timeout: float = 10.0) -> bus.WorkView:
+    return client.wait_for(lambda e: isinstance(e, bus.WorkOffered), timeout).work
+
+
+def heartbeat(client, database_available: bool, timeout: float = 10.0) -> bus.MailqHeartbeat:
+    return client.wait_for(lambda e: isinstance(e, bus.MailqHeartbeat)
+                           and e.database_available is database_available, timeout)
+
+
+class ChatCustomer:
+    """A customer's tab on the widget's socket, from a loopback address of its own choosing."""
+
+    def __init__(self, mailq: RunningMailq, source: str = "127.0.0.1"):
+        sock = socket.socket()
+        sock.bind((source, 0))
+        sock.connect(("127.0.0.1", mailq.chat_port))
+        self.socket = connect(f"ws://127.0.0.1:{mailq.chat_port}/chat/ws", sock=sock, open_timeout=5).__enter__()
+
+    def ask(self, frame: dict) -> dict:
+        self.socket.send(json.dumps(frame))
+        return json.loads(self.socket.recv(timeout=10))
+
+    def start(self, name: str = "Mei Lin", email: str = "mei@example.com") -> dict:
+        return self.ask({"type": "hello", "token": None, "name": name, "email": email, "phone": ""})
+
+    def say(self, text: str, client_id: str) -> dict:
+        return self.ask({"type": "message", "text": text, "client_id": client_id})
+
+    def close(self) -> None:
+        self.socket.__exit__(None, None, None)
+
+
+# --- the database goes away and comes back ---------------------------------------------------------------------
+
+
+def test_an_offer_runs_out_while_the_database_is_down_and_the_database_catches_up(make_mailq, private_pg):
+    mailq = make_mailq(db_url=private_pg.url, offer_seconds=2.0, silent_seconds=60.0)
+    ann, bob = mailq.desktop("ann", channels=("email",)), mailq.desktop("bob", channels=("email",))
+    watcher = mailq.client()
+    watcher.subscribe(bus.MAILQ_TOPIC)
+    customer = ChatCustomer(mailq)
+    customer.start()
+    send(mailq, mail("路由器坏了"))
+    holder, work = first_offer({"ann": ann, "bob": bob})
+    other_client = bob if holder == "ann" else ann
+    cid = work.conversation_id
+
+    private_pg.stop()  # as in a crash, while the offer runs
+    assert offered(other_client, 10).conversation_id == cid  # the router goes on: the offer went round
+    heartbeat(watcher, database_available=False)
+    status = watcher.status()
+    assert status.database_available is False and status.unsaved_decisions >= 1
+    assert [(p.part, p.state) for p in status.health[:3]] == [
+        ("database", "unavailable"), ("smtp", "unavailable"), ("chat", "unavailable")]
+    assert other_client.accept(cid).state == "assigned"  # kept, stored later
+    other_client.ping()
+    with pytest.raises(MailqError) as refused:
+        other_client.close_work(cid, outcome="resolved")
+    assert refused.value.code == "crm_unavailable" and "unavailable" in refused.value.message
+    with pytest.raises(MailqError) as refused:
+        mailq.client().login("ann", "agent-password")
+    assert refused.value.code == "crm_unavailable"
+    told = subprocess.run([sys.executable, "-m", "cicada.cli", "mailq", "--status", "--commands", mailq.commands],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "CICADA_CONFIG": str(mailq.workdir / "cicada.toml")})
+    assert told.returncode == 1, told.stderr
+    assert re.search(r"^  database +unavailable since ", told.stdout, re.MULTILINE), told.stdout
+    with pytest.raises(smtplib.SMTPResponseException) as later:
+        send(mailq, mail("再试一次"))
+    assert later.value.smtp_code == 451
+    line = customer.say("还在吗？", "c-1")
+    assert (line["type"], line["code"], line["client_id"]) == ("error", "unavailable", "c-1")
+
+    private_pg.start()
+    heartbeat(watcher, database_available=True, timeout=15)
+    mailq.wait_until(lambda: [(c.status, c.assigned_to_id is not None) for c in mailq.conversations()
+                              if c.id == cid] == [("assigned", True)], what="the assignment stored")
+    status = watcher.status()
+    assert status.database_available and status.unsaved_decisions == 0 and status.health[0].state == "ok"
+    assert customer.say("还在吗？", "c-1")["type"] == "ack"  # the widget sends it again: stored once
+    assert mailq.process.poll() is None
+    other_client.close_work(cid, outcome="resolved")
+    stored = {c.id: c.status for c in mailq.conversations()}
+    assert stored[cid] == "closed"
+    log = mailq.log()
+    assert log.count("the CRM database is unavailable") == 1 and "the CRM database is back" in log
+    assert "Traceback" not in log
+    customer.close()
+
+
+def first_offer(clients: dict, timeout: float = 10.0) -> tuple[str, bus.WorkView]:
+    """Which agent got the first offer, and what."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, client in clients.items():
+            got = client.next_event(0.1)
+            if got is not None and isinstance(got[1], bus.WorkOffered):
+                return name, got[1].work
+    raise TimeoutError("no offer came")
+
+
+def test_the_mail_queue_started_while_its_database_is_down_waits_for_it(tmp_path, private_pg):
+    mailq = RunningMailq(tmp_path / "mailq", db_url=private_pg.url)
+    mailq.prepare_database()
+    private_pg.stop()
+
+    def database_back_once_waited_for() -> None:
+        deadline = time.monotonic() + 30
+        while "waiting for the CRM database" not in mailq.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        private_pg.start()
+
+    back = threading.Thread(target=database_back_once_waited_for)
+    back.start()
+    try:
+        mailq.start(timeout=60, prepare=False)
+        back.join()
+        assert "waiting for the CRM database" in mailq.log()
+        assert mailq.desktop("ann").snapshot().agent == "ann"
+    finally:
+        back.join()
+        mailq.stop()
+
+
+# --- floods ---------------------------------------------------------------------------------------------
+
+
+def test_a_login_flood_neither_delays_a_working_agent_nor_takes_her_chat(make_mailq):
+    mailq = make_mailq()  # desktops are gone after 3 s of silence
+    ann = mailq.desktop("ann", channels=("chat",))
+    customer = ChatCustomer(mailq)
+    cid = customer.start()["conversation"]
+    ann.accept(offered(ann).conversation_id)
+    replies: list[dict] = []
+    flood = threading.Thread(target=lambda: replies.extend(login_flood(mailq.commands, 300)))
+    flood.start()
+    slowest = 0.0
+    while flood.is_alive():
+        started = time.monotonic()
+        ann.ping()
+        slowest = max(slowest, time.monotonic() - started)
+        time.sleep(0.5)
+    flood.join()
+    assert slowest < 1.0, f"a ping took {slowest:.2f} s during the flood"
+    assert [w.conversation_id for w in ann.snapshot().work if w.state == "assigned"] == [cid]
+    codes = [r["error"]["code"] for r in replies]
+    assert len(codes) == 300 and set(codes) <= {"auth_failed", "rate_limited", "busy", "locked"}
+    assert codes.count("auth_failed") <= 40, "most of the flood must be refused before a password hash"
+    assert "locked" in codes
+    assert "blocked" in mailq.log() or "locked for" in mailq.log()
+    status = mailq.client().status()
+    assert status.agents == ["ann"]
+    customer.close()
+
+
+def login_flood(address: str, count: int, per_second: float = 60.0) -> list[dict]:
+    """`count` logins with wrong passwords for a few accounts, sent at `per_second` whatever the
+    replies say (an attacker's script); the replies."""
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.connect(address)
+    accounts = ["ann", "admin", "root", "bob"]
+    try:
+        replies = []
+        for n in range(count):
+            sock.send(encode_request(f"f{n}", bus.MailLogin(agent=accounts[n % 4], password=f"x{n}")))
+            while sock.poll(int(1000 / per_second)):
+                replies.append(json.loads(sock.recv()))
+        while len(replies) < count and sock.poll(30_000):
+            replies.append(json.loads(sock.recv()))
+        return replies
+    finally:
+        sock.close(0)
+
+
+def test_a_chat_flood_from_one_address_is_refused_with_a_reason_and_others_still_chat(make_mailq):
+    mailq = make_mailq(chat_per_source=3, chat_max_waiting=5)
+    flooders = [ChatCustomer(mailq) for _ in range(12)]
+    answers = [c.start(name=f"Bot {n}", email=f"bot{n}@example.com") for n, c in enumerate(flooders)]
+    assert [a["type"] for a in answers] == ["welcome"] * 3 + ["error"] * 9
+    refusal = answers[3]
+    assert refusal["code"] == "too_many_chats" and refusal["retry_after"] > 0 and refusal["message"]
+    others = [ChatCustomer(mailq, "127.0.0.2"), ChatCustomer(mailq, "127.0.0.3")]
+    assert others[0].start(name="Wang Fang", email="wang@example.cn")["type"] == "welcome"
+    assert others[0].say("我想问一下账单", "w-1")["type"] == "ack"
+    assert others[0].ask({"type": "hello", "token": None, "name": "Wang Fang 2",
+                          "email": "wang@example.cn", "phone": ""})["type"] == "welcome"
+    busy = others[1].start(name="Zhao Lei", email="zhao@example.cn")  # five wait for an agent already
+    assert (busy["type"], busy["code"]) == ("error", "chat_busy")
+    assert len([c for c in mailq.conversations() if c.channel == "chat"]) == 5
+    refusals = [line for line in mailq.log().splitlines() if "new chats from 127.0.0.1 refused" in line]
+    assert len(refusals) == 1, refusals
+    for customer in flooders + others:
+        customer.close()
+
+
+# --- commands built to hurt ----------------------------------------------------------------------------------
+
+
+def test_deep_huge_and_malformed_commands_get_an_error_and_the_mail_queue_goes_on(make_mailq):
+    mailq = make_mailq()
+    ann = mailq.desktop("ann")
+    deep = b'{"v":1,"id":"d","cmd":{"type":"mail.transfer","session":"s","conversation_id":1,"note":' + \
+        b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5) + b"}}"
+    deeper = b"[" * 30_000 + b"]" * 30_000
+    huge = b'{"v":1,"id":"h","cmd":{"type":"mail.chat_send","session":"s","conversation_id":1,"text":"' + \
+        b"x" * (MAX_REQUEST_BYTES + 10) + b'"}}'
+    cases = [
+        (deep, "too_deep"), (deeper, "too_deep"), (huge, "too_large"), (b"not json", "malformed"),
+        (b"\xff\xfe\x00", "malformed"), (b'{"v":1,"id":"a","cmd":{"type":"mail.fly"}}', "unknown_type"),
+        (b'{"v":1,"id":"b","cmd":{"type":"mail.ping","session":5}}', "invalid"),
+        (b'{"v":2,"id":"c","cmd":{"type":"mail.status"}}', "unsupported_version"),
+        (b'{"v":1,"id":"e","cmd":{"type":"mail.ping","session":"nobody"}}', "no_session"),
+    ]
+    context = zmq.Context.instance()
+    sock = context.socket(zmq.DEALER)
+    sock.connect(mailq.commands)
+    try:
+        for payload, code in cases:
+            sock.send(payload)
+            assert sock.poll(5000), f"no reply to {payload[:60]!r}"
+            reply = decode_reply(sock.recv())
+            assert (reply.ok, reply.error.code) == (False, code), payload[:60]
+        sock.send_multipart([b"a", b"b", b"c", b"d", b"{}"])  # more frames than a command has
+        assert sock.poll(5000) and decode_reply(sock.recv()).error.code == "malformed"
+    finally:
+        sock.close(0)
+    cut = context.socket(zmq.DEALER)  # a frame over the limit: ZeroMQ drops the connection, nothing is read
+    cut.connect(mailq.commands)
+    try:
+        cut.send(b"x" * (MAX_SERVICE_FRAME_BYTES + 1))
+        assert not cut.poll(1000)
+    finally:
+        cut.close(0)
+    ann.ping()
+    assert mailq.client().status().agents == ["ann"]
+    assert mailq.process.poll() is None
