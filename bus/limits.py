@@ -69,3 +69,12 @@ def limit_client_socket(sock: zmq.Socket) -> None:
     """A client's socket to a service: it reads no frame bigger than MAX_FRAME_BYTES."""
     sock.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
     sock.setsockopt(zmq.LINGER, 0)
+
+
+def peer_address(frame: zmq.Frame) -> str:
+    """Where a message came from (the client's IP address over TCP), for limits and logs;
+    "local" over other transports. Needs the frame as received with copy=False."""
+    try:
+        return frame.get("Peer-Address") or "local"
+    except (zmq.ZMQError, KeyError):
+        return "local"

@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from bus import cti
 from bus import sipworker as msg
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
-from bus.limits import MAX_FRAMES, limit_service_socket
+from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import DatabaseOnDemand
 from crm.errors import AuthenticationFailed, CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
@@ -520,7 +520,7 @@ class GatewayService:
 
     def _take_command(self, frames: list[zmq.Frame]) -> None:
         envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
-        source = _peer_address(frames[-1])
+        source = peer_address(frames[-1])
         if len(frames) > MAX_FRAMES:
             log.warning("a command from %s in %d frames refused", source, len(frames))
             self._reply(envelope[:1], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
@@ -702,13 +702,6 @@ def _close_interrupted(started: datetime, ended: datetime, session) -> None:
                     "%d wrap-up(s) closed, %d agent(s) logged out", closed.segments_closed,
                     closed.wrap_ups_closed, closed.agents_logged_out)
 
-
-def _peer_address(frame: zmq.Frame) -> str:
-    """Where a message came from (the client's IP address over TCP), for limits and logs."""
-    try:
-        return frame.get("Peer-Address") or "local"
-    except (zmq.ZMQError, KeyError):
-        return "local"
 
 
 def run_gateway(config: GatewayConfig, database_url: str, *, verbose: bool = False,

@@ -46,7 +46,7 @@ from bus.envelope import (
     encode_event,
     encode_reply,
 )
-from bus.limits import MAX_FRAMES, limit_service_socket
+from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import Database
 from crm.errors import AuthenticationFailed, Conflict, CrmError, DatabaseUnavailable
 from crm.login_guard import LoginGuard, LoginRefused
@@ -898,7 +898,7 @@ class MailqService:
 
     def _take_command(self, frames: list[zmq.Frame]) -> None:
         envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
-        source = _peer_address(frames[-1])
+        source = peer_address(frames[-1])
         if len(frames) > MAX_FRAMES:
             log.warning("a command from %s in %d frames refused", source, len(frames))
             self._reply(envelope[:1], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
@@ -1211,13 +1211,6 @@ def _epoch(value: datetime) -> float:
 def _line_view(line: ChatLine) -> mailq.ChatLineView:
     return mailq.ChatLineView(id=line.id, sender=line.sender, author=line.author, text=line.text, at=line.at)
 
-
-def _peer_address(frame: zmq.Frame) -> str:
-    """Where a message came from (the client's IP address over TCP), for limits and logs."""
-    try:
-        return frame.get("Peer-Address") or "local"
-    except (zmq.ZMQError, KeyError):
-        return "local"
 
 
 def _log_failure(task: asyncio.Task) -> None:

@@ -105,7 +105,7 @@ def test_an_offer_runs_out_while_the_database_is_down_and_the_database_catches_u
     with pytest.raises(MailqError) as refused:
         mailq.client().login("ann", "agent-password")
     assert refused.value.code == "crm_unavailable"
-    told = subprocess.run([sys.executable, "-m", "cicada.cli", "mailq", "--status", "--commands", mailq.commands],
+    told = subprocess.run([sys.executable, "-m", "cicada.cli", "mailq", "status", "--commands", mailq.commands],
                           capture_output=True, text=True, timeout=60, cwd=ROOT,
                           env={**os.environ, "CICADA_CONFIG": str(mailq.workdir / "cicada.toml")})
     assert told.returncode == 1, told.stderr

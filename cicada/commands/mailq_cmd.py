@@ -29,10 +29,16 @@ def register(commands) -> None:
     parser.add_argument("--sent-folder", metavar="DIR",
                         help="without a [mail] relay, deliver replies into DIR as .eml files instead of "
                              "leaving them in the outbox (what `cicada demo` does)")
-    parser.add_argument("--status", action="store_true",
-                        help="ask the running mail queue (at --commands) how each part is, print it and exit: "
-                             "0 all well, 1 something unavailable or failing, 2 no answer")
     parser.set_defaults(run=_mailq)
+    actions = parser.add_subparsers(dest="mailq_action", metavar="ACTION")
+    status = actions.add_parser(
+        "status", help="how the running mail queue is: database, SMTP, chat, IMAP, outbox, queues",
+        description="Ask the running mail queue how each of its parts is (the CRM database, SMTP, the web "
+                    "chat, each IMAP mailbox, the outbox), print it and exit: 0 when all is well, 1 when a "
+                    "part is unavailable or failing, 2 when the mail queue does not answer.")
+    status.add_argument("--commands", metavar="ZMQ_ADDRESS",
+                        help="the mail queue's command address (default: from the configuration)")
+    status.set_defaults(run=_status_command)
 
 
 def mailq_settings(config):
@@ -109,8 +115,6 @@ def _mailq(args) -> int:
 
     config = load(args)
     settings = _overrides(args, mailq_settings(config))
-    if args.status:
-        return _status(settings.command_address)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
     # aiosmtpd logs every SMTP command at INFO: thousands of lines a second
@@ -139,6 +143,11 @@ def _mailq(args) -> int:
         if folder is not None:
             folder.stop()
     return 0
+
+
+def _status_command(args) -> int:
+    address = args.commands or mailq_settings(load(args)).command_address
+    return _status(address)
 
 
 def _status(command_address: str) -> int:
