@@ -47,6 +47,14 @@ class AuthenticationFailed(CrmError):
     pass
 
 
+class AccountDisabled(AuthenticationFailed):
+    """The user's account is disabled: nothing is done in its name."""
+
+    def __init__(self, username: str):
+        self.username = username
+        super().__init__(f"The account {username} is disabled; ask an administrator.")
+
+
 class PossibleDuplicates(CrmError):
     """A new partner resembles existing ones; the caller shows them before saving."""
 

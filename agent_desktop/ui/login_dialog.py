@@ -103,11 +103,11 @@ class LoginDialog(QDialog):
         """Why the login failed, in the agent's language (the CRM speaks English)."""
         from sqlalchemy.exc import DBAPIError
 
-        from crm.errors import AuthenticationFailed
+        from crm.errors import AccountDisabled, AuthenticationFailed
 
+        if isinstance(exc, AccountDisabled):
+            return self.tr("This account is disabled; ask an administrator.")
         if isinstance(exc, AuthenticationFailed):
-            if "disabled" in str(exc):
-                return self.tr("This account is disabled; ask an administrator.")
             return self.tr("Wrong user name or password.")
         detail = (str(exc).splitlines() or [type(exc).__name__])[0]
         if isinstance(exc, (DBAPIError, OSError)):

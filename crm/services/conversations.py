@@ -44,7 +44,7 @@ from crm.models import (
     User,
 )
 from crm.permissions import Actor, Permission, require_read
-from crm.services import identify, outbox
+from crm.services import identify, outbox, users
 
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
@@ -978,6 +978,7 @@ def _conversation(session: Session, conversation_id: int) -> Conversation:
 
 def _my_conversation(session: Session, actor: Actor, conversation_id: int, channel: str | None = None
                      ) -> Conversation:
+    users.require_active(session, actor)  # a disabled agent's session answers nothing more
     conversation = _conversation(session, conversation_id)
     if channel and conversation.channel != channel:
         raise ValidationError(f"conversation {conversation_id} is a {conversation.channel}, not a {channel}")
@@ -1010,6 +1011,8 @@ def _user(session: Session, username: str) -> User:
 
 
 def _display_name(session: Session, actor: Actor) -> str:
+    """The agent's name under what he writes; AccountDisabled if his account is disabled."""
+    users.require_active(session, actor)
     user = session.get(User, actor.user_id) if actor.user_id else None
     return user.display_name if user else actor.username
 
