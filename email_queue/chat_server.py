@@ -32,6 +32,8 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from crm.texts import is_storable
+
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -199,7 +201,8 @@ def checked_message(frame: dict[str, Any]) -> tuple[str, str]:
     client_id = frame.get("client_id")
     if client_id is None:
         client_id = str(uuid.uuid4())  # a client without ids just loses de-duplication
-    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID \
+            or not is_storable(client_id):  # it is echoed in the answer, which must encode
         raise FrameError("bad_client_id", "client_id must be a short string")
     try:
         text = text_field(frame, "text")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import (
     DuplicateCustomerNumber,
@@ -83,6 +84,7 @@ class DuplicateCandidate:
 
 
 def validate_draft(draft: PartnerDraft) -> None:
+    check_draft_texts(draft)
     problems = []
     if draft.kind not in PartnerKind.values():
         problems.append(f"kind must be one of {', '.join(PartnerKind.values())}")
@@ -105,6 +107,18 @@ def validate_draft(draft: PartnerDraft) -> None:
             problems.append(f"address country {address.country!r} must be a 2-letter ISO code")
     if problems:
         raise ValidationError("; ".join(problems))
+
+
+def check_draft_texts(draft: PartnerDraft) -> None:
+    """ValidationError naming the first field that holds a character the CRM cannot store."""
+    texts.check_each({
+        "the kind": draft.kind, "the first name": draft.first_name, "the last name": draft.last_name,
+        "the organization's name": draft.org_name, "the customer number": draft.partner_no,
+        "the roles": draft.roles, "the language": draft.language, "the segment": draft.segment,
+        "the value class": draft.value_class, "the phone number": draft.phones, "the email address": draft.emails,
+        "the attributes": draft.attributes})
+    for address in draft.addresses:
+        texts.check_each({f"the address's {name.replace('_', ' ')}": value for name, value in vars(address).items()})
 
 
 def display_name(kind: str, first_name: str | None, last_name: str | None,
@@ -250,6 +264,7 @@ def get_partner(session: Session, actor: Actor, partner_id: int) -> BusinessPart
 
 
 def get_partner_by_number(session: Session, actor: Actor, partner_no: str) -> BusinessPartner:
+    partner_no = texts.check(partner_no, "the customer number")
     pid = session.scalar(select(BusinessPartner.id).where(
         BusinessPartner.partner_no == partner_no.strip().upper()))
     if pid is None:
@@ -264,6 +279,9 @@ def update_partner(session: Session, actor: Actor, partner_id: int, *, region: s
     unknown = set(master) - set(MASTER_FIELDS)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(sorted(unknown))} this way")
+    texts.check_each({f"the {name.replace('_', ' ')}": value for name, value in master.items()})
+    texts.check_each({"the phone number": add_phones, "the email address": add_emails,
+                      "the attributes": attributes})
     partner = get_partner(session, actor, partner_id)
     require_edit(session, actor, partner)
     for email in add_emails:
@@ -321,6 +339,7 @@ def add_relationship(session: Session, actor: Actor, partner_id: int, related_pa
         raise ValidationError("a partner cannot be related to itself")
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationError("the relationship would end before it starts")
+    texts.check_each({"the function": function, "the department": department})
     partner = get_partner(session, actor, partner_id)
     related = get_partner(session, actor, related_partner_id)
     require_edit(session, actor, related)
