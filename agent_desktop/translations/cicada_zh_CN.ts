@@ -302,57 +302,57 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="894"/>
+        <location filename="../ui/inbox_page.py" line="897"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="895"/>
+        <location filename="../ui/inbox_page.py" line="898"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="896"/>
+        <location filename="../ui/inbox_page.py" line="899"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="897"/>
+        <location filename="../ui/inbox_page.py" line="900"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="898"/>
+        <location filename="../ui/inbox_page.py" line="901"/>
         <source>Hand this chat on to another queue or a colleague (Alt+T)</source>
         <translation>将此聊天转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="921"/>
+        <location filename="../ui/inbox_page.py" line="924"/>
         <source>The customer ended the chat. Add your notes and press Done.</source>
         <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="933"/>
+        <location filename="../ui/inbox_page.py" line="936"/>
         <source>The customer ended the chat</source>
         <translation>客户已结束对话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="934"/>
+        <location filename="../ui/inbox_page.py" line="937"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="900"/>
+        <location filename="../ui/inbox_page.py" line="903"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="926"/>
+        <location filename="../ui/inbox_page.py" line="929"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="923"/>
+        <location filename="../ui/inbox_page.py" line="926"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
     </message>
@@ -693,211 +693,218 @@
 <context>
     <name>IdentifyPage</name>
     <message>
-        <location filename="../ui/identify_page.py" line="118"/>
+        <location filename="../ui/identify_page.py" line="119"/>
         <source>Caller</source>
         <translation>来电客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="119"/>
-        <location filename="../ui/identify_page.py" line="124"/>
+        <location filename="../ui/identify_page.py" line="120"/>
+        <location filename="../ui/identify_page.py" line="125"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="120"/>
+        <location filename="../ui/identify_page.py" line="121"/>
         <source>Create new customer</source>
         <translation>新建客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121"/>
+        <location filename="../ui/identify_page.py" line="122"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="123"/>
         <source>Confirm the selected partner (Enter)</source>
         <translation>确认所选业务伙伴（回车）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="123"/>
+        <location filename="../ui/identify_page.py" line="124"/>
         <source>Contact person:</source>
         <translation>联系人：</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Name, phone, email, customer number or city</source>
         <translation>姓名、电话、邮箱、客户编号或城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
-        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="130"/>
         <source>Customer no.</source>
         <translation>客户编号</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
-        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="130"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Matched by</source>
         <translation>匹配方式</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="129"/>
-        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="134"/>
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="129"/>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="129"/>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>Why it may be the same</source>
         <translation>疑似重复原因</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Last name</source>
         <translation>姓</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>First name</source>
         <translation>名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="132"/>
-        <location filename="../ui/identify_page.py" line="138"/>
+        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="139"/>
         <source>Organization</source>
         <translation>组织</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="137"/>
+        <location filename="../ui/identify_page.py" line="138"/>
         <source>Person</source>
         <translation>个人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="140"/>
+        <location filename="../ui/identify_page.py" line="141"/>
         <source>Save customer</source>
         <translation>保存客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="141"/>
+        <location filename="../ui/identify_page.py" line="142"/>
         <source>Not a duplicate: save anyway</source>
         <translation>不是重复客户：仍然保存</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="172"/>
+        <location filename="../ui/identify_page.py" line="173"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="182"/>
+        <location filename="../ui/identify_page.py" line="183"/>
         <source>Looking up {ani}…</source>
         <translation>正在查询 {ani}…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="183"/>
+        <location filename="../ui/identify_page.py" line="184"/>
         <source>Confirmed: {name} ({number})</source>
         <translation>已确认：{name}（{number}）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="184"/>
+        <location filename="../ui/identify_page.py" line="185"/>
         <source>Proposed: {name} ({number}). Confirm if this is the caller.</source>
         <translation>建议：{name}（{number}）。如确为来电客户请确认。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="185"/>
+        <location filename="../ui/identify_page.py" line="186"/>
         <source>{count} partners use {ani}: pick the caller.</source>
         <translation>有 {count} 个业务伙伴使用 {ani}：请选择来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="186"/>
+        <location filename="../ui/identify_page.py" line="187"/>
         <source>No partner uses {ani}: search, or create a new customer.</source>
         <translation>没有业务伙伴使用 {ani}：请搜索或新建客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="189"/>
+        <location filename="../ui/identify_page.py" line="190"/>
         <source>this number</source>
         <translation>此号码</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="218"/>
+        <location filename="../ui/identify_page.py" line="230"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="262"/>
+        <location filename="../ui/identify_page.py" line="274"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="275"/>
+        <location filename="../ui/identify_page.py" line="287"/>
         <source>%n partner(s) found.</source>
         <translation>
             <numerusform>找到 %n 个业务伙伴。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="277"/>
+        <location filename="../ui/identify_page.py" line="289"/>
         <source>More match: add a word to narrow the search.</source>
         <translation>还有更多匹配：请添加关键词缩小范围。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="288"/>
+        <location filename="../ui/identify_page.py" line="300"/>
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="305"/>
+        <location filename="../ui/identify_page.py" line="317"/>
         <source>Saved: {name} ({number}) is the confirmed caller.</source>
         <translation>已保存：{name}（{number}）已确认为来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="315"/>
+        <location filename="../ui/identify_page.py" line="331"/>
         <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
         <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../ui/identify_page.py" line="334"/>
+        <source>%n other partner(s) that you may not see look like this customer: ask a supervisor before saving, so as not to make a duplicate.</source>
+        <translation>
+            <numerusform>另有 %n 个您无权查看的业务伙伴与此客户相似：保存前请先询问主管，以免建立重复客户。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../ui/identify_page.py" line="322"/>
+        <location filename="../ui/identify_page.py" line="343"/>
         <source>The customer was not saved: {error}</source>
         <translation>客户未保存：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="334"/>
+        <location filename="../ui/identify_page.py" line="355"/>
         <source>same name</source>
         <translation>同名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="336"/>
+        <location filename="../ui/identify_page.py" line="357"/>
         <source>phone {value}</source>
         <translation>电话 {value}</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="338"/>
+        <location filename="../ui/identify_page.py" line="359"/>
         <source>email {value}</source>
         <translation>邮箱 {value}</translation>
     </message>
@@ -967,14 +974,14 @@
     <message>
         <location filename="../ui/inbox_page.py" line="290"/>
         <location filename="../ui/inbox_page.py" line="405"/>
-        <location filename="../ui/inbox_page.py" line="485"/>
+        <location filename="../ui/inbox_page.py" line="489"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
         <location filename="../ui/inbox_page.py" line="290"/>
         <location filename="../ui/inbox_page.py" line="405"/>
-        <location filename="../ui/inbox_page.py" line="485"/>
+        <location filename="../ui/inbox_page.py" line="489"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
@@ -1071,19 +1078,19 @@
     </message>
     <message>
         <location filename="../ui/inbox_page.py" line="315"/>
-        <location filename="../ui/inbox_page.py" line="776"/>
+        <location filename="../ui/inbox_page.py" line="779"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
     <message>
         <location filename="../ui/inbox_page.py" line="315"/>
-        <location filename="../ui/inbox_page.py" line="776"/>
+        <location filename="../ui/inbox_page.py" line="779"/>
         <source>Reply all</source>
         <translation>全部回复</translation>
     </message>
     <message>
         <location filename="../ui/inbox_page.py" line="316"/>
-        <location filename="../ui/inbox_page.py" line="777"/>
+        <location filename="../ui/inbox_page.py" line="780"/>
         <source>Forward</source>
         <translation>转发</translation>
     </message>
@@ -1228,92 +1235,92 @@
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="486"/>
+        <location filename="../ui/inbox_page.py" line="490"/>
         <source>{channel} from {customer}: {subject} ({seconds} s)</source>
         <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="496"/>
+        <location filename="../ui/inbox_page.py" line="500"/>
         <source>from {agent}: {note}</source>
         <translation>来自 {agent}：{note}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="497"/>
+        <location filename="../ui/inbox_page.py" line="501"/>
         <source>from {agent}</source>
         <translation>来自 {agent}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="553"/>
+        <location filename="../ui/inbox_page.py" line="557"/>
         <source>Transferring…</source>
         <translation>正在转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="636"/>
+        <location filename="../ui/inbox_page.py" line="640"/>
         <source>Double-click or Enter to open</source>
         <translation>双击或回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="677"/>
+        <location filename="../ui/inbox_page.py" line="681"/>
         <source>{agent} (answer)</source>
         <translation>{agent}（答复）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="678"/>
+        <location filename="../ui/inbox_page.py" line="682"/>
         <source>{agent} (internal note)</source>
         <translation>{agent}（内部备注）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="682"/>
+        <location filename="../ui/inbox_page.py" line="686"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="682"/>
+        <location filename="../ui/inbox_page.py" line="686"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="683"/>
+        <location filename="../ui/inbox_page.py" line="687"/>
         <source>failed: {error}</source>
         <translation>发送失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="726"/>
+        <location filename="../ui/inbox_page.py" line="730"/>
         <source>No program opens {name}; save it instead.</source>
         <translation>没有可打开 {name} 的程序，请将其保存。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="738"/>
+        <location filename="../ui/inbox_page.py" line="742"/>
         <source>Save attachment</source>
         <translation>保存附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="770"/>
+        <location filename="../ui/inbox_page.py" line="773"/>
         <source>Forwarded message</source>
         <translation>转发的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="777"/>
+        <location filename="../ui/inbox_page.py" line="780"/>
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="787"/>
+        <location filename="../ui/inbox_page.py" line="790"/>
         <source>Attach files</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="791"/>
+        <location filename="../ui/inbox_page.py" line="794"/>
         <source>{name} is larger than 20 MB</source>
         <translation>{name} 超过 20 MB</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="811"/>
+        <location filename="../ui/inbox_page.py" line="814"/>
         <source>The text is empty.</source>
         <translation>正文为空。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="814"/>
+        <location filename="../ui/inbox_page.py" line="817"/>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -1389,7 +1396,7 @@
         <translation>欢迎，{name}。请检查话机和队列，然后点击确定。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="110"/>
+        <location filename="../ui/login_dialog.py" line="109"/>
         <source>This account is disabled; ask an administrator.</source>
         <translation>此账号已停用，请联系管理员。</translation>
     </message>
@@ -2057,168 +2064,168 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="186"/>
+        <location filename="../workbench.py" line="191"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="187"/>
+        <location filename="../workbench.py" line="192"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="188"/>
+        <location filename="../workbench.py" line="193"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="193"/>
+        <location filename="../workbench.py" line="198"/>
         <source>You did not answer a call in time; you are now Not ready.</source>
         <translation>您未及时接听来电，已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="194"/>
+        <location filename="../workbench.py" line="199"/>
         <source>You did not answer a consult call; you are now Not ready.</source>
         <translation>您未接听咨询来电，已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="196"/>
+        <location filename="../workbench.py" line="201"/>
         <source>Your phone {device} could not be reached ({status}).</source>
         <translation>无法连接您的话机 {device}（{status}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="197"/>
+        <location filename="../workbench.py" line="202"/>
         <source>Your phone {device} did not take the call ({status}); you are now Not ready.</source>
         <translation>您的话机 {device} 未能接通来电（{status}），已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="199"/>
+        <location filename="../workbench.py" line="204"/>
         <source>The call from {ani} was lost: the telephony process handling it failed ({reason}).</source>
         <translation>{ani} 的通话已中断：处理该通话的话务进程出现故障（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="207"/>
+        <location filename="../workbench.py" line="212"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="208"/>
+        <location filename="../workbench.py" line="213"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="209"/>
+        <location filename="../workbench.py" line="214"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="210"/>
+        <location filename="../workbench.py" line="215"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="211"/>
+        <location filename="../workbench.py" line="216"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="212"/>
+        <location filename="../workbench.py" line="217"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="213"/>
+        <location filename="../workbench.py" line="218"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="214"/>
+        <location filename="../workbench.py" line="219"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="215"/>
+        <location filename="../workbench.py" line="220"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="216"/>
+        <location filename="../workbench.py" line="221"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="217"/>
+        <location filename="../workbench.py" line="222"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="223"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="224"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="220"/>
+        <location filename="../workbench.py" line="225"/>
         <source>The CTI gateway did not accept your user name or password</source>
         <translation>CTI 网关未接受您的用户名或密码</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="221"/>
+        <location filename="../workbench.py" line="226"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="222"/>
+        <location filename="../workbench.py" line="227"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="224"/>
+        <location filename="../workbench.py" line="229"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="225"/>
+        <location filename="../workbench.py" line="230"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="407"/>
+        <location filename="../workbench.py" line="412"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="481"/>
+        <location filename="../workbench.py" line="486"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="484"/>
+        <location filename="../workbench.py" line="489"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="498"/>
+        <location filename="../workbench.py" line="503"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="533"/>
+        <location filename="../workbench.py" line="538"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="701"/>
+        <location filename="../workbench.py" line="709"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
         <location filename="../ui/controller.py" line="442"/>
-        <location filename="../workbench.py" line="712"/>
+        <location filename="../workbench.py" line="720"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
@@ -2258,52 +2265,52 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="147"/>
+        <location filename="../ui/mail_control.py" line="161"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="149"/>
+        <location filename="../ui/mail_control.py" line="163"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="151"/>
+        <location filename="../ui/mail_control.py" line="165"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="163"/>
+        <location filename="../ui/mail_control.py" line="177"/>
         <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="165"/>
+        <location filename="../ui/mail_control.py" line="179"/>
         <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="167"/>
+        <location filename="../ui/mail_control.py" line="181"/>
         <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="169"/>
+        <location filename="../ui/mail_control.py" line="183"/>
         <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="171"/>
+        <location filename="../ui/mail_control.py" line="185"/>
         <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="182"/>
+        <location filename="../ui/mail_control.py" line="208"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="185"/>
+        <location filename="../ui/mail_control.py" line="211"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>

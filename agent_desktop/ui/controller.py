@@ -301,7 +301,7 @@ class DesktopController(QObject):
 
         def failed(exc):
             if isinstance(exc, PossibleDuplicates):
-                on_duplicates(exc.candidates)
+                on_duplicates(exc)  # .candidates the agent may read, and how many others are .hidden
             else:
                 on_error(str(exc))
 

@@ -317,17 +317,26 @@ class IdentifyPage(QWidget):
         self.new_message.setText(self.tr("Saved: {name} ({number}) is the confirmed caller.").format(
             name=match.partner.name, number=match.partner.partner_no))
 
-    def _show_duplicates(self, candidates) -> None:
+    def _show_duplicates(self, duplicates) -> None:
+        """crm's PossibleDuplicates: the partners the agent may read are listed;
+        those he may not are only counted, so that he asks before saving a duplicate."""
         self.new_save.setEnabled(True)
         self.results_model.removeRows(0, self.results_model.rowCount())
         self.results.setColumnHidden(RESULTS_WHY, False)
-        for c in candidates:
+        for c in duplicates.candidates:
             self._add_row(self.results_model, PartnerRef(c.partner_id, c.partner_no, c.name),
                           [c.partner_no, c.name, "", "", "", ", ".join(duplicate_reason(r) for r in c.reasons)])
-        self.new_message.setText(self.tr("This customer may exist already: pick one of the partners listed "
-                                         "under Search, or save anyway."))
+        texts = []
+        if duplicates.candidates:
+            texts.append(self.tr("This customer may exist already: pick one of the partners listed "
+                                 "under Search, or save anyway."))
+        if duplicates.hidden:
+            texts.append(self.tr("%n other partner(s) that you may not see look like this customer: ask a "
+                                 "supervisor before saving, so as not to make a duplicate.", "",
+                                 duplicates.hidden))
+        self.new_message.setText(" ".join(texts))
         self.new_save_anyway.setVisible(True)
-        self.confirm_button.setEnabled(True)
+        self.confirm_button.setEnabled(bool(duplicates.candidates))
 
     def _create_failed(self, text: str) -> None:
         self.new_save.setEnabled(True)

@@ -33,7 +33,7 @@ from crm.models import (
     SearchField,
     SearchToken,
 )
-from crm.permissions import Actor, Permission, require_edit, require_read
+from crm.permissions import Actor, Permission, require_edit, require_read, visible_partners_clause
 from crm.phones import normalize_phone
 from crm.search_keys import is_cjk, words
 from crm.services import audit, numbers
@@ -137,7 +137,27 @@ def _clean(text: str | None) -> str:
 
 def find_duplicates(session: Session, draft: PartnerDraft, region: str,
                     limit: int = 20) -> list[DuplicateCandidate]:
-    """Existing partners with the same name, phone number or email address."""
+    """Existing partners with the same name, phone number or email address,
+    every one of them (see readable_duplicates for what a user may be shown)."""
+    return _ranked(session, _duplicate_reasons(session, draft, region, limit), limit)
+
+
+def readable_duplicates(session: Session, actor: Actor, draft: PartnerDraft, region: str,
+                        limit: int = 20) -> tuple[list[DuplicateCandidate], int]:
+    """The duplicates `actor` may read, and how many others he may not: he is
+    told that they exist, so that he does not save a duplicate blindly, but
+    not who they are."""
+    reasons = _duplicate_reasons(session, draft, region, limit)
+    if not reasons:
+        return [], 0
+    readable = set(session.scalars(select(BusinessPartner.id).where(
+        BusinessPartner.id.in_(reasons), visible_partners_clause(actor))))
+    shown = {pid: why for pid, why in reasons.items() if pid in readable}
+    return _ranked(session, shown, limit), len(reasons) - len(shown)
+
+
+def _duplicate_reasons(session: Session, draft: PartnerDraft, region: str, limit: int) -> dict[int, list[str]]:
+    """Why each partner may be the same as the draft, by partner id."""
     reasons: dict[int, list[str]] = {}
     key = name_key(draft.kind, draft.first_name, draft.last_name, draft.org_name)
     if key:
@@ -158,6 +178,10 @@ def find_duplicates(session: Session, draft: PartnerDraft, region: str,
         ).limit(limit)
         for pid in session.scalars(stmt):
             reasons.setdefault(pid, []).append(f"email {email}")
+    return reasons
+
+
+def _ranked(session: Session, reasons: dict[int, list[str]], limit: int) -> list[DuplicateCandidate]:
     if not reasons:
         return []
     rows = session.execute(
@@ -183,7 +207,8 @@ def name_key(kind: str, first_name: str | None, last_name: str | None,
 
 def create_partner(session: Session, actor: Actor, draft: PartnerDraft, *, region: str = "CN",
                    confirm_duplicates: bool = False) -> BusinessPartner:
-    """Create a partner; raises PossibleDuplicates unless the user confirmed them."""
+    """Create a partner; raises PossibleDuplicates unless the user confirmed them
+    (with those he may read, and how many others look like it)."""
     actor.require(Permission.PARTNER_CREATE, "create business partners")
     validate_draft(draft)
     if draft.partner_no:
@@ -191,9 +216,9 @@ def create_partner(session: Session, actor: Actor, draft: PartnerDraft, *, regio
     if draft.partner_no and _partner_no_taken(session, draft.partner_no):
         raise DuplicateCustomerNumber(f"Customer number {draft.partner_no} is already in use.")
     if not confirm_duplicates:
-        candidates = find_duplicates(session, draft, region)
-        if candidates:
-            raise PossibleDuplicates(candidates)
+        candidates, hidden = readable_duplicates(session, actor, draft, region)
+        if candidates or hidden:
+            raise PossibleDuplicates(candidates, hidden=hidden)
     now = utcnow()
     owner_id = None if draft.to_pool else actor.user_id
     partner = BusinessPartner(
