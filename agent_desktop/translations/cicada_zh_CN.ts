@@ -181,17 +181,17 @@
 <context>
     <name>BusinessDataPage</name>
     <message>
-        <location filename="../ui/business_data.py" line="201"/>
+        <location filename="../ui/business_data.py" line="202"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="201"/>
+        <location filename="../ui/business_data.py" line="202"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="234"/>
+        <location filename="../ui/business_data.py" line="235"/>
         <source>Select an item to see it here (read-only).</source>
         <translation>选择一项即可在此查看（只读）。</translation>
     </message>
@@ -199,102 +199,102 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="554"/>
+        <location filename="../ui/main_window.py" line="555"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="557"/>
+        <location filename="../ui/main_window.py" line="558"/>
         <source>Log in here</source>
         <translation>在此登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="558"/>
+        <location filename="../ui/main_window.py" line="559"/>
         <source>Take your session back from the other desktop</source>
         <translation>从另一桌面收回您的登录会话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="578"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="578"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="578"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="582"/>
         <source>email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="582"/>
         <source>chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="585"/>
+        <location filename="../ui/main_window.py" line="586"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -1328,7 +1328,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="619"/>
+        <location filename="../ui/main_window.py" line="620"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -1673,12 +1673,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 将登录会话接管到此桌面？另一桌面将不再接收来电。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="404"/>
+        <location filename="../ui/main_window.py" line="405"/>
         <source>Take over here</source>
         <translation>在此接管</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="405"/>
+        <location filename="../ui/main_window.py" line="406"/>
         <source>Not now</source>
         <translation>暂不</translation>
     </message>
@@ -1686,47 +1686,47 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>PartnerHeader</name>
     <message>
-        <location filename="../ui/business_data.py" line="137"/>
+        <location filename="../ui/business_data.py" line="138"/>
         <source>Customer:</source>
         <translation>客户：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="137"/>
+        <location filename="../ui/business_data.py" line="138"/>
         <source>No.:</source>
         <translation>编号：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="138"/>
+        <location filename="../ui/business_data.py" line="139"/>
         <source>Segment:</source>
         <translation>细分：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="138"/>
+        <location filename="../ui/business_data.py" line="139"/>
         <source>Owner:</source>
         <translation>负责人：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="139"/>
+        <location filename="../ui/business_data.py" line="140"/>
         <source>Phone:</source>
         <translation>电话：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="139"/>
+        <location filename="../ui/business_data.py" line="140"/>
         <source>Email:</source>
         <translation>邮箱：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="159"/>
+        <location filename="../ui/business_data.py" line="160"/>
         <source>loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="166"/>
+        <location filename="../ui/business_data.py" line="167"/>
         <source>no confirmed customer</source>
         <translation>未确认客户</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="170"/>
+        <location filename="../ui/business_data.py" line="171"/>
         <source>pool</source>
         <translation>客户池</translation>
     </message>
@@ -1945,38 +1945,38 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="596"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="596"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <location filename="../ui/transfer_dialog.py" line="57"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="598"/>
+        <location filename="../ui/main_window.py" line="599"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="599"/>
+        <location filename="../ui/main_window.py" line="600"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="600"/>
+        <location filename="../ui/main_window.py" line="601"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="603"/>
+        <location filename="../ui/main_window.py" line="604"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="604"/>
+        <location filename="../ui/main_window.py" line="605"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -2230,17 +2230,17 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="476"/>
+        <location filename="../ui/main_window.py" line="477"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="489"/>
+        <location filename="../ui/main_window.py" line="490"/>
         <source>{name} sent an email: {subject}</source>
         <translation>{name} 发来邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="491"/>
+        <location filename="../ui/main_window.py" line="492"/>
         <source>The demo email could not be sent: {error}</source>
         <translation>演示邮件无法发送：{error}</translation>
     </message>
