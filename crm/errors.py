@@ -69,4 +69,6 @@ class PossibleDuplicates(CrmError):
         if hidden:
             parts.append(f"{hidden} {'more ' if candidates else ''}existing partner(s) that you may not see "
                          "look like it; ask a supervisor whether it is one of them.")
-        super().__init__(" ".join(parts) + " Check them, then save again with the duplicate check confirmed.")
+        parts.append("Check them, then save again with the duplicate check confirmed." if candidates else
+                     "If it is a new customer all the same, save again with the duplicate check confirmed.")
+        super().__init__(" ".join(parts))
