@@ -20,6 +20,7 @@ from crm.errors import CrmError, ValidationError
 from crm.permissions import Actor
 from crm.services.interactions import my_call_segment
 from crm.services.transactions import link_to_interaction
+from crm.services.users import require_active
 from action_box.model import Action, Context, Field, Outcome, unavailable
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def run(database: Database, actor: Actor, action: Action, context: Context, valu
     clean = check_values(action.fields(context), values)
     try:
         with database.unit_of_work() as session:
+            require_active(session, actor)
             outcome = action.perform(session, actor, context, clean)
             if not isinstance(outcome, Outcome):
                 raise TypeError(f"perform() returned {type(outcome).__name__}, not an Outcome")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -27,7 +29,7 @@ from crm.services import scripts as script_service
 from crm.services import search as search_service
 from crm.services.partners import PartnerDraft, create_partner, get_partner_by_number
 from crm.services.partner_view import partner_view
-from crm.services.users import authenticate
+from crm.services.users import authenticate, require_active
 from agent_desktop.workbench import Contact, PartnerMatch, PartnerRef
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,24 @@ def log_in(database: Database, username: str, password: str) -> Session:
     with database.unit_of_work() as session:  # a login may upgrade the password hash
         actor = authenticate(session, username, password)
         return Session(actor, profiles.agent_profile(session, actor))
+
+
+# Every call below first checks that the agent's account is still enabled: an
+# agent disabled while logged in can do nothing more from his next step on.
+
+
+@contextmanager
+def _reading(database: Database, actor: Actor) -> Iterator:
+    with database.reading() as session:
+        require_active(session, actor)
+        yield session
+
+
+@contextmanager
+def _writing(database: Database, actor: Actor) -> Iterator:
+    with database.unit_of_work() as session:
+        require_active(session, actor)
+        yield session
 
 
 # --- identification --------------------------------------------------------------------
@@ -61,18 +81,18 @@ def _matches(found) -> list[PartnerMatch]:
 def identify_caller(database: Database, actor: Actor, ani: str, region: str = "CN") -> list[PartnerMatch]:
     if not any(ch.isdigit() for ch in ani or ""):
         return []  # anonymous or withheld
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return _matches(identify_service.identify_by_phone(session, actor, ani, region))
 
 
 def identify_by_number(database: Database, actor: Actor, partner_no: str) -> list[PartnerMatch]:
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return _matches(identify_service.identify_by_number(session, actor, partner_no))
 
 
 def partner_match(database: Database, actor: Actor, partner_id: int) -> PartnerMatch:
     """A partner the agent picked (from a search, a new record) with its contact persons."""
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         view = partner_view(session, actor, partner_id)
         p = view.partner
         return PartnerMatch(PartnerRef(p.id, p.partner_no, p.name, p.kind), "agent",
@@ -91,7 +111,7 @@ class SearchRow:
 
 def search(database: Database, actor: Actor, text: str, *, page: int = 1, region: str = "CN"
            ) -> tuple[list[SearchRow], bool, list[str]]:
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         result = search_service.search_partners(session, actor, text, page=page, page_size=50,
                                                 region=region)
     rows = [SearchRow(PartnerRef(h.partner_id, h.partner_no, h.name, h.kind), h.city, h.phone,
@@ -121,7 +141,7 @@ def create_customer(database: Database, actor: Actor, new: NewPartner, *, region
     if new.city.strip():
         from crm.services.partners import AddressDraft
         draft.addresses = [AddressDraft(country=new.country or region, city=new.city.strip())]
-    with database.unit_of_work() as session:
+    with _writing(database, actor) as session:
         partner = create_partner(session, actor, draft, region=region,
                                  confirm_duplicates=confirm_duplicates)
         return PartnerMatch(PartnerRef(partner.id, partner.partner_no, partner.name, partner.kind), "new")
@@ -164,7 +184,7 @@ SECTIONS = ("contact_persons", "relationships", TransactionKind.SERVICE_ORDER.va
 
 
 def business_data(database: Database, actor: Actor, partner_id: int) -> Partner360:
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         view = partner_view(session, actor, partner_id)
         p = view.partner
         main_phone = next((ph.raw for ph in p.phones if ph.is_main), p.phones[0].raw if p.phones else None)
@@ -266,13 +286,13 @@ def _interaction_detail(i: Interaction) -> tuple[tuple[str, str], ...]:
 def history_page(database: Database, actor: Actor, partner_id: int, *,
                  filters: history_service.HistoryFilter, before: tuple[datetime, int] | None,
                  page_size: int = 200) -> Page[history_service.HistoryRow]:
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return history_service.interaction_history(session, actor, partner_id, filters=filters,
                                                    page_size=page_size, before=before)
 
 
 def interaction_detail(database: Database, actor: Actor, interaction_id: int):
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         record = interaction_service.interaction_detail(session, actor, interaction_id)
         detail = _interaction_detail(record)
         answers = _script_answers(session, actor, interaction_id)
@@ -360,7 +380,7 @@ def save_contact(database: Database, actor: Actor, contact: Contact) -> int:
         reason_code=contact.draft.reason_code or None, outcome_code=contact.draft.outcome_code or None,
         notes=notes or None)
     script = contact.draft_json("").get("script")
-    with database.unit_of_work() as session:
+    with _writing(database, actor) as session:
         record_id = None
         if contact.interaction_id:  # an email or chat: the mail queue made its record
             record_id = interaction_service.save_interaction(session, actor, contact.interaction_id, draft,
@@ -425,7 +445,7 @@ def load_scripts(database: Database, actor: Actor) -> ScriptSupply:
 
     active = load_active(database, actor)
     wanted = {n.crm_list for each in active for n in each.script.nodes if isinstance(n, QuestionNode)}
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return ScriptSupply(active, list_options(session, wanted))
 
 
@@ -434,7 +454,7 @@ def script_version(database: Database, actor: Actor, name: str, version: int):
     from scripting.document import from_builtins
     from scripting.library import Loaded
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         stored = script_service.get_version(session, actor, name, version)
     return Loaded(from_builtins(stored.document, origin=name), stored.version)
 
@@ -442,7 +462,7 @@ def script_version(database: Database, actor: Actor, name: str, version: int):
 def handed_over_run(database: Database, actor: Actor, contact_id: str):
     """The script run a colleague made during this call before handing it over:
     (Loaded version, runner state), or None."""
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         runs = script_service.runs_of_contact(session, actor, contact_id)
     if not runs:
         return None
@@ -455,7 +475,7 @@ def script_facts(database: Database, actor: Actor, partner_id: int | None,
     """The partner and contact person as a script may name them."""
     from scripting.context import contact_person_values, partner_values
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         partner = partner_values(session, actor, partner_id) if partner_id else None
         person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)
                   if contact_person_id else None)
@@ -465,7 +485,7 @@ def script_facts(database: Database, actor: Actor, partner_id: int | None,
 def save_script_run(database: Database, actor: Actor, contact: Contact, state: dict) -> int:
     """Write a script run as it stands (a snapshot taken on the GUI thread);
     crm's NotFound while the gateway has not recorded the call for this agent."""
-    with database.unit_of_work() as session:
+    with _writing(database, actor) as session:
         return _save_run(session, actor, contact, state)
 
 
@@ -495,7 +515,7 @@ def warm_up(database: Database, actor: Actor, region: str = "CN") -> None:
 
     try:
         identify_caller(database, actor, "+8613800000000", region)
-        with database.reading() as session:
+        with _reading(database, actor) as session:
             ids = session.scalars(select(BusinessPartner.id).order_by(BusinessPartner.id).limit(20)).all()
         for partner_id in ids:
             try:
@@ -510,7 +530,7 @@ def warm_up(database: Database, actor: Actor, region: str = "CN") -> None:
 
 
 def partner_by_number(database: Database, actor: Actor, partner_no: str) -> PartnerRef:
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         p = get_partner_by_number(session, actor, partner_no)
         return PartnerRef(p.id, p.partner_no, p.name, p.kind)
 
@@ -522,7 +542,7 @@ def action_context(database: Database, actor: Actor, **facts):
     """action_box.model.Context for the current contact (facts: see action_box.context.load_context)."""
     from action_box.context import load_context
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return load_context(session, actor, **facts)
 
 
@@ -536,7 +556,7 @@ def follow_ups(database: Database, actor: Actor):
     """The open callbacks and tasks of the agent and his team (crm.services.transactions.FollowUp)."""
     from crm.services import transactions
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return transactions.follow_ups_for(session, actor)
 
 
@@ -544,7 +564,7 @@ def complete_follow_up(database: Database, actor: Actor, transaction_id: int) ->
     """Mark a callback or task done; its number."""
     from crm.services import transactions
 
-    with database.unit_of_work() as session:
+    with _writing(database, actor) as session:
         return transactions.complete_follow_up(session, actor, transaction_id).number
 
 
@@ -568,21 +588,21 @@ def email_status(database: Database, ids: list[int]):
 def inbox(database: Database, actor: Actor, **filters):
     from crm.services import conversations
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return conversations.inbox(session, actor, **filters)
 
 
 def conversation(database: Database, actor: Actor, conversation_id: int):
     from crm.services import conversations
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return conversations.conversation_view(session, actor, conversation_id)
 
 
 def attachment(database: Database, actor: Actor, attachment_id: int) -> tuple[str, str, bytes]:
     from crm.services import conversations
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         return conversations.attachment_content(session, actor, attachment_id)
 
 
@@ -590,14 +610,14 @@ def send_reply(database: Database, actor: Actor, conversation_id: int, **reply) 
     """Store the reply (and its email in the outbox); the mail queue sends it."""
     from crm.services import conversations
 
-    with database.unit_of_work() as session:
+    with _writing(database, actor) as session:
         return conversations.reply(session, actor, conversation_id, **reply).id
 
 
 def add_note(database: Database, actor: Actor, conversation_id: int, text: str) -> int:
     from crm.services import conversations
 
-    with database.unit_of_work() as session:
+    with _writing(database, actor) as session:
         return conversations.add_note(session, actor, conversation_id, text).id
 
 
@@ -607,7 +627,7 @@ def render_reply(database: Database, actor: Actor, body: str, *, view, partner_i
     from scripting.context import contact_person_values, partner_values
     from scripting.templates import make_context, render
 
-    with database.reading() as session:
+    with _reading(database, actor) as session:
         partner = partner_values(session, actor, partner_id) if partner_id else None
         person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)
                   if contact_person_id else None)

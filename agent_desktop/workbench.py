@@ -275,6 +275,7 @@ class Workbench:
         self.contact: Contact | None = None
         self.unsaved: list[Contact] = []  # ended contacts whose record is not in the CRM yet
         self.notices: list[Notice] = []
+        self.gateway_records_healthy = True  # as the gateway's heartbeat says
         self._listeners: list[Listener] = []
 
     # --- observers -------------------------------------------------------------------------
@@ -803,6 +804,18 @@ class Workbench:
             self.notice("error", GATEWAY_ERROR_UNKNOWN, detail=detail)
         else:
             self.notice("error", GATEWAY_ERROR, meaning=meaning, detail=detail)
+
+    def gateway_records_heard(self, healthy: bool) -> None:
+        """What the gateway's heartbeat says of its call records: a change is news for the agent."""
+        if healthy == self.gateway_records_healthy:
+            return
+        self.gateway_records_healthy = healthy
+        if healthy:
+            self.notice("info", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway reaches the CRM database again."))
+        else:
+            self.notice("warning", QT_TRANSLATE_NOOP(
+                "Workbench", "The CTI gateway cannot reach the CRM database: calls go on, and their records "
+                             "are kept and written once it is back. Logging in waits for it."))
 
     def notice(self, level: str, template: str, **params) -> None:
         self.notices.append(Notice(level, template, self.clock(), params))

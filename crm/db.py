@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm import texts
 from crm.errors import DatabaseNotMigrated, DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -89,6 +90,7 @@ class Database:
             check_migrated(engine)
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self.sessions, "before_flush", texts.refuse_unstorable_rows)
 
     @classmethod
     def open(cls, url: str, *, check: bool = True, **engine_options) -> Database:

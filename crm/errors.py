@@ -47,13 +47,28 @@ class AuthenticationFailed(CrmError):
     pass
 
 
-class PossibleDuplicates(CrmError):
-    """A new partner resembles existing ones; the caller shows them before saving."""
+class AccountDisabled(AuthenticationFailed):
+    """The user's account is disabled: nothing is done in its name."""
 
-    def __init__(self, candidates):
-        self.candidates = candidates
-        names = ", ".join(f"{c.partner_no} {c.name}" for c in candidates[:5])
-        super().__init__(
-            f"{len(candidates)} existing partner(s) look like this one: {names}. "
-            "Check them, then save again with the duplicate check confirmed."
-        )
+    def __init__(self, username: str):
+        self.username = username
+        super().__init__(f"The account {username} is disabled; ask an administrator.")
+
+
+class PossibleDuplicates(CrmError):
+    """A new partner resembles existing ones; the caller shows them before saving.
+    `candidates` are those the user may read; `hidden` counts the others, which
+    he is told of but not shown."""
+
+    def __init__(self, candidates, *, hidden: int = 0):
+        self.candidates, self.hidden = candidates, hidden
+        parts = []
+        if candidates:
+            names = ", ".join(f"{c.partner_no} {c.name}" for c in candidates[:5])
+            parts.append(f"{len(candidates)} existing partner(s) look like this one: {names}.")
+        if hidden:
+            parts.append(f"{hidden} {'more ' if candidates else ''}existing partner(s) that you may not see "
+                         "look like it; ask a supervisor whether it is one of them.")
+        parts.append("Check them, then save again with the duplicate check confirmed." if candidates else
+                     "If it is a new customer all the same, save again with the duplicate check confirmed.")
+        super().__init__(" ".join(parts))

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from crm.errors import PermissionDenied
+from crm.errors import AccountDisabled, PermissionDenied
 from crm.models import BusinessPartner, PartnerShare, UserRole
 
 
@@ -75,6 +75,9 @@ class Actor:
 
     @classmethod
     def for_user(cls, user) -> Actor:
+        """The actor of a user of the CRM; AccountDisabled when the account is disabled."""
+        if not user.is_active:
+            raise AccountDisabled(user.username)
         return cls(user.id, user.username, user.role, ROLE_PERMISSIONS[user.role])
 
     @classmethod

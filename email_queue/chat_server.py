@@ -35,6 +35,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from crm.texts import is_storable
 from email_queue.chat_gate import ChatGate, ChatRefused
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,8 @@ def checked_message(frame: dict[str, Any]) -> tuple[str, str]:
     client_id = frame.get("client_id")
     if client_id is None:
         client_id = str(uuid.uuid4())  # a client without ids just loses de-duplication
-    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID \
+            or not is_storable(client_id):  # it is echoed in the answer, which must encode
         raise FrameError("bad_client_id", "client_id must be a short string")
     try:
         text = text_field(frame, "text")

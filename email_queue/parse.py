@@ -35,7 +35,7 @@ import os.path
 import quopri
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import errors
 from email.message import Message
@@ -47,6 +47,8 @@ from html import unescape
 from html.parser import HTMLParser
 
 import nh3
+
+from crm import texts
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ class ParsedEmail:
 def parse_email(raw: bytes) -> ParsedEmail:
     """Parse a raw message. Never raises: a message that cannot be read at all comes back empty, with a defect."""
     try:
-        return _parse(bytes(raw))
+        return _storable(_parse(bytes(raw)))
     except Exception as exc:  # the last line of defence: the queue must store something for every message
         log.warning("unreadable email", exc_info=True)
         return _empty_email([f"message could not be read ({type(exc).__name__})"])
@@ -139,6 +141,31 @@ def _at_most(limit: int, defects) -> tuple[str, ...]:
     if len(defects) <= limit:
         return tuple(defects)
     return (*defects[:limit - 1], f"... and {len(defects) - limit + 1} more problems")
+
+
+UNSTORABLE_DEFECT = "characters the CRM cannot store (NUL, broken UTF-16) were replaced by \ufffd"
+
+
+def _storable(parsed: ParsedEmail) -> ParsedEmail:
+    """The message with each character the CRM cannot store replaced (see crm.texts):
+    a NUL or a lone surrogate (a UTF-7 or 8-bit header can decode to one) must
+    never cost the message."""
+    cleaned = {name: _storable_value(value) for name, value in vars(parsed).items() if name != "attachments"}
+    cleaned["attachments"] = tuple(
+        replace(a, filename=texts.storable(a.filename), content_type=texts.storable(a.content_type),
+                content_id=texts.storable(a.content_id)) for a in parsed.attachments)
+    cleaned = replace(parsed, **cleaned)
+    if cleaned == parsed:
+        return parsed
+    return replace(cleaned, defects=_at_most(_MAX_DEFECTS, dict.fromkeys((*cleaned.defects, UNSTORABLE_DEFECT))))
+
+
+def _storable_value(value):
+    if isinstance(value, str):
+        return texts.storable(value)
+    if isinstance(value, tuple):
+        return tuple(_storable_value(item) for item in value)
+    return value
 
 
 def _empty_email(defects: list[str]) -> ParsedEmail:

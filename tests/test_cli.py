@@ -162,6 +162,14 @@ def test_add_shows_duplicates_and_saves_only_when_confirmed(capsys, filled):
     assert [f["partner"]["name"] for f in json.loads(out)] == ["张伟"]
 
 
+def test_add_as_a_user_counts_the_duplicates_he_may_not_see_without_naming_them(capsys, filled):
+    args = ["--db-url", filled, "crm", "add", "--org", "Acme Trading", "--as", "rep"]
+    code, out, _ = run(capsys, *args)
+    assert code == 3 and "1 existing partner(s) that you may not see" in out and "C00000002" not in out
+    code, out, _ = run(capsys, *args, "--json")
+    assert json.loads(out) == {"saved": False, "possible_duplicates": [], "hidden_duplicates": 1}
+
+
 def test_add_refuses_bad_input_plainly(capsys, filled):
     code, _, err = run(capsys, "--db-url", filled, "crm", "add", "--org", "X", "--email", "not-mail")
     assert code == 2 and "not an email address" in err

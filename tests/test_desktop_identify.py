@@ -9,11 +9,12 @@ from PySide6.QtCore import Qt
 import factories
 from agent_desktop import crm_access
 from agent_desktop.app import Desktop, DesktopSettings
+from agent_desktop.ui import i18n
 from agent_desktop.workbench import IdStatus
 from bus import cti
 from bus.envelope import EventEnvelope
 from agent_desktop.ui.tasks import TaskRunner
-from crm.models import User
+from crm.models import User, UserRole
 from crm.permissions import Actor
 from crm.services.partners import PartnerDraft, create_partner
 
@@ -24,20 +25,26 @@ NOW = 1_800_000_000.0
 def desk(db, qtbot, tmp_path):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
-        session.query(User).filter_by(username="ann").update({"extension": "sip:ann@127.0.0.1:5161"})
         create_partner(session, Actor.system(), PartnerDraft(kind="person", last_name="王", first_name="芳",
                                                              emails=["wang.fang@example.cn"]),
                        confirm_duplicates=True)
+    yield from open_desk(db, qtbot, tmp_path, "ann")
+
+
+def open_desk(db, qtbot, tmp_path, username: str):
+    """The desktop of `username` (a user already made), logged in and ready; closed after."""
+    with db.unit_of_work() as session:
+        session.query(User).filter_by(username=username).update({"extension": "sip:ann@127.0.0.1:5161"})
     tasks = TaskRunner()
     settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
                                event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
-    desk = Desktop(settings, db, crm_access.log_in(db, "ann", factories.PASSWORD), device=None, queues=None,
+    desk = Desktop(settings, db, crm_access.log_in(db, username, factories.PASSWORD), device=None, queues=None,
                    tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()
     desk.controller.bench.apply_snapshot(cti.AgentView(
-        agent="ann", name="Ann", mode="ready", reason=None, since=NOW, queues=["billing"], device=None),
-        "run1", 1)
+        agent=username, name=username.title(), mode="ready", reason=None, since=NOW, queues=["billing"],
+        device=None), "run1", 1)
     desk.seq = 1
     yield desk
     desk.close()
@@ -50,8 +57,8 @@ def gateway_says(desk, event) -> None:
 
 
 def offer(desk, call_id: str, ani: str) -> None:
-    gateway_says(desk, cti.CallOffered(call_id=call_id, agent="ann", kind="inbound", ani=ani, dnis="4001",
-                                       queue="billing", waited=3.0, ring_timeout=15))
+    gateway_says(desk, cti.CallOffered(call_id=call_id, agent=desk.controller.profile.username, kind="inbound",
+                                       ani=ani, dnis="4001", queue="billing", waited=3.0, ring_timeout=15))
 
 
 def test_each_new_contact_starts_with_a_clean_identify_page_and_a_saved_customer_is_confirmed(desk, qtbot):
@@ -99,3 +106,37 @@ def test_duplicate_reasons_have_their_own_column_and_enter_confirms_the_selected
     qtbot.keyClick(page.query, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "found" in page.search_note.text(), timeout=5000)
     assert page.results.isColumnHidden(5)
+
+
+@pytest.fixture
+def rep_desk(db, qtbot, tmp_path):
+    """A sales rep's desktop; a colleague owns two customers called 王芳, not shared, and one is in the pool."""
+    with db.unit_of_work() as session:
+        owner = factories.user(session, "owner", UserRole.SALES_REP)
+        factories.user(session, "rep", UserRole.SALES_REP)
+        for phones in (["13911112222"], ["13933334444"]):
+            factories.person(session, owner, first="芳", last="王", phones=phones)
+        factories.person(session, first="芳", last="王", to_pool=True)
+    yield from open_desk(db, qtbot, tmp_path, "rep")
+
+
+def test_a_sales_rep_sees_only_the_duplicates_he_may_read_and_in_chinese_how_many_others_there_are(
+        rep_desk, qtbot):
+    bench, page = rep_desk.controller.bench, rep_desk.window.identify
+    offer(rep_desk, "c1", "13911112222")
+    qtbot.waitUntil(lambda: bench.contact.identification.status is IdStatus.UNKNOWN, timeout=5000)
+    page.new_last.setText("王")
+    page.new_first.setText("芳")
+    qtbot.mouseClick(page.new_save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.new_save_anyway.isVisible(), timeout=5000)
+    assert page.results_model.rowCount() == 1  # the pool's 王芳 only
+    assert page.results_model.item(0, 0).text() == "C00000003"
+    assert "2 other partner(s) that you may not see look like this customer" in page.new_message.text()
+    assert "C00000001" not in page.new_message.text()
+    i18n.install("zh_CN")
+    try:
+        qtbot.mouseClick(page.new_save, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "另有 2 个您无权查看的业务伙伴与此客户相似" in page.new_message.text(), timeout=5000)
+        assert page.results_model.rowCount() == 1
+    finally:
+        i18n.install("en")

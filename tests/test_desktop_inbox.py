@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from agent_desktop import crm_access
+from agent_desktop.ui.plain import plain_tip
 from crm.db import Database
 from crm.models import Interaction
 
@@ -417,4 +418,4 @@ def test_an_email_is_transferred_to_a_colleague_from_the_dialog_and_a_transfer_o
     qtbot.waitUntil(lambda: page.offers.count() == 1, timeout=10000)
     assert offer.work.transferred_by == "Ann"
     assert page.offers.item(0).text().endswith("— from Bob: price list attached")
-    assert page.offers.item(0).toolTip() == "from Bob: price list attached"
+    assert page.offers.item(0).toolTip() == plain_tip("from Bob: price list attached")  # shown as written

@@ -29,6 +29,7 @@ class _Chinese(QTranslator):
         "All lines are busy; try again in a moment": "所有线路都忙，请稍后再试",
         "{meaning} (the gateway said: {detail})": "{meaning}（网关：{detail}）",
         "Wrong user name or password.": "用户名或密码错误。",
+        "This account is disabled; ask an administrator.": "此账号已停用，请联系管理员。",
         "The customer ended the chat.": "客户已结束会话。",
         "Complaint {number}: {subject}": "投诉 {number}：{subject}",
         "Task {number} for {who}: {subject}": "{who} 的任务 {number}：{subject}{missing}",
@@ -96,6 +97,25 @@ def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot
         ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.click()
         qtbot.waitUntil(lambda: dialog.message.text() == "用户名或密码错误。", timeout=10000)
+    finally:
+        tasks.shutdown()
+
+
+def test_the_login_dialog_says_a_disabled_account_in_the_agents_language(db, qtbot, chinese):
+    from sqlalchemy import update
+
+    from crm.models import User
+
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+        session.execute(update(User).values(is_active=False))
+    tasks = TaskRunner()
+    try:
+        dialog = LoginDialog(db, tasks, username="ann", password=factories.PASSWORD)
+        qtbot.addWidget(dialog)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        qtbot.waitUntil(lambda: dialog.message.text() == "此账号已停用，请联系管理员。", timeout=10000)
+        assert dialog.session is None and not dialog.device.isEnabled()
     finally:
         tasks.shutdown()
 

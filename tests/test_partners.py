@@ -168,3 +168,39 @@ def test_relationship_marks_contact_person_and_validates(db):
             add_relationship(s, Actor.system(), li.id, org.id, "friend_of")
     with db.reading() as s:
         assert "contact_person" in s.get(BusinessPartner, li.id).role_names
+
+
+def test_a_sales_rep_is_shown_only_the_duplicates_he_may_read_and_told_how_many_others_exist(db):
+    from crm.services.ownership import share
+
+    with db.unit_of_work() as s:
+        owner, rep = factories.user(s, "owner", UserRole.SALES_REP), factories.user(s, "rep", UserRole.SALES_REP)
+        secret = factories.person(s, owner, first="伟", last="张", emails=["zw@example.cn"])
+        also_secret = factories.person(s, owner, first="Wei", last="Zhang", phones=["13800138000"])
+        in_pool = factories.person(s, first="伟", last="张", to_pool=True)
+        shared = factories.person(s, owner, first="伟", last="张", phones=["+86 138 0013 8000"])
+        share(s, Actor.system(), shared.id, rep.user_id)
+    draft = PartnerDraft(first_name="伟", last_name="张", phones=["13800138000"], emails=["zw@example.cn"])
+    with db.unit_of_work() as s, pytest.raises(PossibleDuplicates) as err:
+        create_partner(s, rep, draft)
+    assert {c.partner_id for c in err.value.candidates} == {in_pool.id, shared.id}
+    assert err.value.hidden == 2
+    said = str(err.value)
+    assert "2 more existing partner(s) that you may not see look like it" in said
+    assert secret.partner_no not in said and also_secret.partner_no not in said
+    with db.unit_of_work() as s, pytest.raises(PossibleDuplicates) as err:  # a supervisor reads them all
+        create_partner(s, factories.user(s, "sue", UserRole.SUPERVISOR), draft)
+    assert len(err.value.candidates) == 4 and err.value.hidden == 0
+
+
+def test_duplicates_he_may_not_read_alone_still_stop_the_save_until_confirmed(db):
+    with db.unit_of_work() as s:
+        owner, rep = factories.user(s, "owner", UserRole.SALES_REP), factories.user(s, "rep", UserRole.SALES_REP)
+        secret = factories.organization(s, owner, name="Acme Trading")
+    with db.unit_of_work() as s, pytest.raises(PossibleDuplicates) as err:
+        create_partner(s, rep, PartnerDraft(kind="organization", org_name="ACME trading"))
+    assert err.value.candidates == [] and err.value.hidden == 1
+    assert str(err.value).startswith("1 existing partner(s) that you may not see look like it")
+    assert secret.partner_no not in str(err.value)
+    with db.unit_of_work() as s:
+        create_partner(s, rep, PartnerDraft(kind="organization", org_name="ACME trading"), confirm_duplicates=True)

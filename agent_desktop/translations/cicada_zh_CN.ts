@@ -181,17 +181,17 @@
 <context>
     <name>BusinessDataPage</name>
     <message>
-        <location filename="../ui/business_data.py" line="201"/>
+        <location filename="../ui/business_data.py" line="202"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="201"/>
+        <location filename="../ui/business_data.py" line="202"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="234"/>
+        <location filename="../ui/business_data.py" line="235"/>
         <source>Select an item to see it here (read-only).</source>
         <translation>选择一项即可在此查看（只读）。</translation>
     </message>
@@ -199,102 +199,102 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="552"/>
+        <location filename="../ui/main_window.py" line="553"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="554"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="554"/>
+        <location filename="../ui/main_window.py" line="555"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="557"/>
+        <location filename="../ui/main_window.py" line="558"/>
         <source>Log in here</source>
         <translation>在此登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="558"/>
+        <location filename="../ui/main_window.py" line="559"/>
         <source>Take your session back from the other desktop</source>
         <translation>从另一桌面收回您的登录会话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="578"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="578"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="578"/>
+        <location filename="../ui/main_window.py" line="579"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="580"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="581"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="582"/>
         <source>email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="582"/>
         <source>chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="585"/>
+        <location filename="../ui/main_window.py" line="586"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -302,57 +302,57 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="894"/>
+        <location filename="../ui/inbox_page.py" line="918"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="895"/>
+        <location filename="../ui/inbox_page.py" line="919"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="896"/>
+        <location filename="../ui/inbox_page.py" line="920"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="897"/>
+        <location filename="../ui/inbox_page.py" line="921"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="898"/>
+        <location filename="../ui/inbox_page.py" line="922"/>
         <source>Hand this chat on to another queue or a colleague (Alt+T)</source>
         <translation>将此聊天转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="921"/>
+        <location filename="../ui/inbox_page.py" line="945"/>
         <source>The customer ended the chat. Add your notes and press Done.</source>
         <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="933"/>
+        <location filename="../ui/inbox_page.py" line="957"/>
         <source>The customer ended the chat</source>
         <translation>客户已结束对话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="934"/>
+        <location filename="../ui/inbox_page.py" line="958"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="900"/>
+        <location filename="../ui/inbox_page.py" line="924"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="926"/>
+        <location filename="../ui/inbox_page.py" line="950"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="923"/>
+        <location filename="../ui/inbox_page.py" line="947"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
     </message>
@@ -693,211 +693,218 @@
 <context>
     <name>IdentifyPage</name>
     <message>
-        <location filename="../ui/identify_page.py" line="118"/>
+        <location filename="../ui/identify_page.py" line="119"/>
         <source>Caller</source>
         <translation>来电客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="119"/>
-        <location filename="../ui/identify_page.py" line="124"/>
+        <location filename="../ui/identify_page.py" line="120"/>
+        <location filename="../ui/identify_page.py" line="125"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="120"/>
+        <location filename="../ui/identify_page.py" line="121"/>
         <source>Create new customer</source>
         <translation>新建客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121"/>
+        <location filename="../ui/identify_page.py" line="122"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="123"/>
         <source>Confirm the selected partner (Enter)</source>
         <translation>确认所选业务伙伴（回车）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="123"/>
+        <location filename="../ui/identify_page.py" line="124"/>
         <source>Contact person:</source>
         <translation>联系人：</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Name, phone, email, customer number or city</source>
         <translation>姓名、电话、邮箱、客户编号或城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
-        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="130"/>
         <source>Customer no.</source>
         <translation>客户编号</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
-        <location filename="../ui/identify_page.py" line="129"/>
+        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="130"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Matched by</source>
         <translation>匹配方式</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="129"/>
-        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="134"/>
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="129"/>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="129"/>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>Why it may be the same</source>
         <translation>疑似重复原因</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Last name</source>
         <translation>姓</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>First name</source>
         <translation>名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="132"/>
-        <location filename="../ui/identify_page.py" line="138"/>
+        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="139"/>
         <source>Organization</source>
         <translation>组织</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="137"/>
+        <location filename="../ui/identify_page.py" line="138"/>
         <source>Person</source>
         <translation>个人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="140"/>
+        <location filename="../ui/identify_page.py" line="141"/>
         <source>Save customer</source>
         <translation>保存客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="141"/>
+        <location filename="../ui/identify_page.py" line="142"/>
         <source>Not a duplicate: save anyway</source>
         <translation>不是重复客户：仍然保存</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="172"/>
+        <location filename="../ui/identify_page.py" line="173"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="182"/>
+        <location filename="../ui/identify_page.py" line="183"/>
         <source>Looking up {ani}…</source>
         <translation>正在查询 {ani}…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="183"/>
+        <location filename="../ui/identify_page.py" line="184"/>
         <source>Confirmed: {name} ({number})</source>
         <translation>已确认：{name}（{number}）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="184"/>
+        <location filename="../ui/identify_page.py" line="185"/>
         <source>Proposed: {name} ({number}). Confirm if this is the caller.</source>
         <translation>建议：{name}（{number}）。如确为来电客户请确认。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="185"/>
+        <location filename="../ui/identify_page.py" line="186"/>
         <source>{count} partners use {ani}: pick the caller.</source>
         <translation>有 {count} 个业务伙伴使用 {ani}：请选择来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="186"/>
+        <location filename="../ui/identify_page.py" line="187"/>
         <source>No partner uses {ani}: search, or create a new customer.</source>
         <translation>没有业务伙伴使用 {ani}：请搜索或新建客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="189"/>
+        <location filename="../ui/identify_page.py" line="190"/>
         <source>this number</source>
         <translation>此号码</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="218"/>
+        <location filename="../ui/identify_page.py" line="230"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="262"/>
+        <location filename="../ui/identify_page.py" line="274"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="275"/>
+        <location filename="../ui/identify_page.py" line="287"/>
         <source>%n partner(s) found.</source>
         <translation>
             <numerusform>找到 %n 个业务伙伴。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="277"/>
+        <location filename="../ui/identify_page.py" line="289"/>
         <source>More match: add a word to narrow the search.</source>
         <translation>还有更多匹配：请添加关键词缩小范围。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="288"/>
+        <location filename="../ui/identify_page.py" line="300"/>
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="305"/>
+        <location filename="../ui/identify_page.py" line="317"/>
         <source>Saved: {name} ({number}) is the confirmed caller.</source>
         <translation>已保存：{name}（{number}）已确认为来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="315"/>
+        <location filename="../ui/identify_page.py" line="331"/>
         <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
         <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../ui/identify_page.py" line="334"/>
+        <source>%n other partner(s) that you may not see look like this customer: ask a supervisor before saving, so as not to make a duplicate.</source>
+        <translation>
+            <numerusform>另有 %n 个您无权查看的业务伙伴与此客户相似：保存前请先询问主管，以免建立重复客户。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../ui/identify_page.py" line="322"/>
+        <location filename="../ui/identify_page.py" line="343"/>
         <source>The customer was not saved: {error}</source>
         <translation>客户未保存：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="334"/>
+        <location filename="../ui/identify_page.py" line="355"/>
         <source>same name</source>
         <translation>同名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="336"/>
+        <location filename="../ui/identify_page.py" line="357"/>
         <source>phone {value}</source>
         <translation>电话 {value}</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="338"/>
+        <location filename="../ui/identify_page.py" line="359"/>
         <source>email {value}</source>
         <translation>邮箱 {value}</translation>
     </message>
@@ -905,52 +912,52 @@
 <context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="277"/>
+        <location filename="../ui/inbox_page.py" line="279"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="278"/>
+        <location filename="../ui/inbox_page.py" line="280"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="279"/>
+        <location filename="../ui/inbox_page.py" line="281"/>
         <source>Offered to you</source>
         <translation>分配给您的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="280"/>
+        <location filename="../ui/inbox_page.py" line="282"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="281"/>
+        <location filename="../ui/inbox_page.py" line="283"/>
         <source>Accept the selected offer (Alt+A)</source>
         <translation>接受所选工作（Alt+A）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="283"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="284"/>
+        <location filename="../ui/inbox_page.py" line="286"/>
         <source>Give the selected offer to a colleague (Alt+J)</source>
         <translation>将所选工作转给同事（Alt+J）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="369"/>
+        <location filename="../ui/inbox_page.py" line="372"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="372"/>
+        <location filename="../ui/inbox_page.py" line="375"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="290"/>
+        <location filename="../ui/inbox_page.py" line="292"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
@@ -965,280 +972,280 @@
         <translation>客户已离开聊天（页面已关闭且未再返回）。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="290"/>
-        <location filename="../ui/inbox_page.py" line="405"/>
-        <location filename="../ui/inbox_page.py" line="485"/>
+        <location filename="../ui/inbox_page.py" line="292"/>
+        <location filename="../ui/inbox_page.py" line="408"/>
+        <location filename="../ui/inbox_page.py" line="494"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="290"/>
-        <location filename="../ui/inbox_page.py" line="405"/>
-        <location filename="../ui/inbox_page.py" line="485"/>
+        <location filename="../ui/inbox_page.py" line="292"/>
+        <location filename="../ui/inbox_page.py" line="408"/>
+        <location filename="../ui/inbox_page.py" line="494"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="297"/>
+        <location filename="../ui/inbox_page.py" line="299"/>
         <source>Open work</source>
         <translation>待处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="297"/>
+        <location filename="../ui/inbox_page.py" line="299"/>
         <source>Failed deliveries</source>
         <translation>发送失败</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="298"/>
+        <location filename="../ui/inbox_page.py" line="300"/>
         <source>Recently closed</source>
         <translation>最近关闭</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="302"/>
+        <location filename="../ui/inbox_page.py" line="304"/>
         <source>Your open work, conversations with an email that could not be sent, or those closed in the last week</source>
         <translation>您待处理的工作、有邮件未能发送的会话，或最近一周内关闭的会话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="304"/>
+        <location filename="../ui/inbox_page.py" line="306"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="305"/>
+        <location filename="../ui/inbox_page.py" line="307"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="308"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="308"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="308"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
-        <location filename="../ui/inbox_page.py" line="326"/>
+        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="328"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="308"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="307"/>
+        <location filename="../ui/inbox_page.py" line="309"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="310"/>
+        <location filename="../ui/inbox_page.py" line="312"/>
         <source>Load remote images</source>
         <translation>加载远程图片</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="311"/>
+        <location filename="../ui/inbox_page.py" line="313"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="312"/>
+        <location filename="../ui/inbox_page.py" line="314"/>
         <source>Open the selected attachment with its program</source>
         <translation>用关联程序打开所选附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="313"/>
+        <location filename="../ui/inbox_page.py" line="315"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="314"/>
+        <location filename="../ui/inbox_page.py" line="316"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="314"/>
+        <location filename="../ui/inbox_page.py" line="316"/>
         <source>Take</source>
         <translation>领取</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="315"/>
-        <location filename="../ui/inbox_page.py" line="776"/>
+        <location filename="../ui/inbox_page.py" line="317"/>
+        <location filename="../ui/inbox_page.py" line="800"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="315"/>
-        <location filename="../ui/inbox_page.py" line="776"/>
+        <location filename="../ui/inbox_page.py" line="317"/>
+        <location filename="../ui/inbox_page.py" line="800"/>
         <source>Reply all</source>
         <translation>全部回复</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="316"/>
-        <location filename="../ui/inbox_page.py" line="777"/>
+        <location filename="../ui/inbox_page.py" line="318"/>
+        <location filename="../ui/inbox_page.py" line="801"/>
         <source>Forward</source>
         <translation>转发</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="316"/>
+        <location filename="../ui/inbox_page.py" line="318"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="317"/>
+        <location filename="../ui/inbox_page.py" line="319"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="317"/>
+        <location filename="../ui/inbox_page.py" line="319"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="319"/>
+        <location filename="../ui/inbox_page.py" line="321"/>
         <source>Hand this on to another queue or a colleague (Alt+T)</source>
         <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="320"/>
+        <location filename="../ui/inbox_page.py" line="322"/>
         <source>Retry</source>
         <translation>重新发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="321"/>
+        <location filename="../ui/inbox_page.py" line="323"/>
         <source>Send the emails of this conversation that failed again</source>
         <translation>重新发送此会话中发送失败的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="322"/>
+        <location filename="../ui/inbox_page.py" line="324"/>
         <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
         <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="324"/>
+        <location filename="../ui/inbox_page.py" line="326"/>
         <source>To</source>
         <translation>收件人</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="325"/>
+        <location filename="../ui/inbox_page.py" line="327"/>
         <source>Cc</source>
         <translation>抄送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="327"/>
+        <location filename="../ui/inbox_page.py" line="329"/>
         <source>Template</source>
         <translation>模板</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="328"/>
+        <location filename="../ui/inbox_page.py" line="330"/>
         <source>Insert</source>
         <translation>插入</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="329"/>
+        <location filename="../ui/inbox_page.py" line="331"/>
         <source>Attach…</source>
         <translation>添加附件…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="330"/>
+        <location filename="../ui/inbox_page.py" line="332"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="331"/>
+        <location filename="../ui/inbox_page.py" line="333"/>
         <source>Send (Ctrl+Enter)</source>
         <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="332"/>
+        <location filename="../ui/inbox_page.py" line="334"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="368"/>
+        <location filename="../ui/inbox_page.py" line="371"/>
         <source>My work ({count} new)</source>
         <translation>我的工作（{count} 条新）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="371"/>
+        <location filename="../ui/inbox_page.py" line="374"/>
         <source>Group inbox ({count})</source>
         <translation>小组收件箱（{count}）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="373"/>
+        <location filename="../ui/inbox_page.py" line="376"/>
         <source>All my queues</source>
         <translation>我的全部队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="374"/>
+        <location filename="../ui/inbox_page.py" line="377"/>
         <source>{queue} ({count})</source>
         <translation>{queue}（{count}）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="393"/>
+        <location filename="../ui/inbox_page.py" line="396"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="417"/>
+        <location filename="../ui/inbox_page.py" line="420"/>
         <source>A new message you have not read yet</source>
         <translation>有您尚未阅读的新消息</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="420"/>
+        <location filename="../ui/inbox_page.py" line="423"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="428"/>
+        <location filename="../ui/inbox_page.py" line="431"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="428"/>
+        <location filename="../ui/inbox_page.py" line="431"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="428"/>
+        <location filename="../ui/inbox_page.py" line="431"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="429"/>
+        <location filename="../ui/inbox_page.py" line="432"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="446"/>
+        <location filename="../ui/inbox_page.py" line="449"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="450"/>
+        <location filename="../ui/inbox_page.py" line="453"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="486"/>
+        <location filename="../ui/inbox_page.py" line="495"/>
         <source>{channel} from {customer}: {subject} ({seconds} s)</source>
         <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="496"/>
+        <location filename="../ui/inbox_page.py" line="505"/>
         <source>from {agent}: {note}</source>
         <translation>来自 {agent}：{note}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="497"/>
+        <location filename="../ui/inbox_page.py" line="506"/>
         <source>from {agent}</source>
         <translation>来自 {agent}</translation>
     </message>
@@ -1253,77 +1260,77 @@
         <translation>邮件队列已重新连接 CRM 数据库，一切恢复正常。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="553"/>
+        <location filename="../ui/inbox_page.py" line="578"/>
         <source>Transferring…</source>
         <translation>正在转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="636"/>
+        <location filename="../ui/inbox_page.py" line="661"/>
         <source>Double-click or Enter to open</source>
         <translation>双击或回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="677"/>
+        <location filename="../ui/inbox_page.py" line="702"/>
         <source>{agent} (answer)</source>
         <translation>{agent}（答复）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="678"/>
+        <location filename="../ui/inbox_page.py" line="703"/>
         <source>{agent} (internal note)</source>
         <translation>{agent}（内部备注）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="682"/>
+        <location filename="../ui/inbox_page.py" line="707"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="682"/>
+        <location filename="../ui/inbox_page.py" line="707"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="683"/>
+        <location filename="../ui/inbox_page.py" line="708"/>
         <source>failed: {error}</source>
         <translation>发送失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="726"/>
+        <location filename="../ui/inbox_page.py" line="751"/>
         <source>No program opens {name}; save it instead.</source>
         <translation>没有可打开 {name} 的程序，请将其保存。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="738"/>
+        <location filename="../ui/inbox_page.py" line="763"/>
         <source>Save attachment</source>
         <translation>保存附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="770"/>
+        <location filename="../ui/inbox_page.py" line="794"/>
         <source>Forwarded message</source>
         <translation>转发的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="777"/>
+        <location filename="../ui/inbox_page.py" line="801"/>
         <source>Internal note</source>
         <translation>内部备注</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="787"/>
+        <location filename="../ui/inbox_page.py" line="811"/>
         <source>Attach files</source>
         <translation>添加附件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="791"/>
+        <location filename="../ui/inbox_page.py" line="815"/>
         <source>{name} is larger than 20 MB</source>
         <translation>{name} 超过 20 MB</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="811"/>
+        <location filename="../ui/inbox_page.py" line="835"/>
         <source>The text is empty.</source>
         <translation>正文为空。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="814"/>
+        <location filename="../ui/inbox_page.py" line="838"/>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -1331,7 +1338,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="619"/>
+        <location filename="../ui/main_window.py" line="620"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -1399,7 +1406,7 @@
         <translation>欢迎，{name}。请检查话机和队列，然后点击确定。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="110"/>
+        <location filename="../ui/login_dialog.py" line="109"/>
         <source>This account is disabled; ask an administrator.</source>
         <translation>此账号已停用，请联系管理员。</translation>
     </message>
@@ -1676,12 +1683,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 将登录会话接管到此桌面？另一桌面将不再接收来电。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="404"/>
+        <location filename="../ui/main_window.py" line="405"/>
         <source>Take over here</source>
         <translation>在此接管</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="405"/>
+        <location filename="../ui/main_window.py" line="406"/>
         <source>Not now</source>
         <translation>暂不</translation>
     </message>
@@ -1689,47 +1696,47 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>PartnerHeader</name>
     <message>
-        <location filename="../ui/business_data.py" line="137"/>
+        <location filename="../ui/business_data.py" line="138"/>
         <source>Customer:</source>
         <translation>客户：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="137"/>
+        <location filename="../ui/business_data.py" line="138"/>
         <source>No.:</source>
         <translation>编号：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="138"/>
+        <location filename="../ui/business_data.py" line="139"/>
         <source>Segment:</source>
         <translation>细分：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="138"/>
+        <location filename="../ui/business_data.py" line="139"/>
         <source>Owner:</source>
         <translation>负责人：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="139"/>
+        <location filename="../ui/business_data.py" line="140"/>
         <source>Phone:</source>
         <translation>电话：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="139"/>
+        <location filename="../ui/business_data.py" line="140"/>
         <source>Email:</source>
         <translation>邮箱：</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="159"/>
+        <location filename="../ui/business_data.py" line="160"/>
         <source>loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="166"/>
+        <location filename="../ui/business_data.py" line="167"/>
         <source>no confirmed customer</source>
         <translation>未确认客户</translation>
     </message>
     <message>
-        <location filename="../ui/business_data.py" line="170"/>
+        <location filename="../ui/business_data.py" line="171"/>
         <source>pool</source>
         <translation>客户池</translation>
     </message>
@@ -1948,38 +1955,38 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="596"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="596"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <location filename="../ui/transfer_dialog.py" line="57"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="598"/>
+        <location filename="../ui/main_window.py" line="599"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="599"/>
+        <location filename="../ui/main_window.py" line="600"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="600"/>
+        <location filename="../ui/main_window.py" line="601"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="603"/>
+        <location filename="../ui/main_window.py" line="604"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="604"/>
+        <location filename="../ui/main_window.py" line="605"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -2027,223 +2034,238 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="140"/>
+        <location filename="../ui/controller.py" line="141"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="227"/>
+        <location filename="../ui/controller.py" line="228"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="253"/>
+        <location filename="../ui/controller.py" line="254"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="333"/>
+        <location filename="../ui/controller.py" line="334"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="389"/>
+        <location filename="../ui/controller.py" line="390"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="417"/>
+        <location filename="../ui/controller.py" line="418"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="429"/>
+        <location filename="../ui/controller.py" line="430"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="447"/>
+        <location filename="../ui/controller.py" line="448"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="186"/>
+        <location filename="../workbench.py" line="191"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="187"/>
+        <location filename="../workbench.py" line="192"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="188"/>
+        <location filename="../workbench.py" line="193"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="193"/>
+        <location filename="../workbench.py" line="198"/>
         <source>You did not answer a call in time; you are now Not ready.</source>
         <translation>您未及时接听来电，已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="194"/>
+        <location filename="../workbench.py" line="199"/>
         <source>You did not answer a consult call; you are now Not ready.</source>
         <translation>您未接听咨询来电，已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="196"/>
+        <location filename="../workbench.py" line="201"/>
         <source>Your phone {device} could not be reached ({status}).</source>
         <translation>无法连接您的话机 {device}（{status}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="197"/>
+        <location filename="../workbench.py" line="202"/>
         <source>Your phone {device} did not take the call ({status}); you are now Not ready.</source>
         <translation>您的话机 {device} 未能接通来电（{status}），已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="199"/>
+        <location filename="../workbench.py" line="204"/>
         <source>The call from {ani} was lost: the telephony process handling it failed ({reason}).</source>
         <translation>{ani} 的通话已中断：处理该通话的话务进程出现故障（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="207"/>
+        <location filename="../workbench.py" line="206"/>
+        <source>The CTI gateway is stopping: your call with {ani} was ended. Finish its record; this desktop logs in again when the gateway is back.</source>
+        <translation>CTI 网关正在停止：您与 {ani} 的通话已结束。请完成该通话的记录；网关恢复后，本桌面会重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="215"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="208"/>
+        <location filename="../workbench.py" line="216"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="209"/>
+        <location filename="../workbench.py" line="217"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="210"/>
+        <location filename="../workbench.py" line="218"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="211"/>
+        <location filename="../workbench.py" line="219"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="212"/>
+        <location filename="../workbench.py" line="220"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="213"/>
+        <location filename="../workbench.py" line="221"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="214"/>
+        <location filename="../workbench.py" line="222"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="215"/>
+        <location filename="../workbench.py" line="223"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="216"/>
+        <location filename="../workbench.py" line="224"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="217"/>
+        <location filename="../workbench.py" line="225"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="226"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="227"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="220"/>
+        <location filename="../workbench.py" line="228"/>
         <source>The CTI gateway did not accept your user name or password</source>
         <translation>CTI 网关未接受您的用户名或密码</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="221"/>
+        <location filename="../workbench.py" line="229"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="222"/>
+        <location filename="../workbench.py" line="230"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="224"/>
+        <location filename="../workbench.py" line="232"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="225"/>
+        <location filename="../workbench.py" line="233"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="407"/>
+        <location filename="../workbench.py" line="416"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="481"/>
+        <location filename="../workbench.py" line="490"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="484"/>
+        <location filename="../workbench.py" line="493"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="498"/>
+        <location filename="../workbench.py" line="507"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="533"/>
+        <location filename="../workbench.py" line="542"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="701"/>
+        <location filename="../workbench.py" line="713"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="442"/>
-        <location filename="../workbench.py" line="712"/>
+        <location filename="../workbench.py" line="814"/>
+        <source>The CTI gateway reaches the CRM database again.</source>
+        <translation>CTI 网关已重新连接 CRM 数据库。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="816"/>
+        <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
+        <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="443"/>
+        <location filename="../workbench.py" line="724"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="476"/>
+        <location filename="../ui/main_window.py" line="477"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="489"/>
+        <location filename="../ui/main_window.py" line="490"/>
         <source>{name} sent an email: {subject}</source>
         <translation>{name} 发来邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="491"/>
+        <location filename="../ui/main_window.py" line="492"/>
         <source>The demo email could not be sent: {error}</source>
         <translation>演示邮件无法发送：{error}</translation>
     </message>
@@ -2268,52 +2290,52 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="147"/>
+        <location filename="../ui/mail_control.py" line="162"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="149"/>
+        <location filename="../ui/mail_control.py" line="164"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="151"/>
+        <location filename="../ui/mail_control.py" line="166"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="163"/>
+        <location filename="../ui/mail_control.py" line="178"/>
         <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="165"/>
+        <location filename="../ui/mail_control.py" line="180"/>
         <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="167"/>
+        <location filename="../ui/mail_control.py" line="182"/>
         <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="169"/>
+        <location filename="../ui/mail_control.py" line="184"/>
         <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="171"/>
+        <location filename="../ui/mail_control.py" line="186"/>
         <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="182"/>
+        <location filename="../ui/mail_control.py" line="209"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="185"/>
+        <location filename="../ui/mail_control.py" line="212"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>

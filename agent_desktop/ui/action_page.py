@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -45,6 +44,7 @@ from PySide6.QtWidgets import (
 from action_box.model import localized
 from agent_desktop.ui.catalogue import tr_outcome
 from agent_desktop.ui.formatting import date_time
+from agent_desktop.ui.plain import plain_label, plain_tip
 
 ACTION = Qt.ItemDataRole.UserRole
 FOLLOW_UP = Qt.ItemDataRole.UserRole + 2
@@ -99,12 +99,12 @@ class ActionBoxPage(QWidget):
         self.tabs = QTabWidget(objectName="action_tabs")
         self.found = QListWidget(objectName="action_found", visible=False)
         self.found.itemActivated.connect(self._activated)
-        self.reason = QLabel(objectName="action_reason", wordWrap=True)
+        self.reason = plain_label(objectName="action_reason", wordWrap=True)
         self.reason.setStyleSheet("color: #a15c00;")
-        self.done_label = QLabel()
+        self.done_label = plain_label()
         self.done = QListWidget(objectName="action_done")
         self.done.setMaximumHeight(160)
-        self.follow_label = QLabel()
+        self.follow_label = plain_label()
         self.follow = QListWidget(objectName="follow_ups")
         self.follow.setMaximumHeight(180)
         self.follow.currentItemChanged.connect(lambda *_: self._follow_selected())
@@ -115,7 +115,7 @@ class ActionBoxPage(QWidget):
         self.follow_call.clicked.connect(self._call_follow_up)
         self.follow_done = QPushButton(objectName="follow_up_done", enabled=False)
         self.follow_done.clicked.connect(self.complete_follow_up)
-        self.follow_status = QLabel(objectName="follow_up_status", wordWrap=True)
+        self.follow_status = plain_label(objectName="follow_up_status", wordWrap=True)
         follow_buttons = QHBoxLayout()
         for button in (self.follow_open, self.follow_call, self.follow_done):
             follow_buttons.addWidget(button)
@@ -186,7 +186,7 @@ class ActionBoxPage(QWidget):
         why = self.box.why_not(action)
         label = action_label(action)
         item.setText(label if why is None else f"{label} — {tr_action(why)}")
-        item.setToolTip(tr_action(why) if why else label)
+        item.setToolTip(plain_tip(tr_action(why) if why else label))
         item.setForeground(Qt.GlobalColor.gray if why else Qt.GlobalColor.black)
 
     def _filter(self, text: str) -> None:
@@ -279,7 +279,7 @@ class ActionBoxPage(QWidget):
                 parts.append(self.tr("team {team}").format(team=f.for_team))
             item = QListWidgetItem(" · ".join(parts))
             item.setData(FOLLOW_UP, f)
-            item.setToolTip(f.description or f.subject)
+            item.setToolTip(plain_tip(f.description or f.subject))
             self.follow.addItem(item)
             if selected is not None and f.transaction_id == selected.transaction_id:
                 self.follow.setCurrentItem(item)
@@ -325,7 +325,7 @@ class ActionBoxPage(QWidget):
         dialog = QDialog(self, objectName="follow_up_partner")
         dialog.setWindowTitle(f"{chosen.partner_name} ({chosen.partner_no}) — {chosen.number}")
         page = BusinessDataPage(dialog)
-        note = QLabel(self.tr("Loading…"), wordWrap=True, objectName="follow_up_partner_note")
+        note = plain_label(self.tr("Loading…"), wordWrap=True, objectName="follow_up_partner_note")
         layout = QVBoxLayout(dialog)
         layout.addWidget(note)
         layout.addWidget(page)
@@ -376,8 +376,8 @@ class ActionDialog(QDialog):
             widget = self._input(field)
             self.inputs[field.name] = widget
             label = tr_action(field.label) + (" *" if field.required else "")
-            self.form.addRow(label, widget)
-        self.error = QLabel(objectName="action_error", wordWrap=True)
+            self.form.addRow(plain_label(label), widget)
+        self.error = plain_label(objectName="action_error", wordWrap=True)
         self.error.setStyleSheet("color: #b71c1c; font-weight: bold;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
@@ -527,7 +527,7 @@ class ProductLines(QWidget):
         self.add_button.clicked.connect(self._add_and_focus)
         self.remove_button.clicked.connect(self._remove)
         QShortcut(QKeySequence("Alt+A"), self, self._add_and_focus)
-        self.total = QLabel(objectName="order_total")
+        self.total = plain_label(objectName="order_total")
         self.total.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.total.setStyleSheet("font-weight: bold;")
         buttons = QHBoxLayout()

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGridLayout,
-    QLabel,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from agent_desktop.crm_access import SECTIONS, Item, Partner360
 from agent_desktop.ui.formatting import code_label, date_time
 from agent_desktop.ui.history_page import channel_label, direction_label
+from agent_desktop.ui.plain import plain_label
 
 ROLE_ITEM = Qt.ItemDataRole.UserRole + 1
 
@@ -121,8 +121,9 @@ class PartnerHeader(QFrame):
         self.setStyleSheet("#partner_header { background: #eef4fb; }")
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 4, 8, 4)
-        self.captions = {f: QLabel() for f in self.FIELDS}
-        self.values = {f: QLabel(objectName=f"header_{f}", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.captions = {f: plain_label() for f in self.FIELDS}
+        self.values = {f: plain_label(objectName=f"header_{f}",
+                                      textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
                        for f in self.FIELDS}
         self.values["name"].setStyleSheet("font-weight: bold; font-size: 14px;")
         for i, f in enumerate(self.FIELDS):
@@ -179,7 +180,7 @@ class BusinessDataPage(QWidget):
         self.tree.setColumnCount(2)
         self.tree.itemActivated.connect(self._open)
         self.tree.itemClicked.connect(self._open)
-        self.detail_title = QLabel(objectName="business_detail_title")
+        self.detail_title = plain_label(objectName="business_detail_title")
         self.detail_title.setStyleSheet("font-weight: bold;")
         self.detail = QWidget(objectName="business_detail")
         self.detail_form = QFormLayout(self.detail)
@@ -235,9 +236,9 @@ class BusinessDataPage(QWidget):
             return
         self.detail_title.setText(item.title)
         for name, value in detail_rows(item):
-            label = QLabel(value, wordWrap=True,
-                           textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.detail_form.addRow(field_label(name), label)
+            label = plain_label(value, wordWrap=True,
+                                textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.detail_form.addRow(plain_label(field_label(name)), label)
 
     def items_in(self, section: str) -> list:
         for i in range(self.tree.topLevelItemCount()):

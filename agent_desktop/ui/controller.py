@@ -134,6 +134,7 @@ class DesktopController(QObject):
             self.connect_gateway()
 
     def _on_heartbeat(self, beat: cti.GatewayHeartbeat) -> None:
+        self.bench.gateway_records_heard(beat.records_healthy)
         if self.bench.session_elsewhere is not None:
             return  # another desktop is the agent's now; this one waits for the agent
         if self.bench.run is not None and beat.run != self.bench.run:
@@ -301,7 +302,7 @@ class DesktopController(QObject):
 
         def failed(exc):
             if isinstance(exc, PossibleDuplicates):
-                on_duplicates(exc.candidates)
+                on_duplicates(exc)  # .candidates the agent may read, and how many others are .hidden
             else:
                 on_error(str(exc))
 

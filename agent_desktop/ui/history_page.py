@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QSplitter,
     QTableView,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from agent_desktop import crm_access
 from agent_desktop.ui.formatting import code_label, date_time, duration, number
+from agent_desktop.ui.plain import plain_label, plain_tip
 from crm.errors import CrmError
 from crm.services.history import HistoryFilter, HistoryRow
 
@@ -216,10 +216,10 @@ class HistoryModel(QAbstractTableModel):
             return None
         r = self._rows[index.row()]
         column = self.COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if role == Qt.ItemDataRole.ToolTipRole and column not in ("subject", "agent", "queue"):
-                return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._text(r, column)
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole of a long subject, name or queue
+            return plain_tip(self._text(r, column)) if column in ("subject", "agent", "queue") else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "talk":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
@@ -291,7 +291,7 @@ class HistoryPage(QWidget):
         self.model = HistoryModel(tasks, database, actor, self)
 
         # filter bar
-        self.channel_label = QLabel()
+        self.channel_label = plain_label()
         self.channel = QComboBox(objectName="history_channel")
         self.from_enabled = QCheckBox(objectName="history_from_enabled")
         self.from_date = QDateEdit(objectName="history_from", calendarPopup=True, enabled=False)
@@ -302,7 +302,7 @@ class HistoryPage(QWidget):
         self.to_date.setDate(today)
         self.from_enabled.toggled.connect(self.from_date.setEnabled)
         self.to_enabled.toggled.connect(self.to_date.setEnabled)
-        self.outcome_label = QLabel()
+        self.outcome_label = plain_label()
         self.outcome = QComboBox(objectName="history_outcome")
         self._outcome_codes: list[str] = []
         self.outcome.activated.connect(lambda _i: self.apply_filters())
@@ -348,7 +348,7 @@ class HistoryPage(QWidget):
         # details and status
         self.detail = QTextBrowser(objectName="history_detail", openLinks=False)
         self.detail.setReadOnly(True)
-        self.status = QLabel(objectName="history_status", wordWrap=True)
+        self.status = plain_label(objectName="history_status", wordWrap=True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

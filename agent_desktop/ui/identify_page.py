@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from agent_desktop.crm_access import NewPartner
 from agent_desktop.ui.formatting import code_label
+from agent_desktop.ui.plain import plain_label
 from agent_desktop.workbench import IdStatus, PartnerRef
 from crm.person_names import split_person_name
 
@@ -37,7 +37,7 @@ class IdentifyPage(QWidget):
         self.bench = controller.bench
         self._contact_key: str | None = None  # the contact the page's search and form belong to
 
-        self.status = QLabel(objectName="identify_status", wordWrap=True)
+        self.status = plain_label(objectName="identify_status", wordWrap=True)
         self.matches_model = QStandardItemModel(0, 4, self)
         self.matches = _table("identify_matches", self.matches_model)
         self.matches.doubleClicked.connect(lambda _i: self._confirm_from(self.matches))
@@ -45,7 +45,7 @@ class IdentifyPage(QWidget):
         self.confirm_button.clicked.connect(self._confirm_selected)
         self.contact_person = QComboBox(objectName="identify_contact_person")
         self.contact_person.activated.connect(self._contact_person_chosen)
-        self.contact_person_label = QLabel()
+        self.contact_person_label = plain_label()
 
         self.query = QLineEdit(objectName="identify_query", clearButtonEnabled=True)
         self.query.returnPressed.connect(self._search)
@@ -57,7 +57,7 @@ class IdentifyPage(QWidget):
         self.results.setColumnHidden(RESULTS_WHY, True)  # shown for a duplicate check's candidates
         for view in (self.matches, self.results):  # Enter confirms, as the Confirm button says
             view.installEventFilter(self)
-        self.search_note = QLabel(objectName="identify_search_note", wordWrap=True)
+        self.search_note = plain_label(objectName="identify_search_note", wordWrap=True)
 
         self.new_box = QGroupBox(objectName="identify_new")
         self.new_kind = QComboBox(objectName="new_kind")
@@ -71,9 +71,9 @@ class IdentifyPage(QWidget):
         self.new_save.clicked.connect(lambda: self._create(confirm=False))
         self.new_save_anyway = QPushButton(objectName="new_save_anyway", visible=False)
         self.new_save_anyway.clicked.connect(lambda: self._create(confirm=True))
-        self.new_message = QLabel(objectName="new_message", wordWrap=True)
+        self.new_message = plain_label(objectName="new_message", wordWrap=True)
         form = QFormLayout(self.new_box)
-        self._new_labels = [QLabel() for _ in range(7)]
+        self._new_labels = [plain_label() for _ in range(7)]
         for label, widget in zip(self._new_labels, (self.new_kind, self.new_last, self.new_first,
                                                     self.new_org, self.new_phone, self.new_email,
                                                     self.new_city)):
@@ -317,17 +317,26 @@ class IdentifyPage(QWidget):
         self.new_message.setText(self.tr("Saved: {name} ({number}) is the confirmed caller.").format(
             name=match.partner.name, number=match.partner.partner_no))
 
-    def _show_duplicates(self, candidates) -> None:
+    def _show_duplicates(self, duplicates) -> None:
+        """crm's PossibleDuplicates: the partners the agent may read are listed;
+        those he may not are only counted, so that he asks before saving a duplicate."""
         self.new_save.setEnabled(True)
         self.results_model.removeRows(0, self.results_model.rowCount())
         self.results.setColumnHidden(RESULTS_WHY, False)
-        for c in candidates:
+        for c in duplicates.candidates:
             self._add_row(self.results_model, PartnerRef(c.partner_id, c.partner_no, c.name),
                           [c.partner_no, c.name, "", "", "", ", ".join(duplicate_reason(r) for r in c.reasons)])
-        self.new_message.setText(self.tr("This customer may exist already: pick one of the partners listed "
-                                         "under Search, or save anyway."))
+        texts = []
+        if duplicates.candidates:
+            texts.append(self.tr("This customer may exist already: pick one of the partners listed "
+                                 "under Search, or save anyway."))
+        if duplicates.hidden:
+            texts.append(self.tr("%n other partner(s) that you may not see look like this customer: ask a "
+                                 "supervisor before saving, so as not to make a duplicate.", "",
+                                 duplicates.hidden))
+        self.new_message.setText(" ".join(texts))
         self.new_save_anyway.setVisible(True)
-        self.confirm_button.setEnabled(True)
+        self.confirm_button.setEnabled(bool(duplicates.candidates))
 
     def _create_failed(self, text: str) -> None:
         self.new_save.setEnabled(True)

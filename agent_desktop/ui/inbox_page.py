@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -45,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import date_time
+from agent_desktop.ui.plain import no_mnemonic, plain_label, plain_tip
 from crm.services.conversations import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment, answer_subject
 
 PAGE_ROWS = 100
@@ -83,7 +83,7 @@ class InboxPage(QWidget):
         self.chat_box = QCheckBox(objectName="inbox_chat_available")
         self.email_box.toggled.connect(lambda on: self.mail.set_available("email", on))
         self.chat_box.toggled.connect(lambda on: self.mail.set_available("chat", on))
-        self.state = QLabel(objectName="inbox_state")
+        self.state = plain_label(objectName="inbox_state")
         top = QHBoxLayout()
         for widget in (self.email_box, self.chat_box, self.state):
             top.addWidget(widget)
@@ -175,7 +175,7 @@ class InboxPage(QWidget):
         return table
 
     def _build_reader(self) -> QWidget:
-        self.title = QLabel(objectName="inbox_title", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.title = plain_label(objectName="inbox_title", wordWrap=True)
         self.title.setStyleSheet("font-weight: bold")
         self.reader = QTextBrowser(objectName="inbox_reader", openExternalLinks=False, openLinks=False)
         self.images_button = QPushButton(objectName="inbox_load_images", visible=False)
@@ -224,15 +224,15 @@ class InboxPage(QWidget):
         self.body = QPlainTextEdit(objectName="inbox_body")
         self.attach_button = QPushButton(objectName="inbox_attach")
         self.attach_button.clicked.connect(self._attach)
-        self.attached = QLabel(objectName="inbox_attached", wordWrap=True)
+        self.attached = plain_label(objectName="inbox_attached", wordWrap=True)
         self.send_button = QPushButton(objectName="inbox_send")
         self.send_button.clicked.connect(self._send)
         self.cancel_button = QPushButton(objectName="inbox_cancel")
         self.cancel_button.clicked.connect(lambda: self.composer.hide())
-        self.compose_error = QLabel(objectName="inbox_compose_error", wordWrap=True)
+        self.compose_error = plain_label(objectName="inbox_compose_error", wordWrap=True)
         self.compose_error.setStyleSheet("color: #b00020")
         form = QFormLayout(self.composer)
-        self.to_label, self.cc_label, self.subject_label, self.template_label = (QLabel() for _ in range(4))
+        self.to_label, self.cc_label, self.subject_label, self.template_label = (plain_label() for _ in range(4))
         form.addRow(self.to_label, self.to)
         form.addRow(self.cc_label, self.cc)
         form.addRow(self.subject_label, self.subject)
@@ -482,7 +482,7 @@ class InboxPage(QWidget):
         for work in offers:
             item = QListWidgetItem(self._offer_text(work))
             item.setData(Qt.ItemDataRole.UserRole, work.conversation_id)
-            item.setToolTip(self._transfer_text(work))
+            item.setToolTip(plain_tip(self._transfer_text(work)))
             self.offers.addItem(item)
         self.offers_box.setVisible(bool(offers))
         if offers:
@@ -585,7 +585,7 @@ class InboxPage(QWidget):
             if cid not in self.chat_views:
                 tab = ChatTab(self, cid, chat)
                 self.chat_views[cid] = tab
-                self.chat_tabs.addTab(tab, chat.customer or f"#{cid}")
+                self.chat_tabs.addTab(tab, no_mnemonic(chat.customer or f"#{cid}"))
                 tab.update_lines()
         for cid in [c for c in self.chat_views if c not in self.desk.chats]:
             tab = self.chat_views.pop(cid)
@@ -603,7 +603,7 @@ class InboxPage(QWidget):
         chat = self.desk.chats.get(tab.conversation_id)
         if chat is None:
             return
-        name = chat.customer or f"#{tab.conversation_id}"
+        name = no_mnemonic(chat.customer or f"#{tab.conversation_id}")
         index = self.chat_tabs.indexOf(tab)
         if self.chat_tabs.currentIndex() == index and self.right.currentIndex() == 1 and self.isVisible():
             self.desk.chat_read(tab.conversation_id)
@@ -884,7 +884,7 @@ class ChatTab(QWidget):
         super().__init__()
         self.page, self.conversation_id, self.chat = page, conversation_id, chat
         self.transcript = QTextBrowser(objectName=f"chat_transcript_{conversation_id}")
-        self.typing = QLabel(objectName="chat_typing")
+        self.typing = plain_label(objectName="chat_typing")
         self.canned = QComboBox(objectName="chat_canned")
         self.canned.activated.connect(self._canned)
         self.input = QLineEdit(objectName="chat_input")

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
 )
 
 from agent_desktop import crm_access
+from agent_desktop.ui.plain import plain_label
 
 
 class LoginDialog(QDialog):
@@ -32,12 +32,12 @@ class LoginDialog(QDialog):
         self.queues = QLineEdit(objectName="login_queues", enabled=False)
         self.by_skills = QCheckBox(objectName="login_by_skills", checked=True, enabled=False)
         self.by_skills.toggled.connect(lambda on: self.queues.setEnabled(not on))
-        self.message = QLabel(objectName="login_message", wordWrap=True)
+        self.message = plain_label(objectName="login_message", wordWrap=True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._next)
         self.buttons.rejected.connect(self.reject)
         self.form = QFormLayout()
-        self.labels = [QLabel() for _ in range(5)]
+        self.labels = [plain_label() for _ in range(5)]
         for label, widget in zip(self.labels, (self.user, self.password, self.device, self.by_skills, self.queues)):
             self.form.addRow(label, widget)
         layout = QVBoxLayout(self)
@@ -103,11 +103,11 @@ class LoginDialog(QDialog):
         """Why the login failed, in the agent's language (the CRM speaks English)."""
         from sqlalchemy.exc import DBAPIError
 
-        from crm.errors import AuthenticationFailed
+        from crm.errors import AccountDisabled, AuthenticationFailed
 
+        if isinstance(exc, AccountDisabled):
+            return self.tr("This account is disabled; ask an administrator.")
         if isinstance(exc, AuthenticationFailed):
-            if "disabled" in str(exc):
-                return self.tr("This account is disabled; ask an administrator.")
             return self.tr("Wrong user name or password.")
         detail = (str(exc).splitlines() or [type(exc).__name__])[0]
         if isinstance(exc, (DBAPIError, OSError)):

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -39,6 +38,7 @@ from agent_desktop.ui.business_data import BusinessDataPage, PartnerHeader
 from agent_desktop.ui.formatting import clock_time, code_label, duration
 from agent_desktop.ui.history_page import HistoryPage
 from agent_desktop.ui.identify_page import IdentifyPage
+from agent_desktop.ui.plain import plain_label
 from agent_desktop.ui.record_page import RecordPage
 from agent_desktop.ui.scripts_page import ScriptsPage
 from bus import cti
@@ -109,11 +109,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.strip)
         layout.addWidget(self.header)
         layout.addWidget(body, 1)
-        self.messages_label = QLabel()
+        self.messages_label = plain_label()
         layout.addWidget(self.messages_label)
         layout.addWidget(self.messages)
         self.setCentralWidget(central)
-        self.connection = QLabel(objectName="connection_state")
+        self.connection = plain_label(objectName="connection_state")
         self.statusBar().addPermanentWidget(self.connection)
         self._build_menu()
 
@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(bar)
-        self.mode_label = QLabel(objectName="mode_label")
+        self.mode_label = plain_label(objectName="mode_label")
         self.mode_label.setMinimumWidth(150)
         bar.addWidget(self.mode_label)
         handlers = {
@@ -401,6 +401,7 @@ class MainWindow(QMainWindow):
                                   "stop receiving calls.").format(why=why),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("takeover_question")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # `why` comes from the gateway
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Take over here"))
         box.button(QMessageBox.StandardButton.No).setText(self.tr("Not now"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
@@ -535,13 +536,13 @@ class CallStrip(QFrame):
         self.setStyleSheet("#call_strip { background: #f6f6f2; } QLabel[role=value] { font-weight: bold; }")
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 2, 8, 2)
-        self.captions = {f: QLabel() for f in self.FIELDS}
-        self.values = {f: QLabel(objectName=f"strip_{f}") for f in self.FIELDS}
+        self.captions = {f: plain_label() for f in self.FIELDS}
+        self.values = {f: plain_label(objectName=f"strip_{f}") for f in self.FIELDS}
         for i, f in enumerate(self.FIELDS):
             self.values[f].setProperty("role", "value")
             grid.addWidget(self.captions[f], 0, 2 * i)
             grid.addWidget(self.values[f], 0, 2 * i + 1)
-        self.banner = QLabel(objectName="connection_banner", wordWrap=True, visible=False)
+        self.banner = plain_label(objectName="connection_banner", wordWrap=True, visible=False)
         self.banner.setStyleSheet("background: #ffebee; color: #b71c1c; padding: 4px; font-weight: bold;")
         grid.addWidget(self.banner, 1, 0, 1, 2 * len(self.FIELDS) - 1)
         self.log_in_here = QPushButton(objectName="log_in_here", visible=False)
@@ -600,8 +601,8 @@ class TransferDialog(QDialog):
         self.kind.addItem(self.tr("Number"), "number")
         self.value = QLineEdit(objectName="transfer_value")
         form = QFormLayout(self)
-        form.addRow(self.tr("To"), self.kind)
-        form.addRow(self.tr("Who"), self.value)
+        form.addRow(plain_label(self.tr("To")), self.kind)
+        form.addRow(plain_label(self.tr("Who")), self.value)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -629,7 +630,7 @@ class Keypad(QDialog):
 class _Placeholder(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.label = plain_label(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.label.setStyleSheet("color: #777;")
         layout = QHBoxLayout(self)
         layout.addWidget(self.label)

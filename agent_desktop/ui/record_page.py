@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import clock_time, code_label, duration
+from agent_desktop.ui.plain import plain_label
 from agent_desktop.workbench import QT_TRANSLATE_NOOP
 
 
@@ -34,14 +34,14 @@ class RecordPage(QWidget):
         self._filling = False
         self._drafts_asked = 0  # the latest request for the drafts list; older answers are dropped
         self._drafts_told = False  # the agent was told at start-up of drafts left from earlier
-        self.summary = QLabel(objectName="record_summary", wordWrap=True)
+        self.summary = plain_label(objectName="record_summary", wordWrap=True)
         self.reason = QComboBox(objectName="record_reason")
         self.outcome = QComboBox(objectName="record_outcome")
         self.notes = QPlainTextEdit(objectName="record_notes")
         self.handover = QPlainTextEdit(objectName="record_handover", readOnly=True, visible=False)
         self.handover.setMaximumHeight(90)
-        self.handover_label = QLabel(visible=False)
-        self.times = QLabel(objectName="record_times")
+        self.handover_label = plain_label(visible=False)
+        self.times = plain_label(objectName="record_times")
         self.end_button = QPushButton(objectName="record_end")
         self.end_button.clicked.connect(controller.end_contact)
         self.reason.activated.connect(lambda _i: self._edited())
@@ -50,7 +50,7 @@ class RecordPage(QWidget):
 
         self.form_box = QGroupBox()
         form = QFormLayout(self.form_box)
-        self.reason_label, self.outcome_label, self.notes_label, self.times_label = (QLabel() for _ in range(4))
+        self.reason_label, self.outcome_label, self.notes_label, self.times_label = (plain_label() for _ in range(4))
         form.addRow(self.reason_label, self.reason)
         form.addRow(self.outcome_label, self.outcome)
         form.addRow(self.handover_label, self.handover)

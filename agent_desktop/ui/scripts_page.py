@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import code_label
+from agent_desktop.ui.plain import plain_label
 
 VALUE = Qt.ItemDataRole.UserRole
 # The date edit's "no date yet", shown as "(no date)": the earliest date Qt's
@@ -50,24 +50,24 @@ class ScriptsPage(QWidget):
         self.choice = QComboBox(objectName="script_choice")
         self.open_button = QPushButton(objectName="script_open")
         self.open_button.clicked.connect(self._open_chosen)
-        self.title = QLabel(objectName="script_title")
+        self.title = plain_label(objectName="script_title")
         self.title.setStyleSheet("font-weight: bold; font-size: 14px;")
-        self.empty = QLabel(objectName="script_empty", wordWrap=True)
+        self.empty = plain_label(objectName="script_empty", wordWrap=True)
         self.empty.setStyleSheet("color: #777;")
 
         self.path = QListWidget(objectName="script_path")
         self.path.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.path.setWordWrap(True)
         self.path.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.text = QLabel(objectName="script_text", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.text = plain_label(objectName="script_text", wordWrap=True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setStyleSheet("font-size: 15px; padding: 8px; background: #fffdf4; border: 1px solid #e5dfc5;")
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.warnings = QLabel(objectName="script_warnings", wordWrap=True)
+        self.warnings = plain_label(objectName="script_warnings", wordWrap=True)
         self.warnings.setStyleSheet("color: #a15c00;")
-        self.error = QLabel(objectName="script_error", wordWrap=True)
+        self.error = plain_label(objectName="script_error", wordWrap=True)
         self.error.setStyleSheet("color: #b71c1c; font-weight: bold;")
-        self.outcome = QLabel(objectName="script_outcome")
+        self.outcome = plain_label(objectName="script_outcome")
         self.outcome.setStyleSheet("color: #1b5e20; font-weight: bold;")
 
         self.inputs = QStackedWidget(objectName="script_inputs")
@@ -110,7 +110,7 @@ class ScriptsPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        self.choice_label = QLabel()
+        self.choice_label = plain_label()
         top.addWidget(self.choice_label)
         top.addWidget(self.choice)
         top.addWidget(self.open_button)
@@ -130,7 +130,7 @@ class ScriptsPage(QWidget):
         self.path_box = QFrame()
         path_column = QVBoxLayout(self.path_box)
         path_column.setContentsMargins(0, 0, 0, 0)
-        self.path_label = QLabel()
+        self.path_label = plain_label()
         path_column.addWidget(self.path_label)
         path_column.addWidget(self.path)
         split = QSplitter()

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
 )
 
+from agent_desktop.ui.plain import plain_label
 from crm.services.conversations import TRANSFER_NOTE_LENGTH
 
 
@@ -33,7 +33,7 @@ class TransferDialog(QDialog):
         self.agents = QComboBox(objectName="transfer_agents", enabled=False)
         self.to_queue.toggled.connect(self._choice_changed)
         self.note = QLineEdit(objectName="transfer_note", maxLength=TRANSFER_NOTE_LENGTH)
-        self.message = QLabel(objectName="transfer_message", wordWrap=True)
+        self.message = plain_label(objectName="transfer_message", wordWrap=True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -42,7 +42,7 @@ class TransferDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.to_queue, self.queues)
         form.addRow(self.to_agent, self.agents)
-        self.note_label = QLabel()
+        self.note_label = plain_label()
         self.note_label.setBuddy(self.note)
         form.addRow(self.note_label, self.note)
         layout = QVBoxLayout(self)

@@ -210,25 +210,30 @@ def _add(args) -> int:
                                      confirm_duplicates=args.confirm_duplicates)
             created = {"partner_id": partner.id, "partner_no": partner.partner_no, "name": partner.name}
     except PossibleDuplicates as duplicates:
-        _print_duplicates(duplicates.candidates, args.json)
+        _print_duplicates(duplicates.candidates, duplicates.hidden, args.json)
         return 3
     print(to_json(created) if args.json else f"created {created['partner_no']} {created['name']}")
     return 0
 
 
-def _print_duplicates(candidates, as_json: bool) -> None:
+def _print_duplicates(candidates, hidden: int, as_json: bool) -> None:
+    """The possible duplicates the user may read, and how many others he may not."""
     from rich.console import Console
     from rich.table import Table
 
     if as_json:
-        print(to_json({"saved": False, "possible_duplicates": candidates}))
+        print(to_json({"saved": False, "possible_duplicates": candidates, "hidden_duplicates": hidden}))
         return
-    table = Table(title="Possible duplicates")
-    for column in ("customer no", "name", "why"):
-        table.add_column(column)
-    for c in candidates:
-        table.add_row(c.partner_no, c.name, ", ".join(c.reasons))
     console = Console()
-    console.print(table)
+    if candidates:
+        table = Table(title="Possible duplicates")
+        for column in ("customer no", "name", "why"):
+            table.add_column(column)
+        for c in candidates:
+            table.add_row(c.partner_no, c.name, ", ".join(c.reasons))
+        console.print(table)
+    if hidden:
+        console.print(f"{hidden} {'more ' if candidates else ''}existing partner(s) that you may not see look "
+                      "like this one; ask a supervisor whether it is one of them.", markup=False)
     console.print("Nothing was saved. If this is a new customer all the same, "
                   "run again with --confirm-duplicates.")

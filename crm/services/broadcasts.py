@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.errors import ValidationError
 from crm.models import User
 from crm.permissions import Permission
@@ -26,7 +27,7 @@ def authorize_broadcast(session: Session, username: str, password: str, text: st
     permission; AuthenticationFailed, PermissionDenied or ValidationError."""
     actor = authenticate(session, username, password)
     actor.require(Permission.AGENT_BROADCAST, "broadcast to the agents' desktops")
-    clean = text.strip()
+    clean = texts.check(text, "the broadcast").strip()
     if not clean:
         raise ValidationError("A broadcast needs a text.")
     if len(clean) > MAX_BROADCAST_LENGTH:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import ValidationError
 from crm.models import (
@@ -409,6 +410,7 @@ def _check_segment_key(contact_id, segment_no) -> None:
     if not isinstance(contact_id, str) or not contact_id.strip():
         raise ValidationError("a call segment needs the call's contact id")
     _text(contact_id, 64, "contact_id")
+    texts.check(contact_id, "the call's contact id")  # it names the record: never changed
     if not isinstance(segment_no, int) or isinstance(segment_no, bool) or segment_no < 1:
         raise ValidationError(f"segment_no is a number from 1, not {segment_no!r}")
 
@@ -426,7 +428,7 @@ def _text(value, limit: int | None, name: str) -> str | None:
         raise ValidationError(f"{name} is text, not {type(value).__name__}")
     if limit is not None and len(value) > limit:
         raise ValidationError(f"{name} is longer than {limit} characters: {value[:40]!r}...")
-    return value
+    return texts.storable(value)  # a caller's odd number or name is kept, never the reason a record is lost
 
 
 def _time(value, name: str, *, required: bool = False) -> datetime | None:

@@ -26,6 +26,7 @@ import phonenumbers
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.models import (
@@ -44,7 +45,7 @@ from crm.models import (
     User,
 )
 from crm.permissions import Actor, Permission, require_read
-from crm.services import identify, outbox
+from crm.services import identify, outbox, users
 
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
@@ -236,7 +237,7 @@ _UPDATE_CONVERSATION = update(Conversation.__table__).where(Conversation.__table
 def _store_raw(db, raw, digest, mailbox, via, envelope_from, now) -> int:
     return db.execute(_INSERT_RAW, dict(
         received_at=now, via=via, mailbox=mailbox[:254], size=len(raw), sha256=digest,
-        envelope_from=(envelope_from or None) and envelope_from[:254], source=raw)).scalar_one()
+        envelope_from=(envelope_from or None) and texts.storable(envelope_from[:254]), source=raw)).scalar_one()
 
 
 def _thread(db, parsed, sender: str | None, now: datetime):
@@ -342,6 +343,8 @@ def open_chat(session: Session, *, name: str, email: str | None, phone: str | No
               language: str | None, route: Router, mailbox: str = "web chat",
               now: datetime | None = None) -> ChatOpened:
     now = now or utcnow()
+    texts.check_each({"your name": name, "the email address": email, "the phone number": phone,
+                      "the page": page, "the language": language})
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationError("Please give your name (at most 100 characters).")
@@ -436,7 +439,7 @@ def _identify_chatter(session: Session, email: str | None, phone: str | None) ->
 def chat_by_token(session: Session, token: str, *, lock: bool = False) -> Conversation | None:
     """`lock`: hold the row until the transaction ends (a database server;
     SQLite has one writer anyway), for a change that depends on its status."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or not texts.is_storable(token):
         return None
     query = select(Conversation).where(Conversation.chat_token == token)
     return session.scalar(query.with_for_update() if lock else query)
@@ -446,6 +449,7 @@ def customer_wrote(session: Session, token: str, text: str, client_id: str,
                    now: datetime | None = None) -> tuple[Conversation, ConversationMessage, bool]:
     """Store a customer's chat line; (conversation, line, new). A line sent
     again (same client_id) is the one stored before."""
+    texts.check_each({"your message": text, "the message's client id": client_id})
     conversation = chat_by_token(session, token)
     if conversation is None:
         raise NotFound("This chat is not known (any more); please start a new one.")
@@ -609,6 +613,7 @@ def inbox(session: Session, actor: Actor, *, mine: bool = True, queues: Iterable
     agent's own emails in his list), closed ones too; "closed", those closed
     in the last RECENTLY_CLOSED_DAYS, latest first."""
     _require_agent(actor)
+    texts.check_each({"the search text": text, "the channel": channel, "the queues": list(queues or ())})
     if only not in (None, "failed", "closed"):
         raise ValidationError(f"no inbox filter {only!r} (failed or closed)")
     count = (select(func.count(ConversationMessage.id)).where(
@@ -748,6 +753,11 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
     """Answer an email thread (or forward it when `forward_to` is given): the
     email is queued in the outbox with the threading headers, and kept in the
     conversation. The first answer meets the first-response due time."""
+    attachments = list(attachments)
+    texts.check_each({"the text": body, "the recipient": to, "the copies": cc, "the subject": subject,
+                      "the address to forward to": forward_to,
+                      "the attachment's name": [a.filename for a in attachments],
+                      "the attachment's type": [a.content_type for a in attachments]})
     conversation = _my_conversation(session, actor, conversation_id, Channel.EMAIL.value)
     last = session.scalar(select(ConversationMessage).where(
         ConversationMessage.conversation_id == conversation.id, ConversationMessage.message_id.is_not(None),
@@ -809,6 +819,7 @@ def _last_inbound(session: Session, conversation_id: int) -> ConversationMessage
 
 def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,
                now: datetime | None = None) -> ConversationMessage:
+    texts.check(text, "the chat message")
     conversation = _my_conversation(session, actor, conversation_id, Channel.CHAT.value)
     if conversation.customer_ended_at is not None:
         raise Conflict("The customer ended the chat; nobody would read this. Add your notes and close it.")
@@ -828,6 +839,7 @@ def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,
 
 def add_note(session: Session, actor: Actor, conversation_id: int, text: str) -> ConversationMessage:
     """An internal note: kept with the conversation, never sent to the customer."""
+    texts.check(text, "the note")
     conversation = _conversation(session, conversation_id)
     _require_access(actor, conversation)
     text = (text or "").strip()
@@ -845,6 +857,7 @@ def transfer(session: Session, actor: Actor, conversation_id: int, *, queue: str
     """The agent who has the conversation hands it on, to a queue or to a colleague:
     the new queue is set, and an internal note says who transferred it where and why.
     The router decides who gets it; its decisions are stored by set_assignment."""
+    texts.check_each({"the queue": queue, "the colleague": to_agent})
     conversation = session.get(Conversation, conversation_id, with_for_update=True)  # vs. the customer closing
     if conversation is None:
         raise NotFound(f"No conversation {conversation_id}.")
@@ -868,7 +881,7 @@ def transfer(session: Session, actor: Actor, conversation_id: int, *, queue: str
 
 def transfer_note(note: str | None) -> str | None:
     """The note as stored, or ValidationError: callers check it before anything moves."""
-    note = (note or "").strip() or None
+    note = (texts.check(note, "the transfer note") or "").strip() or None
     if note is not None and len(note) > TRANSFER_NOTE_LENGTH:
         raise ValidationError(f"A transfer note has at most {TRANSFER_NOTE_LENGTH} characters.")
     return note
@@ -934,6 +947,7 @@ def set_partner(session: Session, actor: Actor, conversation_id: int, partner_id
 def close(session: Session, actor: Actor, conversation_id: int, *, outcome: str | None = None,
           reason: str | None = None, notes: str | None = None, now: datetime | None = None) -> Conversation:
     """Done: the conversation leaves the agent's inbox and its interaction record is closed."""
+    texts.check_each({"the outcome": outcome, "the reason": reason, "the notes": notes})
     conversation = _my_conversation(session, actor, conversation_id)
     now = now or utcnow()
     conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
@@ -978,6 +992,7 @@ def _conversation(session: Session, conversation_id: int) -> Conversation:
 
 def _my_conversation(session: Session, actor: Actor, conversation_id: int, channel: str | None = None
                      ) -> Conversation:
+    users.require_active(session, actor)  # a disabled agent's session answers nothing more
     conversation = _conversation(session, conversation_id)
     if channel and conversation.channel != channel:
         raise ValidationError(f"conversation {conversation_id} is a {conversation.channel}, not a {channel}")
@@ -1010,6 +1025,8 @@ def _user(session: Session, username: str) -> User:
 
 
 def _display_name(session: Session, actor: Actor) -> str:
+    """The agent's name under what he writes; AccountDisabled if his account is disabled."""
+    users.require_active(session, actor)
     user = session.get(User, actor.user_id) if actor.user_id else None
     return user.display_name if user else actor.username
 

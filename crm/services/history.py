@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.errors import ValidationError
 from crm.models import Channel, Interaction, InteractionStatus, User
 from crm.paging import Page, check_paging
@@ -27,6 +28,7 @@ class HistoryFilter:
     outcome: str | None = None
 
     def validate(self) -> None:
+        texts.check_each({"the channel": self.channels, "the status": self.statuses, "the outcome": self.outcome})
         bad = [c for c in self.channels if c not in Channel.values()]
         bad += [s for s in self.statuses if s not in InteractionStatus.values()]
         if bad:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import ValidationError
 from crm.models import (
@@ -65,7 +66,7 @@ _PARTNERS = (
 
 def identify_by_phone(session: Session, actor: Actor, number: str,
                       region: str = "CN") -> list[Identified]:
-    phone = normalize_phone(number, region)
+    phone = normalize_phone(texts.check(number, "the phone number"), region)
     if not phone.digits:
         raise ValidationError(f"{number!r} contains no digits to look up")
     if phone.e164:
@@ -78,14 +79,14 @@ def identify_by_phone(session: Session, actor: Actor, number: str,
 
 
 def identify_by_email(session: Session, actor: Actor, address: str) -> list[Identified]:
-    address = address.strip().lower()
+    address = texts.check(address, "the email address").strip().lower()
     if "@" not in address:
         raise ValidationError(f"{address!r} is not an email address")
     return _identified(session, actor, _partner_ids(session, _BY_EMAIL, address), "email")
 
 
 def identify_by_number(session: Session, actor: Actor, partner_no: str) -> list[Identified]:
-    value = partner_no.strip().upper()
+    value = texts.check(partner_no, "the customer number").strip().upper()
     if not value:
         raise ValidationError("a customer number is needed")
     return _identified(session, actor, _partner_ids(session, _BY_NUMBER, value), "customer number")

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import (
@@ -260,6 +261,7 @@ def _contact_id(contact_id) -> None:
         raise ValidationError("a call is named by its contact id")
     if len(contact_id) > CONTACT_ID_LENGTH:
         raise ValidationError(f"a contact id has at most {CONTACT_ID_LENGTH} characters")
+    texts.check(contact_id, "the contact id")
 
 
 def _interaction(session: Session, interaction_id: int) -> Interaction:
@@ -287,9 +289,14 @@ def _text(value, limit: int | None, name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{name} is text, not {type(value).__name__}")
+    texts.check(value, _FIELD_WORDS.get(name, f"the {name}"))
     if limit is not None and len(value) > limit:
         raise ValidationError(f"{name} is longer than {limit} characters: {value[:40]!r}...")
     return value
+
+
+_FIELD_WORDS = {"ani": "the caller's number (ANI)", "dnis": "the dialled number (DNIS)",
+                "reason_code": "the reason", "outcome_code": "the outcome"}
 
 
 def _time(value) -> datetime:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.models import (
@@ -50,7 +51,7 @@ class EmailStatus:
 
 
 def check_address(address: str, what: str = "the address") -> str:
-    address = (address or "").strip()
+    address = (texts.check(address, what) or "").strip()
     if not _ADDRESS.match(address) or len(address) > 254:
         raise ValidationError(f"{what} is not an email address: {address!r}")
     return address
@@ -64,6 +65,7 @@ def queue_email(session: Session, actor: Actor, *, sender: str, to: str, subject
     sender = check_address(sender, "the sender")
     to = check_address(to, "the recipient")
     copies = [check_address(address, "a copy's address") for address in cc or ()]
+    texts.check_each({"the subject": subject, "the text": body})
     subject = (subject or "").strip()
     if not subject:
         raise ValidationError("the subject is required")

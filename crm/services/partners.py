@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import (
     DuplicateCustomerNumber,
@@ -32,7 +33,7 @@ from crm.models import (
     SearchField,
     SearchToken,
 )
-from crm.permissions import Actor, Permission, require_edit, require_read
+from crm.permissions import Actor, Permission, require_edit, require_read, visible_partners_clause
 from crm.phones import normalize_phone
 from crm.search_keys import is_cjk, words
 from crm.services import audit, numbers
@@ -83,6 +84,7 @@ class DuplicateCandidate:
 
 
 def validate_draft(draft: PartnerDraft) -> None:
+    check_draft_texts(draft)
     problems = []
     if draft.kind not in PartnerKind.values():
         problems.append(f"kind must be one of {', '.join(PartnerKind.values())}")
@@ -107,6 +109,18 @@ def validate_draft(draft: PartnerDraft) -> None:
         raise ValidationError("; ".join(problems))
 
 
+def check_draft_texts(draft: PartnerDraft) -> None:
+    """ValidationError naming the first field that holds a character the CRM cannot store."""
+    texts.check_each({
+        "the kind": draft.kind, "the first name": draft.first_name, "the last name": draft.last_name,
+        "the organization's name": draft.org_name, "the customer number": draft.partner_no,
+        "the roles": draft.roles, "the language": draft.language, "the segment": draft.segment,
+        "the value class": draft.value_class, "the phone number": draft.phones, "the email address": draft.emails,
+        "the attributes": draft.attributes})
+    for address in draft.addresses:
+        texts.check_each({f"the address's {name.replace('_', ' ')}": value for name, value in vars(address).items()})
+
+
 def display_name(kind: str, first_name: str | None, last_name: str | None,
                  org_name: str | None) -> str:
     if kind != PartnerKind.PERSON:
@@ -123,7 +137,27 @@ def _clean(text: str | None) -> str:
 
 def find_duplicates(session: Session, draft: PartnerDraft, region: str,
                     limit: int = 20) -> list[DuplicateCandidate]:
-    """Existing partners with the same name, phone number or email address."""
+    """Existing partners with the same name, phone number or email address,
+    every one of them (see readable_duplicates for what a user may be shown)."""
+    return _ranked(session, _duplicate_reasons(session, draft, region, limit), limit)
+
+
+def readable_duplicates(session: Session, actor: Actor, draft: PartnerDraft, region: str,
+                        limit: int = 20) -> tuple[list[DuplicateCandidate], int]:
+    """The duplicates `actor` may read, and how many others he may not: he is
+    told that they exist, so that he does not save a duplicate blindly, but
+    not who they are."""
+    reasons = _duplicate_reasons(session, draft, region, limit)
+    if not reasons:
+        return [], 0
+    readable = set(session.scalars(select(BusinessPartner.id).where(
+        BusinessPartner.id.in_(reasons), visible_partners_clause(actor))))
+    shown = {pid: why for pid, why in reasons.items() if pid in readable}
+    return _ranked(session, shown, limit), len(reasons) - len(shown)
+
+
+def _duplicate_reasons(session: Session, draft: PartnerDraft, region: str, limit: int) -> dict[int, list[str]]:
+    """Why each partner may be the same as the draft, by partner id."""
     reasons: dict[int, list[str]] = {}
     key = name_key(draft.kind, draft.first_name, draft.last_name, draft.org_name)
     if key:
@@ -144,6 +178,10 @@ def find_duplicates(session: Session, draft: PartnerDraft, region: str,
         ).limit(limit)
         for pid in session.scalars(stmt):
             reasons.setdefault(pid, []).append(f"email {email}")
+    return reasons
+
+
+def _ranked(session: Session, reasons: dict[int, list[str]], limit: int) -> list[DuplicateCandidate]:
     if not reasons:
         return []
     rows = session.execute(
@@ -169,7 +207,8 @@ def name_key(kind: str, first_name: str | None, last_name: str | None,
 
 def create_partner(session: Session, actor: Actor, draft: PartnerDraft, *, region: str = "CN",
                    confirm_duplicates: bool = False) -> BusinessPartner:
-    """Create a partner; raises PossibleDuplicates unless the user confirmed them."""
+    """Create a partner; raises PossibleDuplicates unless the user confirmed them
+    (with those he may read, and how many others look like it)."""
     actor.require(Permission.PARTNER_CREATE, "create business partners")
     validate_draft(draft)
     if draft.partner_no:
@@ -177,9 +216,9 @@ def create_partner(session: Session, actor: Actor, draft: PartnerDraft, *, regio
     if draft.partner_no and _partner_no_taken(session, draft.partner_no):
         raise DuplicateCustomerNumber(f"Customer number {draft.partner_no} is already in use.")
     if not confirm_duplicates:
-        candidates = find_duplicates(session, draft, region)
-        if candidates:
-            raise PossibleDuplicates(candidates)
+        candidates, hidden = readable_duplicates(session, actor, draft, region)
+        if candidates or hidden:
+            raise PossibleDuplicates(candidates, hidden=hidden)
     now = utcnow()
     owner_id = None if draft.to_pool else actor.user_id
     partner = BusinessPartner(
@@ -250,6 +289,7 @@ def get_partner(session: Session, actor: Actor, partner_id: int) -> BusinessPart
 
 
 def get_partner_by_number(session: Session, actor: Actor, partner_no: str) -> BusinessPartner:
+    partner_no = texts.check(partner_no, "the customer number")
     pid = session.scalar(select(BusinessPartner.id).where(
         BusinessPartner.partner_no == partner_no.strip().upper()))
     if pid is None:
@@ -264,6 +304,9 @@ def update_partner(session: Session, actor: Actor, partner_id: int, *, region: s
     unknown = set(master) - set(MASTER_FIELDS)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(sorted(unknown))} this way")
+    texts.check_each({f"the {name.replace('_', ' ')}": value for name, value in master.items()})
+    texts.check_each({"the phone number": add_phones, "the email address": add_emails,
+                      "the attributes": attributes})
     partner = get_partner(session, actor, partner_id)
     require_edit(session, actor, partner)
     for email in add_emails:
@@ -321,6 +364,7 @@ def add_relationship(session: Session, actor: Actor, partner_id: int, related_pa
         raise ValidationError("a partner cannot be related to itself")
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationError("the relationship would end before it starts")
+    texts.check_each({"the function": function, "the department": department})
     partner = get_partner(session, actor, partner_id)
     related = get_partner(session, actor, related_partner_id)
     require_edit(session, actor, related)

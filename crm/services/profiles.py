@@ -24,6 +24,7 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.errors import NotFound, ValidationError
 from crm.models import OrgUnit, ProfileSetting, User
 from crm.permissions import Actor, Permission
@@ -289,6 +290,7 @@ def validate_setting(key: str, value):
     key: it removes the setting (the level inherits)."""
     if key not in VALIDATORS:
         raise ValidationError(f"unknown profile setting {key!r} (use {', '.join(DEFAULTS)})")
+    texts.check(value, f"the setting {key}")
     return None if value is None else VALIDATORS[key](value)
 
 
@@ -398,6 +400,7 @@ def set_profile_setting(session: Session, actor: Actor, key: str, value, *,
     """Set `key` on one level: the org unit with code `org_unit`, or the user
     `username` (exactly one). None removes the setting, so the level inherits."""
     actor.require(Permission.SYSTEM_CONFIGURE, "change IC profiles")
+    texts.check_each({"the org unit": org_unit, "the user name": username})
     value = validate_setting(key, value)
     column, level_id, level = _level(session, org_unit, username)
     row = _setting(session, column, level_id, key)

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.models import (
@@ -91,6 +92,8 @@ def add_version(session: Session, actor: Actor, *, name: str, kind: str, documen
         raise ValidationError(f"a script is {' or '.join(KINDS)}, not {kind!r}")
     if not isinstance(document, dict):
         raise ValidationError("a script's document is a mapping")
+    texts.check_each({"the script's name": name, "the title": title, "the language": language,
+                      "the script": document, "the script's source": source})
     script = session.scalar(select(CallScript).where(CallScript.name == name).with_for_update())
     if script is None:
         script = CallScript(name=name, kind=kind)
@@ -221,6 +224,9 @@ def save_run(session: Session, actor: Actor, run: RunRecord, *, contact_id: str 
         raise ValidationError("a run is named by a key of 1 to 40 characters")
     if len(run.answers) > MAX_ANSWERS:
         raise ValidationError(f"a run has at most {MAX_ANSWERS} answers")
+    texts.check_each({"the run's key": run.run_key, "the contact id": contact_id, "the step": run.last_node,
+                      "the outcome": run.outcome, "the answers": [(a.node, a.value) for a in run.answers],
+                      "the run's state": run.state})
     script = _script(session, run.script)
     version = _version_row(session, script, run.version)
     if version is None:

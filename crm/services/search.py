@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.errors import ValidationError
 from crm.models import (
     Address,
@@ -137,7 +138,7 @@ def _word_term(word: str) -> Term:
 def search_partners(session: Session, actor: Actor, text: str, *, page: int = 1,
                     page_size: int = 20, region: str = "CN") -> Page[SearchHit]:
     offset = check_paging(page, page_size)
-    terms = parse_query(text, region)
+    terms = parse_query(texts.check(text, "the search text"), region)
     if not terms:
         raise ValidationError("Type part of a name, company, city, phone number, email or customer number.")
     if len(terms) > MAX_WORDS:

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from crm import texts
 from crm.clock import utcnow
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import (
@@ -81,6 +82,7 @@ def create_complaint(session: Session, actor: Actor, *, partner_id: int, categor
     description = _text(description, "the description", required=True)
     priority = _choice(priority, PRIORITIES, "priority")
     reference = None
+    texts.check(sales_order_no, "the sales order number")
     if sales_order_no:
         reference = session.scalar(select(BusinessTransaction).where(
             BusinessTransaction.number == sales_order_no.strip().upper(),
@@ -315,6 +317,7 @@ def _partner(session: Session, actor: Actor, partner_id: int, what: str = "custo
 
 
 def _product(session: Session, product_no: str) -> Product:
+    texts.check(product_no, "the product number")
     product = session.scalar(select(Product).where(Product.product_no == str(product_no).strip().upper()))
     if product is None:
         raise NotFound(f"There is no product {product_no} in the catalogue.")
@@ -322,6 +325,7 @@ def _product(session: Session, product_no: str) -> Product:
 
 
 def _user(session: Session, username: str) -> User:
+    texts.check(username, "the colleague's user name")
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active:
         raise NotFound(f"There is no active user {username!r}.")
@@ -329,6 +333,7 @@ def _user(session: Session, username: str) -> User:
 
 
 def _team(session: Session, code: str) -> OrgUnit:
+    texts.check(code, "the team")
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code.strip()))
     if unit is None:
         raise NotFound(f"There is no team {code!r}.")
@@ -339,6 +344,7 @@ def _text(value, what: str, *, required: bool = False, length: int = TEXT_LENGTH
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
         raise ValidationError(f"{what} must be text")
+    texts.check(text, what)
     if required and not text:
         raise ValidationError(f"{what} is required")
     if len(text) > length:

@@ -7,7 +7,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.errors import AuthenticationFailed, NotFound, ValidationError
+from crm import texts
+from crm.errors import AccountDisabled, AuthenticationFailed, NotFound, ValidationError
 from crm.models import OrgUnit, OrgUnitKind, Skill, User, UserRole, UserSkill
 from crm.permissions import Actor, Permission
 
@@ -29,6 +30,8 @@ def create_user(session: Session, actor: Actor, *, username: str, password: str,
                 org_unit: OrgUnit | None = None, extension: str | None = None,
                 language: str = "en", password_hash: str | None = None) -> User:
     actor.require(Permission.USER_MANAGE, "create users")
+    texts.check_each({"the user name": username, "the password": password, "the display name": display_name,
+                      "the email address": email, "the extension": extension, "the language": language})
     username = username.strip()
     if not username:
         raise ValidationError("a user name is needed")
@@ -49,8 +52,10 @@ def create_user(session: Session, actor: Actor, *, username: str, password: str,
 def authenticate(session: Session, username: str, password: str) -> Actor:
     """The actor for a user name and password; one message for every failure,
     so that a caller cannot learn which user names exist."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
     failure = AuthenticationFailed("Wrong user name or password.")
+    if not (texts.is_storable(username) and texts.is_storable(password)):
+        raise failure  # no user has such a name, nor such a password
+    user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         _hasher.hash(password)  # spend the same time as a real check
         raise failure
@@ -58,21 +63,31 @@ def authenticate(session: Session, username: str, password: str) -> Actor:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise failure from None
-    if not user.is_active:
-        raise AuthenticationFailed(f"The account {username} is disabled; ask an administrator.")
+    actor = Actor.for_user(user)  # AccountDisabled: told only to who knows the password
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return Actor.for_user(user)
+    return actor
 
 
 def actor_for(session: Session, username: str) -> Actor:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"No user {username!r}.")
-    return Actor.for_user(user)
+    """The actor of a user name, without a password (the command line's --as):
+    NotFound, or AccountDisabled for a disabled account."""
+    return Actor.for_user(user_by_name(session, username))
+
+
+def require_active(session: Session, actor: Actor) -> None:
+    """AccountDisabled when the actor's account was disabled (or removed) since
+    it logged in; a check of one row, made where an agent acts, so that a
+    disabled agent loses access at his next step. The system actor passes."""
+    if actor.user_id is None:
+        return
+    user = session.get(User, actor.user_id)
+    if user is None or not user.is_active:
+        raise AccountDisabled(actor.username)
 
 
 def user_by_name(session: Session, username: str) -> User:
+    texts.check(username, "the user name")
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"No user {username!r}.")

@@ -1,0 +1,114 @@
+"""A disabled account does nothing, on every path where a user name becomes an
+actor: the password logins (desktop, gateway, mail queue, broadcasts), the
+command line's --as, and the next step of an agent disabled while logged in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+import factories
+from agent_desktop import crm_access
+from cicada.cli import main
+from crm.errors import AccountDisabled, AuthenticationFailed
+from crm.models import User
+from crm.permissions import Actor
+from crm.services import conversations
+from crm.services.broadcasts import authorize_broadcast
+from crm.services.conversations import Route
+from crm.services.users import actor_for, authenticate
+from cti_gateway.directory import CrmDirectory
+
+DISABLED = "The account {} is disabled; ask an administrator."
+
+
+def disable(db, username: str) -> None:
+    with db.unit_of_work() as session:
+        session.execute(update(User).where(User.username == username).values(is_active=False))
+
+
+def test_a_disabled_account_cannot_log_in_but_a_wrong_password_does_not_tell_it_is_disabled(db):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+    disable(db, "ann")
+    with db.unit_of_work() as session:
+        with pytest.raises(AccountDisabled, match=DISABLED.format("ann")):
+            authenticate(session, "ann", factories.PASSWORD)
+        with pytest.raises(AuthenticationFailed, match="^Wrong user name or password.$"):
+            authenticate(session, "ann", "a guess")
+    with pytest.raises(AccountDisabled):
+        crm_access.log_in(db, "ann", factories.PASSWORD)  # the desktop's login
+    with pytest.raises(AccountDisabled):
+        CrmDirectory(db).authenticate("ann", factories.PASSWORD)  # the gateway's
+
+
+def test_no_actor_is_made_for_a_disabled_account(db):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+    disable(db, "ann")
+    with db.reading() as session:
+        with pytest.raises(AccountDisabled, match=DISABLED.format("ann")):
+            actor_for(session, "ann")
+        with pytest.raises(AccountDisabled):
+            Actor.for_user(session.query(User).filter_by(username="ann").one())
+
+
+def test_a_disabled_supervisor_cannot_broadcast(db):
+    with db.unit_of_work() as session:
+        factories.user(session, "sue", "supervisor")
+    disable(db, "sue")
+    with db.reading() as session, pytest.raises(AccountDisabled, match=DISABLED.format("sue")):
+        authorize_broadcast(session, "sue", factories.PASSWORD, "Everyone may refund anything today")
+    with pytest.raises(AccountDisabled):
+        CrmDirectory(db).broadcast_sender("sue", factories.PASSWORD, "Everyone may refund anything today")
+
+
+@pytest.mark.parametrize("command", [
+    ["crm", "search", "zhang", "--as", "rep"],
+    ["crm", "add", "--last", "Li", "--first", "Lei", "--as", "rep"],
+    ["scripts", "list", "--as", "rep"],
+    ["actions", "reset", "--level", "CC", "--as", "rep"],
+])
+def test_the_command_line_refuses_to_act_as_a_disabled_user(capsys, tmp_path, monkeypatch, command):
+    from crm.db import Database, make_engine, upgrade
+
+    monkeypatch.delenv("CICADA_DB_URL", raising=False)
+    monkeypatch.delenv("CICADA_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    database = Database(engine)
+    with database.unit_of_work() as session:
+        factories.user(session, "rep", "supervisor")
+    disable(database, "rep")
+    engine.dispose()
+    code = main(["--db-url", url, *command])
+    err = capsys.readouterr().err
+    assert code == 2 and DISABLED.format("rep") in err and "Traceback" not in err
+
+
+def route(_facts) -> Route:
+    return Route("service", 5, timedelta(hours=4))
+
+
+def test_an_agent_disabled_while_logged_in_is_refused_at_his_next_step(db):
+    with db.unit_of_work() as session:
+        factories.user(session, "ann")
+        opened = conversations.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                         language="en", route=route)
+        conversations.set_assignment(session, opened.conversation_id, "assigned", "ann")
+    ann = crm_access.log_in(db, "ann", factories.PASSWORD).actor  # logged in before
+    disable(db, "ann")
+    with pytest.raises(AccountDisabled, match=DISABLED.format("ann")):
+        crm_access.search(db, ann, "Mei")  # the desktop's next query
+    with pytest.raises(AccountDisabled):
+        crm_access.inbox(db, ann)
+    with db.unit_of_work() as session, pytest.raises(AccountDisabled):
+        conversations.chat_reply(session, ann, opened.conversation_id, "Refund approved!")  # the mail queue's
+    with db.unit_of_work() as session, pytest.raises(AccountDisabled):
+        conversations.add_note(session, ann, opened.conversation_id, "noted")
+    with db.unit_of_work() as session, pytest.raises(AccountDisabled):
+        conversations.close(session, ann, opened.conversation_id, outcome="resolved")
