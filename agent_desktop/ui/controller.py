@@ -386,7 +386,7 @@ class DesktopController(QObject):
         next work mode per profile."""
         try:
             contact = self.bench.end_contact()
-        except ValueError as exc:
+        except ValueError:
             self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "Hang up before ending the contact."))
             return
         self._save(contact, attempt=1)

@@ -88,7 +88,7 @@ class InboxPage(QWidget):
         for widget in (self.email_box, self.chat_box, self.state):
             top.addWidget(widget)
         top.addStretch()
-        self.database_notice = QLabel(objectName="inbox_database_notice", wordWrap=True, visible=False)
+        self.database_notice = plain_label(objectName="inbox_database_notice", wordWrap=True, visible=False)
 
         self.offers = QListWidget(objectName="inbox_offers")
         self.offers.setMaximumHeight(80)
