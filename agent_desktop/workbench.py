@@ -203,6 +203,8 @@ GATEWAY_NOTICES = {
                                                    "are now Not ready."),
     "call_lost": QT_TRANSLATE_NOOP("Workbench", "The call from {ani} was lost: the telephony process handling it "
                                                 "failed ({reason})."),
+    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled; you are logged out. Ask an "
+                                                       "administrator."),
     "gateway_stopping": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway is stopping: your call with {ani} was "
                                                        "ended. Finish its record; this desktop logs in again when "
                                                        "the gateway is back."),

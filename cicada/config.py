@@ -122,6 +122,8 @@ default_region = "CN"
 # caller_ids = ["4008001234"]              # outbound caller IDs; the first is the default
 # ring_timeout = 15
 # wrap_up_seconds = 30
+# state_dir = "/var/lib/cicada/gateway"   # record spool, lock, children; default: the user data directory
+# account_check_seconds = 30               # an agent whose account is disabled is logged out this soon
 #
 # [[gateway.queues]]
 # name = "billing-zh"
@@ -161,6 +163,7 @@ default_region = "CN"
 # chat_queue = "web-chat"
 # offer_seconds = 30                       # an offer not accepted in time goes to the next agent
 # silent_seconds = 20                      # a desktop not heard from this long: its work is requeued
+# account_check_seconds = 30               # an agent whose account is disabled loses his session this soon
 # chat_abandon_seconds = 300               # a chat whose customer left this long ago ends (0: never)
 # chat_per_source = 3                      # chats open at once from one address; more are refused
 # chat_max_waiting = 200                   # chats waiting for an agent in all; more are refused

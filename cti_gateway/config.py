@@ -53,6 +53,7 @@ class GatewaySection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     kamailio_memory_mb: int = 256
     run_dir: str | None = None  # Kamailio's run files; default: "run" in the state directory
     state_dir: str | None = None  # the record spool, the lock, children; default: in the user data directory
+    account_check_seconds: float = 30.0  # how soon an agent whose account is disabled is logged out
     music: str | None = None
     ring_timeout: float = 15.0
     wrap_up_seconds: float = 30.0
@@ -82,6 +83,7 @@ class GatewayConfig:
     kamailio_memory_mb: int
     run_dir: Path | None
     state_dir: Path
+    account_check_seconds: float
     music: str | None
     acd: AcdSettings
     queues: tuple[QueueConfig, ...]
@@ -134,6 +136,8 @@ def _build(raw: GatewaySection) -> GatewayConfig:
         raise ValueError(f"external_transfer = {raw.external_transfer!r}: use bridge or refer")
     if "{number}" not in raw.external_uri:
         raise ValueError(f"external_uri = {raw.external_uri!r} must contain {{number}}")
+    if raw.account_check_seconds <= 0:
+        raise ValueError("account_check_seconds must be more than 0")
     if raw.concurrent_calls < 1 or raw.lines_per_call < 2:
         raise ValueError("concurrent_calls must be at least 1 and lines_per_call at least 2")
     if raw.music:
@@ -153,7 +157,8 @@ def _build(raw: GatewaySection) -> GatewayConfig:
         worker_base_port=raw.worker_base_port, front=raw.front, trusted=tuple(raw.trusted),
         kamailio=raw.kamailio, kamailio_memory_mb=raw.kamailio_memory_mb,
         run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None,
-        state_dir=Path(raw.state_dir).expanduser() if raw.state_dir else default_state_dir(), music=raw.music,
+        state_dir=Path(raw.state_dir).expanduser() if raw.state_dir else default_state_dir(),
+        account_check_seconds=raw.account_check_seconds, music=raw.music,
         acd=settings, queues=queues)
 
 

@@ -10,7 +10,7 @@ from crm.db import Database, DatabaseOnDemand
 from crm.models import Skill, User, UserSkill
 from crm.services.broadcasts import BroadcastSender, authorize_broadcast
 from crm.services.profiles import profile_for_user
-from crm.services.users import authenticate
+from crm.services.users import authenticate, disabled_among
 from cti_gateway.acd import AgentProfile
 
 
@@ -32,6 +32,10 @@ class CrmDirectory:
                                 extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
                                 after_wrap_up=settings.after_wrap_up,
                                 after_wrap_up_reason=settings.after_wrap_up_reason)
+
+    def disabled_among(self, usernames: list[str]) -> list[str]:
+        with self.database.reading() as session:
+            return disabled_among(session, usernames)
 
     def broadcast_sender(self, username: str, password: str, text: str) -> BroadcastSender:
         """Who sends a broadcast, if the CRM lets him (AuthenticationFailed,

@@ -388,9 +388,13 @@ class GatewayService:
 
     async def _keep_time(self) -> None:
         next_supervision = next_beat = 0.0
+        next_account_check = time.monotonic() + self.config.account_check_seconds
         while True:
             await asyncio.sleep(TICK_SECONDS)
             now = time.monotonic()
+            if now >= next_account_check:
+                next_account_check = now + self.config.account_check_seconds
+                self._spawn(self._log_out_disabled_agents())
             for due, step in ((True, self.acd.tick), (now >= next_supervision, self._supervise),
                               (now >= next_beat, self._heartbeat)):
                 if not due:
@@ -403,6 +407,30 @@ class GatewayService:
                 next_supervision = now + SUPERVISE_SECONDS
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
+
+    async def _log_out_disabled_agents(self) -> None:
+        """An account disabled while its agent is logged in loses the session (once any call he
+        is on has ended)."""
+        names = list(self.acd.agents)
+        if not names:
+            return
+        try:
+            disabled = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.directory.disabled_among, names)
+        except (CrmError, DBAPIError) as exc:
+            log.debug("accounts not checked: %s", short_reason(exc))
+            return
+        for name in disabled:
+            agent = self.acd.agents.get(name)
+            if agent is None:
+                continue
+            try:
+                self.acd.logout(agent.session, reason="account disabled")
+            except CommandError:
+                continue  # on a call: logged out at a later check, once it has ended
+            self.acd.notify(agent, "warning", "Your account was disabled; you are logged out.",
+                            code="account_disabled")
+            log.warning("%s is logged out: the account is disabled", name)
 
     def _supervise(self) -> None:
         self.pool.supervise()

@@ -67,6 +67,7 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     offer_seconds: float = 30.0
     send_seconds: float = 10.0  # how often the outbox is sent
     silent_seconds: float = 20.0  # a desktop not heard from this long is gone; its work is requeued
+    account_check_seconds: float = 30.0  # how soon an agent whose account is disabled loses his session
     # A chat whose customer has had no page open this long is abandoned: closed when
     # it waits for an agent, ended by the customer when an agent has it. 0: never.
     chat_abandon_seconds: float = 300.0
@@ -119,6 +120,7 @@ class MailqConfig:
     chat_abandon_seconds: float = 300.0
     chat_limits: ChatLimits = ChatLimits()
     chat_proxies: tuple[str, ...] = ()
+    account_check_seconds: float = 30.0
 
     def queue_rules(self) -> list[QueueRule]:
         return [QueueRule(q.name, q.mode, q.offer_seconds or self.offer_seconds) for q in self.queues]
@@ -184,6 +186,8 @@ def _build(raw: MailqSection) -> MailqConfig:
         raise ValueError("parse_processes is between 0 and 64")
     if raw.max_message_mb <= 0:
         raise ValueError("max_message_mb must be positive")
+    if raw.account_check_seconds <= 0:
+        raise ValueError("account_check_seconds must be more than 0")
     if raw.chat_abandon_seconds < 0:
         raise ValueError("chat_abandon_seconds is 0 (never) or more")
     chat_limits = _chat_limits(raw)
@@ -194,7 +198,8 @@ def _build(raw: MailqSection) -> MailqConfig:
     return MailqConfig(smtp_host, smtp_port, addresses, int(raw.max_message_mb * 1024 * 1024), raw.commands,
                        raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
                        raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, raw.parse_processes,
-                       queues, rules, imap, raw.chat_abandon_seconds, chat_limits, tuple(raw.chat_proxies))
+                       queues, rules, imap, raw.chat_abandon_seconds, chat_limits, tuple(raw.chat_proxies),
+                       raw.account_check_seconds)
 
 
 def _chat_limits(raw: MailqSection) -> ChatLimits:

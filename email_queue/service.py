@@ -37,6 +37,7 @@ import zmq
 import zmq.asyncio
 from aiosmtpd.smtp import SMTP
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bus import mailq
 from bus.envelope import (
@@ -297,6 +298,7 @@ class MailqService:
         self._tasks: set[asyncio.Task] = set()
         self._commands_running = 0
         self._failures_logged: dict[str, tuple[float, int]] = {}  # what -> (last logged, failures since)
+        self._next_account_check = time.monotonic() + config.account_check_seconds
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -764,7 +766,8 @@ class MailqService:
         while True:
             await asyncio.sleep(TICK_SECONDS)
             for name, job in (("offer expiry", self._expire_offers), ("chat abandonment", self._abandon_chats),
-                              ("silent desktops", self._end_silent_sessions)):
+                              ("silent desktops", self._end_silent_sessions),
+                              ("disabled accounts", self._end_disabled_sessions)):
                 try:
                     await job()
                 except Exception:
@@ -783,6 +786,25 @@ class MailqService:
             if now - session.last_seen > self.config.silent_seconds and session.token in self.sessions:
                 log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
                 await self._end_session(session, "disconnected", "agent_gone")
+
+    async def _end_disabled_sessions(self) -> None:
+        """An account disabled while its agent is logged in loses the session; its work goes back."""
+        now = time.monotonic()
+        if now < self._next_account_check or not self.sessions:
+            return
+        self._next_account_check = now + self.config.account_check_seconds
+        agents = sorted({session.agent for session in self.sessions.values()})
+        try:
+            disabled = set(await self.in_pool(self._disabled_among, agents))
+        except (CrmError, DBAPIError):
+            return  # the database is away: checked again next time
+        for session in [s for s in self.sessions.values() if s.agent in disabled]:
+            log.warning("%s's mail queue session ends: the account is disabled", session.agent)
+            await self._end_session(session, "account disabled")
+
+    def _disabled_among(self, agents: list[str]) -> list[str]:
+        with self.database.reading() as session:
+            return users.disabled_among(session, agents)
 
     def _beat(self) -> None:
         if hasattr(self, "events"):

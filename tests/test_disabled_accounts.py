@@ -20,6 +20,7 @@ from crm.services.broadcasts import authorize_broadcast
 from crm.services.conversations import Route
 from crm.services.users import actor_for, authenticate
 from cti_gateway.directory import CrmDirectory
+from gateway_harness import make_gateway  # noqa: F401 - fixture
 
 DISABLED = "The account {} is disabled; ask an administrator."
 
@@ -112,3 +113,23 @@ def test_an_agent_disabled_while_logged_in_is_refused_at_his_next_step(db):
         conversations.add_note(session, ann, opened.conversation_id, "noted")
     with db.unit_of_work() as session, pytest.raises(AccountDisabled):
         conversations.close(session, ann, opened.conversation_id, outcome="resolved")
+
+
+def test_an_agent_disabled_while_logged_in_to_the_gateway_is_logged_out(make_gateway):
+    from bus import cti
+    from crm.db import Database
+
+    gateway = make_gateway(account_check_seconds=0.5)
+    ann = gateway.desktop("ann", "sip:ann@127.0.0.1:5999")
+    bob = gateway.desktop("bob", "sip:bob@127.0.0.1:5998")
+    database = Database.open(gateway.db_url)
+    try:
+        disable(database, "ann")
+    finally:
+        database.dispose()
+    ann.wait_for(lambda e: isinstance(e, cti.AgentStateChanged) and e.state.mode == "logged_out", 10)
+    notice = ann.wait_for(lambda e: isinstance(e, cti.AgentNotice) and e.code == "account_disabled", 5)
+    assert "disabled" in notice.text
+    assert [a.agent for a in gateway.status().agents] == ["bob"]
+    assert bob.snapshot().state.mode == "ready"
+    assert "ann is logged out: the account is disabled" in gateway.log()

@@ -6,6 +6,7 @@ next step when disabled while logged in)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from mailq_harness import make_mailq  # noqa: F401 (a fixture)
@@ -69,3 +70,24 @@ def test_a_disabled_agent_cannot_log_in_and_one_disabled_while_logged_in_is_refu
         mailq.client().login("bob", PASSWORD)
     with pytest.raises(MailqError, match="^Wrong user name or password.$"):
         mailq.client().login("bob", "a guess")
+
+
+def test_an_agent_disabled_while_logged_in_loses_his_mail_session_and_his_work(make_mailq):
+    mailq = make_mailq(account_check_seconds=0.5)
+    ann = mailq.desktop("ann", channels=("email",))
+    database = Database.open(mailq.db_url)
+    try:
+        with database.unit_of_work() as session:
+            session.execute(update(User).where(User.username == "ann").values(is_active=False))
+    finally:
+        database.dispose()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            ann.snapshot()
+        except MailqError as exc:
+            assert exc.code == "no_session"
+            break
+        assert time.monotonic() < deadline, "the session of a disabled account went on"
+        time.sleep(0.2)
+    assert "ann's mail queue session ends: the account is disabled" in mailq.log()

@@ -2115,142 +2115,147 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
     <message>
         <location filename="../workbench.py" line="206"/>
+        <source>Your account was disabled; you are logged out. Ask an administrator.</source>
+        <translation>您的账户已被停用，您已被登出。请联系管理员。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="208"/>
         <source>The CTI gateway is stopping: your call with {ani} was ended. Finish its record; this desktop logs in again when the gateway is back.</source>
         <translation>CTI 网关正在停止：您与 {ani} 的通话已结束。请完成该通话的记录；网关恢复后，本桌面会重新登录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="215"/>
+        <location filename="../workbench.py" line="217"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="216"/>
+        <location filename="../workbench.py" line="218"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="217"/>
+        <location filename="../workbench.py" line="219"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="220"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="221"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="220"/>
+        <location filename="../workbench.py" line="222"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="221"/>
+        <location filename="../workbench.py" line="223"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="222"/>
+        <location filename="../workbench.py" line="224"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="223"/>
+        <location filename="../workbench.py" line="225"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="224"/>
+        <location filename="../workbench.py" line="226"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="225"/>
+        <location filename="../workbench.py" line="227"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="226"/>
+        <location filename="../workbench.py" line="228"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="227"/>
+        <location filename="../workbench.py" line="229"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="228"/>
+        <location filename="../workbench.py" line="230"/>
         <source>The CTI gateway did not accept your user name or password</source>
         <translation>CTI 网关未接受您的用户名或密码</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="229"/>
+        <location filename="../workbench.py" line="231"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="230"/>
+        <location filename="../workbench.py" line="232"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="232"/>
+        <location filename="../workbench.py" line="234"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="233"/>
+        <location filename="../workbench.py" line="235"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="416"/>
+        <location filename="../workbench.py" line="418"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="490"/>
+        <location filename="../workbench.py" line="492"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="493"/>
+        <location filename="../workbench.py" line="495"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="507"/>
+        <location filename="../workbench.py" line="509"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="542"/>
+        <location filename="../workbench.py" line="544"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="713"/>
+        <location filename="../workbench.py" line="715"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="814"/>
+        <location filename="../workbench.py" line="816"/>
         <source>The CTI gateway reaches the CRM database again.</source>
         <translation>CTI 网关已重新连接 CRM 数据库。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="816"/>
+        <location filename="../workbench.py" line="818"/>
         <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
         <location filename="../ui/controller.py" line="443"/>
-        <location filename="../workbench.py" line="724"/>
+        <location filename="../workbench.py" line="726"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>

@@ -86,6 +86,15 @@ def require_active(session: Session, actor: Actor) -> None:
         raise AccountDisabled(actor.username)
 
 
+def disabled_among(session: Session, usernames: list[str]) -> list[str]:
+    """Which of these users are disabled (or gone): services end their sessions."""
+    if not usernames:
+        return []
+    active = set(session.scalars(select(User.username).where(User.username.in_(usernames),
+                                                             User.is_active.is_(True))))
+    return sorted(set(usernames) - active)
+
+
 def user_by_name(session: Session, username: str) -> User:
     texts.check(username, "the user name")
     user = session.scalar(select(User).where(User.username == username))
