@@ -11,6 +11,7 @@ with agents, its own ports, started as a child process and stopped after.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import shutil
@@ -29,7 +30,16 @@ from crm.models import Interaction, QueueEvent
 from crm.permissions import Actor
 from crm.services.users import create_user, hash_password, set_skill
 from cti_gateway.client import CtiClient
-from sipp_tools import LOCALHOST, RtpPeer, Sipp, free_udp_port, require_sipp
+from cti_gateway.sip.pool import workers_needed
+from sipp_tools import (
+    LOCALHOST,
+    RtpPeer,
+    Sipp,
+    free_udp_port,
+    gateway_rtp_ports,
+    require_sipp,
+    udp_ports_bound,
+)
 
 PASSWORD = "agent-password"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
@@ -51,6 +61,30 @@ def free_udp_range(count: int) -> int:
         if all(_udp_free(base + i) for i in range(count)):
             return base
     raise RuntimeError(f"no {count} consecutive free UDP ports")
+
+
+WHEEL_LINES = 4  # the calls one worker of the PyPI pjsua2 wheel holds
+RTP_BLOCK = 500
+
+
+def free_rtp_ports(concurrent_calls: int, lines_per_call: int) -> str:
+    """An `rtp_ports` setting for a gateway under test: a block of the ports kept for gateways
+    (below SIPp's media ports, outside the ephemeral range of SIP ports and RtpPeers), big
+    enough for its workers and with no port bound right now, so that gateways started at the
+    same time in other test processes most likely get other blocks."""
+    workers = workers_needed(concurrent_calls, WHEEL_LINES, lines_per_call)
+    needed = workers * WHEEL_LINES * 2 * 2  # RTP and RTCP per line, twice over (config's margin)
+    size = -(-needed // RTP_BLOCK) * RTP_BLOCK
+    region = gateway_rtp_ports()
+    first = region.start + (-region.start) % RTP_BLOCK
+    starts = list(range(first, region.stop - size + 1, RTP_BLOCK))
+    if not starts:
+        raise RuntimeError(f"{concurrent_calls} concurrent calls need {needed} RTP ports; the tests "
+                           f"keep {len(region)} for gateways")
+    bound = udp_ports_bound()
+    random.shuffle(starts)
+    start = next((s for s in starts if not bound.intersection(range(s, s + size))), starts[0])
+    return f"{start}-{start + size - 1}"
 
 
 def _udp_free(port: int) -> bool:
@@ -87,6 +121,8 @@ class RunningGateway:
         self.events = f"tcp://{LOCALHOST}:{free_tcp_port()}"
         self.settings = {"ring_timeout": 8, "wrap_up_seconds": 2, "concurrent_calls": 1,
                          "worker_base_port": free_udp_range(8), **settings}
+        self.settings.setdefault("rtp_ports", free_rtp_ports(
+            self.settings["concurrent_calls"], self.settings.get("lines_per_call", 3)))
         self.queues = queues
         self.db_url = f"sqlite:///{workdir / 'crm.db'}"
         self.agents = agents if agents is not None else {}

@@ -28,6 +28,7 @@ import zmq
 from bus import cti
 from bus import sipworker as msg
 from bus.envelope import encode
+from cti_gateway.config import PORTS_PER_LINE, RTP_PORT_MARGIN
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class WorkerProcess:
     port: int
     process: subprocess.Popen | None = None
     state: str = "starting"  # starting, up, down
+    rtp_ports: tuple[int, int] | None = None  # its own slice of the gateway's RTP ports
     pid: int | None = None
     lines: int = 0
     last_seen: float = 0.0
@@ -82,6 +84,19 @@ def workers_needed(concurrent_calls: int, lines: int, lines_per_call: int) -> in
     return max(1, math.ceil(concurrent_calls / per_worker))
 
 
+def rtp_slices(ports: tuple[int, int], workers: int, lines: int) -> list[tuple[int, int]]:
+    """Each worker's own part of the RTP ports (first, last): disjoint, each starting on an even
+    port (RTP even, RTCP odd) and holding every line's two ports twice over."""
+    first = ports[0] + ports[0] % 2
+    size = (ports[1] - first + 1) // workers // 2 * 2
+    needed = lines * PORTS_PER_LINE * RTP_PORT_MARGIN
+    if size < needed:
+        raise PoolError(f"rtp_ports {ports[0]}-{ports[1]} give each of the {workers} SIP workers "
+                        f"{max(size, 0)} ports; each needs {needed} ({lines} calls, RTP and RTCP, "
+                        f"twice over): widen rtp_ports to at least {workers * needed} ports")
+    return [(first + i * size, first + (i + 1) * size - 1) for i in range(workers)]
+
+
 def check_udp_port_free(host: str, port: int, what: str) -> None:
     probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -98,9 +113,11 @@ class WorkerPool:
                  lines_per_call: int, music_cache: str | None = None, verbose: bool = False,
                  on_report: Callable[[WorkerProcess, msg.Message], None],
                  on_lost: Callable[[WorkerProcess, str], None],
-                 on_up: Callable[[WorkerProcess], None]):
+                 on_up: Callable[[WorkerProcess], None],
+                 rtp_ports: tuple[int, int] | None = None, lines_per_worker: int = 4):
         self.workers = {f"w{i + 1}": WorkerProcess(f"w{i + 1}", host, port)
                         for i, port in enumerate(ports)}
+        self.rtp_ports, self.lines_per_worker = rtp_ports, lines_per_worker
         self.control_address = control_address
         self.trusted = trusted
         self.lines_per_call = lines_per_call
@@ -120,13 +137,23 @@ class WorkerPool:
     def spawn_all(self) -> None:
         for worker in self.workers.values():
             check_udp_port_free(worker.host, worker.port, f"SIP worker {worker.name}")
+        self._share_rtp_ports()
         for worker in self.workers.values():
             self._spawn(worker)
+
+    def _share_rtp_ports(self) -> None:
+        """Each worker its own RTP ports, for good: a restarted worker keeps them."""
+        if self.rtp_ports:
+            slices = rtp_slices(self.rtp_ports, len(self.workers), self.lines_per_worker)
+            for worker, ports in zip(self.workers.values(), slices):
+                worker.rtp_ports = ports
 
     def _spawn(self, worker: WorkerProcess) -> None:
         command = [sys.executable, "-m", "cti_gateway.sip.worker", "--name", worker.name,
                    "--sip", worker.address, "--control", self.control_address,
                    "--lines-per-call", str(self.lines_per_call)]
+        if worker.rtp_ports:
+            command += ["--rtp-ports", "%d-%d" % worker.rtp_ports]
         for trusted in self.trusted:
             command += ["--trusted", trusted]
         if self.music_cache:
@@ -139,7 +166,8 @@ class WorkerPool:
         worker.state = "starting"
         worker.started = worker.last_seen = time.monotonic()
         worker.restart_at = None
-        log.info("started SIP worker %s (pid %d) on %s", worker.name, worker.pid, worker.address)
+        log.info("started SIP worker %s (pid %d) on %s, RTP ports %s", worker.name, worker.pid,
+                 worker.address, "%d-%d" % worker.rtp_ports if worker.rtp_ports else "any")
 
     def all_up(self) -> bool:
         return all(w.state == "up" for w in self.workers.values())

@@ -52,6 +52,7 @@ class Worker:
         self.trusted = TrustedSources(args.trusted)
         self.lines_per_call = args.lines_per_call
         self.requested_lines = args.lines
+        self.rtp_ports = args.rtp_ports
         self.music_cache = args.music_cache
         self.inbox: collections.deque = collections.deque()
         self.legs: dict[str, LegCall] = {}
@@ -120,7 +121,7 @@ class Worker:
                 break
 
     def _start_endpoint(self) -> None:
-        self.sip = SipEndpoint(self.host, self.port, user="cicada",
+        self.sip = SipEndpoint(self.host, self.port, user="cicada", rtp_ports=self.rtp_ports,
                                requested_calls=self.requested_lines, user_agent="Cicada gateway")
         self.endpoint = self.sip.endpoint
         self.lines = self.sip.lines
@@ -461,6 +462,17 @@ def _die_with_parent() -> None:
         pass
 
 
+def port_range(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    try:
+        ports = int(first), int(last)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write FIRST-LAST") from None
+    if not 0 < ports[0] < ports[1] < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a range of ports")
+    return ports
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cicada-sip-worker",
                                      description="One SIP worker of the Cicada gateway.")
@@ -471,6 +483,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lines", type=int, default=1024,
                         help="calls to ask pjsua2 for; a build may allow fewer")
     parser.add_argument("--lines-per-call", type=int, default=3)
+    parser.add_argument("--rtp-ports", type=port_range, default=None, metavar="FIRST-LAST",
+                        help="this worker's own RTP and RTCP ports (first even, last odd)")
     parser.add_argument("--music-cache", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
