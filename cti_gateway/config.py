@@ -47,6 +47,7 @@ class GatewaySection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lines_per_call: int = 3
     worker_base_port: int = 5080
     rtp_ports: str = "10000-19999"  # each worker gets its own slice; below the kernel's ephemeral ports
+    worker_silence_timeout: float = 15.0
     front: str = "auto"  # auto: Kamailio when there is more than one worker; workers: none
     trusted: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     kamailio: str | None = None  # the program; default: found on PATH or in /usr/sbin
@@ -76,6 +77,7 @@ class GatewayConfig:
     lines_per_call: int
     worker_base_port: int
     rtp_ports: tuple[int, int]  # first and last port, both included
+    worker_silence_timeout: float
     front: str
     trusted: tuple[str, ...]
     kamailio: str | None
@@ -136,6 +138,9 @@ def _build(raw: GatewaySection) -> GatewayConfig:
     if raw.concurrent_calls < 1 or raw.lines_per_call < 2:
         raise ValueError("concurrent_calls must be at least 1 and lines_per_call at least 2")
     rtp_ports = parse_rtp_ports(raw.rtp_ports, raw.concurrent_calls, raw.lines_per_call)
+    if raw.worker_silence_timeout < 2:
+        raise ValueError(f"worker_silence_timeout = {raw.worker_silence_timeout:g}: at least 2 seconds "
+                         "(workers report every second)")
     if raw.music:
         prompts.validate_wav(Path(raw.music))
     queues = tuple(_queue(q) for q in (raw.queues if raw.queues is not None else DEMO_QUEUES))
@@ -150,7 +155,8 @@ def _build(raw: GatewaySection) -> GatewayConfig:
     return GatewayConfig(
         sip_host=host, sip_port=port, command_address=raw.commands, event_address=raw.events,
         concurrent_calls=raw.concurrent_calls, lines_per_call=raw.lines_per_call,
-        worker_base_port=raw.worker_base_port, rtp_ports=rtp_ports, front=raw.front, trusted=tuple(raw.trusted),
+        worker_base_port=raw.worker_base_port, rtp_ports=rtp_ports,
+        worker_silence_timeout=raw.worker_silence_timeout, front=raw.front, trusted=tuple(raw.trusted),
         kamailio=raw.kamailio, kamailio_memory_mb=raw.kamailio_memory_mb,
         run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None, music=raw.music,
         acd=settings, queues=queues)

@@ -165,7 +165,8 @@ class GatewayService:
             host=config.sip_host, ports=ports, control_address=self.worker_control_address,
             trusted=self._worker_trusted(), lines_per_call=config.lines_per_call,
             verbose=self.verbose, on_report=self._worker_report, on_lost=self._worker_lost,
-            on_up=self._worker_up, rtp_ports=config.rtp_ports, lines_per_worker=lines)
+            on_up=self._worker_up, rtp_ports=config.rtp_ports, lines_per_worker=lines,
+            silence_timeout=config.worker_silence_timeout)
         self.pool.socket = self.worker_control
         try:
             self.pool.spawn_all()

@@ -1,11 +1,13 @@
 """The gateway's SIP workers on a real machine: each takes its RTP ports in
-its own part of `rtp_ports`, and keeps them when it is replaced."""
+its own part of `rtp_ports`, keeps them when it is replaced, and is replaced
+when it dies or hangs, but not when it is only late."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import time
 from pathlib import Path
 
 from bus import cti
@@ -93,3 +95,27 @@ def test_each_worker_takes_rtp_ports_in_its_own_slice_and_keeps_it_when_replaced
     for sipp, _ in callers.values():
         sipp.stop()
 
+
+def test_a_worker_stopped_briefly_is_kept_and_one_hung_is_replaced(make_gateway):
+    gateway = make_gateway(worker_silence_timeout=3)
+    watcher = gateway.client()
+    watcher.subscribe(cti.GATEWAY_TOPIC)
+    worker = gateway.status().workers[0]
+
+    os.kill(worker.pid, signal.SIGSTOP)  # late: its loop does not run for 1.5 s
+    time.sleep(1.5)
+    os.kill(worker.pid, signal.SIGCONT)
+    time.sleep(2.0)
+    after = gateway.status().workers[0]
+    assert (after.pid, after.state, after.restarts) == (worker.pid, "up", 0)
+
+    os.kill(worker.pid, signal.SIGSTOP)  # hung for good
+    stopped = time.monotonic()
+    down = event(watcher, cti.WorkerStateChanged, timeout=10)
+    waited = time.monotonic() - stopped
+    # Its silence began at its last heartbeat, up to a second before it stopped.
+    assert down.worker.state == "down" and 2.0 < waited < 6.0, waited
+    assert "it sent nothing for" in down.reason and "count against it (limit 3 s" in down.reason
+    up = event(watcher, cti.WorkerStateChanged, timeout=10)
+    assert up.worker.state == "up" and up.worker.pid != worker.pid and up.worker.restarts == 1
+    assert f"SIP worker w1 (pid {worker.pid}) lost: it sent nothing for" in gateway.log()

@@ -116,3 +116,8 @@ def test_rtp_ports_are_read_and_checked(monkeypatch):
         with pytest.raises(GatewayConfigError, match=message):
             load_gateway_config({"rtp_ports": value, "concurrent_calls": 9})
 
+
+def test_a_worker_may_be_silent_two_seconds_at_least():
+    assert load_gateway_config(None).worker_silence_timeout == 15.0
+    with pytest.raises(GatewayConfigError, match="worker_silence_timeout = 1: at least 2 seconds"):
+        load_gateway_config({"worker_silence_timeout": 1})

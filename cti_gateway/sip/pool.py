@@ -3,8 +3,11 @@
 A worker holds as many calls as its pjsua2 build allows; a customer call
 takes `lines_per_call` of them (the customer, the agent and a consult leg),
 so the pool runs as many workers as the configured concurrent calls need.
-A worker that exits or stops sending heartbeats is killed and replaced on
-the same SIP port; the ACD is told which calls were lost.
+A worker that exits is replaced at once on the same SIP port and RTP
+ports; one that stays silent is killed and replaced, but only after
+`silence_timeout` seconds that count against it: time the gateway's own
+loop stalled (its reports waited unread) and time the worker's loop waited
+for a CPU are not its silence. The ACD is told which calls were lost.
 
 `WorkerSwitch` is the ACD's switch: it sends each order to the worker that
 holds the leg.
@@ -32,8 +35,11 @@ from cti_gateway.config import PORTS_PER_LINE, RTP_PORT_MARGIN
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_TIMEOUT = 5.0
-START_TIMEOUT = 20.0
+SILENCE_TIMEOUT = 15.0  # seconds of silence that count against a worker before it is killed
+START_TIMEOUT = 20.0  # the same, from its start to its Hello
+# Supervision runs every half second; a longer gap between two passes is the gateway's own
+# stall, during which the workers' reports waited unread: only this much of a gap counts.
+LONGEST_COUNTED_PASS = 1.0
 
 
 class PoolError(Exception):
@@ -50,8 +56,10 @@ class WorkerProcess:
     rtp_ports: tuple[int, int] | None = None  # its own slice of the gateway's RTP ports
     pid: int | None = None
     lines: int = 0
-    last_seen: float = 0.0
-    started: float = 0.0
+    last_seen: float = 0.0  # when its last report was read
+    silent_for: float = 0.0  # seconds since its last report that count against it
+    cpu_waited: float | None = None  # its main thread's time waiting for a CPU, at the last pass
+    over_limit: bool = False  # silent too long at the last pass already
     restarts: int = 0
     failures_in_row: int = 0
     restart_at: float | None = None
@@ -97,6 +105,25 @@ def rtp_slices(ports: tuple[int, int], workers: int, lines: int) -> list[tuple[i
     return [(first + i * size, first + (i + 1) * size - 1) for i in range(workers)]
 
 
+def main_thread_cpu_wait(pid: int) -> float | None:
+    """Seconds the process's main thread has spent ready to run but waiting for a CPU
+    (Linux schedstat); None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"the process was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"the process was killed by signal {-code}"
+    return f"the process exited with code {code}"
+
+
 def check_udp_port_free(host: str, port: int, what: str) -> None:
     probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -114,7 +141,11 @@ class WorkerPool:
                  on_report: Callable[[WorkerProcess, msg.Message], None],
                  on_lost: Callable[[WorkerProcess, str], None],
                  on_up: Callable[[WorkerProcess], None],
-                 rtp_ports: tuple[int, int] | None = None, lines_per_worker: int = 4):
+                 rtp_ports: tuple[int, int] | None = None, lines_per_worker: int = 4,
+                 silence_timeout: float = SILENCE_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic,
+                 cpu_wait: Callable[[int], float | None] = main_thread_cpu_wait,
+                 popen: Callable[..., subprocess.Popen] = subprocess.Popen):
         self.workers = {f"w{i + 1}": WorkerProcess(f"w{i + 1}", host, port)
                         for i, port in enumerate(ports)}
         self.rtp_ports, self.lines_per_worker = rtp_ports, lines_per_worker
@@ -126,6 +157,9 @@ class WorkerPool:
         self.on_report, self.on_lost, self.on_up = on_report, on_lost, on_up
         self.socket: zmq.Socket | None = None
         self.stopping = False
+        self.silence_timeout = silence_timeout
+        self.clock, self.cpu_wait, self.popen = clock, cpu_wait, popen
+        self.last_pass: float | None = None
 
     @property
     def customers_per_worker(self) -> int:
@@ -138,6 +172,7 @@ class WorkerPool:
         for worker in self.workers.values():
             check_udp_port_free(worker.host, worker.port, f"SIP worker {worker.name}")
         self._share_rtp_ports()
+        self.last_pass = self.clock()
         for worker in self.workers.values():
             self._spawn(worker)
 
@@ -160,11 +195,12 @@ class WorkerPool:
             command += ["--music-cache", self.music_cache]
         if self.verbose:
             command.append("--verbose")
-        worker.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                          start_new_session=False)
+        worker.process = self.popen(command, stdin=subprocess.DEVNULL, start_new_session=False)
         worker.pid = worker.process.pid
         worker.state = "starting"
-        worker.started = worker.last_seen = time.monotonic()
+        worker.last_seen = self.clock()
+        worker.silent_for, worker.over_limit = 0.0, False
+        worker.cpu_waited = self.cpu_wait(worker.pid)
         worker.restart_at = None
         log.info("started SIP worker %s (pid %d) on %s, RTP ports %s", worker.name, worker.pid,
                  worker.address, "%d-%d" % worker.rtp_ports if worker.rtp_ports else "any")
@@ -178,9 +214,10 @@ class WorkerPool:
                 if w.state == "starting" and w.process is not None and w.process.poll() is not None]
 
     def supervise(self) -> None:
-        """Called every few hundred milliseconds: find dead or silent workers,
+        """Called every half second: replace workers that exited, kill those silent too long,
         restart those whose turn has come."""
-        now = time.monotonic()
+        now = self.clock()
+        counted = self._counted_time(now)
         for worker in self.workers.values():
             if worker.state == "down":
                 if worker.restart_at is not None and now >= worker.restart_at and not self.stopping:
@@ -188,13 +225,43 @@ class WorkerPool:
                 continue
             code = worker.process.poll() if worker.process else None
             if code is not None:
-                self._lost(worker, f"the process exited with code {code}")
-            elif worker.state == "up" and now - worker.last_seen > HEARTBEAT_TIMEOUT:
-                self._kill(worker)
-                self._lost(worker, f"no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s")
-            elif worker.state == "starting" and now - worker.started > START_TIMEOUT:
-                self._kill(worker)
-                self._lost(worker, "it did not start in time")
+                self._lost(worker, exit_reason(code))
+            else:
+                self._judge_silence(worker, counted, now)
+
+    def _counted_time(self, now: float) -> float:
+        """The time since the last pass that may count as the workers' silence."""
+        elapsed = 0.0 if self.last_pass is None else now - self.last_pass
+        self.last_pass = now
+        if elapsed > 2 * LONGEST_COUNTED_PASS:
+            log.warning("the gateway's loop stalled for %.1f s; workers' reports waited unread", elapsed)
+        return min(elapsed, LONGEST_COUNTED_PASS)
+
+    def _judge_silence(self, worker: WorkerProcess, counted: float, now: float) -> None:
+        """Kill a worker silent too long. A worker over the limit is judged again at the next
+        pass: in between, the gateway's loop has read the reports that were waiting."""
+        worker.silent_for += self._fair_share(worker, counted)
+        limit = self.silence_timeout if worker.state == "up" else START_TIMEOUT
+        over_limit = worker.silent_for > limit
+        if over_limit and worker.over_limit:
+            what = "sent nothing" if worker.state == "up" else "sent no hello"
+            reason = (f"it {what} for {now - worker.last_seen:.1f} s, of which {worker.silent_for:.1f} s "
+                      f"count against it (limit {limit:g} s; not counted: time its loop waited for "
+                      f"a CPU or the gateway's loop stalled)")
+            self._kill(worker)
+            self._lost(worker, reason)
+            return
+        worker.over_limit = over_limit
+
+    def _fair_share(self, worker: WorkerProcess, counted: float) -> float:
+        """`counted`, less the time the worker's main thread waited for a CPU meanwhile: a
+        worker starved by a saturated machine is late, not dead."""
+        waited = self.cpu_wait(worker.pid) if worker.pid is not None else None
+        starved = 0.0
+        if waited is not None and worker.cpu_waited is not None:
+            starved = max(0.0, waited - worker.cpu_waited)
+        worker.cpu_waited = waited
+        return max(0.0, counted - starved)
 
     def _kill(self, worker: WorkerProcess) -> None:
         if worker.process and worker.process.poll() is None:
@@ -209,7 +276,7 @@ class WorkerPool:
         worker.state = "down"
         worker.failures_in_row = worker.failures_in_row + 1 if not was_up else 1
         delay = min(30.0, 0.5 * 2 ** (worker.failures_in_row - 1))
-        worker.restart_at = time.monotonic() + delay
+        worker.restart_at = self.clock() + delay
         worker.restarts += 1
         log.error("SIP worker %s (pid %s) lost: %s; restarting in %.1f s", worker.name,
                   worker.pid, reason, delay)
@@ -239,7 +306,8 @@ class WorkerPool:
         if worker is None:
             log.warning("report from an unknown worker %r", identity)
             return
-        worker.last_seen = time.monotonic()
+        worker.last_seen = self.clock()
+        worker.silent_for, worker.over_limit = 0.0, False
         if isinstance(report, msg.Hello):
             if report.pid != worker.pid:
                 log.warning("hello from %s with pid %s, expected %s", worker.name, report.pid, worker.pid)
