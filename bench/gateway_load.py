@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from cti_gateway.client import GatewayUnreachable  # noqa: E402
+from cti_gateway.client import CtiError, GatewayUnreachable  # noqa: E402
 from gateway_harness import RunningGateway  # noqa: E402
 from sipp_tools import Sipp  # noqa: E402
 
@@ -153,13 +153,26 @@ def run_rate(workdir: Path, rate: float, args) -> dict:
     phones = Sipp("agent", keys={"answer_ms": 0}, extra_args=["-rtp_echo"], trace_messages=False,
                   workdir=workdir / "phones", lifetime=24 * 3600).start()
     try:
-        for name in agents:
-            gateway.desktop(name, f"sip:{name}@127.0.0.1:{phones.port}")
+        log_in(gateway, agents, phones.port)
         time.sleep(2)  # let the logins settle
         return one_rate(gateway, workdir, rate, args)
     finally:
         phones.stop()
         gateway.stop()
+
+
+def log_in(gateway: RunningGateway, agents: dict, phone_port: int) -> None:
+    """Every agent logged in and Ready. The gateway's login guard lets one address log in
+    30 agents at once, then 2 a second: wait as it says."""
+    for name in agents:
+        while True:
+            try:
+                gateway.desktop(name, f"sip:{name}@127.0.0.1:{phone_port}")
+                break
+            except CtiError as exc:
+                if exc.code not in ("rate_limited", "busy"):
+                    raise
+                time.sleep(0.5)
 
 
 def one_rate(gateway: RunningGateway, workdir: Path, rate: float, args) -> dict:
