@@ -119,3 +119,33 @@ def test_a_worker_stopped_briefly_is_kept_and_one_hung_is_replaced(make_gateway)
     up = event(watcher, cti.WorkerStateChanged, timeout=10)
     assert up.worker.state == "up" and up.worker.pid != worker.pid and up.worker.restarts == 1
     assert f"SIP worker w1 (pid {worker.pid}) lost: it sent nothing for" in gateway.log()
+
+
+def test_a_call_that_takes_the_line_of_one_just_ended_is_not_hung_up(make_gateway, tmp_path):
+    """pjsua hands out its four call slots in turn: with the worker stopped, the first call's
+    BYE and a new INVITE wait together, and the new call gets the slot the first one frees
+    in the same pass of the worker's loop. The ended call's object must not touch it."""
+    gateway = make_gateway(concurrent_calls=2, lines_per_call=2)  # one worker, two customers
+    first = customer(gateway, tmp_path, hold_ms=9000, name="first")  # slot 0
+    assert first.wait_for_event("answered", timeout=10)
+    answered = time.monotonic()
+    for index in range(3):  # slots 1, 2 and 3, each freed again: the next call takes slot 0
+        short = customer(gateway, tmp_path, hold_ms=100, name=f"short{index}")
+        assert short.wait(10).ok, short.result.describe()
+    assert time.monotonic() < answered + 7.5, "the short calls took too long for this test"
+    worker = gateway.status().workers[0]
+
+    time.sleep(max(0.0, answered + 8.0 - time.monotonic()))
+    os.kill(worker.pid, signal.SIGSTOP)
+    try:
+        time.sleep(max(0.0, answered + 9.6 - time.monotonic()))  # the first's BYE waits,
+        second = customer(gateway, tmp_path, hold_ms=1000, name="second")  # then this INVITE
+        time.sleep(0.5)
+    finally:
+        os.kill(worker.pid, signal.SIGCONT)
+    assert first.wait(10).ok, first.result.describe()
+    assert second.wait(10).ok, second.result.describe()
+    gateway.wait_until(lambda: gateway.status().workers[0].lines_in_use == 0, what="no line in use")
+    third = customer(gateway, tmp_path, hold_ms=100, name="third")
+    assert third.wait(10).ok, third.result.describe()
+    assert "Traceback" not in gateway.log()

@@ -57,7 +57,7 @@ class Worker:
         self.inbox: collections.deque = collections.deque()
         self.legs: dict[str, LegCall] = {}
         self.refused: list[LegCall] = []  # 403/486 answers, kept until pjsua2 is done with them
-        self.graveyard: list = []  # pjsua2 objects to drop on this thread, after callbacks
+        self.graveyard: list = []  # players and unplaced calls to drop on this thread, after callbacks
         self.pending_incoming: dict[str, float] = {}
         self.music_players: dict[str, pj.AudioMediaPlayer] = {}
         self.incoming_seq = 0
@@ -139,8 +139,7 @@ class Worker:
 
     def _stop_endpoint(self) -> None:
         try:
-            for leg in list(self.legs.values()):
-                self._hangup(leg, 503, "Service stopping")
+            self._hang_up_all()
             deadline = time.monotonic() + 1.0
             while self.legs and time.monotonic() < deadline:
                 self.endpoint.libHandleEvents(POLL_MS)
@@ -155,6 +154,11 @@ class Worker:
             self.context.term()
             os.close(self.wake_reader)
             os.close(self.wake_writer)
+
+    def _hang_up_all(self) -> None:
+        """A function of its own: no variable may keep a leg past the endpoint's end."""
+        for leg in list(self.legs.values()):
+            self._hangup(leg, 503, "Service stopping")
 
     def stop(self, *_args) -> None:
         self.stopping = True
@@ -180,16 +184,19 @@ class Worker:
         self.send(msg.ReferDone(leg=leg.leg_id, ok=ok, code=code))
 
     def leg_gone(self, leg: LegCall, code: int, reason: str) -> None:
-        """pjsua2 says the call is over: forget its media, tell the gateway."""
+        """pjsua2 says the call is over: forget its media, tell the gateway.
+
+        The worker lets go of the leg here, in its DISCONNECTED callback, so that it is
+        destroyed before the callback returns: a pjsua2 Call keeps its slot number after its
+        call ended, and destroyed once pjsua has given the slot to a new call (another message
+        in the same poll), it would unregister that call and hang it up."""
         if leg in self.refused:
             self.refused.remove(leg)
-            self.graveyard.append(leg)
             return
         self._forget_audio(leg)
         self.pending_incoming.pop(leg.leg_id, None)
         if self.legs.get(leg.leg_id) is leg:
             del self.legs[leg.leg_id]
-        self.graveyard.append(leg)
         if leg.confirmed or leg.incoming:
             self.send(msg.LegEnded(leg=leg.leg_id, code=code, reason=reason,
                                    by_remote=not leg.hung_up_here))
