@@ -38,6 +38,11 @@ def max_calls() -> int:
     return int(_library().pjsua_call_get_max_count())
 
 
+def calls_in_use() -> int:
+    """The call slots pjsua holds right now, calls being refused or ending included."""
+    return int(_library().pjsua_call_get_count())
+
+
 class SipEndpoint:
     """The process's endpoint, its UDP transport and an account without
     registration for `user@host:port`."""

@@ -28,7 +28,7 @@ from bus import sipworker as msg
 from bus.envelope import BadMessage, encode
 from bus.limits import limit_service_socket
 from cti_gateway import prompts
-from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, hangup
+from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, calls_in_use, hangup
 from cti_gateway.sip.legs import Announcement, LegCall
 from cti_gateway.sip.sipmsg import TrustedSources, read_invite
 
@@ -41,6 +41,9 @@ TIMER_MS_IN_CALLS = 20
 TIMER_MS_IDLE = 200
 HEARTBEAT_SECONDS = 1.0
 INCOMING_ANSWER_TIMEOUT = 8.0  # the gateway decides within this, or the caller gets 503
+# A dial waits this long for a line that a call being refused or ending still holds (the
+# gateway may not know of it yet); then it fails with 503.
+DIAL_WAIT_SECONDS = 2.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -59,6 +62,7 @@ class Worker:
         self.refused: list[LegCall] = []  # 403/486 answers, kept until pjsua2 is done with them
         self.graveyard: list = []  # players and unplaced calls to drop on this thread, after callbacks
         self.pending_incoming: dict[str, float] = {}
+        self.waiting_dials: collections.deque[tuple[float, msg.Dial]] = collections.deque()
         self.music_players: dict[str, pj.AudioMediaPlayer] = {}
         self.incoming_seq = 0
         self.stopping = False
@@ -88,6 +92,7 @@ class Worker:
                 self._handle_inbox()
                 self._handle_orders()
                 self._expire_pending_incoming()
+                self._dial_waiting()
                 self.graveyard.clear()
                 now = time.monotonic()
                 if now >= next_beat:
@@ -212,7 +217,8 @@ class Worker:
             self._refuse(call_id, 403, "Forbidden")
             return
         customers = sum(1 for leg in self.legs.values() if leg.customer)
-        if customers >= self.max_customer_calls or len(self.legs) + self.lines_per_call > self.lines:
+        if customers >= self.max_customer_calls:
+            log.info("%s: refused a call: %d customer calls already", self.name, customers)
             self._refuse(call_id, 486, "Busy Here")
             return
         info = read_invite(rdata.wholeMsg)
@@ -279,6 +285,9 @@ class Worker:
             self.dial(order)
             return
         leg = self.legs.get(order.leg)
+        if leg is None and isinstance(order, (msg.Hangup, msg.Reject)):
+            if self._cancel_waiting_dial(order.leg):
+                return
         if leg is None:
             self._order_failed(order, f"no leg {order.leg} (it may have ended)")
             return
@@ -303,9 +312,31 @@ class Worker:
             leg.xfer(order.uri, pj.CallOpParam(True))
 
     def dial(self, order: msg.Dial) -> None:
-        if len(self.legs) >= self.lines:
-            self.send(msg.LegFailed(leg=order.leg, code=503, reason="no free line in this worker"))
+        if self.waiting_dials or calls_in_use() >= self.lines:
+            log.info("%s: %s waits for a free line", self.name, order.leg)
+            self.waiting_dials.append((time.monotonic() + DIAL_WAIT_SECONDS, order))
             return
+        self._make_call(order)
+
+    def _dial_waiting(self) -> None:
+        """Dial the waiting legs lines have freed for; fail those that waited too long."""
+        while self.waiting_dials and calls_in_use() < self.lines:
+            self._make_call(self.waiting_dials.popleft()[1])
+        now = time.monotonic()
+        while self.waiting_dials and self.waiting_dials[0][0] <= now:
+            order = self.waiting_dials.popleft()[1]
+            log.warning("%s: no line freed for %s within %g s", self.name, order.leg, DIAL_WAIT_SECONDS)
+            self.send(msg.LegFailed(leg=order.leg, code=503, reason="no free line in this worker"))
+
+    def _cancel_waiting_dial(self, leg_id: str) -> bool:
+        for entry in self.waiting_dials:
+            if entry[1].leg == leg_id:
+                self.waiting_dials.remove(entry)
+                self.send(msg.LegFailed(leg=leg_id, code=487, reason="Request Terminated"))
+                return True
+        return False
+
+    def _make_call(self, order: msg.Dial) -> None:
         leg = LegCall(self, order.leg, incoming=False)
         leg.connect_to = order.connect_to
         from_uri = f"sip:{order.caller_id}@{self.host}:{self.port}" if order.caller_id else None
