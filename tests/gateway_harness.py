@@ -69,22 +69,28 @@ RTP_BLOCK = 500
 
 def free_rtp_ports(concurrent_calls: int, lines_per_call: int) -> str:
     """An `rtp_ports` setting for a gateway under test: a block of the ports kept for gateways
-    (below SIPp's media ports, outside the ephemeral range of SIP ports and RtpPeers), big
-    enough for its workers and with no port bound right now, so that gateways started at the
-    same time in other test processes most likely get other blocks."""
+    (below SIPp's media ports, outside the ephemeral range of SIP ports and RtpPeers) with no
+    port bound right now, so that gateways started at the same time in other test processes
+    most likely get other blocks. Each worker gets room for its lines' ports eight times over
+    where the region allows (pjsua then rarely comes round to a port still in use), twice
+    over at least (the gateway's own minimum)."""
     workers = workers_needed(concurrent_calls, WHEEL_LINES, lines_per_call)
-    needed = workers * WHEEL_LINES * 2 * 2  # RTP and RTCP per line, twice over (config's margin)
-    size = -(-needed // RTP_BLOCK) * RTP_BLOCK
+    ports_per_worker = WHEEL_LINES * 2  # RTP and RTCP
     region = gateway_rtp_ports()
     first = region.start + (-region.start) % RTP_BLOCK
+    size = min(_blocks(workers * ports_per_worker * 8), (region.stop - first) // RTP_BLOCK * RTP_BLOCK)
+    if size < workers * ports_per_worker * 2:
+        raise RuntimeError(f"{concurrent_calls} concurrent calls need {workers * ports_per_worker * 2} "
+                           f"RTP ports; the tests keep {len(region)} for gateways")
     starts = list(range(first, region.stop - size + 1, RTP_BLOCK))
-    if not starts:
-        raise RuntimeError(f"{concurrent_calls} concurrent calls need {needed} RTP ports; the tests "
-                           f"keep {len(region)} for gateways")
     bound = udp_ports_bound()
     random.shuffle(starts)
     start = next((s for s in starts if not bound.intersection(range(s, s + size))), starts[0])
     return f"{start}-{start + size - 1}"
+
+
+def _blocks(ports: int) -> int:
+    return -(-ports // RTP_BLOCK) * RTP_BLOCK
 
 
 def _udp_free(port: int) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 
 import pjsua2 as pj
 
@@ -18,8 +19,16 @@ class PjsipLog(pj.LogWriter):
 
     def write(self, entry):
         text = entry.msg.strip()
-        if text:
-            log.log(logging.ERROR if entry.level <= 1 else logging.WARNING, "pjsip: %s", text)
+        if not text:
+            return
+        if _PORT_SKIPPED.search(text):  # pjsua tries the next pair: only the last failure matters
+            log.info("pjsip: %s; trying the next port", text)
+            return
+        log.log(logging.ERROR if entry.level <= 1 else logging.WARNING, "pjsip: %s", text)
+
+
+# An RTP or RTCP port of a call's range taken, by a call still up when the range came round.
+_PORT_SKIPPED = re.compile(r"^RTC?P socket bind\(\) at \S+ error: Address already in use")
 
 
 def _library() -> ctypes.CDLL:
