@@ -58,6 +58,7 @@ class Machine:
         self.pool.spawn_all()
         for name in self.pool.workers:
             self.hello(name)
+        self.pool.supervise()  # the gateway's loop begins
 
     def worker(self, name):
         return self.pool.workers[name]

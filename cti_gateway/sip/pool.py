@@ -172,7 +172,6 @@ class WorkerPool:
         for worker in self.workers.values():
             check_udp_port_free(worker.host, worker.port, f"SIP worker {worker.name}")
         self._share_rtp_ports()
-        self.last_pass = self.clock()
         for worker in self.workers.values():
             self._spawn(worker)
 
@@ -230,7 +229,8 @@ class WorkerPool:
                 self._judge_silence(worker, counted, now)
 
     def _counted_time(self, now: float) -> float:
-        """The time since the last pass that may count as the workers' silence."""
+        """The time since the last pass that may count as the workers' silence (none before
+        the first pass: the gateway waits for its workers' hello itself while it starts)."""
         elapsed = 0.0 if self.last_pass is None else now - self.last_pass
         self.last_pass = now
         if elapsed > 2 * LONGEST_COUNTED_PASS:
