@@ -319,6 +319,9 @@ class GatewayService:
 
     async def _serve_workers(self) -> None:
         while True:
+            # pyzmq hands out waiting messages without yielding: a backlog of reports would hold
+            # up the whole loop (timers, supervision, commands) until it is read to the end.
+            await asyncio.sleep(0)
             frames = await self.worker_control.recv_multipart()
             if len(frames) != 2:
                 log.error("a report in %d frames on the workers' socket refused", len(frames))

@@ -8,6 +8,7 @@ import logging
 import signal
 
 import pytest
+import zmq
 
 from bus import sipworker as msg
 from cti_gateway.sip.pool import START_TIMEOUT, PoolError, WorkerPool, rtp_slices
@@ -34,6 +35,17 @@ class FakeProcess:
         return self.returncode
 
 
+class ReportSocket:
+    """The workers' socket, as the pool sees it: whether reports wait unread."""
+
+    def __init__(self):
+        self.waiting = False
+
+    def get(self, option):
+        assert option == zmq.EVENTS
+        return zmq.POLLIN if self.waiting else 0
+
+
 class Clock:
     def __init__(self):
         self.now = 1000.0
@@ -56,6 +68,7 @@ class Machine:
             rtp_ports=rtp_ports, lines_per_worker=4, silence_timeout=silence_timeout,
             clock=self.clock, cpu_wait=lambda pid: self.cpu_waits.get(pid, 0.0), popen=FakeProcess)
         self.pool.spawn_all()
+        self.reports = self.pool.socket = ReportSocket()
         for name in self.pool.workers:
             self.hello(name)
         self.pool.supervise()  # the gateway's loop begins
@@ -146,6 +159,26 @@ def test_a_report_read_after_the_first_pass_over_the_limit_saves_the_worker():
     machine.heartbeat("w1")  # it was waiting unread: the gateway's loop reads it before the next pass
     machine.passes(1.0)
     assert machine.lost == [] and w1.state == "up" and not w1.over_limit
+
+
+def test_no_worker_is_judged_silent_while_reports_wait_unread(caplog):
+    machine = Machine(silence_timeout=15.0)
+    w1 = machine.worker("w1")
+    machine.reports.waiting = True  # the gateway's loop is behind reading its workers' reports
+    machine.passes(30.0)
+    assert machine.lost == [] and w1.silent_for > 15.0
+    machine.heartbeat("w1")  # it was among them
+    machine.reports.waiting = False
+    with caplog.at_level(logging.WARNING):
+        machine.passes(1.0)
+    assert machine.lost == [] and w1.state == "up"
+    assert "read its workers' reports late for 30.0 s; no worker was judged silent" in caplog.text
+    machine.reports.waiting = True
+    machine.passes(20.0)
+    assert machine.lost == []
+    machine.reports.waiting = False  # caught up, and nothing of w1 among them
+    machine.passes(0.5)
+    assert [name for name, _ in machine.lost] == ["w1"]
 
 
 def test_time_the_gateway_itself_stalled_is_not_the_workers_silence(caplog):

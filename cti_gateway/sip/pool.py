@@ -5,9 +5,10 @@ takes `lines_per_call` of them (the customer, the agent and a consult leg),
 so the pool runs as many workers as the configured concurrent calls need.
 A worker that exits is replaced at once on the same SIP port and RTP
 ports; one that stays silent is killed and replaced, but only after
-`silence_timeout` seconds that count against it: time the gateway's own
-loop stalled (its reports waited unread) and time the worker's loop waited
-for a CPU are not its silence. The ACD is told which calls were lost.
+`silence_timeout` seconds that count against it (time the gateway's own
+loop stalled and time the worker's loop waited for a CPU are not its
+silence), and only when no report waits unread on the gateway's side. The
+ACD is told which calls were lost.
 
 `WorkerSwitch` is the ACD's switch: it sends each order to the worker that
 holds the leg.
@@ -40,6 +41,7 @@ START_TIMEOUT = 20.0  # the same, from its start to its Hello
 # Supervision runs every half second; a longer gap between two passes is the gateway's own
 # stall, during which the workers' reports waited unread: only this much of a gap counts.
 LONGEST_COUNTED_PASS = 1.0
+BEHIND_WORTH_A_WORD = 5.0  # the gateway reading reports late for longer than this is logged
 
 
 class PoolError(Exception):
@@ -160,6 +162,7 @@ class WorkerPool:
         self.silence_timeout = silence_timeout
         self.clock, self.cpu_wait, self.popen = clock, cpu_wait, popen
         self.last_pass: float | None = None
+        self.behind_since: float | None = None  # reports have waited unread since
 
     @property
     def customers_per_worker(self) -> int:
@@ -217,6 +220,7 @@ class WorkerPool:
         restart those whose turn has come."""
         now = self.clock()
         counted = self._counted_time(now)
+        behind = self._behind_reading(now)
         for worker in self.workers.values():
             if worker.state == "down":
                 if worker.restart_at is not None and now >= worker.restart_at and not self.stopping:
@@ -226,7 +230,7 @@ class WorkerPool:
             if code is not None:
                 self._lost(worker, exit_reason(code))
             else:
-                self._judge_silence(worker, counted, now)
+                self._judge_silence(worker, counted, now, behind)
 
     def _counted_time(self, now: float) -> float:
         """The time since the last pass that may count as the workers' silence (none before
@@ -237,13 +241,25 @@ class WorkerPool:
             log.warning("the gateway's loop stalled for %.1f s; workers' reports waited unread", elapsed)
         return min(elapsed, LONGEST_COUNTED_PASS)
 
-    def _judge_silence(self, worker: WorkerProcess, counted: float, now: float) -> None:
-        """Kill a worker silent too long. A worker over the limit is judged again at the next
-        pass: in between, the gateway's loop has read the reports that were waiting."""
+    def _behind_reading(self, now: float) -> bool:
+        """Whether reports wait unread on the workers' socket (asked without reading them)."""
+        waiting = self.socket is not None and bool(self.socket.get(zmq.EVENTS) & zmq.POLLIN)
+        if waiting and self.behind_since is None:
+            self.behind_since = now
+        elif not waiting and self.behind_since is not None:
+            if now - self.behind_since > BEHIND_WORTH_A_WORD:
+                log.warning("the gateway read its workers' reports late for %.1f s; no worker was "
+                            "judged silent meanwhile", now - self.behind_since)
+            self.behind_since = None
+        return waiting
+
+    def _judge_silence(self, worker: WorkerProcess, counted: float, now: float, behind: bool) -> None:
+        """Kill a worker silent too long: over the limit at two passes in a row, with the
+        gateway's loop between them, and no report left unread (it may be the worker's)."""
         worker.silent_for += self._fair_share(worker, counted)
         limit = self.silence_timeout if worker.state == "up" else START_TIMEOUT
         over_limit = worker.silent_for > limit
-        if over_limit and worker.over_limit:
+        if over_limit and worker.over_limit and not behind:
             what = "sent nothing" if worker.state == "up" else "sent no hello"
             reason = (f"it {what} for {now - worker.last_seen:.1f} s, of which {worker.silent_for:.1f} s "
                       f"count against it (limit {limit:g} s; not counted: time its loop waited for "
