@@ -202,11 +202,20 @@ def test_time_a_worker_waited_for_a_cpu_is_not_its_silence():
         machine.cpu_waits[w1.pid] = machine.cpu_waits.get(w1.pid, 0.0) + 0.4
         machine.passes(0.5)
     assert machine.lost == [] and w1.state == "up"
-    assert w1.silent_for == pytest.approx(6.0)
-    for _ in range(20):  # then its loop hangs without waiting for a CPU: 10 s more count fully
+    # Its first 2 s of silence count whole (its CPU wait is read from then on), then 0.1 s a pass.
+    assert w1.silent_for == pytest.approx(2.0 + 56 * 0.1)
+    for _ in range(20):  # then its loop hangs without waiting for a CPU: 7.4 s more count fully
         machine.passes(0.5)
     assert [name for name, _ in machine.lost] == ["w1"]
-    assert "it sent nothing for 39.5 s, of which 15.5 s count" in machine.lost[0][1]
+    assert "it sent nothing for 38.0 s, of which 15.6 s count" in machine.lost[0][1]
+
+
+def test_the_cpu_wait_of_workers_heard_from_lately_is_not_read():
+    machine = Machine()
+    machine.cpu_wait_reads = 0
+    machine.pool.cpu_wait = lambda pid: setattr(machine, "cpu_wait_reads", machine.cpu_wait_reads + 1)
+    machine.passes(10.0, beating=("w1", "w2"))
+    assert machine.cpu_wait_reads == 0
 
 
 def test_a_worker_that_does_not_say_hello_is_killed_after_the_start_timeout():

@@ -42,6 +42,9 @@ START_TIMEOUT = 20.0  # the same, from its start to its Hello
 # stall, during which the workers' reports waited unread: only this much of a gap counts.
 LONGEST_COUNTED_PASS = 1.0
 BEHIND_WORTH_A_WORD = 5.0  # the gateway reading reports late for longer than this is logged
+# A worker reports every second: its CPU wait is read (from /proc, for every pass) only once it
+# has been silent this long, so that supervising a quiet pool reads nothing.
+CPU_WAIT_AFTER = 2.0
 
 
 class PoolError(Exception):
@@ -201,8 +204,7 @@ class WorkerPool:
         worker.pid = worker.process.pid
         worker.state = "starting"
         worker.last_seen = self.clock()
-        worker.silent_for, worker.over_limit = 0.0, False
-        worker.cpu_waited = self.cpu_wait(worker.pid)
+        worker.silent_for, worker.over_limit, worker.cpu_waited = 0.0, False, None
         worker.restart_at = None
         log.info("started SIP worker %s (pid %d) on %s, RTP ports %s", worker.name, worker.pid,
                  worker.address, "%d-%d" % worker.rtp_ports if worker.rtp_ports else "any")
@@ -256,7 +258,7 @@ class WorkerPool:
     def _judge_silence(self, worker: WorkerProcess, counted: float, now: float, behind: bool) -> None:
         """Kill a worker silent too long: over the limit at two passes in a row, with the
         gateway's loop between them, and no report left unread (it may be the worker's)."""
-        worker.silent_for += self._fair_share(worker, counted)
+        worker.silent_for += self._fair_share(worker, counted, now)
         limit = self.silence_timeout if worker.state == "up" else START_TIMEOUT
         over_limit = worker.silent_for > limit
         if over_limit and worker.over_limit and not behind:
@@ -269,10 +271,13 @@ class WorkerPool:
             return
         worker.over_limit = over_limit
 
-    def _fair_share(self, worker: WorkerProcess, counted: float) -> float:
+    def _fair_share(self, worker: WorkerProcess, counted: float, now: float) -> float:
         """`counted`, less the time the worker's main thread waited for a CPU meanwhile: a
         worker starved by a saturated machine is late, not dead."""
-        waited = self.cpu_wait(worker.pid) if worker.pid is not None else None
+        if now - worker.last_seen < CPU_WAIT_AFTER or worker.pid is None:
+            worker.cpu_waited = None
+            return counted
+        waited = self.cpu_wait(worker.pid)
         starved = 0.0
         if waited is not None and worker.cpu_waited is not None:
             starved = max(0.0, waited - worker.cpu_waited)
