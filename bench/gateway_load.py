@@ -41,7 +41,7 @@ from cti_gateway.client import CtiError, GatewayUnreachable  # noqa: E402
 from gateway_harness import RunningGateway  # noqa: E402
 from sipp_tools import Sipp  # noqa: E402
 
-console = Console(width=150)
+console = Console(width=190)
 
 
 def process_tree(root_pid: int) -> list[int]:
