@@ -47,6 +47,8 @@ class GatewaySection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     concurrent_calls: int = 8
     lines_per_call: int = 3
     worker_base_port: int = 5080
+    rtp_ports: str = "10000-19999"  # each worker gets its own slice; below the kernel's ephemeral ports
+    worker_silence_timeout: float = 15.0
     front: str = "auto"  # auto: Kamailio when there is more than one worker; workers: none
     trusted: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     kamailio: str | None = None  # the program; default: found on PATH or in /usr/sbin
@@ -77,6 +79,8 @@ class GatewayConfig:
     concurrent_calls: int
     lines_per_call: int
     worker_base_port: int
+    rtp_ports: tuple[int, int]  # first and last port, both included
+    worker_silence_timeout: float
     front: str
     trusted: tuple[str, ...]
     kamailio: str | None
@@ -140,6 +144,10 @@ def _build(raw: GatewaySection) -> GatewayConfig:
         raise ValueError("account_check_seconds must be more than 0")
     if raw.concurrent_calls < 1 or raw.lines_per_call < 2:
         raise ValueError("concurrent_calls must be at least 1 and lines_per_call at least 2")
+    rtp_ports = parse_rtp_ports(raw.rtp_ports, raw.concurrent_calls, raw.lines_per_call)
+    if raw.worker_silence_timeout < 2:
+        raise ValueError(f"worker_silence_timeout = {raw.worker_silence_timeout:g}: at least 2 seconds "
+                         "(workers report every second)")
     if raw.music:
         prompts.validate_wav(Path(raw.music))
     queues = tuple(_queue(q) for q in (raw.queues if raw.queues is not None else DEMO_QUEUES))
@@ -154,7 +162,8 @@ def _build(raw: GatewaySection) -> GatewayConfig:
     return GatewayConfig(
         sip_host=host, sip_port=port, command_address=raw.commands, event_address=raw.events,
         concurrent_calls=raw.concurrent_calls, lines_per_call=raw.lines_per_call,
-        worker_base_port=raw.worker_base_port, front=raw.front, trusted=tuple(raw.trusted),
+        worker_base_port=raw.worker_base_port, rtp_ports=rtp_ports,
+        worker_silence_timeout=raw.worker_silence_timeout, front=raw.front, trusted=tuple(raw.trusted),
         kamailio=raw.kamailio, kamailio_memory_mb=raw.kamailio_memory_mb,
         run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None,
         state_dir=Path(raw.state_dir).expanduser() if raw.state_dir else default_state_dir(),
@@ -184,6 +193,42 @@ def _queue(raw: QueueSection) -> QueueConfig:
 
 def default_state_dir() -> Path:
     return Path(platformdirs.user_data_dir("cicada")) / "gateway"
+
+
+PORTS_PER_LINE = 2  # RTP and RTCP
+RTP_PORT_MARGIN = 2  # a slice holds twice what its calls need: a port may be taken, or linger
+
+
+def parse_rtp_ports(text: str, concurrent_calls: int, lines_per_call: int,
+                    ephemeral: tuple[int, int] | None = None) -> tuple[int, int]:
+    """`rtp_ports = "FIRST-LAST"`, checked: outside the kernel's ephemeral ports (where any
+    socket bound to port 0 may take one) and big enough for the calls it must carry."""
+    first, sep, last = text.partition("-")
+    if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+        raise ValueError(f"rtp_ports = {text!r}: write it as FIRST-LAST, e.g. 10000-19999")
+    first, last = int(first), int(last)
+    if not 1024 <= first < last <= 65535:
+        raise ValueError(f"rtp_ports = {text!r}: the ports must lie in 1024-65535, the first below the last")
+    low, high = ephemeral or ephemeral_ports()
+    if first <= high and last >= low:
+        raise ValueError(f"rtp_ports = {text!r} overlaps the kernel's ephemeral ports {low}-{high} "
+                         "(/proc/sys/net/ipv4/ip_local_port_range), which any program may be given: "
+                         "choose ports below or above them")
+    needed = concurrent_calls * lines_per_call * PORTS_PER_LINE * RTP_PORT_MARGIN
+    if last - first + 1 < needed:
+        raise ValueError(f"rtp_ports = {text!r} has {last - first + 1} ports; {concurrent_calls} "
+                         f"concurrent calls of {lines_per_call} lines need at least {needed} "
+                         f"(RTP and RTCP for each line, twice over)")
+    return first, last
+
+
+def ephemeral_ports(path: Path = Path("/proc/sys/net/ipv4/ip_local_port_range")) -> tuple[int, int]:
+    """The ports the kernel gives to sockets bound to port 0 (Linux's default where unknown)."""
+    try:
+        low, high = (int(v) for v in path.read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def split_address(text: str, what: str) -> tuple[str, int]:

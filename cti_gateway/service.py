@@ -221,7 +221,8 @@ class GatewayService:
             host=config.sip_host, ports=ports, control_address=self.worker_control_address,
             trusted=self._worker_trusted(), lines_per_call=config.lines_per_call,
             verbose=self.verbose, on_report=self._worker_report, on_lost=self._worker_lost,
-            on_up=self._worker_up)
+            on_up=self._worker_up, rtp_ports=config.rtp_ports, lines_per_worker=lines,
+            silence_timeout=config.worker_silence_timeout)
         self.pool.socket = self.worker_control
         try:
             self.pool.spawn_all()
@@ -467,6 +468,9 @@ class GatewayService:
 
     async def _serve_workers(self) -> None:
         while True:
+            # pyzmq hands out waiting messages without yielding: a backlog of reports would hold
+            # up the whole loop (timers, supervision, commands) until it is read to the end.
+            await asyncio.sleep(0)
             frames = await self.worker_control.recv_multipart()
             if len(frames) != 2:
                 log.error("a report in %d frames on the workers' socket refused", len(frames))
@@ -540,6 +544,7 @@ class GatewayService:
 
     async def _serve_commands(self) -> None:
         while True:
+            await asyncio.sleep(0)  # a flood of commands must not hold up timers and reports (see above)
             frames = await self.commands.recv_multipart(copy=False)
             try:
                 self._take_command(frames)

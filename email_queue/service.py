@@ -907,6 +907,7 @@ class MailqService:
         """Read commands and start each as a task of its own: nothing one command waits for (the
         database, a password check) holds up the next, and a login flood no one's pings."""
         while True:
+            await asyncio.sleep(0)  # pyzmq hands out waiting commands without yielding to the loop
             try:
                 frames = await self.commands.recv_multipart(copy=False)
             except zmq.ZMQError:

@@ -11,6 +11,7 @@ with agents, its own ports, started as a child process and stopped after.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import shutil
@@ -29,7 +30,16 @@ from crm.models import Interaction, QueueEvent
 from crm.permissions import Actor
 from crm.services.users import create_user, hash_password, set_skill
 from cti_gateway.client import CtiClient
-from sipp_tools import LOCALHOST, RtpPeer, Sipp, free_udp_port, require_sipp
+from cti_gateway.sip.pool import workers_needed
+from sipp_tools import (
+    LOCALHOST,
+    RtpPeer,
+    Sipp,
+    free_udp_port,
+    gateway_rtp_ports,
+    require_sipp,
+    udp_ports_bound,
+)
 
 PASSWORD = "agent-password"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
@@ -51,6 +61,36 @@ def free_udp_range(count: int) -> int:
         if all(_udp_free(base + i) for i in range(count)):
             return base
     raise RuntimeError(f"no {count} consecutive free UDP ports")
+
+
+WHEEL_LINES = 4  # the calls one worker of the PyPI pjsua2 wheel holds
+RTP_BLOCK = 500
+
+
+def free_rtp_ports(concurrent_calls: int, lines_per_call: int) -> str:
+    """An `rtp_ports` setting for a gateway under test: a block of the ports kept for gateways
+    (below SIPp's media ports, outside the ephemeral range of SIP ports and RtpPeers) with no
+    port bound right now, so that gateways started at the same time in other test processes
+    most likely get other blocks. Each worker gets room for its lines' ports eight times over
+    where the region allows (pjsua then rarely comes round to a port still in use), twice
+    over at least (the gateway's own minimum)."""
+    workers = workers_needed(concurrent_calls, WHEEL_LINES, lines_per_call)
+    ports_per_worker = WHEEL_LINES * 2  # RTP and RTCP
+    region = gateway_rtp_ports()
+    first = region.start + (-region.start) % RTP_BLOCK
+    size = min(_blocks(workers * ports_per_worker * 8), (region.stop - first) // RTP_BLOCK * RTP_BLOCK)
+    if size < workers * ports_per_worker * 2:
+        raise RuntimeError(f"{concurrent_calls} concurrent calls need {workers * ports_per_worker * 2} "
+                           f"RTP ports; the tests keep {len(region)} for gateways")
+    starts = list(range(first, region.stop - size + 1, RTP_BLOCK))
+    bound = udp_ports_bound()
+    random.shuffle(starts)
+    start = next((s for s in starts if not bound.intersection(range(s, s + size))), starts[0])
+    return f"{start}-{start + size - 1}"
+
+
+def _blocks(ports: int) -> int:
+    return -(-ports // RTP_BLOCK) * RTP_BLOCK
 
 
 def _udp_free(port: int) -> bool:
@@ -90,6 +130,8 @@ class RunningGateway:
         self.events = f"tcp://{LOCALHOST}:{free_tcp_port()}"
         self.settings = {"ring_timeout": 8, "wrap_up_seconds": 2, "concurrent_calls": 1,
                          "worker_base_port": free_udp_range(8), **settings}
+        self.settings.setdefault("rtp_ports", free_rtp_ports(
+            self.settings["concurrent_calls"], self.settings.get("lines_per_call", 3)))
         self.queues = queues
         self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
         self.agents = agents if agents is not None else {}

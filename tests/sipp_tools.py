@@ -60,17 +60,38 @@ def free_udp_port(host: str = LOCALHOST) -> int:
         return sock.getsockname()[1]
 
 
+# Where the tests' UDP ports come from, so that nothing of one can land on another's:
+#   ephemeral range (ip_local_port_range): SIP ports, RtpPeers, anything bound to port 0
+#   the 12,000 ports below it: SIPp's media ports (-mp)
+#   the 10,000 ports below those: gateways' RTP ports (rtp_ports, see gateway_harness)
+SIPP_MEDIA_SPAN = 12000
+GATEWAY_RTP_SPAN = 10000
+
+
+def sipp_media_ports() -> range:
+    """Where SIPp's media ports are picked (the last few below the ephemeral range are left)."""
+    top = _ephemeral_low() - 4
+    return range(max(1024, top - SIPP_MEDIA_SPAN), top)
+
+
+def gateway_rtp_ports() -> range:
+    """Where gateways under test take their RTP ports: below SIPp's media ports."""
+    top = sipp_media_ports().start - 2
+    return range(max(1024, top - GATEWAY_RTP_SPAN), top)
+
+
 def free_udp_port_pair(host: str = LOCALHOST, gap: int = 2) -> int:
     """A free port whose neighbours up to `gap` + 1 above are free too (SIPp binds -mp
     and -mp+2 for audio and video, each with its RTCP port, when a call starts).
 
     Picked below the kernel's ephemeral range: SIPp binds them only when the call
     starts, and a port there may meanwhile go to any socket bound to port 0 (an RTP
-    peer, a SIP worker), which under pytest-xdist runs in other processes too.
+    peer, a SIP worker), which under pytest-xdist runs in other processes too; and
+    above the gateways' RTP ports.
     """
-    below = _ephemeral_low() - gap - 2
+    media = sipp_media_ports()
     for _ in range(200):
-        port = random.randrange(max(1024, below - 12000), below, 2)
+        port = random.randrange(media.start + media.start % 2, media.stop - gap - 2, 2)
         if all(_udp_port_free(host, port + i) for i in range(gap + 2)):
             return port
     raise RuntimeError("no pair of free UDP ports found")
@@ -85,15 +106,19 @@ def _ephemeral_low() -> int:
 
 def udp_port_bound(port: int) -> bool:
     """Whether any socket is bound to this UDP port (read from /proc, never by binding it)."""
-    wanted = f":{port:04X}"
+    return port in udp_ports_bound()
+
+
+def udp_ports_bound() -> set[int]:
+    """The UDP ports that sockets on this machine are bound to (read from /proc)."""
+    ports = set()
     for table in ("/proc/net/udp", "/proc/net/udp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
         except OSError:
             continue
-        if any(line.split()[1].endswith(wanted) for line in lines):
-            return True
-    return False
+        ports.update(int(line.split()[1].rsplit(":", 1)[1], 16) for line in lines)
+    return ports
 
 
 def _udp_port_free(host: str, port: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cti_gateway import config as config_module
 from cti_gateway.config import DEMO_QUEUES, GatewayConfigError, load_gateway_config
 from cti_gateway.sip.pool import workers_needed
 from cti_gateway.sip.sipmsg import TrustedSources, read_invite
@@ -99,3 +100,24 @@ def test_bad_gateway_settings_say_what_is_wrong(section, message, tmp_path):
     with pytest.raises(GatewayConfigError, match=message) as err:
         load_gateway_config(section, tmp_path / "cicada.toml")
     assert "cicada.toml: [gateway]" in str(err.value)
+
+
+def test_rtp_ports_are_read_and_checked(monkeypatch):
+    monkeypatch.setattr(config_module, "ephemeral_ports", lambda: (32768, 60999))
+    assert load_gateway_config(None).rtp_ports == (10000, 19999)
+    assert load_gateway_config({"rtp_ports": "61000-65000"}).rtp_ports == (61000, 65000)
+    for value, message in [
+        ("10000:19999", "write it as FIRST-LAST"),
+        ("20000-10000", "the first below the last"),
+        ("80-1000", "1024-65535"),
+        ("30000-39999", "overlaps the kernel's ephemeral ports 32768-60999"),
+        ("10000-10095", "has 96 ports; 9 concurrent calls of 3 lines need at least 108"),
+    ]:
+        with pytest.raises(GatewayConfigError, match=message):
+            load_gateway_config({"rtp_ports": value, "concurrent_calls": 9})
+
+
+def test_a_worker_may_be_silent_two_seconds_at_least():
+    assert load_gateway_config(None).worker_silence_timeout == 15.0
+    with pytest.raises(GatewayConfigError, match="worker_silence_timeout = 1: at least 2 seconds"):
+        load_gateway_config({"worker_silence_timeout": 1})

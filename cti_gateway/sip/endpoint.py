@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 
 import pjsua2 as pj
 
@@ -18,8 +19,16 @@ class PjsipLog(pj.LogWriter):
 
     def write(self, entry):
         text = entry.msg.strip()
-        if text:
-            log.log(logging.ERROR if entry.level <= 1 else logging.WARNING, "pjsip: %s", text)
+        if not text:
+            return
+        if _PORT_SKIPPED.search(text):  # pjsua tries the next pair: only the last failure matters
+            log.info("pjsip: %s; trying the next port", text)
+            return
+        log.log(logging.ERROR if entry.level <= 1 else logging.WARNING, "pjsip: %s", text)
+
+
+# An RTP or RTCP port of a call's range taken, by a call still up when the range came round.
+_PORT_SKIPPED = re.compile(r"^RTC?P socket bind\(\) at \S+ error: Address already in use")
 
 
 def _library() -> ctypes.CDLL:
@@ -38,12 +47,17 @@ def max_calls() -> int:
     return int(_library().pjsua_call_get_max_count())
 
 
+def calls_in_use() -> int:
+    """The call slots pjsua holds right now, calls being refused or ending included."""
+    return int(_library().pjsua_call_get_count())
+
+
 class SipEndpoint:
     """The process's endpoint, its UDP transport and an account without
     registration for `user@host:port`."""
 
     def __init__(self, host: str, port: int, *, user: str, requested_calls: int = 1024,
-                 user_agent: str = "Cicada"):
+                 user_agent: str = "Cicada", rtp_ports: tuple[int, int] | None = None):
         quiet_pjlib()
         self.endpoint = pj.Endpoint()
         self.endpoint.libCreate()
@@ -76,9 +90,7 @@ class SipEndpoint:
         self.account_config.idUri = f"sip:{user}@{host}:{port}"
         media = self.account_config.mediaConfig.transportConfig
         media.boundAddress = host
-        # Many pjsua2 processes share the machine: each takes random RTP ports
-        # instead of all probing upwards from the same one.
-        media.port, media.portRange, media.randomizePort = 10000, 50000, True
+        confine_rtp(media, *(rtp_ports or ANY_RTP_PORTS))
 
     def socket_fd(self) -> int | None:
         """The file descriptor of the SIP transport's UDP socket, so that a program can wait on
@@ -94,6 +106,23 @@ class SipEndpoint:
 
         gc.collect()
         self.endpoint.libDestroy()
+
+
+# Where a program given no RTP ports of its own takes them (a softphone, a test caller).
+ANY_RTP_PORTS = (10000, 59999)
+
+
+def confine_rtp(media: pj.TransportConfig, first: int, last: int) -> None:
+    """Every call's RTP and RTCP ports within first..last (first even, last odd).
+
+    pjsua takes the first call's RTP port at a random even offset below `portRange` from
+    `port`, each next call's two above, wraps back to `port` past `port + portRange`, and
+    skips ports it cannot bind (up to 100 tries); RTCP is one above RTP. So `portRange`
+    stops two short of the last port. The random start keeps a restarted worker off the
+    ports its predecessor's far ends may still be sending to."""
+    media.port = first
+    media.portRange = last - first - 1
+    media.randomizePort = True
 
 
 def udp_socket_fd(port: int) -> int | None:

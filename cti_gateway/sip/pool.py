@@ -3,8 +3,12 @@
 A worker holds as many calls as its pjsua2 build allows; a customer call
 takes `lines_per_call` of them (the customer, the agent and a consult leg),
 so the pool runs as many workers as the configured concurrent calls need.
-A worker that exits or stops sending heartbeats is killed and replaced on
-the same SIP port; the ACD is told which calls were lost.
+A worker that exits is replaced at once on the same SIP port and RTP
+ports; one that stays silent is killed and replaced, but only after
+`silence_timeout` seconds that count against it (time the gateway's own
+loop stalled and time the worker's loop waited for a CPU are not its
+silence), and only when no report waits unread on the gateway's side. The
+ACD is told which calls were lost.
 
 `WorkerSwitch` is the ACD's switch: it sends each order to the worker that
 holds the leg.
@@ -29,11 +33,19 @@ from bus import cti
 from bus import sipworker as msg
 from bus.envelope import encode
 from cti_gateway.children import die_with_parent
+from cti_gateway.config import PORTS_PER_LINE, RTP_PORT_MARGIN
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_TIMEOUT = 5.0
-START_TIMEOUT = 20.0
+SILENCE_TIMEOUT = 15.0  # seconds of silence that count against a worker before it is killed
+START_TIMEOUT = 20.0  # the same, from its start to its Hello
+# Supervision runs every half second; a longer gap between two passes is the gateway's own
+# stall, during which the workers' reports waited unread: only this much of a gap counts.
+LONGEST_COUNTED_PASS = 1.0
+BEHIND_WORTH_A_WORD = 5.0  # the gateway reading reports late for longer than this is logged
+# A worker reports every second: its CPU wait is read (from /proc, for every pass) only once it
+# has been silent this long, so that supervising a quiet pool reads nothing.
+CPU_WAIT_AFTER = 2.0
 
 
 class PoolError(Exception):
@@ -47,10 +59,13 @@ class WorkerProcess:
     port: int
     process: subprocess.Popen | None = None
     state: str = "starting"  # starting, up, down
+    rtp_ports: tuple[int, int] | None = None  # its own slice of the gateway's RTP ports
     pid: int | None = None
     lines: int = 0
-    last_seen: float = 0.0
-    started: float = 0.0
+    last_seen: float = 0.0  # when its last report was read
+    silent_for: float = 0.0  # seconds since its last report that count against it
+    cpu_waited: float | None = None  # its main thread's time waiting for a CPU, at the last pass
+    over_limit: bool = False  # silent too long at the last pass already
     restarts: int = 0
     failures_in_row: int = 0
     restart_at: float | None = None
@@ -83,6 +98,38 @@ def workers_needed(concurrent_calls: int, lines: int, lines_per_call: int) -> in
     return max(1, math.ceil(concurrent_calls / per_worker))
 
 
+def rtp_slices(ports: tuple[int, int], workers: int, lines: int) -> list[tuple[int, int]]:
+    """Each worker's own part of the RTP ports (first, last): disjoint, each starting on an even
+    port (RTP even, RTCP odd) and holding every line's two ports twice over."""
+    first = ports[0] + ports[0] % 2
+    size = (ports[1] - first + 1) // workers // 2 * 2
+    needed = lines * PORTS_PER_LINE * RTP_PORT_MARGIN
+    if size < needed:
+        raise PoolError(f"rtp_ports {ports[0]}-{ports[1]} give each of the {workers} SIP workers "
+                        f"{max(size, 0)} ports; each needs {needed} ({lines} calls, RTP and RTCP, "
+                        f"twice over): widen rtp_ports to at least {workers * needed} ports")
+    return [(first + i * size, first + (i + 1) * size - 1) for i in range(workers)]
+
+
+def main_thread_cpu_wait(pid: int) -> float | None:
+    """Seconds the process's main thread has spent ready to run but waiting for a CPU
+    (Linux schedstat); None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"the process was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"the process was killed by signal {-code}"
+    return f"the process exited with code {code}"
+
+
 def check_udp_port_free(host: str, port: int, what: str) -> None:
     probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -99,9 +146,15 @@ class WorkerPool:
                  lines_per_call: int, music_cache: str | None = None, verbose: bool = False,
                  on_report: Callable[[WorkerProcess, msg.Message], None],
                  on_lost: Callable[[WorkerProcess, str], None],
-                 on_up: Callable[[WorkerProcess], None]):
+                 on_up: Callable[[WorkerProcess], None],
+                 rtp_ports: tuple[int, int] | None = None, lines_per_worker: int = 4,
+                 silence_timeout: float = SILENCE_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic,
+                 cpu_wait: Callable[[int], float | None] = main_thread_cpu_wait,
+                 popen: Callable[..., subprocess.Popen] = subprocess.Popen):
         self.workers = {f"w{i + 1}": WorkerProcess(f"w{i + 1}", host, port)
                         for i, port in enumerate(ports)}
+        self.rtp_ports, self.lines_per_worker = rtp_ports, lines_per_worker
         self.control_address = control_address
         self.trusted = trusted
         self.lines_per_call = lines_per_call
@@ -110,6 +163,10 @@ class WorkerPool:
         self.on_report, self.on_lost, self.on_up = on_report, on_lost, on_up
         self.socket: zmq.Socket | None = None
         self.stopping = False
+        self.silence_timeout = silence_timeout
+        self.clock, self.cpu_wait, self.popen = clock, cpu_wait, popen
+        self.last_pass: float | None = None
+        self.behind_since: float | None = None  # reports have waited unread since
 
     @property
     def customers_per_worker(self) -> int:
@@ -121,26 +178,38 @@ class WorkerPool:
     def spawn_all(self) -> None:
         for worker in self.workers.values():
             check_udp_port_free(worker.host, worker.port, f"SIP worker {worker.name}")
+        self._share_rtp_ports()
         for worker in self.workers.values():
             self._spawn(worker)
+
+    def _share_rtp_ports(self) -> None:
+        """Each worker its own RTP ports, for good: a restarted worker keeps them."""
+        if self.rtp_ports:
+            slices = rtp_slices(self.rtp_ports, len(self.workers), self.lines_per_worker)
+            for worker, ports in zip(self.workers.values(), slices):
+                worker.rtp_ports = ports
 
     def _spawn(self, worker: WorkerProcess) -> None:
         command = [sys.executable, "-m", "cti_gateway.sip.worker", "--name", worker.name,
                    "--sip", worker.address, "--control", self.control_address,
                    "--lines-per-call", str(self.lines_per_call)]
+        if worker.rtp_ports:
+            command += ["--rtp-ports", "%d-%d" % worker.rtp_ports]
         for trusted in self.trusted:
             command += ["--trusted", trusted]
         if self.music_cache:
             command += ["--music-cache", self.music_cache]
         if self.verbose:
             command.append("--verbose")
-        worker.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                          start_new_session=False, preexec_fn=die_with_parent)
+        worker.process = self.popen(command, stdin=subprocess.DEVNULL, start_new_session=False,
+                                    preexec_fn=die_with_parent)
         worker.pid = worker.process.pid
         worker.state = "starting"
-        worker.started = worker.last_seen = time.monotonic()
+        worker.last_seen = self.clock()
+        worker.silent_for, worker.over_limit, worker.cpu_waited = 0.0, False, None
         worker.restart_at = None
-        log.info("started SIP worker %s (pid %d) on %s", worker.name, worker.pid, worker.address)
+        log.info("started SIP worker %s (pid %d) on %s, RTP ports %s", worker.name, worker.pid,
+                 worker.address, "%d-%d" % worker.rtp_ports if worker.rtp_ports else "any")
 
     def all_up(self) -> bool:
         return all(w.state == "up" for w in self.workers.values())
@@ -151,9 +220,11 @@ class WorkerPool:
                 if w.state == "starting" and w.process is not None and w.process.poll() is not None]
 
     def supervise(self) -> None:
-        """Called every few hundred milliseconds: find dead or silent workers,
+        """Called every half second: replace workers that exited, kill those silent too long,
         restart those whose turn has come."""
-        now = time.monotonic()
+        now = self.clock()
+        counted = self._counted_time(now)
+        behind = self._behind_reading(now)
         for worker in self.workers.values():
             if worker.state == "down":
                 if worker.restart_at is not None and now >= worker.restart_at and not self.stopping:
@@ -161,13 +232,59 @@ class WorkerPool:
                 continue
             code = worker.process.poll() if worker.process else None
             if code is not None:
-                self._lost(worker, f"the process exited with code {code}")
-            elif worker.state == "up" and now - worker.last_seen > HEARTBEAT_TIMEOUT:
-                self._kill(worker)
-                self._lost(worker, f"no heartbeat for {HEARTBEAT_TIMEOUT:.0f} s")
-            elif worker.state == "starting" and now - worker.started > START_TIMEOUT:
-                self._kill(worker)
-                self._lost(worker, "it did not start in time")
+                self._lost(worker, exit_reason(code))
+            else:
+                self._judge_silence(worker, counted, now, behind)
+
+    def _counted_time(self, now: float) -> float:
+        """The time since the last pass that may count as the workers' silence (none before
+        the first pass: the gateway waits for its workers' hello itself while it starts)."""
+        elapsed = 0.0 if self.last_pass is None else now - self.last_pass
+        self.last_pass = now
+        if elapsed > 2 * LONGEST_COUNTED_PASS:
+            log.warning("the gateway's loop stalled for %.1f s; workers' reports waited unread", elapsed)
+        return min(elapsed, LONGEST_COUNTED_PASS)
+
+    def _behind_reading(self, now: float) -> bool:
+        """Whether reports wait unread on the workers' socket (asked without reading them)."""
+        waiting = self.socket is not None and bool(self.socket.get(zmq.EVENTS) & zmq.POLLIN)
+        if waiting and self.behind_since is None:
+            self.behind_since = now
+        elif not waiting and self.behind_since is not None:
+            if now - self.behind_since > BEHIND_WORTH_A_WORD:
+                log.warning("the gateway read its workers' reports late for %.1f s; no worker was "
+                            "judged silent meanwhile", now - self.behind_since)
+            self.behind_since = None
+        return waiting
+
+    def _judge_silence(self, worker: WorkerProcess, counted: float, now: float, behind: bool) -> None:
+        """Kill a worker silent too long: over the limit at two passes in a row, with the
+        gateway's loop between them, and no report left unread (it may be the worker's)."""
+        worker.silent_for += self._fair_share(worker, counted, now)
+        limit = self.silence_timeout if worker.state == "up" else START_TIMEOUT
+        over_limit = worker.silent_for > limit
+        if over_limit and worker.over_limit and not behind:
+            what = "sent nothing" if worker.state == "up" else "sent no hello"
+            reason = (f"it {what} for {now - worker.last_seen:.1f} s, of which {worker.silent_for:.1f} s "
+                      f"count against it (limit {limit:g} s; not counted: time its loop waited for "
+                      f"a CPU or the gateway's loop stalled)")
+            self._kill(worker)
+            self._lost(worker, reason)
+            return
+        worker.over_limit = over_limit
+
+    def _fair_share(self, worker: WorkerProcess, counted: float, now: float) -> float:
+        """`counted`, less the time the worker's main thread waited for a CPU meanwhile: a
+        worker starved by a saturated machine is late, not dead."""
+        if now - worker.last_seen < CPU_WAIT_AFTER or worker.pid is None:
+            worker.cpu_waited = None
+            return counted
+        waited = self.cpu_wait(worker.pid)
+        starved = 0.0
+        if waited is not None and worker.cpu_waited is not None:
+            starved = max(0.0, waited - worker.cpu_waited)
+        worker.cpu_waited = waited
+        return max(0.0, counted - starved)
 
     def _kill(self, worker: WorkerProcess) -> None:
         if worker.process and worker.process.poll() is None:
@@ -182,7 +299,7 @@ class WorkerPool:
         worker.state = "down"
         worker.failures_in_row = worker.failures_in_row + 1 if not was_up else 1
         delay = min(30.0, 0.5 * 2 ** (worker.failures_in_row - 1))
-        worker.restart_at = time.monotonic() + delay
+        worker.restart_at = self.clock() + delay
         worker.restarts += 1
         log.error("SIP worker %s (pid %s) lost: %s; restarting in %.1f s", worker.name,
                   worker.pid, reason, delay)
@@ -212,7 +329,8 @@ class WorkerPool:
         if worker is None:
             log.warning("report from an unknown worker %r", identity)
             return
-        worker.last_seen = time.monotonic()
+        worker.last_seen = self.clock()
+        worker.silent_for, worker.over_limit = 0.0, False
         if isinstance(report, msg.Hello):
             if report.pid != worker.pid:
                 log.warning("hello from %s with pid %s, expected %s", worker.name, report.pid, worker.pid)

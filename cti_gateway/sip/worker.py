@@ -28,7 +28,7 @@ from bus import sipworker as msg
 from bus.envelope import BadMessage, encode
 from bus.limits import limit_service_socket
 from cti_gateway import prompts
-from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, hangup
+from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, calls_in_use, hangup
 from cti_gateway.sip.legs import Announcement, LegCall
 from cti_gateway.sip.sipmsg import TrustedSources, read_invite
 
@@ -41,6 +41,9 @@ TIMER_MS_IN_CALLS = 20
 TIMER_MS_IDLE = 200
 HEARTBEAT_SECONDS = 1.0
 INCOMING_ANSWER_TIMEOUT = 8.0  # the gateway decides within this, or the caller gets 503
+# A dial waits this long for a line that a call being refused or ending still holds (the
+# gateway may not know of it yet); then it fails with 503.
+DIAL_WAIT_SECONDS = 2.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -52,12 +55,14 @@ class Worker:
         self.trusted = TrustedSources(args.trusted)
         self.lines_per_call = args.lines_per_call
         self.requested_lines = args.lines
+        self.rtp_ports = args.rtp_ports
         self.music_cache = args.music_cache
         self.inbox: collections.deque = collections.deque()
         self.legs: dict[str, LegCall] = {}
         self.refused: list[LegCall] = []  # 403/486 answers, kept until pjsua2 is done with them
-        self.graveyard: list = []  # pjsua2 objects to drop on this thread, after callbacks
+        self.graveyard: list = []  # players and unplaced calls to drop on this thread, after callbacks
         self.pending_incoming: dict[str, float] = {}
+        self.waiting_dials: collections.deque[tuple[float, msg.Dial]] = collections.deque()
         self.music_players: dict[str, pj.AudioMediaPlayer] = {}
         self.incoming_seq = 0
         self.stopping = False
@@ -87,6 +92,7 @@ class Worker:
                 self._handle_inbox()
                 self._handle_orders()
                 self._expire_pending_incoming()
+                self._dial_waiting()
                 self.graveyard.clear()
                 now = time.monotonic()
                 if now >= next_beat:
@@ -120,7 +126,7 @@ class Worker:
                 break
 
     def _start_endpoint(self) -> None:
-        self.sip = SipEndpoint(self.host, self.port, user="cicada",
+        self.sip = SipEndpoint(self.host, self.port, user="cicada", rtp_ports=self.rtp_ports,
                                requested_calls=self.requested_lines, user_agent="Cicada gateway")
         self.endpoint = self.sip.endpoint
         self.lines = self.sip.lines
@@ -138,8 +144,7 @@ class Worker:
 
     def _stop_endpoint(self) -> None:
         try:
-            for leg in list(self.legs.values()):
-                self._hangup(leg, 503, "Service stopping")
+            self._hang_up_all()
             deadline = time.monotonic() + 1.0
             while self.legs and time.monotonic() < deadline:
                 self.endpoint.libHandleEvents(POLL_MS)
@@ -154,6 +159,11 @@ class Worker:
             self.context.term()
             os.close(self.wake_reader)
             os.close(self.wake_writer)
+
+    def _hang_up_all(self) -> None:
+        """A function of its own: no variable may keep a leg past the endpoint's end."""
+        for leg in list(self.legs.values()):
+            self._hangup(leg, 503, "Service stopping")
 
     def stop(self, *_args) -> None:
         self.stopping = True
@@ -179,16 +189,19 @@ class Worker:
         self.send(msg.ReferDone(leg=leg.leg_id, ok=ok, code=code))
 
     def leg_gone(self, leg: LegCall, code: int, reason: str) -> None:
-        """pjsua2 says the call is over: forget its media, tell the gateway."""
+        """pjsua2 says the call is over: forget its media, tell the gateway.
+
+        The worker lets go of the leg here, in its DISCONNECTED callback, so that it is
+        destroyed before the callback returns: a pjsua2 Call keeps its slot number after its
+        call ended, and destroyed once pjsua has given the slot to a new call (another message
+        in the same poll), it would unregister that call and hang it up."""
         if leg in self.refused:
             self.refused.remove(leg)
-            self.graveyard.append(leg)
             return
         self._forget_audio(leg)
         self.pending_incoming.pop(leg.leg_id, None)
         if self.legs.get(leg.leg_id) is leg:
             del self.legs[leg.leg_id]
-        self.graveyard.append(leg)
         if leg.confirmed or leg.incoming:
             self.send(msg.LegEnded(leg=leg.leg_id, code=code, reason=reason,
                                    by_remote=not leg.hung_up_here))
@@ -204,7 +217,8 @@ class Worker:
             self._refuse(call_id, 403, "Forbidden")
             return
         customers = sum(1 for leg in self.legs.values() if leg.customer)
-        if customers >= self.max_customer_calls or len(self.legs) + self.lines_per_call > self.lines:
+        if customers >= self.max_customer_calls:
+            log.info("%s: refused a call: %d customer calls already", self.name, customers)
             self._refuse(call_id, 486, "Busy Here")
             return
         info = read_invite(rdata.wholeMsg)
@@ -271,6 +285,9 @@ class Worker:
             self.dial(order)
             return
         leg = self.legs.get(order.leg)
+        if leg is None and isinstance(order, (msg.Hangup, msg.Reject)):
+            if self._cancel_waiting_dial(order.leg):
+                return
         if leg is None:
             self._order_failed(order, f"no leg {order.leg} (it may have ended)")
             return
@@ -295,9 +312,31 @@ class Worker:
             leg.xfer(order.uri, pj.CallOpParam(True))
 
     def dial(self, order: msg.Dial) -> None:
-        if len(self.legs) >= self.lines:
-            self.send(msg.LegFailed(leg=order.leg, code=503, reason="no free line in this worker"))
+        if self.waiting_dials or calls_in_use() >= self.lines:
+            log.info("%s: %s waits for a free line", self.name, order.leg)
+            self.waiting_dials.append((time.monotonic() + DIAL_WAIT_SECONDS, order))
             return
+        self._make_call(order)
+
+    def _dial_waiting(self) -> None:
+        """Dial the waiting legs lines have freed for; fail those that waited too long."""
+        while self.waiting_dials and calls_in_use() < self.lines:
+            self._make_call(self.waiting_dials.popleft()[1])
+        now = time.monotonic()
+        while self.waiting_dials and self.waiting_dials[0][0] <= now:
+            order = self.waiting_dials.popleft()[1]
+            log.warning("%s: no line freed for %s within %g s", self.name, order.leg, DIAL_WAIT_SECONDS)
+            self.send(msg.LegFailed(leg=order.leg, code=503, reason="no free line in this worker"))
+
+    def _cancel_waiting_dial(self, leg_id: str) -> bool:
+        for entry in self.waiting_dials:
+            if entry[1].leg == leg_id:
+                self.waiting_dials.remove(entry)
+                self.send(msg.LegFailed(leg=leg_id, code=487, reason="Request Terminated"))
+                return True
+        return False
+
+    def _make_call(self, order: msg.Dial) -> None:
         leg = LegCall(self, order.leg, incoming=False)
         leg.connect_to = order.connect_to
         from_uri = f"sip:{order.caller_id}@{self.host}:{self.port}" if order.caller_id else None
@@ -463,6 +502,17 @@ def _die_with_parent() -> None:
         pass
 
 
+def port_range(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    try:
+        ports = int(first), int(last)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write FIRST-LAST") from None
+    if not 0 < ports[0] < ports[1] < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a range of ports")
+    return ports
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cicada-sip-worker",
                                      description="One SIP worker of the Cicada gateway.")
@@ -473,6 +523,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lines", type=int, default=1024,
                         help="calls to ask pjsua2 for; a build may allow fewer")
     parser.add_argument("--lines-per-call", type=int, default=3)
+    parser.add_argument("--rtp-ports", type=port_range, default=None, metavar="FIRST-LAST",
+                        help="this worker's own RTP and RTCP ports (first even, last odd)")
     parser.add_argument("--music-cache", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
