@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,6 +16,12 @@ from email_queue.assignments import Assignments
 from email_queue.chat_gate import ChatGate, ChatLimits, ChatRefused
 from email_queue.health import DatabaseHealth, describe, is_outage
 from email_queue.routing import QueueRule, Router, Work
+
+
+def run_alone(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' session keeps a loop running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 class Clock:
@@ -70,7 +77,7 @@ def test_a_conversation_is_written_as_the_router_has_it_and_a_later_write_never_
         assert await first and await second
         return writes.done, router.items[1].agent
 
-    done, agent = asyncio.run(scenario())
+    done, agent = run_alone(scenario())
     assert [(status, who, at) for _, status, who, at in done] == [("offered", agent, 10.0), ("assigned", agent, 11.0)]
 
 
@@ -93,7 +100,7 @@ def test_decisions_the_database_cannot_take_are_kept_and_written_as_the_router_t
         written = await assignments.flush()
         return kept, written, writes.done, router.items[1], assignments.unsaved
 
-    kept, written, done, work, unsaved = asyncio.run(scenario())
+    kept, written, done, work, unsaved = run_alone(scenario())
     assert kept == {1: 12.0}
     assert written == 1 and unsaved == {}
     assert done == [(1, "offered", work.agent, 12.0)]  # one write, of the latest state
@@ -115,7 +122,7 @@ def test_a_refusal_of_the_crm_is_not_kept_and_a_conversation_closed_meanwhile_is
         await assignments.flush()
         return refused, writes.done, assignments.unsaved
 
-    refused, done, unsaved = asyncio.run(scenario())
+    refused, done, unsaved = run_alone(scenario())
     assert refused is False and done == [] and unsaved == {}
 
 
@@ -133,7 +140,7 @@ def test_a_flush_stops_when_the_database_goes_away_again():
         written = await assignments.flush()
         return written, assignments.unsaved
 
-    written, unsaved = asyncio.run(scenario())
+    written, unsaved = run_alone(scenario())
     assert written == 0 and unsaved == {1: 10.0, 2: 11.0}
 
 
