@@ -207,6 +207,23 @@ class User(Base):
     skills: Mapped[list[UserSkill]] = relationship(back_populates="user")
 
 
+class UserSession(Base):
+    """A signed-in user's session, shared by every service he uses: the
+    application service issues it, the gateway and the mail queue accept it.
+    Only a hash of the token is kept, so a copy of the table opens nothing."""
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    client: Mapped[str] = mapped_column(String(80))  # "desktop", "console", or what an integration says
+    source: Mapped[str] = mapped_column(String(64))  # the address it signed in from
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+
 class ProfileSetting(Base):
     """One IC profile setting, on an org unit or on a user: lower levels
     inherit it unless they set the key themselves (crm.services.profiles)."""

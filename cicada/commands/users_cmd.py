@@ -9,7 +9,7 @@ from cicada.commands import open_database
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("users", help="list and add user accounts",
+    parser = commands.add_parser("users", help="list, add, disable and enable user accounts, set passwords",
                                  description="Manage the accounts people log in with.")
     sub = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list the users")
@@ -26,6 +26,18 @@ def register(commands) -> None:
     add.add_argument("--team", metavar="CODE", help="code of the org unit the user works in")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(run=_add)
+    for action, helptext in (("disable", "disable an account: it can do nothing, and its sessions end "
+                                         "everywhere at once"),
+                             ("enable", "enable a disabled account")):
+        command = sub.add_parser(action, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        command.add_argument("username")
+        command.set_defaults(run=_set_active, active=action == "enable")
+    password = sub.add_parser("password", help="set a user's password; his sessions end everywhere",
+                              description="Set a user's password (asked for twice, or read from stdin "
+                                          "with --password-stdin). Every session of the account ends.")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password.set_defaults(run=_set_password)
 
 
 def _list(args) -> int:
@@ -70,6 +82,29 @@ def _add(args) -> int:
                            role=args.role, display_name=args.name, email=args.email,
                            org_unit=unit, extension=args.extension)
         print(f"added {user.username} ({user.role})")
+    return 0
+
+
+def _set_active(args) -> int:
+    from crm.permissions import Actor
+    from crm.services.users import set_active
+
+    _, database = open_database(args)
+    with database.unit_of_work() as session:
+        user = set_active(session, Actor.system(), args.username, args.active)
+    print(f"{user.username} is {'enabled' if args.active else 'disabled; its sessions have ended'}")
+    return 0
+
+
+def _set_password(args) -> int:
+    from crm.permissions import Actor
+    from crm.services.users import set_password
+
+    password = _read_password(args.password_stdin)
+    _, database = open_database(args)
+    with database.unit_of_work() as session:
+        user = set_password(session, Actor.system(), args.username, password)
+    print(f"{user.username}'s password is set; its sessions have ended")
     return 0
 
 

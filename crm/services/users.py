@@ -86,6 +86,38 @@ def require_active(session: Session, actor: Actor) -> None:
         raise AccountDisabled(actor.username)
 
 
+def set_active(session: Session, actor: Actor, username: str, active: bool) -> User:
+    """Enable or disable an account; disabling ends every session of it, everywhere."""
+    actor.require(Permission.USER_MANAGE, "enable or disable users")
+    user = user_by_name(session, username)
+    if user.id == actor.user_id and not active:
+        raise ValidationError("you cannot disable your own account")
+    user.is_active = active
+    if not active:
+        from crm.services.sessions import end_sessions_of  # sessions builds on this module
+
+        end_sessions_of(session, user.id, "account_disabled")
+    session.flush()
+    return user
+
+
+def set_password(session: Session, actor: Actor, username: str, password: str) -> User:
+    """A new password, set by the user himself or by whoever manages users; every session
+    of the account ends, so that a stolen one is worth nothing after the change."""
+    user = user_by_name(session, username)
+    if user.id != actor.user_id:
+        actor.require(Permission.USER_MANAGE, "change other users' passwords")
+    texts.check(password, "the password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = hash_password(password)
+    from crm.services.sessions import end_sessions_of  # sessions builds on this module
+
+    end_sessions_of(session, user.id, "password_changed")
+    session.flush()
+    return user
+
+
 def disabled_among(session: Session, usernames: list[str]) -> list[str]:
     """Which of these users are disabled (or gone): services end their sessions."""
     if not usernames:
