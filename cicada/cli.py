@@ -16,6 +16,7 @@ log = logging.getLogger("cicada")
 def build_parser() -> argparse.ArgumentParser:
     from cicada.commands import (
         actions_cmd,
+        app_cmd,
         config_cmd, crm_cmd, db_cmd, demo_cmd, desktop_cmd, gateway_cmd, mailq_cmd, scripts_cmd, telephony_cmd,
         users_cmd,
     )
@@ -32,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="database URL, overriding the configuration and $CICADA_DB_URL")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (demo_cmd, db_cmd, crm_cmd, users_cmd, gateway_cmd, telephony_cmd, mailq_cmd, desktop_cmd,
-                   scripts_cmd, actions_cmd, config_cmd):
+    for module in (demo_cmd, db_cmd, crm_cmd, users_cmd, app_cmd, gateway_cmd, telephony_cmd, mailq_cmd,
+                   desktop_cmd, scripts_cmd, actions_cmd, config_cmd):
         module.register(commands)
     return parser
 

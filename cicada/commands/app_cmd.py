@@ -1,0 +1,61 @@
+"""`cicada app`: run the application service (the CRM over HTTPS)."""
+
+from __future__ import annotations
+
+import sys
+
+from cicada.commands import load
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "app", help="run the application service: the CRM over HTTPS for desktops and other programs",
+        description="Run the application service: agents' desktops sign in here once and do all of their "
+                    "CRM work through its HTTPS API (docs/api/openapi.json); only services reach the CRM "
+                    "database. Where it listens and with which certificate comes from the [app] section "
+                    "of the configuration; without one it uses the certificate `cicada keys init` made.")
+    parser.add_argument("--address", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8040)")
+    parser.set_defaults(run=_app)
+
+
+def app_settings(config):
+    from cicada.config import ConfigError
+    from app_service.config import AppConfigError, load_app_config
+
+    try:
+        return load_app_config(config.sections.get("app"), config.path)
+    except AppConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _app(args) -> int:
+    import dataclasses
+    import logging
+
+    from cicada.config import ConfigError, ensure_sqlite_directory
+    from app_service.app import AppSettings
+    from app_service.server import AppServiceError, run_app_service
+
+    config = load(args)
+    settings = app_settings(config)
+    if args.address:
+        host, sep, port = args.address.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ConfigError(f"--address {args.address!r}: write it as HOST:PORT")
+        settings = dataclasses.replace(settings, host=host.strip("[]"), port=int(port))
+    certificate, private_key = settings.certificate, settings.private_key
+    if certificate is None:
+        raise ConfigError("the application service needs a TLS certificate: set [app] certificate and private_key")
+    ensure_sqlite_directory(config.database_url)
+    logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
+
+    def ready(port: int) -> None:
+        print(f"Cicada application service ready: https://{settings.host}:{port}/v1/", flush=True)
+
+    try:
+        run_app_service(AppSettings(config.database_url, pool_size=settings.pool_size), host=settings.host,
+                        port=settings.port, certificate=certificate, private_key=private_key, on_ready=ready)
+    except AppServiceError as exc:
+        print(f"cicada app: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,144 @@
+"""A real `cicada app` for integration tests: its own database with users,
+its own self-signed certificate, a port the kernel gives it.
+
+    app = RunningApp(tmp_path, users={"ann": "agent"}).start()
+    with app.client() as client:          # trusts app.certificate, as a pinned desktop does
+        client.sign_in("ann", PASSWORD)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from app_service.client import AppClient, fingerprint
+from crm.db import Database, make_engine, upgrade
+from crm.permissions import Actor
+from crm.services.users import create_user, hash_password
+
+PASSWORD = "agent-password"
+_HASH = hash_password(PASSWORD)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def self_signed(directory: Path, name: str = "app", hosts=("127.0.0.1", "localhost")) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Cicada test {name}")])
+    alt_names = [x509.IPAddress(ipaddress.ip_address(h)) if h[0].isdigit() else x509.DNSName(h) for h in hosts]
+    now = dt.datetime.now(dt.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                   .not_valid_after(now + dt.timedelta(days=2))
+                   .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+class RunningApp:
+    def __init__(self, workdir: Path, *, users: dict[str, str] | None = None, db_url: str | None = None,
+                 host: str = "127.0.0.1"):
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
+        self.users = users if users is not None else {"ann": "agent", "bob": "agent", "sue": "supervisor"}
+        self.host = host
+        self.port = 0
+        self.certificate, self.private_key = self_signed(workdir)
+        self.log_path = workdir / "app.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.certificate.read_text())
+
+    def prepare_database(self) -> None:
+        engine = make_engine(self.db_url)
+        upgrade(engine)
+        database = Database(engine)
+        with database.unit_of_work() as session:
+            for name, role in self.users.items():
+                create_user(session, Actor.system(), username=name, password="", password_hash=_HASH, role=role,
+                            display_name=name.title())
+        database.dispose()
+
+    def start(self, timeout: float = 30.0, *, prepare: bool = True) -> RunningApp:
+        if prepare:
+            self.prepare_database()
+        config = self.workdir / "cicada.toml"
+        config.write_text(f'[app]\naddress = "{self.host}:{self.port}"\ncertificate = "{self.certificate}"\n'
+                          f'private_key = "{self.private_key}"\n')
+        env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.db_url}
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "app"], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline().decode(errors="replace")
+            if "application service ready" in line:
+                self.port = int(line.rsplit(":", 1)[1].split("/")[0])
+                return self
+            if not line and self.process.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(f"the application service did not start:\n{self.log()}")
+
+    def client(self, **options) -> AppClient:
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(self.certificate))
+        return AppClient(self.url, verify=context, **options)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process.stdout.close()
+        self._log.close()
+        self.process = None
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    started: list[RunningApp] = []
+
+    def make(**options) -> RunningApp:
+        app = RunningApp(tmp_path / f"app{len(started)}", **options)
+        started.append(app)
+        return app.start()
+
+    yield make
+    for app in started:
+        app.stop()
