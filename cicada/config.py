@@ -43,6 +43,10 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "cicada.toml"
 
 
+def default_keys_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "keys"
+
+
 def default_database_url() -> str:
     db_file = Path(platformdirs.user_data_dir(APP_NAME)) / "cicada.db"
     return f"sqlite:///{db_file}"
@@ -69,6 +73,7 @@ def _build(path: Path | None, data: dict) -> Config:
     database = _section(data, "database", path)
     phone = _section(data, "phone", path)
     services = _section(data, "services", path)
+    _section(data, "keys", path)  # read by keys_settings; a non-table is an error here already
     url = os.environ.get(DB_URL_ENV) or database.get("url") or default_database_url()
     region = str(phone.get("default_region", "CN")).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -90,6 +95,43 @@ def _section(data: dict, name: str, path: Path | None) -> dict:
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: [{name}] must be a table")
     return value
+
+
+@dataclass(frozen=True)
+class KeysSettings:
+    """The [keys] section: where the services' keys are, and the application service's certificate."""
+
+    directory: Path
+    tls_certificate: Path | None = None  # a site's own certificate (PEM) and key: then none is made
+    tls_key: Path | None = None
+    tls_hosts: list[str] | None = None  # names the generated certificate is valid for; None: the defaults
+
+
+def keys_settings(config: Config) -> KeysSettings:
+    keys = _section(config.sections, "keys", config.path)
+    where = f"{config.path or 'configuration'}: [keys]"
+    for name in ("dir", "tls_certificate", "tls_key"):
+        if name in keys and not (isinstance(keys[name], str) and keys[name]):
+            raise ConfigError(f"{where} {name} must be a path")
+    if ("tls_certificate" in keys) != ("tls_key" in keys):
+        raise ConfigError(f"{where} tls_certificate and tls_key go together: the site's certificate and its key")
+    hosts = keys.get("tls_hosts")
+    if hosts is not None and not (isinstance(hosts, list) and hosts and all(isinstance(h, str) for h in hosts)):
+        raise ConfigError(f"{where} tls_hosts must be a list of host names and addresses")
+    return KeysSettings(
+        directory=_relative_to_file(config, keys["dir"]) if "dir" in keys else default_keys_dir(),
+        tls_certificate=_relative_to_file(config, keys["tls_certificate"]) if "tls_certificate" in keys else None,
+        tls_key=_relative_to_file(config, keys["tls_key"]) if "tls_key" in keys else None,
+        tls_hosts=hosts,
+    )
+
+
+def _relative_to_file(config: Config, value: str) -> Path:
+    """A path from the file, relative to the file's directory unless absolute."""
+    path = Path(value).expanduser()
+    if not path.is_absolute() and config.path is not None:
+        path = Path(config.path).parent / path
+    return path
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -138,6 +180,15 @@ default_region = "CN"
 # overflow = "queue:general-zh"            # or "hangup" (closing announcement)
 # language = "zh"                          # announcements: en or zh
 # announce_every = 30
+
+[keys]
+# The services' CURVE keys and the application service's TLS certificate,
+# made by `cicada keys init` (paths relative to this file).
+# dir = "/etc/cicada/keys"                 # default: keys in the user configuration directory
+# tls_hosts = ["app.example.com", "10.0.0.5"]   # names the generated certificate is valid for
+#                                          # (default: localhost, 127.0.0.1 and this machine's name)
+# tls_certificate = "app.example.com.pem"  # or the site's own certificate and key: none is generated
+# tls_key = "app.example.com.key"
 
 [mail]
 # Emails to customers (the Action Box's follow-up emails, replies from the
