@@ -50,8 +50,9 @@ class CertificateChanged(wire.ApiError):
 
 
 def fingerprint(pem: str) -> str:
-    """"SHA256:" and the hex of the certificate's DER, as `cicada keys show` prints it."""
-    return "SHA256:" + hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+    """The SHA-256 of the certificate as `cicada keys show` (and `openssl x509 -fingerprint
+    -sha256`) prints it: AB:CD:..."""
+    return ":".join(f"{byte:02X}" for byte in hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).digest())
 
 
 def presented_certificate(host: str, port: int, timeout: float = 5.0) -> str:

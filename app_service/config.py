@@ -15,8 +15,6 @@ class AppConfigError(ValueError):
 
 class AppSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     address: str = "127.0.0.1:8040"  # HOST:PORT; desktops reach it as https://HOST:PORT
-    certificate: str | None = None  # a site's certificate (PEM); default: the one `cicada keys init` made
-    private_key: str | None = None
     pool_size: int = 16  # database connections, and requests worked on at once
     url: str | None = None  # how clients reach it, when not https://address (a load balancer, a name)
     fingerprint: str | None = None  # clients: the certificate's SHA-256 to pin without asking
@@ -24,10 +22,11 @@ class AppSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 @dataclass(frozen=True)
 class AppConfig:
+    """Its TLS certificate is the [keys] section's (bus.keys): the one `cicada keys init` made,
+    or the site's own."""
+
     host: str
     port: int
-    certificate: Path | None
-    private_key: Path | None
     pool_size: int
     url: str
     fingerprint: str | None
@@ -42,19 +41,8 @@ def load_app_config(section: dict | None, source: Path | None = None) -> AppConf
     host, sep, port = raw.address.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise AppConfigError(f"{where}: address = {raw.address!r}: write it as HOST:PORT, e.g. 127.0.0.1:8040")
-    if (raw.certificate is None) != (raw.private_key is None):
-        raise AppConfigError(f"{where}: certificate and private_key go together")
     if raw.pool_size < 1:
         raise AppConfigError(f"{where}: pool_size must be at least 1")
-    base = source.parent if source else Path.cwd()
-
-    def path(value: str | None) -> Path | None:
-        if value is None:
-            return None
-        found = Path(value).expanduser()
-        return found if found.is_absolute() else base / found
-
     host = host.strip("[]")
     shown = f"[{host}]" if ":" in host else host
-    return AppConfig(host, int(port), path(raw.certificate), path(raw.private_key), raw.pool_size,
-                     raw.url or f"https://{shown}:{port}", raw.fingerprint)
+    return AppConfig(host, int(port), raw.pool_size, raw.url or f"https://{shown}:{port}", raw.fingerprint)

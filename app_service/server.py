@@ -21,7 +21,7 @@ def run_app_service(settings: AppSettings, *, host: str, port: int, certificate:
     for what, path in (("certificate", certificate), ("private key", private_key)):
         if not Path(path).is_file():
             raise AppServiceError(f"the TLS {what} {path} does not exist; run `cicada keys init`, or set "
-                                  "[app] certificate and private_key")
+                                  "[keys] tls_certificate and tls_key to the site's")
     config = uvicorn.Config(create_app(settings), host=host, port=port, ssl_certfile=str(certificate),
                             ssl_keyfile=str(private_key), log_level="warning", access_log=False,
                             lifespan="on", timeout_graceful_shutdown=5)

@@ -86,8 +86,8 @@ class RunningApp:
         if prepare:
             self.prepare_database()
         config = self.workdir / "cicada.toml"
-        config.write_text(f'[app]\naddress = "{self.host}:{self.port}"\ncertificate = "{self.certificate}"\n'
-                          f'private_key = "{self.private_key}"\n')
+        config.write_text(f'[app]\naddress = "{self.host}:{self.port}"\n[keys]\n'
+                          f'tls_certificate = "{self.certificate}"\ntls_key = "{self.private_key}"\n')
         env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.db_url}
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "app"], cwd=ROOT, env=env,

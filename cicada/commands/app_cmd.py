@@ -12,8 +12,8 @@ def register(commands) -> None:
         "app", help="run the application service: the CRM over HTTPS for desktops and other programs",
         description="Run the application service: agents' desktops sign in here once and do all of their "
                     "CRM work through its HTTPS API (docs/api/openapi.json); only services reach the CRM "
-                    "database. Where it listens and with which certificate comes from the [app] section "
-                    "of the configuration; without one it uses the certificate `cicada keys init` made.")
+                    "database. Where it listens comes from the [app] section of the configuration; its "
+                    "certificate is the one `cicada keys init` made, or the site's ([keys] tls_certificate).")
     parser.add_argument("--address", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8040)")
     parser.set_defaults(run=_app)
 
@@ -26,6 +26,19 @@ def app_settings(config):
         return load_app_config(config.sections.get("app"), config.path)
     except AppConfigError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def tls_certificate(config):
+    """The certificate and key the application service presents: the site's ([keys] tls_certificate
+    and tls_key), else the one `cicada keys init` made."""
+    from bus.keys import tls_certificate_paths
+    from cicada.config import keys_settings
+
+    keys = keys_settings(config)
+    if keys.tls_certificate is not None:
+        return keys.tls_certificate, keys.tls_key
+    paths = tls_certificate_paths(keys.directory)
+    return paths.certificate, paths.key
 
 
 def _app(args) -> int:
@@ -43,9 +56,7 @@ def _app(args) -> int:
         if not sep or not port.isdigit():
             raise ConfigError(f"--address {args.address!r}: write it as HOST:PORT")
         settings = dataclasses.replace(settings, host=host.strip("[]"), port=int(port))
-    certificate, private_key = settings.certificate, settings.private_key
-    if certificate is None:
-        raise ConfigError("the application service needs a TLS certificate: set [app] certificate and private_key")
+    certificate, private_key = tls_certificate(config)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
