@@ -142,3 +142,94 @@ def make_app(tmp_path):
     yield make
     for app in started:
         app.stop()
+
+
+class InProcessApp:
+    """The application service in a thread of the test process, over real HTTPS on a port the
+    kernel gives it, on a database the test already prepared (a gateway's, a mail queue's).
+    Cheaper than a `cicada app` process where many tests each need one; the same code serves.
+
+        with InProcessApp(db_url, tmp_path) as app:
+            client = app.client(); client.sign_in("ann", PASSWORD)
+    """
+
+    def __init__(self, db_url: str, workdir: Path, *, pool_size: int = 8):
+        import threading
+
+        from app_service.app import AppSettings
+        from crm.login_guard import GuardSettings
+
+        self.db_url = db_url
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.certificate, self.private_key = self_signed(workdir, "in-process-app")
+        # Tests sign in often from one address: the guard's limits must not get in their way.
+        self.settings = AppSettings(database_url=db_url, pool_size=pool_size,
+                                    guard=GuardSettings(source_burst=10_000, source_rate=1_000.0))
+        self.port = 0
+        self._ready = threading.Event()
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.certificate.read_text())
+
+    def start(self, timeout: float = 20.0) -> InProcessApp:
+        import asyncio
+        import threading
+
+        import uvicorn
+
+        from app_service.app import create_app
+
+        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=0,
+                                ssl_certfile=str(self.certificate), ssl_keyfile=str(self.private_key),
+                                log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # not the main thread
+        self._server = server
+
+        def serve() -> None:
+            try:
+                asyncio.run(server.serve())
+            except BaseException as exc:  # shown by start() or stop()
+                self._error = exc
+            finally:
+                self._ready.set()
+
+        self._thread = threading.Thread(target=serve, name="in-process-app", daemon=True)
+        self._thread.start()
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not server.started and self._thread.is_alive():
+            time.sleep(0.02)
+        if not server.started:
+            self.stop()
+            raise RuntimeError(f"the in-process application service did not start: {self._error!r}")
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def client(self, **options) -> AppClient:
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(self.certificate))
+        return AppClient(self.url, verify=context, **options)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def __enter__(self) -> InProcessApp:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
