@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app_service.partner_results import PartnerMatch, PartnerRef  # noqa: F401 - named here by the desktop
 from bus import cti
 from agent_desktop.controls import Control, enabled_controls, main_call
 from agent_desktop.drafts import DraftStore
@@ -44,23 +45,6 @@ class IdStatus(StrEnum):
     PROPOSED = "proposed"  # one match, waiting for the agent's confirmation
     CHOOSE = "choose"  # several matches
     UNKNOWN = "unknown"  # no match: search or create
-
-
-@dataclass(frozen=True)
-class PartnerRef:
-    partner_id: int
-    partner_no: str
-    name: str
-    kind: str = "person"
-    function: str | None = None
-
-
-@dataclass(frozen=True)
-class PartnerMatch:
-    partner: PartnerRef
-    matched_by: str
-    contact_persons: tuple[PartnerRef, ...] = ()
-    organizations: tuple[PartnerRef, ...] = ()
 
 
 @dataclass

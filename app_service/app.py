@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import anyio
 from fastapi import Depends, FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
@@ -80,9 +81,9 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.guard = LoginGuard(settings.guard, service="application service")
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
     _install_error_handlers(app)
-    from app_service import sessions_api
+    from app_service import customers_api, history_api, partners_api, records_api, sessions_api
 
-    for module in (sessions_api,):
+    for module in (sessions_api, partners_api, customers_api, history_api, records_api):
         app.include_router(module.router)
     return app
 
@@ -128,6 +129,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         response = _error_response(exc, request, message=exc.message)
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # FastAPI's own answer echoes the input, which may hold what JSON cannot carry back
+        # (a lone surrogate): name the fields and what is wrong, never the values.
+        problems = "; ".join(f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                             for e in exc.errors()[:10])
+        return JSONResponse({"error": {"code": "invalid", "message": f"The request is not valid: {problems}"[:2000],
+                                       "detail": {}}}, status_code=422)
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError):

@@ -101,5 +101,12 @@ encoder = msgspec.json.Encoder()
 
 
 def encode(value: Any) -> bytes:
-    """JSON of a result: dataclasses, msgspec structs, datetimes (ISO 8601), enums."""
-    return encoder.encode(value)
+    """JSON of a result: dataclasses, msgspec structs, datetimes (ISO 8601), enums. A lone
+    surrogate (no UTF-8 form) goes as its JSON escape, so that the service refuses it
+    naming the field, as it refuses a NUL."""
+    try:
+        return encoder.encode(value)
+    except UnicodeEncodeError:
+        import json
+
+        return json.dumps(msgspec.to_builtins(value), ensure_ascii=True).encode()

@@ -11,6 +11,7 @@ import pytest
 from test_conversations import agent, person, raw_mail, receive
 
 from agent_desktop import crm_access
+from desktop_harness import app_of, signed_in_client, url_of  # noqa: F401 - fixture
 from crm.clock import utcnow
 from crm.errors import PermissionDenied
 from crm.models import Conversation, Interaction
@@ -19,7 +20,7 @@ from crm.services import conversations
 from crm.services.users import actor_for, create_user
 
 
-def test_each_record_of_a_reopened_thread_has_its_own_messages(db):
+def test_each_record_of_a_reopened_thread_has_its_own_messages(db, app_of):
     ann = agent(db)
     start = utcnow() - timedelta(hours=2)
     first = receive(db, raw_mail(body="my internet is down"), now=start)
@@ -41,9 +42,10 @@ def test_each_record_of_a_reopened_thread_has_its_own_messages(db):
     assert [text.strip() for text in old] == ["my internet is down", "we reset your line"]
     assert [text.strip() for text in new] == ["down again"]
     # and so the desktop's history detail shows each record's own exchange
-    shown = dict(crm_access.interaction_detail(db, ann, first_record))["messages"]
-    assert "my internet is down" in shown and "we reset your line" in shown and "down again" not in shown
-    shown = dict(crm_access.interaction_detail(db, ann, second_record))["messages"]
+    with signed_in_client(app_of(url_of(db)), "ann", "a-long-password") as desk:
+        shown = dict(crm_access.interaction_detail(desk, first_record))["messages"]
+        assert "my internet is down" in shown and "we reset your line" in shown and "down again" not in shown
+        shown = dict(crm_access.interaction_detail(desk, second_record))["messages"]
     assert "down again" in shown and "my internet is down" not in shown
 
 

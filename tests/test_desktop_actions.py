@@ -227,7 +227,7 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
         linked_ids = set(session.scalars(select(InteractionLink.transaction_id).where(
             InteractionLink.interaction_id == records[0])))
         assert {lead.id, callback.id, task.id} <= linked_ids
-    linked = dict(crm_access.interaction_detail(database, desk.controller.actor, records[0]))["linked"]
+    linked = dict(crm_access.interaction_detail(desk.controller.crm, records[0]))["linked"]
     assert set(numbers) <= {line.reference for line in linked}
     assert ("email", "zhang.wei@example.cn") in {(line.kind, line.reference) for line in linked}
     database.dispose()
@@ -293,9 +293,7 @@ def test_a_form_opened_for_one_customer_is_not_saved_for_the_next_and_a_failing_
     stale.inputs["category"].setCurrentIndex(stale.inputs["category"].findData("billing"))
     stale.inputs["description"].setPlainText("charged twice")
 
-    database = Database.open(gateway.db_url)
-    other = crm_access.partner_match(database, desk.controller.actor, second)
-    database.dispose()
+    other = crm_access.partner_match(desk.controller.crm, second)
     desk.controller.confirm_partner(other)
     assert box.context is None  # at once: nothing runs on the previous customer's data
     assert page.open_action("complaint") is None and "loading the customer's data" in page.reason.text()

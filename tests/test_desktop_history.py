@@ -14,6 +14,8 @@ from sqlalchemy import insert, select
 
 import factories
 from agent_desktop import crm_access
+from app_harness import InProcessApp
+from desktop_harness import signed_in_client, url_of
 from agent_desktop.ui.history_page import HistoryModel, HistoryPage
 from agent_desktop.ui.tasks import TaskRunner
 from crm.db import Database
@@ -59,6 +61,16 @@ def history_db(migrated_engine):
     conftest._empty_all_tables(migrated_engine)
 
 
+@pytest.fixture(scope="module")
+def agent_client(history_db, tmp_path_factory):
+    """The agent's desktop client of a real application service on that database."""
+    database, *_ = history_db
+    with InProcessApp(url_of(database), tmp_path_factory.mktemp("app")) as app:
+        client = signed_in_client(app, "hist_agent", factories.PASSWORD)
+        yield client
+        client.close()
+
+
 @pytest.fixture
 def tasks():
     runner = TaskRunner()
@@ -67,9 +79,8 @@ def tasks():
 
 
 @pytest.fixture
-def page(qtbot, tasks, history_db):
-    database, agent, *_ = history_db
-    widget = HistoryPage(tasks, database, agent)
+def page(qtbot, tasks, agent_client):
+    widget = HistoryPage(tasks, agent_client)
     qtbot.addWidget(widget)
     widget.resize(1100, 600)
     widget.show()
@@ -85,13 +96,13 @@ def calls(monkeypatch):
     seen = {"calls": [], "running": 0, "most": 0}
     lock = threading.Lock()
 
-    def counting(database, actor, partner_id, **kwargs):
+    def counting(crm, partner_id, **kwargs):
         with lock:
             seen["calls"].append((partner_id, kwargs["before"]))
             seen["running"] += 1
             seen["most"] = max(seen["most"], seen["running"])
         try:
-            return real(database, actor, partner_id, **kwargs)
+            return real(crm, partner_id, **kwargs)
         finally:
             with lock:
                 seen["running"] -= 1
@@ -304,11 +315,11 @@ def test_switching_partner_drops_the_page_in_flight(qtbot, page, tasks, history_
     gate, held_up = threading.Event(), threading.Event()
     counting = crm_access.history_page
 
-    def held(database, actor, partner_id, **kwargs):
+    def held(crm, partner_id, **kwargs):
         if partner_id == big:
             held_up.set()
             assert gate.wait(10), "the test never released the first query"
-        return counting(database, actor, partner_id, **kwargs)
+        return counting(crm, partner_id, **kwargs)
 
     monkeypatch.setattr(crm_access, "history_page", held)
     try:

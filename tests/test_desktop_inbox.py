@@ -113,7 +113,7 @@ def test_an_email_is_offered_read_worked_answered_and_done_in_the_window(office,
         record = session.scalar(select(Interaction).where(Interaction.channel == "email"))
         assert (record.partner_id, record.status, record.outcome_code) == (partner_id, "closed", "resolved")
         record_id = record.id
-    history = dict(crm_access.interaction_detail(database, desk.controller.actor, record_id))
+    history = dict(crm_access.interaction_detail(desk.controller.crm, record_id))
     assert "多收了 100 元" in history["messages"] and "下月账单" in history["messages"]  # the thread in the history
     database.dispose()
     qtbot.waitUntil(lambda: any(c.status == "closed" for c in mailq.conversations()), timeout=10000)

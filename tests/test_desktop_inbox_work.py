@@ -367,7 +367,7 @@ def test_confirming_the_customer_of_an_email_links_the_conversation_and_its_reco
                     timeout=10000)
     database = Database.open(gateway.db_url)
     try:
-        bench.confirm(crm_access.partner_match(database, desk.controller.actor, partner_id).partner)
+        bench.confirm(crm_access.partner_match(desk.controller.crm, partner_id).partner)
 
         def linked():
             with database.reading() as session:

@@ -166,7 +166,7 @@ def test_the_script_is_worked_from_the_keyboard_and_its_answers_land_in_the_reco
 
         record = session.get(Interaction, records[0])
         assert (record.partner_id, record.outcome_code) == (partner_id, "escalated")
-    shown = dict(crm_access.interaction_detail(database, Actor.system(), records[0]))["script"]
+    shown = dict(crm_access.interaction_detail(desk.controller.crm, records[0]))["script"]
     database.dispose()
     assert shown.startswith("Service complaint intake (v1): escalated")
     assert '"What is your complaint about?" → The service does not work' in shown
@@ -242,7 +242,7 @@ def test_after_a_transfer_the_colleague_goes_on_with_the_same_run(
         with database.reading() as session:  # ann's record keeps its link to the run
             assert [r.run_key for r in store.runs_of_interaction(session, Actor.system(), records[0])] == [
                 run.run_key]
-        assert "INV-2026-118" in dict(crm_access.interaction_detail(database, Actor.system(), records[0]))["script"]
+        assert "INV-2026-118" in dict(crm_access.interaction_detail(ann.controller.crm, records[0]))["script"]
     finally:
         database.dispose()
     caller.stop()

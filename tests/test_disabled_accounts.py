@@ -14,6 +14,7 @@ from desktop_harness import app_of, log_in_desktop, url_of  # noqa: F401 - fixtu
 from agent_desktop import crm_access
 from cicada.cli import main
 from crm.errors import AccountDisabled, AuthenticationFailed
+from crm.services.sessions import SessionEnded
 from crm.models import User
 from crm.permissions import Actor
 from crm.services import conversations
@@ -102,10 +103,11 @@ def test_an_agent_disabled_while_logged_in_is_refused_at_his_next_step(db, app_o
         opened = conversations.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
                                          language="en", route=route)
         conversations.set_assignment(session, opened.conversation_id, "assigned", "ann")
-    ann = log_in_desktop(app_of(url_of(db)), "ann", tmp_path, factories.PASSWORD).actor  # logged in before
+    desk = log_in_desktop(app_of(url_of(db)), "ann", tmp_path, factories.PASSWORD)  # logged in before
+    ann = desk.actor
     disable(db, "ann")
-    with pytest.raises(AccountDisabled, match=DISABLED.format("ann")):
-        crm_access.search(db, ann, "Mei")  # the desktop's next query
+    with pytest.raises(SessionEnded, match="disabled"):
+        crm_access.search(desk.crm, "Mei")  # the desktop's next query
     with pytest.raises(AccountDisabled):
         crm_access.inbox(db, ann)
     with db.unit_of_work() as session, pytest.raises(AccountDisabled):

@@ -207,7 +207,7 @@ class ActionControl(QObject):
 
     def load_partner_view(self, partner_id: int, *, on_done, on_error) -> None:
         """A customer's business data, to look at read-only (a follow-up's customer)."""
-        self.tasks.run(crm_access.business_data, self.database, self.actor, partner_id,
+        self.tasks.run(crm_access.business_data, self.crm, partner_id,
                        on_done=on_done, on_error=lambda exc: on_error(str(exc)))
 
     # --- emails -------------------------------------------------------------------------------------

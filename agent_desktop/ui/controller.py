@@ -78,8 +78,7 @@ class DesktopController(QObject):
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
-        if database is not None:
-            self.tasks.run(crm_access.warm_up, database, self.actor, region)
+        self.tasks.run(crm_access.warm_up, self.crm, region)
         self.mail = None  # mail_control.MailControl when the desktop works emails and chats
         self.scripts = ScriptControl(self)
         self.actions = ActionControl(self, mail_relay=mail_relay, mail_sender=mail_sender)
@@ -206,13 +205,13 @@ class DesktopController(QObject):
         key = contact.key
         if partner_no:
             person_no = contact.offer_data.get(DATA_CONTACT_PERSON)
-            self.tasks.run(crm_access.identify_by_number, self.database, self.actor, str(partner_no),
+            self.tasks.run(crm_access.identify_by_number, self.crm, str(partner_no),
                            on_done=lambda found: self._transfer_identified(key, found, person_no),
                            on_error=lambda exc: self._identify_failed(key, exc))
         else:
             # An outbound call's customer is the number dialled; an inbound caller's, the ANI.
             number = contact.dnis if contact.kind == "outbound" else contact.ani
-            self.tasks.run(crm_access.identify_caller, self.database, self.actor, number, self.region,
+            self.tasks.run(crm_access.identify_caller, self.crm, number, self.region,
                            on_done=lambda found: self.bench.identified(key, found, source="ani"),
                            on_error=lambda exc: self._identify_failed(key, exc))
 
@@ -251,7 +250,7 @@ class DesktopController(QObject):
             if self._partner_loaded_for == partner_id:
                 self.partner_loaded.emit(view)
 
-        self.tasks.run(crm_access.business_data, self.database, self.actor, partner_id,
+        self.tasks.run(crm_access.business_data, self.crm, partner_id,
                        on_done=loaded, on_error=lambda exc: self.bench.notice(
                            "error", QT_TRANSLATE_NOOP("Workbench", "The customer's data could not be loaded: {error}"),
                            error=str(exc)))
@@ -284,7 +283,7 @@ class DesktopController(QObject):
                                      for m in ident.matches]
                 self.bench._changed("identification")
 
-        self.tasks.run(crm_access.partner_match, self.database, self.actor, partner.partner_id,
+        self.tasks.run(crm_access.partner_match, self.crm, partner.partner_id,
                        on_done=loaded)
 
     def set_contact_person(self, person) -> None:
@@ -294,7 +293,7 @@ class DesktopController(QObject):
     # --- search and create ---------------------------------------------------------------------
 
     def search(self, text: str) -> None:
-        self.tasks.run(crm_access.search, self.database, self.actor, text, region=self.region,
+        self.tasks.run(crm_access.search, self.crm, text, region=self.region,
                        on_done=self.search_done.emit,
                        on_error=lambda exc: self.search_done.emit(str(exc)))
 
@@ -317,7 +316,7 @@ class DesktopController(QObject):
             if on_created is not None:
                 on_created(match)
 
-        self.tasks.run(crm_access.create_customer, self.database, self.actor, new, region=self.region,
+        self.tasks.run(crm_access.create_customer, self.crm, new, region=self.region,
                        confirm_duplicates=confirm_duplicates, on_done=created, on_error=failed)
 
     # --- work mode and call control ------------------------------------------------------------
@@ -433,7 +432,7 @@ class DesktopController(QObject):
                 "Workbench", "The interaction record could not be saved yet ({error}); it is kept as a "
                              "draft and tried again."), error=text)
 
-        self.tasks.run(crm_access.save_contact, self.database, self.actor, contact,
+        self.tasks.run(crm_access.save_contact, self.crm, contact,
                        on_done=saved, on_error=failed)
 
     def _save_unsaved(self) -> None:

@@ -89,11 +89,10 @@ class HistoryModel(QAbstractTableModel):
     COLUMNS = ("started_at", "channel", "direction", "queue", "agent", "subject", "reason",
                "outcome", "talk")
 
-    def __init__(self, tasks, database, actor, parent=None, *, page_size: int = PAGE_SIZE):
+    def __init__(self, tasks, crm, parent=None, *, page_size: int = PAGE_SIZE):
         super().__init__(parent)
         self.tasks = tasks
-        self.database = database
-        self.actor = actor
+        self.crm = crm  # the application service, signed in
         self.page_size = page_size
         self.partner_id: int | None = None
         self.filters = HistoryFilter()
@@ -155,7 +154,7 @@ class HistoryModel(QAbstractTableModel):
         before = (last.started_at, last.interaction_id) if last else None
         generation = self._generation
         self._set_loading(True)
-        self.tasks.run(crm_access.history_page, self.database, self.actor, self.partner_id,
+        self.tasks.run(crm_access.history_page, self.crm, self.partner_id,
                        filters=self.filters, before=before, page_size=self.page_size,
                        on_done=lambda page: self._arrived(generation, page),
                        on_error=lambda error: self._failed(generation, error))
@@ -277,18 +276,17 @@ class HistoryPage(QWidget):
     history_clear, history_detail, history_status.
     """
 
-    def __init__(self, tasks, database, actor, parent=None):
+    def __init__(self, tasks, crm, parent=None):
         super().__init__(parent)
         self.tasks = tasks
-        self.database = database
-        self.actor = actor
+        self.crm = crm  # the application service, signed in
         self.partner_id: int | None = None
         self._detail_for: int | None = None
         self._detail_error: str | None = None
         self._detail_values: tuple[HistoryRow, tuple] | None = None
         self._filter_error: str | None = None
 
-        self.model = HistoryModel(tasks, database, actor, self)
+        self.model = HistoryModel(tasks, crm, self)
 
         # filter bar
         self.channel_label = plain_label()
@@ -494,7 +492,7 @@ class HistoryPage(QWidget):
         self._detail_values = None
         self.detail.setHtml(f"<p>{html.escape(self.tr('Loading…'))}</p>")
         wanted = r.interaction_id
-        self.tasks.run(crm_access.interaction_detail, self.database, self.actor, wanted,
+        self.tasks.run(crm_access.interaction_detail, self.crm, wanted,
                        on_done=lambda values: self._detail_arrived(wanted, r, values),
                        on_error=lambda error: self._detail_failed(wanted, error))
 

@@ -267,7 +267,7 @@ class MailControl(QObject):
                 contact = self.bench.contact
                 if contact is not None and contact.conversation_id == view.id:
                     self.bench.confirm(match.partner)
-            self.tasks.run(crm_access.partner_match, self.database, self.actor, view.partner_id,
+            self.tasks.run(crm_access.partner_match, self.crm, view.partner_id,
                            on_done=identified, on_error=lambda exc: log.warning("partner: %s", exc))
         self.bench.open_conversation_contact(
             conversation_id=view.id, channel=view.channel, interaction_id=view.interaction_id,

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(objectName="workspace")
         self.identify = IdentifyPage(controller)
         self.business = BusinessDataPage()
-        self.history = HistoryPage(controller.tasks, controller.database, controller.actor)
+        self.history = HistoryPage(controller.tasks, controller.crm)
         self.history.set_outcome_codes(controller.profile.outcome_codes)
         self.record = RecordPage(controller, drafts)
         self.scripts = ScriptsPage(controller)

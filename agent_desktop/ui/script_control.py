@@ -275,7 +275,7 @@ class ScriptControl(QObject):
                 return
             log.warning("the script run could not be saved yet: %s", exc)
 
-        self.tasks.run(crm_access.save_script_run, self.database, self.actor, contact, snapshot,
+        self.tasks.run(crm_access.save_script_run, self.crm, contact, snapshot,
                        on_done=done, on_error=failed)
 
     def _current(self, key: str) -> Contact | None:
