@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import anyio
 from fastapi import Depends, FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
@@ -43,6 +44,7 @@ class AppSettings:
     pool_size: int = POOL_SIZE
     guard: GuardSettings = field(default_factory=GuardSettings)
     title: str = "Cicada application service"
+    mail_sender: str = "service@cicada.example"  # the From of emails the Action Box queues ([mail] sender)
 
 
 _bearer = HTTPBearer(auto_error=False, description="The token of a session opened with POST /v1/sessions.")
@@ -79,10 +81,11 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.database = database
     app.state.guard = LoginGuard(settings.guard, service="application service")
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
+    app.state.mail_sender = settings.mail_sender
     _install_error_handlers(app)
-    from app_service import sessions_api
+    from app_service import actions_api, scripts_api, sessions_api
 
-    for module in (sessions_api,):
+    for module in (sessions_api, scripts_api, actions_api):
         app.include_router(module.router)
     return app
 
@@ -128,6 +131,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         response = _error_response(exc, request, message=exc.message)
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # As the crm services' ValidationError: the client raises that, whatever refused the input.
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                             for e in exc.errors()[:10])
+        return JSONResponse({"error": {"code": "invalid", "message": f"Invalid request: {problems}", "detail": {}}},
+                            status_code=422)
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError):
