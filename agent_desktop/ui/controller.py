@@ -51,8 +51,7 @@ class DesktopController(QObject):
 
     def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
                  login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
-                 tasks: TaskRunner | None = None, mail_relay=None,
-                 mail_sender: str = "service@cicada.example", parent: QObject | None = None):
+                 tasks: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.database, self.crm, self.link, self.login_data = database, crm, link, login
         self.region = region
@@ -80,7 +79,7 @@ class DesktopController(QObject):
         self.tasks.run(crm_access.warm_up, database, self.actor, region)
         self.mail = None  # mail_control.MailControl when the desktop works emails and chats
         self.scripts = ScriptControl(self)
-        self.actions = ActionControl(self, mail_relay=mail_relay, mail_sender=mail_sender)
+        self.actions = ActionControl(self)
 
     # --- gateway session ---------------------------------------------------------------
 
