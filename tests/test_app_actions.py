@@ -2,8 +2,8 @@
 PostgreSQL: the desktop sends whom the actions are for and the form's
 values; the context is read and the action run on the service, linked to
 the agent's call, with the layout of his profile and the service's sender.
-Follow-ups, and the status of the emails one queued (the mail queue sends
-them). Another's data refused, nothing without a session, bad input
+Follow-ups, and the status of the emails one queued: a real mail queue
+sends them to a real SMTP listener. Another's data refused, nothing without a session, bad input
 refused as invalid."""
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from action_box.layout import effective
 from action_box.model import CallFacts
 from action_box.registry import all_actions
 from agent_desktop import crm_access
+from app_harness import InProcessApp
 from app_world import ServiceWorld
+from mail_harness import relay  # noqa: F401 - fixture
+from mailq_harness import make_mailq  # noqa: F401 - fixture
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import (
     BusinessPartner,
@@ -206,3 +209,26 @@ def test_too_many_email_ids_are_refused_as_invalid(service):
 
 def _json(values: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, (date, time)) else v) for k, v in values.items()}
+
+
+def test_the_mail_queue_sends_an_email_an_action_queued_and_the_agent_reads_that_it_was_sent(
+        make_mailq, relay, tmp_path):
+    from gateway_harness import PASSWORD
+    from crm.db import Database
+
+    inbox, smtp = relay
+    mailq = make_mailq(relay_port=smtp.port)  # the only one holding the relay's address
+    database = Database.open(mailq.db_url)
+    with database.unit_of_work() as s:
+        customer = factories.person(s, first="伟", last="张", emails=["zhang.wei@example.cn"]).id
+    database.dispose()
+    with InProcessApp(mailq.db_url, tmp_path / "app") as app, app.client() as ann:
+        ann.sign_in("ann", PASSWORD)
+        context = crm_access.action_context(ann, partner_id=customer, language="en")
+        done = crm_access.run_action(ann, ACTIONS["email"], context, defaults(ACTIONS["email"], context))
+        mailq.wait_until(lambda: inbox.messages, what="the email at the relay")
+        message, = inbox.messages
+        assert (message["To"], message["From"]) == ("zhang.wei@example.cn", "service@cicada.example")
+        status = mailq.wait_until(lambda: next((e for e in crm_access.email_status(ann, [done.outcome.email_id])
+                                                if e.status == "sent"), None), what="the email marked sent")
+        assert status.id == done.outcome.email_id
