@@ -134,10 +134,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
-        # As the crm services' ValidationError: the client raises that, whatever refused the input.
-        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
-                             for e in exc.errors()[:10])
-        return JSONResponse({"error": {"code": "invalid", "message": f"Invalid request: {problems}", "detail": {}}},
+        return JSONResponse({"error": {"code": "invalid", "message": _first_problem(exc), "detail": {}}},
                             status_code=422)
 
     @app.exception_handler(DBAPIError)
@@ -147,6 +144,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": {"code": "crm_unavailable",
                                        "message": "The CRM database cannot be reached; try again in a moment.",
                                        "detail": {}}}, status_code=503)
+
+
+def _first_problem(exc: RequestValidationError) -> str:
+    """The first thing wrong with a request, said in a line: "body.text: String should have at most ..."."""
+    problems = exc.errors()
+    if not problems:
+        return "The request is not valid."
+    where = ".".join(str(part) for part in problems[0].get("loc", ()))
+    return f"{where}: {problems[0].get('msg', 'not valid')}" + (f" (and {len(problems) - 1} more)"
+                                                                 if len(problems) > 1 else "")
 
 
 def _error_response(exc: Exception, request: Request, message: str | None = None) -> JSONResponse:

@@ -35,6 +35,7 @@ class ActionControl(QObject):
         self.controller = controller
         self.bench = controller.bench
         self.tasks = controller.tasks
+        self.crm = controller.crm  # app_service.client.AppClient, signed in
         self.database, self.actor = controller.database, controller.actor
         self.layout = effective(controller.profile.action_box)
         self.actions = all_actions(self.layout)
@@ -131,7 +132,7 @@ class ActionControl(QObject):
             if self._context_for == wanted:
                 self._context_for = None
 
-        self.tasks.run(crm_access.action_context, self.database, self.actor, **facts,
+        self.tasks.run(crm_access.action_context, self.crm, **facts,
                        on_done=loaded, on_error=failed)
 
     # --- running actions ------------------------------------------------------------------------
@@ -169,7 +170,7 @@ class ActionControl(QObject):
                 self.load_follow_ups()  # a callback or task for this agent shows in his list
             on_done(result)
 
-        self.tasks.run(crm_access.run_action, self.database, self.actor, action, context, values,
+        self.tasks.run(crm_access.run_action, self.crm, action, context, values,
                        on_done=done, on_error=lambda exc: on_error(str(exc)))
 
     # --- follow-ups ----------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ class ActionControl(QObject):
             self.follow_ups = list(rows)
             self.follow_ups_changed.emit()
 
-        self.tasks.run(crm_access.follow_ups, self.database, self.actor, on_done=loaded,
+        self.tasks.run(crm_access.follow_ups, self.crm, on_done=loaded,
                        on_error=lambda exc: log.warning("the follow-ups could not be read: %s", exc))
 
     def complete_follow_up(self, transaction_id: int, *, on_done, on_error) -> None:
@@ -198,7 +199,7 @@ class ActionControl(QObject):
             self.load_follow_ups()
             on_error(str(exc))
 
-        self.tasks.run(crm_access.complete_follow_up, self.database, self.actor, transaction_id,
+        self.tasks.run(crm_access.complete_follow_up, self.crm, transaction_id,
                        on_done=done, on_error=failed)
 
     def load_partner_view(self, partner_id: int, *, on_done, on_error) -> None:
