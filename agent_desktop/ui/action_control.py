@@ -35,7 +35,7 @@ class ActionControl(QObject):
         self.controller = controller
         self.bench = controller.bench
         self.tasks = controller.tasks
-        self.crm = controller.crm  # app_service.client.AppClient, signed in
+        self.crm = controller.crm  # the application service, signed in
         self.database, self.actor = controller.database, controller.actor
         self.layout = effective(controller.profile.action_box)
         self.actions = all_actions(self.layout)
