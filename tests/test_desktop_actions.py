@@ -278,7 +278,7 @@ def test_an_unknown_callers_actions_wait_for_a_confirmed_partner(make_gateway, d
 
 
 def test_a_form_opened_for_one_customer_is_not_saved_for_the_next_and_a_failing_action_harms_nothing(
-        make_gateway, desks, media, phone, qtbot, tmp_path):
+        make_gateway, desks, media, phone, qtbot, tmp_path, monkeypatch):
     from dataclasses import dataclass
 
     from action_box.model import Field
@@ -333,6 +333,10 @@ def test_a_form_opened_for_one_customer_is_not_saved_for_the_next_and_a_failing_
                                      assignee="bob")
             raise RuntimeError("the ERP is down")
 
+    from action_box import registry
+
+    # Installed as a plugin: the application service (in this process) runs it, the desktop draws it.
+    monkeypatch.setattr(registry, "_plugin_entries", lambda: [("broken_plugin", Broken())])
     box.actions["broken"] = Broken()
     broken = run_form(qtbot, page, "broken")
     assert "the action Broken failed: RuntimeError: the ERP is down. Nothing was saved." == broken.error.text()
