@@ -20,13 +20,9 @@ from crm.permissions import Actor
 from crm.services.interactions import my_call_segment
 from crm.services.transactions import link_to_interaction
 from crm.services.users import require_active
-from action_box.model import Action, Context, Done, Field, Outcome, unavailable
+from action_box.model import Action, ActionFailed, Context, Done, Field, Outcome, unavailable  # noqa: F401 - ActionFailed
 
 log = logging.getLogger(__name__)
-
-
-class ActionFailed(CrmError):
-    """A handler's own error: nothing was written."""
 
 
 def check_values(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:

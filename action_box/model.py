@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from crm.errors import CrmError
+
 # What an action may need before it can run, and what the agent reads when it is missing.
 NEEDS = {
     "partner": "confirm the caller first",
@@ -136,6 +138,10 @@ class Context:
         if need == "installed_base":
             return self.partner is not None and bool(self.partner.installed_base)
         return False
+
+
+class ActionFailed(CrmError):
+    """A handler's own error: nothing was written."""
 
 
 @dataclass(frozen=True)

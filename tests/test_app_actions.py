@@ -232,3 +232,38 @@ def test_the_mail_queue_sends_an_email_an_action_queued_and_the_agent_reads_that
         status = mailq.wait_until(lambda: next((e for e in crm_access.email_status(ann, [done.outcome.email_id])
                                                 if e.status == "sent"), None), what="the email marked sent")
         assert status.id == done.outcome.email_id
+
+
+def test_a_plugin_that_fails_half_way_leaves_nothing_and_the_agent_reads_why(service, monkeypatch):
+    from dataclasses import dataclass
+
+    from action_box import registry
+    from action_box.model import ActionFailed, Field
+
+    @dataclass(frozen=True)
+    class Broken:
+        id: str = "broken"
+        label: str = "Broken"
+        tab: str = "service"
+        icon: str = ""
+        needs: frozenset = frozenset({"partner"})
+
+        def fields(self, context):
+            return [Field("note", "Note")]
+
+        def perform(self, session, actor, context, values):
+            from crm.services import transactions
+
+            transactions.create_task(session, actor, partner_id=context.partner.partner_id, subject="half",
+                                     assignee="bob")
+            raise RuntimeError("the ERP is down")
+
+    monkeypatch.setattr(registry, "_plugin_entries", lambda: [("broken_plugin", Broken())])  # on the service
+    ann = service.signed_in("ann")
+    context = crm_access.action_context(ann, **facts(service))
+    with service.db.reading() as s:
+        before = s.query(BusinessTransaction).count()
+    with pytest.raises(ActionFailed, match="^the action Broken failed: RuntimeError: the ERP is down. Nothing"):
+        crm_access.run_action(ann, Broken(), context, {"note": "x"})
+    with service.db.reading() as s:
+        assert s.query(BusinessTransaction).count() == before
