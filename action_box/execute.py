@@ -11,7 +11,6 @@ touched either way.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -21,20 +20,9 @@ from crm.permissions import Actor
 from crm.services.interactions import my_call_segment
 from crm.services.transactions import link_to_interaction
 from crm.services.users import require_active
-from action_box.model import Action, Context, Field, Outcome, unavailable
+from action_box.model import Action, ActionFailed, Context, Done, Field, Outcome, unavailable  # noqa: F401 - ActionFailed
 
 log = logging.getLogger(__name__)
-
-
-class ActionFailed(CrmError):
-    """A handler's own error: nothing was written."""
-
-
-@dataclass(frozen=True)
-class Done:
-    action_id: str
-    outcome: Outcome
-    interaction_id: int | None  # the record it was linked to, if the gateway had written it
 
 
 def check_values(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
@@ -94,19 +82,26 @@ def _number(value) -> float | None:
 
 def run(database: Database, actor: Actor, action: Action, context: Context, values: dict[str, Any],
         *, interaction_id: int | None = None) -> Done:
-    """Check, perform and link; ValidationError / NotFound / PermissionDenied
-    (nothing written) or ActionFailed for a broken handler."""
+    """Check, perform and link in a unit of work of its own; ValidationError / NotFound /
+    PermissionDenied (nothing written) or ActionFailed for a broken handler."""
+    with database.unit_of_work() as session:
+        require_active(session, actor)
+        return perform(session, actor, action, context, values, interaction_id=interaction_id)
+
+
+def perform(session, actor: Actor, action: Action, context: Context, values: dict[str, Any],
+            *, interaction_id: int | None = None) -> Done:
+    """Check, perform and link in the caller's unit of work, which must roll back on any
+    error this raises (the application service's request does)."""
     reason = unavailable(action, context)
     if reason:
         raise ValidationError(f"{action.label}: {reason}")
     clean = check_values(action.fields(context), values)
     try:
-        with database.unit_of_work() as session:
-            require_active(session, actor)
-            outcome = action.perform(session, actor, context, clean)
-            if not isinstance(outcome, Outcome):
-                raise TypeError(f"perform() returned {type(outcome).__name__}, not an Outcome")
-            linked = _link(session, actor, context, outcome, interaction_id)
+        outcome = action.perform(session, actor, context, clean)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"perform() returned {type(outcome).__name__}, not an Outcome")
+        linked = _link(session, actor, context, outcome, interaction_id)
     except CrmError:
         raise
     except Exception as exc:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
+
+from crm.errors import CrmError
 
 # What an action may need before it can run, and what the agent reads when it is missing.
 NEEDS = {
@@ -73,7 +76,7 @@ class PartnerFacts:
     installed_base: tuple[tuple[int, str], ...]  # item id, "product serial"
     sales_orders: tuple[tuple[str, str], ...]  # number, "number subject"
     values: dict  # for templates: scripting.context.partner_values
-    item_products: dict = field(default_factory=dict)  # installed-base item id -> its product number
+    item_products: dict[int, str] = field(default_factory=dict)  # installed-base item id -> its product number
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class Context:
     call: CallFacts | None = None
     answers: dict = field(default_factory=dict)  # the call script's answers by question id
     products: tuple[tuple[str, str], ...] = ()  # product number, "name (price)"
-    prices: dict = field(default_factory=dict)  # product number -> (unit price as Decimal, currency)
+    prices: dict[str, tuple[Decimal, str | None]] = field(default_factory=dict)  # product number -> (unit price, currency)
     sender: str = "service@cicada.example"  # the From of customer emails
     language: str = "en"
     email_templates: tuple[dict, ...] = ()
@@ -135,6 +138,19 @@ class Context:
         if need == "installed_base":
             return self.partner is not None and bool(self.partner.installed_base)
         return False
+
+
+class ActionFailed(CrmError):
+    """A handler's own error: nothing was written."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """An action performed: what it did, and the record it was linked to."""
+
+    action_id: str
+    outcome: Outcome
+    interaction_id: int | None  # the record it was linked to, if the gateway had written it
 
 
 @runtime_checkable

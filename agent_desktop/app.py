@@ -28,10 +28,6 @@ class DesktopSettings:
     user: str = ""
     password: str = ""
     demo: object | None = None  # agent_desktop.demo.DemoCalls in `cicada demo`
-    # The SMTP relay for the Action Box's emails when the desktop has no mail queue
-    # (email_queue.outbox.Relay from [mail]); with one, the mail queue sends them.
-    mail_relay: object | None = None
-    mail_sender: str = "service@cicada.example"  # their From ([mail] sender)
     mailq_commands: str | None = None  # the mail queue's ZeroMQ addresses; None: no Inbox
     mailq_events: str | None = None
 
@@ -64,9 +60,7 @@ class Desktop:
                                  background=True)
         self.controller = DesktopController(
             session, self.link, GatewayLogin(settings.password, device, queues),
-            database=database, drafts=self.drafts, region=settings.region, tasks=tasks,
-            mail_relay=settings.mail_relay,
-            mail_sender=settings.mail_sender)
+            database=database, drafts=self.drafts, region=settings.region, tasks=tasks)
         self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
         self.mail_link = None
         if settings.mailq_commands and settings.mailq_events:

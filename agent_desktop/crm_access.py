@@ -22,11 +22,11 @@ import platformdirs
 
 from crm import texts
 from crm.db import Database
+from crm.errors import NotFound
 from crm.models import User
 from crm.paging import Page
 from crm.permissions import Actor
 from crm.services import profiles
-from crm.services import scripts as script_service
 from crm.services.history import HistoryFilter, HistoryRow
 from crm.services.users import require_active
 from app_service.business_results import (  # noqa: F401 - the desktop names them as crm_access's
@@ -51,6 +51,8 @@ from app_service.client import (  # noqa: F401 - CertificateChanged: the login d
 from app_service.partner_results import PartnerMatch, PartnerRef
 from app_service.record_results import ActionDone, ContactRecord, RecordSaved, ScriptRunSaved, ScriptState
 from agent_desktop.workbench import Contact
+from app_service.actions_results import CompletedFollowUp
+from app_service.scripts_results import HandedOverRun, ScriptDocument, ScriptFacts, ScriptsOnOffer
 
 log = logging.getLogger(__name__)
 
@@ -278,95 +280,105 @@ class ScriptSupply:
     lists: dict  # list name -> options
 
 
-def load_scripts(database: Database, actor: Actor) -> ScriptSupply:
-    from scripting.context import list_options
-    from scripting.document import QuestionNode
-    from scripting.library import load_active
-
-    active = load_active(database, actor)
-    wanted = {n.crm_list for each in active for n in each.script.nodes if isinstance(n, QuestionNode)}
-    with _reading(database, actor) as session:
-        return ScriptSupply(active, list_options(session, wanted))
-
-
-def script_version(database: Database, actor: Actor, name: str, version: int):
-    """One stored version, as scripting.library.Loaded (a run kept in a draft goes on with it)."""
+def _loaded(stored: ScriptDocument):
+    """A stored version as scripting.library.Loaded, rebuilt from its document."""
     from scripting.document import from_builtins
     from scripting.library import Loaded
 
-    with _reading(database, actor) as session:
-        stored = script_service.get_version(session, actor, name, version)
-    return Loaded(from_builtins(stored.document, origin=name), stored.version)
+    return Loaded(from_builtins(stored.document, origin=stored.name), stored.version)
 
 
-def handed_over_run(database: Database, actor: Actor, contact_id: str):
+def load_scripts(crm: AppClient) -> ScriptSupply:
+    from scripting.document import Option, ScriptFormatError
+
+    offer = crm.call("GET", "/v1/scripts/active", ScriptsOnOffer)
+    active = []
+    for stored in offer.active:
+        try:
+            active.append(_loaded(stored))
+        except ScriptFormatError as exc:  # the service checked it: a newer script format than this desktop's
+            log.error("active script %s version %s cannot be used: %s", stored.name, stored.version, exc)
+    lists = {name: [Option(value=o.value, label=o.label) for o in options] for name, options in offer.lists.items()}
+    return ScriptSupply(active, lists)
+
+
+def script_version(crm: AppClient, name: str, version: int):
+    """One stored version, as scripting.library.Loaded (a run kept in a draft goes on with it)."""
+    if not name or not version:
+        raise NotFound(f"No version {version!r} of the script {name!r}.")
+    return _loaded(crm.call("GET", f"/v1/scripts/{quote(name, safe='')}/versions/{int(version)}", ScriptDocument))
+
+
+def handed_over_run(crm: AppClient, contact_id: str):
     """The script run a colleague made during this call before handing it over:
     (Loaded version, runner state), or None."""
-    with _reading(database, actor) as session:
-        runs = script_service.runs_of_contact(session, actor, contact_id)
-    if not runs:
+    found = crm.call("GET", "/v1/script-runs/handed-over", HandedOverRun | None, params={"contact_id": contact_id})
+    if found is None:
         return None
-    last = runs[-1]
-    return script_version(database, actor, last.script, last.version), last.state
+    return _loaded(found.script), found.state
 
 
-def script_facts(database: Database, actor: Actor, partner_id: int | None,
+def script_facts(crm: AppClient, partner_id: int | None,
                  contact_person_id: int | None) -> tuple[dict | None, dict | None]:
     """The partner and contact person as a script may name them."""
-    from scripting.context import contact_person_values, partner_values
-
-    with _reading(database, actor) as session:
-        partner = partner_values(session, actor, partner_id) if partner_id else None
-        person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)
-                  if contact_person_id else None)
-    return partner, person
+    if not partner_id and not contact_person_id:
+        return None, None
+    params = {"partner_id": partner_id, "contact_person_id": contact_person_id}
+    facts = crm.call("GET", "/v1/script-facts", ScriptFacts,
+                     params={key: value for key, value in params.items() if value})
+    return facts.partner, facts.contact_person
 
 
 # --- the action box -----------------------------------------------------------------------------
 
 
-def action_context(database: Database, actor: Actor, **facts):
-    """action_box.model.Context for the current contact (facts: see action_box.context.load_context)."""
-    from action_box.context import load_context
+def action_context(crm: AppClient, **facts):
+    """action_box.model.Context for the current contact, read by the service (facts: partner_id,
+    contact_person_id, call, answers, language; the sender and email templates are the service's
+    and the agent's profile's)."""
+    from action_box.model import Context
 
-    with _reading(database, actor) as session:
-        return load_context(session, actor, **facts)
-
-
-def run_action(database: Database, actor: Actor, action, context, values: dict):
-    from action_box import execute
-
-    return execute.run(database, actor, action, context, values)
+    return crm.call("POST", "/v1/action-context", Context, json=_action_facts(**facts))
 
 
-def follow_ups(database: Database, actor: Actor):
+def _action_facts(*, partner_id: int | None = None, contact_person_id: int | None = None, call=None,
+                  answers: dict | None = None, language: str = "en", **_decided_by_the_service) -> dict:
+    return {"partner_id": partner_id, "contact_person_id": contact_person_id, "call": call,
+            "answers": dict(answers or {}), "language": language}
+
+
+def run_action(crm: AppClient, action, context, values: dict):
+    """Run `action` on the service for the contact `context` was loaded for; action_box.model.Done."""
+    from action_box.model import Done
+
+    facts = _action_facts(
+        partner_id=context.partner.partner_id if context.partner else None,
+        contact_person_id=context.contact_person.partner_id if context.contact_person else None,
+        call=context.call, answers=context.answers, language=context.language)
+    return crm.call("POST", f"/v1/actions/{quote(action.id, safe='')}/runs", Done,
+                    json={"facts": facts, "values": values})
+
+
+def follow_ups(crm: AppClient):
     """The open callbacks and tasks of the agent and his team (crm.services.transactions.FollowUp)."""
-    from crm.services import transactions
+    from crm.services.transactions import FollowUp
 
-    with _reading(database, actor) as session:
-        return transactions.follow_ups_for(session, actor)
+    return crm.call("GET", "/v1/follow-ups", list[FollowUp])
 
 
-def complete_follow_up(database: Database, actor: Actor, transaction_id: int) -> str:
+def complete_follow_up(crm: AppClient, transaction_id: int) -> str:
     """Mark a callback or task done; its number."""
-    from crm.services import transactions
-
-    with _writing(database, actor) as session:
-        return transactions.complete_follow_up(session, actor, transaction_id).number
+    return crm.call("POST", f"/v1/follow-ups/{int(transaction_id)}/complete", CompletedFollowUp).number
 
 
-def send_emails(database: Database, relay, *, ids: list[int] | None = None, created_by: int | None = None):
-    """Send outbox emails through the relay (email_queue.outbox.Relay); the deliveries."""
-    from email_queue.outbox import send_due
+def email_status(crm: AppClient, ids: list[int]):
+    """How the emails the agent queued are doing (crm.services.outbox.EmailStatus); the mail
+    queue sends them."""
+    from crm.services.outbox import EmailStatus
 
-    return send_due(database, relay, ids=ids, created_by=created_by)
-
-
-def email_status(database: Database, ids: list[int]):
-    from crm.services import outbox
-
-    with database.reading() as session:
-        return outbox.status_of(session, ids)
+    if not ids:
+        return []
+    return crm.call("GET", "/v1/outbox", list[EmailStatus], params={"ids": list(ids)})
 
 
 # --- emails and chats (the Inbox) -------------------------------------------------------------

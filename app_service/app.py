@@ -44,6 +44,7 @@ class AppSettings:
     pool_size: int = POOL_SIZE
     guard: GuardSettings = field(default_factory=GuardSettings)
     title: str = "Cicada application service"
+    mail_sender: str = "service@cicada.example"  # the From of emails the Action Box queues ([mail] sender)
 
 
 _bearer = HTTPBearer(auto_error=False, description="The token of a session opened with POST /v1/sessions.")
@@ -80,10 +81,12 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.database = database
     app.state.guard = LoginGuard(settings.guard, service="application service")
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
+    app.state.mail_sender = settings.mail_sender
     _install_error_handlers(app)
-    from app_service import customers_api, history_api, partners_api, records_api, sessions_api
+    from app_service import actions_api, customers_api, history_api, partners_api, records_api, scripts_api
+    from app_service import sessions_api
 
-    for module in (sessions_api, partners_api, customers_api, history_api, records_api):
+    for module in (sessions_api, partners_api, customers_api, history_api, records_api, scripts_api, actions_api):
         app.include_router(module.router)
     return app
 
@@ -132,12 +135,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
-        # FastAPI's own answer echoes the input, which may hold what JSON cannot carry back
-        # (a lone surrogate): name the fields and what is wrong, never the values.
-        problems = "; ".join(f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
-                             for e in exc.errors()[:10])
-        return JSONResponse({"error": {"code": "invalid", "message": f"The request is not valid: {problems}"[:2000],
-                                       "detail": {}}}, status_code=422)
+        return JSONResponse({"error": {"code": "invalid", "message": _first_problem(exc), "detail": {}}},
+                            status_code=422)
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError):
@@ -146,6 +145,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": {"code": "crm_unavailable",
                                        "message": "The CRM database cannot be reached; try again in a moment.",
                                        "detail": {}}}, status_code=503)
+
+
+def _first_problem(exc: RequestValidationError) -> str:
+    """The first thing wrong with a request, said in a line: "body.text: String should have at most ..."."""
+    problems = exc.errors()
+    if not problems:
+        return "The request is not valid."
+    where = ".".join(str(part) for part in problems[0].get("loc", ()))
+    return f"{where}: {problems[0].get('msg', 'not valid')}" + (f" (and {len(problems) - 1} more)"
+                                                                 if len(problems) > 1 else "")
 
 
 def _error_response(exc: Exception, request: Request, message: str | None = None) -> JSONResponse:

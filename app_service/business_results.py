@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from crm.models import TransactionKind
 from crm.services.history import HistoryRow
-from app_service.partner_results import PartnerMatch, PartnerRef
+from app_service.partner_results import PartnerRef
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from action_box.model import ActionFailed
 from crm import errors
 from crm.login_guard import LoginRefused
 from crm.services.sessions import SessionEnded
@@ -48,6 +49,7 @@ ERRORS: dict[str, tuple[int, type[Exception]]] = {
     "busy": (429, LoginRefused),
     "locked": (429, LoginRefused),
     "crm_unavailable": (503, errors.DatabaseUnavailable),
+    "action_failed": (500, ActionFailed),  # an Action Box action's own error: nothing was written
 }
 
 

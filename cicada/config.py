@@ -192,9 +192,10 @@ default_region = "CN"
 
 [mail]
 # Emails to customers (the Action Box's follow-up emails, replies from the
-# Inbox) go out through this SMTP relay; without it they wait in the outbox.
+# Inbox) wait in the outbox; the mail queue sends them through this SMTP relay
+# (without it they stay there). The desktop never sends email.
 # relay = "smtp.example.com:587"           # HOST:PORT (port 25 if left out, 465 with tls)
-# sender = "service@example.com"
+# sender = "service@example.com"           # the From of the Action Box's emails (application service)
 # starttls = true                          # STARTTLS after connecting (ports 25, 587); required
 # tls = true                               # or implicit TLS from the start (SMTPS, port 465)
 # ca_file = "relay-ca.pem"                 # a private CA for the relay's certificate (relative to

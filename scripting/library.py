@@ -5,13 +5,16 @@ scripts for a contact by its queue, dialled number or campaign."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from crm.db import Database
 from crm.permissions import Actor
 from crm.services import scripts as store
 from scripting.document import Script, ScriptFormatError, dump_yaml, from_builtins, load_yaml
 from scripting.templates import evaluate
 from scripting.validate import Report, validate
+
+if TYPE_CHECKING:  # the desktop chooses scripts with this module and has no database
+    from crm.db import Database
 
 
 class ScriptInvalid(ValueError):

@@ -1,7 +1,8 @@
 """The Action Box in the real desktop during a real call: every built-in
 action run from its pre-filled form, the objects linked to the interaction
-record and shown in the business data at once, the email sent through a
-real SMTP listener, the guard rails in the window."""
+record and shown in the business data at once, the email queued and sent
+by the mail queue's round to a real SMTP listener, the guard rails in the
+window."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ from gateway_harness import (  # noqa: F401 - fixtures
     media,
     phone,
 )
+from email_queue.outbox import send_due
 from mail_harness import relay  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
@@ -109,7 +111,7 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
                             addresses=[AddressDraft(country="CN", city="北京", street="建国路 88 号")])
     catalogue_and_router(gateway.db_url, partner_id)
     ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
-    desk = desks(gateway)("ann", ann_phone.uri, mail_relay=smtp)
+    desk = desks(gateway)("ann", ann_phone.uri)
     window, bench = desk.window, desk.controller.bench
     page = window.action_box
     window.show_page("actions")
@@ -174,8 +176,13 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
     assert all(made.values()), made
     mail = run_form(qtbot, page, "email")
     assert mail.result_done is not None and "zhang.wei@example.cn" in mail.result_done.outcome.summary
-    qtbot.waitUntil(lambda: len(inbox.messages) == 1, timeout=10000)
+    qtbot.waitUntil(lambda: page.done.count() == 7, timeout=5000)
+    assert any("in the outbox" in page.done.item(i).text() for i in range(7))  # the desktop sends nothing itself
+    outbox = Database.open(gateway.db_url)
+    assert [d.status for d in send_due(outbox, smtp)] == ["sent"]  # the mail queue's round
+    outbox.dispose()
     assert inbox.messages[0]["To"] == "zhang.wei@example.cn"
+    desk.controller.actions.delivery_done(mail.result_done.outcome.email_id)  # as the mail queue tells it
     page.open_action("map")
     qtbot.waitUntil(lambda: bool(opened), timeout=5000)
     assert opened[0].startswith("https://www.openstreetmap.org/search?query=")
@@ -271,7 +278,7 @@ def test_an_unknown_callers_actions_wait_for_a_confirmed_partner(make_gateway, d
 
 
 def test_a_form_opened_for_one_customer_is_not_saved_for_the_next_and_a_failing_action_harms_nothing(
-        make_gateway, desks, media, phone, qtbot, tmp_path):
+        make_gateway, desks, media, phone, qtbot, tmp_path, monkeypatch):
     from dataclasses import dataclass
 
     from action_box.model import Field
@@ -324,6 +331,10 @@ def test_a_form_opened_for_one_customer_is_not_saved_for_the_next_and_a_failing_
                                      assignee="bob")
             raise RuntimeError("the ERP is down")
 
+    from action_box import registry
+
+    # Installed as a plugin: the application service (in this process) runs it, the desktop draws it.
+    monkeypatch.setattr(registry, "_plugin_entries", lambda: [("broken_plugin", Broken())])
     box.actions["broken"] = Broken()
     broken = run_form(qtbot, page, "broken")
     assert "the action Broken failed: RuntimeError: the ERP is down. Nothing was saved." == broken.error.text()

@@ -1,8 +1,8 @@
 """The Action Box in the desktop: the agent's layout, the verified context
-of the current contact (loaded off the GUI thread whenever the partner,
-contact person or script answers change), running an action, and what it
-leads to: the business data reloaded, an email sent through the relay, a
-link opened in the browser."""
+of the current contact (read by the application service whenever the
+partner, contact person or script answers change), running an action there,
+and what it leads to: the business data reloaded, an email queued for the
+mail queue to send (its status followed here), a link opened in the browser."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from agent_desktop.workbench import QT_TRANSLATE_NOOP, IdStatus, Phase
 
 log = logging.getLogger(__name__)
 
-EMAIL_RETRY_MS = 60_000
+EMAIL_STATUS_MS = 15_000  # the status of emails still in the outbox is read again this often
 FOLLOW_UPS_MS = 60_000  # colleagues give the agent work: read his follow-ups again this often
 
 
@@ -30,14 +30,13 @@ class ActionControl(QObject):
     emails_changed = Signal()  # the status of an email sent from this desktop changed
     follow_ups_changed = Signal()  # the agent's open callbacks and tasks were read again
 
-    def __init__(self, controller, *, mail_relay, mail_sender: str):
+    def __init__(self, controller):
         super().__init__(controller)
         self.controller = controller
         self.bench = controller.bench
         self.tasks = controller.tasks
         self.crm = controller.crm  # the application service, signed in
         self.database, self.actor = controller.database, controller.actor
-        self.mail_relay, self.mail_sender = mail_relay, mail_sender
         self.layout = effective(controller.profile.action_box)
         self.actions = all_actions(self.layout)
         self.context = None
@@ -47,9 +46,9 @@ class ActionControl(QObject):
         self._reload = QTimer(self, singleShot=True, interval=150)  # edits in a row: one load
         self._reload.timeout.connect(self._load_context)
         self.bench.subscribe(self._on_model_change)
-        self._retry = QTimer(self, interval=EMAIL_RETRY_MS)
-        self._retry.timeout.connect(self.send_pending)
-        self._retry.start()
+        self._status_timer = QTimer(self, interval=EMAIL_STATUS_MS)
+        self._status_timer.timeout.connect(self._refresh_pending)
+        self._status_timer.start()
         self.follow_ups: list = []  # crm.services.transactions.FollowUp
         self._follow_ups_timer = QTimer(self, interval=FOLLOW_UPS_MS)
         self._follow_ups_timer.timeout.connect(self.load_follow_ups)
@@ -59,7 +58,7 @@ class ActionControl(QObject):
 
     def close(self) -> None:
         self._reload.stop()
-        self._retry.stop()
+        self._status_timer.stop()
         self._follow_ups_timer.stop()
 
     def tabs(self):
@@ -108,9 +107,7 @@ class ActionControl(QObject):
         answers = {a.node: a.value for a in contact.script.recorded()} if contact.script else {}
         return dict(partner_id=partner.partner_id if partner else None,
                     contact_person_id=ident.contact_person.partner_id if partner and ident.contact_person else None,
-                    call=call, answers=answers, sender=self.mail_sender,
-                    language=i18n.current_language().split("_")[0],
-                    email_templates=tuple(self.layout.get("email_templates", ())))
+                    call=call, answers=answers, language=i18n.current_language().split("_")[0])
 
     def _load_context(self) -> None:
         facts = self._facts()
@@ -135,7 +132,7 @@ class ActionControl(QObject):
             if self._context_for == wanted:
                 self._context_for = None
 
-        self.tasks.run(crm_access.action_context, self.database, self.actor, **facts,
+        self.tasks.run(crm_access.action_context, self.crm, **facts,
                        on_done=loaded, on_error=failed)
 
     # --- running actions ------------------------------------------------------------------------
@@ -173,7 +170,7 @@ class ActionControl(QObject):
                 self.load_follow_ups()  # a callback or task for this agent shows in his list
             on_done(result)
 
-        self.tasks.run(crm_access.run_action, self.database, self.actor, action, context, values,
+        self.tasks.run(crm_access.run_action, self.crm, action, context, values,
                        on_done=done, on_error=lambda exc: on_error(str(exc)))
 
     # --- follow-ups ----------------------------------------------------------------------------------
@@ -183,7 +180,7 @@ class ActionControl(QObject):
             self.follow_ups = list(rows)
             self.follow_ups_changed.emit()
 
-        self.tasks.run(crm_access.follow_ups, self.database, self.actor, on_done=loaded,
+        self.tasks.run(crm_access.follow_ups, self.crm, on_done=loaded,
                        on_error=lambda exc: log.warning("the follow-ups could not be read: %s", exc))
 
     def complete_follow_up(self, transaction_id: int, *, on_done, on_error) -> None:
@@ -202,7 +199,7 @@ class ActionControl(QObject):
             self.load_follow_ups()
             on_error(str(exc))
 
-        self.tasks.run(crm_access.complete_follow_up, self.database, self.actor, transaction_id,
+        self.tasks.run(crm_access.complete_follow_up, self.crm, transaction_id,
                        on_done=done, on_error=failed)
 
     def load_partner_view(self, partner_id: int, *, on_done, on_error) -> None:
@@ -212,36 +209,25 @@ class ActionControl(QObject):
 
     # --- emails -------------------------------------------------------------------------------------
 
-    @property
-    def can_send(self) -> bool:
-        """Whether emails leave the outbox: through the mail queue, or the desktop's own relay."""
-        return self.controller.mail is not None or self.mail_relay is not None
-
     def send(self, ids: list[int]) -> None:
-        """The mail queue sends the outbox when the desktop has one (it holds the relay's
-        login, and says when each is sent); else the desktop's own relay, if any."""
+        """Emails an action queued: the mail queue sends the outbox (it holds the relay's login);
+        asked to do it at once when the desktop is linked to it. Their status is followed here."""
+        for email_id in ids:
+            self.email_status.setdefault(email_id, None)
+        self._refresh_status(ids)
         if self.controller.mail is not None:
-            self._refresh_status(ids)
             self.controller.mail.send_now()
-            return
-        if self.mail_relay is None:
-            self._refresh_status(ids)
-            return
-        self.tasks.run(crm_access.send_emails, self.database, self.mail_relay, ids=ids,
-                       on_done=lambda _deliveries: self._refresh_status(ids),
-                       on_error=lambda exc: log.warning("sending emails failed: %s", exc))
 
     def delivery_done(self, email_id: int) -> None:
         """The mail queue sent an email, or gave up on it: its status on screen follows."""
         if email_id in self.email_status:
             self._refresh_status([email_id])
 
-    def send_pending(self) -> None:
-        """This agent's emails still in the outbox, again (a relay that was away)."""
-        if self.controller.mail is None and self.mail_relay is not None and self.actor.user_id is not None:
-            self.tasks.run(crm_access.send_emails, self.database, self.mail_relay, created_by=self.actor.user_id,
-                           on_done=lambda deliveries: self._refresh_status([d.email_id for d in deliveries]),
-                           on_error=lambda exc: log.warning("sending emails failed: %s", exc))
+    def _refresh_pending(self) -> None:
+        """The emails of this desktop still in the outbox, read again (the mail queue tells a
+        linked desktop when it sends one; this covers a desktop without the link)."""
+        self._refresh_status([email_id for email_id, status in self.email_status.items()
+                              if status is None or status.status == "queued"])
 
     def _refresh_status(self, ids: list[int]) -> None:
         if not ids:
@@ -252,4 +238,5 @@ class ActionControl(QObject):
                 self.email_status[status.id] = status
             self.emails_changed.emit()
 
-        self.tasks.run(crm_access.email_status, self.database, ids, on_done=loaded)
+        self.tasks.run(crm_access.email_status, self.crm, ids, on_done=loaded,
+                       on_error=lambda exc: log.warning("the emails' status could not be read: %s", exc))

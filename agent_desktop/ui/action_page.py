@@ -349,8 +349,7 @@ class ActionBoxPage(QWidget):
 
     def _email_state(self, status) -> str:
         if status is None or (status.status == "queued" and not status.attempts):
-            return self.tr("in the outbox") if self.box.can_send else self.tr(
-                "waiting in the outbox: no mail relay is configured ([mail] relay)")
+            return self.tr("in the outbox")
         if status.status == "sent":
             return self.tr("sent")
         if status.status == "failed":

@@ -51,8 +51,7 @@ class DesktopController(QObject):
 
     def __init__(self, session: crm_access.LoggedIn, link: CtiLink, login: GatewayLogin, *,
                  database: Database | None = None, drafts: DraftStore | None, region: str = "CN",
-                 tasks: TaskRunner | None = None, mail_relay=None,
-                 mail_sender: str = "service@cicada.example", parent: QObject | None = None):
+                 tasks: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.crm = session.crm  # the application service, signed in: every CRM function takes it
         self.database, self.link, self.login_data = database, link, login
@@ -81,7 +80,7 @@ class DesktopController(QObject):
         self.tasks.run(crm_access.warm_up, self.crm, region)
         self.mail = None  # mail_control.MailControl when the desktop works emails and chats
         self.scripts = ScriptControl(self)
-        self.actions = ActionControl(self, mail_relay=mail_relay, mail_sender=mail_sender)
+        self.actions = ActionControl(self)
 
     # --- gateway session ---------------------------------------------------------------
 

@@ -60,7 +60,7 @@ class ScriptControl(QObject):
             self.bench.notice("error", QT_TRANSLATE_NOOP("Workbench", "The call scripts could not be loaded: {error}"),
                               error=str(exc))
 
-        self.tasks.run(crm_access.load_scripts, self.database, self.actor, on_done=loaded, on_error=failed)
+        self.tasks.run(crm_access.load_scripts, self.crm, on_done=loaded, on_error=failed)
 
     def interactive_scripts(self) -> list:
         return [a for a in self.supply.active if a.script.kind == "interactive"]
@@ -72,7 +72,7 @@ class ScriptControl(QObject):
         if contact.kind == "consult":
             return  # a colleague asks for advice; the script stays with him
         if contact.kind == "transfer" and contact.call_id:
-            self.tasks.run(crm_access.handed_over_run, self.database, self.actor, contact.call_id,
+            self.tasks.run(crm_access.handed_over_run, self.crm, contact.call_id,
                            on_done=lambda found: self._handed_over(key, found),
                            on_error=lambda exc: self._open_fitting(key))
         else:
@@ -143,7 +143,7 @@ class ScriptControl(QObject):
                 return
             self.bench.start_script(run)
 
-        self.tasks.run(crm_access.script_version, self.database, self.actor, kept.get("name"),
+        self.tasks.run(crm_access.script_version, self.crm, kept.get("name"),
                        kept.get("version"), on_done=resume,
                        on_error=lambda exc: log.warning("the draft's script cannot be loaded: %s", exc))
 
@@ -191,7 +191,7 @@ class ScriptControl(QObject):
         if wanted[1] is None:
             loaded((None, None))
             return
-        self.tasks.run(crm_access.script_facts, self.database, self.actor, wanted[1], wanted[2],
+        self.tasks.run(crm_access.script_facts, self.crm, wanted[1], wanted[2],
                        on_done=loaded, on_error=lambda exc: log.warning("script facts: %s", exc))
 
     def _show_prompts(self, key: str) -> None:

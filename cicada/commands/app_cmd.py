@@ -64,8 +64,9 @@ def _app(args) -> int:
         print(f"Cicada application service ready: https://{settings.host}:{port}/v1/", flush=True)
 
     try:
-        run_app_service(AppSettings(config.database_url, pool_size=settings.pool_size), host=settings.host,
-                        port=settings.port, certificate=certificate, private_key=private_key, on_ready=ready)
+        sender = str(config.sections.get("mail", {}).get("sender") or AppSettings.mail_sender)
+        run_app_service(AppSettings(config.database_url, pool_size=settings.pool_size, mail_sender=sender),
+                        host=settings.host, port=settings.port, certificate=certificate, private_key=private_key, on_ready=ready)
     except AppServiceError as exc:
         print(f"cicada app: {exc}", file=sys.stderr)
         return 2

@@ -40,10 +40,9 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from cicada.commands.app_cmd import app_settings
     from cicada.commands.gateway_cmd import gateway_settings
 
-    from cicada.commands.mailq_cmd import mail_relay, mailq_settings
+    from cicada.commands.mailq_cmd import mailq_settings
 
     gateway = gateway_settings(config)
-    mail = config.sections.get("mail", {})
     mailq = None if getattr(args, "no_mailq", False) else mailq_settings(config)
     app = app_settings(config)
     return DesktopSettings(
@@ -51,8 +50,6 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
         app_fingerprint=getattr(args, "fingerprint", None) or app.fingerprint,
         mailq_commands=mailq.command_address if mailq else None,
         mailq_events=mailq.event_address if mailq else None,
-        mail_relay=mail_relay(config),
-        mail_sender=str(mail.get("sender") or "service@cicada.example"),
         database_url=config.database_url,
         command_address=getattr(args, "commands", None) or gateway.command_address,
         event_address=getattr(args, "events", None) or gateway.event_address,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.db import insert_or_ignore
 from crm.models import NumberRange
 
 CUSTOMER = "customer"
@@ -28,6 +27,8 @@ def next_number(session: Session, name: str) -> str:
 
 def next_values(session: Session, name: str, count: int) -> range:
     """Reserve `count` consecutive values; the row lock serializes writers."""
+    from crm.db import insert_or_ignore  # here: the desktop imports the actions' services, never crm.db
+
     session.execute(insert_or_ignore(session, NumberRange).values(name=name, next_value=1))
     stmt = (
         update(NumberRange)

@@ -184,6 +184,19 @@ def status_of(session: Session, email_ids: list[int]) -> list[EmailStatus]:
             for e in rows]
 
 
+def statuses_for(session: Session, actor: Actor, email_ids: list[int]) -> list[EmailStatus]:
+    """The status of emails the actor queued (anyone's, with the right to read every
+    interaction); PermissionDenied for another's. Ids of no email are left out."""
+    rows = session.scalars(select(OutboundEmail).where(OutboundEmail.id.in_(email_ids))
+                           .order_by(OutboundEmail.id)).all() if email_ids else []
+    if not actor.can(Permission.INTERACTION_READ_ANY):
+        others = [e.id for e in rows if e.created_by_id is None or e.created_by_id != actor.user_id]
+        if others:
+            raise PermissionDenied(f"{actor.username} may not see email {others[0]}: someone else wrote it")
+    return [EmailStatus(e.id, e.to_address, e.subject, e.status, e.attempts, e.last_error, e.sent_at)
+            for e in rows]
+
+
 def _email(session: Session, email_id: int) -> OutboundEmail:
     email = session.get(OutboundEmail, email_id)
     if email is None:
