@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import anyio
 from fastapi import Depends, FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
@@ -80,9 +81,9 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.guard = LoginGuard(settings.guard, service="application service")
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
     _install_error_handlers(app)
-    from app_service import sessions_api
+    from app_service import mail_api, sessions_api
 
-    for module in (sessions_api,):
+    for module in (sessions_api, mail_api):
         app.include_router(module.router)
     return app
 
@@ -129,6 +130,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        return JSONResponse({"error": {"code": "invalid", "message": _first_problem(exc), "detail": {}}},
+                            status_code=422)
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError):
         log.error("%s %s: the CRM database failed: %s", request.method, request.url.path,
@@ -136,6 +142,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": {"code": "crm_unavailable",
                                        "message": "The CRM database cannot be reached; try again in a moment.",
                                        "detail": {}}}, status_code=503)
+
+
+def _first_problem(exc: RequestValidationError) -> str:
+    """The first thing wrong with a request, said in a line: "body.text: String should have at most ..."."""
+    problems = exc.errors()
+    if not problems:
+        return "The request is not valid."
+    where = ".".join(str(part) for part in problems[0].get("loc", ()))
+    return f"{where}: {problems[0].get('msg', 'not valid')}" + (f" (and {len(problems) - 1} more)"
+                                                                 if len(problems) > 1 else "")
 
 
 def _error_response(exc: Exception, request: Request, message: str | None = None) -> JSONResponse:

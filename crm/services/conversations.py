@@ -50,6 +50,10 @@ from crm.services import identify, outbox, users
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
 NOTE_LENGTH = 20_000
+# What one reply may carry: mail servers commonly refuse messages over about 25 MB.
+REPLY_ATTACHMENTS = 20
+ATTACHMENT_BYTES = 20_000_000  # one file
+REPLY_ATTACHMENT_BYTES = 25_000_000  # all the files of one reply
 RECENTLY_CLOSED_DAYS = 7  # how far back the inbox's "recently closed" looks
 TRANSFER_NOTE_LENGTH = 500  # a line or two for the colleague, shown with the offer
 # The client_id of the line stored when the customer ends a chat (the agent's
@@ -758,6 +762,7 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
                       "the address to forward to": forward_to,
                       "the attachment's name": [a.filename for a in attachments],
                       "the attachment's type": [a.content_type for a in attachments]})
+    _check_sizes(attachments)
     conversation = _my_conversation(session, actor, conversation_id, Channel.EMAIL.value)
     last = session.scalar(select(ConversationMessage).where(
         ConversationMessage.conversation_id == conversation.id, ConversationMessage.message_id.is_not(None),
@@ -794,6 +799,18 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
     conversation.last_message_at = now
     session.flush()
     return message
+
+
+def _check_sizes(attachments: list[NewAttachment]) -> None:
+    """Refuse before anything is stored what no mail server would take."""
+    if len(attachments) > REPLY_ATTACHMENTS:
+        raise ValidationError(f"A reply carries at most {REPLY_ATTACHMENTS} files.")
+    for attachment in attachments:
+        if len(attachment.content) > ATTACHMENT_BYTES:
+            raise ValidationError(f"{attachment.filename} is larger than {ATTACHMENT_BYTES // 1_000_000} MB.")
+    if sum(len(a.content) for a in attachments) > REPLY_ATTACHMENT_BYTES:
+        raise ValidationError(f"The files of one reply are at most {REPLY_ATTACHMENT_BYTES // 1_000_000} MB "
+                              "together.")
 
 
 def retry_failed(session: Session, actor: Actor, conversation_id: int) -> list[int]:
