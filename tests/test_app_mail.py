@@ -15,14 +15,14 @@ import httpx
 import pytest
 from app_harness import PASSWORD, InProcessApp
 from conftest import PgSchema, _empty_all_tables, pg_url
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
 from agent_desktop import crm_access
 from app_service.mail_api import content_disposition, download_type
 from crm.db import Database, make_engine, upgrade
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from crm.models import OutboundEmail
+from crm.models import OutboundEmail, User
 from crm.permissions import Actor
 from crm.services import conversations, outbox
 from crm.services.conversations import ATTACHMENT_BYTES, NewAttachment, Route
@@ -243,6 +243,19 @@ def test_nothing_without_a_session_nor_after_signing_out(office):
                 call()
     with office.database.reading() as s:
         assert len(conversations.conversation_view(s, SYSTEM, cid).messages) == 1
+
+
+def test_an_agent_disabled_while_signed_in_reads_nothing_more(office):
+    cid = office.mail(assign_to="ann")
+    ann = office.desk("ann")
+    assert crm_access.conversation(ann, cid).id == cid
+    with office.database.unit_of_work() as s:
+        s.execute(update(User).where(User.username == "ann").values(is_active=False))
+    for call in (lambda: crm_access.inbox(ann, mine=True), lambda: crm_access.conversation(ann, cid),
+                 lambda: crm_access.add_note(ann, cid, "还在吗")):
+        with pytest.raises(SessionEnded) as ended:
+            call()
+        assert ended.value.reason == "account_disabled"
 
 
 def test_another_agents_conversation_is_neither_read_nor_worked(office):
