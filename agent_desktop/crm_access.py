@@ -32,9 +32,8 @@ from crm.services.partner_view import partner_view
 from crm.services.users import authenticate, require_active
 from agent_desktop.workbench import Contact, PartnerMatch, PartnerRef
 from app_service.client import AppClient
-from app_service.mail_results import Requeued, Stored
-from crm.services.conversations import ConversationView, InboxRow, NewAttachment  # noqa: F401 - the Inbox's types
-from scripting.templates import Rendered
+from app_service.mail_results import RenderedText, Requeued, Stored
+from crm.conversation_types import ConversationView, InboxRow, NewAttachment  # noqa: F401 - the Inbox's types
 
 log = logging.getLogger(__name__)
 
@@ -637,14 +636,14 @@ def retry_failed(crm: AppClient, conversation_id: int) -> list[int]:
 
 
 def render_reply(crm: AppClient, body: str, *, view, partner_id: int | None,
-                 contact_person_id: int | None = None) -> Rendered:
+                 contact_person_id: int | None = None) -> RenderedText:
     """A reply template rendered in the sandbox with the customer's data and the conversation
     `view` shows (the service reads it afresh)."""
     return render_reply_for(crm, view.id, body, partner_id=partner_id, contact_person_id=contact_person_id)
 
 
 def render_reply_for(crm: AppClient, conversation_id: int, body: str, *, partner_id: int | None,
-                     contact_person_id: int | None = None) -> Rendered:
+                     contact_person_id: int | None = None) -> RenderedText:
     """`partner_id`: the customer the agent confirmed; None: the conversation's own."""
-    return crm.call("POST", f"/v1/conversations/{int(conversation_id)}/rendered-replies", Rendered,
+    return crm.call("POST", f"/v1/conversations/{int(conversation_id)}/rendered-replies", RenderedText,
                     json={"body": body, "partner_id": partner_id, "contact_person_id": contact_person_id})

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from crm.errors import ValidationError
 from crm.services import conversations
-from crm.services.conversations import (
+from crm.conversation_types import (
     ATTACHMENT_BYTES,
     NOTE_LENGTH,
     REPLY_ATTACHMENT_BYTES,
@@ -31,9 +31,8 @@ from crm.services.conversations import (
     NewAttachment,
 )
 from scripting.replies import render_reply
-from scripting.templates import Rendered
 from app_service.app import Token, reply, signed_in
-from app_service.mail_results import Requeued, Stored
+from app_service.mail_results import RenderedText, Requeued, Stored
 
 SMALL_BODY_BYTES = 1_000_000  # a note, a template: text only (JSON may spell a character in 6 bytes)
 # A reply: its files in base64 (4 bytes for 3) and its text.
@@ -195,9 +194,10 @@ class RenderRequest(BaseModel):
     contact_person_id: int | None = None
 
 
-@router.post("/conversations/{conversation_id}/rendered-replies", response_model=Rendered,
+@router.post("/conversations/{conversation_id}/rendered-replies", response_model=RenderedText,
              summary="A reply template rendered in the sandbox with the customer's data and the conversation's")
 def render(conversation_id: int, body: RenderRequest, request: Request, token: str = Token):
     with signed_in(request, token) as (session, who):
-        return reply(render_reply(session, who.actor, conversation_id, body.body, partner_id=body.partner_id,
-                                  contact_person_id=body.contact_person_id))
+        rendered = render_reply(session, who.actor, conversation_id, body.body, partner_id=body.partner_id,
+                                contact_person_id=body.contact_person_id)
+    return reply(RenderedText(rendered.text, rendered.warnings))

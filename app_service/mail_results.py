@@ -1,5 +1,5 @@
 """What the mail routes return beside the `crm` services' own dataclasses
-(InboxRow, ConversationView, scripting's Rendered); free of any web framework,
+(InboxRow, ConversationView); free of any web framework,
 so the desktop reads them too."""
 
 from __future__ import annotations
@@ -19,6 +19,14 @@ class Requeued:
     """The emails that had failed for good, due again at once."""
 
     email_ids: list[int]
+
+
+@dataclass(frozen=True)
+class RenderedText:
+    """A reply template rendered in the sandbox; `warnings` say what could not be filled in."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

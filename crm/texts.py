@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import String, inspect
-
 from crm.errors import ValidationError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -57,6 +55,8 @@ def storable(text: str | None) -> str | None:
 def refuse_unstorable_rows(session, _flush_context, _instances) -> None:
     """A before_flush hook: ValidationError naming the table and column of the
     first new or changed text that holds a character the CRM cannot store."""
+    from sqlalchemy import String, inspect  # here: the desktop checks texts without the database's library
+
     for row in (*session.new, *session.dirty):
         for attribute in inspect(row).mapper.column_attrs:
             column = attribute.columns[0]

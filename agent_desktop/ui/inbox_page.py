@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from agent_desktop.ui.formatting import date_time
 from agent_desktop.ui.plain import no_mnemonic, plain_label, plain_tip
-from crm.services.conversations import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment, answer_subject
+from crm.conversation_types import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment, answer_subject
 
 PAGE_ROWS = 100
 MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
