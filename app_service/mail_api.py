@@ -15,7 +15,10 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import quote
 
+import anyio
+import pydantic
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -138,10 +141,44 @@ class ReplyRequest(BaseModel):
     forward_to: Line | None = Field(None, description="Forward the conversation to this address instead")
 
 
+def _inlined(schema: dict) -> dict:
+    """A JSON schema with its $defs written in place (for a request body documented by hand)."""
+    defs = schema.pop("$defs", {})
+
+    def inline(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(dict(defs[ref.removeprefix("#/$defs/")]))
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(schema)
+
+
 @router.post("/conversations/{conversation_id}/replies", response_model=Stored, status_code=201,
              max_body_size=REPLY_BODY_BYTES,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": _inlined(ReplyRequest.model_json_schema())}}}},
              summary="Answer (or forward) an email: stored, and its email queued for the mail queue to send")
-def send_reply(conversation_id: int, body: ReplyRequest, request: Request, token: str = Token):
+async def send_reply(conversation_id: int, request: Request, token: str = Token):
+    # The session first, the body after: only a signed-in user makes the service read megabytes.
+    await anyio.to_thread.run_sync(_require_session, request, token)
+    try:
+        body = ReplyRequest.model_validate_json(await request.body())
+    except pydantic.ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    return await anyio.to_thread.run_sync(_send_reply, request, token, conversation_id, body)
+
+
+def _require_session(request: Request, token: str) -> None:
+    with signed_in(request, token):
+        pass
+
+
+def _send_reply(request: Request, token: str, conversation_id: int, body: ReplyRequest) -> Response:
     files = [NewAttachment(a.filename, a.content_type, _decoded(a)) for a in body.attachments]
     with signed_in(request, token, writing=True) as (session, who):
         message = conversations.reply(session, who.actor, conversation_id, body=body.body, to=body.to, cc=body.cc,

@@ -245,6 +245,20 @@ def test_nothing_without_a_session_nor_after_signing_out(office):
         assert len(conversations.conversation_view(s, SYSTEM, cid).messages) == 1
 
 
+def test_without_a_session_a_reply_is_refused_before_its_files_are_read(office):
+    cid = office.mail(assign_to="ann")
+
+    def body():  # 30 MB that are not even JSON: read, they would be a 422
+        for _ in range(30):
+            yield b"x" * 1_000_000
+
+    context = ssl.create_default_context(cafile=str(office.app.certificate))
+    with httpx.Client(verify=context) as stranger:
+        response = stranger.post(f"{office.app.url}/v1/conversations/{cid}/replies", content=body(),
+                                 headers={"Authorization": "Bearer made-up", "Content-Type": "application/json"})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "session_ended"
+
+
 def test_an_agent_disabled_while_signed_in_reads_nothing_more(office):
     cid = office.mail(assign_to="ann")
     ann = office.desk("ann")
