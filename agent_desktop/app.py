@@ -1,5 +1,6 @@
-"""Starting the desktop: the application, the login dialog, then the
-workbench window connected to the gateway and the CRM."""
+"""Starting the desktop: the application, the login dialog (signing in to the
+application service), then the workbench window connected to the gateway and,
+through the application service, to the CRM."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DesktopSettings:
-    database_url: str
     command_address: str
     event_address: str
+    app_url: str = ""  # the application service: https://HOST:PORT
+    app_fingerprint: str | None = None  # its certificate's SHA-256, pinned without asking the agent
+    known_certificates: Path | None = None  # certificates the agent trusted; None: the user's config directory
+    database_url: str | None = None  # the CRM functions not yet moved to the application service
     region: str = "CN"
     draft_dir: Path | None = None
     language: str | None = None
@@ -45,7 +49,7 @@ def application(argv: list[str] | None = None):
 class Desktop:
     """One agent's desktop: its controller and window, made after login."""
 
-    def __init__(self, settings: DesktopSettings, database, session, *, device: str | None,
+    def __init__(self, settings: DesktopSettings, session, *, database=None, device: str | None,
                  queues: list[str] | None, tasks=None):
         from agent_desktop.ui.controller import DesktopController, GatewayLogin
         from agent_desktop.ui.cti_link import CtiLink
@@ -59,8 +63,9 @@ class Desktop:
         self.drafts = DraftStore(settings.draft_dir or default_draft_dir(), session.profile.username,
                                  background=True)
         self.controller = DesktopController(
-            database, session, self.link, GatewayLogin(settings.password, device, queues),
-            drafts=self.drafts, region=settings.region, tasks=tasks, mail_relay=settings.mail_relay,
+            session, self.link, GatewayLogin(settings.password, device, queues),
+            database=database, drafts=self.drafts, region=settings.region, tasks=tasks,
+            mail_relay=settings.mail_relay,
             mail_sender=settings.mail_sender)
         self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
         self.mail_link = None
@@ -92,6 +97,12 @@ class Desktop:
             gc_guard.release()
 
 
+def service_of(settings: DesktopSettings):
+    from agent_desktop import crm_access
+
+    return crm_access.Service(settings.app_url, settings.app_fingerprint, settings.known_certificates)
+
+
 def run(settings: DesktopSettings) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDialog
@@ -99,15 +110,18 @@ def run(settings: DesktopSettings) -> int:
     from agent_desktop.ui import gc_guard, i18n
     from agent_desktop.ui.login_dialog import LoginDialog
     from agent_desktop.ui.tasks import TaskRunner
+    from agent_desktop import crm_access
     from crm.db import Database
 
     app = application()
     gc_guard.hold()  # the login dialog's queries run in worker threads too
     i18n.install(settings.language or QSettings().value("language") or _system_language())
-    database = Database.open(settings.database_url)
+    database = Database.open(settings.database_url) if settings.database_url else None
     tasks = TaskRunner()
-    dialog = LoginDialog(database, tasks, username=settings.user, password=settings.password)
+    dialog = LoginDialog(service_of(settings), tasks, username=settings.user, password=settings.password)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
+        if dialog.session is not None:
+            crm_access.log_out(dialog.session.crm)
         tasks.shutdown()
         gc_guard.release()
         return 1
@@ -115,13 +129,15 @@ def run(settings: DesktopSettings) -> int:
         i18n.install(dialog.session.profile.language)
     settings = DesktopSettings(**{**settings.__dict__, "password": dialog.password.text(),
                                   "user": dialog.session.profile.username})
-    desktop = Desktop(settings, database, dialog.session, device=dialog.device_value(),
+    desktop = Desktop(settings, dialog.session, database=database, device=dialog.device_value(),
                       queues=dialog.queue_values(), tasks=tasks)
     desktop.start()
     code = app.exec()
     desktop.close()
     tasks.shutdown()
-    database.dispose()
+    crm_access.log_out(dialog.session.crm)
+    if database is not None:
+        database.dispose()
     gc_guard.release()
     return code
 

@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
+
+import platformdirs
 
 from crm.db import Database
 from crm.errors import NotFound
@@ -29,7 +32,14 @@ from crm.services import scripts as script_service
 from crm.services import search as search_service
 from crm.services.partners import PartnerDraft, create_partner, get_partner_by_number
 from crm.services.partner_view import partner_view
-from crm.services.users import authenticate, require_active
+from crm.services.users import require_active
+from app_service.client import (  # noqa: F401 - CertificateChanged: the login dialog names it
+    AppClient,
+    CertificateChanged,
+    CertificateUnknown,
+    KnownCertificates,
+    trust,
+)
 from agent_desktop.workbench import Contact, PartnerMatch, PartnerRef
 from app_service.client import AppClient
 from app_service.mail_results import RenderedText, Requeued, Stored
@@ -39,15 +49,64 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Session:
+class Service:
+    """The application service the desktop works through, and how to trust its certificate:
+    a fingerprint from the configuration, or the certificates the agent accepted once
+    (kept in `known_certificates`, as SSH keeps known hosts)."""
+
+    url: str
+    fingerprint: str | None = None
+    known_certificates: Path | None = None  # None: the user's configuration directory
+
+    def known(self) -> KnownCertificates:
+        return KnownCertificates(self.known_certificates or default_known_certificates())
+
+
+def default_known_certificates() -> Path:
+    return Path(platformdirs.user_config_dir("cicada")) / "known_certificates"
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """The agent signed in: his client of the application service (holding the session's
+    token), who he is and his desktop's settings."""
+
+    crm: AppClient
     actor: Actor
     profile: profiles.AgentProfile
+    token: str
 
 
-def log_in(database: Database, username: str, password: str) -> Session:
-    with database.unit_of_work() as session:  # a login may upgrade the password hash
-        actor = authenticate(session, username, password)
-        return Session(actor, profiles.agent_profile(session, actor))
+def log_in(service: Service, username: str, password: str) -> LoggedIn:
+    """Sign in once. CertificateUnknown when the service's certificate must first be
+    accepted (trust_certificate), CertificateChanged when it is not the one trusted;
+    the CRM's errors (AuthenticationFailed, AccountDisabled, LoginRefused) as they come."""
+    verify = trust(service.url, service.known(), service.fingerprint)
+    client = AppClient(service.url, verify=verify)
+    try:
+        signed = client.sign_in(username, password, client="desktop")
+    except BaseException:
+        client.close()
+        raise
+    return LoggedIn(client, signed.user, signed.profile, signed.token)
+
+
+def trust_certificate(service: Service, unknown: CertificateUnknown) -> None:
+    """The agent checked the fingerprint and trusts this certificate from now on."""
+    host, _, port = unknown.address.rpartition(":")
+    service.known().remember(host, int(port), unknown.pem)
+
+
+def log_out(crm: AppClient) -> None:
+    """End the session for every service; a service that cannot be reached lets it expire."""
+    from crm.errors import CrmError
+
+    try:
+        crm.sign_out()
+    except CrmError as exc:
+        log.info("signing out failed (the session expires by itself): %s", exc)
+    finally:
+        crm.close()
 
 
 # Every call below first checks that the agent's account is still enabled: an

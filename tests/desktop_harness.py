@@ -1,10 +1,12 @@
 """The real desktop window against a real gateway in tests: desktops of the
-gateway's agents (closed after the test), the window's controls, waiting for
-its states, and what the CRM saved."""
+gateway's agents (closed after the test), signed in through a real application
+service over HTTPS with its certificate pinned as an installation's settings
+pin it, the window's controls, waiting for its states, and what the CRM saved."""
 
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QInputMethodEvent
@@ -18,7 +20,56 @@ from crm.db import Database
 from crm.models import Interaction
 from crm.permissions import Actor
 from crm.services.partners import PartnerDraft, create_partner
+from app_harness import InProcessApp
+from app_service.client import AppClient
 from gateway_harness import PASSWORD
+
+
+def url_of(database: Database) -> str:
+    """The URL a test's database is reached by (for an application service on it); on
+    PostgreSQL with the test's own schema, which the test engine sets per connection."""
+    url = database.engine.url
+    if url.get_backend_name() == "postgresql":
+        from sqlalchemy import text
+
+        with database.engine.connect() as conn:
+            schema = conn.execute(text("select current_schema()")).scalar_one()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def service_of(app: InProcessApp, known_certificates: Path) -> crm_access.Service:
+    """The application service as an installation configures the desktop: its address and
+    its certificate's fingerprint."""
+    return crm_access.Service(app.url, app.fingerprint, known_certificates)
+
+
+def log_in_desktop(app: InProcessApp, username: str, known_certificates: Path,
+                   password: str = PASSWORD) -> crm_access.LoggedIn:
+    """What the login dialog does: sign in once, through the desktop's own code."""
+    return crm_access.log_in(service_of(app, known_certificates), username, password)
+
+
+def signed_in_client(app: InProcessApp, username: str, password: str = PASSWORD) -> AppClient:
+    """An AppClient of the application service, signed in as `username` (close it after)."""
+    client = app.client()
+    client.sign_in(username, password)
+    return client
+
+
+@pytest.fixture
+def app_of(tmp_path):
+    """`app_of(db_url)`: an application service on that database, one per database and test."""
+    running: dict[str, InProcessApp] = {}
+
+    def start(db_url: str) -> InProcessApp:
+        if db_url not in running:
+            running[db_url] = InProcessApp(db_url, tmp_path / f"app{len(running)}").start()
+        return running[db_url]
+
+    yield start
+    for app in running.values():
+        app.stop()
 
 
 def add_person(db_url: str, last: str, first: str, phones=(), emails=(), **extra) -> int:
@@ -38,14 +89,32 @@ class Desks:
     def __init__(self, gateway, qtbot, tmp_path):
         self.gateway, self.qtbot, self.tmp_path = gateway, qtbot, tmp_path
         self.open: list[tuple[Desktop, Database]] = []
+        self._app: InProcessApp | None = None
+        self._clients: list[AppClient] = []
+
+    @property
+    def app(self) -> InProcessApp:
+        """The application service the desktops sign in to, on the gateway's database."""
+        if self._app is None:
+            self._app = InProcessApp(self.gateway.db_url, self.tmp_path / f"app-{id(self)}").start()
+        return self._app
+
+    def client(self, username: str) -> AppClient:
+        """A client of this application service signed in as `username` (closed after the test)."""
+        client = signed_in_client(self.app, username)
+        self._clients.append(client)
+        return client
 
     def __call__(self, agent: str, device: str, *, wait: bool = True, **settings) -> Desktop:
         database = Database.open(self.gateway.db_url)
-        settings = DesktopSettings(database_url=self.gateway.db_url, command_address=self.gateway.commands,
+        known = self.tmp_path / "known_certificates"
+        settings = DesktopSettings(database_url=self.gateway.db_url, app_url=self.app.url,
+                                   app_fingerprint=self.app.fingerprint, known_certificates=known,
+                                   command_address=self.gateway.commands,
                                    event_address=self.gateway.events, region="CN",
                                    draft_dir=self.tmp_path / "drafts", user=agent, password=PASSWORD,
                                    **settings)
-        desk = Desktop(settings, database, crm_access.log_in(database, agent, PASSWORD), device=device,
+        desk = Desktop(settings, log_in_desktop(self.app, agent, known), database=database, device=device,
                        queues=None)
         self.qtbot.addWidget(desk.window)
         self.open.append((desk, database))
@@ -62,14 +131,22 @@ class Desks:
         self.open.remove(entry)
         desk.close()
         desk.controller.tasks.shutdown()
+        desk.controller.crm.close()
         entry[1].dispose()
 
     def close(self) -> None:
         for desk, database in self.open:
             desk.close()
             desk.controller.tasks.shutdown()
+            desk.controller.crm.close()
             database.dispose()
         self.open.clear()
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        if self._app is not None:
+            self._app.stop()
+            self._app = None
         gc.collect()  # the windows' Qt objects go here, on the GUI thread (see agent_desktop/ui/gc_guard.py)
 
 

@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from agent_desktop import crm_access
 from agent_desktop.app import Desktop, DesktopSettings
 from agent_desktop.controls import Control
 from agent_desktop.workbench import GATEWAY_NOTICES, IdStatus
@@ -19,6 +18,7 @@ from crm.models import BusinessPartner, Interaction
 from desktop_harness import (  # noqa: F401 - fixtures
     add_person,
     desks,
+    log_in_desktop,
     saved_record,
     trigger,
     type_chinese,
@@ -304,8 +304,8 @@ def test_the_demo_menu_places_a_customers_call_that_the_agent_handles_to_the_end
         draft_dir=tmp_path / "drafts", user="ann", password=PASSWORD,
         demo=DemoCalls(sip_address=f"127.0.0.1:{gateway.sip_port}", dnis="4001", hold_for=30,
                        database_url=gateway.db_url))
-    desk = Desktop(settings, database, crm_access.log_in(database, "ann", PASSWORD), device=ann_phone.uri,
-                   queues=None)
+    desk = Desktop(settings, log_in_desktop(make.app, "ann", tmp_path / "known"), database=database,
+                   device=ann_phone.uri, queues=None)
     qtbot.addWidget(desk.window)
     make.open.append((desk, database))
     desk.start()

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import factories
-from agent_desktop import crm_access
+from desktop_harness import app_of, log_in_desktop, url_of  # noqa: F401 - fixture
 from agent_desktop.app import Desktop, DesktopSettings
 from agent_desktop.drafts import DraftStore
 from agent_desktop.ui.tasks import TaskRunner
@@ -29,7 +29,7 @@ def left_draft(tmp_path):
 
 
 @pytest.fixture
-def desk(db, qtbot, tmp_path, left_draft, monkeypatch):
+def desk(db, qtbot, tmp_path, left_draft, monkeypatch, app_of):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
     readers = []
@@ -43,7 +43,8 @@ def desk(db, qtbot, tmp_path, left_draft, monkeypatch):
     tasks = TaskRunner()
     settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
                                event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
-    desk = Desktop(settings, db, crm_access.log_in(db, "ann", factories.PASSWORD), device=None, queues=None,
+    session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
+    desk = Desktop(settings, session, database=db, device=None, queues=None,
                    tasks=tasks)
     desk.readers = readers
     qtbot.addWidget(desk.window)

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import factories
-from agent_desktop import crm_access
+from desktop_harness import app_of, log_in_desktop, url_of  # noqa: F401 - fixture
 from agent_desktop.app import Desktop, DesktopSettings
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import IdStatus
@@ -22,23 +22,24 @@ NOW = 1_800_000_000.0
 
 
 @pytest.fixture
-def desk(db, qtbot, tmp_path):
+def desk(db, qtbot, tmp_path, app_of):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
         create_partner(session, Actor.system(), PartnerDraft(kind="person", last_name="王", first_name="芳",
                                                              emails=["wang.fang@example.cn"]),
                        confirm_duplicates=True)
-    yield from open_desk(db, qtbot, tmp_path, "ann")
+    yield from open_desk(db, qtbot, tmp_path, "ann", app_of)
 
 
-def open_desk(db, qtbot, tmp_path, username: str):
+def open_desk(db, qtbot, tmp_path, username: str, app_of):
     """The desktop of `username` (a user already made), logged in and ready; closed after."""
     with db.unit_of_work() as session:
         session.query(User).filter_by(username=username).update({"extension": "sip:ann@127.0.0.1:5161"})
     tasks = TaskRunner()
     settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
                                event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
-    desk = Desktop(settings, db, crm_access.log_in(db, username, factories.PASSWORD), device=None, queues=None,
+    session = log_in_desktop(app_of(url_of(db)), username, tmp_path / "known", factories.PASSWORD)
+    desk = Desktop(settings, session, database=db, device=None, queues=None,
                    tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()
@@ -109,7 +110,7 @@ def test_duplicate_reasons_have_their_own_column_and_enter_confirms_the_selected
 
 
 @pytest.fixture
-def rep_desk(db, qtbot, tmp_path):
+def rep_desk(db, qtbot, tmp_path, app_of):
     """A sales rep's desktop; a colleague owns two customers called 王芳, not shared, and one is in the pool."""
     with db.unit_of_work() as session:
         owner = factories.user(session, "owner", UserRole.SALES_REP)
@@ -117,7 +118,7 @@ def rep_desk(db, qtbot, tmp_path):
         for phones in (["13911112222"], ["13933334444"]):
             factories.person(session, owner, first="芳", last="王", phones=phones)
         factories.person(session, first="芳", last="王", to_pool=True)
-    yield from open_desk(db, qtbot, tmp_path, "rep")
+    yield from open_desk(db, qtbot, tmp_path, "rep", app_of)
 
 
 def test_a_sales_rep_sees_only_the_duplicates_he_may_read_and_in_chinese_how_many_others_there_are(

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import update
 
 import factories
-from agent_desktop import crm_access
+from desktop_harness import app_of, log_in_desktop, service_of, url_of  # noqa: F401 - fixture
 from agent_desktop.app import Desktop, DesktopSettings
 from agent_desktop.ui.tasks import TaskRunner
 from agent_desktop.workbench import IdStatus
@@ -90,12 +90,13 @@ def fill_the_crm_with_markup(db) -> dict:
 
 
 @pytest.fixture
-def desk(db, qtbot, tmp_path):
+def desk(db, qtbot, tmp_path, app_of):
     ids = fill_the_crm_with_markup(db)
     tasks = TaskRunner()
     settings = DesktopSettings(database_url="unused", command_address=UNREACHABLE, event_address=UNREACHABLE,
                                mailq_commands=UNREACHABLE, mailq_events=UNREACHABLE, draft_dir=tmp_path)
-    desk = Desktop(settings, db, crm_access.log_in(db, "ann", factories.PASSWORD), device=None, queues=None,
+    session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
+    desk = Desktop(settings, session, database=db, device=None, queues=None,
                    tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()
@@ -262,7 +263,7 @@ def test_every_page_shows_hostile_names_notes_and_lines_as_written(desk, qtbot):
     assert f"{HOSTILE}" in inbox.chat_tabs.tabText(inbox.chat_tabs.indexOf(chat))
 
 
-def test_the_login_dialog_welcomes_a_hostile_name_as_written(db, qtbot):
+def test_the_login_dialog_welcomes_a_hostile_name_as_written(db, qtbot, app_of, tmp_path):
     from agent_desktop.ui.login_dialog import LoginDialog
 
     with db.unit_of_work() as s:
@@ -270,7 +271,8 @@ def test_the_login_dialog_welcomes_a_hostile_name_as_written(db, qtbot):
         s.execute(update(User).values(display_name=HOSTILE))
     tasks = TaskRunner()
     try:
-        dialog = LoginDialog(db, tasks, username="ann", password=factories.PASSWORD)
+        dialog = LoginDialog(service_of(app_of(url_of(db)), tmp_path), tasks, username="ann",
+                             password=factories.PASSWORD)
         qtbot.addWidget(dialog)
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
         qtbot.waitUntil(lambda: dialog.session is not None, timeout=10000)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QDialogButtonBox
 
 import factories
+from desktop_harness import app_of, service_of, url_of  # noqa: F401 - fixture
 from agent_desktop.ui.inbox_page import _service_line
 from agent_desktop.ui.login_dialog import LoginDialog
 from agent_desktop.ui.main_window import notice_text
@@ -87,12 +88,12 @@ def test_the_gateways_errors_are_explained_by_code(chinese):
     assert {"invalid_state", "not_logged_in", "unreachable", "auth_failed"} <= GATEWAY_ERRORS.keys()
 
 
-def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot, chinese):
+def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot, chinese, app_of, tmp_path):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
     tasks = TaskRunner()
     try:
-        dialog = LoginDialog(db, tasks, username="ann", password="wrong")
+        dialog = LoginDialog(service_of(app_of(url_of(db)), tmp_path), tasks, username="ann", password="wrong")
         qtbot.addWidget(dialog)
         ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.click()
@@ -101,7 +102,8 @@ def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot
         tasks.shutdown()
 
 
-def test_the_login_dialog_says_a_disabled_account_in_the_agents_language(db, qtbot, chinese):
+def test_the_login_dialog_says_a_disabled_account_in_the_agents_language(db, qtbot, chinese, app_of,
+                                                                        tmp_path):
     from sqlalchemy import update
 
     from crm.models import User
@@ -111,7 +113,7 @@ def test_the_login_dialog_says_a_disabled_account_in_the_agents_language(db, qtb
         session.execute(update(User).values(is_active=False))
     tasks = TaskRunner()
     try:
-        dialog = LoginDialog(db, tasks, username="ann", password=factories.PASSWORD)
+        dialog = LoginDialog(service_of(app_of(url_of(db)), tmp_path), tasks, username="ann", password=factories.PASSWORD)
         qtbot.addWidget(dialog)
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
         qtbot.waitUntil(lambda: dialog.message.text() == "此账号已停用，请联系管理员。", timeout=10000)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 
 import factories
+from desktop_harness import app_of, log_in_desktop, url_of  # noqa: F401 - fixture
 from agent_desktop import crm_access
 from cicada.cli import main
 from crm.errors import AccountDisabled, AuthenticationFailed
@@ -30,7 +31,7 @@ def disable(db, username: str) -> None:
         session.execute(update(User).where(User.username == username).values(is_active=False))
 
 
-def test_a_disabled_account_cannot_log_in_but_a_wrong_password_does_not_tell_it_is_disabled(db):
+def test_a_disabled_account_cannot_log_in_but_a_wrong_password_does_not_tell_it_is_disabled(db, app_of, tmp_path):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
     disable(db, "ann")
@@ -40,7 +41,7 @@ def test_a_disabled_account_cannot_log_in_but_a_wrong_password_does_not_tell_it_
         with pytest.raises(AuthenticationFailed, match="^Wrong user name or password.$"):
             authenticate(session, "ann", "a guess")
     with pytest.raises(AccountDisabled):
-        crm_access.log_in(db, "ann", factories.PASSWORD)  # the desktop's login
+        log_in_desktop(app_of(url_of(db)), "ann", tmp_path, factories.PASSWORD)  # the desktop's sign-in
     with pytest.raises(AccountDisabled):
         CrmDirectory(db).authenticate("ann", factories.PASSWORD)  # the gateway's
 
@@ -95,13 +96,13 @@ def route(_facts) -> Route:
     return Route("service", 5, timedelta(hours=4))
 
 
-def test_an_agent_disabled_while_logged_in_is_refused_at_his_next_step(db):
+def test_an_agent_disabled_while_logged_in_is_refused_at_his_next_step(db, app_of, tmp_path):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
         opened = conversations.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
                                          language="en", route=route)
         conversations.set_assignment(session, opened.conversation_id, "assigned", "ann")
-    ann = crm_access.log_in(db, "ann", factories.PASSWORD).actor  # logged in before
+    ann = log_in_desktop(app_of(url_of(db)), "ann", tmp_path, factories.PASSWORD).actor  # logged in before
     disable(db, "ann")
     with pytest.raises(AccountDisabled, match=DISABLED.format("ann")):
         crm_access.search(db, ann, "Mei")  # the desktop's next query

@@ -107,7 +107,7 @@
 <context>
     <name>ActionControl</name>
     <message>
-        <location filename="../ui/action_control.py" line="149"/>
+        <location filename="../ui/action_control.py" line="150"/>
         <source>The customer or contact changed after this form was opened, so nothing was saved. Copy what you need, close the form and open the action again.</source>
         <translation>打开此表单后，客户或联系已变更，因此未保存任何内容。请复制所需内容，关闭表单后重新打开该操作。</translation>
     </message>
@@ -1346,82 +1346,120 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../ui/login_dialog.py" line="50"/>
+        <location filename="../ui/login_dialog.py" line="54"/>
         <source>Cicada — log in</source>
         <translation>Cicada — 登录</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="51"/>
+        <location filename="../ui/login_dialog.py" line="55"/>
         <source>User</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="51"/>
+        <location filename="../ui/login_dialog.py" line="55"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="51"/>
+        <location filename="../ui/login_dialog.py" line="55"/>
         <source>Phone (SIP address)</source>
         <translation>话机（SIP 地址）</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="52"/>
+        <location filename="../ui/login_dialog.py" line="56"/>
         <source>Queues</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="52"/>
+        <location filename="../ui/login_dialog.py" line="56"/>
         <source>Only these queues</source>
         <translation>仅这些队列</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="54"/>
+        <location filename="../ui/login_dialog.py" line="58"/>
         <source>every queue my skills qualify for</source>
         <translation>我的技能所能处理的全部队列</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="55"/>
+        <location filename="../ui/login_dialog.py" line="59"/>
         <source>queue names, separated by commas</source>
         <translation>队列名称，用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="56"/>
+        <location filename="../ui/login_dialog.py" line="60"/>
         <source>e.g. sip:1001@10.0.0.5:5060</source>
         <translation>例如 sip:1001@10.0.0.5:5060</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="72"/>
+        <location filename="../ui/login_dialog.py" line="76"/>
         <source>Enter your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="75"/>
+        <location filename="../ui/login_dialog.py" line="79"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="92"/>
+        <location filename="../ui/login_dialog.py" line="97"/>
         <source>Welcome, {name}. Check your phone and queues, then OK.</source>
         <translation>欢迎，{name}。请检查话机和队列，然后点击确定。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="109"/>
+        <location filename="../ui/login_dialog.py" line="108"/>
+        <source>The service&apos;s certificate was not accepted; you are not signed in.</source>
+        <translation>未接受该服务的证书，您尚未登录。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="116"/>
+        <source>Unknown certificate</source>
+        <translation>未知证书</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="117"/>
+        <source>The application service at {address} presents a certificate this computer does not know yet. Its fingerprint (SHA-256) is:
+
+{fingerprint}
+
+Compare it with the one your administrator gave you. Trust this certificate from now on?</source>
+        <translation>位于 {address} 的应用服务出示了一张本机尚不认识的证书。其指纹（SHA-256）为：
+
+{fingerprint}
+
+请与管理员提供的指纹核对。今后信任此证书吗？</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="133"/>
+        <source>Warning: the application service at {address} presents another certificate ({presented}) than the one this computer trusts ({pinned}). Someone may be in between: do not sign in, and tell your administrator.</source>
+        <translation>警告：位于 {address} 的应用服务出示的证书（{presented}）不是本机信任的证书（{pinned}）。可能有人在中间截取通信：请不要登录，并告知管理员。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="138"/>
         <source>This account is disabled; ask an administrator.</source>
         <translation>此账号已停用，请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="111"/>
+        <location filename="../ui/login_dialog.py" line="140"/>
         <source>Wrong user name or password.</source>
         <translation>用户名或密码错误。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="114"/>
+        <location filename="../ui/login_dialog.py" line="142"/>
+        <source>Too many sign-ins; try again in {seconds} s.</source>
+        <translation>登录尝试过多，请 {seconds} 秒后再试。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="146"/>
+        <source>The application service cannot be reached; try again in a moment ({error}).</source>
+        <translation>无法连接应用服务，请稍后再试（{error}）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/login_dialog.py" line="149"/>
         <source>The CRM database cannot be reached; try again in a moment ({error}).</source>
         <translation>无法连接 CRM 数据库，请稍后再试（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="116"/>
+        <location filename="../ui/login_dialog.py" line="151"/>
         <source>The login failed: {error}</source>
         <translation>登录失败：{error}</translation>
     </message>
@@ -2034,42 +2072,42 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="141"/>
+        <location filename="../ui/controller.py" line="143"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="228"/>
+        <location filename="../ui/controller.py" line="230"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="254"/>
+        <location filename="../ui/controller.py" line="256"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="334"/>
+        <location filename="../ui/controller.py" line="336"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="390"/>
+        <location filename="../ui/controller.py" line="392"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="418"/>
+        <location filename="../ui/controller.py" line="420"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="430"/>
+        <location filename="../ui/controller.py" line="432"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="448"/>
+        <location filename="../ui/controller.py" line="450"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2254,7 +2292,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="443"/>
+        <location filename="../ui/controller.py" line="445"/>
         <location filename="../workbench.py" line="726"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
@@ -2275,72 +2313,72 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>演示邮件无法发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="59"/>
+        <location filename="../ui/script_control.py" line="60"/>
         <source>The call scripts could not be loaded: {error}</source>
         <translation>无法加载话术：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="117"/>
+        <location filename="../ui/script_control.py" line="118"/>
         <source>The call script {script} cannot start: {error}</source>
         <translation>话术 {script} 无法启动：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="140"/>
+        <location filename="../ui/script_control.py" line="141"/>
         <source>The script of the restored record cannot go on: {error}</source>
         <translation>恢复的记录中的话术无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="266"/>
+        <location filename="../ui/script_control.py" line="267"/>
         <source>The script run went on with the colleague the call was transferred to; changes made here are not saved ({error}).</source>
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="162"/>
+        <location filename="../ui/mail_control.py" line="163"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="164"/>
+        <location filename="../ui/mail_control.py" line="165"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="166"/>
+        <location filename="../ui/mail_control.py" line="167"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="178"/>
+        <location filename="../ui/mail_control.py" line="179"/>
         <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="180"/>
+        <location filename="../ui/mail_control.py" line="181"/>
         <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="182"/>
+        <location filename="../ui/mail_control.py" line="183"/>
         <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="184"/>
+        <location filename="../ui/mail_control.py" line="185"/>
         <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="186"/>
+        <location filename="../ui/mail_control.py" line="187"/>
         <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="209"/>
+        <location filename="../ui/mail_control.py" line="210"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="212"/>
+        <location filename="../ui/mail_control.py" line="213"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>
@@ -2657,12 +2695,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>该客户没有邮箱地址</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="71"/>
+        <location filename="../ui/action_control.py" line="72"/>
         <source>no contact in the workspace</source>
         <translation>工作区中没有联系</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="73"/>
+        <location filename="../ui/action_control.py" line="74"/>
         <source>loading the customer&apos;s data</source>
         <translation>正在加载客户数据</translation>
     </message>

@@ -35,6 +35,7 @@ class ActionControl(QObject):
         self.controller = controller
         self.bench = controller.bench
         self.tasks = controller.tasks
+        self.crm = controller.crm  # the application service, signed in
         self.database, self.actor = controller.database, controller.actor
         self.mail_relay, self.mail_sender = mail_relay, mail_sender
         self.layout = effective(controller.profile.action_box)

@@ -49,26 +49,27 @@ class DesktopController(QObject):
     draft_failed = Signal(object)  # OSError from the draft writer's thread
     takeover_asked = Signal(str)  # the agent is logged in on another desktop: the gateway's words
 
-    def __init__(self, database: Database, crm: crm_access.Session, link: CtiLink,
-                 login: GatewayLogin, *, drafts: DraftStore | None, region: str = "CN",
+    def __init__(self, session: crm_access.LoggedIn, link: CtiLink, login: GatewayLogin, *,
+                 database: Database | None = None, drafts: DraftStore | None, region: str = "CN",
                  tasks: TaskRunner | None = None, mail_relay=None,
                  mail_sender: str = "service@cicada.example", parent: QObject | None = None):
         super().__init__(parent)
-        self.database, self.crm, self.link, self.login_data = database, crm, link, login
+        self.crm = session.crm  # the application service, signed in: every CRM function takes it
+        self.database, self.link, self.login_data = database, link, login
         self.region = region
-        self.actor = crm.actor
-        self.profile = crm.profile
+        self.actor = session.actor
+        self.profile = session.profile
         self.tasks = tasks or TaskRunner(self)
-        self.bench = Workbench(crm.profile.username, identification_mode=crm.profile.identification,
+        self.bench = Workbench(session.profile.username, identification_mode=session.profile.identification,
                                drafts=drafts)
-        self.bench.outcome_codes = tuple(crm.profile.outcome_codes)
-        self.not_ready_reasons: list[str] = list(crm.profile.not_ready_reasons or [])
+        self.bench.outcome_codes = tuple(session.profile.outcome_codes)
+        self.not_ready_reasons: list[str] = list(session.profile.not_ready_reasons or [])
         self._logging_in = False
         self._had_session = False
         self._saving: set[str] = set()
         self._partner_loaded_for: int | None = None
         self._wanted_mode: tuple[str, str | None] | None = None
-        link.follow_agent(crm.profile.username)
+        link.follow_agent(session.profile.username)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
@@ -77,7 +78,8 @@ class DesktopController(QObject):
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
-        self.tasks.run(crm_access.warm_up, database, self.actor, region)
+        if database is not None:
+            self.tasks.run(crm_access.warm_up, database, self.actor, region)
         self.mail = None  # mail_control.MailControl when the desktop works emails and chats
         self.scripts = ScriptControl(self)
         self.actions = ActionControl(self, mail_relay=mail_relay, mail_sender=mail_sender)

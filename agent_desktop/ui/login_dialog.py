@@ -1,6 +1,8 @@
-"""The login dialog: user and password checked against the CRM (off the GUI
-thread), then the phone and queues from the agent's profile, changeable
-before going on to the gateway."""
+"""The login dialog: the agent signs in to the application service (off the GUI
+thread), then checks the phone and queues from his profile before going on
+to the gateway. A service certificate this PC does not know yet is shown by
+its fingerprint and trusted once if the agent accepts it, as SSH does with a
+host key; a certificate other than the one trusted is refused."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
+    QMessageBox,
     QVBoxLayout,
 )
 
@@ -19,13 +22,14 @@ from agent_desktop.ui.plain import plain_label
 
 
 class LoginDialog(QDialog):
-    logged_in = Signal(object)  # crm_access.Session
+    logged_in = Signal(object)  # crm_access.LoggedIn
 
-    def __init__(self, database, tasks, *, username: str = "", password: str = "", parent=None):
+    def __init__(self, service: crm_access.Service, tasks, *, username: str = "", password: str = "",
+                 parent=None):
         super().__init__(parent)
         self.setObjectName("login_dialog")
-        self.database, self.tasks = database, tasks
-        self.session: crm_access.Session | None = None
+        self.service, self.tasks = service, tasks
+        self.session: crm_access.LoggedIn | None = None
         self.user = QLineEdit(username, objectName="login_user")
         self.password = QLineEdit(password, objectName="login_password", echoMode=QLineEdit.EchoMode.Password)
         self.device = QLineEdit(objectName="login_device", enabled=False)
@@ -73,11 +77,12 @@ class LoginDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.message.setText(self.tr("Checking…"))
-        self.tasks.run(crm_access.log_in, self.database, user, password,
+        self.tasks.run(crm_access.log_in, self.service, user, password,
                        on_done=self._password_ok, on_error=self._password_wrong)
 
-    def _password_ok(self, session: crm_access.Session) -> None:
+    def _password_ok(self, session: crm_access.LoggedIn) -> None:
         self.session = session
+        self.logged_in.emit(session)
         self.buttons.setEnabled(True)
         profile = session.profile
         self.user.setEnabled(False)
@@ -95,22 +100,52 @@ class LoginDialog(QDialog):
 
     def _password_wrong(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
+        if isinstance(exc, crm_access.CertificateUnknown):
+            if self._agent_trusts(exc):
+                crm_access.trust_certificate(self.service, exc)
+                self._check_password()
+                return
+            self.message.setText(self.tr("The service's certificate was not accepted; you are not signed in."))
+            return
         self.message.setText(self._login_error(exc))
         self.password.selectAll()
         self.password.setFocus()
 
+    def _agent_trusts(self, unknown: crm_access.CertificateUnknown) -> bool:
+        """Ask once, showing the fingerprint to compare with the one the administrator gave."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Unknown certificate"), self.tr(
+            "The application service at {address} presents a certificate this computer does not know yet. "
+            "Its fingerprint (SHA-256) is:\n\n{fingerprint}\n\nCompare it with the one your administrator "
+            "gave you. Trust this certificate from now on?").format(address=unknown.address,
+                                                                    fingerprint=unknown.fingerprint),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("login_certificate_question")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
     def _login_error(self, exc: BaseException) -> str:
         """Why the login failed, in the agent's language (the CRM speaks English)."""
-        from sqlalchemy.exc import DBAPIError
+        from app_service.wire import ServiceUnreachable
+        from crm.errors import AccountDisabled, AuthenticationFailed, DatabaseUnavailable
+        from crm.login_guard import LoginRefused
 
-        from crm.errors import AccountDisabled, AuthenticationFailed
-
+        if isinstance(exc, crm_access.CertificateChanged):
+            return self.tr("Warning: the application service at {address} presents another certificate "
+                           "({presented}) than the one this computer trusts ({pinned}). Someone may be in "
+                           "between: do not sign in, and tell your administrator.").format(
+                address=exc.address, presented=exc.presented, pinned=exc.pinned)
         if isinstance(exc, AccountDisabled):
             return self.tr("This account is disabled; ask an administrator.")
         if isinstance(exc, AuthenticationFailed):
             return self.tr("Wrong user name or password.")
+        if isinstance(exc, LoginRefused):
+            return self.tr("Too many sign-ins; try again in {seconds} s.").format(
+                seconds=max(1, round(exc.retry_after)))
         detail = (str(exc).splitlines() or [type(exc).__name__])[0]
-        if isinstance(exc, (DBAPIError, OSError)):
+        if isinstance(exc, ServiceUnreachable):
+            return self.tr("The application service cannot be reached; try again in a moment ({error}).").format(
+                error=detail)
+        if isinstance(exc, (DatabaseUnavailable, OSError)):
             return self.tr("The CRM database cannot be reached; try again in a moment ({error}).").format(
                 error=detail)
         return self.tr("The login failed: {error}").format(error=detail)

@@ -35,6 +35,7 @@ class MailControl(QObject):
     def __init__(self, controller, link, password: str):
         super().__init__(controller)
         self.controller, self.link, self.password = controller, link, password
+        self.crm = controller.crm  # the application service, signed in
         self.database, self.actor, self.tasks = controller.database, controller.actor, controller.tasks
         self.bench = controller.bench
         self.agent = controller.profile.username

@@ -34,6 +34,7 @@ class ScriptControl(QObject):
         self.controller = controller
         self.bench = controller.bench
         self.tasks = controller.tasks
+        self.crm = controller.crm  # the application service, signed in
         self.database, self.actor = controller.database, controller.actor
         self.supply = crm_access.ScriptSupply([], {})
         self._facts: tuple[str, dict | None, dict | None] | None = None  # contact key, partner, person

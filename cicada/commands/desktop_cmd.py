@@ -18,6 +18,11 @@ def register(commands) -> None:
     parser.add_argument("--user", metavar="NAME", help="fill in the user name")
     parser.add_argument("--language", choices=["en", "zh_CN"],
                         help="UI language (default: the last one chosen, else the agent's profile)")
+    parser.add_argument("--app", metavar="URL",
+                        help="the application service, https://HOST:PORT (default: the [app] section's)")
+    parser.add_argument("--fingerprint", metavar="FP",
+                        help="the application service certificate's SHA-256 fingerprint (AB:CD:...), trusted "
+                             "without asking (default: [app] fingerprint; else the agent is asked once)")
     parser.add_argument("--commands", metavar="ZMQ_ADDRESS", help="the gateway's command address")
     parser.add_argument("--events", metavar="ZMQ_ADDRESS", help="the gateway's event address")
     parser.add_argument("--no-mailq", action="store_true",
@@ -32,6 +37,7 @@ def register(commands) -> None:
 
 def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from agent_desktop.app import DesktopSettings
+    from cicada.commands.app_cmd import app_settings
     from cicada.commands.gateway_cmd import gateway_settings
 
     from cicada.commands.mailq_cmd import mail_relay, mailq_settings
@@ -39,7 +45,10 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     gateway = gateway_settings(config)
     mail = config.sections.get("mail", {})
     mailq = None if getattr(args, "no_mailq", False) else mailq_settings(config)
+    app = app_settings(config)
     return DesktopSettings(
+        app_url=getattr(args, "app", None) or app.url,
+        app_fingerprint=getattr(args, "fingerprint", None) or app.fingerprint,
         mailq_commands=mailq.command_address if mailq else None,
         mailq_events=mailq.event_address if mailq else None,
         mail_relay=mail_relay(config),
