@@ -166,11 +166,8 @@ def _inlined(schema: dict) -> dict:
 async def send_reply(conversation_id: int, request: Request, token: str = Token):
     # The session first, the body after: only a signed-in user makes the service read megabytes.
     await anyio.to_thread.run_sync(_require_session, request, token)
-    try:
-        body = ReplyRequest.model_validate_json(await request.body())
-    except pydantic.ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from None
-    return await anyio.to_thread.run_sync(_send_reply, request, token, conversation_id, body)
+    raw = await request.body()
+    return await anyio.to_thread.run_sync(_send_reply, request, token, conversation_id, raw)  # megabytes: off the loop
 
 
 def _require_session(request: Request, token: str) -> None:
@@ -178,7 +175,11 @@ def _require_session(request: Request, token: str) -> None:
         pass
 
 
-def _send_reply(request: Request, token: str, conversation_id: int, body: ReplyRequest) -> Response:
+def _send_reply(request: Request, token: str, conversation_id: int, raw: bytes) -> Response:
+    try:
+        body = ReplyRequest.model_validate_json(raw)
+    except pydantic.ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
     files = [NewAttachment(a.filename, a.content_type, _decoded(a)) for a in body.attachments]
     with signed_in(request, token, writing=True) as (session, who):
         message = conversations.reply(session, who.actor, conversation_id, body=body.body, to=body.to, cc=body.cc,

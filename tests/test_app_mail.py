@@ -325,6 +325,8 @@ def test_bad_input_is_refused_with_what_is_wrong(office):
         crm_access.inbox(ann, mine=True, limit=0)
     with pytest.raises(ValidationError, match="A note has 1 to"):
         crm_access.add_note(ann, cid, "   ")
+    with pytest.raises(ValidationError, match="^cc: "):
+        ann.call("POST", f"/v1/conversations/{cid}/replies", json={"body": "x", "cc": "boss@example.cn"})
     with pytest.raises(ValidationError, match="not base64"):
         ann.call("POST", f"/v1/conversations/{cid}/replies", json={
             "body": "x", "attachments": [{"filename": "a", "content_type": "text/plain", "content": "**"}]})
