@@ -23,7 +23,6 @@ import platformdirs
 from crm import texts
 from crm.db import Database
 from crm.errors import NotFound
-from crm.models import User
 from crm.paging import Page
 from crm.permissions import Actor
 from crm.services import profiles
@@ -53,6 +52,8 @@ from app_service.record_results import ActionDone, ContactRecord, RecordSaved, S
 from agent_desktop.workbench import Contact
 from app_service.actions_results import CompletedFollowUp
 from app_service.scripts_results import HandedOverRun, ScriptDocument, ScriptFacts, ScriptsOnOffer
+from app_service.mail_results import RenderedText, Requeued, Stored
+from crm.conversation_types import ConversationView, InboxRow, NewAttachment  # noqa: F401 - the Inbox's types
 
 log = logging.getLogger(__name__)
 
@@ -383,60 +384,63 @@ def email_status(crm: AppClient, ids: list[int]):
 
 # --- emails and chats (the Inbox) -------------------------------------------------------------
 
-
-def inbox(database: Database, actor: Actor, **filters):
-    from crm.services import conversations
-
-    with _reading(database, actor) as session:
-        return conversations.inbox(session, actor, **filters)
+ATTACHMENT_DOWNLOAD_BYTES = 100_000_000  # more than any mail the mail queue takes in
 
 
-def conversation(database: Database, actor: Actor, conversation_id: int):
-    from crm.services import conversations
-
-    with _reading(database, actor) as session:
-        return conversations.conversation_view(session, actor, conversation_id)
-
-
-def attachment(database: Database, actor: Actor, attachment_id: int) -> tuple[str, str, bytes]:
-    from crm.services import conversations
-
-    with _reading(database, actor) as session:
-        return conversations.attachment_content(session, actor, attachment_id)
-
-
-def send_reply(database: Database, actor: Actor, conversation_id: int, **reply) -> int:
-    """Store the reply (and its email in the outbox); the mail queue sends it."""
-    from crm.services import conversations
-
-    with _writing(database, actor) as session:
-        return conversations.reply(session, actor, conversation_id, **reply).id
+def inbox(crm: AppClient, **filters) -> list[InboxRow]:
+    """The agent's own conversations (mine=True) or the group inbox of `queues`; the filters
+    of crm.services.conversations.inbox."""
+    queues = filters.pop("queues", None)
+    mine = filters.pop("mine", True)
+    if not mine and queues is not None and not list(queues):
+        return []  # the group inbox of no queue
+    params = {"mine": mine, **{k: v for k, v in filters.items() if v is not None}}
+    if queues is not None and not mine:
+        params["queue"] = list(queues)
+    return crm.call("GET", "/v1/conversations", list[InboxRow], params=params)
 
 
-def add_note(database: Database, actor: Actor, conversation_id: int, text: str) -> int:
-    from crm.services import conversations
-
-    with _writing(database, actor) as session:
-        return conversations.add_note(session, actor, conversation_id, text).id
+def conversation(crm: AppClient, conversation_id: int) -> ConversationView:
+    return crm.call("GET", f"/v1/conversations/{int(conversation_id)}", ConversationView)
 
 
-def render_reply(database: Database, actor: Actor, body: str, *, view, partner_id: int | None,
-                 contact_person_id: int | None = None):
-    """A reply template rendered in the sandbox with the customer's data and the conversation."""
-    from scripting.context import contact_person_values, partner_values
-    from scripting.templates import make_context, render
+def attachment(crm: AppClient, attachment_id: int) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of an attachment the agent may see."""
+    file = crm.download(f"/v1/attachments/{int(attachment_id)}", ATTACHMENT_DOWNLOAD_BYTES)
+    return file.filename, file.content_type, file.content
 
-    with _reading(database, actor) as session:
-        partner = partner_values(session, actor, partner_id) if partner_id else None
-        person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)
-                  if contact_person_id else None)
-        user = session.get(User, actor.user_id) if actor.user_id else None
-        agent_name = user.display_name if user else actor.username
-    first = next((m for m in view.messages if m.kind == "inbound"), None)
-    values = make_context(
-        partner=partner, contact_person=person,
-        agent={"name": agent_name, "username": actor.username},
-        conversation={"subject": view.subject, "customer": view.customer_name or view.customer_address or "",
-                      "address": view.customer_address or view.customer_phone or "", "channel": view.channel,
-                      "received": first.at.strftime("%Y-%m-%d") if first else "", "mailbox": view.mailbox})
-    return render(body, values)
+
+def send_reply(crm: AppClient, conversation_id: int, **reply) -> int:
+    """Store the reply (and its email in the outbox); the mail queue sends it. `attachments`:
+    NewAttachment (file name, content type, bytes)."""
+    reply["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "content": a.content}
+                            for a in reply.get("attachments") or ()]
+    return crm.call("POST", f"/v1/conversations/{int(conversation_id)}/replies", Stored, json=reply).id
+
+
+def add_note(crm: AppClient, conversation_id: int, text: str) -> int:
+    return crm.call("POST", f"/v1/conversations/{int(conversation_id)}/notes", Stored, json={"text": text}).id
+
+
+def link_partner(crm: AppClient, conversation_id: int, partner_id: int | None) -> None:
+    """The agent confirmed (or cleared) who wrote; the conversation and its record follow."""
+    crm.call("PUT", f"/v1/conversations/{int(conversation_id)}/partner", json={"partner_id": partner_id})
+
+
+def retry_failed(crm: AppClient, conversation_id: int) -> list[int]:
+    """The conversation's emails that failed for good, due again at once (their ids)."""
+    return crm.call("POST", f"/v1/conversations/{int(conversation_id)}/retries", Requeued).email_ids
+
+
+def render_reply(crm: AppClient, body: str, *, view, partner_id: int | None,
+                 contact_person_id: int | None = None) -> RenderedText:
+    """A reply template rendered in the sandbox with the customer's data and the conversation
+    `view` shows (the service reads it afresh)."""
+    return render_reply_for(crm, view.id, body, partner_id=partner_id, contact_person_id=contact_person_id)
+
+
+def render_reply_for(crm: AppClient, conversation_id: int, body: str, *, partner_id: int | None,
+                     contact_person_id: int | None = None) -> RenderedText:
+    """`partner_id`: the customer the agent confirmed; None: the conversation's own."""
+    return crm.call("POST", f"/v1/conversations/{int(conversation_id)}/rendered-replies", RenderedText,
+                    json={"body": body, "partner_id": partner_id, "contact_person_id": contact_person_id})

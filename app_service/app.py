@@ -83,10 +83,11 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
     app.state.mail_sender = settings.mail_sender
     _install_error_handlers(app)
-    from app_service import actions_api, customers_api, history_api, partners_api, records_api, scripts_api
-    from app_service import sessions_api
+    from app_service import actions_api, customers_api, history_api, mail_api, partners_api, records_api
+    from app_service import scripts_api, sessions_api
 
-    for module in (sessions_api, partners_api, customers_api, history_api, records_api, scripts_api, actions_api):
+    for module in (sessions_api, partners_api, customers_api, history_api, records_api, scripts_api, actions_api,
+                   mail_api):
         app.include_router(module.router)
     return app
 

@@ -15,17 +15,20 @@ a service that does not answer is ServiceUnreachable.
 from __future__ import annotations
 
 import hashlib
+import re
 import socket
 import ssl
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import msgspec
 
 from app_service import wire
+from app_service.mail_results import Download
 from app_service.schemas import Me, SignedIn
+from crm import errors
 
 T = TypeVar("T")
 
@@ -175,6 +178,29 @@ class AppClient:
             return None
         return msgspec.json.decode(response.content, type=result_type)
 
+    def download(self, path: str, max_bytes: int) -> Download:
+        """A file the service sends (an attachment), read as it streams in: refused
+        (ValidationError) as soon as it grows beyond `max_bytes`."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            with self._http.stream("GET", path, headers=headers) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                content = bytearray()
+                for chunk in response.iter_bytes():
+                    content += chunk
+                    if len(content) > max_bytes:
+                        raise errors.ValidationError(f"The file is larger than {max_bytes // 1_000_000} MB; "
+                                                     "it was not read.")
+                filename = _attachment_name(response.headers.get("content-disposition", ""))
+                content_type = response.headers.get("content-type", "application/octet-stream")
+                content_type = content_type.split(";")[0].strip()  # the file's type, not the charset added
+        except httpx.HTTPError as exc:
+            raise wire.ServiceUnreachable(f"The application service at {self.base_url} cannot be reached "
+                                          f"({type(exc).__name__}: {exc}).") from None
+        return Download(filename, content_type, bytes(content))
+
     def close(self) -> None:
         self._http.close()
 
@@ -185,10 +211,22 @@ class AppClient:
         self.close()
 
 
+def _attachment_name(disposition: str) -> str:
+    """The file name of a Content-Disposition header (RFC 6266): filename* (UTF-8) first."""
+    encoded = re.search(r"filename\*=UTF-8''([^;\s]+)", disposition, re.IGNORECASE)
+    if encoded:
+        return unquote(encoded.group(1))
+    plain = re.search(r'filename="([^"]*)"', disposition)
+    return plain.group(1) if plain else "attachment"
+
+
 def _error(response: httpx.Response) -> Exception:
     try:
         error = response.json()["error"]
         return wire.rebuild_error(error["code"], error["message"], error.get("detail") or {}, response.status_code)
     except (ValueError, KeyError, TypeError):
+        if response.status_code == 413:  # a route's body limit (or a proxy's) answers in plain text
+            return wire.rebuild_error("too_large", "The request is larger than the application service takes.",
+                                      {}, 413)
         return wire.ApiError("http", f"The application service answered {response.status_code}: "
                                      f"{response.text[:200]}", response.status_code)

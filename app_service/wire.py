@@ -41,6 +41,7 @@ ERRORS: dict[str, tuple[int, type[Exception]]] = {
     "forbidden": (403, errors.PermissionDenied),
     "not_found": (404, errors.NotFound),
     "invalid": (422, errors.ValidationError),
+    "too_large": (413, errors.ValidationError),  # a request body over the route's limit (sent as plain text)
     "possible_duplicates": (409, errors.PossibleDuplicates),
     "duplicate_customer_number": (409, errors.DuplicateCustomerNumber),
     "ownership_conflict": (409, errors.OwnershipConflict),

@@ -55,7 +55,7 @@ def storable(text: str | None) -> str | None:
 def refuse_unstorable_rows(session, _flush_context, _instances) -> None:
     """A before_flush hook: ValidationError naming the table and column of the
     first new or changed text that holds a character the CRM cannot store."""
-    from sqlalchemy import String, inspect  # here: the checks above serve clients without a database too
+    from sqlalchemy import String, inspect  # here: the desktop checks texts without the database's library
 
     for row in (*session.new, *session.dirty):
         for attribute in inspect(row).mapper.column_attrs:

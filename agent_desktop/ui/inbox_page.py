@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from agent_desktop.ui.formatting import date_time
 from agent_desktop.ui.plain import no_mnemonic, plain_label, plain_tip
-from crm.services.conversations import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment, answer_subject
+from crm.conversation_types import CUSTOMER_ENDED_TEXT, CUSTOMER_LEFT_TEXT, NewAttachment, answer_subject
 
 PAGE_ROWS = 100
 MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the list
@@ -684,7 +684,7 @@ class InboxPage(QWidget):
             self.reader.setHtml(self._thread_html(view, remote=False))
 
         def fetch() -> list:
-            return [(a.content_id, crm_access.attachment(self.controller.database, self.controller.actor, a.id))
+            return [(a.content_id, crm_access.attachment(self.controller.crm, a.id))
                     for a in wanted[:20]]
 
         if wanted:
@@ -750,8 +750,8 @@ class InboxPage(QWidget):
             if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
                 self._failed(self.tr("No program opens {name}; save it instead.").format(name=Path(path).name))
 
-        self.controller.tasks.run(_temporary_copy, crm_access.attachment, self.controller.database,
-                                  self.controller.actor, attachment_id, on_done=copied,
+        self.controller.tasks.run(_temporary_copy, crm_access.attachment, self.controller.crm, attachment_id,
+                                  on_done=copied,
                                   on_error=lambda exc: self._failed(str(exc)))
 
     def _save_attachment(self, item: QListWidgetItem) -> None:
@@ -764,8 +764,8 @@ class InboxPage(QWidget):
             if path:
                 Path(path).write_bytes(content)
 
-        self.controller.tasks.run(crm_access.attachment, self.controller.database, self.controller.actor,
-                                  attachment_id, on_done=loaded, on_error=lambda exc: self._failed(str(exc)))
+        self.controller.tasks.run(crm_access.attachment, self.controller.crm, attachment_id, on_done=loaded,
+                                  on_error=lambda exc: self._failed(str(exc)))
 
     # --- writing -------------------------------------------------------------------------------------
 
@@ -996,11 +996,11 @@ def _label(label) -> str:
     return localized(label, i18n.current_language().split("_")[0])
 
 
-def _temporary_copy(read, database, actor, attachment_id: int) -> str:
+def _temporary_copy(read, crm, attachment_id: int) -> str:
     """The attachment written to a new private folder under its own (base) name; the path."""
     import tempfile
 
-    name, _content_type, content = read(database, actor, attachment_id)
+    name, _content_type, content = read(crm, attachment_id)
     folder = Path(tempfile.mkdtemp(prefix="cicada-attachment-"))
     path = folder / (Path(name).name.lstrip(".") or "attachment")
     path.write_bytes(content)

@@ -131,7 +131,7 @@ class MailControl(QObject):
             self._linked.pop(conversation_id, None)
             self.failed.emit(str(exc))
 
-        self.tasks.run(_link_partner, self.database, self.actor, conversation_id, partner_id,
+        self.tasks.run(crm_access.link_partner, self.crm, conversation_id, partner_id,
                        on_done=lambda _none: self._refresh_if_current(conversation_id), on_error=failed)
 
     # --- events ---------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ class MailControl(QObject):
                    include_closed: bool = False, limit: int = 100, request: int = 0,
                    queue: str | None = None, only: str | None = None) -> None:
         queues = [queue] if queue else (self.desk.queues or None)
-        self.tasks.run(crm_access.inbox, self.database, self.actor, mine=which == "mine",
+        self.tasks.run(crm_access.inbox, self.crm, mine=which == "mine",
                        queues=None if which == "mine" else queues, channel=channel or None, text=text or None,
                        include_closed=include_closed, only=only, limit=limit,
                        on_done=lambda rows: self.inbox_loaded.emit(which, rows, request),
@@ -256,7 +256,7 @@ class MailControl(QObject):
             self.desk.mail_read(conversation_id)
             self.conversation_loaded.emit(view)
 
-        self.tasks.run(crm_access.conversation, self.database, self.actor, conversation_id,
+        self.tasks.run(crm_access.conversation, self.crm, conversation_id,
                        on_done=loaded, on_error=lambda exc: self.conversation_loaded.emit(str(exc)))
 
     def work_on(self, view) -> None:
@@ -288,7 +288,7 @@ class MailControl(QObject):
             if on_done:
                 on_done()
 
-        self.tasks.run(crm_access.send_reply, self.database, self.actor, conversation_id, body=body, to=to, cc=cc,
+        self.tasks.run(crm_access.send_reply, self.crm, conversation_id, body=body, to=to, cc=cc,
                        subject=subject, attachments=list(attachments), forward_to=forward_to,
                        on_done=stored, on_error=lambda exc: (on_error or self.failed.emit)(str(exc)))
 
@@ -301,7 +301,7 @@ class MailControl(QObject):
             self._refresh_if_current(conversation_id)
             self.lists_stale.emit()
 
-        self.tasks.run(_retry_failed, self.database, self.actor, conversation_id, on_done=queued,
+        self.tasks.run(crm_access.retry_failed, self.crm, conversation_id, on_done=queued,
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def _refresh_if_current(self, conversation_id: int) -> None:
@@ -309,29 +309,22 @@ class MailControl(QObject):
             self.open(conversation_id)  # the delivery status, sent or failed
 
     def note(self, conversation_id: int, text: str, *, on_done=None) -> None:
-        self.tasks.run(crm_access.add_note, self.database, self.actor, conversation_id, text,
+        self.tasks.run(crm_access.add_note, self.crm, conversation_id, text,
                        on_done=lambda _id: (self.open(conversation_id), on_done and on_done()),
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def render(self, body: str, view, on_done) -> None:
-        partner_id, person_id = self._confirmed_for(view.id)
-        self.tasks.run(crm_access.render_reply, self.database, self.actor, body, view=view,
-                       partner_id=partner_id if partner_id is not None else view.partner_id,
+        partner_id, person_id = self._confirmed_for(view.id)  # None: the conversation's own customer
+        self.tasks.run(crm_access.render_reply, self.crm, body, view=view, partner_id=partner_id,
                        contact_person_id=person_id, on_done=on_done,
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def render_for(self, conversation_id: int, body: str, on_done) -> None:
-        """A canned answer filled in with its own conversation (read afresh), whatever
-        the reading pane shows: with several chats open, each gets its own customer."""
+        """A canned answer filled in with its own conversation (the service reads it afresh),
+        whatever the reading pane shows: with several chats open, each gets its own customer."""
         partner_id, person_id = self._confirmed_for(conversation_id)
-
-        def read_and_render(database, actor):
-            view = crm_access.conversation(database, actor, conversation_id)
-            return crm_access.render_reply(database, actor, body, view=view,
-                                           partner_id=partner_id if partner_id is not None else view.partner_id,
-                                           contact_person_id=person_id)
-
-        self.tasks.run(read_and_render, self.database, self.actor, on_done=on_done,
+        self.tasks.run(crm_access.render_reply_for, self.crm, conversation_id, body, partner_id=partner_id,
+                       contact_person_id=person_id, on_done=on_done,
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def _confirmed_for(self, conversation_id: int) -> tuple[int | None, int | None]:
@@ -403,7 +396,7 @@ class MailControl(QObject):
                 for m in view.messages if m.kind != "note"]
             self.desk.chat_loaded(conversation_id, lines)
 
-        self.tasks.run(crm_access.conversation, self.database, self.actor, conversation_id, on_done=loaded,
+        self.tasks.run(crm_access.conversation, self.crm, conversation_id, on_done=loaded,
                        on_error=lambda exc: log.warning("chat %s: %s", conversation_id, exc))
 
     def _command_failed(self, error) -> None:
@@ -412,20 +405,6 @@ class MailControl(QObject):
             return
         self.failed.emit(error.message)
         self.bench.notice("warning", "{error}", error=error.message)
-
-
-def _link_partner(database, actor, conversation_id: int, partner_id: int) -> None:
-    from crm.services import conversations
-
-    with database.unit_of_work() as session:
-        conversations.set_partner(session, actor, conversation_id, partner_id)
-
-
-def _retry_failed(database, actor, conversation_id: int) -> list[int]:
-    from crm.services import conversations
-
-    with database.unit_of_work() as session:
-        return conversations.retry_failed(session, actor, conversation_id)
 
 
 def _epoch(value) -> float:

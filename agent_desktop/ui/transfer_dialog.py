@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.plain import plain_label
-from crm.services.conversations import TRANSFER_NOTE_LENGTH
+from crm.conversation_types import TRANSFER_NOTE_LENGTH
 
 
 class TransferDialog(QDialog):

@@ -19,7 +19,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import phonenumbers
@@ -45,29 +45,31 @@ from crm.models import (
     User,
 )
 from crm.permissions import Actor, Permission, require_read
+from crm.conversation_types import (  # noqa: F401 - what callers have always found here
+    AGENT_ONLY_LINES,
+    ATTACHMENT_BYTES,
+    CUSTOMER_ENDED_ID,
+    CUSTOMER_ENDED_TEXT,
+    CUSTOMER_LEFT_ID,
+    CUSTOMER_LEFT_TEXT,
+    NOTE_LENGTH,
+    REPLY_ATTACHMENT_BYTES,
+    REPLY_ATTACHMENTS,
+    TRANSFER_NOTE_LENGTH,
+    AttachmentInfo,
+    ConversationView,
+    InboxRow,
+    MessageView,
+    NewAttachment,
+    answer_subject,
+    strip_reply_prefixes,
+)
 from crm.services import identify, outbox, users
 
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
 CHAT_TEXT_LENGTH = 4000
-NOTE_LENGTH = 20_000
 RECENTLY_CLOSED_DAYS = 7  # how far back the inbox's "recently closed" looks
-TRANSFER_NOTE_LENGTH = 500  # a line or two for the colleague, shown with the offer
-# The client_id of the line stored when the customer ends a chat (the agent's
-# to read; the customer's transcript leaves it out); never one of the widget's.
-CUSTOMER_ENDED_ID = "cicada:customer-ended"
-CUSTOMER_ENDED_TEXT = "The customer ended the chat."
-# The line stored when a customer's page has been gone too long (the chat is
-# abandoned); for the agent and the record, not shown to the customer.
-CUSTOMER_LEFT_ID = "cicada:customer-left"
-CUSTOMER_LEFT_TEXT = "The customer left the chat (the page was closed and did not come back)."
-AGENT_ONLY_LINES = (CUSTOMER_ENDED_ID, CUSTOMER_LEFT_ID)  # client_ids of lines the customer's transcript leaves out
 SIGNATURE_LINES = 15  # where phone numbers of an unknown sender are looked for
-_REPLY_PREFIX = re.compile(
-    r"\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rif|enc|res|odp|回复|回覆|答复|答覆|转发|轉發|轉寄)"
-    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
-    re.IGNORECASE,
-)
-_SUBJECT_TAG = re.compile(r"\s*(\[[^\[\]]*\])")
 
 
 @dataclass(frozen=True)
@@ -127,25 +129,6 @@ class Received:
 
 
 # --- email in --------------------------------------------------------------------------------
-
-
-def strip_reply_prefixes(subject: str) -> str:
-    """The subject without reply and forward prefixes ("Re:", "AW:", "回复：", "Re[2]:"...).
-
-    Bracketed tags such as "[Ticket #12]" stay, and prefixes after them go too.
-    """
-    tags: list[str] = []
-    rest = subject or ""
-    while match := _SUBJECT_TAG.match(rest) or _REPLY_PREFIX.match(rest):
-        if match.re is _SUBJECT_TAG:
-            tags.append(match.group(1))
-        rest = rest[match.end():]
-    return " ".join(" ".join([*tags, rest]).split())
-
-
-def answer_subject(subject: str, *, forward: bool = False) -> str:
-    """The subject of a reply ("Re: ...") or forward ("Fwd: ..."): one prefix, however many it had."""
-    return f"{'Fwd' if forward else 'Re'}: {strip_reply_prefixes(subject)}".strip()
 
 
 def thread_subject(subject: str) -> str:
@@ -585,24 +568,6 @@ def set_assignment(session: Session, conversation_id: int, status: str, agent: s
 # --- the agent's work -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InboxRow:
-    conversation_id: int
-    channel: str
-    queue: str
-    priority: int
-    status: str
-    subject: str
-    customer: str
-    partner_id: int | None
-    assigned_to: str | None
-    created_at: datetime
-    last_message_at: datetime
-    due_at: datetime | None
-    first_response_at: datetime | None
-    messages: int
-
-
 def inbox(session: Session, actor: Actor, *, mine: bool = True, queues: Iterable[str] | None = None,
           channel: str | None = None, include_closed: bool = False, text: str | None = None,
           only: str | None = None, offset: int = 0, limit: int = 100, now: datetime | None = None
@@ -656,55 +621,6 @@ def inbox(session: Session, actor: Actor, *, mine: bool = True, queues: Iterable
             for c, username, n in session.execute(stmt)]
 
 
-@dataclass(frozen=True)
-class AttachmentInfo:
-    id: int
-    filename: str
-    content_type: str
-    size: int
-    content_id: str | None
-    inline: bool
-
-
-@dataclass(frozen=True)
-class MessageView:
-    id: int
-    kind: str
-    author: str
-    sender: str | None
-    recipients: str | None
-    subject: str | None
-    text: str
-    html: str | None
-    has_remote_images: bool
-    at: datetime
-    message_id: str | None
-    defects: str | None
-    attachments: tuple[AttachmentInfo, ...]
-    delivery: str | None = None  # outbound email: queued, sent, failed
-    delivery_error: str | None = None
-
-
-@dataclass(frozen=True)
-class ConversationView:
-    id: int
-    channel: str
-    mailbox: str
-    queue: str
-    status: str
-    subject: str
-    customer_name: str
-    customer_address: str | None
-    customer_phone: str | None
-    partner_id: int | None
-    interaction_id: int | None
-    assigned_to: str | None
-    created_at: datetime
-    due_at: datetime | None
-    first_response_at: datetime | None
-    messages: tuple[MessageView, ...] = field(default=())
-
-
 def conversation_view(session: Session, actor: Actor, conversation_id: int) -> ConversationView:
     conversation = session.scalar(select(Conversation).where(Conversation.id == conversation_id).options(
         selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
@@ -740,13 +656,6 @@ def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tu
     return attachment.filename, attachment.content_type, attachment.content
 
 
-@dataclass(frozen=True)
-class NewAttachment:
-    filename: str
-    content_type: str
-    content: bytes
-
-
 def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to: str | None = None,
           cc: list[str] | None = None, subject: str | None = None, attachments: Iterable[NewAttachment] = (),
           forward_to: str | None = None, now: datetime | None = None) -> ConversationMessage:
@@ -758,6 +667,7 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
                       "the address to forward to": forward_to,
                       "the attachment's name": [a.filename for a in attachments],
                       "the attachment's type": [a.content_type for a in attachments]})
+    _check_sizes(attachments)
     conversation = _my_conversation(session, actor, conversation_id, Channel.EMAIL.value)
     last = session.scalar(select(ConversationMessage).where(
         ConversationMessage.conversation_id == conversation.id, ConversationMessage.message_id.is_not(None),
@@ -794,6 +704,18 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
     conversation.last_message_at = now
     session.flush()
     return message
+
+
+def _check_sizes(attachments: list[NewAttachment]) -> None:
+    """Refuse before anything is stored what no mail server would take."""
+    if len(attachments) > REPLY_ATTACHMENTS:
+        raise ValidationError(f"A reply carries at most {REPLY_ATTACHMENTS} files.")
+    for attachment in attachments:
+        if len(attachment.content) > ATTACHMENT_BYTES:
+            raise ValidationError(f"{attachment.filename} is larger than {ATTACHMENT_BYTES // 1_000_000} MB.")
+    if sum(len(a.content) for a in attachments) > REPLY_ATTACHMENT_BYTES:
+        raise ValidationError(f"The files of one reply are at most {REPLY_ATTACHMENT_BYTES // 1_000_000} MB "
+                              "together.")
 
 
 def retry_failed(session: Session, actor: Actor, conversation_id: int) -> list[int]:
