@@ -14,8 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crm.errors import ValidationError
-from crm.services import outbox, transactions
-from crm.services.transactions import COMPLAINT_CATEGORIES, PRIORITIES, OrderLine
+from crm.work_types import COMPLAINT_CATEGORIES, PRIORITIES, OrderLine
 from action_box.model import Context, Field, Outcome, localized
 
 
@@ -81,6 +80,8 @@ class ServiceOrder:
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import transactions  # run by the service; a desktop only shows forms
+
         order = transactions.create_service_order(
             session, actor, partner_id=context.partner.partner_id, item_id=int(values["item"]),
             description=values["description"], priority=values["priority"],
@@ -113,6 +114,8 @@ class Complaint:
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import transactions  # run by the service; a desktop only shows forms
+
         complaint = transactions.create_complaint(
             session, actor, partner_id=context.partner.partner_id, category=values["category"],
             description=values["description"], sales_order_no=values.get("sales_order") or None,
@@ -140,6 +143,8 @@ class SalesOrder:
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import transactions  # run by the service; a desktop only shows forms
+
         lines = [OrderLine(no, quantity) for no, quantity in values["lines"]]
         order = transactions.create_sales_order(
             session, actor, partner_id=context.partner.partner_id, lines=lines,
@@ -171,6 +176,8 @@ class Lead:
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import transactions  # run by the service; a desktop only shows forms
+
         lead = transactions.create_lead(
             session, actor, partner_id=context.partner.partner_id, kind=values["kind"],
             subject=values["subject"], description=values.get("description"), amount=values.get("amount"),
@@ -214,6 +221,8 @@ class Callback:
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import transactions  # run by the service; a desktop only shows forms
+
         day: date = values["day"]
         start = _local(datetime.combine(day, values["from_time"]))
         end = _local(datetime.combine(day, values["to_time"]))
@@ -284,6 +293,8 @@ class FollowUpEmail:
         return subject[:250], render(template["body"], values).text
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import outbox  # run by the service; a desktop only shows forms
+
         email = outbox.queue_email(
             session, actor, sender=context.sender, to=values["to"], subject=values["subject"],
             body=values["body"], partner_id=context.partner.partner_id,
@@ -311,6 +322,8 @@ class Task:
         ]
 
     def perform(self, session, actor, context: Context, values: dict) -> Outcome:
+        from crm.services import transactions  # run by the service; a desktop only shows forms
+
         kind, _, who = values["assignee"].partition(":")
         due = _local(datetime.combine(values["due_day"], time(18))) if values.get("due_day") else None
         task = transactions.create_task(

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from crm.errors import ValidationError
-from crm.services.profiles import merge_action_box, validate_setting
+from crm.profile_types import merge_action_box, validate_setting
 from action_box.model import Action, localized
 from action_box.registry import all_actions, is_builtin_or_link
 

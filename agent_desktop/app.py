@@ -21,7 +21,6 @@ class DesktopSettings:
     app_url: str = ""  # the application service: https://HOST:PORT
     app_fingerprint: str | None = None  # its certificate's SHA-256, pinned without asking the agent
     known_certificates: Path | None = None  # certificates the agent trusted; None: the user's config directory
-    database_url: str | None = None  # the CRM functions not yet moved to the application service
     region: str = "CN"
     draft_dir: Path | None = None
     language: str | None = None
@@ -45,7 +44,7 @@ def application(argv: list[str] | None = None):
 class Desktop:
     """One agent's desktop: its controller and window, made after login."""
 
-    def __init__(self, settings: DesktopSettings, session, *, database=None, device: str | None,
+    def __init__(self, settings: DesktopSettings, session, *, device: str | None,
                  queues: list[str] | None, tasks=None):
         from agent_desktop.ui.controller import DesktopController, GatewayLogin
         from agent_desktop.ui.cti_link import CtiLink
@@ -60,7 +59,7 @@ class Desktop:
                                  background=True)
         self.controller = DesktopController(
             session, self.link, GatewayLogin(settings.password, device, queues),
-            database=database, drafts=self.drafts, region=settings.region, tasks=tasks)
+            drafts=self.drafts, region=settings.region, tasks=tasks)
         self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
         self.mail_link = None
         if settings.mailq_commands and settings.mailq_events:
@@ -78,8 +77,13 @@ class Desktop:
             self.controller.mail.connect()
 
     def close(self) -> None:
+        """The agent closes the desktop: it signs out, so its session opens nothing any more
+        (its client stays open for the tasks still running; their owner closes it)."""
+        from agent_desktop import crm_access
+
         self.window.close()
         self.controller.close()
+        crm_access.log_out(self.controller.crm, close=False)
         self.link.close()
         if self.mail_link is not None:
             self.mail_link.close()
@@ -105,12 +109,10 @@ def run(settings: DesktopSettings) -> int:
     from agent_desktop.ui.login_dialog import LoginDialog
     from agent_desktop.ui.tasks import TaskRunner
     from agent_desktop import crm_access
-    from crm.db import Database
 
     app = application()
     gc_guard.hold()  # the login dialog's queries run in worker threads too
     i18n.install(settings.language or QSettings().value("language") or _system_language())
-    database = Database.open(settings.database_url) if settings.database_url else None
     tasks = TaskRunner()
     dialog = LoginDialog(service_of(settings), tasks, username=settings.user, password=settings.password)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
@@ -123,15 +125,13 @@ def run(settings: DesktopSettings) -> int:
         i18n.install(dialog.session.profile.language)
     settings = DesktopSettings(**{**settings.__dict__, "password": dialog.password.text(),
                                   "user": dialog.session.profile.username})
-    desktop = Desktop(settings, dialog.session, database=database, device=dialog.device_value(),
+    desktop = Desktop(settings, dialog.session, device=dialog.device_value(),
                       queues=dialog.queue_values(), tasks=tasks)
     desktop.start()
     code = app.exec()
     desktop.close()
     tasks.shutdown()
-    crm_access.log_out(dialog.session.crm)
-    if database is not None:
-        database.dispose()
+    dialog.session.crm.close()
     gc_guard.release()
     return code
 

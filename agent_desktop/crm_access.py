@@ -11,8 +11,6 @@ the service's errors come back as the `crm` errors the views handle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -21,13 +19,11 @@ from urllib.parse import quote
 import platformdirs
 
 from crm import texts
-from crm.db import Database
 from crm.errors import NotFound
 from crm.paging import Page
-from crm.permissions import Actor
-from crm.services import profiles
-from crm.services.history import HistoryFilter, HistoryRow
-from crm.services.users import require_active
+from crm.actors import Actor
+from crm.history_types import HistoryFilter, HistoryRow
+from crm.profile_types import AgentProfile
 from app_service.business_results import (  # noqa: F401 - the desktop names them as crm_access's
     SECTIONS,
     Detail,
@@ -83,7 +79,7 @@ class LoggedIn:
 
     crm: AppClient
     actor: Actor
-    profile: profiles.AgentProfile
+    profile: AgentProfile
     token: str
 
 
@@ -107,7 +103,7 @@ def trust_certificate(service: Service, unknown: CertificateUnknown) -> None:
     service.known().remember(host, int(port), unknown.pem)
 
 
-def log_out(crm: AppClient) -> None:
+def log_out(crm: AppClient, *, close: bool = True) -> None:
     """End the session for every service; a service that cannot be reached lets it expire."""
     from crm.errors import CrmError
 
@@ -116,25 +112,8 @@ def log_out(crm: AppClient) -> None:
     except CrmError as exc:
         log.info("signing out failed (the session expires by itself): %s", exc)
     finally:
-        crm.close()
-
-
-# Every call below first checks that the agent's account is still enabled: an
-# agent disabled while logged in can do nothing more from his next step on.
-
-
-@contextmanager
-def _reading(database: Database, actor: Actor) -> Iterator:
-    with database.reading() as session:
-        require_active(session, actor)
-        yield session
-
-
-@contextmanager
-def _writing(database: Database, actor: Actor) -> Iterator:
-    with database.unit_of_work() as session:
-        require_active(session, actor)
-        yield session
+        if close:
+            crm.close()
 
 
 # --- identification --------------------------------------------------------------------
@@ -361,8 +340,8 @@ def run_action(crm: AppClient, action, context, values: dict):
 
 
 def follow_ups(crm: AppClient):
-    """The open callbacks and tasks of the agent and his team (crm.services.transactions.FollowUp)."""
-    from crm.services.transactions import FollowUp
+    """The open callbacks and tasks of the agent and his team (crm.work_types.FollowUp)."""
+    from crm.work_types import FollowUp
 
     return crm.call("GET", "/v1/follow-ups", list[FollowUp])
 
@@ -373,9 +352,9 @@ def complete_follow_up(crm: AppClient, transaction_id: int) -> str:
 
 
 def email_status(crm: AppClient, ids: list[int]):
-    """How the emails the agent queued are doing (crm.services.outbox.EmailStatus); the mail
+    """How the emails the agent queued are doing (crm.work_types.EmailStatus); the mail
     queue sends them."""
-    from crm.services.outbox import EmailStatus
+    from crm.work_types import EmailStatus
 
     if not ids:
         return []

@@ -1,19 +1,17 @@
 """The demo's simulated customers: `cicada call` from a real demo customer's
 number into a demo queue, so a newcomer can take a call in the desktop
-without a phone line."""
+without a phone line. The desktop has no database: `cicada demo` picks the
+customers (their numbers and email addresses) and hands them over in a file."""
 
 from __future__ import annotations
 
+import json
 import random
 import smtplib
 import subprocess
 import sys
 from dataclasses import dataclass
-
-from sqlalchemy import func, select
-
-from crm.db import Database
-from crm.models import BusinessPartner, EmailAddress, PhoneNumber
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -21,11 +19,19 @@ class DemoCalls:
     sip_address: str  # the gateway's, HOST:PORT
     dnis: str  # the number dialled: chooses the queue
     config_path: str | None = None
-    database_url: str | None = None
     hold_for: float = 120.0
     smtp_address: str | None = None  # the mail queue's SMTP listener, HOST:PORT
     mailbox: str = "service@cicada.example"
     chat_url: str | None = None  # the web chat widget
+    numbers: tuple[str, ...] = ()  # demo customers' mobile numbers, as they call from them
+    addresses: tuple[tuple[str, str], ...] = ()  # demo customers' (name, email address)
+
+
+def read_customers(path: Path) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The demo customers `cicada demo` wrote: (numbers, (name, address) pairs)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return (tuple(str(n) for n in data.get("numbers", [])),
+            tuple((str(name), str(address)) for name, address in data.get("addresses", [])))
 
 
 DEMO_EMAILS = [
@@ -39,17 +45,9 @@ DEMO_EMAILS = [
 ]
 
 
-def customer_number(database: Database, rng: random.Random | None = None) -> str:
-    """The main mobile number of a random customer with a valid Chinese number."""
-    rng = rng or random.Random()
-    with database.reading() as session:
-        candidates = select(PhoneNumber.e164).where(
-            PhoneNumber.is_main.is_(True), PhoneNumber.e164.like("+861%"))
-        count = session.scalar(select(func.count()).select_from(candidates.subquery()))
-        if not count:
-            return "13800138000"
-        e164 = session.scalar(candidates.order_by(PhoneNumber.id).offset(rng.randrange(count)).limit(1))
-    return e164.removeprefix("+86")
+def customer_number(calls: DemoCalls, rng: random.Random | None = None) -> str:
+    """The main mobile number of a random demo customer."""
+    return (rng or random.Random()).choice(calls.numbers) if calls.numbers else "13800138000"
 
 
 def place_call(calls: DemoCalls, ani: str) -> subprocess.Popen:
@@ -58,26 +56,15 @@ def place_call(calls: DemoCalls, ani: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "cicada.cli"]
     if calls.config_path:
         command += ["--config", calls.config_path]
-    if calls.database_url:
-        command += ["--db-url", calls.database_url]
     command += ["call", "--from", ani, "--to", calls.dnis, "--gateway", calls.sip_address,
                 "--hold-for", f"{calls.hold_for:g}"]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def customer_address(database: Database, rng: random.Random | None = None) -> tuple[str, str]:
-    """(name, email address) of a random customer who has one."""
-    rng = rng or random.Random()
-    with database.reading() as session:
-        candidates = select(EmailAddress.address, BusinessPartner.name).join(
-            BusinessPartner, BusinessPartner.id == EmailAddress.partner_id)
-        count = session.scalar(select(func.count()).select_from(candidates.subquery()))
-        if not count:
-            return "张伟", "zhang.wei@example.cn"
-        address, name = session.execute(candidates.order_by(EmailAddress.id).offset(rng.randrange(count))
-                                         .limit(1)).one()
-    return name, address
+def customer_address(calls: DemoCalls, rng: random.Random | None = None) -> tuple[str, str]:
+    """(name, email address) of a random demo customer who has one."""
+    return (rng or random.Random()).choice(calls.addresses) if calls.addresses else ("张伟", "zhang.wei@example.cn")
 
 
 def send_email(calls: DemoCalls, name: str, address: str, rng: random.Random | None = None) -> str:

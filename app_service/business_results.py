@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from crm.models import TransactionKind
-from crm.services.history import HistoryRow
+from crm.history_types import HistoryRow
 from app_service.partner_results import PartnerRef
 
 
@@ -77,10 +76,9 @@ class Partner360:
     phones: tuple[str, ...] = ()  # every number of the partner, the main one first
 
 
-SECTIONS = ("contact_persons", "relationships", TransactionKind.SERVICE_ORDER.value,
-            TransactionKind.COMPLAINT.value, TransactionKind.SALES_ORDER.value, TransactionKind.LEAD.value,
-            TransactionKind.OPPORTUNITY.value, TransactionKind.CALLBACK.value, TransactionKind.TASK.value,
-            "installed_base", "interactions")
+# The 360° view's sections in the order shown: transactions by their kind (crm.models.TransactionKind).
+SECTIONS = ("contact_persons", "relationships", "service_order", "complaint", "sales_order", "lead", "opportunity",
+            "callback", "task", "installed_base", "interactions")
 
 
 @dataclass(frozen=True)

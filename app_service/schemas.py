@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm.permissions import Actor
-from crm.services.profiles import AgentProfile
+from crm.actors import Actor
+from crm.profile_types import AgentProfile
 
 
 @dataclass(frozen=True)

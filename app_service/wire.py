@@ -16,7 +16,7 @@ import msgspec
 from action_box.model import ActionFailed
 from crm import errors
 from crm.login_guard import LoginRefused
-from crm.services.sessions import SessionEnded
+from crm.errors import SessionEnded
 
 API_VERSION = "v1"
 
@@ -45,6 +45,7 @@ ERRORS: dict[str, tuple[int, type[Exception]]] = {
     "possible_duplicates": (409, errors.PossibleDuplicates),
     "duplicate_customer_number": (409, errors.DuplicateCustomerNumber),
     "ownership_conflict": (409, errors.OwnershipConflict),
+    "run_handed_over": (409, errors.RunHandedOver),
     "conflict": (409, errors.Conflict),
     "rate_limited": (429, LoginRefused),
     "busy": (429, LoginRefused),
@@ -91,7 +92,7 @@ def rebuild_error(code: str, message: str, detail: dict[str, Any], status: int) 
     if kind is errors.AccountDisabled:
         return errors.AccountDisabled(str(detail.get("username", "")))
     if kind is errors.PossibleDuplicates:
-        from crm.services.partners import DuplicateCandidate
+        from crm.partner_types import DuplicateCandidate
 
         candidates = msgspec.convert(detail.get("candidates", []), list[DuplicateCandidate])
         return errors.PossibleDuplicates(candidates, hidden=int(detail.get("hidden", 0)))

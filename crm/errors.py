@@ -47,6 +47,20 @@ class AuthenticationFailed(CrmError):
     pass
 
 
+class SessionEnded(AuthenticationFailed):
+    """The token opens nothing (any more): `reason` says why, for the log and the user."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__({
+            "unknown": "Not signed in (or the session is not known here); sign in again.",
+            "expired": "Your session has expired; sign in again.",
+            "signed_out": "You signed out; sign in again.",
+            "account_disabled": "Your account was disabled; ask an administrator.",
+            "password_changed": "Your password was changed; sign in again with the new one.",
+        }.get(reason, f"Your session has ended ({reason}); sign in again."))
+
+
 class AccountDisabled(AuthenticationFailed):
     """The user's account is disabled: nothing is done in its name."""
 
@@ -72,3 +86,8 @@ class PossibleDuplicates(CrmError):
         parts.append("Check them, then save again with the duplicate check confirmed." if candidates else
                      "If it is a new customer all the same, save again with the duplicate check confirmed.")
         super().__init__(" ".join(parts))
+
+
+class RunHandedOver(Conflict):
+    """The run went on with the colleague the call was transferred to; the
+    agent who handed it over may no longer change it."""

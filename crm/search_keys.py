@@ -27,7 +27,6 @@ from collections.abc import Iterable
 
 from pypinyin import lazy_pinyin
 
-from crm.models import PartnerKind, SearchField
 from crm.phones import NormalizedPhone
 
 MAX_TOKEN = 80
@@ -64,6 +63,8 @@ def _clip(token: str) -> str:
 
 def name_tokens(kind: str, first_name: str | None, last_name: str | None,
                 org_name: str | None) -> set[str]:
+    from crm.models import PartnerKind  # here: is_cjk and the folding serve clients without the database's library
+
     if kind == PartnerKind.PERSON:
         parts = [p for p in (last_name, first_name) if p]
     else:
@@ -122,6 +123,8 @@ def partner_tokens(*, kind: str, first_name: str | None, last_name: str | None,
                    emails: Iterable[str] = (), phones: Iterable[NormalizedPhone] = ()
                    ) -> set[tuple[str, str]]:
     """All (token, field) pairs a partner is found under."""
+    from crm.models import SearchField
+
     pairs = {(t, SearchField.NAME.value) for t in name_tokens(kind, first_name, last_name, org_name)}
     pairs.add((fold(partner_no), SearchField.NUMBER.value))
     for city in cities:

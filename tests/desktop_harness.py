@@ -88,7 +88,7 @@ class Desks:
 
     def __init__(self, gateway, qtbot, tmp_path):
         self.gateway, self.qtbot, self.tmp_path = gateway, qtbot, tmp_path
-        self.open: list[tuple[Desktop, Database]] = []
+        self.open: list[Desktop] = []
         self._app: InProcessApp | None = None
         self._clients: list[AppClient] = []
 
@@ -106,18 +106,16 @@ class Desks:
         return client
 
     def __call__(self, agent: str, device: str, *, wait: bool = True, **settings) -> Desktop:
-        database = Database.open(self.gateway.db_url)
         known = self.tmp_path / "known_certificates"
-        settings = DesktopSettings(database_url=self.gateway.db_url, app_url=self.app.url,
+        settings = DesktopSettings(app_url=self.app.url,
                                    app_fingerprint=self.app.fingerprint, known_certificates=known,
                                    command_address=self.gateway.commands,
                                    event_address=self.gateway.events, region="CN",
                                    draft_dir=self.tmp_path / "drafts", user=agent, password=PASSWORD,
                                    **settings)
-        desk = Desktop(settings, log_in_desktop(self.app, agent, known), database=database, device=device,
-                       queues=None)
+        desk = Desktop(settings, log_in_desktop(self.app, agent, known), device=device, queues=None)
         self.qtbot.addWidget(desk.window)
-        self.open.append((desk, database))
+        self.open.append(desk)
         desk.start()
         if not wait:  # the test answers what the desktop asks first
             return desk
@@ -126,20 +124,20 @@ class Desks:
         return desk
 
     def close_one(self, desk: Desktop) -> None:
-        """The agent closes this desktop's window (it does not log out)."""
-        entry = next(e for e in self.open if e[0] is desk)
-        self.open.remove(entry)
+        """The agent closes this desktop's window: it signs out of the application service,
+        but does not log out of the gateway."""
+        self.open.remove(desk)
+        self._close(desk)
+
+    @staticmethod
+    def _close(desk: Desktop) -> None:
         desk.close()
         desk.controller.tasks.shutdown()
         desk.controller.crm.close()
-        entry[1].dispose()
 
     def close(self) -> None:
-        for desk, database in self.open:
-            desk.close()
-            desk.controller.tasks.shutdown()
-            desk.controller.crm.close()
-            database.dispose()
+        for desk in self.open:
+            self._close(desk)
         self.open.clear()
         for client in self._clients:
             client.close()

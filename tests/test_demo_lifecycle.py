@@ -64,7 +64,7 @@ def demo_machine(tmp_path):
     home.mkdir()
     ports = {"sip": free_udp_port(), "commands": free_tcp_port(), "events": free_tcp_port(),
              "smtp": free_tcp_port(), "chat": free_tcp_port(), "mail_commands": free_tcp_port(),
-             "mail_events": free_tcp_port()}
+             "mail_events": free_tcp_port(), "app": free_tcp_port()}
     config = tmp_path / "cicada.toml"
     config.write_text(
         "[gateway]\n"
@@ -77,7 +77,9 @@ def demo_machine(tmp_path):
         f'smtp = "127.0.0.1:{ports["smtp"]}"\n'
         f'chat = "127.0.0.1:{ports["chat"]}"\n'
         f'commands = "tcp://127.0.0.1:{ports["mail_commands"]}"\n'
-        f'events = "tcp://127.0.0.1:{ports["mail_events"]}"\n')
+        f'events = "tcp://127.0.0.1:{ports["mail_events"]}"\n'
+        "[app]\n"
+        f'address = "127.0.0.1:{ports["app"]}"\n')
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"),
            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_CACHE_HOME": str(home / ".cache"),
            "CICADA_CONFIG": str(config), "PYTHONUNBUFFERED": "1", "QT_QPA_PLATFORM": "offscreen"}
@@ -115,11 +117,12 @@ def test_ctrl_c_on_the_demo_leaves_no_process_and_no_port_taken(demo_machine, tm
     log = tmp_path / "demo.log"
     demo = start_demo(env, log, *args)
     try:
-        wait_for_text(log, ["gateway ready", "mail queue ready"], 180, demo)
+        wait_for_text(log, ["application service ready", "gateway ready", "mail queue ready"], 180, demo)
         time.sleep(2)  # the desktop and the phone start after the services
         started = descendants(demo.pid)
         assert any("mailq" in c for c in started.values()), started
         assert any("gateway" in c for c in started.values()), started
+        assert any(c.endswith(" app") for c in started.values()), started
         if variant == "desktop":
             assert any(" desktop " in c for c in started.values()), started
 
@@ -137,5 +140,5 @@ def test_ctrl_c_on_the_demo_leaves_no_process_and_no_port_taken(demo_machine, tm
         os.kill(pid, signal.SIGKILL)
     assert not left, f"left running after Ctrl-C: {left}"
     assert port_free(socket.SOCK_DGRAM, ports["sip"])
-    for name in ("commands", "events", "smtp", "chat", "mail_commands", "mail_events"):
+    for name in ("commands", "events", "smtp", "chat", "mail_commands", "mail_events", "app"):
         assert port_free(socket.SOCK_STREAM, ports[name]), name

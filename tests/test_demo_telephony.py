@@ -53,7 +53,9 @@ def fresh_machine(tmp_path):
         f'commands = "tcp://127.0.0.1:{free_tcp_port()}"\n'
         f'events = "tcp://127.0.0.1:{free_tcp_port()}"\n'
         f"worker_base_port = {free_udp_range(8)}\n"
-        "concurrent_calls = 1\n")
+        "concurrent_calls = 1\n"
+        "[app]\n"
+        f'address = "127.0.0.1:{free_tcp_port()}"\n')
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"),
            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_CACHE_HOME": str(home / ".cache"),
            "CICADA_CONFIG": str(config), "PYTHONUNBUFFERED": "1",

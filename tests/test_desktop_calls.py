@@ -298,16 +298,15 @@ def test_the_demo_menu_places_a_customers_call_that_the_agent_handles_to_the_end
     partner_id = add_person(gateway.db_url, "周", "敏", phones=["13512345678"])
     ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
     make = desks(gateway)
-    database = Database.open(gateway.db_url)
     settings = DesktopSettings(
-        database_url=gateway.db_url, command_address=gateway.commands, event_address=gateway.events,
+        command_address=gateway.commands, event_address=gateway.events,
         draft_dir=tmp_path / "drafts", user="ann", password=PASSWORD,
         demo=DemoCalls(sip_address=f"127.0.0.1:{gateway.sip_port}", dnis="4001", hold_for=30,
-                       database_url=gateway.db_url))
-    desk = Desktop(settings, log_in_desktop(make.app, "ann", tmp_path / "known"), database=database,
-                   device=ann_phone.uri, queues=None)
+                       numbers=("13512345678",)))  # what `cicada demo` hands the desktop
+    desk = Desktop(settings, log_in_desktop(make.app, "ann", tmp_path / "known"), device=ann_phone.uri,
+                   queues=None)
     qtbot.addWidget(desk.window)
-    make.open.append((desk, database))
+    make.open.append(desk)
     desk.start()
     qtbot.waitUntil(lambda: bool(desk.controller.bench.connected and desk.controller.bench.agent), timeout=10000)
     trigger(desk, Control.READY)

@@ -41,10 +41,10 @@ def desk(db, qtbot, tmp_path, left_draft, monkeypatch, app_of):
 
     monkeypatch.setattr(DraftStore, "pending", pending)
     tasks = TaskRunner()
-    settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
+    settings = DesktopSettings(command_address="tcp://127.0.0.1:9",
                                event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
     session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
-    desk = Desktop(settings, session, database=db, device=None, queues=None,
+    desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)
     desk.readers = readers
     qtbot.addWidget(desk.window)

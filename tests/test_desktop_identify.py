@@ -36,10 +36,10 @@ def open_desk(db, qtbot, tmp_path, username: str, app_of):
     with db.unit_of_work() as session:
         session.query(User).filter_by(username=username).update({"extension": "sip:ann@127.0.0.1:5161"})
     tasks = TaskRunner()
-    settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
+    settings = DesktopSettings(command_address="tcp://127.0.0.1:9",
                                event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
     session = log_in_desktop(app_of(url_of(db)), username, tmp_path / "known", factories.PASSWORD)
-    desk = Desktop(settings, session, database=db, device=None, queues=None,
+    desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()

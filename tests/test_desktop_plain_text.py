@@ -93,10 +93,10 @@ def fill_the_crm_with_markup(db) -> dict:
 def desk(db, qtbot, tmp_path, app_of):
     ids = fill_the_crm_with_markup(db)
     tasks = TaskRunner()
-    settings = DesktopSettings(database_url="unused", command_address=UNREACHABLE, event_address=UNREACHABLE,
+    settings = DesktopSettings(command_address=UNREACHABLE, event_address=UNREACHABLE,
                                mailq_commands=UNREACHABLE, mailq_events=UNREACHABLE, draft_dir=tmp_path)
     session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
-    desk = Desktop(settings, session, database=db, device=None, queues=None,
+    desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()

@@ -68,9 +68,9 @@ def test_the_login_dialog_checks_the_password_then_offers_the_profiles_phone(age
 def test_the_window_switches_between_english_and_chinese_and_says_it_is_not_connected(
         agent_db, tasks, qtbot, tmp_path, app_of):
     session = log_in_desktop(app_of(url_of(agent_db)), "ann", tmp_path / "known", factories.PASSWORD)
-    settings = DesktopSettings(database_url="unused", command_address="tcp://127.0.0.1:9",
+    settings = DesktopSettings(command_address="tcp://127.0.0.1:9",
                                event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
-    desk = Desktop(settings, session, database=agent_db, device=None, queues=None, tasks=tasks)
+    desk = Desktop(settings, session, device=None, queues=None, tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()
     window = desk.window

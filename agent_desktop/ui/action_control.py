@@ -36,7 +36,6 @@ class ActionControl(QObject):
         self.bench = controller.bench
         self.tasks = controller.tasks
         self.crm = controller.crm  # the application service, signed in
-        self.database, self.actor = controller.database, controller.actor
         self.layout = effective(controller.profile.action_box)
         self.actions = all_actions(self.layout)
         self.context = None

@@ -26,7 +26,6 @@ from agent_desktop.workbench import (
     Workbench,
 )
 from bus import cti
-from crm.db import Database
 from crm.errors import CrmError, NotFound
 
 log = logging.getLogger(__name__)
@@ -50,11 +49,11 @@ class DesktopController(QObject):
     takeover_asked = Signal(str)  # the agent is logged in on another desktop: the gateway's words
 
     def __init__(self, session: crm_access.LoggedIn, link: CtiLink, login: GatewayLogin, *,
-                 database: Database | None = None, drafts: DraftStore | None, region: str = "CN",
+                 drafts: DraftStore | None, region: str = "CN",
                  tasks: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.crm = session.crm  # the application service, signed in: every CRM function takes it
-        self.database, self.link, self.login_data = database, link, login
+        self.link, self.login_data = link, login
         self.region = region
         self.actor = session.actor
         self.profile = session.profile

@@ -43,7 +43,7 @@ from agent_desktop import crm_access
 from agent_desktop.ui.formatting import code_label, date_time, duration, number
 from agent_desktop.ui.plain import plain_label, plain_tip
 from crm.errors import CrmError
-from crm.services.history import HistoryFilter, HistoryRow
+from crm.history_types import HistoryFilter, HistoryRow
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ class MailControl(QObject):
         super().__init__(controller)
         self.controller, self.link, self.password = controller, link, password
         self.crm = controller.crm  # the application service, signed in
-        self.database, self.actor, self.tasks = controller.database, controller.actor, controller.tasks
+        self.tasks = controller.tasks
         self.bench = controller.bench
         self.agent = controller.profile.username
         self.desk = MailDesk()

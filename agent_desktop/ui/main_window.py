@@ -477,7 +477,7 @@ class MainWindow(QMainWindow):
             self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "A demo customer is calling {dnis} from {ani}."),
                               ani=ani, dnis=self.demo.dnis)
 
-        self.controller.tasks.run(demo.customer_number, self.controller.database, on_done=call)
+        call(demo.customer_number(self.demo))
 
     def simulate_email(self) -> None:
         """A demo customer writes to the demo's service address."""
@@ -492,7 +492,7 @@ class MainWindow(QMainWindow):
                 on_error=lambda exc: self.bench.notice("error", QT_TRANSLATE_NOOP(
                     "Workbench", "The demo email could not be sent: {error}"), error=str(exc)))
 
-        self.controller.tasks.run(demo.customer_address, self.controller.database, on_done=send)
+        send(demo.customer_address(self.demo))
 
     def closeEvent(self, event) -> None:
         for process in self.demo_calls:

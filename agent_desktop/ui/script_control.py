@@ -17,8 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from agent_desktop import crm_access
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP, Contact, IdStatus, Phase, _script_json
-from crm.errors import NotFound
-from crm.services.scripts import RunHandedOver
+from crm.errors import NotFound, RunHandedOver
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,6 @@ class ScriptControl(QObject):
         self.bench = controller.bench
         self.tasks = controller.tasks
         self.crm = controller.crm  # the application service, signed in
-        self.database, self.actor = controller.database, controller.actor
         self.supply = crm_access.ScriptSupply([], {})
         self._facts: tuple[str, dict | None, dict | None] | None = None  # contact key, partner, person
         self._facts_for: tuple | None = None

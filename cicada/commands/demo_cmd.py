@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cicada.commands import open_database
 from cicada.commands.config_cmd import _redact
 
@@ -58,9 +60,102 @@ def _demo(args) -> int:
         "(inside the project's environment: .venv/bin/cicada, or python3 dev.py cicada ...)")
     if args.no_gateway:
         return 0
-    if args.no_desktop or not _has_display():
-        return _run_gateway(args, console)
-    return _run_with_desktop(args, console)
+    _write_demo_customers(database, args)
+    app = _start_app(args, console)
+    if app is None:
+        return 2
+    try:
+        if args.no_desktop or not _has_display():
+            return _run_gateway(args, console, app)
+        return _run_with_desktop(args, console, app)
+    finally:
+        _stop(app.process)
+
+
+DEMO_CUSTOMERS = 200  # whose calls and emails the desktop's Demo menu simulates
+
+
+def _demo_customers_path(args):
+    from cicada.commands import load
+
+    return load(args).data_dir / "demo-customers.json"
+
+
+def _write_demo_customers(database, args) -> None:
+    """Some customers' mobile numbers and email addresses, for the desktop's Demo menu: the
+    desktop has no database to pick them from."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from crm.models import BusinessPartner, EmailAddress, PhoneNumber
+
+    with database.reading() as session:
+        numbers = session.scalars(select(PhoneNumber.e164).where(
+            PhoneNumber.is_main.is_(True), PhoneNumber.e164.like("+861%")).order_by(func.random())
+            .limit(DEMO_CUSTOMERS)).all()
+        addresses = session.execute(select(BusinessPartner.name, EmailAddress.address).join(
+            EmailAddress, EmailAddress.partner_id == BusinessPartner.id).order_by(func.random())
+            .limit(DEMO_CUSTOMERS)).all()
+    path = _demo_customers_path(args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"numbers": [n.removeprefix("+86") for n in numbers],
+                                "addresses": [list(a) for a in addresses]}, ensure_ascii=False), encoding="utf-8")
+
+
+@dataclass
+class _App:
+    process: object  # subprocess.Popen
+    url: str
+    fingerprint: str
+
+
+def _start_app(args, console) -> _App | None:
+    """The application service as a child process, with the certificate `cicada keys init`
+    makes (or the site's); what the desktop needs to trust it: its URL and fingerprint."""
+    import subprocess
+    import threading
+
+    from app_service.client import fingerprint
+    from bus.keys import KeyFileError, ensure_tls_certificate
+    from cicada.commands import load
+    from cicada.commands.app_cmd import tls_certificate
+    from cicada.config import keys_settings
+
+    config = load(args)
+    keys = keys_settings(config)
+    try:
+        if keys.tls_certificate is None:
+            ensure_tls_certificate(keys.directory, keys.tls_hosts)
+        certificate, _key = tls_certificate(config)
+        seal = fingerprint(certificate.read_text())
+    except (KeyFileError, OSError, ValueError) as exc:
+        console.print(f"[red]The application service's certificate cannot be used: {exc}[/red]")
+        return None
+    console.print("\nStarting the application service ...")
+    child = subprocess.Popen([*_cicada(args), "app"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                             **_child_of_the_demo())
+    for line in child.stdout:
+        console.print(line.rstrip(), markup=False, highlight=False)
+        if "application service ready" in line:
+            threading.Thread(target=_echo, args=(child.stdout, console), daemon=True).start()
+            url = line.split("ready:", 1)[1].strip().removesuffix("/").removesuffix("/v1")
+            console.print(f"Its certificate's fingerprint (SHA-256): {seal}", markup=False, highlight=False)
+            return _App(child, url, seal)
+    console.print("[red]The application service did not start; see the lines above.[/red]")
+    child.wait()
+    return None
+
+
+def _stop(child) -> None:
+    import subprocess
+
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 def _install_example_scripts(database, console) -> None:
@@ -123,7 +218,7 @@ def _echo(stream, console) -> None:
         console.print(line.rstrip(), markup=False, highlight=False)
 
 
-def _run_with_desktop(args, console) -> int:
+def _run_with_desktop(args, console, app: _App) -> int:
     """The gateway and agent1's softphone as child processes, the desktop here."""
     import os
     import subprocess
@@ -164,8 +259,9 @@ def _run_with_desktop(args, console) -> int:
         # The desktop in a process of its own too: whatever becomes of it, the
         # gateway and the phone are stopped below.
         desktop = subprocess.Popen(
-            [*_cicada(args), "desktop", "--user", "agent1",
-             "--demo-calls", f"{gateway.sip_host}:{gateway.sip_port}/{queue.dnis[0]}"],
+            [*_cicada(args), "desktop", "--user", "agent1", "--app", app.url, "--fingerprint", app.fingerprint,
+             "--demo-calls", f"{gateway.sip_host}:{gateway.sip_port}/{queue.dnis[0]}",
+             "--demo-customers", str(_demo_customers_path(args))],
             stdin=subprocess.DEVNULL, env={**os.environ, "CICADA_AGENT_PASSWORD": "agent1-demo"},
             **_child_of_the_demo())
         children.append(desktop)
@@ -181,12 +277,7 @@ def _run_with_desktop(args, console) -> int:
         return 0 if code in (0, 1) else 2
     finally:
         for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-                try:
-                    child.wait(15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            _stop(child)
 
 
 def _start_mailq(args, console):
@@ -211,7 +302,7 @@ def _start_mailq(args, console):
     return None
 
 
-def _run_gateway(args, console) -> int:
+def _run_gateway(args, console, app: _App) -> int:
     from cicada.commands.gateway_cmd import gateway_settings
     from cicada.commands import load
     from cti_gateway.service import GatewayError, run_gateway
@@ -222,6 +313,7 @@ def _run_gateway(args, console) -> int:
     console.print(
         "\nThe CTI gateway is starting. In another terminal, take calls as agent1 and call in:\n"
         "  cicada phone --agent agent1 --login          (password: agent1-demo)\n"
+        f"  cicada desktop --app {app.url} --fingerprint {app.fingerprint}\n"
         "  cicada call --from 13800138000 --to 4008001001 --hold-for 20\n"
         f"Queues and their numbers: {numbers}.\nCtrl-C stops the gateway.")
 

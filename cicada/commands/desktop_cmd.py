@@ -11,10 +11,13 @@ from cicada.commands import load
 def register(commands) -> None:
     parser = commands.add_parser(
         "desktop", help="open the agent desktop (log in, take calls, record interactions)",
-        description="Open the agent's workbench: log in with your CRM user and password, check the "
-                    "phone and queues from your profile, then take calls offered by the CTI gateway "
-                    "with the caller identified from the CRM, and emails and web chats from the mail queue. The "
-                    "addresses come from the [gateway] and [mailq] sections of the configuration.")
+        description="Open the agent's workbench: sign in once to the application service with your CRM user "
+                    "and password, check the phone and queues from your profile, then take calls offered by the "
+                    "CTI gateway with the caller identified from the CRM, and emails and web chats from the mail "
+                    "queue. The desktop needs no database: all of its CRM work goes through the application "
+                    "service (--app, or [app] url/address) whose certificate it trusts by its fingerprint "
+                    "(--fingerprint, or [app] fingerprint; else the agent is shown it and asked once). The "
+                    "other addresses come from the [gateway] and [mailq] sections of the configuration.")
     parser.add_argument("--user", metavar="NAME", help="fill in the user name")
     parser.add_argument("--language", choices=["en", "zh_CN"],
                         help="UI language (default: the last one chosen, else the agent's profile)")
@@ -32,6 +35,9 @@ def register(commands) -> None:
     parser.add_argument("--demo-calls", metavar="HOST:PORT/NUMBER",
                         help="add a Demo menu that places demo customers' calls to this gateway "
                              "SIP address and number (what `cicada demo` uses)")
+    parser.add_argument("--demo-customers", type=Path, metavar="FILE",
+                        help="the demo customers whose calls and emails the Demo menu simulates (a JSON file "
+                             "`cicada demo` writes: the desktop has no database to pick them from)")
     parser.set_defaults(run=_desktop)
 
 
@@ -50,7 +56,6 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
         app_fingerprint=getattr(args, "fingerprint", None) or app.fingerprint,
         mailq_commands=mailq.command_address if mailq else None,
         mailq_events=mailq.event_address if mailq else None,
-        database_url=config.database_url,
         command_address=getattr(args, "commands", None) or gateway.command_address,
         event_address=getattr(args, "events", None) or gateway.event_address,
         region=config.default_region, draft_dir=getattr(args, "drafts", None),
@@ -80,6 +85,13 @@ def _desktop(args) -> int:
                 mail.update(smtp_address=f"{mailq.smtp_host}:{mailq.smtp_port}", mailbox=mailq.addresses[0])
             if mailq.chat_host:
                 mail["chat_url"] = f"http://{mailq.chat_host}:{mailq.chat_port}/chat/"
+        if args.demo_customers:
+            from agent_desktop.demo import read_customers
+
+            try:
+                mail["numbers"], mail["addresses"] = read_customers(args.demo_customers)
+            except (OSError, ValueError, TypeError) as exc:
+                raise ConfigError(f"--demo-customers {args.demo_customers}: {exc}") from None
         settings = replace(settings, demo=DemoCalls(sip_address=address, dnis=number, config_path=args.config,
-                                                    database_url=args.db_url, **mail))
+                                                    **mail))
     return run(settings)

@@ -10,46 +10,11 @@ from sqlalchemy.orm import Session
 
 from crm import texts
 from crm.errors import ValidationError
-from crm.models import Channel, Interaction, InteractionStatus, User
+from crm.models import Interaction, User
+from crm.history_types import HistoryFilter, HistoryRow
 from crm.paging import Page, check_paging
 from crm.permissions import Actor
 from crm.services.partners import get_partner
-
-
-@dataclass(frozen=True)
-class HistoryFilter:
-    channels: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None  # inclusive
-    # Days are the reader's days: an agent in Beijing filtering on 1 December
-    # means midnight to midnight there, not in UTC where the CRM keeps its times.
-    zone: tzinfo = timezone.utc
-    statuses: tuple[str, ...] = ()
-    outcome: str | None = None
-
-    def validate(self) -> None:
-        texts.check_each({"the channel": self.channels, "the status": self.statuses, "the outcome": self.outcome})
-        bad = [c for c in self.channels if c not in Channel.values()]
-        bad += [s for s in self.statuses if s not in InteractionStatus.values()]
-        if bad:
-            raise ValidationError(f"unknown channel or status: {', '.join(bad)}")
-        if self.since and self.until and self.until < self.since:
-            raise ValidationError("the date range ends before it starts")
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    interaction_id: int
-    started_at: datetime
-    channel: str
-    direction: str
-    status: str
-    queue: str | None
-    agent: str | None
-    subject: str | None
-    reason_code: str | None
-    outcome_code: str | None
-    talk_seconds: int
 
 
 def _utc_midnight(day: date, zone: tzinfo) -> datetime:

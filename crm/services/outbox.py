@@ -29,6 +29,7 @@ from crm.models import (
     User,
 )
 from crm.permissions import Actor, Permission, require_read
+from crm.work_types import EmailStatus
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 MAX_ATTEMPTS = 8
@@ -37,17 +38,6 @@ BODY_LENGTH = 200_000
 # One address: no spaces, controls, commas or angle brackets (nothing that
 # could add a recipient or a header), one @ with a dotted domain.
 _ADDRESS = re.compile(r"^[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+\.[^\s@<>,;:\"()\[\]\\]+$")
-
-
-@dataclass(frozen=True)
-class EmailStatus:
-    id: int
-    to_address: str
-    subject: str
-    status: str
-    attempts: int
-    last_error: str | None
-    sent_at: datetime | None
 
 
 def check_address(address: str, what: str = "the address") -> str:

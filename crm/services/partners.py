@@ -34,6 +34,7 @@ from crm.models import (
     SearchToken,
 )
 from crm.permissions import Actor, Permission, require_edit, require_read, visible_partners_clause
+from crm.partner_types import DuplicateCandidate
 from crm.phones import normalize_phone
 from crm.search_keys import is_cjk, words
 from crm.services import audit, numbers
@@ -73,14 +74,6 @@ class PartnerDraft:
     addresses: list[AddressDraft] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     to_pool: bool = False  # else owned by the creating user
-
-
-@dataclass(frozen=True)
-class DuplicateCandidate:
-    partner_id: int
-    partner_no: str
-    name: str
-    reasons: tuple[str, ...]
 
 
 def validate_draft(draft: PartnerDraft) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from crm import texts
 from crm.clock import utcnow
-from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crm.errors import NotFound, PermissionDenied, RunHandedOver, ValidationError  # noqa: F401 - RunHandedOver: named as this module's too
 from crm.models import (
     BusinessPartner,
     CallScript,
@@ -46,11 +46,6 @@ from crm.services.interactions import my_call_segment
 KINDS = ("interactive", "prompt")
 NAME_LENGTH = 60
 MAX_ANSWERS = 500  # per run
-
-
-class RunHandedOver(Conflict):
-    """The run went on with the colleague the call was transferred to; the
-    agent who handed it over may no longer change it."""
 
 
 @dataclass(frozen=True)

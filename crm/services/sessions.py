@@ -23,27 +23,13 @@ from sqlalchemy.orm import Session
 
 from crm import texts
 from crm.clock import utcnow
-from crm.errors import AuthenticationFailed, ValidationError
+from crm.errors import SessionEnded, ValidationError  # noqa: F401 - SessionEnded: named as this module's too
 from crm.models import User, UserSession
 from crm.permissions import Actor
 from crm.services.users import authenticate
 
 SESSION_LIFETIME = timedelta(hours=12)  # a long shift; signing in again after it is no hardship
 TOKEN_BYTES = 32
-
-
-class SessionEnded(AuthenticationFailed):
-    """The token opens nothing (any more): `reason` says why, for the log and the user."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__({
-            "unknown": "Not signed in (or the session is not known here); sign in again.",
-            "expired": "Your session has expired; sign in again.",
-            "signed_out": "You signed out; sign in again.",
-            "account_disabled": "Your account was disabled; ask an administrator.",
-            "password_changed": "Your password was changed; sign in again with the new one.",
-        }.get(reason, f"Your session has ended ({reason}); sign in again."))
 
 
 @dataclass(frozen=True)

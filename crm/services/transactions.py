@@ -37,20 +37,11 @@ from crm.models import (
 )
 from crm.permissions import Actor, Permission, can_read, require_read, visible_partners_clause
 from crm.services import audit, numbers
+from crm.work_types import COMPLAINT_CATEGORIES, PRIORITIES, FollowUp, OrderLine  # noqa: F401 - named here too
 
-PRIORITIES = ("low", "normal", "high", "urgent")
-COMPLAINT_CATEGORIES = ("billing", "service_outage", "installation", "product_defect", "delivery",
-                        "staff_behaviour", "contract", "other")
 SUBJECT_LENGTH = 200
 TEXT_LENGTH = 10_000
 MAX_ITEMS = 100
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    product_no: str
-    quantity: Decimal | float | int | str
-    unit_price: Decimal | float | int | str | None = None  # None: the catalogue price
 
 
 def create_service_order(session: Session, actor: Actor, *, partner_id: int, item_id: int,
@@ -198,24 +189,6 @@ def create_task(session: Session, actor: Actor, *, partner_id: int, subject: str
 
 FOLLOW_UP_KINDS = (TransactionKind.CALLBACK.value, TransactionKind.TASK.value)
 MAX_FOLLOW_UPS = 200
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """An open callback or task of the user or of his team, as his list shows it."""
-
-    transaction_id: int
-    number: str
-    kind: str  # callback or task
-    subject: str
-    description: str | None
-    due_at: datetime | None  # UTC; a callback: the end of its window
-    window_start: datetime | None  # UTC, callbacks only
-    phone: str | None  # the number to call back
-    partner_id: int
-    partner_no: str
-    partner_name: str
-    for_team: str | None  # the team's name when it is the team's rather than the user's own
 
 
 def follow_ups_for(session: Session, actor: Actor, *, limit: int = MAX_FOLLOW_UPS) -> list[FollowUp]:
