@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from app_harness import RunningApp  # noqa: E402
 from gateway_harness import _HASH, PASSWORD, RunningGateway  # noqa: E402
 from sipp_tools import SCENARIO_DIR, Sipp  # noqa: E402
 
@@ -123,12 +124,15 @@ def pick_callers(db_path: Path, url: str, agent: str, count: int, region: str,
     (as the desktop will identify it), with that partner's id and the name the
     desktop should show; one number per partner."""
     from crm.db import Database
-    from agent_desktop.crm_access import identify_caller, log_in
+    from crm.permissions import Actor
+    from crm.services.identify import identify_by_phone
+    from crm.services.users import actor_for
 
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
         top = conn.execute("SELECT max(id) FROM phone_number").fetchone()[0] or 0
-    database = Database.open(url)
-    actor = log_in(database, agent, PASSWORD).actor
+    database = Database.open(url)  # the bench's own, as a service's: the desktops have none
+    with database.reading() as session:
+        actor: Actor = actor_for(session, agent)
     callers: dict[str, tuple[int, str]] = {}
     partners: set[int] = set()
     tried = 0
@@ -141,7 +145,8 @@ def pick_callers(db_path: Path, url: str, agent: str, count: int, region: str,
             for (e164,) in rows:
                 if e164 in callers or len(callers) >= count:
                     continue
-                matches = identify_caller(database, actor, e164, region)
+                with database.reading() as session:
+                    matches = identify_by_phone(session, actor, e164, region)
                 if len(matches) == 1 and matches[0].partner.partner_id not in partners:
                     partners.add(matches[0].partner.partner_id)
                     callers[e164] = (matches[0].partner.partner_id, matches[0].partner.name)
@@ -253,17 +258,17 @@ def desk_process(spec_path: Path) -> int:
     from PySide6.QtCore import QTimer
 
     from agent_desktop.app import Desktop, DesktopSettings, application
-    from agent_desktop.crm_access import log_in
-    from crm.db import Database
+    from agent_desktop.crm_access import Service, log_in
 
     spec = json.loads(spec_path.read_text())
     app = application([sys.argv[0]])
-    database = Database.open(spec["url"])
-    session = log_in(database, spec["agent"], PASSWORD)
-    settings = DesktopSettings(database_url=spec["url"], command_address=spec["commands"],
+    known = Path(spec["drafts"]).parent / "known_certificates"
+    session = log_in(Service(spec["app_url"], spec["fingerprint"], known), spec["agent"], PASSWORD)
+    settings = DesktopSettings(app_url=spec["app_url"], app_fingerprint=spec["fingerprint"],
+                               known_certificates=known, command_address=spec["commands"],
                                event_address=spec["events"], region=spec["region"],
                                draft_dir=Path(spec["drafts"]), user=spec["agent"], password=PASSWORD)
-    desk = Desktop(settings, database, session, device=spec["device"], queues=None)
+    desk = Desktop(settings, session, device=spec["device"], queues=None)
     observed = Observed({int(k): v for k, v in spec["by_partner"].items()})
     observed.watch(desk)
     desk.start()
@@ -303,14 +308,15 @@ class DesktopProcesses:
         self.specs: list[Path] = []
         self.processes: list = []
 
-    def start(self, gateway: RunningGateway, url: str, names: list[str], phones: list[Sipp],
+    def start(self, gateway: RunningGateway, app: RunningApp, names: list[str], phones: list[Sipp],
               region: str, by_partner: dict[int, str]) -> None:
         import subprocess
 
         for name, phone in zip(names, phones, strict=True):
             spec = self.workdir / f"desk-{name}.json"
             spec.write_text(json.dumps({
-                "agent": name, "url": url, "commands": gateway.commands, "events": gateway.events,
+                "agent": name, "app_url": app.url, "fingerprint": app.fingerprint,
+                "commands": gateway.commands, "events": gateway.events,
                 "region": region, "drafts": str(self.workdir / "drafts"),
                 "device": f"sip:{name}@127.0.0.1:{phone.port}", "stop": str(self.stop_file),
                 "by_partner": by_partner}))
@@ -395,6 +401,8 @@ def run(args) -> dict:
     console.print(f"gateway for {capacity} concurrent calls, {args.agents} agents; work in {workdir}")
     gateway.start(timeout=600)
     console.print(gateway.banner)
+    app = RunningApp(workdir / "app", users={}, db_url=url).start(prepare=False)  # the desktops' CRM
+    console.print(f"application service at {app.url}")
     phones: list[Sipp] = []
     desktops = DesktopProcesses(workdir)
     try:
@@ -403,7 +411,7 @@ def run(args) -> dict:
                                workdir=workdir / f"phone-{name}", name=f"phone-{name}",
                                lifetime=3600).start())
         measured = min(args.desktops, args.agents)
-        desktops.start(gateway, url, names[:measured], phones[:measured], args.region,
+        desktops.start(gateway, app, names[:measured], phones[:measured], args.region,
                        {pid: digits(e164) for e164, (pid, _name) in callers.items()})
         for name, phone in zip(names[measured:], phones[measured:]):
             gateway.desktop(name, f"sip:{name}@127.0.0.1:{phone.port}")  # Ready, no window
@@ -426,6 +434,7 @@ def run(args) -> dict:
         desktops.kill()
         for phone in phones:
             phone.stop()
+        app.stop()
         gateway.stop()
 
     expected = {digits(e164): name for e164, (_pid, name) in callers.items()}

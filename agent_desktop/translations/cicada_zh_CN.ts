@@ -84,22 +84,17 @@
         <translation>在发件箱中</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="353"/>
-        <source>waiting in the outbox: no mail relay is configured ([mail] relay)</source>
-        <translation>在发件箱中等待：未配置邮件中继（[mail] relay）</translation>
-    </message>
-    <message>
-        <location filename="../ui/action_page.py" line="355"/>
+        <location filename="../ui/action_page.py" line="354"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="357"/>
+        <location filename="../ui/action_page.py" line="356"/>
         <source>not sent: {error}</source>
         <translation>未发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="358"/>
+        <location filename="../ui/action_page.py" line="357"/>
         <source>in the outbox, tried {n} time(s): {error}</source>
         <translation>在发件箱中，已尝试 {n} 次：{error}</translation>
     </message>
@@ -107,7 +102,7 @@
 <context>
     <name>ActionControl</name>
     <message>
-        <location filename="../ui/action_control.py" line="150"/>
+        <location filename="../ui/action_control.py" line="146"/>
         <source>The customer or contact changed after this form was opened, so nothing was saved. Copy what you need, close the form and open the action again.</source>
         <translation>打开此表单后，客户或联系已变更，因此未保存任何内容。请复制所需内容，关闭表单后重新打开该操作。</translation>
     </message>
@@ -115,7 +110,7 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../ui/action_page.py" line="484"/>
+        <location filename="../ui/action_page.py" line="483"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -433,259 +428,259 @@
 <context>
     <name>HistoryPage</name>
     <message>
-        <location filename="../ui/history_page.py" line="419"/>
-        <location filename="../ui/history_page.py" line="532"/>
+        <location filename="../ui/history_page.py" line="417"/>
+        <location filename="../ui/history_page.py" line="530"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="423"/>
+        <location filename="../ui/history_page.py" line="421"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="424"/>
+        <location filename="../ui/history_page.py" line="422"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="424"/>
+        <location filename="../ui/history_page.py" line="422"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="424"/>
+        <location filename="../ui/history_page.py" line="422"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="428"/>
+        <location filename="../ui/history_page.py" line="426"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="429"/>
+        <location filename="../ui/history_page.py" line="427"/>
         <source>Only interactions on or after this day</source>
         <translation>仅显示此日期及之后的互动</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="430"/>
+        <location filename="../ui/history_page.py" line="428"/>
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="431"/>
+        <location filename="../ui/history_page.py" line="429"/>
         <source>Only interactions on or before this day</source>
         <translation>仅显示此日期及之前的互动</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="432"/>
-        <location filename="../ui/history_page.py" line="539"/>
+        <location filename="../ui/history_page.py" line="430"/>
+        <location filename="../ui/history_page.py" line="537"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="387"/>
+        <location filename="../ui/history_page.py" line="385"/>
         <source>any outcome</source>
         <translation>任意结果</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="434"/>
+        <location filename="../ui/history_page.py" line="432"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="435"/>
+        <location filename="../ui/history_page.py" line="433"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="436"/>
+        <location filename="../ui/history_page.py" line="434"/>
         <source>Remove all filters</source>
         <translation>清除全部筛选</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="437"/>
+        <location filename="../ui/history_page.py" line="435"/>
         <source>Select an interaction to see its details.</source>
         <translation>选择一条互动查看详情。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="465"/>
+        <location filename="../ui/history_page.py" line="463"/>
         <source>Check the filter: {error}</source>
         <translation>请检查筛选条件：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="467"/>
+        <location filename="../ui/history_page.py" line="465"/>
         <source>No customer confirmed: confirm one to see the interaction history.</source>
         <translation>尚未确认客户：确认客户后即可查看互动历史。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="469"/>
+        <location filename="../ui/history_page.py" line="467"/>
         <source>{count} shown. Could not load the history: {error}</source>
         <translation>已显示 {count} 条。无法加载历史：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="471"/>
+        <location filename="../ui/history_page.py" line="469"/>
         <source>Could not load the history: {error}</source>
         <translation>无法加载历史：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="473"/>
+        <location filename="../ui/history_page.py" line="471"/>
         <source>{count} shown, loading…</source>
         <translation>已显示 {count} 条，加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="474"/>
+        <location filename="../ui/history_page.py" line="472"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="476"/>
+        <location filename="../ui/history_page.py" line="474"/>
         <source>No interactions match.</source>
         <translation>没有符合条件的互动。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="478"/>
+        <location filename="../ui/history_page.py" line="476"/>
         <source>{count} shown, more on scroll</source>
         <translation>已显示 {count} 条，滚动加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="480"/>
+        <location filename="../ui/history_page.py" line="478"/>
         <source>{count} shown, all of them</source>
         <translation>已显示全部 {count} 条</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="528"/>
+        <location filename="../ui/history_page.py" line="526"/>
         <source>Could not load the interaction: {error}</source>
         <translation>无法加载该互动：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="532"/>
+        <location filename="../ui/history_page.py" line="530"/>
         <source>Started</source>
         <translation>开始时间</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="533"/>
+        <location filename="../ui/history_page.py" line="531"/>
         <source>Direction</source>
         <translation>方向</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="533"/>
+        <location filename="../ui/history_page.py" line="531"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="534"/>
+        <location filename="../ui/history_page.py" line="532"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="534"/>
+        <location filename="../ui/history_page.py" line="532"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="535"/>
+        <location filename="../ui/history_page.py" line="533"/>
         <source>From (ANI / sender)</source>
         <translation>来自（主叫号码 / 发件人）</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="535"/>
+        <location filename="../ui/history_page.py" line="533"/>
         <source>To (DNIS / recipient)</source>
         <translation>至（被叫号码 / 收件人）</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="536"/>
+        <location filename="../ui/history_page.py" line="534"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="536"/>
+        <location filename="../ui/history_page.py" line="534"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="537"/>
+        <location filename="../ui/history_page.py" line="535"/>
         <source>Talk time</source>
         <translation>通话时长</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="537"/>
+        <location filename="../ui/history_page.py" line="535"/>
         <source>On hold</source>
         <translation>保持时长</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538"/>
+        <location filename="../ui/history_page.py" line="536"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="538"/>
+        <location filename="../ui/history_page.py" line="536"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="539"/>
+        <location filename="../ui/history_page.py" line="537"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="543"/>
+        <location filename="../ui/history_page.py" line="541"/>
         <source>open</source>
         <translation>进行中</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="543"/>
+        <location filename="../ui/history_page.py" line="541"/>
         <source>in wrap-up</source>
         <translation>话后处理中</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="543"/>
+        <location filename="../ui/history_page.py" line="541"/>
         <source>closed</source>
         <translation>已关闭</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="573"/>
+        <location filename="../ui/history_page.py" line="571"/>
         <source>No notes.</source>
         <translation>无备注。</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="575"/>
+        <location filename="../ui/history_page.py" line="573"/>
         <source>Call script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="578"/>
+        <location filename="../ui/history_page.py" line="576"/>
         <source>Created in this interaction</source>
         <translation>本次互动中创建</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="582"/>
+        <location filename="../ui/history_page.py" line="580"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="588"/>
+        <location filename="../ui/history_page.py" line="586"/>
         <source>waiting to be sent</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="588"/>
+        <location filename="../ui/history_page.py" line="586"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="589"/>
+        <location filename="../ui/history_page.py" line="587"/>
         <source>not delivered</source>
         <translation>未送达</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="590"/>
+        <location filename="../ui/history_page.py" line="588"/>
         <source>Email to {address}</source>
         <translation>发给 {address} 的邮件</translation>
     </message>
     <message>
-        <location filename="../ui/history_page.py" line="592"/>
+        <location filename="../ui/history_page.py" line="590"/>
         <source>(looked at)</source>
         <translation>（已查看）</translation>
     </message>
@@ -2072,228 +2067,228 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="143"/>
+        <location filename="../ui/controller.py" line="140"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="230"/>
+        <location filename="../ui/controller.py" line="227"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="256"/>
+        <location filename="../ui/controller.py" line="253"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="336"/>
+        <location filename="../ui/controller.py" line="333"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="392"/>
+        <location filename="../ui/controller.py" line="389"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="420"/>
+        <location filename="../ui/controller.py" line="417"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="432"/>
+        <location filename="../ui/controller.py" line="429"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="450"/>
+        <location filename="../ui/controller.py" line="447"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="191"/>
+        <location filename="../workbench.py" line="175"/>
         <source>the gateway restarted</source>
         <translation>网关已重启</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="192"/>
+        <location filename="../workbench.py" line="176"/>
         <source>the gateway no longer has this call</source>
         <translation>网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="193"/>
+        <location filename="../workbench.py" line="177"/>
         <source>restored from a draft</source>
         <translation>从草稿恢复</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="198"/>
+        <location filename="../workbench.py" line="182"/>
         <source>You did not answer a call in time; you are now Not ready.</source>
         <translation>您未及时接听来电，已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="199"/>
+        <location filename="../workbench.py" line="183"/>
         <source>You did not answer a consult call; you are now Not ready.</source>
         <translation>您未接听咨询来电，已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="201"/>
+        <location filename="../workbench.py" line="185"/>
         <source>Your phone {device} could not be reached ({status}).</source>
         <translation>无法连接您的话机 {device}（{status}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="202"/>
+        <location filename="../workbench.py" line="186"/>
         <source>Your phone {device} did not take the call ({status}); you are now Not ready.</source>
         <translation>您的话机 {device} 未能接通来电（{status}），已切换为“未就绪”。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="204"/>
+        <location filename="../workbench.py" line="188"/>
         <source>The call from {ani} was lost: the telephony process handling it failed ({reason}).</source>
         <translation>{ani} 的通话已中断：处理该通话的话务进程出现故障（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="206"/>
+        <location filename="../workbench.py" line="190"/>
         <source>Your account was disabled; you are logged out. Ask an administrator.</source>
         <translation>您的账户已被停用，您已被登出。请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="208"/>
+        <location filename="../workbench.py" line="192"/>
         <source>The CTI gateway is stopping: your call with {ani} was ended. Finish its record; this desktop logs in again when the gateway is back.</source>
         <translation>CTI 网关正在停止：您与 {ani} 的通话已结束。请完成该通话的记录；网关恢复后，本桌面会重新登录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="217"/>
+        <location filename="../workbench.py" line="201"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="202"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="203"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="220"/>
+        <location filename="../workbench.py" line="204"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="221"/>
+        <location filename="../workbench.py" line="205"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="222"/>
+        <location filename="../workbench.py" line="206"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="223"/>
+        <location filename="../workbench.py" line="207"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="224"/>
+        <location filename="../workbench.py" line="208"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="225"/>
+        <location filename="../workbench.py" line="209"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="226"/>
+        <location filename="../workbench.py" line="210"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="227"/>
+        <location filename="../workbench.py" line="211"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="228"/>
+        <location filename="../workbench.py" line="212"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="229"/>
+        <location filename="../workbench.py" line="213"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="230"/>
+        <location filename="../workbench.py" line="214"/>
         <source>The CTI gateway did not accept your user name or password</source>
         <translation>CTI 网关未接受您的用户名或密码</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="231"/>
+        <location filename="../workbench.py" line="215"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="232"/>
+        <location filename="../workbench.py" line="216"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="234"/>
+        <location filename="../workbench.py" line="218"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="235"/>
+        <location filename="../workbench.py" line="219"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="418"/>
+        <location filename="../workbench.py" line="402"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="492"/>
+        <location filename="../workbench.py" line="476"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="495"/>
+        <location filename="../workbench.py" line="479"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="509"/>
+        <location filename="../workbench.py" line="493"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="544"/>
+        <location filename="../workbench.py" line="528"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="715"/>
+        <location filename="../workbench.py" line="699"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="816"/>
+        <location filename="../workbench.py" line="800"/>
         <source>The CTI gateway reaches the CRM database again.</source>
         <translation>CTI 网关已重新连接 CRM 数据库。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="818"/>
+        <location filename="../workbench.py" line="802"/>
         <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="445"/>
-        <location filename="../workbench.py" line="726"/>
+        <location filename="../ui/controller.py" line="442"/>
+        <location filename="../workbench.py" line="710"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
@@ -2313,22 +2308,22 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>演示邮件无法发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="60"/>
+        <location filename="../ui/script_control.py" line="58"/>
         <source>The call scripts could not be loaded: {error}</source>
         <translation>无法加载话术：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="118"/>
+        <location filename="../ui/script_control.py" line="116"/>
         <source>The call script {script} cannot start: {error}</source>
         <translation>话术 {script} 无法启动：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="141"/>
+        <location filename="../ui/script_control.py" line="139"/>
         <source>The script of the restored record cannot go on: {error}</source>
         <translation>恢复的记录中的话术无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="267"/>
+        <location filename="../ui/script_control.py" line="265"/>
         <source>The script run went on with the colleague the call was transferred to; changes made here are not saved ({error}).</source>
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
@@ -2451,7 +2446,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="512"/>
+        <location filename="../ui/action_page.py" line="511"/>
         <location filename="../ui/catalogue.py" line="85"/>
         <source>Product</source>
         <translation>产品</translation>
@@ -2557,40 +2552,40 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="513"/>
+        <location filename="../ui/action_page.py" line="512"/>
         <location filename="../ui/catalogue.py" line="96"/>
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="514"/>
+        <location filename="../ui/action_page.py" line="513"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="515"/>
+        <location filename="../ui/action_page.py" line="514"/>
         <source>Total</source>
         <translation>小计</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="524"/>
+        <location filename="../ui/action_page.py" line="523"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="525"/>
+        <location filename="../ui/action_page.py" line="524"/>
         <source>Add a product line (Alt+A)</source>
         <translation>添加产品行 (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="526"/>
+        <location filename="../ui/action_page.py" line="525"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="613"/>
+        <location filename="../ui/action_page.py" line="612"/>
         <source>Order total: {amount} {currency}</source>
         <translation>订单总额：{amount} {currency}</translation>
     </message>
@@ -2695,12 +2690,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>该客户没有邮箱地址</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="72"/>
+        <location filename="../ui/action_control.py" line="70"/>
         <source>no contact in the workspace</source>
         <translation>工作区中没有联系</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="74"/>
+        <location filename="../ui/action_control.py" line="72"/>
         <source>loading the customer&apos;s data</source>
         <translation>正在加载客户数据</translation>
     </message>

@@ -13,16 +13,18 @@ def register(commands) -> None:
         "demo", help="start Cicada on this machine with demo data",
         description="Create and migrate the database (SQLite in the user data directory unless "
                     "configured otherwise), fill it with demo data if it is empty, print how to "
-                    "log in, import the example call scripts if there are none, then run the CTI gateway "
-                    "and the mail queue (email and web chat) on 127.0.0.1, a softphone for agent1 and the "
-                    "agent desktop logged in as agent1, whose Demo menu places customers' calls. "
-                    "Without a display (or with --no-desktop) only the gateway runs, until Ctrl-C.")
+                    "log in, import the example call scripts if there are none, then run the application "
+                    "service (the CRM over HTTPS, with the certificate `cicada keys init` makes), the CTI "
+                    "gateway and the mail queue (email and web chat) on 127.0.0.1, a softphone for agent1 and "
+                    "the agent desktop for agent1, given the application service's address and fingerprint "
+                    "(it has no database), whose Demo menu places customers' calls. Without a display (or "
+                    "with --no-desktop) the services run without the desktop, until Ctrl-C.")
     parser.add_argument("--customers", type=int, default=2000, metavar="N",
                         help="customers to create in an empty database (default: 2000)")
     parser.add_argument("--no-gateway", action="store_true",
                         help="prepare the database and stop, without running the gateway")
     parser.add_argument("--no-desktop", action="store_true",
-                        help="run only the gateway, in this terminal (the default without a display)")
+                        help="run the services only, in this terminal (the default without a display)")
     parser.set_defaults(run=_demo)
 
 
