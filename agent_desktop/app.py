@@ -83,6 +83,7 @@ class Desktop:
 
         self.window.close()
         self.controller.close()
+        self.controller.crm.on_session_ended = None  # an ended session need not be announced now
         crm_access.log_out(self.controller.crm, close=False)
         self.link.close()
         if self.mail_link is not None:

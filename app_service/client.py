@@ -18,6 +18,7 @@ import hashlib
 import re
 import socket
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -29,6 +30,7 @@ from app_service import wire
 from app_service.mail_results import Download
 from app_service.schemas import Me, SignedIn
 from crm import errors
+from crm.errors import SessionEnded
 
 T = TypeVar("T")
 
@@ -137,6 +139,8 @@ class AppClient:
                  token: str | None = None, transport: httpx.BaseTransport | None = None):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        # Told (from whichever thread made the request) when the service says the session is over.
+        self.on_session_ended: Callable[[SessionEnded], None] | None = None
         self._http = httpx.Client(base_url=self.base_url, verify=verify, timeout=timeout, transport=transport,
                                   headers={"Accept": "application/json"})
 
@@ -173,7 +177,10 @@ class AppClient:
             raise wire.ServiceUnreachable(f"The application service at {self.base_url} cannot be reached "
                                           f"({type(exc).__name__}: {exc}).") from None
         if response.status_code >= 400:
-            raise _error(response)
+            error = _error(response)
+            if isinstance(error, SessionEnded) and self.token and self.on_session_ended is not None:
+                self.on_session_ended(error)
+            raise error
         if result_type is None or response.status_code == 204 or not response.content:
             return None
         return msgspec.json.decode(response.content, type=result_type)

@@ -141,3 +141,20 @@ def test_a_sales_rep_sees_only_the_duplicates_he_may_read_and_in_chinese_how_man
         assert page.results_model.rowCount() == 1
     finally:
         i18n.install("en")
+
+
+def test_a_session_ended_elsewhere_is_said_once_and_nothing_more_reaches_the_crm(desk, qtbot, db, app_of):
+    from agent_desktop.ui.controller import SESSION_ENDED
+    from agent_desktop.ui.main_window import notice_text
+
+    controller = desk.controller
+    with app_of(url_of(db)).client(token=controller.crm.token) as thief:
+        thief.sign_out()  # the session ends (an administrator, a sign-out with the stolen token)
+    answers = []
+    controller.search_done.connect(answers.append)
+    controller.search("王芳")
+    controller.search("wang")
+    qtbot.waitUntil(lambda: len(answers) == 2, timeout=10000)
+    assert all(isinstance(a, str) and "signed out" in a for a in answers)  # no rows for a dead session
+    ended = [n for n in controller.bench.notices if n.template == SESSION_ENDED["ended"]]
+    assert len(ended) == 1 and notice_text(ended[0]).startswith("Your CRM session has ended. Close the desktop")

@@ -2067,42 +2067,62 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="140"/>
+        <location filename="../ui/controller.py" line="36"/>
+        <source>Your CRM session has expired. Close the desktop and sign in again; what you type is kept as drafts.</source>
+        <translation>您的 CRM 会话已过期。请关闭桌面并重新登录；您输入的内容会保存为草稿。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="38"/>
+        <source>Your account was disabled; ask an administrator.</source>
+        <translation>您的账号已被停用，请联系管理员。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="39"/>
+        <source>Your password was changed. Close the desktop and sign in again with the new one; what you type is kept as drafts.</source>
+        <translation>您的密码已更改。请关闭桌面并用新密码重新登录；您输入的内容会保存为草稿。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="41"/>
+        <source>Your CRM session has ended. Close the desktop and sign in again; what you type is kept as drafts.</source>
+        <translation>您的 CRM 会话已结束。请关闭桌面并重新登录；您输入的内容会保存为草稿。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="154"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="227"/>
+        <location filename="../ui/controller.py" line="241"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="253"/>
+        <location filename="../ui/controller.py" line="267"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="333"/>
+        <location filename="../ui/controller.py" line="347"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="389"/>
+        <location filename="../ui/controller.py" line="403"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="417"/>
+        <location filename="../ui/controller.py" line="431"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="429"/>
+        <location filename="../ui/controller.py" line="443"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="447"/>
+        <location filename="../ui/controller.py" line="470"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2287,7 +2307,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="442"/>
+        <location filename="../ui/controller.py" line="465"/>
         <location filename="../workbench.py" line="710"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>

@@ -31,6 +31,16 @@ from crm.errors import CrmError, NotFound
 log = logging.getLogger(__name__)
 
 SAVE_RETRY_MS = 1000
+# Why the application service no longer takes this desktop's requests (crm.errors.SessionEnded.reason).
+SESSION_ENDED = {
+    "expired": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has expired. Close the desktop and sign in "
+                                              "again; what you type is kept as drafts."),
+    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled; ask an administrator."),
+    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed. Close the desktop and sign in "
+                                                       "again with the new one; what you type is kept as drafts."),
+    "ended": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has ended. Close the desktop and sign in again; "
+                                            "what you type is kept as drafts."),
+}
 RELOGIN_RETRY_MS = 2000
 
 
@@ -47,12 +57,16 @@ class DesktopController(QObject):
     record_saved = Signal(str, int)  # contact key, interaction id
     draft_failed = Signal(object)  # OSError from the draft writer's thread
     takeover_asked = Signal(str)  # the agent is logged in on another desktop: the gateway's words
+    crm_session_ended = Signal(str)  # the application service's reason (SessionEnded.reason), from any thread
 
     def __init__(self, session: crm_access.LoggedIn, link: CtiLink, login: GatewayLogin, *,
                  drafts: DraftStore | None, region: str = "CN",
                  tasks: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.crm = session.crm  # the application service, signed in: every CRM function takes it
+        self._told_session_ended = False
+        self.crm_session_ended.connect(self._on_crm_session_ended)  # queued: emitted on worker threads
+        self.crm.on_session_ended = lambda exc: self.crm_session_ended.emit(exc.reason)
         self.link, self.login_data = link, login
         self.region = region
         self.actor = session.actor
@@ -436,6 +450,15 @@ class DesktopController(QObject):
     def _save_unsaved(self) -> None:
         for contact in list(self.bench.unsaved):
             self._save(contact, attempt=1)
+
+    @Slot(str)
+    def _on_crm_session_ended(self, reason: str) -> None:
+        """Said once: nothing more reaches the CRM until the agent signs in again; what he
+        types stays in drafts."""
+        if self._told_session_ended:
+            return
+        self._told_session_ended = True
+        self.bench.notice("error", SESSION_ENDED.get(reason, SESSION_ENDED["ended"]))
 
     @Slot(object)
     def _on_draft_failed(self, error: OSError) -> None:
