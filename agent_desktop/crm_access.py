@@ -19,11 +19,13 @@ from urllib.parse import quote
 import platformdirs
 
 from crm import texts
-from crm.errors import NotFound
-from crm.paging import Page
 from crm.actors import Actor
+from crm.conversation_types import ConversationView, InboxRow, NewAttachment  # noqa: F401 - the Inbox's types
+from crm.errors import NotFound
 from crm.history_types import HistoryFilter, HistoryRow
+from crm.paging import Page
 from crm.profile_types import AgentProfile
+from app_service.actions_results import CompletedFollowUp
 from app_service.business_results import (  # noqa: F401 - the desktop names them as crm_access's
     SECTIONS,
     Detail,
@@ -43,13 +45,11 @@ from app_service.client import (  # noqa: F401 - CertificateChanged: the login d
     KnownCertificates,
     trust,
 )
+from app_service.mail_results import RenderedText, Requeued, Stored
 from app_service.partner_results import PartnerMatch, PartnerRef
 from app_service.record_results import ActionDone, ContactRecord, RecordSaved, ScriptRunSaved, ScriptState
-from agent_desktop.workbench import Contact
-from app_service.actions_results import CompletedFollowUp
 from app_service.scripts_results import HandedOverRun, ScriptDocument, ScriptFacts, ScriptsOnOffer
-from app_service.mail_results import RenderedText, Requeued, Stored
-from crm.conversation_types import ConversationView, InboxRow, NewAttachment  # noqa: F401 - the Inbox's types
+from agent_desktop.workbench import Contact
 
 log = logging.getLogger(__name__)
 

@@ -181,6 +181,15 @@ default_region = "CN"
 # language = "zh"                          # announcements: en or zh
 # announce_every = 30
 
+[app]
+# The application service (`cicada app`): the CRM over HTTPS. Desktops sign in
+# here and do all of their CRM work through it; they need no [database].
+# address = "127.0.0.1:8040"               # where it listens; desktops use https://address
+# pool_size = 16                           # database connections, and requests worked on at once
+# url = "https://app.example.com:8040"     # how desktops reach it, when not https://address
+# fingerprint = "AB:CD:..."                # desktops: its certificate's SHA-256 (`cicada keys show`), trusted
+#                                          # without asking the agent
+
 [keys]
 # The services' CURVE keys and the application service's TLS certificate,
 # made by `cicada keys init` (paths relative to this file).
