@@ -30,6 +30,7 @@ from crm.login_guard import GuardSettings, LoginGuard, LoginRefused
 from crm.services import sessions
 from crm.services.sessions import OpenSession, SessionEnded
 from app_service import wire
+from app_service.timing import ServerTiming
 
 log = logging.getLogger("cicada.app")
 
@@ -79,6 +80,7 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.database = database
     app.state.guard = LoginGuard(settings.guard, service="application service")
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
+    app.add_middleware(ServerTiming)
     _install_error_handlers(app)
     from app_service import sessions_api
 
