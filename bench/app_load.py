@@ -14,7 +14,7 @@ desktop's own `agent_desktop.crm_access` functions).
 
 Prints per request kind and in all: the count, p50, p99 and max of the time
 from sending a request to its decoded answer, measured in the desktop's
-thread; the requests per second reached; and the database connections of
+thread, beside the service's own time (its Server-Timing header); the requests per second reached; and the database connections of
 the service, sampled from pg_stat_activity every 0.2 s (the most seen).
 
     .venv/bin/python bench/app_load.py                       # 300 desktops, 20,000 customers
@@ -199,10 +199,13 @@ class Timings:
     def __init__(self):
         self.lock = threading.Lock()
         self.by_kind: dict[str, list[float]] = defaultdict(list)
+        self.server_by_kind: dict[str, list[float]] = defaultdict(list)  # Server-Timing
+        self.last_server = threading.local()
         self.failures: dict[str, int] = defaultdict(int)
 
     def timed(self, kind: str, call):
         started = time.perf_counter()
+        self.last_server.ms = None
         try:
             result = call()
         except Exception as exc:  # counted and shown; the desktop goes on
@@ -212,7 +215,14 @@ class Timings:
         elapsed = (time.perf_counter() - started) * 1000
         with self.lock:
             self.by_kind[kind].append(elapsed)
+            if self.last_server.ms is not None:
+                self.server_by_kind[kind].append(self.last_server.ms)
         return result
+
+    def heard(self, response: httpx.Response) -> None:
+        from app_service.timing import server_ms
+
+        self.last_server.ms = server_ms(response.headers)
 
 
 def desktop(number: int, name: str, app: AppProcess, args, customers, timings: Timings, start_at: float,
@@ -226,6 +236,7 @@ def desktop(number: int, name: str, app: AppProcess, args, customers, timings: T
     address = f"127.0.1.{number % 250 + 1}" if number < 250 else f"127.0.2.{number % 250 + 1}"
     transport = httpx.HTTPTransport(verify=context, local_address=address)
     crm = AppClient(f"https://127.0.0.1:{app.port}", verify=context, transport=transport)
+    crm._http.event_hooks["response"].append(timings.heard)  # the service's own time of each answer
     try:
         sign_in(crm, name, timings)
         signed.wait()
@@ -308,15 +319,18 @@ def run(args) -> None:
 def report(args, timings: Timings, most: int, left: int, cpu: float) -> None:
     table = Table(title=f"{args.desktops} desktops, one application service (pool_size {args.pool_size}), "
                         f"PostgreSQL, {args.customers:,} customers")
-    for column in ("request", "count", "per s", "p50 ms", "p99 ms", "max ms"):
+    for column in ("request", "count", "per s", "p50 ms", "p99 ms", "max ms", "service p50", "service p99"):
         table.add_column(column, justify="left" if column == "request" else "right")
     work = [k for k in timings.by_kind if not k.startswith("sign ")]
     everything = [v for k in work for v in timings.by_kind[k]]
+    served = [v for k in work for v in timings.server_by_kind[k]]
     for kind in [*timings.by_kind, "all work"]:
         values = everything if kind == "all work" else timings.by_kind[kind]
+        service = served if kind == "all work" else timings.server_by_kind[kind]
         rate = f"{len(values) / args.duration:.1f}" if not kind.startswith("sign ") else ""
         table.add_row(kind, str(len(values)), rate, f"{percentile(values, 0.5):.1f}",
-                      f"{percentile(values, 0.99):.1f}", f"{max(values, default=0):.1f}")
+                      f"{percentile(values, 0.99):.1f}", f"{max(values, default=0):.1f}",
+                      f"{percentile(service, 0.5):.1f}", f"{percentile(service, 0.99):.1f}")
     console.print(table)
     console.print(f"database connections of the service: at most {most} (pool_size {args.pool_size}), "
                   f"{left} when the work ended")
