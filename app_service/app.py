@@ -31,6 +31,7 @@ from crm.login_guard import GuardSettings, LoginGuard, LoginRefused
 from crm.services import sessions
 from crm.services.sessions import OpenSession, SessionEnded
 from app_service import wire
+from app_service.timing import ServerTiming
 
 log = logging.getLogger("cicada.app")
 
@@ -82,6 +83,7 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.guard = LoginGuard(settings.guard, service="application service")
     app.state.password_threads = anyio.CapacityLimiter(PASSWORD_THREADS)
     app.state.mail_sender = settings.mail_sender
+    app.add_middleware(ServerTiming)
     _install_error_handlers(app)
     from app_service import actions_api, customers_api, history_api, mail_api, partners_api, records_api
     from app_service import scripts_api, sessions_api

@@ -115,3 +115,15 @@ def test_a_sign_in_flood_does_not_disturb_users_signed_in(make_app):
 def test_the_openapi_document_matches_the_code():
     assert json.loads(openapi.DOCUMENT.read_text()) == json.loads(openapi.text()), \
         "docs/api/openapi.json is out of date: run `python -m app_service.openapi`"
+
+
+def test_every_answer_says_how_long_the_service_worked_on_it(make_app):
+    from app_service.timing import server_ms
+
+    app = make_app()
+    context = ssl.create_default_context(cafile=str(app.certificate))
+    for response in (httpx.get(f"{app.url}/v1/me", verify=context),
+                     httpx.post(f"{app.url}/v1/sessions", json={"username": "ann", "password": PASSWORD},
+                                verify=context)):
+        spent = server_ms(response.headers)
+        assert spent is not None and 0 <= spent < 30_000, response.headers
