@@ -9,7 +9,10 @@ Topics: ``agent/<agent>/`` what concerns one agent (offers, assignments, chat
 lines, new mail in his threads), ``queue/<queue>/`` a queue's group inbox
 changed, ``mailq/`` heartbeats.
 
-A desktop logs in, sets its availability per channel and pings at least
+Every socket is CURVE (bus.curve): the mail queue's key pair on its side,
+its public key given to desktops. A desktop logs in with the session the
+application service issued (`MailLogin.token`), sets its availability per
+channel and pings at least
 every `PING_SECONDS`; one silent for longer than the queue's `silent_seconds`
 (20 by default) is taken for gone and its work goes back to the queue. Email replies are written to the CRM by the
 desktop itself; `SendNow` asks the queue to send the outbox at once, and
@@ -80,9 +83,10 @@ class ChatLineView(msgspec.Struct, kw_only=True):
 
 
 class LoginResult(msgspec.Struct, kw_only=True):
-    session: str
+    session: str  # the mail queue's session, named in every later command
     run: str
     seat: SeatView
+    agent: str = ""  # whose session it is (the user name)
 
 
 class QueueView(msgspec.Struct, kw_only=True):
@@ -131,8 +135,10 @@ class StatusResult(msgspec.Struct, kw_only=True):
 
 
 class MailLogin(Message, tag="mail.login"):
-    agent: str
-    password: str
+    """Log in with the session the application service issued (`POST /v1/sessions`): the
+    agent is the session's user. Refused with "session_ended" if it is not open."""
+
+    token: str
     queues: list[str] | None = None  # default: the profile's, else every queue
     client: str = ""
 
@@ -291,6 +297,18 @@ class DeliveryDone(Message, tag="mail.delivery_done"):
     error: str | None = None
 
 
+SessionEndReason = Literal["signed_out", "expired", "account_disabled", "password_changed", "ended"]
+
+
+class MailSessionEnded(Message, tag="mail.session_ended"):
+    """The agent's CRM session ended (he signed out elsewhere, it expired, his account was
+    disabled or his password changed): so did his mail queue session, and his work went back.
+    The desktop says why and does not log in again with that session."""
+
+    agent: str
+    reason: SessionEndReason = "ended"
+
+
 class QueueChanged(Message, tag="mail.queue_changed"):
     queue: QueueView
 
@@ -303,5 +321,5 @@ class MailqHeartbeat(Message, tag="mail.heartbeat"):
 
 EVENTS = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    CustomerEndedChat, DeliveryDone, QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, DeliveryDone, MailSessionEnded, QueueChanged, MailqHeartbeat,
 ])

@@ -5,8 +5,15 @@ mailboxes (a thread each); chats over the web chat's WebSocket (in this
 loop). Each is stored in the CRM before it is acknowledged, then handed to
 the router, whose decisions are stored too and told to desktops over
 ZeroMQ (bus.mailq). Database work runs on a thread pool, never in the loop;
-the router's state is only touched in the loop. Password checks run on
-threads of their own, behind a login guard, each login a task of its own.
+the router's state is only touched in the loop. Desktops log in with the
+session the application service issued (crm.services.sessions), checked on
+threads of their own behind a login guard, each login a task of its own;
+a session that ends in the CRM (signing out, expiry, a disabled account, a
+changed password) ends here within `account_check_seconds`.
+
+The command and event sockets are CURVE servers with the mail queue's key
+pair ([keys], `cicada keys init`): a client that does not know the public
+key, or speaks in clear, gets no connection at all.
 
 No database error, bad message or failed piece of work ends the service:
 each loop logs it and goes on. While the database is away (see
@@ -28,9 +35,10 @@ import secrets
 import signal
 import threading
 import time
+import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import zmq
@@ -40,6 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bus import mailq
+from bus.curve import make_server
 from bus.envelope import (
     BadMessage,
     decode_request,
@@ -47,13 +56,15 @@ from bus.envelope import (
     encode_event,
     encode_reply,
 )
+from bus.keys import KeyPair
 from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import Database
-from crm.errors import AuthenticationFailed, Conflict, CrmError, DatabaseUnavailable
+from crm.clock import utcnow
+from crm.errors import Conflict, CrmError, DatabaseUnavailable
 from crm.login_guard import LoginGuard, LoginRefused
 from crm.models import ConversationStatus, User
 from crm.permissions import Actor
-from crm.services import conversations, profiles, users
+from crm.services import conversations, profiles, sessions, users
 from crm.services import outbox as outbox_service
 from email_queue.assignments import Assignments
 from email_queue.chat_gate import ChatGate
@@ -72,7 +83,7 @@ TICK_SECONDS = 0.25
 HEARTBEAT_SECONDS = 1.0
 QUEUE_NEWS_SECONDS = 0.1
 POOL_THREADS = 8  # database work of commands, decisions and chats
-PASSWORD_THREADS = 2  # password checks (argon2, slow on purpose): a login flood never takes the others' threads
+SESSION_THREADS = 2  # session checks at login: a login flood never takes the others' threads
 MAX_COMMANDS_RUNNING = 500  # commands being carried out at once; more are answered "busy"
 PROBE_SECONDS = 5.0  # how often the database is checked while it answers
 PROBE_SECONDS_AWAY = 1.0  # and while it does not, or decisions wait to be stored
@@ -80,6 +91,10 @@ RETRY_MAX_SECONDS = 30.0  # the longest wait between tries at start
 CONNECT_TIMEOUT_SECONDS = 5  # a database server that does not answer at all costs a thread no longer
 FAILURE_LOG_SECONDS = 60.0  # a loop failing again and again logs a traceback this often at most
 CHAT_UNAVAILABLE_TEXT = "We cannot take this just now; please try again in a moment."
+LOGIN_UNAVAILABLE_TEXT = "The session cannot be checked just now (the CRM database is unavailable); try again in a moment."
+SESSION_CHECK_OVERLAP = timedelta(seconds=60)  # the hosts' clocks may differ a little: ask from a bit earlier
+SESSION_END_REASONS = typing.get_args(mailq.SessionEndReason)
+SESSION_ENDED = "session_ended"  # the error code of a login whose CRM session is not open
 SERVER_WRITERS = 2  # ingest writer threads on PostgreSQL (SQLite: one)
 DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)  # asyncio's, as ThreadPoolExecutor sizes it
 WARM_UP_EMAIL = ("From: =?utf-8?b?5byg5LiJ?= <zhang@example.cn>\r\nTo: service@example.cn\r\n"
@@ -97,11 +112,21 @@ class _Stop(Exception):
 
 @dataclass
 class AgentSession:
-    token: str
+    token: str  # the mail queue's session
     agent: str
     actor: Actor
     last_seen: float
     display_name: str = ""  # what customers see of the agent (the typing notice)
+    crm_session: str = ""  # the hash of the CRM session it was opened with: it ends when that ends
+
+
+@dataclass(frozen=True)
+class CheckedLogin:
+    """A CRM session found open at login, with what the seat needs of its user."""
+
+    session: sessions.OpenSession
+    capacity: dict[str, int]
+    display_name: str
 
 
 # --- email in ----------------------------------------------------------------------------------
@@ -268,15 +293,16 @@ def chat_line(message) -> ChatLine:
 
 
 class MailqService:
-    def __init__(self, config: MailqConfig, database_url: str, *, relay: Relay | None = None):
+    def __init__(self, config: MailqConfig, database_url: str, *, keypair: KeyPair, relay: Relay | None = None):
         self.config = config
+        self.keypair = keypair
         self.database_url = database_url
         self.relay = relay
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
         self.stopping = asyncio.Event()
         self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="mailq-crm")
-        self.password_checks = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="mailq-login")
+        self.session_checks = ThreadPoolExecutor(max_workers=SESSION_THREADS, thread_name_prefix="mailq-login")
         self.login_guard = LoginGuard(service="mail queue")
         self.router = Router(config.queue_rules(), default_offer_seconds=config.offer_seconds)
         self.health = DatabaseHealth()
@@ -299,6 +325,7 @@ class MailqService:
         self._commands_running = 0
         self._failures_logged: dict[str, tuple[float, int]] = {}  # what -> (last logged, failures since)
         self._next_account_check = time.monotonic() + config.account_check_seconds
+        self._sessions_checked_at = utcnow()  # CRM sessions ended since then end here too
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -336,7 +363,7 @@ class MailqService:
         of 5, each extra one would be opened and closed per transaction."""
         if self.database_url.startswith("sqlite"):
             return {}
-        return {"pool_size": POOL_THREADS + PASSWORD_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS,
+        return {"pool_size": POOL_THREADS + SESSION_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS,
                 "max_overflow": 4, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
 
     async def _open_database(self) -> None:
@@ -377,6 +404,7 @@ class MailqService:
         self.events = self.context.socket(zmq.PUB)
         for sock in (self.commands, self.events):
             limit_service_socket(sock)
+            make_server(sock, self.keypair)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -483,7 +511,7 @@ class MailqService:
         if context is not None:
             context.destroy(linger=0)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        self.password_checks.shutdown(wait=True, cancel_futures=True)
+        self.session_checks.shutdown(wait=True, cancel_futures=True)
         if self.database is not None:
             self.database.dispose()
 
@@ -767,7 +795,7 @@ class MailqService:
             await asyncio.sleep(TICK_SECONDS)
             for name, job in (("offer expiry", self._expire_offers), ("chat abandonment", self._abandon_chats),
                               ("silent desktops", self._end_silent_sessions),
-                              ("disabled accounts", self._end_disabled_sessions)):
+                              ("ended sessions", self._end_ended_sessions)):
                 try:
                     await job()
                 except Exception:
@@ -787,24 +815,35 @@ class MailqService:
                 log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
                 await self._end_session(session, "disconnected", "agent_gone")
 
-    async def _end_disabled_sessions(self) -> None:
-        """An account disabled while its agent is logged in loses the session; its work goes back."""
+    async def _end_ended_sessions(self) -> None:
+        """Agents whose CRM session ended (signed out, expired, account disabled, password changed)
+        lose their mail queue session too, and their work goes back. While the database is away
+        they keep working: it is asked again next time, from where it was last answered."""
         now = time.monotonic()
         if now < self._next_account_check or not self.sessions:
             return
         self._next_account_check = now + self.config.account_check_seconds
-        agents = sorted({session.agent for session in self.sessions.values()})
+        held = {s.crm_session: s.agent for s in self.sessions.values()}
+        asked_at = utcnow()
         try:
-            disabled = set(await self.in_pool(self._disabled_among, agents))
+            ended = await self.in_pool(self._ended_among, self._sessions_checked_at - SESSION_CHECK_OVERLAP, held)
         except (CrmError, DBAPIError):
-            return  # the database is away: checked again next time
-        for session in [s for s in self.sessions.values() if s.agent in disabled]:
-            log.warning("%s's mail queue session ends: the account is disabled", session.agent)
-            await self._end_session(session, "account disabled")
+            return
+        self._sessions_checked_at = asked_at
+        for session in [s for s in self.sessions.values() if s.crm_session in ended]:
+            reason = ended[session.crm_session]
+            log.warning("%s's mail queue session ends: the CRM session ended (%s)", session.agent, reason)
+            self.publish([mailq.agent_topic(session.agent)], mailq.MailSessionEnded(
+                agent=session.agent, reason=reason if reason in SESSION_END_REASONS else "ended"))
+            await self._end_session(session, f"session ended ({reason})")
 
-    def _disabled_among(self, agents: list[str]) -> list[str]:
+    def _ended_among(self, since: datetime, held: dict[str, str]) -> dict[str, str]:
+        """CRM session hash -> why it ended, among those held (hash -> agent). An account disabled
+        in the database without its sessions being ended counts too."""
         with self.database.reading() as session:
-            return users.disabled_among(session, agents)
+            ended = sessions.ended_since(session, since, sorted(held))
+            disabled = set(users.disabled_among(session, sorted(set(held.values()))))
+        return {**{hashed: "account_disabled" for hashed, agent in held.items() if agent in disabled}, **ended}
 
     def _beat(self) -> None:
         if hasattr(self, "events"):
@@ -1015,9 +1054,9 @@ class MailqService:
             reply = encode_reply(request_id, await self._log_in(command, source))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
-        except AuthenticationFailed as exc:
-            log.info("mail queue login of %r from %s failed: %s", command.agent[:100], source, exc)
-            reply = encode_error(request_id, "auth_failed", str(exc))
+        except sessions.SessionEnded as exc:
+            log.info("mail queue login from %s refused: session %s", source, exc.reason)
+            reply = encode_error(request_id, SESSION_ENDED, str(exc))
         except RoutingError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except DatabaseUnavailable as exc:
@@ -1025,7 +1064,7 @@ class MailqService:
         except CrmError as exc:
             reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
         except Exception:
-            log.exception("login of %r failed", command.agent[:100])
+            log.exception("a login from %s failed", source)
             reply = encode_error(request_id, "internal", "The login failed; see the mail queue's log.")
         self._reply(envelope, reply)
 
@@ -1033,46 +1072,49 @@ class MailqService:
         names = [q.name for q in self.config.queues]
         queues = command.queues if command.queues is not None else names
         unknown = [q for q in queues if q not in names]
-        if unknown:  # before the password: a wrong request costs no hash
+        if unknown:  # before the session: a wrong request costs no lookup
             raise RoutingError("unknown_queue", f"no mail queue {', '.join(unknown)} (there are {', '.join(names)})")
-        actor, capacity, display_name = await self._check_password(command.agent, source, command.password)
-        for old in [s for s in self.sessions.values() if s.agent == command.agent]:
+        checked = await self._check_session(command.token, source)
+        actor = checked.session.actor
+        agent = actor.username
+        for old in [s for s in self.sessions.values() if s.agent == agent]:
             del self.sessions[old.token]  # a second login replaces the first; the work stays
         token = secrets.token_urlsafe(18)
-        self.sessions[token] = AgentSession(token, command.agent, actor, time.monotonic(), display_name)
-        await self.apply(self.router.login(command.agent, queues, capacity))
-        log.info("%s logged in to the mail queue (%s)", command.agent, command.client or "a desktop")
-        return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(command.agent))
+        self.sessions[token] = AgentSession(token, agent, actor, time.monotonic(), checked.display_name,
+                                            checked.session.token_hash)
+        await self.apply(self.router.login(agent, queues, checked.capacity))
+        log.info("%s logged in to the mail queue (%s)", agent, command.client[:100] or "a desktop")
+        return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(agent), agent=agent)
 
-    async def _check_password(self, agent: str, source: str, password: str):
-        """The password checked on a password thread, if the guard lets it run (LoginRefused
-        otherwise); the guard learns how it went."""
-        self.login_guard.admit(agent, source)
+    async def _check_session(self, token: str, source: str) -> CheckedLogin:
+        """The CRM session checked on a session thread, if the guard lets it run (LoginRefused
+        otherwise). A made-up token counts as a failure of its source; one that was open once
+        (ended, expired) does not: that is a desktop left open, not a guess."""
+        guess_key = sessions.token_hash(token)[:16] if isinstance(token, str) else ""
+        self.login_guard.admit(guess_key, source)
         succeeded = None
         try:
-            result = await self.loop.run_in_executor(self.password_checks, self._authenticate, agent, password)
+            result = await self.loop.run_in_executor(self.session_checks, self._open_session_of, token)
             succeeded = True
             return result
-        except AuthenticationFailed:
-            succeeded = False
+        except sessions.SessionEnded as exc:
+            succeeded = False if exc.reason == "unknown" else None
             raise
         except Exception as exc:
             if is_outage(exc):
                 self.database_failed(exc)
-                raise DatabaseUnavailable(UNAVAILABLE_TEXT) from exc
+                raise DatabaseUnavailable(LOGIN_UNAVAILABLE_TEXT) from exc
             raise
         finally:
-            self.login_guard.finished(agent, source, succeeded=succeeded)
+            self.login_guard.finished(guess_key, source, succeeded=succeeded)
 
-    def _authenticate(self, agent: str, password: str):
-        # Not through writing(): on SQLite that would hold every writer for the length of a hash.
-        # It writes only to renew an old hash, rarely; SQLite's busy timeout covers that.
-        with self.database.unit_of_work() as session:
-            actor = users.authenticate(session, agent, password)
-            profile = profiles.profile_for_user(session, agent)
-            user = session.get(User, actor.user_id) if actor.user_id else None
-        return (actor, dict(profile.capacity or profiles.DEFAULTS["capacity"]),
-                (user.display_name if user else "") or agent)
+    def _open_session_of(self, token: str) -> CheckedLogin:
+        with self.database.reading() as session:
+            opened = sessions.actor_of(session, token)
+            profile = profiles.profile_for_user(session, opened.actor.username)
+            user = session.get(User, opened.actor.user_id)
+            display_name = (user.display_name if user else "") or opened.actor.username
+        return CheckedLogin(opened, dict(profile.capacity or profiles.DEFAULTS["capacity"]), display_name)
 
     async def _end_session(self, session: AgentSession, reason: str, cause: str = "logged_off") -> None:
         self.sessions.pop(session.token, None)
@@ -1241,5 +1283,6 @@ def _log_failure(task: asyncio.Task) -> None:
         log.error("mail queue task failed", exc_info=task.exception())
 
 
-def run_mailq(config: MailqConfig, database_url: str, *, relay: Relay | None = None, on_ready=None) -> None:
-    asyncio.run(MailqService(config, database_url, relay=relay).run(on_ready))
+def run_mailq(config: MailqConfig, database_url: str, *, keypair: KeyPair, relay: Relay | None = None,
+              on_ready=None) -> None:
+    asyncio.run(MailqService(config, database_url, keypair=keypair, relay=relay).run(on_ready))

@@ -37,7 +37,7 @@ def office(make_gateway, make_mailq, desks, relay):
 
     def desk(agent="ann"):
         return desks(gateway)(agent, "sip:nobody@127.0.0.1:9", mailq_commands=mailq.commands,
-                              mailq_events=mailq.events)
+                              mailq_events=mailq.events, mailq_public_key=mailq.public_key.decode())
 
     return gateway, mailq, desk, inbox
 
