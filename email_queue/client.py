@@ -5,7 +5,9 @@ Every socket is a CURVE client of the mail queue (bus.curve): it must be
 given the mail queue's public key, and has a fresh key pair of its own
 unless given one (the command-line tools on the mail queue's host use the
 service's own pair). The agent logs in with the session the application
-service issued (`login(token)`), never a password.
+service issued (`login(token)`), never a password; the client then presents
+the session's event key on its event socket (bus.delivery) and receives
+what the mail queue lets that session see.
 
 Requests follow ZeroMQ's "lazy pirate" pattern: a DEALER socket that only
 queues to live connections, a reply awaited with a timeout, and on timeout a
@@ -24,6 +26,7 @@ import zmq
 
 from bus import mailq
 from bus.curve import make_client
+from bus.delivery import prepare_subscriber, read_event, subscribe
 from bus.envelope import BadMessage, EventEnvelope, convert, decode_event, decode_reply, encode_request
 from bus.keys import KeyPair, new_keypair
 from bus.limits import limit_client_socket
@@ -59,8 +62,9 @@ class MailqClient:
         self._requests: zmq.Socket | None = None
         self._events: zmq.Socket | None = None
         if event_address:
-            self._events = self.context.socket(zmq.SUB)
+            self._events = self.context.socket(zmq.DEALER)
             limit_client_socket(self._events)
+            prepare_subscriber(self._events)
             make_client(self._events, server_public_key, self.keypair)
             self._events.connect(event_address)
 
@@ -115,12 +119,15 @@ class MailqClient:
         """A command of this session: `client.command(mailq.Ping)`."""
         return self.request(kind(session=self.session, **fields), result_type)
 
-    def login(self, token: str, *, queues: list[str] | None = None, client: str = "") -> mailq.LoginResult:
-        """Log in with the application service's session `token`."""
-        result = self.request(mailq.MailLogin(token=token, queues=queues, client=client), mailq.LoginResult)
+    def login(self, token: str, *, queues: list[str] | None = None, client: str = "",
+              watch: bool = False) -> mailq.LoginResult:
+        """Log in with the application service's session `token` (`watch`: a supervisor watching),
+        and receive the session's events from then on."""
+        result = self.request(mailq.MailLogin(token=token, queues=queues, client=client, watch=watch),
+                              mailq.LoginResult)
         self.session, self.agent = result.session, result.agent
-        if self._events is not None:
-            self.subscribe(mailq.agent_topic(result.agent))
+        if self._events is not None and not self.subscribe(result.events):
+            raise MailqError("no_events", f"The mail queue at {self.event_address} did not confirm the events.")
         return result
 
     def set_available(self, channel: str, available: bool = True) -> mailq.SeatView:
@@ -130,7 +137,8 @@ class MailqClient:
         return self.command(mailq.Snapshot, mailq.SeatView)
 
     def status(self) -> mailq.StatusResult:
-        return self.request(mailq.Status(), mailq.StatusResult)
+        """The whole status for a supervisor's session or the mail queue's own key; an agent's own."""
+        return self.request(mailq.Status(session=self.session or ""), mailq.StatusResult)
 
     def accept(self, conversation_id: int) -> mailq.WorkView:
         return self.command(mailq.AcceptWork, mailq.WorkView, conversation_id=conversation_id)
@@ -162,17 +170,23 @@ class MailqClient:
 
     # --- events ----------------------------------------------------------------------------------
 
-    def subscribe(self, topic: str) -> None:
+    def subscribe(self, key: str, timeout: float | None = None) -> bool:
+        """Present an event key until the mail queue confirms it; False if it did not (a key
+        not granted, or revoked)."""
         if self._events is None:
             raise RuntimeError("this client was made without an event address")
-        self._events.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        return subscribe(self._events, key, timeout=self.timeout if timeout is None else timeout)
 
     def next_event(self, timeout: float = 1.0) -> tuple[EventEnvelope, msgspec.Struct] | None:
         """The next event, or None after `timeout` seconds."""
-        if self._events is None or not self._events.poll(int(timeout * 1000)):
-            return None
-        _topic, payload = self._events.recv_multipart()
-        return decode_event(payload, mailq.EVENTS)
+        deadline = time.monotonic() + timeout
+        while self._events is not None and (left := deadline - time.monotonic()) > 0:
+            if not self._events.poll(max(1, int(left * 1000))):
+                return None
+            payload = read_event(self._events.recv_multipart())
+            if payload is not None:  # None: a confirmation of the key, asked again
+                return decode_event(payload, mailq.EVENTS)
+        return None
 
     def wait_for(self, predicate, timeout: float = 10.0):
         """The first event for which `predicate(event)` is true; TimeoutError otherwise."""

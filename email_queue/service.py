@@ -44,11 +44,12 @@ import msgspec
 import zmq
 import zmq.asyncio
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from bus import mailq
-from bus.curve import make_server
+from bus.curve import ClientAllowList, make_server
+from bus.delivery import EventDelivery, new_event_key
 from bus.envelope import (
     BadMessage,
     decode_request,
@@ -60,10 +61,10 @@ from bus.keys import KeyPair
 from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import Database
 from crm.clock import utcnow
-from crm.errors import Conflict, CrmError, DatabaseUnavailable
+from crm.errors import Conflict, CrmError, DatabaseUnavailable, PermissionDenied
 from crm.login_guard import LoginGuard, LoginRefused
-from crm.models import ConversationStatus, User
-from crm.permissions import Actor
+from crm.models import ConversationStatus, OrgUnit, User
+from crm.permissions import Actor, Permission
 from crm.services import conversations, profiles, sessions, users
 from crm.services import outbox as outbox_service
 from email_queue.assignments import Assignments
@@ -110,6 +111,18 @@ class _Stop(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The org units whose agents a supervisor watches: his own and those below it
+    (an administrator: all, and agents of no org unit too)."""
+
+    units: frozenset[int] = frozenset()
+    everything: bool = False
+
+    def covers(self, org_unit_id: int | None) -> bool:
+        return self.everything or (org_unit_id is not None and org_unit_id in self.units)
+
+
 @dataclass
 class AgentSession:
     token: str  # the mail queue's session
@@ -118,6 +131,9 @@ class AgentSession:
     last_seen: float
     display_name: str = ""  # what customers see of the agent (the typing notice)
     crm_session: str = ""  # the hash of the CRM session it was opened with: it ends when that ends
+    event_key: str = ""  # what its desktop presents on the event socket (bus.delivery)
+    watching: bool = False  # a supervisor watching his org units' agents: no seat, no work
+    scope: Scope = Scope()
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,19 @@ class CheckedLogin:
     session: sessions.OpenSession
     capacity: dict[str, int]
     display_name: str
+    org_unit_id: int | None
+    scope: Scope
+
+
+Audience = tuple[str, str]  # ("agent", user name) or ("queue", queue name): whom an event is about
+
+
+def to_agent(agent: str) -> Audience:
+    return ("agent", agent)
+
+
+def to_queue(queue: str) -> Audience:
+    return ("queue", queue)
 
 
 # --- email in ----------------------------------------------------------------------------------
@@ -309,7 +338,10 @@ class MailqService:
         self.assignments = Assignments(self.router, self._write_assignment, self.health)
         self.outbox_health = mailq.PartHealth(part="outbox", state="ok", since=time.time())
         self.database: Database | None = None
-        self.sessions: dict[str, AgentSession] = {}
+        self.sessions: dict[str, AgentSession] = {}  # by the mail queue's session token
+        self.seated: dict[str, AgentSession] = {}  # agents' sessions by agent (one each)
+        self.watchers: dict[str, AgentSession] = {}  # supervisors' watching sessions by token
+        self.org_unit_of: dict[str, int | None] = {}  # users seen logging in: their org unit
         self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
         self.chat_ids: dict[str, int] = {}
         self.pages_gone: dict[int, float] = {}  # chats without a page of the customer's open, since (monotonic)
@@ -348,8 +380,8 @@ class MailqService:
             if on_ready:
                 on_ready(self)
             async with asyncio.TaskGroup() as tasks:
-                for job in (self._serve_commands(), self._keep_time(), self._send_outbox(), self._watch_database(),
-                            self._wait_for_stop()):
+                for job in (self._serve_commands(), self.delivery.serve(), self._keep_time(), self._send_outbox(),
+                            self._watch_database(), self._wait_for_stop()):
                     tasks.create_task(job)
         except* _Stop:
             log.info("mail queue stopping")
@@ -400,11 +432,15 @@ class MailqService:
         return "Cicada mail queue ready: " + "; ".join(parts)
 
     def _bind_bus(self) -> None:
+        """Both sockets CURVE servers. Any client may connect, and do nothing but log in until it has
+        a session; the command socket learns each client's key (ZAP), which names the operator."""
+        self.client_keys = ClientAllowList(self.context).start()  # guards nothing: any key, named
         self.commands = self.context.socket(zmq.ROUTER)
-        self.events = self.context.socket(zmq.PUB)
-        for sock in (self.commands, self.events):
-            limit_service_socket(sock)
-            make_server(sock, self.keypair)
+        limit_service_socket(self.commands)
+        make_server(self.commands, self.keypair)
+        self.events = self.context.socket(zmq.ROUTER)
+        make_server(self.events, self.keypair)
+        self.delivery = EventDelivery(self.events)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -507,6 +543,13 @@ class MailqService:
         ingest = getattr(self, "ingest", None)
         if ingest is not None:
             await asyncio.to_thread(ingest.stop)  # what was queued is stored
+        for name in ("commands", "events"):
+            sock = getattr(self, name, None)
+            if sock is not None:
+                sock.close(linger=0)
+        client_keys = getattr(self, "client_keys", None)
+        if client_keys is not None:
+            client_keys.stop()  # its socket lives in the context: closed before the context ends
         context = getattr(self, "context", None)
         if context is not None:
             context.destroy(linger=0)
@@ -580,7 +623,7 @@ class MailqService:
         if received.work is not None:
             await self.new_work(received.work)
         elif received.assigned_to and not received.duplicate:
-            self.publish([mailq.agent_topic(received.assigned_to)], mailq.NewMessage(
+            self.publish(to_agent(received.assigned_to), mailq.NewMessage(
                 agent=received.assigned_to, conversation_id=received.conversation_id,
                 message_id=received.message_id))
 
@@ -592,7 +635,7 @@ class MailqService:
     async def chat_line_in(self, conversation_id: int, line: ChatLine) -> None:
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
-            self.publish([mailq.agent_topic(work.agent)], mailq.ChatLine(
+            self.publish(to_agent(work.agent), mailq.ChatLine(
                 agent=work.agent, conversation_id=conversation_id, line=_line_view(line)))
 
     async def chat_ended_waiting(self, conversation_id: int, reason: str = "the customer ended the chat",
@@ -603,10 +646,10 @@ class MailqService:
         if work is None:
             return
         if work.agent and work.state == "offered":
-            self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
+            self.publish(to_agent(work.agent), mailq.WorkWithdrawn(
                 agent=work.agent, conversation_id=conversation_id, reason=reason, cause=cause))
         elif work.agent and work.state == "assigned":  # accepted while it was being closed
-            self.publish([mailq.agent_topic(work.agent)], mailq.WorkClosed(
+            self.publish(to_agent(work.agent), mailq.WorkClosed(
                 agent=work.agent, conversation_id=conversation_id, by="customer"))
         await self._finished(conversation_id)
         self.queue_changed(work.queue)
@@ -619,7 +662,7 @@ class MailqService:
         await self.chat_line_in(conversation_id, line)
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
-            self.publish([mailq.agent_topic(work.agent)], mailq.CustomerEndedChat(
+            self.publish(to_agent(work.agent), mailq.CustomerEndedChat(
                 agent=work.agent, conversation_id=conversation_id))
 
     async def chat_first_line(self, conversation_id: int, text: str) -> None:
@@ -640,11 +683,11 @@ class MailqService:
             return
         if item is None:
             if subject and work.state == "offered" and work.agent:  # the offer shows what it is about
-                self.publish([mailq.agent_topic(work.agent)],
+                self.publish(to_agent(work.agent),
                              mailq.WorkOffered(agent=work.agent, work=self.work_view(conversation_id)))
             return
         if work.state == "offered" and work.agent:
-            self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
+            self.publish(to_agent(work.agent), mailq.WorkWithdrawn(
                 agent=work.agent, conversation_id=conversation_id,
                 reason=f"routed to {item.queue} by the customer's first message", cause="rerouted"))
         await self.apply(self.router.finished(conversation_id))
@@ -699,7 +742,7 @@ class MailqService:
     def customer_typing(self, conversation_id: int) -> None:
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
-            self.publish([mailq.agent_topic(work.agent)], mailq.CustomerTyping(
+            self.publish(to_agent(work.agent), mailq.CustomerTyping(
                 agent=work.agent, conversation_id=conversation_id))
 
     # --- decisions ------------------------------------------------------------------------------
@@ -733,7 +776,7 @@ class MailqService:
         agent, cid = decision.agent, decision.conversation_id
         if decision.kind == "requeued":
             if agent:
-                self.publish([mailq.agent_topic(agent)], mailq.WorkWithdrawn(
+                self.publish(to_agent(agent), mailq.WorkWithdrawn(
                     agent=agent, conversation_id=cid, reason=decision.reason, cause=decision.cause))
             work = self.router.items.get(cid)
             if work is not None:
@@ -743,7 +786,7 @@ class MailqService:
             return
         view = self.work_view(cid)
         event = mailq.WorkOffered if decision.kind == "offered" else mailq.WorkAssigned
-        self.publish([mailq.agent_topic(agent)], event(agent=agent, work=view))
+        self.publish(to_agent(agent), event(agent=agent, work=view))
         if decision.kind == "assigned":
             self.queue_changed(view.queue)
 
@@ -768,7 +811,7 @@ class MailqService:
     def _publish_queues(self) -> None:
         queues, self._queues_changed = self._queues_changed, set()
         for queue in sorted(queues):
-            self.publish([mailq.queue_topic(queue)], mailq.QueueChanged(queue=self.queue_view(queue)))
+            self.publish(to_queue(queue), mailq.QueueChanged(queue=self.queue_view(queue)))
 
     def queue_view(self, queue: str) -> mailq.QueueView:
         waiting, since = self.router.waiting_count(queue)
@@ -776,14 +819,38 @@ class MailqService:
         return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=waiting,
                                oldest_wait=time.time() - since if since is not None else 0.0)
 
-    def publish(self, topics: list[str], event: msgspec.Struct) -> None:
-        self.seq += 1
-        payload = encode_event(self.run_id, self.seq, time.time(), event)
+    def publish(self, audience: Audience, event: msgspec.Struct) -> None:
+        """Send an event to the sessions that may see it (see `recipients`), each once."""
+        payload = self._encode(event)
         try:
-            for topic in topics:
-                self.events.send_multipart([topic.encode(), payload])
+            self.delivery.publish(self.recipients(audience), payload)
         except zmq.ZMQError:  # desktops catch up from their next snapshot; the service goes on
             self._report_failure("publishing an event")
+
+    def _encode(self, event: msgspec.Struct) -> bytes:
+        self.seq += 1
+        return encode_event(self.run_id, self.seq, time.time(), event)
+
+    def recipients(self, audience: Audience) -> set[str]:
+        """The event keys of the sessions that may see an event about an agent (his own session,
+        and supervisors watching his org unit) or about a queue (the agents serving it, and every
+        supervisor watching: mail queues belong to no org unit, and their counts name nobody)."""
+        kind, name = audience
+        if kind == "agent":
+            own = self.seated.get(name)
+            unit = self.org_unit_of.get(name)
+            keys = {w.event_key for w in self.watchers.values() if w.scope.covers(unit)}
+        else:
+            own = None
+            keys = {s.event_key for agent, s in self.seated.items() if name in self._queues_of(agent)}
+            keys |= {w.event_key for w in self.watchers.values()}
+        if own is not None:
+            keys.add(own.event_key)
+        return keys
+
+    def _queues_of(self, agent: str) -> set[str]:
+        seat = self.router.seats.get(agent)
+        return seat.queues if seat is not None else set()
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -833,8 +900,8 @@ class MailqService:
         for session in [s for s in self.sessions.values() if s.crm_session in ended]:
             reason = ended[session.crm_session]
             log.warning("%s's mail queue session ends: the CRM session ended (%s)", session.agent, reason)
-            self.publish([mailq.agent_topic(session.agent)], mailq.MailSessionEnded(
-                agent=session.agent, reason=reason if reason in SESSION_END_REASONS else "ended"))
+            self.delivery.publish([session.event_key], self._encode(mailq.MailSessionEnded(
+                agent=session.agent, reason=reason if reason in SESSION_END_REASONS else "ended")))
             await self._end_session(session, f"session ended ({reason})")
 
     def _ended_among(self, since: datetime, held: dict[str, str]) -> dict[str, str]:
@@ -846,9 +913,10 @@ class MailqService:
         return {**{hashed: "account_disabled" for hashed, agent in held.items() if agent in disabled}, **ended}
 
     def _beat(self) -> None:
-        if hasattr(self, "events"):
-            self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(
-                run=self.run_id, started_at=self.started_at, database_available=self.health.available))
+        """To every session that receives events, and to nobody before a session."""
+        if hasattr(self, "delivery"):
+            self.delivery.publish_to_all(self._encode(mailq.MailqHeartbeat(
+                run=self.run_id, started_at=self.started_at, database_available=self.health.available)))
 
     def _report_failure(self, what: str) -> None:
         """A loop's failure, logged with its traceback at most every FAILURE_LOG_SECONDS (one that
@@ -936,7 +1004,7 @@ class MailqService:
     def _tell_deliveries(self, owners: list[outbox_service.DeliveryOwner]) -> None:
         """The agent who wrote an email hears how it went, wherever he is in his desktop."""
         for owner in owners:
-            self.publish([mailq.agent_topic(owner.username)], mailq.DeliveryDone(
+            self.publish(to_agent(owner.username), mailq.DeliveryDone(
                 agent=owner.username, conversation_id=owner.conversation_id, email_id=owner.email_id,
                 status=owner.status, to_address=owner.to_address, subject=owner.subject, error=owner.error))
 
@@ -977,7 +1045,15 @@ class MailqService:
             self._reply(envelope, encode_error(request_id, "busy", "The mail queue is busy; try again in a moment."))
         else:
             self._commands_running += 1
-            self.in_loop(self._carry_out(envelope, request_id, command))
+            self.in_loop(self._carry_out(envelope, request_id, command, self._is_operator(frames[-1])))
+
+    def _is_operator(self, frame: zmq.Frame) -> bool:
+        """Whether the client speaks with the mail queue's own key pair: a tool on its host that can
+        read the secret key (`cicada mailq status`). The key comes from the CURVE handshake (ZAP)."""
+        try:
+            return frame.get("User-Id") == self.keypair.public.decode("ascii")
+        except (zmq.ZMQError, KeyError):
+            return False
 
     def _reply(self, envelope: list[bytes], payload: bytes) -> None:
         try:
@@ -985,15 +1061,17 @@ class MailqService:
         except zmq.ZMQError:
             self._report_failure("sending a reply")
 
-    async def _carry_out(self, envelope: list[bytes], request_id: str, command) -> None:
+    async def _carry_out(self, envelope: list[bytes], request_id: str, command, operator: bool = False) -> None:
         try:
-            reply = encode_reply(request_id, await self.handle(command))
+            reply = encode_reply(request_id, await self.handle(command, operator=operator))
         except BadMessage as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except RoutingError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except DatabaseUnavailable as exc:
             reply = encode_error(request_id, "crm_unavailable", str(exc))
+        except PermissionDenied as exc:
+            reply = encode_error(request_id, "forbidden", str(exc))
         except CrmError as exc:
             reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
         except Exception as exc:  # a bug must cost one command, never the service
@@ -1003,12 +1081,14 @@ class MailqService:
             self._commands_running -= 1
         self._reply(envelope, reply)
 
-    async def handle(self, command):
+    async def handle(self, command, *, operator: bool = False):
         if isinstance(command, mailq.Status):
-            return self.status()
+            return self._status_for(command, operator)
         session = self._session(command.session)
         session.last_seen = time.monotonic()
         agent = session.agent
+        if session.watching and not isinstance(command, mailq.Ping | mailq.MailLogout):
+            raise RoutingError("watching", "a supervisor's watching session takes no work; log in as an agent")
         match command:
             case mailq.Ping():
                 return None
@@ -1061,6 +1141,8 @@ class MailqService:
             reply = encode_error(request_id, exc.code, exc.message)
         except DatabaseUnavailable as exc:
             reply = encode_error(request_id, "crm_unavailable", str(exc))
+        except PermissionDenied as exc:
+            reply = encode_error(request_id, "forbidden", str(exc))
         except CrmError as exc:
             reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
         except Exception:
@@ -1074,19 +1156,43 @@ class MailqService:
         unknown = [q for q in queues if q not in names]
         if unknown:  # before the session: a wrong request costs no lookup
             raise RoutingError("unknown_queue", f"no mail queue {', '.join(unknown)} (there are {', '.join(names)})")
-        checked = await self._check_session(command.token, source)
+        checked = await self._check_session(command.token, source, command.watch)
         actor = checked.session.actor
         agent = actor.username
-        for old in [s for s in self.sessions.values() if s.agent == agent]:
-            del self.sessions[old.token]  # a second login replaces the first; the work stays
-        token = secrets.token_urlsafe(18)
-        self.sessions[token] = AgentSession(token, agent, actor, time.monotonic(), checked.display_name,
-                                            checked.session.token_hash)
+        self.org_unit_of[agent] = checked.org_unit_id
+        session = AgentSession(secrets.token_urlsafe(18), agent, actor, time.monotonic(), checked.display_name,
+                               checked.session.token_hash, new_event_key(), command.watch, checked.scope)
+        if command.watch:
+            self._start_session(session)
+            log.info("%s watches the mail queue (%s)", agent, command.client[:100] or "a console")
+            return mailq.LoginResult(session=session.token, run=self.run_id, agent=agent, events=session.event_key,
+                                     seat=mailq.SeatView(agent=agent, queues=[], capacity={}, available={}, work=[]))
+        earlier = self.seated.get(agent)
+        if earlier is not None:  # a second login replaces the first; the work stays
+            self._stop_session(earlier)
+        self._start_session(session)
         await self.apply(self.router.login(agent, queues, checked.capacity))
         log.info("%s logged in to the mail queue (%s)", agent, command.client[:100] or "a desktop")
-        return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(agent), agent=agent)
+        return mailq.LoginResult(session=session.token, run=self.run_id, seat=self.seat_view(agent), agent=agent,
+                                 events=session.event_key)
 
-    async def _check_session(self, token: str, source: str) -> CheckedLogin:
+    def _start_session(self, session: AgentSession) -> None:
+        self.sessions[session.token] = session
+        if session.watching:
+            self.watchers[session.token] = session
+        else:
+            self.seated[session.agent] = session
+        self.delivery.grant(session.event_key)
+
+    def _stop_session(self, session: AgentSession) -> None:
+        """The session opens nothing more: its commands are refused and its events stop at once."""
+        self.sessions.pop(session.token, None)
+        self.watchers.pop(session.token, None)
+        if self.seated.get(session.agent) is session:
+            del self.seated[session.agent]
+        self.delivery.revoke(session.event_key)
+
+    async def _check_session(self, token: str, source: str, watch: bool) -> CheckedLogin:
         """The CRM session checked on a session thread, if the guard lets it run (LoginRefused
         otherwise). A made-up token counts as a failure of its source; one that was open once
         (ended, expired) does not: that is a desktop left open, not a guess."""
@@ -1094,7 +1200,7 @@ class MailqService:
         self.login_guard.admit(guess_key, source)
         succeeded = None
         try:
-            result = await self.loop.run_in_executor(self.session_checks, self._open_session_of, token)
+            result = await self.loop.run_in_executor(self.session_checks, self._open_session_of, token, watch)
             succeeded = True
             return result
         except sessions.SessionEnded as exc:
@@ -1108,17 +1214,24 @@ class MailqService:
         finally:
             self.login_guard.finished(guess_key, source, succeeded=succeeded)
 
-    def _open_session_of(self, token: str) -> CheckedLogin:
+    def _open_session_of(self, token: str, watch: bool) -> CheckedLogin:
         with self.database.reading() as session:
             opened = sessions.actor_of(session, token)
-            profile = profiles.profile_for_user(session, opened.actor.username)
-            user = session.get(User, opened.actor.user_id)
-            display_name = (user.display_name if user else "") or opened.actor.username
-        return CheckedLogin(opened, dict(profile.capacity or profiles.DEFAULTS["capacity"]), display_name)
+            actor = opened.actor
+            if watch:  # who may read any interaction may watch his agents' work
+                actor.require(Permission.INTERACTION_READ_ANY, "watch the agents' emails and chats")
+            profile = profiles.profile_for_user(session, actor.username)
+            user = session.get(User, actor.user_id)
+            display_name = (user.display_name if user else "") or actor.username
+            org_unit_id = user.org_unit_id if user else None
+            scope = _scope_of(session, actor, org_unit_id) if watch else Scope()
+        return CheckedLogin(opened, dict(profile.capacity or profiles.DEFAULTS["capacity"]), display_name,
+                            org_unit_id, scope)
 
     async def _end_session(self, session: AgentSession, reason: str, cause: str = "logged_off") -> None:
-        self.sessions.pop(session.token, None)
-        await self.apply(self.router.logout(session.agent, reason, cause))
+        self._stop_session(session)
+        if not session.watching:
+            await self.apply(self.router.logout(session.agent, reason, cause))
 
     async def _know(self, conversation_id: int) -> None:
         if conversation_id in self.router.items:
@@ -1154,7 +1267,7 @@ class MailqService:
         await self._finished(cid)
         if work is not None and work.channel == "chat" and self.chat is not None:
             self.chat.push_closed(cid)
-        self.publish([mailq.agent_topic(session.agent)], mailq.WorkClosed(
+        self.publish(to_agent(session.agent), mailq.WorkClosed(
             agent=session.agent, conversation_id=cid, by="agent"))
 
     async def _finished(self, conversation_id: int) -> None:
@@ -1213,6 +1326,21 @@ class MailqService:
         return mailq.SeatView(agent=agent, queues=sorted(seat.queues), capacity=dict(seat.capacity),
                               available={c: seat.available.get(c, False) for c in ("email", "chat")}, work=work)
 
+    def _status_for(self, command: mailq.Status, operator: bool) -> mailq.StatusResult:
+        """The whole status for the operator's tools and supervisors; an agent's own for an agent."""
+        if operator:
+            return self.status()
+        session = self._session(command.session)
+        session.last_seen = time.monotonic()
+        return self.status() if session.watching else self.agent_status(session.agent)
+
+    def agent_status(self, agent: str) -> mailq.StatusResult:
+        """What an agent may know: the queues he serves and whether the database answers."""
+        return mailq.StatusResult(
+            run=self.run_id, started_at=self.started_at, smtp=None, chat=None, imap=[],
+            queues=[self.queue_view(q) for q in sorted(self._queues_of(agent))], agents=[agent],
+            database_available=self.health.available)
+
     def status(self) -> mailq.StatusResult:
         return mailq.StatusResult(
             run=self.run_id, started_at=self.started_at,
@@ -1260,6 +1388,24 @@ class MailqService:
             return mailq.PartHealth(part="chat", state="unavailable", since=self.health.since,
                                     detail=f"{detail}; customers are asked to try again until the database is back")
         return mailq.PartHealth(part="chat", state="ok", detail=detail)
+
+
+def _scope_of(session, actor: Actor, org_unit_id: int | None) -> Scope:
+    """What a supervisor watches: his org unit and every one below it; an administrator, everything."""
+    if actor.can(Permission.USER_MANAGE):
+        return Scope(everything=True)
+    if org_unit_id is None:
+        return Scope()
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    units, todo = set(), [org_unit_id]
+    while todo:
+        unit = todo.pop()
+        if unit not in units:
+            units.add(unit)
+            todo.extend(children.get(unit, ()))
+    return Scope(frozenset(units))
 
 
 def _work(item: conversations.WorkItem) -> Work:

@@ -4,6 +4,8 @@ with agents, its own ports, started as a child process and stopped after.
     mailq = RunningMailq(tmp_path, relay=relay_port).start()
     smtplib.SMTP("127.0.0.1", mailq.smtp_port).sendmail(...)
     client = mailq.desktop("ann")          # logged in, available for email and chat
+    sue = mailq.supervisor("sue")          # watching the agents of her org unit
+    mailq.operator().status()              # the whole status, with the mail queue's own key
 
 Keys as an installation has them: the mail queue's pair made in its own keys
 directory, clients given its public key. Agents log in with a CRM session
@@ -25,7 +27,7 @@ from sqlalchemy import select
 
 from bus.keys import KeyPair, ensure_keys
 from crm.db import Database, make_engine, upgrade
-from crm.models import Conversation, User
+from crm.models import Conversation, OrgUnit, User
 from crm.permissions import Actor
 from crm.services import sessions
 from crm.services.users import create_user
@@ -160,10 +162,35 @@ class RunningMailq:
         finally:
             database.dispose()
 
+    def operator(self) -> MailqClient:
+        """A tool on the mail queue's host, speaking with the service's own key pair."""
+        return self.client(events=False, keypair=self.keypair)
+
+    def supervisor(self, name: str, *, role: str = "supervisor", org_unit: str | None = None) -> MailqClient:
+        """A user of `role` (made if missing, in `org_unit`) logged in to watch."""
+        self.add_user(name, role=role, org_unit=org_unit)
+        client = self.client()
+        client.login(self.sign_in(name), client=f"test watcher {name}", watch=True)
+        return client
+
+    def add_user(self, name: str, *, role: str = "agent", org_unit: str | None = None) -> None:
+        """A user with the test password, in `org_unit` (its code; made if missing, under the
+        root unit `center`), or placed there if he exists."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                unit_id = _org_unit(session, org_unit) if org_unit else None
+                user = session.scalar(select(User).where(User.username == name))
+                if user is None:
+                    user = create_user(session, Actor.system(), username=name, password="", password_hash=_HASH,
+                                       role=role, display_name=name.title())
+                user.org_unit_id = unit_id
+        finally:
+            database.dispose()
+
     def desktop(self, agent: str, *, channels=("email", "chat"), queues=None) -> MailqClient:
         client = self.client()
         client.login(self.sign_in(agent), queues=queues, client=f"test desk {agent}")
-        time.sleep(0.05)  # let the subscription reach the publisher before events flow
         for channel in channels:
             client.set_available(channel, True)
         return client
@@ -190,6 +217,20 @@ class RunningMailq:
                 return value
             time.sleep(0.05)
         raise AssertionError(f"{what} not reached within {timeout} s\n{self.log()}")
+
+
+def _org_unit(session, code: str) -> int:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        root = session.scalar(select(OrgUnit).where(OrgUnit.code == "center"))
+        if root is None and code != "center":
+            root = OrgUnit(kind="contact_center", code="center", name="Contact center")
+            session.add(root)
+            session.flush()
+        unit = OrgUnit(kind="team", code=code, name=code.title(), parent_id=root.id if root else None)
+        session.add(unit)
+        session.flush()
+    return unit.id
 
 
 @pytest.fixture

@@ -82,8 +82,7 @@ class ChatCustomer:
 def test_an_offer_runs_out_while_the_database_is_down_and_the_database_catches_up(make_mailq, private_pg):
     mailq = make_mailq(db_url=private_pg.url, offer_seconds=2.0, silent_seconds=60.0)
     ann, bob = mailq.desktop("ann", channels=("email",)), mailq.desktop("bob", channels=("email",))
-    watcher = mailq.client()
-    watcher.subscribe(bus.MAILQ_TOPIC)
+    watcher = mailq.supervisor("sue")
     customer = ChatCustomer(mailq)
     customer.start()
     send(mailq, mail("路由器坏了"))
@@ -195,7 +194,7 @@ def test_a_login_flood_neither_delays_a_working_agent_nor_takes_her_chat(make_ma
     assert codes.count("session_ended") <= 40, "most of the flood must be refused before a database lookup"
     assert "locked" in codes
     assert "blocked" in mailq.log() or "locked for" in mailq.log()
-    status = mailq.client().status()
+    status = mailq.operator().status()
     assert status.agents == ["ann"]
     customer.close()
 
@@ -282,5 +281,5 @@ def test_deep_huge_and_malformed_commands_get_an_error_and_the_mail_queue_goes_o
     finally:
         cut.close(0)
     ann.ping()
-    assert mailq.client().status().agents == ["ann"]
+    assert mailq.operator().status().agents == ["ann"]
     assert mailq.process.poll() is None

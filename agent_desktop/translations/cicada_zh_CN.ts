@@ -2305,6 +2305,31 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
+        <location filename="../ui/mail_control.py" line="30"/>
+        <source>You signed out: emails and chats stop until you sign in again.</source>
+        <translation>您已退出登录：邮件和在线聊天已停止，重新登录后继续。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="30"/>
+        <source>Your session has expired: emails and chats stop until you sign in again.</source>
+        <translation>您的会话已过期：邮件和在线聊天已停止，重新登录后继续。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="30"/>
+        <source>Your account was disabled: emails and chats stop. Ask an administrator.</source>
+        <translation>您的账号已被停用：邮件和在线聊天已停止。请联系管理员。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="30"/>
+        <source>Your password was changed: emails and chats stop until you sign in again with the new one.</source>
+        <translation>您的密码已更改：邮件和在线聊天已停止，请用新密码重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="30"/>
+        <source>Your session has ended: emails and chats stop until you sign in again.</source>
+        <translation>您的会话已结束：邮件和在线聊天已停止，重新登录后继续。</translation>
+    </message>
+    <message>
         <location filename="../ui/mail_control.py" line="166"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>

@@ -61,10 +61,9 @@ class MailControl(QObject):
         # ("offered" | "missed", conversation) -> when last told or kept quiet, see TOLD_SECONDS
         self._told: dict[tuple[str, int], float] = {}
         self.bench.subscribe(self._on_bench)
-        link.follow_agent(self.agent)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
-        link.silent.connect(self.desk.connection_lost)
+        link.silent.connect(self._silent)
         self._ping = QTimer(self, interval=int(mailq.PING_SECONDS * 1000))
         self._ping.timeout.connect(self._send_ping)
         self._ping.start()
@@ -83,14 +82,14 @@ class MailControl(QObject):
         self._logging_in = False
         self.link.session = result.session
         self.run = result.run
-        self.link.follow_queues(result.seat.queues)
+        self.link.receive_events(result.events)  # heartbeats included: they come once it is confirmed
         self.desk.apply_seat(result.seat)
         for channel, wanted in self.wanted.items():
             if result.seat.available.get(channel) != wanted:
                 self.set_available(channel, wanted)
         for work in self.desk.assigned("chat"):
             self._load_transcript(work.conversation_id)
-        self.link.send(lambda _s: mailq.Status(), mailq.StatusResult,  # the group inbox's counts until news comes
+        self.link.send(lambda s: mailq.Status(session=s or ""), mailq.StatusResult,  # the group inbox's counts until news comes
                        on_done=lambda status: self.desk.apply_queues(status.queues), on_error=lambda e: None)
 
     def _login_failed(self, error) -> None:
@@ -115,6 +114,13 @@ class MailControl(QObject):
     def _relogin_if_needed(self) -> None:
         if not self.desk.connected:
             self.connect()
+
+    def _silent(self, why: str) -> None:
+        """No heartbeat: the mail queue is gone, or restarted and no longer knows the session (it
+        beats only to sessions it knows). Log in again until it answers."""
+        self.desk.connection_lost(why)
+        if not self.session_over:
+            QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
 
     def _on_heartbeat(self, beat: mailq.MailqHeartbeat) -> None:
         self.desk.database_heard(beat.database_available)

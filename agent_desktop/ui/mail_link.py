@@ -1,9 +1,12 @@
 """The desktop's connection to the mail queue, inside the Qt event loop.
 
 Both sockets are CURVE clients of the mail queue, trusting the public key
-the desktop is configured with (`mailq_public_key`). Events: a ZeroMQ
-socket watched by a QSocketNotifier (ZeroMQ's file descriptor is
-edge-triggered, so each wake-up drains every waiting message). Commands:
+the desktop is configured with (`mailq_public_key`). Events: after each
+login the link presents the session's event key (bus.delivery) until the
+mail queue confirms it, and receives what that session may see, heartbeats
+included: nothing before a login. The socket is watched by a
+QSocketNotifier (ZeroMQ's file descriptor is edge-triggered, so each
+wake-up drains every waiting message). Commands:
 one thread owns the DEALER socket (`MailqClient`, which times out and never
 blocks the GUI) and runs them in order; each reply comes back to the GUI
 thread as a signal. A watchdog turns missing heartbeats into a plain "the
@@ -24,6 +27,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
 
 from bus import mailq
 from bus.curve import make_client
+from bus.delivery import prepare_subscriber, read_event, request_events
 from bus.envelope import BadMessage, decode_event
 from bus.keys import new_keypair
 from bus.limits import limit_client_socket
@@ -32,6 +36,7 @@ from email_queue.client import MailqClient, MailqError
 log = logging.getLogger(__name__)
 
 HEARTBEAT_TIMEOUT = 3.5  # the mail queue beats every second
+ASK_EVENTS_MS = 500  # how often the event key is presented until the mail queue confirms it
 
 
 class MailLink(QObject):
@@ -54,11 +59,16 @@ class MailLink(QObject):
         # first heartbeat reaches us must be noticed too.
         self.last_beat = time.monotonic()
         self.alive = True
-        self._sub = self.context.socket(zmq.SUB)
+        self.event_key: str | None = None  # the session's, once logged in
+        self.events_confirmed = False
+        self._sub = self.context.socket(zmq.DEALER)
         limit_client_socket(self._sub)
+        prepare_subscriber(self._sub)
+        self._sub.setsockopt(zmq.SNDTIMEO, 0)  # the GUI thread never waits to ask for events
         make_client(self._sub, server_public_key, self.keypair)
         self._sub.connect(event_address)
-        self._sub.setsockopt(zmq.SUBSCRIBE, mailq.MAILQ_TOPIC.encode())
+        self._ask_events = QTimer(self, interval=ASK_EVENTS_MS)  # a request may be lost while connecting
+        self._ask_events.timeout.connect(self._request_events)
         self._notifier = QSocketNotifier(self._sub.getsockopt(zmq.FD), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
         self._poll = QTimer(self, interval=200)  # belt and braces for the edge-triggered FD
@@ -74,16 +84,21 @@ class MailLink(QObject):
 
     # --- events -------------------------------------------------------------------------
 
-    def follow_agent(self, agent: str) -> None:
-        if self.agent and self.agent != agent:
-            self._sub.setsockopt(zmq.UNSUBSCRIBE, mailq.agent_topic(self.agent).encode())
-        self.agent = agent
-        self._sub.setsockopt(zmq.SUBSCRIBE, mailq.agent_topic(agent).encode())
+    def receive_events(self, key: str) -> None:
+        """The events of the session just logged in (its key from the login's reply)."""
+        self.event_key, self.events_confirmed = key, False
+        self._request_events()
+        self._ask_events.start()
 
-    def follow_queues(self, queues: list[str]) -> None:
-        """Group inbox changes of these queues."""
-        for name in queues:
-            self._sub.setsockopt(zmq.SUBSCRIBE, mailq.queue_topic(name).encode())
+    @Slot()
+    def _request_events(self) -> None:
+        if self.events_confirmed or not self.event_key or self._sub.closed:
+            self._ask_events.stop()
+            return
+        try:
+            request_events(self._sub, self.event_key)
+        except zmq.Again:  # not connected yet: asked again at the next tick
+            pass
 
     @Slot()
     def _drain(self) -> None:
@@ -93,11 +108,12 @@ class MailLink(QObject):
             if not self._sub.getsockopt(zmq.EVENTS) & zmq.POLLIN:
                 return
             try:
-                _topic, payload = self._sub.recv_multipart(zmq.NOBLOCK)
+                frames = self._sub.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 return
-            except ValueError:
-                log.warning("an event without a topic frame was dropped")
+            payload = read_event(frames)
+            if payload is None:  # the mail queue confirmed the key: its events follow
+                self.events_confirmed = frames[0].decode("ascii", "replace") == self.event_key
                 continue
             try:
                 envelope, message = decode_event(payload, mailq.EVENTS)
@@ -163,6 +179,7 @@ class MailLink(QObject):
             log.exception("handling the mail queue's reply failed")
 
     def close(self) -> None:
+        self._ask_events.stop()
         self._poll.stop()
         self._watchdog.stop()
         self._notifier.setEnabled(False)
