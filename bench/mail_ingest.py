@@ -445,6 +445,7 @@ class AgentDesks:
         import zmq
 
         from bus import mailq as bus
+        from bus.delivery import read_event
         from bus.envelope import decode_event
 
         poller = zmq.Poller()
@@ -458,9 +459,11 @@ class AgentDesks:
             for sock, _ in poller.poll(100):
                 while True:
                     try:
-                        _topic, payload = sock.recv_multipart(zmq.NOBLOCK)
+                        payload = read_event(sock.recv_multipart(zmq.NOBLOCK))
                     except zmq.Again:
                         break
+                    if payload is None:  # a confirmation of the session's event key
+                        continue
                     at = time.perf_counter()
                     try:
                         _envelope, event = decode_event(payload, bus.EVENTS)
