@@ -227,7 +227,7 @@ def _org_unit(session, code: str) -> int:
             root = OrgUnit(kind="contact_center", code="center", name="Contact center")
             session.add(root)
             session.flush()
-        unit = OrgUnit(kind="team", code=code, name=code.title(), parent_id=root.id if root else None)
+        unit = OrgUnit(kind="site", code=code, name=code.title(), parent_id=root.id if root else None)
         session.add(unit)
         session.flush()
     return unit.id

@@ -203,3 +203,30 @@ def test_a_flood_of_made_up_event_keys_costs_a_working_agent_nothing(make_mailq)
         for sock in flood:
             sock.close(0)
     assert "event subscriptions" in mailq.log()  # refused, and said in the log (a line a minute)
+
+
+def test_a_supervisors_scope_is_his_org_unit_and_every_one_below_it(tmp_path):
+    from crm.db import Database, make_engine, upgrade
+    from crm.permissions import Actor
+    from crm.services.users import create_org_unit, create_user
+    from email_queue.service import Scope, _scope_of
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'crm.db'}")
+    upgrade(engine)
+    database = Database(engine)
+    system = Actor.system()
+    with database.unit_of_work() as session:
+        center = create_org_unit(session, system, kind="contact_center", code="cc", name="Contact center")
+        north = create_org_unit(session, system, kind="site", code="north", name="North", parent=center)
+        team = create_org_unit(session, system, kind="team", code="north-1", name="North 1", parent=north)
+        south = create_org_unit(session, system, kind="site", code="south", name="South", parent=center)
+        sue = create_user(session, system, username="sue", password="x" * 12, role="supervisor", org_unit=north)
+        root = create_user(session, system, username="root", password="x" * 12, role="administrator")
+        loner = create_user(session, system, username="lone", password="x" * 12, role="supervisor")
+        scope = _scope_of(session, Actor.for_user(sue), north.id)
+        assert scope == Scope(frozenset({north.id, team.id}))
+        assert scope.covers(team.id) and not scope.covers(south.id) and not scope.covers(None)
+        everything = _scope_of(session, Actor.for_user(root), None)
+        assert everything.covers(south.id) and everything.covers(None)  # agents of no org unit too
+        assert _scope_of(session, Actor.for_user(loner), None) == Scope()  # no org unit: nobody's
+    database.dispose()
