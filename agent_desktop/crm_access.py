@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 class Session:
     actor: Actor
     profile: profiles.AgentProfile
-    token: str
+    token: str = ""  # the CRM session the gateway and the mail queue accept
 
 
 def log_in(database: Database, username: str, password: str) -> Session:

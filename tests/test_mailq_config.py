@@ -62,24 +62,21 @@ def _config(tmp_path, text: str):
 
 
 def test_a_desktop_trusts_the_configured_public_key_else_the_one_in_the_keys_directory(tmp_path):
-    from types import SimpleNamespace
-
     from bus.keys import ensure_keys
-    from cicada.commands.desktop_cmd import mailq_public_key
-    from cicada.commands.mailq_cmd import mailq_settings
+    from cicada.commands.mailq_cmd import mailq_public_key
     from cicada.config import ConfigError
 
     given = ensure_keys(tmp_path / "elsewhere", ["mailq"])["mailq"].public.decode()
     config = _config(tmp_path, f'[mailq]\npublic_key = "{given}"\n')
-    no_option = SimpleNamespace(mailq_public_key=None)
-    assert mailq_public_key(no_option, config, mailq_settings(config)) == given
+    assert mailq_public_key(config) == given
     config = _config(tmp_path, "")
     with pytest.raises(ConfigError, match="set \\[mailq\\] public_key"):  # nothing to trust: said, not guessed
-        mailq_public_key(no_option, config, mailq_settings(config))
+        mailq_public_key(config)
     local = ensure_keys(tmp_path / "keys", ["mailq"])["mailq"].public.decode()
-    assert mailq_public_key(no_option, config, mailq_settings(config)) == local  # the same host's
+    assert mailq_public_key(config) == local  # the same host's
+    assert mailq_public_key(config, given) == given  # --mailq-key
     with pytest.raises(ConfigError, match="is not one"):
-        mailq_public_key(SimpleNamespace(mailq_public_key="not a key"), config, mailq_settings(config))
+        mailq_public_key(config, "not a key")
     with pytest.raises(MailqConfigError, match="public_key"):
         load_mailq_config({"public_key": "x" * 12})
 

@@ -20,11 +20,12 @@ def register(commands) -> None:
                         help="UI language (default: the last one chosen, else the agent's profile)")
     parser.add_argument("--commands", metavar="ZMQ_ADDRESS", help="the gateway's command address")
     parser.add_argument("--events", metavar="ZMQ_ADDRESS", help="the gateway's event address")
-    parser.add_argument("--mailq-public-key", metavar="KEY",
-                        help="the mail queue's public key, as `cicada keys show` prints it (default: [mailq] "
-                             "public_key, else the one in the [keys] directory)")
     parser.add_argument("--no-mailq", action="store_true",
                         help="work calls only: do not connect to the mail queue (emails and web chats)")
+    parser.add_argument("--mailq-key", metavar="KEY",
+                        help="the mail queue's public key, as `cicada keys show` prints it on the mail queue's "
+                             "host; write --mailq-key=KEY, as a key may begin with '-' (default: [mailq] "
+                             "public_key, else the one in the [keys] directory)")
     parser.add_argument("--drafts", type=Path, metavar="DIR",
                         help="where unsaved interaction records are kept (default: the user state directory)")
     parser.add_argument("--demo-calls", metavar="HOST:PORT/NUMBER",
@@ -37,7 +38,7 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from agent_desktop.app import DesktopSettings
     from cicada.commands.gateway_cmd import gateway_settings
 
-    from cicada.commands.mailq_cmd import mail_relay, mailq_settings
+    from cicada.commands.mailq_cmd import mail_relay, mailq_public_key, mailq_settings
 
     gateway = gateway_settings(config)
     mail = config.sections.get("mail", {})
@@ -45,7 +46,7 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     return DesktopSettings(
         mailq_commands=mailq.command_address if mailq else None,
         mailq_events=mailq.event_address if mailq else None,
-        mailq_public_key=mailq_public_key(args, config, mailq) if mailq else "",
+        mailq_public_key=mailq_public_key(config, getattr(args, "mailq_key", None)) if mailq else "",
         mail_relay=mail_relay(config),
         mail_sender=str(mail.get("sender") or "service@cicada.example"),
         database_url=config.database_url,
@@ -54,26 +55,6 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
         region=config.default_region, draft_dir=getattr(args, "drafts", None),
         language=getattr(args, "language", None), user=user or getattr(args, "user", None) or "",
         password=password or os.environ.get("CICADA_AGENT_PASSWORD", ""))
-
-
-def mailq_public_key(args, config, mailq) -> str:
-    """The key the desktop trusts the mail queue by: --mailq-public-key, [mailq] public_key, else the
-    public key in the [keys] directory (the mail queue's own host)."""
-    from bus.keys import KeyFileError, load_public_key
-    from cicada.config import ConfigError, keys_settings
-    from email_queue.config import is_curve_key
-
-    key = getattr(args, "mailq_public_key", None) or mailq.public_key
-    if key:
-        if not is_curve_key(key):
-            raise ConfigError(f"the mail queue's public key {key!r} is not one: 40 characters, as "
-                              "`cicada keys show` prints it")
-        return key
-    try:
-        return load_public_key(keys_settings(config).directory, "mailq").decode("ascii")
-    except KeyFileError as exc:
-        raise ConfigError(f"the mail queue's public key: set [mailq] public_key (`cicada keys show` on the mail "
-                          f"queue's host prints it), or use --no-mailq ({exc})") from None
 
 
 def _desktop(args) -> int:

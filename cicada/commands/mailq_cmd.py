@@ -63,6 +63,26 @@ def mailq_keypair(config):
         raise ConfigError(f"the mail queue's keys: {exc}") from None
 
 
+def mailq_public_key(config, given: str | None = None) -> str:
+    """The mail queue's public key a client trusts: `given` (an option), else [mailq] public_key,
+    else the one in the [keys] directory (a client on the mail queue's host)."""
+    from bus.keys import KeyFileError, load_public_key
+    from cicada.config import ConfigError, keys_settings
+    from email_queue.config import is_curve_key
+
+    key = given or mailq_settings(config).public_key
+    if key:
+        if not is_curve_key(key):
+            raise ConfigError(f"the mail queue's public key {key!r} is not one: 40 characters, as "
+                              "`cicada keys show` prints it")
+        return key
+    try:
+        return load_public_key(keys_settings(config).directory, "mailq").decode("ascii")
+    except KeyFileError as exc:
+        raise ConfigError(f"the mail queue's public key is needed: set [mailq] public_key to what `cicada keys "
+                          f"show` prints on the mail queue's host, or use --no-mailq ({exc})") from None
+
+
 def mail_relay(config):
     """The SMTP relay of the [mail] section (email_queue.outbox.Relay); None without one."""
     from cicada.config import ConfigError
