@@ -29,6 +29,7 @@ class DesktopSettings:
     demo: object | None = None  # agent_desktop.demo.DemoCalls in `cicada demo`
     mailq_commands: str | None = None  # the mail queue's ZeroMQ addresses; None: no Inbox
     mailq_events: str | None = None
+    mailq_public_key: str = ""  # the mail queue's CURVE public key (z85 text, as `cicada keys show` prints it)
 
 
 def application(argv: list[str] | None = None):
@@ -66,8 +67,9 @@ class Desktop:
             from agent_desktop.ui.mail_control import MailControl
             from agent_desktop.ui.mail_link import MailLink
 
-            self.mail_link = MailLink(settings.mailq_commands, settings.mailq_events)
-            self.controller.mail = MailControl(self.controller, self.mail_link, settings.password)
+            self.mail_link = MailLink(settings.mailq_commands, settings.mailq_events,
+                                      settings.mailq_public_key.encode("ascii"))
+            self.controller.mail = MailControl(self.controller, self.mail_link, session.token)
         self.window = MainWindow(self.controller, self.drafts, demo=settings.demo)
 
     def start(self) -> None:

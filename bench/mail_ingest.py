@@ -415,14 +415,12 @@ class AgentDesks:
         self.slot: dict[str, int] = {}  # agent -> index of the worker thread sending its commands
 
     def login(self, names: list[str], channels: tuple[str, ...], queues: list[str] | None) -> None:
-        from gateway_harness import PASSWORD
-
-        from email_queue.client import MailqClient
-
         for name in names:
-            client = MailqClient(self.mailq.commands, self.mailq.events, timeout=30)
-            client.login(name, PASSWORD, queues=queues, client=f"bench desk {name}")
-            commands = MailqClient(self.mailq.commands, None, timeout=30)
+            client = self.mailq.client()
+            client.timeout = 30
+            client.login(self.mailq.sign_in(name), queues=queues, client=f"bench desk {name}")
+            commands = self.mailq.client(events=False)
+            commands.timeout = 30
             commands.session, commands.agent = client.session, name
             self.slot[name] = len(self.slot) % len(self.work)
             self.agents[name] = Agent(name, channels, queues, client, commands)
@@ -447,6 +445,7 @@ class AgentDesks:
         import zmq
 
         from bus import mailq as bus
+        from bus.delivery import read_event
         from bus.envelope import decode_event
 
         poller = zmq.Poller()
@@ -460,9 +459,11 @@ class AgentDesks:
             for sock, _ in poller.poll(100):
                 while True:
                     try:
-                        _topic, payload = sock.recv_multipart(zmq.NOBLOCK)
+                        payload = read_event(sock.recv_multipart(zmq.NOBLOCK))
                     except zmq.Again:
                         break
+                    if payload is None:  # a confirmation of the session's event key
+                        continue
                     at = time.perf_counter()
                     try:
                         _envelope, event = decode_event(payload, bus.EVENTS)
@@ -554,8 +555,6 @@ def router_holds(status_client, desks: AgentDesks, channel_queues: set[str]) -> 
 # --- phases ------------------------------------------------------------------------------------
 
 def email_phase(args, mailq, desks: AgentDesks, known: list[str], db_url: str, profiler) -> dict:
-    from email_queue.client import MailqClient
-
     lists = make_mails(args.messages, args.senders, known, args.seed, args.reply_share, args.multipart_share)
     mails = [m for batch in lists for m in batch]
     kinds = Counter(m.kind for m in mails)
@@ -623,7 +622,8 @@ def email_phase(args, mailq, desks: AgentDesks, known: list[str], db_url: str, p
     cpu = meter.cores()
 
     # the router: every conversation waiting, or offered or assigned to an agent
-    status_client = MailqClient(mailq.commands, None, timeout=30)
+    status_client = mailq.client(events=False, keypair=mailq.keypair)  # the operator's key: the whole status
+    status_client.timeout = 30
     routed_at, held = None, 0
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

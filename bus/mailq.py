@@ -1,19 +1,27 @@
 """What desktops and the mail queue (`cicada mailq`) say to each other.
 
 The same envelopes as the CTI gateway's (bus.envelope): commands over a
-DEALER/ROUTER pair, each with one reply; events on a PUB socket. Every
-message of the mail queue is declared here, once. Times are seconds since
-the epoch.
+DEALER/ROUTER pair, each with one reply; events delivered per session
+(bus.delivery). Every message of the mail queue is declared here, once.
+Times are seconds since the epoch.
 
-Topics: ``agent/<agent>/`` what concerns one agent (offers, assignments, chat
-lines, new mail in his threads), ``queue/<queue>/`` a queue's group inbox
-changed, ``mailq/`` heartbeats.
-
-A desktop logs in, sets its availability per channel and pings at least
-every `PING_SECONDS`; one silent for longer than the queue's `silent_seconds`
-(20 by default) is taken for gone and its work goes back to the queue. Email replies are written to the CRM by the
-desktop itself; `SendNow` asks the queue to send the outbox at once, and
+Every socket is CURVE (bus.curve): the mail queue's key pair on its side,
+its public key given to desktops. Nothing but `MailLogin` is done without a
+session. A desktop logs in with the session the application service issued
+(`MailLogin.token`; the agent is its user), presents the event key of the
+reply (`LoginResult.events`) on the event socket, sets its availability per
+channel and pings at least every `PING_SECONDS`; one silent for longer than
+the queue's `silent_seconds` (20 by default) is taken for gone and its work
+goes back to the queue. Email replies are written to the CRM by the desktop
+itself; `SendNow` asks the queue to send the outbox at once, and
 `DeliveryDone` tells the agent who wrote one that it was sent or failed.
+
+Who receives which event: an agent, those about him (offers, assignments,
+chat lines, new mail in his threads, his deliveries) and the counts of the
+queues he serves; a supervisor logged in to watch (`MailLogin.watch`), those
+about the agents of his org units and below (an administrator: every
+agent) and every queue's counts; every session, the heartbeat. A session's
+events stop the moment it ends.
 
 The heartbeat says whether the mail queue reaches its CRM database: while
 it does not, work goes on as far as it can (commands that need the database
@@ -34,15 +42,6 @@ from bus.envelope import Catalogue, Message
 Channel = Literal["email", "chat"]
 
 PING_SECONDS = 5.0
-MAILQ_TOPIC = "mailq/"
-
-
-def agent_topic(agent: str) -> str:
-    return f"agent/{agent}/"
-
-
-def queue_topic(queue: str) -> str:
-    return f"queue/{queue}/"
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -80,9 +79,11 @@ class ChatLineView(msgspec.Struct, kw_only=True):
 
 
 class LoginResult(msgspec.Struct, kw_only=True):
-    session: str
+    session: str  # the mail queue's session, named in every later command
     run: str
     seat: SeatView
+    agent: str = ""  # whose session it is (the user name)
+    events: str = ""  # the session's event key: presented alone on the event socket (bus.delivery)
 
 
 class QueueView(msgspec.Struct, kw_only=True):
@@ -131,10 +132,13 @@ class StatusResult(msgspec.Struct, kw_only=True):
 
 
 class MailLogin(Message, tag="mail.login"):
-    agent: str
-    password: str
+    """Log in with the session the application service issued (`POST /v1/sessions`): the
+    agent is the session's user. Refused with "session_ended" if it is not open."""
+
+    token: str
     queues: list[str] | None = None  # default: the profile's, else every queue
     client: str = ""
+    watch: bool = False  # a supervisor watching his org units' agents and the queues: no seat, no work
 
 
 class MailLogout(Message, tag="mail.logout"):
@@ -210,7 +214,10 @@ class Snapshot(Message, tag="mail.snapshot"):
 
 
 class Status(Message, tag="mail.status"):
-    pass
+    """A supervisor's session (or the mail queue's own key: `cicada mailq status`) gets the
+    whole status; an agent's, the queues he serves and himself."""
+
+    session: str = ""
 
 
 COMMANDS = Catalogue("mail queue command", [
@@ -291,6 +298,18 @@ class DeliveryDone(Message, tag="mail.delivery_done"):
     error: str | None = None
 
 
+SessionEndReason = Literal["signed_out", "expired", "account_disabled", "password_changed", "ended"]
+
+
+class MailSessionEnded(Message, tag="mail.session_ended"):
+    """The agent's CRM session ended (he signed out elsewhere, it expired, his account was
+    disabled or his password changed): so did his mail queue session, and his work went back.
+    The desktop says why and does not log in again with that session."""
+
+    agent: str
+    reason: SessionEndReason = "ended"
+
+
 class QueueChanged(Message, tag="mail.queue_changed"):
     queue: QueueView
 
@@ -303,5 +322,5 @@ class MailqHeartbeat(Message, tag="mail.heartbeat"):
 
 EVENTS = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    CustomerEndedChat, DeliveryDone, QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, DeliveryDone, MailSessionEnded, QueueChanged, MailqHeartbeat,
 ])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import msgspec
+from zmq.utils import z85
 
 from crm.services.conversations import Route, RouteFacts
 from email_queue.chat_gate import ChatLimits
@@ -60,6 +61,9 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_message_mb: float = 25.0
     commands: str = "tcp://127.0.0.1:5580"
     events: str = "tcp://127.0.0.1:5581"
+    # What desktops trust: the mail queue's CURVE public key as `cicada keys show` prints it. Empty:
+    # read from the [keys] directory (a desktop on the mail queue's own host).
+    public_key: str = ""
     chat: str = "127.0.0.1:8025"  # "" turns the web chat off
     chat_origins: list[str] = []  # pages allowed to embed the chat; empty: any
     default_queue: str = "service"
@@ -67,7 +71,7 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     offer_seconds: float = 30.0
     send_seconds: float = 10.0  # how often the outbox is sent
     silent_seconds: float = 20.0  # a desktop not heard from this long is gone; its work is requeued
-    account_check_seconds: float = 30.0  # how soon an agent whose account is disabled loses his session
+    account_check_seconds: float = 30.0  # how soon an agent whose CRM session ended loses his mail session
     # A chat whose customer has had no page open this long is abandoned: closed when
     # it waits for an agent, ended by the customer when an agent has it. 0: never.
     chat_abandon_seconds: float = 300.0
@@ -121,6 +125,7 @@ class MailqConfig:
     chat_limits: ChatLimits = ChatLimits()
     chat_proxies: tuple[str, ...] = ()
     account_check_seconds: float = 30.0
+    public_key: str = ""
 
     def queue_rules(self) -> list[QueueRule]:
         return [QueueRule(q.name, q.mode, q.offer_seconds or self.offer_seconds) for q in self.queues]
@@ -188,6 +193,8 @@ def _build(raw: MailqSection) -> MailqConfig:
         raise ValueError("max_message_mb must be positive")
     if raw.account_check_seconds <= 0:
         raise ValueError("account_check_seconds must be more than 0")
+    if raw.public_key and not is_curve_key(raw.public_key):
+        raise ValueError("public_key: the mail queue's public key has 40 characters, as `cicada keys show` prints it")
     if raw.chat_abandon_seconds < 0:
         raise ValueError("chat_abandon_seconds is 0 (never) or more")
     chat_limits = _chat_limits(raw)
@@ -199,7 +206,7 @@ def _build(raw: MailqSection) -> MailqConfig:
                        raw.events, chat_host, chat_port, tuple(raw.chat_origins), raw.default_queue,
                        raw.chat_queue, raw.offer_seconds, raw.send_seconds, raw.silent_seconds, raw.parse_processes,
                        queues, rules, imap, raw.chat_abandon_seconds, chat_limits, tuple(raw.chat_proxies),
-                       raw.account_check_seconds)
+                       raw.account_check_seconds, raw.public_key)
 
 
 def _chat_limits(raw: MailqSection) -> ChatLimits:
@@ -210,6 +217,14 @@ def _chat_limits(raw: MailqSection) -> ChatLimits:
         raise ValueError("chat_openings_per_minute must be positive")
     return ChatLimits(per_source=raw.chat_per_source, waiting=raw.chat_max_waiting, burst=raw.chat_openings_burst,
                       per_minute=raw.chat_openings_per_minute)
+
+
+def is_curve_key(text: str) -> bool:
+    """A CURVE key in its text form (z85, 40 characters)."""
+    try:
+        return len(text) == 40 and len(z85.decode(text.encode("ascii"))) == 32
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeError):
+        return False
 
 
 def _address(value: str, name: str) -> tuple[str, int]:

@@ -5,8 +5,15 @@ mailboxes (a thread each); chats over the web chat's WebSocket (in this
 loop). Each is stored in the CRM before it is acknowledged, then handed to
 the router, whose decisions are stored too and told to desktops over
 ZeroMQ (bus.mailq). Database work runs on a thread pool, never in the loop;
-the router's state is only touched in the loop. Password checks run on
-threads of their own, behind a login guard, each login a task of its own.
+the router's state is only touched in the loop. Desktops log in with the
+session the application service issued (crm.services.sessions), checked on
+threads of their own behind a login guard, each login a task of its own;
+a session that ends in the CRM (signing out, expiry, a disabled account, a
+changed password) ends here within `account_check_seconds`.
+
+The command and event sockets are CURVE servers with the mail queue's key
+pair ([keys], `cicada keys init`): a client that does not know the public
+key, or speaks in clear, gets no connection at all.
 
 No database error, bad message or failed piece of work ends the service:
 each loop logs it and goes on. While the database is away (see
@@ -28,18 +35,21 @@ import secrets
 import signal
 import threading
 import time
+import typing
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import zmq
 import zmq.asyncio
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from bus import mailq
+from bus.curve import ClientAllowList, make_server
+from bus.delivery import EventDelivery, new_event_key
 from bus.envelope import (
     BadMessage,
     decode_request,
@@ -47,13 +57,15 @@ from bus.envelope import (
     encode_event,
     encode_reply,
 )
+from bus.keys import KeyPair
 from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import Database
-from crm.errors import AuthenticationFailed, Conflict, CrmError, DatabaseUnavailable
+from crm.clock import utcnow
+from crm.errors import Conflict, CrmError, DatabaseUnavailable, PermissionDenied
 from crm.login_guard import LoginGuard, LoginRefused
-from crm.models import ConversationStatus, User
-from crm.permissions import Actor
-from crm.services import conversations, profiles, users
+from crm.models import ConversationStatus, OrgUnit, User
+from crm.permissions import Actor, Permission
+from crm.services import conversations, profiles, sessions, users
 from crm.services import outbox as outbox_service
 from email_queue.assignments import Assignments
 from email_queue.chat_gate import ChatGate
@@ -72,7 +84,7 @@ TICK_SECONDS = 0.25
 HEARTBEAT_SECONDS = 1.0
 QUEUE_NEWS_SECONDS = 0.1
 POOL_THREADS = 8  # database work of commands, decisions and chats
-PASSWORD_THREADS = 2  # password checks (argon2, slow on purpose): a login flood never takes the others' threads
+SESSION_THREADS = 2  # session checks at login: a login flood never takes the others' threads
 MAX_COMMANDS_RUNNING = 500  # commands being carried out at once; more are answered "busy"
 PROBE_SECONDS = 5.0  # how often the database is checked while it answers
 PROBE_SECONDS_AWAY = 1.0  # and while it does not, or decisions wait to be stored
@@ -80,6 +92,10 @@ RETRY_MAX_SECONDS = 30.0  # the longest wait between tries at start
 CONNECT_TIMEOUT_SECONDS = 5  # a database server that does not answer at all costs a thread no longer
 FAILURE_LOG_SECONDS = 60.0  # a loop failing again and again logs a traceback this often at most
 CHAT_UNAVAILABLE_TEXT = "We cannot take this just now; please try again in a moment."
+LOGIN_UNAVAILABLE_TEXT = "The session cannot be checked just now (the CRM database is unavailable); try again in a moment."
+SESSION_CHECK_OVERLAP = timedelta(seconds=60)  # the hosts' clocks may differ a little: ask from a bit earlier
+SESSION_END_REASONS = typing.get_args(mailq.SessionEndReason)
+SESSION_ENDED = "session_ended"  # the error code of a login whose CRM session is not open
 SERVER_WRITERS = 2  # ingest writer threads on PostgreSQL (SQLite: one)
 DEFAULT_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)  # asyncio's, as ThreadPoolExecutor sizes it
 WARM_UP_EMAIL = ("From: =?utf-8?b?5byg5LiJ?= <zhang@example.cn>\r\nTo: service@example.cn\r\n"
@@ -95,13 +111,51 @@ class _Stop(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The org units whose agents a supervisor watches: his own and those below it
+    (an administrator: all, and agents of no org unit too)."""
+
+    units: frozenset[int] = frozenset()
+    everything: bool = False
+
+    def covers(self, org_unit_id: int | None) -> bool:
+        return self.everything or (org_unit_id is not None and org_unit_id in self.units)
+
+
 @dataclass
 class AgentSession:
-    token: str
+    token: str  # the mail queue's session
     agent: str
     actor: Actor
     last_seen: float
     display_name: str = ""  # what customers see of the agent (the typing notice)
+    crm_session: str = ""  # the hash of the CRM session it was opened with: it ends when that ends
+    event_key: str = ""  # what its desktop presents on the event socket (bus.delivery)
+    watching: bool = False  # a supervisor watching his org units' agents: no seat, no work
+    scope: Scope = Scope()
+
+
+@dataclass(frozen=True)
+class CheckedLogin:
+    """A CRM session found open at login, with what the seat needs of its user."""
+
+    session: sessions.OpenSession
+    capacity: dict[str, int]
+    display_name: str
+    org_unit_id: int | None
+    scope: Scope
+
+
+Audience = tuple[str, str]  # ("agent", user name) or ("queue", queue name): whom an event is about
+
+
+def to_agent(agent: str) -> Audience:
+    return ("agent", agent)
+
+
+def to_queue(queue: str) -> Audience:
+    return ("queue", queue)
 
 
 # --- email in ----------------------------------------------------------------------------------
@@ -268,22 +322,26 @@ def chat_line(message) -> ChatLine:
 
 
 class MailqService:
-    def __init__(self, config: MailqConfig, database_url: str, *, relay: Relay | None = None):
+    def __init__(self, config: MailqConfig, database_url: str, *, keypair: KeyPair, relay: Relay | None = None):
         self.config = config
+        self.keypair = keypair
         self.database_url = database_url
         self.relay = relay
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
         self.stopping = asyncio.Event()
         self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="mailq-crm")
-        self.password_checks = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="mailq-login")
+        self.session_checks = ThreadPoolExecutor(max_workers=SESSION_THREADS, thread_name_prefix="mailq-login")
         self.login_guard = LoginGuard(service="mail queue")
         self.router = Router(config.queue_rules(), default_offer_seconds=config.offer_seconds)
         self.health = DatabaseHealth()
         self.assignments = Assignments(self.router, self._write_assignment, self.health)
         self.outbox_health = mailq.PartHealth(part="outbox", state="ok", since=time.time())
         self.database: Database | None = None
-        self.sessions: dict[str, AgentSession] = {}
+        self.sessions: dict[str, AgentSession] = {}  # by the mail queue's session token
+        self.seated: dict[str, AgentSession] = {}  # agents' sessions by agent (one each)
+        self.watchers: dict[str, AgentSession] = {}  # supervisors' watching sessions by token
+        self.org_unit_of: dict[str, int | None] = {}  # users seen logging in: their org unit
         self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
         self.chat_ids: dict[str, int] = {}
         self.pages_gone: dict[int, float] = {}  # chats without a page of the customer's open, since (monotonic)
@@ -299,6 +357,7 @@ class MailqService:
         self._commands_running = 0
         self._failures_logged: dict[str, tuple[float, int]] = {}  # what -> (last logged, failures since)
         self._next_account_check = time.monotonic() + config.account_check_seconds
+        self._sessions_checked_at = utcnow()  # CRM sessions ended since then end here too
 
     # --- start and stop ------------------------------------------------------------------------
 
@@ -321,8 +380,8 @@ class MailqService:
             if on_ready:
                 on_ready(self)
             async with asyncio.TaskGroup() as tasks:
-                for job in (self._serve_commands(), self._keep_time(), self._send_outbox(), self._watch_database(),
-                            self._wait_for_stop()):
+                for job in (self._serve_commands(), self.delivery.serve(), self._keep_time(), self._send_outbox(),
+                            self._watch_database(), self._wait_for_stop()):
                     tasks.create_task(job)
         except* _Stop:
             log.info("mail queue stopping")
@@ -336,7 +395,7 @@ class MailqService:
         of 5, each extra one would be opened and closed per transaction."""
         if self.database_url.startswith("sqlite"):
             return {}
-        return {"pool_size": POOL_THREADS + PASSWORD_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS,
+        return {"pool_size": POOL_THREADS + SESSION_THREADS + DEFAULT_EXECUTOR_THREADS + SERVER_WRITERS,
                 "max_overflow": 4, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
 
     async def _open_database(self) -> None:
@@ -373,10 +432,15 @@ class MailqService:
         return "Cicada mail queue ready: " + "; ".join(parts)
 
     def _bind_bus(self) -> None:
+        """Both sockets CURVE servers. Any client may connect, and do nothing but log in until it has
+        a session; the command socket learns each client's key (ZAP), which names the operator."""
+        self.client_keys = ClientAllowList(self.context).start()  # guards nothing: any key, named
         self.commands = self.context.socket(zmq.ROUTER)
-        self.events = self.context.socket(zmq.PUB)
-        for sock in (self.commands, self.events):
-            limit_service_socket(sock)
+        limit_service_socket(self.commands)
+        make_server(self.commands, self.keypair)
+        self.events = self.context.socket(zmq.ROUTER)
+        make_server(self.events, self.keypair)
+        self.delivery = EventDelivery(self.events)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -479,11 +543,18 @@ class MailqService:
         ingest = getattr(self, "ingest", None)
         if ingest is not None:
             await asyncio.to_thread(ingest.stop)  # what was queued is stored
+        for name in ("commands", "events"):
+            sock = getattr(self, name, None)
+            if sock is not None:
+                sock.close(linger=0)
+        client_keys = getattr(self, "client_keys", None)
+        if client_keys is not None:
+            client_keys.stop()  # its socket lives in the context: closed before the context ends
         context = getattr(self, "context", None)
         if context is not None:
             context.destroy(linger=0)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        self.password_checks.shutdown(wait=True, cancel_futures=True)
+        self.session_checks.shutdown(wait=True, cancel_futures=True)
         if self.database is not None:
             self.database.dispose()
 
@@ -552,7 +623,7 @@ class MailqService:
         if received.work is not None:
             await self.new_work(received.work)
         elif received.assigned_to and not received.duplicate:
-            self.publish([mailq.agent_topic(received.assigned_to)], mailq.NewMessage(
+            self.publish(to_agent(received.assigned_to), mailq.NewMessage(
                 agent=received.assigned_to, conversation_id=received.conversation_id,
                 message_id=received.message_id))
 
@@ -564,7 +635,7 @@ class MailqService:
     async def chat_line_in(self, conversation_id: int, line: ChatLine) -> None:
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
-            self.publish([mailq.agent_topic(work.agent)], mailq.ChatLine(
+            self.publish(to_agent(work.agent), mailq.ChatLine(
                 agent=work.agent, conversation_id=conversation_id, line=_line_view(line)))
 
     async def chat_ended_waiting(self, conversation_id: int, reason: str = "the customer ended the chat",
@@ -575,10 +646,10 @@ class MailqService:
         if work is None:
             return
         if work.agent and work.state == "offered":
-            self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
+            self.publish(to_agent(work.agent), mailq.WorkWithdrawn(
                 agent=work.agent, conversation_id=conversation_id, reason=reason, cause=cause))
         elif work.agent and work.state == "assigned":  # accepted while it was being closed
-            self.publish([mailq.agent_topic(work.agent)], mailq.WorkClosed(
+            self.publish(to_agent(work.agent), mailq.WorkClosed(
                 agent=work.agent, conversation_id=conversation_id, by="customer"))
         await self._finished(conversation_id)
         self.queue_changed(work.queue)
@@ -591,7 +662,7 @@ class MailqService:
         await self.chat_line_in(conversation_id, line)
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
-            self.publish([mailq.agent_topic(work.agent)], mailq.CustomerEndedChat(
+            self.publish(to_agent(work.agent), mailq.CustomerEndedChat(
                 agent=work.agent, conversation_id=conversation_id))
 
     async def chat_first_line(self, conversation_id: int, text: str) -> None:
@@ -612,11 +683,11 @@ class MailqService:
             return
         if item is None:
             if subject and work.state == "offered" and work.agent:  # the offer shows what it is about
-                self.publish([mailq.agent_topic(work.agent)],
+                self.publish(to_agent(work.agent),
                              mailq.WorkOffered(agent=work.agent, work=self.work_view(conversation_id)))
             return
         if work.state == "offered" and work.agent:
-            self.publish([mailq.agent_topic(work.agent)], mailq.WorkWithdrawn(
+            self.publish(to_agent(work.agent), mailq.WorkWithdrawn(
                 agent=work.agent, conversation_id=conversation_id,
                 reason=f"routed to {item.queue} by the customer's first message", cause="rerouted"))
         await self.apply(self.router.finished(conversation_id))
@@ -671,7 +742,7 @@ class MailqService:
     def customer_typing(self, conversation_id: int) -> None:
         work = self.router.items.get(conversation_id)
         if work is not None and work.state == "assigned":
-            self.publish([mailq.agent_topic(work.agent)], mailq.CustomerTyping(
+            self.publish(to_agent(work.agent), mailq.CustomerTyping(
                 agent=work.agent, conversation_id=conversation_id))
 
     # --- decisions ------------------------------------------------------------------------------
@@ -705,7 +776,7 @@ class MailqService:
         agent, cid = decision.agent, decision.conversation_id
         if decision.kind == "requeued":
             if agent:
-                self.publish([mailq.agent_topic(agent)], mailq.WorkWithdrawn(
+                self.publish(to_agent(agent), mailq.WorkWithdrawn(
                     agent=agent, conversation_id=cid, reason=decision.reason, cause=decision.cause))
             work = self.router.items.get(cid)
             if work is not None:
@@ -715,7 +786,7 @@ class MailqService:
             return
         view = self.work_view(cid)
         event = mailq.WorkOffered if decision.kind == "offered" else mailq.WorkAssigned
-        self.publish([mailq.agent_topic(agent)], event(agent=agent, work=view))
+        self.publish(to_agent(agent), event(agent=agent, work=view))
         if decision.kind == "assigned":
             self.queue_changed(view.queue)
 
@@ -740,7 +811,7 @@ class MailqService:
     def _publish_queues(self) -> None:
         queues, self._queues_changed = self._queues_changed, set()
         for queue in sorted(queues):
-            self.publish([mailq.queue_topic(queue)], mailq.QueueChanged(queue=self.queue_view(queue)))
+            self.publish(to_queue(queue), mailq.QueueChanged(queue=self.queue_view(queue)))
 
     def queue_view(self, queue: str) -> mailq.QueueView:
         waiting, since = self.router.waiting_count(queue)
@@ -748,14 +819,38 @@ class MailqService:
         return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=waiting,
                                oldest_wait=time.time() - since if since is not None else 0.0)
 
-    def publish(self, topics: list[str], event: msgspec.Struct) -> None:
-        self.seq += 1
-        payload = encode_event(self.run_id, self.seq, time.time(), event)
+    def publish(self, audience: Audience, event: msgspec.Struct) -> None:
+        """Send an event to the sessions that may see it (see `recipients`), each once."""
+        payload = self._encode(event)
         try:
-            for topic in topics:
-                self.events.send_multipart([topic.encode(), payload])
+            self.delivery.publish(self.recipients(audience), payload)
         except zmq.ZMQError:  # desktops catch up from their next snapshot; the service goes on
             self._report_failure("publishing an event")
+
+    def _encode(self, event: msgspec.Struct) -> bytes:
+        self.seq += 1
+        return encode_event(self.run_id, self.seq, time.time(), event)
+
+    def recipients(self, audience: Audience) -> set[str]:
+        """The event keys of the sessions that may see an event about an agent (his own session,
+        and supervisors watching his org unit) or about a queue (the agents serving it, and every
+        supervisor watching: mail queues belong to no org unit, and their counts name nobody)."""
+        kind, name = audience
+        if kind == "agent":
+            own = self.seated.get(name)
+            unit = self.org_unit_of.get(name)
+            keys = {w.event_key for w in self.watchers.values() if w.scope.covers(unit)}
+        else:
+            own = None
+            keys = {s.event_key for agent, s in self.seated.items() if name in self._queues_of(agent)}
+            keys |= {w.event_key for w in self.watchers.values()}
+        if own is not None:
+            keys.add(own.event_key)
+        return keys
+
+    def _queues_of(self, agent: str) -> set[str]:
+        seat = self.router.seats.get(agent)
+        return seat.queues if seat is not None else set()
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -767,7 +862,7 @@ class MailqService:
             await asyncio.sleep(TICK_SECONDS)
             for name, job in (("offer expiry", self._expire_offers), ("chat abandonment", self._abandon_chats),
                               ("silent desktops", self._end_silent_sessions),
-                              ("disabled accounts", self._end_disabled_sessions)):
+                              ("ended sessions", self._end_ended_sessions)):
                 try:
                     await job()
                 except Exception:
@@ -787,29 +882,41 @@ class MailqService:
                 log.info("%s's desktop went silent; its work goes back to the queue", session.agent)
                 await self._end_session(session, "disconnected", "agent_gone")
 
-    async def _end_disabled_sessions(self) -> None:
-        """An account disabled while its agent is logged in loses the session; its work goes back."""
+    async def _end_ended_sessions(self) -> None:
+        """Agents whose CRM session ended (signed out, expired, account disabled, password changed)
+        lose their mail queue session too, and their work goes back. While the database is away
+        they keep working: it is asked again next time, from where it was last answered."""
         now = time.monotonic()
         if now < self._next_account_check or not self.sessions:
             return
         self._next_account_check = now + self.config.account_check_seconds
-        agents = sorted({session.agent for session in self.sessions.values()})
+        held = {s.crm_session: s.agent for s in self.sessions.values()}
+        asked_at = utcnow()
         try:
-            disabled = set(await self.in_pool(self._disabled_among, agents))
+            ended = await self.in_pool(self._ended_among, self._sessions_checked_at - SESSION_CHECK_OVERLAP, held)
         except (CrmError, DBAPIError):
-            return  # the database is away: checked again next time
-        for session in [s for s in self.sessions.values() if s.agent in disabled]:
-            log.warning("%s's mail queue session ends: the account is disabled", session.agent)
-            await self._end_session(session, "account disabled")
+            return
+        self._sessions_checked_at = asked_at
+        for session in [s for s in self.sessions.values() if s.crm_session in ended]:
+            reason = ended[session.crm_session]
+            log.warning("%s's mail queue session ends: the CRM session ended (%s)", session.agent, reason)
+            self.delivery.publish([session.event_key], self._encode(mailq.MailSessionEnded(
+                agent=session.agent, reason=reason if reason in SESSION_END_REASONS else "ended")))
+            await self._end_session(session, f"session ended ({reason})")
 
-    def _disabled_among(self, agents: list[str]) -> list[str]:
+    def _ended_among(self, since: datetime, held: dict[str, str]) -> dict[str, str]:
+        """CRM session hash -> why it ended, among those held (hash -> agent). An account disabled
+        in the database without its sessions being ended counts too."""
         with self.database.reading() as session:
-            return users.disabled_among(session, agents)
+            ended = sessions.ended_since(session, since, sorted(held))
+            disabled = set(users.disabled_among(session, sorted(set(held.values()))))
+        return {**{hashed: "account_disabled" for hashed, agent in held.items() if agent in disabled}, **ended}
 
     def _beat(self) -> None:
-        if hasattr(self, "events"):
-            self.publish([mailq.MAILQ_TOPIC], mailq.MailqHeartbeat(
-                run=self.run_id, started_at=self.started_at, database_available=self.health.available))
+        """To every session that receives events, and to nobody before a session."""
+        if hasattr(self, "delivery"):
+            self.delivery.publish_to_all(self._encode(mailq.MailqHeartbeat(
+                run=self.run_id, started_at=self.started_at, database_available=self.health.available)))
 
     def _report_failure(self, what: str) -> None:
         """A loop's failure, logged with its traceback at most every FAILURE_LOG_SECONDS (one that
@@ -897,7 +1004,7 @@ class MailqService:
     def _tell_deliveries(self, owners: list[outbox_service.DeliveryOwner]) -> None:
         """The agent who wrote an email hears how it went, wherever he is in his desktop."""
         for owner in owners:
-            self.publish([mailq.agent_topic(owner.username)], mailq.DeliveryDone(
+            self.publish(to_agent(owner.username), mailq.DeliveryDone(
                 agent=owner.username, conversation_id=owner.conversation_id, email_id=owner.email_id,
                 status=owner.status, to_address=owner.to_address, subject=owner.subject, error=owner.error))
 
@@ -938,7 +1045,15 @@ class MailqService:
             self._reply(envelope, encode_error(request_id, "busy", "The mail queue is busy; try again in a moment."))
         else:
             self._commands_running += 1
-            self.in_loop(self._carry_out(envelope, request_id, command))
+            self.in_loop(self._carry_out(envelope, request_id, command, self._is_operator(frames[-1])))
+
+    def _is_operator(self, frame: zmq.Frame) -> bool:
+        """Whether the client speaks with the mail queue's own key pair: a tool on its host that can
+        read the secret key (`cicada mailq status`). The key comes from the CURVE handshake (ZAP)."""
+        try:
+            return frame.get("User-Id") == self.keypair.public.decode("ascii")
+        except (zmq.ZMQError, KeyError):
+            return False
 
     def _reply(self, envelope: list[bytes], payload: bytes) -> None:
         try:
@@ -946,15 +1061,17 @@ class MailqService:
         except zmq.ZMQError:
             self._report_failure("sending a reply")
 
-    async def _carry_out(self, envelope: list[bytes], request_id: str, command) -> None:
+    async def _carry_out(self, envelope: list[bytes], request_id: str, command, operator: bool = False) -> None:
         try:
-            reply = encode_reply(request_id, await self.handle(command))
+            reply = encode_reply(request_id, await self.handle(command, operator=operator))
         except BadMessage as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except RoutingError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except DatabaseUnavailable as exc:
             reply = encode_error(request_id, "crm_unavailable", str(exc))
+        except PermissionDenied as exc:
+            reply = encode_error(request_id, "forbidden", str(exc))
         except CrmError as exc:
             reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
         except Exception as exc:  # a bug must cost one command, never the service
@@ -964,12 +1081,14 @@ class MailqService:
             self._commands_running -= 1
         self._reply(envelope, reply)
 
-    async def handle(self, command):
+    async def handle(self, command, *, operator: bool = False):
         if isinstance(command, mailq.Status):
-            return self.status()
+            return self._status_for(command, operator)
         session = self._session(command.session)
         session.last_seen = time.monotonic()
         agent = session.agent
+        if session.watching and not isinstance(command, mailq.Ping | mailq.MailLogout):
+            raise RoutingError("watching", "a supervisor's watching session takes no work; log in as an agent")
         match command:
             case mailq.Ping():
                 return None
@@ -1015,17 +1134,19 @@ class MailqService:
             reply = encode_reply(request_id, await self._log_in(command, source))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
-        except AuthenticationFailed as exc:
-            log.info("mail queue login of %r from %s failed: %s", command.agent[:100], source, exc)
-            reply = encode_error(request_id, "auth_failed", str(exc))
+        except sessions.SessionEnded as exc:
+            log.info("mail queue login from %s refused: session %s", source, exc.reason)
+            reply = encode_error(request_id, SESSION_ENDED, str(exc))
         except RoutingError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except DatabaseUnavailable as exc:
             reply = encode_error(request_id, "crm_unavailable", str(exc))
+        except PermissionDenied as exc:
+            reply = encode_error(request_id, "forbidden", str(exc))
         except CrmError as exc:
             reply = encode_error(request_id, type(exc).__name__.lower(), str(exc))
         except Exception:
-            log.exception("login of %r failed", command.agent[:100])
+            log.exception("a login from %s failed", source)
             reply = encode_error(request_id, "internal", "The login failed; see the mail queue's log.")
         self._reply(envelope, reply)
 
@@ -1033,50 +1154,84 @@ class MailqService:
         names = [q.name for q in self.config.queues]
         queues = command.queues if command.queues is not None else names
         unknown = [q for q in queues if q not in names]
-        if unknown:  # before the password: a wrong request costs no hash
+        if unknown:  # before the session: a wrong request costs no lookup
             raise RoutingError("unknown_queue", f"no mail queue {', '.join(unknown)} (there are {', '.join(names)})")
-        actor, capacity, display_name = await self._check_password(command.agent, source, command.password)
-        for old in [s for s in self.sessions.values() if s.agent == command.agent]:
-            del self.sessions[old.token]  # a second login replaces the first; the work stays
-        token = secrets.token_urlsafe(18)
-        self.sessions[token] = AgentSession(token, command.agent, actor, time.monotonic(), display_name)
-        await self.apply(self.router.login(command.agent, queues, capacity))
-        log.info("%s logged in to the mail queue (%s)", command.agent, command.client or "a desktop")
-        return mailq.LoginResult(session=token, run=self.run_id, seat=self.seat_view(command.agent))
+        checked = await self._check_session(command.token, source, command.watch)
+        actor = checked.session.actor
+        agent = actor.username
+        self.org_unit_of[agent] = checked.org_unit_id
+        session = AgentSession(secrets.token_urlsafe(18), agent, actor, time.monotonic(), checked.display_name,
+                               checked.session.token_hash, new_event_key(), command.watch, checked.scope)
+        if command.watch:
+            self._start_session(session)
+            log.info("%s watches the mail queue (%s)", agent, command.client[:100] or "a console")
+            return mailq.LoginResult(session=session.token, run=self.run_id, agent=agent, events=session.event_key,
+                                     seat=mailq.SeatView(agent=agent, queues=[], capacity={}, available={}, work=[]))
+        earlier = self.seated.get(agent)
+        if earlier is not None:  # a second login replaces the first; the work stays
+            self._stop_session(earlier)
+        self._start_session(session)
+        await self.apply(self.router.login(agent, queues, checked.capacity))
+        log.info("%s logged in to the mail queue (%s)", agent, command.client[:100] or "a desktop")
+        return mailq.LoginResult(session=session.token, run=self.run_id, seat=self.seat_view(agent), agent=agent,
+                                 events=session.event_key)
 
-    async def _check_password(self, agent: str, source: str, password: str):
-        """The password checked on a password thread, if the guard lets it run (LoginRefused
-        otherwise); the guard learns how it went."""
-        self.login_guard.admit(agent, source)
+    def _start_session(self, session: AgentSession) -> None:
+        self.sessions[session.token] = session
+        if session.watching:
+            self.watchers[session.token] = session
+        else:
+            self.seated[session.agent] = session
+        self.delivery.grant(session.event_key)
+
+    def _stop_session(self, session: AgentSession) -> None:
+        """The session opens nothing more: its commands are refused and its events stop at once."""
+        self.sessions.pop(session.token, None)
+        self.watchers.pop(session.token, None)
+        if self.seated.get(session.agent) is session:
+            del self.seated[session.agent]
+        self.delivery.revoke(session.event_key)
+
+    async def _check_session(self, token: str, source: str, watch: bool) -> CheckedLogin:
+        """The CRM session checked on a session thread, if the guard lets it run (LoginRefused
+        otherwise). A made-up token counts as a failure of its source; one that was open once
+        (ended, expired) does not: that is a desktop left open, not a guess."""
+        guess_key = sessions.token_hash(token)[:16] if isinstance(token, str) else ""
+        self.login_guard.admit(guess_key, source)
         succeeded = None
         try:
-            result = await self.loop.run_in_executor(self.password_checks, self._authenticate, agent, password)
+            result = await self.loop.run_in_executor(self.session_checks, self._open_session_of, token, watch)
             succeeded = True
             return result
-        except AuthenticationFailed:
-            succeeded = False
+        except sessions.SessionEnded as exc:
+            succeeded = False if exc.reason == "unknown" else None
             raise
         except Exception as exc:
             if is_outage(exc):
                 self.database_failed(exc)
-                raise DatabaseUnavailable(UNAVAILABLE_TEXT) from exc
+                raise DatabaseUnavailable(LOGIN_UNAVAILABLE_TEXT) from exc
             raise
         finally:
-            self.login_guard.finished(agent, source, succeeded=succeeded)
+            self.login_guard.finished(guess_key, source, succeeded=succeeded)
 
-    def _authenticate(self, agent: str, password: str):
-        # Not through writing(): on SQLite that would hold every writer for the length of a hash.
-        # It writes only to renew an old hash, rarely; SQLite's busy timeout covers that.
-        with self.database.unit_of_work() as session:
-            actor = users.authenticate(session, agent, password)
-            profile = profiles.profile_for_user(session, agent)
-            user = session.get(User, actor.user_id) if actor.user_id else None
-        return (actor, dict(profile.capacity or profiles.DEFAULTS["capacity"]),
-                (user.display_name if user else "") or agent)
+    def _open_session_of(self, token: str, watch: bool) -> CheckedLogin:
+        with self.database.reading() as session:
+            opened = sessions.actor_of(session, token)
+            actor = opened.actor
+            if watch:  # who may read any interaction may watch his agents' work
+                actor.require(Permission.INTERACTION_READ_ANY, "watch the agents' emails and chats")
+            profile = profiles.profile_for_user(session, actor.username)
+            user = session.get(User, actor.user_id)
+            display_name = (user.display_name if user else "") or actor.username
+            org_unit_id = user.org_unit_id if user else None
+            scope = _scope_of(session, actor, org_unit_id) if watch else Scope()
+        return CheckedLogin(opened, dict(profile.capacity or profiles.DEFAULTS["capacity"]), display_name,
+                            org_unit_id, scope)
 
     async def _end_session(self, session: AgentSession, reason: str, cause: str = "logged_off") -> None:
-        self.sessions.pop(session.token, None)
-        await self.apply(self.router.logout(session.agent, reason, cause))
+        self._stop_session(session)
+        if not session.watching:
+            await self.apply(self.router.logout(session.agent, reason, cause))
 
     async def _know(self, conversation_id: int) -> None:
         if conversation_id in self.router.items:
@@ -1112,7 +1267,7 @@ class MailqService:
         await self._finished(cid)
         if work is not None and work.channel == "chat" and self.chat is not None:
             self.chat.push_closed(cid)
-        self.publish([mailq.agent_topic(session.agent)], mailq.WorkClosed(
+        self.publish(to_agent(session.agent), mailq.WorkClosed(
             agent=session.agent, conversation_id=cid, by="agent"))
 
     async def _finished(self, conversation_id: int) -> None:
@@ -1171,6 +1326,21 @@ class MailqService:
         return mailq.SeatView(agent=agent, queues=sorted(seat.queues), capacity=dict(seat.capacity),
                               available={c: seat.available.get(c, False) for c in ("email", "chat")}, work=work)
 
+    def _status_for(self, command: mailq.Status, operator: bool) -> mailq.StatusResult:
+        """The whole status for the operator's tools and supervisors; an agent's own for an agent."""
+        if operator:
+            return self.status()
+        session = self._session(command.session)
+        session.last_seen = time.monotonic()
+        return self.status() if session.watching else self.agent_status(session.agent)
+
+    def agent_status(self, agent: str) -> mailq.StatusResult:
+        """What an agent may know: the queues he serves and whether the database answers."""
+        return mailq.StatusResult(
+            run=self.run_id, started_at=self.started_at, smtp=None, chat=None, imap=[],
+            queues=[self.queue_view(q) for q in sorted(self._queues_of(agent))], agents=[agent],
+            database_available=self.health.available)
+
     def status(self) -> mailq.StatusResult:
         return mailq.StatusResult(
             run=self.run_id, started_at=self.started_at,
@@ -1220,6 +1390,24 @@ class MailqService:
         return mailq.PartHealth(part="chat", state="ok", detail=detail)
 
 
+def _scope_of(session, actor: Actor, org_unit_id: int | None) -> Scope:
+    """What a supervisor watches: his org unit and every one below it; an administrator, everything."""
+    if actor.can(Permission.USER_MANAGE):
+        return Scope(everything=True)
+    if org_unit_id is None:
+        return Scope()
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    units, todo = set(), [org_unit_id]
+    while todo:
+        unit = todo.pop()
+        if unit not in units:
+            units.add(unit)
+            todo.extend(children.get(unit, ()))
+    return Scope(frozenset(units))
+
+
 def _work(item: conversations.WorkItem) -> Work:
     due = _epoch(item.due_at) if item.due_at else None
     return Work(item.conversation_id, item.channel, item.queue, item.priority, due, _epoch(item.created_at),
@@ -1241,5 +1429,6 @@ def _log_failure(task: asyncio.Task) -> None:
         log.error("mail queue task failed", exc_info=task.exception())
 
 
-def run_mailq(config: MailqConfig, database_url: str, *, relay: Relay | None = None, on_ready=None) -> None:
-    asyncio.run(MailqService(config, database_url, relay=relay).run(on_ready))
+def run_mailq(config: MailqConfig, database_url: str, *, keypair: KeyPair, relay: Relay | None = None,
+              on_ready=None) -> None:
+    asyncio.run(MailqService(config, database_url, keypair=keypair, relay=relay).run(on_ready))

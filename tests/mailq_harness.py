@@ -4,6 +4,12 @@ with agents, its own ports, started as a child process and stopped after.
     mailq = RunningMailq(tmp_path, relay=relay_port).start()
     smtplib.SMTP("127.0.0.1", mailq.smtp_port).sendmail(...)
     client = mailq.desktop("ann")          # logged in, available for email and chat
+    sue = mailq.supervisor("sue")          # watching the agents of her org unit
+    mailq.operator().status()              # the whole status, with the mail queue's own key
+
+Keys as an installation has them: the mail queue's pair made in its own keys
+directory, clients given its public key. Agents log in with a CRM session
+signed in on the database (`sign_in`), as the application service would.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import pytest
 from gateway_harness import _HASH, PASSWORD, ROOT, _toml, free_tcp_port
 from sqlalchemy import select
 
+from bus.keys import KeyPair, ensure_keys
 from crm.db import Database, make_engine, upgrade
-from crm.models import Conversation
+from crm.models import Conversation, OrgUnit, User
 from crm.permissions import Actor
+from crm.services import sessions
 from crm.services.users import create_user
 from email_queue.client import MailqClient
 
@@ -44,6 +52,9 @@ class RunningMailq:
         self.clients: list[MailqClient] = []
         self.log_path = workdir / "mailq.log"
         self.banner = ""
+        self.keys_dir = workdir / "keys"
+        self.keypair: KeyPair = ensure_keys(self.keys_dir, ["mailq"])["mailq"]
+        self.public_key = self.keypair.public  # what desktops are given
 
     def prepare_database(self) -> None:
         engine = make_engine(self.db_url)
@@ -64,6 +75,7 @@ class RunningMailq:
             lines += [f"{key} = {_toml(value)}" for key, value in account.items()]
         if self.relay_port:
             lines += ["[mail]", f'relay = "127.0.0.1:{self.relay_port}"']
+        lines += ["[keys]", f"dir = {_toml(str(self.keys_dir))}"]
         path = self.workdir / "cicada.toml"
         path.write_text("\n".join(lines) + "\n")
         return path
@@ -125,15 +137,60 @@ class RunningMailq:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
 
-    def client(self) -> MailqClient:
-        client = MailqClient(self.commands, self.events, timeout=10)
+    def client(self, *, events: bool = True, keypair: KeyPair | None = None) -> MailqClient:
+        client = MailqClient(self.commands, self.events if events else None, server_public_key=self.public_key,
+                             keypair=keypair, timeout=10)
         self.clients.append(client)
         return client
 
+    def sign_in(self, agent: str, password: str = PASSWORD) -> str:
+        """A CRM session of `agent`, as the application service's sign-in opens it: its token."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                return sessions.sign_in(session, agent, password, client="test desk", source="127.0.0.1").token
+        finally:
+            database.dispose()
+
+    def end_sessions(self, agent: str, reason: str = "signed_out") -> None:
+        """End every CRM session of `agent`, as signing out or disabling him does."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                user_id = session.scalar(select(User.id).where(User.username == agent))
+                sessions.end_sessions_of(session, user_id, reason)
+        finally:
+            database.dispose()
+
+    def operator(self) -> MailqClient:
+        """A tool on the mail queue's host, speaking with the service's own key pair."""
+        return self.client(events=False, keypair=self.keypair)
+
+    def supervisor(self, name: str, *, role: str = "supervisor", org_unit: str | None = None) -> MailqClient:
+        """A user of `role` (made if missing, in `org_unit`) logged in to watch."""
+        self.add_user(name, role=role, org_unit=org_unit)
+        client = self.client()
+        client.login(self.sign_in(name), client=f"test watcher {name}", watch=True)
+        return client
+
+    def add_user(self, name: str, *, role: str = "agent", org_unit: str | None = None) -> None:
+        """A user with the test password, in `org_unit` (its code; made if missing, under the
+        root unit `center`), or placed there if he exists."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                unit_id = _org_unit(session, org_unit) if org_unit else None
+                user = session.scalar(select(User).where(User.username == name))
+                if user is None:
+                    user = create_user(session, Actor.system(), username=name, password="", password_hash=_HASH,
+                                       role=role, display_name=name.title())
+                user.org_unit_id = unit_id
+        finally:
+            database.dispose()
+
     def desktop(self, agent: str, *, channels=("email", "chat"), queues=None) -> MailqClient:
         client = self.client()
-        client.login(agent, PASSWORD, queues=queues, client=f"test desk {agent}")
-        time.sleep(0.05)  # let the subscription reach the publisher before events flow
+        client.login(self.sign_in(agent), queues=queues, client=f"test desk {agent}")
         for channel in channels:
             client.set_available(channel, True)
         return client
@@ -160,6 +217,20 @@ class RunningMailq:
                 return value
             time.sleep(0.05)
         raise AssertionError(f"{what} not reached within {timeout} s\n{self.log()}")
+
+
+def _org_unit(session, code: str) -> int:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        root = session.scalar(select(OrgUnit).where(OrgUnit.code == "center"))
+        if root is None and code != "center":
+            root = OrgUnit(kind="contact_center", code="center", name="Contact center")
+            session.add(root)
+            session.flush()
+        unit = OrgUnit(kind="site", code=code, name=code.title(), parent_id=root.id if root else None)
+        session.add(unit)
+        session.flush()
+    return unit.id
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def office(make_gateway, make_mailq, desks, relay):
 
     def desk(agent="ann"):
         return desks(gateway)(agent, "sip:nobody@127.0.0.1:9", mailq_commands=mailq.commands,
-                              mailq_events=mailq.events)
+                              mailq_events=mailq.events, mailq_public_key=mailq.public_key.decode())
 
     return gateway, mailq, desk, inbox
 
@@ -419,3 +419,26 @@ def test_an_email_is_transferred_to_a_colleague_from_the_dialog_and_a_transfer_o
     assert offer.work.transferred_by == "Ann"
     assert page.offers.item(0).text().endswith("— from Bob: price list attached")
     assert page.offers.item(0).toolTip() == plain_tip("from Bob: price list attached")  # shown as written
+
+
+def test_signing_out_elsewhere_ends_the_inbox_with_the_reason_in_the_agents_language(make_gateway, make_mailq,
+                                                                                       desks, qtbot):
+    from agent_desktop.ui import i18n
+
+    gateway = make_gateway()
+    mailq = make_mailq(db_url=gateway.db_url, agents=(), account_check_seconds=0.5)
+    desk = desks(gateway)("ann", "sip:nobody@127.0.0.1:9", mailq_commands=mailq.commands,
+                          mailq_events=mailq.events, mailq_public_key=mailq.public_key.decode())
+    mail = desk.controller.mail
+    qtbot.waitUntil(lambda: mail.desk.connected, timeout=10000)
+    i18n.install("zh_CN")
+    try:
+        mailq.end_sessions("ann", "password_changed")  # her password was changed: every session ends
+        qtbot.waitUntil(lambda: not mail.desk.connected, timeout=10000)
+        assert mail.desk.connection_error == "您的密码已更改：邮件和在线聊天已停止，请用新密码重新登录。"
+        assert mail.session_over and desk.controller.bench.notices[-1].level == "warning"
+        qtbot.wait(4000)  # no login again with the ended session
+        assert mail.session_over and not mail.desk.connected
+        assert "ann" not in mailq.operator().status().agents
+    finally:
+        i18n.install("en")

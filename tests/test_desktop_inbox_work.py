@@ -5,7 +5,6 @@ filters, Take, and logging off."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -333,15 +332,13 @@ def test_closing_the_desktop_logs_off_the_mail_queue_and_its_work_goes_back_at_o
     page.accept_button.click()
     qtbot.waitUntil(lambda: len(mail.desk.assigned("email")) == 1, timeout=10000)
     cid = mail.desk.assigned("email")[0].conversation_id
-    spy = mailq.client()  # what the mail queue tells ann's desktop
-    spy.subscribe(bus.agent_topic("ann"))
-    time.sleep(0.1)  # the subscription reaches the publisher
+    spy = mailq.supervisor("spy", role="administrator")  # watches every agent: what ann's desktop hears
 
     desk.close()  # the agent closes the window
     withdrawn = spy.wait_for(lambda e: isinstance(e, bus.WorkWithdrawn), 10)
     assert (withdrawn.conversation_id, withdrawn.reason, withdrawn.cause) == (  # not "disconnected" later
         cid, "logged off", "logged_off")
-    assert "ann" not in mailq.client().status().agents
+    assert "ann" not in mailq.operator().status().agents
 
 
 def test_confirming_the_customer_of_an_email_links_the_conversation_and_its_record(office, qtbot):

@@ -86,7 +86,7 @@ def test_chats_wait_for_an_agent_with_room_and_go_back_when_he_leaves(make_mailq
     try:
         pages = [c.new_page() for c in contexts]
         ann = mailq.client()
-        ann.login("ann", "agent-password")
+        ann.login(mailq.sign_in("ann"))
         ann.command(bus.SetAvailable, channel="chat", available=True)
         for n, page in enumerate(pages):
             open_widget(page, mailq, name=f"Customer {n}", email=f"c{n}@example.com", lang="en")

@@ -48,3 +48,42 @@ def test_a_bad_section_is_refused_saying_what_and_where(section, words):
     with pytest.raises(MailqConfigError) as refused:
         load_mailq_config(section, "cicada.toml")
     assert words in str(refused.value) and "cicada.toml: [mailq]" in str(refused.value)
+
+
+# --- the mail queue's keys, for the service and for desktops -------------------------------------------
+
+
+def _config(tmp_path, text: str):
+    from cicada.config import load_config
+
+    path = tmp_path / "cicada.toml"
+    path.write_text(f'[keys]\ndir = "keys"\n{text}')
+    return load_config(path)
+
+
+def test_a_desktop_trusts_the_configured_public_key_else_the_one_in_the_keys_directory(tmp_path):
+    from bus.keys import ensure_keys
+    from cicada.commands.mailq_cmd import mailq_public_key
+    from cicada.config import ConfigError
+
+    given = ensure_keys(tmp_path / "elsewhere", ["mailq"])["mailq"].public.decode()
+    config = _config(tmp_path, f'[mailq]\npublic_key = "{given}"\n')
+    assert mailq_public_key(config) == given
+    config = _config(tmp_path, "")
+    with pytest.raises(ConfigError, match="set \\[mailq\\] public_key"):  # nothing to trust: said, not guessed
+        mailq_public_key(config)
+    local = ensure_keys(tmp_path / "keys", ["mailq"])["mailq"].public.decode()
+    assert mailq_public_key(config) == local  # the same host's
+    assert mailq_public_key(config, given) == given  # --mailq-key
+    with pytest.raises(ConfigError, match="is not one"):
+        mailq_public_key(config, "not a key")
+    with pytest.raises(MailqConfigError, match="public_key"):
+        load_mailq_config({"public_key": "x" * 12})
+
+
+def test_the_mail_queue_does_not_start_without_its_key_pair(tmp_path):
+    from cicada.commands.mailq_cmd import mailq_keypair
+    from cicada.config import ConfigError
+
+    with pytest.raises(ConfigError, match="cicada keys init"):
+        mailq_keypair(_config(tmp_path, ""))

@@ -230,9 +230,10 @@ def test_invented_addresses_cost_bounded_memory(monkeypatch):
 
 def test_a_loop_failing_again_and_again_logs_its_traceback_once_a_minute_with_a_count(caplog):
     from email_queue.config import load_mailq_config
+    from bus.keys import new_keypair
     from email_queue.service import FAILURE_LOG_SECONDS, MailqService
 
-    service = MailqService(load_mailq_config(None), "sqlite://")
+    service = MailqService(load_mailq_config(None), "sqlite://", keypair=new_keypair())
     try:
         with caplog.at_level(logging.ERROR, "email_queue.service"):
             for _ in range(5):
@@ -252,4 +253,4 @@ def test_a_loop_failing_again_and_again_logs_its_traceback_once_a_minute_with_a_
         assert all(r.exc_info for r in caplog.records)
     finally:
         service.pool.shutdown()
-        service.password_checks.shutdown()
+        service.session_checks.shutdown()

@@ -25,6 +25,7 @@ from crm.models import BusinessPartner, ConversationMessage, Interaction, RawEma
 from crm.services import conversations
 from crm.services.conversations import WorkItem
 from crm.services.users import actor_for
+from bus.keys import new_keypair
 from email_queue.client import MailqError
 from email_queue.config import load_mailq_config
 from email_queue.service import MailqService, _work
@@ -270,7 +271,7 @@ def test_an_email_transferred_to_a_queue_is_routed_there(make_mailq):
 def test_the_service_forgets_what_it_kept_of_a_conversation_once_closed():
     """What offers show and the chat tokens seen are kept per open conversation
     only: a service that runs for months must not grow with every one it saw."""
-    service = MailqService(load_mailq_config({}), "sqlite://")
+    service = MailqService(load_mailq_config({}), "sqlite://", keypair=new_keypair())
     item = WorkItem(7, "chat", "web-chat", 5, "assigned", datetime.now(UTC), None, "ann", "", "Mei Lin")
     service.meta[7], service.chat_ids["a-token"] = item, 7
     service.router.add(_work(item))

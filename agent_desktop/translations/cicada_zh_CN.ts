@@ -2348,52 +2348,77 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="163"/>
+        <location filename="../ui/mail_control.py" line="201"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="165"/>
+        <location filename="../ui/mail_control.py" line="203"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="167"/>
+        <location filename="../ui/mail_control.py" line="29"/>
+        <source>You signed out: emails and chats stop until you sign in again.</source>
+        <translation>您已退出登录：邮件和在线聊天已停止，重新登录后继续。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="30"/>
+        <source>Your session has expired: emails and chats stop until you sign in again.</source>
+        <translation>您的会话已过期：邮件和在线聊天已停止，重新登录后继续。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="32"/>
+        <source>Your account was disabled: emails and chats stop. Ask an administrator.</source>
+        <translation>您的账号已被停用：邮件和在线聊天已停止。请联系管理员。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="34"/>
+        <source>Your password was changed: emails and chats stop until you sign in again with the new one.</source>
+        <translation>您的密码已更改：邮件和在线聊天已停止，请用新密码重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="36"/>
+        <source>Your session has ended: emails and chats stop until you sign in again.</source>
+        <translation>您的会话已结束：邮件和在线聊天已停止，重新登录后继续。</translation>
+    </message>
+    <message>
+        <location filename="../ui/mail_control.py" line="205"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="179"/>
+        <location filename="../ui/mail_control.py" line="217"/>
         <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="181"/>
+        <location filename="../ui/mail_control.py" line="219"/>
         <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="183"/>
+        <location filename="../ui/mail_control.py" line="221"/>
         <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="185"/>
+        <location filename="../ui/mail_control.py" line="223"/>
         <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="187"/>
+        <location filename="../ui/mail_control.py" line="225"/>
         <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="210"/>
+        <location filename="../ui/mail_control.py" line="248"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="213"/>
+        <location filename="../ui/mail_control.py" line="251"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>

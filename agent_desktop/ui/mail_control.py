@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from agent_desktop import crm_access
 from agent_desktop.mail_desk import MailDesk
@@ -24,6 +24,18 @@ TYPING_EVERY = 2.0  # seconds between typing notices to the customer
 # An offer that comes back within this time of the last notice about it is not news
 # (it ran out and he is the only one free); later it is (a thread the customer reopened).
 TOLD_SECONDS = 600.0
+# Why the mail queue ended the agent's session (mailq.MailSessionEnded.reason), in the Workbench context.
+SESSION_ENDED_TEXTS = {
+    "signed_out": QT_TRANSLATE_NOOP("Workbench", "You signed out: emails and chats stop until you sign in again."),
+    "expired": QT_TRANSLATE_NOOP("Workbench", "Your session has expired: emails and chats stop until you sign "
+                                              "in again."),
+    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled: emails and chats stop. Ask "
+                                                       "an administrator."),
+    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed: emails and chats stop until "
+                                                       "you sign in again with the new one."),
+    "ended": QT_TRANSLATE_NOOP("Workbench", "Your session has ended: emails and chats stop until you sign in "
+                                            "again."),
+}
 
 
 class MailControl(QObject):
@@ -32,9 +44,9 @@ class MailControl(QObject):
     failed = Signal(str)  # a command or save the agent should hear about
     lists_stale = Signal()  # the agent took or finished work: the inbox lists should be read again
 
-    def __init__(self, controller, link, password: str):
+    def __init__(self, controller, link, token: str):
         super().__init__(controller)
-        self.controller, self.link, self.password = controller, link, password
+        self.controller, self.link, self.token = controller, link, token  # the CRM session's token
         self.crm = controller.crm  # the application service, signed in
         self.tasks = controller.tasks
         self.bench = controller.bench
@@ -44,15 +56,15 @@ class MailControl(QObject):
         self.current: object | None = None  # the ConversationView shown
         self.run: str | None = None
         self._logging_in = False
+        self.session_over = False  # the CRM session ended: logging in again needs a new sign-in
         self._typing_sent: dict[int, float] = {}
         self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
         # ("offered" | "missed", conversation) -> when last told or kept quiet, see TOLD_SECONDS
         self._told: dict[tuple[str, int], float] = {}
         self.bench.subscribe(self._on_bench)
-        link.follow_agent(self.agent)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
-        link.silent.connect(self.desk.connection_lost)
+        link.silent.connect(self._silent)
         self._ping = QTimer(self, interval=int(mailq.PING_SECONDS * 1000))
         self._ping.timeout.connect(self._send_ping)
         self._ping.start()
@@ -60,35 +72,56 @@ class MailControl(QObject):
     # --- the session ----------------------------------------------------------------------------
 
     def connect(self) -> None:
-        if self._logging_in:
+        if self._logging_in or self.session_over:
             return
         self._logging_in = True
-        agent, password = self.agent, self.password
-        self.link.send(lambda _s: mailq.MailLogin(agent=agent, password=password, client="Cicada desktop"),
+        token = self.token
+        self.link.send(lambda _s: mailq.MailLogin(token=token, client="Cicada desktop"),
                        mailq.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
 
     def _logged_in(self, result: mailq.LoginResult) -> None:
         self._logging_in = False
         self.link.session = result.session
         self.run = result.run
-        self.link.follow_queues(result.seat.queues)
+        self.link.receive_events(result.events)  # heartbeats included: they come once it is confirmed
         self.desk.apply_seat(result.seat)
         for channel, wanted in self.wanted.items():
             if result.seat.available.get(channel) != wanted:
                 self.set_available(channel, wanted)
         for work in self.desk.assigned("chat"):
             self._load_transcript(work.conversation_id)
-        self.link.send(lambda _s: mailq.Status(), mailq.StatusResult,  # the group inbox's counts until news comes
+        self.link.send(lambda s: mailq.Status(session=s or ""), mailq.StatusResult,  # the group inbox's counts until news comes
                        on_done=lambda status: self.desk.apply_queues(status.queues), on_error=lambda e: None)
 
     def _login_failed(self, error) -> None:
         self._logging_in = False
+        if error.code == "session_ended":
+            self._session_ended("ended")
+            return
         self.desk.connection_lost(error.message)
         QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
+
+    def _session_ended(self, reason: str) -> None:
+        """The CRM session is over: the mail queue's with it. Said once, in the agent's language;
+        no more logins with that session."""
+        if self.session_over:
+            return
+        self.session_over = True
+        self.link.session = None
+        template = SESSION_ENDED_TEXTS.get(reason, SESSION_ENDED_TEXTS["ended"])
+        self.desk.connection_lost(QCoreApplication.translate("Workbench", template))
+        self.bench.notice("warning", template)
 
     def _relogin_if_needed(self) -> None:
         if not self.desk.connected:
             self.connect()
+
+    def _silent(self, why: str) -> None:
+        """No heartbeat: the mail queue is gone, or restarted and no longer knows the session (it
+        beats only to sessions it knows). Log in again until it answers."""
+        self.desk.connection_lost(why)
+        if not self.session_over:
+            QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
 
     def _on_heartbeat(self, beat: mailq.MailqHeartbeat) -> None:
         self.desk.database_heard(beat.database_available)
@@ -101,7 +134,9 @@ class MailControl(QObject):
             self.link.send(lambda s: mailq.Ping(session=s or ""), on_error=self._session_error)
 
     def _session_error(self, error) -> None:
-        if error.code in ("no_session", "unreachable"):
+        if error.code == "session_ended":
+            self._session_ended("ended")
+        elif error.code in ("no_session", "unreachable"):
             self.desk.connection_lost(error.message)
             self.connect()
         else:
@@ -137,6 +172,9 @@ class MailControl(QObject):
     # --- events ---------------------------------------------------------------------------------
 
     def _on_event(self, envelope, event) -> None:
+        if isinstance(event, mailq.MailSessionEnded):
+            self._session_ended(event.reason)
+            return
         if isinstance(event, mailq.WorkWithdrawn):
             self._withdrawn(event)
         # An offer made again is the same offer told more (a chat named by its first line): no new notice.

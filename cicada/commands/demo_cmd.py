@@ -290,7 +290,12 @@ def _start_mailq(args, console):
     console.print("\nStarting the mail queue ...")
     from cicada.commands import load
 
-    sent = load(args).data_dir / "sent-mail"  # replies land here when no [mail] relay is configured
+    from bus.keys import ensure_keys
+    from cicada.config import keys_settings
+
+    config = load(args)
+    ensure_keys(keys_settings(config).directory, ["mailq"])  # its CURVE pair; the desktop here reads its public key
+    sent = config.data_dir / "sent-mail"  # replies land here when no [mail] relay is configured
     child = subprocess.Popen([*_cicada(args), "mailq", "--sent-folder", str(sent)], stdout=subprocess.PIPE,
                              stdin=subprocess.DEVNULL, text=True, **_child_of_the_demo())
     for line in child.stdout:

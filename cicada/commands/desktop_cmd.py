@@ -30,6 +30,10 @@ def register(commands) -> None:
     parser.add_argument("--events", metavar="ZMQ_ADDRESS", help="the gateway's event address")
     parser.add_argument("--no-mailq", action="store_true",
                         help="work calls only: do not connect to the mail queue (emails and web chats)")
+    parser.add_argument("--mailq-key", metavar="KEY",
+                        help="the mail queue's public key, as `cicada keys show` prints it on the mail queue's "
+                             "host; write --mailq-key=KEY, as a key may begin with '-' (default: [mailq] "
+                             "public_key, else the one in the [keys] directory)")
     parser.add_argument("--drafts", type=Path, metavar="DIR",
                         help="where unsaved interaction records are kept (default: the user state directory)")
     parser.add_argument("--demo-calls", metavar="HOST:PORT/NUMBER",
@@ -46,7 +50,7 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from cicada.commands.app_cmd import app_settings
     from cicada.commands.gateway_cmd import gateway_settings
 
-    from cicada.commands.mailq_cmd import mailq_settings
+    from cicada.commands.mailq_cmd import mailq_public_key, mailq_settings
 
     gateway = gateway_settings(config)
     mailq = None if getattr(args, "no_mailq", False) else mailq_settings(config)
@@ -56,6 +60,7 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
         app_fingerprint=getattr(args, "fingerprint", None) or app.fingerprint,
         mailq_commands=mailq.command_address if mailq else None,
         mailq_events=mailq.event_address if mailq else None,
+        mailq_public_key=mailq_public_key(config, getattr(args, "mailq_key", None)) if mailq else "",
         command_address=getattr(args, "commands", None) or gateway.command_address,
         event_address=getattr(args, "events", None) or gateway.event_address,
         region=config.default_region, draft_dir=getattr(args, "drafts", None),

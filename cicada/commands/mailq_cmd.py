@@ -52,6 +52,37 @@ def mailq_settings(config):
         raise ConfigError(str(exc)) from None
 
 
+def mailq_keypair(config):
+    """The mail queue's CURVE key pair, from the [keys] directory (made by `cicada keys init`)."""
+    from bus.keys import KeyFileError, load_keypair
+    from cicada.config import ConfigError, keys_settings
+
+    try:
+        return load_keypair(keys_settings(config).directory, "mailq")
+    except KeyFileError as exc:
+        raise ConfigError(f"the mail queue's keys: {exc}") from None
+
+
+def mailq_public_key(config, given: str | None = None) -> str:
+    """The mail queue's public key a client trusts: `given` (an option), else [mailq] public_key,
+    else the one in the [keys] directory (a client on the mail queue's host)."""
+    from bus.keys import KeyFileError, load_public_key
+    from cicada.config import ConfigError, keys_settings
+    from email_queue.config import is_curve_key
+
+    key = given or mailq_settings(config).public_key
+    if key:
+        if not is_curve_key(key):
+            raise ConfigError(f"the mail queue's public key {key!r} is not one: 40 characters, as "
+                              "`cicada keys show` prints it")
+        return key
+    try:
+        return load_public_key(keys_settings(config).directory, "mailq").decode("ascii")
+    except KeyFileError as exc:
+        raise ConfigError(f"the mail queue's public key is needed: set [mailq] public_key to what `cicada keys "
+                          f"show` prints on the mail queue's host, or use --no-mailq ({exc})") from None
+
+
 def mail_relay(config):
     """The SMTP relay of the [mail] section (email_queue.outbox.Relay); None without one."""
     from cicada.config import ConfigError
@@ -115,6 +146,7 @@ def _mailq(args) -> int:
 
     config = load(args)
     settings = _overrides(args, mailq_settings(config))
+    keypair = mailq_keypair(config)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
     # aiosmtpd logs every SMTP command at INFO: thousands of lines a second
@@ -135,7 +167,7 @@ def _mailq(args) -> int:
             print(f"Replies to customers are delivered into {folder.folder} (no [mail] relay).", flush=True)
 
     try:
-        run_mailq(settings, config.database_url, relay=relay, on_ready=ready)
+        run_mailq(settings, config.database_url, keypair=keypair, relay=relay, on_ready=ready)
     except MailqError as exc:
         print(f"cicada mailq: {exc}", file=sys.stderr)
         return 2
@@ -146,15 +178,17 @@ def _mailq(args) -> int:
 
 
 def _status_command(args) -> int:
-    address = args.commands or mailq_settings(load(args)).command_address
-    return _status(address)
+    config = load(args)
+    address = args.commands or mailq_settings(config).command_address
+    return _status(address, mailq_keypair(config))
 
 
-def _status(command_address: str) -> int:
-    """The running mail queue's health, part by part, for a supervisor or a monitoring check."""
+def _status(command_address: str, keypair) -> int:
+    """The running mail queue's health, part by part, for a supervisor or a monitoring check. Run on
+    the mail queue's host: it speaks with the service's own key pair, which admits it as the operator."""
     from email_queue.client import MailqClient, MailqError
 
-    client = MailqClient(command_address, timeout=5)
+    client = MailqClient(command_address, server_public_key=keypair.public, keypair=keypair, timeout=5)
     try:
         status = client.status()
     except MailqError as exc:
