@@ -29,7 +29,8 @@ from crm.services import scripts as script_service
 from crm.services import search as search_service
 from crm.services.partners import PartnerDraft, create_partner, get_partner_by_number
 from crm.services.partner_view import partner_view
-from crm.services.users import authenticate, require_active
+from crm.services.sessions import sign_in
+from crm.services.users import require_active
 from agent_desktop.workbench import Contact, PartnerMatch, PartnerRef
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,13 @@ log = logging.getLogger(__name__)
 class Session:
     actor: Actor
     profile: profiles.AgentProfile
+    token: str = ""  # the CRM session the gateway and the mail queue accept
 
 
 def log_in(database: Database, username: str, password: str) -> Session:
     with database.unit_of_work() as session:  # a login may upgrade the password hash
-        actor = authenticate(session, username, password)
-        return Session(actor, profiles.agent_profile(session, actor))
+        signed_in = sign_in(session, username, password, client="desktop", source="desktop")
+        return Session(signed_in.actor, profiles.agent_profile(session, signed_in.actor), signed_in.token)
 
 
 # Every call below first checks that the agent's account is still enabled: an

@@ -125,8 +125,11 @@ class WorkerView(msgspec.Struct, kw_only=True):
 
 
 class AgentLogin(Message, tag="agent.login"):
-    agent: str
-    password: str
+    """The agent's session from the application service (`POST /v1/sessions`), never a
+    password: the gateway asks the CRM whose it is, and ends the agent's session here when
+    that one ends (signed out, expired, account disabled, password changed)."""
+
+    token: str
     device: str | None = None  # default: the agent's extension in the CRM
     queues: list[str] | None = None  # default: every queue the agent's skills qualify for
     takeover: bool = False
@@ -232,11 +235,10 @@ class GatewayStatus(Message, tag="gateway.status"):
 
 class SupervisorBroadcast(Message, tag="supervisor.broadcast"):
     """A supervisor's message to the desktops of every agent logged in, or of
-    the agents of one queue; the gateway checks the user's password and
+    the agents of one queue; the gateway checks the session and the user's
     permission in the CRM."""
 
-    user: str
-    password: str
+    token: str  # the supervisor's session from the application service
     text: str
     queue: str | None = None
 

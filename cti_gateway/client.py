@@ -1,6 +1,10 @@
 """A connection to the CTI gateway as a desktop (or a test, or `cicada
 phone`) uses it: commands that get a reply or a clear error, and events.
 
+Every socket is a CURVE client of the service's public key (`server_key`, the
+text `cicada keys show` prints), with a fresh key pair of its own unless given
+one: a service with another key, or a listener in between, gets nothing.
+
 Requests follow ZeroMQ's "lazy pirate" pattern: a DEALER socket that only
 queues to live connections, a reply awaited with a timeout, and on timeout a
 fresh socket, so a reply to a request given up on can never be taken for
@@ -17,7 +21,9 @@ import msgspec
 import zmq
 
 from bus import cti
+from bus.curve import make_client
 from bus.envelope import BadMessage, EventEnvelope, convert, decode_event, decode_reply, encode_request
+from bus.keys import KeyPair
 from bus.limits import limit_client_socket
 
 T = TypeVar("T")
@@ -42,8 +48,13 @@ class CtiClient:
     events_catalogue = cti.EVENTS
 
     def __init__(self, command_address: str, event_address: str | None = None, *,
-                 timeout: float = 5.0, context: zmq.Context | None = None):
+                 server_key: bytes | str, timeout: float = 5.0, context: zmq.Context | None = None,
+                 keypair: KeyPair | None = None):
         self.command_address = command_address
+        self.server_key = server_key.encode("ascii") if isinstance(server_key, str) else server_key
+        if not self.server_key:
+            raise ValueError("the service's public key is needed (what `cicada keys show` prints on its host)")
+        self.keypair = keypair  # None: a fresh one for each socket
         self.event_address = event_address
         self.timeout = timeout
         self.context = context or zmq.Context.instance()
@@ -54,6 +65,7 @@ class CtiClient:
         if event_address:
             self._events = self.context.socket(zmq.SUB)
             limit_client_socket(self._events)
+            make_client(self._events, self.server_key, self.keypair)
             self._events.connect(event_address)
 
     # --- commands --------------------------------------------------------------------------
@@ -63,6 +75,7 @@ class CtiClient:
             sock = self.context.socket(zmq.DEALER)
             limit_client_socket(sock)
             sock.setsockopt(zmq.IMMEDIATE, 1)
+            make_client(sock, self.server_key, self.keypair)
             sock.connect(self.command_address)
             self._requests = sock
         return self._requests
@@ -102,13 +115,15 @@ class CtiClient:
                 return reply.result
             return convert(reply.result, result_type)
 
-    def login(self, agent: str, password: str, *, device: str | None = None,
+    def login(self, token: str, *, device: str | None = None,
               queues: list[str] | None = None, takeover: bool = False,
               client: str = "") -> cti.LoginResult:
-        result = self.request(cti.AgentLogin(agent=agent, password=password, device=device,
-                                             queues=queues, takeover=takeover, client=client),
+        """Log in with the session the application service gave the agent (its token)."""
+        result = self.request(cti.AgentLogin(token=token, device=device, queues=queues,
+                                             takeover=takeover, client=client),
                               cti.LoginResult)
-        self.session, self.agent = result.session, agent
+        self.session, self.agent = result.session, result.state.agent
+        agent = self.agent
         if self._events is not None:
             self.subscribe(cti.agent_topic(agent))
         return result

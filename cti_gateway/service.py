@@ -2,8 +2,14 @@
 call records, wired together in one asyncio process.
 
 The event loop never waits on the database (records go through the spool and
-a writer thread; logins are checked in a thread pool) nor on SIP (workers are
+a writer thread; sessions are checked in a thread pool) nor on SIP (workers are
 other processes, reached over ZeroMQ).
+
+Every socket is CURVE with the gateway's key pair ([keys], `cicada keys init`):
+desktops' commands and events, and the link to its SIP workers, which admits
+only the key pair the gateway made for them at start. An agent logs in with
+the session the application service gave him (never a password), and is
+logged out when that session ends.
 
 Nothing acknowledged is lost however the gateway ends: records are spooled
 before anything else, a start replays the spool and closes the calls a
@@ -35,19 +41,23 @@ from sqlalchemy.exc import DBAPIError
 
 from bus import cti
 from bus import sipworker as msg
+from bus.curve import ClientAllowList, make_server
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
+from bus.keys import KeyPair, new_keypair
 from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import DatabaseOnDemand
-from crm.errors import AuthenticationFailed, CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
+from crm.errors import CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
 from crm.permissions import Actor
 from crm.services import calls as call_records
+from crm.services.sessions import SessionEnded, token_hash
 from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
 from cti_gateway.record_spool import RecordSpool, SpoolError
 from cti_gateway.records import CallRecords, RecordWriter, short_reason
 from cti_gateway.sip.pool import (
+    ControlKeys,
     PoolError,
     WorkerPool,
     WorkerProcess,
@@ -64,6 +74,18 @@ TICK_SECONDS = 0.05
 SUPERVISE_SECONDS = 0.5
 HEARTBEAT_SECONDS = 1.0
 GOODBYE_SECONDS = 10.0  # a stop waits this long at most for callers to hear the goodbye
+
+# Why a CRM session ended → the notice code the desktop says it with in the agent's language,
+# the English for other desktops, and the words of the log
+SESSION_ENDS = {
+    "signed_out": ("signed_out", "You signed out; you are logged out.", "he signed out"),
+    "expired": ("session_expired", "Your session has expired; sign in again.", "his session expired"),
+    "account_disabled": ("account_disabled", "Your account was disabled; you are logged out.",
+                         "the account is disabled"),
+    "password_changed": ("password_changed", "Your password was changed; sign in again with the new one.",
+                         "his password was changed"),
+}
+SESSION_ENDED = ("session_ended", "Your session has ended; sign in again.", "his session ended")
 
 
 class GatewayError(Exception):
@@ -85,8 +107,10 @@ class BusPublisher:
 
 
 class GatewayService:
-    def __init__(self, config: GatewayConfig, database_url: str, *, verbose: bool = False):
+    def __init__(self, config: GatewayConfig, database_url: str, *, keypair: KeyPair,
+                 verbose: bool = False):
         self.config = config
+        self.keypair = keypair  # the gateway's CURVE keys: desktops trust its public key
         self.database_url = database_url
         self.verbose = verbose
         self.run_id = secrets.token_hex(6)
@@ -97,10 +121,10 @@ class GatewayService:
         self._temporary_run_dir: Path | None = None
         self._state_taken = False
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
-        # Password hashes are slow on purpose: they get threads of their own, so that a flood
-        # of logins (bounded by the guard) never delays the CRM work of agents logged in.
-        self.password_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gateway-login")
+        # Sessions are checked in the database: a flood of made-up ones is bounded per source
+        # (the guard), so that it never delays the logins of real agents.
         self.login_guard = LoginGuard(service="gateway")
+        self.crm_sessions: dict[str, str] = {}  # agent → the hash of the CRM session he logged in with
         self.kamailio = None
         self.front = "worker"
         self.sip_address = f"{config.sip_host}:{config.sip_port}"
@@ -184,6 +208,11 @@ class GatewayService:
         self.worker_control = self.context.socket(zmq.ROUTER)
         for sock in (self.commands, self.events, self.worker_control):
             limit_service_socket(sock)
+            make_server(sock, self.keypair)
+        self.worker_keys = new_keypair()  # this run's workers', and no one else's
+        self.worker_clients = ClientAllowList(self.context, [self.worker_keys.public])
+        self.worker_clients.guard(self.worker_control)
+        self.worker_clients.start()
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -222,7 +251,8 @@ class GatewayService:
             trusted=self._worker_trusted(), lines_per_call=config.lines_per_call,
             verbose=self.verbose, on_report=self._worker_report, on_lost=self._worker_lost,
             on_up=self._worker_up, rtp_ports=config.rtp_ports, lines_per_worker=lines,
-            silence_timeout=config.worker_silence_timeout)
+            silence_timeout=config.worker_silence_timeout,
+            control_keys=ControlKeys(server=self.keypair.public, worker=self.worker_keys))
         self.pool.socket = self.worker_control
         try:
             self.pool.spawn_all()
@@ -349,11 +379,13 @@ class GatewayService:
         spool = getattr(self, "spool", None)
         if spool is not None:
             spool.close()
+        worker_clients = getattr(self, "worker_clients", None)
+        if worker_clients is not None:  # before the context ends: its handler holds a socket of it
+            worker_clients.stop()
         context = getattr(self, "context", None)
         if context is not None:
             context.destroy(linger=0)
         self.executor.shutdown(wait=False, cancel_futures=True)
-        self.password_checks.shutdown(wait=False, cancel_futures=True)
         database = getattr(self, "database", None)
         if database is not None:
             database.dispose()
@@ -395,7 +427,7 @@ class GatewayService:
             now = time.monotonic()
             if now >= next_account_check:
                 next_account_check = now + self.config.account_check_seconds
-                self._spawn(self._log_out_disabled_agents())
+                self._spawn(self._end_closed_sessions())
             for due, step in ((True, self.acd.tick), (now >= next_supervision, self._supervise),
                               (now >= next_beat, self._heartbeat)):
                 if not due:
@@ -409,29 +441,41 @@ class GatewayService:
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
 
-    async def _log_out_disabled_agents(self) -> None:
-        """An account disabled while its agent is logged in loses the session (once any call he
-        is on has ended)."""
-        names = list(self.acd.agents)
+    async def _end_closed_sessions(self) -> None:
+        """An agent whose CRM session ended (signed out, expired, password changed) or whose
+        account is disabled loses his session here too, once any call he is on has ended."""
+        self.crm_sessions = {a: h for a, h in self.crm_sessions.items() if a in self.acd.agents}
+        names, held = list(self.acd.agents), dict(self.crm_sessions)
         if not names:
             return
         try:
-            disabled = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self.directory.disabled_among, names)
-        except (CrmError, DBAPIError) as exc:
-            log.debug("accounts not checked: %s", short_reason(exc))
+            disabled, ended = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._closed_sessions, names, list(held.values()))
+        except (CrmError, DBAPIError) as exc:  # agents logged in keep working meanwhile
+            log.debug("sessions not checked: %s", short_reason(exc))
             return
-        for name in disabled:
-            agent = self.acd.agents.get(name)
-            if agent is None:
-                continue
-            try:
-                self.acd.logout(agent.session, reason="account disabled")
-            except CommandError:
-                continue  # on a call: logged out at a later check, once it has ended
-            self.acd.notify(agent, "warning", "Your account was disabled; you are logged out.",
-                            code="account_disabled")
-            log.warning("%s is logged out: the account is disabled", name)
+        reasons = {name: "account_disabled" for name in disabled}
+        reasons.update({agent: ended[hashed] for agent, hashed in held.items()
+                        if hashed in ended and agent not in reasons})
+        for name, reason in reasons.items():
+            self._log_out_for(name, reason)
+
+    def _closed_sessions(self, names: list[str], hashes: list[str]) -> tuple[list[str], dict[str, str]]:
+        """In a CRM thread: the disabled accounts among `names`, the ended sessions among `hashes`."""
+        return self.directory.disabled_among(names), self.directory.ended_among(hashes)
+
+    def _log_out_for(self, name: str, reason: str) -> None:
+        agent = self.acd.agents.get(name)
+        if agent is None:
+            return
+        code, text, words = SESSION_ENDS.get(reason, SESSION_ENDED)
+        try:
+            self.acd.logout(agent.session, reason=words)
+        except CommandError:
+            return  # on a call: logged out at a later check, once it has ended
+        self.crm_sessions.pop(name, None)
+        self.acd.notify(agent, "warning", text, code=code)
+        log.warning("%s is logged out: %s", name, words)
 
     def _supervise(self) -> None:
         self.pool.supervise()
@@ -634,54 +678,56 @@ class GatewayService:
                 return self.status()
         raise CommandError("unknown_type", f"{command.__struct_config__.tag} is not handled here")
 
-    async def _check_password(self, check, account: str, source: str, *args):
-        """`check(account, *args)` on a password thread, if the guard lets it run (LoginRefused
-        otherwise); the guard learns how it went."""
-        self.login_guard.admit(account, source)
+    async def _check_session(self, check, token: str, source: str, *args):
+        """`check(token, *args)` on a CRM thread, if the guard lets it run (LoginRefused
+        otherwise); the guard learns how it went, per source and per session presented."""
+        presented = "session " + token_hash(token)[:16] if isinstance(token, str) else "session"
+        self.login_guard.admit(presented, source)
         succeeded = None
         try:
-            result = await asyncio.get_running_loop().run_in_executor(
-                self.password_checks, check, account, *args)
+            result = await asyncio.get_running_loop().run_in_executor(self.executor, check, token, *args)
             succeeded = True
             return result
-        except AuthenticationFailed:
+        except SessionEnded:
             succeeded = False
             raise
         finally:
-            self.login_guard.finished(account, source, succeeded=succeeded)
+            self.login_guard.finished(presented, source, succeeded=succeeded)
 
     async def _login(self, envelope: list[bytes], request_id: str, command: cti.AgentLogin,
                       source: str) -> None:
+        agent = "?"
         try:
-            profile = await self._check_password(self.directory.authenticate, command.agent, source,
-                                                 command.password)
+            profile, hashed = await self._check_session(self.directory.agent_of_session, command.token, source)
+            agent = profile.username
             session, state = self.acd.login(profile, device=command.device, queues=command.queues,
                                             takeover=command.takeover, client=command.client)
+            self.crm_sessions[agent] = hashed
             reply = encode_reply(request_id, cti.LoginResult(
                 session=session, state=state, run=self.run_id, seq=self.publisher.seq,
                 not_ready_reasons=list(self.acd.settings.not_ready_reasons)))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
-        except AuthenticationFailed as exc:
-            log.info("login of %r from %s failed: %s", command.agent[:100], source, exc)
-            reply = encode_error(request_id, "auth_failed", str(exc))
+        except SessionEnded as exc:
+            log.info("login from %s refused: session %s", source, exc.reason)
+            reply = encode_error(request_id, "session_ended", str(exc))
         except CommandError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except (CrmError, DBAPIError) as exc:
-            log.error("login of %s: the CRM database is not available: %s", command.agent, exc)
+            log.error("login from %s: the CRM database is not available: %s", source, short_reason(exc))
             reply = encode_error(request_id, "crm_unavailable",
-                                 "The CRM database cannot be reached to check your password; "
+                                 "The CRM database cannot be reached to check your session; "
                                  "try again in a moment.")
         except Exception:
-            log.exception("login of %s failed", command.agent)
+            log.exception("login of %s failed", agent)
             reply = encode_error(request_id, "internal", "The login failed; see the gateway's log.")
         self._reply(envelope, reply)
 
     async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast,
                          source: str) -> None:
         try:
-            sender = await self._check_password(self.directory.broadcast_sender, command.user, source,
-                                                command.password, command.text)
+            sender = await self._check_session(self.directory.broadcast_sender, command.token, source,
+                                               command.text)
             agents = self.acd.broadcast(sender.username, sender.display_name, command.text.strip(),
                                         command.queue)
             log.info("%s broadcast to %d agent(s)%s", sender.username, len(agents),
@@ -689,8 +735,8 @@ class GatewayService:
             reply = encode_reply(request_id, cti.BroadcastResult(agents=agents))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
-        except AuthenticationFailed as exc:
-            reply = encode_error(request_id, "auth_failed", str(exc))
+        except SessionEnded as exc:
+            reply = encode_error(request_id, "session_ended", str(exc))
         except PermissionDenied as exc:
             reply = encode_error(request_id, "forbidden", str(exc))
         except ValidationError as exc:
@@ -698,12 +744,12 @@ class GatewayService:
         except CommandError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except (CrmError, DBAPIError) as exc:
-            log.error("broadcast by %s: the CRM database is not available: %s", command.user, exc)
+            log.error("broadcast from %s: the CRM database is not available: %s", source, short_reason(exc))
             reply = encode_error(request_id, "crm_unavailable",
-                                 "The CRM database cannot be reached to check your password; "
+                                 "The CRM database cannot be reached to check your session; "
                                  "try again in a moment.")
         except Exception:
-            log.exception("broadcast by %s failed", command.user)
+            log.exception("a broadcast from %s failed", source)
             reply = encode_error(request_id, "internal", "The broadcast failed; see the gateway's log.")
         self._reply(envelope, reply)
 
@@ -737,9 +783,9 @@ def _close_interrupted(started: datetime, ended: datetime, session) -> None:
 
 
 
-def run_gateway(config: GatewayConfig, database_url: str, *, verbose: bool = False,
+def run_gateway(config: GatewayConfig, database_url: str, *, keypair: KeyPair, verbose: bool = False,
                 on_ready=None) -> None:
-    asyncio.run(GatewayService(config, database_url, verbose=verbose).run(on_ready))
+    asyncio.run(GatewayService(config, database_url, keypair=keypair, verbose=verbose).run(on_ready))
 
 
 def check_sip_address(config: GatewayConfig) -> None:

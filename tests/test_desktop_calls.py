@@ -301,7 +301,7 @@ def test_the_demo_menu_places_a_customers_call_that_the_agent_handles_to_the_end
     database = Database.open(gateway.db_url)
     settings = DesktopSettings(
         database_url=gateway.db_url, command_address=gateway.commands, event_address=gateway.events,
-        draft_dir=tmp_path / "drafts", user="ann", password=PASSWORD,
+        gateway_public_key=gateway.public_key.decode(), draft_dir=tmp_path / "drafts", user="ann", password=PASSWORD,
         demo=DemoCalls(sip_address=f"127.0.0.1:{gateway.sip_port}", dnis="4001", hold_for=30,
                        database_url=gateway.db_url))
     desk = Desktop(settings, database, crm_access.log_in(database, "ann", PASSWORD), device=ann_phone.uri,

@@ -11,6 +11,7 @@ import time
 import zmq
 
 from bus import cti
+from bus.curve import make_client
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     CUSTOMER_TONE,
@@ -111,6 +112,7 @@ def test_bad_commands_get_clear_errors_and_nothing_breaks(make_gateway):
     gateway = make_gateway()
     context = zmq.Context.instance()
     sock = context.socket(zmq.DEALER)
+    make_client(sock, gateway.public_key)  # anyone may have the gateway's public key
     sock.connect(gateway.commands)
     try:
         for payload, code in [

@@ -37,7 +37,7 @@ RELOGIN_RETRY_MS = 2000
 
 @dataclass
 class GatewayLogin:
-    password: str
+    token: str  # the agent's CRM session, which the gateway accepts instead of a password
     device: str | None
     queues: list[str] | None
 
@@ -88,8 +88,8 @@ class DesktopController(QObject):
         if self._logging_in:
             return
         self._logging_in = True
-        data, agent = self.login_data, self.profile.username
-        self.link.send(lambda _s: cti.AgentLogin(agent=agent, password=data.password, device=data.device,
+        data = self.login_data
+        self.link.send(lambda _s: cti.AgentLogin(token=data.token, device=data.device,
                                                  queues=data.queues, takeover=takeover,
                                                  client="Cicada desktop"),
                        cti.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
@@ -123,6 +123,9 @@ class DesktopController(QObject):
             return
         self.bench.connection_lost(error.message)
         self.bench.gateway_error(error.code, error.message)
+        if error.code == "session_ended":  # it opens nothing however often it is shown: no retries
+            self.link.session = None
+            return
         QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
 
     def take_over(self) -> None:

@@ -6,6 +6,9 @@ Commands: one thread owns the DEALER socket (`CtiClient`, which times out
 and never blocks the GUI) and runs them in order; each reply comes back to
 the GUI thread as a signal. A watchdog turns missing heartbeats into a plain
 "the gateway does not answer" and their return into a reconnection.
+
+Both sockets are CURVE clients of the service's public key (`server_key`, the
+text `cicada keys show` prints, from the desktop's configuration).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import zmq
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
 
 from bus import cti
+from bus.curve import make_client
 from bus.envelope import BadMessage, decode_event
 from bus.limits import limit_client_socket
 from cti_gateway.client import CtiClient, CtiError
@@ -45,10 +49,13 @@ class CtiLink(QObject):
     silent = Signal(str)  # no heartbeat: why
     _reply = Signal(object, object, object)  # callbacks, result, error
 
-    def __init__(self, command_address: str, event_address: str, *, timeout: float = 5.0,
-                 parent: QObject | None = None):
+    def __init__(self, command_address: str, event_address: str, *, server_key: bytes | str,
+                 timeout: float = 5.0, parent: QObject | None = None):
         super().__init__(parent)
         self.command_address, self.event_address = command_address, event_address
+        self.server_key = server_key.encode("ascii") if isinstance(server_key, str) else server_key
+        if not self.server_key:
+            raise ValueError("the service's public key is needed (what `cicada keys show` prints on its host)")
         self.timeout = timeout
         self.context = zmq.Context.instance()
         self.session: str | None = None
@@ -59,6 +66,7 @@ class CtiLink(QObject):
         self.alive = True
         self._sub = self.context.socket(zmq.SUB)
         limit_client_socket(self._sub)
+        make_client(self._sub, self.server_key)
         self._sub.connect(event_address)
         self._sub.setsockopt(zmq.SUBSCRIBE, self.service_topic.encode())
         self._notifier = QSocketNotifier(self._sub.getsockopt(zmq.FD), QSocketNotifier.Type.Read, self)
@@ -129,7 +137,8 @@ class CtiLink(QObject):
         self._orders.put((make, result_type, timeout, (on_done, on_error)))
 
     def _run_commands(self) -> None:
-        client = self.client_class(self.command_address, timeout=self.timeout, context=self.context)
+        client = self.client_class(self.command_address, server_key=self.server_key, timeout=self.timeout,
+                                   context=self.context)
         while True:
             order = self._orders.get()
             if order is None:

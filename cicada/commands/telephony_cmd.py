@@ -85,6 +85,7 @@ def _call(args) -> int:
 
 
 def _phone(args) -> int:
+    from cicada.commands.gateway_cmd import gateway_public_key
     from cti_gateway.config import split_address
     from cti_gateway.sip.softphone import Softphone
 
@@ -94,8 +95,13 @@ def _phone(args) -> int:
         host, port = split_address(args.address, "--address")
     else:
         host, port = _extension_address(args, config)
-    login = (_password(args), args.queues.split(",") if args.queues else None) if args.login else None
-    phone = Softphone(agent=args.agent, host=host, port=port,
+    login = None
+    if args.login:
+        from cicada.commands.gateway_cmd import sign_in_here
+
+        token = sign_in_here(config.database_url, args.agent, _password(args), f"cicada phone of {args.agent}")
+        login = (token, args.queues.split(",") if args.queues else None)
+    phone = Softphone(agent=args.agent, host=host, port=port, server_key=gateway_public_key(config),
                       commands=args.commands or settings.command_address,
                       events=args.events or settings.event_address, auto_answer=args.auto_answer,
                       record_dir=args.record_dir, play=args.play,
