@@ -261,6 +261,7 @@ def desk_process(spec_path: Path) -> int:
     database = Database.open(spec["url"])
     session = log_in(database, spec["agent"], PASSWORD)
     settings = DesktopSettings(database_url=spec["url"], command_address=spec["commands"],
+                               gateway_public_key=spec["gateway_key"],
                                event_address=spec["events"], region=spec["region"],
                                draft_dir=Path(spec["drafts"]), user=spec["agent"], password=PASSWORD)
     desk = Desktop(settings, database, session, device=spec["device"], queues=None)
@@ -311,6 +312,7 @@ class DesktopProcesses:
             spec = self.workdir / f"desk-{name}.json"
             spec.write_text(json.dumps({
                 "agent": name, "url": url, "commands": gateway.commands, "events": gateway.events,
+                "gateway_key": gateway.public_key.decode(),
                 "region": region, "drafts": str(self.workdir / "drafts"),
                 "device": f"sip:{name}@127.0.0.1:{phone.port}", "stop": str(self.stop_file),
                 "by_partner": by_partner}))

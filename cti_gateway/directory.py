@@ -4,15 +4,18 @@ by. Called off the gateway's event loop: the database may be remote."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from crm.db import Database, DatabaseOnDemand
+from crm.errors import PermissionDenied
 from crm.models import Skill, User, UserSkill
 from crm.services import sessions
 from crm.services.broadcasts import BroadcastSender, broadcast_sender
 from crm.services.profiles import profile_for_user
+from crm.services.supervision import WatchScope, watch_scope
 from crm.services.users import disabled_among
 from cti_gateway.acd import AgentProfile
 
@@ -20,13 +23,26 @@ from cti_gateway.acd import AgentProfile
 SINCE_EVER = datetime(2000, 1, 1)
 
 
+@dataclass(frozen=True)
+class SessionAgent:
+    profile: AgentProfile
+    token_hash: str  # what `ended_among` is asked about
+    org_unit_id: int | None  # whose supervisors watch him
+
+
+@dataclass(frozen=True)
+class SessionWatcher:
+    username: str
+    scope: WatchScope | None  # None: an agent, who watches himself only
+    token_hash: str
+
+
 class CrmDirectory:
     def __init__(self, database: Database | DatabaseOnDemand):
         self.database = database
 
-    def agent_of_session(self, token: str) -> tuple[AgentProfile, str]:
-        """The profile of the agent whose session `token` is, and the session's hash (what
-        `ended_among` is asked about); crm's SessionEnded if it is not open."""
+    def agent_of_session(self, token: str) -> SessionAgent:
+        """The agent whose session `token` is; crm's SessionEnded if it is not open."""
         with self.database.reading() as session:
             opened = sessions.actor_of(session, token)
             user = session.get(User, opened.actor.user_id)
@@ -34,11 +50,27 @@ class CrmDirectory:
                 select(Skill.name, UserSkill.level).join(UserSkill, UserSkill.skill_id == Skill.id)
                 .where(UserSkill.user_id == user.id)).all())
             settings = profile_for_user(session, user.username)
-            return AgentProfile(username=user.username, user_id=user.id,
-                                display_name=user.display_name, skills=skills,
-                                extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
-                                after_wrap_up=settings.after_wrap_up,
-                                after_wrap_up_reason=settings.after_wrap_up_reason), opened.token_hash
+            profile = AgentProfile(username=user.username, user_id=user.id,
+                                   display_name=user.display_name, skills=skills,
+                                   extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
+                                   after_wrap_up=settings.after_wrap_up,
+                                   after_wrap_up_reason=settings.after_wrap_up_reason)
+            return SessionAgent(profile, opened.token_hash, user.org_unit_id)
+
+    def watcher_of_session(self, token: str) -> SessionWatcher:
+        """Who watches events with this session, and whose (SessionEnded if it is not open)."""
+        with self.database.reading() as session:
+            opened = sessions.actor_of(session, token)
+            try:
+                scope = watch_scope(session, opened.actor)
+            except PermissionDenied:
+                scope = None
+            return SessionWatcher(opened.actor.username, scope, opened.token_hash)
+
+    def supervisor_scope(self, token: str) -> WatchScope:
+        """The agents a supervisor's session may see (SessionEnded, PermissionDenied)."""
+        with self.database.reading() as session:
+            return watch_scope(session, sessions.actor_of(session, token).actor)
 
     def ended_among(self, token_hashes: list[str]) -> dict[str, str]:
         """token hash → why, for those of these sessions that have ended."""

@@ -9,7 +9,8 @@ Every socket is CURVE with the gateway's key pair ([keys], `cicada keys init`):
 desktops' commands and events, and the link to its SIP workers, which admits
 only the key pair the gateway made for them at start. An agent logs in with
 the session the application service gave him (never a password), and is
-logged out when that session ends.
+logged out when that session ends. Events go only to the connections that
+presented a key granted to a session that may see them (cti_gateway.audience).
 
 Nothing acknowledged is lost however the gateway ends: records are spooled
 before anything else, a start replays the spool and closes the calls a
@@ -42,6 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from bus import cti
 from bus import sipworker as msg
 from bus.curve import ClientAllowList, make_server
+from bus.delivery import EventDelivery, new_event_key
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
 from bus.keys import KeyPair, new_keypair
 from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
@@ -52,6 +54,7 @@ from crm.permissions import Actor
 from crm.services import calls as call_records
 from crm.services.sessions import SessionEnded, token_hash
 from cti_gateway.acd import Acd, CommandError, SystemClock
+from cti_gateway.audience import AgentSeat, Audience, Watch
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
 from cti_gateway.record_spool import RecordSpool, SpoolError
@@ -93,17 +96,19 @@ class GatewayError(Exception):
 
 
 class BusPublisher:
-    """Events on the PUB socket, numbered so a desktop can tell what its
+    """Events to the sessions that may see them, numbered so a desktop can tell what its
     snapshot already contains."""
 
-    def __init__(self, socket: zmq.Socket, run: str):
-        self.socket, self.run, self.seq = socket, run, 0
+    def __init__(self, delivery: EventDelivery, audience: Audience, run: str):
+        self.delivery, self.audience, self.run, self.seq = delivery, audience, run, 0
 
     def publish(self, topics: list[str], event: msgspec.Struct) -> None:
         self.seq += 1
         payload = encode_event(self.run, self.seq, time.time(), event)
-        for topic in topics:
-            self.socket.send_multipart([topic.encode(), payload])
+        if self.audience.for_everyone(topics):
+            self.delivery.publish_to_all(payload)
+        else:
+            self.delivery.publish(self.audience.keys(topics), payload)
 
 
 class GatewayService:
@@ -124,7 +129,6 @@ class GatewayService:
         # Sessions are checked in the database: a flood of made-up ones is bounded per source
         # (the guard), so that it never delays the logins of real agents.
         self.login_guard = LoginGuard(service="gateway")
-        self.crm_sessions: dict[str, str] = {}  # agent → the hash of the CRM session he logged in with
         self.kamailio = None
         self.front = "worker"
         self.sip_address = f"{config.sip_host}:{config.sip_port}"
@@ -143,7 +147,8 @@ class GatewayService:
             self._start_front()
             self._note_children()
             self.switch = WorkerSwitch(self.pool)
-            self.publisher = BusPublisher(self.events, self.run_id)
+            self.audience = Audience(self._agents_of_queue)
+            self.publisher = BusPublisher(self.delivery, self.audience, self.run_id)
             self.acd = Acd(list(self.config.queues), clock=SystemClock(), switch=self.switch,
                            publisher=self.publisher, records=self.records, settings=self.config.acd)
             self.acd.check_configuration()
@@ -152,8 +157,8 @@ class GatewayService:
             if on_ready:
                 on_ready(self)
             async with asyncio.TaskGroup() as tasks:
-                for loop in (self._serve_commands(), self._serve_workers(), self._keep_time(),
-                             self._wait_for_stop()):
+                for loop in (self._serve_commands(), self.delivery.serve(), self._serve_workers(),
+                             self._keep_time(), self._wait_for_stop()):
                     tasks.create_task(loop)
         except* _Stop:
             log.info("gateway stopping")
@@ -204,7 +209,7 @@ class GatewayService:
 
     def _bind_sockets(self) -> None:
         self.commands = self.context.socket(zmq.ROUTER)
-        self.events = self.context.socket(zmq.PUB)
+        self.events = self.context.socket(zmq.ROUTER)
         self.worker_control = self.context.socket(zmq.ROUTER)
         for sock in (self.commands, self.events, self.worker_control):
             limit_service_socket(sock)
@@ -213,6 +218,7 @@ class GatewayService:
         self.worker_clients = ClientAllowList(self.context, [self.worker_keys.public])
         self.worker_clients.guard(self.worker_control)
         self.worker_clients.start()
+        self.delivery = EventDelivery(self.events)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -428,7 +434,10 @@ class GatewayService:
             if now >= next_account_check:
                 next_account_check = now + self.config.account_check_seconds
                 self._spawn(self._end_closed_sessions())
-            for due, step in ((True, self.acd.tick), (now >= next_supervision, self._supervise),
+            # Events go out on a synchronous twin of the event socket, whose sends may take the
+            # wake-up meant for the event loop: requests waiting are also taken here, every tick.
+            for due, step in ((True, self.acd.tick), (True, self.delivery.on_readable),
+                              (now >= next_supervision, self._supervise),
                               (now >= next_beat, self._heartbeat)):
                 if not due:
                     continue
@@ -443,17 +452,24 @@ class GatewayService:
 
     async def _end_closed_sessions(self) -> None:
         """An agent whose CRM session ended (signed out, expired, password changed) or whose
-        account is disabled loses his session here too, once any call he is on has ended."""
-        self.crm_sessions = {a: h for a, h in self.crm_sessions.items() if a in self.acd.agents}
-        names, held = list(self.acd.agents), dict(self.crm_sessions)
-        if not names:
+        account is disabled loses his session here too, once any call he is on has ended; a
+        supervisor's watch ends at once."""
+        for gone in [name for name in self.audience.agents if name not in self.acd.agents]:
+            self._forget_seat(gone)
+        names = list(self.acd.agents)
+        held = {name: seat.token_hash for name, seat in self.audience.agents.items()}
+        watches = {key: watch.token_hash for key, watch in self.audience.watches.items()}
+        if not names and not watches:
             return
         try:
             disabled, ended = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self._closed_sessions, names, list(held.values()))
+                self.executor, self._closed_sessions, names, [*held.values(), *watches.values()])
         except (CrmError, DBAPIError) as exc:  # agents logged in keep working meanwhile
             log.debug("sessions not checked: %s", short_reason(exc))
             return
+        for key, hashed in watches.items():
+            if hashed in ended and self.audience.watches.pop(key, None) is not None:
+                self.delivery.revoke(key)
         reasons = {name: "account_disabled" for name in disabled}
         reasons.update({agent: ended[hashed] for agent, hashed in held.items()
                         if hashed in ended and agent not in reasons})
@@ -473,8 +489,8 @@ class GatewayService:
             self.acd.logout(agent.session, reason=words)
         except CommandError:
             return  # on a call: logged out at a later check, once it has ended
-        self.crm_sessions.pop(name, None)
         self.acd.notify(agent, "warning", text, code=code)
+        self._forget_seat(name)  # after the notice: it is the last his desktop receives
         log.warning("%s is logged out: %s", name, words)
 
     def _supervise(self) -> None:
@@ -612,8 +628,20 @@ class GatewayService:
             self._spawn(self._login(envelope, request_id, command, source))
         elif isinstance(command, cti.SupervisorBroadcast):
             self._spawn(self._broadcast(envelope, request_id, command, source))
+        elif isinstance(command, cti.WatchEvents):
+            self._spawn(self._watch(envelope, request_id, command, source))
+        elif isinstance(command, cti.GatewayStatus) and not self._from_operator(frames[-1]):
+            self._spawn(self._status_for(envelope, request_id, command, source))
         else:
             self._reply(envelope, self._execute(request_id, command))
+
+    def _from_operator(self, frame: zmq.Frame) -> bool:
+        """A client with the gateway's own key: the operator on the gateway's host, who can read
+        its secret key (CURVE proved the client holds it; the ZAP handler names the key)."""
+        try:
+            return frame.get("User-Id") == self.keypair.public.decode("ascii")
+        except zmq.ZMQError:
+            return False
 
     def _spawn(self, coroutine) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -637,7 +665,9 @@ class GatewayService:
         acd = self.acd
         match command:
             case cti.AgentLogout():
-                return acd.logout(command.session)
+                name = acd.agent_for(command.session).name
+                acd.logout(command.session)
+                return self._forget_seat(name)
             case cti.AgentSetMode():
                 return acd.set_agent_mode(command.session, command.mode, command.reason)
             case cti.AgentSnapshot():
@@ -698,14 +728,14 @@ class GatewayService:
                       source: str) -> None:
         agent = "?"
         try:
-            profile, hashed = await self._check_session(self.directory.agent_of_session, command.token, source)
-            agent = profile.username
-            session, state = self.acd.login(profile, device=command.device, queues=command.queues,
+            found = await self._check_session(self.directory.agent_of_session, command.token, source)
+            agent = found.profile.username
+            session, state = self.acd.login(found.profile, device=command.device, queues=command.queues,
                                             takeover=command.takeover, client=command.client)
-            self.crm_sessions[agent] = hashed
+            key = self._seat(agent, AgentSeat(new_event_key(), found.org_unit_id, found.token_hash))
             reply = encode_reply(request_id, cti.LoginResult(
                 session=session, state=state, run=self.run_id, seq=self.publisher.seq,
-                not_ready_reasons=list(self.acd.settings.not_ready_reasons)))
+                not_ready_reasons=list(self.acd.settings.not_ready_reasons), events_key=key))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except SessionEnded as exc:
@@ -722,6 +752,64 @@ class GatewayService:
             log.exception("login of %s failed", agent)
             reply = encode_error(request_id, "internal", "The login failed; see the gateway's log.")
         self._reply(envelope, reply)
+
+    def _seat(self, agent: str, seat: AgentSeat) -> str:
+        """The agent's desktop receives his events with a new key; a desktop he took the
+        session from receives nothing more (it was told, with the key it had)."""
+        self._forget_seat(agent)
+        self.audience.agents[agent] = seat
+        self.delivery.grant(seat.key)
+        return seat.key
+
+    def _forget_seat(self, agent: str) -> None:
+        seat = self.audience.agents.pop(agent, None)
+        if seat is not None:
+            self.delivery.revoke(seat.key)
+
+    def _agents_of_queue(self, queue: str) -> list[str]:
+        return [name for name, agent in self.acd.agents.items() if queue in agent.queues]
+
+    async def _watch(self, envelope: list[bytes], request_id: str, command: cti.WatchEvents,
+                     source: str) -> None:
+        try:
+            watcher = await self._check_session(self.directory.watcher_of_session, command.token, source)
+            key = new_event_key()
+            self.audience.watches[key] = Watch(watcher.username, watcher.scope, watcher.token_hash)
+            self.delivery.grant(key)
+            log.info("%s watches events from %s", watcher.username, source)
+            reply = encode_reply(request_id, cti.WatchResult(events_key=key, run=self.run_id,
+                                                              seq=self.publisher.seq))
+        except Exception as exc:
+            reply = self._session_refusal(request_id, exc, "watching events", source)
+        self._reply(envelope, reply)
+
+    async def _status_for(self, envelope: list[bytes], request_id: str, command: cti.GatewayStatus,
+                          source: str) -> None:
+        """A supervisor's status: the agents of his org units only."""
+        try:
+            if not command.token:
+                raise SessionEnded("unknown")
+            scope = await self._check_session(self.directory.supervisor_scope, command.token, source)
+            reply = encode_reply(request_id, self.status(
+                lambda name: self.audience.visible_to(scope, name)))
+        except Exception as exc:
+            reply = self._session_refusal(request_id, exc, "a status", source)
+        self._reply(envelope, reply)
+
+    def _session_refusal(self, request_id: str, exc: Exception, what: str, source: str) -> bytes:
+        """The error reply to a command refused on its session, or that failed."""
+        if isinstance(exc, LoginRefused):
+            return encode_error(request_id, exc.code, exc.message)
+        if isinstance(exc, SessionEnded):
+            return encode_error(request_id, "session_ended", str(exc))
+        if isinstance(exc, PermissionDenied):
+            return encode_error(request_id, "forbidden", str(exc))
+        if isinstance(exc, (CrmError, DBAPIError)):
+            log.error("%s from %s: the CRM database is not available: %s", what, source, short_reason(exc))
+            return encode_error(request_id, "crm_unavailable", "The CRM database cannot be reached to check "
+                                                               "your session; try again in a moment.")
+        log.exception("%s from %s failed", what, source, exc_info=exc)
+        return encode_error(request_id, "internal", "The gateway failed; see its log.")
 
     async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast,
                          source: str) -> None:
@@ -753,12 +841,13 @@ class GatewayService:
             reply = encode_error(request_id, "internal", "The broadcast failed; see the gateway's log.")
         self._reply(envelope, reply)
 
-    def status(self) -> cti.StatusResult:
+    def status(self, visible=lambda agent: True) -> cti.StatusResult:
+        """How the gateway is; with `visible`, only the agents it admits."""
         return cti.StatusResult(
             run=self.run_id, started_at=self.started_at, sip_address=self.sip_address,
             front="kamailio" if self.front == "kamailio" else self.front,
             workers=self.pool.views(), queues=self.acd.queue_views(),
-            agents=self.acd.agent_views(), records_healthy=self.writer.healthy,
+            agents=[a for a in self.acd.agent_views() if visible(a.agent)], records_healthy=self.writer.healthy,
             records_backlog=self.writer.backlog, records_error=self.writer.last_error,
             spool_unwritten=self.spool.unwritten,
             front_running=self.kamailio.running() if self.kamailio is not None else None,

@@ -257,12 +257,25 @@ class RunningGateway:
         finally:
             database.dispose()
 
+    def watcher(self) -> CtiClient:
+        """A client that watches every event with an administrator's session (made once)."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                if session.scalar(select(User).where(User.username == "watcher")) is None:
+                    create_user(session, Actor.system(), username="watcher", password="", password_hash=_HASH,
+                                role="administrator", display_name="Watcher")
+        finally:
+            database.dispose()
+        client = self.client()
+        client.watch(self.sign_in("watcher"))
+        return client
+
     def desktop(self, agent: str, device: str, *, queues: list[str] | None = None,
                 ready: bool = True) -> CtiClient:
         """An agent signed in and logged in with this phone, Ready unless told otherwise."""
         client = self.client()
         client.login(self.sign_in(agent), device=device, queues=queues, client=f"test desk {agent}")
-        time.sleep(0.05)  # let the subscription reach the publisher before events flow
         if ready:
             client.set_mode("ready")
         return client

@@ -83,8 +83,7 @@ def test_a_worker_killed_during_a_call_is_replaced_and_the_call_closed(
     gateway = make_gateway()
     ann_phone = phone("ann", media(ANN_TONE))
     ann = gateway.desktop("ann", ann_phone.uri)
-    watcher = gateway.client()
-    watcher.subscribe(cti.GATEWAY_TOPIC)
+    watcher = gateway.watcher()  # an administrator's session: every event
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=30000)
     call_id = offered(ann).call_id
     event(ann, cti.CallAnswered)

@@ -64,16 +64,18 @@ class DesktopController(QObject):
         self.bench.outcome_codes = tuple(crm.profile.outcome_codes)
         self.not_ready_reasons: list[str] = list(crm.profile.not_ready_reasons or [])
         self._logging_in = False
+        self._session_over = False  # the CRM session ended: nothing to log in with any more
         self._had_session = False
         self._saving: set[str] = set()
         self._partner_loaded_for: int | None = None
         self._wanted_mode: tuple[str, str | None] | None = None
-        link.follow_agent(crm.profile.username)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
         self.bench.subscribe(self._on_model_change)
         self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
+        self._rejoin = QTimer(self, interval=RELOGIN_RETRY_MS)  # while the gateway is silent
+        self._rejoin.timeout.connect(self._rejoin_gateway)
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
@@ -97,6 +99,9 @@ class DesktopController(QObject):
     def _logged_in(self, result: cti.LoginResult) -> None:
         self._logging_in = False
         self.link.session = result.session
+        self.link.receive_events(result.events_key)
+        if self.bench.run is not None and result.run != self.bench.run:
+            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
         self.bench.logged_in(result.session)
         if result.not_ready_reasons and not self.profile.not_ready_reasons:
             self.not_ready_reasons = list(result.not_ready_reasons)
@@ -125,6 +130,8 @@ class DesktopController(QObject):
         self.bench.gateway_error(error.code, error.message)
         if error.code == "session_ended":  # it opens nothing however often it is shown: no retries
             self.link.session = None
+            self._session_over = True
+            self._rejoin.stop()
             return
         QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
 
@@ -148,7 +155,20 @@ class DesktopController(QObject):
             self.resync()
 
     def _on_silent(self, why: str) -> None:
+        if self.bench.session_elsewhere is not None:
+            return  # taken over: the gateway sends this desktop nothing more, as it said
         self.bench.connection_lost(why)
+        self._rejoin.start()
+
+    def _rejoin_gateway(self) -> None:
+        """No heartbeat: a snapshot tells whether the gateway still knows this desktop's session
+        (then its events come back by themselves) or restarted (`not_logged_in`: log in again)."""
+        if self.link.alive or self.bench.session_elsewhere is not None or self._session_over:
+            self._rejoin.stop()
+        elif not self._logging_in and self.link.session:
+            self.resync()
+        elif not self._logging_in:
+            self.connect_gateway()
 
     def resync(self) -> None:
         self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,

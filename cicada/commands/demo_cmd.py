@@ -162,8 +162,10 @@ def _run_with_desktop(args, console) -> int:
         mailq = _start_mailq(args, console)
         if mailq is not None:
             children.append(mailq)
+        # signed in as agent1, the phone sees the calls he accepts in the desktop
         children.append(subprocess.Popen([*_cicada(args), "phone", "--agent", "agent1"],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         env={**os.environ, "CICADA_AGENT_PASSWORD": "agent1-demo"},
                                          **_child_of_the_demo()))
         console.print(
             "The desktop opens logged in as agent1 (password agent1-demo; press OK twice).\n"

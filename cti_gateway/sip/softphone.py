@@ -63,7 +63,7 @@ class PhoneAccount(pj.Account):
 
 class Softphone:
     def __init__(self, *, agent: str, host: str, port: int, commands: str, events: str,
-                 server_key: bytes | str, auto_answer: bool = False, record_dir: Path | None = None,
+                 server_key: bytes | str, token: str | None = None, auto_answer: bool = False, record_dir: Path | None = None,
                  play: Path | None = None, echo: Callable[[str], None] = print):
         self.agent = agent
         self.host, self.port = host, port
@@ -71,7 +71,7 @@ class Softphone:
         self.record_dir, self.play = record_dir, play
         self.say = echo
         self.client = CtiClient(commands, events, server_key=server_key)
-        self.client.subscribe(cti.agent_topic(agent))
+        self.token = token  # the agent's session: his events tell the phone which calls he accepted
         self.calls: list[PhoneCall] = []
         self.accepted: dict[str, float] = {}
         self.players: dict[PhoneCall, object] = {}
@@ -94,6 +94,8 @@ class Softphone:
         try:
             if login is not None:
                 self.desktop = StandInDesktop(self, *login)
+            elif self.token:
+                self.client.watch(self.token)
             while not self.stopping and not until():
                 sip.poll(POLL_MS)
                 self._follow_events()
