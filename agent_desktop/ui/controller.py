@@ -72,6 +72,7 @@ class DesktopController(QObject):
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
+        link.subscribed.connect(self._on_subscribed)
         self.bench.subscribe(self._on_model_change)
         self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
         self._rejoin = QTimer(self, interval=RELOGIN_RETRY_MS)  # while the gateway is silent
@@ -152,6 +153,12 @@ class DesktopController(QObject):
             self.bench.connection_lost("the gateway restarted")
             self.connect_gateway()
         elif not self.bench.connected and not self._logging_in and self.link.session:
+            self.resync()
+
+    def _on_subscribed(self) -> None:
+        """What changed between the login (or the last event) and the confirmation of the
+        session's events was sent to no one: the snapshot after it has it."""
+        if self.link.session:
             self.resync()
 
     def _on_silent(self, why: str) -> None:
@@ -475,6 +482,7 @@ class DesktopController(QObject):
 
     def close(self) -> None:
         self._retry.stop()
+        self._rejoin.stop()
         self.actions.close()
         if self.mail is not None:
             self.mail.close()

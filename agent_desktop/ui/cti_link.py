@@ -50,6 +50,7 @@ class CtiLink(QObject):
     event = Signal(object, object)  # EventEnvelope, message
     heartbeat = Signal(object)  # GatewayHeartbeat
     silent = Signal(str)  # no heartbeat: why
+    subscribed = Signal()  # the gateway confirmed the session's event key: events follow from here
     _reply = Signal(object, object, object)  # callbacks, result, error
 
     def __init__(self, command_address: str, event_address: str, *, server_key: bytes | str,
@@ -115,7 +116,9 @@ class CtiLink(QObject):
             except zmq.Again:
                 return
             if payload is None:  # the gateway confirms the key: events follow
-                self.events_confirmed = True
+                if not self.events_confirmed:
+                    self.events_confirmed = True
+                    self.subscribed.emit()
                 continue
             try:
                 envelope, message = decode_event(payload, self.events_catalogue)
