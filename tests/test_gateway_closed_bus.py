@@ -224,6 +224,23 @@ def test_a_signed_out_agents_events_stop_at_once(make_gateway):
     assert events_of(ann, 2) == []  # not even a heartbeat
 
 
+def test_a_supervisors_watch_ends_with_his_session(make_gateway):
+    gateway = make_gateway(account_check_seconds=0.5)
+    org_units(gateway.db_url, {"north": ["ann"]}, {"sue": "north"})
+    token = gateway.sign_in("sue")
+    sue = gateway.client()
+    sue.watch(token)
+    assert any(isinstance(e, cti.GatewayHeartbeat) for e in events_of(sue, 1.5))
+    gateway.sign_out(token)
+    time.sleep(1.5)  # a check of the sessions held
+    events_of(sue, 0.3)  # what was sent before it
+    gateway.desktop("ann", "sip:ann@127.0.0.1:5999")
+    assert events_of(sue, 1.5) == []  # neither ann's login nor a heartbeat
+    with pytest.raises(CtiError) as refused:
+        gateway.client().watch(token)
+    assert refused.value.code == "session_ended"
+
+
 # --- commands need a session --------------------------------------------------------------------
 
 def test_the_status_is_for_the_operator_and_supervisors_only(make_gateway):
