@@ -21,6 +21,7 @@ class DesktopSettings:
     app_url: str = ""  # the application service: https://HOST:PORT
     app_fingerprint: str | None = None  # its certificate's SHA-256, pinned without asking the agent
     known_certificates: Path | None = None  # certificates the agent trusted; None: the user's config directory
+    gateway_public_key: str = ""  # the gateway's CURVE public key (`cicada keys show`)
     region: str = "CN"
     draft_dir: Path | None = None
     language: str | None = None
@@ -55,11 +56,12 @@ class Desktop:
         gc_guard.hold()
         self._gc_held = True
         self.settings = settings
-        self.link = CtiLink(settings.command_address, settings.event_address)
+        self.link = CtiLink(settings.command_address, settings.event_address,
+                            server_key=settings.gateway_public_key)
         self.drafts = DraftStore(settings.draft_dir or default_draft_dir(), session.profile.username,
                                  background=True)
         self.controller = DesktopController(
-            session, self.link, GatewayLogin(settings.password, device, queues),
+            session, self.link, GatewayLogin(session.token, device, queues),
             drafts=self.drafts, region=settings.region, tasks=tasks)
         self.drafts.on_error = self.controller.draft_failed.emit  # from the writer thread
         self.mail_link = None

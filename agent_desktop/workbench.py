@@ -189,6 +189,12 @@ GATEWAY_NOTICES = {
                                                 "failed ({reason})."),
     "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled; you are logged out. Ask an "
                                                        "administrator."),
+    "signed_out": QT_TRANSLATE_NOOP("Workbench", "You signed out; this desktop is logged out of the CTI gateway."),
+    "session_expired": QT_TRANSLATE_NOOP("Workbench", "Your session has expired; you are logged out. Sign in "
+                                                      "again."),
+    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed; you are logged out. Sign in "
+                                                       "again with the new one."),
+    "session_ended": QT_TRANSLATE_NOOP("Workbench", "Your session has ended; you are logged out. Sign in again."),
     "gateway_stopping": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway is stopping: your call with {ani} was "
                                                        "ended. Finish its record; this desktop logs in again when "
                                                        "the gateway is back."),
@@ -212,6 +218,7 @@ GATEWAY_ERRORS = {
     "agent_not_ready": QT_TRANSLATE_NOOP("Workbench", "The colleague cannot take a call now"),
     "too_large": QT_TRANSLATE_NOOP("Workbench", "The call's attached data is too large"),
     "auth_failed": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not accept your user name or password"),
+    "session_ended": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not accept your session; sign in again"),
     "crm_unavailable": QT_TRANSLATE_NOOP("Workbench", "The CRM database cannot be reached; try again in a moment"),
     "internal": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway failed to carry out the command"),
 }

@@ -266,6 +266,7 @@ def desk_process(spec_path: Path) -> int:
     session = log_in(Service(spec["app_url"], spec["fingerprint"], known), spec["agent"], PASSWORD)
     settings = DesktopSettings(app_url=spec["app_url"], app_fingerprint=spec["fingerprint"],
                                known_certificates=known, command_address=spec["commands"],
+                               gateway_public_key=spec["gateway_key"],
                                event_address=spec["events"], region=spec["region"],
                                draft_dir=Path(spec["drafts"]), user=spec["agent"], password=PASSWORD)
     desk = Desktop(settings, session, device=spec["device"], queues=None)
@@ -317,6 +318,7 @@ class DesktopProcesses:
             spec.write_text(json.dumps({
                 "agent": name, "app_url": app.url, "fingerprint": app.fingerprint,
                 "commands": gateway.commands, "events": gateway.events,
+                "gateway_key": gateway.public_key.decode(),
                 "region": region, "drafts": str(self.workdir / "drafts"),
                 "device": f"sip:{name}@127.0.0.1:{phone.port}", "stop": str(self.stop_file),
                 "by_partner": by_partner}))

@@ -1,14 +1,16 @@
 """What desktops and the CTI gateway say to each other.
 
 Commands go from a desktop to the gateway over a DEALER/ROUTER pair and each
-gets one reply; events go out on a PUB socket. Every message is declared
+gets one reply; events come on a DEALER from the gateway's ROUTER, only to
+a connection that presented an event key the gateway granted its session
+(`agent.login`, `events.watch`; bus.delivery). Every message is declared
 here, once. Times are seconds since the epoch (floats); durations are
 seconds.
 
-Topics (ZeroMQ subscriptions match prefixes, so each ends with "/"):
-``agent/<agent>/`` what concerns one agent (its state, its calls, messages),
-``queue/<queue>/`` a queue's statistics, ``call/`` every call event (for
-supervisors), ``gateway/`` heartbeats and SIP worker changes.
+Inside the gateway, topics say what an event concerns (cti_gateway.audience
+turns them into the keys that receive it): ``agent/<agent>/`` one agent (his
+state, his calls, messages), ``queue/<queue>/`` a queue's statistics,
+``call/`` every call event, ``gateway/`` heartbeats and SIP worker changes.
 """
 
 from __future__ import annotations
@@ -125,8 +127,11 @@ class WorkerView(msgspec.Struct, kw_only=True):
 
 
 class AgentLogin(Message, tag="agent.login"):
-    agent: str
-    password: str
+    """The agent's session from the application service (`POST /v1/sessions`), never a
+    password: the gateway asks the CRM whose it is, and ends the agent's session here when
+    that one ends (signed out, expired, account disabled, password changed)."""
+
+    token: str
     device: str | None = None  # default: the agent's extension in the CRM
     queues: list[str] | None = None  # default: every queue the agent's skills qualify for
     takeover: bool = False
@@ -227,16 +232,25 @@ class CallGetData(Message, tag="call.get_data"):
 
 
 class GatewayStatus(Message, tag="gateway.status"):
-    pass
+    """The operator's (a client with the gateway's own key: `cicada gateway status`), or a
+    supervisor's, with his session: then only the agents he may watch."""
+
+    token: str = ""
+
+
+class WatchEvents(Message, tag="events.watch"):
+    """Events for a session that is not an agent's desktop: a supervisor's (the agents of his
+    org units), or another connection of an agent (his own, e.g. `cicada phone`)."""
+
+    token: str
 
 
 class SupervisorBroadcast(Message, tag="supervisor.broadcast"):
     """A supervisor's message to the desktops of every agent logged in, or of
-    the agents of one queue; the gateway checks the user's password and
+    the agents of one queue; the gateway checks the session and the user's
     permission in the CRM."""
 
-    user: str
-    password: str
+    token: str  # the supervisor's session from the application service
     text: str
     queue: str | None = None
 
@@ -245,7 +259,7 @@ COMMANDS = Catalogue("CTI command", [
     AgentLogin, AgentLogout, AgentSetMode, AgentSnapshot,
     CallAccept, CallReject, CallHangup, CallHold, CallRetrieve, CallTransfer, CallConsult,
     CallCompleteTransfer, CallConference, CallCancelConsult, CallDtmf, CallDial,
-    CallSetData, CallGetData, GatewayStatus, SupervisorBroadcast,
+    CallSetData, CallGetData, GatewayStatus, WatchEvents, SupervisorBroadcast,
 ])
 
 
@@ -258,6 +272,13 @@ class LoginResult(msgspec.Struct, kw_only=True):
     run: str
     seq: int
     not_ready_reasons: list[str] = []  # the reasons AgentSetMode accepts
+    events_key: str = ""  # what this desktop's event socket presents (bus.delivery)
+
+
+class WatchResult(msgspec.Struct, kw_only=True):
+    events_key: str
+    run: str
+    seq: int
 
 
 class SnapshotResult(msgspec.Struct, kw_only=True):

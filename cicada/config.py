@@ -158,6 +158,7 @@ default_region = "CN"
 # sip_address = "127.0.0.1:5060"          # where customers' calls come in
 # commands = "tcp://127.0.0.1:5570"        # desktops' commands (ZeroMQ)
 # events = "tcp://127.0.0.1:5571"          # events to desktops (ZeroMQ)
+# public_key = "..."                       # on clients' hosts: the gateway's public key (`cicada keys show`)
 # concurrent_calls = 8                     # sizes the pool of SIP worker processes
 # rtp_ports = "10000-19999"                # media ports, a slice per worker; below the kernel's ephemeral ports
 # worker_silence_timeout = 15              # a SIP worker silent this long (not counting a saturated machine) is replaced
@@ -167,7 +168,7 @@ default_region = "CN"
 # ring_timeout = 15
 # wrap_up_seconds = 30
 # state_dir = "/var/lib/cicada/gateway"   # record spool, lock, children; default: the user data directory
-# account_check_seconds = 30               # an agent whose account is disabled is logged out this soon
+# account_check_seconds = 30               # an agent whose session ended or account is disabled is logged out this soon
 #
 # [[gateway.queues]]
 # name = "billing-zh"

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     CALL_RECORD = "call.record"  # write call segments and queue events (the CTI gateway)
     SCRIPT_MANAGE = "script.manage"  # import, activate and deactivate call scripts
     AGENT_BROADCAST = "agent.broadcast"  # send a message to the agents' desktops
+    AGENT_WATCH = "agent.watch"  # see the live work of the agents of one's org units (crm.services.supervision)
 
 
 _AGENT = {
@@ -42,6 +43,7 @@ _SUPERVISOR = _AGENT | {
     Permission.INTERACTION_READ_ANY,
     Permission.SCRIPT_MANAGE,
     Permission.AGENT_BROADCAST,
+    Permission.AGENT_WATCH,
 }
 _ADMINISTRATOR = _SUPERVISOR | {
     Permission.USER_MANAGE,

@@ -1,6 +1,12 @@
 """A connection to the CTI gateway as a desktop (or a test, or `cicada
 phone`) uses it: commands that get a reply or a clear error, and events.
 
+Every socket is a CURVE client of the service's public key (`server_key`, the
+text `cicada keys show` prints), with a fresh key pair of its own unless given
+one: a service with another key, or a listener in between, gets nothing.
+Events come to a DEALER once it has presented the event key the service
+granted this client's session (bus.delivery): `login` and `watch` do it.
+
 Requests follow ZeroMQ's "lazy pirate" pattern: a DEALER socket that only
 queues to live connections, a reply awaited with a timeout, and on timeout a
 fresh socket, so a reply to a request given up on can never be taken for
@@ -17,7 +23,10 @@ import msgspec
 import zmq
 
 from bus import cti
+from bus import delivery
+from bus.curve import make_client
 from bus.envelope import BadMessage, EventEnvelope, convert, decode_event, decode_reply, encode_request
+from bus.keys import KeyPair
 from bus.limits import limit_client_socket
 
 T = TypeVar("T")
@@ -42,8 +51,13 @@ class CtiClient:
     events_catalogue = cti.EVENTS
 
     def __init__(self, command_address: str, event_address: str | None = None, *,
-                 timeout: float = 5.0, context: zmq.Context | None = None):
+                 server_key: bytes | str, timeout: float = 5.0, context: zmq.Context | None = None,
+                 keypair: KeyPair | None = None):
         self.command_address = command_address
+        self.server_key = server_key.encode("ascii") if isinstance(server_key, str) else server_key
+        if not self.server_key:
+            raise ValueError("the service's public key is needed (what `cicada keys show` prints on its host)")
+        self.keypair = keypair  # None: a fresh one for each socket
         self.event_address = event_address
         self.timeout = timeout
         self.context = context or zmq.Context.instance()
@@ -52,8 +66,10 @@ class CtiClient:
         self._requests: zmq.Socket | None = None
         self._events: zmq.Socket | None = None
         if event_address:
-            self._events = self.context.socket(zmq.SUB)
+            self._events = self.context.socket(zmq.DEALER)
             limit_client_socket(self._events)
+            delivery.prepare_subscriber(self._events)
+            make_client(self._events, self.server_key, self.keypair)
             self._events.connect(event_address)
 
     # --- commands --------------------------------------------------------------------------
@@ -63,6 +79,7 @@ class CtiClient:
             sock = self.context.socket(zmq.DEALER)
             limit_client_socket(sock)
             sock.setsockopt(zmq.IMMEDIATE, 1)
+            make_client(sock, self.server_key, self.keypair)
             sock.connect(self.command_address)
             self._requests = sock
         return self._requests
@@ -102,15 +119,23 @@ class CtiClient:
                 return reply.result
             return convert(reply.result, result_type)
 
-    def login(self, agent: str, password: str, *, device: str | None = None,
+    def login(self, token: str, *, device: str | None = None,
               queues: list[str] | None = None, takeover: bool = False,
               client: str = "") -> cti.LoginResult:
-        result = self.request(cti.AgentLogin(agent=agent, password=password, device=device,
-                                             queues=queues, takeover=takeover, client=client),
+        """Log in with the session the application service gave the agent (its token)."""
+        result = self.request(cti.AgentLogin(token=token, device=device, queues=queues,
+                                             takeover=takeover, client=client),
                               cti.LoginResult)
-        self.session, self.agent = result.session, agent
+        self.session, self.agent = result.session, result.state.agent
         if self._events is not None:
-            self.subscribe(cti.agent_topic(agent))
+            self.receive_events(result.events_key)
+        return result
+
+    def watch(self, token: str) -> cti.WatchResult:
+        """Receive the events this session may see without logging in as an agent: a
+        supervisor's (his org units' agents), or an agent's own on another connection."""
+        result = self.request(cti.WatchEvents(token=token), cti.WatchResult)
+        self.receive_events(result.events_key)
         return result
 
     def command(self, kind: type[msgspec.Struct], result_type=None, **fields):
@@ -123,22 +148,31 @@ class CtiClient:
     def snapshot(self) -> cti.SnapshotResult:
         return self.command(cti.AgentSnapshot, cti.SnapshotResult)
 
-    def status(self) -> cti.StatusResult:
-        return self.request(cti.GatewayStatus(), cti.StatusResult)
+    def status(self, token: str = "") -> cti.StatusResult:
+        """The operator's status (a client made with the gateway's own key pair), or with a
+        supervisor's session the agents he may see."""
+        return self.request(cti.GatewayStatus(token=token), cti.StatusResult)
 
     # --- events ----------------------------------------------------------------------------------
 
-    def subscribe(self, topic: str) -> None:
+    def receive_events(self, key: str) -> None:
+        """Present the session's event key; CtiError if the service does not confirm it."""
         if self._events is None:
             raise RuntimeError("this client was made without an event address")
-        self._events.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        if not delivery.subscribe(self._events, key, timeout=self.timeout):
+            raise CtiError("events_refused", f"{self.service} did not confirm this session's events.")
 
     def next_event(self, timeout: float = 1.0) -> tuple[EventEnvelope, msgspec.Struct] | None:
         """The next event, or None after `timeout` seconds."""
-        if self._events is None or not self._events.poll(int(timeout * 1000)):
-            return None
-        _topic, payload = self._events.recv_multipart()
-        return decode_event(payload, self.events_catalogue)
+        deadline = time.monotonic() + timeout
+        while self._events is not None:
+            left = deadline - time.monotonic()
+            if not self._events.poll(max(0, int(left * 1000))):
+                return None
+            payload = delivery.read_event(self._events.recv_multipart())
+            if payload is not None:  # not a confirmation of the subscription
+                return decode_event(payload, self.events_catalogue)
+        return None
 
     def wait_for(self, predicate, timeout: float = 10.0):
         """The first event for which `predicate(event)` is true; TimeoutError otherwise."""

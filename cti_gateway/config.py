@@ -44,6 +44,7 @@ class GatewaySection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sip_address: str = "127.0.0.1:5060"
     commands: str = "tcp://127.0.0.1:5570"
     events: str = "tcp://127.0.0.1:5571"
+    public_key: str | None = None  # for clients on other hosts: the gateway's (`cicada keys show`)
     concurrent_calls: int = 8
     lines_per_call: int = 3
     worker_base_port: int = 5080
@@ -91,6 +92,7 @@ class GatewayConfig:
     music: str | None
     acd: AcdSettings
     queues: tuple[QueueConfig, ...]
+    public_key: str | None = None  # what a desktop trusts; None: the one in the [keys] directory
 
     def with_changes(self, **changes) -> GatewayConfig:
         return dataclasses.replace(self, **changes)
@@ -168,7 +170,7 @@ def _build(raw: GatewaySection) -> GatewayConfig:
         run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None,
         state_dir=Path(raw.state_dir).expanduser() if raw.state_dir else default_state_dir(),
         account_check_seconds=raw.account_check_seconds, music=raw.music,
-        acd=settings, queues=queues)
+        acd=settings, queues=queues, public_key=raw.public_key)
 
 
 def _queue(raw: QueueSection) -> QueueConfig:

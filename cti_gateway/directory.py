@@ -1,44 +1,88 @@
-"""Agents as the CRM knows them: the password check at login, and the
-profile (skills, extension, wrap-up time and the mode after it) the ACD routes by. Called off the gateway's
-event loop: argon2 is slow on purpose and the database may be remote."""
+"""Agents as the CRM knows them: whose session a login presents, and the
+profile (skills, extension, wrap-up time and the mode after it) the ACD routes
+by. Called off the gateway's event loop: the database may be remote."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from crm.db import Database, DatabaseOnDemand
+from crm.errors import PermissionDenied
 from crm.models import Skill, User, UserSkill
-from crm.services.broadcasts import BroadcastSender, authorize_broadcast
+from crm.services import sessions
+from crm.services.broadcasts import BroadcastSender, broadcast_sender
 from crm.services.profiles import profile_for_user
-from crm.services.users import authenticate, disabled_among
+from crm.services.supervision import WatchScope, watch_scope
+from crm.services.users import disabled_among
 from cti_gateway.acd import AgentProfile
+
+# Sessions ended at any time count: the gateway asks only about those it holds.
+SINCE_EVER = datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class SessionAgent:
+    profile: AgentProfile
+    token_hash: str  # what `ended_among` is asked about
+    org_unit_id: int | None  # whose supervisors watch him
+
+
+@dataclass(frozen=True)
+class SessionWatcher:
+    username: str
+    scope: WatchScope | None  # None: an agent, who watches himself only
+    token_hash: str
 
 
 class CrmDirectory:
     def __init__(self, database: Database | DatabaseOnDemand):
         self.database = database
 
-    def authenticate(self, username: str, password: str) -> AgentProfile:
-        """The agent's profile; crm's AuthenticationFailed on a wrong password."""
-        with self.database.unit_of_work() as session:  # a login may upgrade the hash
-            actor = authenticate(session, username, password)
-            user = session.get(User, actor.user_id)
+    def agent_of_session(self, token: str) -> SessionAgent:
+        """The agent whose session `token` is; crm's SessionEnded if it is not open."""
+        with self.database.reading() as session:
+            opened = sessions.actor_of(session, token)
+            user = session.get(User, opened.actor.user_id)
             skills = dict(session.execute(
                 select(Skill.name, UserSkill.level).join(UserSkill, UserSkill.skill_id == Skill.id)
                 .where(UserSkill.user_id == user.id)).all())
             settings = profile_for_user(session, user.username)
-            return AgentProfile(username=user.username, user_id=user.id,
-                                display_name=user.display_name, skills=skills,
-                                extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
-                                after_wrap_up=settings.after_wrap_up,
-                                after_wrap_up_reason=settings.after_wrap_up_reason)
+            profile = AgentProfile(username=user.username, user_id=user.id,
+                                   display_name=user.display_name, skills=skills,
+                                   extension=user.extension, wrap_up_seconds=settings.wrap_up_seconds,
+                                   after_wrap_up=settings.after_wrap_up,
+                                   after_wrap_up_reason=settings.after_wrap_up_reason)
+            return SessionAgent(profile, opened.token_hash, user.org_unit_id)
+
+    def watcher_of_session(self, token: str) -> SessionWatcher:
+        """Who watches events with this session, and whose (SessionEnded if it is not open)."""
+        with self.database.reading() as session:
+            opened = sessions.actor_of(session, token)
+            try:
+                scope = watch_scope(session, opened.actor)
+            except PermissionDenied:
+                scope = None
+            return SessionWatcher(opened.actor.username, scope, opened.token_hash)
+
+    def supervisor_scope(self, token: str) -> WatchScope:
+        """The agents a supervisor's session may see (SessionEnded, PermissionDenied)."""
+        with self.database.reading() as session:
+            return watch_scope(session, sessions.actor_of(session, token).actor)
+
+    def ended_among(self, token_hashes: list[str]) -> dict[str, str]:
+        """token hash → why, for those of these sessions that have ended."""
+        with self.database.reading() as session:
+            return sessions.ended_since(session, SINCE_EVER, token_hashes)
 
     def disabled_among(self, usernames: list[str]) -> list[str]:
         with self.database.reading() as session:
             return disabled_among(session, usernames)
 
-    def broadcast_sender(self, username: str, password: str, text: str) -> BroadcastSender:
-        """Who sends a broadcast, if the CRM lets him (AuthenticationFailed,
-        PermissionDenied or ValidationError otherwise)."""
-        with self.database.unit_of_work() as session:
-            return authorize_broadcast(session, username, password, text)
+    def broadcast_sender(self, token: str, text: str) -> BroadcastSender:
+        """Who sends a broadcast, if his session is open (SessionEnded) and the CRM lets him
+        (PermissionDenied or ValidationError otherwise)."""
+        with self.database.reading() as session:
+            return broadcast_sender(session, sessions.actor_of(session, token).actor, text)

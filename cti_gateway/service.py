@@ -2,8 +2,15 @@
 call records, wired together in one asyncio process.
 
 The event loop never waits on the database (records go through the spool and
-a writer thread; logins are checked in a thread pool) nor on SIP (workers are
+a writer thread; sessions are checked in a thread pool) nor on SIP (workers are
 other processes, reached over ZeroMQ).
+
+Every socket is CURVE with the gateway's key pair ([keys], `cicada keys init`):
+desktops' commands and events, and the link to its SIP workers, which admits
+only the key pair the gateway made for them at start. An agent logs in with
+the session the application service gave him (never a password), and is
+logged out when that session ends. Events go only to the connections that
+presented a key granted to a session that may see them (cti_gateway.audience).
 
 Nothing acknowledged is lost however the gateway ends: records are spooled
 before anything else, a start replays the spool and closes the calls a
@@ -35,19 +42,25 @@ from sqlalchemy.exc import DBAPIError
 
 from bus import cti
 from bus import sipworker as msg
+from bus.curve import ClientAllowList, make_server
+from bus.delivery import EventDelivery, new_event_key
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
+from bus.keys import KeyPair, new_keypair
 from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
 from crm.db import DatabaseOnDemand
-from crm.errors import AuthenticationFailed, CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
+from crm.errors import CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
 from crm.permissions import Actor
 from crm.services import calls as call_records
+from crm.services.sessions import SessionEnded, token_hash
 from cti_gateway.acd import Acd, CommandError, SystemClock
+from cti_gateway.audience import AgentSeat, Audience, Watch
 from cti_gateway.config import GatewayConfig
 from cti_gateway.directory import CrmDirectory
 from cti_gateway.record_spool import RecordSpool, SpoolError
 from cti_gateway.records import CallRecords, RecordWriter, short_reason
 from cti_gateway.sip.pool import (
+    ControlKeys,
     PoolError,
     WorkerPool,
     WorkerProcess,
@@ -65,28 +78,44 @@ SUPERVISE_SECONDS = 0.5
 HEARTBEAT_SECONDS = 1.0
 GOODBYE_SECONDS = 10.0  # a stop waits this long at most for callers to hear the goodbye
 
+# Why a CRM session ended → the notice code the desktop says it with in the agent's language,
+# the English for other desktops, and the words of the log
+SESSION_ENDS = {
+    "signed_out": ("signed_out", "You signed out; you are logged out.", "he signed out"),
+    "expired": ("session_expired", "Your session has expired; sign in again.", "his session expired"),
+    "account_disabled": ("account_disabled", "Your account was disabled; you are logged out.",
+                         "the account is disabled"),
+    "password_changed": ("password_changed", "Your password was changed; sign in again with the new one.",
+                         "his password was changed"),
+}
+SESSION_ENDED = ("session_ended", "Your session has ended; sign in again.", "his session ended")
+
 
 class GatewayError(Exception):
     """The gateway cannot start; the message says why."""
 
 
 class BusPublisher:
-    """Events on the PUB socket, numbered so a desktop can tell what its
+    """Events to the sessions that may see them, numbered so a desktop can tell what its
     snapshot already contains."""
 
-    def __init__(self, socket: zmq.Socket, run: str):
-        self.socket, self.run, self.seq = socket, run, 0
+    def __init__(self, delivery: EventDelivery, audience: Audience, run: str):
+        self.delivery, self.audience, self.run, self.seq = delivery, audience, run, 0
 
     def publish(self, topics: list[str], event: msgspec.Struct) -> None:
         self.seq += 1
         payload = encode_event(self.run, self.seq, time.time(), event)
-        for topic in topics:
-            self.socket.send_multipart([topic.encode(), payload])
+        if self.audience.for_everyone(topics):
+            self.delivery.publish_to_all(payload)
+        else:
+            self.delivery.publish(self.audience.keys(topics), payload)
 
 
 class GatewayService:
-    def __init__(self, config: GatewayConfig, database_url: str, *, verbose: bool = False):
+    def __init__(self, config: GatewayConfig, database_url: str, *, keypair: KeyPair,
+                 verbose: bool = False):
         self.config = config
+        self.keypair = keypair  # the gateway's CURVE keys: desktops trust its public key
         self.database_url = database_url
         self.verbose = verbose
         self.run_id = secrets.token_hex(6)
@@ -97,9 +126,8 @@ class GatewayService:
         self._temporary_run_dir: Path | None = None
         self._state_taken = False
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
-        # Password hashes are slow on purpose: they get threads of their own, so that a flood
-        # of logins (bounded by the guard) never delays the CRM work of agents logged in.
-        self.password_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gateway-login")
+        # Sessions are checked in the database: a flood of made-up ones is bounded per source
+        # (the guard), so that it never delays the logins of real agents.
         self.login_guard = LoginGuard(service="gateway")
         self.kamailio = None
         self.front = "worker"
@@ -119,7 +147,8 @@ class GatewayService:
             self._start_front()
             self._note_children()
             self.switch = WorkerSwitch(self.pool)
-            self.publisher = BusPublisher(self.events, self.run_id)
+            self.audience = Audience(self._agents_of_queue)
+            self.publisher = BusPublisher(self.delivery, self.audience, self.run_id)
             self.acd = Acd(list(self.config.queues), clock=SystemClock(), switch=self.switch,
                            publisher=self.publisher, records=self.records, settings=self.config.acd)
             self.acd.check_configuration()
@@ -128,8 +157,8 @@ class GatewayService:
             if on_ready:
                 on_ready(self)
             async with asyncio.TaskGroup() as tasks:
-                for loop in (self._serve_commands(), self._serve_workers(), self._keep_time(),
-                             self._wait_for_stop()):
+                for loop in (self._serve_commands(), self.delivery.serve(), self._serve_workers(),
+                             self._keep_time(), self._wait_for_stop()):
                     tasks.create_task(loop)
         except* _Stop:
             log.info("gateway stopping")
@@ -180,10 +209,16 @@ class GatewayService:
 
     def _bind_sockets(self) -> None:
         self.commands = self.context.socket(zmq.ROUTER)
-        self.events = self.context.socket(zmq.PUB)
+        self.events = self.context.socket(zmq.ROUTER)
         self.worker_control = self.context.socket(zmq.ROUTER)
         for sock in (self.commands, self.events, self.worker_control):
             limit_service_socket(sock)
+            make_server(sock, self.keypair)
+        self.worker_keys = new_keypair()  # this run's workers', and no one else's
+        self.worker_clients = ClientAllowList(self.context, [self.worker_keys.public])
+        self.worker_clients.guard(self.worker_control)
+        self.worker_clients.start()
+        self.delivery = EventDelivery(self.events)
         try:
             self.commands.bind(self.config.command_address)
             self.events.bind(self.config.event_address)
@@ -222,7 +257,8 @@ class GatewayService:
             trusted=self._worker_trusted(), lines_per_call=config.lines_per_call,
             verbose=self.verbose, on_report=self._worker_report, on_lost=self._worker_lost,
             on_up=self._worker_up, rtp_ports=config.rtp_ports, lines_per_worker=lines,
-            silence_timeout=config.worker_silence_timeout)
+            silence_timeout=config.worker_silence_timeout,
+            control_keys=ControlKeys(server=self.keypair.public, worker=self.worker_keys))
         self.pool.socket = self.worker_control
         try:
             self.pool.spawn_all()
@@ -349,11 +385,13 @@ class GatewayService:
         spool = getattr(self, "spool", None)
         if spool is not None:
             spool.close()
+        worker_clients = getattr(self, "worker_clients", None)
+        if worker_clients is not None:  # before the context ends: its handler holds a socket of it
+            worker_clients.stop()
         context = getattr(self, "context", None)
         if context is not None:
             context.destroy(linger=0)
         self.executor.shutdown(wait=False, cancel_futures=True)
-        self.password_checks.shutdown(wait=False, cancel_futures=True)
         database = getattr(self, "database", None)
         if database is not None:
             database.dispose()
@@ -395,8 +433,11 @@ class GatewayService:
             now = time.monotonic()
             if now >= next_account_check:
                 next_account_check = now + self.config.account_check_seconds
-                self._spawn(self._log_out_disabled_agents())
-            for due, step in ((True, self.acd.tick), (now >= next_supervision, self._supervise),
+                self._spawn(self._end_closed_sessions())
+            # Events go out on a synchronous twin of the event socket, whose sends may take the
+            # wake-up meant for the event loop: requests waiting are also taken here, every tick.
+            for due, step in ((True, self.acd.tick), (True, self.delivery.on_readable),
+                              (now >= next_supervision, self._supervise),
                               (now >= next_beat, self._heartbeat)):
                 if not due:
                     continue
@@ -409,29 +450,48 @@ class GatewayService:
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
 
-    async def _log_out_disabled_agents(self) -> None:
-        """An account disabled while its agent is logged in loses the session (once any call he
-        is on has ended)."""
+    async def _end_closed_sessions(self) -> None:
+        """An agent whose CRM session ended (signed out, expired, password changed) or whose
+        account is disabled loses his session here too, once any call he is on has ended; a
+        supervisor's watch ends at once."""
+        for gone in [name for name in self.audience.agents if name not in self.acd.agents]:
+            self._forget_seat(gone)
         names = list(self.acd.agents)
-        if not names:
+        held = {name: seat.token_hash for name, seat in self.audience.agents.items()}
+        watches = {key: watch.token_hash for key, watch in self.audience.watches.items()}
+        if not names and not watches:
             return
         try:
-            disabled = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self.directory.disabled_among, names)
-        except (CrmError, DBAPIError) as exc:
-            log.debug("accounts not checked: %s", short_reason(exc))
+            disabled, ended = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._closed_sessions, names, [*held.values(), *watches.values()])
+        except (CrmError, DBAPIError) as exc:  # agents logged in keep working meanwhile
+            log.debug("sessions not checked: %s", short_reason(exc))
             return
-        for name in disabled:
-            agent = self.acd.agents.get(name)
-            if agent is None:
-                continue
-            try:
-                self.acd.logout(agent.session, reason="account disabled")
-            except CommandError:
-                continue  # on a call: logged out at a later check, once it has ended
-            self.acd.notify(agent, "warning", "Your account was disabled; you are logged out.",
-                            code="account_disabled")
-            log.warning("%s is logged out: the account is disabled", name)
+        for key, hashed in watches.items():
+            if hashed in ended and self.audience.watches.pop(key, None) is not None:
+                self.delivery.revoke(key)
+        reasons = {name: "account_disabled" for name in disabled}
+        reasons.update({agent: ended[hashed] for agent, hashed in held.items()
+                        if hashed in ended and agent not in reasons})
+        for name, reason in reasons.items():
+            self._log_out_for(name, reason)
+
+    def _closed_sessions(self, names: list[str], hashes: list[str]) -> tuple[list[str], dict[str, str]]:
+        """In a CRM thread: the disabled accounts among `names`, the ended sessions among `hashes`."""
+        return self.directory.disabled_among(names), self.directory.ended_among(hashes)
+
+    def _log_out_for(self, name: str, reason: str) -> None:
+        agent = self.acd.agents.get(name)
+        if agent is None:
+            return
+        code, text, words = SESSION_ENDS.get(reason, SESSION_ENDED)
+        try:
+            self.acd.logout(agent.session, reason=words)
+        except CommandError:
+            return  # on a call: logged out at a later check, once it has ended
+        self.acd.notify(agent, "warning", text, code=code)
+        self._forget_seat(name)  # after the notice: it is the last his desktop receives
+        log.warning("%s is logged out: %s", name, words)
 
     def _supervise(self) -> None:
         self.pool.supervise()
@@ -568,8 +628,20 @@ class GatewayService:
             self._spawn(self._login(envelope, request_id, command, source))
         elif isinstance(command, cti.SupervisorBroadcast):
             self._spawn(self._broadcast(envelope, request_id, command, source))
+        elif isinstance(command, cti.WatchEvents):
+            self._spawn(self._watch(envelope, request_id, command, source))
+        elif isinstance(command, cti.GatewayStatus) and not self._from_operator(frames[-1]):
+            self._spawn(self._status_for(envelope, request_id, command, source))
         else:
             self._reply(envelope, self._execute(request_id, command))
+
+    def _from_operator(self, frame: zmq.Frame) -> bool:
+        """A client with the gateway's own key: the operator on the gateway's host, who can read
+        its secret key (CURVE proved the client holds it; the ZAP handler names the key)."""
+        try:
+            return frame.get("User-Id") == self.keypair.public.decode("ascii")
+        except zmq.ZMQError:
+            return False
 
     def _spawn(self, coroutine) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -593,7 +665,9 @@ class GatewayService:
         acd = self.acd
         match command:
             case cti.AgentLogout():
-                return acd.logout(command.session)
+                name = acd.agent_for(command.session).name
+                acd.logout(command.session)
+                return self._forget_seat(name)
             case cti.AgentSetMode():
                 return acd.set_agent_mode(command.session, command.mode, command.reason)
             case cti.AgentSnapshot():
@@ -634,54 +708,114 @@ class GatewayService:
                 return self.status()
         raise CommandError("unknown_type", f"{command.__struct_config__.tag} is not handled here")
 
-    async def _check_password(self, check, account: str, source: str, *args):
-        """`check(account, *args)` on a password thread, if the guard lets it run (LoginRefused
-        otherwise); the guard learns how it went."""
-        self.login_guard.admit(account, source)
+    async def _check_session(self, check, token: str, source: str, *args):
+        """`check(token, *args)` on a CRM thread, if the guard lets it run (LoginRefused
+        otherwise); the guard learns how it went, per source and per session presented."""
+        presented = "session " + token_hash(token)[:16] if isinstance(token, str) else "session"
+        self.login_guard.admit(presented, source)
         succeeded = None
         try:
-            result = await asyncio.get_running_loop().run_in_executor(
-                self.password_checks, check, account, *args)
+            result = await asyncio.get_running_loop().run_in_executor(self.executor, check, token, *args)
             succeeded = True
             return result
-        except AuthenticationFailed:
+        except SessionEnded:
             succeeded = False
             raise
         finally:
-            self.login_guard.finished(account, source, succeeded=succeeded)
+            self.login_guard.finished(presented, source, succeeded=succeeded)
 
     async def _login(self, envelope: list[bytes], request_id: str, command: cti.AgentLogin,
                       source: str) -> None:
+        agent = "?"
         try:
-            profile = await self._check_password(self.directory.authenticate, command.agent, source,
-                                                 command.password)
-            session, state = self.acd.login(profile, device=command.device, queues=command.queues,
+            found = await self._check_session(self.directory.agent_of_session, command.token, source)
+            agent = found.profile.username
+            session, state = self.acd.login(found.profile, device=command.device, queues=command.queues,
                                             takeover=command.takeover, client=command.client)
+            key = self._seat(agent, AgentSeat(new_event_key(), found.org_unit_id, found.token_hash))
             reply = encode_reply(request_id, cti.LoginResult(
                 session=session, state=state, run=self.run_id, seq=self.publisher.seq,
-                not_ready_reasons=list(self.acd.settings.not_ready_reasons)))
+                not_ready_reasons=list(self.acd.settings.not_ready_reasons), events_key=key))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
-        except AuthenticationFailed as exc:
-            log.info("login of %r from %s failed: %s", command.agent[:100], source, exc)
-            reply = encode_error(request_id, "auth_failed", str(exc))
+        except SessionEnded as exc:
+            log.info("login from %s refused: session %s", source, exc.reason)
+            reply = encode_error(request_id, "session_ended", str(exc))
         except CommandError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except (CrmError, DBAPIError) as exc:
-            log.error("login of %s: the CRM database is not available: %s", command.agent, exc)
+            log.error("login from %s: the CRM database is not available: %s", source, short_reason(exc))
             reply = encode_error(request_id, "crm_unavailable",
-                                 "The CRM database cannot be reached to check your password; "
+                                 "The CRM database cannot be reached to check your session; "
                                  "try again in a moment.")
         except Exception:
-            log.exception("login of %s failed", command.agent)
+            log.exception("login of %s failed", agent)
             reply = encode_error(request_id, "internal", "The login failed; see the gateway's log.")
         self._reply(envelope, reply)
+
+    def _seat(self, agent: str, seat: AgentSeat) -> str:
+        """The agent's desktop receives his events with a new key; a desktop he took the
+        session from receives nothing more (it was told, with the key it had)."""
+        self._forget_seat(agent)
+        self.audience.agents[agent] = seat
+        self.delivery.grant(seat.key)
+        return seat.key
+
+    def _forget_seat(self, agent: str) -> None:
+        seat = self.audience.agents.pop(agent, None)
+        if seat is not None:
+            self.delivery.revoke(seat.key)
+
+    def _agents_of_queue(self, queue: str) -> list[str]:
+        return [name for name, agent in self.acd.agents.items() if queue in agent.queues]
+
+    async def _watch(self, envelope: list[bytes], request_id: str, command: cti.WatchEvents,
+                     source: str) -> None:
+        try:
+            watcher = await self._check_session(self.directory.watcher_of_session, command.token, source)
+            key = new_event_key()
+            self.audience.watches[key] = Watch(watcher.username, watcher.scope, watcher.token_hash)
+            self.delivery.grant(key)
+            log.info("%s watches events from %s", watcher.username, source)
+            reply = encode_reply(request_id, cti.WatchResult(events_key=key, run=self.run_id,
+                                                              seq=self.publisher.seq))
+        except Exception as exc:
+            reply = self._session_refusal(request_id, exc, "watching events", source)
+        self._reply(envelope, reply)
+
+    async def _status_for(self, envelope: list[bytes], request_id: str, command: cti.GatewayStatus,
+                          source: str) -> None:
+        """A supervisor's status: the agents of his org units only."""
+        try:
+            if not command.token:
+                raise SessionEnded("unknown")
+            scope = await self._check_session(self.directory.supervisor_scope, command.token, source)
+            reply = encode_reply(request_id, self.status(
+                lambda name: self.audience.visible_to(scope, name)))
+        except Exception as exc:
+            reply = self._session_refusal(request_id, exc, "a status", source)
+        self._reply(envelope, reply)
+
+    def _session_refusal(self, request_id: str, exc: Exception, what: str, source: str) -> bytes:
+        """The error reply to a command refused on its session, or that failed."""
+        if isinstance(exc, LoginRefused):
+            return encode_error(request_id, exc.code, exc.message)
+        if isinstance(exc, SessionEnded):
+            return encode_error(request_id, "session_ended", str(exc))
+        if isinstance(exc, PermissionDenied):
+            return encode_error(request_id, "forbidden", str(exc))
+        if isinstance(exc, (CrmError, DBAPIError)):
+            log.error("%s from %s: the CRM database is not available: %s", what, source, short_reason(exc))
+            return encode_error(request_id, "crm_unavailable", "The CRM database cannot be reached to check "
+                                                               "your session; try again in a moment.")
+        log.exception("%s from %s failed", what, source, exc_info=exc)
+        return encode_error(request_id, "internal", "The gateway failed; see its log.")
 
     async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast,
                          source: str) -> None:
         try:
-            sender = await self._check_password(self.directory.broadcast_sender, command.user, source,
-                                                command.password, command.text)
+            sender = await self._check_session(self.directory.broadcast_sender, command.token, source,
+                                               command.text)
             agents = self.acd.broadcast(sender.username, sender.display_name, command.text.strip(),
                                         command.queue)
             log.info("%s broadcast to %d agent(s)%s", sender.username, len(agents),
@@ -689,8 +823,8 @@ class GatewayService:
             reply = encode_reply(request_id, cti.BroadcastResult(agents=agents))
         except LoginRefused as exc:
             reply = encode_error(request_id, exc.code, exc.message)
-        except AuthenticationFailed as exc:
-            reply = encode_error(request_id, "auth_failed", str(exc))
+        except SessionEnded as exc:
+            reply = encode_error(request_id, "session_ended", str(exc))
         except PermissionDenied as exc:
             reply = encode_error(request_id, "forbidden", str(exc))
         except ValidationError as exc:
@@ -698,21 +832,22 @@ class GatewayService:
         except CommandError as exc:
             reply = encode_error(request_id, exc.code, exc.message)
         except (CrmError, DBAPIError) as exc:
-            log.error("broadcast by %s: the CRM database is not available: %s", command.user, exc)
+            log.error("broadcast from %s: the CRM database is not available: %s", source, short_reason(exc))
             reply = encode_error(request_id, "crm_unavailable",
-                                 "The CRM database cannot be reached to check your password; "
+                                 "The CRM database cannot be reached to check your session; "
                                  "try again in a moment.")
         except Exception:
-            log.exception("broadcast by %s failed", command.user)
+            log.exception("a broadcast from %s failed", source)
             reply = encode_error(request_id, "internal", "The broadcast failed; see the gateway's log.")
         self._reply(envelope, reply)
 
-    def status(self) -> cti.StatusResult:
+    def status(self, visible=lambda agent: True) -> cti.StatusResult:
+        """How the gateway is; with `visible`, only the agents it admits."""
         return cti.StatusResult(
             run=self.run_id, started_at=self.started_at, sip_address=self.sip_address,
             front="kamailio" if self.front == "kamailio" else self.front,
             workers=self.pool.views(), queues=self.acd.queue_views(),
-            agents=self.acd.agent_views(), records_healthy=self.writer.healthy,
+            agents=[a for a in self.acd.agent_views() if visible(a.agent)], records_healthy=self.writer.healthy,
             records_backlog=self.writer.backlog, records_error=self.writer.last_error,
             spool_unwritten=self.spool.unwritten,
             front_running=self.kamailio.running() if self.kamailio is not None else None,
@@ -737,9 +872,9 @@ def _close_interrupted(started: datetime, ended: datetime, session) -> None:
 
 
 
-def run_gateway(config: GatewayConfig, database_url: str, *, verbose: bool = False,
+def run_gateway(config: GatewayConfig, database_url: str, *, keypair: KeyPair, verbose: bool = False,
                 on_ready=None) -> None:
-    asyncio.run(GatewayService(config, database_url, verbose=verbose).run(on_ready))
+    asyncio.run(GatewayService(config, database_url, keypair=keypair, verbose=verbose).run(on_ready))
 
 
 def check_sip_address(config: GatewayConfig) -> None:

@@ -22,7 +22,10 @@ from crm.permissions import Actor
 from crm.services.partners import PartnerDraft, create_partner
 from app_harness import InProcessApp
 from app_service.client import AppClient
+from bus.keys import new_keypair
 from gateway_harness import PASSWORD
+
+UNKNOWN_KEY = new_keypair().public.decode()  # a gateway's key for desktops that reach no gateway
 
 
 def url_of(database: Database) -> str:
@@ -111,6 +114,7 @@ class Desks:
                                    app_fingerprint=self.app.fingerprint, known_certificates=known,
                                    command_address=self.gateway.commands,
                                    event_address=self.gateway.events, region="CN",
+                                   gateway_public_key=self.gateway.public_key.decode(),
                                    draft_dir=self.tmp_path / "drafts", user=agent, password=PASSWORD,
                                    **settings)
         desk = Desktop(settings, log_in_desktop(self.app, agent, known), device=device, queues=None)

@@ -3,7 +3,11 @@ with agents, its own ports, started as a child process and stopped after.
 
     gateway = RunningGateway(tmp_path, queues=[{"name": "billing", "numbers": ["4001"]}])
     gateway.start()
-    desk = gateway.desktop("ann", device=phone.uri)   # logged in and Ready
+    desk = gateway.desktop("ann", device=phone.uri)   # signed in, logged in and Ready
+    token = gateway.sign_in("bob")                    # a CRM session, as the application service gives
+
+Keys as an installation has them: the gateway's key pair made in its work
+directory ([keys] dir); clients trust its public key.
     ...
     gateway.stop()
 """
@@ -25,9 +29,11 @@ import pytest
 from sqlalchemy import select
 
 from bus import cti
+from bus.keys import ensure_keys
 from crm.db import Database, make_engine, upgrade
-from crm.models import Interaction, QueueEvent
+from crm.models import Interaction, QueueEvent, User
 from crm.permissions import Actor
+from crm.services import sessions
 from crm.services.users import create_user, hash_password, set_skill
 from cti_gateway.client import CtiClient
 from cti_gateway.sip.pool import workers_needed
@@ -135,6 +141,9 @@ class RunningGateway:
         self.queues = queues
         self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
         self.agents = agents if agents is not None else {}
+        self.keys_dir = workdir / "keys"
+        self.keypair = ensure_keys(self.keys_dir, ["gateway"])["gateway"]
+        self.public_key = self.keypair.public  # what a desktop is configured with
         self.process: subprocess.Popen | None = None
         self.clients: list[CtiClient] = []
         self.log_path = workdir / "gateway.log"
@@ -169,6 +178,7 @@ class RunningGateway:
             lines.append("[[gateway.queues]]")
             lines += [f"{key} = {_toml(value)}" for key, value in
                       {"welcome": False, "announce_every": 0, **queue}.items()]
+        lines += ["[keys]", f"dir = {_toml(str(self.keys_dir))}"]
         path = self.workdir / "cicada.toml"
         path.write_text("\n".join(lines) + "\n")
         return path
@@ -225,23 +235,54 @@ class RunningGateway:
     # --- desktops ------------------------------------------------------------------------
 
     def client(self) -> CtiClient:
-        client = CtiClient(self.commands, self.events, timeout=10)
+        client = CtiClient(self.commands, self.events, server_key=self.public_key, timeout=10)
         self.clients.append(client)
+        return client
+
+    def sign_in(self, user: str) -> str:
+        """A CRM session of `user`, as the application service opens it at sign-in: its token."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                actor = Actor.for_user(session.scalar(select(User).where(User.username == user)))
+                return sessions.open_session(session, actor, client="test desk", source="127.0.0.1").token
+        finally:
+            database.dispose()
+
+    def sign_out(self, token: str, reason: str = "signed_out") -> None:
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                sessions.end_session(session, token, reason)
+        finally:
+            database.dispose()
+
+    def watcher(self) -> CtiClient:
+        """A client that watches every event with an administrator's session (made once)."""
+        database = Database.open(self.db_url)
+        try:
+            with database.unit_of_work() as session:
+                if session.scalar(select(User).where(User.username == "watcher")) is None:
+                    create_user(session, Actor.system(), username="watcher", password="", password_hash=_HASH,
+                                role="administrator", display_name="Watcher")
+        finally:
+            database.dispose()
+        client = self.client()
+        client.watch(self.sign_in("watcher"))
         return client
 
     def desktop(self, agent: str, device: str, *, queues: list[str] | None = None,
                 ready: bool = True) -> CtiClient:
-        """An agent logged in with this phone, Ready unless told otherwise."""
+        """An agent signed in and logged in with this phone, Ready unless told otherwise."""
         client = self.client()
-        client.login(agent, PASSWORD, device=device, queues=queues, client=f"test desk {agent}")
-        time.sleep(0.05)  # let the subscription reach the publisher before events flow
+        client.login(self.sign_in(agent), device=device, queues=queues, client=f"test desk {agent}")
         if ready:
             client.set_mode("ready")
         return client
 
     def status(self) -> cti.StatusResult:
-        with CtiClient(self.commands, timeout=10) as client:
-            return client.status()
+        with CtiClient(self.commands, server_key=self.public_key, keypair=self.keypair, timeout=10) as client:
+            return client.status()  # as `cicada gateway status` asks: with the gateway's own key
 
     def wait_until(self, predicate, timeout: float = 10.0, what: str = "condition"):
         deadline = time.monotonic() + timeout

@@ -300,6 +300,7 @@ def test_the_demo_menu_places_a_customers_call_that_the_agent_handles_to_the_end
     make = desks(gateway)
     settings = DesktopSettings(
         command_address=gateway.commands, event_address=gateway.events,
+        gateway_public_key=gateway.public_key.decode(),
         draft_dir=tmp_path / "drafts", user="ann", password=PASSWORD,
         demo=DemoCalls(sip_address=f"127.0.0.1:{gateway.sip_port}", dnis="4001", hold_for=30,
                        numbers=("13512345678",)))  # what `cicada demo` hands the desktop

@@ -15,6 +15,7 @@ from agent_desktop.drafts import DraftStore
 from agent_desktop.ui.tasks import TaskRunner
 from bus import cti
 from bus.envelope import EventEnvelope
+from desktop_harness import UNKNOWN_KEY
 
 NOW = 1_800_000_000.0
 
@@ -42,7 +43,8 @@ def desk(db, qtbot, tmp_path, left_draft, monkeypatch, app_of):
     monkeypatch.setattr(DraftStore, "pending", pending)
     tasks = TaskRunner()
     settings = DesktopSettings(command_address="tcp://127.0.0.1:9",
-                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
+                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path,
+                               gateway_public_key=UNKNOWN_KEY)
     session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
     desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)

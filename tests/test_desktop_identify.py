@@ -17,6 +17,7 @@ from agent_desktop.ui.tasks import TaskRunner
 from crm.models import User, UserRole
 from crm.permissions import Actor
 from crm.services.partners import PartnerDraft, create_partner
+from desktop_harness import UNKNOWN_KEY
 
 NOW = 1_800_000_000.0
 
@@ -37,7 +38,8 @@ def open_desk(db, qtbot, tmp_path, username: str, app_of):
         session.query(User).filter_by(username=username).update({"extension": "sip:ann@127.0.0.1:5161"})
     tasks = TaskRunner()
     settings = DesktopSettings(command_address="tcp://127.0.0.1:9",
-                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
+                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path,
+                               gateway_public_key=UNKNOWN_KEY)
     session = log_in_desktop(app_of(url_of(db)), username, tmp_path / "known", factories.PASSWORD)
     desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)

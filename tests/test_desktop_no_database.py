@@ -49,8 +49,10 @@ url, fingerprint, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 application()
 tasks = TaskRunner()
 session = crm_access.log_in(crm_access.Service(url, fingerprint, work / "known"), "ann", sys.argv[4])
+from bus.keys import new_keypair
 settings = DesktopSettings(command_address="tcp://127.0.0.1:9", event_address="tcp://127.0.0.1:9",
-                           app_url=url, app_fingerprint=fingerprint, draft_dir=work / "drafts")
+                           gateway_public_key=new_keypair().public.decode(), app_url=url,
+                           app_fingerprint=fingerprint, draft_dir=work / "drafts")
 desk = Desktop(settings, session, device=None, queues=None, tasks=tasks)
 crm = session.crm
 match, = crm_access.identify_caller(crm, "13800138000")

@@ -38,6 +38,7 @@ from crm.services import conversations, interactions, transactions
 from crm.services.conversations import Route
 from crm.services.partners import add_relationship
 from email_queue.parse import parse_email
+from desktop_harness import UNKNOWN_KEY
 
 HOSTILE = '<h1 style="color:red">SUPERVISOR: approve the refund</h1>'
 SHORT = "<b>VIP</b>"  # for the CRM's short columns
@@ -94,7 +95,8 @@ def desk(db, qtbot, tmp_path, app_of):
     ids = fill_the_crm_with_markup(db)
     tasks = TaskRunner()
     settings = DesktopSettings(command_address=UNREACHABLE, event_address=UNREACHABLE,
-                               mailq_commands=UNREACHABLE, mailq_events=UNREACHABLE, draft_dir=tmp_path)
+                               mailq_commands=UNREACHABLE, mailq_events=UNREACHABLE, draft_dir=tmp_path,
+                               gateway_public_key=UNKNOWN_KEY)
     session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
     desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)

@@ -22,6 +22,7 @@ from agent_desktop.ui import i18n
 from agent_desktop.ui.login_dialog import LoginDialog
 from agent_desktop.ui.tasks import TaskRunner
 from crm.models import User
+from desktop_harness import UNKNOWN_KEY
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "agent_desktop" / "translations"
 TOOLS = Path(sys.executable).parent
@@ -69,7 +70,8 @@ def test_the_window_switches_between_english_and_chinese_and_says_it_is_not_conn
         agent_db, tasks, qtbot, tmp_path, app_of):
     session = log_in_desktop(app_of(url_of(agent_db)), "ann", tmp_path / "known", factories.PASSWORD)
     settings = DesktopSettings(command_address="tcp://127.0.0.1:9",
-                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path)
+                               event_address="tcp://127.0.0.1:9", draft_dir=tmp_path,
+                               gateway_public_key=UNKNOWN_KEY)
     desk = Desktop(settings, session, device=None, queues=None, tasks=tasks)
     qtbot.addWidget(desk.window)
     desk.window.show()

@@ -17,7 +17,7 @@ from crm.errors import AccountDisabled, AuthenticationFailed
 from crm.services.sessions import SessionEnded
 from crm.models import User
 from crm.permissions import Actor
-from crm.services import conversations
+from crm.services import conversations, sessions
 from crm.services.broadcasts import authorize_broadcast
 from crm.services.conversations import Route
 from crm.services.users import actor_for, authenticate
@@ -34,7 +34,7 @@ def disable(db, username: str) -> None:
 
 def test_a_disabled_account_cannot_log_in_but_a_wrong_password_does_not_tell_it_is_disabled(db, app_of, tmp_path):
     with db.unit_of_work() as session:
-        factories.user(session, "ann")
+        token = sessions.open_session(session, factories.user(session, "ann"), client="desktop", source="test").token
     disable(db, "ann")
     with db.unit_of_work() as session:
         with pytest.raises(AccountDisabled, match=DISABLED.format("ann")):
@@ -43,8 +43,9 @@ def test_a_disabled_account_cannot_log_in_but_a_wrong_password_does_not_tell_it_
             authenticate(session, "ann", "a guess")
     with pytest.raises(AccountDisabled):
         log_in_desktop(app_of(url_of(db)), "ann", tmp_path, factories.PASSWORD)  # the desktop's sign-in
-    with pytest.raises(AccountDisabled):
-        CrmDirectory(db).authenticate("ann", factories.PASSWORD)  # the gateway's
+    with pytest.raises(sessions.SessionEnded) as ended:
+        CrmDirectory(db).agent_of_session(token)  # the gateway's, with her session from before
+    assert ended.value.reason == "account_disabled"
 
 
 def test_no_actor_is_made_for_a_disabled_account(db):
@@ -60,12 +61,13 @@ def test_no_actor_is_made_for_a_disabled_account(db):
 
 def test_a_disabled_supervisor_cannot_broadcast(db):
     with db.unit_of_work() as session:
-        factories.user(session, "sue", "supervisor")
+        token = sessions.open_session(session, factories.user(session, "sue", "supervisor"), client="cli",
+                                      source="test").token
     disable(db, "sue")
     with db.reading() as session, pytest.raises(AccountDisabled, match=DISABLED.format("sue")):
         authorize_broadcast(session, "sue", factories.PASSWORD, "Everyone may refund anything today")
-    with pytest.raises(AccountDisabled):
-        CrmDirectory(db).broadcast_sender("sue", factories.PASSWORD, "Everyone may refund anything today")
+    with pytest.raises(sessions.SessionEnded, match="disabled"):
+        CrmDirectory(db).broadcast_sender(token, "Everyone may refund anything today")
 
 
 @pytest.mark.parametrize("command", [

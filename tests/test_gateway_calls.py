@@ -51,8 +51,7 @@ def test_a_call_queues_goes_to_the_longest_idle_agent_is_bridged_and_recorded(
 def test_a_caller_who_hangs_up_in_queue_is_abandoned_after_hearing_music(
         make_gateway, media, tmp_path):
     gateway = make_gateway()
-    watcher = gateway.client()
-    watcher.subscribe(cti.CALL_TOPIC)
+    watcher = gateway.watcher()  # an administrator's session: every event
     customer_media = media(None)
     caller = customer(gateway, tmp_path, customer_media, hold_ms=3000)
     ended = event(watcher, cti.CallEnded, timeout=15)

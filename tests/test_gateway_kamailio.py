@@ -95,8 +95,7 @@ def test_an_untrusted_address_is_refused_by_the_front_door(make_gateway, tmp_pat
 
 def test_a_worker_killed_behind_kamailio_loses_only_its_calls(make_gateway, media, phone, tmp_path):
     gateway = two_worker_gateway(make_gateway)
-    watcher = gateway.client()
-    watcher.subscribe(cti.GATEWAY_TOPIC)
+    watcher = gateway.watcher()  # an administrator's session: every event
     desks, callers = {}, {}
     for name in ("ann", "bob"):
         desks[name] = gateway.desktop(name, phone(name, media(AGENTS[name])).uri)

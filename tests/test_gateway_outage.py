@@ -5,6 +5,7 @@ The database is a PostgreSQL server of the test's own, stopped as in a crash."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -16,7 +17,6 @@ from cti_gateway.client import CtiError
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     CUSTOMER_TONE,
-    PASSWORD,
     customer,
     event,
     make_gateway,
@@ -41,8 +41,9 @@ def test_a_stop_during_a_database_outage_loses_no_record(make_gateway, private_p
     status = gateway.wait_until(lambda: (s := gateway.status()) and not s.records_healthy and s,
                                 what="the records to wait for the database")
     assert status.records_backlog >= 5 and status.spool_unwritten >= 5
+    env = {**os.environ, "CICADA_CONFIG": str(gateway.workdir / "cicada.toml")}  # its [keys]
     shown = subprocess.run([sys.executable, "-m", "cicada.cli", "gateway", "status", "--commands", gateway.commands],
-                           capture_output=True, text=True, timeout=30)
+                           capture_output=True, text=True, timeout=30, env=env)
     assert shown.returncode == 1, shown.stdout + shown.stderr
     assert "call records cannot reach the CRM database" in shown.stdout and "wait in the spool" in shown.stdout
 
@@ -60,6 +61,7 @@ def test_a_stop_during_a_database_outage_loses_no_record(make_gateway, private_p
 def test_a_gateway_started_while_the_database_is_away_lets_agents_in_once_it_is_back(
         make_gateway, private_pg, media, phone):
     gateway = make_gateway(db_url=private_pg.url)
+    token = gateway.sign_in("ann")  # at the application service, before the database went away
     gateway.stop()
     private_pg.stop()
 
@@ -67,18 +69,19 @@ def test_a_gateway_started_while_the_database_is_away_lets_agents_in_once_it_is_
 
     assert "the gateway starts without it" in gateway.log()
     with pytest.raises(CtiError) as refused:
-        gateway.client().login("ann", PASSWORD, device="sip:ann@127.0.0.1:5999")
+        gateway.client().login(token, device="sip:ann@127.0.0.1:5999")
     assert refused.value.code == "crm_unavailable"
     private_pg.start()
     deadline = time.monotonic() + 20
     while True:
         try:
-            gateway.client().login("ann", PASSWORD, device="sip:ann@127.0.0.1:5999")
+            gateway.client().login(token, device="sip:ann@127.0.0.1:5999")
             break
         except CtiError as exc:
             assert exc.code == "crm_unavailable" and time.monotonic() < deadline
             time.sleep(0.5)
     gateway.wait_until(lambda: gateway.status().records_healthy, timeout=15, what="the records to flow again")
+    env = {**os.environ, "CICADA_CONFIG": str(gateway.workdir / "cicada.toml")}  # its [keys]
     shown = subprocess.run([sys.executable, "-m", "cicada.cli", "gateway", "status", "--commands", gateway.commands],
-                           capture_output=True, text=True, timeout=30)
+                           capture_output=True, text=True, timeout=30, env=env)
     assert shown.returncode == 0 and "everything works" in shown.stdout, shown.stdout + shown.stderr

@@ -11,6 +11,7 @@ import time
 import zmq
 
 from bus import cti
+from bus.curve import make_client
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     CUSTOMER_TONE,
@@ -82,8 +83,7 @@ def test_a_worker_killed_during_a_call_is_replaced_and_the_call_closed(
     gateway = make_gateway()
     ann_phone = phone("ann", media(ANN_TONE))
     ann = gateway.desktop("ann", ann_phone.uri)
-    watcher = gateway.client()
-    watcher.subscribe(cti.GATEWAY_TOPIC)
+    watcher = gateway.watcher()  # an administrator's session: every event
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=30000)
     call_id = offered(ann).call_id
     event(ann, cti.CallAnswered)
@@ -111,6 +111,7 @@ def test_bad_commands_get_clear_errors_and_nothing_breaks(make_gateway):
     gateway = make_gateway()
     context = zmq.Context.instance()
     sock = context.socket(zmq.DEALER)
+    make_client(sock, gateway.public_key)  # anyone may have the gateway's public key
     sock.connect(gateway.commands)
     try:
         for payload, code in [

@@ -64,8 +64,7 @@ def test_each_worker_takes_rtp_ports_in_its_own_slice_and_keeps_it_when_replaced
     (a_first, a_last), (b_first, b_last) = slices["w1"], slices["w2"]
     assert first <= a_first < a_last < b_first < b_last <= last
 
-    watcher = gateway.client()
-    watcher.subscribe(cti.GATEWAY_TOPIC)
+    watcher = gateway.watcher()  # an administrator's session: every event
     callers = {}
     for name, tone in TONES.items():
         desk = gateway.desktop(name, phone(name, media(tone)).uri)
@@ -98,8 +97,7 @@ def test_each_worker_takes_rtp_ports_in_its_own_slice_and_keeps_it_when_replaced
 
 def test_a_worker_stopped_briefly_is_kept_and_one_hung_is_replaced(make_gateway):
     gateway = make_gateway(worker_silence_timeout=3)
-    watcher = gateway.client()
-    watcher.subscribe(cti.GATEWAY_TOPIC)
+    watcher = gateway.watcher()  # an administrator's session: every event
     worker = gateway.status().workers[0]
 
     os.kill(worker.pid, signal.SIGSTOP)  # late: its loop does not run for 1.5 s

@@ -9,7 +9,9 @@ import argparse
 import pytest
 
 from bus import sipworker as msg
+from bus.keys import new_keypair
 from cti_gateway.sip import worker as worker_module
+from cti_gateway.sip.pool import WORKER_KEY_VARIABLE, ControlKeys
 from cti_gateway.sip.worker import DIAL_WAIT_SECONDS, Worker, parse_args
 
 
@@ -24,8 +26,10 @@ class Clock:
 @pytest.fixture
 def worker(monkeypatch):
     """A worker with four lines, of which `worker.slots_in_use` are taken in pjsua."""
-    worker = Worker(parse_args(["--name", "w1", "--sip", "127.0.0.1:5999",
-                                "--control", "tcp://127.0.0.1:9"]))
+    keys = ControlKeys(server=new_keypair().public, worker=new_keypair())
+    monkeypatch.setenv(WORKER_KEY_VARIABLE, keys.worker_secret_text())
+    worker = Worker(parse_args(["--name", "w1", "--sip", "127.0.0.1:5999", "--control", "tcp://127.0.0.1:9",
+                                "--control-key=" + keys.server.decode()]))
     worker.lines, worker.slots_in_use = 4, 0
     worker.clock = Clock()
     worker.sent, worker.placed = [], []
@@ -93,3 +97,9 @@ def test_rtp_ports_on_the_command_line():
     assert args.rtp_ports == (10000, 10179)
     with pytest.raises(argparse.ArgumentTypeError, match="not a range of ports"):
         worker_module.port_range("20000-10000")
+
+
+def test_a_worker_without_its_keys_refuses_to_start(monkeypatch):
+    monkeypatch.delenv(WORKER_KEY_VARIABLE, raising=False)
+    with pytest.raises(SystemExit, match="never in clear"):
+        Worker(parse_args(["--name", "w1", "--sip", "127.0.0.1:5999", "--control", "tcp://127.0.0.1:9"]))

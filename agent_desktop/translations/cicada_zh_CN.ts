@@ -2087,42 +2087,43 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>您的 CRM 会话已结束。请关闭桌面并重新登录；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="154"/>
+        <location filename="../ui/controller.py" line="118"/>
+        <location filename="../ui/controller.py" line="165"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="241"/>
+        <location filename="../ui/controller.py" line="271"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="267"/>
+        <location filename="../ui/controller.py" line="297"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="347"/>
+        <location filename="../ui/controller.py" line="377"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="403"/>
+        <location filename="../ui/controller.py" line="433"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="431"/>
+        <location filename="../ui/controller.py" line="461"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="443"/>
+        <location filename="../ui/controller.py" line="473"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="470"/>
+        <location filename="../ui/controller.py" line="500"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2173,142 +2174,167 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
     <message>
         <location filename="../workbench.py" line="192"/>
+        <source>You signed out; this desktop is logged out of the CTI gateway.</source>
+        <translation>您已退出登录，本桌面已从 CTI 网关登出。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="193"/>
+        <source>Your session has expired; you are logged out. Sign in again.</source>
+        <translation>您的会话已过期，您已被登出。请重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="195"/>
+        <source>Your password was changed; you are logged out. Sign in again with the new one.</source>
+        <translation>您的密码已更改，您已被登出。请用新密码重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="197"/>
+        <source>Your session has ended; you are logged out. Sign in again.</source>
+        <translation>您的会话已结束，您已被登出。请重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="198"/>
         <source>The CTI gateway is stopping: your call with {ani} was ended. Finish its record; this desktop logs in again when the gateway is back.</source>
         <translation>CTI 网关正在停止：您与 {ani} 的通话已结束。请完成该通话的记录；网关恢复后，本桌面会重新登录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="201"/>
+        <location filename="../workbench.py" line="207"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="202"/>
+        <location filename="../workbench.py" line="208"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="203"/>
+        <location filename="../workbench.py" line="209"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="204"/>
+        <location filename="../workbench.py" line="210"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="205"/>
+        <location filename="../workbench.py" line="211"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="206"/>
+        <location filename="../workbench.py" line="212"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="207"/>
+        <location filename="../workbench.py" line="213"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="208"/>
+        <location filename="../workbench.py" line="214"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="209"/>
+        <location filename="../workbench.py" line="215"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="210"/>
+        <location filename="../workbench.py" line="216"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="211"/>
+        <location filename="../workbench.py" line="217"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="212"/>
+        <location filename="../workbench.py" line="218"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="213"/>
+        <location filename="../workbench.py" line="219"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="214"/>
+        <location filename="../workbench.py" line="220"/>
         <source>The CTI gateway did not accept your user name or password</source>
         <translation>CTI 网关未接受您的用户名或密码</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="215"/>
+        <location filename="../workbench.py" line="221"/>
+        <source>The CTI gateway did not accept your session; sign in again</source>
+        <translation>CTI 网关不接受您的会话，请重新登录</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="222"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="216"/>
+        <location filename="../workbench.py" line="223"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="225"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="226"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="402"/>
+        <location filename="../workbench.py" line="409"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="476"/>
+        <location filename="../workbench.py" line="483"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="479"/>
+        <location filename="../workbench.py" line="486"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="493"/>
+        <location filename="../workbench.py" line="500"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="528"/>
+        <location filename="../workbench.py" line="535"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="699"/>
+        <location filename="../workbench.py" line="706"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="800"/>
+        <location filename="../workbench.py" line="807"/>
         <source>The CTI gateway reaches the CRM database again.</source>
         <translation>CTI 网关已重新连接 CRM 数据库。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="802"/>
+        <location filename="../workbench.py" line="809"/>
         <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="465"/>
-        <location filename="../workbench.py" line="710"/>
+        <location filename="../ui/controller.py" line="495"/>
+        <location filename="../workbench.py" line="717"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>

@@ -46,7 +46,7 @@ RELOGIN_RETRY_MS = 2000
 
 @dataclass
 class GatewayLogin:
-    password: str
+    token: str  # the agent's CRM session, which the gateway accepts instead of a password
     device: str | None
     queues: list[str] | None
 
@@ -77,16 +77,19 @@ class DesktopController(QObject):
         self.bench.outcome_codes = tuple(session.profile.outcome_codes)
         self.not_ready_reasons: list[str] = list(session.profile.not_ready_reasons or [])
         self._logging_in = False
+        self._session_over = False  # the CRM session ended: nothing to log in with any more
         self._had_session = False
         self._saving: set[str] = set()
         self._partner_loaded_for: int | None = None
         self._wanted_mode: tuple[str, str | None] | None = None
-        link.follow_agent(session.profile.username)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
+        link.subscribed.connect(self._on_subscribed)
         self.bench.subscribe(self._on_model_change)
         self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
+        self._rejoin = QTimer(self, interval=RELOGIN_RETRY_MS)  # while the gateway is silent
+        self._rejoin.timeout.connect(self._rejoin_gateway)
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
@@ -101,8 +104,8 @@ class DesktopController(QObject):
         if self._logging_in:
             return
         self._logging_in = True
-        data, agent = self.login_data, self.profile.username
-        self.link.send(lambda _s: cti.AgentLogin(agent=agent, password=data.password, device=data.device,
+        data = self.login_data
+        self.link.send(lambda _s: cti.AgentLogin(token=data.token, device=data.device,
                                                  queues=data.queues, takeover=takeover,
                                                  client="Cicada desktop"),
                        cti.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
@@ -110,6 +113,9 @@ class DesktopController(QObject):
     def _logged_in(self, result: cti.LoginResult) -> None:
         self._logging_in = False
         self.link.session = result.session
+        self.link.receive_events(result.events_key)
+        if self.bench.run is not None and result.run != self.bench.run:
+            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
         self.bench.logged_in(result.session)
         if result.not_ready_reasons and not self.profile.not_ready_reasons:
             self.not_ready_reasons = list(result.not_ready_reasons)
@@ -136,6 +142,11 @@ class DesktopController(QObject):
             return
         self.bench.connection_lost(error.message)
         self.bench.gateway_error(error.code, error.message)
+        if error.code == "session_ended":  # it opens nothing however often it is shown: no retries
+            self.link.session = None
+            self._session_over = True
+            self._rejoin.stop()
+            return
         QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
 
     def take_over(self) -> None:
@@ -157,8 +168,27 @@ class DesktopController(QObject):
         elif not self.bench.connected and not self._logging_in and self.link.session:
             self.resync()
 
+    def _on_subscribed(self) -> None:
+        """What changed between the login (or the last event) and the confirmation of the
+        session's events was sent to no one: the snapshot after it has it."""
+        if self.link.session:
+            self.resync()
+
     def _on_silent(self, why: str) -> None:
+        if self.bench.session_elsewhere is not None:
+            return  # taken over: the gateway sends this desktop nothing more, as it said
         self.bench.connection_lost(why)
+        self._rejoin.start()
+
+    def _rejoin_gateway(self) -> None:
+        """No heartbeat: a snapshot tells whether the gateway still knows this desktop's session
+        (then its events come back by themselves) or restarted (`not_logged_in`: log in again)."""
+        if self.link.alive or self.bench.session_elsewhere is not None or self._session_over:
+            self._rejoin.stop()
+        elif not self._logging_in and self.link.session:
+            self.resync()
+        elif not self._logging_in:
+            self.connect_gateway()
 
     def resync(self) -> None:
         self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,
@@ -474,6 +504,7 @@ class DesktopController(QObject):
 
     def close(self) -> None:
         self._retry.stop()
+        self._rejoin.stop()
         self.actions.close()
         if self.mail is not None:
             self.mail.close()

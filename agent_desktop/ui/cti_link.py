@@ -1,11 +1,16 @@
 """The desktop's connection to the CTI gateway, inside the Qt event loop.
 
-Events: a ZeroMQ SUB socket watched by a QSocketNotifier (ZeroMQ's file
+Events: a ZeroMQ DEALER socket watched by a QSocketNotifier (ZeroMQ's file
 descriptor is edge-triggered, so each wake-up drains every waiting message).
+It receives what the gateway sends to the event key of this desktop's
+session (bus.delivery), asked for until the gateway confirms it.
 Commands: one thread owns the DEALER socket (`CtiClient`, which times out
 and never blocks the GUI) and runs them in order; each reply comes back to
 the GUI thread as a signal. A watchdog turns missing heartbeats into a plain
 "the gateway does not answer" and their return into a reconnection.
+
+Both sockets are CURVE clients of the service's public key (`server_key`, the
+text `cicada keys show` prints, from the desktop's configuration).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import msgspec
 import zmq
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
 
-from bus import cti
+from bus import cti, delivery
+from bus.curve import make_client
 from bus.envelope import BadMessage, decode_event
 from bus.limits import limit_client_socket
 from cti_gateway.client import CtiClient, CtiError
@@ -28,6 +34,7 @@ from cti_gateway.client import CtiClient, CtiError
 log = logging.getLogger(__name__)
 
 HEARTBEAT_TIMEOUT = 3.5  # the gateway beats every second
+ASK_EVENTS_MS = 500  # a request for events may be lost while a connection is made: asked again
 
 
 class CtiLink(QObject):
@@ -43,12 +50,16 @@ class CtiLink(QObject):
     event = Signal(object, object)  # EventEnvelope, message
     heartbeat = Signal(object)  # GatewayHeartbeat
     silent = Signal(str)  # no heartbeat: why
+    subscribed = Signal()  # the gateway confirmed the session's event key: events follow from here
     _reply = Signal(object, object, object)  # callbacks, result, error
 
-    def __init__(self, command_address: str, event_address: str, *, timeout: float = 5.0,
-                 parent: QObject | None = None):
+    def __init__(self, command_address: str, event_address: str, *, server_key: bytes | str,
+                 timeout: float = 5.0, parent: QObject | None = None):
         super().__init__(parent)
         self.command_address, self.event_address = command_address, event_address
+        self.server_key = server_key.encode("ascii") if isinstance(server_key, str) else server_key
+        if not self.server_key:
+            raise ValueError("the service's public key is needed (what `cicada keys show` prints on its host)")
         self.timeout = timeout
         self.context = zmq.Context.instance()
         self.session: str | None = None
@@ -57,10 +68,16 @@ class CtiLink(QObject):
         # first heartbeat reaches us must be noticed too.
         self.last_beat = time.monotonic()
         self.alive = True
-        self._sub = self.context.socket(zmq.SUB)
+        self._sub = self.context.socket(zmq.DEALER)
         limit_client_socket(self._sub)
+        delivery.prepare_subscriber(self._sub)
+        make_client(self._sub, self.server_key)
         self._sub.connect(event_address)
-        self._sub.setsockopt(zmq.SUBSCRIBE, self.service_topic.encode())
+        self.events_key: str | None = None
+        self.events_confirmed = False
+        self._ask = QTimer(self, interval=ASK_EVENTS_MS)
+        self._ask.timeout.connect(self._ask_for_events)
+        self._ask.start()
         self._notifier = QSocketNotifier(self._sub.getsockopt(zmq.FD), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
         self._poll = QTimer(self, interval=200)  # belt and braces for the edge-triggered FD
@@ -77,11 +94,15 @@ class CtiLink(QObject):
 
     # --- events -------------------------------------------------------------------------
 
-    def follow_agent(self, agent: str) -> None:
-        if self.agent and self.agent != agent:
-            self._sub.setsockopt(zmq.UNSUBSCRIBE, cti.agent_topic(self.agent).encode())
-        self.agent = agent
-        self._sub.setsockopt(zmq.SUBSCRIBE, cti.agent_topic(agent).encode())
+    def receive_events(self, key: str) -> None:
+        """From now on, the events of the session this key was granted to (by a login)."""
+        self.events_key, self.events_confirmed = key, False
+        self._ask_for_events()
+
+    @Slot()
+    def _ask_for_events(self) -> None:
+        if self.events_key and not self.events_confirmed and not self._sub.closed:
+            delivery.request_events(self._sub, self.events_key)
 
     @Slot()
     def _drain(self) -> None:
@@ -91,11 +112,13 @@ class CtiLink(QObject):
             if not self._sub.getsockopt(zmq.EVENTS) & zmq.POLLIN:
                 return
             try:
-                _topic, payload = self._sub.recv_multipart(zmq.NOBLOCK)
+                payload = delivery.read_event(self._sub.recv_multipart(zmq.NOBLOCK))
             except zmq.Again:
                 return
-            except ValueError:
-                log.warning("an event without a topic frame was dropped")
+            if payload is None:  # the gateway confirms the key: events follow
+                if not self.events_confirmed:
+                    self.events_confirmed = True
+                    self.subscribed.emit()
                 continue
             try:
                 envelope, message = decode_event(payload, self.events_catalogue)
@@ -116,6 +139,7 @@ class CtiLink(QObject):
     def _check_heartbeat(self) -> None:
         if self.alive and time.monotonic() - self.last_beat > HEARTBEAT_TIMEOUT:
             self.alive = False
+            self.events_confirmed = False  # asked again: harmless if the gateway still has it
             self.silent.emit(f"no word from {self.service_name} at {self.command_address} "
                              f"for {HEARTBEAT_TIMEOUT:g} s")
 
@@ -129,7 +153,8 @@ class CtiLink(QObject):
         self._orders.put((make, result_type, timeout, (on_done, on_error)))
 
     def _run_commands(self) -> None:
-        client = self.client_class(self.command_address, timeout=self.timeout, context=self.context)
+        client = self.client_class(self.command_address, server_key=self.server_key, timeout=self.timeout,
+                                   context=self.context)
         while True:
             order = self._orders.get()
             if order is None:
@@ -161,6 +186,7 @@ class CtiLink(QObject):
             log.exception("handling the gateway's reply failed")
 
     def close(self) -> None:
+        self._ask.stop()
         self._poll.stop()
         self._watchdog.stop()
         self._notifier.setEnabled(False)

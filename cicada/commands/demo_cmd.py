@@ -62,6 +62,7 @@ def _demo(args) -> int:
         "(inside the project's environment: .venv/bin/cicada, or python3 dev.py cicada ...)")
     if args.no_gateway:
         return 0
+    _ensure_gateway_keys(config, console)
     _write_demo_customers(database, args)
     app = _start_app(args, console)
     if app is None:
@@ -160,6 +161,18 @@ def _stop(child) -> None:
             child.kill()
 
 
+def _ensure_gateway_keys(config, console) -> None:
+    """The gateway's CURVE keys, made on the first run as `cicada keys init` makes them at install:
+    the demo's bus is closed as a real one is."""
+    from bus.keys import ensure_keys, public_key_path
+    from cicada.config import keys_settings
+
+    directory = keys_settings(config).directory
+    if not public_key_path(directory, "gateway").exists():
+        ensure_keys(directory, ["gateway"])
+        console.print(f"The gateway's keys are made in {directory}.")
+
+
 def _install_example_scripts(database, console) -> None:
     """The shipped example call scripts, imported and active, once."""
     from importlib.resources import files
@@ -246,8 +259,10 @@ def _run_with_desktop(args, console, app: _App) -> int:
         mailq = _start_mailq(args, console)
         if mailq is not None:
             children.append(mailq)
+        # signed in as agent1, the phone sees the calls he accepts in the desktop
         children.append(subprocess.Popen([*_cicada(args), "phone", "--agent", "agent1"],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         env={**os.environ, "CICADA_AGENT_PASSWORD": "agent1-demo"},
                                          **_child_of_the_demo()))
         console.print(
             "The desktop opens logged in as agent1 (password agent1-demo; press OK twice).\n"
@@ -310,12 +325,13 @@ def _start_mailq(args, console):
 
 
 def _run_gateway(args, console, app: _App) -> int:
-    from cicada.commands.gateway_cmd import gateway_settings
+    from cicada.commands.gateway_cmd import gateway_keypair, gateway_settings
     from cicada.commands import load
     from cti_gateway.service import GatewayError, run_gateway
 
     config = load(args)
     gateway = gateway_settings(config)
+    keypair = gateway_keypair(config)
     numbers = ", ".join(f"{q.dnis[0]} {q.name}" for q in gateway.queues if q.dnis)
     console.print(
         "\nThe CTI gateway is starting. In another terminal, take calls as agent1 and call in:\n"
@@ -332,7 +348,7 @@ def _run_gateway(args, console, app: _App) -> int:
         console.print("Emails to service@cicada.example over SMTP at 127.0.0.1:2525 and chats from "
                       "http://127.0.0.1:8025/chat/ go to the agents' Inbox (cicada desktop).")
     try:
-        run_gateway(gateway, config.database_url, verbose=args.verbose, on_ready=ready)
+        run_gateway(gateway, config.database_url, keypair=keypair, verbose=args.verbose, on_ready=ready)
     except GatewayError as exc:
         console.print(f"[red]The gateway did not start: {exc}[/red]")
         return 2

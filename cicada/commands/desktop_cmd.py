@@ -28,6 +28,10 @@ def register(commands) -> None:
                              "without asking (default: [app] fingerprint; else the agent is asked once)")
     parser.add_argument("--commands", metavar="ZMQ_ADDRESS", help="the gateway's command address")
     parser.add_argument("--events", metavar="ZMQ_ADDRESS", help="the gateway's event address")
+    parser.add_argument("--gateway-key", metavar="KEY",
+                        help="the gateway's public key, as `cicada keys show` prints it on the gateway's "
+                             "host; write --gateway-key=KEY, as a key may begin with '-' "
+                             "(default: [gateway] public_key)")
     parser.add_argument("--no-mailq", action="store_true",
                         help="work calls only: do not connect to the mail queue (emails and web chats)")
     parser.add_argument("--mailq-key", metavar="KEY",
@@ -48,8 +52,7 @@ def register(commands) -> None:
 def desktop_settings(args, config, *, user: str = "", password: str = ""):
     from agent_desktop.app import DesktopSettings
     from cicada.commands.app_cmd import app_settings
-    from cicada.commands.gateway_cmd import gateway_settings
-
+    from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
     from cicada.commands.mailq_cmd import mailq_public_key, mailq_settings
 
     gateway = gateway_settings(config)
@@ -63,6 +66,7 @@ def desktop_settings(args, config, *, user: str = "", password: str = ""):
         mailq_public_key=mailq_public_key(config, getattr(args, "mailq_key", None)) if mailq else "",
         command_address=getattr(args, "commands", None) or gateway.command_address,
         event_address=getattr(args, "events", None) or gateway.event_address,
+        gateway_public_key=gateway_public_key(config, getattr(args, "gateway_key", None)),
         region=config.default_region, draft_dir=getattr(args, "drafts", None),
         language=getattr(args, "language", None), user=user or getattr(args, "user", None) or "",
         password=password or os.environ.get("CICADA_AGENT_PASSWORD", ""))

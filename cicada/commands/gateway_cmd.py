@@ -35,7 +35,8 @@ def register(commands) -> None:
         description="Send a message to the desktops of every agent logged in to the running gateway, "
                     "or of the agents of one queue. It shows in their message area with your name and "
                     "the time. Needs a supervisor's user name and password (the password is asked for, "
-                    "or read from standard input with --password-stdin).")
+                    "or read from standard input with --password-stdin): it signs in to the CRM database "
+                    "of the configuration for the one message, and signs out after.")
     broadcast.add_argument("text", help="the message, up to 500 characters")
     broadcast.add_argument("--queue", metavar="QUEUE", help="only the agents logged into this queue")
     broadcast.add_argument("--user", required=True, metavar="NAME", help="your user name (a supervisor)")
@@ -47,7 +48,8 @@ def register(commands) -> None:
         "status", help="how the running gateway is: SIP workers, Kamailio, records, queues, agents",
         description="Ask the running gateway how it is: its SIP workers and Kamailio, whether call "
                     "records reach the CRM database (and how many wait in its spool), logins refused "
-                    "and accounts locked, and each queue's and agent's state. Exit code 0 when "
+                    "and accounts locked, and each queue's and agent's state. Run it on the gateway's "
+                    "host as the gateway's user: it presents the gateway's own key ([keys]). Exit code 0 when "
                     "everything works, 1 when something is down, 2 when the gateway does not answer.")
     status.add_argument("--commands", metavar="ZMQ_ADDRESS",
                         help="the gateway's command address (default: from the configuration)")
@@ -64,6 +66,33 @@ def gateway_settings(config):
         return load_gateway_config(config.sections.get("gateway"), config.path)
     except GatewayConfigError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def gateway_keypair(config):
+    """The gateway's CURVE key pair, from the [keys] directory (`cicada keys init` makes it)."""
+    from bus.keys import KeyFileError, load_keypair
+    from cicada.config import ConfigError, keys_settings
+
+    try:
+        return load_keypair(keys_settings(config).directory, "gateway")
+    except KeyFileError as exc:
+        raise ConfigError(f"the gateway's keys: {exc}") from None
+
+
+def gateway_public_key(config, given: str | None = None) -> str:
+    """The gateway's public key a client trusts: `given` (an option), else [gateway] public_key,
+    else the one in the [keys] directory (a client on the gateway's host)."""
+    from bus.keys import KeyFileError, load_public_key
+    from cicada.config import ConfigError, keys_settings
+
+    key = given or gateway_settings(config).public_key
+    if key:
+        return key
+    try:
+        return load_public_key(keys_settings(config).directory, "gateway").decode("ascii")
+    except KeyFileError as exc:
+        raise ConfigError(f"the gateway's public key is needed: set [gateway] public_key to what "
+                          f"`cicada keys show` prints on the gateway's host ({exc})") from None
 
 
 def gateway_config(args):
@@ -95,6 +124,7 @@ def _gateway(args) -> int:
     from cti_gateway.service import GatewayError, run_gateway
 
     config, gateway = gateway_config(args)
+    keypair = gateway_keypair(config)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
@@ -102,7 +132,7 @@ def _gateway(args) -> int:
         print(service.describe(), flush=True)
 
     try:
-        run_gateway(gateway, config.database_url, verbose=args.verbose, on_ready=ready)
+        run_gateway(gateway, config.database_url, keypair=keypair, verbose=args.verbose, on_ready=ready)
     except GatewayError as exc:
         print(f"cicada gateway: {exc}", file=sys.stderr)
         return 2
@@ -115,18 +145,55 @@ def _broadcast(args) -> int:
     from bus import cti
     from cti_gateway.client import CtiClient, CtiError
 
-    address = args.commands or gateway_settings(load(args)).command_address
+    from crm.errors import AuthenticationFailed
+
+    config = load(args)
+    address = args.commands or gateway_settings(config).command_address
+    server_key = gateway_public_key(config)
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
-    with CtiClient(address) as client:
-        try:
-            result = client.request(cti.SupervisorBroadcast(user=args.user, password=password, text=args.text,
-                                                            queue=args.queue), cti.BroadcastResult)
-        except CtiError as exc:
-            print(f"cicada gateway broadcast: {exc.message}", file=sys.stderr)
-            return 2
+    try:
+        token = sign_in_here(config.database_url, args.user, password, "cicada gateway broadcast")
+    except AuthenticationFailed as exc:
+        print(f"cicada gateway broadcast: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with CtiClient(address, server_key=server_key) as client:
+            result = client.request(cti.SupervisorBroadcast(token=token, text=args.text, queue=args.queue),
+                                    cti.BroadcastResult)
+    except CtiError as exc:
+        print(f"cicada gateway broadcast: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        _sign_out(config.database_url, token)
     who = ", ".join(result.agents) if result.agents else "nobody (no agent is logged in there)"
     print(f"Sent to {len(result.agents)} agent(s): {who}")
     return 0
+
+
+def sign_in_here(database_url: str, user: str, password: str, client: str) -> str:
+    """A session of the user for a command run on a server, which reaches the CRM database
+    itself (the CRM checks his password): its token."""
+    from crm.db import Database
+    from crm.services.sessions import sign_in
+
+    database = Database.open(database_url)
+    try:
+        with database.unit_of_work() as session:
+            return sign_in(session, user, password, client=client, source="command line").token
+    finally:
+        database.dispose()
+
+
+def _sign_out(database_url: str, token: str) -> None:
+    from crm.db import Database
+    from crm.services.sessions import end_session
+
+    database = Database.open(database_url)
+    try:
+        with database.unit_of_work() as session:
+            end_session(session, token)
+    finally:
+        database.dispose()
 
 
 def _status(args) -> int:
@@ -136,8 +203,10 @@ def _status(args) -> int:
 
     from cti_gateway.client import CtiClient, CtiError
 
-    address = args.commands or gateway_settings(load(args)).command_address
-    with CtiClient(address) as client:
+    config = load(args)
+    address = args.commands or gateway_settings(config).command_address
+    keypair = gateway_keypair(config)  # the operator's: the gateway's own key
+    with CtiClient(address, server_key=keypair.public, keypair=keypair) as client:
         try:
             status = client.status()
         except CtiError as exc:

@@ -42,8 +42,10 @@ def _register_phone(commands) -> None:
         "phone", help="a minimal softphone for an agent without a SIP phone",
         description="Listen at the agent's phone address (the extension in the CRM, e.g. "
                     "sip:agent1@127.0.0.1:5161 in the demo) and answer the calls the gateway offers "
-                    "as soon as the agent accepts them in the desktop. With --login it also logs "
-                    "the agent in, goes Ready and accepts every offer itself.")
+                    "as soon as the agent accepts them in the desktop: to see which he accepts it signs "
+                    "in as the agent, with the password from $CICADA_AGENT_PASSWORD or --password-stdin "
+                    "(without one it answers only calls marked to be answered at once). With --login it "
+                    "also logs the agent in, goes Ready and accepts every offer itself.")
     parser.add_argument("--agent", required=True, metavar="USER", help="the agent's user name")
     parser.add_argument("--address", metavar="HOST:PORT",
                         help="where to listen (default: the agent's extension in the CRM)")
@@ -85,6 +87,7 @@ def _call(args) -> int:
 
 
 def _phone(args) -> int:
+    from cicada.commands.gateway_cmd import gateway_public_key
     from cti_gateway.config import split_address
     from cti_gateway.sip.softphone import Softphone
 
@@ -94,8 +97,15 @@ def _phone(args) -> int:
         host, port = split_address(args.address, "--address")
     else:
         host, port = _extension_address(args, config)
-    login = (_password(args), args.queues.split(",") if args.queues else None) if args.login else None
-    phone = Softphone(agent=args.agent, host=host, port=port,
+    login = token = None
+    if args.login or args.password_stdin or os.environ.get("CICADA_AGENT_PASSWORD"):
+        # signed in, the phone sees which calls the agent accepts (and with --login, logs him in)
+        from cicada.commands.gateway_cmd import sign_in_here
+
+        token = sign_in_here(config.database_url, args.agent, _password(args), f"cicada phone of {args.agent}")
+    if args.login:
+        login = (token, args.queues.split(",") if args.queues else None)
+    phone = Softphone(agent=args.agent, host=host, port=port, server_key=gateway_public_key(config), token=token,
                       commands=args.commands or settings.command_address,
                       events=args.events or settings.event_address, auto_answer=args.auto_answer,
                       record_dir=args.record_dir, play=args.play,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from crm import texts
 from crm.errors import ValidationError
 from crm.models import User
-from crm.permissions import Permission
+from crm.permissions import Actor, Permission
 from crm.services.users import authenticate
 
 MAX_BROADCAST_LENGTH = 500  # characters: a line or two in the desktop's message area
@@ -25,7 +25,12 @@ class BroadcastSender:
 def authorize_broadcast(session: Session, username: str, password: str, text: str) -> BroadcastSender:
     """The sender of a broadcast after checking the password and the
     permission; AuthenticationFailed, PermissionDenied or ValidationError."""
-    actor = authenticate(session, username, password)
+    return broadcast_sender(session, authenticate(session, username, password), text)
+
+
+def broadcast_sender(session: Session, actor: Actor, text: str) -> BroadcastSender:
+    """The sender of a broadcast, the actor of a checked session, if he may send it
+    (PermissionDenied or ValidationError otherwise)."""
     actor.require(Permission.AGENT_BROADCAST, "broadcast to the agents' desktops")
     clean = texts.check(text, "the broadcast").strip()
     if not clean:

@@ -32,6 +32,7 @@ import zmq
 from bus import cti
 from bus import sipworker as msg
 from bus.envelope import encode
+from bus.keys import KeyPair
 from cti_gateway.children import die_with_parent
 from cti_gateway.config import PORTS_PER_LINE, RTP_PORT_MARGIN
 
@@ -141,6 +142,30 @@ def check_udp_port_free(host: str, port: int, what: str) -> None:
         probe.close()
 
 
+WORKER_KEY_VARIABLE = "CICADA_SIP_WORKER_KEY"
+
+
+@dataclass(frozen=True)
+class ControlKeys:
+    """The workers' link is CURVE: the gateway's public key, and the key pair its workers
+    present (made for each run; the gateway admits no other client on that socket)."""
+
+    server: bytes
+    worker: KeyPair
+
+    def worker_secret_text(self) -> str:
+        return (self.worker.public + b" " + self.worker.secret).decode("ascii")
+
+
+def worker_keypair_from_environment() -> KeyPair | None:
+    """In a worker: the key pair its gateway gave it, taken out of the environment."""
+    text = os.environ.pop(WORKER_KEY_VARIABLE, "")
+    public, _, secret = text.partition(" ")
+    if not public or not secret:
+        return None
+    return KeyPair(public=public.encode("ascii"), secret=secret.encode("ascii"))
+
+
 class WorkerPool:
     def __init__(self, *, host: str, ports: list[int], control_address: str, trusted: list[str],
                  lines_per_call: int, music_cache: str | None = None, verbose: bool = False,
@@ -151,7 +176,9 @@ class WorkerPool:
                  silence_timeout: float = SILENCE_TIMEOUT,
                  clock: Callable[[], float] = time.monotonic,
                  cpu_wait: Callable[[int], float | None] = main_thread_cpu_wait,
-                 popen: Callable[..., subprocess.Popen] = subprocess.Popen):
+                 popen: Callable[..., subprocess.Popen] = subprocess.Popen,
+                 control_keys: ControlKeys | None = None):
+        self.control_keys = control_keys
         self.workers = {f"w{i + 1}": WorkerProcess(f"w{i + 1}", host, port)
                         for i, port in enumerate(ports)}
         self.rtp_ports, self.lines_per_worker = rtp_ports, lines_per_worker
@@ -201,8 +228,14 @@ class WorkerPool:
             command += ["--music-cache", self.music_cache]
         if self.verbose:
             command.append("--verbose")
+        env = None
+        if self.control_keys is not None:
+            # the secret goes in the environment, which only the gateway's user may read (unlike argv)
+            # one argument: a z85 key may begin with "-"
+            command.append("--control-key=" + self.control_keys.server.decode("ascii"))
+            env = {**os.environ, WORKER_KEY_VARIABLE: self.control_keys.worker_secret_text()}
         worker.process = self.popen(command, stdin=subprocess.DEVNULL, start_new_session=False,
-                                    preexec_fn=die_with_parent)
+                                    preexec_fn=die_with_parent, env=env)
         worker.pid = worker.process.pid
         worker.state = "starting"
         worker.last_seen = self.clock()

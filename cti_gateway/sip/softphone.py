@@ -63,15 +63,15 @@ class PhoneAccount(pj.Account):
 
 class Softphone:
     def __init__(self, *, agent: str, host: str, port: int, commands: str, events: str,
-                 auto_answer: bool = False, record_dir: Path | None = None,
+                 server_key: bytes | str, token: str | None = None, auto_answer: bool = False, record_dir: Path | None = None,
                  play: Path | None = None, echo: Callable[[str], None] = print):
         self.agent = agent
         self.host, self.port = host, port
         self.auto_answer = auto_answer
         self.record_dir, self.play = record_dir, play
         self.say = echo
-        self.client = CtiClient(commands, events)
-        self.client.subscribe(cti.agent_topic(agent))
+        self.client = CtiClient(commands, events, server_key=server_key)
+        self.token = token  # the agent's session: his events tell the phone which calls he accepted
         self.calls: list[PhoneCall] = []
         self.accepted: dict[str, float] = {}
         self.players: dict[PhoneCall, object] = {}
@@ -85,7 +85,7 @@ class Softphone:
     def run(self, until: Callable[[], bool] = lambda: False,
             login: tuple[str, list[str] | None] | None = None) -> None:
         """Take calls until `until()` is true or the phone is stopped; with
-        `login` (password, queues) stand in for the agent's desktop too."""
+        `login` (the agent's session token, queues) stand in for the agent's desktop too."""
         sip = SipEndpoint(self.host, self.port, user=self.agent, requested_calls=4,
                           user_agent="Cicada softphone")
         self.account = PhoneAccount(self)
@@ -94,6 +94,8 @@ class Softphone:
         try:
             if login is not None:
                 self.desktop = StandInDesktop(self, *login)
+            elif self.token:
+                self.client.watch(self.token)
             while not self.stopping and not until():
                 sip.poll(POLL_MS)
                 self._follow_events()
@@ -191,9 +193,9 @@ class Softphone:
 class StandInDesktop:
     """What `--login` adds: the agent's session, Ready, and every offer accepted."""
 
-    def __init__(self, phone: Softphone, password: str, queues: list[str] | None):
+    def __init__(self, phone: Softphone, token: str, queues: list[str] | None):
         self.phone = phone
-        result = phone.client.login(phone.agent, password, device=phone.address, queues=queues,
+        result = phone.client.login(token, device=phone.address, queues=queues,
                                     client=f"cicada phone at {phone.address}")
         self.session = result.session
         phone.say(f"logged in to queues {', '.join(result.state.queues) or '(none)'}")

@@ -25,11 +25,13 @@ import pjsua2 as pj
 import zmq
 
 from bus import sipworker as msg
+from bus.curve import make_client
 from bus.envelope import BadMessage, encode
 from bus.limits import limit_service_socket
 from cti_gateway import prompts
 from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, calls_in_use, hangup
 from cti_gateway.sip.legs import Announcement, LegCall
+from cti_gateway.sip.pool import WORKER_KEY_VARIABLE, worker_keypair_from_environment
 from cti_gateway.sip.sipmsg import TrustedSources, read_invite
 
 log = logging.getLogger("cicada.sipworker")
@@ -66,11 +68,16 @@ class Worker:
         self.music_players: dict[str, pj.AudioMediaPlayer] = {}
         self.incoming_seq = 0
         self.stopping = False
+        keypair = worker_keypair_from_environment()
+        if not args.control_key or keypair is None:
+            raise SystemExit("cicada-sip-worker: the gateway starts its workers with --control-key "
+                             f"and {WORKER_KEY_VARIABLE}; the link to it is never in clear")
         self.context = zmq.Context()
         self.control = self.context.socket(zmq.DEALER)
         self.control.setsockopt(zmq.IDENTITY, self.name.encode())
         limit_service_socket(self.control)
         self.control.setsockopt(zmq.LINGER, 1000)  # the last reports reach the gateway
+        make_client(self.control, args.control_key.encode("ascii"), keypair)
         self.control.connect(args.control)
         self.wake_reader, self.wake_writer = os.pipe()
         os.set_blocking(self.wake_reader, False)
@@ -519,6 +526,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--name", required=True)
     parser.add_argument("--sip", required=True, metavar="HOST:PORT")
     parser.add_argument("--control", required=True, metavar="ZMQ_ADDRESS")
+    parser.add_argument("--control-key", metavar="Z85",
+                        help="the gateway's public CURVE key; the worker's own key pair comes in the "
+                             "environment")
     parser.add_argument("--trusted", action="append", default=[], metavar="ADDRESS_OR_NETWORK")
     parser.add_argument("--lines", type=int, default=1024,
                         help="calls to ask pjsua2 for; a build may allow fewer")
