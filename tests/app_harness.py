@@ -60,7 +60,7 @@ class RunningApp:
         self.users = users if users is not None else {"ann": "agent", "bob": "agent", "sue": "supervisor"}
         self.host = host
         self.port = 0
-        self.certificate, self.private_key = self_signed(workdir)
+        self.certificate, self.private_key = self_signed(workdir, hosts=tuple(dict.fromkeys((host, "127.0.0.1", "localhost"))))
         self.log_path = workdir / "app.log"
         self.process: subprocess.Popen | None = None
 
