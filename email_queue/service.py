@@ -44,7 +44,7 @@ import msgspec
 import zmq
 import zmq.asyncio
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bus import mailq
@@ -63,10 +63,11 @@ from crm.db import Database
 from crm.clock import utcnow
 from crm.errors import Conflict, CrmError, DatabaseUnavailable, PermissionDenied
 from crm.login_guard import LoginGuard, LoginRefused
-from crm.models import ConversationStatus, OrgUnit, User
-from crm.permissions import Actor, Permission
+from crm.models import ConversationStatus, User
+from crm.permissions import Actor
 from crm.services import conversations, profiles, sessions, users
 from crm.services import outbox as outbox_service
+from crm.services.supervision import WatchScope, watch_scope
 from email_queue.assignments import Assignments
 from email_queue.chat_gate import ChatGate
 from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession, ChatUnavailable
@@ -111,16 +112,7 @@ class _Stop(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Scope:
-    """The org units whose agents a supervisor watches: his own and those below it
-    (an administrator: all, and agents of no org unit too)."""
-
-    units: frozenset[int] = frozenset()
-    everything: bool = False
-
-    def covers(self, org_unit_id: int | None) -> bool:
-        return self.everything or (org_unit_id is not None and org_unit_id in self.units)
+NOBODY = WatchScope(everything=False)  # an agent's session: it watches no one
 
 
 @dataclass
@@ -133,7 +125,7 @@ class AgentSession:
     crm_session: str = ""  # the hash of the CRM session it was opened with: it ends when that ends
     event_key: str = ""  # what its desktop presents on the event socket (bus.delivery)
     watching: bool = False  # a supervisor watching his org units' agents: no seat, no work
-    scope: Scope = Scope()
+    scope: WatchScope = NOBODY
 
 
 @dataclass(frozen=True)
@@ -144,7 +136,7 @@ class CheckedLogin:
     capacity: dict[str, int]
     display_name: str
     org_unit_id: int | None
-    scope: Scope
+    scope: WatchScope
 
 
 Audience = tuple[str, str]  # ("agent", user name) or ("queue", queue name): whom an event is about
@@ -1218,13 +1210,12 @@ class MailqService:
         with self.database.reading() as session:
             opened = sessions.actor_of(session, token)
             actor = opened.actor
-            if watch:  # who may read any interaction may watch his agents' work
-                actor.require(Permission.INTERACTION_READ_ANY, "watch the agents' emails and chats")
             profile = profiles.profile_for_user(session, actor.username)
             user = session.get(User, actor.user_id)
             display_name = (user.display_name if user else "") or actor.username
             org_unit_id = user.org_unit_id if user else None
-            scope = _scope_of(session, actor, org_unit_id) if watch else Scope()
+            # one rule for the gateway and the mail queue: who may watch agents, and which (crm.services.supervision)
+            scope = watch_scope(session, actor) if watch else NOBODY
         return CheckedLogin(opened, dict(profile.capacity or profiles.DEFAULTS["capacity"]), display_name,
                             org_unit_id, scope)
 
@@ -1388,24 +1379,6 @@ class MailqService:
             return mailq.PartHealth(part="chat", state="unavailable", since=self.health.since,
                                     detail=f"{detail}; customers are asked to try again until the database is back")
         return mailq.PartHealth(part="chat", state="ok", detail=detail)
-
-
-def _scope_of(session, actor: Actor, org_unit_id: int | None) -> Scope:
-    """What a supervisor watches: his org unit and every one below it; an administrator, everything."""
-    if actor.can(Permission.USER_MANAGE):
-        return Scope(everything=True)
-    if org_unit_id is None:
-        return Scope()
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id)
-    units, todo = set(), [org_unit_id]
-    while todo:
-        unit = todo.pop()
-        if unit not in units:
-            units.add(unit)
-            todo.extend(children.get(unit, ()))
-    return Scope(frozenset(units))
 
 
 def _work(item: conversations.WorkItem) -> Work:

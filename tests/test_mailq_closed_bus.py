@@ -209,7 +209,7 @@ def test_a_supervisors_scope_is_his_org_unit_and_every_one_below_it(tmp_path):
     from crm.db import Database, make_engine, upgrade
     from crm.permissions import Actor
     from crm.services.users import create_org_unit, create_user
-    from email_queue.service import Scope, _scope_of
+    from crm.services.supervision import WatchScope, watch_scope
 
     engine = make_engine(f"sqlite:///{tmp_path / 'crm.db'}")
     upgrade(engine)
@@ -223,10 +223,10 @@ def test_a_supervisors_scope_is_his_org_unit_and_every_one_below_it(tmp_path):
         sue = create_user(session, system, username="sue", password="x" * 12, role="supervisor", org_unit=north)
         root = create_user(session, system, username="root", password="x" * 12, role="administrator")
         loner = create_user(session, system, username="lone", password="x" * 12, role="supervisor")
-        scope = _scope_of(session, Actor.for_user(sue), north.id)
-        assert scope == Scope(frozenset({north.id, team.id}))
+        scope = watch_scope(session, Actor.for_user(sue))  # as the mail queue applies it to a watcher
+        assert scope == WatchScope(everything=False, org_unit_ids=frozenset({north.id, team.id}))
         assert scope.covers(team.id) and not scope.covers(south.id) and not scope.covers(None)
-        everything = _scope_of(session, Actor.for_user(root), None)
+        everything = watch_scope(session, Actor.for_user(root))
         assert everything.covers(south.id) and everything.covers(None)  # agents of no org unit too
-        assert _scope_of(session, Actor.for_user(loner), None) == Scope()  # no org unit: nobody's
+        assert watch_scope(session, Actor.for_user(loner)) == WatchScope(everything=False)  # no org unit: nobody's
     database.dispose()
