@@ -48,13 +48,23 @@ class Desktop:
 
     def __init__(self, settings: DesktopSettings, session, *, device: str | None,
                  queues: list[str] | None, tasks=None):
-        from agent_desktop.ui.controller import DesktopController, GatewayLogin
-        from agent_desktop.ui.cti_link import CtiLink
         from agent_desktop.ui import gc_guard
-        from agent_desktop.ui.main_window import MainWindow
 
         gc_guard.hold()
         self._gc_held = True
+        try:
+            self._make(settings, session, device, queues, tasks)
+        except BaseException:  # a desktop that could not be made must not keep the collector off
+            self._gc_held = False
+            gc_guard.release()
+            raise
+
+    def _make(self, settings: DesktopSettings, session, device: str | None, queues: list[str] | None,
+              tasks) -> None:
+        from agent_desktop.ui.controller import DesktopController, GatewayLogin
+        from agent_desktop.ui.cti_link import CtiLink
+        from agent_desktop.ui.main_window import MainWindow
+
         self.settings = settings
         self.link = CtiLink(settings.command_address, settings.event_address,
                             server_key=settings.gateway_public_key)
@@ -107,16 +117,25 @@ def service_of(settings: DesktopSettings):
 
 
 def run(settings: DesktopSettings) -> int:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QDialog
-
-    from agent_desktop.ui import gc_guard, i18n
-    from agent_desktop.ui.login_dialog import LoginDialog
-    from agent_desktop.ui.tasks import TaskRunner
-    from agent_desktop import crm_access
+    from agent_desktop.ui import gc_guard
 
     app = application()
     gc_guard.hold()  # the login dialog's queries run in worker threads too
+    try:
+        return _sign_in_and_work(app, settings)
+    finally:
+        gc_guard.release()
+
+
+def _sign_in_and_work(app, settings: DesktopSettings) -> int:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDialog
+
+    from agent_desktop import crm_access
+    from agent_desktop.ui import i18n
+    from agent_desktop.ui.login_dialog import LoginDialog
+    from agent_desktop.ui.tasks import TaskRunner
+
     i18n.install(settings.language or QSettings().value("language") or _system_language())
     tasks = TaskRunner()
     dialog = LoginDialog(service_of(settings), tasks, username=settings.user, password=settings.password)
@@ -124,7 +143,6 @@ def run(settings: DesktopSettings) -> int:
         if dialog.session is not None:
             crm_access.log_out(dialog.session.crm)
         tasks.shutdown()
-        gc_guard.release()
         return 1
     if not settings.language and not QSettings().value("language"):
         i18n.install(dialog.session.profile.language)
@@ -137,7 +155,6 @@ def run(settings: DesktopSettings) -> int:
     desktop.close()
     tasks.shutdown()
     dialog.session.crm.close()
-    gc_guard.release()
     return code
 
 

@@ -115,3 +115,20 @@ def backend(db) -> str:
 # several test modules would start one Playwright each, and a second sync
 # Playwright in the same thread refuses to start.
 from browser_harness import chromium_browser, fresh_browser_page  # noqa: E402, F401 - fixtures
+
+
+@pytest.fixture(autouse=True)
+def no_desktop_left_open(request):
+    """A desktop a test leaves open keeps the cycle collector off for every later test
+    (agent_desktop/ui/gc_guard.py): say which test did, and give the collector back."""
+    yield
+    import sys
+    import warnings
+
+    guard = sys.modules.get("agent_desktop.ui.gc_guard")
+    if guard is None or not guard._holders:
+        return
+    warnings.warn(f"{request.node.nodeid} left {guard._holders} desktop(s) open (the collector was off)",
+                  stacklevel=1)
+    while guard._holders:
+        guard.release()

@@ -96,7 +96,7 @@ def desk(db, qtbot, tmp_path, app_of):
     tasks = TaskRunner()
     settings = DesktopSettings(command_address=UNREACHABLE, event_address=UNREACHABLE,
                                mailq_commands=UNREACHABLE, mailq_events=UNREACHABLE, draft_dir=tmp_path,
-                               gateway_public_key=UNKNOWN_KEY)
+                               gateway_public_key=UNKNOWN_KEY, mailq_public_key=UNKNOWN_KEY)
     session = log_in_desktop(app_of(url_of(db)), "ann", tmp_path / "known", factories.PASSWORD)
     desk = Desktop(settings, session, device=None, queues=None,
                    tasks=tasks)

@@ -328,8 +328,15 @@ def test_the_demo_profiles_show_inheritance_and_use_a_reason_the_gateway_knows(e
 def test_the_cti_gateway_takes_the_agents_wrap_up_time_from_his_profile_at_login(db, org):
     from cti_gateway.directory import CrmDirectory
 
+    from crm.services.sessions import sign_in
+
+    def logged_in(username: str):  # the agent's session, as the gateway takes it at login
+        with db.unit_of_work() as session:
+            token = sign_in(session, username, factories.PASSWORD, client="desktop", source="test").token
+        return directory.agent_of_session(token).profile
+
     directory = CrmDirectory(db)
-    assert directory.authenticate("lina", factories.PASSWORD).wrap_up_seconds is None  # the queue's
+    assert logged_in("lina").wrap_up_seconds is None  # the queue's
     setting(db, "wrap_up_seconds", 90, org_unit="BJ")
-    assert directory.authenticate("lina", factories.PASSWORD).wrap_up_seconds == 90.0
-    assert directory.authenticate("tom", factories.PASSWORD).wrap_up_seconds is None
+    assert logged_in("lina").wrap_up_seconds == 90.0
+    assert logged_in("tom").wrap_up_seconds is None
