@@ -199,6 +199,7 @@ def _sign_out(database_url: str, token: str) -> None:
 def _status(args) -> int:
     import msgspec
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from cti_gateway.client import CtiClient, CtiError
@@ -217,9 +218,11 @@ def _status(args) -> int:
         print(msgspec.json.encode(status).decode())
         return 1 if problems else 0
     console = Console()
-    console.print(f"Gateway {status.run}, SIP {status.sip_address} ({status.front})")
+    console.print(f"Gateway {status.run}, SIP {status.sip_address} ({status.front})", markup=False)
     for line in problems or ["everything works"]:
-        console.print(f"  {'[red]![/red]' if problems else '[green]✓[/green]'} {line}", highlight=False)
+        # Unwrapped (a pipe would cut it at 80 columns) and escaped: a database's error may hold brackets.
+        console.print(f"  {'[red]![/red]' if problems else '[green]✓[/green]'} {escape(line)}",
+                      highlight=False, soft_wrap=True)
     workers = Table("SIP worker", "state", "pid", "calls", "restarts")
     for worker in status.workers:
         workers.add_row(worker.name, worker.state, str(worker.pid or "-"),
