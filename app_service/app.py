@@ -12,6 +12,7 @@ msgspec; errors are codes (app_service.wire).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from crm.db import DatabaseOnDemand
 from crm.errors import CrmError, DatabaseNotMigrated
 from crm.login_guard import GuardSettings, LoginGuard, LoginRefused
+from crm.search_keys import load_readings
 from crm.services import sessions
 from crm.services.sessions import OpenSession, SessionEnded
 from app_service import wire
@@ -74,6 +76,8 @@ def create_app(settings: AppSettings) -> FastAPI:
         except (CrmError, DBAPIError) as exc:
             log.warning("The CRM database cannot be reached now (%s); requests get crm_unavailable "
                         "until it is back.", exc)
+        load_readings()  # the pinyin tables, before the first search or new customer
+        gc.freeze()  # what start-up made lives as long as the service: no full collection need walk it
         yield
         database.dispose()
 

@@ -25,8 +25,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from pypinyin import lazy_pinyin
-
 from crm.phones import NormalizedPhone
 
 MAX_TOKEN = 80
@@ -51,6 +49,20 @@ def words(text: str) -> list[str]:
 
 def is_cjk(word: str) -> bool:
     return bool(_CJK_RUN.match(word))
+
+
+def lazy_pinyin(text) -> list[str]:
+    """pypinyin's reading, its tables (~0.5 s and tens of MB) loaded at the first use:
+    a desktop only folds and tells scripts apart here, the services index and search."""
+    from pypinyin import lazy_pinyin as reading
+
+    return reading(text)
+
+
+def load_readings() -> None:
+    """Load the pinyin tables now: a service calls this at start-up, so that its first
+    search or new customer does not wait for them."""
+    lazy_pinyin("中")
 
 
 def pinyin(word: str) -> str:

@@ -53,6 +53,7 @@ from crm.login_guard import LoginGuard, LoginRefused
 from crm.permissions import Actor
 from crm.services import calls as call_records
 from crm.services.sessions import SessionEnded, token_hash
+from crm.search_keys import load_readings
 from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.audience import AgentSeat, Audience, Watch
 from cti_gateway.config import GatewayConfig
@@ -152,6 +153,7 @@ class GatewayService:
             self.acd = Acd(list(self.config.queues), clock=SystemClock(), switch=self.switch,
                            publisher=self.publisher, records=self.records, settings=self.config.acd)
             self.acd.check_configuration()
+            load_readings()
             gc.freeze()  # long-lived tables (phone metadata, pinyin) need no more collection
             self._install_signal_handlers()
             if on_ready:

@@ -65,6 +65,7 @@ from crm.errors import Conflict, CrmError, DatabaseUnavailable, PermissionDenied
 from crm.login_guard import LoginGuard, LoginRefused
 from crm.models import ConversationStatus, User
 from crm.permissions import Actor
+from crm.search_keys import load_readings
 from crm.services import conversations, profiles, sessions, users
 from crm.services import outbox as outbox_service
 from crm.services.supervision import WatchScope, watch_scope
@@ -368,6 +369,7 @@ class MailqService:
             await self._start_chat()
             self._start_imap()
             parse_email(WARM_UP_EMAIL)  # loads the codecs and the phone metadata parsing needs
+            load_readings()  # and the pinyin tables identification and search need
             gc.freeze()  # what start-up made lives as long as the service: no full collection need walk it
             if on_ready:
                 on_ready(self)
