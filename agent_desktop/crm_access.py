@@ -240,13 +240,19 @@ def _id(value) -> int | None:
 
 
 def warm_up(crm: AppClient, region: str = "CN") -> None:
-    """Make the connection to the application service (TCP, TLS) and run an identification
-    once, so that the first call of the day pops as fast as the later ones. Failures are
-    harmless and logged only: the real calls will report a real problem."""
+    """Make the connection to the application service (TCP, TLS), run an identification
+    once and load the script engine, so that the first call of the day pops as fast as the
+    later ones. Failures are harmless and logged only: the real calls will report a real problem."""
     try:
         identify_caller(crm, "+8613800000000", region)
     except Exception as exc:
         log.info("warming up the application service failed: %s", exc)
+    # The script engine (jinja2's sandbox, ~0.2 s to import) is first used by the first
+    # pop's prompts, on the GUI thread: load it here, on a worker, before the first call.
+    from scripting.choosing import prompts_for  # noqa: F401
+    from scripting.templates import render
+
+    render("{{ agent.name }}", {"agent": {"name": ""}})
 
 
 # --- call scripts -------------------------------------------------------------------------------
@@ -256,14 +262,14 @@ def warm_up(crm: AppClient, region: str = "CN") -> None:
 class ScriptSupply:
     """What the desktop runs scripts with: the active versions and the CRM lists."""
 
-    active: list  # scripting.library.Loaded
+    active: list  # scripting.choosing.Loaded
     lists: dict  # list name -> options
 
 
 def _loaded(stored: ScriptDocument):
-    """A stored version as scripting.library.Loaded, rebuilt from its document."""
+    """A stored version as scripting.choosing.Loaded, rebuilt from its document."""
     from scripting.document import from_builtins
-    from scripting.library import Loaded
+    from scripting.choosing import Loaded
 
     return Loaded(from_builtins(stored.document, origin=stored.name), stored.version)
 
@@ -283,7 +289,7 @@ def load_scripts(crm: AppClient) -> ScriptSupply:
 
 
 def script_version(crm: AppClient, name: str, version: int):
-    """One stored version, as scripting.library.Loaded (a run kept in a draft goes on with it)."""
+    """One stored version, as scripting.choosing.Loaded (a run kept in a draft goes on with it)."""
     if not name or not version:
         raise NotFound(f"No version {version!r} of the script {name!r}.")
     return _loaded(crm.call("GET", f"/v1/scripts/{quote(name, safe='')}/versions/{int(version)}", ScriptDocument))

@@ -60,6 +60,7 @@ crm_access.business_data(crm, match.partner.partner_id)
 crm_access.search(crm, "张伟")
 crm_access.history_page(crm, match.partner.partner_id, filters=HistoryFilter(), before=None)
 crm_access.load_scripts(crm)
+crm_access.warm_up(crm)  # what a pop needs besides: the script engine that shows its prompts
 crm_access.follow_ups(crm)
 crm_access.inbox(crm)
 contact = Contact(key="local-1", call_id=None, kind="outbound", ani="13800138000", dnis="", queue=None,

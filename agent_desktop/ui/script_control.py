@@ -77,7 +77,7 @@ class ScriptControl(QObject):
             self.refresh(then=lambda: self._open_fitting(key))
 
     def _open_fitting(self, key: str) -> None:
-        from scripting.library import choose_interactive
+        from scripting.choosing import choose_interactive
 
         contact = self._current(key)
         if contact is None or contact.script is not None:
@@ -106,7 +106,7 @@ class ScriptControl(QObject):
         self.bench.start_script(run)
 
     def start(self, loaded) -> None:
-        """Open `loaded` (scripting.library.Loaded) for the current contact, from its start."""
+        """Open `loaded` (scripting.choosing.Loaded) for the current contact, from its start."""
         from scripting.runner import RunError, ScriptRun
 
         try:
@@ -196,7 +196,7 @@ class ScriptControl(QObject):
         """The prompt scripts for this contact, each once: when it is clear who is
         calling (or that nobody is confirmed yet), and again when the agent
         confirms a partner later, for the prompts whose `when` now holds."""
-        from scripting.library import prompts_for
+        from scripting.choosing import prompts_for
         from scripting.templates import render
 
         contact = self._current(key)
