@@ -151,6 +151,9 @@ def _sign_in_and_work(app, settings: DesktopSettings) -> int:
     desktop = Desktop(settings, dialog.session, device=dialog.device_value(),
                       queues=dialog.queue_values(), tasks=tasks)
     desktop.start()
+    from agent_desktop.ui import gc_guard
+
+    gc_guard.settle()
     code = app.exec()
     desktop.close()
     tasks.shutdown()

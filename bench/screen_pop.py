@@ -214,6 +214,7 @@ class Observed:
         self.loaded: dict[str, float] = {}  # ani -> time the business data was shown
         self.ended = 0
         self.cpu_seconds = 0.0  # the desktop processes' CPU time during the calls
+        self.gui_cpu_seconds = 0.0  # of which their GUI threads' (events, models, Qt's drawing)
         # per screen-pop request: the application service's own time (Server-Timing) and the
         # round trip as the desktop's client saw it (request sent to answer's headers)
         self.requests: dict[str, dict[str, list[float]]] = {
@@ -280,7 +281,8 @@ class Observed:
 
     def as_json(self) -> dict:
         return {"offered": self.offered, "popped": self.popped, "loaded": self.loaded, "ended": self.ended,
-                "cpu_seconds": self.cpu_seconds, "requests": self.requests}
+                "cpu_seconds": self.cpu_seconds, "gui_cpu_seconds": self.gui_cpu_seconds,
+                "requests": self.requests}
 
 
 def desk_process(spec_path: Path) -> int:
@@ -304,9 +306,14 @@ def desk_process(spec_path: Path) -> int:
     observed.watch(desk)
     observed.hear(session.crm)
     desk.start()
+    from agent_desktop.ui import gc_guard
+
+    gc_guard.settle()  # as agent_desktop.app.run does
     bench = desk.controller.bench
     state = {"asked_ready": False, "ready": False}
     stop_file = Path(spec["stop"])
+
+    profile = _gui_thread_profile() if spec.get("profile") else None
 
     def check() -> None:
         if not state["asked_ready"] and bench.connected and bench.agent:
@@ -314,10 +321,16 @@ def desk_process(spec_path: Path) -> int:
             desk.controller.set_mode("ready")
         if not state["ready"] and bench.agent and bench.agent.mode == "ready":
             state["ready"] = True
-            state["cpu"] = _cpu_seconds()
+            state["cpu"], state["gui_cpu"] = _cpu_seconds(), time.thread_time()
+            if profile is not None:
+                profile.enable()
             spec_path.with_suffix(".ready").touch()
         if stop_file.exists():
             observed.cpu_seconds = _cpu_seconds() - state.get("cpu", 0.0)
+            observed.gui_cpu_seconds = time.thread_time() - state.get("gui_cpu", 0.0)
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(Path(spec["profile"]) / f"{spec['agent']}.prof")
             spec_path.with_suffix(".out").write_text(json.dumps(observed.as_json()))
             sys.stdout.flush()
             os._exit(0)  # the measurement is written; skip Qt's teardown
@@ -326,6 +339,13 @@ def desk_process(spec_path: Path) -> int:
     timer.timeout.connect(check)
     timer.start()
     return app.exec()
+
+
+def _gui_thread_profile():
+    """A profile of the GUI thread's CPU time (not its waiting): where a pop's CPU goes."""
+    import cProfile
+
+    return cProfile.Profile(time.thread_time)
 
 
 def group_cpu_seconds(pgid: int) -> float:
@@ -347,8 +367,9 @@ def _cpu_seconds() -> float:
 
 
 class DesktopProcesses:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, profile_dir: Path | None = None):
         self.workdir = workdir
+        self.profile_dir = profile_dir
         self.stop_file = workdir / "stop"
         self.specs: list[Path] = []
         self.processes: list = []
@@ -365,7 +386,7 @@ class DesktopProcesses:
                 "gateway_key": gateway.public_key.decode(),
                 "region": region, "drafts": str(self.workdir / "drafts"),
                 "device": f"sip:{name}@127.0.0.1:{phone.port}", "stop": str(self.stop_file),
-                "by_partner": by_partner}))
+                "by_partner": by_partner, "profile": str(self.profile_dir) if self.profile_dir else None}))
             log = open(self.workdir / f"desk-{name}.log", "wb")
             self.processes.append(subprocess.Popen(
                 [sys.executable, __file__, "--desk", str(spec)], stdin=subprocess.DEVNULL,
@@ -401,6 +422,7 @@ class DesktopProcesses:
             merged.loaded.update(seen["loaded"])
             merged.ended += seen["ended"]
             merged.cpu_seconds += seen["cpu_seconds"]
+            merged.gui_cpu_seconds += seen["gui_cpu_seconds"]
             for kind, times in seen["requests"].items():
                 for which, values in times.items():
                     merged.requests[kind][which].extend(values)
@@ -453,7 +475,7 @@ def run(args) -> dict:
     app = RunningApp(workdir / "app", users={}, db_url=url).start(prepare=False)  # the desktops' CRM
     console.print(f"application service at {app.url}")
     phones: list[Sipp] = []
-    desktops = DesktopProcesses(workdir)
+    desktops = DesktopProcesses(workdir, args.profile)
     try:
         for name in names:
             phones.append(Sipp("agent", keys={"answer_ms": args.answer_ms}, trace_messages=False,
@@ -513,6 +535,7 @@ def run(args) -> dict:
         "sipp_failed": result.failed, "offered": len(offered),
         "popped": len(latencies), "not_popped": len(offered) - len(latencies),
         "desktop_cpu_ms_per_call": round(1000 * observed.cpu_seconds / max(1, observed.ended), 1),
+        "desktop_gui_thread_cpu_ms_per_call": round(1000 * observed.gui_cpu_seconds / max(1, observed.ended), 1),
         # the servers' CPU per call placed (every call, the desktops' and the windowless agents')
         "server_cpu_ms_per_call": {name: round(1000 * seconds / max(1, len(sent)), 1)
                                    for name, seconds in server_cpu.items()},
@@ -551,7 +574,8 @@ def print_report(report: dict, goal_ms: float) -> None:
             table.add_row(label, *(f"{s[k]:.1f}" for k in ("p50", "p95", "p99", "max")), str(s["count"]))
     console.print(table)
     cpu = report["server_cpu_ms_per_call"]
-    console.print(f"CPU per call: the agent's PC (desktop) {report['desktop_cpu_ms_per_call']} ms; the servers: "
+    console.print(f"CPU per call: the agent's PC (desktop) {report['desktop_cpu_ms_per_call']} ms "
+                  f"(its GUI thread {report['desktop_gui_thread_cpu_ms_per_call']} ms); the servers: "
                   + ", ".join(f"{name} {ms} ms" for name, ms in cpu.items())
                   + " (the gateway with its SIP workers and Kamailio)")
     console.print(f"calls placed {report['placed']}, offered to a desktop {report['offered']}, "
@@ -582,6 +606,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed for picking callers")
     parser.add_argument("--goal-ms", type=float, default=100.0, help="p99 INVITE to name (default 100)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--profile", metavar="DIR", type=Path,
+                        help="write each desktop's GUI-thread CPU profile during the calls to DIR/AGENT.prof "
+                             "(cProfile; read with python -m pstats)")
     parser.add_argument("--desk", metavar="SPEC", type=Path, help=argparse.SUPPRESS)  # a desktop process
     args = parser.parse_args()
     if args.desk:

@@ -87,3 +87,21 @@ def test_restoring_a_draft_is_refused_while_a_contact_is_open(desk, qtbot):
     qtbot.waitUntil(lambda: record.restore_button.isEnabled(), timeout=5000)
     record.restore_button.click()
     assert bench.contact.key == "old-call" and bench.contact.draft.notes == "left when it crashed"
+
+
+def test_the_message_area_shows_the_newest_fifty_notices_newest_first_and_draws_only_new_ones(desk, qtbot):
+    bench, area = desk.controller.bench, desk.window.messages
+    qtbot.waitUntil(lambda: area.count() >= 1, timeout=8000)  # the drafts left from earlier
+    for n in range(60):
+        bench.show_prompt(f"prompt {n}")
+    shown = messages(desk)
+    assert len(shown) == 50
+    assert shown[0].endswith("prompt 59") and shown[49].endswith("prompt 10")
+    first_item = area.item(0)
+    bench.show_prompt("prompt 60")
+    assert messages(desk)[0].endswith("prompt 60") and messages(desk)[1].endswith("prompt 59")
+    assert area.item(1) is first_item  # kept, not drawn again
+    assert len(messages(desk)) == 50 and messages(desk)[-1].endswith("prompt 11")
+    bench.notices.clear()  # the list was replaced (none of what is shown is in it): drawn anew
+    bench.show_prompt("after")
+    assert [m.split("  ", 1)[1] for m in messages(desk)] == ["after"]

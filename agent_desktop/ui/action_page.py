@@ -48,6 +48,7 @@ from agent_desktop.ui.plain import plain_label, plain_tip
 
 ACTION = Qt.ItemDataRole.UserRole
 FOLLOW_UP = Qt.ItemDataRole.UserRole + 2
+SHOWN_WHY = Qt.ItemDataRole.UserRole + 3  # why the action was shown as not possible ("" when possible)
 
 
 # The built-in actions' icon names, as names of the freedesktop icon theme, and
@@ -184,6 +185,9 @@ class ActionBoxPage(QWidget):
     def _show_item(self, item: QListWidgetItem) -> None:
         action = item.data(ACTION)
         why = self.box.why_not(action)
+        if item.data(SHOWN_WHY) == (why or ""):
+            return  # every change of the contact comes here: redraw only what changed
+        item.setData(SHOWN_WHY, why or "")
         label = action_label(action)
         item.setText(label if why is None else f"{label} — {tr_action(why)}")
         item.setToolTip(plain_tip(tr_action(why) if why else label))

@@ -56,3 +56,11 @@ def collect_due() -> None:
         if counts[generation] > thresholds[generation]:
             gc.collect(generation)
             return
+
+
+def settle() -> None:
+    """Once the desktop program is up: what lives now (modules, the window, phone metadata)
+    lives as long as the program, so no later full collection, which runs on the GUI thread
+    and may come in the middle of a screen pop, need walk it."""
+    gc.collect()
+    gc.freeze()

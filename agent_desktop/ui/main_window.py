@@ -51,6 +51,7 @@ SHORTCUTS = {
     Control.DTMF: "F11", Control.END: "F12",
 }
 PAGES = ("identify", "business", "history", "record", "scripts", "actions", "inbox")
+MESSAGES_SHOWN = 50  # notices in the message area, newest first
 
 
 class MainWindow(QMainWindow):
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.messages = QListWidget(objectName="messages")
         self.messages.setMaximumHeight(110)
+        self._notices_shown: list = []  # the bench's notices in self.messages, newest first
 
         body = QSplitter()
         body.addWidget(self.nav)
@@ -267,6 +269,7 @@ class MainWindow(QMainWindow):
         self.dial_number.lineEdit().setPlaceholderText(self.tr("Number to dial"))
         self.dial_campaign.setPlaceholderText(self.tr("Campaign (optional)"))
         self.dial_campaign.setToolTip(self.tr("The campaign this call belongs to: its script opens"))
+        self._show_notices(rebuild=True)  # in the new language
         nav_names = [self.tr("Identify Account"), self.tr("Business Data"), self.tr("Interaction History"),
                      self.tr("Interaction Record"), self.tr("Scripts"), self.tr("Action Box"), self.tr("Inbox")]
         for i, name in enumerate(nav_names):
@@ -415,19 +418,35 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self.controller.take_over()
 
-    def _show_notices(self) -> None:
-        self.messages.clear()
-        for notice in reversed(self.bench.notices[-50:]):
-            item = QListWidgetItem(f"{clock_time(notice.at)}  {notice_text(notice)}")
-            item.setForeground(Qt.GlobalColor.darkRed if notice.level == "error" else
-                               Qt.GlobalColor.darkYellow if notice.level == "warning" else
-                               Qt.GlobalColor.darkBlue if notice.level == "prompt" else
-                               Qt.GlobalColor.darkMagenta if notice.level == "broadcast" else Qt.GlobalColor.black)
-            if notice.level in ("prompt", "broadcast"):  # what to say now; a supervisor's word
-                font = item.font()
-                font.setBold(True)
-                item.setFont(font)
-            self.messages.addItem(item)
+    def _show_notices(self, rebuild: bool = False) -> None:
+        """The newest notices first, at most MESSAGES_SHOWN. Only the new ones are drawn: a
+        notice comes with nearly every call, and redrawing them all each time cost the pop."""
+        shown = self._notices_shown
+        recent = self.bench.notices[-MESSAGES_SHOWN:]
+        at = next((i for i in range(len(recent) - 1, -1, -1) if shown and recent[i] is shown[0]), None)
+        if rebuild or (shown and at is None):
+            self.messages.clear()
+            shown.clear()
+            at = None
+        for notice in recent[(at + 1) if at is not None else 0:]:
+            self.messages.insertItem(0, self._notice_item(notice))
+            shown.insert(0, notice)
+        while len(shown) > MESSAGES_SHOWN:
+            shown.pop()
+            self.messages.takeItem(self.messages.count() - 1)
+
+    @staticmethod
+    def _notice_item(notice) -> QListWidgetItem:
+        item = QListWidgetItem(f"{clock_time(notice.at)}  {notice_text(notice)}")
+        item.setForeground(Qt.GlobalColor.darkRed if notice.level == "error" else
+                           Qt.GlobalColor.darkYellow if notice.level == "warning" else
+                           Qt.GlobalColor.darkBlue if notice.level == "prompt" else
+                           Qt.GlobalColor.darkMagenta if notice.level == "broadcast" else Qt.GlobalColor.black)
+        if notice.level in ("prompt", "broadcast"):  # what to say now; a supervisor's word
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+        return item
 
     def _tick(self) -> None:
         self.strip.refresh()
