@@ -99,8 +99,13 @@ def create_app(settings: AppSettings) -> FastAPI:
 
 
 def _pool_options(settings: AppSettings) -> dict:
-    if settings.database_url.startswith("sqlite"):
-        return {}
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        if ":memory:" in url or url.rstrip("/").endswith(":"):
+            return {}  # one in-process database: SQLAlchemy's own pool for it
+        # As many kept connections as request threads: beyond SQLAlchemy's default five, each
+        # request opened a connection of its own (and ran its pragmas) and closed it again.
+        return {"pool_size": settings.pool_size, "max_overflow": 0, "pool_timeout": 10}
     return {"pool_size": settings.pool_size, "max_overflow": 0, "pool_timeout": 10,
             "connect_args": {"connect_timeout": 5}}
 

@@ -127,3 +127,12 @@ def test_every_answer_says_how_long_the_service_worked_on_it(make_app):
                                 verify=context)):
         spent = server_ms(response.headers)
         assert spent is not None and 0 <= spent < 30_000, response.headers
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_service_keeps_as_many_database_connections_as_request_threads_and_opens_no_more(backend, tmp_path):
+    from app_service.app import AppSettings, create_app
+
+    url = f"sqlite:///{tmp_path / 'crm.db'}" if backend == "sqlite" else "postgresql+psycopg://127.0.0.1:9/none"
+    pool = create_app(AppSettings(database_url=url, pool_size=7)).state.database.engine.pool
+    assert pool.size() == 7 and pool._max_overflow == 0  # a request beyond them waits for one
