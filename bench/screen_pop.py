@@ -285,17 +285,31 @@ class Observed:
                 "requests": self.requests}
 
 
+def _sign_in(service, agent: str):
+    """As an agent at the start of a shift: a service busy checking others' passwords says
+    when to try again."""
+    from agent_desktop.crm_access import log_in
+    from crm.login_guard import LoginRefused
+
+    for _ in range(60):
+        try:
+            return log_in(service, agent, PASSWORD)
+        except LoginRefused as refused:
+            time.sleep(refused.retry_after)
+    return log_in(service, agent, PASSWORD)
+
+
 def desk_process(spec_path: Path) -> int:
     """One agent's desktop: log in, go Ready, end each contact, report what it showed."""
     from PySide6.QtCore import QTimer
 
     from agent_desktop.app import Desktop, DesktopSettings, application
-    from agent_desktop.crm_access import Service, log_in
+    from agent_desktop.crm_access import Service
 
     spec = json.loads(spec_path.read_text())
     app = application([sys.argv[0]])
     known = Path(spec["drafts"]).parent / "known_certificates"
-    session = log_in(Service(spec["app_url"], spec["fingerprint"], known), spec["agent"], PASSWORD)
+    session = _sign_in(Service(spec["app_url"], spec["fingerprint"], known), spec["agent"])
     settings = DesktopSettings(app_url=spec["app_url"], app_fingerprint=spec["fingerprint"],
                                known_certificates=known, command_address=spec["commands"],
                                gateway_public_key=spec["gateway_key"],
