@@ -159,4 +159,39 @@ def test_a_session_ended_elsewhere_is_said_once_and_nothing_more_reaches_the_crm
     qtbot.waitUntil(lambda: len(answers) == 2, timeout=10000)
     assert all(isinstance(a, str) and "signed out" in a for a in answers)  # no rows for a dead session
     ended = [n for n in controller.bench.notices if n.template == SESSION_ENDED["ended"]]
-    assert len(ended) == 1 and notice_text(ended[0]).startswith("Your CRM session has ended. Close the desktop")
+    assert len(ended) == 1 and notice_text(ended[0]).startswith("Your CRM session has ended. Sign in again")
+
+
+def test_after_the_session_ended_the_agent_signs_in_again_in_the_window_and_goes_on(desk, qtbot, db, app_of):
+    controller, dialog = desk.controller, desk.window.sign_in_again
+    ended_token = controller.crm.token
+    with app_of(url_of(db)).client(token=ended_token) as admin:
+        admin.sign_out()  # as an administrator's reset or an expiry would
+    answers = []
+    controller.search_done.connect(answers.append)
+    controller.search("王芳")
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=10000)  # asked at once, beside the window
+    assert "Your CRM session has ended. Sign in again" in dialog.why.text()
+    assert controller.profile.username in dialog.user.text()
+
+    dialog.password.setText("not the password")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.message.text() == "Wrong user name or password.", timeout=10000)
+    assert dialog.isVisible() and controller.crm.token == ended_token
+
+    dialog.password.setText(factories.PASSWORD)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    assert controller.crm.token != ended_token and controller.login_data.token == controller.crm.token
+    answers.clear()
+    controller.search("王芳")
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=10000)
+    rows, _more, _notes = answers[0]  # the same window works again: rows, not an error
+    assert [row.partner.name for row in rows] == ["王芳"]
+
+    controller.search_done.disconnect(answers.append)
+    with app_of(url_of(db)).client(token=controller.crm.token) as admin:
+        admin.sign_out()  # ended a second time: asked a second time
+    dialog.close()
+    controller.search("王芳")
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=10000)

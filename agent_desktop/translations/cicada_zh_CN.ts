@@ -4,97 +4,97 @@
 <context>
     <name>ActionBoxPage</name>
     <message>
-        <location filename="../ui/action_page.py" line="144"/>
+        <location filename="../ui/action_page.py" line="145"/>
         <source>Type to find an action, Enter to open it</source>
         <translation>输入以查找操作，按回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="145"/>
+        <location filename="../ui/action_page.py" line="146"/>
         <source>Done in this interaction</source>
         <translation>本次互动已完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="146"/>
+        <location filename="../ui/action_page.py" line="147"/>
         <source>My follow-ups</source>
         <translation>我的跟进</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="147"/>
+        <location filename="../ui/action_page.py" line="148"/>
         <source>Open customer</source>
         <translation>打开客户</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="148"/>
+        <location filename="../ui/action_page.py" line="149"/>
         <source>Call</source>
         <translation>拨打</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="149"/>
+        <location filename="../ui/action_page.py" line="150"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="275"/>
+        <location filename="../ui/action_page.py" line="279"/>
         <source>Callback</source>
         <translation>回电</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="275"/>
+        <location filename="../ui/action_page.py" line="279"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="276"/>
+        <location filename="../ui/action_page.py" line="280"/>
         <source>no due date</source>
         <translation>无截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="279"/>
+        <location filename="../ui/action_page.py" line="283"/>
         <source>team {team}</source>
         <translation>小组 {team}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="308"/>
+        <location filename="../ui/action_page.py" line="312"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="311"/>
+        <location filename="../ui/action_page.py" line="315"/>
         <source>{number} is done.</source>
         <translation>{number} 已完成。</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="313"/>
+        <location filename="../ui/action_page.py" line="317"/>
         <source>{number} could not be marked done: {error}</source>
         <translation>无法将 {number} 标记为完成：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="328"/>
+        <location filename="../ui/action_page.py" line="332"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="343"/>
+        <location filename="../ui/action_page.py" line="347"/>
         <source>The customer could not be loaded: {error}</source>
         <translation>无法加载客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="352"/>
+        <location filename="../ui/action_page.py" line="356"/>
         <source>in the outbox</source>
         <translation>在发件箱中</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="354"/>
+        <location filename="../ui/action_page.py" line="358"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="356"/>
+        <location filename="../ui/action_page.py" line="360"/>
         <source>not sent: {error}</source>
         <translation>未发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="357"/>
+        <location filename="../ui/action_page.py" line="361"/>
         <source>in the outbox, tried {n} time(s): {error}</source>
         <translation>在发件箱中，已尝试 {n} 次：{error}</translation>
     </message>
@@ -110,7 +110,7 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../ui/action_page.py" line="483"/>
+        <location filename="../ui/action_page.py" line="487"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -194,102 +194,102 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="587"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="587"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="553"/>
+        <location filename="../ui/main_window.py" line="587"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="554"/>
+        <location filename="../ui/main_window.py" line="588"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="554"/>
+        <location filename="../ui/main_window.py" line="588"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="554"/>
+        <location filename="../ui/main_window.py" line="588"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="555"/>
+        <location filename="../ui/main_window.py" line="589"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="558"/>
+        <location filename="../ui/main_window.py" line="592"/>
         <source>Log in here</source>
         <translation>在此登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="559"/>
+        <location filename="../ui/main_window.py" line="593"/>
         <source>Take your session back from the other desktop</source>
         <translation>从另一桌面收回您的登录会话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="613"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="613"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="579"/>
+        <location filename="../ui/main_window.py" line="613"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="614"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="580"/>
+        <location filename="../ui/main_window.py" line="614"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="615"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="615"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="581"/>
+        <location filename="../ui/main_window.py" line="615"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="582"/>
+        <location filename="../ui/main_window.py" line="616"/>
         <source>email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="582"/>
+        <location filename="../ui/main_window.py" line="616"/>
         <source>chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="586"/>
+        <location filename="../ui/main_window.py" line="620"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -1333,7 +1333,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="620"/>
+        <location filename="../ui/main_window.py" line="654"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -1424,37 +1424,37 @@ Compare it with the one your administrator gave you. Trust this certificate from
 请与管理员提供的指纹核对。今后信任此证书吗？</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="133"/>
+        <location filename="../ui/login_dialog.py" line="144"/>
         <source>Warning: the application service at {address} presents another certificate ({presented}) than the one this computer trusts ({pinned}). Someone may be in between: do not sign in, and tell your administrator.</source>
         <translation>警告：位于 {address} 的应用服务出示的证书（{presented}）不是本机信任的证书（{pinned}）。可能有人在中间截取通信：请不要登录，并告知管理员。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="138"/>
+        <location filename="../ui/login_dialog.py" line="149"/>
         <source>This account is disabled; ask an administrator.</source>
         <translation>此账号已停用，请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="140"/>
+        <location filename="../ui/login_dialog.py" line="151"/>
         <source>Wrong user name or password.</source>
         <translation>用户名或密码错误。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="142"/>
+        <location filename="../ui/login_dialog.py" line="153"/>
         <source>Too many sign-ins; try again in {seconds} s.</source>
         <translation>登录尝试过多，请 {seconds} 秒后再试。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="146"/>
+        <location filename="../ui/login_dialog.py" line="157"/>
         <source>The application service cannot be reached; try again in a moment ({error}).</source>
         <translation>无法连接应用服务，请稍后再试（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="149"/>
+        <location filename="../ui/login_dialog.py" line="160"/>
         <source>The CRM database cannot be reached; try again in a moment ({error}).</source>
         <translation>无法连接 CRM 数据库，请稍后再试（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/login_dialog.py" line="151"/>
+        <location filename="../ui/login_dialog.py" line="162"/>
         <source>The login failed: {error}</source>
         <translation>登录失败：{error}</translation>
     </message>
@@ -1462,252 +1462,262 @@ Compare it with the one your administrator gave you. Trust this certificate from
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../ui/main_window.py" line="245"/>
+        <location filename="../ui/main_window.py" line="253"/>
         <source>Cicada — {name} ({agent})</source>
         <translation>Cicada — {name}（{agent}）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="248"/>
+        <location filename="../ui/main_window.py" line="256"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="248"/>
+        <location filename="../ui/main_window.py" line="256"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="249"/>
+        <location filename="../ui/main_window.py" line="257"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="249"/>
+        <location filename="../ui/main_window.py" line="257"/>
         <source>Accept</source>
         <translation>接听</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="250"/>
+        <location filename="../ui/main_window.py" line="258"/>
         <source>Reject</source>
         <translation>拒接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="250"/>
+        <location filename="../ui/main_window.py" line="258"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="251"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="251"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Retrieve</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="252"/>
+        <location filename="../ui/main_window.py" line="260"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="252"/>
+        <location filename="../ui/main_window.py" line="260"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="253"/>
+        <location filename="../ui/main_window.py" line="261"/>
         <source>Complete transfer</source>
         <translation>完成转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="254"/>
+        <location filename="../ui/main_window.py" line="262"/>
         <source>Conference</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="254"/>
+        <location filename="../ui/main_window.py" line="262"/>
         <source>Cancel consult</source>
         <translation>取消咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="255"/>
+        <location filename="../ui/main_window.py" line="263"/>
         <source>Dial</source>
         <translation>拨号</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="255"/>
+        <location filename="../ui/main_window.py" line="263"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="255"/>
+        <location filename="../ui/main_window.py" line="263"/>
         <source>End</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="258"/>
+        <location filename="../ui/main_window.py" line="266"/>
         <source>Stay in wrap-up: stops the wrap-up timer</source>
         <translation>保持话后处理：停止话后处理计时</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="267"/>
         <source>Blind transfer to an agent, a queue or a number</source>
         <translation>盲转给坐席、队列或号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="260"/>
+        <location filename="../ui/main_window.py" line="268"/>
         <source>Talk to a colleague first, then transfer or conference</source>
         <translation>先与同事沟通，再转接或建立会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="261"/>
+        <location filename="../ui/main_window.py" line="269"/>
         <source>Save the interaction record and close the contact</source>
         <translation>保存互动记录并关闭联系</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="267"/>
+        <location filename="../ui/main_window.py" line="275"/>
         <source>Number to dial</source>
         <translation>要拨打的号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="268"/>
+        <location filename="../ui/main_window.py" line="276"/>
         <source>Campaign (optional)</source>
         <translation>营销活动（可选）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="269"/>
+        <location filename="../ui/main_window.py" line="277"/>
         <source>The campaign this call belongs to: its script opens</source>
         <translation>此通话所属的营销活动：将打开其话术</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="270"/>
+        <location filename="../ui/main_window.py" line="279"/>
         <source>Identify Account</source>
         <translation>客户识别</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="270"/>
+        <location filename="../ui/main_window.py" line="279"/>
         <source>Business Data</source>
         <translation>业务数据</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="270"/>
+        <location filename="../ui/main_window.py" line="279"/>
         <source>Interaction History</source>
         <translation>互动历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="271"/>
+        <location filename="../ui/main_window.py" line="280"/>
         <source>Interaction Record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="271"/>
+        <location filename="../ui/main_window.py" line="280"/>
         <source>Scripts</source>
         <translation>话术脚本</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="271"/>
+        <location filename="../ui/main_window.py" line="280"/>
         <source>Action Box</source>
         <translation>操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="271"/>
+        <location filename="../ui/main_window.py" line="280"/>
         <source>Inbox</source>
         <translation>收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="277"/>
+        <location filename="../ui/main_window.py" line="286"/>
         <source>Emails and chats: this desktop was started without the mail queue (cicada desktop --no-mailq).</source>
         <translation>邮件和在线聊天：此桌面启动时未连接邮件队列（cicada desktop --no-mailq）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="279"/>
+        <location filename="../ui/main_window.py" line="288"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="280"/>
+        <location filename="../ui/main_window.py" line="289"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="281"/>
+        <location filename="../ui/main_window.py" line="290"/>
+        <source>Sign in again…</source>
+        <translation>重新登录…</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="291"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="282"/>
+        <location filename="../ui/main_window.py" line="292"/>
         <source>Search customers</source>
         <translation>搜索客户</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="284"/>
+        <location filename="../ui/main_window.py" line="294"/>
         <source>&amp;Demo</source>
         <translation>演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="285"/>
+        <location filename="../ui/main_window.py" line="295"/>
         <source>Simulate a customer&apos;s call (Ctrl+Shift+N)</source>
         <translation>模拟客户来电（Ctrl+Shift+N）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="287"/>
+        <location filename="../ui/main_window.py" line="297"/>
         <source>Simulate a customer&apos;s email (Ctrl+Shift+E)</source>
         <translation>模拟客户邮件（Ctrl+Shift+E）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="289"/>
+        <location filename="../ui/main_window.py" line="299"/>
         <source>Open the web chat as a customer (in the browser)</source>
         <translation>以客户身份打开网页聊天（在浏览器中）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="290"/>
+        <location filename="../ui/main_window.py" line="300"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="329"/>
+        <location filename="../ui/main_window.py" line="339"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="378"/>
+        <location filename="../ui/main_window.py" line="388"/>
         <source>Connected to the CTI gateway</source>
         <translation>已连接 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="382"/>
+        <location filename="../ui/main_window.py" line="392"/>
         <source>Logged in on another desktop</source>
         <translation>已在另一桌面登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="384"/>
+        <location filename="../ui/main_window.py" line="394"/>
         <source>You are logged in to the CTI gateway on another desktop ({why}). This desktop receives no calls until you log in here again.</source>
         <translation>您已在另一桌面登录 CTI 网关（{why}）。在此重新登录之前，此桌面不会接收来电。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="388"/>
+        <location filename="../ui/main_window.py" line="398"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="389"/>
+        <location filename="../ui/main_window.py" line="399"/>
         <source>Gateway not connected</source>
         <translation>网关未连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="391"/>
+        <location filename="../ui/main_window.py" line="401"/>
         <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
         <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="399"/>
+        <location filename="../ui/main_window.py" line="410"/>
+        <source>Sign in with a new session; the open contact and its drafts stay.</source>
+        <translation>以新的会话登录；当前联系及其草稿保持不变。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.py" line="417"/>
         <source>Already logged in</source>
         <translation>已登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="400"/>
+        <location filename="../ui/main_window.py" line="418"/>
         <source>{why}
 
 Take the session over to this desktop? The other desktop will stop receiving calls.</source>
@@ -1716,12 +1726,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 将登录会话接管到此桌面？另一桌面将不再接收来电。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="405"/>
+        <location filename="../ui/main_window.py" line="423"/>
         <source>Take over here</source>
         <translation>在此接管</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="406"/>
+        <location filename="../ui/main_window.py" line="424"/>
         <source>Not now</source>
         <translation>暂不</translation>
     </message>
@@ -1986,40 +1996,78 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
 </context>
 <context>
+    <name>SignInAgainDialog</name>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="39"/>
+        <source>Cicada — sign in again</source>
+        <translation>Cicada — 重新登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="40"/>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="41"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="42"/>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="43"/>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="61"/>
+        <source>Type your password.</source>
+        <translation>请输入您的密码。</translation>
+    </message>
+    <message>
+        <location filename="../ui/sign_in_again.py" line="64"/>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+</context>
+<context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="597"/>
+        <location filename="../ui/main_window.py" line="631"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="597"/>
+        <location filename="../ui/main_window.py" line="631"/>
         <location filename="../ui/transfer_dialog.py" line="57"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="599"/>
+        <location filename="../ui/main_window.py" line="633"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="600"/>
+        <location filename="../ui/main_window.py" line="634"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="601"/>
+        <location filename="../ui/main_window.py" line="635"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="604"/>
+        <location filename="../ui/main_window.py" line="638"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="605"/>
+        <location filename="../ui/main_window.py" line="639"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -2067,63 +2115,68 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="36"/>
-        <source>Your CRM session has expired. Close the desktop and sign in again; what you type is kept as drafts.</source>
-        <translation>您的 CRM 会话已过期。请关闭桌面并重新登录；您输入的内容会保存为草稿。</translation>
-    </message>
-    <message>
         <location filename="../ui/controller.py" line="38"/>
         <source>Your account was disabled; ask an administrator.</source>
         <translation>您的账号已被停用，请联系管理员。</translation>
     </message>
     <message>
+        <location filename="../ui/controller.py" line="36"/>
+        <source>Your CRM session has expired. Sign in again to go on; what you type is kept as drafts.</source>
+        <translation>您的 CRM 会话已过期。请重新登录以继续；您输入的内容会保存为草稿。</translation>
+    </message>
+    <message>
         <location filename="../ui/controller.py" line="39"/>
-        <source>Your password was changed. Close the desktop and sign in again with the new one; what you type is kept as drafts.</source>
-        <translation>您的密码已更改。请关闭桌面并用新密码重新登录；您输入的内容会保存为草稿。</translation>
+        <source>Your password was changed. Sign in again with the new one to go on; what you type is kept as drafts.</source>
+        <translation>您的密码已被更改。请用新密码重新登录以继续；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
         <location filename="../ui/controller.py" line="41"/>
-        <source>Your CRM session has ended. Close the desktop and sign in again; what you type is kept as drafts.</source>
-        <translation>您的 CRM 会话已结束。请关闭桌面并重新登录；您输入的内容会保存为草稿。</translation>
+        <source>Your CRM session has ended. Sign in again to go on; what you type is kept as drafts.</source>
+        <translation>您的 CRM 会话已结束。请重新登录以继续；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="118"/>
-        <location filename="../ui/controller.py" line="165"/>
+        <location filename="../ui/controller.py" line="120"/>
+        <location filename="../ui/controller.py" line="168"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="271"/>
+        <location filename="../ui/controller.py" line="274"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="297"/>
+        <location filename="../ui/controller.py" line="300"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="377"/>
+        <location filename="../ui/controller.py" line="380"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="433"/>
+        <location filename="../ui/controller.py" line="436"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="461"/>
+        <location filename="../ui/controller.py" line="464"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="473"/>
+        <location filename="../ui/controller.py" line="476"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="500"/>
+        <location filename="../ui/controller.py" line="509"/>
+        <source>Signed in again.</source>
+        <translation>已重新登录。</translation>
+    </message>
+    <message>
+        <location filename="../ui/controller.py" line="524"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2333,23 +2386,23 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="495"/>
+        <location filename="../ui/controller.py" line="519"/>
         <location filename="../workbench.py" line="717"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="477"/>
+        <location filename="../ui/main_window.py" line="511"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="490"/>
+        <location filename="../ui/main_window.py" line="524"/>
         <source>{name} sent an email: {subject}</source>
         <translation>{name} 发来邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="492"/>
+        <location filename="../ui/main_window.py" line="526"/>
         <source>The demo email could not be sent: {error}</source>
         <translation>演示邮件无法发送：{error}</translation>
     </message>
@@ -2374,12 +2427,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="201"/>
+        <location filename="../ui/mail_control.py" line="209"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="203"/>
+        <location filename="../ui/mail_control.py" line="211"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
@@ -2409,42 +2462,42 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>您的会话已结束：邮件和在线聊天已停止，重新登录后继续。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="205"/>
+        <location filename="../ui/mail_control.py" line="213"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="217"/>
+        <location filename="../ui/mail_control.py" line="225"/>
         <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="219"/>
+        <location filename="../ui/mail_control.py" line="227"/>
         <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="221"/>
+        <location filename="../ui/mail_control.py" line="229"/>
         <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="223"/>
+        <location filename="../ui/mail_control.py" line="231"/>
         <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="225"/>
+        <location filename="../ui/mail_control.py" line="233"/>
         <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="248"/>
+        <location filename="../ui/mail_control.py" line="256"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="251"/>
+        <location filename="../ui/mail_control.py" line="259"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>
@@ -2517,7 +2570,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="511"/>
+        <location filename="../ui/action_page.py" line="515"/>
         <location filename="../ui/catalogue.py" line="85"/>
         <source>Product</source>
         <translation>产品</translation>
@@ -2623,40 +2676,40 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="512"/>
+        <location filename="../ui/action_page.py" line="516"/>
         <location filename="../ui/catalogue.py" line="96"/>
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="513"/>
+        <location filename="../ui/action_page.py" line="517"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="514"/>
+        <location filename="../ui/action_page.py" line="518"/>
         <source>Total</source>
         <translation>小计</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="523"/>
+        <location filename="../ui/action_page.py" line="527"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="524"/>
+        <location filename="../ui/action_page.py" line="528"/>
         <source>Add a product line (Alt+A)</source>
         <translation>添加产品行 (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="525"/>
+        <location filename="../ui/action_page.py" line="529"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="612"/>
+        <location filename="../ui/action_page.py" line="616"/>
         <source>Order total: {amount} {currency}</source>
         <translation>订单总额：{amount} {currency}</translation>
     </message>

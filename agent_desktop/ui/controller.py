@@ -33,13 +33,13 @@ log = logging.getLogger(__name__)
 SAVE_RETRY_MS = 1000
 # Why the application service no longer takes this desktop's requests (crm.errors.SessionEnded.reason).
 SESSION_ENDED = {
-    "expired": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has expired. Close the desktop and sign in "
-                                              "again; what you type is kept as drafts."),
+    "expired": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has expired. Sign in again to go on; what "
+                                              "you type is kept as drafts."),
     "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled; ask an administrator."),
-    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed. Close the desktop and sign in "
-                                                       "again with the new one; what you type is kept as drafts."),
-    "ended": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has ended. Close the desktop and sign in again; "
-                                            "what you type is kept as drafts."),
+    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed. Sign in again with the new "
+                                                       "one to go on; what you type is kept as drafts."),
+    "ended": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has ended. Sign in again to go on; what you "
+                                            "type is kept as drafts."),
 }
 RELOGIN_RETRY_MS = 2000
 
@@ -58,6 +58,8 @@ class DesktopController(QObject):
     draft_failed = Signal(object)  # OSError from the draft writer's thread
     takeover_asked = Signal(str)  # the agent is logged in on another desktop: the gateway's words
     crm_session_ended = Signal(str)  # the application service's reason (SessionEnded.reason), from any thread
+    sign_in_wanted = Signal(str)  # the session ended (its reason): the agent is asked for his password
+    signed_in_again = Signal(object)  # None once signed in again, else the exception that says why not
 
     def __init__(self, session: crm_access.LoggedIn, link: CtiLink, login: GatewayLogin, *,
                  drafts: DraftStore | None, region: str = "CN",
@@ -146,6 +148,7 @@ class DesktopController(QObject):
             self.link.session = None
             self._session_over = True
             self._rejoin.stop()
+            self.sign_in_wanted.emit("ended")
             return
         QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
 
@@ -489,6 +492,27 @@ class DesktopController(QObject):
             return
         self._told_session_ended = True
         self.bench.notice("error", SESSION_ENDED.get(reason, SESSION_ENDED["ended"]))
+        if reason != "account_disabled":
+            self.sign_in_wanted.emit(reason)
+
+    def sign_in_again(self, password: str) -> None:
+        """A new CRM session on the same client, which every part of the desktop holds; the
+        gateway and the mail queue are then logged in with it. Contacts and drafts stay."""
+        self.tasks.run(self.crm.sign_in, self.profile.username, password,
+                       on_done=self._signed_in_again,
+                       on_error=self.signed_in_again.emit)
+
+    def _signed_in_again(self, signed) -> None:
+        self._told_session_ended = False
+        self._session_over = False
+        self.login_data.token = signed.token
+        self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Signed in again."))
+        self.signed_in_again.emit(None)
+        self.link.session = None  # the ended session's: the gateway no longer knows it
+        self.connect_gateway(takeover=True)  # from this desktop's old session, if the gateway still has it
+        if self.mail is not None:
+            self.mail.signed_in_again(signed.token)
+        self._save_unsaved()
 
     @Slot(object)
     def _on_draft_failed(self, error: OSError) -> None:

@@ -6,7 +6,7 @@ host key; a certificate other than the one trusted is refused."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -107,7 +107,7 @@ class LoginDialog(QDialog):
                 return
             self.message.setText(self.tr("The service's certificate was not accepted; you are not signed in."))
             return
-        self.message.setText(self._login_error(exc))
+        self.message.setText(login_error(exc))
         self.password.selectAll()
         self.password.setFocus()
 
@@ -123,33 +123,6 @@ class LoginDialog(QDialog):
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
 
-    def _login_error(self, exc: BaseException) -> str:
-        """Why the login failed, in the agent's language (the CRM speaks English)."""
-        from app_service.wire import ServiceUnreachable
-        from crm.errors import AccountDisabled, AuthenticationFailed, DatabaseUnavailable
-        from crm.login_guard import LoginRefused
-
-        if isinstance(exc, crm_access.CertificateChanged):
-            return self.tr("Warning: the application service at {address} presents another certificate "
-                           "({presented}) than the one this computer trusts ({pinned}). Someone may be in "
-                           "between: do not sign in, and tell your administrator.").format(
-                address=exc.address, presented=exc.presented, pinned=exc.pinned)
-        if isinstance(exc, AccountDisabled):
-            return self.tr("This account is disabled; ask an administrator.")
-        if isinstance(exc, AuthenticationFailed):
-            return self.tr("Wrong user name or password.")
-        if isinstance(exc, LoginRefused):
-            return self.tr("Too many sign-ins; try again in {seconds} s.").format(
-                seconds=max(1, round(exc.retry_after)))
-        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
-        if isinstance(exc, ServiceUnreachable):
-            return self.tr("The application service cannot be reached; try again in a moment ({error}).").format(
-                error=detail)
-        if isinstance(exc, (DatabaseUnavailable, OSError)):
-            return self.tr("The CRM database cannot be reached; try again in a moment ({error}).").format(
-                error=detail)
-        return self.tr("The login failed: {error}").format(error=detail)
-
     def device_value(self) -> str | None:
         return self.device.text().strip() or None
 
@@ -158,3 +131,32 @@ class LoginDialog(QDialog):
             return None
         names = [q.strip() for q in self.queues.text().split(",") if q.strip()]
         return names or None
+
+
+def login_error(exc: BaseException) -> str:
+    """Why a sign-in failed, in the agent's language (the CRM speaks English)."""
+    from app_service.wire import ServiceUnreachable
+    from crm.errors import AccountDisabled, AuthenticationFailed, DatabaseUnavailable
+    from crm.login_guard import LoginRefused
+
+    translate = QCoreApplication.translate
+    if isinstance(exc, crm_access.CertificateChanged):
+        return translate("LoginDialog", "Warning: the application service at {address} presents another certificate "
+                                        "({presented}) than the one this computer trusts ({pinned}). Someone may be "
+                                        "in between: do not sign in, and tell your administrator.").format(
+            address=exc.address, presented=exc.presented, pinned=exc.pinned)
+    if isinstance(exc, AccountDisabled):
+        return translate("LoginDialog", "This account is disabled; ask an administrator.")
+    if isinstance(exc, AuthenticationFailed):
+        return translate("LoginDialog", "Wrong user name or password.")
+    if isinstance(exc, LoginRefused):
+        return translate("LoginDialog", "Too many sign-ins; try again in {seconds} s.").format(
+            seconds=max(1, round(exc.retry_after)))
+    detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, ServiceUnreachable):
+        return translate("LoginDialog", "The application service cannot be reached; try again in a moment "
+                                        "({error}).").format(error=detail)
+    if isinstance(exc, (DatabaseUnavailable, OSError)):
+        return translate("LoginDialog", "The CRM database cannot be reached; try again in a moment "
+                                        "({error}).").format(error=detail)
+    return translate("LoginDialog", "The login failed: {error}").format(error=detail)

@@ -111,6 +111,14 @@ class MailControl(QObject):
         template = SESSION_ENDED_TEXTS.get(reason, SESSION_ENDED_TEXTS["ended"])
         self.desk.connection_lost(QCoreApplication.translate("Workbench", template))
         self.bench.notice("warning", template)
+        if reason != "account_disabled":
+            self.controller.sign_in_wanted.emit(reason)
+
+    def signed_in_again(self, token: str) -> None:
+        """The agent signed in again after his session ended: the mail queue with the new one."""
+        self.token = token
+        self.session_over = False
+        self.connect()
 
     def _relogin_if_needed(self) -> None:
         if not self.desk.connected:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,6 +41,7 @@ from agent_desktop.ui.identify_page import IdentifyPage
 from agent_desktop.ui.plain import plain_label
 from agent_desktop.ui.record_page import RecordPage
 from agent_desktop.ui.scripts_page import ScriptsPage
+from agent_desktop.ui.sign_in_again import SignInAgainDialog
 from bus import cti
 
 SHORTCUTS = {
@@ -121,6 +122,8 @@ class MainWindow(QMainWindow):
 
         controller.partner_loaded.connect(self._partner_loaded)
         controller.takeover_asked.connect(self._ask_takeover)
+        controller.sign_in_wanted.connect(self._ask_sign_in)
+        self.sign_in_again = SignInAgainDialog(controller, self)
         self.strip.log_in_here.clicked.connect(controller.take_over)
         self._takeover_question: QMessageBox | None = None
         self.bench.subscribe(self._model_changed)
@@ -201,6 +204,9 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         self.settings_menu = menu.addMenu("")
         self.language_menu = self.settings_menu.addMenu("")
+        self.sign_in_action = QAction(self, objectName="sign_in_again_action")
+        self.sign_in_action.triggered.connect(lambda: self._ask_sign_in(None))
+        self.settings_menu.addAction(self.sign_in_action)
         group = QActionGroup(self)
         self.language_actions = {}
         for code, name in i18n.LANGUAGES.items():
@@ -281,6 +287,7 @@ class MainWindow(QMainWindow):
                                             "queue (cicada desktop --no-mailq).")}[name])
         self.settings_menu.setTitle(self.tr("&Settings"))
         self.language_menu.setTitle(self.tr("Language"))
+        self.sign_in_action.setText(self.tr("Sign in again…"))
         self.view_menu.setTitle(self.tr("&View"))
         self.find_action.setText(self.tr("Search customers"))
         if self.demo_menu is not None:
@@ -394,6 +401,14 @@ class MainWindow(QMainWindow):
             self.strip.set_banner(self.tr("The CTI gateway is not reachable ({why}). Reconnecting by itself; "
                                           "your interaction stays editable and nothing you type is lost.")
                                   .format(why=why))
+
+    def _ask_sign_in(self, reason: str | None) -> None:
+        """The CRM session ended (or the agent asks): his password, in a window beside this one."""
+        from agent_desktop.ui.controller import SESSION_ENDED
+
+        why = (QCoreApplication.translate("Workbench", SESSION_ENDED.get(reason, SESSION_ENDED["ended"]))
+               if reason else self.tr("Sign in with a new session; the open contact and its drafts stay."))
+        self.sign_in_again.ask(why)
 
     def _ask_takeover(self, why: str) -> None:
         """Another desktop holds the agent's session: take it only if the agent says so."""
