@@ -184,3 +184,33 @@ def test_a_call_dialled_from_the_desktop_identifies_the_dialled_customer_and_car
     qtbot.waitUntil(lambda: window.header.values["name"].text() == "周杰", timeout=5000)
     trigger(desk, Control.HANGUP)
     wait_state(qtbot, desk, "wrap_up")
+
+
+def test_a_changed_password_logs_the_desktop_out_and_the_agent_signs_in_again_there(
+        make_gateway, desks, media, phone, qtbot):
+    from crm.db import Database
+    from crm.permissions import Actor
+    from crm.services.users import set_password
+
+    gateway = make_gateway(account_check_seconds=0.5)
+    ann_phone = phone("ann", media(ANN_TONE))
+    desk = desks(gateway)("ann", ann_phone.uri)
+    controller, dialog = desk.controller, desk.window.sign_in_again
+    database = Database.open(gateway.db_url)
+    try:
+        with database.unit_of_work() as session:
+            set_password(session, Actor.system(), "ann", "a new password 2026")  # as an administrator does
+    finally:
+        database.dispose()
+    # The gateway ends her session there; the desktop asks for the new password at once.
+    qtbot.waitUntil(lambda: not controller.bench.connected, timeout=15000)
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=15000)
+    assert gateway.status().agents == [] or gateway.status().agents[0].agent != "ann"
+
+    dialog.password.setText("a new password 2026")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: controller.bench.connected and controller.bench.agent is not None, timeout=15000)
+    trigger(desk, Control.READY)  # working again, on the same window
+    qtbot.waitUntil(lambda: [a.mode for a in gateway.status().agents if a.agent == "ann"] == ["ready"],
+                    timeout=10000)

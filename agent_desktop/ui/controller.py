@@ -42,6 +42,10 @@ SESSION_ENDED = {
                                             "type is kept as drafts."),
 }
 RELOGIN_RETRY_MS = 2000
+# The gateway's notice that it logged the agent out because his CRM session ended (its code)
+# → the reason to ask him to sign in again with (none when his account is disabled).
+SESSION_ENDED_NOTICES = {"signed_out": "ended", "session_expired": "expired", "password_changed": "password_changed",
+                         "session_ended": "ended"}
 
 
 @dataclass
@@ -216,6 +220,9 @@ class DesktopController(QObject):
         before = self.bench.contact
         self.bench.apply_event(envelope, event)
         self._opened_if_new(before)
+        if isinstance(event, cti.AgentNotice) and event.code in SESSION_ENDED_NOTICES:
+            self._session_over = True  # logged out at the gateway: a new sign-in, not a retry
+            self.sign_in_wanted.emit(SESSION_ENDED_NOTICES[event.code])
 
     def _opened_if_new(self, before: Contact | None) -> None:
         """A call offered, or one picked up in progress: identify the caller and
