@@ -93,10 +93,10 @@ def printf_fields(text: str):
         at = text.find("%", at + 1)
 
 
-def _after_key(text: str, at: int) -> int:
+def _after_key(text: str, start: int) -> int:
     """Past the `(name)` of a conversion, parentheses nested as CPython counts them."""
     depth = 0
-    for at in range(at, len(text)):
+    for at in range(start, len(text)):
         depth += {"(": 1, ")": -1}.get(text[at], 0)
         if depth == 0:
             return at + 1

@@ -11,7 +11,6 @@ read the customer (crm.permissions.require_read).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
