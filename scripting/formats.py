@@ -6,6 +6,7 @@ format cannot allocate a huge text before its result is counted."""
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
@@ -20,7 +21,7 @@ def _too_wide() -> OverBudget:
     return OverBudget(f"a format whose widths come to more than {MAX_VALUE} characters")
 
 
-class _Budgeted:
+class _Budgeted(string.Formatter):
     """`str.format` counting what it has made so far, and refusing a field
     whose width or precision would take it over budget before formatting it."""
 
