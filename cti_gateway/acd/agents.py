@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+
 from bus import cti
 from cti_gateway.acd import views
 from cti_gateway.acd.core import AcdCore

@@ -4,7 +4,7 @@
 offers, timers), the agents' own commands (agents.py) and call control (control.py).
 The two command sets subclass `AcdCore`, which declares what they use of the engine
 and of each other; `Acd` provides all of it, and mypy checks that it does (a class that
-leaves one of these out cannot be instantiated).
+leaves one of these out is an error: `Acd` is final).
 """
 
 from __future__ import annotations

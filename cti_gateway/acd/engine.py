@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import final
 
 from bus import cti
 from bus.sipworker import Announcement
@@ -60,6 +61,7 @@ class AcdSettings:
     handle_time_estimate: float = 180.0  # seconds, until the queue has measured its own
 
 
+@final  # and so mypy checks that it provides all of AcdCore
 class Acd(AgentCommands, CallControl):
     def __init__(self, queues: list[QueueConfig], *, clock: Clock, switch: Switch,
                  publisher: Publisher, records: Records, settings: AcdSettings = AcdSettings()):
