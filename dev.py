@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run Cicada from a fresh clone: `python3 dev.py demo` or `python3 dev.py test`.
+"""Run Cicada from a fresh clone: `python3 dev.py demo`, `python3 dev.py test` or `python3 dev.py lint`.
 
 Creates `.venv` beside this file and installs the project into it on the
 first run, and again whenever pyproject.toml changes; then runs the command
@@ -7,6 +7,7 @@ inside it. Needs only Python 3.11+ with its standard venv module.
 
     python3 dev.py demo [ARGS]     start Cicada with embedded defaults and demo data
     python3 dev.py test [ARGS]     run the whole test suite (ARGS go to pytest)
+    python3 dev.py lint            check the code: ruff, the import contracts, mypy on the cores
     python3 dev.py cicada ARGS     any `cicada` subcommand
 """
 
@@ -30,13 +31,15 @@ def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         print(f"Cicada needs Python 3.11 or newer; this is {sys.version.split()[0]}.", file=sys.stderr)
         return 2
-    if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in ("demo", "test", "cicada"):
+    if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in ("demo", "test", "lint", "cicada"):
         print(__doc__.strip())
         return 0 if not argv or argv[0] in ("-h", "--help", "help") else 2
     ensure_environment()
     command, rest = argv[0], argv[1:]
     if command == "test":
         return run_tests(rest)
+    if command == "lint":
+        return run_linters()
     if command == "demo":
         return run_to_the_end([str(BIN / "cicada"), "demo", *rest])
     return run_to_the_end([str(BIN / "cicada"), *rest])
@@ -75,6 +78,28 @@ def ensure_environment() -> None:
     subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "--quiet", "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(wanted)
+
+
+# What `lint` runs, each configured in pyproject.toml; CI runs it before the tests.
+LINTERS = (
+    ("ruff", ["check", "."]),  # defects pyflakes, pycodestyle and bugbear find
+    ("lint-imports", []),  # the architecture's import rules (docs/architecture.md)
+    ("mypy", []),  # types in the pure cores
+)
+
+
+def run_linters() -> int:
+    """Run every linter, even after one failed, so that one run shows everything to fix."""
+    failed = []
+    for tool, args in LINTERS:
+        print(f"--- {tool} {' '.join(args)}".rstrip(), flush=True)
+        if subprocess.run([str(BIN / tool), *args], cwd=ROOT).returncode != 0:
+            failed.append(tool)
+    if failed:
+        print(f"lint failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    print("lint passed", flush=True)
+    return 0
 
 
 def run_tests(args: list[str]) -> int:

@@ -25,7 +25,6 @@ import collections
 import csv
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time

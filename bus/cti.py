@@ -29,6 +29,11 @@ OfferKind = Literal["inbound", "transfer", "consult", "outbound"]
 EndCause = Literal["caller_hangup", "agent_hangup", "abandoned", "overflow", "transferred",
                    "failure", "rejected", "no_answer", "busy", "gateway_stopped"]
 TargetKind = Literal["agent", "queue", "number"]
+Direction = Literal["inbound", "outbound"]
+ConsultState = Literal["ringing", "connected", "conference"]
+NoticeLevel = Literal["info", "warning", "error"]
+WithdrawReason = Literal["ring_no_answer", "abandoned", "rejected", "device_failed", "failure", "logged_out"]
+ConsultEndReason = Literal["cancelled", "no_answer", "hung_up", "failed"]
 
 # Attached data: a flat mapping of short keys to JSON scalars.
 CallData = dict[str, str | int | float | bool | None]
@@ -56,7 +61,7 @@ class Target(msgspec.Struct, kw_only=True):
 
 class ConsultView(msgspec.Struct, kw_only=True):
     target: Target
-    state: Literal["ringing", "connected", "conference"]
+    state: ConsultState
 
 
 class CallView(msgspec.Struct, kw_only=True):
@@ -65,7 +70,7 @@ class CallView(msgspec.Struct, kw_only=True):
     call_id: str
     role: CallRole
     state: CallState
-    direction: Literal["inbound", "outbound"]
+    direction: Direction
     ani: str
     dnis: str
     queue: str | None
@@ -255,7 +260,7 @@ class SupervisorBroadcast(Message, tag="supervisor.broadcast"):
     queue: str | None = None
 
 
-COMMANDS = Catalogue("CTI command", [
+COMMANDS: Catalogue[Message] = Catalogue("CTI command", [
     AgentLogin, AgentLogout, AgentSetMode, AgentSnapshot,
     CallAccept, CallReject, CallHangup, CallHold, CallRetrieve, CallTransfer, CallConsult,
     CallCompleteTransfer, CallConference, CallCancelConsult, CallDtmf, CallDial,
@@ -332,7 +337,7 @@ class AgentNotice(Message, tag="agent.message"):
     the code."""
 
     agent: str
-    level: Literal["info", "warning", "error"]
+    level: NoticeLevel
     text: str
     code: str = ""  # ring_no_answer, consult_no_answer, phone_unreachable, phone_failed, call_lost
     params: dict[str, str | int | float | None] = {}
@@ -378,8 +383,7 @@ class CallAccepted(Message, tag="call.accepted"):
 class CallOfferWithdrawn(Message, tag="call.offer_withdrawn"):
     call_id: str
     agent: str
-    reason: Literal["ring_no_answer", "abandoned", "rejected", "device_failed", "failure",
-                    "logged_out"]
+    reason: WithdrawReason
 
 
 class CallAnswered(Message, tag="call.answered"):
@@ -414,7 +418,7 @@ class ConsultConnected(Message, tag="call.consult_connected"):
 class ConsultEnded(Message, tag="call.consult_ended"):
     call_id: str
     agent: str
-    reason: Literal["cancelled", "no_answer", "hung_up", "failed"]
+    reason: ConsultEndReason
 
 
 class CallTransferred(Message, tag="call.transferred"):
@@ -468,7 +472,7 @@ class GatewayHeartbeat(Message, tag="gateway.heartbeat"):
     workers: int
 
 
-EVENTS = Catalogue("CTI event", [
+EVENTS: Catalogue[Message] = Catalogue("CTI event", [
     AgentStateChanged, AgentNotice, AgentSessionEnded, AgentBroadcast,
     CallOffered, CallAccepted, CallOfferWithdrawn, CallAnswered, CallHeld, CallRetrieved,
     ConsultStarted, ConsultConnected, ConsultEnded, CallTransferred, CallConferenced,

@@ -77,7 +77,7 @@ class EventDelivery:
         sock.setsockopt(zmq.MAXMSGSIZE, MAX_REQUEST_BYTES)
         sock.setsockopt(zmq.LINGER, 0)
         self.socket = sock
-        self._socket = zmq.Socket.shadow(sock.underlying)  # synchronous calls, whatever the caller's socket is
+        self._socket: zmq.Socket = zmq.Socket.shadow(sock.underlying)  # synchronous calls, whatever the caller's socket is
         self.on_subscribed = on_subscribed
         self.refusals = RefusalLog(log, "event subscriptions", clock=clock)
         self._granted: set[bytes] = set()
@@ -125,7 +125,7 @@ class EventDelivery:
         watched = (self.socket if isinstance(self.socket, zmq.asyncio.Socket)
                    else zmq.asyncio.Socket.from_socket(self._socket))
         while True:
-            await watched.poll(flags=zmq.POLLIN)
+            await watched.poll()  # until readable (POLLIN)
             self.on_readable()
             await asyncio.sleep(0)  # a flood of requests shares the loop with the service's work
 

@@ -67,6 +67,7 @@ class BadMessage(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.request_id = ""  # the request's id, once its envelope was read
 
 
 _encoder = msgspec.json.Encoder()

@@ -75,6 +75,6 @@ def peer_address(frame: zmq.Frame) -> str:
     """Where a message came from (the client's IP address over TCP), for limits and logs;
     "local" over other transports. Needs the frame as received with copy=False."""
     try:
-        return frame.get("Peer-Address") or "local"
+        return str(frame.get("Peer-Address") or "local")
     except (zmq.ZMQError, KeyError):
         return "local"

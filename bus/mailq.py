@@ -220,7 +220,7 @@ class Status(Message, tag="mail.status"):
     session: str = ""
 
 
-COMMANDS = Catalogue("mail queue command", [
+COMMANDS: Catalogue[Message] = Catalogue("mail queue command", [
     MailLogin, MailLogout, Ping, SetAvailable, AcceptWork, RejectWork, PullWork, ChatSend, ChatTyping,
     CloseWork, TransferWork, TransferTargets, SendNow, Snapshot, Status,
 ])
@@ -320,7 +320,7 @@ class MailqHeartbeat(Message, tag="mail.heartbeat"):
     database_available: bool = True  # False: the mail queue cannot reach the CRM database now
 
 
-EVENTS = Catalogue("mail queue event", [
+EVENTS: Catalogue[Message] = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
     CustomerEndedChat, DeliveryDone, MailSessionEnded, QueueChanged, MailqHeartbeat,
 ])

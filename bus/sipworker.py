@@ -91,7 +91,7 @@ class Shutdown(Message, tag="shutdown"):
     pass
 
 
-ORDERS = Catalogue("SIP worker order", [
+ORDERS: Catalogue[Message] = Catalogue("SIP worker order", [
     Answer, Reject, Hangup, PlayMusic, Announce, Dial, Connect, Isolate, SendDtmf, Refer, Shutdown,
 ])
 
@@ -167,7 +167,7 @@ class OrderFailed(Message, tag="order_failed"):
     error: str
 
 
-REPORTS = Catalogue("SIP worker report", [
+REPORTS: Catalogue[Message] = Catalogue("SIP worker report", [
     Hello, Heartbeat, Incoming, LegRinging, LegAnswered, LegFailed, LegEnded, DtmfReceived,
     AnnouncementDone, ReferDone, OrderFailed,
 ])

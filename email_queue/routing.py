@@ -237,9 +237,10 @@ class Router:
         seat = self.seats[agent]
         work.refused_by = {agent}  # a new round: earlier refusals were about the old queue
         freed = [key for key in self._waiting if key[0] in seat.queues]  # his room is free for these
-        if queue is None:
+        if to_agent is not None:
             return [self._requeue(work, f"transferred to {to_agent}", "transferred"), self._offer_to(work, to_agent),
                     *self._dispatch(freed)]
+        assert queue is not None  # check_transfer: a colleague or a queue, one of the two
         work.queue = queue  # before _requeue: it waits in the new queue's list
         decision = self._requeue(work, f"transferred to {queue}", "transferred")
         waits_in = (queue, work.channel)
@@ -278,7 +279,8 @@ class Router:
         decisions = []
         for work in list(self.offers.values()):
             if work.offer_deadline is not None and work.offer_deadline <= now:
-                work.refused_by.add(work.agent)
+                if work.agent is not None:  # an offer always has its agent
+                    work.refused_by.add(work.agent)
                 decisions.append(self._requeue(work, "not answered in time", "not_answered"))
         for cid, since in list(self.orphans.items()):
             if since + self.reconnect_grace <= now:
@@ -306,7 +308,7 @@ class Router:
         """Merge the queues' sorted lists by urgency, offering while some seat has room."""
         decisions: list[Decision] = []
         cursors: dict[tuple[str, str], int] = {}
-        heads = []
+        heads: list[tuple[tuple, tuple[str, str]]] = []  # (urgency of its first, queue key)
         for key in keys:
             if self._is_push(key[0]) and self._waiting[key] and self._room_for(key):
                 cursors[key] = 0

@@ -153,7 +153,7 @@ def _result_bits(operator_name: str, left: int, right: int) -> int:
 def check_method_call(method: Any, args: tuple, kwargs: dict) -> None:
     """Refuses a call of a built-in text or number method whose result would
     be over budget (`'x'.center(10**9)`, `sep.join(many)`, `(1).to_bytes(10**9)`)."""
-    check = _METHOD_CHECKS.get(getattr(method, "__name__", None))
+    check = _METHOD_CHECKS.get(getattr(method, "__name__", ""))
     owner = getattr(method, "__self__", None)
     if check is not None and isinstance(owner, (str, bytes, int, type)):
         arguments = bound_arguments(method, args, kwargs)

@@ -32,14 +32,14 @@ and the templates are checked by `scripting.validate`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 import yaml
 
 AnswerType = Literal["single_choice", "multiple_choice", "yes_no", "free_text", "number", "date",
                      "crm_list"]
-ANSWER_TYPES: tuple[str, ...] = AnswerType.__args__
+ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
 CRM_LISTS = ("products",)  # what a crm_list question may offer
 
 Id = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,59}$",

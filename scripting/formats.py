@@ -6,6 +6,7 @@ format cannot allocate a huge text before its result is counted."""
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
@@ -20,7 +21,7 @@ def _too_wide() -> OverBudget:
     return OverBudget(f"a format whose widths come to more than {MAX_VALUE} characters")
 
 
-class _Budgeted:
+class _Budgeted(string.Formatter):
     """`str.format` counting what it has made so far, and refusing a field
     whose width or precision would take it over budget before formatting it."""
 
@@ -93,10 +94,10 @@ def printf_fields(text: str):
         at = text.find("%", at + 1)
 
 
-def _after_key(text: str, at: int) -> int:
+def _after_key(text: str, start: int) -> int:
     """Past the `(name)` of a conversion, parentheses nested as CPython counts them."""
     depth = 0
-    for at in range(at, len(text)):
+    for at in range(start, len(text)):
         depth += {"(": 1, ")": -1}.get(text[at], 0)
         if depth == 0:
             return at + 1

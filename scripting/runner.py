@@ -205,7 +205,7 @@ class ScriptRun:
         """From `node_id`, through branch and jump nodes, to the next node to show."""
         for _ in range(MAX_HOPS):
             node = self._nodes.get(node_id) if node_id else None
-            if node is None:
+            if node is None or node_id is None:
                 raise RunError(f"the script leads to {node_id!r}, which it does not have")
             if isinstance(node, JumpNode):
                 node_id = node.goto
@@ -228,7 +228,7 @@ class ScriptRun:
                 chosen = answer if isinstance(answer, list) else [answer]
                 if branch.value in chosen:
                     return branch.goto
-            elif answer is not None and self._holds(branch.if_, answer):
+            elif answer is not None and branch.if_ is not None and self._holds(branch.if_, answer):
                 return branch.goto
         if node.next is None:
             raise RunError(f"no way on from {node.id!r} with the answer {answer!r}")

@@ -118,7 +118,7 @@ class Placeholder(ChainableUndefined):
         _warn(f"{self._label()} has no value; a comparison with it is taken as false")
         return False
 
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _compared
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _compared  # type: ignore[assignment]
 
     def __hash__(self) -> int:
         return hash(self._label())
@@ -218,7 +218,7 @@ def _marked(node, role) -> nodes.MarkSafeIfAutoescape:
     `{{ ... }}` as a placeholder of its own instead of taking the whole text
     with it."""
     wrapper = nodes.MarkSafeIfAutoescape(node, lineno=node.lineno)
-    wrapper.script_role = role
+    wrapper.script_role = role  # type: ignore[attr-defined]  # a mark of ours on jinja2's node
     return wrapper
 
 
@@ -333,11 +333,12 @@ class ScriptEnvironment(ImmutableSandboxedEnvironment):
         formatter = (BudgetedEscapeFormatter(self, escape=text.escape) if isinstance(text, Markup)
                      else BudgetedFormatter(self))
         if value.__name__ == "format_map":
-            def formatted(mapping):
+            def formatted_map(mapping):
                 return type(text)(formatter.vformat(text, (), mapping))
-        else:
-            def formatted(*args, **kwargs):
-                return type(text)(formatter.vformat(text, args, kwargs))
+            return functools.update_wrapper(formatted_map, value)
+
+        def formatted(*args, **kwargs):
+            return type(text)(formatter.vformat(text, args, kwargs))
         return functools.update_wrapper(formatted, value)
 
     def _parse(self, source, name, filename):
@@ -471,7 +472,8 @@ def _reason(exc: Exception) -> str:
 
 def _output_sources(env, source: str) -> list[str]:
     """The text of each `{{ ... }}` of a template, in order, to name it in a placeholder."""
-    found, current = [], None
+    found: list[str] = []
+    current: list[str] | None = None
     try:
         for _lineno, kind, value in env.lex(source):
             if kind == "variable_begin":
@@ -613,9 +615,11 @@ def _check_names(tree: nodes.Template, question_ids: set[str] | None, *, allow_a
         elif name.name == QUESTION_ONLY and not allow_answer:
             problems.append("'answer' is known only in the conditions of a question's branches")
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        field = node.attr if isinstance(node, nodes.Getattr) else (
-            node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
-        if field is None:
+        if isinstance(node, nodes.Getattr):
+            field = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            field = node.arg.value
+        else:
             continue
         if field.startswith("_"):
             problems.append(f"refused: {field!r} reaches outside the sandbox")

@@ -68,7 +68,7 @@ def _prompt(script: Script) -> list[Problem]:
     if not (script.text or "").strip():
         problems.append(Problem(None, "a prompt script needs a `text`"))
     else:
-        problems += [Problem(None, f"text: {m}") for m in check_template(script.text, question_ids=())]
+        problems += [Problem(None, f"text: {m}") for m in check_template(script.text or "", question_ids=())]
     if script.when is not None:
         problems += [Problem(None, f"when: {m}")
                      for m in check_expression(script.when, question_ids=(), allow_answer=False)]
@@ -174,14 +174,14 @@ def _question(node: QuestionNode, question_ids: list[str]) -> list[str]:
                                 f"(answers: {', '.join(allowed)})")
             else:
                 covered.add(branch.value)
-        else:
+        elif branch.if_ is not None:  # given, as checked above
             problems += [f"branch {i}: {m}" for m in
                          check_expression(branch.if_, question_ids=question_ids, allow_answer=True)]
     if node.next is None:
         if not node.branches:
             problems.append("the question leads nowhere: add `next` or branches")
         elif node.answer in ("single_choice", "yes_no"):
-            missing = [v for v in allowed if v not in covered]
+            missing = [v for v in allowed or () if v not in covered]
             if missing:
                 problems.append(f"no branch for the answer(s) {', '.join(missing)} and no `next` "
                                 "for the others")
@@ -211,12 +211,12 @@ def _graph(script: Script, nodes: dict) -> list[Problem]:
         for target in successors(node):
             incoming[target].add(node.id)
     can_end = {n.id for n in script.nodes if isinstance(n, EndNode)}
-    todo = list(can_end)
-    while todo:
-        for source in incoming[todo.pop()]:
+    to_walk = list(can_end)
+    while to_walk:
+        for source in incoming[to_walk.pop()]:
             if source not in can_end:
                 can_end.add(source)
-                todo.append(source)
+                to_walk.append(source)
     problems += [Problem(n.id, "a loop with no way out: no path from here reaches an end node")
                  for n in script.nodes if n.id in reached and n.id not in can_end]
     problems += [Problem(node_id, "a loop of branch and jump nodes only: nothing changes while a run "

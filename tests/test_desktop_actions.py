@@ -112,7 +112,7 @@ def test_every_action_runs_from_its_form_during_a_call(make_gateway, desks, medi
     catalogue_and_router(gateway.db_url, partner_id)
     ann_phone = phone("ann", media(ANN_TONE), answer_ms=300)
     desk = desks(gateway)("ann", ann_phone.uri)
-    window, bench = desk.window, desk.controller.bench
+    window = desk.window
     page = window.action_box
     window.show_page("actions")
     assert "no contact in the workspace" in page.lists[0].item(0).text()

@@ -350,8 +350,8 @@ def test_html_mail_shows_its_own_images_holds_back_remote_ones_and_lists_attachm
     page.accept_button.click()
     qtbot.waitUntil(lambda: page.view is not None and page.view.subject == "Your order", timeout=10000)
     document = page.reader.document()
-    qtbot.waitUntil(lambda: not document.resource(QTextDocument.ResourceType.ImageResource,
-                                                  QUrl("cid:logo")) is None, timeout=10000)
+    qtbot.waitUntil(lambda: document.resource(QTextDocument.ResourceType.ImageResource,
+                                              QUrl("cid:logo")) is not None, timeout=10000)
     assert "alert" not in page.reader.toHtml() and "onclick" not in page.reader.toHtml()
     assert page.images_button.isVisible()  # the tracking pixel waits for the agent
     names = [page.files.item(i).text() for i in range(page.files.count())]

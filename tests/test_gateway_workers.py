@@ -80,7 +80,7 @@ def test_each_worker_takes_rtp_ports_in_its_own_slice_and_keeps_it_when_replaced
         low, high = slices[name]
         assert len(media_ports) >= 4, media_ports  # a customer and an agent leg, RTP and RTCP each
         assert all(low <= port <= high for port in media_ports), (name, slices[name], media_ports)
-    for name, (_, rtp) in callers.items():  # where each customer's RTP comes from
+    for _, rtp in callers.values():  # where each customer's RTP comes from
         assert any(low <= rtp.remote[1] <= high for low, high in slices.values()), rtp.remote
 
     doomed = workers["w1"]

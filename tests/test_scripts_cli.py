@@ -141,7 +141,7 @@ nodes:
      branches: [{value: "yes", goto: fine}, {value: "no", goto: sorry}]}
   - {id: fine, type: end, outcome: fine}
   - {id: sorry, type: end, outcome: sorry}
-"""
+"""  # noqa: E501 (the long text is the case under test)
 
 
 def test_a_dry_run_takes_every_call_value_and_yes_no_by_number(db_url, tmp_path):

@@ -52,8 +52,8 @@ MAX_ROWS = 499  # the service reads at most 500; beyond, the filter narrows the 
 MAX_IMAGE_BYTES = 2_000_000
 MAX_ATTACHMENT_BYTES = 20_000_000
 REFRESH_AFTER_MS = 300  # news from the mail queue comes in bursts: the lists are read again once per burst
-TRANSFER_KEYS = "Alt+T"
-UNREAD_MARK = "●"  # before the customer of a conversation with a message not yet read  # one page shortcut for the reading pane's and the current chat's Transfer… (tooltips)
+TRANSFER_KEYS = "Alt+T"  # one page shortcut for the reading pane's and the current chat's Transfer… (tooltips)
+UNREAD_MARK = "●"  # before the customer of a conversation with a message not yet read
 
 
 def _service_line(text: str) -> str:

@@ -38,4 +38,4 @@ def broadcast_sender(session: Session, actor: Actor, text: str) -> BroadcastSend
     if len(clean) > MAX_BROADCAST_LENGTH:
         raise ValidationError(f"A broadcast holds at most {MAX_BROADCAST_LENGTH} characters, not {len(clean)}.")
     user = session.get(User, actor.user_id)
-    return BroadcastSender(actor.username, user.display_name or actor.username)
+    return BroadcastSender(actor.username, (user.display_name if user else None) or actor.username)

@@ -16,6 +16,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Literal, overload
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
@@ -151,7 +152,7 @@ def _set_segment_field(session: Session, segment: Interaction, name: str, value)
         setattr(segment, name, value)
 
 
-def _segment_agent_id(session: Session, username: str, contact_id: str, segment_no: int) -> int | None:
+def _segment_agent_id(session: Session, username: str, contact_id: str | None, segment_no: int | None) -> int | None:
     user_id = _user_id(session, username)
     if user_id is None:
         log.warning("call %s segment %s: there is no user %r; the segment is recorded "
@@ -421,6 +422,14 @@ def _choice(value, enum, name: str) -> str:
     return str(value)
 
 
+@overload
+def _text(value: str, limit: int | None, name: str) -> str: ...
+
+
+@overload
+def _text(value: object, limit: int | None, name: str) -> str | None: ...
+
+
 def _text(value, limit: int | None, name: str) -> str | None:
     if value is None:
         return None
@@ -429,6 +438,14 @@ def _text(value, limit: int | None, name: str) -> str | None:
     if limit is not None and len(value) > limit:
         raise ValidationError(f"{name} is longer than {limit} characters: {value[:40]!r}...")
     return texts.storable(value)  # a caller's odd number or name is kept, never the reason a record is lost
+
+
+@overload
+def _time(value, name: str, *, required: Literal[True]) -> datetime: ...
+
+
+@overload
+def _time(value, name: str, *, required: bool = False) -> datetime | None: ...
 
 
 def _time(value, name: str, *, required: bool = False) -> datetime | None:

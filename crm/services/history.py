@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm import texts
-from crm.errors import ValidationError
 from crm.models import Interaction, User
 from crm.history_types import HistoryFilter, HistoryRow
 from crm.paging import Page, check_paging

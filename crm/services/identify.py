@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm import texts
@@ -51,7 +51,7 @@ class Identified:
 
 # Statements are built once, at import: on this hot path (every call that
 # arrives) building them would cost more than running them.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _BY_E164 = select(PhoneNumber.partner_id).where(PhoneNumber.e164 == bindparam("value")).limit(MAX_MATCHES)
 _BY_DIGITS = select(PhoneNumber.partner_id).where(
     PhoneNumber.digits == bindparam("value"), PhoneNumber.is_valid.is_(False)).limit(MAX_MATCHES)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from typing import cast
+
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.db import insert_or_ignore
 from crm.models import BusinessPartner, SearchField, SearchTermVariant, SearchToken
 from crm.phones import NormalizedPhone
 from crm.search_keys import deletions, fuzzy_terms, partner_tokens
+
+
+_SEARCH_TOKENS = cast(Table, SearchToken.__table__)
 
 
 def tokens_of(partner: BusinessPartner) -> set[tuple[str, str]]:
@@ -29,7 +34,7 @@ def reindex_partner(session: Session, partner: BusinessPartner) -> None:
     session.execute(delete(SearchToken).where(SearchToken.partner_id == partner.id))
     pairs = tokens_of(partner)
     session.execute(
-        SearchToken.__table__.insert(),
+        _SEARCH_TOKENS.insert(),
         [{"token": t, "field": f, "partner_id": partner.id} for t, f in sorted(pairs)],
     )
     names = {t for t, f in pairs if f in (SearchField.NAME, SearchField.CITY)}
@@ -83,7 +88,7 @@ def reindex_all(db, *, batch: int = 1000, progress=None) -> int:
                 pairs = tokens_of(partner)
                 rows += [{"token": t, "field": f, "partner_id": partner.id} for t, f in pairs]
                 terms |= fuzzy_terms(t for t, f in pairs if f in (SearchField.NAME, SearchField.CITY))
-            session.execute(SearchToken.__table__.insert(), rows)
+            session.execute(_SEARCH_TOKENS.insert(), rows)
             add_term_variants(session, terms)
             last_id = ids[-1]
         done += len(partners)

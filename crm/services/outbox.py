@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,7 +96,8 @@ def attachments_of(session: Session, email_ids: list[int]) -> dict[int, list[Mes
                            .order_by(MessageAttachment.id))
     found: dict[int, list[MessageAttachment]] = {}
     for email_id, attachment in rows:
-        found.setdefault(email_id, []).append(attachment)
+        if email_id is not None:  # always: the query asks for these ids
+            found.setdefault(email_id, []).append(attachment)
     return found
 
 
@@ -168,7 +170,7 @@ def retry(session: Session, actor: Actor, email_id: int) -> OutboundEmail:
 
 
 def status_of(session: Session, email_ids: list[int]) -> list[EmailStatus]:
-    rows = session.scalars(select(OutboundEmail).where(OutboundEmail.id.in_(email_ids))
+    rows: Iterable[OutboundEmail] = session.scalars(select(OutboundEmail).where(OutboundEmail.id.in_(email_ids))
                            .order_by(OutboundEmail.id)) if email_ids else []
     return [EmailStatus(e.id, e.to_address, e.subject, e.status, e.attempts, e.last_error, e.sent_at)
             for e in rows]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from typing import cast
+
+from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from crm.clock import utcnow
@@ -50,7 +52,7 @@ def _move(session: Session, actor: Actor, partner: BusinessPartner, new_owner_id
           action: str) -> None:
     now = utcnow()
     session.execute(
-        OwnershipRecord.__table__.update()
+        cast(Table, OwnershipRecord.__table__).update()
         .where(OwnershipRecord.partner_id == partner.id, OwnershipRecord.ended_at.is_(None))
         .values(ended_at=now)
     )
@@ -77,7 +79,7 @@ def claim(session: Session, actor: Actor, partner_id: int) -> None:
     if partner.owner_id is not None:
         owner = session.get(User, partner.owner_id)
         raise OwnershipConflict(
-            f"{partner.partner_no} is owned by {owner.display_name}; only customers in the "
+            f"{partner.partner_no} is owned by {owner.display_name if owner else 'another user'}; only customers in the "
             "pool can be claimed. Ask the owner or a supervisor to assign it.")
     _move(session, actor, partner, actor.user_id, "claim")
 
@@ -123,8 +125,8 @@ def unshare(session: Session, actor: Actor, partner_id: int, with_user_id: int) 
     partner = _partner_for_update(session, partner_id)
     if partner.owner_id != actor.user_id and not actor.can(Permission.PARTNER_SHARE_ANY):
         raise PermissionDenied(f"Only the owner or a supervisor can stop sharing {partner.partner_no}.")
-    deleted = session.execute(delete(PartnerShare).where(
-        PartnerShare.partner_id == partner.id, PartnerShare.user_id == with_user_id)).rowcount
+    deleted = cast(CursorResult, session.execute(delete(PartnerShare).where(
+        PartnerShare.partner_id == partner.id, PartnerShare.user_id == with_user_id))).rowcount
     if deleted:
         audit.record(session, actor, entity="partner_share", entity_id=with_user_id,
                      partner_id=partner.id, action="unshare")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -291,7 +292,7 @@ def get_partner_by_number(session: Session, actor: Actor, partner_no: str) -> Bu
 
 
 def update_partner(session: Session, actor: Actor, partner_id: int, *, region: str = "CN",
-                   add_phones: list[str] = (), add_emails: list[str] = (),
+                   add_phones: Sequence[str] = (), add_emails: Sequence[str] = (),
                    attributes: dict[str, str] | None = None, **master) -> BusinessPartner:
     """Change master data; every change is written to the audit trail."""
     unknown = set(master) - set(MASTER_FIELDS)
@@ -339,7 +340,8 @@ def _set_attribute(partner: BusinessPartner, key: str, value: str | None, change
     if old == value:
         return
     if value is None:
-        partner.attributes.remove(current)
+        if current is not None:  # always: otherwise old == value
+            partner.attributes.remove(current)
     elif current:
         current.value = value
     else:

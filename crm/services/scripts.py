@@ -130,6 +130,7 @@ def list_scripts(session: Session, actor: Actor) -> list[ScriptInfo]:
     infos = []
     for script, count, latest, updated in rows:
         shown = _version_row(session, script, script.active_version or latest)
+        assert shown is not None  # the join gave the script at least one version
         infos.append(ScriptInfo(script.name, script.kind, shown.title, shown.language, count, latest,
                                 script.active_version, updated))
     return infos
@@ -268,10 +269,11 @@ def _taken_over(session: Session, actor: Actor, row: ScriptRun, contact_id: str 
         contact_id is not None and contact_id == row.contact_id) else None
     if mine is not None:
         holder = _holder_segment(session, row)
-        if holder is None or mine.segment_no > holder.segment_no:
+        if holder is None or (mine.segment_no or 0) > (holder.segment_no or 0):  # a call's segments have numbers
             return True
         _link_segment(session, row, interaction_id or mine.id)
-        holder_name = session.get(User, row.agent_id).username if row.agent_id else "a colleague"
+        holder_user = session.get(User, row.agent_id) if row.agent_id else None
+        holder_name = holder_user.username if holder_user else "a colleague"
         raise RunHandedOver(f"the script run went on with {holder_name} after the transfer; "
                             "changes made here afterwards are not saved over the colleague's answers")
     if actor.can(Permission.INTERACTION_READ_ANY):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from rapidfuzz.distance import OSA
 from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, or_, select
@@ -121,8 +122,9 @@ def _phone_term(text: str, region: str) -> Term:
     digits = re.sub(r"\D", "", text)
     probes = [Probe(digits, PREFIX, fields=(SearchField.PHONE.value,))]
     phone = normalize_phone(text, region)
-    if phone.e164 and phone.national_digits != digits:
-        probes.append(Probe(phone.national_digits, PREFIX, fields=(SearchField.PHONE.value,)))
+    national = phone.national_digits  # None without an E.164 number
+    if national is not None and national != digits:
+        probes.append(Probe(national, PREFIX, fields=(SearchField.PHONE.value,)))
     return Term(text, probes)
 
 
@@ -185,7 +187,7 @@ def _probe_condition(probe: Probe, lo="lo", hi="hi", fields="fields"):
 
 
 def _probe_params(probe: Probe, suffix: str = "") -> dict:
-    params = {f"lo{suffix}": probe.token}
+    params: dict[str, str | list[str]] = {f"lo{suffix}": probe.token}
     if not probe.exact_only:
         params[f"hi{suffix}"] = prefix_upper_bound(probe.token)
     if probe.fields:
@@ -214,9 +216,9 @@ def _run_probe(session: Session, probe: Probe, matches: Matches) -> None:
         matches.add(partner_id, quality, field_name)
 
 
-def _rows(session: Session, stmt, params: dict) -> list:
+def _rows(session: Session, stmt, params: dict) -> list[Any]:
     """Plain rows of a Core statement, without the ORM's per-row work."""
-    return session.connection().execute(stmt, params).all()
+    return cast(list[Any], session.connection().execute(stmt, params).all())  # a list, typed a Sequence
 
 
 _VARIANTS = select(SearchTermVariant.term).where(

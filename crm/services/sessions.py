@@ -18,7 +18,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from typing import cast
+
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm import texts
@@ -101,17 +103,17 @@ def end_session(session: Session, token: str, reason: str = "signed_out") -> boo
 
 
 def end_session_by_hash(session: Session, hashed: str, reason: str) -> bool:
-    result = session.execute(update(UserSession).where(
+    result = cast(CursorResult, session.execute(update(UserSession).where(
         UserSession.token_hash == hashed, UserSession.ended_at.is_(None)).values(
-        ended_at=utcnow(), end_reason=reason[:40]))
+        ended_at=utcnow(), end_reason=reason[:40])))
     return result.rowcount > 0
 
 
 def end_sessions_of(session: Session, user_id: int, reason: str) -> int:
     """End every open session of a user (disabled, password changed); how many."""
-    result = session.execute(update(UserSession).where(
+    result = cast(CursorResult, session.execute(update(UserSession).where(
         UserSession.user_id == user_id, UserSession.ended_at.is_(None)).values(
-        ended_at=utcnow(), end_reason=reason[:40]))
+        ended_at=utcnow(), end_reason=reason[:40])))
     return result.rowcount
 
 

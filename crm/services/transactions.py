@@ -11,9 +11,9 @@ read the customer (crm.permissions.require_read).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -97,6 +97,7 @@ def create_sales_order(session: Session, actor: Actor, *, partner_id: int, lines
         raise ValidationError(f"a sales order has at most {MAX_ITEMS} lines")
     delivery = _text(delivery_address, "the delivery address", required=True, length=1000)
     items, total, currency = [], Decimal(0), None
+    product_names = []
     for n, line in enumerate(lines, 1):
         product = _product(session, line.product_no)
         if not product.is_active:
@@ -111,8 +112,9 @@ def create_sales_order(session: Session, actor: Actor, *, partner_id: int, lines
             raise ValidationError(f"line {n}: {product.currency} differs from {currency}; one order, one currency")
         currency = product.currency
         items.append(TransactionItem(line_no=n, product_id=product.id, quantity=quantity, unit_price=price))
+        product_names.append(product.name)
         total += quantity * price
-    names = ", ".join(session.get(Product, i.product_id).name for i in items[:3])
+    names = ", ".join(product_names[:3])
     order = _add(session, actor, TransactionKind.SALES_ORDER, partner, contact_person_id,
                  subject=(names + (" …" if len(items) > 3 else ""))[:SUBJECT_LENGTH],
                  amount=total.quantize(Decimal("0.01")), currency=currency, delivery_address=delivery)
@@ -224,7 +226,7 @@ def complete_follow_up(session: Session, actor: Actor, transaction_id: int,
         raise PermissionDenied(f"{transaction.number} is not assigned to {actor.username} or their team")
     if transaction.status not in TransactionStatus.open_values():
         raise ValidationError(f"{transaction.number} is {transaction.status} already")
-    _partner(session, actor, transaction.partner_id)
+    _partner(session, actor, transaction.partner_id)  # type: ignore[arg-type]  # none: refused as not found
     when = _utc(now, "now") if now is not None else utcnow()
     old_status = transaction.status
     transaction.status, transaction.closed_at, transaction.updated_at = (
@@ -311,6 +313,14 @@ def _team(session: Session, code: str) -> OrgUnit:
     if unit is None:
         raise NotFound(f"There is no team {code!r}.")
     return unit
+
+
+@overload
+def _text(value, what: str, *, required: Literal[True], length: int = TEXT_LENGTH) -> str: ...
+
+
+@overload
+def _text(value, what: str, *, required: bool = False, length: int = TEXT_LENGTH) -> str | None: ...
 
 
 def _text(value, what: str, *, required: bool = False, length: int = TEXT_LENGTH) -> str | None:

@@ -1,6 +1,6 @@
 """Agents' own commands: log in and out, change work mode, ask for a snapshot.
 
-A mixin of `Acd`; the password was checked against the CRM before `login`
+A part of `Acd` (over `core.AcdCore`); the password was checked against the CRM before `login`
 is called, which receives the agent's profile.
 """
 
@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import TYPE_CHECKING
 
 from bus import cti
 from cti_gateway.acd import views
+from cti_gateway.acd.core import AcdCore
 from cti_gateway.acd.errors import CommandError
 from cti_gateway.acd.model import Agent, AgentMode, AgentProfile, CallState
 from cti_gateway.acd.routing import qualifies
 
-if TYPE_CHECKING:
-    from cti_gateway.acd.engine import Acd
-
 SIP_URI = re.compile(r"^sips?:([^@\s]+@)?[A-Za-z0-9.\-\[\]:]+(;[^\s]*)?$")
 
 
-class AgentCommands:
-    def agent_for(self: Acd, session: str) -> Agent:
+class AgentCommands(AcdCore):
+    def agent_for(self, session: str) -> Agent:
         agent = self.sessions.get(session)
         if agent is None:
             raise CommandError("not_logged_in",
@@ -31,7 +28,7 @@ class AgentCommands:
                                "restarted, or another desktop took over); log in again.")
         return agent
 
-    def login(self: Acd, profile: AgentProfile, *, device: str | None, queues: list[str] | None,
+    def login(self, profile: AgentProfile, *, device: str | None, queues: list[str] | None,
               takeover: bool = False, client: str = "") -> tuple[str, cti.AgentView]:
         with self.operation():
             device = (device or profile.extension or "").strip()
@@ -51,7 +48,7 @@ class AgentCommands:
             self.set_mode(agent, AgentMode.NOT_READY, "login")
             return agent.session, views.agent_view(self, agent)
 
-    def _check_device(self: Acd, profile: AgentProfile, device: str) -> None:
+    def _check_device(self, profile: AgentProfile, device: str) -> None:
         if not device:
             raise CommandError("no_device", f"{profile.username} has no phone: give the SIP "
                                             "address where your phone answers (e.g. sip:1001@10.0.0.5).")
@@ -63,7 +60,7 @@ class AgentCommands:
                 raise CommandError("device_in_use",
                                    f"The phone {device} is in use by {other.name}.")
 
-    def _login_queues(self: Acd, profile: AgentProfile, wanted: list[str] | None) -> list[str]:
+    def _login_queues(self, profile: AgentProfile, wanted: list[str] | None) -> list[str]:
         probe = Agent(profile=profile, session="", client="", device="", queues=[],
                       mode=AgentMode.LOGGED_OUT, since=0, since_epoch=0)
         if wanted is None:
@@ -82,7 +79,7 @@ class AgentCommands:
                 names.append(name)
         return names
 
-    def _second_login(self: Acd, agent: Agent, device: str, queues: list[str], takeover: bool,
+    def _second_login(self, agent: Agent, device: str, queues: list[str], takeover: bool,
                       client: str) -> tuple[str, cti.AgentView]:
         if not takeover:
             since = self.clock.epoch() - (self.now() - agent.since)
@@ -105,7 +102,7 @@ class AgentCommands:
         self.publish_agent_state(agent)
         return agent.session, views.agent_view(self, agent)
 
-    def logout(self: Acd, session: str, reason: str = "logged out") -> None:
+    def logout(self, session: str, reason: str = "logged out") -> None:
         with self.operation():
             agent = self.agent_for(session)
             if any(c.handler is agent or (c.consult and c.consult.agent is agent)
@@ -123,7 +120,7 @@ class AgentCommands:
             self.sessions.pop(agent.session, None)
             self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
 
-    def log_out_all(self: Acd, agent: Agent, reason: str) -> None:
+    def log_out_all(self, agent: Agent, reason: str) -> None:
         """The gateway stops: the agent's wrap-up and session end in the records. His desktop is
         not told he logged out: it sees the gateway go, and logs in again when it is back, in
         the mode he had."""
@@ -141,7 +138,7 @@ class AgentCommands:
         self.agents.pop(agent.name, None)
         self.sessions.pop(agent.session, None)
 
-    def set_agent_mode(self: Acd, session: str, mode: str, reason: str | None = None) -> cti.AgentView:
+    def set_agent_mode(self, session: str, mode: str, reason: str | None = None) -> cti.AgentView:
         with self.operation():
             agent = self.agent_for(session)
             wanted = AgentMode(mode)
@@ -160,7 +157,7 @@ class AgentCommands:
                 self.set_mode(agent, wanted, reason)
             return views.agent_view(self, agent)
 
-    def _check_reason(self: Acd, mode: AgentMode, reason: str | None) -> str | None:
+    def _check_reason(self, mode: AgentMode, reason: str | None) -> str | None:
         if mode is not AgentMode.NOT_READY:
             return None
         reasons = self.settings.not_ready_reasons
@@ -172,17 +169,18 @@ class AgentCommands:
                                f"Unknown not-ready reason {reason!r}; use one of {', '.join(reasons)}.")
         return reason
 
-    def _leave_wrap_up(self: Acd, agent: Agent, mode: AgentMode, reason: str | None) -> None:
+    def _leave_wrap_up(self, agent: Agent, mode: AgentMode, reason: str | None) -> None:
         if mode is AgentMode.WRAP_UP:  # stay in wrap-up until the agent chooses a mode
             if agent.timer:
                 agent.timer.cancel()
                 agent.timer = None
-            agent.wrap_up.until = None
+            if agent.wrap_up is not None:
+                agent.wrap_up.until = None
             self.publish_agent_state(agent)
             return
         self.finish_wrap_up(agent, (mode, reason))
 
-    def broadcast(self: Acd, sender: str, sender_name: str, text: str,
+    def broadcast(self, sender: str, sender_name: str, text: str,
                   queue: str | None = None) -> list[str]:
         """A supervisor's message to every agent logged in, or to the agents
         logged into `queue`; returns who it went to. The CRM has checked the
@@ -197,13 +195,13 @@ class AgentCommands:
                 agent=name, sender=sender, sender_name=sender_name, text=text, sent_at=sent_at, queue=queue))
         return agents
 
-    def snapshot(self: Acd, session: str) -> cti.AgentView:
+    def snapshot(self, session: str) -> cti.AgentView:
         return views.agent_view(self, self.agent_for(session))
 
-    def agent_views(self: Acd) -> list[cti.AgentView]:
+    def agent_views(self) -> list[cti.AgentView]:
         return [views.agent_view(self, a) for a in sorted(self.agents.values(), key=lambda a: a.name)]
 
-    def queue_views(self: Acd) -> list[cti.QueueStats]:
+    def queue_views(self) -> list[cti.QueueStats]:
         return [views.queue_stats(self, q) for q in self.queues.values()]
 
 

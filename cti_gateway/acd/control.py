@@ -1,15 +1,15 @@
 """Call control: what an agent does with a call, and how consult calls,
-transfers, conferences and outbound calls unfold. A mixin of `Acd`."""
+transfers, conferences and outbound calls unfold. A part of `Acd`, over `core.AcdCore`."""
 
 from __future__ import annotations
 
 import json
 import re
 import secrets
-from typing import TYPE_CHECKING
 
 from bus import cti
 from cti_gateway.acd import views
+from cti_gateway.acd.core import AcdCore
 from cti_gateway.acd.errors import CommandError
 from cti_gateway.acd.model import (
     Agent,
@@ -21,9 +21,6 @@ from cti_gateway.acd.model import (
     Queue,
 )
 from cti_gateway.acd.routing import choose_agent, qualifies
-
-if TYPE_CHECKING:
-    from cti_gateway.acd.engine import Acd
 
 DIALABLE = re.compile(r"^\+?[0-9*#]{2,32}$")
 DTMF_DIGITS = re.compile(r"^[0-9*#A-Da-d]{1,32}$")
@@ -38,16 +35,16 @@ def normalize_number(number: str) -> str:
     return cleaned
 
 
-class CallControl:
+class CallControl(AcdCore):
     # --- finding the call an agent means -------------------------------------------------
 
-    def _call_of(self: Acd, agent: Agent, call_id: str) -> Call:
+    def _call_of(self, agent: Agent, call_id: str) -> Call:
         call = self.calls.get(call_id)
         if call is None or call not in agent.calls:
             raise CommandError("unknown_call", f"You have no call {call_id}; it may have ended.")
         return call
 
-    def _handled_call(self: Acd, session: str, call_id: str) -> tuple[Agent, Call]:
+    def _handled_call(self, session: str, call_id: str) -> tuple[Agent, Call]:
         agent = self.agent_for(session)
         call = self._call_of(agent, call_id)
         if call.handler is not agent or call.state is not CallState.CONNECTED:
@@ -56,7 +53,7 @@ class CallControl:
 
     # --- offered calls -------------------------------------------------------------------
 
-    def accept(self: Acd, session: str, call_id: str) -> None:
+    def accept(self, session: str, call_id: str) -> None:
         with self.operation():
             agent = self.agent_for(session)
             call = self._call_of(agent, call_id)
@@ -68,7 +65,7 @@ class CallControl:
             offer.accepted = True
             self.publish_call(call, cti.CallAccepted(call_id=call.id, agent=agent.name), [agent])
 
-    def _offer_to(self: Acd, agent: Agent, call: Call):
+    def _offer_to(self, agent: Agent, call: Call):
         if call.offer is not None and call.offer.agent is agent:
             return call.offer
         consult = call.consult
@@ -76,7 +73,7 @@ class CallControl:
             return consult
         return None
 
-    def reject(self: Acd, session: str, call_id: str) -> None:
+    def reject(self, session: str, call_id: str) -> None:
         with self.operation():
             agent = self.agent_for(session)
             call = self._call_of(agent, call_id)
@@ -93,7 +90,7 @@ class CallControl:
 
     # --- hanging up ------------------------------------------------------------------------
 
-    def hangup(self: Acd, session: str, call_id: str) -> None:
+    def hangup(self, session: str, call_id: str) -> None:
         with self.operation():
             agent = self.agent_for(session)
             call = self._call_of(agent, call_id)
@@ -109,7 +106,7 @@ class CallControl:
             else:
                 raise CommandError("invalid_state", "This call is not yours to hang up.")
 
-    def handler_left(self: Acd, call: Call) -> None:
+    def handler_left(self, call: Call) -> None:
         """The handling agent hung up: with a consulted party on the line the
         call passes to it (the classic attended transfer); otherwise it ends."""
         consult = call.consult
@@ -120,7 +117,7 @@ class CallControl:
 
     # --- hold ---------------------------------------------------------------------------------
 
-    def hold(self: Acd, session: str, call_id: str) -> None:
+    def hold(self, session: str, call_id: str) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             if call.consult is not None:
@@ -131,14 +128,14 @@ class CallControl:
             self.publish_call(call, cti.CallHeld(call_id=call.id, agent=agent.name), [agent])
             self.publish_agent_state(agent)
 
-    def _hold_customer(self: Acd, call: Call) -> None:
+    def _hold_customer(self, call: Call) -> None:
         if call.held_since is None:
             call.held_since = self.now()
             queue = self.queues.get(call.queue or "")
-            self.switch.isolate(call.handler_leg.id)
-            self.switch.play_music(call.customer.id, queue.config.music if queue else None)
+            self.switch.isolate(call.agent_leg.id)
+            self.switch.play_music(call.customer_leg.id, queue.config.music if queue else None)
 
-    def retrieve(self: Acd, session: str, call_id: str) -> None:
+    def retrieve(self, session: str, call_id: str) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             if call.consult is not None:
@@ -150,18 +147,18 @@ class CallControl:
             self.publish_call(call, cti.CallRetrieved(call_id=call.id, agent=agent.name), [agent])
             self.publish_agent_state(agent)
 
-    def _reconnect_customer(self: Acd, call: Call) -> None:
+    def _reconnect_customer(self, call: Call) -> None:
         self._end_hold(call)
-        self.switch.connect([call.customer.id, call.handler_leg.id])
+        self.switch.connect([call.customer_leg.id, call.agent_leg.id])
 
-    def _end_hold(self: Acd, call: Call) -> None:
+    def _end_hold(self, call: Call) -> None:
         if call.held_since is not None:
             call.hold_seconds += self.now() - call.held_since
             call.held_since = None
 
     # --- blind transfer ---------------------------------------------------------------------------
 
-    def transfer(self: Acd, session: str, call_id: str, target: cti.Target) -> None:
+    def transfer(self, session: str, call_id: str, target: cti.Target) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             if call.consult is not None:
@@ -182,7 +179,7 @@ class CallControl:
                 self._leave_for_transfer(call, agent, target)
                 self._to_external(call, number)
 
-    def _ready_agent(self: Acd, name: str, me: Agent) -> Agent:
+    def _ready_agent(self, name: str, me: Agent) -> Agent:
         other = self.agents.get(name)
         if other is None:
             raise CommandError("unknown_agent", f"{name} is not logged in.")
@@ -193,13 +190,13 @@ class CallControl:
                                f"{name} is not ready (now: {other.mode.value.replace('_', ' ')}).")
         return other
 
-    def _queue_named(self: Acd, name: str) -> Queue:
+    def _queue_named(self, name: str) -> Queue:
         queue = self.queues.get(name)
         if queue is None:
             raise CommandError("unknown_queue", f"There is no queue {name!r}.")
         return queue
 
-    def _leave_for_transfer(self: Acd, call: Call, agent: Agent, target: cti.Target,
+    def _leave_for_transfer(self, call: Call, agent: Agent, target: cti.Target,
                             attended: bool = False) -> None:
         """The agent's part ends with the transfer; the customer hears music
         until the target takes over."""
@@ -215,7 +212,7 @@ class CallControl:
         call.handler_leg = None
         if not attended:
             queue = self.queues.get(call.queue or "")
-            self.switch.play_music(call.customer.id, queue.config.music if queue else None)
+            self.switch.play_music(call.customer_leg.id, queue.config.music if queue else None)
             call.state = CallState.QUEUED
             call.queued_since = now
             call.answered_at = call.answered_epoch = None
@@ -223,7 +220,7 @@ class CallControl:
             self.drop_leg(leg)
         self.release_handler(call, agent)
 
-    def _close_segment(self: Acd, call: Call, agent: Agent, cause: str) -> None:
+    def _close_segment(self, call: Call, agent: Agent, cause: str) -> None:
         now = self.now()
         talk = now - call.answered_at if call.answered_at is not None else 0.0
         self.records.segment_updated(call.id, call.segment_no, ended_at=self.clock.utc(),
@@ -232,7 +229,7 @@ class CallControl:
         call.hold_seconds = 0.0
         call.segment_open = False
 
-    def _open_next_segment(self: Acd, call: Call, agent: Agent | None = None) -> None:
+    def _open_next_segment(self, call: Call, agent: Agent | None = None) -> None:
         call.segment_no += 1
         call.segment_open = True
         call.segment_started = self.now()
@@ -245,23 +242,23 @@ class CallControl:
             self.records.segment_updated(call.id, call.segment_no,
                                          partner_no=str(call.data["partner_no"]))
 
-    def _to_external(self: Acd, call: Call, number: str) -> None:
+    def _to_external(self, call: Call, number: str) -> None:
         uri = self.settings.external_uri.format(number=number)
         if self.settings.external_transfer == "refer":
             call.state = CallState.EXTERNAL
-            self.switch.refer(call.customer.id, uri)
+            self.switch.refer(call.customer_leg.id, uri)
             return
         leg = self.new_leg(call, LegRole.EXTERNAL)
         call.external = leg
         call.state = CallState.EXTERNAL
         self.switch.dial(call.worker, leg.id, uri, caller_id=call.ani,
-                         headers={"X-Cicada-Call-Id": call.id}, connect_to=call.customer.id)
+                         headers={"X-Cicada-Call-Id": call.id}, connect_to=call.customer_leg.id)
 
-    def external_failed(self: Acd, call: Call, code: int, reason: str) -> None:
+    def external_failed(self, call: Call, code: int, reason: str) -> None:
         call.external = None
         self.end_call(call, "failure", detail=f"transfer target failed: {code} {reason}")
 
-    def refer_done(self: Acd, leg_id: str, ok: bool, code: int) -> None:
+    def refer_done(self, leg_id: str, ok: bool, code: int) -> None:
         with self.operation():
             leg = self.legs.get(leg_id)
             if leg is None or leg.call is None:
@@ -275,7 +272,7 @@ class CallControl:
 
     # --- consult, attended transfer, conference ------------------------------------------------------
 
-    def consult(self: Acd, session: str, call_id: str, target: cti.Target) -> None:
+    def consult(self, session: str, call_id: str, target: cti.Target) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             if call.consult is not None:
@@ -295,7 +292,7 @@ class CallControl:
                                                        target=target), [agent])
             self.publish_agent_state(agent)
 
-    def _consult_destination(self: Acd, target: cti.Target, me: Agent) -> tuple[Agent | None, str]:
+    def _consult_destination(self, target: cti.Target, me: Agent) -> tuple[Agent | None, str]:
         if target.kind == "agent":
             other = self._ready_agent(target.value, me)
             return other, other.device
@@ -303,15 +300,15 @@ class CallControl:
             queue = self._queue_named(target.value)
             ready = [a for a in self.agents.values() if a.mode is AgentMode.READY and a is not me
                      and queue.name in a.queues and qualifies(a, queue)]
-            other = choose_agent(queue, ready)
-            if other is None:
+            chosen = choose_agent(queue, ready)
+            if chosen is None:
                 raise CommandError("agent_not_ready", f"Nobody is ready in queue {queue.name}.")
-            return other, other.device
+            return chosen, chosen.device
         number = normalize_number(target.value)
         return None, self.settings.external_uri.format(number=number)
 
-    def _offer_consult(self: Acd, call: Call, consulted: Agent, by: Agent) -> None:
-        consult = call.consult
+    def _offer_consult(self, call: Call, consulted: Agent, by: Agent) -> None:
+        consult = call.current_consult
         consulted.calls.append(call)
         self.set_mode(consulted, AgentMode.OFFERED)
         ring = self.settings.ring_timeout
@@ -321,45 +318,45 @@ class CallControl:
             queue=call.queue, waited=0.0, ring_timeout=ring, offered_by=by.name,
             data=dict(call.data)), [consulted])
 
-    def _consult_not_answered(self: Acd, call: Call, consult: Consult) -> None:
+    def _consult_not_answered(self, call: Call, consult: Consult) -> None:
         if call.consult is consult and not consult.connected:
             self.consult_failed(call, "no_answer", agent_mode=(AgentMode.NOT_READY, "ring_no_answer"))
 
-    def consult_answered(self: Acd, call: Call) -> None:
-        consult = call.consult
+    def consult_answered(self, call: Call) -> None:
+        consult = call.current_consult
         consult.connected = True
-        self.switch.connect([call.handler_leg.id, consult.leg.id])
+        self.switch.connect([call.agent_leg.id, consult.leg.id])
         target = cti.Target(kind=consult.target_kind, value=consult.target_value)
-        agents = [call.handler]
+        agents = [call.handling_agent]
         if consult.agent is not None:
             if consult.agent.timer:
                 consult.agent.timer.cancel()
                 consult.agent.timer = None
             self.set_mode(consult.agent, AgentMode.BUSY)
             agents.append(consult.agent)
-        self.publish_call(call, cti.ConsultConnected(call_id=call.id, agent=call.handler.name,
+        self.publish_call(call, cti.ConsultConnected(call_id=call.id, agent=call.handling_agent.name,
                                                      target=target), agents)
-        self.publish_agent_state(call.handler)
+        self.publish_agent_state(call.handling_agent)
 
-    def consult_failed(self: Acd, call: Call, reason: str,
+    def consult_failed(self, call: Call, reason: cti.ConsultEndReason,
                        agent_mode: tuple[AgentMode, str | None] = (AgentMode.NOT_READY, "device_failed")) -> None:
         """The consulted party never answered; the customer stays on hold."""
-        consult = call.consult
+        consult = call.current_consult
         self.end_consult(call, reason, agent_mode=agent_mode)
         if consult.agent is not None and agent_mode[0] is AgentMode.NOT_READY:
             self.notify(consult.agent, "warning",
                         "You did not answer a consult call; you are now Not ready.", code="consult_no_answer")
 
-    def consult_left(self: Acd, call: Call) -> None:
+    def consult_left(self, call: Call) -> None:
         """The consulted party hung up. After a conference the agent and the
         customer simply go on; after a consult the customer stays on hold."""
-        consult = call.consult
+        consult = call.current_consult
         was_conference = consult.conference
         self.end_consult(call, "hung_up")
         if was_conference and call.handler_leg is not None:
-            self.switch.connect([call.customer.id, call.handler_leg.id])
+            self.switch.connect([call.customer_leg.id, call.agent_leg.id])
 
-    def end_consult(self: Acd, call: Call, reason: str,
+    def end_consult(self, call: Call, reason: cti.ConsultEndReason,
                     agent_mode: tuple[AgentMode, str | None] = (AgentMode.READY, None)) -> None:
         consult = call.consult
         if consult is None:
@@ -382,7 +379,7 @@ class CallControl:
                                                      reason=reason), agents)
             self.publish_agent_state(call.handler)
 
-    def cancel_consult(self: Acd, session: str, call_id: str) -> None:
+    def cancel_consult(self, session: str, call_id: str) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             if call.consult is None:
@@ -391,7 +388,7 @@ class CallControl:
             self._reconnect_customer(call)
             self.publish_agent_state(agent)
 
-    def complete_transfer(self: Acd, session: str, call_id: str) -> None:
+    def complete_transfer(self, session: str, call_id: str) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             consult = call.consult
@@ -403,12 +400,12 @@ class CallControl:
                                    "the consult and transfer blind.")
             self._hand_over_to_consulted(call, attended=True)
 
-    def _hand_over_to_consulted(self: Acd, call: Call, *, attended: bool) -> None:
+    def _hand_over_to_consulted(self, call: Call, *, attended: bool) -> None:
         """The consulted party takes the customer; the handling agent leaves."""
-        agent, consult = call.handler, call.consult
+        agent, consult = call.handling_agent, call.current_consult
         target = cti.Target(kind=consult.target_kind, value=consult.target_value)
         call.consult = None
-        self.switch.connect([call.customer.id, consult.leg.id])
+        self.switch.connect([call.customer_leg.id, consult.leg.id])
         self._leave_for_transfer(call, agent, target, attended=attended)
         self._end_hold(call)
         if consult.agent is None:  # an external number keeps the customer
@@ -428,7 +425,7 @@ class CallControl:
                                                     target=target, attended=attended), [receiver])
         self.publish_agent_state(receiver)
 
-    def conference(self: Acd, session: str, call_id: str) -> None:
+    def conference(self, session: str, call_id: str) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             consult = call.consult
@@ -438,7 +435,7 @@ class CallControl:
                 raise CommandError("invalid_state", "The conference is already on.")
             consult.conference = True
             self._end_hold(call)
-            self.switch.connect([call.customer.id, call.handler_leg.id, consult.leg.id])
+            self.switch.connect([call.customer_leg.id, call.agent_leg.id, consult.leg.id])
             agents = [agent] + ([consult.agent] if consult.agent else [])
             external = consult.target_value if consult.agent is None else None
             self.publish_call(call, cti.CallConferenced(call_id=call.id, agents=[a.name for a in agents],
@@ -448,16 +445,16 @@ class CallControl:
 
     # --- DTMF and attached data --------------------------------------------------------------------
 
-    def dtmf(self: Acd, session: str, call_id: str, digits: str) -> None:
+    def dtmf(self, session: str, call_id: str, digits: str) -> None:
         with self.operation():
             agent, call = self._handled_call(session, call_id)
             if not DTMF_DIGITS.match(digits or ""):
                 raise CommandError("invalid_argument", f"{digits!r}: DTMF digits are 0-9, *, # and A-D.")
             consult = call.consult
-            leg = consult.leg if consult is not None and consult.connected else call.customer
+            leg = consult.leg if consult is not None and consult.connected else call.customer_leg
             self.switch.send_dtmf(leg.id, digits.upper())
 
-    def set_data(self: Acd, session: str, call_id: str, data: dict, replace: bool = False) -> dict:
+    def set_data(self, session: str, call_id: str, data: dict, replace: bool = False) -> dict:
         with self.operation():
             agent = self.agent_for(session)
             call = self._call_of(agent, call_id)
@@ -474,13 +471,13 @@ class CallControl:
                                                         by=agent.name), self.agents_of(call))
             return dict(merged)
 
-    def get_data(self: Acd, session: str, call_id: str) -> dict:
+    def get_data(self, session: str, call_id: str) -> dict:
         agent = self.agent_for(session)
         return dict(self._call_of(agent, call_id).data)
 
     # --- outbound calls ------------------------------------------------------------------------------
 
-    def dial(self: Acd, session: str, number: str, caller_id: str | None = None,
+    def dial(self, session: str, number: str, caller_id: str | None = None,
              data: dict | None = None) -> str:
         """Ring the agent's phone first (it answers by itself), then the customer."""
         with self.operation():
@@ -499,7 +496,7 @@ class CallControl:
             call = self._outbound_call(agent, number, caller_id, worker, data or {})
             return call.id
 
-    def _caller_id(self: Acd, wanted: str | None) -> str:
+    def _caller_id(self, wanted: str | None) -> str:
         allowed = self.settings.caller_ids
         if wanted is None:
             return allowed[0] if allowed else ""
@@ -508,7 +505,7 @@ class CallControl:
                                f"Caller ID {wanted} is not configured; use one of {', '.join(allowed)}.")
         return wanted
 
-    def _outbound_call(self: Acd, agent: Agent, number: str, caller_id: str, worker: str,
+    def _outbound_call(self, agent: Agent, number: str, caller_id: str, worker: str,
                        data: dict) -> Call:
         now = self.now()
         call = Call(id=secrets.token_hex(8), direction="outbound", ani=caller_id, dnis=number,
@@ -534,17 +531,17 @@ class CallControl:
                                          lambda: self._outbound_not_answered(call)))
         return call
 
-    def outbound_agent_answered(self: Acd, call: Call) -> None:
+    def outbound_agent_answered(self, call: Call) -> None:
         leg = self.new_leg(call, LegRole.CUSTOMER)
         call.customer = leg
         uri = self.settings.external_uri.format(number=call.dnis)
         self.switch.dial(call.worker, leg.id, uri, caller_id=call.ani,
-                         headers={"X-Cicada-Call-Id": call.id}, connect_to=call.handler_leg.id)
+                         headers={"X-Cicada-Call-Id": call.id}, connect_to=call.agent_leg.id)
 
-    def outbound_customer_answered(self: Acd, call: Call) -> None:
+    def outbound_customer_answered(self, call: Call) -> None:
         self.cancel_call_timers(call)
         now = self.now()
-        agent = call.handler
+        agent = call.handling_agent
         call.state = CallState.CONNECTED
         call.answered_at, call.answered_epoch = now, self.clock.epoch()
         agent.calls_taken += 1
@@ -553,6 +550,6 @@ class CallControl:
                                                  call=views.call_view(self, call, agent)), [agent])
         self.publish_agent_state(agent)
 
-    def _outbound_not_answered(self: Acd, call: Call) -> None:
+    def _outbound_not_answered(self, call: Call) -> None:
         if call.state is CallState.DIALING:
             self.end_call(call, "no_answer")

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import final
 
 from bus import cti
 from bus.sipworker import Announcement
@@ -60,6 +61,7 @@ class AcdSettings:
     handle_time_estimate: float = 180.0  # seconds, until the queue has measured its own
 
 
+@final  # and so mypy checks that it provides all of AcdCore
 class Acd(AgentCommands, CallControl):
     def __init__(self, queues: list[QueueConfig], *, clock: Clock, switch: Switch,
                  publisher: Publisher, records: Records, settings: AcdSettings = AcdSettings()):
@@ -238,7 +240,7 @@ class Acd(AgentCommands, CallControl):
         self._dispatch_wanted = True
 
     def _greet(self, call: Call, queue: Queue, welcome: bool) -> None:
-        leg = call.customer.id
+        leg = call.customer_leg.id
         if welcome and queue.config.welcome:
             self.switch.announce(leg, Announcement(kind="welcome", language=queue.config.language),
                                  "music", queue.config.music)
@@ -267,9 +269,10 @@ class Acd(AgentCommands, CallControl):
             announcement = Announcement(kind="position", language=queue.config.language,
                                         position=position,
                                         expected_wait=self.expected_wait(queue, position))
-            self.switch.announce(call.customer.id, announcement, "music", queue.config.music)
-        call.timers.append(self.schedule(queue.config.announce_every,
-                                         lambda: self._announce_position(call, queue)))
+            self.switch.announce(call.customer_leg.id, announcement, "music", queue.config.music)
+        if queue.config.announce_every:  # always, as it was armed: for the type checker
+            call.timers.append(self.schedule(queue.config.announce_every,
+                                             lambda: self._announce_position(call, queue)))
 
     def position(self, call: Call) -> int | None:
         queue = self.queues.get(call.queue or "")
@@ -320,7 +323,7 @@ class Acd(AgentCommands, CallControl):
         self.remove_from_queue(call)
         self.cancel_call_timers(call)
         call.state = CallState.ENDING
-        self.switch.announce(call.customer.id,
+        self.switch.announce(call.customer_leg.id,
                              Announcement(kind="closing", language=queue.config.language),
                              "hangup")
         self.end_call(call, "overflow")
@@ -370,7 +373,7 @@ class Acd(AgentCommands, CallControl):
         return (queue.name in agent.queues and agent.name not in call.rejected_by
                 and qualifies(agent, queue))
 
-    def offer(self, call: Call, agent: Agent, kind: str) -> None:
+    def offer(self, call: Call, agent: Agent, kind: cti.OfferKind) -> None:
         """Ring the agent's phone and show the call in the agent's desktop."""
         queue = self.queues.get(call.queue or "")
         leg = self.new_leg(call, LegRole.AGENT, agent)
@@ -412,7 +415,7 @@ class Acd(AgentCommands, CallControl):
                     code="ring_no_answer")
         self.requeue(call)
 
-    def withdraw_offer(self, call: Call, reason: str, mode: AgentMode,
+    def withdraw_offer(self, call: Call, reason: cti.WithdrawReason, mode: AgentMode,
                        mode_reason: str | None = None) -> None:
         """Take the offer back from its agent and hang up the agent's leg."""
         offer = call.offer
@@ -463,7 +466,7 @@ class Acd(AgentCommands, CallControl):
                 log.info("call %s: external number answered", call.id)
 
     def _offer_answered(self, call: Call) -> None:
-        offer = call.offer
+        offer = call.current_offer
         agent, leg = offer.agent, offer.leg
         call.offer = None
         if agent.timer:
@@ -475,7 +478,7 @@ class Acd(AgentCommands, CallControl):
         call.handler, call.handler_leg = agent, leg
         call.answered_at, call.answered_epoch = now, self.clock.epoch()
         call.segment_started = now
-        self.switch.connect([call.customer.id, leg.id])
+        self.switch.connect([call.customer_leg.id, leg.id])
         agent.calls_taken += 1
         self.set_mode(agent, AgentMode.BUSY)
         waited = call.waited(now)
@@ -507,6 +510,7 @@ class Acd(AgentCommands, CallControl):
                 self.consult_failed(call, "no_answer" if code in (408, 480, 487) else "failed")
             elif leg.role is LegRole.AGENT and call.state is CallState.DIALING:
                 agent = leg.agent
+                assert agent is not None  # an agent's leg has its agent
                 self.end_call(call, "failure", handler_mode=(AgentMode.NOT_READY, "device_failed"))
                 self.notify(agent, "error", f"Your phone {agent.device} could not be reached "
                                             f"({code} {reason}).", code="phone_unreachable",
@@ -517,12 +521,13 @@ class Acd(AgentCommands, CallControl):
                 self.external_failed(call, code, reason)
 
     def _offer_failed(self, call: Call, code: int, reason: str) -> None:
-        agent = call.offer.agent
+        offer = call.current_offer
+        agent = offer.agent
         log.warning("call %s: the phone of %s (%s) failed: %s %s", call.id, agent.name,
                     agent.device, code, reason)
         self.records.queue_event("ring_no_answer", at=self.clock.utc(), contact_id=call.id,
                                  queue=call.queue, agent=agent.name, code=code)
-        call.offer.leg.ended = True
+        offer.leg.ended = True
         self.withdraw_offer(call, "device_failed", AgentMode.NOT_READY, "device_failed")
         self.notify(agent, "error", f"Your phone {agent.device} did not take the call "
                                     f"({code} {reason}); you are now Not ready.", code="phone_failed",
@@ -621,7 +626,7 @@ class Acd(AgentCommands, CallControl):
 
     # --- ending calls ------------------------------------------------------------------------
 
-    def end_call(self, call: Call, cause: str, *, detail: str = "",
+    def end_call(self, call: Call, cause: cti.EndCause, *, detail: str = "",
                  handler_mode: tuple[AgentMode, str | None] | None = None) -> None:
         """Hang up what is left of a call, free its agents and close its record."""
         if call.state is CallState.ENDED:
@@ -630,7 +635,7 @@ class Acd(AgentCommands, CallControl):
         self.remove_from_queue(call)
         self.cancel_call_timers(call)
         if call.offer is not None:
-            offer_reason = "abandoned" if cause == "abandoned" else "failure"
+            offer_reason: cti.WithdrawReason = "abandoned" if cause == "abandoned" else "failure"
             self.withdraw_offer(call, offer_reason, AgentMode.READY)
         if call.consult is not None:
             self.end_consult(call, "hung_up")
@@ -780,7 +785,7 @@ class Acd(AgentCommands, CallControl):
         self.publisher.publish([cti.agent_topic(agent.name)],
                                cti.AgentStateChanged(state=views.agent_view(self, agent)))
 
-    def notify(self, agent: Agent | None, level: str, text: str, *, code: str = "", **params) -> None:
+    def notify(self, agent: Agent | None, level: cti.NoticeLevel, text: str, *, code: str = "", **params) -> None:
         """`text` in English for any desktop; `code` and `params` for a desktop
         that says it in the agent's language."""
         if agent is not None:
@@ -796,7 +801,7 @@ class Acd(AgentCommands, CallControl):
                                cti.QueueStatsChanged(stats=views.queue_stats(self, queue)))
 
 
-def _failure_cause(code: int) -> str:
+def _failure_cause(code: int) -> cti.EndCause:
     if code in (486, 600):
         return "busy"
     if code in (408, 480, 487, 603):

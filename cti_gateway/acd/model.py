@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
+
+from bus import cti
 
 
 class Strategy(StrEnum):
@@ -21,6 +25,9 @@ class AgentMode(StrEnum):
     OFFERED = "offered"
     BUSY = "busy"
     WRAP_UP = "wrap_up"
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ class Leg:
 @dataclass(eq=False)
 class Timer:
     due: float
-    action: object  # a callable; kept loose so timers can hold bound methods
+    action: Callable[[], object]
     cancelled: bool = False
 
     def cancel(self) -> None:
@@ -148,14 +155,14 @@ class WrapUp:
 class Offer:
     agent: Agent
     leg: Leg
-    kind: str  # inbound, transfer, consult, outbound
+    kind: cti.OfferKind
     at: float
     accepted: bool = False
 
 
 @dataclass(eq=False)
 class Consult:
-    target_kind: str  # agent, queue, number
+    target_kind: cti.TargetKind
     target_value: str
     leg: Leg
     agent: Agent | None  # the consulted agent, if any
@@ -167,7 +174,7 @@ class Consult:
 @dataclass(eq=False)
 class Call:
     id: str
-    direction: str  # inbound / outbound
+    direction: cti.Direction
     ani: str
     dnis: str
     worker: str
@@ -203,6 +210,35 @@ class Call:
 
     def hold_total(self, now: float) -> float:
         return self.hold_seconds + (now - self.held_since if self.held_since is not None else 0.0)
+
+    # The parts a call has in the states where the engine asks for them; one missing
+    # there is a bug in the engine, reported as such rather than as an AttributeError.
+
+    @property
+    def customer_leg(self) -> Leg:
+        return _present(self.customer, "a customer leg", self)
+
+    @property
+    def agent_leg(self) -> Leg:
+        return _present(self.handler_leg, "a handling agent's leg", self)
+
+    @property
+    def handling_agent(self) -> Agent:
+        return _present(self.handler, "a handling agent", self)
+
+    @property
+    def current_offer(self) -> Offer:
+        return _present(self.offer, "an offer", self)
+
+    @property
+    def current_consult(self) -> Consult:
+        return _present(self.consult, "a consult", self)
+
+
+def _present(part: T | None, what: str, call: Call) -> T:
+    if part is None:
+        raise RuntimeError(f"call {call.id} in state {call.state} has no {what}")
+    return part
 
 
 @dataclass(eq=False)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import cast
 
 from bus import cti
+from cti_gateway.acd.core import AcdCore
 from cti_gateway.acd.model import Agent, AgentMode, Call, CallState, Queue
 
-if TYPE_CHECKING:
-    from cti_gateway.acd.engine import Acd
 
-
-def agent_view(acd: Acd, agent: Agent) -> cti.AgentView:
+def agent_view(acd: AcdCore, agent: Agent) -> cti.AgentView:
     wrap_up_until = None
     if agent.wrap_up is not None and agent.wrap_up.until is not None:
         wrap_up_until = acd.clock.epoch() + (agent.wrap_up.until - acd.now())
@@ -24,7 +22,7 @@ def agent_view(acd: Acd, agent: Agent) -> cti.AgentView:
         calls=[call_view(acd, call, agent) for call in agent.calls])
 
 
-def call_view(acd: Acd, call: Call, agent: Agent) -> cti.CallView:
+def call_view(acd: AcdCore, call: Call, agent: Agent) -> cti.CallView:
     now = acd.now()
     consulted = call.consult is not None and call.consult.agent is agent
     held_since = None
@@ -38,9 +36,9 @@ def call_view(acd: Acd, call: Call, agent: Agent) -> cti.CallView:
         hold_seconds=call.hold_total(now), consult=_consult_view(call), data=dict(call.data))
 
 
-def _state(call: Call, agent: Agent, consulted: bool) -> str:
+def _state(call: Call, agent: Agent, consulted: bool) -> cti.CallState:
     if consulted:
-        consult = call.consult
+        consult = call.current_consult
         if consult.conference:
             return "conference"
         return "connected" if consult.connected else "offered"
@@ -48,23 +46,23 @@ def _state(call: Call, agent: Agent, consulted: bool) -> str:
         if call.consult is not None:
             return "conference" if call.consult.conference else "consulting"
         return "held" if call.held_since is not None else "connected"
-    return call.state.value
+    return cast(cti.CallState, call.state.value)  # the engine's states are the bus's
 
 
 def _consult_view(call: Call) -> cti.ConsultView | None:
     consult = call.consult
     if consult is None:
         return None
-    state = "conference" if consult.conference else "connected" if consult.connected else "ringing"
+    state: cti.ConsultState = "conference" if consult.conference else "connected" if consult.connected else "ringing"
     return cti.ConsultView(target=cti.Target(kind=consult.target_kind, value=consult.target_value),
                            state=state)
 
 
-def queue_stats(acd: Acd, queue: Queue) -> cti.QueueStats:
+def queue_stats(acd: AcdCore, queue: Queue) -> cti.QueueStats:
     members = [a for a in acd.agents.values() if queue.name in a.queues]
     modes = [a.mode for a in members]
     now = acd.now()
-    longest = max((now - c.queued_since for c in queue.waiting), default=0.0)
+    longest = max((now - c.queued_since for c in queue.waiting if c.queued_since is not None), default=0.0)
     decided = queue.answered + queue.abandoned
     return cti.QueueStats(
         queue=queue.name, waiting=len(queue.waiting), longest_wait=longest,
