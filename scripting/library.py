@@ -4,7 +4,6 @@ active versions (choosing among them is `scripting.choosing`'s)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crm.permissions import Actor
