@@ -110,11 +110,28 @@ def _phone(args) -> int:
                       events=args.events or settings.event_address, auto_answer=args.auto_answer,
                       record_dir=args.record_dir, play=args.play,
                       echo=lambda text: print(text, flush=True))
+    _stop_on_signals(phone)
     try:
         phone.run(login=login)
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _stop_on_signals(phone) -> None:
+    """SIGINT and SIGTERM end the phone's loop, which hangs up and logs the agent out. Not by
+    KeyboardInterrupt: one raised inside a pjsua2 callback is swallowed there and the phone
+    runs on; and SIGTERM's default would end the process without hanging up. A second
+    signal interrupts the hanging up too."""
+    import signal
+
+    def stop(_signum, _frame):
+        if phone.stopping:
+            raise KeyboardInterrupt
+        phone.stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
 
 
 def _extension_address(args, config) -> tuple[str, int]:
