@@ -39,6 +39,11 @@ def pytest_configure(config):
     os.environ[TEST_HOME_ENV] = os.environ["HOME"] = home
     for variable, relative in XDG_DIRS.items():
         os.environ[variable] = os.path.join(home, relative)
+    # Made now, once, as a gateway that has run before has it: a SIP worker that makes it at
+    # its first call keeps that call waiting, and timed tests fail.
+    from cti_gateway.prompts import music_on_hold
+
+    music_on_hold()
 
 
 def pytest_unconfigure(config):
