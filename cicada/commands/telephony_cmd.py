@@ -122,12 +122,14 @@ def _stop_on_signals(phone) -> None:
     """SIGINT and SIGTERM end the phone's loop, which hangs up and logs the agent out. Not by
     KeyboardInterrupt: one raised inside a pjsua2 callback is swallowed there and the phone
     runs on; and SIGTERM's default would end the process without hanging up. A second
-    signal (Ctrl-C in the terminal, then SIGTERM from `cicada demo`) changes nothing: raised
-    into pjsua2's clean-up it could leave the process unable to exit, and the clean-up takes
-    a second, plus the logout's reply timeout at most."""
+    signal (Ctrl-C in the terminal, then SIGTERM from `cicada demo`) ends the process at
+    once, as SIGTERM's default would: raised into pjsua2's clean-up, an exception could
+    leave the process unable to exit."""
     import signal
 
-    def stop(_signum, _frame):
+    def stop(signum, _frame):
+        if phone.stopping:
+            os._exit(128 + signum)
         phone.stopping = True
 
     for signum in (signal.SIGINT, signal.SIGTERM):
