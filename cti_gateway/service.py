@@ -67,8 +67,8 @@ from cti_gateway.sip.pool import (
     WorkerPool,
     WorkerProcess,
     WorkerSwitch,
+    cached_probe_lines,
     check_udp_port_free,
-    probe_lines,
     workers_needed,
 )
 from cti_gateway.state import GatewayState, StateError
@@ -284,7 +284,7 @@ class GatewayService:
         config = self.config
         loop = asyncio.get_running_loop()
         try:
-            lines = await loop.run_in_executor(self.executor, probe_lines)
+            lines = await loop.run_in_executor(self.executor, cached_probe_lines)
         except PoolError as exc:
             raise GatewayError(str(exc)) from None
         count = workers_needed(config.concurrent_calls, lines, config.lines_per_call)

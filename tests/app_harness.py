@@ -17,13 +17,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import migrate_test_database
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from app_service.client import AppClient, fingerprint
-from crm.db import Database, make_engine, upgrade
+from crm.db import Database, make_engine
 from crm.permissions import Actor
 from crm.services.users import create_user, hash_password
 
@@ -74,7 +75,7 @@ class RunningApp:
 
     def prepare_database(self) -> None:
         engine = make_engine(self.db_url)
-        upgrade(engine)
+        migrate_test_database(engine)
         database = Database(engine)
         with database.unit_of_work() as session:
             for name, role in self.users.items():

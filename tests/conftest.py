@@ -8,8 +8,12 @@ CICADA_REQUIRE_EXTERNAL=1 (as in CI), where it fails instead.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +22,34 @@ from crm.db import Database, make_engine, upgrade
 from crm.models import Base
 
 PG_URL_ENV = "CICADA_TEST_PG_URL"
+TEST_HOME_ENV = "CICADA_TEST_HOME"
+XDG_DIRS = {"XDG_CONFIG_HOME": ".config", "XDG_CACHE_HOME": ".cache", "XDG_DATA_HOME": ".local/share",
+            "XDG_STATE_HOME": ".local/state"}
+
+
+def pytest_configure(config):
+    """Nothing the tests start writes into the real home (Qt settings, the music-on-hold cache,
+    keys, drafts): HOME and the XDG directories point at one folder for the whole run, made by
+    the first pytest process and inherited by xdist's workers and every service they start.
+    The caches in it (music on hold, pjsua2's capacity) then serve the whole run."""
+    if os.environ.get(TEST_HOME_ENV):
+        return  # an xdist worker: its controller made the folder
+    home = tempfile.mkdtemp(prefix="cicada-test-home-")
+    config._cicada_test_home = home
+    os.environ[TEST_HOME_ENV] = os.environ["HOME"] = home
+    for variable, relative in XDG_DIRS.items():
+        os.environ[variable] = os.path.join(home, relative)
+    # Made now, once, as a gateway that has run before has it: a SIP worker that makes it at
+    # its first call keeps that call waiting, and timed tests fail.
+    from cti_gateway.prompts import music_on_hold
+
+    music_on_hold()
+
+
+def pytest_unconfigure(config):
+    home = getattr(config, "_cicada_test_home", None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def require_external() -> bool:
@@ -48,6 +80,28 @@ class PgSchema:
         with self.admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
         self.admin.dispose()
+
+
+_migrated_template: Path | None = None
+
+
+def migrate_test_database(engine) -> None:
+    """The CRM schema in `engine`'s database. A new SQLite file is a copy of one migrated
+    once per test process: running the migrations for each service under test costs more."""
+    global _migrated_template
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or Path(database).exists():
+        upgrade(engine)
+        return
+    if _migrated_template is None or not _migrated_template.exists():
+        template = Path(tempfile.mkdtemp(prefix="cicada-schema-")) / "crm.db"
+        template_engine = make_engine(f"sqlite:///{template}")
+        upgrade(template_engine)
+        template_engine.dispose()  # the last connection's close checkpoints the WAL into the file
+        atexit.register(shutil.rmtree, template.parent, ignore_errors=True)
+        _migrated_template = template
+    engine.dispose()
+    shutil.copyfile(_migrated_template, database)
 
 
 def pg_url() -> str:

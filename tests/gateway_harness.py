@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import shutil
 import subprocess
 import sys
@@ -30,13 +29,16 @@ from sqlalchemy import select
 
 from bus import cti
 from bus.keys import ensure_keys
-from crm.db import Database, make_engine, upgrade
+from crm.db import Database, make_engine
 from crm.models import Interaction, QueueEvent, User
 from crm.permissions import Actor
 from crm.services import sessions
 from crm.services.users import create_user, hash_password, set_skill
 from cti_gateway.client import CtiClient
 from cti_gateway.sip.pool import workers_needed
+
+import ports
+from conftest import migrate_test_database
 from sipp_tools import (
     LOCALHOST,
     RtpPeer,
@@ -53,20 +55,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOCALHOST, 0))
-        return sock.getsockname()[1]
+    return ports.free_port()
 
 
 def free_udp_range(count: int) -> int:
     """The first of `count` consecutive free UDP ports."""
-    for _ in range(100):
-        base = free_udp_port()
-        if base + count >= 65000:
-            continue
-        if all(_udp_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError(f"no {count} consecutive free UDP ports")
+    return ports.free_ports(count)
 
 
 WHEEL_LINES = 4  # the calls one worker of the PyPI pjsua2 wheel holds
@@ -97,15 +91,6 @@ def free_rtp_ports(concurrent_calls: int, lines_per_call: int) -> str:
 
 def _blocks(ports: int) -> int:
     return -(-ports // RTP_BLOCK) * RTP_BLOCK
-
-
-def _udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind((LOCALHOST, port))
-            return True
-        except OSError:
-            return False
 
 
 def _toml(value) -> str:
@@ -157,7 +142,7 @@ class RunningGateway:
 
     def _prepare_database(self) -> None:
         engine = make_engine(self.db_url)
-        upgrade(engine)
+        migrate_test_database(engine)
         database = Database(engine)
         with database.unit_of_work() as session:
             for name, skills in self.agents.items():
@@ -213,13 +198,19 @@ class RunningGateway:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
 
-    def stop(self) -> None:
+    def stop(self, *, goodbye: bool = True) -> None:
+        """Stop the gateway as an operator does; without `goodbye`, as one who presses Ctrl-C
+        twice: the callers still on the line are hung up without waiting for the goodbye
+        (which takes seconds, and a test's clean-up has no one left to hear it)."""
         for client in self.clients:
             client.close()
         if self.process is None:
             return
         if self.process.poll() is None:
+            log_size = self.log_path.stat().st_size if self.log_path.exists() else 0
             self.process.send_signal(signal.SIGTERM)
+            if not goodbye:
+                self._hurry_the_goodbyes(log_size)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -231,6 +222,18 @@ class RunningGateway:
             pass
         self.process.stdout.close()
         self._log.close()
+
+    def _hurry_the_goodbyes(self, log_size: int, within: float = 2.0) -> None:
+        """A second SIGTERM once the gateway logs that it says goodbye to callers (not before:
+        two signals at once may arrive as one; and not when it has no caller to wait for)."""
+        deadline = time.monotonic() + within
+        while self.process.poll() is None and time.monotonic() < deadline:
+            with open(self.log_path, "rb") as log:
+                log.seek(log_size)
+                if b"saying goodbye to" in log.read():
+                    self.process.send_signal(signal.SIGTERM)
+                    return
+            time.sleep(0.05)
 
     # --- desktops ------------------------------------------------------------------------
 
@@ -346,7 +349,7 @@ def make_gateway(tmp_path):
 
     yield make
     for gateway in started:
-        gateway.stop()
+        gateway.stop(goodbye=False)
         if gateway.run_dir is not None:
             shutil.rmtree(gateway.run_dir, ignore_errors=True)
 
@@ -378,7 +381,7 @@ def phone(tmp_path):
 
     yield make
     for sipp in phones:
-        sipp.stop()
+        sipp.stop(grace=0.2)  # a call still up at the end has no one left to finish it for
 
 
 def customer(gateway: RunningGateway, tmp_path, rtp: RtpPeer | None = None, *, number="4001",

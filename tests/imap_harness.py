@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+import ports
 import pytest
 from conftest import missing_external
 from imapclient import IMAPClient
@@ -73,9 +74,8 @@ def dovecot_path() -> str | None:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port of this test process's own share, bound later by the server (tests/ports.py)."""
+    return ports.free_port()
 
 
 class Dovecot:

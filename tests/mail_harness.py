@@ -4,9 +4,9 @@ and recipients it can be told to refuse."""
 from __future__ import annotations
 
 import email
-import socket
 from email import policy
 
+import ports
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -32,9 +32,8 @@ class Inbox:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port of this test process's own share, bound later by the server (tests/ports.py)."""
+    return ports.free_port()
 
 
 @pytest.fixture

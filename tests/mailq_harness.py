@@ -22,11 +22,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import migrate_test_database
 from gateway_harness import _HASH, PASSWORD, ROOT, _toml, free_tcp_port
 from sqlalchemy import select
 
 from bus.keys import KeyPair, ensure_keys
-from crm.db import Database, make_engine, upgrade
+from crm.db import Database, make_engine
 from crm.models import Conversation, OrgUnit, User
 from crm.permissions import Actor
 from crm.services import sessions
@@ -58,7 +59,7 @@ class RunningMailq:
 
     def prepare_database(self) -> None:
         engine = make_engine(self.db_url)
-        upgrade(engine)
+        migrate_test_database(engine)
         database = Database(engine)
         with database.unit_of_work() as session:
             for name in self.agents:
@@ -87,8 +88,9 @@ class RunningMailq:
             try:
                 return self._start(timeout)
             except RuntimeError as exc:
-                # A port found free was taken before the service bound it (other tests run
-                # servers too): new ports, once more.
+                # A port found free was taken before the service bound it (by another test
+                # run on this machine: this one's processes pick from disjoint ports, see
+                # tests/ports.py): new ports, once more.
                 if "already in use" not in str(exc) or attempt == 2:
                     raise
                 self.smtp_port, self.chat_port = free_tcp_port(), free_tcp_port()

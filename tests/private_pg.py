@@ -32,11 +32,11 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
+import ports
 import pytest
 from conftest import missing_external
 
@@ -229,9 +229,8 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port of this test process's own share, bound later by the server (tests/ports.py)."""
+    return ports.free_port()
 
 
 @atexit.register

@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ports
 from conftest import missing_external
 
 LOCALHOST = "127.0.0.1"
@@ -54,30 +55,18 @@ Address = tuple[str, int]
 # --- ports -------------------------------------------------------------------
 
 def free_udp_port(host: str = LOCALHOST) -> int:
-    """A UDP port nobody holds right now (the OS picks it at random)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-# Where the tests' UDP ports come from, so that nothing of one can land on another's:
-#   ephemeral range (ip_local_port_range): SIP ports, RtpPeers, anything bound to port 0
-#   the 12,000 ports below it: SIPp's media ports (-mp)
-#   the 10,000 ports below those: gateways' RTP ports (rtp_ports, see gateway_harness)
-SIPP_MEDIA_SPAN = 12000
-GATEWAY_RTP_SPAN = 10000
+    """A port nobody holds right now, from this test process's own share (tests/ports.py)."""
+    return ports.free_port()
 
 
 def sipp_media_ports() -> range:
-    """Where SIPp's media ports are picked (the last few below the ephemeral range are left)."""
-    top = _ephemeral_low() - 4
-    return range(max(1024, top - SIPP_MEDIA_SPAN), top)
+    """Where this test process picks SIPp's media ports (tests/ports.py)."""
+    return ports.worker_share(ports.sipp_media_region())
 
 
 def gateway_rtp_ports() -> range:
-    """Where gateways under test take their RTP ports: below SIPp's media ports."""
-    top = sipp_media_ports().start - 2
-    return range(max(1024, top - GATEWAY_RTP_SPAN), top)
+    """Where this test process's gateways take their RTP ports: below SIPp's media ports."""
+    return ports.worker_share(ports.gateway_rtp_region())
 
 
 def free_udp_port_pair(host: str = LOCALHOST, gap: int = 2) -> int:
@@ -86,8 +75,7 @@ def free_udp_port_pair(host: str = LOCALHOST, gap: int = 2) -> int:
 
     Picked below the kernel's ephemeral range: SIPp binds them only when the call
     starts, and a port there may meanwhile go to any socket bound to port 0 (an RTP
-    peer, a SIP worker), which under pytest-xdist runs in other processes too; and
-    above the gateways' RTP ports.
+    peer, a SIP worker); and from this test process's share, above the gateways' RTP ports.
     """
     media = sipp_media_ports()
     for _ in range(200):
@@ -97,13 +85,6 @@ def free_udp_port_pair(host: str = LOCALHOST, gap: int = 2) -> int:
     raise RuntimeError("no pair of free UDP ports found")
 
 
-def _ephemeral_low() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
 def udp_port_bound(port: int) -> bool:
     """Whether any socket is bound to this UDP port (read from /proc, never by binding it)."""
     return port in udp_ports_bound()
@@ -111,14 +92,14 @@ def udp_port_bound(port: int) -> bool:
 
 def udp_ports_bound() -> set[int]:
     """The UDP ports that sockets on this machine are bound to (read from /proc)."""
-    ports = set()
+    bound = set()
     for table in ("/proc/net/udp", "/proc/net/udp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
         except OSError:
             continue
-        ports.update(int(line.split()[1].rsplit(":", 1)[1], 16) for line in lines)
-    return ports
+        bound.update(int(line.split()[1].rsplit(":", 1)[1], 16) for line in lines)
+    return bound
 
 
 def _udp_port_free(host: str, port: int) -> bool:

@@ -227,3 +227,37 @@ def test_a_worker_that_does_not_say_hello_is_killed_after_the_start_timeout():
     machine.passes(START_TIMEOUT + 1.0)
     name, reason = machine.lost[-1]
     assert name == "w1" and reason.startswith("it sent no hello for")
+
+
+def test_pjsua2s_capacity_is_probed_once_and_then_read_from_the_cache(tmp_path, monkeypatch):
+    from cti_gateway.sip import pool
+
+    probes = []
+    monkeypatch.setattr(pool, "probe_lines", lambda python: probes.append(python) or 4)
+    assert pool.cached_probe_lines(tmp_path) == 4
+    assert pool.cached_probe_lines(tmp_path) == 4
+    assert len(probes) == 1
+
+
+def test_pjsua2s_capacity_is_probed_again_for_another_build_or_a_damaged_cache(tmp_path, monkeypatch):
+    from cti_gateway.sip import pool
+
+    probes = []
+    monkeypatch.setattr(pool, "probe_lines", lambda python: probes.append(python) or 4)
+    pool.cached_probe_lines(tmp_path)
+    monkeypatch.setattr(pool, "_pjsua2_build_key", lambda python: "another build")
+    pool.cached_probe_lines(tmp_path)
+    (tmp_path / pool.LINES_CACHE_NAME).write_text("{not json")
+    pool.cached_probe_lines(tmp_path)
+    assert len(probes) == 3
+    pool.cached_probe_lines(tmp_path)
+    assert len(probes) == 3
+
+
+def test_the_real_pjsua2_capacity_probe_agrees_with_its_cache(tmp_path):
+    from cti_gateway.sip import pool
+
+    first = pool.cached_probe_lines(tmp_path)
+    assert first == pool.probe_lines() and first >= 1
+    assert pool.cached_probe_lines(tmp_path) == first
+    assert (tmp_path / pool.LINES_CACHE_NAME).exists()

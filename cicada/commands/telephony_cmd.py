@@ -110,11 +110,30 @@ def _phone(args) -> int:
                       events=args.events or settings.event_address, auto_answer=args.auto_answer,
                       record_dir=args.record_dir, play=args.play,
                       echo=lambda text: print(text, flush=True))
+    _stop_on_signals(phone)
     try:
         phone.run(login=login)
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _stop_on_signals(phone) -> None:
+    """SIGINT and SIGTERM end the phone's loop, which hangs up and logs the agent out. Not by
+    KeyboardInterrupt: one raised inside a pjsua2 callback is swallowed there and the phone
+    runs on; and SIGTERM's default would end the process without hanging up. A second
+    signal (Ctrl-C in the terminal, then SIGTERM from `cicada demo`) ends the process at
+    once, as SIGTERM's default would: raised into pjsua2's clean-up, an exception could
+    leave the process unable to exit."""
+    import signal
+
+    def stop(signum, _frame):
+        if phone.stopping:
+            os._exit(128 + signum)
+        phone.stopping = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
 
 
 def _extension_address(args, config) -> tuple[str, int]:

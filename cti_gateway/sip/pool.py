@@ -16,6 +16,9 @@ holds the leg.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
 import logging
 import math
 import os
@@ -23,10 +26,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import platformdirs
 import zmq
 
 from bus import cti
@@ -92,6 +98,59 @@ def probe_lines(python: str = sys.executable) -> int:
     if result.returncode != 0:
         raise PoolError(f"cannot load pjsua2 to read its capacity: {result.stderr.strip()[-500:]}")
     return int(result.stdout.strip().splitlines()[-1])
+
+
+LINES_CACHE_NAME = "pjsua2-lines.json"
+
+
+def cached_probe_lines(cache_dir: str | os.PathLike | None = None, python: str = sys.executable) -> int:
+    """probe_lines(), remembered in the user's cache directory for this interpreter and this
+    pjsua2 build: the probe spends a whole interpreter start and a pjsua2 start, on every
+    start of the gateway, for a number that changes only when pjsua2 is installed again."""
+    directory = Path(cache_dir) if cache_dir is not None else Path(platformdirs.user_cache_dir("cicada"))
+    path = directory / LINES_CACHE_NAME
+    key = _pjsua2_build_key(python)
+    if key is None:
+        return probe_lines(python)
+    try:
+        known = json.loads(path.read_text())
+        if isinstance(known.get(key), int):
+            return known[key]
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    lines = probe_lines(python)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _replace_atomically(path, json.dumps({**known, key: lines}))
+    except OSError as exc:  # a read-only cache costs only the next probe
+        log.debug("cannot cache pjsua2's capacity in %s: %s", path, exc)
+    return lines
+
+
+def _pjsua2_build_key(python: str) -> str | None:
+    """The interpreter and the size and time of each pjsua2 file it would load; None when this
+    interpreter is not `python` or has no pjsua2 (then the probe itself says what is wrong)."""
+    if os.path.realpath(python) != os.path.realpath(sys.executable):
+        return None
+    spec = importlib.util.find_spec("pjsua2")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent
+    files = sorted(f for f in folder.iterdir() if f.name.startswith(("pjsua2", "_pjsua2")))
+    stamps = [f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files]
+    return hashlib.sha256("\n".join([python, str(folder), *stamps]).encode()).hexdigest()
+
+
+def _replace_atomically(path: Path, text: str) -> None:
+    """Gateways starting at once must not read a half-written cache."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def workers_needed(concurrent_calls: int, lines: int, lines_per_call: int) -> int:

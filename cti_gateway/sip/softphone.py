@@ -102,12 +102,7 @@ class Softphone:
                 self._answer_accepted()
                 self._drop_ended()
         finally:
-            for call in self.calls:
-                if not call.ended:
-                    hangup(call)
-            deadline = time.monotonic() + 1
-            while any(not c.ended for c in self.calls) and time.monotonic() < deadline:
-                sip.poll(POLL_MS)
+            self._hang_up_all(sip)
             if self.desktop is not None:
                 self.desktop.logout()
             self.calls.clear()
@@ -115,6 +110,17 @@ class Softphone:
             self.account = None
             sip.destroy()
             self.client.close()
+
+    def _hang_up_all(self, sip: SipEndpoint) -> None:
+        """Hang up the calls still up and give them a second to end. In a function of its own:
+        a call still named by a variable of run() would be deleted after sip.destroy(), and
+        pjsua2 aborts the process then."""
+        for call in self.calls:
+            if not call.ended:
+                hangup(call)
+        deadline = time.monotonic() + 1
+        while any(not c.ended for c in self.calls) and time.monotonic() < deadline:
+            sip.poll(POLL_MS)
 
     # --- SIP ------------------------------------------------------------------------------------
 
