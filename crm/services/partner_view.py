@@ -48,7 +48,8 @@ class PartnerView:
 
 
 def partner_view(session: Session, actor: Actor, partner_id: int) -> PartnerView:
-    partner = get_partner(session, actor, partner_id)
+    # What the 360° view shows at once; roles and attributes load if a caller reads them.
+    partner = get_partner(session, actor, partner_id, details=("phones", "emails", "addresses"))
     owner = session.get(User, partner.owner_id) if partner.owner_id else None
     contacts, orgs = related_partners(session, [partner.id])
     return PartnerView(

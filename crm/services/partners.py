@@ -269,12 +269,15 @@ def _email(address: str, *, is_main: bool) -> EmailAddress:
     return EmailAddress(address=address, address_lower=address.lower(), is_main=is_main)
 
 
-def get_partner(session: Session, actor: Actor, partner_id: int) -> BusinessPartner:
+_PARTNER_DETAILS = ("phones", "emails", "addresses", "roles", "attributes")
+
+
+def get_partner(session: Session, actor: Actor, partner_id: int,
+                details: tuple[str, ...] = _PARTNER_DETAILS) -> BusinessPartner:
+    """The partner with `details` loaded at once (one query each); others load when read."""
     partner = session.get(
         BusinessPartner, partner_id,
-        options=[selectinload(BusinessPartner.phones), selectinload(BusinessPartner.emails),
-                 selectinload(BusinessPartner.addresses), selectinload(BusinessPartner.roles),
-                 selectinload(BusinessPartner.attributes)],
+        options=[selectinload(getattr(BusinessPartner, name)) for name in details],
     )
     if partner is None:
         raise NotFound(f"No business partner with id {partner_id}.")
