@@ -186,3 +186,18 @@ def no_desktop_left_open(request):
                   stacklevel=1)
     while guard._holders:
         guard.release()
+
+
+@pytest.fixture(autouse=True)
+def no_background_task_failed_unheard(request, caplog):
+    """A desktop task that failed with nobody to tell (no on_error) only writes a log line
+    the agent never sees: such a line fails the test (as qutebrowser's logfail does), unless
+    the test is marked `task_errors_expected`."""
+    yield
+    if request.node.get_closest_marker("task_errors_expected"):
+        return
+    from logfail import unheard_task_failures
+
+    unheard = unheard_task_failures([*caplog.get_records("setup"), *caplog.get_records("call")])
+    if unheard:
+        pytest.fail(f"a desktop background task failed and nobody was told: {'; '.join(unheard)}", pytrace=False)
