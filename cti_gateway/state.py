@@ -146,12 +146,15 @@ class GatewayState:
 
 
 def _start_time(pid: int) -> int | None:
-    """Field 22 of /proc/PID/stat: tells a process from a later one given the same pid."""
+    """Field 22 of /proc/PID/stat: tells a process from a later one given the same pid. None
+    when it is gone, or a zombie: ended, though nobody reaped it yet (where the container's
+    init is slow to, a killed Kamailio stays one, and its pid file still names a live pid)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else int(fields[19])
 
 
 def _same_process(child: Child) -> bool:
@@ -170,7 +173,7 @@ def _leftovers_of(child: Child) -> list[tuple[int, int]]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == child.pid and int(fields[19]) >= child.started:
+            if int(fields[2]) == child.pid and int(fields[19]) >= child.started and fields[0] != "Z":
                 found.append((int(entry.name), int(fields[19])))
     return found
 

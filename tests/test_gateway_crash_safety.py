@@ -215,3 +215,24 @@ def test_calls_are_refused_while_the_gateway_stops(make_gateway, media, phone, t
     result = late.wait(10)
     assert result.ok, result.describe()
     assert caller.wait(20).ok
+
+
+def test_a_killed_process_nobody_reaped_yet_counts_as_ended(tmp_path):
+    """A zombie (killed, not yet reaped: the container's init may be slow to) is not left
+    running: the start that ends a previous run's processes does not wait for it, and Kamailio's
+    stale pid file is removed before the new one starts."""
+    import subprocess
+    import sys
+
+    from cti_gateway.state import _start_time
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert _start_time(child.pid) is not None
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.02)
+        assert _start_time(child.pid) is None  # a zombie now, its /proc entry still there
+    finally:
+        child.wait()

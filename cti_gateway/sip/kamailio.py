@@ -332,12 +332,15 @@ class KamailioFront:
 
     def _end_previous_run(self) -> None:
         """Before a restart: the children of a main process that died may still hold the port,
-        and its control socket file is left behind."""
+        and its control socket and pid files are left behind. (Kamailio refuses to start while
+        its pid file names a pid that exists, a killed one not yet reaped included; one that
+        really runs still holds the port, which the start checks.)"""
         if self.process is not None:
             _kill_group(self.process.pid)
             if self.process.poll() is None:
                 self.process.wait()
         self.rpc_path.unlink(missing_ok=True)
+        (self.rundir / "kamailio.pid").unlink(missing_ok=True)
 
     def _check_config(self, binary: str) -> None:
         try:
