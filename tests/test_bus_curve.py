@@ -50,12 +50,13 @@ def connect(context, kind, address, server_key=None, keypair=None):
     return sock
 
 
-def wait_for_event(monitor, wanted: zmq.Event, timeout: float = 10.0) -> None:
+def wait_for_event(monitor, wanted: zmq.Event | tuple[zmq.Event, ...], timeout: float = 10.0) -> None:
+    wanted = wanted if isinstance(wanted, tuple) else (wanted,)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if monitor.poll(100) and recv_monitor_message(monitor)["event"] == wanted:
+        if monitor.poll(100) and recv_monitor_message(monitor)["event"] in wanted:
             return
-    raise AssertionError(f"no {wanted.name} within {timeout} s")
+    raise AssertionError(f"no {' or '.join(w.name for w in wanted)} within {timeout} s")
 
 
 def received(sock, timeout_ms: int = 500) -> list[list[bytes]]:
@@ -164,8 +165,10 @@ def test_a_guarded_socket_admits_nobody_once_the_allow_list_stops(context, servi
     assert threading.active_count() == threads_before
     refused = connect(context, zmq.DEALER, address, service_keys.public, worker)
     refused.send(b"report")
-    wait_for_event(monitor, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-    assert received(service, 300) == []
+    # How libzmq words it depends on when the handshake met the stopped handler: any failure will do.
+    wait_for_event(monitor, (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                             zmq.EVENT_HANDSHAKE_FAILED_AUTH), timeout=20)
+    assert received(service, 1000) == []
 
 
 def test_the_allow_list_serves_an_asyncio_context(service_keys):
