@@ -173,6 +173,9 @@ def test_after_the_session_ended_the_agent_signs_in_again_in_the_window_and_goes
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=10000)  # asked at once, beside the window
     assert "Your CRM session has ended. Sign in again" in dialog.why.text()
     assert controller.profile.username in dialog.user.text()
+    dialog.password.setText("half typ")
+    controller.sign_in_wanted.emit("ended")  # the gateway says so too, while she types
+    assert dialog.password.text() == "half typ"
 
     dialog.password.setText("not the password")
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)

@@ -48,8 +48,11 @@ class SignInAgainDialog(QDialog):
         super().changeEvent(event)
 
     def ask(self, why: str) -> None:
-        """Shown (again) with why the session ended, in the agent's language."""
+        """Shown with why the session ended, in the agent's language. Asked again while it is
+        open (the gateway and the mail queue each say so too), it keeps what the agent typed."""
         self.why.setText(why)
+        if self.isVisible():
+            return
         self.message.clear()
         self.password.clear()
         self.buttons.setEnabled(True)
