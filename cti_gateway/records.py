@@ -352,17 +352,17 @@ _TIME_FIELDS = ("offered_at", "answered_at", "ended_at")
 def apply_record(record: SpooledRecord, actor: Actor, session: Session) -> None:
     """Write one spooled record with the crm's call services."""
     if isinstance(record, SegmentOpened):
-        calls.open_call_segment(session, actor, contact_id=record.contact_id, segment_no=record.segment_no,
-                                direction=record.direction, queue=record.queue, ani=record.ani,
-                                dnis=record.dnis, started_at=record.started_at,
-                                queued_at=record.queued_at, agent=record.agent)
+        calls.record_segment_opened(session, actor, contact_id=record.contact_id, segment_no=record.segment_no,
+                                    direction=record.direction, queue=record.queue, ani=record.ani,
+                                    dnis=record.dnis, started_at=record.started_at,
+                                    queued_at=record.queued_at, agent=record.agent)
     elif isinstance(record, SegmentUpdated):
         fields = {name: _read_time(value) if name in _TIME_FIELDS else value
                   for name, value in record.fields.items()}
-        calls.update_call_segment(session, actor, record.contact_id, record.segment_no, **fields)
+        calls.record_segment_updated(session, actor, record.contact_id, record.segment_no, **fields)
     elif isinstance(record, QueueEventLogged):
-        calls.log_queue_event(session, actor, kind=record.event, at=record.at, contact_id=record.contact_id,
-                              queue=record.queue, agent=record.agent, detail=record.detail or None)
+        calls.record_queue_event(session, actor, kind=record.event, at=record.at, contact_id=record.contact_id,
+                                 queue=record.queue, agent=record.agent, detail=record.detail or None)
 
 
 def _read_time(value):

@@ -93,6 +93,23 @@ def test_opening_a_segment_again_updates_it_instead_of_adding_one(db, amy):
     assert segment["queued_at"] == at(1)  # not given the second time: kept
 
 
+def test_a_session_that_rolled_back_a_new_segment_writes_it_again_after(db, amy):
+    """The writer remembers the segments and agents of a transaction; a retry of the same
+    records in the same session after a rollback must insert again, not update a row that
+    was never kept."""
+    session = db.sessions()
+    try:
+        open_segment(session, agent="amy")
+        session.rollback()
+        open_segment(session, agent="amy")
+        update_call_segment(session, SYSTEM, "call-1", 1, answered_at=at(13))
+        session.commit()
+    finally:
+        session.close()
+    [segment] = segments(db)
+    assert (segment["agent_id"], segment["answered_at"]) == (amy.user_id, at(13))
+
+
 def test_an_update_that_arrives_before_its_open_is_kept_and_completed_by_the_open(db):
     with db.unit_of_work() as s:
         update_call_segment(s, SYSTEM, "call-1", 1, answered_at=at(13), wait_seconds=12)

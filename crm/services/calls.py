@@ -16,9 +16,9 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal, overload
+from typing import Literal, cast, overload
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from crm import texts
@@ -47,8 +47,21 @@ SEGMENT_FIELDS = frozenset({
 _TIME_FIELDS = ("offered_at", "answered_at", "ended_at")
 _SECONDS_FIELDS = ("wait_seconds", "talk_seconds", "hold_seconds", "wrapup_seconds")
 
+# The gateway writes several of these for every call, all day: they are Core
+# statements on the tables (compiled once, no unit of work), not ORM objects.
+_SEGMENTS = cast(Table, Interaction.__table__)
+_EVENTS = cast(Table, QueueEvent.__table__)
 _USER_ID = select(User.id).where(User.username == bindparam("username"))
 _PARTNER_ID = select(BusinessPartner.id).where(BusinessPartner.partner_no == bindparam("partner_no"))
+_SEGMENT_ID = select(_SEGMENTS.c.id).where(_SEGMENTS.c.contact_id == bindparam("contact_id"),
+                                           _SEGMENTS.c.segment_no == bindparam("segment_no"))
+_UPDATE_SEGMENT = update(_SEGMENTS).where(_SEGMENTS.c.id == bindparam("segment_id"))
+_INSERT_SEGMENT = insert(_SEGMENTS)
+_INSERT_EVENT = insert(_EVENTS)
+_SPOOLS = cast(Table, RecordSpoolProgress.__table__)
+_SPOOL_PROGRESS = select(_SPOOLS.c.last_seq).where(_SPOOLS.c.spool_id == bindparam("spool_id"))
+_UPDATE_SPOOL_PROGRESS = (update(_SPOOLS).where(_SPOOLS.c.spool_id == bindparam("b_spool_id"))
+                          .values(last_seq=bindparam("last_seq"), updated_at=bindparam("updated_at")))
 
 
 # --- call segments ------------------------------------------------------------
@@ -60,9 +73,20 @@ def open_call_segment(session: Session, actor: Actor, *, contact_id: str, segmen
                       queued_at: datetime | None = None, agent: str | None = None) -> Interaction:
     """Create the interaction record of one agent segment of a call (status
     open). Opening a segment that exists already updates it with what is given."""
+    segment_id = record_segment_opened(
+        session, actor, contact_id=contact_id, segment_no=segment_no, channel=channel, direction=direction,
+        queue=queue, ani=ani, dnis=dnis, started_at=started_at, queued_at=queued_at, agent=agent)
+    return _segment(session, segment_id)
+
+
+def record_segment_opened(session: Session, actor: Actor, *, contact_id: str, segment_no: int,
+                          channel: str = Channel.PHONE.value, direction: str, queue: str | None,
+                          ani: str | None, dnis: str | None, started_at: datetime,
+                          queued_at: datetime | None = None, agent: str | None = None) -> int:
+    """`open_call_segment` for the gateway's writer: the segment's id, no object."""
     actor.require(Permission.CALL_RECORD, "record calls")
     _check_segment_key(contact_id, segment_no)
-    values = {
+    values: dict[str, object] = {
         "channel": _choice(channel, Channel, "channel"),
         "direction": _choice(direction, Direction, "direction"),
         "queue": _text(queue, 80, "queue"),
@@ -72,51 +96,97 @@ def open_call_segment(session: Session, actor: Actor, *, contact_id: str, segmen
     }
     if queued_at is not None:
         values["queued_at"] = _time(queued_at, "queued_at")
-    segment = _find_segment(session, contact_id, segment_no)
-    if segment is None:
-        segment = Interaction(contact_id=contact_id, segment_no=segment_no,
-                              status=InteractionStatus.OPEN.value)
-        session.add(segment)
-    for name, value in values.items():
-        setattr(segment, name, value)
+    session.flush()  # rows the caller added through the ORM (a user, say) are seen below
     if agent is not None:
-        segment.agent_id = _segment_agent_id(session, agent, contact_id, segment_no)
-    session.flush()
-    return segment
+        values["agent_id"] = _segment_agent_id(session, agent, contact_id, segment_no)
+    segment_id = _segment_id(session, contact_id, segment_no)
+    if segment_id is None:
+        return _insert_segment(session, contact_id, segment_no,
+                               {"status": InteractionStatus.OPEN.value, **values})
+    _update_segment(session, segment_id, values)
+    return segment_id
 
 
 def update_call_segment(session: Session, actor: Actor, contact_id: str, segment_no: int,
                         **fields) -> Interaction:
     """Change fields of a call segment (see SEGMENT_FIELDS). A segment whose
     open has not arrived is created with what is known, not refused."""
+    return _segment(session, record_segment_updated(session, actor, contact_id, segment_no, **fields))
+
+
+def record_segment_updated(session: Session, actor: Actor, contact_id: str, segment_no: int,
+                           **fields) -> int:
+    """`update_call_segment` for the gateway's writer: the segment's id, no object."""
     actor.require(Permission.CALL_RECORD, "record calls")
     _check_segment_key(contact_id, segment_no)
     values = _segment_values(fields)
-    segment = _find_segment(session, contact_id, segment_no)
-    if segment is None:
-        segment = _segment_before_its_open(contact_id, segment_no, values)
-        session.add(segment)
-    for name, value in values.items():
-        _set_segment_field(session, segment, name, value)
     session.flush()
+    columns = _segment_columns(session, contact_id, segment_no, values)
+    segment_id = _segment_id(session, contact_id, segment_no)
+    if segment_id is None:
+        return _insert_segment(session, contact_id, segment_no,
+                               _segment_before_its_open(contact_id, segment_no, values) | columns)
+    if columns:
+        _update_segment(session, segment_id, columns)
+    return segment_id
+
+
+def _segment(session: Session, segment_id: int) -> Interaction:
+    # populate_existing: the row was written past the ORM, which may hold it from before.
+    segment = session.get(Interaction, segment_id, populate_existing=True)
+    assert segment is not None  # written in this transaction
     return segment
 
 
-def _find_segment(session: Session, contact_id: str, segment_no: int) -> Interaction | None:
-    return session.scalar(select(Interaction).where(
-        Interaction.contact_id == contact_id, Interaction.segment_no == segment_no))
+def _segment_id(session: Session, contact_id: str, segment_no: int) -> int | None:
+    known = _known_ids(session)
+    key = ("segment", contact_id, segment_no)
+    if key not in known:
+        found = session.execute(_SEGMENT_ID, {"contact_id": contact_id, "segment_no": segment_no}).scalar()
+        if found is None:
+            return None
+        known[key] = found
+    return known[key]
 
 
-def _segment_before_its_open(contact_id: str, segment_no: int, values: dict) -> Interaction:
+def _insert_segment(session: Session, contact_id: str, segment_no: int, values: dict) -> int:
+    row = {"contact_id": contact_id, "segment_no": segment_no, **values}
+    segment_id = _inserted_id(session, _INSERT_SEGMENT, row)
+    _known_ids(session)[("segment", contact_id, segment_no)] = segment_id
+    return segment_id
+
+
+def _known_ids(session: Session) -> dict:
+    """Ids looked up or made in the session's current transaction (a batch of the gateway's
+    records asks for the same segments and agents again and again); forgotten with it, so
+    that a rolled-back insert is never taken for a row."""
+    transaction = session.get_transaction()
+    cached = session.info.get("call_record_ids")
+    if cached is None or cached[0] is not transaction:
+        cached = session.info["call_record_ids"] = (transaction, {})
+    return cached[1]
+
+
+def _inserted_id(session: Session, statement, row: dict) -> int:
+    key = cast(CursorResult, session.execute(statement, row)).inserted_primary_key
+    assert key is not None  # a single-row INSERT
+    return key[0]
+
+
+def _update_segment(session: Session, segment_id: int, values: dict) -> None:
+    session.execute(_UPDATE_SEGMENT, {"segment_id": segment_id, **values})
+
+
+def _segment_before_its_open(contact_id: str, segment_no: int, values: dict) -> dict:
     log.warning("call %s segment %s was updated before it was opened; "
                 "recording it with what is known", contact_id, segment_no)
     known_times = [values[f] for f in _TIME_FIELDS if values.get(f) is not None]
-    return Interaction(
-        contact_id=contact_id, segment_no=segment_no, channel=Channel.PHONE.value,
-        direction=Direction.INBOUND.value, status=InteractionStatus.OPEN.value,
+    return {
+        "channel": Channel.PHONE.value, "direction": Direction.INBOUND.value,
+        "status": InteractionStatus.OPEN.value,
         # The open, when it comes, sets the real direction and start.
-        started_at=min(known_times) if known_times else utcnow(),
-    )
+        "started_at": min(known_times) if known_times else utcnow(),
+    }
 
 
 def _segment_values(fields: dict) -> dict:
@@ -142,14 +212,22 @@ def _segment_value(name: str, value):
     return _text(value, None, name)  # agent, partner_no, notes
 
 
-def _set_segment_field(session: Session, segment: Interaction, name: str, value) -> None:
-    if name == "agent":
-        segment.agent_id = (None if value is None else
-                            _segment_agent_id(session, value, segment.contact_id, segment.segment_no))
-    elif name == "partner_no":
-        _link_partner(session, segment, value)
-    else:
-        setattr(segment, name, value)
+def _segment_columns(session: Session, contact_id: str, segment_no: int, values: dict) -> dict:
+    """The segment's columns for checked field values: an agent's name becomes his id, a
+    customer number the customer's (an unknown one leaves the customer as it is)."""
+    columns = {}
+    for name, value in values.items():
+        if name == "agent":
+            columns["agent_id"] = (None if value is None else
+                                   _segment_agent_id(session, value, contact_id, segment_no))
+        elif name == "partner_no":
+            if value is None:
+                columns["partner_id"] = None
+            elif (partner_id := _partner_id(session, value, contact_id, segment_no)) is not None:
+                columns["partner_id"] = partner_id
+        else:
+            columns[name] = value
+    return columns
 
 
 def _segment_agent_id(session: Session, username: str, contact_id: str | None, segment_no: int | None) -> int | None:
@@ -160,16 +238,12 @@ def _segment_agent_id(session: Session, username: str, contact_id: str | None, s
     return user_id
 
 
-def _link_partner(session: Session, segment: Interaction, partner_no: str | None) -> None:
-    if partner_no is None:
-        segment.partner_id = None
-        return
-    partner_id = session.scalar(_PARTNER_ID, {"partner_no": partner_no.strip().upper()})
+def _partner_id(session: Session, partner_no: str, contact_id: str, segment_no: int) -> int | None:
+    partner_id = session.execute(_PARTNER_ID, {"partner_no": partner_no.strip().upper()}).scalar()
     if partner_id is None:
         log.warning("call %s segment %s: there is no customer number %r; the segment "
-                    "keeps its customer", segment.contact_id, segment.segment_no, partner_no)
-        return
-    segment.partner_id = partner_id
+                    "keeps its customer", contact_id, segment_no, partner_no)
+    return partner_id
 
 
 # --- queue events -----------------------------------------------------------
@@ -180,25 +254,35 @@ def log_queue_event(session: Session, actor: Actor, *, kind: str, at: datetime,
                     agent: str | None = None, detail: dict | None = None) -> QueueEvent:
     """Append one event to the queue event log. An unknown agent is kept by
     name in the detail."""
+    event_id = record_queue_event(session, actor, kind=kind, at=at, contact_id=contact_id, queue=queue,
+                                  agent=agent, detail=detail)
+    event = session.get(QueueEvent, event_id)
+    assert event is not None  # written in this transaction
+    return event
+
+
+def record_queue_event(session: Session, actor: Actor, *, kind: str, at: datetime,
+                       contact_id: str | None = None, queue: str | None = None,
+                       agent: str | None = None, detail: dict | None = None) -> int:
+    """`log_queue_event` for the gateway's writer: the event's id, no object."""
     actor.require(Permission.CALL_RECORD, "record queue events")
     detail = _json_detail(detail)
     agent_id = None
     if agent is not None:
         agent = _text(agent, None, "agent")
+        session.flush()
         agent_id = _user_id(session, agent)
         if agent_id is None:
             detail["agent"] = agent
-    event = QueueEvent(
-        kind=_choice(kind, QueueEventKind, "queue event kind"),
-        at=_time(at, "at", required=True),
-        contact_id=_text(contact_id, 64, "contact_id"),
-        queue=_text(queue, 80, "queue"),
-        agent_id=agent_id,
-        detail=detail or None,
-    )
-    session.add(event)
-    session.flush()
-    return event
+    row = {
+        "kind": _choice(kind, QueueEventKind, "queue event kind"),
+        "at": _time(at, "at", required=True),
+        "contact_id": _text(contact_id, 64, "contact_id"),
+        "queue": _text(queue, 80, "queue"),
+        "agent_id": agent_id,
+        "detail": detail or None,
+    }
+    return _inserted_id(session, _INSERT_EVENT, row)
 
 
 def _json_detail(detail: dict | None) -> dict:
@@ -229,18 +313,15 @@ def _jsonable(value):
 
 def spool_progress(session: Session, spool_id: str) -> int:
     """The number of the last record of a gateway's spool that is written (0: none)."""
-    return session.scalar(select(RecordSpoolProgress.last_seq).where(
-        RecordSpoolProgress.spool_id == spool_id)) or 0
+    return session.execute(_SPOOL_PROGRESS, {"spool_id": spool_id}).scalar() or 0
 
 
 def set_spool_progress(session: Session, spool_id: str, last_seq: int) -> None:
     """Part of the transaction that writes the records up to `last_seq`."""
-    row = session.get(RecordSpoolProgress, spool_id)
-    if row is None:
-        session.add(RecordSpoolProgress(spool_id=spool_id, last_seq=last_seq, updated_at=utcnow()))
-    else:
-        row.last_seq, row.updated_at = last_seq, utcnow()
-    session.flush()
+    row = {"spool_id": spool_id, "last_seq": last_seq, "updated_at": utcnow()}
+    updated = cast(CursorResult, session.execute(_UPDATE_SPOOL_PROGRESS, {"b_spool_id": spool_id, **row}))
+    if updated.rowcount == 0:
+        session.execute(insert(_SPOOLS), row)
 
 
 @dataclass(frozen=True)
@@ -404,7 +485,14 @@ def _answered_waits(session: Session, queue: str, start: datetime, end: datetime
 
 
 def _user_id(session: Session, username: str) -> int | None:
-    return session.scalar(_USER_ID, {"username": username.strip()})
+    known = _known_ids(session)
+    key = ("user", username.strip())
+    if key not in known:
+        found = session.execute(_USER_ID, {"username": key[1]}).scalar()
+        if found is None:
+            return None
+        known[key] = found
+    return known[key]
 
 
 def _check_segment_key(contact_id, segment_no) -> None:
