@@ -45,7 +45,7 @@ def load_context(session: Session, actor: Actor, *, partner_id: int | None,
                                  for ib in view.installed_base),
             sales_orders=tuple((number, f"{number} {subject}") for number, subject in orders),
             item_products={ib.id: ib.product.product_no for ib in view.installed_base},
-            values=partner_values(session, actor, p.id))
+            values=partner_values(session, actor, p.id, view=view))
     if contact_person_id is not None:
         c = get_partner(session, actor, contact_person_id)
         person = PersonFacts(

@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session
 
 from crm.models import Product, TransactionKind
 from crm.permissions import Actor
-from crm.services.partner_view import partner_view
+from crm.services.partner_view import PartnerView, partner_view
 from crm.search_keys import is_cjk
 from crm.services.partners import get_partner
 from scripting.document import Option
 
 
-def partner_values(session: Session, actor: Actor, partner_id: int) -> dict:
-    """What a script may say about a partner (the fields of CONTEXT['partner'])."""
-    view = partner_view(session, actor, partner_id)
+def partner_values(session: Session, actor: Actor, partner_id: int, *, view: PartnerView | None = None) -> dict:
+    """What a script may say about a partner (the fields of CONTEXT['partner']); `view`: the
+    partner's 360° view if the caller has read it already in this session."""
+    if view is None or view.partner.id != partner_id:
+        view = partner_view(session, actor, partner_id)
     p = view.partner
     main = next((a for a in p.addresses if a.is_main), p.addresses[0] if p.addresses else None)
     phone = next((ph.raw for ph in p.phones if ph.is_main), p.phones[0].raw if p.phones else None)
