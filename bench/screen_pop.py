@@ -489,6 +489,8 @@ def run(args) -> dict:
     app = RunningApp(workdir / "app", users={}, db_url=url).start(prepare=False)  # the desktops' CRM
     console.print(f"application service at {app.url}")
     phones: list[Sipp] = []
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     desktops = DesktopProcesses(workdir, args.profile)
     try:
         for name in names:
