@@ -66,7 +66,9 @@ from crm.login_guard import LoginGuard, LoginRefused
 from crm.models import ConversationStatus, User
 from crm.permissions import Actor
 from crm.search_keys import load_readings
-from crm.services import conversations, profiles, sessions, users
+from crm.services import profiles, sessions, users
+from crm.services.conversations import answering, chat_in, handling, queueing
+from crm.conversation_types import AGENT_ONLY_LINES
 from crm.services import outbox as outbox_service
 from crm.services.supervision import WatchScope, watch_scope
 from email_queue.assignments import Assignments
@@ -209,9 +211,9 @@ class ChatDesk:
         with self._database():
             try:
                 with service.writing() as session:
-                    opened = conversations.open_chat(session, name=name, email=email, phone=phone, page=page,
-                                                     language=language, route=service.config.route)
-                    item = conversations.work_item(session, opened.conversation_id)
+                    opened = chat_in.open_chat(session, name=name, email=email, phone=phone, page=page,
+                                               language=language, route=service.config.route)
+                    item = queueing.work_item(session, opened.conversation_id)
             except CrmError as exc:
                 raise ValueError(str(exc)) from None
         service.chat_ids[opened.token] = opened.conversation_id  # its page closing needs no database
@@ -220,12 +222,12 @@ class ChatDesk:
 
     def resume_chat(self, token: str) -> ChatSession | None:
         with self._database(), self.service.database.reading() as session:
-            conversation = conversations.chat_by_token(session, token)
+            conversation = chat_in.chat_by_token(session, token)
             if conversation is None:
                 return None
-            messages = conversations.transcript(session, conversation.id)
+            messages = chat_in.transcript(session, conversation.id)
             # The line saying the customer ended the chat is for the agent; to the customer it is closed.
-            lines = [chat_line(m) for m in messages if m.client_id not in conversations.AGENT_ONLY_LINES]
+            lines = [chat_line(m) for m in messages if m.client_id not in AGENT_ONLY_LINES]
             ended = conversation.customer_ended_at is not None
             closed = ended or conversation.status == ConversationStatus.CLOSED.value
             if conversation.status != ConversationStatus.CLOSED.value:
@@ -240,12 +242,12 @@ class ChatDesk:
         service = self.service
         try:
             with service.writing() as session:
-                conversation, message, new = conversations.customer_wrote(session, token, text, client_id)
+                conversation, message, new = chat_in.customer_wrote(session, token, text, client_id)
                 line, conversation_id = chat_line(message), conversation.id
-                first = new and conversations.is_first_line(session, conversation_id, message.id)
+                first = new and chat_in.is_first_line(session, conversation_id, message.id)
         except Conflict as exc:
             with service.database.reading() as session:
-                conversation = conversations.chat_by_token(session, token)
+                conversation = chat_in.chat_by_token(session, token)
                 ended = conversation is not None and conversation.customer_ended_at is not None
             raise ChatClosed(str(exc), "customer" if ended else "agent") from None
         except CrmError as exc:
@@ -260,7 +262,7 @@ class ChatDesk:
         conversation_id = self.service.chat_ids.get(token)
         if conversation_id is None:
             with self._database(), self.service.database.reading() as session:
-                conversation = conversations.chat_by_token(session, token)
+                conversation = chat_in.chat_by_token(session, token)
                 if conversation is None:
                     return
                 conversation_id = self.service.chat_ids[token] = conversation.id
@@ -271,7 +273,7 @@ class ChatDesk:
         conversation_id = self.service.chat_ids.get(token)
         if conversation_id is None:
             with self._database(), self.service.database.reading() as session:
-                conversation = conversations.chat_by_token(session, token)
+                conversation = chat_in.chat_by_token(session, token)
                 if conversation is None or conversation.status == ConversationStatus.CLOSED.value:
                     return
                 conversation_id = self.service.chat_ids[token] = conversation.id
@@ -288,16 +290,16 @@ class ChatDesk:
         service = self.service
         try:
             with service.writing() as session:
-                conversation = conversations.chat_by_token(session, token, lock=True)  # vs. an agent accepting
+                conversation = chat_in.chat_by_token(session, token, lock=True)  # vs. an agent accepting
                 if conversation is None:
                     raise ValueError("This chat is not known (any more); please start a new one.")
                 conversation_id, line = conversation.id, None
                 if conversation.status == ConversationStatus.ASSIGNED.value:
-                    _, message = conversations.customer_ended_chat(session, token)
+                    _, message = chat_in.customer_ended_chat(session, token)
                     line = chat_line(message) if message is not None else None
                     closed = False
                 else:
-                    closed = conversations.close_by_customer(session, token) is not None
+                    closed = chat_in.close_by_customer(session, token) is not None
         except CrmError as exc:
             raise ValueError(str(exc)) from None
         if closed:
@@ -335,7 +337,7 @@ class MailqService:
         self.seated: dict[str, AgentSession] = {}  # agents' sessions by agent (one each)
         self.watchers: dict[str, AgentSession] = {}  # supervisors' watching sessions by token
         self.org_unit_of: dict[str, int | None] = {}  # users seen logging in: their org unit
-        self.meta: dict[int, conversations.WorkItem] = {}  # what offers show: subject, customer
+        self.meta: dict[int, queueing.WorkItem] = {}  # what offers show: subject, customer
         self.chat_ids: dict[str, int] = {}
         self.pages_gone: dict[int, float] = {}  # chats without a page of the customer's open, since (monotonic)
         self.seq = 0
@@ -466,7 +468,7 @@ class MailqService:
 
     def _open_work(self):
         with self.database.reading() as session:
-            return conversations.open_work(session)
+            return queueing.open_work(session)
 
     async def _start_smtp(self) -> None:
         if not self.config.smtp_host:
@@ -621,7 +623,7 @@ class MailqService:
                 agent=received.assigned_to, conversation_id=received.conversation_id,
                 message_id=received.message_id))
 
-    async def new_work(self, item: conversations.WorkItem) -> None:
+    async def new_work(self, item: queueing.WorkItem) -> None:
         self.meta[item.conversation_id] = item
         await self.apply(self.router.add(_work(item)))
         self.queue_changed(item.queue)
@@ -690,8 +692,8 @@ class MailqService:
 
     def _store_first_line(self, conversation_id: int, text: str):
         with self.writing() as session:
-            item = conversations.route_chat(session, conversation_id, text, self.config.route)
-            subject = conversations.name_chat(session, conversation_id, text)
+            item = chat_in.route_chat(session, conversation_id, text, self.config.route)
+            subject = chat_in.name_chat(session, conversation_id, text)
             if item is not None and subject:
                 item = dataclasses.replace(item, subject=subject)
             return item, subject
@@ -730,7 +732,7 @@ class MailqService:
 
     def _store_abandoned(self, conversation_id: int):
         with self.writing() as session:
-            abandoned = conversations.abandon_chat(session, conversation_id)
+            abandoned = chat_in.abandon_chat(session, conversation_id)
             return None if abandoned is None else dataclasses.replace(abandoned, line=chat_line(abandoned.line))
 
     def customer_typing(self, conversation_id: int) -> None:
@@ -764,7 +766,7 @@ class MailqService:
 
     def _store_decision(self, conversation_id: int, status: str, agent: str | None, decided: datetime) -> None:
         with self.writing() as session:
-            conversations.set_assignment(session, conversation_id, status, agent, now=decided)
+            queueing.set_assignment(session, conversation_id, status, agent, now=decided)
 
     def _tell(self, decision: Decision) -> None:
         agent, cid = decision.agent, decision.conversation_id
@@ -1236,7 +1238,7 @@ class MailqService:
 
     def _work_item(self, conversation_id: int):
         with self.database.reading() as session:
-            return conversations.work_item(session, conversation_id)
+            return queueing.work_item(session, conversation_id)
 
     async def _chat_send(self, session: AgentSession, cid: int, text: str) -> mailq.ChatLineView:
         work = self.router.items.get(cid)
@@ -1249,7 +1251,7 @@ class MailqService:
 
     def _store_chat_reply(self, actor: Actor, cid: int, text: str) -> ChatLine:
         with self.writing() as session:
-            return chat_line(conversations.chat_reply(session, actor, cid, text))
+            return chat_line(answering.chat_reply(session, actor, cid, text))
 
     async def _close(self, session: AgentSession, command: mailq.CloseWork) -> None:
         cid = command.conversation_id
@@ -1276,8 +1278,8 @@ class MailqService:
 
     def _store_close(self, actor: Actor, command: mailq.CloseWork) -> None:
         with self.writing() as session:
-            conversations.close(session, actor, command.conversation_id, outcome=command.outcome,
-                                reason=command.reason, notes=command.notes)
+            handling.close(session, actor, command.conversation_id, outcome=command.outcome,
+                           reason=command.reason, notes=command.notes)
 
     async def _transfer(self, session: AgentSession, command: mailq.TransferWork) -> None:
         """The router decides at once (or refuses, changing nothing), so that no
@@ -1285,7 +1287,7 @@ class MailqService:
         the queue and note go to the CRM, then the decisions, stored and told as
         always."""
         cid = command.conversation_id
-        conversations.transfer_note(command.note)  # a note too long is refused before anything moves
+        handling.transfer_note(command.note)  # a note too long is refused before anything moves
         if not self.health.available:  # its queue and note could not be kept: refused before anything moves
             raise DatabaseUnavailable(UNAVAILABLE_TEXT)
         decisions = self.router.transfer(session.agent, cid, queue=command.queue, to_agent=command.agent)
@@ -1296,10 +1298,10 @@ class MailqService:
         await self.apply(decisions)
         log.info("%s transferred conversation %s to %s", session.agent, cid, command.queue or command.agent)
 
-    def _store_transfer(self, actor: Actor, command: mailq.TransferWork) -> conversations.WorkItem:
+    def _store_transfer(self, actor: Actor, command: mailq.TransferWork) -> queueing.WorkItem:
         with self.writing() as session:
-            return conversations.transfer(session, actor, command.conversation_id, queue=command.queue,
-                                          to_agent=command.agent, note=command.note)
+            return handling.transfer(session, actor, command.conversation_id, queue=command.queue,
+                                     to_agent=command.agent, note=command.note)
 
     def transfer_targets(self, agent: str) -> mailq.TransferTargetsResult:
         """The configured queues and the colleagues logged in, with whether each has room now."""
@@ -1383,7 +1385,7 @@ class MailqService:
         return mailq.PartHealth(part="chat", state="ok", detail=detail)
 
 
-def _work(item: conversations.WorkItem) -> Work:
+def _work(item: queueing.WorkItem) -> Work:
     due = _epoch(item.due_at) if item.due_at else None
     return Work(item.conversation_id, item.channel, item.queue, item.priority, due, _epoch(item.created_at),
                 agent=item.assigned_to, state=item.status if item.status != "closed" else "queued")

@@ -20,7 +20,7 @@ from agent_desktop.mail_desk import MAIL_ERRORS
 from agent_desktop.workbench import GATEWAY_ERRORS, GATEWAY_NOTICES, Workbench
 from bus import cti, envelope, mailq, refusals
 from bus.envelope import EventEnvelope
-from crm.services.conversations import CUSTOMER_ENDED_TEXT
+from crm.conversation_types import CUSTOMER_ENDED_TEXT
 
 NOW = 1_800_000_000.0
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "agent_desktop" / "translations"
