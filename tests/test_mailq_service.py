@@ -28,7 +28,8 @@ from crm.services.users import actor_for
 from bus.keys import new_keypair
 from email_queue.client import MailqError
 from email_queue.config import load_mailq_config
-from email_queue.service import MailqService, _work
+from email_queue.service import MailqService
+from email_queue.service_base import work_of
 
 pytestmark = pytest.mark.slow
 
@@ -274,7 +275,7 @@ def test_the_service_forgets_what_it_kept_of_a_conversation_once_closed():
     service = MailqService(load_mailq_config({}), "sqlite://", keypair=new_keypair())
     item = WorkItem(7, "chat", "web-chat", 5, "assigned", datetime.now(UTC), None, "ann", "", "Mei Lin")
     service.meta[7], service.chat_ids["a-token"] = item, 7
-    service.router.add(_work(item))
+    service.router.add(work_of(item))
     with ThreadPoolExecutor(1) as thread:  # asyncio.run off this thread: the browser tests keep a loop here
         thread.submit(asyncio.run, service._finished(7)).result()
     service.pool.shutdown()
