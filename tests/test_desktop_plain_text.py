@@ -236,7 +236,7 @@ def test_every_page_shows_hostile_names_notes_and_lines_as_written(desk, qtbot):
     qtbot.waitUntil(lambda: inbox.table.rowCount() == 2, timeout=5000)
     mail.open(desk.ids["email"])
     qtbot.waitUntil(lambda: inbox.view is not None and inbox.view.id == desk.ids["email"], timeout=5000)
-    inbox._compose("reply")
+    inbox.composer.compose("reply")
     inbox.transfer(desk.ids["email"], "email")
     inbox.transfer_dialog.set_targets(mailq.TransferTargetsResult(
         queues=[SHORT], agents=[mailq.TransferAgentView(agent=HOSTILE, room={"email": False})]))

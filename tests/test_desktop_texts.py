@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 import factories
 from desktop_harness import app_of, service_of, url_of  # noqa: F401 - fixture
-from agent_desktop.ui.inbox_page import _service_line
+from agent_desktop.ui.inbox_chat import service_line as _service_line
 from agent_desktop.ui.login_dialog import LoginDialog
 from agent_desktop.ui.main_window import notice_text
 from agent_desktop.ui.tasks import TaskRunner

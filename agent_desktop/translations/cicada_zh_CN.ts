@@ -297,59 +297,152 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="918"/>
+        <location filename="../ui/inbox_chat.py" line="135"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="919"/>
+        <location filename="../ui/inbox_chat.py" line="136"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="920"/>
+        <location filename="../ui/inbox_chat.py" line="137"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="921"/>
+        <location filename="../ui/inbox_chat.py" line="138"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="922"/>
+        <location filename="../ui/inbox_chat.py" line="139"/>
         <source>Hand this chat on to another queue or a colleague (Alt+T)</source>
         <translation>将此聊天转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="945"/>
+        <location filename="../ui/inbox_chat.py" line="162"/>
         <source>The customer ended the chat. Add your notes and press Done.</source>
         <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="957"/>
+        <location filename="../ui/inbox_chat.py" line="174"/>
         <source>The customer ended the chat</source>
         <translation>客户已结束对话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="958"/>
+        <location filename="../ui/inbox_chat.py" line="175"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="924"/>
+        <location filename="../ui/inbox_chat.py" line="141"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="950"/>
+        <location filename="../ui/inbox_chat.py" line="167"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="947"/>
+        <location filename="../ui/inbox_chat.py" line="164"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="70"/>
+        <source>To</source>
+        <translation>收件人</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="71"/>
+        <source>Cc</source>
+        <translation>抄送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="72"/>
+        <source>Subject</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="73"/>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="74"/>
+        <source>Insert</source>
+        <translation>插入</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="75"/>
+        <source>Attach…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="76"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="77"/>
+        <source>Send (Ctrl+Enter)</source>
+        <translation>发送（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="78"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="102"/>
+        <source>Forwarded message</source>
+        <translation>转发的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="108"/>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="108"/>
+        <source>Reply all</source>
+        <translation>全部回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="109"/>
+        <source>Forward</source>
+        <translation>转发</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="109"/>
+        <source>Internal note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="120"/>
+        <source>Attach files</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="124"/>
+        <source>{name} is larger than 20 MB</source>
+        <translation>{name} 超过 20 MB</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="138"/>
+        <source>The text is empty.</source>
+        <translation>正文为空。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="141"/>
+        <source>Sending…</source>
+        <translation>正在发送…</translation>
     </message>
 </context>
 <context>
@@ -907,427 +1000,191 @@
 <context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="279"/>
+        <location filename="../ui/inbox_page.py" line="161"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="280"/>
+        <location filename="../ui/inbox_page.py" line="162"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="281"/>
-        <source>Offered to you</source>
-        <translation>分配给您的工作</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="282"/>
-        <source>Accept</source>
-        <translation>接受</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="283"/>
-        <source>Accept the selected offer (Alt+A)</source>
-        <translation>接受所选工作（Alt+A）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="285"/>
-        <source>Reject</source>
-        <translation>拒绝</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="286"/>
-        <source>Give the selected offer to a colleague (Alt+J)</source>
-        <translation>将所选工作转给同事（Alt+J）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="372"/>
+        <location filename="../ui/inbox_page.py" line="226"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="375"/>
+        <location filename="../ui/inbox_page.py" line="229"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="292"/>
+        <location filename="../ui/inbox_page.py" line="168"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="63"/>
+        <location filename="../ui/inbox_chat.py" line="30"/>
         <source>The customer ended the chat.</source>
         <translation>客户已结束对话。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="65"/>
+        <location filename="../ui/inbox_chat.py" line="32"/>
         <source>The customer left the chat (the page was closed and did not come back).</source>
         <translation>客户已离开聊天（页面已关闭且未再返回）。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="292"/>
-        <location filename="../ui/inbox_page.py" line="408"/>
-        <location filename="../ui/inbox_page.py" line="494"/>
+        <location filename="../ui/inbox_page.py" line="168"/>
+        <location filename="../ui/inbox_page.py" line="262"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="292"/>
-        <location filename="../ui/inbox_page.py" line="408"/>
-        <location filename="../ui/inbox_page.py" line="494"/>
+        <location filename="../ui/inbox_page.py" line="168"/>
+        <location filename="../ui/inbox_page.py" line="262"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="299"/>
+        <location filename="../ui/inbox_page.py" line="175"/>
         <source>Open work</source>
         <translation>待处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="299"/>
+        <location filename="../ui/inbox_page.py" line="175"/>
         <source>Failed deliveries</source>
         <translation>发送失败</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="300"/>
+        <location filename="../ui/inbox_page.py" line="176"/>
         <source>Recently closed</source>
         <translation>最近关闭</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="304"/>
+        <location filename="../ui/inbox_page.py" line="180"/>
         <source>Your open work, conversations with an email that could not be sent, or those closed in the last week</source>
         <translation>您待处理的工作、有邮件未能发送的会话，或最近一周内关闭的会话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="182"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="307"/>
+        <location filename="../ui/inbox_page.py" line="183"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
-        <location filename="../ui/inbox_page.py" line="328"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="309"/>
+        <location filename="../ui/inbox_page.py" line="185"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="312"/>
-        <source>Load remote images</source>
-        <translation>加载远程图片</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="313"/>
-        <source>Open</source>
-        <translation>打开</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="314"/>
-        <source>Open the selected attachment with its program</source>
-        <translation>用关联程序打开所选附件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="315"/>
-        <source>Save…</source>
-        <translation>保存…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="316"/>
-        <source>Work on it</source>
-        <translation>开始处理</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="316"/>
-        <source>Take</source>
-        <translation>领取</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="317"/>
-        <location filename="../ui/inbox_page.py" line="800"/>
-        <source>Reply</source>
-        <translation>回复</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="317"/>
-        <location filename="../ui/inbox_page.py" line="800"/>
-        <source>Reply all</source>
-        <translation>全部回复</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
-        <location filename="../ui/inbox_page.py" line="801"/>
-        <source>Forward</source>
-        <translation>转发</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
-        <source>Note</source>
-        <translation>备注</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="319"/>
-        <source>Done</source>
-        <translation>完成</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="319"/>
-        <source>Transfer…</source>
-        <translation>转交…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="321"/>
-        <source>Hand this on to another queue or a colleague (Alt+T)</source>
-        <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="322"/>
-        <source>Retry</source>
-        <translation>重新发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="323"/>
-        <source>Send the emails of this conversation that failed again</source>
-        <translation>重新发送此会话中发送失败的邮件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="324"/>
-        <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
-        <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="326"/>
-        <source>To</source>
-        <translation>收件人</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="327"/>
-        <source>Cc</source>
-        <translation>抄送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="329"/>
-        <source>Template</source>
-        <translation>模板</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="330"/>
-        <source>Insert</source>
-        <translation>插入</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="331"/>
-        <source>Attach…</source>
-        <translation>添加附件…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="332"/>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="333"/>
-        <source>Send (Ctrl+Enter)</source>
-        <translation>发送（Ctrl+Enter）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="334"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="371"/>
+        <location filename="../ui/inbox_page.py" line="225"/>
         <source>My work ({count} new)</source>
         <translation>我的工作（{count} 条新）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="374"/>
+        <location filename="../ui/inbox_page.py" line="228"/>
         <source>Group inbox ({count})</source>
         <translation>小组收件箱（{count}）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="376"/>
+        <location filename="../ui/inbox_page.py" line="230"/>
         <source>All my queues</source>
         <translation>我的全部队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="377"/>
+        <location filename="../ui/inbox_page.py" line="231"/>
         <source>{queue} ({count})</source>
         <translation>{queue}（{count}）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="396"/>
+        <location filename="../ui/inbox_page.py" line="250"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="420"/>
+        <location filename="../ui/inbox_page.py" line="274"/>
         <source>A new message you have not read yet</source>
         <translation>有您尚未阅读的新消息</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="423"/>
+        <location filename="../ui/inbox_page.py" line="277"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="431"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="431"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="431"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="432"/>
+        <location filename="../ui/inbox_page.py" line="286"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="449"/>
+        <location filename="../ui/inbox_page.py" line="303"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="453"/>
+        <location filename="../ui/inbox_page.py" line="307"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="495"/>
-        <source>{channel} from {customer}: {subject} ({seconds} s)</source>
-        <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="505"/>
-        <source>from {agent}: {note}</source>
-        <translation>来自 {agent}：{note}</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="506"/>
-        <source>from {agent}</source>
-        <translation>来自 {agent}</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="514"/>
+        <location filename="../ui/inbox_page.py" line="331"/>
         <source>The mail queue cannot reach the CRM database: new emails and chats wait, and replies, chat messages and Done fail until it is back. Your offers and work stay yours.</source>
         <translation>邮件队列无法连接 CRM 数据库：新的邮件和会话需要等待，数据库恢复之前，回复、聊天消息和“完成”都无法执行。分配给您的工作仍归您处理。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="518"/>
+        <location filename="../ui/inbox_page.py" line="335"/>
         <source>The mail queue reaches the CRM database again; everything works as before.</source>
         <translation>邮件队列已重新连接 CRM 数据库，一切恢复正常。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="578"/>
+        <location filename="../ui/inbox_page.py" line="377"/>
         <source>Transferring…</source>
         <translation>正在转交…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="661"/>
-        <source>Double-click or Enter to open</source>
-        <translation>双击或回车打开</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="702"/>
-        <source>{agent} (answer)</source>
-        <translation>{agent}（答复）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="703"/>
-        <source>{agent} (internal note)</source>
-        <translation>{agent}（内部备注）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="707"/>
-        <source>waiting to be sent</source>
-        <translation>等待发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="707"/>
-        <source>sent</source>
-        <translation>已发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="708"/>
-        <source>failed: {error}</source>
-        <translation>发送失败：{error}</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="751"/>
-        <source>No program opens {name}; save it instead.</source>
-        <translation>没有可打开 {name} 的程序，请将其保存。</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="763"/>
-        <source>Save attachment</source>
-        <translation>保存附件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="794"/>
-        <source>Forwarded message</source>
-        <translation>转发的邮件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="801"/>
-        <source>Internal note</source>
-        <translation>内部备注</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="811"/>
-        <source>Attach files</source>
-        <translation>添加附件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="815"/>
-        <source>{name} is larger than 20 MB</source>
-        <translation>{name} 超过 20 MB</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="835"/>
-        <source>The text is empty.</source>
-        <translation>正文为空。</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="838"/>
-        <source>Sending…</source>
-        <translation>正在发送…</translation>
     </message>
 </context>
 <context>
@@ -1737,6 +1594,59 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
 </context>
 <context>
+    <name>OfferBox</name>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="35"/>
+        <source>Offered to you</source>
+        <translation>分配给您的工作</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="36"/>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="37"/>
+        <source>Accept the selected offer (Alt+A)</source>
+        <translation>接受所选工作（Alt+A）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="39"/>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="40"/>
+        <source>Give the selected offer to a colleague (Alt+J)</source>
+        <translation>将所选工作转给同事（Alt+J）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="70"/>
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="70"/>
+        <source>Chat</source>
+        <translation>在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="71"/>
+        <source>{channel} from {customer}: {subject} ({seconds} s)</source>
+        <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="81"/>
+        <source>from {agent}: {note}</source>
+        <translation>来自 {agent}：{note}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="82"/>
+        <source>from {agent}</source>
+        <translation>来自 {agent}</translation>
+    </message>
+</context>
+<context>
     <name>PartnerHeader</name>
     <message>
         <location filename="../ui/business_data.py" line="138"/>
@@ -1782,6 +1692,129 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <location filename="../ui/business_data.py" line="171"/>
         <source>pool</source>
         <translation>客户池</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingPane</name>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="96"/>
+        <source>Load remote images</source>
+        <translation>加载远程图片</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="97"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="98"/>
+        <source>Open the selected attachment with its program</source>
+        <translation>用关联程序打开所选附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="99"/>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="100"/>
+        <source>Work on it</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="100"/>
+        <source>Take</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="101"/>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="101"/>
+        <source>Reply all</source>
+        <translation>全部回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="102"/>
+        <source>Forward</source>
+        <translation>转发</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="102"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="103"/>
+        <source>Transfer…</source>
+        <translation>转交…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="103"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="105"/>
+        <source>Hand this on to another queue or a colleague (Alt+T)</source>
+        <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="106"/>
+        <source>Retry</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="107"/>
+        <source>Send the emails of this conversation that failed again</source>
+        <translation>重新发送此会话中发送失败的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="108"/>
+        <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
+        <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="149"/>
+        <source>Double-click or Enter to open</source>
+        <translation>双击或回车打开</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="190"/>
+        <source>{agent} (answer)</source>
+        <translation>{agent}（答复）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="191"/>
+        <source>{agent} (internal note)</source>
+        <translation>{agent}（内部备注）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="195"/>
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="195"/>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="196"/>
+        <source>failed: {error}</source>
+        <translation>发送失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="239"/>
+        <source>No program opens {name}; save it instead.</source>
+        <translation>没有可打开 {name} 的程序，请将其保存。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="251"/>
+        <source>Save attachment</source>
+        <translation>保存附件</translation>
     </message>
 </context>
 <context>
