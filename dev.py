@@ -8,6 +8,7 @@ inside it. Needs only Python 3.11+ with its standard venv module.
     python3 dev.py demo [ARGS]     start Cicada with embedded defaults and demo data
     python3 dev.py test [ARGS]     run the whole test suite in parallel (ARGS go to pytest)
     python3 dev.py lint            check the code: ruff, the import contracts, mypy on the cores
+    python3 dev.py docs            write the pages generated from the code (docs/bus.md)
     python3 dev.py cicada ARGS     any `cicada` subcommand
 """
 
@@ -31,7 +32,7 @@ def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):
         print(f"Cicada needs Python 3.11 or newer; this is {sys.version.split()[0]}.", file=sys.stderr)
         return 2
-    if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in ("demo", "test", "lint", "cicada"):
+    if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in ("demo", "test", "lint", "docs", "cicada"):
         print(__doc__.strip())
         return 0 if not argv or argv[0] in ("-h", "--help", "help") else 2
     ensure_environment()
@@ -40,6 +41,8 @@ def main(argv: list[str]) -> int:
         return run_tests(rest)
     if command == "lint":
         return run_linters()
+    if command == "docs":
+        return run_to_the_end([str(BIN / "python"), "-m", "bus.docs"], cwd=ROOT)
     if command == "demo":
         return run_to_the_end([str(BIN / "cicada"), "demo", *rest])
     return run_to_the_end([str(BIN / "cicada"), *rest])

@@ -374,7 +374,7 @@ ATTACHMENT_DOWNLOAD_BYTES = 100_000_000  # more than any mail the mail queue tak
 
 def inbox(crm: AppClient, **filters) -> list[InboxRow]:
     """The agent's own conversations (mine=True) or the group inbox of `queues`; the filters
-    of crm.services.conversations.inbox."""
+    of crm.services.conversations.reading.inbox."""
     queues = filters.pop("queues", None)
     mine = filters.pop("mine", True)
     if not mine and queues is not None and not list(queues):

@@ -17,6 +17,38 @@ log = logging.getLogger(__name__)
 TYPING_SECONDS = 4.0  # "typing…" shows this long after the customer's last key
 BACK_SECONDS = 15.0  # how long "the database is back" is news
 
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name Qt's lupdate looks for
+    """Marks a message for translation; the view translates it in context "Workbench"."""
+    return text
+
+
+# What the mail queue's own error codes mean (bus.mailq.ERRORS, every one of them), for the
+# view to translate; the codes every service shares mean what bus.envelope and bus.refusals say.
+MAIL_ERRORS = {
+    "no_session": QT_TRANSLATE_NOOP("Workbench", "The mail queue no longer knows this desktop; it logs in again"),
+    "not_logged_in": QT_TRANSLATE_NOOP("Workbench", "You are not logged in to the mail queue"),
+    "watching": QT_TRANSLATE_NOOP("Workbench", "A supervisor watching takes no emails or chats"),
+    "bad_channel": QT_TRANSLATE_NOOP("Workbench", "There is no such channel"),
+    "unknown_queue": QT_TRANSLATE_NOOP("Workbench", "There is no such mail queue"),
+    "unknown": QT_TRANSLATE_NOOP("Workbench", "This conversation is closed"),
+    "not_offered": QT_TRANSLATE_NOOP("Workbench", "This conversation is no longer offered to you"),
+    "taken": QT_TRANSLATE_NOOP("Workbench", "A colleague has taken this conversation"),
+    "not_your_queue": QT_TRANSLATE_NOOP("Workbench", "You are not logged in to this conversation's queue"),
+    "full": QT_TRANSLATE_NOOP("Workbench", "You already work as many conversations of this channel as you may"),
+    "not_assigned": QT_TRANSLATE_NOOP("Workbench", "This conversation is not assigned to you"),
+    "not_yours": QT_TRANSLATE_NOOP("Workbench", "This conversation is not assigned to you"),
+    "bad_transfer": QT_TRANSLATE_NOOP("Workbench", "Transfer to a queue or to a colleague, not both"),
+    "self_transfer": QT_TRANSLATE_NOOP("Workbench", "This conversation is already yours"),
+    "target_not_logged_in": QT_TRANSLATE_NOOP("Workbench", "The colleague is not logged in to the mail queue"),
+    "target_not_available": QT_TRANSLATE_NOOP("Workbench", "The colleague is not available for this channel"),
+    "target_full": QT_TRANSLATE_NOOP("Workbench", "The colleague already works as many conversations as he may"),
+    "validationerror": QT_TRANSLATE_NOOP("Workbench", "The CRM refused a value"),
+    "conflict": QT_TRANSLATE_NOOP("Workbench", "The conversation changed meanwhile"),
+    "notfound": QT_TRANSLATE_NOOP("Workbench", "The CRM has no such record"),
+    "no_events": QT_TRANSLATE_NOOP("Workbench", "The mail queue did not confirm this desktop's events"),
+}
+
 Listener = Callable[[str], None]
 
 

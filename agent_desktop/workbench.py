@@ -177,7 +177,7 @@ LOST_GONE = QT_TRANSLATE_NOOP("Workbench", "the gateway no longer has this call"
 LOST_DRAFT = QT_TRANSLATE_NOOP("Workbench", "restored from a draft")
 
 
-# The gateway's notices by code (AgentNotice.code), translated in the view.
+# The gateway's notices by code (bus.cti.NOTICES, every one of them), translated in the view.
 GATEWAY_NOTICES = {
     "ring_no_answer": QT_TRANSLATE_NOOP("Workbench", "You did not answer a call in time; you are now Not ready."),
     "consult_no_answer": QT_TRANSLATE_NOOP("Workbench",
@@ -201,11 +201,33 @@ GATEWAY_NOTICES = {
 }
 
 
-# What a gateway error code means, translated in the view; the gateway's own
+# What a gateway error code means (bus.envelope.ERRORS, bus.refusals.ERRORS and
+# bus.cti.ERRORS, every one of them), translated in the view; the gateway's own
 # words follow as the detail (error replies carry only a code and English text).
 GATEWAY_ERRORS = {
+    # any service's
+    "malformed": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not understand this desktop's message"),
+    "unknown_type": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway does not know this command; is it older "
+                                                   "than this desktop?"),
+    "invalid": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway refused the command's form; is it older than "
+                                              "this desktop?"),
+    "unsupported_version": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway speaks another version of the "
+                                                          "protocol"),
+    "too_large": QT_TRANSLATE_NOOP("Workbench", "The call's attached data is too large"),
+    "too_deep": QT_TRANSLATE_NOOP("Workbench", "The message is nested too deeply for the CTI gateway"),
+    "busy": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway is busy; try again in a moment"),
+    "internal": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway failed to carry out the command"),
     "unreachable": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway does not answer"),
+    # a session refused
+    "session_ended": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not accept your session; sign in again"),
+    "forbidden": QT_TRANSLATE_NOOP("Workbench", "You are not allowed to do this"),
+    "crm_unavailable": QT_TRANSLATE_NOOP("Workbench", "The CRM database cannot be reached; try again in a moment"),
+    "locked": QT_TRANSLATE_NOOP("Workbench", "Logins are locked for a while after too many failures"),
+    "rate_limited": QT_TRANSLATE_NOOP("Workbench", "Too many logins; try again later"),
+    # the gateway's
     "not_logged_in": QT_TRANSLATE_NOOP("Workbench", "This desktop is not logged in to the CTI gateway"),
+    "already_logged_in": QT_TRANSLATE_NOOP("Workbench", "You are logged in to the CTI gateway from another "
+                                                        "desktop"),
     "invalid_state": QT_TRANSLATE_NOOP("Workbench", "Not possible in the present state of the call or your work mode"),
     "invalid_argument": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway refused a value"),
     "no_line": QT_TRANSLATE_NOOP("Workbench", "All lines are busy; try again in a moment"),
@@ -216,11 +238,7 @@ GATEWAY_ERRORS = {
     "unknown_call": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway no longer has this call"),
     "unknown_agent": QT_TRANSLATE_NOOP("Workbench", "There is no such agent logged in"),
     "agent_not_ready": QT_TRANSLATE_NOOP("Workbench", "The colleague cannot take a call now"),
-    "too_large": QT_TRANSLATE_NOOP("Workbench", "The call's attached data is too large"),
-    "auth_failed": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not accept your user name or password"),
-    "session_ended": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not accept your session; sign in again"),
-    "crm_unavailable": QT_TRANSLATE_NOOP("Workbench", "The CRM database cannot be reached; try again in a moment"),
-    "internal": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway failed to carry out the command"),
+    "events_refused": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway did not confirm this desktop's events"),
 }
 GATEWAY_ERROR = QT_TRANSLATE_NOOP("Workbench", "{meaning} (the gateway said: {detail})")
 GATEWAY_ERROR_UNKNOWN = QT_TRANSLATE_NOOP("Workbench", "The CTI gateway refused: {detail}")

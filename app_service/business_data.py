@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.models import BusinessTransaction, InstalledBaseItem, Interaction, OrgUnit, OutboundEmail, TransactionKind
 from crm.permissions import Actor
-from crm.services import conversations
+from crm.services.conversations import reading
 from crm.services import identify as identify_service
 from crm.services import interactions as interaction_service
 from crm.services import scripts as script_service
@@ -208,7 +208,7 @@ def _linked_lines(session: Session, record: Interaction) -> tuple[LinkedLine, ..
 def _conversation_text(session: Session, actor: Actor, interaction_id: int, zone: tzinfo) -> str:
     """An email thread's or chat's messages of this record, oldest first (a thread the
     customer reopened has a record per reopening)."""
-    messages = conversations.messages_of_interaction(session, actor, interaction_id)
+    messages = reading.messages_of_interaction(session, actor, interaction_id)
     return "\n\n".join(f"{_text(m.created_at, zone)} {m.author_name or m.sender or ''} ({m.kind}):\n"
                          f"{m.body_text.strip()[:2000]}" for m in messages)
 

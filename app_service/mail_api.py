@@ -23,7 +23,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from crm.errors import ValidationError
-from crm.services import conversations
+from crm.services.conversations import answering, handling, reading
 from crm.conversation_types import (
     ATTACHMENT_BYTES,
     NOTE_LENGTH,
@@ -65,16 +65,16 @@ def inbox(request: Request, token: str = Token,
               None, description="failed: with an email that could not be sent; closed: closed lately"),
           offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(100, ge=1, le=INBOX_ROWS)):
     with signed_in(request, token) as (session, who):
-        return reply(conversations.inbox(session, who.actor, mine=mine, queues=queue, channel=channel,
-                                         include_closed=include_closed, text=text, only=only, offset=offset,
-                                         limit=limit))
+        return reply(reading.inbox(session, who.actor, mine=mine, queues=queue, channel=channel,
+                                   include_closed=include_closed, text=text, only=only, offset=offset,
+                                   limit=limit))
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationView,
             summary="A conversation with its messages, their attachments (not their content) and deliveries")
 def conversation(conversation_id: int, request: Request, token: str = Token):
     with signed_in(request, token) as (session, who):
-        return reply(conversations.conversation_view(session, who.actor, conversation_id))
+        return reply(reading.conversation_view(session, who.actor, conversation_id))
 
 
 @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
@@ -83,7 +83,7 @@ def conversation(conversation_id: int, request: Request, token: str = Token):
             summary="An attachment's content, as a download")
 def attachment(attachment_id: int, request: Request, token: str = Token):
     with signed_in(request, token) as (session, who):
-        filename, content_type, content = conversations.attachment_content(session, who.actor, attachment_id)
+        filename, content_type, content = reading.attachment_content(session, who.actor, attachment_id)
     return StreamingResponse(_chunks(content), media_type=download_type(content_type), headers={
         "Content-Length": str(len(content)),
         "Content-Disposition": content_disposition(filename),
@@ -182,8 +182,8 @@ def _send_reply(request: Request, token: str, conversation_id: int, raw: bytes) 
         raise RequestValidationError(exc.errors(include_url=False)) from None
     files = [NewAttachment(a.filename, a.content_type, _decoded(a)) for a in body.attachments]
     with signed_in(request, token, writing=True) as (session, who):
-        message = conversations.reply(session, who.actor, conversation_id, body=body.body, to=body.to, cc=body.cc,
-                                      subject=body.subject, attachments=files, forward_to=body.forward_to)
+        message = answering.reply(session, who.actor, conversation_id, body=body.body, to=body.to, cc=body.cc,
+                                  subject=body.subject, attachments=files, forward_to=body.forward_to)
         return reply(Stored(message.id), status_code=201)
 
 
@@ -203,7 +203,7 @@ class NoteRequest(BaseModel):
              summary="An internal note: kept with the conversation, never sent to the customer")
 def add_note(conversation_id: int, body: NoteRequest, request: Request, token: str = Token):
     with signed_in(request, token, writing=True) as (session, who):
-        return reply(Stored(conversations.add_note(session, who.actor, conversation_id, body.text).id),
+        return reply(Stored(answering.add_note(session, who.actor, conversation_id, body.text).id),
                      status_code=201)
 
 
@@ -215,7 +215,7 @@ class PartnerLink(BaseModel):
             summary="Link the conversation (and its interaction record) to the customer the agent confirmed")
 def link_partner(conversation_id: int, body: PartnerLink, request: Request, token: str = Token):
     with signed_in(request, token, writing=True) as (session, who):
-        conversations.set_partner(session, who.actor, conversation_id, body.partner_id)
+        handling.set_partner(session, who.actor, conversation_id, body.partner_id)
     return Response(status_code=204)
 
 
@@ -223,7 +223,7 @@ def link_partner(conversation_id: int, body: PartnerLink, request: Request, toke
              summary="Send the conversation's emails that failed for good again, now")
 def retry_failed(conversation_id: int, request: Request, token: str = Token):
     with signed_in(request, token, writing=True) as (session, who):
-        return reply(Requeued(conversations.retry_failed(session, who.actor, conversation_id)))
+        return reply(Requeued(answering.retry_failed(session, who.actor, conversation_id)))
 
 
 class RenderRequest(BaseModel):

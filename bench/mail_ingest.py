@@ -17,7 +17,7 @@ text + HTML with a small attachment, and replies (In-Reply-To, References,
 conversation whose 250 has already come back. The service answers 250 only
 once the mail is parsed, stored raw, threaded, matched to the customer and
 given its queue (routing rules) in one committed transaction
-(email_queue.service.SmtpHandler.handle_DATA awaits store_email); offering it
+(email_queue.service_mail_in.SmtpHandler.handle_DATA awaits store_email); offering it
 to an agent happens after the 250. Measured: wall time from the first send to
 the last 250, hence messages/s; the 250 latency per mail; and when the router
 holds every conversation (waiting, or offered or assigned to an agent).

@@ -11,15 +11,20 @@ Inside the gateway, topics say what an event concerns (cti_gateway.audience
 turns them into the keys that receive it): ``agent/<agent>/`` one agent (his
 state, his calls, messages), ``queue/<queue>/`` a queue's statistics,
 ``call/`` every call event, ``gateway/`` heartbeats and SIP worker changes.
+Each event declares its topics (`Event.topics`); a call event goes to the
+topic of each agent in the call and to ``call/``.
+
+The error codes of the gateway's replies are bus.envelope's, bus.refusals'
+and `ERRORS` below; the codes of its notices to an agent are `NOTICES`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import msgspec
 
-from bus.envelope import Catalogue, Message
+from bus.envelope import Catalogue, Event, Message
 
 AgentMode = Literal["logged_out", "not_ready", "ready", "offered", "busy", "wrap_up"]
 CallState = Literal["queued", "offered", "dialing", "connected", "held", "consulting",
@@ -49,6 +54,55 @@ def queue_topic(queue: str) -> str:
 
 CALL_TOPIC = "call/"
 GATEWAY_TOPIC = "gateway/"
+
+# What events declare as their topics: the topics above, a name in <> standing for any.
+AGENT_TOPIC = agent_topic("<agent>")
+QUEUE_TOPIC = queue_topic("<queue>")
+CALL_TOPICS = (AGENT_TOPIC, CALL_TOPIC)  # each agent in the call, and every call's watchers
+
+
+def on_declared_topic(event: Event, topic: str) -> bool:
+    """Whether `event` may be sent on `topic`: one its type declares."""
+    for declared in event.topics:
+        prefix, any_name, _ = declared.partition("<")
+        if topic == declared or (any_name and topic.startswith(prefix) and topic.endswith("/")):
+            return True
+    return False
+
+
+# The gateway's own error codes (`ErrorInfo.code`), besides bus.envelope's and bus.refusals'.
+ERRORS: Final = {
+    "not_logged_in": "this desktop's session is not logged in to the gateway (it restarted, or another "
+                     "desktop took the session): log in again",
+    "already_logged_in": "the agent is logged in from another desktop: log in with `takeover` to move here",
+    "invalid_state": "not possible in the present state of the call or of the agent's work mode",
+    "invalid_argument": "a value the gateway refuses (a reason it does not know, a transfer to oneself...)",
+    "no_line": "no line is free for a new call now",
+    "no_device": "the agent has no phone set in the CRM",
+    "device_in_use": "the phone is in use by another agent",
+    "unknown_queue": "there is no such queue",
+    "missing_skills": "the agent lacks the skills the queue needs",
+    "unknown_call": "the gateway no longer has this call",
+    "unknown_agent": "the agent named is not logged in",
+    "agent_not_ready": "the colleague or the queue has nobody to take a call now",
+    "events_refused": "said by the client itself: the gateway did not confirm the session's events",
+}
+
+# The codes of `AgentNotice.code`, each with the `params` it comes with.
+NOTICES: Final = {
+    "ring_no_answer": "the agent did not answer an offered call in time and is now Not ready",
+    "consult_no_answer": "the agent did not answer a consult call and is now Not ready",
+    "phone_unreachable": "the agent's phone could not be reached for a call he dialled; "
+                         "params: device, status",
+    "phone_failed": "the agent's phone did not take an offered call; he is now Not ready; params: device, status",
+    "call_lost": "a call was lost: the SIP worker handling it failed; params: ani, reason",
+    "gateway_stopping": "the gateway is stopping and ended the agent's call; params: ani, reason",
+    "signed_out": "the agent signed out: his gateway session ended",
+    "session_expired": "the agent's session expired: he is logged out",
+    "account_disabled": "the agent's account was disabled: he is logged out",
+    "password_changed": "the agent's password was changed: he is logged out",
+    "session_ended": "the agent's session ended for another reason: he is logged out",
+}
 
 
 # --- views: what replies and events carry ------------------------------------
@@ -327,24 +381,30 @@ class StatusResult(msgspec.Struct, kw_only=True):
 # --- events -----------------------------------------------------------------
 
 
-class AgentStateChanged(Message, tag="agent.state"):
+class AgentStateChanged(Event, tag="agent.state"):
+    topics = (AGENT_TOPIC,)
+
     state: AgentView
 
 
-class AgentNotice(Message, tag="agent.message"):
+class AgentNotice(Event, tag="agent.message"):
     """A message for the agent: `code` and `params` let the desktop say it in
     the agent's language; `text` is the English for desktops that do not know
     the code."""
 
+    topics = (AGENT_TOPIC,)
+
     agent: str
     level: NoticeLevel
     text: str
-    code: str = ""  # ring_no_answer, consult_no_answer, phone_unreachable, phone_failed, call_lost
+    code: str = ""  # one of NOTICES
     params: dict[str, str | int | float | None] = {}
 
 
-class AgentBroadcast(Message, tag="agent.broadcast"):
+class AgentBroadcast(Event, tag="agent.broadcast"):
     """A supervisor's message, for the desktop's message area."""
+
+    topics = (AGENT_TOPIC,)
 
     agent: str
     sender: str  # the supervisor's user name
@@ -354,13 +414,17 @@ class AgentBroadcast(Message, tag="agent.broadcast"):
     queue: str | None = None  # sent to the agents of this queue; None: to everyone
 
 
-class AgentSessionEnded(Message, tag="agent.session_ended"):
+class AgentSessionEnded(Event, tag="agent.session_ended"):
+    topics = (AGENT_TOPIC,)
+
     agent: str
     session: str
     reason: str
 
 
-class CallOffered(Message, tag="call.offered"):
+class CallOffered(Event, tag="call.offered"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     kind: OfferKind
@@ -373,79 +437,105 @@ class CallOffered(Message, tag="call.offered"):
     data: CallData = {}
 
 
-class CallAccepted(Message, tag="call.accepted"):
+class CallAccepted(Event, tag="call.accepted"):
     """The agent accepted in the desktop: a softphone may answer now."""
+
+    topics = CALL_TOPICS
 
     call_id: str
     agent: str
 
 
-class CallOfferWithdrawn(Message, tag="call.offer_withdrawn"):
+class CallOfferWithdrawn(Event, tag="call.offer_withdrawn"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     reason: WithdrawReason
 
 
-class CallAnswered(Message, tag="call.answered"):
+class CallAnswered(Event, tag="call.answered"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     waited: float
     call: CallView
 
 
-class CallHeld(Message, tag="call.held"):
+class CallHeld(Event, tag="call.held"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
 
 
-class CallRetrieved(Message, tag="call.retrieved"):
+class CallRetrieved(Event, tag="call.retrieved"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
 
 
-class ConsultStarted(Message, tag="call.consult_started"):
+class ConsultStarted(Event, tag="call.consult_started"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     target: Target
 
 
-class ConsultConnected(Message, tag="call.consult_connected"):
+class ConsultConnected(Event, tag="call.consult_connected"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     target: Target
 
 
-class ConsultEnded(Message, tag="call.consult_ended"):
+class ConsultEnded(Event, tag="call.consult_ended"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     reason: ConsultEndReason
 
 
-class CallTransferred(Message, tag="call.transferred"):
+class CallTransferred(Event, tag="call.transferred"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str
     target: Target
     attended: bool
 
 
-class CallConferenced(Message, tag="call.conferenced"):
+class CallConferenced(Event, tag="call.conferenced"):
+    topics = CALL_TOPICS
+
     call_id: str
     agents: list[str]
     external: str | None = None
 
 
-class CallDataChanged(Message, tag="call.data_changed"):
+class CallDataChanged(Event, tag="call.data_changed"):
+    topics = CALL_TOPICS
+
     call_id: str
     data: CallData
     by: str | None = None
 
 
-class CallDtmfReceived(Message, tag="call.dtmf_received"):
+class CallDtmfReceived(Event, tag="call.dtmf_received"):
+    topics = CALL_TOPICS
+
     call_id: str
     digit: str
 
 
-class CallEnded(Message, tag="call.ended"):
+class CallEnded(Event, tag="call.ended"):
+    topics = CALL_TOPICS
+
     call_id: str
     agent: str | None
     cause: EndCause
@@ -454,17 +544,23 @@ class CallEnded(Message, tag="call.ended"):
     waited: float
 
 
-class QueueStatsChanged(Message, tag="queue.stats"):
+class QueueStatsChanged(Event, tag="queue.stats"):
+    topics = (QUEUE_TOPIC,)
+
     stats: QueueStats
 
 
-class WorkerStateChanged(Message, tag="gateway.worker"):
+class WorkerStateChanged(Event, tag="gateway.worker"):
+    topics = (GATEWAY_TOPIC,)
+
     worker: WorkerView
     calls_lost: int = 0
     reason: str = ""
 
 
-class GatewayHeartbeat(Message, tag="gateway.heartbeat"):
+class GatewayHeartbeat(Event, tag="gateway.heartbeat"):
+    topics = (GATEWAY_TOPIC,)
+
     run: str
     started_at: float
     records_healthy: bool

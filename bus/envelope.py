@@ -10,11 +10,20 @@ Each family of messages (the CTI gateway's, the SIP workers') is a set of
 msgspec Structs tagged by ``type``; `Catalogue` decodes one family with an
 error that tells the sender what was wrong, never an exception that could
 kill a service. Size and nesting are checked before decoding (bus.limits).
+
+Versions: ``v`` changes only for a change older peers would misread (a field
+removed, renamed or given another meaning; a new value of a closed set such as
+a work mode). A field added to an event, a reply or a view comes with a default
+and needs no new version: events, replies and views ignore the fields they do
+not know, so an older desktop reads a newer service's events. Commands stay
+strict: a service refuses ("invalid") a field it does not know rather than
+ignore what the sender asked for, so services are upgraded before desktops.
+docs/bus.md lists every message and code (`python -m bus.docs` writes it).
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, ClassVar, Final, Generic, TypeVar, Union
 
 import msgspec
 
@@ -26,7 +35,29 @@ M = TypeVar("M", bound=msgspec.Struct)
 
 
 class Message(msgspec.Struct, kw_only=True, tag_field="type", forbid_unknown_fields=True):
-    """Base of every command, reply body and event; subclasses set `tag`."""
+    """Base of every command and event; subclasses set `tag`."""
+
+
+class Event(Message, forbid_unknown_fields=False):
+    """Base of every event: fields a newer service added are ignored. `topics` say what the
+    event concerns, which decides who receives it (docs/bus.md lists them)."""
+
+    topics: ClassVar[tuple[str, ...]] = ()
+
+
+# The errors any service may reply with (`ErrorInfo.code`), whatever the command; each
+# family adds its own (bus.refusals, bus.cti, bus.mailq). Desktops translate them by code.
+ERRORS: Final = {
+    "malformed": "not a message of this protocol: not JSON, or not its envelope",
+    "unknown_type": "a command type this service does not know",
+    "invalid": "a command with a field missing, unknown or of the wrong type",
+    "unsupported_version": "a protocol version (`v`) this service does not speak",
+    "too_large": "a message bigger than the service reads (bus.limits), or attached data over its limit",
+    "too_deep": "a message nested deeper than the service reads (bus.limits)",
+    "busy": "the service has too much to do at once: try again in a moment",
+    "internal": "the service failed to carry out the command (its log says why)",
+    "unreachable": "said by the client itself: the service did not answer in time",
+}
 
 
 class ErrorInfo(msgspec.Struct, kw_only=True):

@@ -23,25 +23,64 @@ about the agents of his org units and below (an administrator: every
 agent) and every queue's counts; every session, the heartbeat. A session's
 events stop the moment it ends.
 
+Each event declares whom it is about (`Event.topics`): ``agent/<agent>/``
+one agent, ``queue/<queue>/`` a queue, or every session.
+
 The heartbeat says whether the mail queue reaches its CRM database: while
 it does not, work goes on as far as it can (commands that need the database
 get the error "crm_unavailable"), and `Status` shows the health of each part.
 New fields come with defaults, so that messages of an older mail queue still
-decode; a desktop older than the mail queue cannot read its heartbeat, so
-desktops are upgraded first.
+decode, and events ignore the fields they do not know, so that a desktop
+older than the mail queue reads its events (bus.envelope says how versions go).
+
+The error codes of the mail queue's replies are bus.envelope's, bus.refusals'
+and `ERRORS` below.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 import msgspec
 
-from bus.envelope import Catalogue, Message
+from bus.envelope import Catalogue, Event, Message
 
 Channel = Literal["email", "chat"]
 
 PING_SECONDS = 5.0
+
+# Whom an event is about, as its topic: one agent (his sessions, and supervisors watching his
+# org unit), one queue (the agents serving it, and every supervisor watching), or everyone.
+AGENT_TOPIC = "agent/<agent>/"
+QUEUE_TOPIC = "queue/<queue>/"
+SESSION_TOPIC = "the session it concerns"
+EVERYONE = "every session"
+
+# The mail queue's own error codes (`ErrorInfo.code`), besides bus.envelope's and bus.refusals'.
+ERRORS: Final = {
+    "no_session": "the mail queue does not know this session (it restarted, or the session was logged "
+                  "off for silence): log in again",
+    "not_logged_in": "the agent is not logged in to the mail queue",
+    "watching": "a supervisor's watching session takes no work",
+    "bad_channel": "not a channel (email, chat)",
+    "unknown_queue": "there is no such mail queue",
+    "unknown": "the conversation is not waiting or worked (closed, or never there)",
+    "not_offered": "the conversation is not offered to this agent (any more)",
+    "taken": "another agent has taken the conversation",
+    "not_your_queue": "the agent is not logged in to the conversation's queue",
+    "full": "the agent already works as many conversations of that channel as he may",
+    "not_assigned": "the conversation is not assigned to this agent",
+    "not_yours": "the conversation is not assigned to this agent",
+    "bad_transfer": "a transfer names a queue or a colleague: exactly one of the two",
+    "self_transfer": "the conversation is already this agent's",
+    "target_not_logged_in": "the colleague is not logged in to the mail queue",
+    "target_not_available": "the colleague is not available for that channel",
+    "target_full": "the colleague already works as many conversations of that channel as he may",
+    "validationerror": "the CRM refused a value (a chat line too long...)",
+    "conflict": "the CRM refused the change: the conversation changed meanwhile (a chat the customer left)",
+    "notfound": "the CRM has no such record",
+    "no_events": "said by the client itself: the mail queue did not confirm the session's events",
+}
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -229,12 +268,16 @@ COMMANDS: Catalogue[Message] = Catalogue("mail queue command", [
 # --- events --------------------------------------------------------------------------------
 
 
-class WorkOffered(Message, tag="mail.work_offered"):
+class WorkOffered(Event, tag="mail.work_offered"):
+    topics = (AGENT_TOPIC,)
+
     agent: str
     work: WorkView
 
 
-class WorkAssigned(Message, tag="mail.work_assigned"):
+class WorkAssigned(Event, tag="mail.work_assigned"):
+    topics = (AGENT_TOPIC,)
+
     agent: str
     work: WorkView
 
@@ -243,9 +286,11 @@ WithdrawnCause = Literal["rejected", "not_answered", "logged_off", "agent_gone",
                          "customer_ended", "customer_left", "rerouted", "other"]
 
 
-class WorkWithdrawn(Message, tag="mail.work_withdrawn"):
+class WorkWithdrawn(Event, tag="mail.work_withdrawn"):
     """Offered or assigned work taken back: rejected, not answered, logged off.
     `cause` is for the desktop to word its notice; `reason` says it in the log."""
+
+    topics = (AGENT_TOPIC,)
 
     agent: str
     conversation_id: int
@@ -253,41 +298,53 @@ class WorkWithdrawn(Message, tag="mail.work_withdrawn"):
     cause: WithdrawnCause = "other"
 
 
-class WorkClosed(Message, tag="mail.work_closed"):
+class WorkClosed(Event, tag="mail.work_closed"):
+    topics = (AGENT_TOPIC,)
+
     agent: str | None
     conversation_id: int
     by: Literal["agent", "customer"]
 
 
-class NewMessage(Message, tag="mail.new_message"):
+class NewMessage(Event, tag="mail.new_message"):
     """Another email arrived in a conversation the agent works."""
+
+    topics = (AGENT_TOPIC,)
 
     agent: str
     conversation_id: int
     message_id: int
 
 
-class ChatLine(Message, tag="mail.chat_line"):
+class ChatLine(Event, tag="mail.chat_line"):
+    topics = (AGENT_TOPIC,)
+
     agent: str
     conversation_id: int
     line: ChatLineView
 
 
-class CustomerTyping(Message, tag="mail.customer_typing"):
+class CustomerTyping(Event, tag="mail.customer_typing"):
+    topics = (AGENT_TOPIC,)
+
     agent: str
     conversation_id: int
 
 
-class CustomerEndedChat(Message, tag="mail.customer_ended_chat"):
+class CustomerEndedChat(Event, tag="mail.customer_ended_chat"):
     """The customer ended a chat the agent works; it stays assigned until the agent closes it."""
 
+    topics = (AGENT_TOPIC,)
+
     agent: str
     conversation_id: int
 
 
-class DeliveryDone(Message, tag="mail.delivery_done"):
+class DeliveryDone(Event, tag="mail.delivery_done"):
     """An email an agent wrote was sent, or failed for good (the relay refused it, or
     it could not be sent after every attempt); told to the agent who wrote it."""
+
+    topics = (AGENT_TOPIC,)
 
     agent: str
     conversation_id: int | None  # None: an email not answering a conversation (a follow-up action)
@@ -301,20 +358,26 @@ class DeliveryDone(Message, tag="mail.delivery_done"):
 SessionEndReason = Literal["signed_out", "expired", "account_disabled", "password_changed", "ended"]
 
 
-class MailSessionEnded(Message, tag="mail.session_ended"):
+class MailSessionEnded(Event, tag="mail.session_ended"):
     """The agent's CRM session ended (he signed out elsewhere, it expired, his account was
     disabled or his password changed): so did his mail queue session, and his work went back.
     The desktop says why and does not log in again with that session."""
+
+    topics = (SESSION_TOPIC,)
 
     agent: str
     reason: SessionEndReason = "ended"
 
 
-class QueueChanged(Message, tag="mail.queue_changed"):
+class QueueChanged(Event, tag="mail.queue_changed"):
+    topics = (QUEUE_TOPIC,)
+
     queue: QueueView
 
 
-class MailqHeartbeat(Message, tag="mail.heartbeat"):
+class MailqHeartbeat(Event, tag="mail.heartbeat"):
+    topics = (EVERYONE,)
+
     run: str
     started_at: float
     database_available: bool = True  # False: the mail queue cannot reach the CRM database now

@@ -1,4 +1,5 @@
-"""Refusals logged without letting a flood of them fill the log."""
+"""Why a service refuses a session, and refusals logged without letting a flood of them
+fill the log."""
 
 from __future__ import annotations
 
@@ -6,6 +7,19 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Final
+
+# The error codes (`ErrorInfo.code`) of a login or a command refused on its session, the
+# same from the gateway and the mail queue (crm.login_guard and the session check decide).
+ERRORS: Final = {
+    "session_ended": "the session from the application service is not open (signed out, expired, "
+                     "account disabled, password changed): sign in again",
+    "forbidden": "the session's user lacks the permission the command needs",
+    "crm_unavailable": "the CRM database cannot be reached to check the session or to do the work: "
+                       "try again in a moment",
+    "locked": "too many failed logins from this address or for this account: refused for a while",
+    "rate_limited": "too many logins from this address: try again later",
+}
 
 MAX_SOURCES_NAMED = 5
 

@@ -2,7 +2,7 @@
 its messages and attachments, a new attachment, the limits and the subjects of
 answers. Plain Python, without the database's library, so the desktop (which
 gets these through the application service) and the services share them;
-crm.services.conversations makes them.
+crm.services.conversations (reading) makes them.
 """
 
 from __future__ import annotations

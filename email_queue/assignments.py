@@ -1,7 +1,7 @@
 """The router's decisions made durable in the CRM, through database outages.
 
 The router in memory is the truth of who works what; the CRM keeps a copy
-(each conversation's status and agent, `conversations.set_assignment`) so
+(each conversation's status and agent, `conversations.queueing.set_assignment`) so
 that a restart finds the work again. A conversation is written as the
 router has it at the moment of writing, one write per conversation at a
 time: a later decision never lands before an earlier one. A write the

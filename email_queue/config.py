@@ -15,7 +15,7 @@ from datetime import timedelta
 import msgspec
 from zmq.utils import z85
 
-from crm.services.conversations import Route, RouteFacts
+from crm.services.conversations.queueing import Route, RouteFacts
 from email_queue.chat_gate import ChatLimits
 from email_queue.imap_in import ImapAccount
 from email_queue.routing import PULL, PUSH, QueueRule

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.services import conversations
-from crm.services.conversations import Received, Route, RouteFacts
+from crm.services.conversations import email_in
+from crm.services.conversations.queueing import Received, Route, RouteFacts
 from email_queue.parse import ParsedEmail, parse_email
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,6 @@ class MailIngest:
             job.done.set_result(received)
 
     def _receive(self, session: Session, job: _Job) -> Received:
-        return conversations.receive_email(session, raw=job.raw, parsed=job.parsed, mailbox=job.mailbox,
-                                           via=job.via, route=self.route, envelope_from=job.envelope_from,
-                                           also_to=job.also_to)
+        return email_in.receive_email(session, raw=job.raw, parsed=job.parsed, mailbox=job.mailbox,
+                                      via=job.via, route=self.route, envelope_from=job.envelope_from,
+                                      also_to=job.also_to)

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from crm.models import User
 from crm.permissions import Actor
-from crm.services import conversations
-from crm.services.conversations import ConversationView
+from crm.services.conversations import reading
+from crm.conversation_types import ConversationView
 from scripting.context import contact_person_values, partner_values
 from scripting.templates import Rendered, make_context, render
 
@@ -18,7 +18,7 @@ def render_reply(session: Session, actor: Actor, conversation_id: int, body: str
     """`body` rendered for the conversation (read afresh: the actor must be allowed to read it)
     and the customer the agent confirmed, or else the conversation's own (he must be allowed
     to read him too)."""
-    view = conversations.conversation_view(session, actor, conversation_id)
+    view = reading.conversation_view(session, actor, conversation_id)
     partner_id = partner_id if partner_id is not None else view.partner_id
     partner = partner_values(session, actor, partner_id) if partner_id else None
     person = (contact_person_values(session, actor, contact_person_id, organization_id=partner_id)

@@ -76,6 +76,9 @@ class RecordingPublisher:
         self.events: list[tuple[list[str], object]] = []
 
     def publish(self, topics, event):
+        # the bus's contract: each event on the topics its type declares, each notice by a declared code
+        assert all(cti.on_declared_topic(event, topic) for topic in topics), (event, topics)
+        assert not isinstance(event, cti.AgentNotice) or event.code in cti.NOTICES, event
         self.events.append((topics, event))
 
     def of(self, kind: type, topic: str | None = None) -> list:

@@ -24,8 +24,10 @@ from crm.db import Database, make_engine, upgrade
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.models import OutboundEmail, User
 from crm.permissions import Actor
-from crm.services import conversations, outbox
-from crm.services.conversations import ATTACHMENT_BYTES, NewAttachment, Route
+from crm.services import outbox
+from crm.services.conversations import email_in, queueing, reading
+from crm.conversation_types import ATTACHMENT_BYTES, NewAttachment
+from crm.services.conversations.queueing import Route
 from crm.services.partners import PartnerDraft, create_partner
 from crm.services.sessions import SessionEnded
 from crm.services.users import actor_for, create_user, hash_password
@@ -85,11 +87,11 @@ class Office:
             message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
         raw = message.as_bytes()
         with self.database.unit_of_work() as s:
-            received = conversations.receive_email(s, raw=raw, parsed=parse_email(raw), mailbox=SERVICE, via="smtp",
-                                                   route=route)
+            received = email_in.receive_email(s, raw=raw, parsed=parse_email(raw), mailbox=SERVICE, via="smtp",
+                                              route=route)
         if assign_to:
             with self.database.unit_of_work() as s:
-                conversations.set_assignment(s, received.conversation_id, "assigned", assign_to)
+                queueing.set_assignment(s, received.conversation_id, "assigned", assign_to)
         return received.conversation_id
 
     def customer(self, owner: str, last="李", first="娜") -> int:
@@ -242,7 +244,7 @@ def test_nothing_without_a_session_nor_after_signing_out(office):
             with pytest.raises(SessionEnded):
                 call()
     with office.database.reading() as s:
-        assert len(conversations.conversation_view(s, SYSTEM, cid).messages) == 1
+        assert len(reading.conversation_view(s, SYSTEM, cid).messages) == 1
 
 
 def test_without_a_session_a_reply_is_refused_before_its_files_are_read(office):
@@ -288,7 +290,7 @@ def test_another_agents_conversation_is_neither_read_nor_worked(office):
     sue = office.desk("sue")  # a supervisor reads every conversation
     assert crm_access.conversation(sue, cid).subject == "宽带断了"
     with office.database.reading() as s:
-        assert len(conversations.conversation_view(s, SYSTEM, cid).messages) == 1
+        assert len(reading.conversation_view(s, SYSTEM, cid).messages) == 1
 
 
 def test_a_customer_the_agent_may_not_read_is_neither_linked_nor_rendered(office):

@@ -18,8 +18,8 @@ from crm.db import Database, upgrade
 from crm.errors import Conflict, PermissionDenied, ValidationError
 from crm.models import Conversation, ConversationMessage, Interaction, RawEmail
 from crm.permissions import Actor
-from crm.services import conversations
-from crm.services.conversations import Route
+from crm.services.conversations import answering, chat_in, email_in, handling, queueing, reading
+from crm.services.conversations.queueing import Route
 from crm.services.partners import PartnerDraft, create_partner
 from crm.services.users import actor_for, create_user
 from email_queue.parse import parse_email
@@ -47,8 +47,8 @@ def raw_mail(sender="li.na@example.cn", subject="宽带断了", body="从昨晚�
 
 def receive(db, raw: bytes, now=None):
     with db.unit_of_work() as s:
-        return conversations.receive_email(s, raw=raw, parsed=parse_email(raw), mailbox=SERVICE, via="smtp",
-                                           route=route, now=now)
+        return email_in.receive_email(s, raw=raw, parsed=parse_email(raw), mailbox=SERVICE, via="smtp",
+                                      route=route, now=now)
 
 
 def person(db, last, first, **fields) -> int:
@@ -68,7 +68,7 @@ def test_a_new_mail_opens_a_conversation_with_its_record_and_due_time(db):
     received = receive(db, raw_mail())
     assert received.new_conversation and not received.duplicate
     with db.reading() as s:
-        view = conversations.conversation_view(s, SYSTEM, received.conversation_id)
+        view = reading.conversation_view(s, SYSTEM, received.conversation_id)
         assert (view.channel, view.queue, view.partner_id, view.subject) == ("email", "service", partner_id, "宽带断了")
         assert view.due_at is not None and view.messages[0].text.startswith("从昨晚开始断网")
         record = s.get(Interaction, view.interaction_id)
@@ -109,8 +109,8 @@ def test_an_unknown_sender_is_identified_by_the_phone_in_his_signature(db):
     body = "路由器坏了，请尽快处理。\n\n--\n王强\n手机：139 1234 5678\n"
     received = receive(db, raw_mail(sender="wq@unknown.cn", body=body))
     with db.reading() as s:
-        assert conversations.conversation_view(s, SYSTEM, received.conversation_id).partner_id == partner_id
-    assert conversations.signature_numbers("call me: +86 139 1234 5678") == ["+8613912345678"]
+        assert reading.conversation_view(s, SYSTEM, received.conversation_id).partner_id == partner_id
+    assert email_in.signature_numbers("call me: +86 139 1234 5678") == ["+8613912345678"]
 
 
 def test_the_customers_value_class_routes_and_a_closed_thread_reopens(db):
@@ -118,14 +118,14 @@ def test_the_customers_value_class_routes_and_a_closed_thread_reopens(db):
     ann = agent(db)
     received = receive(db, raw_mail(sender="zhao@example.cn", subject="合同"))
     with db.unit_of_work() as s:
-        conversation = conversations.set_assignment(s, received.conversation_id, "assigned", "ann")
+        conversation = queueing.set_assignment(s, received.conversation_id, "assigned", "ann")
         assert (conversation.queue, conversation.priority, conversation.partner_id) == ("vip", 1, vip)
-        conversations.close(s, ann, received.conversation_id, outcome="resolved")
+        handling.close(s, ann, received.conversation_id, outcome="resolved")
     again = receive(db, raw_mail(sender="zhao@example.cn", subject="Re: 合同", message_id="<m9@x.cn>",
                                  In_Reply_To="<m1@example.cn>"))
     assert again.reopened and again.conversation_id == received.conversation_id
     with db.reading() as s:
-        view = conversations.conversation_view(s, SYSTEM, again.conversation_id)
+        view = reading.conversation_view(s, SYSTEM, again.conversation_id)
         assert (view.status, view.assigned_to) == ("queued", None)
         records = s.scalars(select(Interaction.status).where(
             Interaction.external_id == f"conversation:{again.conversation_id}").order_by(Interaction.id)).all()
@@ -137,62 +137,62 @@ def test_a_reply_carries_the_thread_and_meets_the_first_response(db):
     received = receive(db, raw_mail(References="<older@example.cn>"))
     with db.unit_of_work() as s:
         with pytest.raises(PermissionDenied):
-            conversations.reply(s, ann, received.conversation_id, body="hello")  # not assigned to ann yet
-        conversations.set_assignment(s, received.conversation_id, "assigned", "ann")
-        message = conversations.reply(s, ann, received.conversation_id, body="我们已安排工程师。",
-                                      cc=["boss@example.cn"])
+            answering.reply(s, ann, received.conversation_id, body="hello")  # not assigned to ann yet
+        queueing.set_assignment(s, received.conversation_id, "assigned", "ann")
+        message = answering.reply(s, ann, received.conversation_id, body="我们已安排工程师。",
+                                  cc=["boss@example.cn"])
         assert message.in_reply_to == "<m1@example.cn>"
         assert message.reference_ids.split() == ["<older@example.cn>", "<m1@example.cn>"]
         assert message.subject == "Re: 宽带断了"
         with pytest.raises(ValidationError):
-            conversations.reply(s, ann, received.conversation_id, body="x", cc=["not an address"])
+            answering.reply(s, ann, received.conversation_id, body="x", cc=["not an address"])
     with db.reading() as s:
-        view = conversations.conversation_view(s, ann, received.conversation_id)
+        view = reading.conversation_view(s, ann, received.conversation_id)
         assert view.first_response_at is not None and view.messages[-1].delivery == "queued"
 
 
 def test_chat_lines_are_stored_once_per_client_id_and_a_closed_chat_takes_none(db):
     opened = None
     with db.unit_of_work() as s:
-        opened = conversations.open_chat(s, name=" 梅 林 ", email=None, phone="13800001234", page="/pricing",
-                                         language="zh", route=route)
+        opened = chat_in.open_chat(s, name=" 梅 林 ", email=None, phone="13800001234", page="/pricing",
+                                   language="zh", route=route)
     with db.unit_of_work() as s:
-        _, line, new = conversations.customer_wrote(s, opened.token, "你好", "c-1")
-        _, again, new_again = conversations.customer_wrote(s, opened.token, "你好", "c-1")
+        _, line, new = chat_in.customer_wrote(s, opened.token, "你好", "c-1")
+        _, again, new_again = chat_in.customer_wrote(s, opened.token, "你好", "c-1")
         assert new and not new_again and again.id == line.id
     with db.unit_of_work() as s:
-        assert conversations.close_by_customer(s, opened.token) is not None
+        assert chat_in.close_by_customer(s, opened.token) is not None
     with db.unit_of_work() as s, pytest.raises(Conflict):
-        conversations.customer_wrote(s, opened.token, "还在吗", "c-2")
+        chat_in.customer_wrote(s, opened.token, "还在吗", "c-2")
     with db.unit_of_work() as s:
         with pytest.raises(ValidationError):
-            conversations.open_chat(s, name="", email="a@b.cn", phone=None, page=None, language=None, route=route)
+            chat_in.open_chat(s, name="", email="a@b.cn", phone=None, page=None, language=None, route=route)
         with pytest.raises(ValidationError):
-            conversations.open_chat(s, name="x", email=None, phone=None, page=None, language=None, route=route)
+            chat_in.open_chat(s, name="x", email=None, phone=None, page=None, language=None, route=route)
 
 
 def test_a_chat_the_customer_ended_keeps_its_agent_but_takes_no_more_lines_either_way(db):
     ann = agent(db, "ann")
     with db.unit_of_work() as s:
-        opened = conversations.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
-                                         language="en", route=route)
-        conversations.set_assignment(s, opened.conversation_id, "assigned", "ann")
-        conversations.customer_wrote(s, opened.token, "Is it shipped?", "c-1")
+        opened = chat_in.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                   language="en", route=route)
+        queueing.set_assignment(s, opened.conversation_id, "assigned", "ann")
+        chat_in.customer_wrote(s, opened.token, "Is it shipped?", "c-1")
     with db.unit_of_work() as s:
-        conversation, line = conversations.customer_ended_chat(s, opened.token)
+        conversation, line = chat_in.customer_ended_chat(s, opened.token)
         assert (line.kind, line.body_text) == ("system", "The customer ended the chat.")
         assert conversation.customer_ended_at is not None and conversation.status == "assigned"
     with db.unit_of_work() as s:
-        assert conversations.customer_ended_chat(s, opened.token)[1] is None  # ending twice adds nothing
+        assert chat_in.customer_ended_chat(s, opened.token)[1] is None  # ending twice adds nothing
         with pytest.raises(Conflict):
-            conversations.customer_wrote(s, opened.token, "One more thing", "c-2")
+            chat_in.customer_wrote(s, opened.token, "One more thing", "c-2")
         with pytest.raises(Conflict):
-            conversations.chat_reply(s, ann, opened.conversation_id, "Still there?")
-        assert conversations.customer_wrote(s, opened.token, "Is it shipped?", "c-1")[2] is False  # a resend
+            answering.chat_reply(s, ann, opened.conversation_id, "Still there?")
+        assert chat_in.customer_wrote(s, opened.token, "Is it shipped?", "c-1")[2] is False  # a resend
     with db.reading() as s:
-        item = next(w for w in conversations.open_work(s) if w.conversation_id == opened.conversation_id)
+        item = next(w for w in queueing.open_work(s) if w.conversation_id == opened.conversation_id)
         assert (item.status, item.assigned_to, item.customer_ended) == ("assigned", "ann", True)
-        assert [m.body_text for m in conversations.transcript(s, opened.conversation_id)] == [
+        assert [m.body_text for m in chat_in.transcript(s, opened.conversation_id)] == [
             "Is it shipped?", "The customer ended the chat."]
 
 
@@ -201,13 +201,13 @@ def test_an_agent_reads_his_own_and_waiting_conversations_only(db):
     mine = receive(db, raw_mail(sender="a@example.cn", subject="one", message_id="<a@x>"))
     waiting = receive(db, raw_mail(sender="b@example.cn", subject="two", message_id="<b@x>"))
     with db.unit_of_work() as s:
-        conversations.set_assignment(s, mine.conversation_id, "assigned", "ann")
+        queueing.set_assignment(s, mine.conversation_id, "assigned", "ann")
     with db.reading() as s:
-        assert [r.subject for r in conversations.inbox(s, ann)] == ["one"]
-        assert [r.subject for r in conversations.inbox(s, bob, mine=False)] == ["two"]
-        conversations.conversation_view(s, bob, waiting.conversation_id)  # the group inbox is everyone's
+        assert [r.subject for r in reading.inbox(s, ann)] == ["one"]
+        assert [r.subject for r in reading.inbox(s, bob, mine=False)] == ["two"]
+        reading.conversation_view(s, bob, waiting.conversation_id)  # the group inbox is everyone's
         with pytest.raises(PermissionDenied):
-            conversations.conversation_view(s, bob, mine.conversation_id)
+            reading.conversation_view(s, bob, mine.conversation_id)
 
 
 def test_a_transfer_stores_the_queue_and_a_note_and_only_the_agent_who_has_it_may(db):
@@ -216,23 +216,23 @@ def test_a_transfer_stores_the_queue_and_a_note_and_only_the_agent_who_has_it_ma
     cid = received.conversation_id
     with db.unit_of_work() as s:
         with pytest.raises(PermissionDenied):
-            conversations.transfer(s, ann, cid, queue="sales", to_agent=None, note=None)  # waiting, not hers
-        conversations.set_assignment(s, cid, "assigned", "ann")
+            handling.transfer(s, ann, cid, queue="sales", to_agent=None, note=None)  # waiting, not hers
+        queueing.set_assignment(s, cid, "assigned", "ann")
     with db.unit_of_work() as s:
         with pytest.raises(PermissionDenied):
-            conversations.transfer(s, bob, cid, queue="sales", to_agent=None, note=None)
+            handling.transfer(s, bob, cid, queue="sales", to_agent=None, note=None)
         with pytest.raises(ValidationError):
-            conversations.transfer(s, ann, cid, queue="sales", to_agent="bob", note=None)
+            handling.transfer(s, ann, cid, queue="sales", to_agent="bob", note=None)
         with pytest.raises(ValidationError):
-            conversations.transfer(s, ann, cid, queue="sales", to_agent=None, note="x" * 501)
+            handling.transfer(s, ann, cid, queue="sales", to_agent=None, note="x" * 501)
         due = s.get(Conversation, cid).due_at
-        item = conversations.transfer(s, ann, cid, queue="sales", to_agent=None, note=" wants a quote ")
+        item = handling.transfer(s, ann, cid, queue="sales", to_agent=None, note=" wants a quote ")
         assert (item.queue, item.due_at, item.transferred_by, item.transfer_note) == ("sales", due, "ann",
                                                                                        "wants a quote")
     with db.unit_of_work() as s:
-        conversations.transfer(s, ann, cid, queue=None, to_agent="bob", note=None)
+        handling.transfer(s, ann, cid, queue=None, to_agent="bob", note=None)
     with db.reading() as s:
-        view = conversations.conversation_view(s, SYSTEM, cid)
+        view = reading.conversation_view(s, SYSTEM, cid)
         assert view.queue == "sales" and view.status == "assigned"  # the router's decisions come after
         record = s.get(Interaction, s.get(Conversation, cid).interaction_id)
         assert record.queue == "sales"  # the interaction record follows the queue, not the colleague
@@ -258,16 +258,16 @@ def test_a_customer_ending_a_chat_waits_for_an_assignment_in_progress(pg_db):
     status from before. (SQLite takes one writer at a time: no such race.)"""
     agent(pg_db, "ann")
     with pg_db.unit_of_work() as s:
-        opened = conversations.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
-                                         language="en", route=route)
+        opened = chat_in.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                   language="en", route=route)
     seen = []
 
     def customer_ends():
         with pg_db.unit_of_work() as s:
-            seen.append(conversations.chat_by_token(s, opened.token, lock=True).status)
+            seen.append(chat_in.chat_by_token(s, opened.token, lock=True).status)
 
     with pg_db.unit_of_work() as s:
-        conversations.set_assignment(s, opened.conversation_id, "assigned", "ann")
+        queueing.set_assignment(s, opened.conversation_id, "assigned", "ann")
         ending = threading.Thread(target=customer_ends)
         ending.start()
         time.sleep(0.5)
@@ -283,23 +283,23 @@ def test_an_assignment_waits_for_a_customer_ending_the_chat_and_is_refused(pg_db
     before, and does not undo the close."""
     agent(pg_db, "ann")
     with pg_db.unit_of_work() as s:
-        opened = conversations.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
-                                         language="en", route=route)
-        conversations.set_assignment(s, opened.conversation_id, "offered", "ann")
+        opened = chat_in.open_chat(s, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                   language="en", route=route)
+        queueing.set_assignment(s, opened.conversation_id, "offered", "ann")
     outcome = []
 
     def router_assigns():
         try:
             with pg_db.unit_of_work() as s:
-                conversations.set_assignment(s, opened.conversation_id, "assigned", "ann")
+                queueing.set_assignment(s, opened.conversation_id, "assigned", "ann")
             outcome.append("assigned")
         except Conflict as exc:
             outcome.append(str(exc))
 
     with pg_db.unit_of_work() as s:
-        conversation = conversations.chat_by_token(s, opened.token, lock=True)
+        conversation = chat_in.chat_by_token(s, opened.token, lock=True)
         assert conversation.status == "offered"
-        conversations.close_by_customer(s, opened.token)
+        chat_in.close_by_customer(s, opened.token)
         assigning = threading.Thread(target=router_assigns)
         assigning.start()
         time.sleep(0.5)
@@ -307,4 +307,4 @@ def test_an_assignment_waits_for_a_customer_ending_the_chat_and_is_refused(pg_db
     assigning.join(10)
     assert outcome == [f"conversation {opened.conversation_id} is closed"]
     with pg_db.reading() as s:
-        assert conversations.chat_by_token(s, opened.token).status == "closed"
+        assert chat_in.chat_by_token(s, opened.token).status == "closed"

@@ -16,7 +16,7 @@ from crm.clock import utcnow
 from crm.errors import PermissionDenied
 from crm.models import Conversation, Interaction
 from crm.permissions import Actor
-from crm.services import conversations
+from crm.services.conversations import answering, handling, queueing, reading
 from crm.services.users import actor_for, create_user
 
 
@@ -25,20 +25,20 @@ def test_each_record_of_a_reopened_thread_has_its_own_messages(db, app_of):
     start = utcnow() - timedelta(hours=2)
     first = receive(db, raw_mail(body="my internet is down"), now=start)
     with db.unit_of_work() as s:
-        conversations.set_assignment(s, first.conversation_id, "assigned", "ann")
-        conversations.reply(s, ann, first.conversation_id, body="we reset your line", now=start + timedelta(minutes=5))
-        conversations.close(s, ann, first.conversation_id, now=start + timedelta(minutes=6))
+        queueing.set_assignment(s, first.conversation_id, "assigned", "ann")
+        answering.reply(s, ann, first.conversation_id, body="we reset your line", now=start + timedelta(minutes=5))
+        handling.close(s, ann, first.conversation_id, now=start + timedelta(minutes=6))
         first_record = s.get(Conversation, first.conversation_id).interaction_id
     again = receive(db, raw_mail(body="down again", message_id="<m2@example.cn>",
                                  In_Reply_To="<m1@example.cn>"), now=start + timedelta(hours=1))
     assert again.reopened and again.conversation_id == first.conversation_id
     with db.unit_of_work() as s:
-        conversations.set_assignment(s, first.conversation_id, "assigned", "ann")
+        queueing.set_assignment(s, first.conversation_id, "assigned", "ann")
     with db.reading() as s:
         second_record = s.get(Conversation, first.conversation_id).interaction_id
         assert second_record != first_record
-        old = [m.body_text for m in conversations.messages_of_interaction(s, ann, first_record)]
-        new = [m.body_text for m in conversations.messages_of_interaction(s, ann, second_record)]
+        old = [m.body_text for m in reading.messages_of_interaction(s, ann, first_record)]
+        new = [m.body_text for m in reading.messages_of_interaction(s, ann, second_record)]
     assert [text.strip() for text in old] == ["my internet is down", "we reset your line"]
     assert [text.strip() for text in new] == ["down again"]
     # and so the desktop's history detail shows each record's own exchange
@@ -57,11 +57,11 @@ def test_the_confirmed_customer_links_the_conversation_and_its_record_for_the_ag
     received = receive(db, raw_mail(sender="unknown@example.com"))
     partner_id = person(db, "李", "娜")
     with db.unit_of_work() as s:
-        conversations.set_assignment(s, received.conversation_id, "assigned", "ann")
+        queueing.set_assignment(s, received.conversation_id, "assigned", "ann")
     with pytest.raises(PermissionDenied), db.unit_of_work() as s:
-        conversations.set_partner(s, bob, received.conversation_id, partner_id)  # not his
+        handling.set_partner(s, bob, received.conversation_id, partner_id)  # not his
     with db.unit_of_work() as s:
-        conversations.set_partner(s, ann, received.conversation_id, partner_id)
+        handling.set_partner(s, ann, received.conversation_id, partner_id)
     with db.reading() as s:
         conversation = s.get(Conversation, received.conversation_id)
         assert conversation.partner_id == partner_id

@@ -34,8 +34,9 @@ from bus import cti, mailq
 from bus.envelope import EventEnvelope
 from crm.models import User
 from crm.permissions import Actor
-from crm.services import conversations, interactions, transactions
-from crm.services.conversations import Route
+from crm.services import interactions, transactions
+from crm.services.conversations import chat_in, email_in, queueing
+from crm.services.conversations.queueing import Route
 from crm.services.partners import add_relationship
 from email_queue.parse import parse_email
 from desktop_harness import UNKNOWN_KEY
@@ -80,13 +81,13 @@ def fill_the_crm_with_markup(db) -> dict:
             partner_id=customer.id, notes=HOSTILE), close=True)
         raw = (f'From: "{HOSTILE}" <li.na@example.cn>\r\nTo: service@cicada.example\r\n'
                f"Subject: {HOSTILE}\r\nMessage-ID: <m1@example.cn>\r\n\r\n{HOSTILE}\r\n").encode()
-        email = conversations.receive_email(s, raw=raw, parsed=parse_email(raw), mailbox="service@cicada.example",
-                                            via="smtp", route=route).conversation_id
-        conversations.set_assignment(s, email, "assigned", "ann")
-        chat = conversations.open_chat(s, name=HOSTILE, email="li.na@example.cn", phone=None, page=None,
-                                       language="en", route=route)
-        conversations.customer_wrote(s, chat.token, HOSTILE, "c-1")
-        conversations.set_assignment(s, chat.conversation_id, "assigned", "ann")
+        email = email_in.receive_email(s, raw=raw, parsed=parse_email(raw), mailbox="service@cicada.example",
+                                       via="smtp", route=route).conversation_id
+        queueing.set_assignment(s, email, "assigned", "ann")
+        chat = chat_in.open_chat(s, name=HOSTILE, email="li.na@example.cn", phone=None, page=None,
+                                 language="en", route=route)
+        chat_in.customer_wrote(s, chat.token, HOSTILE, "c-1")
+        queueing.set_assignment(s, chat.conversation_id, "assigned", "ann")
     return {"customer": customer.id, "email": email, "chat": chat.conversation_id}
 
 
@@ -235,7 +236,7 @@ def test_every_page_shows_hostile_names_notes_and_lines_as_written(desk, qtbot):
     qtbot.waitUntil(lambda: inbox.table.rowCount() == 2, timeout=5000)
     mail.open(desk.ids["email"])
     qtbot.waitUntil(lambda: inbox.view is not None and inbox.view.id == desk.ids["email"], timeout=5000)
-    inbox._compose("reply")
+    inbox.composer.compose("reply")
     inbox.transfer(desk.ids["email"], "email")
     inbox.transfer_dialog.set_targets(mailq.TransferTargetsResult(
         queues=[SHORT], agents=[mailq.TransferAgentView(agent=HOSTILE, room={"email": False})]))

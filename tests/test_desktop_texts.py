@@ -4,22 +4,26 @@ code), its errors by code, the login's errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QDialogButtonBox
 
 import factories
 from desktop_harness import app_of, service_of, url_of  # noqa: F401 - fixture
-from agent_desktop.ui.inbox_page import _service_line
+from agent_desktop.ui.inbox_chat import service_line as _service_line
 from agent_desktop.ui.login_dialog import LoginDialog
 from agent_desktop.ui.main_window import notice_text
 from agent_desktop.ui.tasks import TaskRunner
-from agent_desktop.workbench import GATEWAY_ERRORS, Workbench
-from bus import cti
+from agent_desktop.mail_desk import MAIL_ERRORS
+from agent_desktop.workbench import GATEWAY_ERRORS, GATEWAY_NOTICES, Workbench
+from bus import cti, envelope, mailq, refusals
 from bus.envelope import EventEnvelope
-from crm.services.conversations import CUSTOMER_ENDED_TEXT
+from crm.conversation_types import CUSTOMER_ENDED_TEXT
 
 NOW = 1_800_000_000.0
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "agent_desktop" / "translations"
 
 
 class _Chinese(QTranslator):
@@ -85,7 +89,18 @@ def test_the_gateways_errors_are_explained_by_code(chinese):
     assert notice_text(desk.notices[-1]) == "所有线路都忙，请稍后再试（网关：All lines are busy; try again in a moment.）"
     desk.gateway_error("something_else", "Odd.")
     assert notice_text(desk.notices[-1]) == "The CTI gateway refused: Odd."
-    assert {"invalid_state", "not_logged_in", "unreachable", "auth_failed"} <= GATEWAY_ERRORS.keys()
+    assert {"invalid_state", "not_logged_in", "unreachable"} <= GATEWAY_ERRORS.keys()
+
+
+def test_every_code_declared_on_the_bus_has_a_chinese_text(qapp):
+    # the desktop's texts are keyed by the codes bus/ declares: all of them, and no others
+    assert GATEWAY_ERRORS.keys() == {**envelope.ERRORS, **refusals.ERRORS, **cti.ERRORS}.keys()
+    assert GATEWAY_NOTICES.keys() == cti.NOTICES.keys()
+    assert MAIL_ERRORS.keys() == mailq.ERRORS.keys()
+    translator = QTranslator()
+    assert translator.load(str(TRANSLATIONS / "cicada_zh_CN.qm"))
+    texts = [*GATEWAY_ERRORS.values(), *GATEWAY_NOTICES.values(), *MAIL_ERRORS.values()]
+    assert [text for text in texts if not translator.translate("Workbench", text)] == []
 
 
 def test_the_login_dialog_says_a_wrong_password_in_the_agents_language(db, qtbot, chinese, app_of, tmp_path):

@@ -17,9 +17,10 @@ from crm.errors import AccountDisabled, AuthenticationFailed
 from crm.services.sessions import SessionEnded
 from crm.models import User
 from crm.permissions import Actor
-from crm.services import conversations, sessions
+from crm.services import sessions
 from crm.services.broadcasts import authorize_broadcast
-from crm.services.conversations import Route
+from crm.services.conversations import answering, chat_in, handling, queueing
+from crm.services.conversations.queueing import Route
 from crm.services.users import actor_for, authenticate
 from cti_gateway.directory import CrmDirectory
 from gateway_harness import make_gateway  # noqa: F401 - fixture
@@ -102,20 +103,20 @@ def route(_facts) -> Route:
 def test_an_agent_disabled_while_logged_in_is_refused_at_his_next_step(db, app_of, tmp_path):
     with db.unit_of_work() as session:
         factories.user(session, "ann")
-        opened = conversations.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
-                                         language="en", route=route)
-        conversations.set_assignment(session, opened.conversation_id, "assigned", "ann")
+        opened = chat_in.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                   language="en", route=route)
+        queueing.set_assignment(session, opened.conversation_id, "assigned", "ann")
     desk = log_in_desktop(app_of(url_of(db)), "ann", tmp_path, factories.PASSWORD)  # logged in before
     ann = desk.actor
     disable(db, "ann")
     with pytest.raises(SessionEnded, match="disabled"):
         crm_access.search(desk.crm, "Mei")  # the desktop's next query
     with db.unit_of_work() as session, pytest.raises(AccountDisabled):
-        conversations.chat_reply(session, ann, opened.conversation_id, "Refund approved!")  # the mail queue's
+        answering.chat_reply(session, ann, opened.conversation_id, "Refund approved!")  # the mail queue's
     with db.unit_of_work() as session, pytest.raises(AccountDisabled):
-        conversations.add_note(session, ann, opened.conversation_id, "noted")
+        answering.add_note(session, ann, opened.conversation_id, "noted")
     with db.unit_of_work() as session, pytest.raises(AccountDisabled):
-        conversations.close(session, ann, opened.conversation_id, outcome="resolved")
+        handling.close(session, ann, opened.conversation_id, outcome="resolved")
 
 
 def test_an_agent_disabled_while_logged_in_to_the_gateway_is_logged_out(make_gateway):

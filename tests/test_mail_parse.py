@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crm.services.conversations import answer_subject, strip_reply_prefixes, thread_subject
+from crm.conversation_types import answer_subject, strip_reply_prefixes
+from crm.services.conversations.email_in import thread_subject
 from email_queue.parse import (
     ParsedEmail,
     html_to_text,

@@ -12,7 +12,7 @@ from mailq_harness import make_mailq  # noqa: F401  (fixture)
 from test_mailq_chat import Customer, chat_records, events_until
 
 from bus import mailq as bus
-from crm.services.conversations import CUSTOMER_LEFT_TEXT
+from crm.conversation_types import CUSTOMER_LEFT_TEXT
 
 pytestmark = pytest.mark.slow
 ABANDON = 1.5

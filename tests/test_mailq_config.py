@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm.services.conversations import RouteFacts
+from crm.services.conversations.queueing import RouteFacts
 from email_queue.config import MailqConfigError, load_mailq_config
 
 

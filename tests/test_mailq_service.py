@@ -22,13 +22,14 @@ from sqlalchemy import select
 from bus import mailq as bus
 from crm.db import Database
 from crm.models import BusinessPartner, ConversationMessage, Interaction, RawEmail
-from crm.services import conversations
-from crm.services.conversations import WorkItem
+from crm.services.conversations import answering, reading
+from crm.services.conversations.queueing import WorkItem
 from crm.services.users import actor_for
 from bus.keys import new_keypair
 from email_queue.client import MailqError
 from email_queue.config import load_mailq_config
-from email_queue.service import MailqService, _work
+from email_queue.service import MailqService
+from email_queue.service_base import work_of
 
 pytestmark = pytest.mark.slow
 
@@ -88,9 +89,9 @@ def test_an_email_reaches_an_agent_is_answered_and_the_reply_threads(make_mailq,
     database = Database.open(mailq.db_url)
     with database.unit_of_work() as session:
         actor = actor_for(session, "ann")
-        view = conversations.conversation_view(session, actor, cid)
+        view = reading.conversation_view(session, actor, cid)
         assert view.partner_id == partner_id and view.assigned_to == "ann"
-        conversations.reply(session, actor, cid, body="我们明天派工程师上门。")
+        answering.reply(session, actor, cid, body="我们明天派工程师上门。")
     ann.command(bus.SendNow)
     mailq.wait_until(lambda: len(inbox.messages) == 1, what="the reply at the relay")
     answer = inbox.messages[0]
@@ -199,7 +200,7 @@ def test_the_demo_customers_email_is_answered_into_the_sent_folder(make_mailq, t
     ann.accept(offer.work.conversation_id)
     database = Database.open(mailq.db_url)
     with database.unit_of_work() as session:
-        conversations.reply(session, actor_for(session, "ann"), offer.work.conversation_id, body="已收到。")
+        answering.reply(session, actor_for(session, "ann"), offer.work.conversation_id, body="已收到。")
     database.dispose()
     ann.command(bus.SendNow)
     delivered = mailq.wait_until(lambda: list(sent.glob("*.eml")), what="the reply in the sent folder")
@@ -242,7 +243,7 @@ def test_an_email_transferred_to_a_colleague_with_a_note_becomes_his(make_mailq)
     assert bob.accept(cid).state == "assigned"
     database = Database.open(mailq.db_url)
     with database.reading() as session:
-        view = conversations.conversation_view(session, actor_for(session, "bob"), cid)
+        view = reading.conversation_view(session, actor_for(session, "bob"), cid)
         assert (view.assigned_to, view.queue, view.status) == ("bob", "service", "assigned")
         assert [(m.kind, m.text) for m in view.messages][-1] == (
             "note", "Transferred to Bob by Ann: customer wants a quote")
@@ -274,7 +275,7 @@ def test_the_service_forgets_what_it_kept_of_a_conversation_once_closed():
     service = MailqService(load_mailq_config({}), "sqlite://", keypair=new_keypair())
     item = WorkItem(7, "chat", "web-chat", 5, "assigned", datetime.now(UTC), None, "ann", "", "Mei Lin")
     service.meta[7], service.chat_ids["a-token"] = item, 7
-    service.router.add(_work(item))
+    service.router.add(work_of(item))
     with ThreadPoolExecutor(1) as thread:  # asyncio.run off this thread: the browser tests keep a loop here
         thread.submit(asyncio.run, service._finished(7)).result()
     service.pool.shutdown()

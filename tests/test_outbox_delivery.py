@@ -11,14 +11,15 @@ from test_conversations import agent, raw_mail, receive
 
 from crm.clock import utcnow
 from crm.errors import Conflict, PermissionDenied
-from crm.services import conversations, outbox
+from crm.services import outbox
+from crm.services.conversations import answering, handling, queueing, reading
 
 
 def answered(db, ann, subject, sender, message_id, *, now):
     received = receive(db, raw_mail(sender=sender, subject=subject, message_id=message_id), now=now)
     with db.unit_of_work() as s:
-        conversations.set_assignment(s, received.conversation_id, "assigned", "ann")
-        email_id = conversations.reply(s, ann, received.conversation_id, body="answer", now=now).outbound_email_id
+        queueing.set_assignment(s, received.conversation_id, "assigned", "ann")
+        email_id = answering.reply(s, ann, received.conversation_id, body="answer", now=now).outbound_email_id
     return received.conversation_id, email_id
 
 
@@ -31,25 +32,25 @@ def test_failed_deliveries_and_recently_closed_are_listed_and_a_failed_email_is_
     with db.unit_of_work() as s:
         outbox.mark_failed(s, failed_email, "550 no such user", temporary=False)
         outbox.mark_sent(s, sent_email)
-        conversations.close(s, ann, failed_cid, now=now)
-        conversations.close(s, ann, old_cid, now=now - timedelta(days=30))
+        handling.close(s, ann, failed_cid, now=now)
+        handling.close(s, ann, old_cid, now=now - timedelta(days=30))
     with db.reading() as s:
         owners = outbox.owners_of(s, [failed_email, sent_email])
         assert [(o.username, o.conversation_id, o.status, o.error) for o in owners] == [
             ("ann", failed_cid, "failed", "550 no such user"), ("ann", sent_cid, "sent", None)]
-        assert [r.conversation_id for r in conversations.inbox(s, ann, only="failed")] == [failed_cid]
-        assert conversations.inbox(s, bob, only="failed") == []  # her emails, not his
-        assert [r.conversation_id for r in conversations.inbox(s, ann, only="closed")] == [failed_cid]
-        assert [r.conversation_id for r in conversations.inbox(s, ann)] == [sent_cid]
+        assert [r.conversation_id for r in reading.inbox(s, ann, only="failed")] == [failed_cid]
+        assert reading.inbox(s, bob, only="failed") == []  # her emails, not his
+        assert [r.conversation_id for r in reading.inbox(s, ann, only="closed")] == [failed_cid]
+        assert [r.conversation_id for r in reading.inbox(s, ann)] == [sent_cid]
 
     with pytest.raises(PermissionDenied), db.unit_of_work() as s:
         outbox.retry(s, bob, failed_email)
     with db.unit_of_work() as s:
-        assert conversations.retry_failed(s, ann, failed_cid) == [failed_email]
+        assert answering.retry_failed(s, ann, failed_cid) == [failed_email]
     with db.reading() as s:
         status = outbox.status_of(s, [failed_email])[0]
         assert (status.status, status.attempts, status.last_error) == ("queued", 0, None)
         assert failed_email in [e.id for e in outbox.due(s)]  # due now
-        assert conversations.inbox(s, ann, only="failed") == []
+        assert reading.inbox(s, ann, only="failed") == []
     with pytest.raises(Conflict), db.unit_of_work() as s:
-        conversations.retry_failed(s, ann, failed_cid)  # nothing failed any more
+        answering.retry_failed(s, ann, failed_cid)  # nothing failed any more

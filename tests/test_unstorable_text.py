@@ -18,8 +18,9 @@ from crm import texts
 from crm.errors import AuthenticationFailed, ValidationError
 from crm.models import BusinessPartner, ConversationMessage, RawEmail, User
 from crm.permissions import Actor
-from crm.services import conversations, identify, interactions, outbox, transactions
-from crm.services.conversations import Route
+from crm.services import identify, interactions, outbox, transactions
+from crm.services.conversations import answering, chat_in, email_in, handling, queueing, reading
+from crm.services.conversations.queueing import Route
 from crm.services.partners import PartnerDraft, create_partner, update_partner
 from crm.services.scripts import RunAnswer, RunRecord, add_version, save_run
 from crm.services.search import search_partners
@@ -46,9 +47,9 @@ def world(db):
         ann = factories.user(session, "ann")
         customer = factories.person(session, first="伟", last="张", phones=["13800138000"],
                                     emails=["zw@example.cn"], city="北京").id
-        opened = conversations.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
-                                         language="en", route=route)
-        conversations.set_assignment(session, opened.conversation_id, "assigned", "ann")
+        opened = chat_in.open_chat(session, name="Mei Lin", email="mei@example.com", phone=None, page=None,
+                                   language="en", route=route)
+        queueing.set_assignment(session, opened.conversation_id, "assigned", "ann")
     return {"ann": ann, "customer": customer, "chat": opened}
 
 
@@ -106,20 +107,20 @@ def test_notes_chat_lines_and_replies_holding_it_are_refused(db, world, bad):
     ann, chat = world["ann"], world["chat"]
     with db.unit_of_work() as session:
         with refused("your message"):
-            conversations.customer_wrote(session, chat.token, f"refund{bad}", "c-1")
+            chat_in.customer_wrote(session, chat.token, f"refund{bad}", "c-1")
         with refused("your name"):
-            conversations.open_chat(session, name=f"Mei{bad}", email="mei@example.com", phone=None, page=None,
-                                    language="en", route=route)
+            chat_in.open_chat(session, name=f"Mei{bad}", email="mei@example.com", phone=None, page=None,
+                              language="en", route=route)
         with refused("the chat message"):
-            conversations.chat_reply(session, ann, chat.conversation_id, f"ok{bad}")
+            answering.chat_reply(session, ann, chat.conversation_id, f"ok{bad}")
         with refused("the note"):
-            conversations.add_note(session, ann, chat.conversation_id, f"note{bad}")
+            answering.add_note(session, ann, chat.conversation_id, f"note{bad}")
         with refused("the notes"):
-            conversations.close(session, ann, chat.conversation_id, notes=f"done{bad}")
+            handling.close(session, ann, chat.conversation_id, notes=f"done{bad}")
         with refused("the transfer note"):
-            conversations.transfer_note(f"for you{bad}")
+            handling.transfer_note(f"for you{bad}")
         with refused("the search text"):
-            conversations.inbox(session, ann, text=f"mei{bad}")
+            reading.inbox(session, ann, text=f"mei{bad}")
         with refused("the text"):
             outbox.queue_email(session, ann, sender="service@cicada.example", to="zw@example.cn",
                                subject="Your order", body=f"Dear{bad}")
@@ -129,7 +130,7 @@ def test_notes_chat_lines_and_replies_holding_it_are_refused(db, world, bad):
         with refused("the caller's number (ANI)"):
             interactions.create_interaction(session, ann, channel="phone", direction="inbound", ani=f"138{bad}")
     with db.reading() as session:  # a token holding it is no chat's
-        assert conversations.chat_by_token(session, f"{chat.token[:10]}{bad}") is None
+        assert chat_in.chat_by_token(session, f"{chat.token[:10]}{bad}") is None
 
 
 @pytest.mark.parametrize("bad", BAD)
@@ -173,9 +174,9 @@ def test_an_email_holding_them_is_stored_cleaned_with_a_defect_saying_so(db):
            "Content-Type: text/plain; charset=utf-7\r\n\r\n"
            "Refund +2AA- please\x00\r\n").encode()
     with db.unit_of_work() as session:
-        received = conversations.receive_email(session, raw=raw, parsed=parse_email(raw),
-                                               mailbox="service@cicada.example", via="smtp", route=route,
-                                               envelope_from=f"li.na{SURROGATE}@example.cn")
+        received = email_in.receive_email(session, raw=raw, parsed=parse_email(raw),
+                                          mailbox="service@cicada.example", via="smtp", route=route,
+                                          envelope_from=f"li.na{SURROGATE}@example.cn")
     with db.reading() as session:
         stored = session.scalar(select(ConversationMessage).where(ConversationMessage.id == received.message_id))
         assert stored.body_text == "Refund \ufffd please" and stored.subject == "退款\ufffd"

@@ -297,59 +297,152 @@
 <context>
     <name>ChatTab</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="918"/>
+        <location filename="../ui/inbox_chat.py" line="135"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="919"/>
+        <location filename="../ui/inbox_chat.py" line="136"/>
         <source>Work on it</source>
         <translation>开始处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="920"/>
+        <location filename="../ui/inbox_chat.py" line="137"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="921"/>
+        <location filename="../ui/inbox_chat.py" line="138"/>
         <source>Transfer…</source>
         <translation>转交…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="922"/>
+        <location filename="../ui/inbox_chat.py" line="139"/>
         <source>Hand this chat on to another queue or a colleague (Alt+T)</source>
         <translation>将此聊天转交给其他队列或同事 (Alt+T)</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="945"/>
+        <location filename="../ui/inbox_chat.py" line="162"/>
         <source>The customer ended the chat. Add your notes and press Done.</source>
         <translation>客户已结束对话。请填写备注后点击“完成”。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="957"/>
+        <location filename="../ui/inbox_chat.py" line="174"/>
         <source>The customer ended the chat</source>
         <translation>客户已结束对话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="958"/>
+        <location filename="../ui/inbox_chat.py" line="175"/>
         <source>Write to the customer, Enter to send</source>
         <translation>给客户写消息，回车发送</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="924"/>
+        <location filename="../ui/inbox_chat.py" line="141"/>
         <source>Canned answer…</source>
         <translation>常用回复…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="950"/>
+        <location filename="../ui/inbox_chat.py" line="167"/>
         <source>{customer} is typing…</source>
         <translation>{customer} 正在输入…</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="947"/>
+        <location filename="../ui/inbox_chat.py" line="164"/>
         <source>The customer has left the chat.</source>
         <translation>客户已离开聊天。</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="70"/>
+        <source>To</source>
+        <translation>收件人</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="71"/>
+        <source>Cc</source>
+        <translation>抄送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="72"/>
+        <source>Subject</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="73"/>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="74"/>
+        <source>Insert</source>
+        <translation>插入</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="75"/>
+        <source>Attach…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="76"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="77"/>
+        <source>Send (Ctrl+Enter)</source>
+        <translation>发送（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="78"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="102"/>
+        <source>Forwarded message</source>
+        <translation>转发的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="108"/>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="108"/>
+        <source>Reply all</source>
+        <translation>全部回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="109"/>
+        <source>Forward</source>
+        <translation>转发</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="109"/>
+        <source>Internal note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="120"/>
+        <source>Attach files</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="124"/>
+        <source>{name} is larger than 20 MB</source>
+        <translation>{name} 超过 20 MB</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="138"/>
+        <source>The text is empty.</source>
+        <translation>正文为空。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_composer.py" line="141"/>
+        <source>Sending…</source>
+        <translation>正在发送…</translation>
     </message>
 </context>
 <context>
@@ -907,427 +1000,191 @@
 <context>
     <name>InboxPage</name>
     <message>
-        <location filename="../ui/inbox_page.py" line="279"/>
+        <location filename="../ui/inbox_page.py" line="161"/>
         <source>Available for email</source>
         <translation>接收邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="280"/>
+        <location filename="../ui/inbox_page.py" line="162"/>
         <source>Available for chat</source>
         <translation>接收在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="281"/>
-        <source>Offered to you</source>
-        <translation>分配给您的工作</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="282"/>
-        <source>Accept</source>
-        <translation>接受</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="283"/>
-        <source>Accept the selected offer (Alt+A)</source>
-        <translation>接受所选工作（Alt+A）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="285"/>
-        <source>Reject</source>
-        <translation>拒绝</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="286"/>
-        <source>Give the selected offer to a colleague (Alt+J)</source>
-        <translation>将所选工作转给同事（Alt+J）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="372"/>
+        <location filename="../ui/inbox_page.py" line="226"/>
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="375"/>
+        <location filename="../ui/inbox_page.py" line="229"/>
         <source>Group inbox</source>
         <translation>小组收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="292"/>
+        <location filename="../ui/inbox_page.py" line="168"/>
         <source>All channels</source>
         <translation>全部渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="63"/>
+        <location filename="../ui/inbox_chat.py" line="30"/>
         <source>The customer ended the chat.</source>
         <translation>客户已结束对话。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="65"/>
+        <location filename="../ui/inbox_chat.py" line="32"/>
         <source>The customer left the chat (the page was closed and did not come back).</source>
         <translation>客户已离开聊天（页面已关闭且未再返回）。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="292"/>
-        <location filename="../ui/inbox_page.py" line="408"/>
-        <location filename="../ui/inbox_page.py" line="494"/>
+        <location filename="../ui/inbox_page.py" line="168"/>
+        <location filename="../ui/inbox_page.py" line="262"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="292"/>
-        <location filename="../ui/inbox_page.py" line="408"/>
-        <location filename="../ui/inbox_page.py" line="494"/>
+        <location filename="../ui/inbox_page.py" line="168"/>
+        <location filename="../ui/inbox_page.py" line="262"/>
         <source>Chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="299"/>
+        <location filename="../ui/inbox_page.py" line="175"/>
         <source>Open work</source>
         <translation>待处理</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="299"/>
+        <location filename="../ui/inbox_page.py" line="175"/>
         <source>Failed deliveries</source>
         <translation>发送失败</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="300"/>
+        <location filename="../ui/inbox_page.py" line="176"/>
         <source>Recently closed</source>
         <translation>最近关闭</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="304"/>
+        <location filename="../ui/inbox_page.py" line="180"/>
         <source>Your open work, conversations with an email that could not be sent, or those closed in the last week</source>
         <translation>您待处理的工作、有邮件未能发送的会话，或最近一周内关闭的会话</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="306"/>
+        <location filename="../ui/inbox_page.py" line="182"/>
         <source>Search subject or customer, Enter to filter</source>
         <translation>搜索主题或客户，回车筛选</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="307"/>
+        <location filename="../ui/inbox_page.py" line="183"/>
         <source>Load more</source>
         <translation>加载更多</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Due</source>
         <translation>截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
-        <location filename="../ui/inbox_page.py" line="328"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Subject</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="308"/>
+        <location filename="../ui/inbox_page.py" line="184"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="309"/>
+        <location filename="../ui/inbox_page.py" line="185"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="312"/>
-        <source>Load remote images</source>
-        <translation>加载远程图片</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="313"/>
-        <source>Open</source>
-        <translation>打开</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="314"/>
-        <source>Open the selected attachment with its program</source>
-        <translation>用关联程序打开所选附件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="315"/>
-        <source>Save…</source>
-        <translation>保存…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="316"/>
-        <source>Work on it</source>
-        <translation>开始处理</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="316"/>
-        <source>Take</source>
-        <translation>领取</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="317"/>
-        <location filename="../ui/inbox_page.py" line="800"/>
-        <source>Reply</source>
-        <translation>回复</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="317"/>
-        <location filename="../ui/inbox_page.py" line="800"/>
-        <source>Reply all</source>
-        <translation>全部回复</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
-        <location filename="../ui/inbox_page.py" line="801"/>
-        <source>Forward</source>
-        <translation>转发</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="318"/>
-        <source>Note</source>
-        <translation>备注</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="319"/>
-        <source>Done</source>
-        <translation>完成</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="319"/>
-        <source>Transfer…</source>
-        <translation>转交…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="321"/>
-        <source>Hand this on to another queue or a colleague (Alt+T)</source>
-        <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="322"/>
-        <source>Retry</source>
-        <translation>重新发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="323"/>
-        <source>Send the emails of this conversation that failed again</source>
-        <translation>重新发送此会话中发送失败的邮件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="324"/>
-        <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
-        <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="326"/>
-        <source>To</source>
-        <translation>收件人</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="327"/>
-        <source>Cc</source>
-        <translation>抄送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="329"/>
-        <source>Template</source>
-        <translation>模板</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="330"/>
-        <source>Insert</source>
-        <translation>插入</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="331"/>
-        <source>Attach…</source>
-        <translation>添加附件…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="332"/>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="333"/>
-        <source>Send (Ctrl+Enter)</source>
-        <translation>发送（Ctrl+Enter）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="334"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="371"/>
+        <location filename="../ui/inbox_page.py" line="225"/>
         <source>My work ({count} new)</source>
         <translation>我的工作（{count} 条新）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="374"/>
+        <location filename="../ui/inbox_page.py" line="228"/>
         <source>Group inbox ({count})</source>
         <translation>小组收件箱（{count}）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="376"/>
+        <location filename="../ui/inbox_page.py" line="230"/>
         <source>All my queues</source>
         <translation>我的全部队列</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="377"/>
+        <location filename="../ui/inbox_page.py" line="231"/>
         <source>{queue} ({count})</source>
         <translation>{queue}（{count}）</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="396"/>
+        <location filename="../ui/inbox_page.py" line="250"/>
         <source>The inbox could not be read: {error}</source>
         <translation>无法读取收件箱：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="420"/>
+        <location filename="../ui/inbox_page.py" line="274"/>
         <source>A new message you have not read yet</source>
         <translation>有您尚未阅读的新消息</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="423"/>
+        <location filename="../ui/inbox_page.py" line="277"/>
         <source>The first answer is overdue</source>
         <translation>首次答复已超时</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="431"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="431"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>offered</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="431"/>
+        <location filename="../ui/inbox_page.py" line="285"/>
         <source>yours</source>
         <translation>我的</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="432"/>
+        <location filename="../ui/inbox_page.py" line="286"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="449"/>
+        <location filename="../ui/inbox_page.py" line="303"/>
         <source>Emails {emails}/{email_capacity} · chats {chats}/{chat_capacity}</source>
         <translation>邮件 {emails}/{email_capacity} · 聊天 {chats}/{chat_capacity}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="453"/>
+        <location filename="../ui/inbox_page.py" line="307"/>
         <source>Not connected to the mail queue: {why}</source>
         <translation>未连接邮件队列：{why}</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="495"/>
-        <source>{channel} from {customer}: {subject} ({seconds} s)</source>
-        <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="505"/>
-        <source>from {agent}: {note}</source>
-        <translation>来自 {agent}：{note}</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="506"/>
-        <source>from {agent}</source>
-        <translation>来自 {agent}</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="514"/>
+        <location filename="../ui/inbox_page.py" line="331"/>
         <source>The mail queue cannot reach the CRM database: new emails and chats wait, and replies, chat messages and Done fail until it is back. Your offers and work stay yours.</source>
         <translation>邮件队列无法连接 CRM 数据库：新的邮件和会话需要等待，数据库恢复之前，回复、聊天消息和“完成”都无法执行。分配给您的工作仍归您处理。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="518"/>
+        <location filename="../ui/inbox_page.py" line="335"/>
         <source>The mail queue reaches the CRM database again; everything works as before.</source>
         <translation>邮件队列已重新连接 CRM 数据库，一切恢复正常。</translation>
     </message>
     <message>
-        <location filename="../ui/inbox_page.py" line="578"/>
+        <location filename="../ui/inbox_page.py" line="377"/>
         <source>Transferring…</source>
         <translation>正在转交…</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="661"/>
-        <source>Double-click or Enter to open</source>
-        <translation>双击或回车打开</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="702"/>
-        <source>{agent} (answer)</source>
-        <translation>{agent}（答复）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="703"/>
-        <source>{agent} (internal note)</source>
-        <translation>{agent}（内部备注）</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="707"/>
-        <source>waiting to be sent</source>
-        <translation>等待发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="707"/>
-        <source>sent</source>
-        <translation>已发送</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="708"/>
-        <source>failed: {error}</source>
-        <translation>发送失败：{error}</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="751"/>
-        <source>No program opens {name}; save it instead.</source>
-        <translation>没有可打开 {name} 的程序，请将其保存。</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="763"/>
-        <source>Save attachment</source>
-        <translation>保存附件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="794"/>
-        <source>Forwarded message</source>
-        <translation>转发的邮件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="801"/>
-        <source>Internal note</source>
-        <translation>内部备注</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="811"/>
-        <source>Attach files</source>
-        <translation>添加附件</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="815"/>
-        <source>{name} is larger than 20 MB</source>
-        <translation>{name} 超过 20 MB</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="835"/>
-        <source>The text is empty.</source>
-        <translation>正文为空。</translation>
-    </message>
-    <message>
-        <location filename="../ui/inbox_page.py" line="838"/>
-        <source>Sending…</source>
-        <translation>正在发送…</translation>
     </message>
 </context>
 <context>
@@ -1737,6 +1594,59 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
 </context>
 <context>
+    <name>OfferBox</name>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="35"/>
+        <source>Offered to you</source>
+        <translation>分配给您的工作</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="36"/>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="37"/>
+        <source>Accept the selected offer (Alt+A)</source>
+        <translation>接受所选工作（Alt+A）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="39"/>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="40"/>
+        <source>Give the selected offer to a colleague (Alt+J)</source>
+        <translation>将所选工作转给同事（Alt+J）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="70"/>
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="70"/>
+        <source>Chat</source>
+        <translation>在线聊天</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="71"/>
+        <source>{channel} from {customer}: {subject} ({seconds} s)</source>
+        <translation>{customer} 的{channel}：{subject}（{seconds} 秒）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="81"/>
+        <source>from {agent}: {note}</source>
+        <translation>来自 {agent}：{note}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_offers.py" line="82"/>
+        <source>from {agent}</source>
+        <translation>来自 {agent}</translation>
+    </message>
+</context>
+<context>
     <name>PartnerHeader</name>
     <message>
         <location filename="../ui/business_data.py" line="138"/>
@@ -1782,6 +1692,129 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <location filename="../ui/business_data.py" line="171"/>
         <source>pool</source>
         <translation>客户池</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingPane</name>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="96"/>
+        <source>Load remote images</source>
+        <translation>加载远程图片</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="97"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="98"/>
+        <source>Open the selected attachment with its program</source>
+        <translation>用关联程序打开所选附件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="99"/>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="100"/>
+        <source>Work on it</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="100"/>
+        <source>Take</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="101"/>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="101"/>
+        <source>Reply all</source>
+        <translation>全部回复</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="102"/>
+        <source>Forward</source>
+        <translation>转发</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="102"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="103"/>
+        <source>Transfer…</source>
+        <translation>转交…</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="103"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="105"/>
+        <source>Hand this on to another queue or a colleague (Alt+T)</source>
+        <translation>将此会话转交给其他队列或同事 (Alt+T)</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="106"/>
+        <source>Retry</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="107"/>
+        <source>Send the emails of this conversation that failed again</source>
+        <translation>重新发送此会话中发送失败的邮件</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="108"/>
+        <source>Make this the contact in the workspace: identify the customer, business data, scripts and the Action Box</source>
+        <translation>将其设为工作区中的联系：识别客户、业务数据、话术和操作箱</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="149"/>
+        <source>Double-click or Enter to open</source>
+        <translation>双击或回车打开</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="190"/>
+        <source>{agent} (answer)</source>
+        <translation>{agent}（答复）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="191"/>
+        <source>{agent} (internal note)</source>
+        <translation>{agent}（内部备注）</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="195"/>
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="195"/>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="196"/>
+        <source>failed: {error}</source>
+        <translation>发送失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="239"/>
+        <source>No program opens {name}; save it instead.</source>
+        <translation>没有可打开 {name} 的程序，请将其保存。</translation>
+    </message>
+    <message>
+        <location filename="../ui/inbox_reader.py" line="251"/>
+        <source>Save attachment</source>
+        <translation>保存附件</translation>
     </message>
 </context>
 <context>
@@ -2023,12 +2056,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../ui/sign_in_again.py" line="61"/>
+        <location filename="../ui/sign_in_again.py" line="64"/>
         <source>Type your password.</source>
         <translation>请输入您的密码。</translation>
     </message>
     <message>
-        <location filename="../ui/sign_in_again.py" line="64"/>
+        <location filename="../ui/sign_in_again.py" line="67"/>
         <source>Signing in…</source>
         <translation>正在登录…</translation>
     </message>
@@ -2135,48 +2168,48 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>您的 CRM 会话已结束。请重新登录以继续；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="120"/>
-        <location filename="../ui/controller.py" line="168"/>
+        <location filename="../ui/controller.py" line="124"/>
+        <location filename="../ui/controller.py" line="172"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="274"/>
+        <location filename="../ui/controller.py" line="281"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="300"/>
+        <location filename="../ui/controller.py" line="307"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="380"/>
+        <location filename="../ui/controller.py" line="387"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="436"/>
+        <location filename="../ui/controller.py" line="443"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="464"/>
+        <location filename="../ui/controller.py" line="471"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="476"/>
+        <location filename="../ui/controller.py" line="483"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="509"/>
+        <location filename="../ui/controller.py" line="516"/>
         <source>Signed in again.</source>
         <translation>已重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="524"/>
+        <location filename="../ui/controller.py" line="531"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2251,143 +2284,193 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>CTI 网关正在停止：您与 {ani} 的通话已结束。请完成该通话的记录；网关恢复后，本桌面会重新登录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="207"/>
+        <location filename="../workbench.py" line="209"/>
+        <source>The CTI gateway did not understand this desktop&apos;s message</source>
+        <translation>CTI 网关无法理解此桌面发送的消息</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="210"/>
+        <source>The CTI gateway does not know this command; is it older than this desktop?</source>
+        <translation>CTI 网关不认识此命令；它的版本是否比此桌面旧？</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="212"/>
+        <source>The CTI gateway refused the command&apos;s form; is it older than this desktop?</source>
+        <translation>CTI 网关拒绝了此命令的格式；它的版本是否比此桌面旧？</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="214"/>
+        <source>The CTI gateway speaks another version of the protocol</source>
+        <translation>CTI 网关使用的协议版本不同</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="217"/>
+        <source>The message is nested too deeply for the CTI gateway</source>
+        <translation>消息嵌套过深，CTI 网关无法读取</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="218"/>
+        <source>The CTI gateway is busy; try again in a moment</source>
+        <translation>CTI 网关繁忙，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="220"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="208"/>
+        <location filename="../workbench.py" line="223"/>
+        <source>You are not allowed to do this</source>
+        <translation>您无权执行此操作</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="225"/>
+        <source>Logins are locked for a while after too many failures</source>
+        <translation>登录失败次数过多，暂时被锁定</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="226"/>
+        <source>Too many logins; try again later</source>
+        <translation>登录过于频繁，请稍后再试</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="228"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="209"/>
+        <location filename="../workbench.py" line="229"/>
+        <source>You are logged in to the CTI gateway from another desktop</source>
+        <translation>您已在另一台桌面登录 CTI 网关</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="231"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="210"/>
+        <location filename="../workbench.py" line="232"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="211"/>
+        <location filename="../workbench.py" line="233"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="212"/>
+        <location filename="../workbench.py" line="234"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="213"/>
+        <location filename="../workbench.py" line="235"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="214"/>
+        <location filename="../workbench.py" line="236"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="215"/>
+        <location filename="../workbench.py" line="237"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="216"/>
+        <location filename="../workbench.py" line="238"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="217"/>
+        <location filename="../workbench.py" line="239"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="240"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="216"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="220"/>
-        <source>The CTI gateway did not accept your user name or password</source>
-        <translation>CTI 网关未接受您的用户名或密码</translation>
-    </message>
-    <message>
-        <location filename="../workbench.py" line="221"/>
+        <location filename="../workbench.py" line="222"/>
         <source>The CTI gateway did not accept your session; sign in again</source>
         <translation>CTI 网关不接受您的会话，请重新登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="222"/>
+        <location filename="../workbench.py" line="224"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="223"/>
+        <location filename="../workbench.py" line="219"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="225"/>
+        <location filename="../workbench.py" line="241"/>
+        <source>The CTI gateway did not confirm this desktop&apos;s events</source>
+        <translation>CTI 网关未确认此桌面的事件</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="243"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="226"/>
+        <location filename="../workbench.py" line="244"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="409"/>
+        <location filename="../workbench.py" line="427"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="483"/>
+        <location filename="../workbench.py" line="501"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="486"/>
+        <location filename="../workbench.py" line="504"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="500"/>
+        <location filename="../workbench.py" line="518"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="535"/>
+        <location filename="../workbench.py" line="553"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="706"/>
+        <location filename="../workbench.py" line="724"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="807"/>
+        <location filename="../workbench.py" line="825"/>
         <source>The CTI gateway reaches the CRM database again.</source>
         <translation>CTI 网关已重新连接 CRM 数据库。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="809"/>
+        <location filename="../workbench.py" line="827"/>
         <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="519"/>
-        <location filename="../workbench.py" line="717"/>
+        <location filename="../ui/controller.py" line="526"/>
+        <location filename="../workbench.py" line="735"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
@@ -2505,6 +2588,107 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <location filename="../ui/record_page.py" line="203"/>
         <source>{count} unsaved interaction record(s) from an earlier session: restore or discard them on the Interaction Record page (Ctrl+4).</source>
         <translation>有 {count} 条之前会话中未保存的互动记录：请在“互动记录”页面 (Ctrl+4) 恢复或丢弃。</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="29"/>
+        <source>The mail queue no longer knows this desktop; it logs in again</source>
+        <translation>邮件队列已不认识此桌面，正在重新登录</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="30"/>
+        <source>You are not logged in to the mail queue</source>
+        <translation>您未登录邮件队列</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="31"/>
+        <source>A supervisor watching takes no emails or chats</source>
+        <translation>监控中的主管不接收邮件或会话</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="32"/>
+        <source>There is no such channel</source>
+        <translation>没有此渠道</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="33"/>
+        <source>There is no such mail queue</source>
+        <translation>没有此邮件队列</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="34"/>
+        <source>This conversation is closed</source>
+        <translation>此会话已关闭</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="35"/>
+        <source>This conversation is no longer offered to you</source>
+        <translation>此会话已不再分配给您</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="36"/>
+        <source>A colleague has taken this conversation</source>
+        <translation>同事已接手此会话</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="37"/>
+        <source>You are not logged in to this conversation&apos;s queue</source>
+        <translation>您未登录此会话所在的队列</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="38"/>
+        <source>You already work as many conversations of this channel as you may</source>
+        <translation>您在此渠道处理的会话已达上限</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="39"/>
+        <location filename="../mail_desk.py" line="40"/>
+        <source>This conversation is not assigned to you</source>
+        <translation>此会话未分配给您</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="41"/>
+        <source>Transfer to a queue or to a colleague, not both</source>
+        <translation>请转给队列或同事，不能同时转给两者</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="42"/>
+        <source>This conversation is already yours</source>
+        <translation>此会话已经是您的</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="43"/>
+        <source>The colleague is not logged in to the mail queue</source>
+        <translation>该同事未登录邮件队列</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="44"/>
+        <source>The colleague is not available for this channel</source>
+        <translation>该同事在此渠道不可用</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="45"/>
+        <source>The colleague already works as many conversations as he may</source>
+        <translation>该同事处理的会话已达上限</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="46"/>
+        <source>The CRM refused a value</source>
+        <translation>CRM 拒绝了一个值</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="47"/>
+        <source>The conversation changed meanwhile</source>
+        <translation>会话在此期间已更改</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="48"/>
+        <source>The CRM has no such record</source>
+        <translation>CRM 中没有此记录</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="49"/>
+        <source>The mail queue did not confirm this desktop&apos;s events</source>
+        <translation>邮件队列未确认此桌面的事件</translation>
     </message>
 </context>
 <context>

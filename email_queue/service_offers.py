@@ -1,0 +1,131 @@
+"""The router's decisions carried out: stored in the CRM (or kept until the database is
+back), and told to the desktops that may see them, with the queues' counts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+import msgspec
+import zmq
+import zmq.asyncio
+
+from bus import mailq
+from bus.envelope import encode_event
+from crm.services.conversations import queueing
+from email_queue.routing import Decision
+from email_queue.service_base import Audience, to_agent, to_queue
+
+log = logging.getLogger("email_queue.service")  # the whole service logs as one, as it always has
+
+QUEUE_NEWS_SECONDS = 0.1
+
+
+class Offers:
+    """The part of MailqService that carries out the router's decisions and tells them."""
+
+    async def apply(self, decisions: list[Decision]) -> None:
+        """Store the conversations the router's decisions changed, then tell the agents. The router
+        is the truth: what the database cannot take now is kept, stored when it is back, and told
+        now; only what the CRM refuses (a conversation closed meanwhile) is not told."""
+        at = time.time()
+        refused = set()
+        for conversation_id in dict.fromkeys(d.conversation_id for d in decisions):
+            if not await self.assignments.store(conversation_id, at):
+                refused.add(conversation_id)
+        for decision in decisions:
+            if decision.conversation_id not in refused:
+                try:
+                    self._tell(decision)
+                except Exception:  # one desktop not told must not keep the others from hearing
+                    log.exception("conversation %s: the %s could not be told", decision.conversation_id,
+                                  decision.kind)
+
+    async def _write_assignment(self, conversation_id: int, status: str, agent: str | None, at: float) -> None:
+        decided = datetime.fromtimestamp(at, UTC).replace(tzinfo=None, microsecond=0)  # the CRM keeps naive UTC
+        await self.in_db(self._store_decision, conversation_id, status, agent, decided)
+
+    def _store_decision(self, conversation_id: int, status: str, agent: str | None, decided: datetime) -> None:
+        with self.writing() as session:
+            queueing.set_assignment(session, conversation_id, status, agent, now=decided)
+
+    def _tell(self, decision: Decision) -> None:
+        agent, cid = decision.agent, decision.conversation_id
+        if decision.kind == "requeued":
+            if agent:
+                self.publish(to_agent(agent), mailq.WorkWithdrawn(
+                    agent=agent, conversation_id=cid, reason=decision.reason, cause=decision.cause))
+            work = self.router.items.get(cid)
+            if work is not None:
+                self.queue_changed(work.queue)
+            return
+        if cid not in self.router.items:  # closed while it was being stored
+            return
+        view = self.work_view(cid)
+        event = mailq.WorkOffered if decision.kind == "offered" else mailq.WorkAssigned
+        self.publish(to_agent(agent), event(agent=agent, work=view))
+        if decision.kind == "assigned":
+            self.queue_changed(view.queue)
+
+    def work_view(self, conversation_id: int) -> mailq.WorkView:
+        work = self.router.items[conversation_id]
+        meta = self.meta.get(conversation_id)
+        return mailq.WorkView(conversation_id=conversation_id, channel=work.channel, queue=work.queue,
+                              state=work.state, subject=meta.subject if meta else "",
+                              customer=meta.customer if meta else "", priority=work.priority,
+                              due_at=work.due_at, offer_deadline=work.offer_deadline,
+                              customer_ended=meta.customer_ended if meta else False,
+                              transferred_by=meta.transferred_by if meta else None,
+                              transfer_note=meta.transfer_note if meta else None)
+
+    def queue_changed(self, queue: str) -> None:
+        """Tell desktops a queue's count changed: once per QUEUE_NEWS_SECONDS at
+        most, since at hundreds of mails a second one event each is noise."""
+        if not self._queues_changed:
+            self.loop.call_later(QUEUE_NEWS_SECONDS, self._publish_queues)
+        self._queues_changed.add(queue)
+
+    def _publish_queues(self) -> None:
+        queues, self._queues_changed = self._queues_changed, set()
+        for queue in sorted(queues):
+            self.publish(to_queue(queue), mailq.QueueChanged(queue=self.queue_view(queue)))
+
+    def queue_view(self, queue: str) -> mailq.QueueView:
+        waiting, since = self.router.waiting_count(queue)
+        rule = self.router.queues.get(queue)
+        return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=waiting,
+                               oldest_wait=time.time() - since if since is not None else 0.0)
+
+    def publish(self, audience: Audience, event: msgspec.Struct) -> None:
+        """Send an event to the sessions that may see it (see `recipients`), each once."""
+        payload = self._encode(event)
+        try:
+            self.delivery.publish(self.recipients(audience), payload)
+        except zmq.ZMQError:  # desktops catch up from their next snapshot; the service goes on
+            self._report_failure("publishing an event")
+
+    def _encode(self, event: msgspec.Struct) -> bytes:
+        self.seq += 1
+        return encode_event(self.run_id, self.seq, time.time(), event)
+
+    def recipients(self, audience: Audience) -> set[str]:
+        """The event keys of the sessions that may see an event about an agent (his own session,
+        and supervisors watching his org unit) or about a queue (the agents serving it, and every
+        supervisor watching: mail queues belong to no org unit, and their counts name nobody)."""
+        kind, name = audience
+        if kind == "agent":
+            own = self.seated.get(name)
+            unit = self.org_unit_of.get(name)
+            keys = {w.event_key for w in self.watchers.values() if w.scope.covers(unit)}
+        else:
+            own = None
+            keys = {s.event_key for agent, s in self.seated.items() if name in self._queues_of(agent)}
+            keys |= {w.event_key for w in self.watchers.values()}
+        if own is not None:
+            keys.add(own.event_key)
+        return keys
+
+    def _queues_of(self, agent: str) -> set[str]:
+        seat = self.router.seats.get(agent)
+        return seat.queues if seat is not None else set()
