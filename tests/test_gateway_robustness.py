@@ -3,6 +3,8 @@ address, a SIP worker killed in the middle of a call, a bad command."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import socket
@@ -78,6 +80,7 @@ def test_a_call_from_an_untrusted_address_gets_403(make_gateway, media, tmp_path
     assert "not a trusted trunk" in gateway.log()
 
 
+@pytest.mark.service_errors_expected("SIP worker w\\d+ \\(pid \\d+\\) lost: the process was killed")
 def test_a_worker_killed_during_a_call_is_replaced_and_the_call_closed(
         make_gateway, media, phone, tmp_path):
     gateway = make_gateway()
