@@ -30,7 +30,7 @@ DEFAULT_MAX_AGENTS = 10_000
 _RESCALE = 1e250        # series sums are divided by this before they overflow
 _LOG_RESCALE = math.log(_RESCALE)
 _SERIES_EPSILON = 1e-17  # a term this small next to the sum no longer changes it
-_MAX_SERIES_TERMS = 5_000_000  # a guard against a queue overloaded beyond any use
+_MAX_SERIES_TERMS = 1_000_000  # a guard against a queue overloaded beyond any use
 
 
 def _check_number(name: str, value: float, *, positive: bool = False) -> float:
@@ -193,6 +193,10 @@ def agents_needed_erlang_c(traffic: float, handle_seconds: float, target: Servic
 # Erlang A (M/M/n+M: contacts abandon after an exponential patience)
 
 
+class OverloadError(ValueError):
+    """The queue would hold millions of waiting contacts: no figure worth computing."""
+
+
 @dataclass(frozen=True)
 class ErlangAFigures:
     """What `agents` achieve for a traffic by Erlang A."""
@@ -218,6 +222,8 @@ def _queue_series(x: float, y: float) -> tuple[float, float, float, float]:
     Returns (log S, K/S, R/S, V/S) with S = sum t_k, K = sum k t_k, R = sum t_k x/(x+k+1)
     (which is x G(x+1, y) of the docstring below), V = sum t_k x/(x+k+1) sum_{j<=k+1} 1/(x+j).
     """
+    if y - x > _MAX_SERIES_TERMS:  # the terms would grow for that many steps
+        raise OverloadError("the queue is too overloaded for Erlang A at this patience")
     term, log_scale = 1.0, 0.0
     total = 1.0
     queued = 0.0
@@ -228,7 +234,7 @@ def _queue_series(x: float, y: float) -> tuple[float, float, float, float]:
     while True:
         k += 1
         if k > _MAX_SERIES_TERMS:
-            raise ValueError("the queue is too overloaded for Erlang A at this patience")
+            raise OverloadError("the queue is too overloaded for Erlang A at this patience")
         term *= y / (x + k)
         harmonic += 1.0 / (x + k + 1)
         share = x / (x + k + 1)
@@ -257,7 +263,7 @@ def _log_answered_series(x: float, z: float) -> float:
     while True:
         k += 1
         if k > _MAX_SERIES_TERMS:
-            raise ValueError("the queue is too overloaded for Erlang A at this patience")
+            raise OverloadError("the queue is too overloaded for Erlang A at this patience")
         term *= z / (x + k + 1)
         total += term
         if total > _RESCALE:
@@ -386,8 +392,11 @@ def agents_needed_erlang_a(traffic: float, handle_seconds: float, patience_secon
     def meets(agents: int) -> bool:
         while len(inverse_b) <= agents:
             inverse_b.append(1.0 + inverse_b[-1] * len(inverse_b) / traffic)
-        figures = _erlang_a_figures(agents, traffic, handle_seconds, patience_seconds, target.seconds,
-                                    inverse_b[agents])
+        try:
+            figures = _erlang_a_figures(agents, traffic, handle_seconds, patience_seconds, target.seconds,
+                                        inverse_b[agents])
+        except OverloadError:  # so far below the traffic that nothing is answered in time
+            return False
         return _meets(target, figures.service_level, figures.asa_seconds, figures.occupancy,
                       figures.abandon_probability)
 

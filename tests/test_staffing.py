@@ -198,6 +198,11 @@ def test_erlang_a_stays_finite_for_large_and_overloaded_queues():
     figures = erlang_a_figures(50, 400.0, 180, 60, 20)
     assert figures.waiting_probability > 0.999
     assert figures.abandon_probability == pytest.approx(1 - 50 / 400, rel=1e-3)
+    # a queue that would hold millions: a clear error, and the search passes over it
+    with pytest.raises(ValueError, match="overloaded"):
+        erlang_a_figures(800, 1000.0, 180, 1e9, 20)
+    assert agents_needed_erlang_a(1000, 180, 1e9, ServiceTarget(0.8, 20, max_asa_seconds=1)) == \
+        agents_needed_erlang_c(1000, 180, ServiceTarget(0.8, 20, max_asa_seconds=1))
 
 
 def test_erlang_a_monotone_in_agents():
