@@ -35,6 +35,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from bus.limits import MAX_DEPTH, nesting_depth
 from crm.texts import is_storable
 from email_queue.chat_gate import ChatGate, ChatRefused
 
@@ -228,6 +229,9 @@ def checked_message(frame: dict[str, Any]) -> tuple[str, str]:
 def parse_frame(raw: str | bytes) -> dict[str, Any]:
     if isinstance(raw, bytes):
         raise FrameError("bad_frame", "Frames must be JSON text.")
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and nesting_depth(raw.encode(errors="surrogatepass")) > MAX_DEPTH:
+        # json's decoder recurses (a RecursionError, logged as a failure): refused unread, as on the bus
+        raise FrameError("too_deep", f"A frame may nest at most {MAX_DEPTH} levels.")
     try:
         frame = json.loads(raw)
     except ValueError:

@@ -246,6 +246,7 @@ def test_ending_a_chat_the_backend_does_not_know_is_an_error_not_closed(chat):
         ("{not json", "bad_json"),
         (b"\x00binary", "bad_frame"),
         ("[1, 2]", "bad_frame"),
+        ("[" * 50_000 + "]" * 50_000, "too_deep"),  # json's decoder would recurse into a RecursionError
         ({"type": "dance"}, "unknown_type"),
         ({"type": "message", "text": "x" * 4001, "client_id": "c-9"}, "too_long"),
         ({"type": "message", "text": "   ", "client_id": "c-9"}, "empty_text"),
