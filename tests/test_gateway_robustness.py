@@ -149,3 +149,18 @@ def test_a_caller_number_with_any_escaped_character_reaches_the_agent_and_the_re
     segment, = gateway.wait_for_record(offer.call_id, lambda s: s[0].status == "closed")
     assert (segment.ani, segment.end_cause) == ("+86 138<00>\ufffd", "caller_hangup")
     assert "failed" not in gateway.log()
+
+
+def test_a_caller_number_too_long_for_the_record_is_cut_not_the_reason_the_record_is_lost(
+        make_gateway, media, phone, tmp_path):
+    gateway = make_gateway()
+    ann_phone = phone("ann", media(ANN_TONE))
+    ann = gateway.desktop("ann", ann_phone.uri)
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=3000, ani="8" * 300)
+    offer = offered(ann)
+    assert event(ann, cti.CallAnswered).call_id == offer.call_id
+    assert caller.wait(15).ok
+    segment, = gateway.wait_for_record(offer.call_id, lambda s: s[0].status == "closed")
+    assert (segment.ani, segment.queue, segment.end_cause) == ("8" * 254, "billing", "caller_hangup")
+    assert segment.started_at and segment.queued_at and segment.answered_at
+    assert "Dropped a record" not in gateway.log()
