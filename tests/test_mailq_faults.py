@@ -1,7 +1,8 @@
 """`cicada mailq` under faults, as it runs: its database going away and coming
 back (a private PostgreSQL, stopped as in a crash), a flood of bogus logins,
 a flood of chats, and commands built to hurt. It stays up, keeps the agents
-who are working, says what is unavailable, and catches up afterwards."""
+who are working, says what is unavailable, and catches up afterwards; killed,
+it leaves none of its processes behind."""
 
 from __future__ import annotations
 
@@ -283,3 +284,42 @@ def test_deep_huge_and_malformed_commands_get_an_error_and_the_mail_queue_goes_o
     ann.ping()
     assert mailq.operator().status().agents == ["ann"]
     assert mailq.process.poll() is None
+
+
+# --- killed -----------------------------------------------------------------------------------------------------
+
+
+def test_a_mail_queue_killed_leaves_none_of_its_processes_behind(make_mailq):
+    """kill -9 of the mail queue: its parser process and multiprocessing's resource tracker end
+    with it, instead of waiting for work for ever, orphaned."""
+    mailq = make_mailq()
+    send(mailq, mail("parsed in a parser process"))
+    mailq.wait_until(lambda: len(mailq.conversations()) == 1)
+    helpers = [pid for pid in group_members(mailq.process.pid) if pid != mailq.process.pid]
+    assert len(helpers) == 2, helpers  # the parser and the resource tracker
+
+    mailq.process.kill()
+
+    mailq.process.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and group_members(mailq.process.pid):
+        time.sleep(0.2)
+    left = group_members(mailq.process.pid)
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, "left running after kill -9 of the mail queue"
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live processes of a process group (the mail queue runs in a session of its own)."""
+    members = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
