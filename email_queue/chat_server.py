@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from bus.limits import MAX_DEPTH, nesting_depth
@@ -413,12 +414,17 @@ class ChatServer:
 
     async def _serve_socket(self, socket: ServerConnection) -> None:
         customer = Customer(socket, self._source(socket))
+        if self.gate is not None and not self.gate.connect(customer.source):
+            await socket.close(CloseCode.TRY_AGAIN_LATER, "Too many connections; try again later.")
+            return
         try:
             async for raw in socket:
                 await self._answer(customer, raw)
         except ConnectionClosed:
             pass
         finally:
+            if self.gate is not None:
+                self.gate.disconnect(customer.source)
             await self._goodbye(customer)
 
     async def _answer(self, customer: Customer, raw: str | bytes) -> None:

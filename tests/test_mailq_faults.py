@@ -22,6 +22,7 @@ import zmq
 from gateway_harness import ROOT
 from mailq_harness import SERVICE, RunningMailq, make_mailq  # noqa: F401 - fixture
 from private_pg import private_pg  # noqa: F401 - fixture
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bus import mailq as bus
@@ -243,6 +244,30 @@ def test_a_chat_flood_from_one_address_is_refused_with_a_reason_and_others_still
     refusals = [line for line in mailq.log().splitlines() if "new chats from 127.0.0.1 refused" in line]
     assert len(refusals) == 1, refusals
     for customer in flooders + others:
+        customer.close()
+
+
+def test_a_flood_of_idle_sockets_is_cut_per_address_and_email_and_other_customers_go_on(make_mailq):
+    """Each socket holds one of the service's files: hundreds of idle ones from one address
+    used them all up (new emails, chats and desktops refused until they closed)."""
+    mailq = make_mailq()
+    flood = [ChatCustomer(mailq) for _ in range(30)]
+    closed = 0
+    for customer in flood:
+        try:
+            customer.socket.recv(timeout=0.2)
+        except TimeoutError:
+            continue  # kept open: one of the 20 an address may hold
+        except ConnectionClosed as exc:
+            assert exc.rcvd is not None and exc.rcvd.code == 1013  # try again later
+            closed += 1
+    assert closed == 10
+    other = ChatCustomer(mailq, "127.0.0.2")
+    assert other.start(name="Wang Fang", email="wang@example.cn")["type"] == "welcome"
+    send(mailq, mail("taken during the flood"))
+    mailq.wait_until(lambda: any(c.subject == "taken during the flood" for c in mailq.conversations()))
+    assert "web chat: sockets from 127.0.0.1 refused" in mailq.log()
+    for customer in [*flood, other]:
         customer.close()
 
 
