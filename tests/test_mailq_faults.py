@@ -271,6 +271,25 @@ def test_a_flood_of_idle_sockets_is_cut_per_address_and_email_and_other_customer
         customer.close()
 
 
+def test_a_flood_of_idle_smtp_connections_is_cut_per_address_and_other_senders_go_on(make_mailq):
+    """As Postfix does: 50 connections from one address at once, the others refused with 421."""
+    mailq = make_mailq()
+    flood, greetings = [], []
+    for _ in range(60):
+        sock = socket.create_connection(("127.0.0.1", mailq.smtp_port), timeout=5)
+        flood.append(sock)
+        greetings.append(sock.recv(200)[:3])
+    assert greetings.count(b"220") == 50 and greetings.count(b"421") == 10, greetings
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, source_address=("127.0.0.2", 0), timeout=10) as other:
+        message = mail("from another sender during the flood")
+        other.send_message(message)
+    assert "SMTP: connections from 127.0.0.1 refused" in mailq.log()
+    for sock in flood:
+        sock.close()
+    send(mailq, mail("from the flooding address once it stopped"))
+    mailq.wait_until(lambda: len(mailq.conversations()) == 2)
+
+
 # --- commands built to hurt ----------------------------------------------------------------------------------
 
 
