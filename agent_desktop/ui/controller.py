@@ -11,10 +11,12 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
 from agent_desktop.drafts import DraftStore
+from agent_desktop.identification import lookup_for, person_named
 from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
 from agent_desktop.ui.script_control import ScriptControl
 from agent_desktop.ui.tasks import TaskRunner
+from agent_desktop.work_modes import WorkModes
 from agent_desktop.workbench import (
     QT_TRANSLATE_NOOP,
     DATA_CAMPAIGN,
@@ -81,13 +83,13 @@ class DesktopController(QObject):
         self.bench = Workbench(session.profile.username, identification_mode=session.profile.identification,
                                drafts=drafts)
         self.bench.outcome_codes = tuple(session.profile.outcome_codes)
-        self.not_ready_reasons: list[str] = list(session.profile.not_ready_reasons or [])
+        self.modes = WorkModes(self._send_mode, profile_reasons=session.profile.not_ready_reasons,
+                               after_wrap_up=session.profile.after_wrap_up,
+                               after_wrap_up_reason=session.profile.after_wrap_up_reason)
         self._logging_in = False
         self._session_over = False  # the CRM session ended: nothing to log in with any more
-        self._had_session = False
         self._saving: set[str] = set()
         self._partner_loaded_for: int | None = None
-        self._wanted_mode: tuple[str, str | None] | None = None
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
@@ -103,6 +105,10 @@ class DesktopController(QObject):
         self.mail = None  # mail_control.MailControl when the desktop works emails and chats
         self.scripts = ScriptControl(self)
         self.actions = ActionControl(self)
+
+    @property
+    def not_ready_reasons(self) -> list[str]:
+        return self.modes.not_ready_reasons
 
     # --- gateway session ---------------------------------------------------------------
 
@@ -123,21 +129,10 @@ class DesktopController(QObject):
         if self.bench.run is not None and result.run != self.bench.run:
             self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
         self.bench.logged_in(result.session)
-        if result.not_ready_reasons and not self.profile.not_ready_reasons:
-            self.not_ready_reasons = list(result.not_ready_reasons)
-        elif result.not_ready_reasons:
-            allowed = set(result.not_ready_reasons)
-            self.not_ready_reasons = [r for r in self.profile.not_ready_reasons if r in allowed]
-        previous = self.bench.agent if self._had_session else None
-        self._had_session = True
+        previous = self.bench.agent
         self._apply_snapshot(result.state, result.run, result.seq)
-        if self._wanted_mode is None and previous is not None and self.bench.contact is None and (
-                previous.mode == "ready" or (previous.mode == "not_ready" and previous.reason
-                                             in self.not_ready_reasons)):
-            # Back after a restart or a lost session: the mode the agent had.
-            self.set_mode(previous.mode, previous.reason if previous.mode == "not_ready" else None)
-        elif self._wanted_mode is not None:
-            self.set_mode(*self._wanted_mode)
+        self.modes.logged_in(previous, gateway_reasons=result.not_ready_reasons or [],
+                             contact_open=self.bench.contact is not None)
 
     def _login_failed(self, error) -> None:
         self._logging_in = False
@@ -209,8 +204,7 @@ class DesktopController(QObject):
 
     def _resynced(self, result: cti.SnapshotResult) -> None:
         self._apply_snapshot(result.state, result.run, result.seq)
-        if self._wanted_mode is not None:  # chosen while the gateway was away (End)
-            self.set_mode(*self._wanted_mode)
+        self.modes.resynced()
 
     # --- events ------------------------------------------------------------------------------
 
@@ -252,28 +246,21 @@ class DesktopController(QObject):
             self.scripts.contact_started(contact)
 
     def _identify(self, contact: Contact) -> None:
-        # The offer's data names the partner a previous agent confirmed.
-        partner_no = contact.offer_data.get(DATA_PARTNER)
-        key = contact.key
-        if partner_no:
-            person_no = contact.offer_data.get(DATA_CONTACT_PERSON)
-            self.tasks.run(crm_access.identify_by_number, self.crm, str(partner_no),
-                           on_done=lambda found: self._transfer_identified(key, found, person_no),
+        lookup, key = lookup_for(contact), contact.key
+        if lookup.partner_no:
+            self.tasks.run(crm_access.identify_by_number, self.crm, lookup.partner_no,
+                           on_done=lambda found: self._transfer_identified(key, found, lookup.contact_person_no),
                            on_error=lambda exc: self._identify_failed(key, exc))
         else:
-            # An outbound call's customer is the number dialled; an inbound caller's, the ANI.
-            number = contact.dnis if contact.kind == "outbound" else contact.ani
-            self.tasks.run(crm_access.identify_caller, self.crm, number, self.region,
+            self.tasks.run(crm_access.identify_caller, self.crm, lookup.number, self.region,
                            on_done=lambda found: self.bench.identified(key, found, source="ani"),
                            on_error=lambda exc: self._identify_failed(key, exc))
 
-    def _transfer_identified(self, key: str, found, person_no) -> None:
+    def _transfer_identified(self, key: str, found, person_no: str | None) -> None:
         self.bench.identified(key, found, source="transfer")
-        contact = self.bench.contact
-        if person_no and contact is not None and contact.key == key and found:
-            person = next((p for p in found[0].contact_persons if p.partner_no == person_no), None)
-            if person is not None:
-                self.bench.set_contact_person(person)
+        contact, person = self.bench.contact, person_named(found, person_no)
+        if person is not None and contact is not None and contact.key == key:
+            self.bench.set_contact_person(person)
 
     def _identify_failed(self, key: str, exc: BaseException) -> None:
         log.warning("identification failed: %s", exc)
@@ -325,15 +312,8 @@ class DesktopController(QObject):
         key = contact.key if contact else None
 
         def loaded(match):  # the picked partner's contact persons, for the picker
-            current = self.bench.contact
-            if current is not None and current.key == key:
-                ident = current.identification
-                if not any(m.partner.partner_id == match.partner.partner_id for m in ident.matches):
-                    ident.matches.append(match)
-                else:
-                    ident.matches = [match if m.partner.partner_id == match.partner.partner_id else m
-                                     for m in ident.matches]
-                self.bench._changed("identification")
+            if key is not None:
+                self.bench.match_loaded(key, match)
 
         self.tasks.run(crm_access.partner_match, self.crm, partner.partner_id,
                        on_done=loaded)
@@ -374,12 +354,11 @@ class DesktopController(QObject):
     # --- work mode and call control ------------------------------------------------------------
 
     def set_mode(self, mode: str, reason: str | None = None) -> None:
-        self._wanted_mode = (mode, reason)
-        self.link.send(lambda s: cti.AgentSetMode(session=s or "", mode=mode, reason=reason),
-                       cti.AgentView, on_done=self._mode_set, on_error=self._command_failed)
+        self.modes.set(mode, reason)
 
-    def _mode_set(self, view: cti.AgentView) -> None:
-        self._wanted_mode = None
+    def _send_mode(self, mode: str, reason: str | None) -> None:
+        self.link.send(lambda s: cti.AgentSetMode(session=s or "", mode=mode, reason=reason),
+                       cti.AgentView, on_done=lambda _view: self.modes.confirmed(), on_error=self._command_failed)
 
     def call_command(self, kind, **fields) -> None:
         call = self.bench.current_call()
@@ -443,22 +422,7 @@ class DesktopController(QObject):
             self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "Hang up before ending the contact."))
             return
         self._save(contact, attempt=1)
-        agent = self.bench.agent
-        if contact.channel != "phone" or agent is None or agent.mode not in ("wrap_up", "not_ready", "ready"):
-            return
-        if self.profile.after_wrap_up == "not_ready":
-            reason = self.profile.after_wrap_up_reason
-            if self.not_ready_reasons and reason not in self.not_ready_reasons:  # as the gateway does
-                reason = "after_call_work" if "after_call_work" in self.not_ready_reasons else self.not_ready_reasons[0]
-            wanted = ("not_ready", reason)
-        elif agent.mode != "ready":
-            wanted = ("ready", None)
-        else:
-            return
-        if self.bench.connected:
-            self.set_mode(*wanted)
-        else:
-            self._wanted_mode = wanted  # set as soon as the gateway is back
+        self.modes.contact_ended(contact.channel, self.bench.agent, connected=self.bench.connected)
 
     def _save(self, contact: Contact, attempt: int) -> None:
         if contact.key in self._saving:

@@ -1,0 +1,42 @@
+"""Account identification around the CRM's lookups: which lookup a new contact
+needs (the partner a previous agent confirmed, else the number that called or
+was dialled), and the contact person a transfer names (how a partner read for the
+picker joins the matches is the workbench's `match_loaded`).
+
+Plain Python (no Qt): the controller runs the lookups off the GUI thread and
+hands their results to the workbench, which applies these rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app_service.partner_results import PartnerMatch, PartnerRef
+from agent_desktop.workbench import DATA_CONTACT_PERSON, DATA_PARTNER, Contact
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How to identify a contact's customer: by the partner number a previous agent confirmed
+    (with the contact person he chose), or by a phone number."""
+
+    partner_no: str | None = None
+    contact_person_no: str | None = None
+    number: str = ""
+
+
+def lookup_for(contact: Contact) -> Lookup:
+    """The offer's data names the partner a previous agent confirmed; else an outbound call's
+    customer is the number dialled, and an inbound caller's the ANI."""
+    partner_no = contact.offer_data.get(DATA_PARTNER)
+    if partner_no:
+        return Lookup(partner_no=str(partner_no), contact_person_no=contact.offer_data.get(DATA_CONTACT_PERSON))
+    return Lookup(number=contact.dnis if contact.kind == "outbound" else contact.ani)
+
+
+def person_named(found: list[PartnerMatch], contact_person_no: str | None) -> PartnerRef | None:
+    """The contact person of the partner found whom a transfer's data names, if he is one."""
+    if not contact_person_no or not found:
+        return None
+    return next((p for p in found[0].contact_persons if p.partner_no == contact_person_no), None)
+
