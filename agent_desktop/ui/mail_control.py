@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from agent_desktop import crm_access
 from agent_desktop.mail_desk import MailDesk
+from agent_desktop.mail_news import MailNews
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP
 from bus import mailq
@@ -21,9 +22,6 @@ log = logging.getLogger(__name__)
 
 RELOGIN_MS = 3000
 TYPING_EVERY = 2.0  # seconds between typing notices to the customer
-# An offer that comes back within this time of the last notice about it is not news
-# (it ran out and he is the only one free); later it is (a thread the customer reopened).
-TOLD_SECONDS = 600.0
 # Why the mail queue ended the agent's session (mailq.MailSessionEnded.reason), in the Workbench context.
 SESSION_ENDED_TEXTS = {
     "signed_out": QT_TRANSLATE_NOOP("Workbench", "You signed out: emails and chats stop until you sign in again."),
@@ -52,6 +50,7 @@ class MailControl(QObject):
         self.bench = controller.bench
         self.agent = controller.profile.username
         self.desk = MailDesk()
+        self.news = MailNews()
         self.wanted = {"email": True, "chat": True}  # the agent's choice, kept across reconnects
         self.current: object | None = None  # the ConversationView shown
         self.run: str | None = None
@@ -59,8 +58,6 @@ class MailControl(QObject):
         self.session_over = False  # the CRM session ended: logging in again needs a new sign-in
         self._typing_sent: dict[int, float] = {}
         self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
-        # ("offered" | "missed", conversation) -> when last told or kept quiet, see TOLD_SECONDS
-        self._told: dict[tuple[str, int], float] = {}
         self.bench.subscribe(self._on_bench)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
@@ -183,11 +180,7 @@ class MailControl(QObject):
         if isinstance(event, mailq.MailSessionEnded):
             self._session_ended(event.reason)
             return
-        if isinstance(event, mailq.WorkWithdrawn):
-            self._withdrawn(event)
-        # An offer made again is the same offer told more (a chat named by its first line): no new notice.
-        known = self.desk.work.get(event.work.conversation_id) if isinstance(event, mailq.WorkOffered) else None
-        renewed = known is not None and known.state == "offered"
+        news = self.news.heard(event, self.desk.work.get(_conversation_of(event)))  # what the desk knew before
         self.desk.apply_event(envelope, event)
         if isinstance(event, mailq.WorkAssigned) and event.work.channel == "chat":
             self._load_transcript(event.work.conversation_id)
@@ -197,55 +190,8 @@ class MailControl(QObject):
             self.open(changed)  # the conversation on screen got a new message
         if isinstance(event, mailq.DeliveryDone):
             self._delivery_done(event)
-        if isinstance(event, (mailq.WorkAssigned, mailq.WorkClosed)):
-            cid = event.work.conversation_id if isinstance(event, mailq.WorkAssigned) else event.conversation_id
-            self._told.pop(("offered", cid), None)
-            self._told.pop(("missed", cid), None)
-        if isinstance(event, mailq.WorkOffered) and not renewed:
-            work = event.work
-            if not self._news(("offered", work.conversation_id)) and not work.transferred_by:
-                return
-            # Notices are translated in the Workbench context, as the workbench's own.
-            template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")
-                        if work.channel == "email"
-                        else QT_TRANSLATE_NOOP("Workbench", "New chat from {customer}: {subject}"))
-            if work.transferred_by:
-                template = QT_TRANSLATE_NOOP("Workbench", "{agent} transferred to you: {subject}")
-            self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—",
-                              agent=work.transferred_by or "")
-
-    def _withdrawn(self, event: mailq.WorkWithdrawn) -> None:
-        """Work that left the agent by no doing of his own is a notice; what he
-        rejected, transferred or logged off from is not."""
-        work = self.desk.work.get(event.conversation_id)
-        if work is None:
-            return
-        email = work.channel == "email"
-        template = {
-            "not_answered": QT_TRANSLATE_NOOP("Workbench", "The email from {customer} ({subject}) went back to the "
-                                                           "queue: it was not accepted in time.") if email else
-            QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went back to the queue: it was not accepted "
-                                           "in time."),
-            "customer_ended": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} ended before it was accepted: "
-                                                             "the customer closed it."),
-            "customer_left": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} ended before it was accepted: "
-                                                            "the customer left the page."),
-            "rerouted": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went to another queue: the "
-                                                       "customer's first message asked for it."),
-        }.get(event.cause)
-        if event.cause == "not_answered" and not self._news(("missed", event.conversation_id)):
-            return
-        if template is not None:
-            self.bench.notice("warning", template, customer=work.customer, subject=work.subject or "—")
-
-    def _news(self, key: tuple[str, int]) -> bool:
-        """Whether a notice about `key` is news: none within TOLD_SECONDS. Either way the
-        clock starts again, so an offer going round and round stays quiet."""
-        now = time.monotonic()
-        if len(self._told) > 500:  # work that went to colleagues is never closed here
-            self._told = {k: t for k, t in self._told.items() if now - t <= TOLD_SECONDS}
-        last, self._told[key] = self._told.get(key), now
-        return last is None or now - last > TOLD_SECONDS
+        if news is not None:
+            self.bench.notice(news.level, news.template, **news.params)
 
     def _delivery_done(self, event: mailq.DeliveryDone) -> None:
         """The status in the conversation on screen follows; a failure is a notice the agent cannot miss."""
@@ -457,3 +403,8 @@ def _epoch(value) -> float:
     from datetime import UTC
 
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def _conversation_of(event) -> int | None:
+    work = getattr(event, "work", None)
+    return work.conversation_id if work is not None else getattr(event, "conversation_id", None)
