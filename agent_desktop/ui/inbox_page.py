@@ -738,8 +738,8 @@ class InboxPage(QWidget):
             self.reader.setHtml(self._thread_html(view, remote=True))
             self.images_button.hide()
 
-        self.controller.tasks.run(_fetch_images, urls, on_done=fetched,
-                                  on_error=lambda exc: self._failed(str(exc)))
+        self.controller.tasks.run_remote(_fetch_images, urls, on_done=fetched,
+                                         on_error=lambda exc: self._failed(str(exc)))
 
     def _open_attachment(self, item: QListWidgetItem) -> None:
         """A copy in a folder of its own, opened with the program the system has for it."""

@@ -519,7 +519,7 @@ class MainWindow(QMainWindow):
 
         def send(found) -> None:
             name, address = found
-            self.controller.tasks.run(
+            self.controller.tasks.run_remote(
                 demo.send_email, self.demo, name, address,
                 on_done=lambda subject: self.bench.notice("info", QT_TRANSLATE_NOOP(
                     "Workbench", "{name} sent an email: {subject}"), name=name, subject=subject),
