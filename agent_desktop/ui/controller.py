@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
 from agent_desktop.drafts import DraftStore
+from agent_desktop.gateway_session import GatewaySession
 from agent_desktop.identification import lookup_for, person_named
 from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
@@ -44,10 +45,6 @@ SESSION_ENDED = {
                                             "type is kept as drafts."),
 }
 RELOGIN_RETRY_MS = 2000
-# The gateway's notice that it logged the agent out because his CRM session ended (its code)
-# → the reason to ask him to sign in again with (none when his account is disabled).
-SESSION_ENDED_NOTICES = {"signed_out": "ended", "session_expired": "expired", "password_changed": "password_changed",
-                         "session_ended": "ended"}
 
 
 @dataclass
@@ -86,8 +83,7 @@ class DesktopController(QObject):
         self.modes = WorkModes(self._send_mode, profile_reasons=session.profile.not_ready_reasons,
                                after_wrap_up=session.profile.after_wrap_up,
                                after_wrap_up_reason=session.profile.after_wrap_up_reason)
-        self._logging_in = False
-        self._session_over = False  # the CRM session ended: nothing to log in with any more
+        self.gateway = GatewaySession(self.bench, _GatewayPort(self))
         self._saving: set[str] = set()
         self._partner_loaded_for: int | None = None
         link.event.connect(self._on_event)
@@ -97,7 +93,7 @@ class DesktopController(QObject):
         self.bench.subscribe(self._on_model_change)
         self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
         self._rejoin = QTimer(self, interval=RELOGIN_RETRY_MS)  # while the gateway is silent
-        self._rejoin.timeout.connect(self._rejoin_gateway)
+        self._rejoin.timeout.connect(self.gateway.rejoin_tick)
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
@@ -113,84 +109,38 @@ class DesktopController(QObject):
     # --- gateway session ---------------------------------------------------------------
 
     def connect_gateway(self, *, takeover: bool = False) -> None:
-        if self._logging_in:
-            return
-        self._logging_in = True
+        self.gateway.connect(takeover=takeover)
+
+    def _send_login(self, takeover: bool) -> None:
         data = self.login_data
         self.link.send(lambda _s: cti.AgentLogin(token=data.token, device=data.device,
                                                  queues=data.queues, takeover=takeover,
                                                  client="Cicada desktop"),
-                       cti.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
+                       cti.LoginResult, on_done=self._logged_in,
+                       on_error=lambda error: self.gateway.login_failed(error.code, error.message))
 
     def _logged_in(self, result: cti.LoginResult) -> None:
-        self._logging_in = False
+        self.gateway.logged_in(result.run)
         self.link.session = result.session
         self.link.receive_events(result.events_key)
-        if self.bench.run is not None and result.run != self.bench.run:
-            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
         self.bench.logged_in(result.session)
         previous = self.bench.agent
         self._apply_snapshot(result.state, result.run, result.seq)
         self.modes.logged_in(previous, gateway_reasons=result.not_ready_reasons or [],
                              contact_open=self.bench.contact is not None)
 
-    def _login_failed(self, error) -> None:
-        self._logging_in = False
-        if error.code == "already_logged_in":
-            # Another desktop holds the session: only the agent decides to take it.
-            self.bench.session_held_elsewhere(error.message)
-            self.takeover_asked.emit(error.message)
-            return
-        self.bench.connection_lost(error.message)
-        self.bench.gateway_error(error.code, error.message)
-        if error.code == "session_ended":  # it opens nothing however often it is shown: no retries
-            self.link.session = None
-            self._session_over = True
-            self._rejoin.stop()
-            self.sign_in_wanted.emit("ended")
-            return
-        QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
-
     def take_over(self) -> None:
         """The agent wants the session here, from whichever desktop has it."""
         self.connect_gateway(takeover=True)
 
-    def _relogin_if_needed(self) -> None:
-        if not self.bench.connected and self.bench.session_elsewhere is None:
-            self.connect_gateway()
-
     def _on_heartbeat(self, beat: cti.GatewayHeartbeat) -> None:
-        self.bench.gateway_records_heard(beat.records_healthy)
-        if self.bench.session_elsewhere is not None:
-            return  # another desktop is the agent's now; this one waits for the agent
-        if self.bench.run is not None and beat.run != self.bench.run:
-            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
-            self.bench.connection_lost("the gateway restarted")
-            self.connect_gateway()
-        elif not self.bench.connected and not self._logging_in and self.link.session:
-            self.resync()
+        self.gateway.heartbeat(beat.run, beat.records_healthy)
 
     def _on_subscribed(self) -> None:
-        """What changed between the login (or the last event) and the confirmation of the
-        session's events was sent to no one: the snapshot after it has it."""
-        if self.link.session:
-            self.resync()
+        self.gateway.subscribed()
 
     def _on_silent(self, why: str) -> None:
-        if self.bench.session_elsewhere is not None:
-            return  # taken over: the gateway sends this desktop nothing more, as it said
-        self.bench.connection_lost(why)
-        self._rejoin.start()
-
-    def _rejoin_gateway(self) -> None:
-        """No heartbeat: a snapshot tells whether the gateway still knows this desktop's session
-        (then its events come back by themselves) or restarted (`not_logged_in`: log in again)."""
-        if self.link.alive or self.bench.session_elsewhere is not None or self._session_over:
-            self._rejoin.stop()
-        elif not self._logging_in and self.link.session:
-            self.resync()
-        elif not self._logging_in:
-            self.connect_gateway()
+        self.gateway.silent(why)
 
     def resync(self) -> None:
         self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,
@@ -209,14 +159,13 @@ class DesktopController(QObject):
     # --- events ------------------------------------------------------------------------------
 
     def _on_event(self, envelope, event) -> None:
-        if envelope.run != self.bench.run and self.bench.run is not None:
-            return  # from a gateway run this desktop is not logged in to
+        if not self.gateway.from_this_run(envelope.run):
+            return
         before = self.bench.contact
         self.bench.apply_event(envelope, event)
         self._opened_if_new(before)
-        if isinstance(event, cti.AgentNotice) and event.code in SESSION_ENDED_NOTICES:
-            self._session_over = True  # logged out at the gateway: a new sign-in, not a retry
-            self.sign_in_wanted.emit(SESSION_ENDED_NOTICES[event.code])
+        if isinstance(event, cti.AgentNotice):
+            self.gateway.notice_heard(event.code)
 
     def _opened_if_new(self, before: Contact | None) -> None:
         """A call offered, or one picked up in progress: identify the caller and
@@ -402,14 +351,7 @@ class DesktopController(QObject):
                        cti.DialResult, on_error=self._command_failed)
 
     def _command_failed(self, error) -> None:
-        if error.code == "not_logged_in":
-            self.bench.connection_lost(error.message)
-            if self.bench.session_elsewhere is None:
-                self.connect_gateway()  # a desktop that holds the session is asked about, not overrun
-            return
-        if error.code == "unreachable":
-            self.bench.connection_lost(error.message)
-        self.bench.gateway_error(error.code, error.message)
+        self.gateway.command_failed(error.code, error.message)
 
     # --- ending the contact ------------------------------------------------------------------
 
@@ -475,12 +417,10 @@ class DesktopController(QObject):
 
     def _signed_in_again(self, signed) -> None:
         self._told_session_ended = False
-        self._session_over = False
         self.login_data.token = signed.token
         self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Signed in again."))
         self.signed_in_again.emit(None)
-        self.link.session = None  # the ended session's: the gateway no longer knows it
-        self.connect_gateway(takeover=True)  # from this desktop's old session, if the gateway still has it
+        self.gateway.signed_in_again()
         if self.mail is not None:
             self.mail.signed_in_again(signed.token)
         self._save_unsaved()
@@ -503,3 +443,44 @@ class DesktopController(QObject):
         self.actions.close()
         if self.mail is not None:
             self.mail.close()
+
+
+class _GatewayPort:
+    """The gateway session's port (agent_desktop.gateway_session.GatewayPort): the CTI link,
+    the controller's timers and its signals to the window."""
+
+    def __init__(self, controller: DesktopController):
+        self._controller = controller
+
+    @property
+    def session(self) -> str | None:
+        return self._controller.link.session
+
+    @session.setter
+    def session(self, value: str | None) -> None:
+        self._controller.link.session = value
+
+    @property
+    def alive(self) -> bool:
+        return self._controller.link.alive
+
+    def log_in(self, takeover: bool) -> None:
+        self._controller._send_login(takeover)
+
+    def resync(self) -> None:
+        self._controller.resync()
+
+    def retry_later(self) -> None:
+        QTimer.singleShot(RELOGIN_RETRY_MS, self._controller.gateway.relogin_if_needed)
+
+    def rejoining(self, on: bool) -> None:
+        if on:
+            self._controller._rejoin.start()
+        else:
+            self._controller._rejoin.stop()
+
+    def sign_in_wanted(self, reason: str) -> None:
+        self._controller.sign_in_wanted.emit(reason)
+
+    def takeover_asked(self, message: str) -> None:
+        self._controller.takeover_asked.emit(message)
