@@ -7,13 +7,13 @@ the page is inbox_page."""
 from __future__ import annotations
 
 import logging
-import time
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from agent_desktop import crm_access
 from agent_desktop.mail_desk import MailDesk
 from agent_desktop.mail_news import MailNews
+from agent_desktop.mail_session import MailSession
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP
 from bus import mailq
@@ -21,19 +21,6 @@ from bus import mailq
 log = logging.getLogger(__name__)
 
 RELOGIN_MS = 3000
-TYPING_EVERY = 2.0  # seconds between typing notices to the customer
-# Why the mail queue ended the agent's session (mailq.MailSessionEnded.reason), in the Workbench context.
-SESSION_ENDED_TEXTS = {
-    "signed_out": QT_TRANSLATE_NOOP("Workbench", "You signed out: emails and chats stop until you sign in again."),
-    "expired": QT_TRANSLATE_NOOP("Workbench", "Your session has expired: emails and chats stop until you sign "
-                                              "in again."),
-    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled: emails and chats stop. Ask "
-                                                       "an administrator."),
-    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed: emails and chats stop until "
-                                                       "you sign in again with the new one."),
-    "ended": QT_TRANSLATE_NOOP("Workbench", "Your session has ended: emails and chats stop until you sign in "
-                                            "again."),
-}
 
 
 class MailControl(QObject):
@@ -51,12 +38,8 @@ class MailControl(QObject):
         self.agent = controller.profile.username
         self.desk = MailDesk()
         self.news = MailNews()
-        self.wanted = {"email": True, "chat": True}  # the agent's choice, kept across reconnects
+        self.connection = MailSession(self.desk, self.bench, _MailPort(self))
         self.current: object | None = None  # the ConversationView shown
-        self.run: str | None = None
-        self._logging_in = False
-        self.session_over = False  # the CRM session ended: logging in again needs a new sign-in
-        self._typing_sent: dict[int, float] = {}
         self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
         self.bench.subscribe(self._on_bench)
         link.event.connect(self._on_event)
@@ -68,91 +51,54 @@ class MailControl(QObject):
 
     # --- the session ----------------------------------------------------------------------------
 
+    @property
+    def run(self) -> str | None:
+        return self.connection.run
+
+    @property
+    def session_over(self) -> bool:
+        return self.connection.over
+
     def connect(self) -> None:
-        if self._logging_in or self.session_over:
-            return
-        self._logging_in = True
+        self.connection.connect()
+
+    def _send_login(self) -> None:
         token = self.token
-        self.link.send(lambda _s: mailq.MailLogin(token=token, client="Cicada desktop"),
-                       mailq.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
+        self.link.send(lambda _s: mailq.MailLogin(token=token, client="Cicada desktop"), mailq.LoginResult,
+                       on_done=self._logged_in,
+                       on_error=lambda error: self.connection.login_failed(error.code, error.message))
 
     def _logged_in(self, result: mailq.LoginResult) -> None:
-        self._logging_in = False
         self.link.session = result.session
-        self.run = result.run
         self.link.receive_events(result.events)  # heartbeats included: they come once it is confirmed
-        self.desk.apply_seat(result.seat)
-        for channel, wanted in self.wanted.items():
-            if result.seat.available.get(channel) != wanted:
-                self.set_available(channel, wanted)
+        self.connection.logged_in(result.run, result.seat)
         for work in self.desk.assigned("chat"):
             self._load_transcript(work.conversation_id)
         self.link.send(lambda s: mailq.Status(session=s or ""), mailq.StatusResult,  # the group inbox's counts until news comes
                        on_done=lambda status: self.desk.apply_queues(status.queues), on_error=lambda e: None)
 
-    def _login_failed(self, error) -> None:
-        self._logging_in = False
-        if error.code == "session_ended":
-            self._session_ended("ended")
-            return
-        self.desk.connection_lost(error.message)
-        QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
-
-    def _session_ended(self, reason: str) -> None:
-        """The CRM session is over: the mail queue's with it. Said once, in the agent's language;
-        no more logins with that session."""
-        if self.session_over:
-            return
-        self.session_over = True
-        self.link.session = None
-        template = SESSION_ENDED_TEXTS.get(reason, SESSION_ENDED_TEXTS["ended"])
-        self.desk.connection_lost(QCoreApplication.translate("Workbench", template))
-        self.bench.notice("warning", template)
-        if reason != "account_disabled":
-            self.controller.sign_in_wanted.emit(reason)
-
     def signed_in_again(self, token: str) -> None:
         """The agent signed in again after his session ended: the mail queue with the new one."""
         self.token = token
-        self.session_over = False
-        self.connect()
-
-    def _relogin_if_needed(self) -> None:
-        if not self.desk.connected:
-            self.connect()
+        self.connection.signed_in_again()
 
     def _silent(self, why: str) -> None:
-        """No heartbeat: the mail queue is gone, or restarted and no longer knows the session (it
-        beats only to sessions it knows). Log in again until it answers."""
-        self.desk.connection_lost(why)
-        if not self.session_over:
-            QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
+        self.connection.silent(why)
 
     def _on_heartbeat(self, beat: mailq.MailqHeartbeat) -> None:
-        self.desk.database_heard(beat.database_available)
-        if not self.desk.connected or (self.run is not None and beat.run != self.run):
-            self.desk.connection_lost("the mail queue restarted")
-            self.connect()
+        self.connection.heartbeat(beat.run, beat.database_available)
 
     def _send_ping(self) -> None:
-        if self.link.session and self.desk.connected:
-            self.link.send(lambda s: mailq.Ping(session=s or ""), on_error=self._session_error)
-
-    def _session_error(self, error) -> None:
-        if error.code == "session_ended":
-            self._session_ended("ended")
-        elif error.code in ("no_session", "unreachable"):
-            self.desk.connection_lost(error.message)
-            self.connect()
-        else:
-            self.failed.emit(error.message)
+        if self.connection.may_ping():
+            self.link.send(lambda s: mailq.Ping(session=s or ""),
+                           on_error=lambda error: self.connection.session_error(error.code, error.message))
 
     def close(self) -> None:
         """The desktop closes: log off at once, so the agent's emails and chats go back to
         the queue now rather than when the mail queue notices the silence. The link sends
         it before it closes."""
         self._ping.stop()
-        if self.link.session and self.desk.connected:
+        if self.connection.may_ping():
             self.link.send(lambda s: mailq.MailLogout(session=s or ""), on_error=lambda e: None)
             self.desk.connection_lost("logged off")
 
@@ -178,7 +124,7 @@ class MailControl(QObject):
 
     def _on_event(self, envelope, event) -> None:
         if isinstance(event, mailq.MailSessionEnded):
-            self._session_ended(event.reason)
+            self.connection.session_ended(event.reason)
             return
         news = self.news.heard(event, self.desk.work.get(_conversation_of(event)))  # what the desk knew before
         self.desk.apply_event(envelope, event)
@@ -209,7 +155,9 @@ class MailControl(QObject):
     # --- what the agent does ------------------------------------------------------------------------
 
     def set_available(self, channel: str, available: bool) -> None:
-        self.wanted[channel] = available
+        self.connection.set_available(channel, available)
+
+    def _send_available(self, channel: str, available: bool) -> None:
         self.link.send(lambda s: mailq.SetAvailable(session=s or "", channel=channel, available=available),
                        mailq.SeatView, on_done=self.desk.apply_seat, on_error=self._command_failed)
 
@@ -342,10 +290,8 @@ class MailControl(QObject):
                        on_error=self._command_failed)
 
     def chat_typing(self, conversation_id: int) -> None:
-        now = time.monotonic()
-        if now - self._typing_sent.get(conversation_id, 0.0) < TYPING_EVERY:
+        if not self.connection.typing_worth_telling(conversation_id):
             return
-        self._typing_sent[conversation_id] = now
         self.link.send(lambda s: mailq.ChatTyping(session=s or "", conversation_id=conversation_id),
                        on_error=lambda e: None)
 
@@ -392,17 +338,47 @@ class MailControl(QObject):
                        on_error=lambda exc: log.warning("chat %s: %s", conversation_id, exc))
 
     def _command_failed(self, error) -> None:
-        if error.code in ("no_session", "unreachable"):
-            self._session_error(error)
-            return
-        self.failed.emit(error.message)
-        self.bench.notice("warning", "{error}", error=error.message)
+        self.connection.command_failed(error.code, error.message)
 
 
 def _epoch(value) -> float:
     from datetime import UTC
 
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+class _MailPort:
+    """The mail session's port (agent_desktop.mail_session.MailPort): the link to the mail
+    queue, a timer and the control's signals."""
+
+    def __init__(self, control: MailControl):
+        self._control = control
+
+    @property
+    def session(self) -> str | None:
+        return self._control.link.session
+
+    @session.setter
+    def session(self, value: str | None) -> None:
+        self._control.link.session = value
+
+    def log_in(self) -> None:
+        self._control._send_login()
+
+    def set_available(self, channel: str, available: bool) -> None:
+        self._control._send_available(channel, available)
+
+    def retry_later(self) -> None:
+        QTimer.singleShot(RELOGIN_MS, self._control.connection.relogin_if_needed)
+
+    def sign_in_wanted(self, reason: str) -> None:
+        self._control.controller.sign_in_wanted.emit(reason)
+
+    def failed(self, message: str) -> None:
+        self._control.failed.emit(message)
+
+    def translate(self, template: str) -> str:
+        return QCoreApplication.translate("Workbench", template)
 
 
 def _conversation_of(event) -> int | None:
