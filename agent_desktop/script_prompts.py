@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 class PromptsShown:
-    def __init__(self):
+    def __init__(self) -> None:
         self._shown: dict[str, set[str]] = {}  # contact key -> names of the prompt scripts shown
 
     def ready(self, contact: Contact) -> bool:

@@ -11,7 +11,7 @@ from agent_desktop.workbench import Contact
 
 
 class RunSaves:
-    def __init__(self):
+    def __init__(self) -> None:
         self._saving: set[str] = set()
         self._dirty: set[str] = set()  # changed while a save was on its way
         self._refused: set[str] = set()  # contacts whose run a colleague took over
