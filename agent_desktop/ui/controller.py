@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
+from agent_desktop.crm_session import SESSION_ENDED, CrmSession  # noqa: F401 - SESSION_ENDED named here by the window
 from agent_desktop.drafts import DraftStore
 from agent_desktop.gateway_session import GatewaySession
 from agent_desktop.identification import lookup_for, person_named
+from agent_desktop.record_saves import RecordSaves, failure_text
 from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
 from agent_desktop.ui.script_control import ScriptControl
@@ -29,21 +31,10 @@ from agent_desktop.workbench import (
     Workbench,
 )
 from bus import cti
-from crm.errors import CrmError, NotFound
 
 log = logging.getLogger(__name__)
 
 SAVE_RETRY_MS = 1000
-# Why the application service no longer takes this desktop's requests (crm.errors.SessionEnded.reason).
-SESSION_ENDED = {
-    "expired": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has expired. Sign in again to go on; what "
-                                              "you type is kept as drafts."),
-    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled; ask an administrator."),
-    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed. Sign in again with the new "
-                                                       "one to go on; what you type is kept as drafts."),
-    "ended": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has ended. Sign in again to go on; what you "
-                                            "type is kept as drafts."),
-}
 RELOGIN_RETRY_MS = 2000
 
 
@@ -69,7 +60,6 @@ class DesktopController(QObject):
                  tasks: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.crm = session.crm  # the application service, signed in: every CRM function takes it
-        self._told_session_ended = False
         self.crm_session_ended.connect(self._on_crm_session_ended)  # queued: emitted on worker threads
         self.crm.on_session_ended = lambda exc: self.crm_session_ended.emit(exc.reason)
         self.link, self.login_data = link, login
@@ -84,7 +74,8 @@ class DesktopController(QObject):
                                after_wrap_up=session.profile.after_wrap_up,
                                after_wrap_up_reason=session.profile.after_wrap_up_reason)
         self.gateway = GatewaySession(self.bench, _GatewayPort(self))
-        self._saving: set[str] = set()
+        self.crm_session = CrmSession(self.bench, self.sign_in_wanted.emit)
+        self.record_saves = RecordSaves()
         self._partner_loaded_for: int | None = None
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
@@ -367,12 +358,11 @@ class DesktopController(QObject):
         self.modes.contact_ended(contact.channel, self.bench.agent, connected=self.bench.connected)
 
     def _save(self, contact: Contact, attempt: int) -> None:
-        if contact.key in self._saving:
+        if not self.record_saves.start(contact.key):
             return
-        self._saving.add(contact.key)
 
         def saved(interaction_id: int) -> None:
-            self._saving.discard(contact.key)
+            self.record_saves.saved(contact.key)
             self.bench.record_saved(contact.key)
             self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Interaction record {id} saved."),
                               id=interaction_id)
@@ -381,14 +371,12 @@ class DesktopController(QObject):
                 self.mail.done(contact.conversation_id)  # the email or chat is finished too
 
         def failed(exc: BaseException) -> None:
-            self._saving.discard(contact.key)
-            if isinstance(exc, NotFound) and attempt < 10:
+            if self.record_saves.failed(contact.key, exc, attempt):
                 QTimer.singleShot(SAVE_RETRY_MS, lambda: self._save(contact, attempt + 1))
                 return
-            text = str(exc) if isinstance(exc, CrmError) else f"{type(exc).__name__}: {exc}"
             self.bench.notice("error", QT_TRANSLATE_NOOP(
                 "Workbench", "The interaction record could not be saved yet ({error}); it is kept as a "
-                             "draft and tried again."), error=text)
+                             "draft and tried again."), error=failure_text(exc))
 
         self.tasks.run(crm_access.save_contact, self.crm, contact,
                        on_done=saved, on_error=failed)
@@ -399,14 +387,7 @@ class DesktopController(QObject):
 
     @Slot(str)
     def _on_crm_session_ended(self, reason: str) -> None:
-        """Said once: nothing more reaches the CRM until the agent signs in again; what he
-        types stays in drafts."""
-        if self._told_session_ended:
-            return
-        self._told_session_ended = True
-        self.bench.notice("error", SESSION_ENDED.get(reason, SESSION_ENDED["ended"]))
-        if reason != "account_disabled":
-            self.sign_in_wanted.emit(reason)
+        self.crm_session.ended(reason)
 
     def sign_in_again(self, password: str) -> None:
         """A new CRM session on the same client, which every part of the desktop holds; the
@@ -416,9 +397,8 @@ class DesktopController(QObject):
                        on_error=self.signed_in_again.emit)
 
     def _signed_in_again(self, signed) -> None:
-        self._told_session_ended = False
         self.login_data.token = signed.token
-        self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Signed in again."))
+        self.crm_session.signed_in_again()
         self.signed_in_again.emit(None)
         self.gateway.signed_in_again()
         if self.mail is not None:
