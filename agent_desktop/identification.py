@@ -1,7 +1,8 @@
 """Account identification around the CRM's lookups: which lookup a new contact
 needs (the partner a previous agent confirmed, else the number that called or
-was dialled), and the contact person a transfer names (how a partner read for the
-picker joins the matches is the workbench's `match_loaded`).
+was dialled), the contact person a transfer names (how a partner read for the picker
+joins the matches is the workbench's `match_loaded`), and whose data fills in
+an answer to an email or chat.
 
 Plain Python (no Qt): the controller runs the lookups off the GUI thread and
 hands their results to the workbench, which applies these rules.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app_service.partner_results import PartnerMatch, PartnerRef
-from agent_desktop.workbench import DATA_CONTACT_PERSON, DATA_PARTNER, Contact
+from agent_desktop.workbench import DATA_CONTACT_PERSON, DATA_PARTNER, Contact, Workbench
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,13 @@ def person_named(found: list[PartnerMatch], contact_person_no: str | None) -> Pa
         return None
     return next((p for p in found[0].contact_persons if p.partner_no == contact_person_no), None)
 
+
+def confirmed_for(bench: Workbench, conversation_id: int) -> tuple[int | None, int | None]:
+    """The partner (and contact person) the agent confirmed, when this conversation is the
+    workspace's contact; another contact's customer must never fill in its answer (None, None:
+    the conversation's own customer, as the CRM knows him)."""
+    contact, partner = bench.contact, bench.confirmed_partner
+    if contact is None or partner is None or contact.conversation_id != conversation_id:
+        return None, None
+    person = contact.identification.contact_person
+    return partner.partner_id, person.partner_id if person else None

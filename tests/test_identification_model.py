@@ -4,7 +4,7 @@ picker joining the matches."""
 
 from __future__ import annotations
 
-from agent_desktop.identification import Lookup, lookup_for, person_named
+from agent_desktop.identification import Lookup, confirmed_for, lookup_for, person_named
 from agent_desktop.workbench import DATA_CONTACT_PERSON, DATA_PARTNER, Contact, PartnerMatch, PartnerRef, Workbench
 
 ZHANG = PartnerRef(7, "C0000007", "张伟")
@@ -54,3 +54,16 @@ def test_a_partner_read_for_the_picker_replaces_his_match_or_joins_the_matches()
 
     bench.match_loaded("a-later-contact", PartnerMatch(OTHER, "phone", contact_persons=(LI,)))
     assert changes == ["identification", "identification"]  # another contact's: not this one's picker
+
+
+def test_only_the_partner_confirmed_for_this_conversation_fills_in_its_answer():
+    bench = Workbench("ann", clock=lambda: 0.0)
+    assert confirmed_for(bench, 5) == (None, None)
+    bench.open_conversation_contact(conversation_id=5, channel="email", interaction_id=None, address="li@example.cn",
+                                    mailbox="service@example.cn", queue="service", partner=None)
+    assert confirmed_for(bench, 5) == (None, None)  # nobody confirmed: the conversation's own customer
+    bench.confirm(ZHANG, LI)
+    assert confirmed_for(bench, 5) == (7, 9)
+    assert confirmed_for(bench, 6) == (None, None)  # another chat's answer: never this customer
+    bench.set_contact_person(None)
+    assert confirmed_for(bench, 5) == (7, None)

@@ -11,6 +11,7 @@ import logging
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from agent_desktop import crm_access
+from agent_desktop.identification import confirmed_for
 from agent_desktop.mail_desk import MailDesk
 from agent_desktop.mail_news import MailNews
 from agent_desktop.mail_session import MailSession
@@ -254,7 +255,7 @@ class MailControl(QObject):
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def render(self, body: str, view, on_done) -> None:
-        partner_id, person_id = self._confirmed_for(view.id)  # None: the conversation's own customer
+        partner_id, person_id = confirmed_for(self.bench, view.id)  # None: the conversation's own customer
         self.tasks.run(crm_access.render_reply, self.crm, body, view=view, partner_id=partner_id,
                        contact_person_id=person_id, on_done=on_done,
                        on_error=lambda exc: self.failed.emit(str(exc)))
@@ -262,19 +263,10 @@ class MailControl(QObject):
     def render_for(self, conversation_id: int, body: str, on_done) -> None:
         """A canned answer filled in with its own conversation (the service reads it afresh),
         whatever the reading pane shows: with several chats open, each gets its own customer."""
-        partner_id, person_id = self._confirmed_for(conversation_id)
+        partner_id, person_id = confirmed_for(self.bench, conversation_id)
         self.tasks.run(crm_access.render_reply_for, self.crm, conversation_id, body, partner_id=partner_id,
                        contact_person_id=person_id, on_done=on_done,
                        on_error=lambda exc: self.failed.emit(str(exc)))
-
-    def _confirmed_for(self, conversation_id: int) -> tuple[int | None, int | None]:
-        """The partner (and contact person) the agent confirmed, when this conversation is the
-        workspace's contact; another contact's customer must never fill in this answer."""
-        contact, partner = self.bench.contact, self.bench.confirmed_partner
-        if contact is None or partner is None or contact.conversation_id != conversation_id:
-            return None, None
-        person = contact.identification.contact_person
-        return partner.partner_id, person.partner_id if person else None
 
     def templates(self, channel: str) -> list[dict]:
         from action_box.layout import effective
