@@ -146,7 +146,7 @@ def test_a_sales_rep_sees_only_the_duplicates_he_may_read_and_in_chinese_how_man
 
 
 def test_a_session_ended_elsewhere_is_said_once_and_nothing_more_reaches_the_crm(desk, qtbot, db, app_of):
-    from agent_desktop.ui.controller import SESSION_ENDED
+    from agent_desktop.crm_session import SESSION_ENDED
     from agent_desktop.ui.main_window import notice_text
 
     controller = desk.controller

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
-from agent_desktop.crm_session import SESSION_ENDED, CrmSession  # noqa: F401 - SESSION_ENDED named here by the window
+from agent_desktop.crm_session import CrmSession
 from agent_desktop.drafts import DraftStore
 from agent_desktop.gateway_session import GatewaySession
 from agent_desktop.identification import lookup_for, person_named
