@@ -51,3 +51,26 @@ def confirmed_for(bench: Workbench, conversation_id: int) -> tuple[int | None, i
         return None, None
     person = contact.identification.contact_person
     return partner.partner_id, person.partner_id if person else None
+
+
+class ConversationLinks:
+    """The agent confirmed who the customer of an email or chat is: the conversation and its
+    interaction record are linked to him (once per partner), so later mail finds him."""
+
+    def __init__(self) -> None:
+        self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
+
+    def due(self, bench: Workbench) -> tuple[int, int] | None:
+        """The conversation and partner to link now, if the workspace's contact is an email or
+        chat whose confirmed partner is not stored with it yet; from then on it counts as linked."""
+        contact, partner = bench.contact, bench.confirmed_partner
+        if contact is None or contact.conversation_id is None or partner is None:
+            return None
+        if self._linked.get(contact.conversation_id) == partner.partner_id:
+            return None
+        self._linked[contact.conversation_id] = partner.partner_id
+        return contact.conversation_id, partner.partner_id
+
+    def failed(self, conversation_id: int) -> None:
+        """The link was not stored: the next confirmation tries again."""
+        self._linked.pop(conversation_id, None)

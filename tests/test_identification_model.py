@@ -4,7 +4,7 @@ picker joining the matches."""
 
 from __future__ import annotations
 
-from agent_desktop.identification import Lookup, confirmed_for, lookup_for, person_named
+from agent_desktop.identification import ConversationLinks, Lookup, confirmed_for, lookup_for, person_named
 from agent_desktop.workbench import DATA_CONTACT_PERSON, DATA_PARTNER, Contact, PartnerMatch, PartnerRef, Workbench
 
 ZHANG = PartnerRef(7, "C0000007", "张伟")
@@ -67,3 +67,20 @@ def test_only_the_partner_confirmed_for_this_conversation_fills_in_its_answer():
     assert confirmed_for(bench, 6) == (None, None)  # another chat's answer: never this customer
     bench.set_contact_person(None)
     assert confirmed_for(bench, 5) == (7, None)
+
+
+def test_an_email_or_chat_is_stored_with_the_customer_confirmed_once_per_partner_and_again_after_a_failure():
+    bench, links = Workbench("ann", clock=lambda: 0.0), ConversationLinks()
+    bench.open_local_contact()
+    bench.confirm(ZHANG)
+    assert links.due(bench) is None  # a call: the gateway links it
+    bench.open_conversation_contact(conversation_id=5, channel="chat", interaction_id=None, address="li@example.cn",
+                                    mailbox="", queue="service", partner=None)
+    assert links.due(bench) is None  # nobody confirmed yet
+    bench.confirm(ZHANG)
+    assert links.due(bench) == (5, 7)
+    assert links.due(bench) is None  # stored already
+    bench.confirm(OTHER)  # the agent changed his mind
+    assert links.due(bench) == (5, 8)
+    links.failed(5)
+    assert links.due(bench) == (5, 8)

@@ -11,7 +11,7 @@ import logging
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from agent_desktop import crm_access
-from agent_desktop.identification import confirmed_for
+from agent_desktop.identification import ConversationLinks, confirmed_for
 from agent_desktop.mail_desk import MailDesk
 from agent_desktop.mail_news import MailNews
 from agent_desktop.mail_session import MailSession
@@ -41,7 +41,7 @@ class MailControl(QObject):
         self.news = MailNews()
         self.connection = MailSession(self.desk, self.bench, _MailPort(self))
         self.current: object | None = None  # the ConversationView shown
-        self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
+        self.links = ConversationLinks()
         self.bench.subscribe(self._on_bench)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
@@ -106,16 +106,13 @@ class MailControl(QObject):
     def _on_bench(self, what: str) -> None:
         """The agent confirmed who the customer of an email or chat is: the conversation
         and its interaction record are linked to him, so later mail finds the customer."""
-        contact, partner = self.bench.contact, self.bench.confirmed_partner
-        if what != "identification" or contact is None or contact.conversation_id is None or partner is None:
+        due = self.links.due(self.bench) if what == "identification" else None
+        if due is None:
             return
-        conversation_id, partner_id = contact.conversation_id, partner.partner_id
-        if self._linked.get(conversation_id) == partner_id:
-            return
-        self._linked[conversation_id] = partner_id
+        conversation_id, partner_id = due
 
         def failed(exc) -> None:
-            self._linked.pop(conversation_id, None)
+            self.links.failed(conversation_id)
             self.failed.emit(str(exc))
 
         self.tasks.run(crm_access.link_partner, self.crm, conversation_id, partner_id,
