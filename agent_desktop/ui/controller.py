@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
+from agent_desktop.contact_start import Start, after_draft, how_to_start
 from agent_desktop.crm_session import CrmSession
 from agent_desktop.drafts import DraftStore
 from agent_desktop.gateway_session import GatewaySession
@@ -26,7 +27,6 @@ from agent_desktop.workbench import (
     DATA_CONTACT_PERSON,
     DATA_PARTNER,
     Contact,
-    IdStatus,
     Phase,
     Workbench,
 )
@@ -161,15 +161,16 @@ class DesktopController(QObject):
     def _opened_if_new(self, before: Contact | None) -> None:
         """A call offered, or one picked up in progress: identify the caller and
         open the script; a picked-up call first gets back its draft, if any."""
-        contact = self.bench.contact
-        if contact is None or contact is before or not contact.call_id:
+        contact, drafts = self.bench.contact, self.bench.drafts
+        start = how_to_start(contact, before, drafts_kept=drafts is not None)
+        if start is Start.NOTHING:
             return
-        if not contact.picked_up or self.bench.drafts is None:
+        if start is Start.NOW:
             self._identify(contact)
             self.scripts.contact_started(contact)
             return
         key = contact.key
-        self.tasks.run(self.bench.drafts.load, key,
+        self.tasks.run(drafts.load, key,
                        on_done=lambda data: self._picked_up_draft(key, data),
                        on_error=lambda exc: self._picked_up_draft(key, None))
 
@@ -178,9 +179,10 @@ class DesktopController(QObject):
         if contact is None or contact.key != key:
             return
         self.bench.resume_picked_up(key, data)
-        if contact.identification.status is not IdStatus.CONFIRMED:
+        left = after_draft(contact)
+        if left.identify:
             self._identify(contact)
-        if contact.script_to_resume:
+        if left.resume_script:
             self.scripts.resume_draft(contact)
         else:
             self.scripts.contact_started(contact)

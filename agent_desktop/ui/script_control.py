@@ -15,6 +15,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_desktop import crm_access
+from agent_desktop.contact_start import ScriptSource, script_source
 from agent_desktop.script_prompts import PromptsShown
 from agent_desktop.script_saves import RunSaves
 from agent_desktop.ui import i18n
@@ -66,10 +67,10 @@ class ScriptControl(QObject):
     def contact_started(self, contact: Contact) -> None:
         """A new contact: go on with a colleague's run after a transfer, else open
         the script that fits its queue, number or campaign."""
-        key = contact.key
-        if contact.kind == "consult":
-            return  # a colleague asks for advice; the script stays with him
-        if contact.kind == "transfer" and contact.call_id:
+        key, source = contact.key, script_source(contact)
+        if source is ScriptSource.NONE:
+            return
+        if source is ScriptSource.COLLEAGUE:
             self.tasks.run(crm_access.handed_over_run, self.crm, contact.call_id,
                            on_done=lambda found: self._handed_over(key, found),
                            on_error=lambda exc: self._open_fitting(key))
