@@ -15,6 +15,7 @@ from agent_desktop.crm_session import CrmSession
 from agent_desktop.drafts import DraftStore
 from agent_desktop.gateway_session import GatewaySession
 from agent_desktop.identification import lookup_for, person_named
+from agent_desktop.partner_shown import PartnerShown, call_attachment
 from agent_desktop.record_saves import RecordSaves, failure_text
 from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
@@ -24,10 +25,8 @@ from agent_desktop.work_modes import WorkModes
 from agent_desktop.workbench import (
     QT_TRANSLATE_NOOP,
     DATA_CAMPAIGN,
-    DATA_CONTACT_PERSON,
     DATA_PARTNER,
     Contact,
-    Phase,
     Workbench,
 )
 from bus import cti
@@ -76,7 +75,7 @@ class DesktopController(QObject):
         self.gateway = GatewaySession(self.bench, _GatewayPort(self))
         self.crm_session = CrmSession(self.bench, self.sign_in_wanted.emit)
         self.record_saves = RecordSaves()
-        self._partner_loaded_for: int | None = None
+        self.partner_shown = PartnerShown()
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
@@ -213,14 +212,10 @@ class DesktopController(QObject):
     # --- model changes ------------------------------------------------------------------------
 
     def _on_model_change(self, what: str) -> None:
-        if what in ("identification", "contact"):
-            partner = self.bench.confirmed_partner
-            partner_id = partner.partner_id if partner else None
-            if partner_id != self._partner_loaded_for:
-                self._partner_loaded_for = partner_id
-                self.load_partner(partner_id)
-                if partner is not None:
-                    self._attach_partner()
+        if what in ("identification", "contact") and self.partner_shown.follow(self.bench):
+            self.load_partner(self.partner_shown.partner_id)
+            if self.partner_shown.partner_id is not None:
+                self._attach_partner()
 
     def load_partner(self, partner_id: int | None) -> None:
         if partner_id is None:
@@ -228,7 +223,7 @@ class DesktopController(QObject):
             return
 
         def loaded(view):
-            if self._partner_loaded_for == partner_id:
+            if self.partner_shown.shows(partner_id):
                 self.partner_loaded.emit(view)
 
         self.tasks.run(crm_access.business_data, self.crm, partner_id,
@@ -239,11 +234,10 @@ class DesktopController(QObject):
     def _attach_partner(self) -> None:
         """Attach the confirmed partner to the call: the gateway links it to the
         call record and a transfer carries it to the next agent."""
-        contact = self.bench.contact
-        if contact is None or not contact.call_id or contact.phase is Phase.WRAP_UP:
+        attachment = call_attachment(self.bench)
+        if attachment is None:
             return
-        data = {k: v for k, v in self.bench.handover_data().items() if k in (DATA_PARTNER, DATA_CONTACT_PERSON)}
-        call_id = contact.call_id
+        call_id, data = attachment
         self.link.send(lambda s: cti.CallSetData(session=s or "", call_id=call_id, data=data),
                        on_error=self._command_failed)
 
