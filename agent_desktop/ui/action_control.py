@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from action_box.layout import effective, tabs
 from action_box.registry import all_actions
 from agent_desktop import action_facts, crm_access
+from agent_desktop.action_context import ActionContext
 from agent_desktop.ui import i18n
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,7 @@ class ActionControl(QObject):
         self.crm = controller.crm  # the application service, signed in
         self.layout = effective(controller.profile.action_box)
         self.actions = all_actions(self.layout)
-        self.context = None
-        self._context_for = None
-        self._loaded_identity = None  # identity() of the contact when self.context was loaded
+        self.context_loads = ActionContext()
         self.email_status: dict[int, object] = {}  # outbox id -> crm.services.outbox.EmailStatus
         self._reload = QTimer(self, singleShot=True, interval=150)  # edits in a row: one load
         self._reload.timeout.connect(self._load_context)
@@ -68,12 +67,14 @@ class ActionControl(QObject):
 
     # --- the context ------------------------------------------------------------------------
 
+    @property
+    def context(self):
+        """The verified context (action_box.model.Context) of the contact, None while it loads."""
+        return self.context_loads.context
+
     def _on_model_change(self, what: str) -> None:
-        if what in ("contact", "identification") and self.context is not None \
-                and self._loaded_identity != self.identity():
-            # Another customer (or contact): the old context must not be used while the new one loads.
-            self.context, self._context_for = None, None
-            self.context_changed.emit()
+        if what in ("contact", "identification") and self.context_loads.stale(self.identity()):
+            self.context_changed.emit()  # another customer (or contact): nothing runs on the old one's data
         if what in ("contact", "identification", "script", "agent"):
             self._reload.start()
 
@@ -84,25 +85,21 @@ class ActionControl(QObject):
     def _load_context(self) -> None:
         facts = action_facts.facts(self.bench, i18n.current_language().split("_")[0])
         if facts is None:
-            self.context, self._context_for = None, None
+            self.context_loads.clear()
             self.context_changed.emit()
             return
-        wanted = (self.bench.contact.key, repr(facts))
-        if wanted == self._context_for:
+        wanted = self.context_loads.ask(self.bench.contact.key, facts)
+        if wanted is None:
             return
-        self._context_for = wanted
-
         identity = self.identity()
 
         def loaded(context) -> None:
-            if self._context_for == wanted:
-                self.context, self._loaded_identity = context, identity
+            if self.context_loads.loaded(wanted, context, identity):
                 self.context_changed.emit()
 
         def failed(exc) -> None:
             log.warning("the Action Box's context could not be loaded: %s", exc)
-            if self._context_for == wanted:
-                self._context_for = None
+            self.context_loads.failed(wanted)
 
         self.tasks.run(crm_access.action_context, self.crm, **facts,
                        on_done=loaded, on_error=failed)
