@@ -206,7 +206,7 @@ def test_an_image_server_that_hangs_does_not_delay_the_next_callers_identificati
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from agent_desktop.ui.inbox_page import _fetch_images
+    from agent_desktop.ui.inbox_reader import _fetch_images
 
     release, asked, fetched = threading.Event(), [], []
 

@@ -264,7 +264,7 @@ def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_afte
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices, QTextDocument
 
-    from agent_desktop.ui import inbox_page
+    from agent_desktop.ui import inbox_reader
 
     _gateway, mailq, open_desk, relay_inbox = office
     base, asked = image_server
@@ -284,8 +284,8 @@ def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_afte
 
     assert page.images_button.isVisible() and asked == []  # nothing fetched until the agent asks
     fetched_on = []
-    fetch = inbox_page._fetch_images
-    monkeypatch.setattr(inbox_page, "_fetch_images",
+    fetch = inbox_reader._fetch_images
+    monkeypatch.setattr(inbox_reader, "_fetch_images",
                         lambda urls: fetched_on.append(threading.current_thread().name) or fetch(urls))
     qtbot.mouseClick(page.images_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.images_button.isVisible(), timeout=10000)
