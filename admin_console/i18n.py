@@ -25,8 +25,6 @@ ZH = {
         "您的账号无权监控座席和队列。座席请使用 Cicada 桌面客户端。",
     "Back to sign-in": "返回登录",
     "The form has expired: please try again.": "表单已过期，请重试。",
-    "Your session has ended: please sign in again.": "您的会话已结束，请重新登录。",
-    "Language": "语言",
     "Wallboard": "实时看板",
     "Phone queues": "电话队列",
     "Agents": "座席",

@@ -104,3 +104,62 @@ def test_events_the_wallboard_does_not_show_change_nothing_but_prove_the_gateway
     clock.now += 2
     board.apply(cti.AgentNotice(agent="ann", level="info", text="hello"))
     assert board.version == version and board.heard_at == clock.now
+
+
+# --- one watch per scope, whatever the browsers --------------------------------------------
+
+class FakeGateway:
+    """What the feed's client is asked, counted; every watch refused as unreachable."""
+
+    def __init__(self):
+        self.connections = 0
+
+    def __call__(self):
+        self.connections += 1
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def watch(self, token):
+        from cti_gateway.client import GatewayUnreachable
+
+        raise GatewayUnreachable("tcp://nowhere", 0.1)
+
+
+def test_supervisors_of_one_scope_share_one_feed_which_ends_with_the_last():
+    from admin_console.wallboard.feed import Feeds
+
+    gateway = FakeGateway()
+    feeds = Feeds(gateway, retry=0.05)
+    north, site = ("north",), ("site",)
+    first = feeds.join(north, "token-sue")
+    assert feeds.join(north, "token-zhou") is first  # a second supervisor of the team
+    assert feeds.join(north, "token-sue") is first  # a second browser of the same sign-in
+    other = feeds.join(site, "token-sid")
+    assert other is not first and len(feeds.feeds) == 2
+    assert first.tokens == ["token-sue", "token-zhou"]  # sue's session watches
+    first.thread.join(0.3)
+    assert first.model.view()["online"] is False and first.model.problem == "unreachable"
+    feeds.leave(north, "token-sue")
+    assert feeds.get(north) is first and first.tokens == ["token-zhou"]
+    feeds.leave(north, "token-zhou")
+    assert feeds.get(north) is None
+    first.thread.join(2)
+    assert not first.thread.is_alive()
+    feeds.stop()
+    assert not other.thread.is_alive()
+
+
+def test_a_view_is_serialised_once_per_change_for_every_browser():
+    from admin_console.wallboard.feed import GatewayFeed
+
+    feed = GatewayFeed(FakeGateway())
+    version, first = feed.snapshot()
+    assert feed.snapshot()[1] is first
+    with feed.lock:
+        feed.model.seed(status([stats()]))
+    assert feed.snapshot()[0] > version and feed.snapshot()[1] is not first
