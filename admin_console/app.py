@@ -81,7 +81,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         return CtiClient(settings.gateway_commands, settings.gateway_events, server_key=settings.gateway_key,
                          timeout=settings.gateway_timeout)
 
-    feeds = Feeds(connect)
+    feeds = Feeds(connect, on_refused=lambda token: sign_ins.forget_token(token))
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))
 

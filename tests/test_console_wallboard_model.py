@@ -163,3 +163,19 @@ def test_a_view_is_serialised_once_per_change_for_every_browser():
     with feed.lock:
         feed.model.seed(status([stats()]))
     assert feed.snapshot()[0] > version and feed.snapshot()[1] is not first
+
+
+def test_a_session_the_gateway_refuses_is_forgotten_and_reported():
+    from admin_console.wallboard.feed import Feeds
+    from cti_gateway.client import CtiError
+
+    class Refusing(FakeGateway):
+        def watch(self, token):
+            raise CtiError("session_ended", "The session has ended (signed_out).")
+
+    refused = []
+    feeds = Feeds(Refusing(), retry=0.05, on_refused=refused.append)
+    feed = feeds.join(("north",), "token-sue")
+    feed.thread.join(0.5)
+    assert refused == ["token-sue"] and feed.tokens == []
+    feeds.stop()

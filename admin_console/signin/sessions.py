@@ -149,6 +149,14 @@ class SignIns:
                 self.on_end(signed)
             return False
 
+    def forget_token(self, token: str) -> None:
+        """A CRM session another service found ended: its sign-ins end here too (their pages go
+        back to the sign-in)."""
+        for signed in [s for s in list(self.open.values()) if s.token == token]:
+            if self.open.pop(signed.id, None) is not None:
+                log.info("%s's console sign-in ended with its CRM session", signed.username)
+                self.on_end(signed)
+
     def sign_out(self, signed: SignIn, reason: str = "signed_out") -> None:
         if self.open.pop(signed.id, None) is not None:
             self.on_end(signed)

@@ -27,10 +27,12 @@ REFUSED_SESSION = ("session_ended", "forbidden")
 
 
 class GatewayFeed:
-    def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0):
+    def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
+                 on_refused: Callable[[str], None] = lambda token: None):
         self.connect = connect
         self.model = model or Wallboard()
         self.retry = retry
+        self.on_refused = on_refused  # told of a session the gateway refused (ended in the CRM)
         self.lock = threading.Lock()
         self.tokens: list[str] = []  # the CRM sessions of this scope's supervisors; the first watches
         self._changed = threading.Event()
@@ -93,6 +95,7 @@ class GatewayFeed:
                 if exc.code in REFUSED_SESSION:
                     log.info("the gateway refused a watch (%s): that session is forgotten", exc.code)
                     self.remove(token)
+                    self.on_refused(token)
                     continue
                 log.debug("gateway watch: %s", exc.message)
             except Exception:  # the feed must outlive whatever one round hit
@@ -126,9 +129,11 @@ class GatewayFeed:
 class Feeds:
     """The feeds of the scopes signed in now: one per scope, ended with its last session."""
 
-    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0):
+    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0,
+                 on_refused: Callable[[str], None] = lambda token: None):
         self.connect = connect
         self.retry = retry
+        self.on_refused = on_refused
         self.lock = threading.Lock()
         self.feeds: dict[Hashable, GatewayFeed] = {}
 
@@ -136,7 +141,7 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                feed = self.feeds[scope] = GatewayFeed(self.connect, retry=self.retry)
+                feed = self.feeds[scope] = GatewayFeed(self.connect, retry=self.retry, on_refused=self.on_refused)
         feed.add(token)
         return feed
 
