@@ -84,6 +84,10 @@ def test_a_supervisor_watches_a_call_enter_a_queue_and_an_agent_take_it(console,
         page.wait_for_timeout(2500)  # the timers tick
         page.screenshot(path=tmp_path / "wallboard.png")
         page.screenshot(path=browser_harness.screenshot_path("console_wallboard.png"))
+        page.goto(console.url + "wallboard?wall=1")  # the wall screen: large figures, no controls
+        agent_row(page, "ann").wait_for()
+        assert page.locator("#sign-out").is_hidden()
+        page.screenshot(path=browser_harness.screenshot_path("console_wall.png"))
 
         # the same in Chinese, for a supervisor whose language is Chinese
         zh = chromium.new_context(viewport=WALL, locale="zh-CN")
@@ -94,6 +98,9 @@ def test_a_supervisor_watches_a_call_enter_a_queue_and_an_agent_take_it(console,
         agent_row(zh_page, "ann").locator("td.mode").filter(has_text="通话中").wait_for()
         zh_page.screenshot(path=tmp_path / "wallboard_zh.png")
         zh_page.screenshot(path=browser_harness.screenshot_path("console_wallboard_zh.png"))
+        zh_page.goto(console.url + "wallboard?wall=1")
+        agent_row(zh_page, "ann").wait_for()
+        zh_page.screenshot(path=browser_harness.screenshot_path("console_wall_zh.png"))
         zh.close()
         caller.stop()
     finally:
@@ -107,6 +114,7 @@ def test_an_agent_is_refused_and_a_form_without_its_token_too(console, chromium)
     try:
         page = sign_in(context, console, "ann", AGENT_PASSWORD)
         page.wait_for_selector("#refused")
+        page.screenshot(path=browser_harness.screenshot_path("console_refused.png"))
         assert "The console is for supervisors" in page.inner_text("#refused")
         page = sign_in(context, console, "sue")
         page.wait_for_url("**/wallboard")

@@ -179,3 +179,47 @@ def test_a_session_the_gateway_refuses_is_forgotten_and_reported():
     feed.thread.join(0.5)
     assert refused == ["token-sue"] and feed.tokens == []
     feeds.stop()
+
+
+def test_more_browsers_and_supervisors_of_a_scope_leave_the_watch_alone():
+    import time
+
+    from admin_console.wallboard.feed import Feeds
+
+    class Answering(FakeGateway):
+        watched: list[str] = []
+
+        def watch(self, token):
+            self.watched.append(token)
+
+        def status(self, token):
+            return status([stats()], [agent()])
+
+        def next_event(self, timeout):
+            time.sleep(0.01)
+            return ("envelope", cti.GatewayHeartbeat(run="r", started_at=0, records_healthy=True, workers_up=1,
+                                                     workers=1))
+
+    gateway = Answering()
+    feeds = Feeds(gateway, retry=0.05)
+    feed = feeds.join(("north",), "token-sue")
+    deadline = time.monotonic() + 2
+    while not feed.model.online and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for _ in range(20):  # browsers opening the page, another supervisor signing in
+        feeds.join(("north",), "token-sue")
+        feeds.join(("north",), "token-zhou")
+    time.sleep(0.2)
+    assert gateway.connections == 1 and gateway.watched == ["token-sue"]
+    feeds.join(("north",), "token-ada")
+    feeds.leave(("north",), "token-ada")  # not the one watching: nothing changes
+    time.sleep(0.2)
+    assert gateway.connections == 1
+    feeds.leave(("north",), "token-sue")  # the watch moves to zhou's session at once
+    deadline = time.monotonic() + 2
+    while gateway.watched[-1] != "token-zhou" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gateway.watched == ["token-sue", "token-zhou"] and gateway.connections == 2
+    feeds.leave(("north",), "token-zhou")  # the last: the watch ends
+    feed.thread.join(2)
+    assert not feed.thread.is_alive()

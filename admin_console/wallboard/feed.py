@@ -44,19 +44,23 @@ class GatewayFeed:
 
     def add(self, token: str) -> None:
         with self.lock:
+            first = not self.tokens
             if token not in self.tokens:
                 self.tokens.append(token)
-        self._changed.set()
+        if first:
+            self._changed.set()  # the watch may start; another browser or supervisor changes nothing
         if not self.thread.is_alive() and not self._stopping.is_set():
             self.thread.start()
 
     def remove(self, token: str) -> bool:
         """Forget a session (signed out); whether any is left."""
         with self.lock:
+            watching = bool(self.tokens) and self.tokens[0] == token
             if token in self.tokens:
                 self.tokens.remove(token)
             left = bool(self.tokens)
-        self._changed.set()
+        if watching:
+            self._changed.set()  # watch again with another supervisor's session, or stop
         return left
 
     def stop(self, *, wait: bool = True) -> None:
@@ -82,14 +86,14 @@ class GatewayFeed:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            self._changed.clear()
             token = self._current()
             if token is None:
                 self._changed.wait(1.0)
-                self._changed.clear()
                 continue
-            self._changed.clear()
             try:
                 self._watch(token)
+                continue  # the session changed: watch again at once
             except CtiError as exc:
                 self._set_lost(exc.code)
                 if exc.code in REFUSED_SESSION:
@@ -97,7 +101,10 @@ class GatewayFeed:
                     self.remove(token)
                     self.on_refused(token)
                     continue
-                log.debug("gateway watch: %s", exc.message)
+                if exc.code == "silent":
+                    log.warning("%s", exc.message)
+                else:
+                    log.debug("gateway watch: %s", exc.message)
             except Exception:  # the feed must outlive whatever one round hit
                 log.exception("the gateway watch failed")
                 self._set_lost("error")
@@ -116,10 +123,8 @@ class GatewayFeed:
                     if got is not None:
                         self.model.apply(got[1])
                     if not self.model.check():
-                        log.warning("the gateway went silent: the wallboard is offline until it answers")
-                        return
-            if self._current() != token:
-                self._set_lost("connecting")  # that supervisor signed out: watch with another's session
+                        raise CtiError("silent", "the gateway went silent: the wallboard is offline until it answers")
+            self._set_lost("connecting")  # that supervisor signed out: watch with another's session
 
     def _set_lost(self, problem: str) -> None:
         with self.lock:
