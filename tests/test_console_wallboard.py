@@ -152,3 +152,28 @@ def test_the_wallboard_says_at_once_when_the_gateway_is_away_and_catches_up(cons
         assert page.locator("#board").is_visible()
     finally:
         context.close()
+
+
+def test_a_supervisor_disabled_in_the_crm_is_sent_back_to_sign_in(make_gateway, chromium, tmp_path):
+    from crm.db import Database
+    from crm.permissions import Actor
+    from crm.services.users import set_active
+
+    gateway = make_gateway(account_check_seconds=0.5)
+    people(gateway.db_url)
+    console = RunningConsole(tmp_path / "console", gateway).start()
+    context = chromium.new_context(viewport=WALL, locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        page = sign_in(context, console, "sue")
+        page.wait_for_selector("#status.live")
+        database = Database.open(gateway.db_url)
+        try:
+            with database.unit_of_work() as session:
+                set_active(session, Actor.system(), "sue", False)  # her sessions end everywhere
+        finally:
+            database.dispose()
+        page.wait_for_url("**/signin", timeout=15_000)  # the gateway ended the watch; the console the sign-in
+    finally:
+        context.close()
+        console.stop()
