@@ -223,3 +223,39 @@ def test_more_browsers_and_supervisors_of_a_scope_leave_the_watch_alone():
     feeds.leave(("north",), "token-zhou")  # the last: the watch ends
     feed.thread.join(2)
     assert not feed.thread.is_alive()
+
+
+def test_a_malformed_event_is_logged_and_the_watch_goes_on(caplog):
+    import logging
+    import time
+
+    from admin_console.wallboard.feed import Feeds
+    from bus.envelope import BadMessage
+
+    class Garbling(FakeGateway):
+        sent = 0
+
+        def watch(self, token):
+            pass
+
+        def status(self, token):
+            return status([stats()], [])
+
+        def next_event(self, timeout):
+            time.sleep(0.01)
+            self.sent += 1
+            if self.sent == 3:
+                raise BadMessage("malformed", "not an event envelope")
+            waiting = 1 if self.sent > 3 else 0
+            return ("envelope", cti.QueueStatsChanged(stats=stats(waiting=waiting, longest=1)))
+
+    caplog.set_level(logging.WARNING, "cicada.console")
+    gateway = Garbling()
+    feeds = Feeds(gateway, retry=0.05)
+    feed = feeds.join(("north",), "token-sue")
+    deadline = time.monotonic() + 2
+    while not (feed.model.online and feed.model.queues["billing"].waiting == 1) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert feed.model.queues["billing"].waiting == 1 and gateway.connections == 1
+    assert "malformed event" in caplog.text
+    feeds.stop()

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Hashable
 
 from admin_console.wallboard.model import Wallboard
+from bus.envelope import BadMessage
 from cti_gateway.client import CtiClient, CtiError
 
 log = logging.getLogger("cicada.console")
@@ -118,7 +119,11 @@ class GatewayFeed:
                 self.model.seed(status)
             log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
             while not self._stopping.is_set() and not self._changed.is_set():
-                got = client.next_event(0.25)
+                try:
+                    got = client.next_event(0.25)
+                except BadMessage as exc:  # one bad event costs that event, never the watch
+                    log.warning("a malformed event from the gateway was ignored: %s", exc.message)
+                    got = None
                 with self.lock:
                     if got is not None:
                         self.model.apply(got[1])
