@@ -105,7 +105,6 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app.state.database = database
     app.state.sign_ins = sign_ins
     app.state.feeds = feeds
-    app.state.password_threads = anyio.CapacityLimiter(4)  # argon2 checks at once
     return app
 
 

@@ -59,8 +59,7 @@ async def sign_in(request: Request) -> Response:
     username, password = form.get("username", "")[:80], form.get("password", "")[:200]
     source = request.client.host if request.client else "local"
     try:
-        signed = await anyio.to_thread.run_sync(sign_ins(request).sign_in, username, password, source,
-                                                limiter=request.app.state.password_threads)
+        signed = await sign_ins(request).sign_in(username, password, source)
     except LoginRefused:
         return _sign_in_form(request, error="Too many failed sign-ins: try again in a few minutes.",
                              status=429, username=username)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy import select
 
 from crm.db import Database
@@ -65,15 +66,19 @@ class SignIns:
         self.clock = clock
         self.on_end = on_end  # told of every sign-in that ends, however
         self.open: dict[str, SignIn] = {}
+        self.password_threads = anyio.CapacityLimiter(4)
 
-    # --- the password (on a worker thread: argon2 takes its time) -----------------------------
+    # --- the password ---------------------------------------------------------------------------
 
-    def sign_in(self, username: str, password: str, source: str) -> SignIn:
-        """AuthenticationFailed, AccountDisabled, LoginRefused (the guard), NotASupervisor."""
+    async def sign_in(self, username: str, password: str, source: str) -> SignIn:
+        """AuthenticationFailed, AccountDisabled, LoginRefused (the guard), NotASupervisor.
+        The guard is asked on the event loop's thread (it is not thread-safe), the password
+        checked on a worker thread (argon2 takes its time), four at most at once."""
         self.guard.admit(username, source)
         succeeded = None
         try:
-            signed = self._check(username, password, source)
+            signed = await anyio.to_thread.run_sync(self._check, username, password, source,
+                                                    limiter=self.password_threads)
             succeeded = True
         except AuthenticationFailed:
             succeeded = False
