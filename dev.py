@@ -52,8 +52,8 @@ def run_to_the_end(command: list[str], env: dict | None = None, cwd: Path | None
     """Run `command` and wait for it, however long it takes to stop. Ctrl-C reaches it from the
     terminal (it is in our process group), and SIGTERM or SIGHUP sent to us are passed on: it stops
     its own children in order. subprocess.call would kill it a quarter of a second after Ctrl-C,
-    leaving its children running."""
-    child = subprocess.Popen(command, env=env, cwd=cwd)
+    leaving its children running. On Linux it is also sent SIGTERM if we are killed (kill -9)."""
+    child = subprocess.Popen(command, env=env, cwd=cwd, preexec_fn=_stop_when_we_end)
 
     def pass_on(signum, _frame):
         if child.poll() is None:
@@ -67,6 +67,19 @@ def run_to_the_end(command: list[str], env: dict | None = None, cwd: Path | None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+if sys.platform.startswith("linux"):
+    import ctypes
+
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up now: nothing may be loaded between fork and exec
+
+    def _stop_when_we_end() -> None:
+        """In the child, before it runs: SIGTERM when this process ends, however it ends
+        (PR_SET_PDEATHSIG), so that a killed dev.py leaves no demo running on its own."""
+        _prctl(1, signal.SIGTERM)
+else:
+    _stop_when_we_end = None
 
 
 def ensure_environment() -> None:

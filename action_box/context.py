@@ -23,11 +23,11 @@ def load_context(session: Session, actor: Actor, *, partner_id: int | None,
                  contact_person_id: int | None = None, call: CallFacts | None = None,
                  answers: dict | None = None, sender: str = "service@cicada.example", language: str = "en",
                  email_templates: tuple[dict, ...] = (), now: datetime | None = None) -> Context:
-    from scripting.context import contact_person_values, partner_values
+    from scripting.context import SCRIPT_SECTIONS, contact_person_values, partner_values
 
     partner = person = None
     if partner_id is not None:
-        view = partner_view(session, actor, partner_id)
+        view = partner_view(session, actor, partner_id, sections=SCRIPT_SECTIONS)
         p = view.partner
         main = next((a for a in p.addresses if a.is_main), p.addresses[0] if p.addresses else None)
         phones = sorted(p.phones, key=lambda ph: not ph.is_main)

@@ -615,6 +615,19 @@ class Workbench:
         self._save_draft()
         self._changed("identification")
 
+    def match_loaded(self, contact_key: str, match: PartnerMatch) -> None:
+        """A partner read afresh for the picker, with his contact persons: in place of the same
+        partner's match, or added when he was not among them (found by a search)."""
+        contact = self.contact
+        if contact is None or contact.key != contact_key:
+            return
+        ident, partner_id = contact.identification, match.partner.partner_id
+        if any(m.partner.partner_id == partner_id for m in ident.matches):
+            ident.matches = [match if m.partner.partner_id == partner_id else m for m in ident.matches]
+        else:
+            ident.matches.append(match)
+        self._changed("identification")
+
     @property
     def confirmed_partner(self) -> PartnerRef | None:
         contact = self.contact

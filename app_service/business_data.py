@@ -60,7 +60,7 @@ def identify_by_number(session: Session, actor: Actor, partner_no: str) -> list[
 
 def partner_match(session: Session, actor: Actor, partner_id: int) -> PartnerMatch:
     """A partner the agent picked (from a search, a new record) with its contact persons."""
-    view = partner_view(session, actor, partner_id)
+    view = partner_view(session, actor, partner_id, sections=frozenset({"related"}))
     p = view.partner
     return PartnerMatch(PartnerRef(p.id, p.partner_no, p.name, p.kind), "agent",
                         tuple(_ref(c) for c in view.contact_persons),

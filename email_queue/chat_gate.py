@@ -30,6 +30,18 @@ class ChatLimits:
     waiting: int = 200  # chats waiting for an agent, in all
     burst: int = 5  # chats one address may open at once
     per_minute: float = 2.0  # chat openings one address regains per minute
+    sockets_per_source: int = 20  # open sockets from one address (a customer's tabs, an office behind one)
+    sockets: int = 0  # open sockets in all; 0: half the process's open-file limit, the rest for mail and desktops
+
+
+def _half_the_file_limit() -> int:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 500
+    return 5000 if soft == resource.RLIM_INFINITY else max(50, soft // 2)
 
 
 class ChatRefused(Exception):
@@ -51,6 +63,9 @@ class ChatGate:
         self._source_of: dict[int, str] = {}
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # source -> (tokens, at)
         self._logged: OrderedDict[str, float] = OrderedDict()  # source -> when its refusal was last logged
+        self._sockets: dict[str, int] = {}  # source -> its open sockets
+        self._socket_count = 0
+        self.max_sockets = self.limits.sockets or _half_the_file_limit()
 
     def admit(self, source: str) -> None:
         """Let `source` open one chat now, or raise ChatRefused."""
@@ -79,6 +94,30 @@ class ChatGate:
     def open_chats(self) -> int:
         return len(self._source_of)
 
+    def connect(self, source: str) -> bool:
+        """Whether `source` may keep one more socket open: each holds a file descriptor, and a
+        flood of idle sockets must not leave none for email, the desktops and the database."""
+        if self._socket_count >= self.max_sockets:
+            self._log_once(source, ChatRefused("sockets", f"{self.max_sockets} sockets are open in all", 60.0),
+                           "sockets")
+            return False
+        if self._sockets.get(source, 0) >= self.limits.sockets_per_source:
+            self._log_once(source, ChatRefused("sockets", f"{self.limits.sockets_per_source} sockets are open "
+                                                          "from this address", 60.0), "sockets")
+            return False
+        self._sockets[source] = self._sockets.get(source, 0) + 1
+        self._socket_count += 1
+        return True
+
+    def open_sockets(self) -> int:
+        return self._socket_count
+
+    def disconnect(self, source: str) -> None:
+        count = self._sockets.pop(source, 0) - 1
+        if count > 0:
+            self._sockets[source] = count
+        self._socket_count -= 1
+
     # --- the checks -------------------------------------------------------------------------
 
     def _check_open(self, source: str) -> None:
@@ -103,7 +142,7 @@ class ChatGate:
             raise ChatRefused("chat_rate_limited", "Too many chats were started from this address; please try "
                                                    f"again in {max(1, round(wait / 60))} min.", wait)
 
-    def _log_once(self, source: str, refusal: ChatRefused) -> None:
+    def _log_once(self, source: str, refusal: ChatRefused, what: str = "new chats") -> None:
         now = self.clock()
         last = self._logged.pop(source, None)
         if last is not None and now - last < LOG_AGAIN_SECONDS:
@@ -111,8 +150,8 @@ class ChatGate:
             return
         self._logged[source] = now
         _trim(self._logged)
-        log.warning("web chat: new chats from %s refused (%s: %s); further refusals of it are not logged for "
-                    "%.0f min", source, refusal.code, refusal.message, LOG_AGAIN_SECONDS / 60)
+        log.warning("web chat: %s from %s refused (%s: %s); further refusals of it are not logged for "
+                    "%.0f min", what, source, refusal.code, refusal.message, LOG_AGAIN_SECONDS / 60)
 
 
 def _trim(table: OrderedDict) -> None:

@@ -33,8 +33,10 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
+from bus.limits import MAX_DEPTH, nesting_depth
 from crm.texts import is_storable
 from email_queue.chat_gate import ChatGate, ChatRefused
 
@@ -228,6 +230,9 @@ def checked_message(frame: dict[str, Any]) -> tuple[str, str]:
 def parse_frame(raw: str | bytes) -> dict[str, Any]:
     if isinstance(raw, bytes):
         raise FrameError("bad_frame", "Frames must be JSON text.")
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and nesting_depth(raw.encode(errors="surrogatepass")) > MAX_DEPTH:
+        # json's decoder recurses (a RecursionError, logged as a failure): refused unread, as on the bus
+        raise FrameError("too_deep", f"A frame may nest at most {MAX_DEPTH} levels.")
     try:
         frame = json.loads(raw)
     except ValueError:
@@ -409,12 +414,17 @@ class ChatServer:
 
     async def _serve_socket(self, socket: ServerConnection) -> None:
         customer = Customer(socket, self._source(socket))
+        if self.gate is not None and not self.gate.connect(customer.source):
+            await socket.close(CloseCode.TRY_AGAIN_LATER, "Too many connections; try again later.")
+            return
         try:
             async for raw in socket:
                 await self._answer(customer, raw)
         except ConnectionClosed:
             pass
         finally:
+            if self.gate is not None:
+                self.gate.disconnect(customer.source)
             await self._goodbye(customer)
 
     async def _answer(self, customer: Customer, raw: str | bytes) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from crm.services.conversations import email_in
 from crm.services.conversations.queueing import Received, Route, RouteFacts
-from email_queue.parse import ParsedEmail, parse_email
+from email_queue.parse import ParsedEmail, end_with_the_mail_queue, parse_email
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,8 @@ class MailIngest:
 
     def _new_parsers(self) -> ProcessPoolExecutor:
         # spawn: the service has threads and sockets a forked child must not inherit
-        return ProcessPoolExecutor(self.parse_processes, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.parse_processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=end_with_the_mail_queue)
 
     def _replace_parsers(self, broken: ProcessPoolExecutor) -> None:
         """A parser process died (a mail that crashed it, or it was killed):

@@ -31,9 +31,11 @@ import codecs
 import email
 import logging
 import mimetypes
-import os.path
+import os
 import quopri
 import re
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -754,3 +756,22 @@ def html_to_text(html: str) -> str:
         text = unescape(re.sub(r"<[^>]*>", " ", html))
     lines = (" ".join(line.split()) for line in text.replace("\x00", "").split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# --- in a parser process ---------------------------------------------------------------------------
+
+
+def end_with_the_mail_queue() -> None:
+    """The parser processes' initializer: a process ends once the mail queue that started it
+    is gone, however it went (kill -9 included); a pool's process would otherwise wait for work
+    for ever, orphaned, and keep multiprocessing's resource tracker alive with it. Watched by
+    the parent's pid rather than PR_SET_PDEATHSIG, which follows the thread that started the
+    process, and any thread of the mail queue may start one."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-the-mail-queue", daemon=True).start()

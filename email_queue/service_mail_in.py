@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from aiosmtpd.smtp import SMTP
@@ -50,6 +51,67 @@ class SmtpHandler:
         return f"250 2.0.0 OK: stored in conversation {received.conversation_id}"
 
 
+SMTP_CONNECTIONS_PER_SOURCE = 50  # as Postfix's smtpd_client_connection_count_limit
+
+
+class SmtpConnections:
+    """How many SMTP connections each client address holds (on the service's loop)."""
+
+    def __init__(self, per_source: int = SMTP_CONNECTIONS_PER_SOURCE):
+        self.per_source = per_source
+        self._open: dict[str, int] = {}
+        self._logged: dict[str, float] = {}
+
+    def admit(self, source: str) -> bool:
+        if self._open.get(source, 0) >= self.per_source:
+            now = time.monotonic()
+            if now - self._logged.get(source, -3600.0) >= 600.0:
+                if len(self._logged) > 10_000:
+                    self._logged.clear()
+                self._logged[source] = now
+                log.warning("SMTP: connections from %s refused: it holds %d already; further refusals of it "
+                            "are not logged for 10 min", source, self.per_source)
+            return False
+        self._open[source] = self._open.get(source, 0) + 1
+        return True
+
+    def release(self, source: str) -> None:
+        count = self._open.pop(source, 0) - 1
+        if count > 0:
+            self._open[source] = count
+
+
+class LimitedSMTP(SMTP):
+    """aiosmtpd's SMTP, refusing a client address more than `connections.per_source` at once
+    (421, as Postfix does): each connection holds one of the service's files for up to five
+    idle minutes, and hundreds from one address left none for email, chats and desktops."""
+
+    def __init__(self, *args, connections: SmtpConnections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._connections = connections
+        self._source: str | None = None
+
+    def connection_made(self, transport) -> None:
+        first = self._source is None and self._original_transport is None  # not STARTTLS's new transport
+        super().connection_made(transport)
+        if not first:
+            return
+        peer = transport.get_extra_info("peername")
+        source = str(peer[0]) if peer else "unknown"
+        if self._connections.admit(source):
+            self._source = source
+            return
+        self._handler_coroutine.cancel()  # no greeting: the refusal instead
+        transport.write(b"421 4.7.0 Too many connections from your address; try again later\r\n")
+        transport.close()
+
+    def connection_lost(self, error) -> None:
+        if self._source is not None:
+            self._connections.release(self._source)
+            self._source = None
+        super().connection_lost(error)
+
+
 class EmailIn:
     """The part of MailqService that takes email in."""
 
@@ -57,10 +119,11 @@ class EmailIn:
         if not self.config.smtp_host:
             return
         handler = SmtpHandler(self)
+        connections = SmtpConnections()
 
         def protocol():
-            return SMTP(handler, data_size_limit=self.config.max_message_bytes, enable_SMTPUTF8=True,
-                        hostname=self.config.smtp_host, ident="Cicada mail queue")
+            return LimitedSMTP(handler, data_size_limit=self.config.max_message_bytes, enable_SMTPUTF8=True,
+                               hostname=self.config.smtp_host, ident="Cicada mail queue", connections=connections)
 
         try:
             self.smtp_server = await self.loop.create_server(protocol, self.config.smtp_host, self.config.smtp_port)

@@ -99,6 +99,8 @@ class Offers:
 
     def publish(self, audience: Audience, event: msgspec.Struct) -> None:
         """Send an event to the sessions that may see it (see `recipients`), each once."""
+        if self.events.closed:
+            return  # stopping: a timer's news (the queues' figures) has nobody left to reach
         payload = self._encode(event)
         try:
             self.delivery.publish(self.recipients(audience), payload)

@@ -16,12 +16,15 @@ from crm.search_keys import is_cjk
 from crm.services.partners import get_partner
 from scripting.document import Option
 
+# What a script's partner values are made of (see partner_values).
+SCRIPT_SECTIONS = frozenset({"open_transactions", "installed_base"})
+
 
 def partner_values(session: Session, actor: Actor, partner_id: int, *, view: PartnerView | None = None) -> dict:
     """What a script may say about a partner (the fields of CONTEXT['partner']); `view`: the
-    partner's 360° view if the caller has read it already in this session."""
+    partner's view if the caller has read it already in this session (with SCRIPT_SECTIONS)."""
     if view is None or view.partner.id != partner_id:
-        view = partner_view(session, actor, partner_id)
+        view = partner_view(session, actor, partner_id, sections=SCRIPT_SECTIONS)
     p = view.partner
     main = next((a for a in p.addresses if a.is_main), p.addresses[0] if p.addresses else None)
     phone = next((ph.raw for ph in p.phones if ph.is_main), p.phones[0].raw if p.phones else None)
@@ -60,7 +63,7 @@ def contact_person_values(session: Session, actor: Actor, partner_id: int, *,
     person = get_partner(session, actor, partner_id)
     function = None
     if organization_id is not None:
-        view = partner_view(session, actor, organization_id)
+        view = partner_view(session, actor, organization_id, sections=frozenset({"related"}))
         function = next((c.function for c in view.contact_persons if c.partner_id == partner_id), None)
     return {
         "name": person.name, "addressed_as": addressed_as(person.kind, person.name, person.first_name,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import migrate_test_database
+from logfail import watch_service_log
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -94,6 +95,7 @@ class RunningApp:
         self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "app"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
+        watch_service_log(self.log_path, self.process)
         import time
 
         deadline = time.monotonic() + timeout

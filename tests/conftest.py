@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -186,6 +187,26 @@ def no_desktop_left_open(request):
                   stacklevel=1)
     while guard._holders:
         guard.release()
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_service_error(request):
+    """An ERROR line or a traceback in the log of a gateway, mail queue or application service
+    the test ran (tests/logfail.py) fails it, unless the test is marked
+    `service_errors_expected(pattern, ...)` with a pattern that matches it (no pattern: any
+    error): a service that logs an error while its test passes hides a defect."""
+    from logfail import service_errors
+
+    service_errors()  # what a service of an earlier test wrote since is not this test's
+    yield
+    errors = service_errors()
+    expected = request.node.get_closest_marker("service_errors_expected")
+    if expected is not None:  # its patterns name the errors the test provokes; none: any
+        patterns = [re.compile(p) for p in expected.args]
+        errors = [e for e in errors if patterns and not any(p.search(e) for p in patterns)]
+    if errors:
+        shown = "\n".join(errors[:10]) + (f"\n... and {len(errors) - 10} more" if len(errors) > 10 else "")
+        pytest.fail(f"a service logged errors the test did not expect:\n{shown}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

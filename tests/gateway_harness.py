@@ -39,6 +39,7 @@ from cti_gateway.sip.pool import workers_needed
 
 import ports
 from conftest import migrate_test_database
+from logfail import watch_service_log
 from sipp_tools import (
     LOCALHOST,
     RtpPeer,
@@ -178,6 +179,7 @@ class RunningGateway:
             [sys.executable, "-m", "cicada.cli", "-v", "gateway"], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
             start_new_session=True)
+        watch_service_log(self.log_path, self.process)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode(errors="replace")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import migrate_test_database
+from logfail import watch_service_log
 from gateway_harness import _HASH, PASSWORD, ROOT, _toml, free_tcp_port
 from sqlalchemy import select
 
@@ -104,6 +105,7 @@ class RunningMailq:
         self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "mailq", *self.args], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
+        watch_service_log(self.log_path, self.process)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode(errors="replace")

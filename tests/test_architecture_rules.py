@@ -26,6 +26,9 @@ BREAKS = {
     "agent_desktop/_breaks_rule.py": (
         "from crm import db\n", "The desktop does its CRM work through the application service, not the database"),
     "cti_gateway/_breaks_rule.py": ("import sqlalchemy\n", None),  # the gateway may use the database
+    "agent_desktop/work_modes.py": (
+        "from PySide6.QtCore import QTimer\n",
+        "The desktop decides in plain Python: only agent_desktop.ui (and app, which starts it) imports Qt"),
 }
 
 
@@ -58,3 +61,12 @@ def test_every_broken_rule_fails_its_own_contract_and_the_untouched_code_passes(
             assert f"{contract} BROKEN" in report, contract
     broken = {contract for _, contract in BREAKS.values() if contract}
     assert f"{len(CONTRACTS) - len(broken)} kept, {len(broken)} broken." in report
+
+
+def test_every_desktop_module_beside_its_views_is_held_to_plain_python():
+    """A new model of the desktop (work modes, mail news, ...) is in the contract that keeps Qt out."""
+    contract = next(c for c in PYPROJECT["tool"]["importlinter"]["contracts"]
+                    if c["name"].startswith("The desktop decides in plain Python"))
+    beside_views = {f"agent_desktop.{p.stem}" for p in (ROOT / "agent_desktop").glob("*.py")
+                    if p.stem not in ("__init__", "app")}
+    assert set(contract["source_modules"]) == beside_views

@@ -12,6 +12,7 @@ import zmq
 import zmq.asyncio
 from zmq.utils.monitor import recv_monitor_message
 
+from loops import run_apart
 from bus.curve import ClientAllowList, make_client, make_server
 from bus.keys import new_keypair
 
@@ -188,4 +189,4 @@ def test_the_allow_list_serves_an_asyncio_context(service_keys):
         finally:
             context.destroy(linger=0)
 
-    asyncio.run(scenario())
+    run_apart(scenario())

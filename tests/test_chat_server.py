@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import browser_harness
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from email_queue.chat_gate import ChatGate, ChatLimits
@@ -246,6 +246,7 @@ def test_ending_a_chat_the_backend_does_not_know_is_an_error_not_closed(chat):
         ("{not json", "bad_json"),
         (b"\x00binary", "bad_frame"),
         ("[1, 2]", "bad_frame"),
+        ("[" * 50_000 + "]" * 50_000, "too_deep"),  # json's decoder would recurse into a RecursionError
         ({"type": "dance"}, "unknown_type"),
         ({"type": "message", "text": "x" * 4001, "client_id": "c-9"}, "too_long"),
         ({"type": "message", "text": "   ", "client_id": "c-9"}, "empty_text"),
@@ -503,6 +504,37 @@ def test_new_chats_are_limited_per_source_as_the_trusted_proxy_names_it(limited_
         assert ask(second, {"type": "hello", "token": welcome["token"]})["type"] == "welcome"  # a second tab
         limited_chat.server.loop.call_soon_threadsafe(limited_chat.server.finished, welcome["conversation"])
         wait_for(lambda: hello(second)["type"] == "welcome")
+
+
+def test_open_sockets_are_limited_per_source_and_in_all_and_a_closed_one_frees_its_place():
+    backend = MemoryBackend()
+    server = ChatServer(backend, gate=ChatGate(ChatLimits(sockets_per_source=2, sockets=3)), proxies=["127.0.0.1"])
+    server.run_in_thread()
+    running = Running(server, backend)
+
+    def from_address(address: str):
+        return running.socket(additional_headers={"X-Forwarded-For": address})
+
+    def refused(socket: ClientConnection) -> bool:
+        try:
+            socket.recv(timeout=5)
+        except ConnectionClosed as closed:
+            return closed.rcvd is not None and closed.rcvd.code == 1013  # try again later
+        return False
+
+    try:
+        with from_address("198.51.100.1") as first, from_address("198.51.100.1") as second:
+            with from_address("198.51.100.1") as third:
+                assert refused(third)  # a third from the same address
+            assert hello(first)["type"] == "welcome" and hello(second)["type"] == "welcome"
+            with from_address("198.51.100.2") as other, from_address("198.51.100.3") as fourth:
+                assert hello(other)["type"] == "welcome"
+                assert refused(fourth)  # a fourth in all
+        wait_for(lambda: server.gate.open_sockets() == 0)  # the closed ones freed their places
+        with from_address("198.51.100.1") as again:
+            assert hello(again)["type"] == "welcome"
+    finally:
+        server.stop_thread()
 
 
 # ---------------------------------------------------------------- the widget in Chromium

@@ -3,6 +3,7 @@ process it started ends and every port it took is free for the next demo."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -137,13 +138,38 @@ def test_ctrl_c_on_the_demo_leaves_no_process_and_no_port_taken(demo_machine, tm
     finally:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    nothing_left(started, ports)
+
+
+def test_dev_py_killed_leaves_no_demo_running_on_its_own(demo_machine, tmp_path):
+    """kill -9 of dev.py alone: the demo it started is told to stop, and stops everything."""
+    env, ports = demo_machine
+    log = tmp_path / "demo.log"
+    demo = start_demo(env, log, "--no-desktop")
+    started: dict[int, str] = {}
+    try:
+        wait_for_text(log, ["application service ready", "gateway ready", "mail queue ready"], 180, demo)
+        started = descendants(demo.pid)
+        assert any("mailq" in c for c in started.values()) and any("gateway" in c for c in started.values())
+
+        demo.kill()  # dev.py alone; the demo and its services are in other process groups or below it
+
+        demo.wait(10)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+    nothing_left(started, ports, timeout=60)
+
+
+def nothing_left(started: dict[int, str], ports: dict[str, int], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(alive(pid) for pid in started):
         time.sleep(0.2)
     left = {pid: command for pid, command in started.items() if alive(pid)}
     for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left, f"left running after Ctrl-C: {left}"
+        with contextlib.suppress(ProcessLookupError):  # it may end on its own meanwhile
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"left running: {left}"
     assert port_free(socket.SOCK_DGRAM, ports["sip"])
     for name in ("commands", "events", "smtp", "chat", "mail_commands", "mail_events", "app"):
         assert port_free(socket.SOCK_STREAM, ports[name]), name

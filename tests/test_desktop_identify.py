@@ -146,7 +146,7 @@ def test_a_sales_rep_sees_only_the_duplicates_he_may_read_and_in_chinese_how_man
 
 
 def test_a_session_ended_elsewhere_is_said_once_and_nothing_more_reaches_the_crm(desk, qtbot, db, app_of):
-    from agent_desktop.ui.controller import SESSION_ENDED
+    from agent_desktop.crm_session import SESSION_ENDED
     from agent_desktop.ui.main_window import notice_text
 
     controller = desk.controller
@@ -198,3 +198,41 @@ def test_after_the_session_ended_the_agent_signs_in_again_in_the_window_and_goes
     dialog.close()
     controller.search("王芳")
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=10000)
+
+
+def test_an_image_server_that_hangs_does_not_delay_the_next_callers_identification(desk, qtbot):
+    """Remote images wait on a sender's server, on workers of their own: while more of them hang
+    than the desktop has workers of either kind, the next caller is still identified at once."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from agent_desktop.ui.inbox_page import _fetch_images
+
+    release, asked, fetched = threading.Event(), [], []
+
+    class Hanging(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            release.wait(20)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base, bench, tasks = f"http://127.0.0.1:{server.server_address[1]}", desk.controller.bench, desk.controller.tasks
+    try:
+        for n in range(6):  # as the reading pane asks for them: "Load remote images"
+            tasks.run_remote(_fetch_images, [f"{base}/{n}.png"], on_done=fetched.append)
+        qtbot.waitUntil(lambda: len(asked) >= 2, timeout=5000)
+        offer(desk, "c1", "13911112222")
+        qtbot.waitUntil(lambda: bench.contact.identification.status is IdStatus.UNKNOWN, timeout=3000)
+        assert fetched == []  # the images still hang
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: len(fetched) == 6, timeout=20000)
+        server.shutdown()
+        server.server_close()
+    assert fetched == [{}] * 6  # nothing came: the reading pane shows no image

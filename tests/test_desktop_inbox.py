@@ -264,7 +264,7 @@ def test_the_selected_offer_stays_selected_when_others_come_in_above_it_or_leave
                                            cause="not_answered"))
     assert len(told("The chat from Zhao Min went back")) == 1
     # Much later (a thread the customer reopened, after it went to a colleague) it is news again.
-    monkeypatch.setattr("agent_desktop.ui.mail_control.TOLD_SECONDS", -1.0)
+    monkeypatch.setattr("agent_desktop.mail_news.TOLD_SECONDS", -1.0)
     offer(9001, "Zhao Min", 60)
     qtbot.waitUntil(lambda: len(told("New chat from Zhao Min")) == 2, timeout=5000)
     mail._on_event(None, bus.WorkWithdrawn(agent="ann", conversation_id=9001, reason="taken elsewhere",

@@ -258,10 +258,13 @@ def image_server():
 def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_after_a_reply_with_the_files(
         office, qtbot, image_server, monkeypatch):
     import smtplib
+    import threading
     from email.message import EmailMessage
 
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices, QTextDocument
+
+    from agent_desktop.ui import inbox_page
 
     _gateway, mailq, open_desk, relay_inbox = office
     base, asked = image_server
@@ -280,9 +283,14 @@ def test_remote_images_on_request_an_opened_attachment_a_note_and_a_forward_afte
     qtbot.waitUntil(lambda: page.view is not None and page.forward_button.isEnabled(), timeout=10000)
 
     assert page.images_button.isVisible() and asked == []  # nothing fetched until the agent asks
+    fetched_on = []
+    fetch = inbox_page._fetch_images
+    monkeypatch.setattr(inbox_page, "_fetch_images",
+                        lambda urls: fetched_on.append(threading.current_thread().name) or fetch(urls))
     qtbot.mouseClick(page.images_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.images_button.isVisible(), timeout=10000)
     assert asked == ["/ceiling.png"]
+    assert fetched_on[0].startswith("desktop-remote")  # not on the workers screen pops need
     assert page.reader.document().resource(QTextDocument.ResourceType.ImageResource,
                                            QUrl(f"{base}/ceiling.png")) is not None
 

@@ -5,6 +5,8 @@ call is still bridged to its agent inside one worker."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import time
@@ -93,6 +95,7 @@ def test_an_untrusted_address_is_refused_by_the_front_door(make_gateway, tmp_pat
     assert gateway.status().queues[0].entered == 0
 
 
+@pytest.mark.service_errors_expected("SIP worker w\\d+ \\(pid \\d+\\) lost: the process was killed")
 def test_a_worker_killed_behind_kamailio_loses_only_its_calls(make_gateway, media, phone, tmp_path):
     gateway = two_worker_gateway(make_gateway)
     watcher = gateway.watcher()  # an administrator's session: every event

@@ -59,6 +59,7 @@ def test_a_stop_during_a_database_outage_loses_no_record(make_gateway, private_p
     assert gateway.queue_events(call_id) == ["entered", "offered", "answered", "ended"]  # each once
 
 
+@pytest.mark.service_errors_expected("the CRM database is not available")
 def test_a_gateway_started_while_the_database_is_away_lets_agents_in_once_it_is_back(
         make_gateway, private_pg, media, phone):
     gateway = make_gateway(db_url=private_pg.url)

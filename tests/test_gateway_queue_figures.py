@@ -4,8 +4,8 @@ QUEUE_FIGURES_EVERY and taken afresh when they go; every other event at once."""
 from __future__ import annotations
 
 import asyncio
-import threading
 
+from loops import run_apart
 from bus import cti
 from bus.envelope import decode_event
 from cti_gateway.service import QUEUE_FIGURES_EVERY, BusPublisher
@@ -59,13 +59,7 @@ def test_a_queue_s_figures_go_at_once_then_at_most_every_interval_the_latest_tak
         publisher.close()
         return at_once, after_interval, delivery.sent
 
-    # In a thread of its own: a test before this one in the same process may have left an
-    # event loop running in the main thread (Playwright's sync API does).
-    outcome: list = []
-    runner = threading.Thread(target=lambda: outcome.append(asyncio.run(scenario())))
-    runner.start()
-    runner.join(10)
-    at_once, after_interval, everything = outcome[0]
+    at_once, after_interval, everything = run_apart(scenario(), timeout=10)
     assert [(type(e).__name__, getattr(e, "stats", None) and e.stats.waiting) for _, e in at_once] == [
         ("QueueStatsChanged", 1), ("QueueStatsChanged", 1), ("GatewayHeartbeat", None)]
     assert [(e.stats.queue, e.stats.waiting) for _, e in after_interval] == [("billing", 9)]

@@ -1,7 +1,9 @@
-"""Bad input and failures: a malformed INVITE, a call from an untrusted
-address, a SIP worker killed in the middle of a call, a bad command."""
+"""Bad input and failures: a malformed INVITE, a caller's number holding anything, a call
+from an untrusted address, a SIP worker killed in the middle of a call, a bad command."""
 
 from __future__ import annotations
+
+import pytest
 
 import os
 import signal
@@ -78,6 +80,7 @@ def test_a_call_from_an_untrusted_address_gets_403(make_gateway, media, tmp_path
     assert "not a trusted trunk" in gateway.log()
 
 
+@pytest.mark.service_errors_expected("SIP worker w\\d+ \\(pid \\d+\\) lost: the process was killed")
 def test_a_worker_killed_during_a_call_is_replaced_and_the_call_closed(
         make_gateway, media, phone, tmp_path):
     gateway = make_gateway()
@@ -129,3 +132,38 @@ def test_bad_commands_get_clear_errors_and_nothing_breaks(make_gateway):
     finally:
         sock.close(0)
     assert gateway.status().workers[0].state == "up"
+
+
+def test_a_caller_number_with_any_escaped_character_reaches_the_agent_and_the_record(
+        make_gateway, media, phone, tmp_path):
+    """A caller's From user may carry any escaped byte (here a space, brackets and NUL): the
+    agent's phone still rings with it as the caller id (escaped again: before, pjsip refused the
+    URI, the agent was made Not ready and the next one too), and the desktop and the record get
+    it cleaned of what no database stores."""
+    gateway = make_gateway()
+    ann_phone = phone("ann", media(ANN_TONE))
+    ann = gateway.desktop("ann", ann_phone.uri)
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=4000, ani="%2B86%20138%3C00%3E%00")
+    offer = offered(ann)
+    assert offer.ani == "+86 138<00>\ufffd"
+    assert event(ann, cti.CallAnswered).call_id == offer.call_id
+    assert caller.wait(15).ok
+    assert ann_phone.call_ids() == [offer.call_id]
+    segment, = gateway.wait_for_record(offer.call_id, lambda s: s[0].status == "closed")
+    assert (segment.ani, segment.end_cause) == ("+86 138<00>\ufffd", "caller_hangup")
+    assert "failed" not in gateway.log()
+
+
+def test_a_caller_number_too_long_for_the_record_is_cut_not_the_reason_the_record_is_lost(
+        make_gateway, media, phone, tmp_path):
+    gateway = make_gateway()
+    ann_phone = phone("ann", media(ANN_TONE))
+    ann = gateway.desktop("ann", ann_phone.uri)
+    caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=3000, ani="8" * 300)
+    offer = offered(ann)
+    assert event(ann, cti.CallAnswered).call_id == offer.call_id
+    assert caller.wait(15).ok
+    segment, = gateway.wait_for_record(offer.call_id, lambda s: s[0].status == "closed")
+    assert (segment.ani, segment.queue, segment.end_cause) == ("8" * 254, "billing", "caller_hangup")
+    assert segment.started_at and segment.queued_at and segment.answered_at
+    assert "Dropped a record" not in gateway.log()

@@ -4,6 +4,8 @@ when it dies or hangs, but not when it is only late."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import re
 import signal
@@ -51,6 +53,7 @@ def udp_ports_of(pid: int) -> set[int]:
     return ports
 
 
+@pytest.mark.service_errors_expected("SIP worker w\\d+ \\(pid \\d+\\) lost")
 def test_each_worker_takes_rtp_ports_in_its_own_slice_and_keeps_it_when_replaced(
         make_gateway, media, phone, tmp_path):
     require_kamailio()
@@ -95,6 +98,7 @@ def test_each_worker_takes_rtp_ports_in_its_own_slice_and_keeps_it_when_replaced
         sipp.stop()
 
 
+@pytest.mark.service_errors_expected("SIP worker w\\d+ \\(pid \\d+\\) lost: it sent nothing")
 def test_a_worker_stopped_briefly_is_kept_and_one_hung_is_replaced(make_gateway):
     gateway = make_gateway(worker_silence_timeout=3)
     watcher = gateway.watcher()  # an administrator's session: every event

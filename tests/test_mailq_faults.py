@@ -1,7 +1,8 @@
 """`cicada mailq` under faults, as it runs: its database going away and coming
 back (a private PostgreSQL, stopped as in a crash), a flood of bogus logins,
 a flood of chats, and commands built to hurt. It stays up, keeps the agents
-who are working, says what is unavailable, and catches up afterwards."""
+who are working, says what is unavailable, and catches up afterwards; killed,
+it leaves none of its processes behind."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import zmq
 from gateway_harness import ROOT
 from mailq_harness import SERVICE, RunningMailq, make_mailq  # noqa: F401 - fixture
 from private_pg import private_pg  # noqa: F401 - fixture
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bus import mailq as bus
@@ -245,6 +247,49 @@ def test_a_chat_flood_from_one_address_is_refused_with_a_reason_and_others_still
         customer.close()
 
 
+def test_a_flood_of_idle_sockets_is_cut_per_address_and_email_and_other_customers_go_on(make_mailq):
+    """Each socket holds one of the service's files: hundreds of idle ones from one address
+    used them all up (new emails, chats and desktops refused until they closed)."""
+    mailq = make_mailq()
+    flood = [ChatCustomer(mailq) for _ in range(30)]
+    closed = 0
+    for customer in flood:
+        try:
+            customer.socket.recv(timeout=0.2)
+        except TimeoutError:
+            continue  # kept open: one of the 20 an address may hold
+        except ConnectionClosed as exc:
+            assert exc.rcvd is not None and exc.rcvd.code == 1013  # try again later
+            closed += 1
+    assert closed == 10
+    other = ChatCustomer(mailq, "127.0.0.2")
+    assert other.start(name="Wang Fang", email="wang@example.cn")["type"] == "welcome"
+    send(mailq, mail("taken during the flood"))
+    mailq.wait_until(lambda: any(c.subject == "taken during the flood" for c in mailq.conversations()))
+    assert "web chat: sockets from 127.0.0.1 refused" in mailq.log()
+    for customer in [*flood, other]:
+        customer.close()
+
+
+def test_a_flood_of_idle_smtp_connections_is_cut_per_address_and_other_senders_go_on(make_mailq):
+    """As Postfix does: 50 connections from one address at once, the others refused with 421."""
+    mailq = make_mailq()
+    flood, greetings = [], []
+    for _ in range(60):
+        sock = socket.create_connection(("127.0.0.1", mailq.smtp_port), timeout=5)
+        flood.append(sock)
+        greetings.append(sock.recv(200)[:3])
+    assert greetings.count(b"220") == 50 and greetings.count(b"421") == 10, greetings
+    with smtplib.SMTP("127.0.0.1", mailq.smtp_port, source_address=("127.0.0.2", 0), timeout=10) as other:
+        message = mail("from another sender during the flood")
+        other.send_message(message)
+    assert "SMTP: connections from 127.0.0.1 refused" in mailq.log()
+    for sock in flood:
+        sock.close()
+    send(mailq, mail("from the flooding address once it stopped"))
+    mailq.wait_until(lambda: len(mailq.conversations()) == 2)
+
+
 # --- commands built to hurt ----------------------------------------------------------------------------------
 
 
@@ -283,3 +328,42 @@ def test_deep_huge_and_malformed_commands_get_an_error_and_the_mail_queue_goes_o
     ann.ping()
     assert mailq.operator().status().agents == ["ann"]
     assert mailq.process.poll() is None
+
+
+# --- killed -----------------------------------------------------------------------------------------------------
+
+
+def test_a_mail_queue_killed_leaves_none_of_its_processes_behind(make_mailq):
+    """kill -9 of the mail queue: its parser process and multiprocessing's resource tracker end
+    with it, instead of waiting for work for ever, orphaned."""
+    mailq = make_mailq()
+    send(mailq, mail("parsed in a parser process"))
+    mailq.wait_until(lambda: len(mailq.conversations()) == 1)
+    helpers = [pid for pid in group_members(mailq.process.pid) if pid != mailq.process.pid]
+    assert len(helpers) == 2, helpers  # the parser and the resource tracker
+
+    mailq.process.kill()
+
+    mailq.process.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and group_members(mailq.process.pid):
+        time.sleep(0.2)
+    left = group_members(mailq.process.pid)
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, "left running after kill -9 of the mail queue"
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live processes of a process group (the mail queue runs in a session of its own)."""
+    members = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members

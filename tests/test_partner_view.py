@@ -61,6 +61,16 @@ def test_360_view(db, company):
         assert len(view.latest_interactions) == 10
 
 
+def test_a_view_of_some_sections_reads_only_those(db, company):
+    with db.reading() as s:
+        view = partner_view(s, SYSTEM, company, sections=frozenset({"open_transactions", "installed_base"}))
+        assert sorted(t.kind for t in view.open_transactions) == ["complaint", "service_order"]
+        assert [i.serial_no for i in view.installed_base] == ["SN-1"]
+        assert (view.contact_persons, view.relationships, view.latest_interactions) == ([], [], [])
+        with pytest.raises(ValueError, match="no section history"):
+            partner_view(s, SYSTEM, company, sections=frozenset({"history"}))
+
+
 def test_history_newest_first_paged_and_filtered(db, company):
     with db.reading() as s:
         first = interaction_history(s, SYSTEM, company, page_size=10)

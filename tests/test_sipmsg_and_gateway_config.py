@@ -7,7 +7,7 @@ import pytest
 from cti_gateway import config as config_module
 from cti_gateway.config import DEMO_QUEUES, GatewayConfigError, load_gateway_config
 from cti_gateway.sip.pool import workers_needed
-from cti_gateway.sip.sipmsg import TrustedSources, read_invite
+from cti_gateway.sip.sipmsg import TrustedSources, escape_user, read_invite
 
 INVITE = (
     "INVITE sip:4008001001@127.0.0.1:5060;user=phone SIP/2.0\r\n"
@@ -121,3 +121,14 @@ def test_a_worker_may_be_silent_two_seconds_at_least():
     assert load_gateway_config(None).worker_silence_timeout == 15.0
     with pytest.raises(GatewayConfigError, match="worker_silence_timeout = 1: at least 2 seconds"):
         load_gateway_config({"worker_silence_timeout": 1})
+
+
+def test_a_callers_escaped_number_is_read_as_utf8_and_cleaned_and_escaped_again_for_a_uri():
+    def ani(user: str) -> str:
+        return read_invite(f"INVITE sip:4001@gw SIP/2.0\r\nFrom: <sip:{user}@gw>;tag=1\r\n\r\n").ani
+
+    assert ani("%E5%BC%A0%E4%BC%9F") == "张伟"
+    assert ani("138%00%FF0") == "138\ufffd\ufffd0"  # NUL and a byte that is no UTF-8
+    assert ani("%2B86%20138%3C%3E") == "+86 138<>"
+    assert escape_user("+86 138<>\ufffd张") == "+86%20138%3C%3E%EF%BF%BD%E5%BC%A0"
+    assert escape_user("+8610-6552*9") == "+8610-6552*9" and escape_user("1;x=2?y") == "1%3Bx=2%3Fy"

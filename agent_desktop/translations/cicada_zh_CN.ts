@@ -102,7 +102,7 @@
 <context>
     <name>ActionControl</name>
     <message>
-        <location filename="../ui/action_control.py" line="146"/>
+        <location filename="../ui/action_control.py" line="116"/>
         <source>The customer or contact changed after this form was opened, so nothing was saved. Copy what you need, close the form and open the action again.</source>
         <translation>打开此表单后，客户或联系已变更，因此未保存任何内容。请复制所需内容，关闭表单后重新打开该操作。</translation>
     </message>
@@ -2148,68 +2148,67 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>Workbench</name>
     <message>
-        <location filename="../ui/controller.py" line="38"/>
+        <location filename="../crm_session.py" line="19"/>
         <source>Your account was disabled; ask an administrator.</source>
         <translation>您的账号已被停用，请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="36"/>
+        <location filename="../crm_session.py" line="17"/>
         <source>Your CRM session has expired. Sign in again to go on; what you type is kept as drafts.</source>
         <translation>您的 CRM 会话已过期。请重新登录以继续；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="39"/>
+        <location filename="../crm_session.py" line="20"/>
         <source>Your password was changed. Sign in again with the new one to go on; what you type is kept as drafts.</source>
         <translation>您的密码已被更改。请用新密码重新登录以继续；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="41"/>
+        <location filename="../crm_session.py" line="22"/>
         <source>Your CRM session has ended. Sign in again to go on; what you type is kept as drafts.</source>
         <translation>您的 CRM 会话已结束。请重新登录以继续；您输入的内容会保存为草稿。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="124"/>
-        <location filename="../ui/controller.py" line="172"/>
+        <location filename="../gateway_session.py" line="16"/>
         <source>The CTI gateway restarted; logging in again.</source>
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="281"/>
+        <location filename="../ui/controller.py" line="209"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="307"/>
+        <location filename="../ui/controller.py" line="231"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="387"/>
+        <location filename="../ui/controller.py" line="302"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="443"/>
+        <location filename="../ui/controller.py" line="351"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="471"/>
+        <location filename="../ui/controller.py" line="363"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="483"/>
+        <location filename="../ui/controller.py" line="373"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="516"/>
+        <location filename="../crm_session.py" line="43"/>
         <source>Signed in again.</source>
         <translation>已重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="531"/>
+        <location filename="../ui/controller.py" line="411"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2454,23 +2453,23 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="724"/>
+        <location filename="../workbench.py" line="737"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="825"/>
+        <location filename="../workbench.py" line="838"/>
         <source>The CTI gateway reaches the CRM database again.</source>
         <translation>CTI 网关已重新连接 CRM 数据库。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="827"/>
+        <location filename="../workbench.py" line="840"/>
         <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="526"/>
-        <location filename="../workbench.py" line="735"/>
+        <location filename="../ui/controller.py" line="406"/>
+        <location filename="../workbench.py" line="748"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
@@ -2490,97 +2489,97 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>演示邮件无法发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="58"/>
+        <location filename="../ui/script_control.py" line="59"/>
         <source>The call scripts could not be loaded: {error}</source>
         <translation>无法加载话术：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="116"/>
+        <location filename="../ui/script_control.py" line="117"/>
         <source>The call script {script} cannot start: {error}</source>
         <translation>话术 {script} 无法启动：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="139"/>
+        <location filename="../ui/script_control.py" line="140"/>
         <source>The script of the restored record cannot go on: {error}</source>
         <translation>恢复的记录中的话术无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/script_control.py" line="265"/>
+        <location filename="../ui/script_control.py" line="245"/>
         <source>The script run went on with the colleague the call was transferred to; changes made here are not saved ({error}).</source>
         <translation>话术已随通话转给接手的同事继续执行；此处的修改不会保存（{error}）。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="209"/>
+        <location filename="../mail_news.py" line="26"/>
         <source>New email from {customer}: {subject}</source>
         <translation>{customer} 的新邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="211"/>
+        <location filename="../mail_news.py" line="27"/>
         <source>New chat from {customer}: {subject}</source>
         <translation>{customer} 的新聊天：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="29"/>
+        <location filename="../mail_session.py" line="24"/>
         <source>You signed out: emails and chats stop until you sign in again.</source>
         <translation>您已退出登录：邮件和在线聊天已停止，重新登录后继续。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="30"/>
+        <location filename="../mail_session.py" line="25"/>
         <source>Your session has expired: emails and chats stop until you sign in again.</source>
         <translation>您的会话已过期：邮件和在线聊天已停止，重新登录后继续。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="32"/>
+        <location filename="../mail_session.py" line="27"/>
         <source>Your account was disabled: emails and chats stop. Ask an administrator.</source>
         <translation>您的账号已被停用：邮件和在线聊天已停止。请联系管理员。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="34"/>
+        <location filename="../mail_session.py" line="29"/>
         <source>Your password was changed: emails and chats stop until you sign in again with the new one.</source>
         <translation>您的密码已更改：邮件和在线聊天已停止，请用新密码重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="36"/>
+        <location filename="../mail_session.py" line="31"/>
         <source>Your session has ended: emails and chats stop until you sign in again.</source>
         <translation>您的会话已结束：邮件和在线聊天已停止，重新登录后继续。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="213"/>
+        <location filename="../mail_news.py" line="29"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="225"/>
+        <location filename="../mail_news.py" line="32"/>
         <source>The email from {customer} ({subject}) went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的邮件（{subject}）已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="227"/>
+        <location filename="../mail_news.py" line="34"/>
         <source>The chat from {customer} went back to the queue: it was not accepted in time.</source>
         <translation>{customer} 的聊天已退回队列：未及时接受。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="229"/>
+        <location filename="../mail_news.py" line="38"/>
         <source>The chat from {customer} ended before it was accepted: the customer closed it.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已关闭聊天。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="231"/>
+        <location filename="../mail_news.py" line="40"/>
         <source>The chat from {customer} ended before it was accepted: the customer left the page.</source>
         <translation>{customer} 的聊天在接受前已结束：客户已离开页面。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="233"/>
+        <location filename="../mail_news.py" line="42"/>
         <source>The chat from {customer} went to another queue: the customer&apos;s first message asked for it.</source>
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="256"/>
+        <location filename="../ui/mail_control.py" line="146"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="259"/>
+        <location filename="../ui/mail_control.py" line="149"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>
@@ -2998,12 +2997,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>该客户没有邮箱地址</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="70"/>
+        <location filename="../action_facts.py" line="50"/>
         <source>no contact in the workspace</source>
         <translation>工作区中没有联系</translation>
     </message>
     <message>
-        <location filename="../ui/action_control.py" line="72"/>
+        <location filename="../action_facts.py" line="52"/>
         <source>loading the customer&apos;s data</source>
         <translation>正在加载客户数据</translation>
     </message>

@@ -13,11 +13,10 @@ from PySide6.QtCore import QLocale, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from action_box.layout import effective, tabs
-from action_box.model import CallFacts, unavailable
 from action_box.registry import all_actions
-from agent_desktop import crm_access
+from agent_desktop import action_facts, crm_access
+from agent_desktop.action_context import ActionContext
 from agent_desktop.ui import i18n
-from agent_desktop.workbench import QT_TRANSLATE_NOOP, IdStatus, Phase
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +37,7 @@ class ActionControl(QObject):
         self.crm = controller.crm  # the application service, signed in
         self.layout = effective(controller.profile.action_box)
         self.actions = all_actions(self.layout)
-        self.context = None
-        self._context_for = None
-        self._loaded_identity = None  # identity() of the contact when self.context was loaded
+        self.context_loads = ActionContext()
         self.email_status: dict[int, object] = {}  # outbox id -> crm.services.outbox.EmailStatus
         self._reload = QTimer(self, singleShot=True, interval=150)  # edits in a row: one load
         self._reload.timeout.connect(self._load_context)
@@ -66,70 +63,43 @@ class ActionControl(QObject):
 
     def why_not(self, action) -> str | None:
         """Why an action is disabled now ("confirm the caller first"), or None."""
-        if self.bench.contact is None:
-            return QT_TRANSLATE_NOOP("actions", "no contact in the workspace")
-        if self.context is None:
-            return QT_TRANSLATE_NOOP("actions", "loading the customer's data")
-        return unavailable(action, self.context)
+        return action_facts.why_not(self.bench, self.context, action)
 
     # --- the context ------------------------------------------------------------------------
 
+    @property
+    def context(self):
+        """The verified context (action_box.model.Context) of the contact, None while it loads."""
+        return self.context_loads.context
+
     def _on_model_change(self, what: str) -> None:
-        if what in ("contact", "identification") and self.context is not None \
-                and self._loaded_identity != self.identity():
-            # Another customer (or contact): the old context must not be used while the new one loads.
-            self.context, self._context_for = None, None
-            self.context_changed.emit()
+        if what in ("contact", "identification") and self.context_loads.stale(self.identity()):
+            self.context_changed.emit()  # another customer (or contact): nothing runs on the old one's data
         if what in ("contact", "identification", "script", "agent"):
             self._reload.start()
 
-    def identity(self) -> tuple | None:
+    def identity(self) -> action_facts.Identity | None:
         """Whom the actions are for now: the contact, its confirmed partner and contact person."""
-        contact = self.bench.contact
-        if contact is None:
-            return None
-        ident = contact.identification
-        partner = ident.partner if ident.status is IdStatus.CONFIRMED else None
-        person = ident.contact_person if partner is not None else None
-        return (contact.key, partner.partner_id if partner else None, person.partner_id if person else None)
-
-    def _facts(self) -> dict | None:
-        contact = self.bench.contact
-        if contact is None:
-            return None
-        ident = contact.identification
-        partner = ident.partner if ident.status is IdStatus.CONFIRMED else None
-        call = None
-        if contact.call_id or contact.ani:
-            active = contact.phase is not Phase.WRAP_UP and self.bench.current_call() is not None
-            call = CallFacts(contact.call_id, contact.ani, contact.dnis, contact.queue, active)
-        answers = {a.node: a.value for a in contact.script.recorded()} if contact.script else {}
-        return dict(partner_id=partner.partner_id if partner else None,
-                    contact_person_id=ident.contact_person.partner_id if partner and ident.contact_person else None,
-                    call=call, answers=answers, language=i18n.current_language().split("_")[0])
+        return action_facts.identity(self.bench)
 
     def _load_context(self) -> None:
-        facts = self._facts()
+        facts = action_facts.facts(self.bench, i18n.current_language().split("_")[0])
         if facts is None:
-            self.context, self._context_for = None, None
+            self.context_loads.clear()
             self.context_changed.emit()
             return
-        wanted = (self.bench.contact.key, repr(facts))
-        if wanted == self._context_for:
+        wanted = self.context_loads.ask(self.bench.contact.key, facts)
+        if wanted is None:
             return
-        self._context_for = wanted
-
         identity = self.identity()
 
         def loaded(context) -> None:
-            if self._context_for == wanted:
-                self.context, self._loaded_identity = context, identity
+            if self.context_loads.loaded(wanted, context, identity):
                 self.context_changed.emit()
 
         def failed(exc) -> None:
             log.warning("the Action Box's context could not be loaded: %s", exc)
-            if self._context_for == wanted:
-                self._context_for = None
+            self.context_loads.failed(wanted)
 
         self.tasks.run(crm_access.action_context, self.crm, **facts,
                        on_done=loaded, on_error=failed)
@@ -225,8 +195,7 @@ class ActionControl(QObject):
     def _refresh_pending(self) -> None:
         """The emails of this desktop still in the outbox, read again (the mail queue tells a
         linked desktop when it sends one; this covers a desktop without the link)."""
-        self._refresh_status([email_id for email_id, status in self.email_status.items()
-                              if status is None or status.status == "queued"])
+        self._refresh_status(action_facts.pending_emails(self.email_status))
 
     def _refresh_status(self, ids: list[int]) -> None:
         if not ids:

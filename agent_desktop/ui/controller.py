@@ -10,42 +10,31 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from agent_desktop import crm_access
+from agent_desktop.contact_start import Start, after_draft, how_to_start
+from agent_desktop.crm_session import CrmSession
 from agent_desktop.drafts import DraftStore
+from agent_desktop.gateway_session import GatewaySession
+from agent_desktop.identification import lookup_for, person_named
+from agent_desktop.partner_shown import PartnerShown, call_attachment
+from agent_desktop.record_saves import RecordSaves, failure_text
 from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
 from agent_desktop.ui.script_control import ScriptControl
 from agent_desktop.ui.tasks import TaskRunner
+from agent_desktop.work_modes import WorkModes
 from agent_desktop.workbench import (
     QT_TRANSLATE_NOOP,
     DATA_CAMPAIGN,
-    DATA_CONTACT_PERSON,
     DATA_PARTNER,
     Contact,
-    IdStatus,
-    Phase,
     Workbench,
 )
 from bus import cti
-from crm.errors import CrmError, NotFound
 
 log = logging.getLogger(__name__)
 
 SAVE_RETRY_MS = 1000
-# Why the application service no longer takes this desktop's requests (crm.errors.SessionEnded.reason).
-SESSION_ENDED = {
-    "expired": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has expired. Sign in again to go on; what "
-                                              "you type is kept as drafts."),
-    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled; ask an administrator."),
-    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed. Sign in again with the new "
-                                                       "one to go on; what you type is kept as drafts."),
-    "ended": QT_TRANSLATE_NOOP("Workbench", "Your CRM session has ended. Sign in again to go on; what you "
-                                            "type is kept as drafts."),
-}
 RELOGIN_RETRY_MS = 2000
-# The gateway's notice that it logged the agent out because his CRM session ended (its code)
-# → the reason to ask him to sign in again with (none when his account is disabled).
-SESSION_ENDED_NOTICES = {"signed_out": "ended", "session_expired": "expired", "password_changed": "password_changed",
-                         "session_ended": "ended"}
 
 
 @dataclass
@@ -70,7 +59,6 @@ class DesktopController(QObject):
                  tasks: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.crm = session.crm  # the application service, signed in: every CRM function takes it
-        self._told_session_ended = False
         self.crm_session_ended.connect(self._on_crm_session_ended)  # queued: emitted on worker threads
         self.crm.on_session_ended = lambda exc: self.crm_session_ended.emit(exc.reason)
         self.link, self.login_data = link, login
@@ -81,13 +69,13 @@ class DesktopController(QObject):
         self.bench = Workbench(session.profile.username, identification_mode=session.profile.identification,
                                drafts=drafts)
         self.bench.outcome_codes = tuple(session.profile.outcome_codes)
-        self.not_ready_reasons: list[str] = list(session.profile.not_ready_reasons or [])
-        self._logging_in = False
-        self._session_over = False  # the CRM session ended: nothing to log in with any more
-        self._had_session = False
-        self._saving: set[str] = set()
-        self._partner_loaded_for: int | None = None
-        self._wanted_mode: tuple[str, str | None] | None = None
+        self.modes = WorkModes(self._send_mode, profile_reasons=session.profile.not_ready_reasons,
+                               after_wrap_up=session.profile.after_wrap_up,
+                               after_wrap_up_reason=session.profile.after_wrap_up_reason)
+        self.gateway = GatewaySession(self.bench, _GatewayPort(self))
+        self.crm_session = CrmSession(self.bench, self.sign_in_wanted.emit)
+        self.record_saves = RecordSaves()
+        self.partner_shown = PartnerShown()
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
@@ -95,7 +83,7 @@ class DesktopController(QObject):
         self.bench.subscribe(self._on_model_change)
         self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
         self._rejoin = QTimer(self, interval=RELOGIN_RETRY_MS)  # while the gateway is silent
-        self._rejoin.timeout.connect(self._rejoin_gateway)
+        self._rejoin.timeout.connect(self.gateway.rejoin_tick)
         self._retry = QTimer(self, interval=5000)
         self._retry.timeout.connect(self._save_unsaved)
         self._retry.start()
@@ -104,98 +92,45 @@ class DesktopController(QObject):
         self.scripts = ScriptControl(self)
         self.actions = ActionControl(self)
 
+    @property
+    def not_ready_reasons(self) -> list[str]:
+        return self.modes.not_ready_reasons
+
     # --- gateway session ---------------------------------------------------------------
 
     def connect_gateway(self, *, takeover: bool = False) -> None:
-        if self._logging_in:
-            return
-        self._logging_in = True
+        self.gateway.connect(takeover=takeover)
+
+    def _send_login(self, takeover: bool) -> None:
         data = self.login_data
         self.link.send(lambda _s: cti.AgentLogin(token=data.token, device=data.device,
                                                  queues=data.queues, takeover=takeover,
                                                  client="Cicada desktop"),
-                       cti.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
+                       cti.LoginResult, on_done=self._logged_in,
+                       on_error=lambda error: self.gateway.login_failed(error.code, error.message))
 
     def _logged_in(self, result: cti.LoginResult) -> None:
-        self._logging_in = False
+        self.gateway.logged_in(result.run)
         self.link.session = result.session
         self.link.receive_events(result.events_key)
-        if self.bench.run is not None and result.run != self.bench.run:
-            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
         self.bench.logged_in(result.session)
-        if result.not_ready_reasons and not self.profile.not_ready_reasons:
-            self.not_ready_reasons = list(result.not_ready_reasons)
-        elif result.not_ready_reasons:
-            allowed = set(result.not_ready_reasons)
-            self.not_ready_reasons = [r for r in self.profile.not_ready_reasons if r in allowed]
-        previous = self.bench.agent if self._had_session else None
-        self._had_session = True
+        previous = self.bench.agent
         self._apply_snapshot(result.state, result.run, result.seq)
-        if self._wanted_mode is None and previous is not None and self.bench.contact is None and (
-                previous.mode == "ready" or (previous.mode == "not_ready" and previous.reason
-                                             in self.not_ready_reasons)):
-            # Back after a restart or a lost session: the mode the agent had.
-            self.set_mode(previous.mode, previous.reason if previous.mode == "not_ready" else None)
-        elif self._wanted_mode is not None:
-            self.set_mode(*self._wanted_mode)
-
-    def _login_failed(self, error) -> None:
-        self._logging_in = False
-        if error.code == "already_logged_in":
-            # Another desktop holds the session: only the agent decides to take it.
-            self.bench.session_held_elsewhere(error.message)
-            self.takeover_asked.emit(error.message)
-            return
-        self.bench.connection_lost(error.message)
-        self.bench.gateway_error(error.code, error.message)
-        if error.code == "session_ended":  # it opens nothing however often it is shown: no retries
-            self.link.session = None
-            self._session_over = True
-            self._rejoin.stop()
-            self.sign_in_wanted.emit("ended")
-            return
-        QTimer.singleShot(RELOGIN_RETRY_MS, self._relogin_if_needed)
+        self.modes.logged_in(previous, gateway_reasons=result.not_ready_reasons or [],
+                             contact_open=self.bench.contact is not None)
 
     def take_over(self) -> None:
         """The agent wants the session here, from whichever desktop has it."""
         self.connect_gateway(takeover=True)
 
-    def _relogin_if_needed(self) -> None:
-        if not self.bench.connected and self.bench.session_elsewhere is None:
-            self.connect_gateway()
-
     def _on_heartbeat(self, beat: cti.GatewayHeartbeat) -> None:
-        self.bench.gateway_records_heard(beat.records_healthy)
-        if self.bench.session_elsewhere is not None:
-            return  # another desktop is the agent's now; this one waits for the agent
-        if self.bench.run is not None and beat.run != self.bench.run:
-            self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "The CTI gateway restarted; logging in again."))
-            self.bench.connection_lost("the gateway restarted")
-            self.connect_gateway()
-        elif not self.bench.connected and not self._logging_in and self.link.session:
-            self.resync()
+        self.gateway.heartbeat(beat.run, beat.records_healthy)
 
     def _on_subscribed(self) -> None:
-        """What changed between the login (or the last event) and the confirmation of the
-        session's events was sent to no one: the snapshot after it has it."""
-        if self.link.session:
-            self.resync()
+        self.gateway.subscribed()
 
     def _on_silent(self, why: str) -> None:
-        if self.bench.session_elsewhere is not None:
-            return  # taken over: the gateway sends this desktop nothing more, as it said
-        self.bench.connection_lost(why)
-        self._rejoin.start()
-
-    def _rejoin_gateway(self) -> None:
-        """No heartbeat: a snapshot tells whether the gateway still knows this desktop's session
-        (then its events come back by themselves) or restarted (`not_logged_in`: log in again)."""
-        if self.link.alive or self.bench.session_elsewhere is not None or self._session_over:
-            self._rejoin.stop()
-        elif not self._logging_in and self.link.session:
-            self.resync()
-        elif not self._logging_in:
-            self.connect_gateway()
+        self.gateway.silent(why)
 
     def resync(self) -> None:
         self.link.send(lambda s: cti.AgentSnapshot(session=s or ""), cti.SnapshotResult,
@@ -209,33 +144,32 @@ class DesktopController(QObject):
 
     def _resynced(self, result: cti.SnapshotResult) -> None:
         self._apply_snapshot(result.state, result.run, result.seq)
-        if self._wanted_mode is not None:  # chosen while the gateway was away (End)
-            self.set_mode(*self._wanted_mode)
+        self.modes.resynced()
 
     # --- events ------------------------------------------------------------------------------
 
     def _on_event(self, envelope, event) -> None:
-        if envelope.run != self.bench.run and self.bench.run is not None:
-            return  # from a gateway run this desktop is not logged in to
+        if not self.gateway.from_this_run(envelope.run):
+            return
         before = self.bench.contact
         self.bench.apply_event(envelope, event)
         self._opened_if_new(before)
-        if isinstance(event, cti.AgentNotice) and event.code in SESSION_ENDED_NOTICES:
-            self._session_over = True  # logged out at the gateway: a new sign-in, not a retry
-            self.sign_in_wanted.emit(SESSION_ENDED_NOTICES[event.code])
+        if isinstance(event, cti.AgentNotice):
+            self.gateway.notice_heard(event.code)
 
     def _opened_if_new(self, before: Contact | None) -> None:
         """A call offered, or one picked up in progress: identify the caller and
         open the script; a picked-up call first gets back its draft, if any."""
-        contact = self.bench.contact
-        if contact is None or contact is before or not contact.call_id:
+        contact, drafts = self.bench.contact, self.bench.drafts
+        start = how_to_start(contact, before, drafts_kept=drafts is not None)
+        if start is Start.NOTHING:
             return
-        if not contact.picked_up or self.bench.drafts is None:
+        if start is Start.NOW:
             self._identify(contact)
             self.scripts.contact_started(contact)
             return
         key = contact.key
-        self.tasks.run(self.bench.drafts.load, key,
+        self.tasks.run(drafts.load, key,
                        on_done=lambda data: self._picked_up_draft(key, data),
                        on_error=lambda exc: self._picked_up_draft(key, None))
 
@@ -244,36 +178,30 @@ class DesktopController(QObject):
         if contact is None or contact.key != key:
             return
         self.bench.resume_picked_up(key, data)
-        if contact.identification.status is not IdStatus.CONFIRMED:
+        left = after_draft(contact)
+        if left.identify:
             self._identify(contact)
-        if contact.script_to_resume:
+        if left.resume_script:
             self.scripts.resume_draft(contact)
         else:
             self.scripts.contact_started(contact)
 
     def _identify(self, contact: Contact) -> None:
-        # The offer's data names the partner a previous agent confirmed.
-        partner_no = contact.offer_data.get(DATA_PARTNER)
-        key = contact.key
-        if partner_no:
-            person_no = contact.offer_data.get(DATA_CONTACT_PERSON)
-            self.tasks.run(crm_access.identify_by_number, self.crm, str(partner_no),
-                           on_done=lambda found: self._transfer_identified(key, found, person_no),
+        lookup, key = lookup_for(contact), contact.key
+        if lookup.partner_no:
+            self.tasks.run(crm_access.identify_by_number, self.crm, lookup.partner_no,
+                           on_done=lambda found: self._transfer_identified(key, found, lookup.contact_person_no),
                            on_error=lambda exc: self._identify_failed(key, exc))
         else:
-            # An outbound call's customer is the number dialled; an inbound caller's, the ANI.
-            number = contact.dnis if contact.kind == "outbound" else contact.ani
-            self.tasks.run(crm_access.identify_caller, self.crm, number, self.region,
+            self.tasks.run(crm_access.identify_caller, self.crm, lookup.number, self.region,
                            on_done=lambda found: self.bench.identified(key, found, source="ani"),
                            on_error=lambda exc: self._identify_failed(key, exc))
 
-    def _transfer_identified(self, key: str, found, person_no) -> None:
+    def _transfer_identified(self, key: str, found, person_no: str | None) -> None:
         self.bench.identified(key, found, source="transfer")
-        contact = self.bench.contact
-        if person_no and contact is not None and contact.key == key and found:
-            person = next((p for p in found[0].contact_persons if p.partner_no == person_no), None)
-            if person is not None:
-                self.bench.set_contact_person(person)
+        contact, person = self.bench.contact, person_named(found, person_no)
+        if person is not None and contact is not None and contact.key == key:
+            self.bench.set_contact_person(person)
 
     def _identify_failed(self, key: str, exc: BaseException) -> None:
         log.warning("identification failed: %s", exc)
@@ -284,14 +212,10 @@ class DesktopController(QObject):
     # --- model changes ------------------------------------------------------------------------
 
     def _on_model_change(self, what: str) -> None:
-        if what in ("identification", "contact"):
-            partner = self.bench.confirmed_partner
-            partner_id = partner.partner_id if partner else None
-            if partner_id != self._partner_loaded_for:
-                self._partner_loaded_for = partner_id
-                self.load_partner(partner_id)
-                if partner is not None:
-                    self._attach_partner()
+        if what in ("identification", "contact") and self.partner_shown.follow(self.bench):
+            self.load_partner(self.partner_shown.partner_id)
+            if self.partner_shown.partner_id is not None:
+                self._attach_partner()
 
     def load_partner(self, partner_id: int | None) -> None:
         if partner_id is None:
@@ -299,7 +223,7 @@ class DesktopController(QObject):
             return
 
         def loaded(view):
-            if self._partner_loaded_for == partner_id:
+            if self.partner_shown.shows(partner_id):
                 self.partner_loaded.emit(view)
 
         self.tasks.run(crm_access.business_data, self.crm, partner_id,
@@ -310,11 +234,10 @@ class DesktopController(QObject):
     def _attach_partner(self) -> None:
         """Attach the confirmed partner to the call: the gateway links it to the
         call record and a transfer carries it to the next agent."""
-        contact = self.bench.contact
-        if contact is None or not contact.call_id or contact.phase is Phase.WRAP_UP:
+        attachment = call_attachment(self.bench)
+        if attachment is None:
             return
-        data = {k: v for k, v in self.bench.handover_data().items() if k in (DATA_PARTNER, DATA_CONTACT_PERSON)}
-        call_id = contact.call_id
+        call_id, data = attachment
         self.link.send(lambda s: cti.CallSetData(session=s or "", call_id=call_id, data=data),
                        on_error=self._command_failed)
 
@@ -325,15 +248,8 @@ class DesktopController(QObject):
         key = contact.key if contact else None
 
         def loaded(match):  # the picked partner's contact persons, for the picker
-            current = self.bench.contact
-            if current is not None and current.key == key:
-                ident = current.identification
-                if not any(m.partner.partner_id == match.partner.partner_id for m in ident.matches):
-                    ident.matches.append(match)
-                else:
-                    ident.matches = [match if m.partner.partner_id == match.partner.partner_id else m
-                                     for m in ident.matches]
-                self.bench._changed("identification")
+            if key is not None:
+                self.bench.match_loaded(key, match)
 
         self.tasks.run(crm_access.partner_match, self.crm, partner.partner_id,
                        on_done=loaded)
@@ -374,12 +290,11 @@ class DesktopController(QObject):
     # --- work mode and call control ------------------------------------------------------------
 
     def set_mode(self, mode: str, reason: str | None = None) -> None:
-        self._wanted_mode = (mode, reason)
-        self.link.send(lambda s: cti.AgentSetMode(session=s or "", mode=mode, reason=reason),
-                       cti.AgentView, on_done=self._mode_set, on_error=self._command_failed)
+        self.modes.set(mode, reason)
 
-    def _mode_set(self, view: cti.AgentView) -> None:
-        self._wanted_mode = None
+    def _send_mode(self, mode: str, reason: str | None) -> None:
+        self.link.send(lambda s: cti.AgentSetMode(session=s or "", mode=mode, reason=reason),
+                       cti.AgentView, on_done=lambda _view: self.modes.confirmed(), on_error=self._command_failed)
 
     def call_command(self, kind, **fields) -> None:
         call = self.bench.current_call()
@@ -423,14 +338,7 @@ class DesktopController(QObject):
                        cti.DialResult, on_error=self._command_failed)
 
     def _command_failed(self, error) -> None:
-        if error.code == "not_logged_in":
-            self.bench.connection_lost(error.message)
-            if self.bench.session_elsewhere is None:
-                self.connect_gateway()  # a desktop that holds the session is asked about, not overrun
-            return
-        if error.code == "unreachable":
-            self.bench.connection_lost(error.message)
-        self.bench.gateway_error(error.code, error.message)
+        self.gateway.command_failed(error.code, error.message)
 
     # --- ending the contact ------------------------------------------------------------------
 
@@ -443,30 +351,14 @@ class DesktopController(QObject):
             self.bench.notice("warning", QT_TRANSLATE_NOOP("Workbench", "Hang up before ending the contact."))
             return
         self._save(contact, attempt=1)
-        agent = self.bench.agent
-        if contact.channel != "phone" or agent is None or agent.mode not in ("wrap_up", "not_ready", "ready"):
-            return
-        if self.profile.after_wrap_up == "not_ready":
-            reason = self.profile.after_wrap_up_reason
-            if self.not_ready_reasons and reason not in self.not_ready_reasons:  # as the gateway does
-                reason = "after_call_work" if "after_call_work" in self.not_ready_reasons else self.not_ready_reasons[0]
-            wanted = ("not_ready", reason)
-        elif agent.mode != "ready":
-            wanted = ("ready", None)
-        else:
-            return
-        if self.bench.connected:
-            self.set_mode(*wanted)
-        else:
-            self._wanted_mode = wanted  # set as soon as the gateway is back
+        self.modes.contact_ended(contact.channel, self.bench.agent, connected=self.bench.connected)
 
     def _save(self, contact: Contact, attempt: int) -> None:
-        if contact.key in self._saving:
+        if not self.record_saves.start(contact.key):
             return
-        self._saving.add(contact.key)
 
         def saved(interaction_id: int) -> None:
-            self._saving.discard(contact.key)
+            self.record_saves.saved(contact.key)
             self.bench.record_saved(contact.key)
             self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Interaction record {id} saved."),
                               id=interaction_id)
@@ -475,14 +367,12 @@ class DesktopController(QObject):
                 self.mail.done(contact.conversation_id)  # the email or chat is finished too
 
         def failed(exc: BaseException) -> None:
-            self._saving.discard(contact.key)
-            if isinstance(exc, NotFound) and attempt < 10:
+            if self.record_saves.failed(contact.key, exc, attempt):
                 QTimer.singleShot(SAVE_RETRY_MS, lambda: self._save(contact, attempt + 1))
                 return
-            text = str(exc) if isinstance(exc, CrmError) else f"{type(exc).__name__}: {exc}"
             self.bench.notice("error", QT_TRANSLATE_NOOP(
                 "Workbench", "The interaction record could not be saved yet ({error}); it is kept as a "
-                             "draft and tried again."), error=text)
+                             "draft and tried again."), error=failure_text(exc))
 
         self.tasks.run(crm_access.save_contact, self.crm, contact,
                        on_done=saved, on_error=failed)
@@ -493,14 +383,7 @@ class DesktopController(QObject):
 
     @Slot(str)
     def _on_crm_session_ended(self, reason: str) -> None:
-        """Said once: nothing more reaches the CRM until the agent signs in again; what he
-        types stays in drafts."""
-        if self._told_session_ended:
-            return
-        self._told_session_ended = True
-        self.bench.notice("error", SESSION_ENDED.get(reason, SESSION_ENDED["ended"]))
-        if reason != "account_disabled":
-            self.sign_in_wanted.emit(reason)
+        self.crm_session.ended(reason)
 
     def sign_in_again(self, password: str) -> None:
         """A new CRM session on the same client, which every part of the desktop holds; the
@@ -510,13 +393,10 @@ class DesktopController(QObject):
                        on_error=self.signed_in_again.emit)
 
     def _signed_in_again(self, signed) -> None:
-        self._told_session_ended = False
-        self._session_over = False
         self.login_data.token = signed.token
-        self.bench.notice("info", QT_TRANSLATE_NOOP("Workbench", "Signed in again."))
+        self.crm_session.signed_in_again()
         self.signed_in_again.emit(None)
-        self.link.session = None  # the ended session's: the gateway no longer knows it
-        self.connect_gateway(takeover=True)  # from this desktop's old session, if the gateway still has it
+        self.gateway.signed_in_again()
         if self.mail is not None:
             self.mail.signed_in_again(signed.token)
         self._save_unsaved()
@@ -539,3 +419,44 @@ class DesktopController(QObject):
         self.actions.close()
         if self.mail is not None:
             self.mail.close()
+
+
+class _GatewayPort:
+    """The gateway session's port (agent_desktop.gateway_session.GatewayPort): the CTI link,
+    the controller's timers and its signals to the window."""
+
+    def __init__(self, controller: DesktopController):
+        self._controller = controller
+
+    @property
+    def session(self) -> str | None:
+        return self._controller.link.session
+
+    @session.setter
+    def session(self, value: str | None) -> None:
+        self._controller.link.session = value
+
+    @property
+    def alive(self) -> bool:
+        return self._controller.link.alive
+
+    def log_in(self, takeover: bool) -> None:
+        self._controller._send_login(takeover)
+
+    def resync(self) -> None:
+        self._controller.resync()
+
+    def retry_later(self) -> None:
+        QTimer.singleShot(RELOGIN_RETRY_MS, self._controller.gateway.relogin_if_needed)
+
+    def rejoining(self, on: bool) -> None:
+        if on:
+            self._controller._rejoin.start()
+        else:
+            self._controller._rejoin.stop()
+
+    def sign_in_wanted(self, reason: str) -> None:
+        self._controller.sign_in_wanted.emit(reason)
+
+    def takeover_asked(self, message: str) -> None:
+        self._controller.takeover_asked.emit(message)

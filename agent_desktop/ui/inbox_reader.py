@@ -226,8 +226,8 @@ class ReadingPane(QWidget):
             self.reader.setHtml(self._thread_html(view, remote=True))
             self.images_button.hide()
 
-        self.controller.tasks.run(_fetch_images, urls, on_done=fetched,
-                                  on_error=lambda exc: self.page.failed(str(exc)))
+        self.controller.tasks.run_remote(_fetch_images, urls, on_done=fetched,
+                                         on_error=lambda exc: self.page.failed(str(exc)))
 
     def _open_attachment(self, item: QListWidgetItem) -> None:
         """A copy in a folder of its own, opened with the program the system has for it."""

@@ -7,12 +7,14 @@ the page is inbox_page."""
 from __future__ import annotations
 
 import logging
-import time
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from agent_desktop import crm_access
+from agent_desktop.identification import ConversationLinks, confirmed_for
 from agent_desktop.mail_desk import MailDesk
+from agent_desktop.mail_news import MailNews
+from agent_desktop.mail_session import MailSession
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP
 from bus import mailq
@@ -20,22 +22,6 @@ from bus import mailq
 log = logging.getLogger(__name__)
 
 RELOGIN_MS = 3000
-TYPING_EVERY = 2.0  # seconds between typing notices to the customer
-# An offer that comes back within this time of the last notice about it is not news
-# (it ran out and he is the only one free); later it is (a thread the customer reopened).
-TOLD_SECONDS = 600.0
-# Why the mail queue ended the agent's session (mailq.MailSessionEnded.reason), in the Workbench context.
-SESSION_ENDED_TEXTS = {
-    "signed_out": QT_TRANSLATE_NOOP("Workbench", "You signed out: emails and chats stop until you sign in again."),
-    "expired": QT_TRANSLATE_NOOP("Workbench", "Your session has expired: emails and chats stop until you sign "
-                                              "in again."),
-    "account_disabled": QT_TRANSLATE_NOOP("Workbench", "Your account was disabled: emails and chats stop. Ask "
-                                                       "an administrator."),
-    "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed: emails and chats stop until "
-                                                       "you sign in again with the new one."),
-    "ended": QT_TRANSLATE_NOOP("Workbench", "Your session has ended: emails and chats stop until you sign in "
-                                            "again."),
-}
 
 
 class MailControl(QObject):
@@ -52,15 +38,10 @@ class MailControl(QObject):
         self.bench = controller.bench
         self.agent = controller.profile.username
         self.desk = MailDesk()
-        self.wanted = {"email": True, "chat": True}  # the agent's choice, kept across reconnects
+        self.news = MailNews()
+        self.connection = MailSession(self.desk, self.bench, _MailPort(self))
         self.current: object | None = None  # the ConversationView shown
-        self.run: str | None = None
-        self._logging_in = False
-        self.session_over = False  # the CRM session ended: logging in again needs a new sign-in
-        self._typing_sent: dict[int, float] = {}
-        self._linked: dict[int, int] = {}  # conversation -> the partner stored as its customer
-        # ("offered" | "missed", conversation) -> when last told or kept quiet, see TOLD_SECONDS
-        self._told: dict[tuple[str, int], float] = {}
+        self.links = ConversationLinks()
         self.bench.subscribe(self._on_bench)
         link.event.connect(self._on_event)
         link.heartbeat.connect(self._on_heartbeat)
@@ -71,107 +52,67 @@ class MailControl(QObject):
 
     # --- the session ----------------------------------------------------------------------------
 
+    @property
+    def run(self) -> str | None:
+        return self.connection.run
+
+    @property
+    def session_over(self) -> bool:
+        return self.connection.over
+
     def connect(self) -> None:
-        if self._logging_in or self.session_over:
-            return
-        self._logging_in = True
+        self.connection.connect()
+
+    def _send_login(self) -> None:
         token = self.token
-        self.link.send(lambda _s: mailq.MailLogin(token=token, client="Cicada desktop"),
-                       mailq.LoginResult, on_done=self._logged_in, on_error=self._login_failed)
+        self.link.send(lambda _s: mailq.MailLogin(token=token, client="Cicada desktop"), mailq.LoginResult,
+                       on_done=self._logged_in,
+                       on_error=lambda error: self.connection.login_failed(error.code, error.message))
 
     def _logged_in(self, result: mailq.LoginResult) -> None:
-        self._logging_in = False
         self.link.session = result.session
-        self.run = result.run
         self.link.receive_events(result.events)  # heartbeats included: they come once it is confirmed
-        self.desk.apply_seat(result.seat)
-        for channel, wanted in self.wanted.items():
-            if result.seat.available.get(channel) != wanted:
-                self.set_available(channel, wanted)
+        self.connection.logged_in(result.run, result.seat)
         for work in self.desk.assigned("chat"):
             self._load_transcript(work.conversation_id)
         self.link.send(lambda s: mailq.Status(session=s or ""), mailq.StatusResult,  # the group inbox's counts until news comes
                        on_done=lambda status: self.desk.apply_queues(status.queues), on_error=lambda e: None)
 
-    def _login_failed(self, error) -> None:
-        self._logging_in = False
-        if error.code == "session_ended":
-            self._session_ended("ended")
-            return
-        self.desk.connection_lost(error.message)
-        QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
-
-    def _session_ended(self, reason: str) -> None:
-        """The CRM session is over: the mail queue's with it. Said once, in the agent's language;
-        no more logins with that session."""
-        if self.session_over:
-            return
-        self.session_over = True
-        self.link.session = None
-        template = SESSION_ENDED_TEXTS.get(reason, SESSION_ENDED_TEXTS["ended"])
-        self.desk.connection_lost(QCoreApplication.translate("Workbench", template))
-        self.bench.notice("warning", template)
-        if reason != "account_disabled":
-            self.controller.sign_in_wanted.emit(reason)
-
     def signed_in_again(self, token: str) -> None:
         """The agent signed in again after his session ended: the mail queue with the new one."""
         self.token = token
-        self.session_over = False
-        self.connect()
-
-    def _relogin_if_needed(self) -> None:
-        if not self.desk.connected:
-            self.connect()
+        self.connection.signed_in_again()
 
     def _silent(self, why: str) -> None:
-        """No heartbeat: the mail queue is gone, or restarted and no longer knows the session (it
-        beats only to sessions it knows). Log in again until it answers."""
-        self.desk.connection_lost(why)
-        if not self.session_over:
-            QTimer.singleShot(RELOGIN_MS, self._relogin_if_needed)
+        self.connection.silent(why)
 
     def _on_heartbeat(self, beat: mailq.MailqHeartbeat) -> None:
-        self.desk.database_heard(beat.database_available)
-        if not self.desk.connected or (self.run is not None and beat.run != self.run):
-            self.desk.connection_lost("the mail queue restarted")
-            self.connect()
+        self.connection.heartbeat(beat.run, beat.database_available)
 
     def _send_ping(self) -> None:
-        if self.link.session and self.desk.connected:
-            self.link.send(lambda s: mailq.Ping(session=s or ""), on_error=self._session_error)
-
-    def _session_error(self, error) -> None:
-        if error.code == "session_ended":
-            self._session_ended("ended")
-        elif error.code in ("no_session", "unreachable"):
-            self.desk.connection_lost(error.message)
-            self.connect()
-        else:
-            self.failed.emit(error.message)
+        if self.connection.may_ping():
+            self.link.send(lambda s: mailq.Ping(session=s or ""),
+                           on_error=lambda error: self.connection.session_error(error.code, error.message))
 
     def close(self) -> None:
         """The desktop closes: log off at once, so the agent's emails and chats go back to
         the queue now rather than when the mail queue notices the silence. The link sends
         it before it closes."""
         self._ping.stop()
-        if self.link.session and self.desk.connected:
+        if self.connection.may_ping():
             self.link.send(lambda s: mailq.MailLogout(session=s or ""), on_error=lambda e: None)
             self.desk.connection_lost("logged off")
 
     def _on_bench(self, what: str) -> None:
         """The agent confirmed who the customer of an email or chat is: the conversation
         and its interaction record are linked to him, so later mail finds the customer."""
-        contact, partner = self.bench.contact, self.bench.confirmed_partner
-        if what != "identification" or contact is None or contact.conversation_id is None or partner is None:
+        due = self.links.due(self.bench) if what == "identification" else None
+        if due is None:
             return
-        conversation_id, partner_id = contact.conversation_id, partner.partner_id
-        if self._linked.get(conversation_id) == partner_id:
-            return
-        self._linked[conversation_id] = partner_id
+        conversation_id, partner_id = due
 
         def failed(exc) -> None:
-            self._linked.pop(conversation_id, None)
+            self.links.failed(conversation_id)
             self.failed.emit(str(exc))
 
         self.tasks.run(crm_access.link_partner, self.crm, conversation_id, partner_id,
@@ -181,13 +122,9 @@ class MailControl(QObject):
 
     def _on_event(self, envelope, event) -> None:
         if isinstance(event, mailq.MailSessionEnded):
-            self._session_ended(event.reason)
+            self.connection.session_ended(event.reason)
             return
-        if isinstance(event, mailq.WorkWithdrawn):
-            self._withdrawn(event)
-        # An offer made again is the same offer told more (a chat named by its first line): no new notice.
-        known = self.desk.work.get(event.work.conversation_id) if isinstance(event, mailq.WorkOffered) else None
-        renewed = known is not None and known.state == "offered"
+        news = self.news.heard(event, self.desk.work.get(_conversation_of(event)))  # what the desk knew before
         self.desk.apply_event(envelope, event)
         if isinstance(event, mailq.WorkAssigned) and event.work.channel == "chat":
             self._load_transcript(event.work.conversation_id)
@@ -197,55 +134,8 @@ class MailControl(QObject):
             self.open(changed)  # the conversation on screen got a new message
         if isinstance(event, mailq.DeliveryDone):
             self._delivery_done(event)
-        if isinstance(event, (mailq.WorkAssigned, mailq.WorkClosed)):
-            cid = event.work.conversation_id if isinstance(event, mailq.WorkAssigned) else event.conversation_id
-            self._told.pop(("offered", cid), None)
-            self._told.pop(("missed", cid), None)
-        if isinstance(event, mailq.WorkOffered) and not renewed:
-            work = event.work
-            if not self._news(("offered", work.conversation_id)) and not work.transferred_by:
-                return
-            # Notices are translated in the Workbench context, as the workbench's own.
-            template = (QT_TRANSLATE_NOOP("Workbench", "New email from {customer}: {subject}")
-                        if work.channel == "email"
-                        else QT_TRANSLATE_NOOP("Workbench", "New chat from {customer}: {subject}"))
-            if work.transferred_by:
-                template = QT_TRANSLATE_NOOP("Workbench", "{agent} transferred to you: {subject}")
-            self.bench.notice("info", template, customer=work.customer, subject=work.subject or "—",
-                              agent=work.transferred_by or "")
-
-    def _withdrawn(self, event: mailq.WorkWithdrawn) -> None:
-        """Work that left the agent by no doing of his own is a notice; what he
-        rejected, transferred or logged off from is not."""
-        work = self.desk.work.get(event.conversation_id)
-        if work is None:
-            return
-        email = work.channel == "email"
-        template = {
-            "not_answered": QT_TRANSLATE_NOOP("Workbench", "The email from {customer} ({subject}) went back to the "
-                                                           "queue: it was not accepted in time.") if email else
-            QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went back to the queue: it was not accepted "
-                                           "in time."),
-            "customer_ended": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} ended before it was accepted: "
-                                                             "the customer closed it."),
-            "customer_left": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} ended before it was accepted: "
-                                                            "the customer left the page."),
-            "rerouted": QT_TRANSLATE_NOOP("Workbench", "The chat from {customer} went to another queue: the "
-                                                       "customer's first message asked for it."),
-        }.get(event.cause)
-        if event.cause == "not_answered" and not self._news(("missed", event.conversation_id)):
-            return
-        if template is not None:
-            self.bench.notice("warning", template, customer=work.customer, subject=work.subject or "—")
-
-    def _news(self, key: tuple[str, int]) -> bool:
-        """Whether a notice about `key` is news: none within TOLD_SECONDS. Either way the
-        clock starts again, so an offer going round and round stays quiet."""
-        now = time.monotonic()
-        if len(self._told) > 500:  # work that went to colleagues is never closed here
-            self._told = {k: t for k, t in self._told.items() if now - t <= TOLD_SECONDS}
-        last, self._told[key] = self._told.get(key), now
-        return last is None or now - last > TOLD_SECONDS
+        if news is not None:
+            self.bench.notice(news.level, news.template, **news.params)
 
     def _delivery_done(self, event: mailq.DeliveryDone) -> None:
         """The status in the conversation on screen follows; a failure is a notice the agent cannot miss."""
@@ -263,7 +153,9 @@ class MailControl(QObject):
     # --- what the agent does ------------------------------------------------------------------------
 
     def set_available(self, channel: str, available: bool) -> None:
-        self.wanted[channel] = available
+        self.connection.set_available(channel, available)
+
+    def _send_available(self, channel: str, available: bool) -> None:
         self.link.send(lambda s: mailq.SetAvailable(session=s or "", channel=channel, available=available),
                        mailq.SeatView, on_done=self.desk.apply_seat, on_error=self._command_failed)
 
@@ -360,7 +252,7 @@ class MailControl(QObject):
                        on_error=lambda exc: self.failed.emit(str(exc)))
 
     def render(self, body: str, view, on_done) -> None:
-        partner_id, person_id = self._confirmed_for(view.id)  # None: the conversation's own customer
+        partner_id, person_id = confirmed_for(self.bench, view.id)  # None: the conversation's own customer
         self.tasks.run(crm_access.render_reply, self.crm, body, view=view, partner_id=partner_id,
                        contact_person_id=person_id, on_done=on_done,
                        on_error=lambda exc: self.failed.emit(str(exc)))
@@ -368,19 +260,10 @@ class MailControl(QObject):
     def render_for(self, conversation_id: int, body: str, on_done) -> None:
         """A canned answer filled in with its own conversation (the service reads it afresh),
         whatever the reading pane shows: with several chats open, each gets its own customer."""
-        partner_id, person_id = self._confirmed_for(conversation_id)
+        partner_id, person_id = confirmed_for(self.bench, conversation_id)
         self.tasks.run(crm_access.render_reply_for, self.crm, conversation_id, body, partner_id=partner_id,
                        contact_person_id=person_id, on_done=on_done,
                        on_error=lambda exc: self.failed.emit(str(exc)))
-
-    def _confirmed_for(self, conversation_id: int) -> tuple[int | None, int | None]:
-        """The partner (and contact person) the agent confirmed, when this conversation is the
-        workspace's contact; another contact's customer must never fill in this answer."""
-        contact, partner = self.bench.contact, self.bench.confirmed_partner
-        if contact is None or partner is None or contact.conversation_id != conversation_id:
-            return None, None
-        person = contact.identification.contact_person
-        return partner.partner_id, person.partner_id if person else None
 
     def templates(self, channel: str) -> list[dict]:
         from action_box.layout import effective
@@ -396,10 +279,8 @@ class MailControl(QObject):
                        on_error=self._command_failed)
 
     def chat_typing(self, conversation_id: int) -> None:
-        now = time.monotonic()
-        if now - self._typing_sent.get(conversation_id, 0.0) < TYPING_EVERY:
+        if not self.connection.typing_worth_telling(conversation_id):
             return
-        self._typing_sent[conversation_id] = now
         self.link.send(lambda s: mailq.ChatTyping(session=s or "", conversation_id=conversation_id),
                        on_error=lambda e: None)
 
@@ -446,14 +327,49 @@ class MailControl(QObject):
                        on_error=lambda exc: log.warning("chat %s: %s", conversation_id, exc))
 
     def _command_failed(self, error) -> None:
-        if error.code in ("no_session", "unreachable"):
-            self._session_error(error)
-            return
-        self.failed.emit(error.message)
-        self.bench.notice("warning", "{error}", error=error.message)
+        self.connection.command_failed(error.code, error.message)
 
 
 def _epoch(value) -> float:
     from datetime import UTC
 
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+class _MailPort:
+    """The mail session's port (agent_desktop.mail_session.MailPort): the link to the mail
+    queue, a timer and the control's signals."""
+
+    def __init__(self, control: MailControl):
+        self._control = control
+
+    @property
+    def session(self) -> str | None:
+        return self._control.link.session
+
+    @session.setter
+    def session(self, value: str | None) -> None:
+        self._control.link.session = value
+
+    def log_in(self) -> None:
+        self._control._send_login()
+
+    def set_available(self, channel: str, available: bool) -> None:
+        self._control._send_available(channel, available)
+
+    def retry_later(self) -> None:
+        QTimer.singleShot(RELOGIN_MS, self._control.connection.relogin_if_needed)
+
+    def sign_in_wanted(self, reason: str) -> None:
+        self._control.controller.sign_in_wanted.emit(reason)
+
+    def failed(self, message: str) -> None:
+        self._control.failed.emit(message)
+
+    def translate(self, template: str) -> str:
+        return QCoreApplication.translate("Workbench", template)
+
+
+def _conversation_of(event) -> int | None:
+    work = getattr(event, "work", None)
+    return work.conversation_id if work is not None else getattr(event, "conversation_id", None)

@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
 
     def _ask_sign_in(self, reason: str | None) -> None:
         """The CRM session ended (or the agent asks): his password, in a window beside this one."""
-        from agent_desktop.ui.controller import SESSION_ENDED
+        from agent_desktop.crm_session import SESSION_ENDED
 
         why = (QCoreApplication.translate("Workbench", SESSION_ENDED.get(reason, SESSION_ENDED["ended"]))
                if reason else self.tr("Sign in with a new session; the open contact and its drafts stay."))
@@ -519,7 +519,7 @@ class MainWindow(QMainWindow):
 
         def send(found) -> None:
             name, address = found
-            self.controller.tasks.run(
+            self.controller.tasks.run_remote(
                 demo.send_email, self.demo, name, address,
                 on_done=lambda subject: self.bench.notice("info", QT_TRANSLATE_NOOP(
                     "Workbench", "{name} sent an email: {subject}"), name=name, subject=subject),

@@ -15,6 +15,9 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_desktop import crm_access
+from agent_desktop.contact_start import ScriptSource, script_source
+from agent_desktop.script_prompts import PromptsShown
+from agent_desktop.script_saves import RunSaves
 from agent_desktop.ui import i18n
 from agent_desktop.workbench import QT_TRANSLATE_NOOP, Contact, IdStatus, Phase, _script_json
 from crm.errors import NotFound, RunHandedOver
@@ -37,10 +40,8 @@ class ScriptControl(QObject):
         self.supply = crm_access.ScriptSupply([], {})
         self._facts: tuple[str, dict | None, dict | None] | None = None  # contact key, partner, person
         self._facts_for: tuple | None = None
-        self._saving: set[str] = set()
-        self._dirty: set[str] = set()
-        self._refused: set[str] = set()  # contacts whose run a colleague took over: no more saves
-        self._prompted: dict[str, set[str]] = {}  # contact key -> prompt scripts shown
+        self.saves = RunSaves()
+        self.prompts = PromptsShown()
         self.bench.subscribe(self._on_model_change)
         self.refresh()
 
@@ -66,10 +67,10 @@ class ScriptControl(QObject):
     def contact_started(self, contact: Contact) -> None:
         """A new contact: go on with a colleague's run after a transfer, else open
         the script that fits its queue, number or campaign."""
-        key = contact.key
-        if contact.kind == "consult":
-            return  # a colleague asks for advice; the script stays with him
-        if contact.kind == "transfer" and contact.call_id:
+        key, source = contact.key, script_source(contact)
+        if source is ScriptSource.NONE:
+            return
+        if source is ScriptSource.COLLEAGUE:
             self.tasks.run(crm_access.handed_over_run, self.crm, contact.call_id,
                            on_done=lambda found: self._handed_over(key, found),
                            on_error=lambda exc: self._open_fitting(key))
@@ -200,23 +201,13 @@ class ScriptControl(QObject):
         from scripting.templates import render
 
         contact = self._current(key)
-        if contact is None or contact.kind == "consult":
+        if contact is None or not self.prompts.ready(contact):
             return
-        if contact.prompts_shown and key not in self._prompted:
-            return  # restored from a draft: shown before
-        if contact.identification.status is IdStatus.PENDING:
-            return
-        contact.prompts_shown = True
-        shown = self._prompted.setdefault(key, set())
-        if len(self._prompted) > 50:  # only the recent contacts matter
-            for old in list(self._prompted)[:-50]:
-                del self._prompted[old]
         context = self.context()
-        for each in prompts_for(self.supply.active, context, queue=contact.queue, dnis=contact.dnis,
-                                campaign=contact.campaign):
-            if each.script.name not in shown:
-                shown.add(each.script.name)
-                self.bench.show_prompt(render(each.script.text or "", context).text)
+        due = prompts_for(self.supply.active, context, queue=contact.queue, dnis=contact.dnis,
+                          campaign=contact.campaign)
+        for each in self.prompts.unseen(key, due, name=lambda each: each.script.name):
+            self.bench.show_prompt(render(each.script.text or "", context).text)
 
     # --- saving the run as it goes -----------------------------------------------------------------
 
@@ -233,44 +224,34 @@ class ScriptControl(QObject):
     def handed_over(self, contact: Contact | None) -> bool:
         """Whether the contact's run went with the call to a colleague: it is
         his to go on with, and no longer changed here."""
-        if contact is None or contact.script is None:
-            return False
-        transferred = contact.result is not None and contact.result.cause == "transferred"
-        return transferred or contact.key in self._refused
+        return self.saves.handed_over(contact)
 
     def save_soon(self) -> None:
         contact = self.bench.contact
         if contact is None or contact.script is None or not contact.call_id:
             return  # a contact without a call is saved with its record, at End
         key = contact.key
-        if key in self._refused:
+        if not self.saves.start(key):
             return
-        if key in self._saving:
-            self._dirty.add(key)
-            return
-        self._saving.add(key)
         snapshot = _script_json(contact.script)
 
         def done(_run_id) -> None:
-            self._saving.discard(key)
-            if key in self._dirty:
-                self._dirty.discard(key)
+            if self.saves.saved(key):
                 self.save_soon()
 
         def failed(exc) -> None:
-            self._saving.discard(key)
             if isinstance(exc, RunHandedOver):
-                self._dirty.discard(key)
-                self._refused.add(key)
+                self.saves.taken_over(key)
                 self.bench.notice("warning", QT_TRANSLATE_NOOP(
                     "Workbench", "The script run went on with the colleague the call was transferred to; "
                                  "changes made here are not saved ({error})."), error=str(exc))
                 self.handed_over_changed.emit()
                 return
             if isinstance(exc, NotFound):  # the gateway has not recorded the call yet
-                self._dirty.discard(key)
+                self.saves.later(key)
                 QTimer.singleShot(SAVE_RETRY_MS, self.save_soon)
                 return
+            self.saves.failed(key)
             log.warning("the script run could not be saved yet: %s", exc)
 
         self.tasks.run(crm_access.save_script_run, self.crm, contact, snapshot,

@@ -47,31 +47,45 @@ class PartnerView:
     latest_interactions: list[Interaction]
 
 
-def partner_view(session: Session, actor: Actor, partner_id: int) -> PartnerView:
+ALL_SECTIONS = frozenset({"related", "relationships", "open_transactions", "installed_base",
+                          "latest_interactions"})
+
+
+def partner_view(session: Session, actor: Actor, partner_id: int, *,
+                 sections: frozenset[str] = ALL_SECTIONS) -> PartnerView:
+    """The partner with the `sections` a caller shows (all by default); a section left out is
+    an empty list, not read: the Action Box's context, read at every screen pop, needs no
+    relationships or history."""
+    unknown = sections - ALL_SECTIONS
+    if unknown:
+        raise ValueError(f"no section {', '.join(sorted(unknown))} in a partner's view")
     # What the 360° view shows at once; roles and attributes load if a caller reads them.
     partner = get_partner(session, actor, partner_id, details=("phones", "emails", "addresses"))
     owner = session.get(User, partner.owner_id) if partner.owner_id else None
-    contacts, orgs = related_partners(session, [partner.id])
+    contacts, orgs = related_partners(session, [partner.id]) if "related" in sections else ({}, {})
     return PartnerView(
         partner=partner,
         owner=owner.display_name if owner else None,
         shared=partner.owner_id is not None and partner.owner_id != actor.user_id,
         contact_persons=contacts.get(partner.id, []),
         organizations=orgs.get(partner.id, []),
-        relationships=_relationships(session, partner.id),
+        relationships=_relationships(session, partner.id) if "relationships" in sections else [],
         open_transactions=list(session.scalars(
             select(BusinessTransaction)
             .where(BusinessTransaction.partner_id == partner.id,
                    BusinessTransaction.status.in_(TransactionStatus.open_values()))
-            .order_by(BusinessTransaction.created_at.desc()).limit(OPEN_TRANSACTIONS))),
+            .order_by(BusinessTransaction.created_at.desc()).limit(OPEN_TRANSACTIONS)))
+        if "open_transactions" in sections else [],
         installed_base=list(session.scalars(
             select(InstalledBaseItem).options(selectinload(InstalledBaseItem.product))
             .where(InstalledBaseItem.partner_id == partner.id)
-            .order_by(InstalledBaseItem.installed_on.desc()))),
+            .order_by(InstalledBaseItem.installed_on.desc())))
+        if "installed_base" in sections else [],
         latest_interactions=list(session.scalars(
             select(Interaction).where(Interaction.partner_id == partner.id)
             .order_by(Interaction.started_at.desc(), Interaction.id.desc())
-            .limit(LATEST_INTERACTIONS))),
+            .limit(LATEST_INTERACTIONS)))
+        if "latest_interactions" in sections else [],
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 # RFC 3261 compact header names the gateway cares about.
 _COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact"}
@@ -63,7 +64,24 @@ def display_name(value: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), text)
+    """%-escapes read as UTF-8, as a caller's number or name is written; what is no text (a bad
+    sequence, a lone surrogate) or no database stores (NUL) becomes U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", unquote(text, errors="replace"))
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+# What the gateway leaves as it is in a SIP URI's user part (RFC 3261 25.1: unreserved and
+# user-unreserved, but ";" and "?", which parsers read as parameters and headers): the rest is escaped.
+_USER_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()&=+$,/")
+
+
+def escape_user(text: str) -> str:
+    """`text` as the user part of a SIP URI: every other character %-escaped (as UTF-8), so
+    that a caller's number, whatever it holds, makes a valid URI when the gateway passes it on."""
+    return "".join(c if c in _USER_SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8", errors="replace"))
+                   for c in text)
 
 
 def read_invite(message: str) -> InviteInfo:

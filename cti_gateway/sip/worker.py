@@ -32,7 +32,7 @@ from cti_gateway import prompts
 from cti_gateway.sip.endpoint import SipEndpoint, answer, call_param, calls_in_use, hangup
 from cti_gateway.sip.legs import Announcement, LegCall
 from cti_gateway.sip.pool import WORKER_KEY_VARIABLE, worker_keypair_from_environment
-from cti_gateway.sip.sipmsg import TrustedSources, read_invite
+from cti_gateway.sip.sipmsg import TrustedSources, escape_user, read_invite
 
 log = logging.getLogger("cicada.sipworker")
 
@@ -346,7 +346,7 @@ class Worker:
     def _make_call(self, order: msg.Dial) -> None:
         leg = LegCall(self, order.leg, incoming=False)
         leg.connect_to = order.connect_to
-        from_uri = f"sip:{order.caller_id}@{self.host}:{self.port}" if order.caller_id else None
+        from_uri = f"sip:{escape_user(order.caller_id)}@{self.host}:{self.port}" if order.caller_id else None
         param = call_param(order.headers, from_uri)
         try:
             leg.makeCall(order.uri, param)
