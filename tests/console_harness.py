@@ -21,6 +21,7 @@ from crm.errors import NotFound
 from crm.services.users import create_org_unit, create_user, hash_password, user_by_name
 
 import ports
+from logfail import watch_service_log
 
 PASSWORD = "console-password"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
@@ -84,6 +85,7 @@ class RunningConsole:
         self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "console"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
+        watch_service_log(self.log_path, self.process)  # an error it logs unprovoked fails the test
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode(errors="replace")
