@@ -191,6 +191,13 @@ default_region = "CN"
 # fingerprint = "AB:CD:..."                # desktops: its certificate's SHA-256 (`cicada keys show`), trusted
 #                                          # without asking the agent
 
+[console]
+# The supervisors' web console (`cicada console`): sign-in and the live wallboard.
+# It watches the gateway named in [gateway] and reads the CRM database.
+# address = "127.0.0.1:8030"               # where it listens; supervisors open http://address/
+# idle_minutes = 30                        # a sign-in with no page or form asked for this long ends
+# secure_cookies = false                   # true behind an HTTPS reverse proxy
+
 [keys]
 # The services' CURVE keys and the application service's TLS certificate,
 # made by `cicada keys init` (paths relative to this file).

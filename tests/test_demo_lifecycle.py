@@ -65,7 +65,7 @@ def demo_machine(tmp_path):
     home.mkdir()
     ports = {"sip": free_udp_port(), "commands": free_tcp_port(), "events": free_tcp_port(),
              "smtp": free_tcp_port(), "chat": free_tcp_port(), "mail_commands": free_tcp_port(),
-             "mail_events": free_tcp_port(), "app": free_tcp_port()}
+             "mail_events": free_tcp_port(), "app": free_tcp_port(), "console": free_tcp_port()}
     config = tmp_path / "cicada.toml"
     config.write_text(
         "[gateway]\n"
@@ -80,7 +80,9 @@ def demo_machine(tmp_path):
         f'commands = "tcp://127.0.0.1:{ports["mail_commands"]}"\n'
         f'events = "tcp://127.0.0.1:{ports["mail_events"]}"\n'
         "[app]\n"
-        f'address = "127.0.0.1:{ports["app"]}"\n')
+        f'address = "127.0.0.1:{ports["app"]}"\n'
+        "[console]\n"
+        f'address = "127.0.0.1:{ports["console"]}"\n')
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"),
            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_CACHE_HOME": str(home / ".cache"),
            "CICADA_CONFIG": str(config), "PYTHONUNBUFFERED": "1", "QT_QPA_PLATFORM": "offscreen"}
@@ -118,12 +120,15 @@ def test_ctrl_c_on_the_demo_leaves_no_process_and_no_port_taken(demo_machine, tm
     log = tmp_path / "demo.log"
     demo = start_demo(env, log, *args)
     try:
-        wait_for_text(log, ["application service ready", "gateway ready", "mail queue ready"], 180, demo)
+        wait_for_text(log, ["application service ready", "gateway ready", "mail queue ready",
+                            f"console ready: http://127.0.0.1:{ports['console']}/", "sign in as supervisor "
+                            "(password supervisor-demo)"], 180, demo)
         time.sleep(2)  # the desktop and the phone start after the services
         started = descendants(demo.pid)
         assert any("mailq" in c for c in started.values()), started
         assert any("gateway" in c for c in started.values()), started
         assert any(c.endswith(" app") for c in started.values()), started
+        assert any(c.endswith(" console") for c in started.values()), started
         if variant == "desktop":
             assert any(" desktop " in c for c in started.values()), started
 

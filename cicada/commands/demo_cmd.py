@@ -15,7 +15,8 @@ def register(commands) -> None:
                     "configured otherwise), fill it with demo data if it is empty, print how to "
                     "log in, import the example call scripts if there are none, then run the application "
                     "service (the CRM over HTTPS, with the certificate `cicada keys init` makes), the CTI "
-                    "gateway and the mail queue (email and web chat) on 127.0.0.1, a softphone for agent1 and "
+                    "gateway, the mail queue (email and web chat) and the supervisors' web console on "
+                    "127.0.0.1, a softphone for agent1 and "
                     "the agent desktop for agent1, given the application service's address and fingerprint "
                     "(it has no database), whose Demo menu places customers' calls. Without a display (or "
                     "with --no-desktop) the services run without the desktop, until Ctrl-C.")
@@ -259,6 +260,9 @@ def _run_with_desktop(args, console, app: _App) -> int:
         mailq = _start_mailq(args, console)
         if mailq is not None:
             children.append(mailq)
+        supervisors = _start_console(args, console)
+        if supervisors is not None:
+            children.append(supervisors)
         # signed in as agent1, the phone sees the calls he accepts in the desktop
         children.append(subprocess.Popen([*_cicada(args), "phone", "--agent", "agent1"],
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -347,13 +351,37 @@ def _run_gateway(args, console, app: _App) -> int:
     if mailq is not None:
         console.print("Emails to service@cicada.example over SMTP at 127.0.0.1:2525 and chats from "
                       "http://127.0.0.1:8025/chat/ go to the agents' Inbox (cicada desktop).")
+    supervisors = _start_console(args, console)  # it watches the gateway once that listens
     try:
         run_gateway(gateway, config.database_url, keypair=keypair, verbose=args.verbose, on_ready=ready)
     except GatewayError as exc:
         console.print(f"[red]The gateway did not start: {exc}[/red]")
         return 2
     finally:
-        if mailq is not None and mailq.poll() is None:
-            mailq.terminate()
-            mailq.wait(15)
+        for child in (supervisors, mailq):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                child.wait(15)
     return 0
+
+
+def _start_console(args, console):
+    """The supervisors' console as a child process, once it listens; its address and the demo
+    supervisor's login printed. None if it could not start (the rest of the demo works on)."""
+    import subprocess
+    import threading
+
+    console.print("\nStarting the supervisors' console ...")
+    child = subprocess.Popen([*_cicada(args), "console"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             text=True, **_child_of_the_demo())
+    for line in child.stdout:
+        console.print(line.rstrip(), markup=False, highlight=False)
+        if "console ready" in line:
+            threading.Thread(target=_echo, args=(child.stdout, console), daemon=True).start()
+            url = line.split("ready:", 1)[1].strip()
+            console.print(f"Supervisors: open {url} and sign in as supervisor (password supervisor-demo) "
+                          "to watch the queues and agents live.", markup=False, highlight=False, soft_wrap=True)
+            return child
+    console.print("[yellow]The console did not start (see above): the rest of the demo works.[/yellow]")
+    child.wait()
+    return None

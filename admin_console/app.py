@@ -1,0 +1,144 @@
+"""The console's wiring: settings, the Starlette application and its server (uvicorn).
+
+    app = create_app(ConsoleSettings(database_url, gateway_commands=..., gateway_events=...,
+                                     gateway_key=...))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.datastructures import MutableHeaders
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from admin_console.signin import routes as signin_routes
+from admin_console.signin.sessions import IDLE_SECONDS, SignIns
+from admin_console.wallboard import routes as wallboard_routes
+from admin_console.wallboard.feed import Feeds
+from admin_console.web import HERE
+from crm.db import Database
+from cti_gateway.client import CtiClient
+
+log = logging.getLogger("cicada.console")
+
+SWEEP_SECONDS = 30.0
+SECURITY_HEADERS = {
+    # no inline script or style, nothing from elsewhere, never in a frame
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    database_url: str
+    gateway_commands: str
+    gateway_events: str
+    gateway_key: str  # the gateway's public key (z85), as desktops trust it
+    idle_seconds: float = IDLE_SECONDS
+    secure_cookies: bool = False  # True behind HTTPS (a reverse proxy): cookies only over TLS
+    gateway_timeout: float = 2.0  # a command the gateway does not answer this soon: unreachable
+
+
+class _SecurityHeaders:
+    """Plain ASGI (not BaseHTTPMiddleware), so that the event streams flow through untouched."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        static = scope["path"].startswith("/static/")
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(settings: ConsoleSettings, *, database: Database | None = None) -> Starlette:
+    database = database or Database.open(settings.database_url)
+
+    def connect() -> CtiClient:
+        return CtiClient(settings.gateway_commands, settings.gateway_events, server_key=settings.gateway_key,
+                         timeout=settings.gateway_timeout)
+
+    feeds = Feeds(connect, on_refused=lambda token: sign_ins.forget_token(token))
+    sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
+                       on_end=lambda signed: feeds.leave(signed.scope, signed.token))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        sweeper = asyncio.ensure_future(_sweep(sign_ins))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            feeds.stop()
+            database.dispose()
+
+    app = Starlette(routes=[
+        *signin_routes.routes,
+        *wallboard_routes.routes,
+        Mount("/static/wallboard", StaticFiles(directory=HERE / "wallboard" / "static"), name="wallboard-static"),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ], middleware=[Middleware(_SecurityHeaders)], lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.sign_ins = sign_ins
+    app.state.feeds = feeds
+    return app
+
+
+async def _sweep(sign_ins: SignIns) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await anyio.to_thread.run_sync(sign_ins.sweep)
+        except Exception:  # the next sweep tries again
+            log.exception("ending idle sign-ins failed")
+
+
+class ConsoleError(Exception):
+    """The console cannot start; the message says why."""
+
+
+def run_console(settings: ConsoleSettings, *, host: str, port: int, on_ready=None) -> None:
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False,
+                            lifespan="on", timeout_graceful_shutdown=2)
+    server = _Server(config, on_ready)
+    server.run()
+    if not server.started:
+        raise ConsoleError(f"cannot listen on {host}:{port} (is another console running?)")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the caller once it listens (the port it got, for port 0)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready):
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_ready is not None:
+            port = self.servers[0].sockets[0].getsockname()[1] if self.servers else self.config.port
+            self.on_ready(port)

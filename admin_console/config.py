@@ -1,0 +1,46 @@
+"""The `[console]` section of the configuration: where the console listens, and how long an
+idle sign-in lasts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+
+class ConsoleConfigError(ValueError):
+    """The [console] section cannot be used; the message says what and where."""
+
+
+class ConsoleSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    address: str = "127.0.0.1:8030"  # HOST:PORT; supervisors open http://HOST:PORT/
+    idle_minutes: float = 30  # a sign-in with no page or form asked for this long ends
+    secure_cookies: bool = False  # behind an HTTPS reverse proxy: cookies only over TLS
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    host: str
+    port: int
+    idle_seconds: float
+    secure_cookies: bool
+
+    @property
+    def url(self) -> str:
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}/"
+
+
+def load_console_config(section: dict | None, source: Path | None = None) -> ConsoleConfig:
+    where = f"{source or 'configuration'}: [console]"
+    try:
+        raw = msgspec.convert(section or {}, ConsoleSection)
+    except msgspec.ValidationError as exc:
+        raise ConsoleConfigError(f"{where}: {exc}") from None
+    host, sep, port = raw.address.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ConsoleConfigError(f"{where}: address = {raw.address!r}: write it as HOST:PORT, e.g. 127.0.0.1:8030")
+    if raw.idle_minutes <= 0:
+        raise ConsoleConfigError(f"{where}: idle_minutes must be more than 0")
+    return ConsoleConfig(host.strip("[]"), int(port), raw.idle_minutes * 60, raw.secure_cookies)

@@ -1,0 +1,174 @@
+"""One gateway watch per supervisor scope, shared by every browser of that scope.
+
+The gateway shows a supervisor's watch the agents of his org units (crm.services.supervision):
+supervisors with the same scope see the same picture, so the console opens one watch for them
+all, with the CRM session of one of them (the first still signed in). However many browsers
+are open, the gateway has one watch and the database no query per browser.
+
+Each feed runs on a thread of its own: watch (the gateway confirms the event key), then seed
+the model from `gateway.status` (taken after the confirmation, so no event falls in between),
+then follow the events. A silent or unreachable gateway turns the model offline at once, and
+the feed starts over every `retry` seconds until the gateway answers again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Hashable
+
+from admin_console.wallboard.model import Wallboard
+from bus.envelope import BadMessage
+from cti_gateway.client import CtiClient, CtiError
+
+log = logging.getLogger("cicada.console")
+
+REFUSED_SESSION = ("session_ended", "forbidden")
+
+
+class GatewayFeed:
+    def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
+                 on_refused: Callable[[str], None] = lambda token: None):
+        self.connect = connect
+        self.model = model or Wallboard()
+        self.retry = retry
+        self.on_refused = on_refused  # told of a session the gateway refused (ended in the CRM)
+        self.lock = threading.Lock()
+        self.tokens: list[str] = []  # the CRM sessions of this scope's supervisors; the first watches
+        self._changed = threading.Event()
+        self._stopping = threading.Event()
+        self._cached: tuple[int, str] = (-1, "")
+        self.thread = threading.Thread(target=self._run, name="console-feed", daemon=True)
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def add(self, token: str) -> None:
+        with self.lock:
+            first = not self.tokens
+            if token not in self.tokens:
+                self.tokens.append(token)
+        if first:
+            self._changed.set()  # the watch may start; another browser or supervisor changes nothing
+        if not self.thread.is_alive() and not self._stopping.is_set():
+            self.thread.start()
+
+    def remove(self, token: str) -> bool:
+        """Forget a session (signed out); whether any is left."""
+        with self.lock:
+            watching = bool(self.tokens) and self.tokens[0] == token
+            if token in self.tokens:
+                self.tokens.remove(token)
+            left = bool(self.tokens)
+        if watching:
+            self._changed.set()  # watch again with another supervisor's session, or stop
+        return left
+
+    def stop(self, *, wait: bool = True) -> None:
+        self._stopping.set()
+        self._changed.set()
+        if wait and self.thread.is_alive():
+            self.thread.join(10)
+
+    # --- what browsers read ------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[int, str]:
+        """The model's version and its view as JSON, made once per version whatever the browsers."""
+        with self.lock:
+            if self._cached[0] != self.model.version:
+                self._cached = (self.model.version, json.dumps(self.model.view(), ensure_ascii=False))
+            return self._cached
+
+    # --- the thread --------------------------------------------------------------------------
+
+    def _current(self) -> str | None:
+        with self.lock:
+            return self.tokens[0] if self.tokens else None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._changed.clear()
+            token = self._current()
+            if token is None:
+                self._changed.wait(1.0)
+                continue
+            try:
+                self._watch(token)
+                continue  # the session changed: watch again at once
+            except CtiError as exc:
+                self._set_lost(exc.code)
+                if exc.code in REFUSED_SESSION:
+                    log.info("the gateway refused a watch (%s): that session is forgotten", exc.code)
+                    self.remove(token)
+                    self.on_refused(token)
+                    continue
+                if exc.code == "silent":
+                    log.warning("%s", exc.message)
+                else:
+                    log.debug("gateway watch: %s", exc.message)
+            except Exception:  # the feed must outlive whatever one round hit
+                log.exception("the gateway watch failed")
+                self._set_lost("error")
+            self._stopping.wait(self.retry)
+
+    def _watch(self, token: str) -> None:
+        with self.connect() as client:
+            client.watch(token)
+            status = client.status(token)
+            with self.lock:
+                self.model.seed(status)
+            log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
+            while not self._stopping.is_set() and not self._changed.is_set():
+                try:
+                    got = client.next_event(0.25)
+                except BadMessage as exc:  # one bad event costs that event, never the watch
+                    log.warning("a malformed event from the gateway was ignored: %s", exc.message)
+                    got = None
+                with self.lock:
+                    if got is not None:
+                        self.model.apply(got[1])
+                    if not self.model.check():
+                        raise CtiError("silent", "the gateway went silent: the wallboard is offline until it answers")
+            self._set_lost("connecting")  # that supervisor signed out: watch with another's session
+
+    def _set_lost(self, problem: str) -> None:
+        with self.lock:
+            self.model.lost(problem)
+
+
+class Feeds:
+    """The feeds of the scopes signed in now: one per scope, ended with its last session."""
+
+    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0,
+                 on_refused: Callable[[str], None] = lambda token: None):
+        self.connect = connect
+        self.retry = retry
+        self.on_refused = on_refused
+        self.lock = threading.Lock()
+        self.feeds: dict[Hashable, GatewayFeed] = {}
+
+    def join(self, scope: Hashable, token: str) -> GatewayFeed:
+        with self.lock:
+            feed = self.feeds.get(scope)
+            if feed is None:
+                feed = self.feeds[scope] = GatewayFeed(self.connect, retry=self.retry, on_refused=self.on_refused)
+        feed.add(token)
+        return feed
+
+    def get(self, scope: Hashable) -> GatewayFeed | None:
+        with self.lock:
+            return self.feeds.get(scope)
+
+    def leave(self, scope: Hashable, token: str) -> None:
+        with self.lock:
+            feed = self.feeds.get(scope)
+            if feed is None or feed.remove(token):
+                return
+            del self.feeds[scope]
+        feed.stop(wait=False)  # its thread ends within a poll; nobody waits for it
+
+    def stop(self) -> None:
+        with self.lock:
+            feeds, self.feeds = list(self.feeds.values()), {}
+        for feed in feeds:
+            feed.stop()

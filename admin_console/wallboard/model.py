@@ -1,0 +1,114 @@
+"""The live picture of phone queues and agents that one gateway watch sees.
+
+Seeded from `gateway.status`, then kept by the events of the watch (an agent's whole state
+comes with each `agent.state`, a queue's figures with each `queue.stats`). Silence longer
+than `silence` seconds (the gateway beats every second) or a lost connection turn it
+offline: its view then carries no figure, so that nothing stale is shown as live.
+
+Plain Python with an injectable clock; the feed calls it from one thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bus import cti
+
+SILENCE_SECONDS = 3.0  # three missed heartbeats
+
+
+class Wallboard:
+    def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS):
+        self.clock = clock
+        self.silence = silence
+        self.online = False
+        self.problem = "connecting"  # why it is offline, in a word
+        self.queues: dict[str, cti.QueueStats] = {}
+        self.queue_seen: dict[str, float] = {}  # when each queue's figures were taken
+        self.agents: dict[str, cti.AgentView] = {}
+        self.heard_at = 0.0
+        self.version = 0  # goes up with every change a browser must see
+
+    # --- fed by the gateway ---------------------------------------------------------------
+
+    def seed(self, status: cti.StatusResult) -> None:
+        now = self.clock()
+        self.queues = {q.queue: q for q in status.queues}
+        self.queue_seen = dict.fromkeys(self.queues, now)
+        self.agents = {a.agent: a for a in status.agents if a.mode != "logged_out"}
+        self.online, self.problem, self.heard_at = True, "", now
+        self.version += 1
+
+    def apply(self, event: Any) -> None:
+        """One event of the watch; those the wallboard does not show only prove the gateway alive."""
+        self.heard_at = self.clock()
+        if not self.online:
+            return  # not seeded: a snapshot comes first
+        if isinstance(event, cti.AgentStateChanged):
+            if event.state.mode == "logged_out":
+                self.agents.pop(event.state.agent, None)
+            else:
+                self.agents[event.state.agent] = event.state
+            self.version += 1
+        elif isinstance(event, cti.QueueStatsChanged):
+            self.queues[event.stats.queue] = event.stats
+            self.queue_seen[event.stats.queue] = self.heard_at
+            self.version += 1
+
+    def check(self) -> bool:
+        """Offline after `silence` seconds without a word from the gateway; whether it is online."""
+        if self.online and self.clock() - self.heard_at > self.silence:
+            self.lost("silent")
+        return self.online
+
+    def lost(self, problem: str) -> None:
+        """The gateway is unreachable, or refused the watch: nothing is live any more."""
+        if self.online or self.problem != problem:
+            self.online, self.problem = False, problem
+            self.version += 1
+
+    # --- what browsers get ------------------------------------------------------------------
+
+    def view(self) -> dict:
+        """Plain data for the page; times are the gateway's (seconds since the epoch), `now` the
+        console's, so that the browser ticks them on from its own clock."""
+        if not self.online:
+            return {"online": False, "problem": self.problem, "now": self.clock(), "queues": [], "agents": []}
+        return {"online": True, "problem": "", "now": self.clock(),
+                "queues": [self._queue(stats) for _, stats in sorted(self.queues.items())],
+                "agents": [self._agent(agent) for agent in sorted(self.agents.values(),
+                                                                  key=lambda a: (a.name.casefold(), a.agent))]}
+
+    def _queue(self, stats: cti.QueueStats) -> dict:
+        seen = self.queue_seen.get(stats.queue, self.clock())
+        return {
+            "queue": stats.queue,
+            "waiting": stats.waiting,
+            # the oldest caller's arrival, so that the longest wait ticks on between events
+            "oldest_since": seen - stats.longest_wait if stats.waiting else None,
+            "staffed": stats.agents_logged_in,
+            "ready": stats.agents_ready,
+            "busy": stats.agents_busy + stats.agents_offered,  # an agent being offered a call is taken
+            "wrap_up": stats.agents_wrap_up,
+            "not_ready": stats.agents_not_ready,
+        }
+
+    @staticmethod
+    def _agent(agent: cti.AgentView) -> dict:
+        call = next((c for c in agent.calls if c.role == "handler"), agent.calls[0] if agent.calls else None)
+        return {
+            "agent": agent.agent,
+            "name": agent.name,
+            "mode": agent.mode,
+            "reason": agent.reason,
+            "since": agent.since,
+            "queues": list(agent.queues),
+            "call": None if call is None else {
+                "queue": call.queue,
+                "direction": call.direction,
+                "state": call.state,
+                "since": call.answered_at or call.offered_at,
+            },
+        }

@@ -1,0 +1,74 @@
+"""The wallboard page and its live stream (server-sent events).
+
+The page is rendered on the server with the labels in the supervisor's language; the stream
+sends the scope's picture (GatewayFeed.snapshot, made once per change for every browser)
+whenever it changes, so an open browser costs the database nothing and the gateway nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from admin_console import i18n
+from admin_console.web import render, sign_ins, signed_in
+
+PUSH_SECONDS = 0.2  # how often a stream looks for a new picture
+KEEP_ALIVE_SECONDS = 15.0
+
+# The texts the page's script shows, in the page's language.
+SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out", "No queue.",
+                "No agent logged in.", "Connecting to the CTI gateway…",
+                "The CTI gateway cannot be reached: no figure here is live. The wallboard catches up as soon "
+                "as it answers.", "The console's connection is lost; reconnecting…", "Live"]
+
+
+async def wallboard(request: Request) -> Response:
+    signed = signed_in(request)
+    if signed is None or not await anyio.to_thread.run_sync(sign_ins(request).still_open_in_crm, signed):
+        return RedirectResponse("/signin", status_code=303)
+    request.app.state.feeds.join(signed.scope, signed.token)  # again, should the feed have ended
+    texts = {text: i18n.translate(signed.language, text) for text in SCRIPT_TEXTS}
+    return render(request, "wallboard.html", signed=signed, texts=json.dumps(texts, ensure_ascii=False),
+                  full_screen=request.query_params.get("wall") == "1")
+
+
+async def events(request: Request) -> Response:
+    signed = signed_in(request)
+    if signed is None:
+        return Response("Your session has ended: please sign in again.", status_code=401,
+                        media_type="text/plain")
+    feed = request.app.state.feeds.join(signed.scope, signed.token)
+    sign_ins_ = sign_ins(request)
+
+    async def stream():
+        sent, quiet = -1, 0.0
+        while not await request.is_disconnected():
+            if sign_ins_.open.get(signed.id) is not signed or sign_ins_.idle(signed):
+                yield "event: ended\ndata: {}\n\n"
+                return
+            version, view = feed.snapshot()
+            if version != sent:
+                sent, quiet = version, 0.0
+                # the console's time with each picture: the browser ticks the times on from it
+                yield f'data: {{"now": {time.time():.3f}, "view": {view}}}\n\n'
+            elif quiet >= KEEP_ALIVE_SECONDS:
+                quiet = 0.0
+                yield ": still here\n\n"
+            await asyncio.sleep(PUSH_SECONDS)
+            quiet += PUSH_SECONDS
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+routes = [
+    Route("/wallboard", wallboard, methods=["GET"]),
+    Route("/wallboard/events", events, methods=["GET"]),
+]

@@ -1,0 +1,61 @@
+"""`cicada console`: run the supervisors' web console."""
+
+from __future__ import annotations
+
+import sys
+
+from cicada.commands import load
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "console", help="run the supervisors' web console (sign-in and the live wallboard)",
+        description="Run the supervisors' web console: supervisors and administrators sign in with their "
+                    "CRM account and watch the phone queues and agents of their org units live. Where it "
+                    "listens comes from the [console] section of the configuration; it watches the gateway "
+                    "named by [gateway] (commands, events, public_key) and reads the CRM database.")
+    parser.add_argument("--address", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8030)")
+    parser.set_defaults(run=_console)
+
+
+def console_settings(config):
+    from admin_console.config import ConsoleConfigError, load_console_config
+    from cicada.config import ConfigError
+
+    try:
+        return load_console_config(config.sections.get("console"), config.path)
+    except ConsoleConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _console(args) -> int:
+    import dataclasses
+    import logging
+
+    from admin_console.app import ConsoleError, ConsoleSettings, run_console
+    from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
+    from cicada.config import ConfigError, ensure_sqlite_directory
+
+    config = load(args)
+    console = console_settings(config)
+    if args.address:
+        host, sep, port = args.address.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ConfigError(f"--address {args.address!r}: write it as HOST:PORT")
+        console = dataclasses.replace(console, host=host.strip("[]"), port=int(port))
+    gateway = gateway_settings(config)
+    ensure_sqlite_directory(config.database_url)
+    logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    settings = ConsoleSettings(config.database_url, gateway_commands=gateway.command_address,
+                               gateway_events=gateway.event_address, gateway_key=gateway_public_key(config),
+                               idle_seconds=console.idle_seconds, secure_cookies=console.secure_cookies)
+
+    def ready(port: int) -> None:
+        print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)
+
+    try:
+        run_console(settings, host=console.host, port=console.port, on_ready=ready)
+    except ConsoleError as exc:
+        print(f"cicada console: {exc}", file=sys.stderr)
+        return 2
+    return 0
