@@ -19,6 +19,7 @@ from agent_desktop.partner_shown import PartnerShown, call_attachment
 from agent_desktop.record_saves import RecordSaves, failure_text
 from agent_desktop.ui.action_control import ActionControl
 from agent_desktop.ui.cti_link import CtiLink
+from agent_desktop.ui.formatting import error_text
 from agent_desktop.ui.script_control import ScriptControl
 from agent_desktop.ui.tasks import TaskRunner
 from agent_desktop.work_modes import WorkModes
@@ -263,7 +264,7 @@ class DesktopController(QObject):
     def search(self, text: str) -> None:
         self.tasks.run(crm_access.search, self.crm, text, region=self.region,
                        on_done=self.search_done.emit,
-                       on_error=lambda exc: self.search_done.emit(str(exc)))
+                       on_error=lambda exc: self.search_done.emit(error_text(exc)))
 
     def create_customer(self, new: crm_access.NewPartner, *, confirm_duplicates: bool,
                         on_duplicates, on_error, on_created=None) -> None:
@@ -273,7 +274,7 @@ class DesktopController(QObject):
             if isinstance(exc, PossibleDuplicates):
                 on_duplicates(exc)  # .candidates the agent may read, and how many others are .hidden
             else:
-                on_error(str(exc))
+                on_error(error_text(exc))
 
         key = self.bench.contact.key if self.bench.contact else None
 

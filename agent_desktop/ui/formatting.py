@@ -42,3 +42,14 @@ def code_label(code: str | None) -> str:
 
 def number(value: int) -> str:
     return QLocale().toString(value)
+
+
+def error_text(exc: BaseException) -> str:
+    """Why a request failed, in the UI's language where the desktop knows the reason: the end
+    of the CRM session says what the agent can do about it, not the service's English."""
+    from agent_desktop.crm_session import SESSION_ENDED
+    from crm.errors import SessionEnded
+
+    if isinstance(exc, SessionEnded):
+        return QCoreApplication.translate("Workbench", SESSION_ENDED.get(exc.reason, SESSION_ENDED["ended"]))
+    return str(exc)
