@@ -81,7 +81,8 @@ class DesktopController(QObject):
         link.heartbeat.connect(self._on_heartbeat)
         link.silent.connect(self._on_silent)
         link.subscribed.connect(self._on_subscribed)
-        self.bench.subscribe(self._on_model_change)
+        self._looked_up: Contact | None = None  # the contact whose caller is being or was identified
+        self.bench.subscribe(self._on_model_change)  # before any view: see _look_up_early
         self.draft_failed.connect(self._on_draft_failed)  # queued: emitted on another thread
         self._rejoin = QTimer(self, interval=RELOGIN_RETRY_MS)  # while the gateway is silent
         self._rejoin.timeout.connect(self.gateway.rejoin_tick)
@@ -166,7 +167,8 @@ class DesktopController(QObject):
         if start is Start.NOTHING:
             return
         if start is Start.NOW:
-            self._identify(contact)
+            if contact is not self._looked_up:
+                self._identify(contact)
             self.scripts.contact_started(contact)
             return
         key = contact.key
@@ -188,6 +190,7 @@ class DesktopController(QObject):
             self.scripts.contact_started(contact)
 
     def _identify(self, contact: Contact) -> None:
+        self._looked_up = contact
         lookup, key = lookup_for(contact), contact.key
         if lookup.partner_no:
             self.tasks.run(crm_access.identify_by_number, self.crm, lookup.partner_no,
@@ -212,7 +215,21 @@ class DesktopController(QObject):
 
     # --- model changes ------------------------------------------------------------------------
 
+    def _look_up_early(self) -> None:
+        """A call just offered: its caller's lookup goes out first, while the views redraw for
+        the offer (this listener comes before theirs), not after them."""
+        contact = self.bench.contact
+        if contact is None:
+            self._looked_up = None  # a contact that comes back is looked up again, as when it began
+            return
+        if contact is self._looked_up:
+            return
+        if how_to_start(contact, None, drafts_kept=self.bench.drafts is not None) is Start.NOW:
+            self._identify(contact)
+
     def _on_model_change(self, what: str) -> None:
+        if what == "contact":
+            self._look_up_early()
         if what in ("identification", "contact") and self.partner_shown.follow(self.bench):
             self.load_partner(self.partner_shown.partner_id)
             if self.partner_shown.partner_id is not None:
