@@ -52,6 +52,32 @@ ZH = {
     "No agent logged in.": "没有已登录的座席。",
     "Full screen": "全屏",
     "Signed in as": "当前用户",
+    # queue figures, staffing advice and alerts
+    "Alerts": "告警",
+    "Queue figures and staffing advice": "队列数据与人力建议",
+    "No active alert.": "当前没有告警。",
+    "Today": "今日",
+    "Last {n} min": "最近 {n} 分钟",
+    "Entered": "进线",
+    "Answered": "接听",
+    "Abandoned": "放弃",
+    "Service level": "服务水平",
+    "ASA": "平均应答时间",
+    "AHT": "平均处理时长",
+    "Cicada alert": "Cicada 告警",
+    "{queue}: a caller has waited over {threshold} s": "{queue}：有来电等待超过 {threshold} 秒",
+    "{queue}: more than {threshold} callers waiting": "{queue}：排队来电超过 {threshold} 个",
+    "{queue}: service level today under {threshold} %": "{queue}：今日服务水平低于 {threshold} %",
+    "{agent}: not ready ({reason}) over {minutes} min": "{agent}：未就绪（{reason}）超过 {minutes} 分钟",
+    "The alerts of your queues and agents since the console started, newest first. The worst value is in "
+    "seconds, callers, % or minutes, as the alert says.":
+        "自控制台启动以来您的队列和座席的告警，最新的在前。最差值的单位（秒、来电数、% 或分钟）与告警所述一致。",
+    "Alert": "告警",
+    "Started": "开始",
+    "Ended": "结束",
+    "Worst": "最差值",
+    "Still active": "仍在持续",
+    "No alert since the console started.": "控制台启动以来没有告警。",
 }
 
 CATALOGUES = {"zh": ZH}

@@ -18,6 +18,8 @@ import logging
 import threading
 from collections.abc import Callable, Hashable
 
+from admin_console.alerts.monitor import QueueMonitor
+from admin_console.alerts.rules import AlertRules
 from admin_console.wallboard.model import Wallboard
 from bus.envelope import BadMessage
 from cti_gateway.client import CtiClient, CtiError
@@ -139,10 +141,11 @@ class GatewayFeed:
 class Feeds:
     """The feeds of the scopes signed in now: one per scope, ended with its last session."""
 
-    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0,
+    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0, rules: AlertRules | None = None,
                  on_refused: Callable[[str], None] = lambda token: None):
         self.connect = connect
         self.retry = retry
+        self.rules = rules or AlertRules()
         self.on_refused = on_refused
         self.lock = threading.Lock()
         self.feeds: dict[Hashable, GatewayFeed] = {}
@@ -151,7 +154,9 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                feed = self.feeds[scope] = GatewayFeed(self.connect, retry=self.retry, on_refused=self.on_refused)
+                model = Wallboard(monitor=QueueMonitor(self.rules))
+                feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
+                                                       on_refused=self.on_refused)
         feed.add(token)
         return feed
 

@@ -1,0 +1,40 @@
+"""The Alerts page: the alerts of the supervisor's scope since the console started, newest first."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from admin_console import i18n
+from admin_console.alerts.texts import alert_text, number
+from admin_console.web import render, sign_ins, signed_in
+
+
+def _clock(at: float | None) -> str:
+    return "" if at is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+async def alerts(request: Request) -> Response:
+    signed = signed_in(request)
+    if signed is None or not await anyio.to_thread.run_sync(sign_ins(request).still_open_in_crm, signed):
+        return RedirectResponse("/signin", status_code=303)
+    feed = request.app.state.feeds.join(signed.scope, signed.token)
+    with feed.lock:
+        kept = [alert.view() for alert in reversed(feed.model.monitor.history)]
+        names = {agent.agent: agent.name for agent in feed.model.agents.values()}
+
+    def translate(text: str) -> str:
+        return i18n.translate(signed.language, text)
+
+    rows = [{"id": alert["id"], "kind": alert["kind"], "text": alert_text(translate, alert, names),
+             "started": _clock(alert["started_at"]), "ended": _clock(alert["ended_at"]),
+             "worst": number(alert["value"] / 60 if alert["kind"] == "not_ready" else alert["value"])}
+            for alert in kept]
+    return render(request, "alerts.html", signed=signed, alerts=rows)
+
+
+routes = [Route("/alerts", alerts, methods=["GET"])]
