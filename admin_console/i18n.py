@@ -69,9 +69,11 @@ ZH = {
     "{queue}: more than {threshold} callers waiting": "{queue}：排队来电超过 {threshold} 个",
     "{queue}: service level today under {threshold} %": "{queue}：今日服务水平低于 {threshold} %",
     "{agent}: not ready ({reason}) over {minutes} min": "{agent}：未就绪（{reason}）超过 {minutes} 分钟",
-    "The alerts of your queues and agents since the console started, newest first. The worst value is in "
-    "seconds, callers, % or minutes, as the alert says.":
-        "自控制台启动以来您的队列和座席的告警，最新的在前。最差值的单位（秒、来电数、% 或分钟）与告警所述一致。",
+    "The alerts of your queues and agents since the console started, newest first.":
+        "自控制台启动以来您的队列和座席的告警，最新的在前。",
+    "{value} s": "{value} 秒",
+    "{value} min": "{value} 分钟",
+    "{value} %": "{value} %",
     "Alert": "告警",
     "Started": "开始",
     "Ended": "结束",

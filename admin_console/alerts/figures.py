@@ -189,7 +189,8 @@ class Figures:
         now = self.clock()
         self.queue(stats.queue).stats(stats, now, self.day(now))
 
-    def agent(self, state: cti.AgentView) -> None:
+    def agent(self, state: cti.AgentView) -> bool:
+        """Whether the agent answered a queue's call or finished one."""
         now = self.clock()
         call = _queue_call(state)
         held = self.handling.get(state.agent)
@@ -199,9 +200,12 @@ class Figures:
                     self._done(held, state.agent, call.answered_at, now)
                 self.handling[state.agent] = _Handling(call.queue, call.answered_at)
                 self.queue(call.queue).answered_after(call.waited, self.day(now))
-            return
+                return True
+            return False
         if held is not None and state.mode != "wrap_up" and not state.calls:
             self._done(held, state.agent, state.since, now)
+            return True
+        return False
 
     def _done(self, held: _Handling, agent: str, ended_at: float, now: float) -> None:
         del self.handling[agent]

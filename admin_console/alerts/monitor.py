@@ -4,7 +4,7 @@ the alerts its thresholds raise.
 Plain Python with an injectable clock, called by the live model (wallboard/model.py) from the
 feed's thread: the events go to the figures; `check`, a few times a second, raises and clears
 the alerts (a longest wait or a not-ready time crosses its threshold between two events) and
-works the advice out again every ADVICE_SECONDS.
+works the advice out again every ADVICE_SECONDS, or a second after the figures changed.
 
 Alerts are kept in memory (the last HISTORY of them, with their start and end): a console
 that starts again has none of the earlier ones.
@@ -23,7 +23,8 @@ from admin_console.alerts.figures import Figures, QueueFigures, patience
 from admin_console.alerts.rules import AlertRules
 from bus import cti
 
-ADVICE_SECONDS = 5.0
+ADVICE_SECONDS = 5.0  # the windows slide on: the advice is made again this often
+ADVICE_CHANGED_SECONDS = 1.0  # and this soon after a queue's figures changed
 HISTORY = 500
 
 LONGEST_WAIT, WAITING, SERVICE_LEVEL, NOT_READY = "longest_wait", "waiting", "service_level", "not_ready"
@@ -57,6 +58,7 @@ class QueueMonitor:
         self.history: deque[Alert] = deque(maxlen=HISTORY)  # ended and active, oldest first
         self.advice: dict[str, dict] = {}  # queue -> its windows and advice for the page, made every ADVICE_SECONDS
         self.advised_at = -1e18
+        self.figures_changed = False
         self._ids = itertools.count(1)
 
     # --- fed by the model --------------------------------------------------------------------
@@ -68,8 +70,9 @@ class QueueMonitor:
     def apply(self, event: object) -> None:
         if isinstance(event, cti.QueueStatsChanged):
             self.figures.stats(event.stats)
+            self.figures_changed = True
         elif isinstance(event, cti.AgentStateChanged):
-            self.figures.agent(event.state)
+            self.figures_changed |= self.figures.agent(event.state)
 
     def check(self, queues: Iterable[cti.QueueStats], queue_seen: dict[str, float],
               agents: Iterable[cti.AgentView]) -> bool:
@@ -79,8 +82,9 @@ class QueueMonitor:
         conditions = dict(self._queue_conditions(queues, queue_seen, now))
         conditions.update(self._agent_conditions(agents, now))
         changed = self._update(conditions, now)
-        if now - self.advised_at >= ADVICE_SECONDS:
-            self.advised_at = now
+        since = now - self.advised_at
+        if since >= ADVICE_SECONDS or (self.figures_changed and since >= ADVICE_CHANGED_SECONDS):
+            self.advised_at, self.figures_changed = now, False
             advice = {stats.queue: self._advice(stats, now) for stats in queues}
             changed |= advice != self.advice
             self.advice = advice

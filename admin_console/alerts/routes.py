@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from admin_console import i18n
-from admin_console.alerts.texts import alert_text, number
+from admin_console.alerts.texts import alert_text, worst_text
 from admin_console.web import render, sign_ins, signed_in
 
 
@@ -32,7 +32,7 @@ async def alerts(request: Request) -> Response:
 
     rows = [{"id": alert["id"], "kind": alert["kind"], "text": alert_text(translate, alert, names),
              "started": _clock(alert["started_at"]), "ended": _clock(alert["ended_at"]),
-             "worst": number(alert["value"] / 60 if alert["kind"] == "not_ready" else alert["value"])}
+             "worst": worst_text(translate, alert)}
             for alert in kept]
     return render(request, "alerts.html", signed=signed, alerts=rows)
 

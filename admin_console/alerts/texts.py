@@ -11,6 +11,9 @@ ALERT_TEXTS = {
     NOT_READY: "{agent}: not ready ({reason}) over {minutes} min",
 }
 
+# how the worst value an alert reached reads, by kind (callers are a bare number)
+WORST_TEXTS = {LONGEST_WAIT: "{value} s", SERVICE_LEVEL: "{value} %", NOT_READY: "{value} min"}
+
 
 def number(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
@@ -22,3 +25,8 @@ def alert_text(translate, alert: dict, agent_names: dict[str, str]) -> str:
         queue=alert["queue"] or "", agent=agent_names.get(alert["agent"] or "", alert["agent"] or ""),
         reason=alert["reason"] or "", threshold=number(alert["threshold"]),
         minutes=number(alert["threshold"] / 60))
+
+
+def worst_text(translate, alert: dict) -> str:
+    value = alert["value"] / 60 if alert["kind"] == NOT_READY else alert["value"]
+    return translate(WORST_TEXTS.get(alert["kind"], "{value}")).format(value=number(value))

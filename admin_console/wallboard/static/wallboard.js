@@ -117,7 +117,7 @@
       const title = document.createElement("h3");
       title.textContent = q.queue;
       const advice = document.createElement("p");
-      advice.className = "advice" + (f.advice && f.advice.reason === "short" ? " short" : "");
+      advice.className = "advice" + (f.advice ? " reason-" + f.advice.reason : "");
       advice.textContent = f.advice ? f.advice.sentence[lang] || f.advice.sentence.en : "";
       const table = document.createElement("table");
       table.className = "figures";
