@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from admin_console.alerts import routes as alerts_routes
 from admin_console.alerts.rules import AlertRules
+from admin_console.alerts.store import AlertStore
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
 from admin_console.wallboard import routes as wallboard_routes
@@ -84,7 +85,9 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         return CtiClient(settings.gateway_commands, settings.gateway_events, server_key=settings.gateway_key,
                          timeout=settings.gateway_timeout)
 
-    feeds = Feeds(connect, rules=settings.alert_rules, on_refused=lambda token: sign_ins.forget_token(token))
+    alert_store = AlertStore(database)
+    feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store,
+                  on_refused=lambda token: sign_ins.forget_token(token))
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))
 
@@ -96,6 +99,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         finally:
             sweeper.cancel()
             feeds.stop()
+            alert_store.stop()
             database.dispose()
 
     app = Starlette(routes=[
@@ -109,6 +113,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app.state.database = database
     app.state.sign_ins = sign_ins
     app.state.feeds = feeds
+    app.state.alert_store = alert_store
     return app
 
 

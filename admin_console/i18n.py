@@ -69,8 +69,7 @@ ZH = {
     "{queue}: more than {threshold} callers waiting": "{queue}：排队来电超过 {threshold} 个",
     "{queue}: service level today under {threshold} %": "{queue}：今日服务水平低于 {threshold} %",
     "{agent}: not ready ({reason}) over {minutes} min": "{agent}：未就绪（{reason}）超过 {minutes} 分钟",
-    "The alerts of your queues and agents since the console started, newest first.":
-        "自控制台启动以来您的队列和座席的告警，最新的在前。",
+    "The alerts of your queues and agents, newest first.": "您的队列和座席的告警，最新的在前。",
     "{value} s": "{value} 秒",
     "{value} min": "{value} 分钟",
     "{value} %": "{value} %",
@@ -79,7 +78,7 @@ ZH = {
     "Ended": "结束",
     "Worst": "最差值",
     "Still active": "仍在持续",
-    "No alert since the console started.": "控制台启动以来没有告警。",
+    "No alert yet.": "还没有告警。",
 }
 
 CATALOGUES = {"zh": ZH}

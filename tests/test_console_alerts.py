@@ -209,3 +209,38 @@ def test_rules_from_the_configuration():
         load_console_config({"queues": {"billing": {"alert_wait": 3}}})
     with pytest.raises(ConsoleConfigError, match="break"):
         load_console_config({"not_ready_limits": {"break": 0}})
+
+
+def test_alerts_are_kept_in_the_crm_with_their_start_and_end(db):
+    from admin_console.alerts.store import AlertStore, scope_key
+    from crm.services.supervision import WatchScope
+
+    everyone, team = scope_key(WatchScope(everything=True)), scope_key(WatchScope(False, frozenset({5, 3})))
+    assert (everyone, team) == ("all", "units:3,5")
+    store = AlertStore(db)
+    try:
+        clock = Clock()
+        model = Wallboard(clock, silence=1e9, monitor=QueueMonitor(
+            AlertRules(QueueRules(alert_waiting=1)), clock,
+            on_started=lambda alert: store.started(team, alert), on_ended=lambda alert: store.ended(team, alert)))
+        model.seed(status([stats()]))
+        feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=2, entered=2)))
+        feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=3, entered=3)))
+        store.flush()
+        [kept] = store.recent(team)
+        assert (kept["kind"], kept["queue"], kept["threshold"], kept["ended_at"]) == (WAITING, "billing", 1, None)
+        assert kept["started_at"] == pytest.approx(T0 + 1)
+        feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=0, entered=3, answered=3)))
+        store.flush()
+        [kept] = store.recent(team)
+        assert kept["ended_at"] == pytest.approx(T0 + 3) and kept["value"] == 3  # the worst while it lasted
+        assert store.recent(everyone) == []  # another scope's wallboard did not see it
+        feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=2, entered=5)))
+        store.flush()
+    finally:
+        store.stop()
+    again = AlertStore(db)  # a console started again ends what its last run left open
+    again.flush()
+    again.stop()
+    assert all(kept["ended_at"] is not None for kept in again.recent(team))
+    assert len(again.recent(team)) == 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from admin_console.staffing import QueueWindow
@@ -160,7 +161,8 @@ class _Handling:
 class Figures:
     """The figures of every queue of one watch."""
 
-    def __init__(self, clock=time.time, day=lambda at: time.strftime("%Y-%m-%d", time.localtime(at))):
+    def __init__(self, clock: Callable[[], float] = time.time,
+                 day: Callable[[float], str] = lambda at: time.strftime("%Y-%m-%d", time.localtime(at))):
         self.clock = clock
         self.day = day  # the calendar day of a time: "today" starts again with it
         self.queues: dict[str, QueueFigures] = {}

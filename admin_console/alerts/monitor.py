@@ -6,8 +6,8 @@ feed's thread: the events go to the figures; `check`, a few times a second, rais
 the alerts (a longest wait or a not-ready time crosses its threshold between two events) and
 works the advice out again every ADVICE_SECONDS, or a second after the figures changed.
 
-Alerts are kept in memory (the last HISTORY of them, with their start and end): a console
-that starts again has none of the earlier ones.
+The alerts are kept in memory (the last HISTORY of them, with their start and end), and each
+start and end is handed to `on_started` and `on_ended` (alerts/store.py keeps them in the CRM).
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ class Alert:
 
 class QueueMonitor:
     def __init__(self, rules: AlertRules | None = None, clock: Callable[[], float] = time.time,
-                 figures: Figures | None = None):
+                 figures: Figures | None = None, *, on_started: Callable[[Alert], None] = lambda alert: None,
+                 on_ended: Callable[[Alert], None] = lambda alert: None):
         self.rules = rules or AlertRules()
+        self.on_started, self.on_ended = on_started, on_ended
         self.clock = clock
         self.figures = figures or Figures(clock)
         self.active: dict[tuple[str, str], Alert] = {}  # (kind, queue or agent) -> its alert
@@ -95,6 +97,7 @@ class QueueMonitor:
         now = self.clock()
         for alert in self.active.values():
             alert.ended_at = now
+            self.on_ended(alert)
         self.active = {}
 
     # --- alerts ------------------------------------------------------------------------------
@@ -121,7 +124,9 @@ class QueueMonitor:
     def _update(self, conditions: dict, now: float) -> bool:
         changed = False
         for key in [key for key in self.active if key not in conditions]:
-            self.active.pop(key).ended_at = now
+            ended = self.active.pop(key)
+            ended.ended_at = now
+            self.on_ended(ended)
             changed = True
         for key, (value, threshold, reason) in conditions.items():
             alert = self.active.get(key)
@@ -131,6 +136,7 @@ class QueueMonitor:
                               subject if kind == NOT_READY else None, threshold, value, reason, now)
                 self.active[key] = alert
                 self.history.append(alert)
+                self.on_started(alert)
                 changed = True
             elif kind_worse(alert.kind, value, alert.value):
                 alert.value = value  # not a change the page must see at once: it ticks the times itself

@@ -1,4 +1,4 @@
-"""The Alerts page: the alerts of the supervisor's scope since the console started, newest first."""
+"""The Alerts page: the alerts of the supervisor's scope kept in the CRM, newest first."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from admin_console import i18n
+from admin_console.alerts.store import scope_key
 from admin_console.alerts.texts import alert_text, worst_text
 from admin_console.web import render, sign_ins, signed_in
 
@@ -24,13 +25,13 @@ async def alerts(request: Request) -> Response:
         return RedirectResponse("/signin", status_code=303)
     feed = request.app.state.feeds.join(signed.scope, signed.token)
     with feed.lock:
-        kept = [alert.view() for alert in reversed(feed.model.monitor.history)]
         names = {agent.agent: agent.name for agent in feed.model.agents.values()}
+    kept = await anyio.to_thread.run_sync(request.app.state.alert_store.recent, scope_key(signed.scope))
 
     def translate(text: str) -> str:
         return i18n.translate(signed.language, text)
 
-    rows = [{"id": alert["id"], "kind": alert["kind"], "text": alert_text(translate, alert, names),
+    rows = [{"kind": alert["kind"], "text": alert_text(translate, alert, names),
              "started": _clock(alert["started_at"]), "ended": _clock(alert["ended_at"]),
              "worst": worst_text(translate, alert)}
             for alert in kept]

@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 
 from admin_console.alerts.monitor import QueueMonitor
 from admin_console.alerts.rules import AlertRules
+from admin_console.alerts.store import AlertStore, scope_key
 from admin_console.wallboard.model import Wallboard
 from bus.envelope import BadMessage
 from cti_gateway.client import CtiClient, CtiError
@@ -142,10 +143,11 @@ class Feeds:
     """The feeds of the scopes signed in now: one per scope, ended with its last session."""
 
     def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0, rules: AlertRules | None = None,
-                 on_refused: Callable[[str], None] = lambda token: None):
+                 alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None):
         self.connect = connect
         self.retry = retry
         self.rules = rules or AlertRules()
+        self.alert_store = alert_store  # where each scope's alerts are kept, if anywhere
         self.on_refused = on_refused
         self.lock = threading.Lock()
         self.feeds: dict[Hashable, GatewayFeed] = {}
@@ -154,11 +156,18 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                model = Wallboard(monitor=QueueMonitor(self.rules))
+                model = Wallboard(monitor=self._monitor(scope))
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
                                                        on_refused=self.on_refused)
         feed.add(token)
         return feed
+
+    def _monitor(self, scope: Hashable) -> QueueMonitor:
+        store, key = self.alert_store, scope_key(scope)
+        if store is None:
+            return QueueMonitor(self.rules)
+        return QueueMonitor(self.rules, on_started=lambda alert: store.started(key, alert),
+                            on_ended=lambda alert: store.ended(key, alert))
 
     def get(self, scope: Hashable) -> GatewayFeed | None:
         with self.lock:
