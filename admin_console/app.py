@@ -28,6 +28,7 @@ from admin_console.wallboard import routes as wallboard_routes
 from admin_console.wallboard.feed import Feeds
 from admin_console.web import HERE
 from crm.db import Database
+from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
 
 log = logging.getLogger("cicada.console")
@@ -86,7 +87,11 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
                          timeout=settings.gateway_timeout)
 
     alert_store = AlertStore(database)
-    feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store,
+    def queue_history(since: float) -> list:
+        with database.reading() as session:
+            return queue_steps(session, since)
+
+    feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store, history=queue_history,
                   on_refused=lambda token: sign_ins.forget_token(token))
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))

@@ -244,3 +244,39 @@ def test_alerts_are_kept_in_the_crm_with_their_start_and_end(db):
     again.stop()
     assert all(kept["ended_at"] is not None for kept in again.recent(team))
     assert len(again.recent(team)) == 2
+
+
+def test_the_last_hour_from_the_crm_fills_the_windows_from_the_start(db):
+    from datetime import UTC, datetime
+
+    from crm.models import QueueEvent
+    from crm.services.queue_steps import queue_steps
+
+    def logged(minutes_ago: float, kind: str, queue="billing", **detail) -> QueueEvent:
+        at = datetime.fromtimestamp(T0 - minutes_ago * 60, UTC).replace(tzinfo=None)
+        return QueueEvent(at=at, kind=kind, queue=queue, contact_id="c", detail=detail or None)
+
+    with db.unit_of_work() as session:
+        session.add_all([logged(90, "entered"),  # before the hour
+                         logged(40, "entered"), logged(40, "answered", wait=10), logged(36, "ended", talk=240.0),
+                         logged(20, "entered"), logged(19, "abandoned", wait=60),
+                         logged(10, "entered"), logged(10, "answered", wait=30),
+                         logged(5, "agent_state"), logged(5, "entered", queue="sales")])
+    with db.reading() as session:
+        steps = queue_steps(session, T0 - 3600)
+    assert [(step.kind, step.queue) for step in steps][:3] == [("entered", "billing"), ("answered", "billing"),
+                                                              ("ended", "billing")]
+    assert len(steps) == 8 and steps[2].talk == 240 and steps[4].wait == 60
+
+    clock = Clock()
+    model = Wallboard(clock, silence=1e9, monitor=QueueMonitor(clock=clock))
+    model.seed(status([stats(entered=3, answered=2, abandoned=1, in_time=1)]), steps)
+    figures = model.monitor.figures.queue("billing")
+    assert {minutes: (w["arrivals"], w["answered"], w["abandoned"], w["seconds"])
+            for minutes, w in ((w["minutes"], w) for w in figures.windows(clock.now))} == {
+        15: (1, 1, 0, 900), 30: (2, 1, 1, 1800), 60: (3, 2, 1, 3600)}
+    hour = figures.window(60, clock.now)
+    assert (hour["handled"], hour["handle_seconds"], hour["waited"]) == (1, 240, 100)
+    model.check()
+    assert queue_figures(model)["advice"]["patience"] == pytest.approx(100.0)
+    assert queue_figures(model)["today"]["offered"] == 0  # today counts from the watch

@@ -7,8 +7,9 @@ moment. The waiting callers counted over time give the total time queued contact
 (answered or not), from which the patience is measured. An agent's `agent.state` tells when he
 answered a queue's call and when he is done with it (after wrap-up): his handle time.
 
-What happened before the console started watching is not known: the windows count from then
-(at least a minute), and "today" is today since then.
+What happened before the console started watching comes, for the last hour, from the steps
+the gateway logged in the CRM (`seed_history`); without them the windows count from the start
+of the watch (at least a minute). "Today" is today since the console started watching.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from admin_console.staffing import QueueWindow
 from bus import cti
+from crm.services.queue_steps import QueueStep
 
 WINDOWS_MINUTES = (15, 30, 60)
 SHORTEST_WINDOW_SECONDS = 60.0  # a window shorter than this would turn one caller into a flood
@@ -147,6 +149,16 @@ def patience(sums: dict) -> float | None:
     return sums["waited"] / sums["abandoned"]
 
 
+def _step_moment(step: QueueStep, answer_seconds: float) -> _Moment:
+    if step.kind == "entered":
+        return _Moment(step.at, entered=1)
+    if step.kind == "answered":
+        return _Moment(step.at, answered=1, in_time=int(step.wait <= answer_seconds), waited=step.wait)
+    if step.kind == "abandoned":
+        return _Moment(step.at, abandoned=1, waited=step.wait)
+    return _Moment(step.at, handled=int(step.talk > 0), handle_seconds=step.talk)  # ended
+
+
 def _grown(before: int, after: int) -> int:
     """How much a counter grew; a counter smaller than before was reset (the gateway started again)."""
     return after - before if after >= before else after
@@ -186,6 +198,19 @@ class Figures:
             call = _queue_call(agent)
             if call is not None and call.answered_at is not None and call.queue is not None:
                 self.handling[agent.agent] = _Handling(call.queue, call.answered_at)
+
+    def seed_history(self, steps: list[QueueStep], service_level_seconds: dict[str, float]) -> None:
+        """The last hour's steps of the queues watched (`service_level_seconds` names them), read
+        from the CRM before the first snapshot: the windows are full from the start. Waits count
+        when a call is answered or abandons, handle times are the talk (no wrap-up)."""
+        now = self.clock()
+        hour = max(WINDOWS_MINUTES) * 60
+        for name, answer_seconds in service_level_seconds.items():
+            figures = self.queue(name)
+            figures.watched_since = min(figures.watched_since, now - hour)
+            seeded = [_step_moment(step, answer_seconds) for step in steps
+                      if step.queue == name and now - hour <= step.at <= now]
+            figures.moments = deque(sorted(seeded, key=lambda moment: moment.at) + list(figures.moments))
 
     def stats(self, stats: cti.QueueStats) -> None:
         now = self.clock()

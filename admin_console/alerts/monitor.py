@@ -22,6 +22,7 @@ from admin_console import staffing
 from admin_console.alerts.figures import Figures, QueueFigures, patience
 from admin_console.alerts.rules import AlertRules
 from bus import cti
+from crm.services.queue_steps import QueueStep
 
 ADVICE_SECONDS = 5.0  # the windows slide on: the advice is made again this often
 ADVICE_CHANGED_SECONDS = 1.0  # and this soon after a queue's figures changed
@@ -65,7 +66,10 @@ class QueueMonitor:
 
     # --- fed by the model --------------------------------------------------------------------
 
-    def seed(self, status: cti.StatusResult) -> None:
+    def seed(self, status: cti.StatusResult, history: list[QueueStep] | None = None) -> None:
+        """A new snapshot; `history`, the queues' steps of the last hour, with the first one only."""
+        if history is not None:
+            self.figures.seed_history(history, {q.queue: q.service_level_seconds for q in status.queues})
         self.figures.seed(status)
         self.advised_at = -1e18
 

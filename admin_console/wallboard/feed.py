@@ -28,13 +28,16 @@ from cti_gateway.client import CtiClient, CtiError
 log = logging.getLogger("cicada.console")
 
 REFUSED_SESSION = ("session_ended", "forbidden")
+HISTORY_SECONDS = 3600.0  # the figures' longest window
 
 
 class GatewayFeed:
     def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
-                 on_refused: Callable[[str], None] = lambda token: None):
+                 on_refused: Callable[[str], None] = lambda token: None,
+                 history: Callable[[float], list] | None = None):
         self.connect = connect
         self.model = model or Wallboard()
+        self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
         self.retry = retry
         self.on_refused = on_refused  # told of a session the gateway refused (ended in the CRM)
         self.lock = threading.Lock()
@@ -118,8 +121,9 @@ class GatewayFeed:
         with self.connect() as client:
             client.watch(token)
             status = client.status(token)
+            history = self._history()
             with self.lock:
-                self.model.seed(status)
+                self.model.seed(status, history)
             log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
             while not self._stopping.is_set() and not self._changed.is_set():
                 try:
@@ -134,6 +138,18 @@ class GatewayFeed:
                         raise CtiError("silent", "the gateway went silent: the wallboard is offline until it answers")
             self._set_lost("connecting")  # that supervisor signed out: watch with another's session
 
+    def _history(self) -> list | None:
+        """The last hour's queue steps from the CRM, the first time only (later snapshots go on
+        from the figures the feed has); read outside the lock, so that browsers do not wait."""
+        read, self.history = self.history, None
+        if read is None:
+            return None
+        try:
+            return read(self.model.clock() - HISTORY_SECONDS)
+        except Exception:  # the figures then start from the watch
+            log.exception("the queues' last hour could not be read from the CRM")
+            return None
+
     def _set_lost(self, problem: str) -> None:
         with self.lock:
             self.model.lost(problem)
@@ -143,8 +159,10 @@ class Feeds:
     """The feeds of the scopes signed in now: one per scope, ended with its last session."""
 
     def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0, rules: AlertRules | None = None,
-                 alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None):
+                 alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None,
+                 history: Callable[[float], list] | None = None):
         self.connect = connect
+        self.history = history
         self.retry = retry
         self.rules = rules or AlertRules()
         self.alert_store = alert_store  # where each scope's alerts are kept, if anywhere
@@ -158,7 +176,7 @@ class Feeds:
             if feed is None:
                 model = Wallboard(monitor=self._monitor(scope))
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
-                                                       on_refused=self.on_refused)
+                                                       on_refused=self.on_refused, history=self.history)
         feed.add(token)
         return feed
 

@@ -36,13 +36,14 @@ class Wallboard:
 
     # --- fed by the gateway ---------------------------------------------------------------
 
-    def seed(self, status: cti.StatusResult) -> None:
+    def seed(self, status: cti.StatusResult, history: list | None = None) -> None:
+        """`history`: the queues' steps of the last hour in the CRM, for the figures (alerts/figures.py)."""
         now = self.clock()
         self.queues = {q.queue: q for q in status.queues}
         self.queue_seen = dict.fromkeys(self.queues, now)
         self.agents = {a.agent: a for a in status.agents if a.mode != "logged_out"}
         self.online, self.problem, self.heard_at = True, "", now
-        self.monitor.seed(status)
+        self.monitor.seed(status, history)
         self.version += 1
 
     def apply(self, event: Any) -> None:
