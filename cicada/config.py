@@ -204,6 +204,7 @@ default_region = "CN"
 # alert_longest_wait = 60                  # a caller has waited longer (seconds)
 # alert_waiting = 10                       # more callers waiting
 # alert_service_level = 70                 # today's service level under this (%)
+# alert_message = false                   # true: tell the queue's agents when one of its alerts starts
 # [console.queues.billing]
 # alert_longest_wait = 30
 # [console.not_ready_limits]               # an agent not ready longer than this, per reason (minutes)

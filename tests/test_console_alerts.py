@@ -280,3 +280,30 @@ def test_the_last_hour_from_the_crm_fills_the_windows_from_the_start(db):
     model.check()
     assert queue_figures(model)["advice"]["patience"] == pytest.approx(100.0)
     assert queue_figures(model)["today"]["offered"] == 0  # today counts from the watch
+
+
+def test_a_queue_alert_is_told_to_the_queues_agents_once_a_minute_at_most():
+    from admin_console.alerts.announce import Announcer
+
+    rules = AlertRules(QueueRules(alert_waiting=1), {"billing": QueueRules(alert_waiting=1, alert_message=True)})
+    model, clock = board(rules)
+    feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=2, entered=42)),
+         cti.QueueStatsChanged(stats=stats("sales", waiting=2, entered=2)))
+    [alert] = model.monitor.take_announcements()  # sales's agents are not told
+    assert alert.queue == "billing" and model.monitor.take_announcements() == []
+
+    class Gateway:
+        sent: list = []
+
+        def request(self, command, result_type):
+            self.sent.append((command.token, command.queue, command.text))
+            return cti.BroadcastResult(agents=["ann"])
+
+    gateway, seconds = Gateway(), Clock(0)
+    announce = Announcer(seconds)
+    announce(gateway, "sue's", alert)
+    announce(gateway, "zhou's", alert)  # another scope's wallboard raised it too
+    seconds.now += 61
+    announce(gateway, "zhou's", alert)
+    text = "billing: more than 1 callers waiting / billing：排队来电超过 1 个"
+    assert gateway.sent == [("sue's", "billing", text), ("zhou's", "billing", text)]

@@ -20,7 +20,8 @@ def console(make_gateway, tmp_path):
     gateway = make_gateway()  # ann and bob, billing agents
     people(gateway.db_url)  # ann in sue's and zhou's team
     running = RunningConsole(tmp_path / "console", gateway,
-                             queues={"billing": {"alert_longest_wait": 2, "target_level": 90}}).start()
+                             queues={"billing": {"alert_longest_wait": 2, "target_level": 90,
+                                                 "alert_message": True}}).start()
     running.gateway = gateway
     yield running
     running.stop()
@@ -57,9 +58,17 @@ def test_a_caller_waiting_too_long_raises_an_alert_that_clears_when_he_is_answer
         assert page.locator("#queues tr[data-queue='billing']").get_attribute("class") == "alerting"
         assert alert.get_attribute("data-alert") in page.get_attribute("#board", "data-notified").split()
         assert page.evaluate("Notification.permission") == "granted"
+        told = event(ann, cti.AgentBroadcast, 10)  # the queue's agents are told
+        assert told.queue == "billing" and told.sender == "sue"
+        assert told.text == "billing: a caller has waited over 2 s / billing：有来电等待超过 2 秒"
         page.wait_for_timeout(1200)  # the alert's timer ticks
         page.screenshot(path=tmp_path / "alert.png")
         page.screenshot(path=browser_harness.screenshot_path("console_alert.png"))
+        wall = context.new_page()  # the wall screen shows it large
+        wall.goto(console.url + "wallboard?wall=1")
+        wall.locator("#alerts li[data-kind='longest_wait']").wait_for()
+        wall.screenshot(path=browser_harness.screenshot_path("console_alert_wall.png"))
+        wall.close()
 
         ann.set_mode("ready")
         call = offered(ann, 10)

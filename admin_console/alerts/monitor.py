@@ -59,6 +59,7 @@ class QueueMonitor:
         self.figures = figures or Figures(clock)
         self.active: dict[tuple[str, str], Alert] = {}  # (kind, queue or agent) -> its alert
         self.history: deque[Alert] = deque(maxlen=HISTORY)  # ended and active, oldest first
+        self.to_announce: list[Alert] = []  # queue alerts started whose agents are to be told
         self.advice: dict[str, dict] = {}  # queue -> its windows and advice for the page, made every ADVICE_SECONDS
         self.advised_at = -1e18
         self.figures_changed = False
@@ -141,10 +142,16 @@ class QueueMonitor:
                 self.active[key] = alert
                 self.history.append(alert)
                 self.on_started(alert)
+                if alert.queue is not None and self.rules.of(alert.queue).alert_message:
+                    self.to_announce.append(alert)
                 changed = True
             elif kind_worse(alert.kind, value, alert.value):
                 alert.value = value  # not a change the page must see at once: it ticks the times itself
         return changed
+
+    def take_announcements(self) -> list[Alert]:
+        taken, self.to_announce = self.to_announce, []
+        return taken
 
     def alerting(self, queue: str) -> bool:
         return any(alert.queue == queue for alert in self.active.values())

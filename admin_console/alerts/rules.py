@@ -6,6 +6,7 @@
     alert_longest_wait = 60         # alert when a caller has waited longer (seconds)
     alert_waiting = 10              # alert when more callers wait
     alert_service_level = 70        # alert when today's service level is under this (%)
+    alert_message = false           # tell the queue's agents (a broadcast) when one of its alerts starts
     [console.queues.billing]
     alert_longest_wait = 30
     [console.not_ready_limits]      # alert when an agent is not ready longer, per reason (minutes)
@@ -31,6 +32,7 @@ class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     alert_longest_wait: float | None = None
     alert_waiting: int | None = None
     alert_service_level: float | None = None
+    alert_message: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class QueueRules:
     alert_longest_wait: float = 0.0  # seconds; 0: no alert
     alert_waiting: int = 0
     alert_service_level: float = 0.0  # %
+    alert_message: bool = False  # tell the queue's agents when one of its alerts starts
 
     @property
     def target(self) -> ServiceTarget:

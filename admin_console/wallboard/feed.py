@@ -18,7 +18,8 @@ import logging
 import threading
 from collections.abc import Callable, Hashable
 
-from admin_console.alerts.monitor import QueueMonitor
+from admin_console.alerts.announce import Announcer
+from admin_console.alerts.monitor import Alert, QueueMonitor
 from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore, scope_key
 from admin_console.wallboard.model import Wallboard
@@ -34,9 +35,11 @@ HISTORY_SECONDS = 3600.0  # the figures' longest window
 class GatewayFeed:
     def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
                  on_refused: Callable[[str], None] = lambda token: None,
-                 history: Callable[[float], list] | None = None):
+                 history: Callable[[float], list] | None = None,
+                 announce: Callable[[CtiClient, str, Alert], None] | None = None):
         self.connect = connect
         self.model = model or Wallboard()
+        self.announce = announce  # tells a queue's agents of an alert (alerts/announce.py)
         self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
         self.retry = retry
         self.on_refused = on_refused  # told of a session the gateway refused (ended in the CRM)
@@ -136,6 +139,10 @@ class GatewayFeed:
                         self.model.apply(got[1])
                     if not self.model.check():
                         raise CtiError("silent", "the gateway went silent: the wallboard is offline until it answers")
+                    announcements = self.model.monitor.take_announcements()
+                if self.announce is not None:
+                    for alert in announcements:  # outside the lock: browsers do not wait for the gateway
+                        self.announce(client, token, alert)
             self._set_lost("connecting")  # that supervisor signed out: watch with another's session
 
     def _history(self) -> list | None:
@@ -163,6 +170,7 @@ class Feeds:
                  history: Callable[[float], list] | None = None):
         self.connect = connect
         self.history = history
+        self.announcer = Announcer()
         self.retry = retry
         self.rules = rules or AlertRules()
         self.alert_store = alert_store  # where each scope's alerts are kept, if anywhere
@@ -176,7 +184,8 @@ class Feeds:
             if feed is None:
                 model = Wallboard(monitor=self._monitor(scope))
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
-                                                       on_refused=self.on_refused, history=self.history)
+                                                       on_refused=self.on_refused, history=self.history,
+                                                       announce=self.announcer)
         feed.add(token)
         return feed
 
