@@ -223,7 +223,7 @@ def test_alerts_are_kept_in_the_crm_with_their_start_and_end(db):
         model = Wallboard(clock, silence=1e9, monitor=QueueMonitor(
             AlertRules(QueueRules(alert_waiting=1)), clock,
             on_started=lambda alert: store.started(team, alert), on_ended=lambda alert: store.ended(team, alert)))
-        model.seed(status([stats()]))
+        model.seed(status([stats()], [agent()]))
         feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=2, entered=2)))
         feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(waiting=3, entered=3)))
         store.flush()
@@ -307,3 +307,10 @@ def test_a_queue_alert_is_told_to_the_queues_agents_once_a_minute_at_most():
     announce(gateway, "zhou's", alert)
     text = "billing: more than 1 callers waiting / billing：排队来电超过 1 个"
     assert gateway.sent == [("sue's", "billing", text), ("zhou's", "billing", text)]
+
+
+def test_a_queue_none_of_the_scopes_agents_is_logged_in_to_raises_no_alert():
+    model, clock = board(AlertRules(QueueRules(alert_waiting=1)))
+    model.seed(status([stats(waiting=5, entered=41), stats("sales", waiting=5)], [agent()]))
+    feed(model, clock, 1)
+    assert [a["queue"] for a in model.view()["alerts"]] == ["billing"]  # sales's figures do not come to this watch

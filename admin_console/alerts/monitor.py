@@ -84,9 +84,12 @@ class QueueMonitor:
     def check(self, queues: Iterable[cti.QueueStats], queue_seen: dict[str, float],
               agents: Iterable[cti.AgentView]) -> bool:
         """Alerts raised and cleared, the advice made again when due; whether the page must change."""
-        queues = list(queues)
+        queues, agents = list(queues), list(agents)
         now = self.clock()
-        conditions = dict(self._queue_conditions(queues, queue_seen, now))
+        # A queue's alerts are for the supervisors of its agents: the gateway sends a watch the
+        # figures of the queues its agents are logged in to only (the others' would be stale).
+        theirs = {queue for agent in agents for queue in agent.queues}
+        conditions = dict(self._queue_conditions([q for q in queues if q.queue in theirs], queue_seen, now))
         conditions.update(self._agent_conditions(agents, now))
         changed = self._update(conditions, now)
         since = now - self.advised_at
