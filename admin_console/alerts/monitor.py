@@ -24,6 +24,7 @@ from admin_console.alerts.rules import AlertRules
 from bus import cti
 from crm.services.queue_steps import QueueStep
 
+CHECK_SECONDS = 0.2  # the alerts are looked at this often at most, however many events come
 ADVICE_SECONDS = 5.0  # the windows slide on: the advice is made again this often
 ADVICE_CHANGED_SECONDS = 1.0  # and this soon after a queue's figures changed
 HISTORY = 500
@@ -61,7 +62,7 @@ class QueueMonitor:
         self.history: deque[Alert] = deque(maxlen=HISTORY)  # ended and active, oldest first
         self.to_announce: list[Alert] = []  # queue alerts started whose agents are to be told
         self.advice: dict[str, dict] = {}  # queue -> its windows and advice for the page, made every ADVICE_SECONDS
-        self.advised_at = -1e18
+        self.advised_at = self.checked_at = -1e18
         self.figures_changed = False
         self._ids = itertools.count(1)
 
@@ -84,8 +85,11 @@ class QueueMonitor:
     def check(self, queues: Iterable[cti.QueueStats], queue_seen: dict[str, float],
               agents: Iterable[cti.AgentView]) -> bool:
         """Alerts raised and cleared, the advice made again when due; whether the page must change."""
-        queues, agents = list(queues), list(agents)
         now = self.clock()
+        if now - self.checked_at < CHECK_SECONDS:
+            return False
+        self.checked_at = now
+        queues, agents = list(queues), list(agents)
         # A queue's alerts are for the supervisors of its agents: the gateway sends a watch the
         # figures of the queues its agents are logged in to only (the others' would be stale).
         theirs = {queue for agent in agents for queue in agent.queues}
