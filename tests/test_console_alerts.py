@@ -314,3 +314,4 @@ def test_a_queue_none_of_the_scopes_agents_is_logged_in_to_raises_no_alert():
     model.seed(status([stats(waiting=5, entered=41), stats("sales", waiting=5)], [agent()]))
     feed(model, clock, 1)
     assert [a["queue"] for a in model.view()["alerts"]] == ["billing"]  # sales's figures do not come to this watch
+
