@@ -19,12 +19,16 @@ from starlette.datastructures import MutableHeaders
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from admin_console.alerts import routes as alerts_routes
+from admin_console.alerts.rules import AlertRules
+from admin_console.alerts.store import AlertStore
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
 from admin_console.wallboard import routes as wallboard_routes
 from admin_console.wallboard.feed import Feeds
 from admin_console.web import HERE
 from crm.db import Database
+from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
 
 log = logging.getLogger("cicada.console")
@@ -49,6 +53,7 @@ class ConsoleSettings:
     idle_seconds: float = IDLE_SECONDS
     secure_cookies: bool = False  # True behind HTTPS (a reverse proxy): cookies only over TLS
     gateway_timeout: float = 2.0  # a command the gateway does not answer this soon: unreachable
+    alert_rules: AlertRules = AlertRules()  # each queue's target and alert thresholds
 
 
 class _SecurityHeaders:
@@ -81,7 +86,13 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         return CtiClient(settings.gateway_commands, settings.gateway_events, server_key=settings.gateway_key,
                          timeout=settings.gateway_timeout)
 
-    feeds = Feeds(connect, on_refused=lambda token: sign_ins.forget_token(token))
+    alert_store = AlertStore(database)
+    def queue_history(since: float) -> list:
+        with database.reading() as session:
+            return queue_steps(session, since)
+
+    feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store, history=queue_history,
+                  on_refused=lambda token: sign_ins.forget_token(token))
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))
 
@@ -93,11 +104,13 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         finally:
             sweeper.cancel()
             feeds.stop()
+            alert_store.stop()
             database.dispose()
 
     app = Starlette(routes=[
         *signin_routes.routes,
         *wallboard_routes.routes,
+        *alerts_routes.routes,
         Mount("/static/wallboard", StaticFiles(directory=HERE / "wallboard" / "static"), name="wallboard-static"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ], middleware=[Middleware(_SecurityHeaders)], lifespan=lifespan)
@@ -105,6 +118,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app.state.database = database
     app.state.sign_ins = sign_ins
     app.state.feeds = feeds
+    app.state.alert_store = alert_store
     return app
 
 

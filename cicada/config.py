@@ -192,11 +192,23 @@ default_region = "CN"
 #                                          # without asking the agent
 
 [console]
-# The supervisors' web console (`cicada console`): sign-in and the live wallboard.
+# The supervisors' web console (`cicada console`): sign-in, the live wallboard and alerts.
 # It watches the gateway named in [gateway] and reads the CRM database.
 # address = "127.0.0.1:8030"               # where it listens; supervisors open http://address/
 # idle_minutes = 30                        # a sign-in with no page or form asked for this long ends
 # secure_cookies = false                   # true behind an HTTPS reverse proxy
+# Each queue's staffing target and alert thresholds (an alert left out is not raised):
+# [console.queues.default]                 # every queue, unless its own table says otherwise
+# target_level = 80                        # the staffing advice aims at 80 % answered ...
+# target_seconds = 20                      # ... within 20 s
+# alert_longest_wait = 60                  # a caller has waited longer (seconds)
+# alert_waiting = 10                       # more callers waiting
+# alert_service_level = 70                 # today's service level under this (%)
+# alert_message = false                   # true: tell the queue's agents when one of its alerts starts
+# [console.queues.billing]
+# alert_longest_wait = 30
+# [console.not_ready_limits]               # an agent not ready longer than this, per reason (minutes)
+# break = 15
 
 [keys]
 # The services' CURVE keys and the application service's TLS certificate,

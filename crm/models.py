@@ -20,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -693,6 +694,28 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(20))
     changes: Mapped[dict | None] = mapped_column(JSON)
 
+
+
+# --- supervisors' console -----------------------------------------------------
+
+
+class ConsoleAlert(Base):
+    """An alert the supervisors' console raised (a queue's or an agent's threshold crossed),
+    with its start and end, kept for later review; one per supervisor scope that saw it."""
+
+    __tablename__ = "console_alert"
+    __table_args__ = (Index("ix_console_alert_scope_started", "scope", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))  # whose wallboard: "all", or "units:3,5"
+    kind: Mapped[str] = mapped_column(String(20))  # longest_wait, waiting, service_level, not_ready
+    queue: Mapped[str | None] = mapped_column(String(80))
+    agent: Mapped[str | None] = mapped_column(String(80))  # the agent's user name
+    reason: Mapped[str | None] = mapped_column(String(40))  # his not-ready reason
+    threshold: Mapped[float] = mapped_column(Float)  # seconds, callers or %, as the kind says
+    worst: Mapped[float] = mapped_column(Float)  # the worst value while it lasted
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
 # --- call scripts -------------------------------------------------------------

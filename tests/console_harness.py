@@ -58,6 +58,15 @@ def people(db_url: str, *, agents_in_north=("ann",), extra_agents=("cid",)) -> N
         database.dispose()
 
 
+def _toml(value) -> str:
+    """A value of the test's [console] section in TOML (tables inline)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
 class RunningConsole:
     """`cicada console` as a child process, configured to watch `gateway` (tests' RunningGateway)."""
 
@@ -77,7 +86,7 @@ class RunningConsole:
     def start(self, timeout: float = 30.0) -> RunningConsole:
         lines = ["[gateway]", f'commands = "{self.gateway.commands}"', f'events = "{self.gateway.events}"',
                  f'public_key = "{self.gateway.public_key.decode()}"', "[console]"]
-        lines += [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in self.section.items()]
+        lines += [f"{k} = {_toml(v)}" for k, v in self.section.items()]
         config = self.workdir / "cicada.toml"
         config.write_text("\n".join(lines) + "\n")
         env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.gateway.db_url}

@@ -18,6 +18,10 @@ import logging
 import threading
 from collections.abc import Callable, Hashable
 
+from admin_console.alerts.announce import Announcer
+from admin_console.alerts.monitor import Alert, QueueMonitor
+from admin_console.alerts.rules import AlertRules
+from admin_console.alerts.store import AlertStore, scope_key
 from admin_console.wallboard.model import Wallboard
 from bus.envelope import BadMessage
 from cti_gateway.client import CtiClient, CtiError
@@ -25,13 +29,18 @@ from cti_gateway.client import CtiClient, CtiError
 log = logging.getLogger("cicada.console")
 
 REFUSED_SESSION = ("session_ended", "forbidden")
+HISTORY_SECONDS = 3600.0  # the figures' longest window
 
 
 class GatewayFeed:
     def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
-                 on_refused: Callable[[str], None] = lambda token: None):
+                 on_refused: Callable[[str], None] = lambda token: None,
+                 history: Callable[[float], list] | None = None,
+                 announce: Callable[[CtiClient, str, Alert], None] | None = None):
         self.connect = connect
         self.model = model or Wallboard()
+        self.announce = announce  # tells a queue's agents of an alert (alerts/announce.py)
+        self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
         self.retry = retry
         self.on_refused = on_refused  # told of a session the gateway refused (ended in the CRM)
         self.lock = threading.Lock()
@@ -115,8 +124,9 @@ class GatewayFeed:
         with self.connect() as client:
             client.watch(token)
             status = client.status(token)
+            history = self._history()
             with self.lock:
-                self.model.seed(status)
+                self.model.seed(status, history)
             log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
             while not self._stopping.is_set() and not self._changed.is_set():
                 try:
@@ -129,7 +139,23 @@ class GatewayFeed:
                         self.model.apply(got[1])
                     if not self.model.check():
                         raise CtiError("silent", "the gateway went silent: the wallboard is offline until it answers")
+                    announcements = self.model.monitor.take_announcements()
+                if self.announce is not None:
+                    for alert in announcements:  # outside the lock: browsers do not wait for the gateway
+                        self.announce(client, token, alert)
             self._set_lost("connecting")  # that supervisor signed out: watch with another's session
+
+    def _history(self) -> list | None:
+        """The last hour's queue steps from the CRM, the first time only (later snapshots go on
+        from the figures the feed has); read outside the lock, so that browsers do not wait."""
+        read, self.history = self.history, None
+        if read is None:
+            return None
+        try:
+            return read(self.model.clock() - HISTORY_SECONDS)
+        except Exception:  # the figures then start from the watch
+            log.exception("the queues' last hour could not be read from the CRM")
+            return None
 
     def _set_lost(self, problem: str) -> None:
         with self.lock:
@@ -139,10 +165,15 @@ class GatewayFeed:
 class Feeds:
     """The feeds of the scopes signed in now: one per scope, ended with its last session."""
 
-    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0,
-                 on_refused: Callable[[str], None] = lambda token: None):
+    def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0, rules: AlertRules | None = None,
+                 alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None,
+                 history: Callable[[float], list] | None = None):
         self.connect = connect
+        self.history = history
+        self.announcer = Announcer()
         self.retry = retry
+        self.rules = rules or AlertRules()
+        self.alert_store = alert_store  # where each scope's alerts are kept, if anywhere
         self.on_refused = on_refused
         self.lock = threading.Lock()
         self.feeds: dict[Hashable, GatewayFeed] = {}
@@ -151,9 +182,19 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                feed = self.feeds[scope] = GatewayFeed(self.connect, retry=self.retry, on_refused=self.on_refused)
+                model = Wallboard(monitor=self._monitor(scope))
+                feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
+                                                       on_refused=self.on_refused, history=self.history,
+                                                       announce=self.announcer)
         feed.add(token)
         return feed
+
+    def _monitor(self, scope: Hashable) -> QueueMonitor:
+        store, key = self.alert_store, scope_key(scope)
+        if store is None:
+            return QueueMonitor(self.rules)
+        return QueueMonitor(self.rules, on_started=lambda alert: store.started(key, alert),
+                            on_ended=lambda alert: store.ended(key, alert))
 
     def get(self, scope: Hashable) -> GatewayFeed | None:
         with self.lock:

@@ -14,14 +14,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from admin_console.alerts.monitor import QueueMonitor
 from bus import cti
 
 SILENCE_SECONDS = 3.0  # three missed heartbeats
 
 
 class Wallboard:
-    def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS):
+    def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS,
+                 monitor: QueueMonitor | None = None):
         self.clock = clock
+        self.monitor = monitor or QueueMonitor(clock=clock)  # figures, advice and alerts (admin_console/alerts)
         self.silence = silence
         self.online = False
         self.problem = "connecting"  # why it is offline, in a word
@@ -33,12 +36,14 @@ class Wallboard:
 
     # --- fed by the gateway ---------------------------------------------------------------
 
-    def seed(self, status: cti.StatusResult) -> None:
+    def seed(self, status: cti.StatusResult, history: list | None = None) -> None:
+        """`history`: the queues' steps of the last hour in the CRM, for the figures (alerts/figures.py)."""
         now = self.clock()
         self.queues = {q.queue: q for q in status.queues}
         self.queue_seen = dict.fromkeys(self.queues, now)
         self.agents = {a.agent: a for a in status.agents if a.mode != "logged_out"}
         self.online, self.problem, self.heard_at = True, "", now
+        self.monitor.seed(status, history)
         self.version += 1
 
     def apply(self, event: Any) -> None:
@@ -46,6 +51,7 @@ class Wallboard:
         self.heard_at = self.clock()
         if not self.online:
             return  # not seeded: a snapshot comes first
+        self.monitor.apply(event)
         if isinstance(event, cti.AgentStateChanged):
             if event.state.mode == "logged_out":
                 self.agents.pop(event.state.agent, None)
@@ -61,12 +67,15 @@ class Wallboard:
         """Offline after `silence` seconds without a word from the gateway; whether it is online."""
         if self.online and self.clock() - self.heard_at > self.silence:
             self.lost("silent")
+        if self.online and self.monitor.check(self.queues.values(), self.queue_seen, self.agents.values()):
+            self.version += 1
         return self.online
 
     def lost(self, problem: str) -> None:
         """The gateway is unreachable, or refused the watch: nothing is live any more."""
         if self.online or self.problem != problem:
             self.online, self.problem = False, problem
+            self.monitor.end_all()
             self.version += 1
 
     # --- what browsers get ------------------------------------------------------------------
@@ -79,7 +88,8 @@ class Wallboard:
         return {"online": True, "problem": "", "now": self.clock(),
                 "queues": [self._queue(stats) for _, stats in sorted(self.queues.items())],
                 "agents": [self._agent(agent) for agent in sorted(self.agents.values(),
-                                                                  key=lambda a: (a.name.casefold(), a.agent))]}
+                                                                  key=lambda a: (a.name.casefold(), a.agent))],
+                "alerts": self.monitor.active_view()}
 
     def _queue(self, stats: cti.QueueStats) -> dict:
         seen = self.queue_seen.get(stats.queue, self.clock())
@@ -93,6 +103,7 @@ class Wallboard:
             "busy": stats.agents_busy + stats.agents_offered,  # an agent being offered a call is taken
             "wrap_up": stats.agents_wrap_up,
             "not_ready": stats.agents_not_ready,
+            "figures": self.monitor.queue_view(stats.queue),
         }
 
     @staticmethod

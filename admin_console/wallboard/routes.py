@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from admin_console import i18n
+from admin_console.alerts.texts import ALERT_TEXTS
 from admin_console.web import render, sign_ins, signed_in
 
 PUSH_SECONDS = 0.2  # how often a stream looks for a new picture
@@ -26,7 +27,10 @@ KEEP_ALIVE_SECONDS = 15.0
 SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out", "No queue.",
                 "No agent logged in.", "Connecting to the CTI gateway…",
                 "The CTI gateway cannot be reached: no figure here is live. The wallboard catches up as soon "
-                "as it answers.", "The console's connection is lost; reconnecting…", "Live"]
+                "as it answers.", "The console's connection is lost; reconnecting…", "Live",
+                # the queue figures, the staffing advice and the alerts (admin_console/alerts)
+                "No active alert.", "Today", "Last {n} min", "Entered", "Answered", "Abandoned", "Service level",
+                "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values()]
 
 
 async def wallboard(request: Request) -> Response:

@@ -48,7 +48,8 @@ def _console(args) -> int:
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
     settings = ConsoleSettings(config.database_url, gateway_commands=gateway.command_address,
                                gateway_events=gateway.event_address, gateway_key=gateway_public_key(config),
-                               idle_seconds=console.idle_seconds, secure_cookies=console.secure_cookies)
+                               idle_seconds=console.idle_seconds, secure_cookies=console.secure_cookies,
+                               alert_rules=console.alert_rules)
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)

@@ -8,6 +8,14 @@
   const t = (text) => texts[text] || text;
   const MODES = {ready: "Ready", busy: "Busy", wrap_up: "Wrap-up", not_ready: "Not ready",
                  offered: "Offered", logged_out: "Logged out"};
+  const lang = board.dataset.lang;
+  const ALERTS = {
+    longest_wait: "{queue}: a caller has waited over {threshold} s",
+    waiting: "{queue}: more than {threshold} callers waiting",
+    service_level: "{queue}: service level today under {threshold} %",
+    not_ready: "{agent}: not ready ({reason}) over {minutes} min",
+  };
+  const notified = new Set(); // the alerts this page has shown as a notification
   let view = null;
   let offset = 0; // the console's clock minus the browser's, in seconds
 
@@ -15,7 +23,11 @@
 
   function duration(since) {
     if (since === null || since === undefined) return "";
-    const total = Math.max(0, Math.floor(now() - since));
+    return clock(now() - since);
+  }
+
+  function clock(elapsed) {
+    const total = Math.max(0, Math.floor(elapsed));
     const h = Math.floor(total / 3600), m = Math.floor(total / 60) % 60, s = total % 60;
     const two = (n) => String(n).padStart(2, "0");
     return h ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
@@ -34,6 +46,112 @@
     td.colSpan = columns;
   }
 
+  function number(value, digits) {
+    return Number(value.toFixed(digits)).toLocaleString(lang === "zh" ? "zh-CN" : "en");
+  }
+
+  function alertText(alert) {
+    const agent = view.agents.find((a) => a.agent === alert.agent);
+    const values = {queue: alert.queue || "", agent: agent ? agent.name : (alert.agent || ""),
+                    reason: alert.reason || "", threshold: number(alert.threshold, 1),
+                    minutes: number(alert.threshold / 60, 1)};
+    return t(ALERTS[alert.kind] || alert.kind).replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+  }
+
+  function drawAlerts() {
+    const list = document.getElementById("alerts");
+    list.replaceChildren();
+    const alerts = view.alerts || [];
+    document.getElementById("alerts-panel").classList.toggle("alerting", alerts.length > 0);
+    if (!alerts.length) {
+      const item = document.createElement("li");
+      item.className = "empty";
+      item.textContent = t("No active alert.");
+      list.appendChild(item);
+    }
+    for (const alert of alerts) {
+      const item = document.createElement("li");
+      item.dataset.alert = alert.id;
+      item.dataset.kind = alert.kind;
+      item.textContent = alertText(alert) + " · ";
+      const time = document.createElement("span");
+      time.className = "tick";
+      time.dataset.since = alert.started_at;
+      time.textContent = duration(alert.started_at);
+      item.appendChild(time);
+      list.appendChild(item);
+      notify(alert);
+    }
+  }
+
+  // A browser notification for each new alert, once the supervisor allowed them (asked once).
+  function notify(alert) {
+    if (notified.has(alert.id)) return;
+    notified.add(alert.id);
+    board.dataset.notified = Array.from(notified).join(" ");
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      new Notification(t("Cicada alert"), {body: alertText(alert), tag: "cicada-alert-" + alert.id});
+    } catch (error) { /* a browser that only notifies from a service worker: the list shows it */ }
+  }
+
+  function askForNotifications() {
+    if (!("Notification" in window) || Notification.permission !== "default") return;
+    if (localStorage.getItem("cicada-notifications-asked")) return;
+    localStorage.setItem("cicada-notifications-asked", "1");
+    Notification.requestPermission();
+  }
+
+  function percent(level) { return level === null || level === undefined ? "" : number(level * 100, 1) + " %"; }
+  function seconds(value) { return value === null || value === undefined ? "" : clock(Math.round(value)); }
+
+  function drawFigures() {
+    const panel = document.getElementById("figures");
+    panel.replaceChildren();
+    for (const q of view.queues) {
+      const f = q.figures;
+      if (!f) continue;
+      const card = document.createElement("div");
+      card.className = "figures-card" + (f.alerting ? " alerting" : "");
+      card.dataset.queue = q.queue;
+      const title = document.createElement("h3");
+      title.textContent = q.queue;
+      const advice = document.createElement("p");
+      advice.className = "advice" + (f.advice ? " reason-" + f.advice.reason : "");
+      advice.textContent = f.advice ? f.advice.sentence[lang] || f.advice.sentence.en : "";
+      const table = document.createElement("table");
+      table.className = "figures";
+      const head = table.createTHead().insertRow();
+      for (const label of ["", "Entered", "Answered", "Abandoned", "Service level", "ASA", "AHT"]) {
+        const th = document.createElement("th");
+        th.textContent = label ? t(label) : "";
+        if (label) th.className = "n";
+        head.appendChild(th);
+      }
+      const body = table.createTBody();
+      const today = body.insertRow();
+      today.className = "today";
+      cell(today, t("Today"));
+      cell(today, String(f.today.offered), "n offered");
+      cell(today, String(f.today.answered), "n answered");
+      cell(today, String(f.today.abandoned), "n abandoned");
+      cell(today, percent(f.today.service_level), "n service-level");
+      cell(today, seconds(f.today.asa), "n asa");
+      cell(today, seconds(f.today.aht), "n aht");
+      for (const w of f.windows) {
+        const row = body.insertRow();
+        row.dataset.minutes = w.minutes;
+        cell(row, t("Last {n} min").replace("{n}", w.minutes));
+        cell(row, String(w.arrivals), "n offered");
+        cell(row, String(w.answered), "n answered");
+        cell(row, String(w.abandoned), "n abandoned");
+        for (let i = 0; i < 3; i++) cell(row, "", "n");
+      }
+      card.append(title, advice, table);
+      panel.appendChild(card);
+    }
+  }
+
   function drawQueues() {
     const tbody = document.querySelector("#queues tbody");
     tbody.replaceChildren();
@@ -41,6 +159,7 @@
     for (const q of view.queues) {
       const row = tbody.insertRow();
       row.dataset.queue = q.queue;
+      if (q.figures && q.figures.alerting) row.className = "alerting";
       cell(row, q.queue, "name");
       cell(row, String(q.waiting), "n waiting" + (q.waiting ? " alert" : ""));
       cell(row, q.waiting ? duration(q.oldest_since) : "", "n tick longest").dataset.since = q.oldest_since ?? "";
@@ -83,7 +202,9 @@
     status.className = "status live";
     status.textContent = t("Live");
     board.hidden = false;
+    drawAlerts();
     drawQueues();
+    drawFigures();
     drawAgents();
   }
 
@@ -109,4 +230,5 @@
     status.textContent = t("The console's connection is lost; reconnecting…");
   };
   setInterval(tick, 1000);
+  askForNotifications();
 })();

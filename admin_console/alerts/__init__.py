@@ -1,0 +1,1 @@
+"""Alerts, the queues' figures over the last hour and today, and the staffing advice on the wallboard."""

@@ -1,0 +1,91 @@
+"""Each queue's service-level target and alert thresholds, from the `[console]` section:
+
+    [console.queues.default]        # every queue, unless its own table says otherwise
+    target_level = 80               # the staffing advice aims at 80 % answered ...
+    target_seconds = 20             # ... within 20 s
+    alert_longest_wait = 60         # alert when a caller has waited longer (seconds)
+    alert_waiting = 10              # alert when more callers wait
+    alert_service_level = 70        # alert when today's service level is under this (%)
+    alert_message = false           # tell the queue's agents (a broadcast) when one of its alerts starts
+    [console.queues.billing]
+    alert_longest_wait = 30
+    [console.not_ready_limits]      # alert when an agent is not ready longer, per reason (minutes)
+    break = 15
+
+An alert left out (or 0) is not raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import msgspec
+
+from admin_console.staffing import ServiceTarget
+
+DEFAULT_QUEUE = "default"
+
+
+class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    target_level: float | None = None
+    target_seconds: float | None = None
+    alert_longest_wait: float | None = None
+    alert_waiting: int | None = None
+    alert_service_level: float | None = None
+    alert_message: bool | None = None
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    target_level: float = 80.0   # %
+    target_seconds: float = 20.0
+    alert_longest_wait: float = 0.0  # seconds; 0: no alert
+    alert_waiting: int = 0
+    alert_service_level: float = 0.0  # %
+    alert_message: bool = False  # tell the queue's agents when one of its alerts starts
+
+    @property
+    def target(self) -> ServiceTarget:
+        return ServiceTarget(self.target_level / 100, self.target_seconds)
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    default: QueueRules = QueueRules()
+    queues: dict[str, QueueRules] = field(default_factory=dict)
+    not_ready_limits: dict[str, float] = field(default_factory=dict)  # reason -> seconds
+
+    def of(self, queue: str) -> QueueRules:
+        return self.queues.get(queue, self.default)
+
+
+def load_rules(queues: dict[str, QueueSection], not_ready_minutes: dict[str, float], where: str) -> AlertRules:
+    """The rules of a read `[console]` section; a ValueError says which value is wrong and where."""
+    for name, section in queues.items():
+        _check(section, f"{where}.queues.{name}")
+    for reason, minutes in not_ready_minutes.items():
+        if not minutes > 0:
+            raise ValueError(f"{where}.not_ready_limits: {reason} = {minutes!r}: give minutes, more than 0")
+    default = _merged(QueueRules(), queues.get(DEFAULT_QUEUE))
+    return AlertRules(default, {name: _merged(default, section) for name, section in queues.items()
+                                if name != DEFAULT_QUEUE},
+                      {reason: minutes * 60 for reason, minutes in not_ready_minutes.items()})
+
+
+def _check(section: QueueSection, where: str) -> None:
+    if section.target_level is not None and not 0 < section.target_level < 100:
+        raise ValueError(f"{where}: target_level must be between 0 and 100 (a percentage)")
+    if section.alert_service_level is not None and not 0 <= section.alert_service_level <= 100:
+        raise ValueError(f"{where}: alert_service_level must be between 0 and 100 (a percentage)")
+    for name in ("target_seconds", "alert_longest_wait", "alert_waiting"):
+        value = getattr(section, name)
+        if value is not None and value < 0:
+            raise ValueError(f"{where}: {name} cannot be negative")
+
+
+def _merged(base: QueueRules, section: QueueSection | None) -> QueueRules:
+    if section is None:
+        return base
+    given = {name: value for name in QueueSection.__struct_fields__
+             if (value := getattr(section, name)) is not None}
+    return QueueRules(**{**base.__dict__, **given})

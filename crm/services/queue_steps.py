@@ -1,0 +1,40 @@
+"""The steps of calls through the queues over a recent stretch of time, as the gateway logged
+them (queue_event), for the console to start its figures from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.models import QueueEvent, QueueEventKind
+
+STEPS = (QueueEventKind.ENTERED, QueueEventKind.ANSWERED, QueueEventKind.ABANDONED, QueueEventKind.ENDED)
+
+
+@dataclass(frozen=True)
+class QueueStep:
+    at: float      # seconds since the epoch
+    kind: str      # entered, answered, abandoned or ended
+    queue: str
+    wait: float    # seconds in the queue (answered, abandoned)
+    talk: float    # seconds talked (ended)
+
+
+def queue_steps(session: Session, since: float) -> list[QueueStep]:
+    """The queues' calls entering, answered, abandoned and ended since `since`, oldest first;
+    one query (the queue and time index)."""
+    rows = session.execute(
+        select(QueueEvent.at, QueueEvent.kind, QueueEvent.queue, QueueEvent.detail)
+        .where(QueueEvent.at >= datetime.fromtimestamp(since, UTC).replace(tzinfo=None),
+               QueueEvent.kind.in_([str(kind) for kind in STEPS]), QueueEvent.queue.is_not(None))
+        .order_by(QueueEvent.at, QueueEvent.id))
+    return [QueueStep(at.replace(tzinfo=UTC).timestamp(), kind, queue, _number(detail, "wait"),
+                      _number(detail, "talk")) for at, kind, queue, detail in rows]
+
+
+def _number(detail: dict | None, key: str) -> float:
+    value = (detail or {}).get(key)
+    return float(value) if isinstance(value, (int, float)) else 0.0
