@@ -73,7 +73,7 @@ class Received(NamedTuple):
     """A message as a service read it: its first frames, and how many it had."""
 
     frames: list[zmq.Frame]
-    count: int
+    frame_count: int
     size: int  # bytes in all its frames
 
 
