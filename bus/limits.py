@@ -14,7 +14,6 @@ gives what a big refused message took back to the system (`give_back_memory`).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import re
 import time
 from typing import NamedTuple
@@ -114,9 +113,6 @@ class _MemoryGiver:
     would stay in the service's resident memory. `malloc_trim` hands free pages back."""
 
     def __init__(self) -> None:
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name) if name else None
-        self._trim = getattr(libc, "malloc_trim", None)  # glibc only; elsewhere nothing to do
         self._due = False
         self._last = float("-inf")
 
@@ -130,8 +126,9 @@ class _MemoryGiver:
         if self._due and now - self._last >= GIVE_BACK_EVERY_SECONDS:
             self._due = False
             self._last = now
-            if self._trim is not None:
-                self._trim(0)
+            trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; elsewhere nothing to do
+            if trim is not None:
+                trim(0)
 
 
 _memory = _MemoryGiver()
