@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 import zmq
 import zmq.asyncio
 
-from bus.limits import peer_address
+from bus.limits import peer_address, read_message, refused_message
 from bus.refusals import RefusalLog
 
 log = logging.getLogger("cicada.bus.delivery")
@@ -112,11 +112,13 @@ class EventDelivery:
         taken = 0
         while taken < limit:
             try:
-                frames = self._socket.recv_multipart(zmq.NOBLOCK, copy=False)
+                frames, count, size = read_message(self._socket, zmq.NOBLOCK)
             except zmq.Again:
                 break
             taken += 1
-            self._take(frames)
+            self._take(frames, count)
+            if count != 2:
+                refused_message(size)
         self.refusals.flush_if_due()
         return taken
 
@@ -129,9 +131,9 @@ class EventDelivery:
             self.on_readable()
             await asyncio.sleep(0)  # a flood of requests shares the loop with the service's work
 
-    def _take(self, frames: list[zmq.Frame]) -> None:
+    def _take(self, frames: list[zmq.Frame], count: int) -> None:
         routing_id = frames[0].bytes
-        if len(frames) != 2:
+        if count != 2:
             return self._refuse("malformed", frames)
         if not _chosen_by_client(routing_id):
             return self._refuse("routing id not the client's", frames)

@@ -46,7 +46,14 @@ from bus.curve import ClientAllowList, make_server
 from bus.delivery import EventDelivery, new_event_key
 from bus.envelope import BadMessage, decode_request, encode_error, encode_event, encode_reply
 from bus.keys import KeyPair, new_keypair
-from bus.limits import MAX_FRAMES, limit_service_socket, peer_address
+from bus.limits import (
+    MAX_FRAMES,
+    give_back_memory,
+    limit_service_socket,
+    peer_address,
+    read_message_async,
+    refused_message,
+)
 from crm.db import DatabaseOnDemand
 from crm.errors import CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
@@ -493,7 +500,7 @@ class GatewayService:
                 self._spawn(self._end_closed_sessions())
             # Events go out on a synchronous twin of the event socket, whose sends may take the
             # wake-up meant for the event loop: requests waiting are also taken here, every tick.
-            for due, step in ((True, self.acd.tick), (True, self.delivery.on_readable),
+            for due, step in ((True, self.acd.tick), (True, self.delivery.on_readable), (True, give_back_memory),
                               (now >= next_supervision, self._supervise),
                               (now >= next_beat, self._heartbeat)):
                 if not due:
@@ -588,11 +595,12 @@ class GatewayService:
             # pyzmq hands out waiting messages without yielding: a backlog of reports would hold
             # up the whole loop (timers, supervision, commands) until it is read to the end.
             await asyncio.sleep(0)
-            frames = await self.worker_control.recv_multipart()
-            if len(frames) != 2:
-                log.error("a report in %d frames on the workers' socket refused", len(frames))
+            frames, count, size = await read_message_async(self.worker_control)
+            if count != 2:
+                log.error("a report in %d frames on the workers' socket refused", count)
+                refused_message(size)
                 continue
-            identity, data = frames
+            identity, data = (f.bytes for f in frames)
             try:
                 report = msg.REPORTS.decode(data)
             except BadMessage as exc:
@@ -662,19 +670,20 @@ class GatewayService:
     async def _serve_commands(self) -> None:
         while True:
             await asyncio.sleep(0)  # a flood of commands must not hold up timers and reports (see above)
-            frames = await self.commands.recv_multipart(copy=False)
+            received = await read_message_async(self.commands)
             try:
-                self._take_command(frames)
+                self._take_command(*received)
             except Exception:  # one command must never stop the others
                 log.exception("a command could not be handled")
 
-    def _take_command(self, frames: list[zmq.Frame]) -> None:
-        envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
+    def _take_command(self, frames: list[zmq.Frame], count: int, size: int) -> None:
         source = peer_address(frames[-1])
-        if len(frames) > MAX_FRAMES:
-            log.warning("a command from %s in %d frames refused", source, len(frames))
-            self._reply(envelope[:1], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
+        if count > MAX_FRAMES:
+            log.warning("a command from %s in %d frames refused", source, count)
+            refused_message(size)
+            self._reply([frames[0].bytes], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
             return
+        envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
         try:
             request_id, command = decode_request(data, cti.COMMANDS)
         except BadMessage as exc:

@@ -43,7 +43,7 @@ from bus import mailq
 from bus.curve import ClientAllowList, make_server
 from bus.delivery import EventDelivery
 from bus.keys import KeyPair
-from bus.limits import limit_service_socket
+from bus.limits import give_back_memory, limit_service_socket
 from crm.db import Database
 from crm.clock import utcnow
 from crm.errors import CrmError, DatabaseUnavailable
@@ -350,6 +350,7 @@ class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndH
                     await job()
                 except Exception:
                     self._report_failure(name)
+            give_back_memory()  # what big refused commands left
             now = time.monotonic()
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS

@@ -12,7 +12,7 @@ import zmq.asyncio
 
 from bus import mailq
 from bus.envelope import BadMessage, decode_request, encode_error, encode_reply
-from bus.limits import MAX_FRAMES, peer_address
+from bus.limits import MAX_FRAMES, peer_address, read_message_async, refused_message
 from crm.errors import CrmError, DatabaseUnavailable, PermissionDenied
 from crm.models import ConversationStatus
 from crm.permissions import Actor
@@ -38,23 +38,24 @@ class Commands:
         while True:
             await asyncio.sleep(0)  # pyzmq hands out waiting commands without yielding to the loop
             try:
-                frames = await self.commands.recv_multipart(copy=False)
+                received = await read_message_async(self.commands)
             except zmq.ZMQError:
                 self._report_failure("reading a command")
                 await asyncio.sleep(TICK_SECONDS)
                 continue
             try:
-                self._take_command(frames)
+                self._take_command(*received)
             except Exception:  # one command must never stop the others
                 self._report_failure("taking a command")
 
-    def _take_command(self, frames: list[zmq.Frame]) -> None:
-        envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
+    def _take_command(self, frames: list[zmq.Frame], count: int, size: int) -> None:
         source = peer_address(frames[-1])
-        if len(frames) > MAX_FRAMES:
-            log.warning("a command from %s in %d frames refused", source, len(frames))
-            self._reply(envelope[:1], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
+        if count > MAX_FRAMES:
+            log.warning("a command from %s in %d frames refused", source, count)
+            refused_message(size)
+            self._reply([frames[0].bytes], encode_error("", "malformed", f"a command has at most {MAX_FRAMES} frames"))
             return
+        envelope, data = [f.bytes for f in frames[:-1]], frames[-1].bytes
         try:
             request_id, command = decode_request(data, mailq.COMMANDS)
         except BadMessage as exc:

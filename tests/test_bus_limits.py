@@ -6,11 +6,20 @@ from __future__ import annotations
 import threading
 
 import pytest
+import zmq
 
 from bus import cti
 from bus import sipworker as msg
 from bus.envelope import BadMessage, decode_event, decode_reply, decode_request, encode_request
-from bus.limits import MAX_DEPTH, MAX_REQUEST_BYTES, MessageRefused, check_message, nesting_depth
+from bus.limits import (
+    MAX_DEPTH,
+    MAX_FRAMES,
+    MAX_REQUEST_BYTES,
+    MessageRefused,
+    check_message,
+    nesting_depth,
+    read_message,
+)
 
 
 def _request(cmd_json: bytes, request_id: bytes = b'"r1"') -> bytes:
@@ -100,3 +109,24 @@ def test_the_depth_check_needs_no_stack():
     finally:
         threading.stack_size(old)
     assert outcome == {"code": "too_deep"}
+
+
+def test_a_message_of_many_frames_is_read_keeping_only_its_first_frames():
+    context = zmq.Context()
+    server, client = context.socket(zmq.ROUTER), context.socket(zmq.DEALER)
+    try:
+        server.bind("inproc://frames")
+        client.connect("inproc://frames")
+        client.send_multipart([b"x" * 1000] * 5000)
+        client.send(b"{}")
+        assert server.poll(5000)
+        frames, count, size = read_message(server)
+        assert (len(frames), count, size) == (MAX_FRAMES, 5001, 5000 * 1000 + len(frames[0]))
+        frames, count, size = read_message(server)  # the next message, whole
+        assert ([f.bytes for f in frames][1:], count) == ([b"{}"], 2)
+        with pytest.raises(zmq.Again):
+            read_message(server, zmq.NOBLOCK)
+    finally:
+        server.close(0)
+        client.close(0)
+        context.term()

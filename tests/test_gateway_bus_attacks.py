@@ -86,6 +86,24 @@ def test_a_200_mb_frame_is_never_read_and_costs_the_gateway_no_memory(make_gatew
     attacker.close(0)
 
 
+def test_a_command_of_many_frames_is_refused_and_its_memory_given_back(make_gateway):
+    """ZeroMQ bounds a frame, not how many a message has, and hands a message over only once
+    all of it has arrived: the gateway holds it while it comes, then reads it frame by frame,
+    keeps none of the frames past the few a command has, and gives the memory back."""
+    gateway = make_gateway()
+    before = rss_mib(gateway.process.pid)
+    attacker = raw_socket(gateway.commands, gateway.public_key)
+    reply = reply_to(attacker, [b"x" * 1_000_000] * 80 + [b"{}"], timeout=30)  # 76 MiB
+    assert (reply.ok, reply.error.code) == (False, "malformed")
+    deadline = time.monotonic() + 10  # given back at once, or at the next tick when a trim was just made
+    while rss_mib(gateway.process.pid) > before + 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert rss_mib(gateway.process.pid) < before + 20
+    assert "a command from 127.0.0.1 in 82 frames refused" in gateway.log()
+    still_serving(gateway)
+    attacker.close(0)
+
+
 def test_the_workers_socket_admits_only_the_gateways_own_workers(make_gateway):
     gateway = make_gateway()
     address = re.search(r"SIP workers report to (tcp://\S+)", gateway.log()).group(1)

@@ -330,6 +330,30 @@ def test_deep_huge_and_malformed_commands_get_an_error_and_the_mail_queue_goes_o
     assert mailq.process.poll() is None
 
 
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+
+def test_a_command_of_many_frames_is_refused_and_its_memory_given_back(make_mailq):
+    mailq = make_mailq()
+    ann = mailq.desktop("ann")
+    before = rss_mib(mailq.process.pid)
+    sock = curve_socket(mailq)
+    try:
+        sock.send_multipart([b"x" * 1_000_000] * 80 + [b"{}"])  # 76 MiB, each frame under the limit
+        assert sock.poll(30_000) and decode_reply(sock.recv()).error.code == "malformed"
+    finally:
+        sock.close(0)
+    deadline = time.monotonic() + 10  # given back at once, or at the next tick when a trim was just made
+    while rss_mib(mailq.process.pid) > before + 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert rss_mib(mailq.process.pid) < before + 20
+    assert "a command from 127.0.0.1 in 82 frames refused" in mailq.log()
+    ann.ping()
+    assert mailq.process.poll() is None
+
+
 # --- killed -----------------------------------------------------------------------------------------------------
 
 
