@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from admin_console.actions import routes as actions_routes
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
 from admin_console.wallboard import routes as wallboard_routes
@@ -98,6 +99,8 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app = Starlette(routes=[
         *signin_routes.routes,
         *wallboard_routes.routes,
+        *actions_routes.routes,
+        Mount("/static/actions", StaticFiles(directory=HERE / "actions" / "static"), name="actions-static"),
         Mount("/static/wallboard", StaticFiles(directory=HERE / "wallboard" / "static"), name="wallboard-static"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ], middleware=[Middleware(_SecurityHeaders)], lifespan=lifespan)
@@ -105,6 +108,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app.state.database = database
     app.state.sign_ins = sign_ins
     app.state.feeds = feeds
+    app.state.connect_gateway = connect  # a client for one command (the supervisors' actions)
     return app
 
 

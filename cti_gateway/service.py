@@ -175,6 +175,8 @@ class GatewayService:
         self._temporary_run_dir: Path | None = None
         self._state_taken = False
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
+        # supervisors' actions go to the audit trail one after the other, in the order taken
+        self.audit_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-audit")
         # Sessions are checked in the database: a flood of made-up ones is bounded per source
         # (the guard), so that it never delays the logins of real agents.
         self.login_guard = LoginGuard(service="gateway")
@@ -449,6 +451,7 @@ class GatewayService:
         if context is not None:
             context.destroy(linger=0)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.audit_writer.shutdown(wait=False)  # what it holds is written before the process ends
         database = getattr(self, "database", None)
         if database is not None:
             database.dispose()
@@ -933,7 +936,7 @@ class GatewayService:
                 log.error("%s's action %s (%s) not in the audit trail: %s", actor.username, action, outcome,
                           short_reason(exc))
 
-        self.executor.submit(write)
+        self.audit_writer.submit(write)
 
     def _supervisor_refusal(self, request_id: str, exc: Exception, what: str, source: str) -> bytes:
         if isinstance(exc, CommandError):
