@@ -12,6 +12,7 @@ from console_harness import people
 from crm.db import Database
 from crm.models import AuditEntry
 from cti_gateway.client import CtiError
+from desktop_harness import desks  # noqa: F401 - fixture
 from gateway_harness import ANN_TONE, CUSTOMER_TONE, customer, event, make_gateway, media, offered, phone  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -105,3 +106,24 @@ def test_outside_his_units_an_agents_own_session_and_an_ended_session_are_refuse
     assert sorted(trail(gateway), key=str) == sorted([
         ("log_off", "bob", "forbidden"), ("message", "bob", "forbidden"), ("not_ready", "ann", "forbidden"),
         ("not_ready", "ann", "invalid_argument"), ("message", None, "done"), ("message", "ann", "done")], key=str)
+
+
+def test_the_agents_desktop_shows_the_change_and_who_made_it(make_gateway, desks, qtbot):
+    gateway = make_gateway()
+    people(gateway.db_url)
+    ann = desks(gateway)("ann", "sip:ann@127.0.0.1:5998")
+    sue, supervisor = gateway.sign_in("sue"), gateway.client()
+
+    assert supervisor.supervisor_not_ready(sue, "ann", "meeting").done
+    qtbot.waitUntil(lambda: ann.window.mode_label.text().startswith("Not ready"), timeout=5000)
+    qtbot.waitUntil(lambda: "Sue Supervisor set you Not ready (meeting)." in messages(ann), timeout=5000)
+    assert supervisor.supervisor_log_off(sue, "ann").done
+    qtbot.waitUntil(lambda: "Sue Supervisor logged you off the CTI gateway." in messages(ann), timeout=5000)
+    qtbot.waitUntil(lambda: ann.window.mode_label.text() == "Logged out", timeout=5000)
+    qtbot.wait(3000)  # heartbeats come and go: the desktop does not log itself in again
+    assert "ann" not in [a.agent for a in gateway.status().agents]
+
+
+def messages(desk) -> list[str]:
+    """The desktop's messages without the time they came."""
+    return [desk.window.messages.item(i).text().split(maxsplit=1)[-1] for i in range(desk.window.messages.count())]
