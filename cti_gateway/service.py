@@ -918,8 +918,8 @@ class GatewayService:
                 raise
             self._record_action(acting.actor, action, "done" if done else "after_call", agent=command.agent,
                                 agent_user_id=acting.agent_user_id, **details)
-            log.info("%s: %s %s%s", acting.actor.username, action.replace("_", " "), command.agent,
-                     "" if done else " when his call ends")
+            log.info("%s: %s for %s%s", acting.actor.username, action, command.agent,
+                     "" if done else ", when his call ends")
             agent = self.acd.agents.get(command.agent)
             reply = encode_reply(request_id, cti.AgentActionResult(
                 agent=command.agent, done=done, state=views.agent_view(self.acd, agent) if agent else None))

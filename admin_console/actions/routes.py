@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from admin_console import i18n
 from admin_console.signin.routes import refused_form
-from admin_console.web import read_form, render, same_token, signed_in
+from admin_console.web import language, read_form, render, same_token, signed_in
 from bus import cti
 from crm.errors import CrmError, SessionEnded
 from crm.services import sessions, supervisor_actions
@@ -77,7 +77,7 @@ async def _signed_form(request: Request):
     signed = signed_in(request)
     if signed is None:
         return None, None, JSONResponse({"ok": False, "text": i18n.translate(
-            "en", REFUSALS["session_ended"])}, status_code=401)
+            language(request), REFUSALS["session_ended"])}, status_code=401)
     form = await read_form(request)
     if form is None or not same_token(form.get("csrf"), signed.csrf):
         return signed, None, refused_form(request)
@@ -177,9 +177,8 @@ async def actions_page(request: Request) -> Response:
         return render(request, "actions.html", signed=signed, entries=[], page=page, more=False,
                       error="The CRM database cannot be reached: try again in a moment.", status=503)
     rows = [{"at": entry.at.replace(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), "by": entry.by,
-             "action": ACTION_NAMES.get(entry.action, entry.action),
-             "whom": entry.agent or (f"queue {entry.queue}" if entry.queue else ""), "queue": entry.queue,
-             "agent": entry.agent, "details": entry.reason or entry.text or "",
+             "action": ACTION_NAMES.get(entry.action, entry.action), "queue": entry.queue, "agent": entry.agent,
+             "details": entry.reason or entry.text or "",
              "outcome": OUTCOMES.get(entry.outcome), "code": entry.outcome, "done": entry.outcome in OUTCOMES}
             for entry in found.entries]
     return render(request, "actions.html", signed=signed, entries=rows, page=found.page, more=found.more)
