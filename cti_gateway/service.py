@@ -901,7 +901,7 @@ class GatewayService:
         CRM's audit trail, refusals included."""
         not_ready = isinstance(command, cti.SupervisorNotReady)
         action = "not_ready" if not_ready else "log_off"
-        details = {"reason": command.reason} if isinstance(command, cti.SupervisorNotReady) else {}
+        details = {"reason": command.reason} if not_ready else {}
         try:
             acting = await self._check_session(partial(self.directory.supervisor_acting, **details),
                                                command.token, source, action, command.agent)
