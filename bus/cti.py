@@ -315,14 +315,15 @@ class WatchEvents(Message, tag="events.watch"):
 
 
 class SupervisorBroadcast(Message, tag="supervisor.broadcast"):
-    """A supervisor's message to the desktops of every agent logged in, or of
-    the agents of one queue; the gateway checks the session and the user's
+    """A supervisor's message to the desktops of the agents of his org units logged in: all of
+    them, a queue's, a team's or one agent; the gateway checks the session and the user's
     permission in the CRM."""
 
     token: str  # the supervisor's session from the application service
     text: str
     queue: str | None = None
     agent: str | None = None  # to this one agent only (one of the supervisor's org units)
+    team: str | None = None  # to the agents of this org unit (its code) and of the units below it
 
 
 class SupervisorNotReady(Message, tag="supervisor.not_ready"):

@@ -85,10 +85,11 @@ class CtiClient(ServiceClient):
         """Log an agent of the supervisor's org units off (when his call ends, if on one)."""
         return self.request(cti.SupervisorLogOff(token=token, agent=agent), cti.AgentActionResult)
 
-    def send_message(self, token: str, text: str, *, queue: str | None = None,
+    def send_message(self, token: str, text: str, *, queue: str | None = None, team: str | None = None,
                      agent: str | None = None) -> cti.BroadcastResult:
-        """A supervisor's message to the agents of his org units: all, a queue's, or one."""
-        return self.request(cti.SupervisorBroadcast(token=token, text=text, queue=queue, agent=agent),
+        """A supervisor's message to the agents of his org units: all, a queue's, a team's (an org
+        unit's code), or one."""
+        return self.request(cti.SupervisorBroadcast(token=token, text=text, queue=queue, team=team, agent=agent),
                             cti.BroadcastResult)
 
     def receive_events(self, key: str) -> None:

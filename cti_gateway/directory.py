@@ -97,13 +97,23 @@ class CrmDirectory:
         with self.database.reading() as session:
             return broadcast_sender(session, sessions.actor_of(session, token).actor, text)
 
-    def message_sender(self, token: str, text: str, agent: str | None, queue: str | None) -> MessageSender:
-        """Who sends a message to agents, and whom it may reach: the agents of his org units,
-        `agent` only if he is one of them (SessionEnded, PermissionDenied, NotFound, ValidationError)."""
-        with self.database.reading() as session:
+    def message_sender(self, token: str, text: str, agent: str | None, queue: str | None,
+                       team: str | None = None) -> MessageSender:
+        """Who sends a message to agents, and whom it may reach: the agents of his org units, of
+        `team` only if it is one of them, `agent` only if he is one of them (SessionEnded,
+        PermissionDenied, NotFound, ValidationError)."""
+        refusal = None
+        with self.database.unit_of_work() as session:
             actor = sessions.actor_of(session, token).actor
             sender = broadcast_sender(session, actor, text)
-            scope = watch_scope(session, actor)
+            try:
+                scope = supervisor_actions.team_scope(session, actor, team) if team else watch_scope(session, actor)
+            except PermissionDenied as exc:
+                refusal = exc
+                supervisor_actions.record(session, actor, "message", "forbidden", team=team, queue=queue,
+                                          text=text.strip())
+        if refusal is not None:
+            raise refusal
         agent_user_id = None
         if agent is not None:
             agent_user_id = self.supervisor_acting(token, "message", agent, queue=queue,

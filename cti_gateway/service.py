@@ -875,12 +875,13 @@ class GatewayService:
 
     async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast,
                          source: str) -> None:
-        """A supervisor's message to the agents of his org units: all of them, a queue's, or one."""
+        """A supervisor's message to the agents of his org units: all of them, a queue's, a team's, or one."""
         try:
             found = await self._check_session(self.directory.message_sender, command.token, source,
-                                              command.text, command.agent, command.queue)
+                                              command.text, command.agent, command.queue, command.team)
             sender, text = found.sender, command.text.strip()
-            details = dict(agent=command.agent, agent_user_id=found.agent_user_id, queue=command.queue, text=text)
+            details = dict(agent=command.agent, agent_user_id=found.agent_user_id, queue=command.queue,
+                           team=command.team, text=text)
             try:
                 agents = self.acd.broadcast(sender.username, sender.display_name, text, command.queue,
                                             command.agent, lambda name: self.audience.visible_to(found.scope, name))
@@ -888,8 +889,9 @@ class GatewayService:
                 self._record_action(found.actor, "message", exc.code, **details)
                 raise
             self._record_action(found.actor, "message", "done", **details)
-            log.info("%s sent a message to %d agent(s)%s", sender.username, len(agents),
-                     f" of queue {command.queue}" if command.queue else "")
+            log.info("%s sent a message to %d agent(s)%s%s", sender.username, len(agents),
+                     f" of queue {command.queue}" if command.queue else "",
+                     f" of team {command.team}" if command.team else "")
             reply = encode_reply(request_id, cti.BroadcastResult(agents=agents))
         except Exception as exc:
             reply = self._supervisor_refusal(request_id, exc, "a message", source)

@@ -65,6 +65,15 @@ def test_a_supervisor_sets_an_agent_not_ready_messages_and_logs_him_off(console,
         ann.wait_for(lambda e: isinstance(e, cti.AgentBroadcast) and e.text == "Please call me back", 5)
         page.screenshot(path=browser_harness.screenshot_path("console_actions_wallboard.png"))
 
+        page.click("#message-all")  # to one of her teams
+        page.wait_for_selector("#action-dialog[open]")
+        page.select_option("#action-dialog select[name=team]", label="Team North")
+        page.fill("#action-dialog textarea", "Team briefing at 4")
+        page.click("#action-send")
+        answer(page, "Message sent to 1 agent(s).")
+        ann.wait_for(lambda e: isinstance(e, cti.AgentBroadcast) and e.text == "Team briefing at 4", 5)
+
+        page.locator("#action-result").filter(has_text="Message sent to 1").wait_for()
         act(page, "ann", "act-log-off")
         assert "Log off ann" in page.inner_text("#action-dialog")
         page.click("#action-send")
@@ -76,9 +85,11 @@ def test_a_supervisor_sets_an_agent_not_ready_messages_and_logs_him_off(console,
         page.wait_for_url("**/actions")
         rows = page.locator("#actions tbody tr")
         rows.first.wait_for()
-        assert rows.count() == 3
-        assert [rows.nth(i).locator("td.action").inner_text() for i in range(3)] == ["Log off", "Message", "Not ready"]
-        first = rows.nth(2)
+        assert rows.count() == 4
+        assert [rows.nth(i).locator("td.action").inner_text() for i in range(4)] == [
+            "Log off", "Message", "Message", "Not ready"]
+        assert rows.nth(1).locator("td.whom").inner_text() == "Team north"
+        first = rows.nth(3)
         assert first.locator("td.by").inner_text() == "Sue Supervisor"
         assert first.locator("td.whom").inner_text() == "ann" and first.locator("td.details").inner_text() == "meeting"
         assert first.locator("td.outcome").inner_text() == "Done"

@@ -98,14 +98,18 @@ def test_outside_his_units_an_agents_own_session_and_an_ended_session_are_refuse
     assert supervisor.send_message(sue, "Team meeting at 3").agents == ["ann"]
     assert supervisor.send_message(sue, "Only you", agent="ann").agents == ["ann"]
     ann.wait_for(lambda e: isinstance(e, cti.AgentBroadcast) and e.text == "Only you", 10)
+    assert supervisor.send_message(sue, "North only", team="north").agents == ["ann"]
+    assert refusal(lambda: supervisor.send_message(sue, "The whole site", team="S1")).code == "forbidden"
+    assert refusal(lambda: supervisor.send_message(sue, "hello", team="nowhere")).code == "invalid_argument"
 
     gateway.sign_out(sue)
     assert refusal(lambda: supervisor.supervisor_log_off(sue, "ann")).code == "session_ended"
     assert [a.mode for a in gateway.status().agents if a.agent == "ann"] == ["not_ready"]  # untouched
-    gateway.wait_until(lambda: len(trail(gateway)) == 6, what="the audit trail")
+    gateway.wait_until(lambda: len(trail(gateway)) == 8, what="the audit trail")
     assert sorted(trail(gateway), key=str) == sorted([
         ("log_off", "bob", "forbidden"), ("message", "bob", "forbidden"), ("not_ready", "ann", "forbidden"),
-        ("not_ready", "ann", "invalid_argument"), ("message", None, "done"), ("message", "ann", "done")], key=str)
+        ("not_ready", "ann", "invalid_argument"), ("message", None, "done"), ("message", "ann", "done"),
+        ("message", None, "done"), ("message", None, "forbidden")], key=str)
 
 
 def test_the_agents_desktop_shows_the_change_and_who_made_it(make_gateway, desks, qtbot):

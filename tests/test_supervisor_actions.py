@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 
 import factories
-from crm.errors import NotFound, PermissionDenied
-from crm.models import User
+from sqlalchemy import select
+
+from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.models import OrgUnit, User
 from crm.permissions import Actor
 from crm.services import supervisor_actions
 from crm.services.users import create_org_unit
@@ -69,3 +71,20 @@ def test_the_trail_lists_each_action_newest_first_to_the_supervisors_of_its_unit
         assert [e.action for e in last.entries] == ["not_ready"] and not last.more
         with pytest.raises(PermissionDenied):
             supervisor_actions.list_actions(session, center["ann"])
+
+
+def test_a_supervisor_messages_the_teams_of_his_units_only(db, center):
+    with db.reading() as session:
+        assert [t.code for t in supervisor_actions.teams(session, center["sue"])] == ["N1", "N"]  # by name
+        assert [t.code for t in supervisor_actions.teams(session, center["ada"])] == ["CC", "N1", "N", "S"]
+        team = supervisor_actions.team_scope(session, center["sue"], "N1")
+        north = supervisor_actions.team_scope(session, center["sue"], "N")
+        ids = {code: session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) for code in ("N", "N1", "S")}
+        assert team.covers(ids["N1"]) and not team.covers(ids["N"])
+        assert north.covers(ids["N"]) and north.covers(ids["N1"]) and not north.covers(ids["S"])
+        with pytest.raises(PermissionDenied):
+            supervisor_actions.team_scope(session, center["sue"], "S")
+        with pytest.raises(PermissionDenied):
+            supervisor_actions.team_scope(session, center["sue"], "CC")  # above her unit
+        with pytest.raises(ValidationError):
+            supervisor_actions.team_scope(session, center["sue"], "nowhere")

@@ -56,7 +56,8 @@ ACTION_NAMES = {"not_ready": "Not ready", "log_off": "Log off", "message": "Mess
 SCRIPT_TEXTS = ["Actions", "Not ready…", "Log off", "Message…", "Message to my agents…",
                 "Reason", "Message", "Send", "Cancel", "Log off {agent} (after the current call, if any)?",
                 "Set {agent} Not ready", "Message to {agent}", "Message to queue {queue}",
-                "Message to all the agents of my org units", "Working…", "The form has expired: please try again."]
+                "Message to all the agents of my org units", "To", "All my agents", "Team {team}",
+                "Working…", "The form has expired: please try again."]
 TEXTS = [*REFUSALS.values(), REFUSED, *DONE.values(), SENT, *OUTCOMES.values(), *ACTION_NAMES.values(),
          *SCRIPT_TEXTS]
 
@@ -116,15 +117,17 @@ async def act_on_agent(request: Request) -> Response:
 
 
 async def message_agents(request: Request) -> Response:
-    """A message to a queue's agents, or (no queue) to every agent of the supervisor's org units."""
+    """A message to a queue's agents, a team's (an org unit's), or to every agent of the supervisor's
+    org units."""
     signed, form, refused = await _signed_form(request)
     if refused is not None:
         return refused
-    queue, text = form.get("queue") or None, form.get("text", "")[:MAX_MESSAGE + 1]
+    queue, team = form.get("queue") or None, form.get("team") or None
+    text = form.get("text", "")[:MAX_MESSAGE + 1]
 
     def ask():
         with _gateway(request) as client:
-            return client.send_message(signed.token, text, queue=queue)
+            return client.send_message(signed.token, text, queue=queue, team=team)
 
     try:
         result = await anyio.to_thread.run_sync(ask)
@@ -134,23 +137,34 @@ async def message_agents(request: Request) -> Response:
     return _answer(signed, SENT, True, count=len(result.agents))
 
 
-async def reasons(request: Request) -> Response:
-    """The not-ready reasons the gateway takes, and the script's texts in the supervisor's language."""
+async def choices(request: Request) -> Response:
+    """What the script offers: the not-ready reasons the gateway takes, the teams (org units) the
+    supervisor may message, and its texts in his language."""
     signed = signed_in(request)
     if signed is None:
-        return JSONResponse({"reasons": [], "texts": {}}, status_code=401)
+        return JSONResponse({"reasons": [], "teams": [], "texts": {}}, status_code=401)
+    database = request.app.state.database
 
     def ask():
         with _gateway(request) as client:
             return client.status(signed.token).not_ready_reasons
+
+    def read():
+        with database.reading() as session:
+            return supervisor_actions.teams(session, sessions.actor_of(session, signed.token).actor)
 
     try:
         found = await anyio.to_thread.run_sync(ask)
     except CtiError as exc:
         log.info("the gateway's not-ready reasons not read: %s", exc.code)
         found = []
+    try:
+        teams = [{"code": team.code, "name": team.name} for team in await anyio.to_thread.run_sync(read)]
+    except CrmError as exc:
+        log.info("the teams to message not read: %s", exc)
+        teams = []
     texts = {text: i18n.translate(signed.language, text) for text in SCRIPT_TEXTS}
-    return JSONResponse({"reasons": found, "texts": texts})
+    return JSONResponse({"reasons": found, "teams": teams, "texts": texts})
 
 
 async def actions_page(request: Request) -> Response:
@@ -178,7 +192,7 @@ async def actions_page(request: Request) -> Response:
                       error="The CRM database cannot be reached: try again in a moment.", status=503)
     rows = [{"at": entry.at.replace(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), "by": entry.by,
              "action": ACTION_NAMES.get(entry.action, entry.action), "queue": entry.queue, "agent": entry.agent,
-             "details": entry.reason or entry.text or "",
+             "team": entry.team, "details": entry.reason or entry.text or "",
              "outcome": OUTCOMES.get(entry.outcome), "code": entry.outcome, "done": entry.outcome in OUTCOMES}
             for entry in found.entries]
     return render(request, "actions.html", signed=signed, entries=rows, page=found.page, more=found.more)
@@ -186,7 +200,7 @@ async def actions_page(request: Request) -> Response:
 
 routes = [
     Route("/actions", actions_page, methods=["GET"]),
-    Route("/actions/reasons", reasons, methods=["GET"]),
+    Route("/actions/choices", choices, methods=["GET"]),
     Route("/actions/agent", act_on_agent, methods=["POST"]),
     Route("/actions/message", message_agents, methods=["POST"]),
 ]

@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from crm.errors import NotFound, PermissionDenied
-from crm.models import AuditEntry, User
+from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.models import AuditEntry, OrgUnit, User
 from crm.permissions import Actor, Permission
 from crm.services import audit
-from crm.services.supervision import watch_scope
+from crm.services.supervision import WatchScope, unit_and_below, watch_scope
 
 ENTITY = "supervision"  # AuditEntry.entity of a supervisor's action; entity_id: the agent's user id
 ACTIONS = ("not_ready", "log_off", "message")
@@ -53,14 +53,42 @@ def messaging(session: Session, actor: Actor) -> str:
     return _display_name(session, actor)
 
 
+@dataclass(frozen=True)
+class Team:
+    code: str
+    name: str
+
+
+def teams(session: Session, actor: Actor) -> list[Team]:
+    """The org units a supervisor may message (his own and those below it; every one for an
+    administrator), by name."""
+    scope = watch_scope(session, actor)
+    query = select(OrgUnit.code, OrgUnit.name).order_by(OrgUnit.name, OrgUnit.code)
+    if not scope.everything:
+        query = query.where(OrgUnit.id.in_(list(scope.org_unit_ids)))
+    return [Team(code, name) for code, name in session.execute(query)]
+
+
+def team_scope(session: Session, actor: Actor, code: str) -> WatchScope:
+    """The agents of the org unit `code` and of the units below it, if `actor` may act on them:
+    PermissionDenied outside his units, ValidationError for a unit that does not exist."""
+    scope = watch_scope(session, actor)
+    unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+    if unit is None:
+        raise ValidationError(f"There is no org unit {code!r}.")
+    if not scope.covers(unit):
+        raise PermissionDenied(f"The org unit {code} is not one of {actor.username}'s.")
+    return WatchScope(everything=False, org_unit_ids=frozenset(unit_and_below(session, unit)))
+
+
 def record(session: Session, actor: Actor, action: str, outcome: str, *, agent: str | None = None,
-           agent_user_id: int | None = None, queue: str | None = None, reason: str | None = None,
-           text: str | None = None) -> None:
-    """One action in the audit trail: who (actor), what, whom (an agent, a queue's agents, or
-    everyone in the supervisor's units), when (now), and the outcome."""
+           agent_user_id: int | None = None, queue: str | None = None, team: str | None = None,
+           reason: str | None = None, text: str | None = None) -> None:
+    """One action in the audit trail: who (actor), what, whom (an agent, a queue's agents, a
+    team's, or everyone in the supervisor's units), when (now), and the outcome."""
     if action not in ACTIONS:
         raise ValueError(f"unknown supervisor action {action!r}")
-    details = {"agent": agent, "queue": queue, "reason": reason, "text": text, "outcome": outcome}
+    details = {"agent": agent, "queue": queue, "team": team, "reason": reason, "text": text, "outcome": outcome}
     audit.record(session, actor, entity=ENTITY, entity_id=agent_user_id, action=action,
                  changes={k: v for k, v in details.items() if v is not None})
 
@@ -72,6 +100,7 @@ class ActionEntry:
     action: str  # one of ACTIONS
     agent: str | None
     queue: str | None
+    team: str | None  # an org unit's code
     reason: str | None
     text: str | None
     outcome: str
@@ -106,7 +135,7 @@ def list_actions(session: Session, actor: Actor, *, page: int = 1, per_page: int
 
 def _entry(entry: AuditEntry, by: str) -> ActionEntry:
     details = entry.changes or {}
-    return ActionEntry(entry.at, by, entry.action, details.get("agent"), details.get("queue"),
+    return ActionEntry(entry.at, by, entry.action, details.get("agent"), details.get("queue"), details.get("team"),
                        details.get("reason"), details.get("text"), details.get("outcome", ""))
 
 

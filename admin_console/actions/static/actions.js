@@ -1,5 +1,5 @@
 // Acting on agents from the wallboard: "Not ready…", "Log off" and "Message…" on each agent's row,
-// "Message…" on each queue's and for all the supervisor's agents. Each is a POST with the sign-in's
+// "Message…" on each queue's, and one for all the supervisor's agents or one of his teams. Each is a POST with the sign-in's
 // CSRF token; the console answers with the gateway's result in the supervisor's language, shown
 // above the board. Text goes in with textContent only; the rows are wallboard.js's, so the
 // buttons are added to each row it draws.
@@ -11,6 +11,7 @@
   const csrf = csrfInput ? csrfInput.value : "";
   let texts = {};
   let reasons = [];
+  let teams = [];
   const t = (text, params) => {
     let out = texts[text] || text;
     for (const [key, value] of Object.entries(params || {})) out = out.split("{" + key + "}").join(value);
@@ -40,6 +41,8 @@
   const title = element("h3");
   const reasonLabel = element("label", {}, "");
   const reasonSelect = element("select", {name: "reason"});
+  const toLabel = element("label", {}, "");
+  const toSelect = element("select", {name: "team"});
   const textLabel = element("label", {}, "");
   const textArea = element("textarea", {name: "text", maxlength: "500", rows: "3"});
   const question = element("p", {class: "question"});
@@ -47,9 +50,10 @@
   const send = element("button", {type: "submit", id: "action-send"});
   const cancel = element("button", {type: "button", id: "action-cancel"});
   reasonLabel.append(element("span", {class: "label-reason"}), reasonSelect);
+  toLabel.append(element("span", {class: "label-to"}), toSelect);
   textLabel.append(element("span", {class: "label-text"}), textArea);
   buttons.append(send, cancel);
-  form.append(title, reasonLabel, textLabel, question, buttons);
+  form.append(title, reasonLabel, toLabel, textLabel, question, buttons);
   dialog.append(form);
   document.body.append(dialog);
   let pending = null; // {url, fields}
@@ -58,6 +62,10 @@
     pending = kind;
     reasonLabel.hidden = kind.action !== "not_ready";
     textLabel.hidden = kind.action !== "message";
+    toLabel.hidden = !kind.toTeams;
+    toLabel.querySelector("span").textContent = t("To");
+    toSelect.replaceChildren(element("option", {value: ""}, t("All my agents")),
+      ...teams.map((team) => element("option", {value: team.code}, t("Team {team}", {team: team.name}))));
     question.hidden = kind.action !== "log_off";
     title.textContent = kind.title;
     question.textContent = kind.question || "";
@@ -78,6 +86,7 @@
     const fields = new URLSearchParams({csrf, ...pending.fields});
     if (pending.action === "not_ready") fields.set("reason", reasonSelect.value);
     if (pending.action === "message") fields.set("text", textArea.value);
+    if (pending.toTeams && toSelect.value) fields.set("team", toSelect.value);
     const url = pending.url;
     pending = null;
     dialog.close();
@@ -136,16 +145,16 @@
   function start() {
     const agentsSection = document.getElementById("agents").closest("section");
     const everyone = button(t("Message to my agents…"), "act-message-all", () => open({action: "message",
-      url: "/actions/message", title: t("Message to all the agents of my org units"), fields: {}}));
+      url: "/actions/message", title: t("Message to all the agents of my org units"), fields: {}, toTeams: true}));
     everyone.id = "message-all";
     agentsSection.querySelector("h2").after(everyone);
     watch("agents", "agent", agentActions);
     watch("queues", "queue", queueActions);
   }
 
-  fetch("/actions/reasons", {credentials: "same-origin"})
+  fetch("/actions/choices", {credentials: "same-origin"})
     .then((response) => response.json())
-    .then((answer) => { texts = answer.texts || {}; reasons = answer.reasons || []; })
+    .then((answer) => { texts = answer.texts || {}; reasons = answer.reasons || []; teams = answer.teams || []; })
     .catch(() => {})
     .finally(start);
 })();
