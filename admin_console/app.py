@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from admin_console.alerts import routes as alerts_routes
 from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore
+from admin_console.actions import routes as actions_routes
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
 from admin_console.wallboard import routes as wallboard_routes
@@ -111,6 +112,8 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         *signin_routes.routes,
         *wallboard_routes.routes,
         *alerts_routes.routes,
+        *actions_routes.routes,
+        Mount("/static/actions", StaticFiles(directory=HERE / "actions" / "static"), name="actions-static"),
         Mount("/static/wallboard", StaticFiles(directory=HERE / "wallboard" / "static"), name="wallboard-static"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ], middleware=[Middleware(_SecurityHeaders)], lifespan=lifespan)
@@ -119,6 +122,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app.state.sign_ins = sign_ins
     app.state.feeds = feeds
     app.state.alert_store = alert_store
+    app.state.connect_gateway = connect  # a client for one command (the supervisors' actions)
     return app
 
 

@@ -23,7 +23,8 @@ MAX_FORM_BYTES = 8192
 
 templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader([HERE / "templates", HERE / "signin" / "templates",
-                                    HERE / "wallboard" / "templates", HERE / "alerts" / "templates"]),
+                                    HERE / "wallboard" / "templates", HERE / "alerts" / "templates",
+                                    HERE / "actions" / "templates"]),
     autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 

@@ -195,6 +195,12 @@ GATEWAY_NOTICES = {
     "password_changed": QT_TRANSLATE_NOOP("Workbench", "Your password was changed; you are logged out. Sign in "
                                                        "again with the new one."),
     "session_ended": QT_TRANSLATE_NOOP("Workbench", "Your session has ended; you are logged out. Sign in again."),
+    "supervisor_not_ready": QT_TRANSLATE_NOOP("Workbench", "{supervisor} set you Not ready ({reason})."),
+    "supervisor_not_ready_after_call": QT_TRANSLATE_NOOP("Workbench", "{supervisor} set you Not ready ({reason}) "
+                                                                      "once your call ends."),
+    "supervisor_logged_off": QT_TRANSLATE_NOOP("Workbench", "{supervisor} logged you off the CTI gateway."),
+    "supervisor_log_off_after_call": QT_TRANSLATE_NOOP("Workbench", "{supervisor} logs you off the CTI gateway "
+                                                                    "once your call ends."),
     "gateway_stopping": QT_TRANSLATE_NOOP("Workbench", "The CTI gateway is stopping: your call with {ani} was "
                                                        "ended. Finish its record; this desktop logs in again when "
                                                        "the gateway is back."),

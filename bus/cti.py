@@ -87,6 +87,11 @@ ERRORS: Final = {
     "agent_not_ready": "the colleague or the queue has nobody to take a call now",
     "events_refused": "said by the client itself: the gateway did not confirm the session's events",
 }
+# A supervisor's command (`supervisor.*`) is refused with `session_ended` (not signed in),
+# `forbidden` (the agent is outside his org units, or he may not act on agents),
+# `unknown_agent` (nobody of that name is logged in: he may have logged off meanwhile),
+# `invalid_argument` (a not-ready reason the gateway does not know) or `invalid_state`
+# (a call is being offered to the agent: try again in a moment).
 
 # The codes of `AgentNotice.code`, each with the `params` it comes with.
 NOTICES: Final = {
@@ -102,6 +107,11 @@ NOTICES: Final = {
     "account_disabled": "the agent's account was disabled: he is logged out",
     "password_changed": "the agent's password was changed: he is logged out",
     "session_ended": "the agent's session ended for another reason: he is logged out",
+    "supervisor_not_ready": "a supervisor set the agent Not ready; params: supervisor, reason",
+    "supervisor_not_ready_after_call": "a supervisor set the agent Not ready once his call ends; "
+                                       "params: supervisor, reason",
+    "supervisor_logged_off": "a supervisor logged the agent off; params: supervisor",
+    "supervisor_log_off_after_call": "a supervisor logs the agent off once his call ends; params: supervisor",
 }
 
 
@@ -305,13 +315,32 @@ class WatchEvents(Message, tag="events.watch"):
 
 
 class SupervisorBroadcast(Message, tag="supervisor.broadcast"):
-    """A supervisor's message to the desktops of every agent logged in, or of
-    the agents of one queue; the gateway checks the session and the user's
+    """A supervisor's message to the desktops of the agents of his org units logged in: all of
+    them, a queue's, a team's or one agent; the gateway checks the session and the user's
     permission in the CRM."""
 
     token: str  # the supervisor's session from the application service
     text: str
     queue: str | None = None
+    agent: str | None = None  # to this one agent only (one of the supervisor's org units)
+    team: str | None = None  # to the agents of this org unit (its code) and of the units below it
+
+
+class SupervisorNotReady(Message, tag="supervisor.not_ready"):
+    """A supervisor sets an agent of his org units Not ready with a reason. An agent on a call
+    keeps it: the change applies when it ends, as the agent's own pending mode does."""
+
+    token: str  # the supervisor's CRM session
+    agent: str
+    reason: str  # one of the gateway's not-ready reasons (LoginResult.not_ready_reasons)
+
+
+class SupervisorLogOff(Message, tag="supervisor.log_off"):
+    """A supervisor logs an agent of his org units off; an agent on a call is logged off when
+    it ends (and his wrap-up with it)."""
+
+    token: str
+    agent: str
 
 
 COMMANDS: Catalogue[Message] = Catalogue("CTI command", [
@@ -319,6 +348,7 @@ COMMANDS: Catalogue[Message] = Catalogue("CTI command", [
     CallAccept, CallReject, CallHangup, CallHold, CallRetrieve, CallTransfer, CallConsult,
     CallCompleteTransfer, CallConference, CallCancelConsult, CallDtmf, CallDial,
     CallSetData, CallGetData, GatewayStatus, WatchEvents, SupervisorBroadcast,
+    SupervisorNotReady, SupervisorLogOff,
 ])
 
 
@@ -356,6 +386,14 @@ class BroadcastResult(msgspec.Struct, kw_only=True):
     agents: list[str]  # whose desktops it went to
 
 
+class AgentActionResult(msgspec.Struct, kw_only=True):
+    """What a supervisor's command did to the agent."""
+
+    agent: str
+    done: bool  # False: it applies when the agent's call ends
+    state: AgentView | None = None  # None once he is logged off
+
+
 class DataResult(msgspec.Struct, kw_only=True):
     call_id: str
     data: CallData
@@ -376,6 +414,7 @@ class StatusResult(msgspec.Struct, kw_only=True):
     front_running: bool | None = None  # Kamailio, where it is in front; None: no Kamailio
     logins_refused: int = 0  # refused unread by the login guard since the start
     locked_accounts: list[str] = []  # locked for everyone after failed logins
+    not_ready_reasons: list[str] = []  # the reasons AgentSetMode and SupervisorNotReady accept
 
 
 # --- events -----------------------------------------------------------------

@@ -75,6 +75,23 @@ class CtiClient(ServiceClient):
         supervisor's session the agents he may see."""
         return self.request(cti.GatewayStatus(token=token), cti.StatusResult)
 
+    # --- a supervisor's commands, with his CRM session --------------------------------------------
+
+    def supervisor_not_ready(self, token: str, agent: str, reason: str) -> cti.AgentActionResult:
+        """Set an agent of the supervisor's org units Not ready (when his call ends, if on one)."""
+        return self.request(cti.SupervisorNotReady(token=token, agent=agent, reason=reason), cti.AgentActionResult)
+
+    def supervisor_log_off(self, token: str, agent: str) -> cti.AgentActionResult:
+        """Log an agent of the supervisor's org units off (when his call ends, if on one)."""
+        return self.request(cti.SupervisorLogOff(token=token, agent=agent), cti.AgentActionResult)
+
+    def send_message(self, token: str, text: str, *, queue: str | None = None, team: str | None = None,
+                     agent: str | None = None) -> cti.BroadcastResult:
+        """A supervisor's message to the agents of his org units: all, a queue's, a team's (an org
+        unit's code), or one."""
+        return self.request(cti.SupervisorBroadcast(token=token, text=text, queue=queue, team=team, agent=agent),
+                            cti.BroadcastResult)
+
     def receive_events(self, key: str) -> None:
         """Present the session's event key; CtiError if the service does not confirm it."""
         if not self._confirm_events(key):

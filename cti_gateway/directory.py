@@ -10,12 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm.db import Database, DatabaseOnDemand
-from crm.errors import PermissionDenied
+from crm.errors import NotFound, PermissionDenied
 from crm.models import Skill, User, UserSkill
-from crm.services import sessions
+from crm.permissions import Actor
+from crm.services import sessions, supervisor_actions
 from crm.services.broadcasts import BroadcastSender, broadcast_sender
 from crm.services.profiles import profile_for_user
 from crm.services.supervision import WatchScope, watch_scope
+from crm.services.supervisor_actions import Acting
 from crm.services.users import disabled_among
 from cti_gateway.acd import AgentProfile
 
@@ -28,6 +30,14 @@ class SessionAgent:
     profile: AgentProfile
     token_hash: str  # what `ended_among` is asked about
     org_unit_id: int | None  # whose supervisors watch him
+
+
+@dataclass(frozen=True)
+class MessageSender:
+    sender: BroadcastSender
+    actor: Actor
+    scope: WatchScope  # the agents his message may reach
+    agent_user_id: int | None  # the one agent's, for a message to one agent
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,44 @@ class CrmDirectory:
         (PermissionDenied or ValidationError otherwise)."""
         with self.database.reading() as session:
             return broadcast_sender(session, sessions.actor_of(session, token).actor, text)
+
+    def message_sender(self, token: str, text: str, agent: str | None, queue: str | None,
+                       team: str | None = None) -> MessageSender:
+        """Who sends a message to agents, and whom it may reach: the agents of his org units, of
+        `team` only if it is one of them, `agent` only if he is one of them (SessionEnded,
+        PermissionDenied, NotFound, ValidationError)."""
+        refusal = None
+        with self.database.unit_of_work() as session:
+            actor = sessions.actor_of(session, token).actor
+            sender = broadcast_sender(session, actor, text)
+            try:
+                scope = supervisor_actions.team_scope(session, actor, team) if team else watch_scope(session, actor)
+            except PermissionDenied as exc:
+                refusal = exc
+                supervisor_actions.record(session, actor, "message", "forbidden", team=team, queue=queue,
+                                          text=text.strip())
+        if refusal is not None:
+            raise refusal
+        agent_user_id = None
+        if agent is not None:
+            agent_user_id = self.supervisor_acting(token, "message", agent, queue=queue,
+                                                   text=text.strip()).agent_user_id
+        return MessageSender(sender, actor, scope, agent_user_id)
+
+    def supervisor_acting(self, token: str, action: str, agent: str, **details) -> Acting:
+        """The supervisor whose session `token` is, allowed to act on `agent` (SessionEnded,
+        PermissionDenied, NotFound); a refusal on his rights goes to the audit trail."""
+        with self.database.unit_of_work() as session:
+            actor = sessions.actor_of(session, token).actor
+            try:
+                return supervisor_actions.acting_on(session, actor, agent)
+            except (PermissionDenied, NotFound) as exc:
+                refusal = exc
+                outcome = "forbidden" if isinstance(exc, PermissionDenied) else "unknown_agent"
+                supervisor_actions.record(session, actor, action, outcome, agent=agent, **details)
+        raise refusal
+
+    def record_action(self, actor: Actor, action: str, outcome: str, **details) -> None:
+        """A supervisor's action and its outcome, in the CRM's audit trail."""
+        with self.database.unit_of_work() as session:
+            supervisor_actions.record(session, actor, action, outcome, **details)

@@ -55,7 +55,7 @@ from bus.limits import (
     refused_message,
 )
 from crm.db import DatabaseOnDemand
-from crm.errors import CrmError, DatabaseNotMigrated, PermissionDenied, ValidationError
+from crm.errors import CrmError, DatabaseNotMigrated, NotFound, PermissionDenied, ValidationError
 from crm.login_guard import LoginGuard, LoginRefused
 from crm.permissions import Actor
 from crm.search_keys import load_readings
@@ -182,6 +182,8 @@ class GatewayService:
         self._temporary_run_dir: Path | None = None
         self._state_taken = False
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gateway-crm")
+        # supervisors' actions go to the audit trail one after the other, in the order taken
+        self.audit_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-audit")
         # Sessions are checked in the database: a flood of made-up ones is bounded per source
         # (the guard), so that it never delays the logins of real agents.
         self.login_guard = LoginGuard(service="gateway")
@@ -456,6 +458,7 @@ class GatewayService:
         if context is not None:
             context.destroy(linger=0)
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.audit_writer.shutdown(wait=False)  # what it holds is written before the process ends
         database = getattr(self, "database", None)
         if database is not None:
             database.dispose()
@@ -694,6 +697,8 @@ class GatewayService:
             self._spawn(self._login(envelope, request_id, command, source))
         elif isinstance(command, cti.SupervisorBroadcast):
             self._spawn(self._broadcast(envelope, request_id, command, source))
+        elif isinstance(command, (cti.SupervisorNotReady, cti.SupervisorLogOff)):
+            self._spawn(self._act_on_agent(envelope, request_id, command, source))
         elif isinstance(command, cti.WatchEvents):
             self._spawn(self._watch(envelope, request_id, command, source))
         elif isinstance(command, cti.GatewayStatus) and not self._from_operator(frames[-1]):
@@ -879,33 +884,79 @@ class GatewayService:
 
     async def _broadcast(self, envelope: list[bytes], request_id: str, command: cti.SupervisorBroadcast,
                          source: str) -> None:
+        """A supervisor's message to the agents of his org units: all of them, a queue's, a team's, or one."""
         try:
-            sender = await self._check_session(self.directory.broadcast_sender, command.token, source,
-                                               command.text)
-            agents = self.acd.broadcast(sender.username, sender.display_name, command.text.strip(),
-                                        command.queue)
-            log.info("%s broadcast to %d agent(s)%s", sender.username, len(agents),
-                     f" of queue {command.queue}" if command.queue else "")
+            found = await self._check_session(self.directory.message_sender, command.token, source,
+                                              command.text, command.agent, command.queue, command.team)
+            sender, text = found.sender, command.text.strip()
+            details = dict(agent=command.agent, agent_user_id=found.agent_user_id, queue=command.queue,
+                           team=command.team, text=text)
+            try:
+                agents = self.acd.broadcast(sender.username, sender.display_name, text, command.queue,
+                                            command.agent, lambda name: self.audience.visible_to(found.scope, name))
+            except CommandError as exc:
+                self._record_action(found.actor, "message", exc.code, **details)
+                raise
+            self._record_action(found.actor, "message", "done", **details)
+            log.info("%s sent a message to %d agent(s)%s%s", sender.username, len(agents),
+                     f" of queue {command.queue}" if command.queue else "",
+                     f" of team {command.team}" if command.team else "")
             reply = encode_reply(request_id, cti.BroadcastResult(agents=agents))
-        except LoginRefused as exc:
-            reply = encode_error(request_id, exc.code, exc.message)
-        except SessionEnded as exc:
-            reply = encode_error(request_id, "session_ended", str(exc))
-        except PermissionDenied as exc:
-            reply = encode_error(request_id, "forbidden", str(exc))
-        except ValidationError as exc:
-            reply = encode_error(request_id, "invalid_argument", str(exc))
-        except CommandError as exc:
-            reply = encode_error(request_id, exc.code, exc.message)
-        except (CrmError, DBAPIError) as exc:
-            log.error("broadcast from %s: the CRM database is not available: %s", source, short_reason(exc))
-            reply = encode_error(request_id, "crm_unavailable",
-                                 "The CRM database cannot be reached to check your session; "
-                                 "try again in a moment.")
-        except Exception:
-            log.exception("a broadcast from %s failed", source)
-            reply = encode_error(request_id, "internal", "The broadcast failed; see the gateway's log.")
+        except Exception as exc:
+            reply = self._supervisor_refusal(request_id, exc, "a message", source)
         self._reply(envelope, reply)
+
+    async def _act_on_agent(self, envelope: list[bytes], request_id: str,
+                            command: cti.SupervisorNotReady | cti.SupervisorLogOff, source: str) -> None:
+        """Not ready or log off, for a supervisor allowed to act on the agent; the outcome goes to the
+        CRM's audit trail, refusals included."""
+        not_ready = isinstance(command, cti.SupervisorNotReady)
+        action = "not_ready" if not_ready else "log_off"
+        details = {"reason": command.reason} if not_ready else {}
+        try:
+            acting = await self._check_session(partial(self.directory.supervisor_acting, **details),
+                                               command.token, source, action, command.agent)
+            try:
+                if isinstance(command, cti.SupervisorNotReady):
+                    done = self.acd.supervisor_not_ready(command.agent, command.reason, acting.display_name)
+                else:
+                    done = self.acd.supervisor_log_off(command.agent, acting.display_name)
+                    if done:
+                        self._forget_seat(command.agent)  # after the notice: the last his desktop receives
+            except CommandError as exc:
+                self._record_action(acting.actor, action, exc.code, agent=command.agent,
+                                    agent_user_id=acting.agent_user_id, **details)
+                raise
+            self._record_action(acting.actor, action, "done" if done else "after_call", agent=command.agent,
+                                agent_user_id=acting.agent_user_id, **details)
+            log.info("%s: %s for %s%s", acting.actor.username, action, command.agent,
+                     "" if done else ", when his call ends")
+            agent = self.acd.agents.get(command.agent)
+            reply = encode_reply(request_id, cti.AgentActionResult(
+                agent=command.agent, done=done, state=views.agent_view(self.acd, agent) if agent else None))
+        except Exception as exc:
+            reply = self._supervisor_refusal(request_id, exc, action.replace("_", " "), source)
+        self._reply(envelope, reply)
+
+    def _record_action(self, actor: Actor, action: str, outcome: str, **details) -> None:
+        """In the audit trail, on a CRM thread; a database away costs the entry and a log line."""
+        def write() -> None:
+            try:
+                self.directory.record_action(actor, action, outcome, **details)
+            except (CrmError, DBAPIError) as exc:
+                log.error("%s's action %s (%s) not in the audit trail: %s", actor.username, action, outcome,
+                          short_reason(exc))
+
+        self.audit_writer.submit(write)
+
+    def _supervisor_refusal(self, request_id: str, exc: Exception, what: str, source: str) -> bytes:
+        if isinstance(exc, CommandError):
+            return encode_error(request_id, exc.code, exc.message)
+        if isinstance(exc, ValidationError):
+            return encode_error(request_id, "invalid_argument", str(exc))
+        if isinstance(exc, NotFound):
+            return encode_error(request_id, "unknown_agent", str(exc))
+        return self._session_refusal(request_id, exc, what, source)
 
     def status(self, visible=lambda agent: True) -> cti.StatusResult:
         """How the gateway is; with `visible`, only the agents it admits."""
@@ -917,7 +968,8 @@ class GatewayService:
             records_backlog=self.writer.backlog, records_error=self.writer.last_error,
             spool_unwritten=self.spool.unwritten,
             front_running=self.kamailio.running() if self.kamailio is not None else None,
-            logins_refused=self.login_guard.refused, locked_accounts=self.login_guard.locked_accounts())
+            logins_refused=self.login_guard.refused, locked_accounts=self.login_guard.locked_accounts(),
+            not_ready_reasons=list(self.acd.settings.not_ready_reasons))
 
 
 class _Stop(Exception):

@@ -2279,197 +2279,217 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
     <message>
         <location filename="../workbench.py" line="198"/>
+        <source>{supervisor} set you Not ready ({reason}).</source>
+        <translation>{supervisor} 已将您设为未就绪（{reason}）。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="199"/>
+        <source>{supervisor} set you Not ready ({reason}) once your call ends.</source>
+        <translation>{supervisor} 已将您设为未就绪（{reason}），在本次通话结束后生效。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="201"/>
+        <source>{supervisor} logged you off the CTI gateway.</source>
+        <translation>{supervisor} 已将您从 CTI 网关登出。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="202"/>
+        <source>{supervisor} logs you off the CTI gateway once your call ends.</source>
+        <translation>{supervisor} 将在本次通话结束后把您从 CTI 网关登出。</translation>
+    </message>
+    <message>
+        <location filename="../workbench.py" line="204"/>
         <source>The CTI gateway is stopping: your call with {ani} was ended. Finish its record; this desktop logs in again when the gateway is back.</source>
         <translation>CTI 网关正在停止：您与 {ani} 的通话已结束。请完成该通话的记录；网关恢复后，本桌面会重新登录。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="209"/>
+        <location filename="../workbench.py" line="215"/>
         <source>The CTI gateway did not understand this desktop&apos;s message</source>
         <translation>CTI 网关无法理解此桌面发送的消息</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="210"/>
+        <location filename="../workbench.py" line="216"/>
         <source>The CTI gateway does not know this command; is it older than this desktop?</source>
         <translation>CTI 网关不认识此命令；它的版本是否比此桌面旧？</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="212"/>
+        <location filename="../workbench.py" line="218"/>
         <source>The CTI gateway refused the command&apos;s form; is it older than this desktop?</source>
         <translation>CTI 网关拒绝了此命令的格式；它的版本是否比此桌面旧？</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="214"/>
+        <location filename="../workbench.py" line="220"/>
         <source>The CTI gateway speaks another version of the protocol</source>
         <translation>CTI 网关使用的协议版本不同</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="217"/>
+        <location filename="../workbench.py" line="223"/>
         <source>The message is nested too deeply for the CTI gateway</source>
         <translation>消息嵌套过深，CTI 网关无法读取</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="218"/>
+        <location filename="../workbench.py" line="224"/>
         <source>The CTI gateway is busy; try again in a moment</source>
         <translation>CTI 网关繁忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="220"/>
+        <location filename="../workbench.py" line="226"/>
         <source>The CTI gateway does not answer</source>
         <translation>CTI 网关无响应</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="223"/>
+        <location filename="../workbench.py" line="229"/>
         <source>You are not allowed to do this</source>
         <translation>您无权执行此操作</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="225"/>
+        <location filename="../workbench.py" line="231"/>
         <source>Logins are locked for a while after too many failures</source>
         <translation>登录失败次数过多，暂时被锁定</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="226"/>
+        <location filename="../workbench.py" line="232"/>
         <source>Too many logins; try again later</source>
         <translation>登录过于频繁，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="228"/>
+        <location filename="../workbench.py" line="234"/>
         <source>This desktop is not logged in to the CTI gateway</source>
         <translation>此桌面未登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="229"/>
+        <location filename="../workbench.py" line="235"/>
         <source>You are logged in to the CTI gateway from another desktop</source>
         <translation>您已在另一台桌面登录 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="231"/>
+        <location filename="../workbench.py" line="237"/>
         <source>Not possible in the present state of the call or your work mode</source>
         <translation>在当前通话状态或工作状态下无法执行</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="232"/>
+        <location filename="../workbench.py" line="238"/>
         <source>The CTI gateway refused a value</source>
         <translation>CTI 网关拒绝了某个参数值</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="233"/>
+        <location filename="../workbench.py" line="239"/>
         <source>All lines are busy; try again in a moment</source>
         <translation>所有线路忙，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="234"/>
+        <location filename="../workbench.py" line="240"/>
         <source>No phone is set for you</source>
         <translation>您尚未设置话机</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="235"/>
+        <location filename="../workbench.py" line="241"/>
         <source>Your phone is in use by another agent</source>
         <translation>您的话机正被其他坐席使用</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="236"/>
+        <location filename="../workbench.py" line="242"/>
         <source>There is no such queue</source>
         <translation>该队列不存在</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="237"/>
+        <location filename="../workbench.py" line="243"/>
         <source>You lack the skills the queue needs</source>
         <translation>您不具备该队列所需的技能</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="238"/>
+        <location filename="../workbench.py" line="244"/>
         <source>The CTI gateway no longer has this call</source>
         <translation>CTI 网关上已没有此通话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="239"/>
+        <location filename="../workbench.py" line="245"/>
         <source>There is no such agent logged in</source>
         <translation>该坐席不存在或未登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="240"/>
+        <location filename="../workbench.py" line="246"/>
         <source>The colleague cannot take a call now</source>
         <translation>该同事目前无法接听电话</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="216"/>
+        <location filename="../workbench.py" line="222"/>
         <source>The call&apos;s attached data is too large</source>
         <translation>通话随路数据过大</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="222"/>
+        <location filename="../workbench.py" line="228"/>
         <source>The CTI gateway did not accept your session; sign in again</source>
         <translation>CTI 网关不接受您的会话，请重新登录</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="224"/>
+        <location filename="../workbench.py" line="230"/>
         <source>The CRM database cannot be reached; try again in a moment</source>
         <translation>无法连接 CRM 数据库，请稍后再试</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="219"/>
+        <location filename="../workbench.py" line="225"/>
         <source>The CTI gateway failed to carry out the command</source>
         <translation>CTI 网关执行命令失败</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="241"/>
+        <location filename="../workbench.py" line="247"/>
         <source>The CTI gateway did not confirm this desktop&apos;s events</source>
         <translation>CTI 网关未确认此桌面的事件</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="243"/>
+        <location filename="../workbench.py" line="249"/>
         <source>{meaning} (the gateway said: {detail})</source>
         <translation>{meaning}（网关返回：{detail}）</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="244"/>
+        <location filename="../workbench.py" line="250"/>
         <source>The CTI gateway refused: {detail}</source>
         <translation>CTI 网关拒绝了请求：{detail}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="427"/>
+        <location filename="../workbench.py" line="433"/>
         <source>The call from {ani} was withdrawn ({reason}).</source>
         <translation>{ani} 的来电已撤回（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="501"/>
+        <location filename="../workbench.py" line="507"/>
         <source>{sender} to queue {queue}: {text}</source>
         <translation>{sender} 致队列 {queue}：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="504"/>
+        <location filename="../workbench.py" line="510"/>
         <source>{sender} to all agents: {text}</source>
         <translation>{sender} 致全体坐席：{text}</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="518"/>
+        <location filename="../workbench.py" line="524"/>
         <source>Your session was taken over by another desktop ({reason}). This desktop no longer receives calls; use “Log in here” to take the session back.</source>
         <translation>您的登录会话已被另一桌面接管（{reason}）。此桌面不再接收来电；点击“在此登录”可收回会话。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="553"/>
+        <location filename="../workbench.py" line="559"/>
         <source>The call from {ani} was lost ({why}). The interaction record stays open for you to finish.</source>
         <translation>{ani} 的通话已中断（{why}）。互动记录保持打开，请完成填写。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="737"/>
+        <location filename="../workbench.py" line="743"/>
         <source>The record of the call from {ani} was put aside for saving when the next contact arrived.</source>
         <translation>下一位联系到达时，{ani} 来电的记录已暂存待保存。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="838"/>
+        <location filename="../workbench.py" line="844"/>
         <source>The CTI gateway reaches the CRM database again.</source>
         <translation>CTI 网关已重新连接 CRM 数据库。</translation>
     </message>
     <message>
-        <location filename="../workbench.py" line="840"/>
+        <location filename="../workbench.py" line="846"/>
         <source>The CTI gateway cannot reach the CRM database: calls go on, and their records are kept and written once it is back. Logging in waits for it.</source>
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
         <location filename="../ui/controller.py" line="406"/>
-        <location filename="../workbench.py" line="748"/>
+        <location filename="../workbench.py" line="754"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>

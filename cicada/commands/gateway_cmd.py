@@ -165,7 +165,7 @@ def _broadcast(args) -> int:
         return 2
     finally:
         _sign_out(config.database_url, token)
-    who = ", ".join(result.agents) if result.agents else "nobody (no agent is logged in there)"
+    who = ", ".join(result.agents) if result.agents else "nobody (no agent of your org units is logged in there)"
     print(f"Sent to {len(result.agents)} agent(s): {who}")
     return 0
 

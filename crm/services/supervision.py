@@ -31,10 +31,10 @@ def watch_scope(session: Session, actor: Actor) -> WatchScope:
     unit = session.scalar(select(User.org_unit_id).where(User.id == actor.user_id))
     if unit is None:
         return WatchScope(everything=False)
-    return WatchScope(everything=False, org_unit_ids=frozenset(_unit_and_below(session, unit)))
+    return WatchScope(everything=False, org_unit_ids=frozenset(unit_and_below(session, unit)))
 
 
-def _unit_and_below(session: Session, unit_id: int) -> set[int]:
+def unit_and_below(session: Session, unit_id: int) -> set[int]:
     children: dict[int | None, list[int]] = {}
     for unit, parent in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
         children.setdefault(parent, []).append(unit)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 
 from bus import cti
 from cti_gateway.acd import views
@@ -141,6 +142,8 @@ class AgentCommands(AcdCore):
     def set_agent_mode(self, session: str, mode: str, reason: str | None = None) -> cti.AgentView:
         with self.operation():
             agent = self.agent_for(session)
+            if agent.pending is not None and agent.pending[0] is AgentMode.LOGGED_OUT:
+                raise CommandError("invalid_state", "Your supervisor logs you off when this call ends.")
             wanted = AgentMode(mode)
             reason = self._check_reason(wanted, reason)
             if agent.mode in (AgentMode.BUSY, AgentMode.OFFERED) or _in_call(agent):
@@ -180,15 +183,67 @@ class AgentCommands(AcdCore):
             return
         self.finish_wrap_up(agent, (mode, reason))
 
+    # --- a supervisor's commands (the CRM has checked that he may act on the agent) -------------
+
+    def logged_in(self, name: str) -> Agent:
+        agent = self.agents.get(name)
+        if agent is None:
+            raise CommandError("unknown_agent", f"{name} is not logged in (he may have logged off meanwhile).")
+        return agent
+
+    def supervisor_not_ready(self, name: str, reason: str, supervisor: str) -> bool:
+        """Set the agent Not ready now, or when his call ends (False) as his own pending mode."""
+        with self.operation():
+            agent = self.logged_in(name)
+            reason = self._check_reason(AgentMode.NOT_READY, reason) or reason
+            if agent.mode is AgentMode.OFFERED:
+                raise CommandError("invalid_state", f"A call is being offered to {name}; try again in a moment.")
+            if agent.pending is not None and agent.pending[0] is AgentMode.LOGGED_OUT:
+                raise CommandError("invalid_state", f"{name} is already logged off when his call ends.")
+            now = not (agent.mode in (AgentMode.BUSY, AgentMode.OFFERED) or _in_call(agent))
+            if not now:
+                agent.pending = (AgentMode.NOT_READY, reason)
+                self.publish_agent_state(agent)
+            elif agent.mode is AgentMode.WRAP_UP:
+                self.finish_wrap_up(agent, (AgentMode.NOT_READY, reason))
+            else:
+                self.set_mode(agent, AgentMode.NOT_READY, reason)
+            self.notify(agent, "info", f"{supervisor} set you Not ready ({reason})"
+                                       f"{'' if now else ' once your call ends'}.",
+                        code="supervisor_not_ready" if now else "supervisor_not_ready_after_call",
+                        supervisor=supervisor, reason=reason)
+            return now
+
+    def supervisor_log_off(self, name: str, supervisor: str) -> bool:
+        """Log the agent off now, or when his call ends (False): his wrap-up ends with it."""
+        with self.operation():
+            agent = self.logged_in(name)
+            if any(c.handler is agent or (c.consult and c.consult.agent is agent) for c in agent.calls):
+                agent.pending = (AgentMode.LOGGED_OUT, None)
+                self.publish_agent_state(agent)
+                self.notify(agent, "warning", f"{supervisor} logs you off once your call ends.",
+                            code="supervisor_log_off_after_call", supervisor=supervisor)
+                return False
+            self.notify(agent, "warning", f"{supervisor} logged you off.", code="supervisor_logged_off",
+                        supervisor=supervisor)
+            self.logout(agent.session, reason=f"logged off by {supervisor}")
+            return True
+
     def broadcast(self, sender: str, sender_name: str, text: str,
-                  queue: str | None = None) -> list[str]:
-        """A supervisor's message to every agent logged in, or to the agents
-        logged into `queue`; returns who it went to. The CRM has checked the
-        sender's permission."""
+                  queue: str | None = None, agent: str | None = None,
+                  visible: Callable[[str], bool] = lambda name: True) -> list[str]:
+        """A supervisor's message to every agent logged in, to the agents
+        logged into `queue`, or to one agent, among those `visible` to the
+        sender; returns who it went to. The CRM has checked the sender's
+        permission."""
         if queue is not None and queue not in self.queues:
             raise CommandError("unknown_queue", f"There is no queue {queue!r}; queues: "
                                                 f"{', '.join(sorted(self.queues))}.")
-        agents = sorted(a.name for a in self.agents.values() if queue is None or queue in a.queues)
+        if agent is not None:
+            self.logged_in(agent)
+        agents = sorted(a.name for a in self.agents.values()
+                        if (queue is None or queue in a.queues) and (agent is None or a.name == agent)
+                        and visible(a.name))
         sent_at = self.clock.epoch()
         for name in agents:
             self.publisher.publish([cti.agent_topic(name)], cti.AgentBroadcast(

@@ -731,10 +731,12 @@ class Acd(AgentCommands, CallControl):
                                      wrapup_seconds=self.now() - wrap_up.started)
         if agent.mode is AgentMode.LOGGED_OUT:
             return
+        pending, agent.pending = agent.pending, None
+        if mode is None and pending is not None and pending[0] is AgentMode.LOGGED_OUT:
+            self.logout(agent.session, reason="logged off by a supervisor")  # asked during his call
+            return
         if mode is None:
-            pending = agent.pending
             mode = pending if pending and pending[0] is not AgentMode.WRAP_UP else self.after_wrap_up(agent)
-        agent.pending = None
         self.set_mode(agent, *mode)
 
     def after_wrap_up(self, agent: Agent) -> tuple[AgentMode, str | None]:
