@@ -2173,32 +2173,32 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>CTI 网关已重启，正在重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="209"/>
+        <location filename="../ui/controller.py" line="213"/>
         <source>The caller could not be looked up: {error}</source>
         <translation>无法查询来电客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="231"/>
+        <location filename="../ui/controller.py" line="249"/>
         <source>The customer&apos;s data could not be loaded: {error}</source>
         <translation>无法加载客户数据：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="302"/>
+        <location filename="../ui/controller.py" line="320"/>
         <source>There is no call to act on.</source>
         <translation>当前没有可操作的通话。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="351"/>
+        <location filename="../ui/controller.py" line="369"/>
         <source>Hang up before ending the contact.</source>
         <translation>请先挂断再结束联系。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="363"/>
+        <location filename="../ui/controller.py" line="381"/>
         <source>Interaction record {id} saved.</source>
         <translation>互动记录 {id} 已保存。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="373"/>
+        <location filename="../ui/controller.py" line="391"/>
         <source>The interaction record could not be saved yet ({error}); it is kept as a draft and tried again.</source>
         <translation>互动记录暂时无法保存（{error}）；已保存为草稿并将自动重试。</translation>
     </message>
@@ -2208,7 +2208,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>已重新登录。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="411"/>
+        <location filename="../ui/controller.py" line="429"/>
         <source>End the current contact before restoring an earlier record.</source>
         <translation>请先结束当前联系，再恢复之前的记录。</translation>
     </message>
@@ -2488,7 +2488,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>CTI 网关无法连接 CRM 数据库：通话照常进行，通话记录会先保存，数据库恢复后再写入。登录需要等数据库恢复。</translation>
     </message>
     <message>
-        <location filename="../ui/controller.py" line="406"/>
+        <location filename="../ui/controller.py" line="424"/>
         <location filename="../workbench.py" line="754"/>
         <source>The draft could not be written to disk: {error}</source>
         <translation>草稿无法写入磁盘：{error}</translation>
