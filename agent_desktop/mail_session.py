@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from agent_desktop.mail_desk import MailDesk
+from agent_desktop.mail_desk import MAIL_ERRORS, MailDesk
 from agent_desktop.workbench import QT_TRANSLATE_NOOP, Workbench
 from bus import mailq
 
@@ -147,8 +147,13 @@ class MailSession:
         if code in ("no_session", "unreachable"):
             self.session_error(code, message)
             return
-        self.port.failed(message)
-        self.bench.notice("warning", "{error}", error=message)
+        template = MAIL_ERRORS.get(code)
+        if template is None:  # a code every service shares: its text as the mail queue wrote it
+            self.port.failed(message)
+            self.bench.notice("warning", "{error}", error=message)
+            return
+        self.port.failed(self.port.translate(template))  # the mail queue's own: in the agent's language
+        self.bench.notice("warning", template)
 
     # --- what the agent does ------------------------------------------------------------------------
 

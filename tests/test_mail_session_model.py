@@ -4,7 +4,7 @@ notices kept few."""
 
 from __future__ import annotations
 
-from agent_desktop.mail_desk import MailDesk
+from agent_desktop.mail_desk import MAIL_ERRORS, MailDesk
 from agent_desktop.mail_session import RESTARTED, SESSION_ENDED_TEXTS, TYPING_EVERY, MailSession
 from agent_desktop.workbench import Workbench
 from bus import mailq
@@ -114,10 +114,14 @@ def test_a_disabled_account_is_told_but_not_asked_to_sign_in_and_an_unknown_reas
 def test_failed_commands_log_in_again_when_the_session_is_gone_and_are_told_otherwise():
     mail, port, _desk, bench = session()
     mail.logged_in("run1", seat(email=True, chat=True))
-    mail.command_failed("not_assigned", "not yours")
-    assert port.asked == [("failed", "not yours")] and bench.notices[-1].params == {"error": "not yours"}
+    mail.command_failed("not_assigned", "not yours")  # the mail queue's own code: in the agent's language
+    assert port.asked == [("failed", f"[zh] {MAIL_ERRORS['not_assigned']}")]
+    assert bench.notices[-1].template == MAIL_ERRORS["not_assigned"]
+    mail.command_failed("invalid_argument", "the text is too long")  # a shared code: as the service wrote it
+    assert port.asked[-1] == ("failed", "the text is too long") and bench.notices[-1].params == {
+        "error": "the text is too long"}
     mail.command_failed("no_session", "who are you?")
-    assert port.asked[-1] == "log_in" and len(bench.notices) == 1
+    assert port.asked[-1] == "log_in" and len(bench.notices) == 2
     mail.session_error("session_ended", "signed out")
     assert port.asked[-1] == ("sign_in", "ended")
 
