@@ -63,6 +63,20 @@ def test_a_caller_waiting_and_the_longest_wait_ticking_from_the_oldest_arrival()
     assert queue["busy"] == 1  # being offered a call counts as busy
 
 
+def test_a_supervisor_sees_only_the_queues_his_agents_serve_whose_figures_he_is_told():
+    clock = Clock()
+    board = Wallboard(clock, every_queue=False)  # a supervisor's watch
+    board.seed(status([stats("billing"), stats("sales", waiting=3, longest=40.0)], [agent()]))
+    assert [q["queue"] for q in board.view()["queues"]] == ["billing"]  # sales would freeze at its snapshot
+    sales_agent = cti.AgentView(agent="ann", name="Ann", mode="ready", reason=None, since=clock.now,
+                                queues=["billing", "sales"], device=None, calls=[])
+    board.apply(cti.AgentStateChanged(state=sales_agent))  # from now on the gateway tells him of sales
+    assert [q["queue"] for q in board.view()["queues"]] == ["billing", "sales"]
+    everything = Wallboard(clock)  # an administrator's: every queue's figures come
+    everything.seed(status([stats("billing"), stats("sales")], []))
+    assert [q["queue"] for q in everything.view()["queues"]] == ["billing", "sales"]
+
+
 def test_an_agents_state_and_current_call():
     clock = Clock()
     board = Wallboard(clock)

@@ -182,7 +182,7 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                model = Wallboard(monitor=self._monitor(scope))
+                model = Wallboard(monitor=self._monitor(scope), every_queue=getattr(scope, "everything", True))
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
                                                        on_refused=self.on_refused, history=self.history,
                                                        announce=self.announcer)

@@ -22,8 +22,11 @@ SILENCE_SECONDS = 3.0  # three missed heartbeats
 
 class Wallboard:
     def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS,
-                 monitor: QueueMonitor | None = None):
+                 monitor: QueueMonitor | None = None, *, every_queue: bool = True):
         self.clock = clock
+        # False for a supervisor's watch: the gateway keeps him told of a queue's figures only while
+        # one of his agents is logged in to it, so the others are not shown (they would freeze)
+        self.every_queue = every_queue
         self.monitor = monitor or QueueMonitor(clock=clock)  # figures, advice and alerts (admin_console/alerts)
         self.silence = silence
         self.online = False
@@ -86,10 +89,14 @@ class Wallboard:
         if not self.online:
             return {"online": False, "problem": self.problem, "now": self.clock(), "queues": [], "agents": []}
         return {"online": True, "problem": "", "now": self.clock(),
-                "queues": [self._queue(stats) for _, stats in sorted(self.queues.items())],
+                "queues": [self._queue(stats) for name, stats in sorted(self.queues.items())
+                           if self.every_queue or name in self._served()],
                 "agents": [self._agent(agent) for agent in sorted(self.agents.values(),
                                                                   key=lambda a: (a.name.casefold(), a.agent))],
                 "alerts": self.monitor.active_view()}
+
+    def _served(self) -> set[str]:
+        return {queue for agent in self.agents.values() for queue in agent.queues}
 
     def _queue(self, stats: cti.QueueStats) -> dict:
         seen = self.queue_seen.get(stats.queue, self.clock())
