@@ -46,6 +46,7 @@ class ScriptsPage(QWidget):
         self.bench = controller.bench
         self.scripts = controller.scripts
         self._step = None
+        self._input_for: tuple | None = None  # the run and step the answer fields were filled for
 
         self.choice = QComboBox(objectName="script_choice")
         self.open_button = QPushButton(objectName="script_open")
@@ -203,6 +204,7 @@ class ScriptsPage(QWidget):
         self.body.setVisible(run is not None)
         if run is None:
             self._step = None
+            self._input_for = None
             self.title.setText("")
             self.empty.setText(self.tr("No call script runs for this contact.") if contact is not None
                                else self.tr("A call script opens here when a contact starts."))
@@ -221,7 +223,13 @@ class ScriptsPage(QWidget):
             self.outcome.setText(self.tr("End of the script — outcome: {outcome}").format(
                 outcome=code_label(step.outcome)))
         self._fill_path(run)
-        self._show_input(step)
+        # Every change of the contact comes here (its customer found, its data loaded): an answer
+        # the agent is choosing for the step shown stays as it is, not reset to the stored one.
+        input_for = (id(run), step.node, step.position)
+        new_step = input_for != self._input_for
+        if new_step:
+            self._input_for = input_for
+            self._show_input(step)
         handed_over = self.scripts.handed_over(contact)
         if handed_over:
             self.error.setText(self.tr("The call and this script run went to a colleague, who goes on "
@@ -229,7 +237,7 @@ class ScriptsPage(QWidget):
         self.inputs.setEnabled(not handed_over)
         self.back_button.setEnabled(step.can_back and not handed_over)
         self.next_button.setEnabled(step.kind != "end" and not handed_over)
-        if self.isVisible():
+        if self.isVisible() and (new_step or not self.inputs.isAncestorOf(self.focusWidget())):
             self._focus_input(step)
 
     def _fill_path(self, run) -> None:
