@@ -66,6 +66,7 @@ class MailSession:
         self.logging_in = False
         self.over = False  # the CRM session ended: logging in again needs a new sign-in
         self._typing_sent: dict[int, float] = {}
+        self._restoring = False  # after a login: the agent's choice is put back until the seat shows it
 
     # --- logging in ----------------------------------------------------------------------------
 
@@ -81,9 +82,19 @@ class MailSession:
         self.logging_in = False
         self.run = run
         self.desk.apply_seat(seat)
-        for channel, wanted in self.wanted.items():
-            if seat.available.get(channel) != wanted:
-                self.set_available(channel, wanted)
+        self._restoring = True
+        self._restore_choice()
+
+    def _restore_choice(self) -> None:
+        """Ask again for the availability the agent chose wherever the mail queue's seat differs
+        (after a login, and at each heartbeat until the seat shows it: a restarted mail queue
+        may not answer the first time)."""
+        differs = [(channel, wanted) for channel, wanted in self.wanted.items()
+                   if self.desk.available.get(channel, False) != wanted]
+        if not differs:
+            self._restoring = False
+        for channel, wanted in differs:
+            self.port.set_available(channel, wanted)
 
     def login_failed(self, code: str, message: str) -> None:
         self.logging_in = False
@@ -129,6 +140,8 @@ class MailSession:
         if not self.desk.connected or (self.run is not None and run != self.run):
             self.desk.connection_lost(RESTARTED)
             self.connect()
+        elif self._restoring and not self.logging_in:
+            self._restore_choice()
 
     def may_ping(self) -> bool:
         """Whether to tell the mail queue the desktop is alive (or log off): only to a session it gave."""
@@ -147,6 +160,7 @@ class MailSession:
         if code in ("no_session", "unreachable"):
             self.session_error(code, message)
             return
+        self._restoring = False  # refused, and told: not asked again at every heartbeat
         template = MAIL_ERRORS.get(code)
         if template is None:  # a code every service shares: its text as the mail queue wrote it
             self.port.failed(message)

@@ -63,6 +63,25 @@ def test_after_a_login_the_mail_queue_is_asked_for_the_availability_the_agent_ch
     assert port.asked[-1] == ("available", "chat", False) and port.asked.count(("available", "chat", False)) == 2
 
 
+def test_the_choice_is_asked_for_again_at_each_heartbeat_until_the_seat_shows_it():
+    mail, port, desk, _bench = session()
+    mail.connect()
+    mail.logged_in("run1", seat(email=True, chat=True))
+    mail.set_available("chat", False)
+    desk.apply_seat(seat(email=True, chat=False))  # its answer
+    mail.logged_in("run2", seat(email=True, chat=True))  # restarted: asked once...
+    mail.heartbeat("run2", True)  # ...and, with no answer yet, again
+    assert port.asked.count(("available", "chat", False)) == 3
+    desk.apply_seat(seat(email=True, chat=False))  # now it shows the agent's choice
+    mail.heartbeat("run2", True)
+    mail.heartbeat("run2", True)
+    assert port.asked.count(("available", "chat", False)) == 3
+    mail.logged_in("run3", seat(email=True, chat=True))
+    mail.command_failed("full", "no")  # refused and told: not asked again and again
+    mail.heartbeat("run3", True)
+    assert port.asked.count(("available", "chat", False)) == 4
+
+
 def test_a_refused_login_is_tried_again_later_and_a_silent_mail_queue_too():
     mail, port, desk, _bench = session()
     mail.connect()

@@ -410,7 +410,7 @@ def test_a_template_that_would_work_too_long_or_build_too_much_is_refused_at_onc
     assert time.monotonic() - started < 2
     started = time.monotonic()
     assert render(heavy, make_context()).text == "[refused]"  # the second time without the wait
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 1  # not the budget's wait again (0.1 s passed only on an idle machine)
 
 
 @pytest.mark.parametrize("heavy", HEAVY)
