@@ -186,6 +186,7 @@ def test_a_transfer_pops_the_same_confirmed_partner_with_the_notes_on_the_second
     wait_state(qtbot, ann, "talking")
     qtbot.waitUntil(lambda: ann.controller.bench.confirmed_partner is not None, timeout=5000)
     call_id = ann.controller.bench.contact.call_id
+    ann.window.show_page("record")
     qtbot.keyClicks(ann.window.record.notes, "wants fibre 300")
     trigger(bob, Control.READY)
     wait_mode(qtbot, bob, "ready")
@@ -205,6 +206,7 @@ def test_a_transfer_pops_the_same_confirmed_partner_with_the_notes_on_the_second
     assert bob_contact.identification.source == "transfer"
     assert "wants fibre 300" in bob_contact.handed_over_notes and bob_contact.handed_over_by == "Ann"
     qtbot.waitUntil(lambda: bob.window.header.values["name"].text() == "赵磊", timeout=5000)
+    bob.window.show_page("record")
     assert not bob.window.record.handover.isHidden() and "wants fibre 300" in bob.window.record.handover.toPlainText()
     saved = []  # the desktops' saves: the gateway writes the rows earlier, without the agents' part
     for desk in (ann, bob):
@@ -236,6 +238,7 @@ def test_a_gateway_crash_mid_call_is_shown_and_the_desktop_recovers(
     wait_mode(qtbot, desk, "ready")
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13500005555")
     wait_state(qtbot, desk, "talking")
+    window.show_page("record")
     qtbot.keyClicks(window.record.notes, "before the restart")
     gateway.process.kill()  # the gateway dies; its SIP worker with it
     gateway.stop()
@@ -270,6 +273,7 @@ def test_a_gateway_stopped_mid_call_ends_it_with_a_notice_and_the_agent_wraps_up
     wait_mode(qtbot, desk, "ready")
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13500006666")
     wait_state(qtbot, desk, "talking")
+    window.show_page("record")
     qtbot.keyClicks(window.record.notes, "asked about the invoice")
     gateway.stop()  # SIGTERM: the caller hears a goodbye, the agent is told
     qtbot.waitUntil(lambda: bench.call_state() == "wrap_up", timeout=8000)

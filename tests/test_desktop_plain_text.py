@@ -258,6 +258,7 @@ def test_every_page_shows_hostile_names_notes_and_lines_as_written(desk, qtbot):
     problems = [p for top in windows for p in problems_in(top)]
     assert problems == [], "\n".join(problems)
     shown = [text for top in windows for text in shown_texts(top)]
+    window.show_page("record")  # a page draws its contact when the agent turns to it
     for where in (window.identify.status, window.header.values["name"], window.strip.banner, inbox.title,
                   chat.typing, window.record.summary, window.business.detail_title):
         assert HOSTILE in where.text(), where.objectName()

@@ -53,6 +53,7 @@ def test_a_desktop_restarted_mid_call_picks_up_the_call_with_its_partner_and_sav
     wait_state(qtbot, first, "talking")
     qtbot.waitUntil(lambda: first.controller.bench.confirmed_partner is not None, timeout=5000)
     call_id = first.controller.bench.contact.call_id
+    first.window.show_page("record")
     qtbot.keyClicks(first.window.record.notes, "before the restart")
     open_desk.close_one(first)  # the window closes (or the desktop crashes) mid-call
 
@@ -68,6 +69,7 @@ def test_a_desktop_restarted_mid_call_picks_up_the_call_with_its_partner_and_sav
     assert bench.confirmed_partner.partner_id == partner_id
     qtbot.waitUntil(lambda: window.header.values["name"].text() == "孙丽", timeout=5000)
     assert bench.contact.draft.notes == "before the restart"
+    window.show_page("record")
     assert window.record.notes.toPlainText() == "before the restart"
     qtbot.wait(300)  # the drafts on disk are listed: the call's own is not among those from earlier
     assert not any("from an earlier session" in n.template for n in bench.notices)

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from action_box.model import localized
 from agent_desktop.ui.catalogue import tr_outcome
 from agent_desktop.ui.formatting import date_time
+from agent_desktop.ui.page_drawing import DrawnWhenSeen
 from agent_desktop.ui.plain import plain_label, plain_tip
 
 ACTION = Qt.ItemDataRole.UserRole
@@ -86,7 +87,7 @@ def tr_action(text: str) -> str:
     return QCoreApplication.translate("actions", text) if text else text
 
 
-class ActionBoxPage(QWidget):
+class ActionBoxPage(DrawnWhenSeen, QWidget):
     call_requested = Signal(str)  # the number of a callback the agent wants to dial
 
     def __init__(self, controller, parent=None):
@@ -174,7 +175,7 @@ class ActionBoxPage(QWidget):
         if what in ("contact", "actions"):
             self._fill_done()
         if what == "contact":
-            self.refresh()
+            self.redraw()
 
     def refresh(self) -> None:
         for widget in [*self.lists, self.found]:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from agent_desktop.crm_access import NewPartner
 from agent_desktop.ui.formatting import code_label
+from agent_desktop.ui.page_drawing import DrawnWhenSeen
 from agent_desktop.ui.plain import plain_label
 from agent_desktop.workbench import IdStatus, PartnerRef
 from crm.person_names import split_person_name
@@ -30,7 +31,7 @@ ROLE_PARTNER = Qt.ItemDataRole.UserRole + 1
 RESULTS_WHY = 5  # the results' column saying why a candidate may be a duplicate
 
 
-class IdentifyPage(QWidget):
+class IdentifyPage(DrawnWhenSeen, QWidget):
     def __init__(self, controller, parent=None):
         super().__init__(parent)
         self.controller = controller
@@ -158,7 +159,7 @@ class IdentifyPage(QWidget):
 
     def _model_changed(self, what: str) -> None:
         if what in ("contact", "identification"):
-            self.refresh()
+            self.redraw()
 
     def refresh(self) -> None:
         contact = self.bench.contact

@@ -38,6 +38,7 @@ from agent_desktop.ui.business_data import BusinessDataPage, PartnerHeader
 from agent_desktop.ui.formatting import clock_time, code_label, duration
 from agent_desktop.ui.history_page import HistoryPage
 from agent_desktop.ui.identify_page import IdentifyPage
+from agent_desktop.ui.page_drawing import draw_pages_when_shown
 from agent_desktop.ui.plain import plain_label
 from agent_desktop.ui.record_page import RecordPage
 from agent_desktop.ui.scripts_page import ScriptsPage
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.demo = demo  # agent_desktop.demo.DemoCalls: the demo's simulated customers
         self._script_shown_for: str | None = None
+        self._controls_shown: tuple | None = None  # what the toolbar and the mode label last drew
         self.demo_calls: list = []
         self.setObjectName("workbench")
         self.controller = controller
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         for name in PAGES:
             self.stack.addWidget(self.pages[name])
             self.nav.addItem(QListWidgetItem())
+        draw_pages_when_shown(self.stack)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.messages = QListWidget(objectName="messages")
         self.messages.setMaximumHeight(110)
@@ -329,9 +332,13 @@ class MainWindow(QMainWindow):
 
     def _update_controls(self) -> None:
         allowed = self.bench.controls()
+        agent = self.bench.agent
+        shown = (frozenset(allowed), agent and (agent.mode, agent.reason, agent.pending_mode), i18n.current_language())
+        if shown == self._controls_shown:
+            return  # most changes of a call leave the controls as they are
+        self._controls_shown = shown
         for control, action in self.actions.items():
             action.setEnabled(control in allowed)
-        agent = self.bench.agent
         self.actions[Control.DIAL].setEnabled(Control.DIAL in allowed)
         self.dial_number.setEnabled(Control.DIAL in allowed)
         self.dial_campaign.setEnabled(Control.DIAL in allowed)
@@ -353,13 +360,13 @@ class MainWindow(QMainWindow):
             self.business.show_partner(None)
             self.history.set_partner(None)
             self.record.refresh_drafts()
-            self.nav.setCurrentRow(PAGES.index("identify"))
+            self.show_page("identify")
             return
         if contact.phase == "offered":
-            self.nav.setCurrentRow(PAGES.index("identify"))
+            self.show_page("identify")
             self.activateWindow()
         elif contact.phase == "wrap_up":
-            self.nav.setCurrentRow(PAGES.index("record"))
+            self.show_page("record")
 
 
     def _maybe_show_script(self) -> None:
@@ -500,7 +507,9 @@ class MainWindow(QMainWindow):
         self.identify.focus_search()
 
     def show_page(self, name: str) -> None:
-        self.nav.setCurrentRow(PAGES.index(name))
+        row = PAGES.index(name)
+        if self.nav.currentRow() != row:  # setting the same row again still costs Qt a selection pass
+            self.nav.setCurrentRow(row)
 
     def simulate_call(self) -> None:
         """A demo customer calls the demo queue from their own number."""

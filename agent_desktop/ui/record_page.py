@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.ui.formatting import clock_time, code_label, duration
+from agent_desktop.ui.page_drawing import DrawnWhenSeen
 from agent_desktop.ui.plain import plain_label
 from agent_desktop.workbench import QT_TRANSLATE_NOOP
 
 
-class RecordPage(QWidget):
+class RecordPage(DrawnWhenSeen, QWidget):
     def __init__(self, controller, drafts=None, parent=None):
         super().__init__(parent)
         self.controller = controller
@@ -118,7 +119,7 @@ class RecordPage(QWidget):
 
     def _model_changed(self, what: str) -> None:
         if what in ("contact", "record"):
-            self.refresh()
+            self.redraw()
         if what == "contact":
             self._enable_restore()
         if what == "connection" and not self._drafts_told and self._gateway_answered():
