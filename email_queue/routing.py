@@ -167,9 +167,12 @@ class Router:
         oldest = min((w.enqueued_at for lst in lists for w in lst), default=None)
         return sum(len(lst) for lst in lists), oldest
 
-    def waiting_in(self, queue: str, channel: str) -> list[Work]:
-        """What waits in one queue for one channel, most urgent first."""
-        return list(self._waiting.get((queue, channel), ()))
+    def waiting_count_in(self, queue: str, channel: str) -> tuple[int, float | None]:
+        """How many wait in one queue for one channel, and since when the longest waiting has."""
+        waiting = self._waiting.get((queue, channel))
+        if not waiting:
+            return 0, None
+        return len(waiting), min(w.enqueued_at for w in waiting)
 
     def waiting_in_channel(self, channel: str) -> int:
         """How many of a channel wait for an agent: queued in any queue, or offered."""

@@ -104,16 +104,18 @@ class Offers:
         """Each channel routed to the queue, or with work in it now (a transfer may bring one)."""
         router, now = self.router, time.time()
         serving = [seat for seat in router.seats.values() if queue in seat.queues]
-        working = {(w.channel, w.agent) for w in router.items.values() if w.queue == queue and w.agent}
-        present = {w.channel for w in router.items.values() if w.queue == queue}
+        # from the seats' own work, never a walk over everything waiting: this runs at every count sent
+        held = [router.items[cid] for seat in router.seats.values() for cid in seat.work if cid in router.items]
+        working = {(w.channel, w.agent) for w in held if w.queue == queue}
+        present = {w.channel for w in held if w.queue == queue} | {
+            channel for channel in CHANNELS if router.waiting_count_in(queue, channel)[0]}
         views = []
         for channel in CHANNELS:
             if channel not in self.config.channels_of(queue) and channel not in present:
                 continue
-            waiting = router.waiting_in(queue, channel)
+            waiting, oldest = router.waiting_count_in(queue, channel)
             views.append(mailq.QueueChannelView(
-                channel=channel, waiting=len(waiting),
-                oldest_wait=now - min(w.enqueued_at for w in waiting) if waiting else 0.0,
+                channel=channel, waiting=waiting, oldest_wait=now - oldest if oldest is not None else 0.0,
                 serving=len(serving), available=sum(1 for seat in serving if seat.has_room(channel)),
                 busy=sum(1 for seat in serving if (channel, seat.agent) in working)))
         return views
