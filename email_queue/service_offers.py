@@ -122,7 +122,10 @@ class Offers:
 
     def seat_changed(self, agent: str) -> None:
         """Tell the supervisors watching an agent that his seat changed (and his queues' counts with
-        it): once per QUEUE_NEWS_SECONDS at most, as the queues' counts."""
+        it): once per QUEUE_NEWS_SECONDS at most, as the queues' counts; nothing while nobody watches
+        (a supervisor who logs in to watch reads the seats from the status)."""
+        if not self.watchers:
+            return
         if not self._seats_changed:
             self.loop.call_later(QUEUE_NEWS_SECONDS, self._publish_seats)
         seat = self.router.seats.get(agent)
