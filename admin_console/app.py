@@ -1,7 +1,7 @@
 """The console's wiring: settings, the Starlette application and its server (uvicorn).
 
     app = create_app(ConsoleSettings(database_url, gateway_commands=..., gateway_events=...,
-                                     gateway_key=...))
+                                     gateway_key=..., mailq_commands=..., mailq_events=..., mailq_key=...))
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from admin_console.web import HERE
 from crm.db import Database
 from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
+from email_queue.client import MailqClient
 
 log = logging.getLogger("cicada.console")
 
@@ -55,6 +56,10 @@ class ConsoleSettings:
     secure_cookies: bool = False  # True behind HTTPS (a reverse proxy): cookies only over TLS
     gateway_timeout: float = 2.0  # a command the gateway does not answer this soon: unreachable
     alert_rules: AlertRules = AlertRules()  # each queue's target and alert thresholds
+    # the mail queue, as a desktop names it; None: the wallboard shows no email and chat queues
+    mailq_commands: str | None = None
+    mailq_events: str | None = None
+    mailq_key: str = ""  # its public key (z85)
 
 
 class _SecurityHeaders:
@@ -87,13 +92,20 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         return CtiClient(settings.gateway_commands, settings.gateway_events, server_key=settings.gateway_key,
                          timeout=settings.gateway_timeout)
 
+    def connect_mailq() -> MailqClient:
+        assert settings.mailq_commands is not None
+        return MailqClient(settings.mailq_commands, settings.mailq_events, server_public_key=settings.mailq_key.encode(),
+                           timeout=settings.gateway_timeout)
+
     alert_store = AlertStore(database)
+
     def queue_history(since: float) -> list:
         with database.reading() as session:
             return queue_steps(session, since)
 
     feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store, history=queue_history,
-                  on_refused=lambda token: sign_ins.forget_token(token))
+                  on_refused=lambda token: sign_ins.forget_token(token),
+                  mail_connect=connect_mailq if settings.mailq_commands else None)
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))
 

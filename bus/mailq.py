@@ -20,8 +20,9 @@ Who receives which event: an agent, those about him (offers, assignments,
 chat lines, new mail in his threads, his deliveries) and the counts of the
 queues he serves; a supervisor logged in to watch (`MailLogin.watch`), those
 about the agents of his org units and below (an administrator: every
-agent) and every queue's counts; every session, the heartbeat. A session's
-events stop the moment it ends.
+agent), their seats (`SeatChanged`, for supervisors only) and every
+queue's counts; every session, the heartbeat. A session's events stop the
+moment it ends.
 
 Each event declares whom it is about (`Event.topics`): ``agent/<agent>/``
 one agent, ``queue/<queue>/`` a queue, or every session.
@@ -125,11 +126,45 @@ class LoginResult(msgspec.Struct, kw_only=True):
     events: str = ""  # the session's event key: presented alone on the event socket (bus.delivery)
 
 
+class QueueChannelView(msgspec.Struct, kw_only=True):
+    """One channel of a queue, as a supervisor's wallboard shows it."""
+
+    channel: Channel
+    waiting: int
+    oldest_wait: float  # seconds
+    serving: int  # agents logged in to the queue
+    available: int  # of those, available for the channel with room for one more
+    busy: int  # of those, working (offered or assigned) a conversation of this queue and channel
+
+
 class QueueView(msgspec.Struct, kw_only=True):
     name: str
     mode: Literal["push", "pull"]
     waiting: int
     oldest_wait: float  # seconds
+    # per channel the queue takes (its routing, or work waiting in it): for supervisors' wallboards
+    channels: list[QueueChannelView] = []
+
+
+class SeatWorkView(msgspec.Struct, kw_only=True):
+    """An agent's open conversation, as a supervisor sees it (no subject, no customer)."""
+
+    conversation_id: int
+    channel: Channel
+    queue: str
+    state: Literal["offered", "assigned"]
+    since: float  # offered or assigned then
+
+
+class SupervisedSeatView(msgspec.Struct, kw_only=True):
+    """An agent logged in to the mail queue, as the supervisors watching his org unit see him."""
+
+    agent: str
+    name: str  # his display name
+    queues: list[str]
+    available: dict[str, bool]  # per channel
+    since: float  # logged in, or his availability last changed, then
+    work: list[SeatWorkView]
 
 
 class TransferAgentView(msgspec.Struct, kw_only=True):
@@ -165,6 +200,7 @@ class StatusResult(msgspec.Struct, kw_only=True):
     health: list[PartHealth] = []  # each part, the database first
     unsaved_decisions: int = 0  # routing decisions kept until the database is back
     locked_accounts: list[str] = []  # logins locked for everyone after too many failures
+    seats: list[SupervisedSeatView] = []  # a supervisor's: the agents of his org units logged in
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -369,6 +405,16 @@ class MailSessionEnded(Event, tag="mail.session_ended"):
     reason: SessionEndReason = "ended"
 
 
+class SeatChanged(Event, tag="mail.seat_changed"):
+    """An agent logged in or off, changed his availability, or was offered, took or gave back
+    work: told to the supervisors watching his org unit (never to desktops)."""
+
+    topics = (AGENT_TOPIC,)
+
+    agent: str
+    seat: SupervisedSeatView | None  # None: logged off
+
+
 class QueueChanged(Event, tag="mail.queue_changed"):
     topics = (QUEUE_TOPIC,)
 
@@ -385,5 +431,5 @@ class MailqHeartbeat(Event, tag="mail.heartbeat"):
 
 EVENTS: Catalogue[Message] = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    CustomerEndedChat, DeliveryDone, MailSessionEnded, QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, DeliveryDone, MailSessionEnded, SeatChanged, QueueChanged, MailqHeartbeat,
 ])

@@ -138,6 +138,16 @@ class MailqConfig:
         queue = self.chat_queue if facts.channel == "chat" else self.default_queue
         return Route(queue, 5, self._first_response(queue), len(self.rules))
 
+    def channels_of(self, queue: str) -> tuple[str, ...]:
+        """The channels routed to a queue: the channel's default queue, or a rule that may send it there
+        (a rule naming a mailbox takes email only: a chat is written to no mailbox)."""
+        routed = {"email": self.default_queue == queue, "chat": self.chat_queue == queue}
+        for rule in self.rules:
+            if rule.queue == queue:
+                for channel in routed:
+                    routed[channel] |= rule.channel in (None, channel) and not (rule.mailbox and channel == "chat")
+        return tuple(channel for channel, yes in routed.items() if yes)
+
     def _first_response(self, queue: str) -> timedelta | None:
         for q in self.queues:
             if q.name == queue and q.first_response_minutes:

@@ -53,6 +53,7 @@ class Work:
     state: str = "queued"  # queued, offered, assigned
     offer_deadline: float | None = None
     refused_by: set[str] = field(default_factory=set)
+    since: float = 0.0  # its state (queued, offered, assigned) since then: what supervisors see
 
     def urgency(self) -> tuple:
         return (self.priority, self.due_at is None, self.due_at or 0.0, self.enqueued_at, self.conversation_id)
@@ -69,6 +70,7 @@ class Seat:
     work: set[int] = field(default_factory=set)  # offered or assigned conversation ids
     last_assigned: float = 0.0
     loads: dict[str, int] = field(default_factory=dict)  # len(work) per channel, kept as work comes and goes
+    since: float = 0.0  # logged in, or his availability last changed, then: what supervisors see
 
     def take(self, work: Work) -> None:
         if work.conversation_id not in self.work:
@@ -126,6 +128,7 @@ class Router:
         if work.conversation_id in self.items:
             self._forget(self.items[work.conversation_id])
         work.enqueued_at = work.enqueued_at or self.clock()
+        work.since = self.clock()
         self.items[work.conversation_id] = work
         if work.state == "assigned" and work.agent:
             if work.agent in self.seats:
@@ -164,6 +167,13 @@ class Router:
         oldest = min((w.enqueued_at for lst in lists for w in lst), default=None)
         return sum(len(lst) for lst in lists), oldest
 
+    def waiting_count_in(self, queue: str, channel: str) -> tuple[int, float | None]:
+        """How many wait in one queue for one channel, and since when the longest waiting has."""
+        waiting = self._waiting.get((queue, channel))
+        if not waiting:
+            return 0, None
+        return len(waiting), min(w.enqueued_at for w in waiting)
+
     def waiting_in_channel(self, channel: str) -> int:
         """How many of a channel wait for an agent: queued in any queue, or offered."""
         queued = sum(len(lst) for (_, c), lst in self._waiting.items() if c == channel)
@@ -174,7 +184,7 @@ class Router:
     def login(self, agent: str, queues: Iterable[str], capacity: dict[str, int]) -> list[Decision]:
         seat = self.seats.get(agent)
         if seat is None:
-            seat = self.seats[agent] = Seat(agent, frozenset(queues), dict(capacity))
+            seat = self.seats[agent] = Seat(agent, frozenset(queues), dict(capacity), since=self.clock())
             # Work the agent still holds from before (a restart, a reconnect).
             for cid, work in self.items.items():
                 if work.agent == agent and work.state == "assigned":
@@ -197,6 +207,8 @@ class Router:
         seat = self._seat(agent)
         if channel not in CHANNELS:
             raise RoutingError("bad_channel", f"{channel!r} is not a channel (use {', '.join(CHANNELS)})")
+        if seat.available.get(channel, False) != available:
+            seat.since = self.clock()
         seat.available[channel] = available
         return self._dispatch_for(seat)
 
@@ -337,7 +349,7 @@ class Router:
         can give it to anyone else while it is offered."""
         seat = self.seats[agent]
         self._dequeue(work)
-        work.state, work.agent = "offered", seat.agent
+        work.state, work.agent, work.since = "offered", seat.agent, self.clock()
         work.offer_deadline = self.clock() + self._offer_seconds(work.queue)
         seat.take(work)
         self.offers[work.conversation_id] = work
@@ -367,7 +379,7 @@ class Router:
         if work.state == "queued":
             self._dequeue(work)
         self.offers.pop(work.conversation_id, None)
-        work.state, work.agent, work.offer_deadline = "assigned", agent, None
+        work.state, work.agent, work.offer_deadline, work.since = "assigned", agent, None, self.clock()
         seat.take(work)
         seat.last_assigned = self.clock()
         return Decision("assigned", work.conversation_id, agent)
@@ -377,7 +389,7 @@ class Router:
         if agent in self.seats:
             self.seats[agent].drop(work)
         self.offers.pop(work.conversation_id, None)
-        work.state, work.agent, work.offer_deadline = "queued", None, None
+        work.state, work.agent, work.offer_deadline, work.since = "queued", None, None, self.clock()
         self._enqueue(work)
         return Decision("requeued", work.conversation_id, agent, reason, cause=cause)
 

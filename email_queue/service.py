@@ -122,6 +122,7 @@ class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndH
         self._write_lock = threading.Lock() if database_url.startswith("sqlite") else contextlib.nullcontext()
         self._send_now = asyncio.Event()
         self._queues_changed: set[str] = set()
+        self._seats_changed: dict[str, set[str]] = {}  # agent -> the queues his seat had, to tell supervisors
         self._tasks: set[asyncio.Task] = set()
         self._commands_running = 0
         self._failures_logged: dict[str, tuple[float, int]] = {}  # what -> (last logged, failures since)

@@ -15,11 +15,16 @@ class MailqError(Exception):
     """The mail queue cannot start; the message says why."""
 
 
-Audience = tuple[str, str]  # ("agent", user name) or ("queue", queue name): whom an event is about
+# ("agent", user name), ("queue", queue name) or ("supervisors", user name: those watching him alone)
+Audience = tuple[str, str]
 
 
 def to_agent(agent: str) -> Audience:
     return ("agent", agent)
+
+
+def to_supervisors_of(agent: str) -> Audience:
+    return ("supervisors", agent)
 
 
 def to_queue(queue: str) -> Audience:

@@ -231,6 +231,7 @@ class ChatWork:
             self.publish(to_agent(work.agent), mailq.WorkWithdrawn(
                 agent=work.agent, conversation_id=conversation_id,
                 reason=f"routed to {item.queue} by the customer's first message", cause="rerouted"))
+        self._seat_of_work_changed(conversation_id)
         await self.apply(self.router.finished(conversation_id))
         self.queue_changed(work.queue)
         await self.new_work(item)

@@ -122,6 +122,7 @@ class Commands:
                 return self.seat_view(agent)
             case mailq.SetAvailable(channel=channel, available=available):
                 await self.apply(self.router.set_available(agent, channel, available))
+                self.seat_changed(agent)
                 return self.seat_view(agent)
             case mailq.AcceptWork(conversation_id=cid):
                 await self.apply(self.router.accept(agent, cid))
@@ -198,6 +199,7 @@ class Commands:
             self.chat_ids.pop(token, None)
         if self.chat is not None:
             self.chat.finished(conversation_id)
+        self._seat_of_work_changed(conversation_id)
         await self.apply(self.router.finished(conversation_id))
 
     def _store_close(self, actor: Actor, command: mailq.CloseWork) -> None:

@@ -14,8 +14,8 @@ import zmq.asyncio
 from bus import mailq
 from bus.envelope import encode_event
 from crm.services.conversations import queueing
-from email_queue.routing import Decision
-from email_queue.service_base import Audience, to_agent, to_queue
+from email_queue.routing import CHANNELS, Decision
+from email_queue.service_base import Audience, to_agent, to_queue, to_supervisors_of
 
 log = logging.getLogger("email_queue.service")  # the whole service logs as one, as it always has
 
@@ -35,6 +35,8 @@ class Offers:
             if not await self.assignments.store(conversation_id, at):
                 refused.add(conversation_id)
         for decision in decisions:
+            if decision.agent:
+                self.seat_changed(decision.agent)
             if decision.conversation_id not in refused:
                 try:
                     self._tell(decision)
@@ -95,7 +97,65 @@ class Offers:
         waiting, since = self.router.waiting_count(queue)
         rule = self.router.queues.get(queue)
         return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=waiting,
-                               oldest_wait=time.time() - since if since is not None else 0.0)
+                               oldest_wait=time.time() - since if since is not None else 0.0,
+                               channels=self._channel_views(queue))
+
+    def _channel_views(self, queue: str) -> list[mailq.QueueChannelView]:
+        """Each channel routed to the queue, or with work in it now (a transfer may bring one)."""
+        router, now = self.router, time.time()
+        serving = [seat for seat in router.seats.values() if queue in seat.queues]
+        # from the seats' own work, never a walk over everything waiting: this runs at every count sent
+        held = [router.items[cid] for seat in router.seats.values() for cid in seat.work if cid in router.items]
+        working = {(w.channel, w.agent) for w in held if w.queue == queue}
+        present = {w.channel for w in held if w.queue == queue} | {
+            channel for channel in CHANNELS if router.waiting_count_in(queue, channel)[0]}
+        views = []
+        for channel in CHANNELS:
+            if channel not in self.config.channels_of(queue) and channel not in present:
+                continue
+            waiting, oldest = router.waiting_count_in(queue, channel)
+            views.append(mailq.QueueChannelView(
+                channel=channel, waiting=waiting, oldest_wait=now - oldest if oldest is not None else 0.0,
+                serving=len(serving), available=sum(1 for seat in serving if seat.has_room(channel)),
+                busy=sum(1 for seat in serving if (channel, seat.agent) in working)))
+        return views
+
+    def seat_changed(self, agent: str) -> None:
+        """Tell the supervisors watching an agent that his seat changed (and his queues' counts with
+        it): once per QUEUE_NEWS_SECONDS at most, as the queues' counts; nothing while nobody watches
+        (a supervisor who logs in to watch reads the seats from the status)."""
+        if not self.watchers:
+            return
+        if not self._seats_changed:
+            self.loop.call_later(QUEUE_NEWS_SECONDS, self._publish_seats)
+        seat = self.router.seats.get(agent)
+        self._seats_changed.setdefault(agent, set()).update(seat.queues if seat else ())
+
+    def _publish_seats(self) -> None:
+        changed, self._seats_changed = self._seats_changed, {}
+        for agent, queues in sorted(changed.items()):
+            seat = self.supervised_seat(agent)
+            for queue in queues | set(seat.queues if seat else ()):
+                self.queue_changed(queue)
+            self.publish(to_supervisors_of(agent), mailq.SeatChanged(agent=agent, seat=seat))
+
+    def _seat_of_work_changed(self, conversation_id: int) -> None:
+        """Work leaving the router (closed, routed elsewhere): its agent's seat changes."""
+        work = self.router.items.get(conversation_id)
+        if work is not None and work.agent:
+            self.seat_changed(work.agent)
+
+    def supervised_seat(self, agent: str) -> mailq.SupervisedSeatView | None:
+        """An agent's seat as supervisors see it; None when he is not logged in."""
+        seat, session = self.router.seats.get(agent), self.seated.get(agent)
+        if seat is None:
+            return None
+        work = [self.router.items[cid] for cid in sorted(seat.work) if cid in self.router.items]
+        return mailq.SupervisedSeatView(
+            agent=agent, name=session.display_name if session else agent, queues=sorted(seat.queues),
+            available={c: seat.available.get(c, False) for c in CHANNELS}, since=seat.since,
+            work=[mailq.SeatWorkView(conversation_id=w.conversation_id, channel=w.channel, queue=w.queue,
+                                     state=w.state, since=w.since) for w in work if w.state != "queued"])
 
     def publish(self, audience: Audience, event: msgspec.Struct) -> None:
         """Send an event to the sessions that may see it (see `recipients`), each once."""
@@ -116,6 +176,9 @@ class Offers:
         and supervisors watching his org unit) or about a queue (the agents serving it, and every
         supervisor watching: mail queues belong to no org unit, and their counts name nobody)."""
         kind, name = audience
+        if kind == "supervisors":
+            unit = self.org_unit_of.get(name)
+            return {w.event_key for w in self.watchers.values() if w.scope.covers(unit)}
         if kind == "agent":
             own = self.seated.get(name)
             unit = self.org_unit_of.get(name)

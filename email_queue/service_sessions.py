@@ -107,6 +107,7 @@ class DeskSessions:
             self._stop_session(earlier)
         self._start_session(session)
         await self.apply(self.router.login(agent, queues, checked.capacity))
+        self.seat_changed(agent)
         log.info("%s logged in to the mail queue (%s)", agent, command.client[:100] or "a desktop")
         return mailq.LoginResult(session=session.token, run=self.run_id, seat=self.seat_view(agent), agent=agent,
                                  events=session.event_key)
@@ -165,6 +166,7 @@ class DeskSessions:
     async def _end_session(self, session: AgentSession, reason: str, cause: str = "logged_off") -> None:
         self._stop_session(session)
         if not session.watching:
+            self.seat_changed(session.agent)  # before the seat goes: its queues are told too
             await self.apply(self.router.logout(session.agent, reason, cause))
 
     async def _end_silent_sessions(self) -> None:

@@ -63,7 +63,13 @@ class StatusAndHealth:
             return self.status()
         session = self._session(command.session)
         session.last_seen = time.monotonic()
-        return self.status() if session.watching else self.agent_status(session.agent)
+        if not session.watching:
+            return self.agent_status(session.agent)
+        status = self.status()
+        status.seats = [seat for agent in sorted(self.router.seats)
+                        if session.scope.covers(self.org_unit_of.get(agent))
+                        and (seat := self.supervised_seat(agent)) is not None]
+        return status
 
     def agent_status(self, agent: str) -> mailq.StatusResult:
         """What an agent may know: the queues he serves and whether the database answers."""

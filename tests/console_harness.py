@@ -3,6 +3,7 @@ on a free port, watching a test gateway.
 
     people(db_url)                                  # a team "north" with ann; sue its supervisor
     console = RunningConsole(tmp_path, gateway).start()
+    console = RunningConsole(tmp_path, gateway, mailq=mailq).start()   # watching a test mail queue too
     page.goto(console.url + "signin")
 """
 
@@ -68,12 +69,14 @@ def _toml(value) -> str:
 
 
 class RunningConsole:
-    """`cicada console` as a child process, configured to watch `gateway` (tests' RunningGateway)."""
+    """`cicada console` as a child process, configured to watch `gateway` (tests' RunningGateway)
+    and `mailq` (tests' RunningMailq), or no mail queue (`--no-mailq`)."""
 
-    def __init__(self, workdir: Path, gateway, **section):
+    def __init__(self, workdir: Path, gateway, *, mailq=None, **section):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.gateway = gateway
+        self.mailq = mailq
         self.port = ports.free_port()
         self.section = {"address": f"127.0.0.1:{self.port}", **section}
         self.log_path = workdir / "console.log"
@@ -85,13 +88,17 @@ class RunningConsole:
 
     def start(self, timeout: float = 30.0) -> RunningConsole:
         lines = ["[gateway]", f'commands = "{self.gateway.commands}"', f'events = "{self.gateway.events}"',
-                 f'public_key = "{self.gateway.public_key.decode()}"', "[console]"]
-        lines += [f"{k} = {_toml(v)}" for k, v in self.section.items()]
+                 f'public_key = "{self.gateway.public_key.decode()}"']
+        if self.mailq is not None:
+            lines += ["[mailq]", f'commands = "{self.mailq.commands}"', f'events = "{self.mailq.events}"',
+                      f'public_key = "{self.mailq.public_key.decode()}"']
+        lines += ["[console]", *(f"{k} = {_toml(v)}" for k, v in self.section.items())]
         config = self.workdir / "cicada.toml"
         config.write_text("\n".join(lines) + "\n")
         env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.gateway.db_url}
         self._log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "console"], cwd=ROOT, env=env,
+        mail = [] if self.mailq is not None else ["--no-mailq"]
+        self.process = subprocess.Popen([sys.executable, "-m", "cicada.cli", "-v", "console", *mail], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
         watch_service_log(self.log_path, self.process)  # an error it logs unprovoked fails the test

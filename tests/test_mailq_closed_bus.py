@@ -143,15 +143,21 @@ def test_a_supervisor_watches_only_the_agents_of_his_org_units(make_mailq):
         holder = _offered_to({"ann": ann, "bob": bob}, cid)
         {"ann": ann, "bob": bob}[holder].accept(cid)
         customer.say("我的订单号是 889900", "c-1")
-        seen = {"sue": events_for(sue, 2.0), "boss": events_for(boss, 0.5)}
+        seen = {"sue": events_for(sue, 2.0), "boss": events_for(boss, 0.5), "ann": events_for(ann, 0.5)}
     finally:
         customer.close()
-    about = {name: {getattr(e, "agent", None) for e in events} - {None} for name, events in seen.items()}
+    about = {name: {getattr(e, "agent", None) for e in events if not isinstance(e, bus.SeatChanged)} - {None}
+             for name, events in seen.items()}
     assert about["boss"] == {holder}  # the administrator: every agent
     assert about["sue"] == ({"ann"} if holder == "ann" else set())  # never bob's chat
+    seats = {name: {e.agent for e in events if isinstance(e, bus.SeatChanged)} for name, events in seen.items()}
+    assert seats == {"sue": {"ann"}, "boss": {"ann", "bob"}, "ann": set()}  # seats: to supervisors only
     assert any(isinstance(e, bus.MailqHeartbeat) for e in seen["sue"])
     assert sue.status().agents == ["ann", "bob"]  # a supervisor's status is the whole of it
+    assert [s.agent for s in sue.status().seats] == ["ann"]  # but the seats of his org units' agents only
+    assert [s.agent for s in boss.status().seats] == ["ann", "bob"]
     assert ann.status().agents == ["ann"] and ann.status().health == []  # an agent's, his own
+    assert ann.status().seats == []
     with pytest.raises(MailqError) as refused:
         sue.accept(cid)
     assert refused.value.code == "watching"
@@ -230,3 +236,31 @@ def test_a_supervisors_scope_is_his_org_unit_and_every_one_below_it(tmp_path):
         assert everything.covers(south.id) and everything.covers(None)  # agents of no org unit too
         assert watch_scope(session, Actor.for_user(loner)) == WatchScope(everything=False)  # no org unit: nobody's
     database.dispose()
+
+
+def test_a_supervisor_sees_each_queues_counts_per_channel_and_each_agents_seat(make_mailq):
+    mailq = make_mailq(silent_seconds=30.0)
+    mailq.add_user("ann", org_unit="north")
+    sue = mailq.supervisor("sue", org_unit="north")
+    ann = mailq.desktop("ann", channels=("chat",))
+    channels = {q.name: [(c.channel, c.serving, c.available, c.busy) for c in q.channels] for q in sue.status().queues}
+    assert channels["web-chat"] == [("chat", 1, 1, 0)]  # ann serves it, available for chat
+    assert [c[0] for c in channels["sales"]] == ["email"]  # written to a mailbox: email only
+    seat = next(s for s in sue.status().seats if s.agent == "ann")
+    assert (seat.name, seat.available, seat.work) == ("Ann", {"email": False, "chat": True}, [])
+    customer = ChatCustomer(mailq)
+    try:
+        cid = customer.start()["conversation"]
+        assert offered(ann).conversation_id == cid
+        ann.accept(cid)
+        taken = sue.wait_for(lambda e: isinstance(e, bus.SeatChanged) and e.seat is not None
+                             and [w.state for w in e.seat.work] == ["assigned"], 5)
+        assert (taken.seat.work[0].conversation_id, taken.seat.work[0].channel) == (cid, "chat")
+        busy = sue.wait_for(lambda e: isinstance(e, bus.QueueChanged) and e.queue.name == "web-chat"
+                            and e.queue.channels[0].busy == 1, 5)
+        assert busy.queue.channels[0].waiting == 0
+    finally:
+        customer.close()
+    ann.logout()
+    gone = sue.wait_for(lambda e: isinstance(e, bus.SeatChanged) and e.agent == "ann", 5)
+    assert gone.seat is None

@@ -1,4 +1,4 @@
-"""One gateway watch per supervisor scope, shared by every browser of that scope.
+"""One gateway watch and one mail queue watch per supervisor scope, shared by every browser of that scope.
 
 The gateway shows a supervisor's watch the agents of his org units (crm.services.supervision):
 supervisors with the same scope see the same picture, so the console opens one watch for them
@@ -9,6 +9,10 @@ Each feed runs on a thread of its own: watch (the gateway confirms the event key
 the model from `gateway.status` (taken after the confirmation, so no event falls in between),
 then follow the events. A silent or unreachable gateway turns the model offline at once, and
 the feed starts over every `retry` seconds until the gateway answers again.
+
+The mail queue's feed (MailFeed) goes the same way: log in to watch (the mail queue confirms
+the event key), seed from its status, follow the events, ping so that the session lives;
+what the two share (the sessions, the thread, going offline and starting over) is ServiceFeed.
 """
 
 from __future__ import annotations
@@ -22,9 +26,13 @@ from admin_console.alerts.announce import Announcer
 from admin_console.alerts.monitor import Alert, QueueMonitor
 from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore, scope_key
-from admin_console.wallboard.model import Wallboard
+from admin_console.wallboard.mail_model import MailBoard
+from admin_console.wallboard.model import LiveModel, Wallboard
+from bus import mailq
+from bus.client import ServiceError
 from bus.envelope import BadMessage
 from cti_gateway.client import CtiClient, CtiError
+from email_queue.client import MailqClient
 
 log = logging.getLogger("cicada.console")
 
@@ -32,15 +40,15 @@ REFUSED_SESSION = ("session_ended", "forbidden")
 HISTORY_SECONDS = 3600.0  # the figures' longest window
 
 
-class GatewayFeed:
-    def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
-                 on_refused: Callable[[str], None] = lambda token: None,
-                 history: Callable[[float], list] | None = None,
-                 announce: Callable[[CtiClient, str, Alert], None] | None = None):
-        self.connect = connect
-        self.model = model or Wallboard()
-        self.announce = announce  # tells a queue's agents of an alert (alerts/announce.py)
-        self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
+class ServiceFeed:
+    """One service's watch for a scope, on a thread of its own, with the session of the first of
+    the scope's supervisors still signed in; a subclass says how to watch (`_watch`)."""
+
+    service = "the service"  # as the log names it
+    thread_name = "console-feed"
+
+    def __init__(self, model: LiveModel, *, retry: float = 1.0, on_refused: Callable[[str], None] = lambda token: None):
+        self.model = model
         self.retry = retry
         self.on_refused = on_refused  # told of a session the gateway refused (ended in the CRM)
         self.lock = threading.Lock()
@@ -48,7 +56,7 @@ class GatewayFeed:
         self._changed = threading.Event()
         self._stopping = threading.Event()
         self._cached: tuple[int, str] = (-1, "")
-        self.thread = threading.Thread(target=self._run, name="console-feed", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -104,21 +112,47 @@ class GatewayFeed:
             try:
                 self._watch(token)
                 continue  # the session changed: watch again at once
-            except CtiError as exc:
+            except ServiceError as exc:
                 self._set_lost(exc.code)
                 if exc.code in REFUSED_SESSION:
-                    log.info("the gateway refused a watch (%s): that session is forgotten", exc.code)
+                    log.info("%s refused a watch (%s): that session is forgotten", self.service, exc.code)
                     self.remove(token)
                     self.on_refused(token)
                     continue
-                if exc.code == "silent":
+                if exc.code in ("silent", "restarted"):
                     log.warning("%s", exc.message)
                 else:
-                    log.debug("gateway watch: %s", exc.message)
+                    log.debug("%s watch: %s", self.service, exc.message)
             except Exception:  # the feed must outlive whatever one round hit
-                log.exception("the gateway watch failed")
+                log.exception("the %s watch failed", self.service)
                 self._set_lost("error")
             self._stopping.wait(self.retry)
+
+    def _watch(self, token: str) -> None:
+        """Watch with this session until it changes or the feed stops; a ServiceError when the
+        service refuses, falls silent or cannot be reached."""
+        raise NotImplementedError
+
+    def _following(self) -> bool:
+        return not self._stopping.is_set() and not self._changed.is_set()
+
+    def _set_lost(self, problem: str) -> None:
+        with self.lock:
+            self.model.lost(problem)
+
+
+class GatewayFeed(ServiceFeed):
+    service = "the gateway"
+    model: Wallboard
+
+    def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
+                 on_refused: Callable[[str], None] = lambda token: None,
+                 history: Callable[[float], list] | None = None,
+                 announce: Callable[[CtiClient, str, Alert], None] | None = None):
+        super().__init__(model or Wallboard(), retry=retry, on_refused=on_refused)
+        self.connect = connect
+        self.announce = announce  # tells a queue's agents of an alert (alerts/announce.py)
+        self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
 
     def _watch(self, token: str) -> None:
         with self.connect() as client:
@@ -128,7 +162,7 @@ class GatewayFeed:
             with self.lock:
                 self.model.seed(status, history)
             log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
-            while not self._stopping.is_set() and not self._changed.is_set():
+            while self._following():
                 try:
                     got = client.next_event(0.25)
                 except BadMessage as exc:  # one bad event costs that event, never the watch
@@ -157,18 +191,59 @@ class GatewayFeed:
             log.exception("the queues' last hour could not be read from the CRM")
             return None
 
-    def _set_lost(self, problem: str) -> None:
-        with self.lock:
-            self.model.lost(problem)
+
+class MailFeed(ServiceFeed):
+    """The mail queue's watch for a scope (`MailLogin.watch`): its email and chat queues, and the
+    seats of the scope's agents."""
+
+    service = "the mail queue"
+    thread_name = "console-mail-feed"
+    model: MailBoard
+
+    def __init__(self, connect: Callable[[], MailqClient], model: MailBoard | None = None, *, retry: float = 1.0,
+                 on_refused: Callable[[str], None] = lambda token: None, ping: float = mailq.PING_SECONDS):
+        super().__init__(model or MailBoard(), retry=retry, on_refused=on_refused)
+        self.connect = connect
+        self.ping = ping  # a watching session the mail queue does not hear from ends, as a desktop's does
+
+    def _watch(self, token: str) -> None:
+        with self.connect() as client:
+            client.login(token, client="console", watch=True)
+            status = client.status()
+            with self.lock:
+                self.model.seed(status)
+            log.info("watching the mail queue: %d queues, %d agents", len(status.queues), len(status.seats))
+            pinged = self.model.clock()
+            while self._following():
+                try:
+                    got = client.next_event(0.25)
+                except BadMessage as exc:  # one bad event costs that event, never the watch
+                    log.warning("a malformed event from the mail queue was ignored: %s", exc.message)
+                    got = None
+                with self.lock:
+                    if got is not None:
+                        self.model.apply(got[1])
+                    if self.model.problem == "restarted":
+                        raise ServiceError("restarted", "the mail queue started again: watching it anew")
+                    if not self.model.check():
+                        raise ServiceError("silent", "the mail queue went silent: its part of the wallboard is "
+                                                     "offline until it answers")
+                if self.model.clock() - pinged >= self.ping:
+                    client.ping()  # refused ("no_session") once the mail queue forgot the session
+                    pinged = self.model.clock()
+            self._set_lost("connecting")  # that supervisor signed out: watch with another's session
 
 
 class Feeds:
-    """The feeds of the scopes signed in now: one per scope, ended with its last session."""
+    """The feeds of the scopes signed in now: one per scope and service (the gateway, and the mail
+    queue when the console has one), ended with the scope's last session."""
 
     def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0, rules: AlertRules | None = None,
                  alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None,
-                 history: Callable[[float], list] | None = None):
+                 history: Callable[[float], list] | None = None,
+                 mail_connect: Callable[[], MailqClient] | None = None):
         self.connect = connect
+        self.mail_connect = mail_connect  # None: no mail queue to watch
         self.history = history
         self.announcer = Announcer()
         self.retry = retry
@@ -177,8 +252,10 @@ class Feeds:
         self.on_refused = on_refused
         self.lock = threading.Lock()
         self.feeds: dict[Hashable, GatewayFeed] = {}
+        self.mail_feeds: dict[Hashable, MailFeed] = {}
 
     def join(self, scope: Hashable, token: str) -> GatewayFeed:
+        """The scope's gateway feed (its mail queue feed: `mail`), with this session among its own."""
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
@@ -186,8 +263,18 @@ class Feeds:
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
                                                        on_refused=self.on_refused, history=self.history,
                                                        announce=self.announcer)
+            mail = self.mail_feeds.get(scope)
+            if mail is None and self.mail_connect is not None:
+                mail = self.mail_feeds[scope] = MailFeed(self.mail_connect, retry=self.retry,
+                                                         on_refused=self.on_refused)
         feed.add(token)
+        if mail is not None:
+            mail.add(token)
         return feed
+
+    def mail(self, scope: Hashable) -> MailFeed | None:
+        with self.lock:
+            return self.mail_feeds.get(scope)
 
     def _monitor(self, scope: Hashable) -> QueueMonitor:
         store, key = self.alert_store, scope_key(scope)
@@ -201,15 +288,18 @@ class Feeds:
             return self.feeds.get(scope)
 
     def leave(self, scope: Hashable, token: str) -> None:
+        ended: list[ServiceFeed] = []
         with self.lock:
-            feed = self.feeds.get(scope)
-            if feed is None or feed.remove(token):
-                return
-            del self.feeds[scope]
-        feed.stop(wait=False)  # its thread ends within a poll; nobody waits for it
+            for feeds in (self.feeds, self.mail_feeds):
+                feed = feeds.get(scope)
+                if feed is not None and not feed.remove(token):
+                    ended.append(feeds.pop(scope))
+        for feed in ended:
+            feed.stop(wait=False)  # its thread ends within a poll; nobody waits for it
 
     def stop(self) -> None:
         with self.lock:
-            feeds, self.feeds = list(self.feeds.values()), {}
+            feeds: list[ServiceFeed] = [*self.feeds.values(), *self.mail_feeds.values()]
+            self.feeds, self.mail_feeds = {}, {}
         for feed in feeds:
             feed.stop()

@@ -17,37 +17,68 @@ from typing import Any
 from admin_console.alerts.monitor import QueueMonitor
 from bus import cti
 
-SILENCE_SECONDS = 3.0  # three missed heartbeats
+SILENCE_SECONDS = 3.0  # three missed heartbeats (the gateway and the mail queue beat every second)
 
 
-class Wallboard:
+class LiveModel:
+    """What the gateway's and the mail queue's pictures share: online once seeded, offline after
+    `silence` seconds without a word or when the service is lost, a version per change."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS):
+        self.clock = clock
+        self.silence = silence
+        self.online = False
+        self.problem = "connecting"  # why it is offline, in a word
+        self.heard_at = 0.0
+        self.version = 0  # goes up with every change a browser must see
+
+    def _seeded(self) -> float:
+        now = self.clock()
+        self.online, self.problem, self.heard_at = True, "", now
+        self.version += 1
+        return now
+
+    def check(self) -> bool:
+        """Offline after `silence` seconds without a word from the service; whether it is online."""
+        if self.online and self.clock() - self.heard_at > self.silence:
+            self.lost("silent")
+        return self.online
+
+    def lost(self, problem: str) -> None:
+        """The service is unreachable, or refused the watch: nothing is live any more."""
+        if self.online or self.problem != problem:
+            self.online, self.problem = False, problem
+            self._ended()
+            self.version += 1
+
+    def _ended(self) -> None:
+        """What a model ends when it goes offline."""
+
+    def offline_view(self) -> dict:
+        return {"online": False, "problem": self.problem, "now": self.clock(), "queues": [], "agents": []}
+
+
+class Wallboard(LiveModel):
     def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS,
                  monitor: QueueMonitor | None = None, *, every_queue: bool = True):
-        self.clock = clock
+        super().__init__(clock, silence)
         # False for a supervisor's watch: the gateway keeps him told of a queue's figures only while
         # one of his agents is logged in to it, so the others are not shown (they would freeze)
         self.every_queue = every_queue
         self.monitor = monitor or QueueMonitor(clock=clock)  # figures, advice and alerts (admin_console/alerts)
-        self.silence = silence
-        self.online = False
-        self.problem = "connecting"  # why it is offline, in a word
         self.queues: dict[str, cti.QueueStats] = {}
         self.queue_seen: dict[str, float] = {}  # when each queue's figures were taken
         self.agents: dict[str, cti.AgentView] = {}
-        self.heard_at = 0.0
-        self.version = 0  # goes up with every change a browser must see
 
     # --- fed by the gateway ---------------------------------------------------------------
 
     def seed(self, status: cti.StatusResult, history: list | None = None) -> None:
         """`history`: the queues' steps of the last hour in the CRM, for the figures (alerts/figures.py)."""
-        now = self.clock()
+        self.monitor.seed(status, history)
+        now = self._seeded()
         self.queues = {q.queue: q for q in status.queues}
         self.queue_seen = dict.fromkeys(self.queues, now)
         self.agents = {a.agent: a for a in status.agents if a.mode != "logged_out"}
-        self.online, self.problem, self.heard_at = True, "", now
-        self.monitor.seed(status, history)
-        self.version += 1
 
     def apply(self, event: Any) -> None:
         """One event of the watch; those the wallboard does not show only prove the gateway alive."""
@@ -68,18 +99,12 @@ class Wallboard:
 
     def check(self) -> bool:
         """Offline after `silence` seconds without a word from the gateway; whether it is online."""
-        if self.online and self.clock() - self.heard_at > self.silence:
-            self.lost("silent")
-        if self.online and self.monitor.check(self.queues.values(), self.queue_seen, self.agents.values()):
+        if super().check() and self.monitor.check(self.queues.values(), self.queue_seen, self.agents.values()):
             self.version += 1
         return self.online
 
-    def lost(self, problem: str) -> None:
-        """The gateway is unreachable, or refused the watch: nothing is live any more."""
-        if self.online or self.problem != problem:
-            self.online, self.problem = False, problem
-            self.monitor.end_all()
-            self.version += 1
+    def _ended(self) -> None:
+        self.monitor.end_all()  # nothing can be known of the alerts while the gateway is out of sight
 
     # --- what browsers get ------------------------------------------------------------------
 
@@ -87,7 +112,7 @@ class Wallboard:
         """Plain data for the page; times are the gateway's (seconds since the epoch), `now` the
         console's, so that the browser ticks them on from its own clock."""
         if not self.online:
-            return {"online": False, "problem": self.problem, "now": self.clock(), "queues": [], "agents": []}
+            return self.offline_view()
         return {"online": True, "problem": "", "now": self.clock(),
                 "queues": [self._queue(stats) for name, stats in sorted(self.queues.items())
                            if self.every_queue or name in self._served()],

@@ -1,8 +1,9 @@
 """The wallboard page and its live stream (server-sent events).
 
 The page is rendered on the server with the labels in the supervisor's language; the stream
-sends the scope's picture (GatewayFeed.snapshot, made once per change for every browser)
-whenever it changes, so an open browser costs the database nothing and the gateway nothing.
+sends the scope's picture (the gateway's and the mail queue's, each feed's snapshot made once
+per change for every browser) whenever one of them changes, so an open browser costs the
+database, the gateway and the mail queue nothing.
 """
 
 from __future__ import annotations
@@ -30,17 +31,23 @@ SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out"
                 "as it answers.", "The console's connection is lost; reconnecting…", "Live",
                 # the queue figures, the staffing advice and the alerts (admin_console/alerts)
                 "No active alert.", "Today", "Last {n} min", "Entered", "Answered", "Abandoned", "Service level",
-                "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values()]
+                "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values(),
+                # the email and chat part (the mail queue)
+                "Email", "Chat", "Phone", "Connecting to the mail queue…", "Mail queue: live", "Available", "Away",
+                "Working", "No email or chat queue.", "No agent logged in to the mail queue.",
+                "The mail queue cannot be reached: no email or chat figure here is live. It catches up as soon "
+                "as the mail queue answers."]
 
 
 async def wallboard(request: Request) -> Response:
     signed = signed_in(request)
     if signed is None or not await anyio.to_thread.run_sync(sign_ins(request).still_open_in_crm, signed):
         return RedirectResponse("/signin", status_code=303)
-    request.app.state.feeds.join(signed.scope, signed.token)  # again, should the feed have ended
+    feeds = request.app.state.feeds
+    feeds.join(signed.scope, signed.token)  # again, should the feed have ended
     texts = {text: i18n.translate(signed.language, text) for text in SCRIPT_TEXTS}
     return render(request, "wallboard.html", signed=signed, texts=json.dumps(texts, ensure_ascii=False),
-                  full_screen=request.query_params.get("wall") == "1")
+                  full_screen=request.query_params.get("wall") == "1", mail=feeds.mail(signed.scope) is not None)
 
 
 async def events(request: Request) -> Response:
@@ -48,20 +55,23 @@ async def events(request: Request) -> Response:
     if signed is None:
         return Response("Your session has ended: please sign in again.", status_code=401,
                         media_type="text/plain")
-    feed = request.app.state.feeds.join(signed.scope, signed.token)
+    feeds = request.app.state.feeds
+    feed = feeds.join(signed.scope, signed.token)
+    mail = feeds.mail(signed.scope)
     sign_ins_ = sign_ins(request)
 
     async def stream():
-        sent, quiet = -1, 0.0
+        sent, quiet = (-1, -1), 0.0
         while not await request.is_disconnected():
             if sign_ins_.open.get(signed.id) is not signed or sign_ins_.idle(signed):
                 yield "event: ended\ndata: {}\n\n"
                 return
             version, view = feed.snapshot()
-            if version != sent:
-                sent, quiet = version, 0.0
+            mail_version, mail_view = mail.snapshot() if mail is not None else (0, "null")
+            if (version, mail_version) != sent:
+                sent, quiet = (version, mail_version), 0.0
                 # the console's time with each picture: the browser ticks the times on from it
-                yield f'data: {{"now": {time.time():.3f}, "view": {view}}}\n\n'
+                yield f'data: {{"now": {time.time():.3f}, "view": {view}, "mail": {mail_view}}}\n\n'
             elif quiet >= KEEP_ALIVE_SECONDS:
                 quiet = 0.0
                 yield ": still here\n\n"

@@ -11,10 +11,14 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "console", help="run the supervisors' web console (sign-in and the live wallboard)",
         description="Run the supervisors' web console: supervisors and administrators sign in with their "
-                    "CRM account and watch the phone queues and agents of their org units live. Where it "
-                    "listens comes from the [console] section of the configuration; it watches the gateway "
-                    "named by [gateway] (commands, events, public_key) and reads the CRM database.")
+                    "CRM account and watch the phone, email and chat queues and the agents of their org units "
+                    "live. Where it listens comes from the [console] section of the configuration; it watches "
+                    "the gateway named by [gateway] (commands, events, public_key) and the mail queue named by "
+                    "[mailq] (commands, events, public_key, or its key in the [keys] directory), and reads the "
+                    "CRM database.")
     parser.add_argument("--address", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8030)")
+    parser.add_argument("--no-mailq", action="store_true",
+                        help="do not watch the mail queue: the wallboard shows the phone queues only")
     parser.set_defaults(run=_console)
 
 
@@ -34,6 +38,7 @@ def _console(args) -> int:
 
     from admin_console.app import ConsoleError, ConsoleSettings, run_console
     from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
+    from cicada.commands.mailq_cmd import mailq_public_key, mailq_settings
     from cicada.config import ConfigError, ensure_sqlite_directory
 
     config = load(args)
@@ -46,10 +51,21 @@ def _console(args) -> int:
     gateway = gateway_settings(config)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    mailq = None if args.no_mailq else mailq_settings(config)
+    mailq_key = ""
+    if mailq is not None:
+        try:
+            mailq_key = mailq_public_key(config)
+        except ConfigError as exc:  # a console without a mail queue still watches the phones
+            logging.getLogger("cicada.console").warning(
+                "the wallboard shows no email and chat queues: %s", exc)
+            mailq = None
     settings = ConsoleSettings(config.database_url, gateway_commands=gateway.command_address,
                                gateway_events=gateway.event_address, gateway_key=gateway_public_key(config),
                                idle_seconds=console.idle_seconds, secure_cookies=console.secure_cookies,
-                               alert_rules=console.alert_rules)
+                               alert_rules=console.alert_rules,
+                               mailq_commands=mailq.command_address if mailq else None,
+                               mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key)
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)

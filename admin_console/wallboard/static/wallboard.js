@@ -1,5 +1,6 @@
-// The live wallboard: the console pushes the picture over server-sent events; this script
-// draws it and ticks the times on every second. Text goes in with textContent only.
+// The live wallboard: the console pushes the picture over server-sent events (the gateway's
+// phone part and the mail queue's email and chat part, each live or offline on its own); this
+// script draws it and ticks the times on every second. Text goes in with textContent only.
 "use strict";
 (function () {
   const board = document.getElementById("board");
@@ -15,6 +16,9 @@
     service_level: "{queue}: service level today under {threshold} %",
     not_ready: "{agent}: not ready ({reason}) over {minutes} min",
   };
+  const CHANNELS = {email: "Email", chat: "Chat"};
+  const mailStatus = document.getElementById("mail-status"); // absent: the console watches no mail queue
+  const mailBoard = document.getElementById("mail-board");
   const notified = new Set(); // the alerts this page has shown as a notification
   let view = null;
   let offset = 0; // the console's clock minus the browser's, in seconds
@@ -155,12 +159,13 @@
   function drawQueues() {
     const tbody = document.querySelector("#queues tbody");
     tbody.replaceChildren();
-    if (!view.queues.length) return empty(tbody, 8, t("No queue."));
+    if (!view.queues.length) return empty(tbody, 9, t("No queue."));
     for (const q of view.queues) {
       const row = tbody.insertRow();
       row.dataset.queue = q.queue;
       if (q.figures && q.figures.alerting) row.className = "alerting";
       cell(row, q.queue, "name");
+      cell(row, t("Phone"), "channel channel-phone");
       cell(row, String(q.waiting), "n waiting" + (q.waiting ? " alert" : ""));
       cell(row, q.waiting ? duration(q.oldest_since) : "", "n tick longest").dataset.since = q.oldest_since ?? "";
       for (const key of ["staffed", "ready", "busy", "wrap_up", "not_ready"]) cell(row, String(q[key]), "n " + key);
@@ -208,6 +213,69 @@
     drawAgents();
   }
 
+  // The mail queue's part: offline on its own, with no figure, whatever the gateway does.
+  function drawMail(mail) {
+    if (!mailStatus) return;
+    if (!mail || !mail.online) {
+      mailBoard.hidden = true;
+      mailStatus.className = "status offline";
+      mailStatus.textContent = !mail || mail.problem === "connecting" ? t("Connecting to the mail queue…")
+        : t("The mail queue cannot be reached: no email or chat figure here is live. It catches up as soon as the mail queue answers.");
+      if (mail && mail.problem === "connecting") mailStatus.className = "status connecting";
+      return;
+    }
+    mailStatus.className = "status live";
+    mailStatus.textContent = t("Mail queue: live");
+    mailBoard.hidden = false;
+    drawMailQueues(mail);
+    drawMailAgents(mail);
+  }
+
+  function drawMailQueues(mail) {
+    const tbody = document.querySelector("#mail-queues tbody");
+    tbody.replaceChildren();
+    if (!mail.queues.length) return empty(tbody, 7, t("No email or chat queue."));
+    for (const q of mail.queues) {
+      const row = tbody.insertRow();
+      row.dataset.queue = q.queue;
+      row.dataset.channel = q.channel || "";
+      cell(row, q.queue, "name");
+      cell(row, q.channel ? t(CHANNELS[q.channel] || q.channel) : "", "channel channel-" + (q.channel || "mail"));
+      cell(row, String(q.waiting), "n waiting" + (q.waiting ? " alert" : ""));
+      cell(row, q.waiting ? duration(q.oldest_since) : "", "n tick longest").dataset.since = q.oldest_since ?? "";
+      for (const key of ["serving", "available", "busy"]) cell(row, q[key] === null ? "" : String(q[key]), "n " + key);
+    }
+  }
+
+  function drawMailAgents(mail) {
+    const tbody = document.querySelector("#mail-agents tbody");
+    tbody.replaceChildren();
+    if (!mail.agents.length) return empty(tbody, 6, t("No agent logged in to the mail queue."));
+    for (const a of mail.agents) {
+      const row = tbody.insertRow();
+      row.dataset.agent = a.agent;
+      cell(row, a.name, "name");
+      for (const channel of ["email", "chat"]) {
+        const on = a.available[channel];
+        cell(row, t(on ? "Available" : "Away"), "availability " + channel + (on ? " on" : " off"));
+      }
+      cell(row, duration(a.since), "n tick since").dataset.since = a.since;
+      cell(row, String(a.work.length), "n open");
+      const work = cell(row, "", "work");
+      for (const w of a.work) {
+        const item = document.createElement("span");
+        item.className = "conversation " + w.state;
+        item.textContent = `${t(CHANNELS[w.channel] || w.channel)} · ${w.queue} · ${t(w.state === "offered" ? "Offered" : "Working")} `;
+        const time = document.createElement("span");
+        time.className = "tick";
+        time.dataset.since = w.since;
+        time.textContent = duration(w.since);
+        item.appendChild(time);
+        work.appendChild(item);
+      }
+    }
+  }
+
   function tick() {
     for (const element of document.querySelectorAll(".tick")) {
       const since = element.dataset.since;
@@ -221,6 +289,7 @@
     offset = data.now - Date.now() / 1000;
     view = data.view;
     draw();
+    drawMail(data.mail);
   };
   source.addEventListener("ended", () => { source.close(); window.location.assign("/signin"); });
   source.onerror = () => {
@@ -228,6 +297,7 @@
     board.hidden = true;
     status.className = "status offline";
     status.textContent = t("The console's connection is lost; reconnecting…");
+    if (mailBoard) mailBoard.hidden = true;
   };
   setInterval(tick, 1000);
   askForNotifications();
