@@ -135,6 +135,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
     app.state.feeds = feeds
     app.state.alert_store = alert_store
     app.state.connect_gateway = connect  # a client for one command (the supervisors' actions)
+    app.state.connect_mailq = connect_mailq if settings.mailq_commands else None
     return app
 
 

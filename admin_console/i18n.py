@@ -86,6 +86,17 @@ ZH = {
     "Busy": "通话中",
     "Wrap-up": "话后处理",
     "Not ready": "未就绪",
+    # the email and chat agents' actions (the mail queue)
+    "Email and chat": "邮件和在线聊天",
+    "{agent} is now Away for email; what he holds stays his.": "{agent} 现已暂停接收邮件；手头的工作仍由其处理。",
+    "{agent} is now Away for chat; what he holds stays his.": "{agent} 现已暂停接收在线聊天；手头的工作仍由其处理。",
+    "{agent} is now Away for email and chat; what he holds stays his.":
+        "{agent} 现已暂停接收邮件和在线聊天；手头的工作仍由其处理。",
+    "Refused: the agent is not logged in to the mail queue (he may have logged off meanwhile).":
+        "已拒绝：该座席未登录邮件队列（可能刚刚已退出）。",
+    "Refused: there is no such agent.": "已拒绝：没有这个座席。",
+    "The mail queue cannot be reached: nothing was done.": "无法连接邮件队列：未执行任何操作。",
+    "Refused by the mail queue ({code}).": "邮件队列拒绝了此操作（{code}）。",
     "Offered": "振铃中",
     "Logged out": "已登出",
     "Agent": "座席",

@@ -107,6 +107,12 @@ class MailDesk:
             self._open_chat_for(work)
         self._changed("seat")
 
+    def set_away(self, channels: list[str]) -> None:
+        """Away on these channels, as the mail queue says (a supervisor set it)."""
+        for channel in channels:
+            self.available[channel] = False
+        self._changed("seat")
+
     def connection_lost(self, why: str) -> None:
         if not self.connected and self.connection_error == why:
             return

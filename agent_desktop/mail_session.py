@@ -33,6 +33,17 @@ SESSION_ENDED_TEXTS = {
 }
 
 
+# A supervisor set the agent Away (mailq.SetAway), by the channels, in the Workbench context.
+SET_AWAY_TEXTS = {
+    ("email",): QT_TRANSLATE_NOOP("Workbench", "{sender} set you Away for emails: no new email is offered to you "
+                                               "until you make yourself available again."),
+    ("chat",): QT_TRANSLATE_NOOP("Workbench", "{sender} set you Away for chats: no new chat is offered to you "
+                                              "until you make yourself available again."),
+    ("chat", "email"): QT_TRANSLATE_NOOP("Workbench", "{sender} set you Away for emails and chats: nothing new is "
+                                                      "offered to you until you make yourself available again."),
+}
+
+
 class MailPort(Protocol):
     """What the session needs of the link to the mail queue and of the window."""
 
@@ -120,6 +131,17 @@ class MailSession:
         self.bench.notice("warning", template)
         if reason != "account_disabled":
             self.port.sign_in_wanted(reason)
+
+    def set_away(self, channels: list[str], by: str) -> None:
+        """A supervisor set the agent Away: that is his availability now, kept across reconnects
+        until he chooses again, and he is told who did it."""
+        known = [channel for channel in channels if channel in self.wanted]
+        for channel in known:
+            self.wanted[channel] = False
+        self.desk.set_away(known)
+        template = SET_AWAY_TEXTS.get(tuple(sorted(known)))
+        if template is not None:
+            self.bench.notice("warning", template, sender=by)
 
     def signed_in_again(self) -> None:
         """The agent signed in again after his session ended: the mail queue with the new one."""

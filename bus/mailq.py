@@ -62,6 +62,7 @@ ERRORS: Final = {
     "no_session": "the mail queue does not know this session (it restarted, or the session was logged "
                   "off for silence): log in again",
     "not_logged_in": "the agent is not logged in to the mail queue",
+    "unknown_agent": "the CRM has no user of that name (a supervisor's action)",
     "watching": "a supervisor's watching session takes no work",
     "bad_channel": "not a channel (email, chat)",
     "unknown_queue": "there is no such mail queue",
@@ -288,6 +289,16 @@ class Snapshot(Message, tag="mail.snapshot"):
     session: str
 
 
+class SupervisorAway(Message, tag="mail.supervisor_away"):
+    """A supervisor (his CRM session's token) sets an agent of his org units Away on a channel, or
+    on both: nothing new is offered to him there; what he holds stays his. Checked like a login
+    (the login guard, then the CRM: acting_on), and written to the CRM's audit trail."""
+
+    token: str
+    agent: str
+    channel: Channel | None = None  # None: email and chat
+
+
 class Status(Message, tag="mail.status"):
     """A supervisor's session (or the mail queue's own key: `cicada mailq status`) gets the
     whole status; an agent's, the queues he serves and himself."""
@@ -297,7 +308,7 @@ class Status(Message, tag="mail.status"):
 
 COMMANDS: Catalogue[Message] = Catalogue("mail queue command", [
     MailLogin, MailLogout, Ping, SetAvailable, AcceptWork, RejectWork, PullWork, ChatSend, ChatTyping,
-    CloseWork, TransferWork, TransferTargets, SendNow, Snapshot, Status,
+    CloseWork, TransferWork, TransferTargets, SendNow, Snapshot, Status, SupervisorAway,
 ])
 
 
@@ -415,6 +426,16 @@ class SeatChanged(Event, tag="mail.seat_changed"):
     seat: SupervisedSeatView | None  # None: logged off
 
 
+class SetAway(Event, tag="mail.set_away"):
+    """To the agent's desktop: a supervisor set him Away on these channels."""
+
+    topics = (AGENT_TOPIC,)
+
+    agent: str
+    channels: list[Channel]
+    by: str  # the supervisor's display name
+
+
 class QueueChanged(Event, tag="mail.queue_changed"):
     topics = (QUEUE_TOPIC,)
 
@@ -431,5 +452,5 @@ class MailqHeartbeat(Event, tag="mail.heartbeat"):
 
 EVENTS: Catalogue[Message] = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    CustomerEndedChat, DeliveryDone, MailSessionEnded, SeatChanged, QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, DeliveryDone, MailSessionEnded, SeatChanged, SetAway, QueueChanged, MailqHeartbeat,
 ])

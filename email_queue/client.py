@@ -65,6 +65,11 @@ class MailqClient(ServiceClient):
         """The whole status for a supervisor's session or the mail queue's own key; an agent's own."""
         return self.request(mailq.Status(session=self.session or ""), mailq.StatusResult)
 
+    def supervisor_away(self, token: str, agent: str, channel: str | None = None) -> mailq.SupervisedSeatView:
+        """Set an agent of the supervisor's org units Away on `channel` (None: email and chat); his seat after."""
+        return self.request(mailq.SupervisorAway(token=token, agent=agent, channel=channel),
+                            mailq.SupervisedSeatView)
+
     def accept(self, conversation_id: int) -> mailq.WorkView:
         return self.command(mailq.AcceptWork, mailq.WorkView, conversation_id=conversation_id)
 

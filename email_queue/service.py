@@ -67,6 +67,7 @@ from email_queue.service_sessions import AgentSession, DeskSessions
 from email_queue.service_commands import Commands
 from email_queue.service_status import StatusAndHealth
 from email_queue.service_sending import Sending
+from email_queue.service_supervisors import Supervisors
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class _Stop(Exception):
     pass
 
 
-class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndHealth, Sending):
+class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndHealth, Sending, Supervisors):
     """The mail queue: one object made of its parts (one module each, email_queue.service_*), which
     share the state set here; this module starts and stops it and runs its loops."""
 

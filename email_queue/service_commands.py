@@ -64,6 +64,8 @@ class Commands:
             return
         if isinstance(command, mailq.MailLogin):  # bounded by the login guard
             self.in_loop(self._login(envelope, request_id, command, source))
+        elif isinstance(command, mailq.SupervisorAway):  # bounded by the login guard too
+            self.in_loop(self._supervisor_away(envelope, request_id, command, source))
         elif self._commands_running >= MAX_COMMANDS_RUNNING:
             self._reply(envelope, encode_error(request_id, "busy", "The mail queue is busy; try again in a moment."))
         else:

@@ -128,3 +128,45 @@ def browser_harness_context(chromium, locale: str):
     context = chromium.new_context(viewport=WALL, locale=locale)
     context.set_default_timeout(10_000)
     return context
+
+
+def test_a_supervisor_sets_an_email_and_chat_agent_away_and_the_refusals_say_why(board, chromium):
+    gateway, mail, console = board
+    ann = mail.desktop("ann", channels=("email", "chat"))
+    mail.desktop("bob", channels=("chat",))  # in no org unit: not sue's
+    context = browser_harness_context(chromium, "en-US")
+    try:
+        page = sign_in(context, console, "sue")
+        page.wait_for_selector("#mail-status.live")
+        row = mail_agent(page, "ann")
+        row.locator("td.availability.chat").filter(has_text="Available").wait_for()
+        csrf = page.input_value("form[action='/signout'] input[name=csrf]")
+
+        def away(agent: str, channel: str = "", token: str = csrf):
+            return page.request.post(console.url + "actions/mail-away",
+                                     form={"csrf": token, "agent": agent, "channel": channel})
+
+        assert away("ann", token="forged").status == 403
+        done = away("ann", "chat")
+        assert done.json() == {"ok": True, "text": "ann is now Away for chat; what he holds stays his."}
+        told = ann.wait_for(lambda e: isinstance(e, bus.SetAway), 5)
+        assert (told.channels, told.by) == (["chat"], "Sue Supervisor")  # her desktop says who
+        row.locator("td.availability.chat").filter(has_text="Away").wait_for(timeout=3000)
+        assert row.locator("td.availability.email").inner_text() == "Available"
+        assert away("bob").json() == {"ok": False, "text": "Refused: this agent is not in your org units."}
+        assert away("ann", "fax").status == 400
+        ann.logout()
+        assert away("ann").json()["text"] == ("Refused: the agent is not logged in to the mail queue (he may have "
+                                              "logged off meanwhile).")
+        mail.stop()
+        assert away("ann").json() == {"ok": False, "text": "The mail queue cannot be reached: nothing was done."}
+
+        page.goto(console.url + "actions")
+        trail = page.locator("#actions tbody")
+        trail.locator("tr").nth(2).wait_for()
+        rows = [trail.locator("tr").nth(i).inner_text() for i in range(3)]  # newest first
+        assert "not_logged_in" in rows[0] and "Away" in rows[0]
+        assert "forbidden" in rows[1] and "bob" in rows[1] and "Email and chat" in rows[1]
+        assert "Done" in rows[2] and "Chat" in rows[2] and "ann" in rows[2]
+    finally:
+        context.close()

@@ -162,3 +162,21 @@ def test_the_customer_hears_that_the_agent_types_at_most_every_two_seconds_per_c
     assert not mail.typing_worth_telling(1)
     clock.now += TYPING_EVERY / 2
     assert mail.typing_worth_telling(1)
+
+
+def test_a_supervisor_setting_the_agent_away_is_his_availability_until_he_chooses_again():
+    from agent_desktop.mail_session import SET_AWAY_TEXTS
+
+    mail, port, desk, bench = session()
+    mail.logged_in("run1", seat(email=True, chat=True))
+    mail.set_away(["chat"], "Sue 苏")
+    assert desk.available == {"email": True, "chat": False}
+    assert [(n.template, n.params) for n in bench.notices] == [(SET_AWAY_TEXTS[("chat",)], {"sender": "Sue 苏"})]
+    port.asked.clear()
+    mail.logged_in("run2", seat(email=True, chat=True))  # a restarted mail queue: Away is put back, not undone
+    assert port.asked == [("available", "chat", False)]
+    mail.set_away(["email", "chat", "fax"], "Sue")  # a channel this desktop does not know is left out
+    assert desk.available == {"email": False, "chat": False}
+    assert bench.notices[-1].template == SET_AWAY_TEXTS[("chat", "email")]
+    mail.set_available("chat", True)  # the agent's own choice wins again
+    assert mail.wanted == {"email": False, "chat": True}

@@ -264,3 +264,50 @@ def test_a_supervisor_sees_each_queues_counts_per_channel_and_each_agents_seat(m
     ann.logout()
     gone = sue.wait_for(lambda e: isinstance(e, bus.SeatChanged) and e.agent == "ann", 5)
     assert gone.seat is None
+
+
+def test_a_supervisor_sets_an_agent_of_his_units_away_and_the_trail_keeps_it(make_mailq):
+    from crm.models import AuditEntry
+
+    mailq = make_mailq(silent_seconds=30.0)
+    mailq.add_user("ann", org_unit="north")
+    mailq.add_user("bob", org_unit="south")
+    sue = mailq.supervisor("sue", org_unit="north")
+    sue_token = mailq.sign_in("sue")
+    ann, bob = mailq.desktop("ann", channels=("email", "chat")), mailq.desktop("bob", channels=("chat",))
+    customer = ChatCustomer(mailq)
+    try:
+        cid = customer.start()["conversation"]
+        holder = _offered_to({"ann": ann, "bob": bob}, cid)
+        if holder == "ann":
+            ann.accept(cid)
+        seat = sue.supervisor_away(sue_token, "ann", "chat")
+        assert seat.available == {"email": True, "chat": False}
+        told = ann.wait_for(lambda e: isinstance(e, bus.SetAway), 5)
+        assert (told.channels, told.by) == (["chat"], "Sue")
+        if holder == "ann":  # what he holds stays his
+            assert [w.conversation_id for w in sue.status().seats[0].work] == [cid]
+        assert sue.supervisor_away(sue_token, "ann").available == {"email": False, "chat": False}
+        refusals = {}
+        for token, agent in ((sue_token, "bob"), (sue_token, "nobody"), (mailq.sign_in("bob"), "ann"),
+                             ("made-up", "ann")):
+            with pytest.raises(MailqError) as refused:
+                sue.supervisor_away(token, agent)
+            refusals[agent if token != "made-up" else "made-up"] = refused.value.code
+        assert refusals == {"bob": "forbidden", "nobody": "unknown_agent", "ann": "forbidden",
+                            "made-up": "session_ended"}
+    finally:
+        customer.close()
+    ann.logout()
+    with pytest.raises(MailqError) as refused:
+        sue.supervisor_away(sue_token, "ann")
+    assert refused.value.code == "not_logged_in"
+    def trail():
+        rows = mailq.rows(AuditEntry, AuditEntry.entity == "supervision")
+        return [(e.action, e.changes.get("agent"), e.changes.get("reason"), e.changes["outcome"]) for e in rows]
+
+    assert sorted(mailq.wait_until(lambda: len(trail()) >= 6 and trail(), what="the actions in the trail")) == sorted([
+        ("away", "ann", "chat", "done"), ("away", "ann", "email+chat", "done"),
+        ("away", "bob", "email+chat", "forbidden"), ("away", "nobody", "email+chat", "unknown_agent"),
+        ("away", "ann", "email+chat", "forbidden"),  # bob, an agent, tried
+        ("away", "ann", "email+chat", "not_logged_in")])

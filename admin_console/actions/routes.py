@@ -23,6 +23,7 @@ from bus import cti
 from crm.errors import CrmError, SessionEnded
 from crm.services import sessions, supervisor_actions
 from cti_gateway.client import CtiError
+from email_queue.client import MailqError, MailqUnreachable
 
 log = logging.getLogger("cicada.console")
 
@@ -50,8 +51,19 @@ DONE = {
     ("log_off", False): "{agent} will be logged off when the call ends.",
 }
 SENT = "Message sent to {count} agent(s)."
+# The mail queue's answers to "away" (the email and chat agents), by the channels it names.
+AWAY_CHANNELS = {"email": "Email", "chat": "Chat", "email+chat": "Email and chat"}
+AWAY_DONE = {"email": "{agent} is now Away for email; what he holds stays his.",
+             "chat": "{agent} is now Away for chat; what he holds stays his.",
+             "email+chat": "{agent} is now Away for email and chat; what he holds stays his."}
+MAIL_REFUSALS = {
+    "not_logged_in": "Refused: the agent is not logged in to the mail queue (he may have logged off meanwhile).",
+    "unknown_agent": "Refused: there is no such agent.",
+    "unreachable": "The mail queue cannot be reached: nothing was done.",
+}
+MAIL_REFUSED = "Refused by the mail queue ({code})."
 OUTCOMES = {"done": "Done", "after_call": "When the call ends"}  # else the refusal's code
-ACTION_NAMES = {"not_ready": "Not ready", "log_off": "Log off", "message": "Message"}
+ACTION_NAMES = {"not_ready": "Not ready", "log_off": "Log off", "message": "Message", "away": "Away"}
 # The texts of the wallboard's script (actions.js), in the page's language.
 SCRIPT_TEXTS = ["Actions", "Not ready…", "Log off", "Message…", "Message to my agents…",
                 "Reason", "Message", "Send", "Cancel", "Log off {agent} (after the current call, if any)?",
@@ -59,7 +71,7 @@ SCRIPT_TEXTS = ["Actions", "Not ready…", "Log off", "Message…", "Message to 
                 "Message to all the agents of my org units", "To", "All my agents", "Team {team}",
                 "Working…", "The form has expired: please try again."]
 TEXTS = [*REFUSALS.values(), REFUSED, *DONE.values(), SENT, *OUTCOMES.values(), *ACTION_NAMES.values(),
-         *SCRIPT_TEXTS]
+         *SCRIPT_TEXTS, *AWAY_CHANNELS.values(), *AWAY_DONE.values(), *MAIL_REFUSALS.values(), MAIL_REFUSED]
 
 
 def _answer(signed, text: str, ok: bool, status: int = 200, **params) -> JSONResponse:
@@ -114,6 +126,31 @@ async def act_on_agent(request: Request) -> Response:
     if isinstance(result, cti.BroadcastResult):
         return _answer(signed, SENT, True, count=len(result.agents))
     return _answer(signed, DONE[(action, result.done)], True, agent=agent, reason=reason)
+
+
+async def set_mail_away(request: Request) -> Response:
+    """An email and chat agent set Away on a channel (or both) by the mail queue, which checks the
+    supervisor's rights and writes the audit trail as the gateway does."""
+    signed, form, refused = await _signed_form(request)
+    if refused is not None:
+        return refused
+    agent, channel = form.get("agent", "")[:80], form.get("channel") or None
+    connect = request.app.state.connect_mailq
+    if not agent or channel not in (None, "email", "chat") or connect is None:
+        return _answer(signed, MAIL_REFUSED, False, status=400, code="invalid")
+
+    def ask():
+        with connect() as client:
+            return client.supervisor_away(signed.token, agent, channel)
+
+    try:
+        await anyio.to_thread.run_sync(ask)
+    except MailqError as exc:
+        code = "unreachable" if isinstance(exc, MailqUnreachable) else exc.code
+        log.info("%s: away for %s refused by the mail queue: %s", signed.username, agent, code)
+        text = MAIL_REFUSALS.get(code) or REFUSALS.get(code) or MAIL_REFUSED
+        return _answer(signed, text, False, code=code)
+    return _answer(signed, AWAY_DONE[channel or "email+chat"], True, agent=agent)
 
 
 async def message_agents(request: Request) -> Response:
@@ -192,10 +229,16 @@ async def actions_page(request: Request) -> Response:
                       error="The CRM database cannot be reached: try again in a moment.", status=503)
     rows = [{"at": entry.at.replace(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), "by": entry.by,
              "action": ACTION_NAMES.get(entry.action, entry.action), "queue": entry.queue, "agent": entry.agent,
-             "team": entry.team, "details": entry.reason or entry.text or "",
+             "team": entry.team, "details": _details(entry, signed.language),
              "outcome": OUTCOMES.get(entry.outcome), "code": entry.outcome, "done": entry.outcome in OUTCOMES}
             for entry in found.entries]
     return render(request, "actions.html", signed=signed, entries=rows, page=found.page, more=found.more)
+
+
+def _details(entry, language: str) -> str:
+    if entry.action == "away":  # which of the mail queue's channels
+        return i18n.translate(language, AWAY_CHANNELS.get(entry.reason or "", entry.reason or ""))
+    return entry.reason or entry.text or ""
 
 
 routes = [
@@ -203,4 +246,5 @@ routes = [
     Route("/actions/choices", choices, methods=["GET"]),
     Route("/actions/agent", act_on_agent, methods=["POST"]),
     Route("/actions/message", message_agents, methods=["POST"]),
+    Route("/actions/mail-away", set_mail_away, methods=["POST"]),
 ]

@@ -4,97 +4,97 @@
 <context>
     <name>ActionBoxPage</name>
     <message>
-        <location filename="../ui/action_page.py" line="145"/>
+        <location filename="../ui/action_page.py" line="146"/>
         <source>Type to find an action, Enter to open it</source>
         <translation>输入以查找操作，按回车打开</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="146"/>
+        <location filename="../ui/action_page.py" line="147"/>
         <source>Done in this interaction</source>
         <translation>本次互动已完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="147"/>
+        <location filename="../ui/action_page.py" line="148"/>
         <source>My follow-ups</source>
         <translation>我的跟进</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="148"/>
+        <location filename="../ui/action_page.py" line="149"/>
         <source>Open customer</source>
         <translation>打开客户</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="149"/>
+        <location filename="../ui/action_page.py" line="150"/>
         <source>Call</source>
         <translation>拨打</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="150"/>
+        <location filename="../ui/action_page.py" line="151"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="279"/>
+        <location filename="../ui/action_page.py" line="280"/>
         <source>Callback</source>
         <translation>回电</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="279"/>
+        <location filename="../ui/action_page.py" line="280"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="280"/>
+        <location filename="../ui/action_page.py" line="281"/>
         <source>no due date</source>
         <translation>无截止时间</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="283"/>
+        <location filename="../ui/action_page.py" line="284"/>
         <source>team {team}</source>
         <translation>小组 {team}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="312"/>
+        <location filename="../ui/action_page.py" line="313"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="315"/>
+        <location filename="../ui/action_page.py" line="316"/>
         <source>{number} is done.</source>
         <translation>{number} 已完成。</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="317"/>
+        <location filename="../ui/action_page.py" line="318"/>
         <source>{number} could not be marked done: {error}</source>
         <translation>无法将 {number} 标记为完成：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="332"/>
+        <location filename="../ui/action_page.py" line="333"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="347"/>
+        <location filename="../ui/action_page.py" line="348"/>
         <source>The customer could not be loaded: {error}</source>
         <translation>无法加载客户：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="356"/>
+        <location filename="../ui/action_page.py" line="357"/>
         <source>in the outbox</source>
         <translation>在发件箱中</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="358"/>
+        <location filename="../ui/action_page.py" line="359"/>
         <source>sent</source>
         <translation>已发送</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="360"/>
+        <location filename="../ui/action_page.py" line="361"/>
         <source>not sent: {error}</source>
         <translation>未发送：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="361"/>
+        <location filename="../ui/action_page.py" line="362"/>
         <source>in the outbox, tried {n} time(s): {error}</source>
         <translation>在发件箱中，已尝试 {n} 次：{error}</translation>
     </message>
@@ -110,7 +110,7 @@
 <context>
     <name>ActionDialog</name>
     <message>
-        <location filename="../ui/action_page.py" line="487"/>
+        <location filename="../ui/action_page.py" line="488"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
     </message>
@@ -194,102 +194,102 @@
 <context>
     <name>CallStrip</name>
     <message>
-        <location filename="../ui/main_window.py" line="587"/>
+        <location filename="../ui/main_window.py" line="596"/>
         <source>Caller</source>
         <translation>来电号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="587"/>
+        <location filename="../ui/main_window.py" line="596"/>
         <source>Dialled</source>
         <translation>被叫号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="587"/>
+        <location filename="../ui/main_window.py" line="596"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="588"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <source>Waited</source>
         <translation>等待</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="588"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="588"/>
+        <location filename="../ui/main_window.py" line="597"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="589"/>
+        <location filename="../ui/main_window.py" line="598"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="592"/>
+        <location filename="../ui/main_window.py" line="601"/>
         <source>Log in here</source>
         <translation>在此登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="593"/>
+        <location filename="../ui/main_window.py" line="602"/>
         <source>Take your session back from the other desktop</source>
         <translation>从另一桌面收回您的登录会话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="613"/>
+        <location filename="../ui/main_window.py" line="622"/>
         <source>offered</source>
         <translation>振铃中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="613"/>
+        <location filename="../ui/main_window.py" line="622"/>
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="613"/>
+        <location filename="../ui/main_window.py" line="622"/>
         <source>on hold</source>
         <translation>保持中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="614"/>
+        <location filename="../ui/main_window.py" line="623"/>
         <source>consulting</source>
         <translation>咨询中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="614"/>
+        <location filename="../ui/main_window.py" line="623"/>
         <source>conference</source>
         <translation>会议中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="615"/>
+        <location filename="../ui/main_window.py" line="624"/>
         <source>dialing</source>
         <translation>拨号中</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="615"/>
+        <location filename="../ui/main_window.py" line="624"/>
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="615"/>
+        <location filename="../ui/main_window.py" line="624"/>
         <source>call lost</source>
         <translation>通话已中断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="616"/>
+        <location filename="../ui/main_window.py" line="625"/>
         <source>email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="616"/>
+        <location filename="../ui/main_window.py" line="625"/>
         <source>chat</source>
         <translation>在线聊天</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="620"/>
+        <location filename="../ui/main_window.py" line="629"/>
         <source>anonymous</source>
         <translation>匿名</translation>
     </message>
@@ -781,218 +781,218 @@
 <context>
     <name>IdentifyPage</name>
     <message>
-        <location filename="../ui/identify_page.py" line="119"/>
+        <location filename="../ui/identify_page.py" line="120"/>
         <source>Caller</source>
         <translation>来电客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="120"/>
-        <location filename="../ui/identify_page.py" line="125"/>
+        <location filename="../ui/identify_page.py" line="121"/>
+        <location filename="../ui/identify_page.py" line="126"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="121"/>
+        <location filename="../ui/identify_page.py" line="122"/>
         <source>Create new customer</source>
         <translation>新建客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="122"/>
+        <location filename="../ui/identify_page.py" line="123"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="123"/>
+        <location filename="../ui/identify_page.py" line="124"/>
         <source>Confirm the selected partner (Enter)</source>
         <translation>确认所选业务伙伴（回车）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="124"/>
+        <location filename="../ui/identify_page.py" line="125"/>
         <source>Contact person:</source>
         <translation>联系人：</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="126"/>
+        <location filename="../ui/identify_page.py" line="127"/>
         <source>Name, phone, email, customer number or city</source>
         <translation>姓名、电话、邮箱、客户编号或城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="127"/>
-        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="128"/>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>Customer no.</source>
         <translation>客户编号</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="127"/>
-        <location filename="../ui/identify_page.py" line="130"/>
+        <location filename="../ui/identify_page.py" line="128"/>
+        <location filename="../ui/identify_page.py" line="131"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="128"/>
         <source>Matched by</source>
         <translation>匹配方式</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="127"/>
+        <location filename="../ui/identify_page.py" line="128"/>
         <source>Contact persons</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="130"/>
-        <location filename="../ui/identify_page.py" line="134"/>
+        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="135"/>
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="130"/>
-        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="134"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="130"/>
-        <location filename="../ui/identify_page.py" line="133"/>
+        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="134"/>
         <source>Email</source>
         <translation>邮件</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="131"/>
+        <location filename="../ui/identify_page.py" line="132"/>
         <source>Why it may be the same</source>
         <translation>疑似重复原因</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>Last name</source>
         <translation>姓</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="132"/>
+        <location filename="../ui/identify_page.py" line="133"/>
         <source>First name</source>
         <translation>名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="133"/>
-        <location filename="../ui/identify_page.py" line="139"/>
+        <location filename="../ui/identify_page.py" line="134"/>
+        <location filename="../ui/identify_page.py" line="140"/>
         <source>Organization</source>
         <translation>组织</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="138"/>
+        <location filename="../ui/identify_page.py" line="139"/>
         <source>Person</source>
         <translation>个人</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="141"/>
+        <location filename="../ui/identify_page.py" line="142"/>
         <source>Save customer</source>
         <translation>保存客户</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="142"/>
+        <location filename="../ui/identify_page.py" line="143"/>
         <source>Not a duplicate: save anyway</source>
         <translation>不是重复客户：仍然保存</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="173"/>
+        <location filename="../ui/identify_page.py" line="174"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="183"/>
+        <location filename="../ui/identify_page.py" line="184"/>
         <source>Looking up {ani}…</source>
         <translation>正在查询 {ani}…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="184"/>
+        <location filename="../ui/identify_page.py" line="185"/>
         <source>Confirmed: {name} ({number})</source>
         <translation>已确认：{name}（{number}）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="185"/>
+        <location filename="../ui/identify_page.py" line="186"/>
         <source>Proposed: {name} ({number}). Confirm if this is the caller.</source>
         <translation>建议：{name}（{number}）。如确为来电客户请确认。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="186"/>
+        <location filename="../ui/identify_page.py" line="187"/>
         <source>{count} partners use {ani}: pick the caller.</source>
         <translation>有 {count} 个业务伙伴使用 {ani}：请选择来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="187"/>
+        <location filename="../ui/identify_page.py" line="188"/>
         <source>No partner uses {ani}: search, or create a new customer.</source>
         <translation>没有业务伙伴使用 {ani}：请搜索或新建客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="190"/>
+        <location filename="../ui/identify_page.py" line="191"/>
         <source>this number</source>
         <translation>此号码</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="230"/>
+        <location filename="../ui/identify_page.py" line="231"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="274"/>
+        <location filename="../ui/identify_page.py" line="275"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="287"/>
+        <location filename="../ui/identify_page.py" line="288"/>
         <source>%n partner(s) found.</source>
         <translation>
             <numerusform>找到 %n 个业务伙伴。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="289"/>
+        <location filename="../ui/identify_page.py" line="290"/>
         <source>More match: add a word to narrow the search.</source>
         <translation>还有更多匹配：请添加关键词缩小范围。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="300"/>
+        <location filename="../ui/identify_page.py" line="301"/>
         <source>Saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="317"/>
+        <location filename="../ui/identify_page.py" line="318"/>
         <source>Saved: {name} ({number}) is the confirmed caller.</source>
         <translation>已保存：{name}（{number}）已确认为来电客户。</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="331"/>
+        <location filename="../ui/identify_page.py" line="332"/>
         <source>This customer may exist already: pick one of the partners listed under Search, or save anyway.</source>
         <translation>该客户可能已存在：请从搜索结果中选择，或仍然保存。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/identify_page.py" line="334"/>
+        <location filename="../ui/identify_page.py" line="335"/>
         <source>%n other partner(s) that you may not see look like this customer: ask a supervisor before saving, so as not to make a duplicate.</source>
         <translation>
             <numerusform>另有 %n 个您无权查看的业务伙伴与此客户相似：保存前请先询问主管，以免建立重复客户。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="343"/>
+        <location filename="../ui/identify_page.py" line="344"/>
         <source>The customer was not saved: {error}</source>
         <translation>客户未保存：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="355"/>
+        <location filename="../ui/identify_page.py" line="356"/>
         <source>same name</source>
         <translation>同名</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="357"/>
+        <location filename="../ui/identify_page.py" line="358"/>
         <source>phone {value}</source>
         <translation>电话 {value}</translation>
     </message>
     <message>
-        <location filename="../ui/identify_page.py" line="359"/>
+        <location filename="../ui/identify_page.py" line="360"/>
         <source>email {value}</source>
         <translation>邮箱 {value}</translation>
     </message>
@@ -1190,7 +1190,7 @@
 <context>
     <name>Keypad</name>
     <message>
-        <location filename="../ui/main_window.py" line="654"/>
+        <location filename="../ui/main_window.py" line="663"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
@@ -1319,262 +1319,262 @@ Compare it with the one your administrator gave you. Trust this certificate from
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../ui/main_window.py" line="253"/>
+        <location filename="../ui/main_window.py" line="256"/>
         <source>Cicada — {name} ({agent})</source>
         <translation>Cicada — {name}（{agent}）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="256"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="256"/>
+        <location filename="../ui/main_window.py" line="259"/>
         <source>Not ready</source>
         <translation>未就绪</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="257"/>
+        <location filename="../ui/main_window.py" line="260"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="257"/>
+        <location filename="../ui/main_window.py" line="260"/>
         <source>Accept</source>
         <translation>接听</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="258"/>
+        <location filename="../ui/main_window.py" line="261"/>
         <source>Reject</source>
         <translation>拒接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="258"/>
+        <location filename="../ui/main_window.py" line="261"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="262"/>
         <source>Hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="259"/>
+        <location filename="../ui/main_window.py" line="262"/>
         <source>Retrieve</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="260"/>
+        <location filename="../ui/main_window.py" line="263"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="260"/>
+        <location filename="../ui/main_window.py" line="263"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="261"/>
+        <location filename="../ui/main_window.py" line="264"/>
         <source>Complete transfer</source>
         <translation>完成转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="262"/>
+        <location filename="../ui/main_window.py" line="265"/>
         <source>Conference</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="262"/>
+        <location filename="../ui/main_window.py" line="265"/>
         <source>Cancel consult</source>
         <translation>取消咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="263"/>
+        <location filename="../ui/main_window.py" line="266"/>
         <source>Dial</source>
         <translation>拨号</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="263"/>
+        <location filename="../ui/main_window.py" line="266"/>
         <source>Keypad</source>
         <translation>拨号盘</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="263"/>
+        <location filename="../ui/main_window.py" line="266"/>
         <source>End</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="266"/>
+        <location filename="../ui/main_window.py" line="269"/>
         <source>Stay in wrap-up: stops the wrap-up timer</source>
         <translation>保持话后处理：停止话后处理计时</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="267"/>
+        <location filename="../ui/main_window.py" line="270"/>
         <source>Blind transfer to an agent, a queue or a number</source>
         <translation>盲转给坐席、队列或号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="268"/>
+        <location filename="../ui/main_window.py" line="271"/>
         <source>Talk to a colleague first, then transfer or conference</source>
         <translation>先与同事沟通，再转接或建立会议</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="269"/>
+        <location filename="../ui/main_window.py" line="272"/>
         <source>Save the interaction record and close the contact</source>
         <translation>保存互动记录并关闭联系</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="275"/>
+        <location filename="../ui/main_window.py" line="278"/>
         <source>Number to dial</source>
         <translation>要拨打的号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="276"/>
+        <location filename="../ui/main_window.py" line="279"/>
         <source>Campaign (optional)</source>
         <translation>营销活动（可选）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="277"/>
+        <location filename="../ui/main_window.py" line="280"/>
         <source>The campaign this call belongs to: its script opens</source>
         <translation>此通话所属的营销活动：将打开其话术</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="279"/>
+        <location filename="../ui/main_window.py" line="282"/>
         <source>Identify Account</source>
         <translation>客户识别</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="279"/>
+        <location filename="../ui/main_window.py" line="282"/>
         <source>Business Data</source>
         <translation>业务数据</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="279"/>
+        <location filename="../ui/main_window.py" line="282"/>
         <source>Interaction History</source>
         <translation>互动历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="280"/>
+        <location filename="../ui/main_window.py" line="283"/>
         <source>Interaction Record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="280"/>
+        <location filename="../ui/main_window.py" line="283"/>
         <source>Scripts</source>
         <translation>话术脚本</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="280"/>
+        <location filename="../ui/main_window.py" line="283"/>
         <source>Action Box</source>
         <translation>操作箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="280"/>
+        <location filename="../ui/main_window.py" line="283"/>
         <source>Inbox</source>
         <translation>收件箱</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="286"/>
+        <location filename="../ui/main_window.py" line="289"/>
         <source>Emails and chats: this desktop was started without the mail queue (cicada desktop --no-mailq).</source>
         <translation>邮件和在线聊天：此桌面启动时未连接邮件队列（cicada desktop --no-mailq）。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="288"/>
+        <location filename="../ui/main_window.py" line="291"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="289"/>
+        <location filename="../ui/main_window.py" line="292"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="290"/>
+        <location filename="../ui/main_window.py" line="293"/>
         <source>Sign in again…</source>
         <translation>重新登录…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="291"/>
+        <location filename="../ui/main_window.py" line="294"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="292"/>
+        <location filename="../ui/main_window.py" line="295"/>
         <source>Search customers</source>
         <translation>搜索客户</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="294"/>
+        <location filename="../ui/main_window.py" line="297"/>
         <source>&amp;Demo</source>
         <translation>演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="295"/>
+        <location filename="../ui/main_window.py" line="298"/>
         <source>Simulate a customer&apos;s call (Ctrl+Shift+N)</source>
         <translation>模拟客户来电（Ctrl+Shift+N）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="297"/>
+        <location filename="../ui/main_window.py" line="300"/>
         <source>Simulate a customer&apos;s email (Ctrl+Shift+E)</source>
         <translation>模拟客户邮件（Ctrl+Shift+E）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="299"/>
+        <location filename="../ui/main_window.py" line="302"/>
         <source>Open the web chat as a customer (in the browser)</source>
         <translation>以客户身份打开网页聊天（在浏览器中）</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="300"/>
+        <location filename="../ui/main_window.py" line="303"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="339"/>
+        <location filename="../ui/main_window.py" line="346"/>
         <source>Logged out</source>
         <translation>已登出</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="388"/>
+        <location filename="../ui/main_window.py" line="395"/>
         <source>Connected to the CTI gateway</source>
         <translation>已连接 CTI 网关</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="392"/>
+        <location filename="../ui/main_window.py" line="399"/>
         <source>Logged in on another desktop</source>
         <translation>已在另一桌面登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="394"/>
+        <location filename="../ui/main_window.py" line="401"/>
         <source>You are logged in to the CTI gateway on another desktop ({why}). This desktop receives no calls until you log in here again.</source>
         <translation>您已在另一桌面登录 CTI 网关（{why}）。在此重新登录之前，此桌面不会接收来电。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="398"/>
+        <location filename="../ui/main_window.py" line="405"/>
         <source>connecting</source>
         <translation>正在连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="399"/>
+        <location filename="../ui/main_window.py" line="406"/>
         <source>Gateway not connected</source>
         <translation>网关未连接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="401"/>
+        <location filename="../ui/main_window.py" line="408"/>
         <source>The CTI gateway is not reachable ({why}). Reconnecting by itself; your interaction stays editable and nothing you type is lost.</source>
         <translation>无法连接 CTI 网关（{why}）。正在自动重连；当前互动仍可编辑，输入的内容不会丢失。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="410"/>
+        <location filename="../ui/main_window.py" line="417"/>
         <source>Sign in with a new session; the open contact and its drafts stay.</source>
         <translation>以新的会话登录；当前联系及其草稿保持不变。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="417"/>
+        <location filename="../ui/main_window.py" line="424"/>
         <source>Already logged in</source>
         <translation>已登录</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="418"/>
+        <location filename="../ui/main_window.py" line="425"/>
         <source>{why}
 
 Take the session over to this desktop? The other desktop will stop receiving calls.</source>
@@ -1583,12 +1583,12 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 将登录会话接管到此桌面？另一桌面将不再接收来电。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="423"/>
+        <location filename="../ui/main_window.py" line="430"/>
         <source>Take over here</source>
         <translation>在此接管</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="424"/>
+        <location filename="../ui/main_window.py" line="431"/>
         <source>Not now</source>
         <translation>暂不</translation>
     </message>
@@ -1820,102 +1820,102 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>RecordPage</name>
     <message>
-        <location filename="../ui/record_page.py" line="86"/>
+        <location filename="../ui/record_page.py" line="87"/>
         <source>Interaction record</source>
         <translation>互动记录</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="87"/>
+        <location filename="../ui/record_page.py" line="88"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="88"/>
+        <location filename="../ui/record_page.py" line="89"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="89"/>
+        <location filename="../ui/record_page.py" line="90"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="90"/>
+        <location filename="../ui/record_page.py" line="91"/>
         <source>Times</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="91"/>
+        <location filename="../ui/record_page.py" line="92"/>
         <source>Notes handed over</source>
         <translation>转交的备注</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="92"/>
+        <location filename="../ui/record_page.py" line="93"/>
         <source>What the customer wanted, what you did, what was agreed</source>
         <translation>客户的诉求、您的处理、双方的约定</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="93"/>
+        <location filename="../ui/record_page.py" line="94"/>
         <source>End contact</source>
         <translation>结束联系</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="94"/>
+        <location filename="../ui/record_page.py" line="95"/>
         <source>Save the record, close the contact and take the next one (F12)</source>
         <translation>保存记录、关闭联系并接待下一位（F12）</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="95"/>
+        <location filename="../ui/record_page.py" line="96"/>
         <source>Unsaved records from earlier</source>
         <translation>之前未保存的记录</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="96"/>
+        <location filename="../ui/record_page.py" line="97"/>
         <source>Restore</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="97"/>
+        <location filename="../ui/record_page.py" line="98"/>
         <source>Discard</source>
         <translation>丢弃</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="113"/>
+        <location filename="../ui/record_page.py" line="114"/>
         <source>(not set)</source>
         <translation>（未设置）</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="141"/>
+        <location filename="../ui/record_page.py" line="142"/>
         <source>No contact in the workspace.</source>
         <translation>工作区中没有联系。</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="149"/>
+        <location filename="../ui/record_page.py" line="150"/>
         <source>Call from {ani} to {dnis}, queue {queue}, offered at {time}</source>
         <translation>{ani} 呼入 {dnis}，队列 {queue}，{time} 分配</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="172"/>
+        <location filename="../ui/record_page.py" line="173"/>
         <source>waited {w} · talked {t} · on hold {h}</source>
         <translation>等待 {w} · 通话 {t} · 保持 {h}</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="207"/>
+        <location filename="../ui/record_page.py" line="208"/>
         <source>no customer</source>
         <translation>无客户</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="208"/>
+        <location filename="../ui/record_page.py" line="209"/>
         <source>{time}: call from {ani}, {partner}</source>
         <translation>{time}：{ani} 的来电，{partner}</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="221"/>
+        <location filename="../ui/record_page.py" line="222"/>
         <source>Open this record to finish and save it</source>
         <translation>打开此记录以完成并保存</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="222"/>
+        <location filename="../ui/record_page.py" line="223"/>
         <source>End the current contact first</source>
         <translation>请先结束当前联系</translation>
     </message>
@@ -1923,107 +1923,107 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../ui/scripts_page.py" line="155"/>
+        <location filename="../ui/scripts_page.py" line="156"/>
         <source>Script:</source>
         <translation>话术：</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="156"/>
+        <location filename="../ui/scripts_page.py" line="157"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="157"/>
+        <location filename="../ui/scripts_page.py" line="158"/>
         <source>Start the chosen script for this contact</source>
         <translation>为本次联系启动所选话术</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="158"/>
+        <location filename="../ui/scripts_page.py" line="159"/>
         <source>So far</source>
         <translation>已进行</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="159"/>
+        <location filename="../ui/scripts_page.py" line="160"/>
         <source>Back</source>
         <translation>上一步</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="160"/>
+        <location filename="../ui/scripts_page.py" line="161"/>
         <source>The step before; its answer can be changed (Alt+Left)</source>
         <translation>回到上一步，可修改其回答（Alt+←）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="161"/>
+        <location filename="../ui/scripts_page.py" line="162"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="162"/>
+        <location filename="../ui/scripts_page.py" line="163"/>
         <source>Take the answer and go on (Alt+Right or Ctrl+Enter)</source>
         <translation>记录回答并继续（Alt+→ 或 Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="166"/>
+        <location filename="../ui/scripts_page.py" line="167"/>
         <source>&amp;Yes</source>
         <translation>是(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="167"/>
+        <location filename="../ui/scripts_page.py" line="168"/>
         <source>&amp;No</source>
         <translation>否(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="169"/>
+        <location filename="../ui/scripts_page.py" line="170"/>
         <source>(no date)</source>
         <translation>（无日期）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="207"/>
+        <location filename="../ui/scripts_page.py" line="209"/>
         <source>No call script runs for this contact.</source>
         <translation>本次联系没有运行中的话术。</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="208"/>
+        <location filename="../ui/scripts_page.py" line="210"/>
         <source>A call script opens here when a contact starts.</source>
         <translation>联系开始时，话术会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="221"/>
+        <location filename="../ui/scripts_page.py" line="223"/>
         <source>End of the script — outcome: {outcome}</source>
         <translation>话术结束 — 结果：{outcome}</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="227"/>
+        <location filename="../ui/scripts_page.py" line="235"/>
         <source>The call and this script run went to a colleague, who goes on with it; it can no longer be changed here.</source>
         <translation>通话及本次话术已转给同事继续处理，此处已无法再修改。</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="243"/>
+        <location filename="../ui/scripts_page.py" line="251"/>
         <source>(skipped)</source>
         <translation>（跳过）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="256"/>
+        <location filename="../ui/scripts_page.py" line="264"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="256"/>
+        <location filename="../ui/scripts_page.py" line="264"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="288"/>
+        <location filename="../ui/scripts_page.py" line="296"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="299"/>
+        <location filename="../ui/scripts_page.py" line="307"/>
         <source>a number from {low} to {high}</source>
         <translation>{low} 到 {high} 之间的数字</translation>
     </message>
     <message>
-        <location filename="../ui/scripts_page.py" line="300"/>
+        <location filename="../ui/scripts_page.py" line="308"/>
         <source>a number</source>
         <translation>数字</translation>
     </message>
@@ -2069,38 +2069,38 @@ Take the session over to this desktop? The other desktop will stop receiving cal
 <context>
     <name>TransferDialog</name>
     <message>
-        <location filename="../ui/main_window.py" line="631"/>
+        <location filename="../ui/main_window.py" line="640"/>
         <source>Consult</source>
         <translation>咨询</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="631"/>
+        <location filename="../ui/main_window.py" line="640"/>
         <location filename="../ui/transfer_dialog.py" line="57"/>
         <source>Transfer</source>
         <translation>转接</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="633"/>
+        <location filename="../ui/main_window.py" line="642"/>
         <source>Agent</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="634"/>
+        <location filename="../ui/main_window.py" line="643"/>
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="635"/>
+        <location filename="../ui/main_window.py" line="644"/>
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="638"/>
+        <location filename="../ui/main_window.py" line="647"/>
         <source>To</source>
         <translation>转给</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="639"/>
+        <location filename="../ui/main_window.py" line="648"/>
         <source>Who</source>
         <translation>对象</translation>
     </message>
@@ -2494,17 +2494,17 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>草稿无法写入磁盘：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="511"/>
+        <location filename="../ui/main_window.py" line="520"/>
         <source>A demo customer is calling {dnis} from {ani}.</source>
         <translation>演示客户正在用 {ani} 拨打 {dnis}。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="524"/>
+        <location filename="../ui/main_window.py" line="533"/>
         <source>{name} sent an email: {subject}</source>
         <translation>{name} 发来邮件：{subject}</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.py" line="526"/>
+        <location filename="../ui/main_window.py" line="535"/>
         <source>The demo email could not be sent: {error}</source>
         <translation>演示邮件无法发送：{error}</translation>
     </message>
@@ -2564,6 +2564,21 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>您的会话已结束：邮件和在线聊天已停止，重新登录后继续。</translation>
     </message>
     <message>
+        <location filename="../mail_session.py" line="38"/>
+        <source>{sender} set you Away for emails: no new email is offered to you until you make yourself available again.</source>
+        <translation>{sender} 已将您设为暂不接收邮件：在您重新勾选“接收邮件”之前，不会再向您分配新邮件。</translation>
+    </message>
+    <message>
+        <location filename="../mail_session.py" line="40"/>
+        <source>{sender} set you Away for chats: no new chat is offered to you until you make yourself available again.</source>
+        <translation>{sender} 已将您设为暂不接收在线聊天：在您重新勾选“接收在线聊天”之前，不会再向您分配新的聊天。</translation>
+    </message>
+    <message>
+        <location filename="../mail_session.py" line="42"/>
+        <source>{sender} set you Away for emails and chats: nothing new is offered to you until you make yourself available again.</source>
+        <translation>{sender} 已将您设为暂不接收邮件和在线聊天：在您重新勾选之前，不会再向您分配新的邮件或聊天。</translation>
+    </message>
+    <message>
         <location filename="../mail_news.py" line="29"/>
         <source>{agent} transferred to you: {subject}</source>
         <translation>{agent} 转交给您：{subject}</translation>
@@ -2594,17 +2609,17 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>{customer} 的聊天已转到其他队列：客户的第一条消息要求如此。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="146"/>
+        <location filename="../ui/mail_control.py" line="149"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}. Find it under Failed deliveries in the Inbox to send it again.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。可在收件箱的“发送失败”中找到并重新发送。</translation>
     </message>
     <message>
-        <location filename="../ui/mail_control.py" line="149"/>
+        <location filename="../ui/mail_control.py" line="152"/>
         <source>Your email to {to} ({subject}) could not be sent: {error}.</source>
         <translation>发给 {to} 的邮件（{subject}）未能发送：{error}。</translation>
     </message>
     <message>
-        <location filename="../ui/record_page.py" line="203"/>
+        <location filename="../ui/record_page.py" line="204"/>
         <source>{count} unsaved interaction record(s) from an earlier session: restore or discard them on the Interaction Record page (Ctrl+4).</source>
         <translation>有 {count} 条之前会话中未保存的互动记录：请在“互动记录”页面 (Ctrl+4) 恢复或丢弃。</translation>
     </message>
@@ -2773,7 +2788,7 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="515"/>
+        <location filename="../ui/action_page.py" line="516"/>
         <location filename="../ui/catalogue.py" line="85"/>
         <source>Product</source>
         <translation>产品</translation>
@@ -2879,40 +2894,40 @@ Take the session over to this desktop? The other desktop will stop receiving cal
         <translation>截止</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="516"/>
+        <location filename="../ui/action_page.py" line="517"/>
         <location filename="../ui/catalogue.py" line="96"/>
         <source>Quantity</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="517"/>
+        <location filename="../ui/action_page.py" line="518"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="518"/>
+        <location filename="../ui/action_page.py" line="519"/>
         <source>Total</source>
         <translation>小计</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="527"/>
+        <location filename="../ui/action_page.py" line="528"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Add product</source>
         <translation>添加产品</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="528"/>
+        <location filename="../ui/action_page.py" line="529"/>
         <source>Add a product line (Alt+A)</source>
         <translation>添加产品行 (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="529"/>
+        <location filename="../ui/action_page.py" line="530"/>
         <location filename="../ui/catalogue.py" line="97"/>
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../ui/action_page.py" line="616"/>
+        <location filename="../ui/action_page.py" line="617"/>
         <source>Order total: {amount} {currency}</source>
         <translation>订单总额：{amount} {currency}</translation>
     </message>

@@ -124,6 +124,9 @@ class MailControl(QObject):
         if isinstance(event, mailq.MailSessionEnded):
             self.connection.session_ended(event.reason)
             return
+        if isinstance(event, mailq.SetAway):
+            self.connection.set_away(event.channels, event.by)
+            return
         news = self.news.heard(event, self.desk.work.get(_conversation_of(event)))  # what the desk knew before
         self.desk.apply_event(envelope, event)
         if isinstance(event, mailq.WorkAssigned) and event.work.channel == "chat":

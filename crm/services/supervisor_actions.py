@@ -21,7 +21,7 @@ from crm.services import audit
 from crm.services.supervision import WatchScope, unit_and_below, watch_scope
 
 ENTITY = "supervision"  # AuditEntry.entity of a supervisor's action; entity_id: the agent's user id
-ACTIONS = ("not_ready", "log_off", "message")
+ACTIONS = ("not_ready", "log_off", "message", "away")  # away: on the mail queue's channels (reason: which)
 # Outcomes: "done", "after_call" (applies when the agent's call ends), or the gateway's refusal code.
 
 
