@@ -51,6 +51,8 @@ class QueueContact:
     after: float = 0.0
     handle_seconds: float | None = None
     contact_id: str = ""
+    left_by: str = ""  # the step that ended the wait: answered, abandoned, overflowed or ended
+    transferred: bool = False  # the answering agent transferred it
 
 
 @dataclass(frozen=True)
