@@ -595,15 +595,15 @@ class QueueStatsChanged(Event, tag="queue.stats"):
     stats: QueueStats
 
 
-QueueStep = Literal["entered", "answered", "abandoned", "left", "handled"]
+QueueStep = Literal["entered", "answered", "abandoned", "overflowed", "ended", "wrapped_up"]
 
 
 class QueueContactStep(Event, tag="queue.contact"):
     """One contact's step through a queue, as the gateway writes it to the CRM's queue events
     (same time, same wait, same handle time), so that the console's "today" counts what a
-    report over the CRM counts (crm/reports/definitions.py). `left`: overflowed, or ended
-    unanswered without abandoning (timeout, no agents, closed); `handled`: the answering
-    agent's wrap-up ended, `handle_seconds` being his talk (holds included) and wrap-up."""
+    report over the CRM counts (crm/reports/definitions.py). `step` is the queue event's kind:
+    `ended` for every end (after an answer too); `wrapped_up`: the answering agent's wrap-up
+    ended, `handle_seconds` being his talk (holds included) and wrap-up."""
 
     topics = (QUEUE_WATCH_TOPIC,)
 
@@ -611,8 +611,8 @@ class QueueContactStep(Event, tag="queue.contact"):
     contact_id: str
     step: QueueStep
     at: float  # seconds since the epoch
-    waited: float = 0.0  # seconds in this queue (answered, abandoned, left)
-    handle_seconds: float = 0.0  # handled
+    waited: float = 0.0  # seconds in this queue (answered, abandoned, overflowed, ended)
+    handle_seconds: float = 0.0  # wrapped_up
 
 
 class WorkerStateChanged(Event, tag="gateway.worker"):

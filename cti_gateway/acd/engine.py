@@ -672,7 +672,7 @@ class Acd(AgentCommands, CallControl):
             if call.answered_at is None:
                 fields["wait_seconds"] = call.waited(self.now())
             self.records.segment_updated(call.id, call.segment_no, **fields)
-        kind = "abandoned" if cause == "abandoned" else "ended"
+        kind: cti.QueueStep = "abandoned" if cause == "abandoned" else "ended"
         extra = {"reason": detail} if detail else {}
         self.queue_step(kind, call.id, call.queue, at=at, agent=handler.name if handler else None, cause=cause,
                         wait=call.waited(self.now()), talk=talk, **extra)
@@ -785,7 +785,7 @@ class Acd(AgentCommands, CallControl):
         self._dirty_queues.update(q for q in agent.queues if q in self.queues)
         self.publish_agent_state(agent)
 
-    def queue_step(self, kind: str, contact_id: str, queue: str | None, *, at=None, agent: str | None = None,
+    def queue_step(self, kind: cti.QueueStep, contact_id: str, queue: str | None, *, at=None, agent: str | None = None,
                    **detail) -> None:
         """A contact's step through a queue: written to the CRM's queue events and told to the
         supervisors' watches of the queue (`queue.contact`) with the same time and seconds
