@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from dataclasses import dataclass
 
 import anyio
@@ -29,6 +30,7 @@ from admin_console.wallboard import routes as wallboard_routes
 from admin_console.wallboard.feed import Feeds
 from admin_console.web import HERE
 from crm.db import Database
+from crm.reports.queue_contacts import QueueVisits, read_visits
 from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
 from email_queue.client import MailqClient
@@ -103,7 +105,13 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         with database.reading() as session:
             return queue_steps(session, since)
 
+    def today_contacts(since: float) -> QueueVisits:
+        start = datetime.fromtimestamp(since, UTC).replace(tzinfo=None)
+        with database.reading() as session:
+            return read_visits(session, start, datetime.now(UTC).replace(tzinfo=None))
+
     feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store, history=queue_history,
+                  today=today_contacts,
                   on_refused=lambda token: sign_ins.forget_token(token),
                   mail_connect=connect_mailq if settings.mailq_commands else None)
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,

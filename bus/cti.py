@@ -52,12 +52,18 @@ def queue_topic(queue: str) -> str:
     return f"queue/{queue}/"
 
 
+def queue_watch_topic(queue: str) -> str:
+    """A queue's contacts step by step: for supervisors' watches only, never the agents'."""
+    return f"queue_watch/{queue}/"
+
+
 CALL_TOPIC = "call/"
 GATEWAY_TOPIC = "gateway/"
 
 # What events declare as their topics: the topics above, a name in <> standing for any.
 AGENT_TOPIC = agent_topic("<agent>")
 QUEUE_TOPIC = queue_topic("<queue>")
+QUEUE_WATCH_TOPIC = queue_watch_topic("<queue>")
 CALL_TOPICS = (AGENT_TOPIC, CALL_TOPIC)  # each agent in the call, and every call's watchers
 
 
@@ -589,6 +595,26 @@ class QueueStatsChanged(Event, tag="queue.stats"):
     stats: QueueStats
 
 
+QueueStep = Literal["entered", "answered", "abandoned", "overflowed", "ended", "wrapped_up"]
+
+
+class QueueContactStep(Event, tag="queue.contact"):
+    """One contact's step through a queue, as the gateway writes it to the CRM's queue events
+    (same time, same wait, same handle time), so that the console's "today" counts what a
+    report over the CRM counts (crm/reports/definitions.py). `step` is the queue event's kind:
+    `ended` for every end (after an answer too); `wrapped_up`: the answering agent's wrap-up
+    ended, `handle_seconds` being his talk (holds included) and wrap-up."""
+
+    topics = (QUEUE_WATCH_TOPIC,)
+
+    queue: str
+    contact_id: str
+    step: QueueStep
+    at: float  # seconds since the epoch
+    waited: float = 0.0  # seconds in this queue (answered, abandoned, overflowed, ended)
+    handle_seconds: float = 0.0  # wrapped_up
+
+
 class WorkerStateChanged(Event, tag="gateway.worker"):
     topics = (GATEWAY_TOPIC,)
 
@@ -611,7 +637,7 @@ EVENTS: Catalogue[Message] = Catalogue("CTI event", [
     AgentStateChanged, AgentNotice, AgentSessionEnded, AgentBroadcast,
     CallOffered, CallAccepted, CallOfferWithdrawn, CallAnswered, CallHeld, CallRetrieved,
     ConsultStarted, ConsultConnected, ConsultEnded, CallTransferred, CallConferenced,
-    CallDataChanged, CallDtmfReceived, CallEnded, QueueStatsChanged, WorkerStateChanged,
+    CallDataChanged, CallDtmfReceived, CallEnded, QueueStatsChanged, QueueContactStep, WorkerStateChanged,
     GatewayHeartbeat,
 ])
 

@@ -154,6 +154,7 @@ class QueueEventKind(StrEnumBase):
     OVERFLOWED = "overflowed"
     TRANSFERRED = "transferred"
     ENDED = "ended"
+    WRAPPED_UP = "wrapped_up"  # the answering agent's wrap-up ended (detail: talk, wrap_up, handle)
     RING_NO_ANSWER = "ring_no_answer"
     REJECTED = "rejected"
     AGENT_STATE = "agent_state"

@@ -8,8 +8,9 @@ every call, the gateway itself); this module turns them into the event keys
   is logged in to;
 * a supervisor's watch: what concerns the agents of his org units
   (crm.services.supervision), and the statistics of the queues they are
-  logged in to; a supervisor who watches everything also gets every call
-  event, queued calls included;
+  logged in to, with their contacts step by step (`queue.contact`); a
+  supervisor who watches everything also gets every call event, queued calls
+  included;
 * the gateway's heartbeats and SIP workers' changes: every session.
 
 Nothing goes to a connection that has not presented a granted key.
@@ -24,6 +25,7 @@ from bus import cti
 from crm.services.supervision import WatchScope
 
 AGENT_PREFIX, QUEUE_PREFIX = cti.agent_topic("")[:-1], cti.queue_topic("")[:-1]  # "agent/", "queue/"
+QUEUE_WATCH_PREFIX = cti.queue_watch_topic("")[:-1]  # "queue_watch/"
 
 
 @dataclass
@@ -65,6 +67,10 @@ class Audience:
             elif topic.startswith(QUEUE_PREFIX):
                 keys |= self._of_agents(self.queue_agents(topic[len(QUEUE_PREFIX):-1]))
                 keys |= {key for key, watch in self.watches.items() if watch.everything}
+            elif topic.startswith(QUEUE_WATCH_PREFIX):  # the watches that see the queue's figures
+                agents = self.queue_agents(topic[len(QUEUE_WATCH_PREFIX):-1])
+                keys |= self._of_agents(agents) - self._desktops(agents)
+                keys |= {key for key, watch in self.watches.items() if watch.everything}
             elif topic == cti.CALL_TOPIC:
                 keys |= {key for key, watch in self.watches.items() if watch.everything}
         return keys
@@ -78,6 +84,9 @@ class Audience:
             keys.add(seat.key)
             keys |= {key for key, watch in self.watches.items() if watch.covers(name, seat)}
         return keys
+
+    def _desktops(self, names: Iterable[str]) -> set[str]:
+        return {seat.key for name in names if (seat := self.agents.get(name)) is not None}
 
     def visible_to(self, scope: WatchScope, agent: str) -> bool:
         seat = self.agents.get(agent)

@@ -3,6 +3,8 @@ abandon, overflow, announcements, wrap-up, and agents' logins and modes."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from acd_harness import Center, queue
@@ -379,3 +381,28 @@ def test_configuration_errors_are_refused():
         Center([queue("a", overflow=OverflowTarget("nowhere"))])
     with pytest.raises(ValueError, match="overflow target"):
         OverflowTarget.parse("voicemail")
+
+
+def test_each_step_of_a_contact_goes_to_the_queue_s_watches_as_it_is_recorded():
+    center = Center([queue()], wrap_up_seconds=10)
+    center.login("ann", ready=False)
+    answered = center.call_in()
+    center.wait(7)
+    center.acd.set_agent_mode(center.sessions["ann"], "ready")
+    center.pick_up("ann")
+    center.wait(30)
+    center.acd.leg_ended(answered)
+    gone = center.call_in()
+    center.wait(3)
+    center.acd.leg_ended(gone)
+    center.wait(11)  # ann's wrap-up ends
+    steps = center.publisher.of(cti.QueueContactStep, "queue_watch/billing/")
+    recorded = [e for e in center.records.queue_events if e["kind"] in ("entered", "answered", "ended", "abandoned",
+                                                                         "wrapped_up")]
+    assert [s.step for s in steps] == [e["kind"] for e in recorded] == [
+        "entered", "answered", "ended", "entered", "abandoned", "wrapped_up"]
+    assert [s.waited for s in steps] == [e.get("wait", 0.0) for e in recorded]
+    assert [s.at for s in steps] == [e["at"].replace(tzinfo=UTC).timestamp() for e in recorded]
+    assert steps[1].waited == pytest.approx(7.0) and steps[4].waited == pytest.approx(3.0)
+    assert steps[-1].handle_seconds == pytest.approx(30.0 + 10.0) == recorded[-1]["handle"]
+    assert not center.publisher.of(cti.QueueContactStep, "queue/billing/")  # never to the agents' topic

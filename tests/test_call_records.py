@@ -254,16 +254,37 @@ def build_event_log(db) -> None:
 
 
 def test_queue_summary_is_computed_from_the_event_log(db, amy):
+    """A contact belongs to the period it entered the queue in: c6 (entered before) and c7 (its
+    entering not in the log) are not this period's; c4 overflowed; c5 was transferred."""
     build_event_log(db)
     with db.reading() as s:
         summary = queue_summary(s, SYSTEM, queue="support", start=T0, end=at(3600),
                                 service_level_seconds=20)
     assert (summary.entered, summary.answered, summary.abandoned, summary.overflowed,
-            summary.transferred_out) == (5, 4, 1, 1, 1)
-    assert summary.average_wait == pytest.approx((15 + 12.5 + 45 + 20) / 4)
+            summary.transferred_out) == (5, 3, 1, 1, 1)
+    assert summary.average_wait == pytest.approx((12.5 + 45 + 20) / 3)
     assert summary.longest_wait == pytest.approx(45)
-    assert summary.answered_within_service_level == 3
-    assert summary.service_level == pytest.approx(100 * 3 / (4 + 1))
+    assert summary.answered_within_service_level == 2
+    # abandons count against: answered within T / (left the queue - short abandons)
+    assert summary.service_level == pytest.approx(100 * 2 / (5 - 0))
+    assert summary.figures.service_level_answered_only == pytest.approx(2 / 3)
+
+
+def test_queue_summary_takes_the_short_abandon_threshold_and_the_variant(db, amy):
+    build_event_log(db)
+    with db.reading() as s:
+        summary = queue_summary(s, SYSTEM, queue="support", start=T0, end=at(3600), service_level_seconds=20,
+                                short_abandon_seconds=30, variant="abandons_within_for")
+        with pytest.raises(ValidationError, match="unknown service level variant"):
+            queue_summary(s, SYSTEM, queue="support", start=T0, end=at(3600), service_level_seconds=20,
+                          variant="generous")
+        with pytest.raises(ValidationError, match="short abandon threshold"):
+            queue_summary(s, SYSTEM, queue="support", start=T0, end=at(3600), service_level_seconds=20,
+                          short_abandon_seconds=-1)
+    assert summary.figures.short_abandons == 1  # c3 abandoned after exactly 30 s
+    assert summary.figures.abandonment_rate == 0.0
+    # (answered within T + abandoned within T - short abandons) / (left the queue - short abandons)
+    assert summary.service_level == pytest.approx(100 * (2 + 0 - 1) / (5 - 1))
 
 
 def test_queue_summary_of_a_quiet_period_has_no_averages(db):

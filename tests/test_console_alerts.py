@@ -58,6 +58,12 @@ def feed(model: Wallboard, clock: Clock, seconds: float, *events) -> None:
     model.check()
 
 
+def step(kind: str, contact: str, at: float, waited: float = 0.0, handle: float = 0.0,
+         queue: str = "billing") -> cti.QueueContactStep:
+    return cti.QueueContactStep(queue=queue, contact_id=contact, step=kind, at=at, waited=waited,
+                                handle_seconds=handle)
+
+
 def queue_figures(model: Wallboard) -> dict:
     return model.view()["queues"][0]["figures"]
 
@@ -79,25 +85,76 @@ def test_counts_start_from_the_snapshot_and_windows_keep_the_last_hour():
     assert figures.window(30, clock.now)["seconds"] == 20 * 60 + 40
     clock.now += 45 * 60
     assert figures.window(60, clock.now)["arrivals"] == 0
-    today = queue_figures(model)["today"]
-    assert (today["offered"], today["answered"], today["abandoned"], today["service_level"]) == (1, 0, 1, 0.0)
 
 
 def test_a_gateway_that_started_again_counts_from_zero():
     model, clock = board()
     feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(entered=2, answered=1)))
+    assert model.monitor.figures.queue("billing").window(15, clock.now)["arrivals"] == 2
+
+
+def test_today_counts_the_contacts_step_by_step_by_the_definitions():
+    """T = 20 s (the queue's target), τ = 5 s: one answered in 12 s and handled in 120 s, one
+    abandoned after 3 s (short), one after 30 s, one still waiting."""
+    model, clock = board()
+    feed(model, clock, 1, step("entered", "c1", T0 + 1), step("entered", "c2", T0 + 1),
+         step("entered", "c3", T0 + 1), step("entered", "c4", T0 + 1))
+    feed(model, clock, 30, step("answered", "c1", T0 + 13, waited=12), step("abandoned", "c2", T0 + 4, waited=3),
+         step("abandoned", "c3", T0 + 31, waited=30))
+    today = queue_figures(model)["today"]
+    assert (today["offered"], today["answered"], today["abandoned"], today["short_abandons"]) == (4, 1, 2, 1)
+    assert today["asa"] == pytest.approx(12) and today["aht"] is None  # not wrapped up yet
+    assert today["service_level"] == pytest.approx(1 / (3 - 1))  # answered within T / (left - short)
+    assert today["service_level_answered_only"] == pytest.approx(1.0)
+    assert today["abandonment_rate"] == pytest.approx((2 - 1) / (4 - 1))
+    version = model.version
+    feed(model, clock, 120, step("wrapped_up", "c1", T0 + 133, handle=120))
+    assert queue_figures(model)["today"]["aht"] == pytest.approx(120) and model.version > version
+
+
+def test_the_queue_s_short_abandon_threshold_and_variant_are_used():
+    rules = AlertRules(QueueRules(short_abandon_seconds=2, service_level_variant="abandons_within_ignored"))
+    model, clock = board(rules)
+    feed(model, clock, 1, step("entered", "c1", T0), step("entered", "c2", T0), step("entered", "c3", T0))
+    feed(model, clock, 1, step("answered", "c1", T0 + 10, waited=10), step("abandoned", "c2", T0 + 3, waited=3),
+         step("abandoned", "c3", T0 + 40, waited=40))
+    today = queue_figures(model)["today"]
+    assert today["short_abandons"] == 0  # 3 s is over τ = 2 s
+    assert today["service_level"] == pytest.approx(1 / (3 - 1))  # the abandon within T is left out
+
+
+def test_today_starts_from_the_crm_s_contacts_and_again_at_midnight():
+    from crm.reports.queue_contacts import QueueVisits
+
+    clock = Clock()
+    midnight = T0 - 3600
+    model = Wallboard(clock, silence=1e9, monitor=QueueMonitor(None, clock))
+    model.monitor.figures.day_start = lambda at: midnight if at < T0 + 7200 else T0 + 7200
+    model.monitor.figures.today_start = midnight
+    read = QueueVisits()
+    read.step("entered", "billing", "c1", midnight + 10)
+    read.step("answered", "billing", "c1", midnight + 15, wait=5)
+    read.step("entered", "billing", "c2", T0 - 1)
+    model.seed(status([stats(ready=1)], [agent()]), None, (read, midnight))
     assert queue_figures(model)["today"]["offered"] == 2
+    feed(model, clock, 1, step("entered", "c2", T0 - 1),  # read from the CRM already: once
+         step("answered", "c2", T0 + 1, waited=2), step("wrapped_up", "c1", T0 + 1, handle=50))
+    today = queue_figures(model)["today"]
+    assert (today["offered"], today["answered"], today["aht"]) == (2, 2, pytest.approx(50))
+    assert today["asa"] == pytest.approx((5 + 2) / 2)
+    feed(model, clock, 7200)  # midnight passed
+    assert queue_figures(model)["today"]["offered"] == 0
+    feed(model, clock, 1, step("abandoned", "c3", T0 + 7201, waited=30))  # entered yesterday: not today's
+    assert queue_figures(model)["today"]["abandoned"] == 0
 
 
-def test_handle_time_runs_from_the_answer_to_the_end_of_wrap_up_and_asa_from_the_waits():
+def test_handle_time_runs_from_the_answer_to_the_end_of_wrap_up():
     model, clock = board()
     answered = T0 + 5
     feed(model, clock, 5, cti.AgentStateChanged(state=agent(mode="busy", since=answered,
                                                             calls=[call(answered, waited=12)])))
     feed(model, clock, 100, cti.AgentStateChanged(state=agent(mode="wrap_up", since=answered + 100)))
     feed(model, clock, 20, cti.AgentStateChanged(state=agent(mode="ready", since=answered + 120)))
-    today = queue_figures(model)["today"]
-    assert today["aht"] == pytest.approx(120) and today["asa"] == pytest.approx(12)
     hour = model.monitor.figures.queue("billing").window(60, clock.now)
     assert (hour["handled"], hour["handle_seconds"]) == (1, pytest.approx(120))
 
@@ -167,9 +224,9 @@ def test_an_alert_starts_when_a_threshold_is_crossed_and_clears_when_the_conditi
 
 def test_service_level_today_under_its_threshold():
     model, clock = board(AlertRules(QueueRules(alert_service_level=80)))
-    feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(entered=41, answered=31, abandoned=5, in_time=26)))
+    feed(model, clock, 1, step("entered", "c1", T0), step("answered", "c1", T0 + 1, waited=1))
     assert model.view()["alerts"] == []  # 1 of 1 in time today
-    feed(model, clock, 1, cti.QueueStatsChanged(stats=stats(entered=42, answered=31, abandoned=6, in_time=26)))
+    feed(model, clock, 1, step("entered", "c2", T0 + 1), step("abandoned", "c2", T0 + 30, waited=29))
     [alert] = model.view()["alerts"]
     assert (alert["kind"], alert["value"]) == (SERVICE_LEVEL, 50.0)
 
@@ -315,3 +372,16 @@ def test_a_queue_none_of_the_scopes_agents_is_logged_in_to_raises_no_alert():
     feed(model, clock, 1)
     assert [a["queue"] for a in model.view()["alerts"]] == ["billing"]  # sales's figures do not come to this watch
 
+
+
+def test_short_abandons_and_the_service_level_variant_from_the_configuration():
+    config = load_console_config({"queues": {"default": {"short_abandon_seconds": 8},
+                                             "billing": {"service_level_variant": "abandons_within_for"}}})
+    thresholds = config.alert_rules.thresholds("billing")
+    assert (thresholds.service_level_seconds, thresholds.short_abandon_seconds, thresholds.variant) == (
+        20, 8, "abandons_within_for")
+    assert config.alert_rules.thresholds("sales").variant == "abandons_against"
+    with pytest.raises(ConsoleConfigError, match="service_level_variant = 'generous'"):
+        load_console_config({"queues": {"billing": {"service_level_variant": "generous"}}})
+    with pytest.raises(ConsoleConfigError, match="short_abandon_seconds cannot be negative"):
+        load_console_config({"queues": {"default": {"short_abandon_seconds": -1}}})

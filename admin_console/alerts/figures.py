@@ -9,7 +9,13 @@ answered a queue's call and when he is done with it (after wrap-up): his handle 
 
 What happened before the console started watching comes, for the last hour, from the steps
 the gateway logged in the CRM (`seed_history`); without them the windows count from the start
-of the watch (at least a minute). "Today" is today since the console started watching.
+of the watch (at least a minute).
+
+"Today" is each queue's contacts that entered it since local midnight: read from the CRM's
+queue events when the watch starts (`seed_today`), then kept by the gateway's `queue.contact`
+events, both made into contacts by crm.reports.queue_contacts and measured by
+crm.reports.definitions, as a report over today from the CRM is: the two agree. No figure is
+computed here.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from dataclasses import dataclass, field
 
 from admin_console.staffing import QueueWindow
 from bus import cti
+from crm.reports.definitions import QueueFigures as TodayFigures
+from crm.reports.definitions import QueueThresholds, entered_in, queue_figures
+from crm.reports.queue_contacts import QueueVisits
 from crm.services.queue_steps import QueueStep
 
 WINDOWS_MINUTES = (15, 30, 60)
@@ -41,41 +50,29 @@ class _Moment:
     handle_seconds: float = 0.0
 
 
-@dataclass
-class Today:
-    day: str
-    offered: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    in_time: int = 0
-    waits_seen: int = 0  # answered calls whose wait an agent's state showed
-    waits_seconds: float = 0.0
-    handled: int = 0
-    handle_seconds: float = 0.0
+def local_midnight(at: float) -> float:
+    """The start of the day of `at` in the console's local time (the machine's time zone)."""
+    day = time.localtime(at)
+    return time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
 
-    @property
-    def service_level(self) -> float | None:
-        """Answered in time / (answered + abandoned), as the gateway counts it; None before any."""
-        ended = self.answered + self.abandoned
-        return self.in_time / ended if ended else None
 
-    def view(self) -> dict:
-        return {"offered": self.offered, "answered": self.answered, "abandoned": self.abandoned,
-                "service_level": self.service_level,
-                "asa": self.waits_seconds / self.waits_seen if self.waits_seen else None,
-                "aht": self.handle_seconds / self.handled if self.handled else None}
+def today_view(figures: TodayFigures) -> dict:
+    """Today's figures as the page shows them ("offered": the contacts that entered)."""
+    return {"offered": figures.entered, "answered": figures.answered, "abandoned": figures.abandoned,
+            "short_abandons": figures.short_abandons, "service_level": figures.service_level,
+            "service_level_answered_only": figures.service_level_answered_only,
+            "abandonment_rate": figures.abandonment_rate, "asa": figures.asa, "aht": figures.aht}
 
 
 @dataclass
 class QueueFigures:
     queue: str
     watched_since: float
-    today: Today
     moments: deque[_Moment] = field(default_factory=deque)
     last: cti.QueueStats | None = None
     last_at: float = 0.0
 
-    def stats(self, stats: cti.QueueStats, now: float, day: str) -> None:
+    def stats(self, stats: cti.QueueStats, now: float) -> None:
         if self.last is None:  # the first figures seen: what they count happened before
             self.last, self.last_at = stats, now
             return
@@ -85,28 +82,10 @@ class QueueFigures:
         moment.abandoned = _grown(self.last.abandoned, stats.abandoned)
         moment.in_time = _grown(self.last.answered_in_service_level, stats.answered_in_service_level)
         self.last, self.last_at = stats, now
-        today = self.today_of(day)
-        today.offered += moment.entered
-        today.answered += moment.answered
-        today.abandoned += moment.abandoned
-        today.in_time += moment.in_time
         self._add(moment)
 
-    def handled(self, handle_seconds: float, now: float, day: str) -> None:
-        today = self.today_of(day)
-        today.handled += 1
-        today.handle_seconds += handle_seconds
+    def handled(self, handle_seconds: float, now: float) -> None:
         self._add(_Moment(now, handled=1, handle_seconds=handle_seconds))
-
-    def answered_after(self, waited: float, day: str) -> None:
-        today = self.today_of(day)
-        today.waits_seen += 1
-        today.waits_seconds += waited
-
-    def today_of(self, day: str) -> Today:
-        if self.today.day != day:
-            self.today = Today(day)
-        return self.today
 
     def _add(self, moment: _Moment) -> None:
         self.moments.append(moment)
@@ -173,10 +152,13 @@ class _Handling:
 class Figures:
     """The figures of every queue of one watch."""
 
-    def __init__(self, clock: Callable[[], float] = time.time,
-                 day: Callable[[float], str] = lambda at: time.strftime("%Y-%m-%d", time.localtime(at))):
+    def __init__(self, clock: Callable[[], float] = time.time, day_start: Callable[[float], float] = local_midnight,
+                 thresholds: Callable[[str], QueueThresholds] = lambda queue: QueueThresholds()):
         self.clock = clock
-        self.day = day  # the calendar day of a time: "today" starts again with it
+        self.day_start = day_start  # the start of the day of a time: "today" starts again with it
+        self.thresholds = thresholds  # a queue's T, τ and service-level variant ([console.queues.*])
+        self.today_start = day_start(clock())
+        self.today = QueueVisits()  # the contacts of the queues since today_start
         self.queues: dict[str, QueueFigures] = {}
         self.handling: dict[str, _Handling] = {}  # agent -> the queue call he answered, until he is done
 
@@ -184,7 +166,7 @@ class Figures:
         figures = self.queues.get(name)
         if figures is None:
             now = self.clock()
-            figures = self.queues[name] = QueueFigures(name, now, Today(self.day(now)))
+            figures = self.queues[name] = QueueFigures(name, now)
         return figures
 
     def seed(self, status: cti.StatusResult) -> None:
@@ -213,8 +195,33 @@ class Figures:
             figures.moments = deque(sorted(seeded, key=lambda moment: moment.at) + list(figures.moments))
 
     def stats(self, stats: cti.QueueStats) -> None:
-        now = self.clock()
-        self.queue(stats.queue).stats(stats, now, self.day(now))
+        self.queue(stats.queue).stats(stats, self.clock())
+
+    # --- today -------------------------------------------------------------------------------
+
+    def seed_today(self, visits: QueueVisits, since: float) -> None:
+        """Today's contacts read from the CRM since `since` (the day's start when it was read),
+        before the first snapshot; the events go on from them."""
+        self._roll_day()
+        if since == self.today_start:
+            self.today = visits
+
+    def step(self, event: cti.QueueContactStep) -> bool:
+        """A contact's step through a queue; whether today's figures changed."""
+        self._roll_day()
+        return self.today.step(event.step, event.queue, event.contact_id, event.at, event.waited,
+                               event.handle_seconds if event.step == "wrapped_up" else None)
+
+    def today_figures(self, queue: str) -> TodayFigures:
+        """The queue's figures over the contacts that entered it today."""
+        self._roll_day()
+        return queue_figures(entered_in(self.today.contacts(queue), self.today_start, float("inf")),
+                             self.thresholds(queue))
+
+    def _roll_day(self) -> None:
+        start = self.day_start(self.clock())
+        if start != self.today_start:  # midnight: today starts again, yesterday's contacts are not its
+            self.today_start, self.today = start, QueueVisits()
 
     def agent(self, state: cti.AgentView) -> bool:
         """Whether the agent answered a queue's call or finished one."""
@@ -226,7 +233,6 @@ class Figures:
                 if held is not None:  # straight from one call to the next: the first is done
                     self._done(held, state.agent, call.answered_at, now)
                 self.handling[state.agent] = _Handling(call.queue, call.answered_at)
-                self.queue(call.queue).answered_after(call.waited, self.day(now))
                 return True
             return False
         if held is not None and state.mode != "wrap_up" and not state.calls:
@@ -236,7 +242,7 @@ class Figures:
 
     def _done(self, held: _Handling, agent: str, ended_at: float, now: float) -> None:
         del self.handling[agent]
-        self.queue(held.queue).handled(max(0.0, ended_at - held.answered_at), now, self.day(now))
+        self.queue(held.queue).handled(max(0.0, ended_at - held.answered_at), now)
 
 
 def _queue_call(agent: cti.AgentView) -> cti.CallView | None:

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from admin_console import staffing
-from admin_console.alerts.figures import Figures, QueueFigures, patience
+from admin_console.alerts.figures import Figures, QueueFigures, patience, today_view
 from admin_console.alerts.rules import AlertRules
 from bus import cti
+from crm.reports.queue_contacts import QueueVisits
 from crm.services.queue_steps import QueueStep
 
 CHECK_SECONDS = 0.2  # the alerts are looked at this often at most, however many events come
@@ -57,7 +58,7 @@ class QueueMonitor:
         self.rules = rules or AlertRules()
         self.on_started, self.on_ended = on_started, on_ended
         self.clock = clock
-        self.figures = figures or Figures(clock)
+        self.figures = figures or Figures(clock, thresholds=self.rules.thresholds)
         self.active: dict[tuple[str, str], Alert] = {}  # (kind, queue or agent) -> its alert
         self.history: deque[Alert] = deque(maxlen=HISTORY)  # ended and active, oldest first
         self.to_announce: list[Alert] = []  # queue alerts started whose agents are to be told
@@ -68,8 +69,12 @@ class QueueMonitor:
 
     # --- fed by the model --------------------------------------------------------------------
 
-    def seed(self, status: cti.StatusResult, history: list[QueueStep] | None = None) -> None:
-        """A new snapshot; `history`, the queues' steps of the last hour, with the first one only."""
+    def seed(self, status: cti.StatusResult, history: list[QueueStep] | None = None,
+             today: tuple[QueueVisits, float] | None = None) -> None:
+        """A new snapshot; `history`, the queues' steps of the last hour, and `today`, the queues'
+        contacts since the day's start (and that start), with the first one only."""
+        if today is not None:
+            self.figures.seed_today(*today)
         if history is not None:
             self.figures.seed_history(history, {q.queue: q.service_level_seconds for q in status.queues})
         self.figures.seed(status)
@@ -81,6 +86,8 @@ class QueueMonitor:
             self.figures_changed = True
         elif isinstance(event, cti.AgentStateChanged):
             self.figures_changed |= self.figures.agent(event.state)
+        elif isinstance(event, cti.QueueContactStep):
+            self.figures_changed |= self.figures.step(event)
 
     def check(self, queues: Iterable[cti.QueueStats], queue_seen: dict[str, float],
               agents: Iterable[cti.AgentView]) -> bool:
@@ -123,7 +130,7 @@ class QueueMonitor:
                     yield (LONGEST_WAIT, stats.queue), (longest, rules.alert_longest_wait, None)
             if rules.alert_waiting and stats.waiting > rules.alert_waiting:
                 yield (WAITING, stats.queue), (stats.waiting, rules.alert_waiting, None)
-            level = self.figures.queue(stats.queue).today_of(self.figures.day(now)).service_level
+            level = self.figures.today_figures(stats.queue).service_level
             if rules.alert_service_level and level is not None and level * 100 < rules.alert_service_level:
                 yield (SERVICE_LEVEL, stats.queue), (level * 100, rules.alert_service_level, None)
 
@@ -169,10 +176,8 @@ class QueueMonitor:
     # --- figures and advice ------------------------------------------------------------------
 
     def queue_view(self, queue: str) -> dict:
-        figures = self.figures.queue(queue)
-        now = self.clock()
         rules = self.rules.of(queue)
-        return {"today": figures.today_of(self.figures.day(now)).view(),
+        return {"today": today_view(self.figures.today_figures(queue)),
                 "target": {"level": rules.target_level, "seconds": rules.target_seconds},
                 **self.advice.get(queue, {"windows": [], "advice": None}),
                 "alerting": self.alerting(queue)}

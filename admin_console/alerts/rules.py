@@ -2,7 +2,9 @@
 
     [console.queues.default]        # every queue, unless its own table says otherwise
     target_level = 80               # the staffing advice aims at 80 % answered ...
-    target_seconds = 20             # ... within 20 s
+    target_seconds = 20             # ... within 20 s (T: today's service level is measured against it)
+    short_abandon_seconds = 5       # τ: an abandon within 5 s is a short abandon
+    service_level_variant = "abandons_against"  # or abandons_within_ignored, abandons_within_for
     alert_longest_wait = 60         # alert when a caller has waited longer (seconds)
     alert_waiting = 10              # alert when more callers wait
     alert_service_level = 70        # alert when today's service level is under this (%)
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from admin_console.staffing import ServiceTarget
+from crm.reports.definitions import SHORT_ABANDON_SECONDS, QueueThresholds, ServiceLevelVariant
 
 DEFAULT_QUEUE = "default"
 
@@ -33,6 +36,8 @@ class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     alert_waiting: int | None = None
     alert_service_level: float | None = None
     alert_message: bool | None = None
+    short_abandon_seconds: float | None = None
+    service_level_variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,18 @@ class QueueRules:
     alert_waiting: int = 0
     alert_service_level: float = 0.0  # %
     alert_message: bool = False  # tell the queue's agents when one of its alerts starts
+    short_abandon_seconds: float = SHORT_ABANDON_SECONDS  # τ
+    service_level_variant: str = ServiceLevelVariant.ABANDONS_AGAINST.value
 
     @property
     def target(self) -> ServiceTarget:
         return ServiceTarget(self.target_level / 100, self.target_seconds)
+
+    @property
+    def thresholds(self) -> QueueThresholds:
+        """What today's figures are measured with (crm/reports/definitions.py)."""
+        return QueueThresholds(self.target_seconds, self.short_abandon_seconds,
+                               ServiceLevelVariant(self.service_level_variant))
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,9 @@ class AlertRules:
 
     def of(self, queue: str) -> QueueRules:
         return self.queues.get(queue, self.default)
+
+    def thresholds(self, queue: str) -> QueueThresholds:
+        return self.of(queue).thresholds
 
 
 def load_rules(queues: dict[str, QueueSection], not_ready_minutes: dict[str, float], where: str) -> AlertRules:
@@ -77,7 +93,11 @@ def _check(section: QueueSection, where: str) -> None:
         raise ValueError(f"{where}: target_level must be between 0 and 100 (a percentage)")
     if section.alert_service_level is not None and not 0 <= section.alert_service_level <= 100:
         raise ValueError(f"{where}: alert_service_level must be between 0 and 100 (a percentage)")
-    for name in ("target_seconds", "alert_longest_wait", "alert_waiting"):
+    variant = section.service_level_variant
+    if variant is not None and variant not in ServiceLevelVariant.values():
+        raise ValueError(f"{where}: service_level_variant = {variant!r}: use one of "
+                         f"{', '.join(ServiceLevelVariant.values())}")
+    for name in ("target_seconds", "alert_longest_wait", "alert_waiting", "short_abandon_seconds"):
         value = getattr(section, name)
         if value is not None and value < 0:
             raise ValueError(f"{where}: {name} cannot be negative")

@@ -31,6 +31,7 @@ from admin_console.wallboard.model import LiveModel, Wallboard
 from bus import mailq
 from bus.client import ServiceError
 from bus.envelope import BadMessage
+from crm.reports.queue_contacts import QueueVisits
 from cti_gateway.client import CtiClient, CtiError
 from email_queue.client import MailqClient
 
@@ -148,19 +149,21 @@ class GatewayFeed(ServiceFeed):
     def __init__(self, connect: Callable[[], CtiClient], model: Wallboard | None = None, *, retry: float = 1.0,
                  on_refused: Callable[[str], None] = lambda token: None,
                  history: Callable[[float], list] | None = None,
+                 today: Callable[[float], QueueVisits] | None = None,
                  announce: Callable[[CtiClient, str, Alert], None] | None = None):
         super().__init__(model or Wallboard(), retry=retry, on_refused=on_refused)
         self.connect = connect
         self.announce = announce  # tells a queue's agents of an alert (alerts/announce.py)
         self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
+        self.today = today  # the queues' contacts in the CRM since the day's start, read once likewise
 
     def _watch(self, token: str) -> None:
         with self.connect() as client:
             client.watch(token)
             status = client.status(token)
-            history = self._history()
+            history, today = self._history(), self._today()
             with self.lock:
-                self.model.seed(status, history)
+                self.model.seed(status, history, today)
             log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
             while self._following():
                 try:
@@ -189,6 +192,20 @@ class GatewayFeed(ServiceFeed):
             return read(self.model.clock() - HISTORY_SECONDS)
         except Exception:  # the figures then start from the watch
             log.exception("the queues' last hour could not be read from the CRM")
+            return None
+
+
+    def _today(self) -> tuple[QueueVisits, float] | None:
+        """Today's contacts of the queues from the CRM (since local midnight), the first time
+        only: the events keep them after that, and a console that starts again reads them anew."""
+        read, self.today = self.today, None
+        if read is None:
+            return None
+        start = self.model.monitor.figures.day_start(self.model.clock())
+        try:
+            return read(start), start
+        except Exception:  # today then counts from the watch
+            log.exception("today's contacts of the queues could not be read from the CRM")
             return None
 
 
@@ -241,10 +258,12 @@ class Feeds:
     def __init__(self, connect: Callable[[], CtiClient], *, retry: float = 1.0, rules: AlertRules | None = None,
                  alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None,
                  history: Callable[[float], list] | None = None,
+                 today: Callable[[float], QueueVisits] | None = None,
                  mail_connect: Callable[[], MailqClient] | None = None):
         self.connect = connect
         self.mail_connect = mail_connect  # None: no mail queue to watch
         self.history = history
+        self.today = today
         self.announcer = Announcer()
         self.retry = retry
         self.rules = rules or AlertRules()
@@ -262,6 +281,7 @@ class Feeds:
                 model = Wallboard(monitor=self._monitor(scope), every_queue=getattr(scope, "everything", True))
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
                                                        on_refused=self.on_refused, history=self.history,
+                                                       today=self.today,
                                                        announce=self.announcer)
             mail = self.mail_feeds.get(scope)
             if mail is None and self.mail_connect is not None:

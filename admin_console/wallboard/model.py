@@ -72,9 +72,10 @@ class Wallboard(LiveModel):
 
     # --- fed by the gateway ---------------------------------------------------------------
 
-    def seed(self, status: cti.StatusResult, history: list | None = None) -> None:
-        """`history`: the queues' steps of the last hour in the CRM, for the figures (alerts/figures.py)."""
-        self.monitor.seed(status, history)
+    def seed(self, status: cti.StatusResult, history: list | None = None, today: tuple | None = None) -> None:
+        """`history`: the queues' steps of the last hour in the CRM, `today`: their contacts since
+        the day's start (and that start), for the figures (alerts/figures.py)."""
+        self.monitor.seed(status, history, today)
         now = self._seeded()
         self.queues = {q.queue: q for q in status.queues}
         self.queue_seen = dict.fromkeys(self.queues, now)
@@ -92,6 +93,8 @@ class Wallboard(LiveModel):
             else:
                 self.agents[event.state.agent] = event.state
             self.version += 1
+        elif isinstance(event, cti.QueueContactStep):
+            self.version += 1  # today's figures (admin_console/alerts/figures.py)
         elif isinstance(event, cti.QueueStatsChanged):
             self.queues[event.stats.queue] = event.stats
             self.queue_seen[event.stats.queue] = self.heard_at

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Literal, cast, overload
 
 from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from crm import texts
 from crm.clock import utcnow
@@ -37,6 +37,15 @@ from crm.models import (
     User,
 )
 from crm.permissions import Actor, Permission
+from crm.reports.definitions import (
+    SHORT_ABANDON_SECONDS,
+    QueueFigures,
+    QueueThresholds,
+    ServiceLevelVariant,
+    entered_in,
+    queue_figures,
+)
+from crm.reports.queue_contacts import epoch, read_visits
 
 log = logging.getLogger(__name__)
 
@@ -394,91 +403,73 @@ def _logged_in_agents(session: Session, before: datetime) -> list[int]:
 
 @dataclass(frozen=True)
 class QueueSummary:
-    """What happened in one queue from `start` (inclusive) to `end` (exclusive).
-    Waits are in seconds; answered calls whose wait is unknown count as
-    answered, but not as answered within the service level."""
+    """What happened in one queue to the contacts that entered it from `start` (inclusive) to
+    `end` (exclusive), whenever they were answered, abandoned or left, by the definitions of
+    crm/reports/definitions.py (docs/reports.md). Waits are in seconds."""
 
     queue: str
     start: datetime
     end: datetime
-    service_level_seconds: float
-    entered: int
-    answered: int
-    abandoned: int
+    thresholds: QueueThresholds
+    figures: QueueFigures
     overflowed: int
     transferred_out: int
-    average_wait: float | None  # of answered calls
-    longest_wait: float | None
-    answered_within_service_level: int
-    service_level: float | None  # percent of answered + abandoned; None without either
 
+    @property
+    def service_level_seconds(self) -> float:
+        return self.thresholds.service_level_seconds
 
-_COUNTED = {
-    QueueEventKind.ENTERED.value: "entered",
-    QueueEventKind.ANSWERED.value: "answered",
-    QueueEventKind.ABANDONED.value: "abandoned",
-    QueueEventKind.OVERFLOWED.value: "overflowed",
-    QueueEventKind.TRANSFERRED.value: "transferred_out",
-}
-_ENTERED = aliased(QueueEvent, name="entered")
+    @property
+    def entered(self) -> int:
+        return self.figures.entered
+
+    @property
+    def answered(self) -> int:
+        return self.figures.answered
+
+    @property
+    def abandoned(self) -> int:
+        return self.figures.abandoned
+
+    @property
+    def average_wait(self) -> float | None:
+        return self.figures.asa
+
+    @property
+    def longest_wait(self) -> float | None:
+        return self.figures.longest_wait
+
+    @property
+    def answered_within_service_level(self) -> int:
+        return self.figures.answered_within
+
+    @property
+    def service_level(self) -> float | None:
+        """Percent, in the queue's variant; None without a contact that left the queue."""
+        level = self.figures.service_level
+        return None if level is None else 100.0 * level
 
 
 def queue_summary(session: Session, actor: Actor, *, queue: str, start: datetime, end: datetime,
-                  service_level_seconds: float) -> QueueSummary:
+                  service_level_seconds: float, short_abandon_seconds: float = SHORT_ABANDON_SECONDS,
+                  variant: str = ServiceLevelVariant.ABANDONS_AGAINST) -> QueueSummary:
     actor.require(Permission.INTERACTION_READ_ANY, "read queue reports")
     start, end = _time(start, "start", required=True), _time(end, "end", required=True)
     if end <= start:
         raise ValidationError("the report period ends before it starts")
     if service_level_seconds < 0:
         raise ValidationError("the service level threshold cannot be negative")
-    counts = _event_counts(session, queue, start, end)
-    waits = _answered_waits(session, queue, start, end)
-    within = sum(1 for w in waits if w <= service_level_seconds)
-    offered = counts["answered"] + counts["abandoned"]
-    return QueueSummary(
-        queue=queue, start=start, end=end, service_level_seconds=service_level_seconds,
-        **counts,
-        average_wait=sum(waits) / len(waits) if waits else None,
-        longest_wait=max(waits) if waits else None,
-        answered_within_service_level=within,
-        service_level=100.0 * within / offered if offered else None,
-    )
-
-
-def _in_period(queue: str, start: datetime, end: datetime):
-    return (QueueEvent.queue == queue, QueueEvent.at >= start, QueueEvent.at < end)
-
-
-def _event_counts(session: Session, queue: str, start: datetime, end: datetime) -> dict[str, int]:
-    rows = session.execute(
-        select(QueueEvent.kind, func.count())
-        .where(*_in_period(queue, start, end), QueueEvent.kind.in_(list(_COUNTED)))
-        .group_by(QueueEvent.kind))
-    counts = dict.fromkeys(_COUNTED.values(), 0)
-    for kind, count in rows:
-        counts[_COUNTED[kind]] = count
-    return counts
-
-
-def _answered_waits(session: Session, queue: str, start: datetime, end: datetime) -> list[float]:
-    """The wait of each call answered in the period: as the gateway measured it
-    ({"wait": s} in the detail), else since it last entered this queue."""
-    entered_at = (
-        select(func.max(_ENTERED.at))
-        .where(_ENTERED.kind == QueueEventKind.ENTERED.value, _ENTERED.queue == QueueEvent.queue,
-               _ENTERED.contact_id == QueueEvent.contact_id, _ENTERED.at <= QueueEvent.at)
-        .scalar_subquery())
-    rows = session.execute(
-        select(QueueEvent.at, QueueEvent.detail, entered_at)
-        .where(*_in_period(queue, start, end), QueueEvent.kind == QueueEventKind.ANSWERED.value))
-    waits = []
-    for answered, detail, entered in rows:
-        measured = detail.get("wait") if isinstance(detail, dict) else None
-        if isinstance(measured, (int, float)) and not isinstance(measured, bool):
-            waits.append(float(measured))
-        elif entered is not None:
-            waits.append((answered - entered).total_seconds())
-    return waits
+    if short_abandon_seconds < 0:
+        raise ValidationError("the short abandon threshold cannot be negative")
+    if variant not in ServiceLevelVariant.values():
+        raise ValidationError(f"unknown service level variant {variant!r} "
+                              f"(use {', '.join(ServiceLevelVariant.values())})")
+    thresholds = QueueThresholds(service_level_seconds, short_abandon_seconds, ServiceLevelVariant(variant))
+    contacts = entered_in(read_visits(session, start, end, queue).contacts(queue), epoch(start), epoch(end))
+    return QueueSummary(queue=queue, start=start, end=end, thresholds=thresholds,
+                        figures=queue_figures(contacts, thresholds),
+                        overflowed=sum(1 for c in contacts if c.left_by == "overflowed"),
+                        transferred_out=sum(1 for c in contacts if c.transferred))
 
 
 # --- checks -------------------------------------------------------------------

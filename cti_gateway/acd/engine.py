@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import final
 
 from bus import cti
@@ -223,8 +224,7 @@ class Acd(AgentCommands, CallControl):
         call.queued_since = self.now()
         queue.waiting.append(call)
         queue.entered += 1
-        self.records.queue_event("entered", at=self.clock.utc(), contact_id=call.id,
-                                 queue=queue.name, ani=call.ani, dnis=call.dnis)
+        self.queue_step("entered", call.id, queue.name, ani=call.ani, dnis=call.dnis)
         self._arm_queue_timers(call, queue)
         self._greet(call, queue, welcome)
         self._dirty_queues.add(queue.name)
@@ -308,9 +308,8 @@ class Acd(AgentCommands, CallControl):
         self.remove_from_queue(call)
         queue.overflowed += 1
         target = queue.config.overflow.queue
-        self.records.queue_event("overflowed", at=self.clock.utc(), contact_id=call.id,
-                                 queue=queue.name, reason=why,
-                                 target=str(queue.config.overflow), wait=call.waited(self.now()))
+        self.queue_step("overflowed", call.id, queue.name, reason=why,
+                        target=str(queue.config.overflow), wait=call.waited(self.now()))
         self._dirty_queues.add(queue.name)
         if target and target not in call.queues_visited:
             self.records.segment_updated(call.id, call.segment_no, queue=target)
@@ -489,8 +488,7 @@ class Acd(AgentCommands, CallControl):
             if waited <= queue.config.service_level_seconds:
                 queue.answered_in_time += 1
             self._dirty_queues.add(queue.name)
-        self.records.queue_event("answered", at=self.clock.utc(), contact_id=call.id,
-                                 queue=call.queue, agent=agent.name, wait=waited)
+        self.queue_step("answered", call.id, call.queue, agent=agent.name, wait=waited)
         self.records.segment_updated(call.id, call.segment_no, agent=agent.name,
                                      answered_at=self.clock.utc(), wait_seconds=waited)
         self.publish_call(call, cti.CallAnswered(call_id=call.id, agent=agent.name, waited=waited,
@@ -674,11 +672,10 @@ class Acd(AgentCommands, CallControl):
             if call.answered_at is None:
                 fields["wait_seconds"] = call.waited(self.now())
             self.records.segment_updated(call.id, call.segment_no, **fields)
-        kind = "abandoned" if cause == "abandoned" else "ended"
+        kind: cti.QueueStep = "abandoned" if cause == "abandoned" else "ended"
         extra = {"reason": detail} if detail else {}
-        self.records.queue_event(kind, at=at, contact_id=call.id, queue=call.queue,
-                                 agent=handler.name if handler else None, cause=cause,
-                                 wait=call.waited(self.now()), talk=talk, **extra)
+        self.queue_step(kind, call.id, call.queue, at=at, agent=handler.name if handler else None, cause=cause,
+                        wait=call.waited(self.now()), talk=talk, **extra)
 
     def release_handler(self, call: Call, agent: Agent,
                         mode: tuple[AgentMode, str | None] | None = None) -> None:
@@ -695,6 +692,8 @@ class Acd(AgentCommands, CallControl):
             return
         if mode is not None:
             self.records.segment_updated(call.id, call.segment_no, status="closed")
+            if call.answered_at is not None:
+                self._wrapped_up(call.id, call.queue, agent, self.now() - call.answered_at, 0.0)
             self.set_mode(agent, *mode)
             return
         self.start_wrap_up(agent, call, queue)
@@ -711,7 +710,8 @@ class Acd(AgentCommands, CallControl):
         seconds = self.wrap_up_seconds(queue, agent)
         keep_open = agent.pending is not None and agent.pending[0] is AgentMode.WRAP_UP
         until = None if keep_open else self.now() + seconds
-        agent.wrap_up = WrapUp(call.id, call.segment_no, self.now(), until)
+        talk = self.now() - call.answered_at if call.answered_at is not None else None
+        agent.wrap_up = WrapUp(call.id, call.segment_no, self.now(), until, call.queue, talk)
         if until is not None and seconds <= 0:
             self.finish_wrap_up(agent)
             return
@@ -729,6 +729,8 @@ class Acd(AgentCommands, CallControl):
             agent.timer = None
         self.records.segment_updated(wrap_up.call_id, wrap_up.segment_no, status="closed",
                                      wrapup_seconds=self.now() - wrap_up.started)
+        if wrap_up.talk is not None:
+            self._wrapped_up(wrap_up.call_id, wrap_up.queue, agent, wrap_up.talk, self.now() - wrap_up.started)
         if agent.mode is AgentMode.LOGGED_OUT:
             return
         pending, agent.pending = agent.pending, None
@@ -783,6 +785,25 @@ class Acd(AgentCommands, CallControl):
         self._dirty_queues.update(q for q in agent.queues if q in self.queues)
         self.publish_agent_state(agent)
 
+    def queue_step(self, kind: cti.QueueStep, contact_id: str, queue: str | None, *, at=None, agent: str | None = None,
+                   **detail) -> None:
+        """A contact's step through a queue: written to the CRM's queue events and told to the
+        supervisors' watches of the queue (`queue.contact`) with the same time and seconds
+        (rounded as the records are), so that the console counts what a report counts."""
+        at = at or self.clock.utc()
+        detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in detail.items()}
+        self.records.queue_event(kind, at=at, contact_id=contact_id, queue=queue, agent=agent, **detail)
+        if queue is not None:
+            self.publisher.publish([cti.queue_watch_topic(queue)], cti.QueueContactStep(
+                queue=queue, contact_id=contact_id, step=kind, at=_epoch(at),
+                waited=float(detail.get("wait") or 0.0), handle_seconds=float(detail.get("handle") or 0.0)))
+
+    def _wrapped_up(self, contact_id: str, queue: str | None, agent: Agent, talk: float, wrap_up: float) -> None:
+        """The agent who answered is done with a queue's contact: its handle time is known."""
+        if queue is not None:
+            self.queue_step("wrapped_up", contact_id, queue, agent=agent.name, talk=talk, wrap_up=wrap_up,
+                            handle=round(talk, 3) + round(wrap_up, 3))
+
     def publish_agent_state(self, agent: Agent) -> None:
         self.publisher.publish([cti.agent_topic(agent.name)],
                                cti.AgentStateChanged(state=views.agent_view(self, agent)))
@@ -801,6 +822,11 @@ class Acd(AgentCommands, CallControl):
     def _publish_stats(self, queue: Queue) -> None:
         self.publisher.publish([cti.queue_topic(queue.name)],
                                cti.QueueStatsChanged(stats=views.queue_stats(self, queue)))
+
+
+def _epoch(at: datetime) -> float:
+    """A naive UTC time (the records') in seconds since the epoch."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
 def _failure_cause(code: int) -> cti.EndCause:

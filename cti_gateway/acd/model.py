@@ -149,6 +149,8 @@ class WrapUp:
     segment_no: int
     started: float
     until: float | None  # None: until the agent chooses a mode
+    queue: str | None = None  # the queue of the call he answered
+    talk: float | None = None  # from his answer to the end of his part (None: he never answered)
 
 
 @dataclass(eq=False)

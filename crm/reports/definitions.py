@@ -1,0 +1,232 @@
+"""Each queue figure, defined once: the reports and the console's wallboard compute them here.
+
+The input is the per-contact facts of one queue and one interval: a contact belongs to the
+interval in which it entered the queue (`entered_in`), whatever the time it was answered,
+abandoned or left. Each figure is a small function whose docstring gives its formula, the
+same formula docs/reports.md shows; a ratio whose denominator is 0 is None (nothing to
+measure), never 0. Ratios are fractions (0.8 is 80 %).
+
+"Within N seconds" means after at most N seconds: a call answered after exactly 20 s is
+answered within 20 s, as the gateway counts it.
+
+Plain Python, no database: `crm.reports.queue_contacts` makes the facts from the CRM's queue
+events, the console from the gateway's events (admin_console/alerts/figures.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+Outcome = Literal["waiting", "answered", "abandoned", "left"]
+
+SHORT_ABANDON_SECONDS = 5.0  # τ unless the queue says otherwise
+
+
+class ServiceLevelVariant(StrEnum):
+    """How abandoned contacts count in the service level (chosen per queue)."""
+
+    ABANDONS_AGAINST = "abandons_against"          # every abandon but the short ones counts against
+    ABANDONS_WITHIN_IGNORED = "abandons_within_ignored"  # abandons within T are left out
+    ABANDONS_WITHIN_FOR = "abandons_within_for"    # abandons within T count as met (short ones left out)
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [variant.value for variant in cls]
+
+
+@dataclass(frozen=True)
+class QueueContact:
+    """One contact's visit to one queue.
+
+    `outcome`: still waiting, answered by an agent, abandoned by the customer, or left the
+    queue otherwise (overflowed, timed out, no agents, closed). `after`: seconds from entering
+    to that outcome (0 while waiting). `handle_seconds`: talk (holds included) + wrap-up of the
+    agent who answered, once his wrap-up ended; None before (not handled yet)."""
+
+    entered_at: float  # seconds since the epoch
+    outcome: Outcome = "waiting"
+    after: float = 0.0
+    handle_seconds: float | None = None
+    contact_id: str = ""
+    left_by: str = ""  # the step that ended the wait: answered, abandoned, overflowed or ended
+    transferred: bool = False  # the answering agent transferred it
+
+
+@dataclass(frozen=True)
+class QueueThresholds:
+    """A queue's service-level time T, short-abandon time τ and service-level variant."""
+
+    service_level_seconds: float = 20.0
+    short_abandon_seconds: float = SHORT_ABANDON_SECONDS
+    variant: ServiceLevelVariant = ServiceLevelVariant.ABANDONS_AGAINST
+
+
+# --- which contacts --------------------------------------------------------------------------
+
+
+def entered_in(contacts: Iterable[QueueContact], start: float, end: float) -> list[QueueContact]:
+    """The contacts of the interval: start <= entered_at < end."""
+    return [contact for contact in contacts if start <= contact.entered_at < end]
+
+
+# --- counts ----------------------------------------------------------------------------------
+
+
+def entered(contacts: Sequence[QueueContact]) -> int:
+    """Entered: the contacts that entered the queue in the interval."""
+    return len(contacts)
+
+
+def answered(contacts: Sequence[QueueContact]) -> int:
+    """Answered: the contacts an agent answered."""
+    return sum(1 for c in contacts if c.outcome == "answered")
+
+
+def abandoned(contacts: Sequence[QueueContact]) -> int:
+    """Abandoned: the contacts whose customer hung up while waiting."""
+    return sum(1 for c in contacts if c.outcome == "abandoned")
+
+
+def left_otherwise(contacts: Sequence[QueueContact]) -> int:
+    """Left otherwise: the contacts that left the queue unanswered and not abandoned
+    (overflowed to another queue or number, timed out, no agents, closed)."""
+    return sum(1 for c in contacts if c.outcome == "left")
+
+
+def left_queue(contacts: Sequence[QueueContact]) -> int:
+    """Left the queue = answered + abandoned + left otherwise (those still waiting are not)."""
+    return sum(1 for c in contacts if c.outcome != "waiting")
+
+
+def short_abandons(contacts: Sequence[QueueContact], tau: float) -> int:
+    """Short abandons: abandoned within τ seconds (after <= τ)."""
+    return sum(1 for c in contacts if c.outcome == "abandoned" and c.after <= tau)
+
+
+def answered_within(contacts: Sequence[QueueContact], seconds: float) -> int:
+    """Answered within T: answered after at most T seconds."""
+    return sum(1 for c in contacts if c.outcome == "answered" and c.after <= seconds)
+
+
+def abandoned_within(contacts: Sequence[QueueContact], seconds: float) -> int:
+    """Abandoned within T: abandoned after at most T seconds."""
+    return sum(1 for c in contacts if c.outcome == "abandoned" and c.after <= seconds)
+
+
+def handled(contacts: Sequence[QueueContact]) -> int:
+    """Handled: answered contacts whose handling (talk and wrap-up) has ended."""
+    return sum(1 for c in contacts if c.outcome == "answered" and c.handle_seconds is not None)
+
+
+# --- ratios and averages ---------------------------------------------------------------------
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator > 0 else None
+
+
+def asa(contacts: Sequence[QueueContact]) -> float | None:
+    """ASA (average speed of answer) = total wait of answered contacts / answered, in seconds."""
+    return _ratio(sum(c.after for c in contacts if c.outcome == "answered"), answered(contacts))
+
+
+def longest_wait(contacts: Sequence[QueueContact]) -> float | None:
+    """Longest wait = the longest time a contact waited before it was answered, abandoned or
+    left the queue; None before any left."""
+    return max((c.after for c in contacts if c.outcome != "waiting"), default=None)
+
+
+def service_level_abandons_against(contacts: Sequence[QueueContact], seconds: float, tau: float) -> float | None:
+    """Service level, abandons count against =
+    answered within T / (left the queue − short abandons)."""
+    return _ratio(answered_within(contacts, seconds), left_queue(contacts) - short_abandons(contacts, tau))
+
+
+def service_level_abandons_within_ignored(contacts: Sequence[QueueContact], seconds: float) -> float | None:
+    """Service level, abandons within T ignored =
+    answered within T / (left the queue − abandoned within T)."""
+    return _ratio(answered_within(contacts, seconds), left_queue(contacts) - abandoned_within(contacts, seconds))
+
+
+def service_level_abandons_within_for(contacts: Sequence[QueueContact], seconds: float, tau: float) -> float | None:
+    """Service level, abandons within T count for =
+    (answered within T + abandoned within T − short abandons) / (left the queue − short abandons)."""
+    short = short_abandons(contacts, tau)
+    return _ratio(answered_within(contacts, seconds) + abandoned_within(contacts, seconds) - short,
+                  left_queue(contacts) - short)
+
+
+def service_level_answered_only(contacts: Sequence[QueueContact], seconds: float) -> float | None:
+    """Service level, answered only (to compare with older systems) = answered within T / answered."""
+    return _ratio(answered_within(contacts, seconds), answered(contacts))
+
+
+def service_level(contacts: Sequence[QueueContact], thresholds: QueueThresholds) -> float | None:
+    """The service level in the variant the queue chose (one of the three above)."""
+    seconds, tau = thresholds.service_level_seconds, thresholds.short_abandon_seconds
+    if thresholds.variant is ServiceLevelVariant.ABANDONS_WITHIN_IGNORED:
+        return service_level_abandons_within_ignored(contacts, seconds)
+    if thresholds.variant is ServiceLevelVariant.ABANDONS_WITHIN_FOR:
+        return service_level_abandons_within_for(contacts, seconds, tau)
+    return service_level_abandons_against(contacts, seconds, tau)
+
+
+def abandonment_rate(contacts: Sequence[QueueContact], tau: float) -> float | None:
+    """Abandonment rate = (abandoned − short abandons) / (entered − short abandons)."""
+    short = short_abandons(contacts, tau)
+    return _ratio(abandoned(contacts) - short, entered(contacts) - short)
+
+
+def aht(contacts: Sequence[QueueContact]) -> float | None:
+    """AHT (average handle time) = (talk + hold + wrap-up) / handled, in seconds."""
+    return _ratio(sum(c.handle_seconds or 0.0 for c in contacts
+                      if c.outcome == "answered" and c.handle_seconds is not None), handled(contacts))
+
+
+# --- agents' time ----------------------------------------------------------------------------
+
+
+def occupancy(handling_seconds: float, ready_idle_seconds: float) -> float | None:
+    """Occupancy = handling time / (handling time + ready and idle time)."""
+    return _ratio(handling_seconds, handling_seconds + ready_idle_seconds)
+
+
+def utilization(handling_seconds: float, logged_in_seconds: float) -> float | None:
+    """Utilization = handling time / logged-in time."""
+    return _ratio(handling_seconds, logged_in_seconds)
+
+
+# --- all of a queue's figures at once --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """Every figure of one queue over one interval, as the wallboard and the reports show them."""
+
+    entered: int
+    answered: int
+    abandoned: int
+    short_abandons: int
+    left_otherwise: int
+    answered_within: int
+    asa: float | None
+    longest_wait: float | None
+    service_level: float | None           # in the queue's variant
+    service_level_answered_only: float | None
+    abandonment_rate: float | None
+    handled: int
+    aht: float | None
+
+
+def queue_figures(contacts: Sequence[QueueContact], thresholds: QueueThresholds) -> QueueFigures:
+    seconds, tau = thresholds.service_level_seconds, thresholds.short_abandon_seconds
+    return QueueFigures(
+        entered=entered(contacts), answered=answered(contacts), abandoned=abandoned(contacts),
+        short_abandons=short_abandons(contacts, tau), left_otherwise=left_otherwise(contacts),
+        answered_within=answered_within(contacts, seconds), asa=asa(contacts),
+        longest_wait=longest_wait(contacts), service_level=service_level(contacts, thresholds),
+        service_level_answered_only=service_level_answered_only(contacts, seconds),
+        abandonment_rate=abandonment_rate(contacts, tau), handled=handled(contacts), aht=aht(contacts))
