@@ -44,7 +44,8 @@ def test_a_call_queues_goes_to_the_longest_idle_agent_is_bridged_and_recorded(
     assert segment.agent_id is not None and 3 <= segment.talk_seconds <= 5
     assert segment.queued_at and segment.offered_at and segment.answered_at and segment.ended_at
     assert segment.wrapup_seconds == 2
-    assert gateway.queue_events(offer.call_id) == ["entered", "offered", "answered", "ended"]
+    expected = ["entered", "offered", "answered", "ended", "wrapped_up"]  # the wrap-up's end, for the handle time
+    gateway.wait_until(lambda: gateway.queue_events(offer.call_id) == expected, 5, what=f"queue events {expected}")
     assert bob.snapshot().state.mode == "ready"
 
 
