@@ -221,3 +221,23 @@ def test_the_agents_section_and_the_not_ready_limits_give_the_limits():
         load_console_config({"agents": {"ready_minute": 5}})  # a misspelt key is named, not ignored
     with pytest.raises(ConsoleConfigError, match="agents"):
         load_console_config({"agents": {"contact_minutes": "ten"}})
+
+
+# --- the feed reads the CRM once per scope ---------------------------------------------------
+
+def test_the_feed_reads_the_scopes_agents_once_and_again_only_after_a_failed_read(caplog):
+    from admin_console.wallboard.feed import GatewayFeed
+
+    reads: list[float] = []
+
+    def failing(since: float):
+        reads.append(since)
+        raise OSError("the CRM is away")
+
+    clock = Clock()
+    feed = GatewayFeed(lambda: None, Wallboard(clock), roster=failing)
+    assert feed._roster() is None and feed.roster is failing  # tried again before the next snapshot
+    assert reads == [local_midnight(T0)] and "could not be read from the CRM" in caplog.text
+    feed.roster = lambda since: {"ann": AgentDay("North")}
+    assert feed._roster() == {"ann": AgentDay("North")}
+    assert feed.roster is None and feed._roster() is None  # read once

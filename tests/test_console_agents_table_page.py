@@ -111,6 +111,7 @@ def test_a_supervisor_filters_to_not_ready_sorts_by_time_and_live_updates_keep_i
         page.wait_for_selector("#status.live")
         wait_shown(page, ["bob"])
         assert page.locator("#agent-filters").count() == 0 and page.locator("#agents th button").count() == 0
+        assert page.inner_text("#agents-choice") == "· North · Ready"  # the wall says what it shows
         page.wait_for_selector("#agents tr[data-agent=bob].over")
         page.screenshot(path="/tmp/agentstable-wall.png", full_page=True)  # the agents below the queues
         page.screenshot(path=browser_harness.screenshot_path("console_agents_table_wall.png"), full_page=True)

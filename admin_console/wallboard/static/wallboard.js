@@ -248,6 +248,9 @@
     offer(filters.team, view.agents.map((a) => a.team), choice.team);
     offer(filters.queue, [...view.queues.map((q) => q.queue), ...view.agents.flatMap((a) => a.queues)], choice.queue);
     if (filters.mode) filters.mode.value = choice.mode;
+    // the filters said beside the title: the wall screen has no controls that would show them
+    const said = [choice.team, choice.queue, choice.mode ? t(MODES[choice.mode] || choice.mode) : ""].filter(Boolean);
+    document.getElementById("agents-choice").textContent = said.length ? "· " + said.join(" · ") : "";
     for (const th of document.querySelectorAll("#agents th[data-sort]")) {
       const sorted = th.dataset.sort === choice.sort;
       th.setAttribute("aria-sort", sorted ? (choice.order === "desc" ? "descending" : "ascending") : "none");
