@@ -27,10 +27,12 @@ from admin_console.actions import routes as actions_routes
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
 from admin_console.wallboard import routes as wallboard_routes
+from admin_console.wallboard.agents import AgentLimits
 from admin_console.wallboard.feed import Feeds
 from admin_console.web import HERE
 from crm.db import Database
 from crm.reports.queue_contacts import QueueVisits, read_visits
+from crm.services.agent_day import agents_day
 from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
 from email_queue.client import MailqClient
@@ -58,6 +60,7 @@ class ConsoleSettings:
     secure_cookies: bool = False  # True behind HTTPS (a reverse proxy): cookies only over TLS
     gateway_timeout: float = 2.0  # a command the gateway does not answer this soon: unreachable
     alert_rules: AlertRules = AlertRules()  # each queue's target and alert thresholds
+    agent_limits: AgentLimits | None = None  # the agents table's warnings (None: not ready's from alert_rules)
     # the mail queue, as a desktop names it; None: the wallboard shows no email and chat queues
     mailq_commands: str | None = None
     mailq_events: str | None = None
@@ -110,10 +113,15 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         with database.reading() as session:
             return read_visits(session, start, datetime.now(UTC).replace(tzinfo=None))
 
+    def roster(scope, since: float) -> dict:
+        with database.reading() as session:
+            return agents_day(session, scope, since)
+
     feeds = Feeds(connect, rules=settings.alert_rules, alert_store=alert_store, history=queue_history,
                   today=today_contacts,
                   on_refused=lambda token: sign_ins.forget_token(token),
-                  mail_connect=connect_mailq if settings.mailq_commands else None)
+                  mail_connect=connect_mailq if settings.mailq_commands else None,
+                  roster=roster, limits=settings.agent_limits)
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))
 

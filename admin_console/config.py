@@ -1,5 +1,6 @@
 """The `[console]` section of the configuration: where the console listens, how long an idle
-sign-in lasts, and each queue's service-level target and alert thresholds (alerts/rules.py)."""
+sign-in lasts, each queue's service-level target and alert thresholds (alerts/rules.py), and when
+an agent's times turn to a warning on the wallboard (wallboard/agents.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,19 @@ from pathlib import Path
 import msgspec
 
 from admin_console.alerts.rules import AlertRules, QueueSection, load_rules
+from admin_console.wallboard.agents import AgentLimits
 
 
 class ConsoleConfigError(ValueError):
     """The [console] section cannot be used; the message says what and where."""
+
+
+class AgentsSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """[console.agents]: the agents table's warnings (0: none); not ready uses [console.not_ready_limits]."""
+
+    ready_minutes: float = 0  # ready, waiting for a call, longer than this
+    contact_minutes: float = 0  # on one contact longer than this
+    wrap_up_seconds: float = 0  # in wrap-up longer than this
 
 
 class ConsoleSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -21,6 +31,7 @@ class ConsoleSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     secure_cookies: bool = False  # behind an HTTPS reverse proxy: cookies only over TLS
     queues: dict[str, QueueSection] = {}  # queue name (or "default") -> its target and alert thresholds
     not_ready_limits: dict[str, float] = {}  # not-ready reason -> minutes before an alert
+    agents: AgentsSection = AgentsSection()  # when an agent's times turn to a warning
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,7 @@ class ConsoleConfig:
     idle_seconds: float
     secure_cookies: bool
     alert_rules: AlertRules = field(default_factory=AlertRules)
+    agent_limits: AgentLimits = field(default_factory=AgentLimits)
 
     @property
     def url(self) -> str:
@@ -52,4 +64,9 @@ def load_console_config(section: dict | None, source: Path | None = None) -> Con
         rules = load_rules(raw.queues, raw.not_ready_limits, where)
     except ValueError as exc:
         raise ConsoleConfigError(str(exc)) from None
-    return ConsoleConfig(host.strip("[]"), int(port), raw.idle_minutes * 60, raw.secure_cookies, rules)
+    for name in AgentsSection.__struct_fields__:
+        if getattr(raw.agents, name) < 0:
+            raise ConsoleConfigError(f"{where}.agents: {name} cannot be negative (0: no warning)")
+    limits = AgentLimits(ready=raw.agents.ready_minutes * 60, contact=raw.agents.contact_minutes * 60,
+                         wrap_up=raw.agents.wrap_up_seconds, not_ready=rules.not_ready_limits)
+    return ConsoleConfig(host.strip("[]"), int(port), raw.idle_minutes * 60, raw.secure_cookies, rules, limits)

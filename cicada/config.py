@@ -207,8 +207,12 @@ default_region = "CN"
 # alert_message = false                   # true: tell the queue's agents when one of its alerts starts
 # [console.queues.billing]
 # alert_longest_wait = 30
-# [console.not_ready_limits]               # an agent not ready longer than this, per reason (minutes)
-# break = 15
+# [console.not_ready_limits]               # an agent not ready longer than this, per reason (minutes):
+# break = 15                               # an alert, and his row on the wallboard in warning
+# [console.agents]                         # the wallboard's agents table: a time past these turns to a
+# ready_minutes = 5                        # warning: ready, waiting for a call, longer than this
+# contact_minutes = 10                     # on one contact longer than this (from its answer)
+# wrap_up_seconds = 60                     # in wrap-up longer than this (0 or left out: no warning)
 
 [keys]
 # The services' CURVE keys and the application service's TLS certificate,

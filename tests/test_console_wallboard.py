@@ -79,7 +79,9 @@ def test_a_supervisor_watches_a_call_enter_a_queue_and_an_agent_take_it(console,
         ann.command(cti.CallAccept, call_id=offer.call_id)
         event(ann, cti.CallAnswered, 10, call_id=offer.call_id)
         row.locator("td.mode").filter(has_text="Busy").wait_for(timeout=2000)
-        row.locator("td.call").filter(has_text="billing").wait_for(timeout=2000)
+        row.locator("td.call").filter(has_text="Phone · billing").wait_for(timeout=2000)
+        assert row.locator("td.team").inner_text() == "North"
+        row.locator("td.handled").filter(has_text="1").wait_for(timeout=2000)  # the call answered counts
         assert queue_cell(page, "billing", "waiting").inner_text() == "0"
         page.wait_for_timeout(2500)  # the timers tick
         page.screenshot(path=tmp_path / "wallboard.png")

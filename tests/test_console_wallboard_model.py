@@ -86,7 +86,8 @@ def test_an_agents_state_and_current_call():
     board.apply(cti.AgentStateChanged(state=agent(mode="busy", since=999_998.0, calls=[call])))
     seen = board.view()["agents"][0]
     assert (seen["mode"], seen["since"]) == ("busy", 999_998.0)
-    assert seen["call"] == {"queue": "billing", "direction": "inbound", "state": "connected", "since": 999_998.0}
+    assert seen["call"] == {"channel": "phone", "queue": "billing", "direction": "inbound", "state": "connected",
+                            "since": 999_998.0, "warn": None}  # no limits set (tests/test_console_agents_table.py)
     assert "13900000001" not in repr(board.view())  # the wallboard shows no caller's number
     board.apply(cti.AgentStateChanged(state=agent(mode="logged_out")))
     assert board.view()["agents"] == []

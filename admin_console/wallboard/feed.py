@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 from admin_console.alerts.announce import Announcer
 from admin_console.alerts.monitor import Alert, QueueMonitor
 from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore, scope_key
+from admin_console.alerts.figures import local_midnight
+from admin_console.wallboard.agents import AgentLimits
 from admin_console.wallboard.mail_model import MailBoard
 from admin_console.wallboard.model import LiveModel, Wallboard
 from bus import mailq
@@ -150,20 +152,25 @@ class GatewayFeed(ServiceFeed):
                  on_refused: Callable[[str], None] = lambda token: None,
                  history: Callable[[float], list] | None = None,
                  today: Callable[[float], QueueVisits] | None = None,
-                 announce: Callable[[CtiClient, str, Alert], None] | None = None):
+                 announce: Callable[[CtiClient, str, Alert], None] | None = None,
+                 roster: Callable[[float], Mapping] | None = None):
         super().__init__(model or Wallboard(), retry=retry, on_refused=on_refused)
         self.connect = connect
         self.announce = announce  # tells a queue's agents of an alert (alerts/announce.py)
         self.history = history  # the queues' steps in the CRM since a time, read once, before the first snapshot
         self.today = today  # the queues' contacts in the CRM since the day's start, read once likewise
+        # the scope's agents in the CRM (team, calls answered since a time): read before the first
+        # snapshot, and again before the next one only if the CRM could not be read
+        self.roster = roster
 
     def _watch(self, token: str) -> None:
         with self.connect() as client:
             client.watch(token)
             status = client.status(token)
             history, today = self._history(), self._today()
+            roster = self._roster()
             with self.lock:
-                self.model.seed(status, history, today)
+                self.model.seed(status, history, today, roster)
             log.info("watching the gateway: %d queues, %d agents", len(status.queues), len(status.agents))
             while self._following():
                 try:
@@ -207,6 +214,18 @@ class GatewayFeed(ServiceFeed):
         except Exception:  # today then counts from the watch
             log.exception("today's contacts of the queues could not be read from the CRM")
             return None
+
+    def _roster(self) -> Mapping | None:
+        """The scope's agents from the CRM since the console's local midnight, outside the lock."""
+        if self.roster is None:
+            return None
+        try:
+            read = self.roster(local_midnight(self.model.clock()))
+        except Exception:  # the teams stay empty and the counts start from the watch until the next snapshot
+            log.exception("the agents' teams and calls today could not be read from the CRM")
+            return None
+        self.roster = None
+        return read
 
 
 class MailFeed(ServiceFeed):
@@ -259,11 +278,14 @@ class Feeds:
                  alert_store: AlertStore | None = None, on_refused: Callable[[str], None] = lambda token: None,
                  history: Callable[[float], list] | None = None,
                  today: Callable[[float], QueueVisits] | None = None,
-                 mail_connect: Callable[[], MailqClient] | None = None):
+                 mail_connect: Callable[[], MailqClient] | None = None,
+                 roster: Callable[[Hashable, float], Mapping] | None = None, limits: AgentLimits | None = None):
         self.connect = connect
         self.mail_connect = mail_connect  # None: no mail queue to watch
         self.history = history
         self.today = today
+        self.roster = roster  # a scope's agents in the CRM since a time (crm.services.agent_day), once per scope
+        self.limits = limits or AgentLimits(not_ready=(rules or AlertRules()).not_ready_limits)
         self.announcer = Announcer()
         self.retry = retry
         self.rules = rules or AlertRules()
@@ -278,11 +300,12 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                model = Wallboard(monitor=self._monitor(scope), every_queue=getattr(scope, "everything", True))
+                model = Wallboard(monitor=self._monitor(scope), every_queue=getattr(scope, "everything", True),
+                                  limits=self.limits)
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
                                                        on_refused=self.on_refused, history=self.history,
                                                        today=self.today,
-                                                       announce=self.announcer)
+                                                       announce=self.announcer, roster=self._roster_of(scope))
             mail = self.mail_feeds.get(scope)
             if mail is None and self.mail_connect is not None:
                 mail = self.mail_feeds[scope] = MailFeed(self.mail_connect, retry=self.retry,
@@ -291,6 +314,10 @@ class Feeds:
         if mail is not None:
             mail.add(token)
         return feed
+
+    def _roster_of(self, scope: Hashable) -> Callable[[float], Mapping] | None:
+        read = self.roster
+        return None if read is None else lambda since: read(scope, since)
 
     def mail(self, scope: Hashable) -> MailFeed | None:
         with self.lock:

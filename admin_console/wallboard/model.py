@@ -11,10 +11,11 @@ Plain Python with an injectable clock; the feed calls it from one thread.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from admin_console.alerts.monitor import QueueMonitor
+from admin_console.wallboard.agents import AgentLimits, HandledToday, warning
 from bus import cti
 
 SILENCE_SECONDS = 3.0  # three missed heartbeats (the gateway and the mail queue beat every second)
@@ -60,7 +61,8 @@ class LiveModel:
 
 class Wallboard(LiveModel):
     def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS,
-                 monitor: QueueMonitor | None = None, *, every_queue: bool = True):
+                 monitor: QueueMonitor | None = None, *, every_queue: bool = True,
+                 limits: AgentLimits | None = None):
         super().__init__(clock, silence)
         # False for a supervisor's watch: the gateway keeps him told of a queue's figures only while
         # one of his agents is logged in to it, so the others are not shown (they would freeze)
@@ -69,17 +71,27 @@ class Wallboard(LiveModel):
         self.queues: dict[str, cti.QueueStats] = {}
         self.queue_seen: dict[str, float] = {}  # when each queue's figures were taken
         self.agents: dict[str, cti.AgentView] = {}
+        self.limits = limits or AgentLimits()  # when an agent's times turn to a warning (wallboard/agents.py)
+        self.teams: dict[str, str | None] = {}  # agent -> his org unit's name, from the CRM
+        self.handled = HandledToday(clock)  # the calls each agent answered today
 
     # --- fed by the gateway ---------------------------------------------------------------
 
-    def seed(self, status: cti.StatusResult, history: list | None = None, today: tuple | None = None) -> None:
+    def seed(self, status: cti.StatusResult, history: list | None = None, today: tuple | None = None,
+             roster: Mapping | None = None) -> None:
         """`history`: the queues' steps of the last hour in the CRM, `today`: their contacts since
-        the day's start (and that start), for the figures (alerts/figures.py)."""
+        the day's start (and that start), for the figures (alerts/figures.py); `roster`: the scope's
+        users from the CRM (crm.services.agent_day: team, calls answered today)."""
         self.monitor.seed(status, history, today)
         now = self._seeded()
         self.queues = {q.queue: q for q in status.queues}
         self.queue_seen = dict.fromkeys(self.queues, now)
         self.agents = {a.agent: a for a in status.agents if a.mode != "logged_out"}
+        if roster is not None:
+            self.teams = {agent: day.team for agent, day in roster.items()}
+            self.handled.seed({agent: day.calls for agent, day in roster.items()})
+        for agent in self.agents.values():
+            self.handled.observe(agent)  # a call answered while the gateway was out of sight counts too
 
     def apply(self, event: Any) -> None:
         """One event of the watch; those the wallboard does not show only prove the gateway alive."""
@@ -92,6 +104,7 @@ class Wallboard(LiveModel):
                 self.agents.pop(event.state.agent, None)
             else:
                 self.agents[event.state.agent] = event.state
+                self.handled.observe(event.state)
             self.version += 1
         elif isinstance(event, cti.QueueContactStep):
             self.version += 1  # today's figures (admin_console/alerts/figures.py)
@@ -104,6 +117,8 @@ class Wallboard(LiveModel):
         """Offline after `silence` seconds without a word from the gateway; whether it is online."""
         if super().check() and self.monitor.check(self.queues.values(), self.queue_seen, self.agents.values()):
             self.version += 1
+        if self.online and self.handled.roll():
+            self.version += 1  # midnight: today's counts start again
         return self.online
 
     def _ended(self) -> None:
@@ -141,20 +156,30 @@ class Wallboard(LiveModel):
             "figures": self.monitor.queue_view(stats.queue),
         }
 
-    @staticmethod
-    def _agent(agent: cti.AgentView) -> dict:
+    def _agent(self, agent: cti.AgentView) -> dict:
+        """An agent's row; each time the row shows carries its threshold (`warn`: the limit, when it
+        is crossed and whether it is now), so that the browser turns it without an event."""
+        now = self.clock()
         call = next((c for c in agent.calls if c.role == "handler"), agent.calls[0] if agent.calls else None)
+        call_since = None if call is None else call.answered_at or call.offered_at
         return {
             "agent": agent.agent,
             "name": agent.name,
+            "team": self.teams.get(agent.agent),
             "mode": agent.mode,
             "reason": agent.reason,
             "since": agent.since,
+            "warn": warning(agent.since, self.limits.of_mode(agent.mode, agent.reason), now),
             "queues": list(agent.queues),
+            "handled": self.handled.count(agent.agent),
+            # the gateway's agent view names no customer (its call data carries a partner number at most)
             "call": None if call is None else {
+                "channel": "phone",
                 "queue": call.queue,
                 "direction": call.direction,
                 "state": call.state,
-                "since": call.answered_at or call.offered_at,
+                "since": call_since,
+                # one contact's limit counts from its answer: ringing is not handling
+                "warn": warning(call.answered_at, self.limits.contact, now) if call.role == "handler" else None,
             },
         }

@@ -29,6 +29,8 @@ SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out"
                 "No agent logged in.", "Connecting to the CTI gateway…",
                 "The CTI gateway cannot be reached: no figure here is live. The wallboard catches up as soon "
                 "as it answers.", "The console's connection is lost; reconnecting…", "Live",
+                # the agents table: its filters, and the cue of a time over its threshold (wallboard/agents.py)
+                "No agent matches the filters.", "over {n} min", "over {n} s",
                 # the queue figures, the staffing advice and the alerts (admin_console/alerts)
                 "No active alert.", "Today", "Last {n} min", "Entered", "Answered", "Abandoned", "Service level",
                 "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values(),

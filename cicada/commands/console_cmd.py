@@ -63,7 +63,7 @@ def _console(args) -> int:
     settings = ConsoleSettings(config.database_url, gateway_commands=gateway.command_address,
                                gateway_events=gateway.event_address, gateway_key=gateway_public_key(config),
                                idle_seconds=console.idle_seconds, secure_cookies=console.secure_cookies,
-                               alert_rules=console.alert_rules,
+                               alert_rules=console.alert_rules, agent_limits=console.agent_limits,
                                mailq_commands=mailq.command_address if mailq else None,
                                mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key)
 

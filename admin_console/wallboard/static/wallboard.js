@@ -16,7 +16,7 @@
     service_level: "{queue}: service level today under {threshold} %",
     not_ready: "{agent}: not ready ({reason}) over {minutes} min",
   };
-  const CHANNELS = {email: "Email", chat: "Chat"};
+  const CHANNELS = {email: "Email", chat: "Chat", phone: "Phone"};
   const mailStatus = document.getElementById("mail-status"); // absent: the console watches no mail queue
   const mailBoard = document.getElementById("mail-board");
   const notified = new Set(); // the alerts this page has shown as a notification
@@ -172,29 +172,170 @@
     }
   }
 
+  // --- the agents table: sorted and filtered as the page's address says ----------------------
+  // The choice lives in the address (?team=&queue=&mode=&sort=&order=), so that a supervisor can
+  // bookmark "my team, not ready"; each new picture is drawn through it, never resetting it.
+  const SORTS = ["agent", "team", "mode", "time", "contact", "handled"];
+  const LONGEST_FIRST = new Set(["time", "contact", "handled"]); // a first click shows the most first
+  const MODE_ORDER = {ready: 0, offered: 1, busy: 2, wrap_up: 3, not_ready: 4, logged_out: 5};
+  const collator = new Intl.Collator(lang === "zh" ? "zh-CN" : "en", {sensitivity: "base", numeric: true});
+  const choice = (() => {
+    const query = new URLSearchParams(window.location.search);
+    const sort = SORTS.includes(query.get("sort")) ? query.get("sort") : "agent";
+    return {team: query.get("team") || "", queue: query.get("queue") || "", mode: query.get("mode") || "",
+            sort, order: query.get("order") === "desc" ? "desc" : "asc"};
+  })();
+  const filters = {team: document.getElementById("filter-team"), queue: document.getElementById("filter-queue"),
+                   mode: document.getElementById("filter-mode")}; // absent on the wall screen
+  const fullScreenLink = document.getElementById("full-screen");
+
+  function keepChoice() {
+    const query = new URLSearchParams(window.location.search);
+    for (const key of ["team", "queue", "mode"]) {
+      if (choice[key]) query.set(key, choice[key]); else query.delete(key);
+    }
+    if (choice.sort === "agent" && choice.order === "asc") { query.delete("sort"); query.delete("order"); }
+    else { query.set("sort", choice.sort); query.set("order", choice.order); }
+    const search = query.toString();
+    window.history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
+    if (fullScreenLink) { // the wall screen shows the same choice
+      query.set("wall", "1");
+      fullScreenLink.href = "/wallboard?" + query.toString();
+    }
+  }
+
+  function contactSince(agent) {
+    return agent.call && agent.call.since !== null ? agent.call.since : Infinity; // no contact: the shortest
+  }
+
+  const COMPARE = {
+    agent: (a, b) => collator.compare(a.name, b.name),
+    team: (a, b) => collator.compare(a.team || "", b.team || ""),
+    mode: (a, b) => (MODE_ORDER[a.mode] ?? 9) - (MODE_ORDER[b.mode] ?? 9) || collator.compare(a.reason || "", b.reason || ""),
+    time: (a, b) => b.since - a.since, // ascending: the shortest time in mode first
+    contact: (a, b) => (contactSince(b) === contactSince(a) ? 0 : contactSince(b) > contactSince(a) ? 1 : -1),
+    handled: (a, b) => (a.handled || 0) - (b.handled || 0),
+  };
+
+  function sortedAgents(agents) {
+    const order = choice.order === "desc" ? -1 : 1;
+    return agents.slice().sort((a, b) => COMPARE[choice.sort](a, b) * order || COMPARE.agent(a, b)
+      || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
+  }
+
+  function chosen(agent) {
+    return (!choice.team || (agent.team || "") === choice.team)
+      && (!choice.queue || agent.queues.includes(choice.queue) || (agent.call && agent.call.queue === choice.queue))
+      && (!choice.mode || agent.mode === choice.mode);
+  }
+
+  // A select's options from what the picture holds, the chosen one kept even when nobody has it now;
+  // set again only when they change, so that a list the supervisor has open stays open.
+  function offer(select, values, chosenValue) {
+    if (!select) return;
+    const all = Array.from(new Set([...values.filter(Boolean), ...(chosenValue ? [chosenValue] : [])]))
+      .sort(collator.compare);
+    const key = all.join("\n");
+    if (select.dataset.offered !== key) {
+      select.dataset.offered = key;
+      const first = select.options[0];
+      select.replaceChildren(first, ...all.map((value) => new Option(value, value)));
+    }
+    select.value = chosenValue;
+  }
+
+  function drawFilters() {
+    offer(filters.team, view.agents.map((a) => a.team), choice.team);
+    offer(filters.queue, [...view.queues.map((q) => q.queue), ...view.agents.flatMap((a) => a.queues)], choice.queue);
+    if (filters.mode) filters.mode.value = choice.mode;
+    // the filters said beside the title: the wall screen has no controls that would show them
+    const said = [choice.team, choice.queue, choice.mode ? t(MODES[choice.mode] || choice.mode) : ""].filter(Boolean);
+    document.getElementById("agents-choice").textContent = said.length ? "· " + said.join(" · ") : "";
+    for (const th of document.querySelectorAll("#agents th[data-sort]")) {
+      const sorted = th.dataset.sort === choice.sort;
+      th.setAttribute("aria-sort", sorted ? (choice.order === "desc" ? "descending" : "ascending") : "none");
+    }
+  }
+
+  function limitText(limit) {
+    return limit % 60 === 0 ? t("over {n} min").replace("{n}", number(limit / 60, 0))
+      : t("over {n} s").replace("{n}", number(limit, 0));
+  }
+
+  // A time with its threshold: the console says when it is crossed, the page turns it when that passes.
+  function timed(container, since, warn) {
+    const cue = document.createElement("span");
+    cue.className = "cue";
+    cue.setAttribute("role", "img");
+    cue.textContent = "\u26a0"; // a sign beside the colour, for those who cannot tell colours apart
+    const time = document.createElement("span");
+    time.className = "tick";
+    time.dataset.since = since ?? "";
+    time.textContent = duration(since);
+    container.append(cue, time);
+    if (warn) {
+      container.dataset.warnAt = warn.at;
+      cue.setAttribute("aria-label", limitText(warn.limit));
+      container.dataset.over = limitText(warn.limit);
+    }
+  }
+
+  function markOver() {
+    const at = now();
+    for (const element of document.querySelectorAll("#agents [data-warn-at]")) {
+      const over = at > Number(element.dataset.warnAt);
+      element.classList.toggle("over", over);
+      element.title = over ? element.dataset.over : "";
+    }
+    for (const row of document.querySelectorAll("#agents tbody tr")) {
+      row.classList.toggle("over", row.querySelector(".over") !== null);
+    }
+  }
+
   function drawAgents() {
     const tbody = document.querySelector("#agents tbody");
     tbody.replaceChildren();
-    if (!view.agents.length) return empty(tbody, 5, t("No agent logged in."));
-    for (const a of view.agents) {
+    drawFilters();
+    if (!view.agents.length) return empty(tbody, 7, t("No agent logged in."));
+    const agents = sortedAgents(view.agents.filter(chosen));
+    if (!agents.length) return empty(tbody, 7, t("No agent matches the filters."));
+    for (const a of agents) {
       const row = tbody.insertRow();
       row.dataset.agent = a.agent;
       row.className = "mode-" + a.mode;
       cell(row, a.name, "name");
+      cell(row, a.team || "", "team");
       cell(row, t(MODES[a.mode] || a.mode), "mode");
       cell(row, a.reason || "", "reason");
-      cell(row, duration(a.since), "n tick").dataset.since = a.since;
+      timed(cell(row, "", "n in-mode"), a.since, a.warn);
       const call = cell(row, "", "call");
       if (a.call) {
-        call.textContent = (a.call.queue || a.call.direction) + " · ";
-        const time = document.createElement("span");
-        time.className = "tick";
-        time.dataset.since = a.call.since ?? "";
-        time.textContent = duration(a.call.since);
-        call.appendChild(time);
+        call.append(`${t(CHANNELS[a.call.channel] || "Phone")} · ${a.call.queue || a.call.direction} · `);
+        timed(call, a.call.since, a.call.warn);
       }
+      cell(row, String(a.handled ?? ""), "n handled");
     }
+    markOver();
   }
+
+  function choose(key, value) {
+    choice[key] = value;
+    keepChoice();
+    if (view && view.online) drawAgents();
+  }
+
+  for (const [key, select] of Object.entries(filters)) {
+    if (select) select.addEventListener("change", () => choose(key, select.value));
+  }
+  for (const button of document.querySelectorAll("#agents th[data-sort] button.sort")) {
+    button.addEventListener("click", () => {
+      const key = button.closest("th").dataset.sort;
+      if (key === choice.sort) choice.order = choice.order === "asc" ? "desc" : "asc";
+      else choice.order = LONGEST_FIRST.has(key) ? "desc" : "asc";
+      choose("sort", key);
+    });
+  }
+  keepChoice();
 
   function draw() {
     if (!view.online) {
@@ -281,6 +422,7 @@
       const since = element.dataset.since;
       element.textContent = since === "" ? "" : duration(Number(since));
     }
+    markOver();
   }
 
   const source = new EventSource("/wallboard/events");
