@@ -88,10 +88,14 @@ ZH = {
     "Not ready": "未就绪",
     # the email and chat agents' actions (the mail queue)
     "Email and chat": "邮件和在线聊天",
-    "{agent} is now Away for email; what he holds stays his.": "{agent} 现已暂停接收邮件；手头的工作仍由其处理。",
-    "{agent} is now Away for chat; what he holds stays his.": "{agent} 现已暂停接收在线聊天；手头的工作仍由其处理。",
+    "Away…": "暂离…",
+    "Set {agent} Away": "将 {agent} 设为暂离",
+    "Channels": "渠道",
+    "Set Away": "设为暂离",
+    "{agent} is now Away for email; what he holds stays his.": "{agent} 现已设为邮件暂离；手头的工作仍由其处理。",
+    "{agent} is now Away for chat; what he holds stays his.": "{agent} 现已设为在线聊天暂离；手头的工作仍由其处理。",
     "{agent} is now Away for email and chat; what he holds stays his.":
-        "{agent} 现已暂停接收邮件和在线聊天；手头的工作仍由其处理。",
+        "{agent} 现已设为邮件和在线聊天暂离；手头的工作仍由其处理。",
     "Refused: the agent is not logged in to the mail queue (he may have logged off meanwhile).":
         "已拒绝：该座席未登录邮件队列（可能刚刚已退出）。",
     "Refused: there is no such agent.": "已拒绝：没有这个座席。",

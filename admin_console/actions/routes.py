@@ -69,7 +69,8 @@ SCRIPT_TEXTS = ["Actions", "Not ready…", "Log off", "Message…", "Message to 
                 "Reason", "Message", "Send", "Cancel", "Log off {agent} (after the current call, if any)?",
                 "Set {agent} Not ready", "Message to {agent}", "Message to queue {queue}",
                 "Message to all the agents of my org units", "To", "All my agents", "Team {team}",
-                "Working…", "The form has expired: please try again."]
+                "Working…", "The form has expired: please try again.",
+                "Away…", "Set {agent} Away", "Channels", "Set Away", "Email", "Chat"]
 TEXTS = [*REFUSALS.values(), REFUSED, *DONE.values(), SENT, *OUTCOMES.values(), *ACTION_NAMES.values(),
          *SCRIPT_TEXTS, *AWAY_CHANNELS.values(), *AWAY_DONE.values(), *MAIL_REFUSALS.values(), MAIL_REFUSED]
 

@@ -1,4 +1,5 @@
-// Acting on agents from the wallboard: "Not ready…", "Log off" and "Message…" on each agent's row,
+// Acting on agents from the wallboard: "Not ready…", "Log off" and "Message…" on each phone agent's row,
+// "Away…" on each email and chat agent's,
 // "Message…" on each queue's, and one for all the supervisor's agents or one of his teams. Each is a POST with the sign-in's
 // CSRF token; the console answers with the gateway's result in the supervisor's language, shown
 // above the board. Text goes in with textContent only; the rows are wallboard.js's, so the
@@ -43,6 +44,8 @@
   const reasonSelect = element("select", {name: "reason"});
   const toLabel = element("label", {}, "");
   const toSelect = element("select", {name: "team"});
+  const channelLabel = element("label", {}, "");
+  const channelSelect = element("select", {name: "channel"});
   const textLabel = element("label", {}, "");
   const textArea = element("textarea", {name: "text", maxlength: "500", rows: "3"});
   const question = element("p", {class: "question"});
@@ -52,8 +55,9 @@
   reasonLabel.append(element("span", {class: "label-reason"}), reasonSelect);
   toLabel.append(element("span", {class: "label-to"}), toSelect);
   textLabel.append(element("span", {class: "label-text"}), textArea);
+  channelLabel.append(element("span", {class: "label-channel"}), channelSelect);
   buttons.append(send, cancel);
-  form.append(title, reasonLabel, toLabel, textLabel, question, buttons);
+  form.append(title, reasonLabel, channelLabel, toLabel, textLabel, question, buttons);
   dialog.append(form);
   document.body.append(dialog);
   let pending = null; // {url, fields}
@@ -62,6 +66,10 @@
     pending = kind;
     reasonLabel.hidden = kind.action !== "not_ready";
     textLabel.hidden = kind.action !== "message";
+    channelLabel.hidden = kind.action !== "away";
+    channelLabel.querySelector("span").textContent = t("Channels");
+    channelSelect.replaceChildren(element("option", {value: ""}, t("Email and chat")),
+      element("option", {value: "email"}, t("Email")), element("option", {value: "chat"}, t("Chat")));
     toLabel.hidden = !kind.toTeams;
     toLabel.querySelector("span").textContent = t("To");
     toSelect.replaceChildren(element("option", {value: ""}, t("All my agents")),
@@ -71,12 +79,13 @@
     question.textContent = kind.question || "";
     reasonLabel.querySelector("span").textContent = t("Reason");
     textLabel.querySelector("span").textContent = t("Message");
-    send.textContent = kind.action === "log_off" ? t("Log off") : t("Send");
+    send.textContent = kind.action === "log_off" ? t("Log off") : kind.action === "away" ? t("Set Away") : t("Send");
     cancel.textContent = t("Cancel");
     reasonSelect.replaceChildren(...reasons.map((reason) => element("option", {value: reason}, reason)));
     textArea.value = "";
     dialog.showModal();
-    (kind.action === "message" ? textArea : kind.action === "not_ready" ? reasonSelect : send).focus();
+    (kind.action === "message" ? textArea : kind.action === "not_ready" ? reasonSelect
+      : kind.action === "away" ? channelSelect : send).focus();
   }
 
   cancel.addEventListener("click", () => { pending = null; dialog.close(); });
@@ -86,6 +95,7 @@
     const fields = new URLSearchParams({csrf, ...pending.fields});
     if (pending.action === "not_ready") fields.set("reason", reasonSelect.value);
     if (pending.action === "message") fields.set("text", textArea.value);
+    if (pending.action === "away") fields.set("channel", channelSelect.value);
     if (pending.toTeams && toSelect.value) fields.set("team", toSelect.value);
     const url = pending.url;
     pending = null;
@@ -119,6 +129,15 @@
         title: t("Message to {agent}", {agent}), fields: {action: "message", agent}})));
   }
 
+  // An email and chat agent (the mail queue's): Away on a channel or both; what he holds stays his.
+  function mailAgentActions(row) {
+    const agent = row.dataset.agent;
+    const cell = row.insertCell();
+    cell.className = "actions";
+    cell.append(button(t("Away…"), "act-away", () => open({action: "away", url: "/actions/mail-away",
+      title: t("Set {agent} Away", {agent}), fields: {agent}})));
+  }
+
   function queueActions(row) {
     const queue = row.dataset.queue;
     const cell = row.insertCell();
@@ -150,6 +169,7 @@
     agentsSection.querySelector("h2").after(everyone);
     watch("agents", "agent", agentActions);
     watch("queues", "queue", queueActions);
+    if (document.getElementById("mail-agents")) watch("mail-agents", "agent", mailAgentActions);
   }
 
   fetch("/actions/choices", {credentials: "same-origin"})
