@@ -88,6 +88,8 @@ ZH = {
     "Not ready": "未就绪",
     # the email and chat agents' actions (the mail queue)
     "Email and chat": "邮件和在线聊天",
+    "Abandonment rate": "放弃率",
+    "{n} short": "其中短时放弃 {n}",
     "Away…": "暂离…",
     "Set {agent} Away": "将 {agent} 设为暂离",
     "Channels": "渠道",

@@ -33,7 +33,7 @@ SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out"
                 "No agent matches the filters.", "over {n} min", "over {n} s",
                 # the queue figures, the staffing advice and the alerts (admin_console/alerts)
                 "No active alert.", "Today", "Last {n} min", "Entered", "Answered", "Abandoned", "Service level",
-                "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values(),
+                "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values(), "Abandonment rate", "{n} short",
                 # the email and chat part (the mail queue)
                 "Email", "Chat", "Phone", "Connecting to the mail queue…", "Mail queue: live", "Available", "Away",
                 "Working", "No email or chat queue.", "No agent logged in to the mail queue.",

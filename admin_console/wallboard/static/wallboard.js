@@ -126,7 +126,7 @@
       const table = document.createElement("table");
       table.className = "figures";
       const head = table.createTHead().insertRow();
-      for (const label of ["", "Entered", "Answered", "Abandoned", "Service level", "ASA", "AHT"]) {
+      for (const label of ["", "Entered", "Answered", "Abandoned", "Abandonment rate", "Service level", "ASA", "AHT"]) {
         const th = document.createElement("th");
         th.textContent = label ? t(label) : "";
         if (label) th.className = "n";
@@ -138,7 +138,10 @@
       cell(today, t("Today"));
       cell(today, String(f.today.offered), "n offered");
       cell(today, String(f.today.answered), "n answered");
-      cell(today, String(f.today.abandoned), "n abandoned");
+      // short abandons (within the queue's τ) apart: they count against neither the rate nor the level
+      cell(today, String(f.today.abandoned) + (f.today.short_abandons
+        ? " (" + t("{n} short").replace("{n}", f.today.short_abandons) + ")" : ""), "n abandoned");
+      cell(today, percent(f.today.abandonment_rate), "n abandonment-rate");
       cell(today, percent(f.today.service_level), "n service-level");
       cell(today, seconds(f.today.asa), "n asa");
       cell(today, seconds(f.today.aht), "n aht");
@@ -149,7 +152,7 @@
         cell(row, String(w.arrivals), "n offered");
         cell(row, String(w.answered), "n answered");
         cell(row, String(w.abandoned), "n abandoned");
-        for (let i = 0; i < 3; i++) cell(row, "", "n");
+        for (let i = 0; i < 4; i++) cell(row, "", "n");
       }
       card.append(title, advice, table);
       panel.appendChild(card);
