@@ -32,8 +32,8 @@ def sign_ins(request: Request) -> SignIns:
     return request.app.state.sign_ins
 
 
-def signed_in(request: Request, *, touch: bool = True) -> SignIn | None:
-    return sign_ins(request).from_cookie(request.cookies.get(SIGN_IN_COOKIE), touch=touch)
+def signed_in(request: Request, *, touch: bool = True, wall: bool = False) -> SignIn | None:
+    return sign_ins(request).from_cookie(request.cookies.get(SIGN_IN_COOKIE), touch=touch, wall=wall)
 
 
 def language(request: Request, signed: SignIn | None = None) -> str:

@@ -158,6 +158,25 @@ def test_an_idle_sign_in_ends_with_its_crm_session(console):
     assert ended.end_reason == "idle"
 
 
+def test_a_wall_screen_keeps_its_idle_sign_in_for_the_wall_only(console):
+    sign_in(console)
+    sign_ins = console.app.state.sign_ins
+    [signed] = sign_ins.open.values()
+    cookie = console.cookies.get(SIGN_IN_COOKIE)
+    signed.wall_seen = console.clock.now  # what the wall screen's stream does while it is open
+    console.clock.now += 31 * 60
+    signed.wall_seen = console.clock.now
+    assert sign_ins.sweep() == 0 and sign_ins.from_cookie(cookie, wall=True) is signed
+    assert console.get("/wallboard", follow_redirects=False).headers["location"] == "/signin"  # nothing else
+    assert sign_ins.from_cookie(cookie) is None
+    console.clock.now += 60  # the stream reconnecting finds it still there
+    assert sign_ins.sweep() == 0 and sign_ins.from_cookie(cookie, wall=True) is signed
+    console.clock.now += 90  # the wall screen gone: ended with its CRM session
+    assert sign_ins.sweep() == 1 and sign_ins.from_cookie(cookie, wall=True) is None
+    [ended] = crm_sessions(console)
+    assert ended.end_reason == "idle"
+
+
 def test_a_session_ended_in_the_crm_ends_the_console_sign_in(console):
     sign_in(console)
     from crm.services import sessions

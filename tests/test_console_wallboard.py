@@ -179,3 +179,31 @@ def test_a_supervisor_disabled_in_the_crm_is_sent_back_to_sign_in(make_gateway, 
     finally:
         context.close()
         console.stop()
+
+
+def test_a_wall_screen_left_alone_stays_live_while_the_idle_sign_in_does_nothing_else(make_gateway, chromium,
+                                                                                     tmp_path):
+    gateway = make_gateway()
+    people(gateway.db_url)
+    console = RunningConsole(tmp_path / "console", gateway, idle_minutes=0.05).start()  # idle after 3 s
+    ann = gateway.desktop("ann", "sip:ann@127.0.0.1:5998", ready=True)
+    context = chromium.new_context(viewport=WALL, locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        desk = sign_in(context, console, "sue")
+        desk.wait_for_selector("#status.live")
+        wall = context.new_page()
+        wall.goto(console.url + "wallboard?wall=1")
+        agent_row(wall, "ann").locator("td.mode").filter(has_text="Ready").wait_for()
+        desk.wait_for_url("**/signin", timeout=10_000)  # the supervisor's own page: idle, signed out
+        ann.set_mode("not_ready", "break")  # long after the idle time, the wall still follows
+        agent_row(wall, "ann").locator("td.mode").filter(has_text="Not ready").wait_for(timeout=5000)
+        assert wall.locator("#status.live").count() == 1
+        csrf = wall.evaluate("() => document.querySelector('form[action=\"/signout\"] input[name=csrf]')?.value || ''")
+        acted = wall.request.post(console.url + "actions/agent", form={"csrf": csrf, "action": "log_off",
+                                                                       "agent": "ann"})
+        assert acted.status == 401  # nothing but the wall: its idle sign-in acts on no one
+        assert [a.mode for a in gateway.status().agents if a.agent == "ann"] == ["not_ready"]
+    finally:
+        context.close()
+        console.stop()

@@ -35,6 +35,9 @@ from crm.services.users import authenticate
 log = logging.getLogger("cicada.console")
 
 IDLE_SECONDS = 30 * 60.0
+# A wall screen's stream keeps its sign-in from being ended for idleness this long after it was last
+# open (a reconnecting stream finds it still there); meanwhile the idle sign-in does nothing else.
+WALL_GRACE_SECONDS = 120.0
 CLIENT = "console"
 
 
@@ -53,6 +56,7 @@ class SignIn:
     scope: WatchScope
     csrf: str  # what every form of this sign-in carries
     last_seen: float
+    wall_seen: float = float("-inf")  # when a wall screen's stream of this sign-in was last open
 
 
 class SignIns:
@@ -114,8 +118,9 @@ class SignIns:
     def _signature(self, value: str) -> str:
         return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
 
-    def from_cookie(self, value: str | None, *, touch: bool = True) -> SignIn | None:
-        """The sign-in a cookie names, if its signature holds and it is still open (not idle)."""
+    def from_cookie(self, value: str | None, *, touch: bool = True, wall: bool = False) -> SignIn | None:
+        """The sign-in a cookie names, if its signature holds and it is still open (not idle; for a
+        wall screen's stream, idle too while a wall screen keeps it)."""
         if not value or len(value) > 200:
             return None
         sid, _, signature = value.rpartition(".")
@@ -125,18 +130,25 @@ class SignIns:
         if signed is None:
             return None
         now = self.clock()
-        if self.idle(signed, now):
+        if self.idle(signed, now) and not (wall and self.kept_by_wall(signed, now)):
             return None  # ended by the next sweep
-        if touch:
+        if touch and not wall:  # a wall screen's stream is nobody's activity
             signed.last_seen = now
         return signed
 
     def idle(self, signed: SignIn, now: float | None = None) -> bool:
         return (self.clock() if now is None else now) - signed.last_seen > self.idle_seconds
 
+    def kept_by_wall(self, signed: SignIn, now: float | None = None) -> bool:
+        """A wall screen (large figures, no controls) is left alone all day: its stream keeps the
+        sign-in, idle or not, for the wall only (every other request of it is refused once idle)."""
+        return (self.clock() if now is None else now) - signed.wall_seen <= WALL_GRACE_SECONDS
+
     def sweep(self) -> int:
         """End the sign-ins idle too long, their CRM sessions with them; how many."""
-        idle = [signed for signed in list(self.open.values()) if self.idle(signed)]
+        now = self.clock()
+        idle = [signed for signed in list(self.open.values())
+                if self.idle(signed, now) and not self.kept_by_wall(signed, now)]
         for signed in idle:
             log.info("%s's console sign-in ended after %.0f min idle", signed.username, self.idle_seconds / 60)
             self.sign_out(signed, "idle")

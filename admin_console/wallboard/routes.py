@@ -53,7 +53,9 @@ async def wallboard(request: Request) -> Response:
 
 
 async def events(request: Request) -> Response:
-    signed = signed_in(request)
+    # a wall screen's stream (the full-screen page, no controls) keeps its sign-in alive for the wall only
+    wall = request.query_params.get("wall") == "1"
+    signed = signed_in(request, wall=wall)
     if signed is None:
         return Response("Your session has ended: please sign in again.", status_code=401,
                         media_type="text/plain")
@@ -65,9 +67,11 @@ async def events(request: Request) -> Response:
     async def stream():
         sent, quiet = (-1, -1), 0.0
         while not await request.is_disconnected():
-            if sign_ins_.open.get(signed.id) is not signed or sign_ins_.idle(signed):
+            if sign_ins_.open.get(signed.id) is not signed or (not wall and sign_ins_.idle(signed)):
                 yield "event: ended\ndata: {}\n\n"
                 return
+            if wall:
+                signed.wall_seen = sign_ins_.clock()
             version, view = feed.snapshot()
             mail_version, mail_view = mail.snapshot() if mail is not None else (0, "null")
             if (version, mail_version) != sent:

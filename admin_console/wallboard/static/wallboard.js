@@ -428,7 +428,9 @@
     markOver();
   }
 
-  const source = new EventSource("/wallboard/events");
+  // the wall screen's stream says so: it keeps the sign-in for the wall while nobody touches it
+  const source = new EventSource(document.body.classList.contains("wall") ? "/wallboard/events?wall=1"
+    : "/wallboard/events");
   source.onmessage = (message) => {
     const data = JSON.parse(message.data);
     offset = data.now - Date.now() / 1000;
