@@ -18,6 +18,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from email_queue.chat_frames import frames_after_welcome, origin_allowed
 from email_queue.chat_gate import ChatGate, ChatLimits
 from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession, ChatUnavailable
 
@@ -408,6 +409,33 @@ def test_allowed_origins_limit_foreign_pages_but_not_the_widget_itself():
                 assert hello(socket)["type"] == "welcome"
     finally:
         server.stop_thread()
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed", "expected"),
+    [
+        (None, ["https://shop.example"], True),  # not a browser: nothing to check
+        ("https://evil.example", None, True),  # no origins set: any page may embed the chat
+        ("https://shop.example/", ["https://shop.example"], True),
+        ("http://shop.example", ["https://shop.example"], False),  # another scheme is another origin
+        ("https://shop.example.evil.example", ["https://shop.example"], False),
+        ("http://CHAT.EXAMPLE:8025", ["https://shop.example"], True),  # the widget page, on our own host
+        ("http://chat.example:8026", ["https://shop.example"], False),
+    ],
+)
+def test_which_pages_may_open_a_socket(origin, allowed, expected):
+    assert origin_allowed(origin, "chat.example:8025", allowed) is expected
+
+
+def test_after_the_welcome_come_the_lines_pushed_meanwhile_then_closed_once():
+    seen = ChatLine(1, "agent", "Anna", "Hi", 1.0)
+    session = ChatSession("tok", 7, [seen], closed=False)
+    recent = [{"type": "line", "line": {"id": 1}}, {"type": "line", "line": {"id": 2}},
+              {"type": "closed", "by": "agent"}, {"type": "closed", "by": "customer"}]
+    assert frames_after_welcome(session, recent) == [{"type": "line", "line": {"id": 2}},
+                                                     {"type": "closed", "by": "agent"}]
+    ended = ChatSession("tok", 7, [seen], closed=True, closed_by="customer")
+    assert frames_after_welcome(ended, []) == [{"type": "closed", "by": "customer"}]
 
 
 # ---------------------------------------------------------------- static files
