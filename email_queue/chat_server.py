@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -78,6 +79,7 @@ STATIC_FILES = {
 RESPONSE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 TRY_AGAIN_LATER = 1013  # the WebSocket close code for a socket over a limit
 MAX_QUEUED_FRAMES = 1000  # frames waiting for one slow socket; past that it is closed (its page resumes)
+OPEN_TIMEOUT = 10.0  # seconds for a connection's first request (or socket handshake) to arrive whole
 
 
 # ---------------------------------------------------------------- HTTP
@@ -111,6 +113,28 @@ def _file_route(path: str, file_name: str, content_type: str, headers: dict[str,
 async def _add_slash(request: Request) -> Response:
     query = request.url.query
     return RedirectResponse("/chat/" + (f"?{query}" if query else ""), status_code=301)
+
+
+class _FirstRequestOrClose(H11Protocol):
+    """uvicorn's HTTP/1.1, closing a connection whose first request has not come whole within
+    `open_timeout` (uvicorn would wait for it forever; websockets' handshake timeout did this
+    before). Otherwise idle connections, which a script opens by the thousand at no cost, would
+    use up the mail queue's files before the socket limits ever see them."""
+
+    open_timeout = OPEN_TIMEOUT
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._late = self.loop.call_later(self.open_timeout, self._close_if_no_request)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._late.cancel()
+        super().connection_lost(exc)
+
+    def _close_if_no_request(self) -> None:
+        upgraded = self.transport.get_protocol() is not self  # a socket now: its own protocol's
+        if self.cycle is None and not upgraded and not self.transport.is_closing():
+            self.transport.close()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -193,8 +217,10 @@ class ChatServer:
         allowed_origins: list[str] | None = None,
         gate: ChatGate | None = None,
         proxies: list[str] | None = None,
+        open_timeout: float = OPEN_TIMEOUT,
     ):
         self.backend = backend
+        self.open_timeout = open_timeout
         self.gate = gate  # None: no limits
         self.proxies = list(proxies or ())  # addresses whose X-Forwarded-For names the customer
         self.host = host
@@ -228,6 +254,7 @@ class ChatServer:
         listener = _listening_socket(self.host, self.port)
         config = uvicorn.Config(
             self.app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+            http=type("ChatHTTP", (_FirstRequestOrClose,), {"open_timeout": self.open_timeout}),
             ws="websockets-sansio", ws_max_size=MAX_FRAME_BYTES, server_header=False,
             proxy_headers=bool(self.proxies), forwarded_allow_ips=self.proxies or None,
             timeout_graceful_shutdown=2,

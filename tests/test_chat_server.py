@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -561,6 +562,24 @@ def test_open_sockets_are_limited_per_source_and_in_all_and_a_closed_one_frees_i
         wait_for(lambda: server.gate.open_sockets() == 0)  # the closed ones freed their places
         with from_address("198.51.100.1") as again:
             assert hello(again)["type"] == "welcome"
+    finally:
+        server.stop_thread()
+
+
+def test_a_connection_that_sends_no_request_is_closed_and_a_socket_is_not():
+    """Idle connections each hold one of the service's files; a chat socket may idle for long."""
+    backend = MemoryBackend()
+    server = ChatServer(backend, open_timeout=0.5)
+    server.run_in_thread()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle, \
+                socket.create_connection(("127.0.0.1", server.port), timeout=10) as partial, \
+                Running(server, backend).socket() as chat_socket:
+            partial.sendall(b"GET /chat/ HTTP/1.1\r\nHost: chat.example\r\n")  # never ends its headers
+            assert idle.recv(100) == b"" and partial.recv(100) == b""  # closed by the server
+            hello(chat_socket)
+            time.sleep(1)  # past the timeout
+            assert say(chat_socket, "Still here")["type"] == "ack"
     finally:
         server.stop_thread()
 
