@@ -1,143 +1,201 @@
-"""The customer's web chat: a WebSocket server plus the widget's static files, on one port.
+"""The customer's web chat: the widget's files and its socket, one Starlette application on one port.
 
-Built on `websockets` (asyncio): `process_request` answers plain HTTP GETs for the
-widget under /chat/ (email_queue/web/), and the socket at /chat/ws speaks JSON
-frames (hello, message, typing, end, leave in; welcome, ack, line, typing, error,
-closed out); `end` is the customer ending the chat, and every tab of it hears
-closed. Storage and routing live behind `ChatBackend`, whose blocking calls run
-in worker threads. A customer's line is
-acknowledged only once the backend has stored it; a bad frame gets an error frame
-and never closes the connection, and so does a backend that cannot store now
-(`ChatUnavailable`: the error's code is "unavailable", the widget tries again).
-New chats pass a `ChatGate` (limits per source address and in all); a refusal is
-an error frame whose code says why. Other threads reach the customers through
-`push_line`, `push_typing` and `push_closed`.
+Served by uvicorn inside the mail queue's event loop (or a thread of its own, in tests): the
+widget's files under /chat/ (email_queue/web/, a fixed table of routes), and the socket at
+/chat/ws speaking the frames of `email_queue.chat_frames` (hello, message, typing, end, leave
+in; welcome, ack, line, typing, error, closed out); `end` is the customer ending the chat, and
+every tab of it hears closed. Storage and routing live behind `ChatBackend`, whose blocking
+calls run in worker threads. A customer's line is acknowledged only once the backend has
+stored it; a bad frame gets an error frame and never closes the connection, and so does a
+backend that cannot store now (`ChatUnavailable`: the error's code is "unavailable", the
+widget tries again). New chats and open sockets pass a `ChatGate` (limits per source address
+and in all); a refused chat is an error frame whose code says why, a refused socket is closed
+with 1013. Other threads reach the customers through `push_line`, `push_typing` and
+`push_closed`.
+
+uvicorn does the HTTP and WebSocket work: the handshake, frames over MAX_FRAME_BYTES (the
+socket is closed with 1009 before they are read whole), ping/pong, the address a trusted
+proxy names (`proxies`, X-Forwarded-For); what is ours is the protocol and the limits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
+import contextlib
 import logging
+import socket
 import threading
 import time
-import uuid
-from collections import deque
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
-from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
-from websockets.frames import CloseCode
-from websockets.http11 import Request, Response
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bus.limits import MAX_DEPTH, nesting_depth
-from crm.texts import is_storable
+from email_queue.chat_frames import (
+    MAX_FRAME_BYTES,
+    TYPING_INTERVAL,
+    ChatBackend,
+    ChatClosed,
+    ChatLine,
+    ChatSession,
+    ChatUnavailable,
+    FrameError,
+    RecentPushes,
+    checked_details,
+    checked_message,
+    encode,
+    error_frame,
+    frames_after_welcome,
+    line_json,
+    origin_allowed,
+    page_policy,
+    parse_frame,
+    welcome_frame,
+)
 from email_queue.chat_gate import ChatGate, ChatRefused
+
+__all__ = ["ChatBackend", "ChatClosed", "ChatLine", "ChatServer", "ChatSession", "ChatUnavailable"]
 
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent / "web"
 WS_PATH = "/chat/ws"
-# The only files served: a fixed table, so no path from a request ever reaches the file system.
+# The only files served: a fixed table of routes, so no path from a request ever reaches the file system.
 STATIC_FILES = {
     "/chat/": ("chat.html", "text/html; charset=utf-8"),
     "/chat/chat.js": ("chat.js", "text/javascript; charset=utf-8"),
     "/chat/chat.css": ("chat.css", "text/css; charset=utf-8"),
     "/chat/embed.js": ("embed.js", "text/javascript; charset=utf-8"),
 }
-MAX_TEXT = 4000
-MAX_NAME = 100
-MAX_EMAIL = 254
-MAX_PHONE = 40
-MAX_PAGE = 2000
-MAX_CLIENT_ID = 100
-MAX_FRAME_BYTES = 128 * 1024
-TYPING_INTERVAL = 1.0  # seconds; forwards at most one customer typing signal per interval
-RECENT_SECONDS = 30.0  # how long pushes are kept for sockets that are still resuming
+RESPONSE_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+TRY_AGAIN_LATER = 1013  # the WebSocket close code for a socket over a limit
+MAX_QUEUED_FRAMES = 1000  # frames waiting for one slow socket; past that it is closed (its page resumes)
+OPEN_TIMEOUT = 10.0  # seconds for a connection's first request (or socket handshake) to arrive whole
 
 
-@dataclass(frozen=True)
-class ChatLine:
-    id: int
-    sender: str  # "customer", "agent", "system"
-    author: str
-    text: str
-    at: float
+# ---------------------------------------------------------------- HTTP
 
 
-@dataclass(frozen=True)
-class ChatSession:
-    token: str
-    conversation_id: int
-    transcript: list[ChatLine]
-    closed: bool = False
-    closed_by: str = "agent"  # or "customer", who ended it
+class _ChatHeaders:
+    """Plain ASGI middleware: every response, a 404 or a refused socket's included, is revalidated
+    before use and never sniffed."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def with_headers(message):
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
+                headers = MutableHeaders(scope=message)
+                for name, value in RESPONSE_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
-class ChatClosed(ValueError):
-    """customer_wrote on a chat the agent (or the customer) has closed."""
+def _file_route(path: str, file_name: str, content_type: str, headers: dict[str, str]) -> Route:
+    async def serve(request: Request) -> Response:
+        return FileResponse(WEB_DIR / file_name, media_type=content_type, headers=headers)
 
-    def __init__(self, message: str, by: str = "agent"):
-        super().__init__(message)
-        self.by = by
-
-
-class ChatUnavailable(Exception):
-    """The backend cannot do it now (its database is away); the message asks the customer to try again."""
+    return Route(path, serve, methods=["GET"], name=file_name)
 
 
-class ChatBackend(Protocol):
-    def open_chat(
-        self, *, name: str, email: str | None, phone: str | None, page: str | None, language: str | None
-    ) -> ChatSession:
-        """Start a conversation; raises ValueError with a message for the customer on bad input."""
-
-    def resume_chat(self, token: str) -> ChatSession | None:
-        """The conversation of `token`, or None when unknown or expired."""
-
-    def customer_wrote(self, token: str, text: str, client_id: str) -> ChatLine:
-        """Store the line before returning; the same client_id again returns the same line."""
-
-    def customer_typing(self, token: str) -> None: ...
-
-    def customer_left(self, token: str) -> None:
-        """The customer's socket closed (they may come back)."""
-
-    def customer_ended(self, token: str) -> None:
-        """The customer ended the chat: no more lines from them. Done once stored; ending a
-        chat already ended or closed does nothing. ValueError with a message when unknown."""
+async def _add_slash(request: Request) -> Response:
+    query = request.url.query
+    return RedirectResponse("/chat/" + (f"?{query}" if query else ""), status_code=301)
 
 
-class FrameError(Exception):
-    """A frame the server refuses; becomes an error frame for the customer."""
+class _FirstRequestOrClose(H11Protocol):
+    """uvicorn's HTTP/1.1, closing a connection whose first request has not come whole within
+    `open_timeout` (uvicorn would wait for it forever; websockets' handshake timeout did this
+    before). Otherwise idle connections, which a script opens by the thousand at no cost, would
+    use up the mail queue's files before the socket limits ever see them."""
 
-    def __init__(self, code: str, message: str, client_id: str | None = None, retry_after: float | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.client_id = client_id
-        self.retry_after = retry_after
+    open_timeout = OPEN_TIMEOUT
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._late = self.loop.call_later(self.open_timeout, self._close_if_no_request)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._late.cancel()
+        super().connection_lost(exc)
+
+    def _close_if_no_request(self) -> None:
+        upgraded = self.transport.get_protocol() is not self  # a socket now: its own protocol's
+        if self.cycle is None and not upgraded and not self.transport.is_closing():
+            self.transport.close()
 
 
-def line_json(line: ChatLine) -> dict[str, Any]:
-    return {"id": line.id, "from": line.sender, "author": line.author, "text": line.text, "at": line.at}
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Bound here rather than by uvicorn, which exits the process when it cannot bind: an OSError
+    lets the mail queue say which address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
 
 
-def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False)
+# ---------------------------------------------------------------- one socket
+
+
+class Outbox:
+    """One socket's frames out, written in the order they were put, answers and pushes alike.
+
+    Pushes come from other threads through the loop and are put at once (as a broadcast
+    would write them), so that two pushes never overtake each other while one waits to be
+    written to a slow socket.
+    """
+
+    def __init__(self, websocket: WebSocket):
+        self.websocket = websocket
+        self._queue: asyncio.Queue[str | tuple[int, str]] = asyncio.Queue()
+        self._full = False
+        self._writer = asyncio.ensure_future(self._write())
+
+    def put(self, frame: dict[str, Any]) -> None:
+        if self._full:
+            return
+        if self._queue.qsize() >= MAX_QUEUED_FRAMES:
+            # The page is not reading; it reconnects and reads the transcript again.
+            log.warning("web chat: a socket that does not read was closed (%d frames waiting)", MAX_QUEUED_FRAMES)
+            self._full = True
+            self.close(TRY_AGAIN_LATER, "Too slow; reconnect.")
+            return
+        self._queue.put_nowait(encode(frame))
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        self._queue.put_nowait((code, reason))
+
+    async def _write(self) -> None:
+        with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # gone: its reader hears it too
+            while True:
+                item = await self._queue.get()
+                if isinstance(item, str):
+                    await self.websocket.send_text(item)
+                else:
+                    await self.websocket.close(*item)
+                    return
+
+    async def stop(self) -> None:
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
 
 
 @dataclass
 class Customer:
     """What one socket knows about its customer once `hello` succeeded."""
 
-    socket: ServerConnection
+    outbox: Outbox
     source: str = ""  # the customer's address, for the limits
     token: str | None = None
     conversation_id: int | None = None
@@ -145,144 +203,11 @@ class Customer:
     left: bool = False
 
 
-@dataclass
-class RecentPushes:
-    """Pushes of the last RECENT_SECONDS per conversation.
-
-    A socket resuming a chat reads the transcript in a worker thread, then joins
-    its conversation; a push landing in between would be lost, so it is replayed
-    from here (the widget drops lines it already has by id).
-    """
-
-    frames: dict[int, deque[tuple[float, dict[str, Any]]]] = field(default_factory=dict)
-
-    def add(self, conversation_id: int, frame: dict[str, Any]) -> None:
-        self.forget_old()
-        self.frames.setdefault(conversation_id, deque()).append((time.monotonic(), frame))
-
-    def since(self, conversation_id: int) -> list[dict[str, Any]]:
-        self.forget_old()
-        return [frame for _, frame in self.frames.get(conversation_id, ())]
-
-    def forget_old(self) -> None:
-        limit = time.monotonic() - RECENT_SECONDS
-        for conversation_id in list(self.frames):
-            pushes = self.frames[conversation_id]
-            while pushes and pushes[0][0] < limit:
-                pushes.popleft()
-            if not pushes:
-                del self.frames[conversation_id]
-
-
-# ---------------------------------------------------------------- validation
-
-
-def text_field(frame: dict[str, Any], key: str) -> str:
-    value = frame.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise FrameError("bad_frame", f"'{key}' must be a string")
-    return value.strip()
-
-
-def checked_details(frame: dict[str, Any]) -> dict[str, Any]:
-    """The customer's details from a new-chat hello, or FrameError."""
-    name, email, phone = text_field(frame, "name"), text_field(frame, "email"), text_field(frame, "phone")
-    if not name:
-        raise FrameError("missing_name", "Please give your name.")
-    if len(name) > MAX_NAME:
-        raise FrameError("name_too_long", f"The name may have at most {MAX_NAME} characters.")
-    if not email and not phone:
-        raise FrameError("missing_contact", "Please give an email address or a phone number.")
-    if email and (len(email) > MAX_EMAIL or "@" not in email):
-        raise FrameError("bad_email", "This email address does not look right.")
-    if len(phone) > MAX_PHONE:
-        raise FrameError("bad_phone", "This phone number does not look right.")
-    return {
-        "name": name,
-        "email": email or None,
-        "phone": phone or None,
-        "page": text_field(frame, "page")[:MAX_PAGE] or None,
-        "language": text_field(frame, "language")[:20] or None,
-    }
-
-
-def checked_message(frame: dict[str, Any]) -> tuple[str, str]:
-    """(text, client_id) of a message frame, or FrameError (which names the client_id)."""
-    client_id = frame.get("client_id")
-    if client_id is None:
-        client_id = str(uuid.uuid4())  # a client without ids just loses de-duplication
-    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID \
-            or not is_storable(client_id):  # it is echoed in the answer, which must encode
-        raise FrameError("bad_client_id", "client_id must be a short string")
-    try:
-        text = text_field(frame, "text")
-    except FrameError as exc:
-        raise FrameError(exc.code, exc.message, client_id) from None
-    if not text:
-        raise FrameError("empty_text", "The message is empty.", client_id)
-    if len(text) > MAX_TEXT:
-        raise FrameError("too_long", f"A message may have at most {MAX_TEXT} characters.", client_id)
-    return text, client_id
-
-
-def parse_frame(raw: str | bytes) -> dict[str, Any]:
-    if isinstance(raw, bytes):
-        raise FrameError("bad_frame", "Frames must be JSON text.")
-    if raw.count("[") + raw.count("{") > MAX_DEPTH and nesting_depth(raw.encode(errors="surrogatepass")) > MAX_DEPTH:
-        # json's decoder recurses (a RecursionError, logged as a failure): refused unread, as on the bus
-        raise FrameError("too_deep", f"A frame may nest at most {MAX_DEPTH} levels.")
-    try:
-        frame = json.loads(raw)
-    except ValueError:
-        raise FrameError("bad_json", "The frame is not valid JSON.") from None
-    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-        raise FrameError("bad_frame", "A frame is a JSON object with a 'type'.")
-    return frame
-
-
-# ---------------------------------------------------------------- HTTP
-
-
-def http_response(status: HTTPStatus, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> Response:
-    headers = Headers(
-        {
-            "Date": email.utils.formatdate(usegmt=True),
-            "Connection": "close",
-            "Content-Type": content_type,
-            "Content-Length": str(len(body)),
-            "Cache-Control": "no-cache",
-            "X-Content-Type-Options": "nosniff",
-            **(extra or {}),
-        }
-    )
-    return Response(status.value, status.phrase, headers, body)
-
-
-def page_policy(allowed_origins: list[str] | None) -> str:
-    """CSP for chat.html: nothing but our own files, framed by anyone or by the allowed origins only."""
-    ancestors = "*" if allowed_origins is None else " ".join(["'self'", *allowed_origins])
-    return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
-    )
-
-
-def is_upgrade(request: Request) -> bool:
-    return request.headers.get("Upgrade", "").lower() == "websocket"
-
-
-def own_origin(request: Request, origin: str) -> bool:
-    """The widget page we serve ourselves connects from our own host."""
-    return urlsplit(origin).netloc.lower() == request.headers.get("Host", "").lower()
-
-
 # ---------------------------------------------------------------- server
 
 
 class ChatServer:
-    """The chat WebSocket server and the widget's files; see the module docstring."""
+    """The chat's Starlette application under uvicorn; see the module docstring."""
 
     def __init__(
         self,
@@ -292,38 +217,71 @@ class ChatServer:
         allowed_origins: list[str] | None = None,
         gate: ChatGate | None = None,
         proxies: list[str] | None = None,
+        open_timeout: float = OPEN_TIMEOUT,
     ):
         self.backend = backend
+        self.open_timeout = open_timeout
         self.gate = gate  # None: no limits
-        self.proxies = set(proxies or ())  # addresses whose X-Forwarded-For names the customer
+        self.proxies = list(proxies or ())  # addresses whose X-Forwarded-For names the customer
         self.host = host
         self.port = port
         self.allowed_origins = [origin.rstrip("/") for origin in allowed_origins] if allowed_origins else None
+        self.app = self._application()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._server: Server | None = None
-        self._sockets: dict[int, set[ServerConnection]] = {}
+        self._server: uvicorn.Server | None = None
+        self._listener: socket.socket | None = None
+        self._ticks: asyncio.Task | None = None
+        self._sockets: dict[int, set[Outbox]] = {}
         self._recent = RecentPushes()
         self._thread: threading.Thread | None = None
+
+    def _application(self) -> Starlette:
+        page_headers = {"Content-Security-Policy": page_policy(self.allowed_origins)}
+        routes: list[BaseRoute] = [
+            _file_route(path, file_name, content_type, page_headers if path == "/chat/" else {})
+            for path, (file_name, content_type) in STATIC_FILES.items()
+        ]
+        routes += [Route("/chat", _add_slash, methods=["GET"]), WebSocketRoute(WS_PATH, self._serve_socket)]
+        app = Starlette(routes=routes, middleware=[Middleware(_ChatHeaders)])
+        app.router.redirect_slashes = False  # /chat/chat.js/ is not found, as any other path
+        return app
 
     # -- life cycle
 
     async def start(self) -> None:
+        """Listen (OSError when the address is taken) and serve on the running loop."""
         self.loop = asyncio.get_running_loop()
-        self._server = await serve(
-            self._serve_socket,
-            self.host,
-            self.port,
-            process_request=self._process_request,
-            max_size=MAX_FRAME_BYTES,
+        listener = _listening_socket(self.host, self.port)
+        config = uvicorn.Config(
+            self.app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+            http=type("ChatHTTP", (_FirstRequestOrClose,), {"open_timeout": self.open_timeout}),
+            ws="websockets-sansio", ws_max_size=MAX_FRAME_BYTES, server_header=False,
+            proxy_headers=bool(self.proxies), forwarded_allow_ips=self.proxies or None,
+            timeout_graceful_shutdown=2,
         )
-        self.port = self._server.sockets[0].getsockname()[1]
+        config.load()
+        server = uvicorn.Server(config)
+        server.lifespan = config.lifespan_class(config)
+        try:
+            # startup, main_loop and shutdown, not serve(): serve would take the process's signals
+            await server.startup(sockets=[listener])
+        except BaseException:
+            listener.close()
+            raise
+        self._server, self._listener = server, listener
+        self._ticks = asyncio.ensure_future(server.main_loop())  # keeps the Date header current
+        self.port = listener.getsockname()[1]
         log.info("web chat listening on http://%s:%d/chat/", self.host, self.port)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.should_exit = True
+        if self._ticks is not None:
+            await self._ticks
+        await server.shutdown(sockets=[self._listener] if self._listener else None)
+        self._listener = None
 
     def run_in_thread(self, timeout: float = 10.0) -> None:
         """Run the server on an event loop of its own in a daemon thread; returns once bound."""
@@ -379,53 +337,35 @@ class ChatServer:
     def _deliver(self, conversation_id: int, frame: dict[str, Any], keep: bool) -> None:
         if keep:
             self._recent.add(conversation_id, frame)
-        # broadcast writes synchronously, so frames reach each socket in push order.
-        broadcast(self._sockets.get(conversation_id, ()), encode(frame))
-
-    # -- HTTP
-
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = urlsplit(request.path).path
-        if path == WS_PATH and is_upgrade(request):
-            return self._check_origin(request)
-        if path == "/chat":
-            query = urlsplit(request.path).query
-            location = "/chat/" + (f"?{query}" if query else "")
-            return http_response(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", {"Location": location})
-        if path not in STATIC_FILES:
-            return http_response(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8")
-        return self._static_file(path)
-
-    def _static_file(self, path: str) -> Response:
-        file_name, content_type = STATIC_FILES[path]
-        extra = {"Content-Security-Policy": page_policy(self.allowed_origins)} if path == "/chat/" else {}
-        return http_response(HTTPStatus.OK, (WEB_DIR / file_name).read_bytes(), content_type, extra)
-
-    def _check_origin(self, request: Request) -> Response | None:
-        origin = request.headers.get("Origin")
-        if self.allowed_origins is None or origin is None or own_origin(request, origin):
-            return None
-        if origin.rstrip("/") in self.allowed_origins:
-            return None
-        log.info("web chat refused a socket from origin %r", origin)
-        return http_response(HTTPStatus.FORBIDDEN, b"Origin not allowed\n", "text/plain; charset=utf-8")
+        for outbox in self._sockets.get(conversation_id, ()):
+            outbox.put(frame)
 
     # -- one socket
 
-    async def _serve_socket(self, socket: ServerConnection) -> None:
-        customer = Customer(socket, self._source(socket))
-        if self.gate is not None and not self.gate.connect(customer.source):
-            await socket.close(CloseCode.TRY_AGAIN_LATER, "Too many connections; try again later.")
+    async def _serve_socket(self, websocket: WebSocket) -> None:
+        if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host", ""),
+                              self.allowed_origins):
+            log.info("web chat refused a socket from origin %r", websocket.headers.get("origin"))
+            await websocket.send_denial_response(PlainTextResponse("Origin not allowed\n", status_code=403))
             return
+        await websocket.accept()
+        source = websocket.client.host[:100] if websocket.client else "unknown"
+        if self.gate is not None and not self.gate.connect(source):
+            await websocket.close(TRY_AGAIN_LATER, "Too many connections; try again later.")
+            return
+        customer = Customer(Outbox(websocket), source)
         try:
-            async for raw in socket:
-                await self._answer(customer, raw)
-        except ConnectionClosed:
-            pass
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                await self._answer(customer, text if text is not None else message.get("bytes") or b"")
         finally:
             if self.gate is not None:
-                self.gate.disconnect(customer.source)
+                self.gate.disconnect(source)
             await self._goodbye(customer)
+            await customer.outbox.stop()
 
     async def _answer(self, customer: Customer, raw: str | bytes) -> None:
         """Handle one frame; every refusal or failure becomes an error frame."""
@@ -435,14 +375,12 @@ class ChatServer:
             client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
             await self._dispatch(customer, frame)
         except FrameError as exc:
-            await self._send_error(customer.socket, exc.code, exc.message, exc.client_id, exc.retry_after)
+            customer.outbox.put(error_frame(exc.code, exc.message, exc.client_id, exc.retry_after))
         except ChatUnavailable as exc:  # nothing was stored: the widget keeps the line and tries again
-            await self._send_error(customer.socket, "unavailable", str(exc), client_id)
-        except ConnectionClosed:
-            raise
+            customer.outbox.put(error_frame("unavailable", str(exc), client_id))
         except Exception:
             log.exception("web chat frame failed")
-            await self._send_error(customer.socket, "server_error", "Something went wrong, try again.", client_id)
+            customer.outbox.put(error_frame("server_error", "Something went wrong, try again.", client_id))
 
     async def _dispatch(self, customer: Customer, frame: dict[str, Any]) -> None:
         kind = frame["type"]
@@ -460,7 +398,7 @@ class ChatServer:
             await self._end(customer)
         else:
             await self._goodbye(customer)
-            await customer.socket.close()
+            customer.outbox.close()
 
     async def _hello(self, customer: Customer, frame: dict[str, Any]) -> None:
         token = frame.get("token")
@@ -469,9 +407,10 @@ class ChatServer:
         session = await self._open_or_resume(customer, token, frame)
         await self._goodbye(customer)  # a second hello on one socket switches conversation
         customer.token, customer.conversation_id, customer.left = session.token, session.conversation_id, False
-        self._sockets.setdefault(session.conversation_id, set()).add(customer.socket)
-        await customer.socket.send(encode(self._welcome(session)))
-        await self._replay_recent(customer.socket, session)
+        self._sockets.setdefault(session.conversation_id, set()).add(customer.outbox)
+        customer.outbox.put(welcome_frame(session))
+        for replayed in frames_after_welcome(session, self._recent.since(session.conversation_id)):
+            customer.outbox.put(replayed)
 
     async def _open_or_resume(self, customer: Customer, token: str | None, frame: dict[str, Any]) -> ChatSession:
         if token:
@@ -497,39 +436,19 @@ class ChatServer:
         except ChatRefused as refused:
             raise FrameError(refused.code, refused.message, retry_after=round(refused.retry_after)) from None
 
-    @staticmethod
-    def _welcome(session: ChatSession) -> dict[str, Any]:
-        return {
-            "type": "welcome",
-            "token": session.token,
-            "conversation": session.conversation_id,
-            "transcript": [line_json(line) for line in session.transcript],
-        }
-
-    async def _replay_recent(self, socket: ServerConnection, session: ChatSession) -> None:
-        known = {line.id for line in session.transcript}
-        closed = {"type": "closed", "by": session.closed_by} if session.closed else None
-        for frame in self._recent.since(session.conversation_id):
-            if frame["type"] == "line" and frame["line"]["id"] not in known:
-                await socket.send(encode(frame))
-            if frame["type"] == "closed":
-                closed = closed or frame
-        if closed:
-            await socket.send(encode(closed))
-
     async def _message(self, customer: Customer, frame: dict[str, Any]) -> None:
         text, client_id = checked_message(frame)
         try:
             line = await asyncio.to_thread(self.backend.customer_wrote, customer.token, text, client_id)
         except ChatClosed as exc:
-            await customer.socket.send(encode({"type": "closed", "by": exc.by}))
+            customer.outbox.put({"type": "closed", "by": exc.by})
             return
         except ValueError as exc:  # refused for good: the widget drops the line and says why
             raise FrameError("invalid", str(exc), client_id) from None
-        await customer.socket.send(encode({"type": "ack", "client_id": client_id, "line": line_json(line)}))
+        customer.outbox.put({"type": "ack", "client_id": client_id, "line": line_json(line)})
         # The customer's other tabs show the line too.
-        others = self._sockets.get(customer.conversation_id, set()) - {customer.socket}
-        broadcast(others, encode({"type": "line", "line": line_json(line)}))
+        for other in self._sockets.get(customer.conversation_id, set()) - {customer.outbox}:
+            other.put({"type": "line", "line": line_json(line)})
 
     async def _end(self, customer: Customer) -> None:
         try:
@@ -557,7 +476,7 @@ class ChatServer:
             return
         customer.left = True
         sockets = self._sockets.get(customer.conversation_id, set())
-        sockets.discard(customer.socket)
+        sockets.discard(customer.outbox)
         if not sockets:
             self._sockets.pop(customer.conversation_id, None)
         try:
@@ -566,24 +485,3 @@ class ChatServer:
             log.warning("web chat: the customer of chat %s left while it could not be noted", customer.conversation_id)
         except Exception:
             log.exception("web chat: customer_left failed")
-
-    def _source(self, socket: ServerConnection) -> str:
-        """The customer's address: the peer's, or behind a proxy we trust the one it names last."""
-        peer = socket.remote_address[0] if socket.remote_address else "unknown"
-        if peer in self.proxies and socket.request is not None:
-            forwarded = socket.request.headers.get("X-Forwarded-For", "")
-            named = forwarded.rsplit(",", 1)[-1].strip()
-            if named:
-                return named[:100]
-        return peer
-
-    @staticmethod
-    async def _send_error(socket: ServerConnection, code: str, message: str, client_id: str | None,
-                          retry_after: float | None = None) -> None:
-        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
-        if client_id is not None:
-            frame["client_id"] = client_id
-        if retry_after is not None:
-            frame["retry_after"] = retry_after
-        await socket.send(encode(frame))
-

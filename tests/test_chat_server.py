@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from email_queue.chat_frames import frames_after_welcome, origin_allowed
 from email_queue.chat_gate import ChatGate, ChatLimits
 from email_queue.chat_server import ChatClosed, ChatLine, ChatServer, ChatSession, ChatUnavailable
 
@@ -410,6 +412,33 @@ def test_allowed_origins_limit_foreign_pages_but_not_the_widget_itself():
         server.stop_thread()
 
 
+@pytest.mark.parametrize(
+    ("origin", "allowed", "expected"),
+    [
+        (None, ["https://shop.example"], True),  # not a browser: nothing to check
+        ("https://evil.example", None, True),  # no origins set: any page may embed the chat
+        ("https://shop.example/", ["https://shop.example"], True),
+        ("http://shop.example", ["https://shop.example"], False),  # another scheme is another origin
+        ("https://shop.example.evil.example", ["https://shop.example"], False),
+        ("http://CHAT.EXAMPLE:8025", ["https://shop.example"], True),  # the widget page, on our own host
+        ("http://chat.example:8026", ["https://shop.example"], False),
+    ],
+)
+def test_which_pages_may_open_a_socket(origin, allowed, expected):
+    assert origin_allowed(origin, "chat.example:8025", allowed) is expected
+
+
+def test_after_the_welcome_come_the_lines_pushed_meanwhile_then_closed_once():
+    seen = ChatLine(1, "agent", "Anna", "Hi", 1.0)
+    session = ChatSession("tok", 7, [seen], closed=False)
+    recent = [{"type": "line", "line": {"id": 1}}, {"type": "line", "line": {"id": 2}},
+              {"type": "closed", "by": "agent"}, {"type": "closed", "by": "customer"}]
+    assert frames_after_welcome(session, recent) == [{"type": "line", "line": {"id": 2}},
+                                                     {"type": "closed", "by": "agent"}]
+    ended = ChatSession("tok", 7, [seen], closed=True, closed_by="customer")
+    assert frames_after_welcome(ended, []) == [{"type": "closed", "by": "customer"}]
+
+
 # ---------------------------------------------------------------- static files
 
 
@@ -533,6 +562,24 @@ def test_open_sockets_are_limited_per_source_and_in_all_and_a_closed_one_frees_i
         wait_for(lambda: server.gate.open_sockets() == 0)  # the closed ones freed their places
         with from_address("198.51.100.1") as again:
             assert hello(again)["type"] == "welcome"
+    finally:
+        server.stop_thread()
+
+
+def test_a_connection_that_sends_no_request_is_closed_and_a_socket_is_not():
+    """Idle connections each hold one of the service's files; a chat socket may idle for long."""
+    backend = MemoryBackend()
+    server = ChatServer(backend, open_timeout=0.5)
+    server.run_in_thread()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle, \
+                socket.create_connection(("127.0.0.1", server.port), timeout=10) as partial, \
+                Running(server, backend).socket() as chat_socket:
+            partial.sendall(b"GET /chat/ HTTP/1.1\r\nHost: chat.example\r\n")  # never ends its headers
+            assert idle.recv(100) == b"" and partial.recv(100) == b""  # closed by the server
+            hello(chat_socket)
+            time.sleep(1)  # past the timeout
+            assert say(chat_socket, "Still here")["type"] == "ack"
     finally:
         server.stop_thread()
 
