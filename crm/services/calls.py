@@ -68,10 +68,11 @@ _SEGMENT_ID = select(_SEGMENTS.c.id).where(_SEGMENTS.c.contact_id == bindparam("
                                            _SEGMENTS.c.segment_no == bindparam("segment_no"))
 _UPDATE_SEGMENT = update(_SEGMENTS).where(_SEGMENTS.c.id == bindparam("segment_id"))
 _INSERT_SEGMENT = insert(_SEGMENTS)
-# An event whose key is there already was written before (a retried commit): nothing is added,
-# and nothing is returned (the only portable way to tell: rowcount is -1 on PostgreSQL here).
+# An event whose key is there already was written before (a retried commit): nothing is added.
+# Whether a row was: SQLite counts it; on PostgreSQL the id comes back (its rowcount is -1
+# behind the RETURNING SQLAlchemy adds for the key).
 _INSERT_EVENT = {
-    "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"]).returning(_EVENTS.c.id),
+    "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"]),
     "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"])
     .returning(_EVENTS.c.id),
 }
@@ -315,8 +316,9 @@ def record_event(session: Session, actor: Actor, *, key: str, kind: str, at: dat
 
 
 def _insert_event(session: Session, row: dict) -> bool:
-    statement = _INSERT_EVENT[session.get_bind().dialect.name]
-    return session.execute(statement, row).scalar() is not None
+    dialect = session.get_bind().dialect.name
+    result = cast(CursorResult, session.execute(_INSERT_EVENT[dialect], row))
+    return result.rowcount == 1 if dialect == "sqlite" else result.scalar() is not None
 
 
 def _json_detail(detail: dict | None) -> dict:
