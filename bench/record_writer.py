@@ -45,7 +45,7 @@ def record_call(records: CallRecords, n: int, t0: datetime, *, one_by_one: bool 
     records.segment_updated(call, 1, answered_at=at, wait_seconds=1.25)
     records.queue_event("ended", at=at, contact_id=call, queue="support", agent="amy", cause="caller_hangup")
     records.segment_updated(call, 1, ended_at=at, talk_seconds=30, end_cause="caller_hangup", status="wrap_up")
-    records.queue_event("agent_state", at=at, agent="amy", mode="wrap_up")
+    records.queue_event("work_mode", at=at, agent="amy", mode="wrap_up")
     records.segment_updated(call, 1, wrapup_seconds=5, status="closed")
 
 

@@ -1,6 +1,6 @@
 """The CRM schema: business partners, ownership, users and organization,
 products and installed base, business transactions, interaction records, the
-queue event log and the audit trail.
+event log of contacts and agents and the audit trail.
 
 Enumerations are stored as short strings (portable between SQLite and
 PostgreSQL, and readable in reports); the Python enums below are the list of
@@ -31,7 +31,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from crm.clock import utcnow
 
@@ -46,6 +48,23 @@ NAMING = {
 # Search tokens are compared by prefix ranges, which needs byte order, not a
 # locale's collation.
 TokenString = String(80).with_variant(String(80, collation="C"), "postgresql")
+
+
+class DatabaseUtcNow(FunctionElement):
+    """The database's clock, in naive UTC with microseconds, as a column's server default."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(DatabaseUtcNow, "postgresql")
+def _postgresql_utc_now(_element, _compiler, **_kw) -> str:
+    return "(now() AT TIME ZONE 'utc')"
+
+
+@compiles(DatabaseUtcNow, "sqlite")
+def _sqlite_utc_now(_element, _compiler, **_kw) -> str:
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
 
 class Base(DeclarativeBase):
@@ -144,22 +163,29 @@ class EndCause(StrEnumBase):
     GATEWAY_RESTARTED = "gateway_restarted"  # the gateway died during the call; closed at its next start
 
 
-class QueueEventKind(StrEnumBase):
-    """What happened to a call in a queue, or to an agent's work mode."""
+class EventKind(StrEnumBase):
+    """What happened to a contact in the queues, or to an agent's working time: the kinds of
+    the event log (docs/reports.md lists each one's detail)."""
 
-    ENTERED = "entered"
-    OFFERED = "offered"
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    OVERFLOWED = "overflowed"
-    TRANSFERRED = "transferred"
+    # contacts
+    ENTERED = "entered"  # entered a queue
+    OFFERED = "offered"  # offered to an agent
+    RING_NO_ANSWER = "ring_no_answer"  # that agent did not answer in time
+    REJECTED = "rejected"  # that agent refused the offer
+    ANSWERED = "answered"  # detail: wait
+    ABANDONED = "abandoned"  # the customer hung up while waiting; detail: wait
+    OVERFLOWED = "overflowed"  # left the queue for another queue or number; detail: target
+    TRANSFERRED = "transferred"  # detail: target ("queue:sales", "agent:amy", "number:..."), attended
+    HELD = "held"
+    RETRIEVED = "retrieved"
+    # ended: detail cause and by (customer, agent, system); one not answered left the queue
+    # otherwise, its cause says why (no_answer: timeout, rejected: no agents or closed, failure)
     ENDED = "ended"
-    WRAPPED_UP = "wrapped_up"  # the answering agent's wrap-up ended (detail: talk, wrap_up, handle)
-    RING_NO_ANSWER = "ring_no_answer"
-    REJECTED = "rejected"
-    AGENT_STATE = "agent_state"
-    LOGIN = "login"  # an agent logged in to the gateway (detail: queues, device)
-    LOGOUT = "logout"
+    WRAPPED_UP = "wrapped_up"  # the answering agent's wrap-up ended; detail: talk, wrap_up, handle
+    # agents
+    LOGGED_IN = "logged_in"  # detail: queues, channels, device
+    LOGGED_OUT = "logged_out"  # detail: reason
+    WORK_MODE = "work_mode"  # detail: mode, reason (a not-ready reason code)
 
 
 class LinkKind(StrEnumBase):
@@ -649,17 +675,35 @@ class InteractionLink(Base):
     transaction: Mapped[BusinessTransaction] = relationship()
 
 
-class QueueEvent(Base):
-    """One step of a call through the queues, or an agent's change of work
-    mode: the log queue and agent reports are computed from."""
+class LoggedEvent(Base):
+    """One event of a contact (a call, later an email or a chat) or of an agent's working
+    time: the one log every queue and agent report, and the wallboard's "today", are
+    computed from (docs/reports.md, "The event log").
 
-    __tablename__ = "queue_event"
-    __table_args__ = (Index("ix_queue_event_queue_at", "queue", "at"),)
+    `at` is when it happened, by the clock of the process that saw it (the gateway spools its
+    records and may write them long after, during a database outage, so the time of writing
+    is not the time of the event); `recorded_at` is when the database took it, by the
+    database's clock. `event_key` is unique: the writer makes it once per event (its run and a
+    number), so writing the same event again (a retried commit) adds nothing."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "event_log"
+    __table_args__ = (
+        Index("ix_event_log_queue_at", "queue", "at"),
+        Index("ix_event_log_agent_at", "agent_id", "at"),
+        Index("ix_event_log_contact_at", "contact_id", "at"),
+        Index("ix_event_log_at", "at"),
+        Index("uq_event_log_event_key", "event_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(DateTime)  # with microseconds: order within a second
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, server_default=DatabaseUtcNow())
     kind: Mapped[str] = mapped_column(String(20))
-    contact_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The contact: its channel and id (a call's id, a conversation's number); None for an
+    # agent's own events.
+    channel: Mapped[str | None] = mapped_column(String(10))
+    contact_id: Mapped[str | None] = mapped_column(String(64))
     queue: Mapped[str | None] = mapped_column(String(80))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # {"wait": 12.5}, {"mode": "not_ready", "reason": "lunch"}, {"target": "queue:sales"}

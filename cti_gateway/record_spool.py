@@ -62,12 +62,15 @@ class SegmentUpdated(SpooledRecord, tag="segment_updated"):
 
 
 class QueueEventLogged(SpooledRecord, tag="queue_event"):
+    """An event of the event log (the tag is older than the log: spools keep it)."""
+
     event: str
     at: datetime
     contact_id: str | None = None
     queue: str | None = None
     agent: str | None = None
     detail: dict[str, Any] = {}
+    key: str = ""  # the event's key in the log; "" in spools written before there was one
 
 
 class _Header(msgspec.Struct, tag="header", tag_field="kind"):

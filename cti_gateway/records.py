@@ -15,7 +15,9 @@ record once.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from datetime import datetime
 from functools import partial
 from queue import Empty, SimpleQueue
 
+import msgspec
 from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -305,6 +308,11 @@ class CallRecords:
         self.writer = writer
         self._actor = Actor.system()
         self._spool_failing = False
+        # Each event's key in the log: this run's id and the event's number. It is made here,
+        # once, and travels with the record through the spool and every retry, so the log
+        # takes each event once however often it is written.
+        self._run = f"gw-{secrets.token_hex(6)}"
+        self._numbers = itertools.count(1)
 
     def segment_opened(self, contact_id: str, segment_no: int, *, direction: str,
                        queue: str | None, ani: str | None, dnis: str | None,
@@ -321,13 +329,15 @@ class CallRecords:
                     queue: str | None = None, agent: str | None = None, **detail) -> None:
         detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in detail.items()}
         self._record(QueueEventLogged(event=kind, at=at, contact_id=contact_id, queue=queue, agent=agent,
-                                      detail=detail))
+                                      detail=detail, key=f"{self._run}:{next(self._numbers)}"))
 
     def replay_spool(self) -> int:
         """Queue what the spool held at start again; the writer skips what the database has."""
         spool = self.writer.spool
         pending = spool.replay() if spool is not None else []
         for seq, record in pending:
+            if isinstance(record, QueueEventLogged) and not record.key:  # spooled before events had keys
+                record = msgspec.structs.replace(record, key=f"spool-{spool.spool_id}:{seq}")
             self.writer.submit(partial(apply_record, record, self._actor), describe(record), seq)
         return len(pending)
 
@@ -347,6 +357,8 @@ class CallRecords:
 
 
 _TIME_FIELDS = ("offered_at", "answered_at", "ended_at")
+# Agents' events as gateways before the event log named them (their spools may still hold them).
+_FORMER_KINDS = {"login": "logged_in", "logout": "logged_out", "agent_state": "work_mode"}
 
 
 def apply_record(record: SpooledRecord, actor: Actor, session: Session) -> None:
@@ -361,8 +373,9 @@ def apply_record(record: SpooledRecord, actor: Actor, session: Session) -> None:
                   for name, value in record.fields.items()}
         calls.record_segment_updated(session, actor, record.contact_id, record.segment_no, **fields)
     elif isinstance(record, QueueEventLogged):
-        calls.record_queue_event(session, actor, kind=record.event, at=record.at, contact_id=record.contact_id,
-                                 queue=record.queue, agent=record.agent, detail=record.detail or None)
+        calls.record_event(session, actor, key=record.key, kind=_FORMER_KINDS.get(record.event, record.event),
+                           at=record.at, contact_id=record.contact_id, queue=record.queue, agent=record.agent,
+                           detail=record.detail or None)
 
 
 def _read_time(value):
@@ -384,4 +397,4 @@ def describe(record: SpooledRecord) -> str:
         return f"call {record.contact_id} segment {record.segment_no} updated ({names})"
     about = (f" of call {record.contact_id}" if record.contact_id else
              f" of {record.agent}" if record.agent else "")
-    return f"queue event {record.event}{about}"
+    return f"event {record.event}{about}"

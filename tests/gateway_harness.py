@@ -30,7 +30,7 @@ from sqlalchemy import select
 from bus import cti
 from bus.keys import ensure_keys
 from crm.db import Database, make_engine
-from crm.models import Interaction, QueueEvent, User
+from crm.models import Interaction, LoggedEvent, User
 from crm.permissions import Actor
 from crm.services import sessions
 from crm.services.users import create_user, hash_password, set_skill
@@ -315,8 +315,8 @@ class RunningGateway:
         database = Database.open(self.db_url)
         try:
             with database.reading() as session:
-                return list(session.scalars(select(QueueEvent.kind).where(
-                    QueueEvent.contact_id == call_id).order_by(QueueEvent.id)))
+                return list(session.scalars(select(LoggedEvent.kind).where(
+                    LoggedEvent.contact_id == call_id).order_by(LoggedEvent.id)))
         finally:
             database.dispose()
 

@@ -38,6 +38,9 @@ def test_hold_plays_music_and_retrieve_reconnects_with_hold_time_recorded():
     assert segment["talk_seconds"] == pytest.approx(15)
     assert segment["end_cause"] == "agent_hangup"
     assert [type(e) for e in center.events_for("ann", cti.CallHeld)] == [cti.CallHeld]
+    logged = [e for e in center.records.queue_events if e.get("contact_id") == call_id]
+    assert [e["kind"] for e in logged][-3:] == ["held", "retrieved", "ended"]  # one hold, logged once
+    assert logged[-1]["by"] == "agent" and logged[-2]["agent"] == "ann"
 
 
 def test_blind_transfer_to_an_agent_carries_the_attached_data():

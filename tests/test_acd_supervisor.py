@@ -56,7 +56,7 @@ def test_log_off_between_calls_is_at_once():
     assert center.acd.supervisor_log_off("ann", "Sue") is True
     assert "ann" not in center.acd.agents and center.sessions["ann"] not in center.acd.sessions
     assert codes(center, "ann")[-1] == "supervisor_logged_off"
-    assert center.records.kinds().count("logout") == 1
+    assert center.records.kinds().count("logged_out") == 1
 
 
 def test_log_off_during_a_call_waits_for_its_end_and_the_agent_cannot_undo_it():
@@ -77,7 +77,7 @@ def test_log_off_during_a_call_waits_for_its_end_and_the_agent_cannot_undo_it():
     assert center.mode("ann") == "wrap_up"  # his wrap-up first
     center.wait(21)
     assert "ann" not in center.acd.agents
-    assert center.records.kinds().count("logout") == 1
+    assert center.records.kinds().count("logged_out") == 1
 
 
 def test_an_agent_not_logged_in_an_unknown_reason_and_an_offer_ringing_are_refused_plainly():

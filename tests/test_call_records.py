@@ -1,6 +1,7 @@
-"""Call records: one interaction per agent segment of a call, the queue event
-log, and a queue report computed from that log."""
+"""Call records: one interaction per agent segment of a call, the event log, and a queue
+report computed from that log."""
 
+import itertools
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -9,10 +10,10 @@ from sqlalchemy import select
 
 import factories
 from crm.errors import PermissionDenied, ValidationError
-from crm.models import Interaction, QueueEvent, UserRole
+from crm.models import Interaction, LoggedEvent, UserRole
 from crm.permissions import Actor
 from crm.services.calls import (
-    log_queue_event,
+    log_event,
     open_call_segment,
     queue_summary,
     update_call_segment,
@@ -22,8 +23,16 @@ SYSTEM = Actor.system()
 T0 = datetime(2026, 3, 2, 9, 0, 0)
 
 
+_KEYS = itertools.count(1)
+
+
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def log(session, actor, **fields):
+    """An event with a key of its own."""
+    return log_event(session, actor, key=f"test:{next(_KEYS)}", **fields)
 
 
 def open_segment(session, contact_id="call-1", segment_no=1, **overrides):
@@ -45,7 +54,7 @@ def segments(db, contact_id="call-1") -> list[dict]:
 
 def events(db) -> list[tuple]:
     with db.reading() as s:
-        rows = s.scalars(select(QueueEvent).order_by(QueueEvent.id))
+        rows = s.scalars(select(LoggedEvent).order_by(LoggedEvent.id))
         return [(e.kind, e.at, e.contact_id, e.queue, e.agent_id, e.detail) for e in rows]
 
 
@@ -160,15 +169,15 @@ def test_an_unknown_agent_never_costs_a_record(db, amy, caplog):
     with caplog.at_level(logging.WARNING, logger="crm.services.calls"):
         with db.unit_of_work() as s:
             open_segment(s, agent="renamed-agent")
-            log_queue_event(s, SYSTEM, kind="answered", at=at(13), contact_id="call-1",
+            log(s, SYSTEM, kind="answered", at=at(13), contact_id="call-1",
                             queue="support", agent="renamed-agent", detail={"wait": 12.5})
-            log_queue_event(s, SYSTEM, kind="agent_state", at=at(14), agent="amy",
+            log(s, SYSTEM, kind="work_mode", at=at(14), agent="amy",
                             detail={"mode": "not_ready", "reason": "lunch"})
     assert segments(db)[0]["agent_id"] is None
     assert "renamed-agent" in caplog.text
     assert events(db) == [
         ("answered", at(13), "call-1", "support", None, {"wait": 12.5, "agent": "renamed-agent"}),
-        ("agent_state", at(14), None, None, amy.user_id, {"mode": "not_ready", "reason": "lunch"}),
+        ("work_mode", at(14), None, None, amy.user_id, {"mode": "not_ready", "reason": "lunch"}),
     ]
 
 
@@ -176,8 +185,8 @@ def test_event_times_keep_their_microseconds_and_aware_times_become_utc(db):
     precise = datetime(2026, 3, 2, 9, 0, 0, 123456)
     beijing = datetime(2026, 3, 2, 17, 0, 1, tzinfo=timezone(timedelta(hours=8)))
     with db.unit_of_work() as s:
-        log_queue_event(s, SYSTEM, kind="entered", at=precise, contact_id="call-1", queue="support")
-        log_queue_event(s, SYSTEM, kind="offered", at=beijing, contact_id="call-1", queue="support")
+        log(s, SYSTEM, kind="entered", at=precise, contact_id="call-1", queue="support")
+        log(s, SYSTEM, kind="offered", at=beijing, contact_id="call-1", queue="support")
     assert [e[1] for e in events(db)] == [precise, datetime(2026, 3, 2, 9, 0, 1)]
 
 
@@ -199,8 +208,36 @@ def test_wrong_fields_and_values_are_refused_and_change_nothing(db, fields, comp
 
 
 def test_an_unknown_event_kind_is_refused(db):
-    with db.unit_of_work() as s, pytest.raises(ValidationError, match="unknown queue event kind"):
-        log_queue_event(s, SYSTEM, kind="teleported", at=T0, contact_id="call-1")
+    with db.unit_of_work() as s, pytest.raises(ValidationError, match="unknown event kind"):
+        log(s, SYSTEM, kind="teleported", at=T0, contact_id="call-1")
+    assert events(db) == []
+
+
+def test_an_event_written_again_with_its_key_is_not_added_again(db, amy):
+    from crm.services.calls import record_event
+
+    answered = dict(kind="answered", at=at(13), contact_id="call-1", queue="support", agent="amy",
+                    detail={"wait": 12.5})
+    with db.unit_of_work() as s:
+        assert record_event(s, SYSTEM, key="gw-1:7", **answered) is True
+    with db.unit_of_work() as s:  # the same event, committed again
+        assert record_event(s, SYSTEM, key="gw-1:7", **answered) is False
+        assert record_event(s, SYSTEM, key="gw-1:8", **answered) is True  # another event, alike
+    assert events(db) == [("answered", at(13), "call-1", "support", amy.user_id, {"wait": 12.5})] * 2
+    with db.reading() as s:
+        channels = set(s.scalars(select(LoggedEvent.channel)))
+        recorded = list(s.scalars(select(LoggedEvent.recorded_at)))
+    assert channels == {"phone"}  # a contact's channel, the phone unless told
+    assert all(r is not None and abs((r - datetime.utcnow()).total_seconds()) < 3600 for r in recorded)
+
+
+@pytest.mark.parametrize("key, complaint", [("", "needs its key"), (None, "needs its key"),
+                                            ("k" * 101, "longer than 100")])
+def test_an_event_without_a_usable_key_is_refused(db, key, complaint):
+    from crm.services.calls import record_event
+
+    with db.unit_of_work() as s, pytest.raises(ValidationError, match=complaint):
+        record_event(s, SYSTEM, key=key, kind="entered", at=T0, contact_id="call-1")
     assert events(db) == []
 
 
@@ -215,7 +252,7 @@ def test_only_the_system_records_calls(db, role):
         with pytest.raises(PermissionDenied, match="call.record"):
             update_call_segment(s, user, "call-1", 1, talk_seconds=1)
         with pytest.raises(PermissionDenied, match="call.record"):
-            log_queue_event(s, user, kind="entered", at=T0, contact_id="call-1")
+            log(s, user, kind="entered", at=T0, contact_id="call-1")
     assert segments(db) == [] and events(db) == []
 
 
@@ -247,9 +284,9 @@ EVENT_LOG = [
 def build_event_log(db) -> None:
     with db.unit_of_work() as s:
         for seconds, kind, call, queue, detail in EVENT_LOG:
-            log_queue_event(s, SYSTEM, kind=kind, at=at(seconds), contact_id=call, queue=queue,
+            log(s, SYSTEM, kind=kind, at=at(seconds), contact_id=call, queue=queue,
                             detail=detail)
-        log_queue_event(s, SYSTEM, kind="agent_state", at=at(30), agent="amy",
+        log(s, SYSTEM, kind="work_mode", at=at(30), agent="amy",
                         detail={"mode": "ready"})
 
 
@@ -322,7 +359,7 @@ def test_a_restart_closes_what_the_gateway_that_died_left_open(db, amy):
         update_call_segment(s, SYSTEM, "wrapping", 1, answered_at=at(5), ended_at=at(20), status="wrap_up")
         open_segment(s, "done")
         update_call_segment(s, SYSTEM, "done", 1, ended_at=at(8), status="closed", end_cause="caller_hangup")
-        log_queue_event(s, SYSTEM, kind="login", at=at(0), agent="amy")
+        log(s, SYSTEM, kind="logged_in", at=at(0), agent="amy")
         open_segment(s, "new-run", started_at=at(200), queued_at=at(200))
     with db.unit_of_work() as s:
         closed = close_interrupted_calls(s, SYSTEM, started_before=at(100), ended_at=at(70),
@@ -338,9 +375,9 @@ def test_a_restart_closes_what_the_gateway_that_died_left_open(db, amy):
     assert segments(db, "done")[0]["end_cause"] == "caller_hangup"
     assert segments(db, "new-run")[0]["status"] == "open"
     kinds = [(kind, contact, detail) for kind, _, contact, _, _, detail in events(db)]
-    assert ("ended", "talking", {"cause": "gateway_restarted"}) in kinds
-    assert ("ended", "waiting", {"cause": "gateway_restarted"}) in kinds
-    assert ("logout", None, {"reason": "gateway_restarted"}) in kinds
+    assert ("ended", "talking", {"cause": "gateway_restarted", "by": "system"}) in kinds
+    assert ("ended", "waiting", {"cause": "gateway_restarted", "by": "system"}) in kinds
+    assert ("logged_out", None, {"reason": "gateway_restarted"}) in kinds
     with db.unit_of_work() as s:  # a second start finds nothing left
         again = close_interrupted_calls(s, SYSTEM, started_before=at(300), ended_at=at(250),
                                         cause="gateway_restarted")

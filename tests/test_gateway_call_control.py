@@ -57,6 +57,8 @@ def test_hold_plays_music_and_retrieve_brings_the_agent_back(make_gateway, media
     assert caller.wait(10).ok
     segment, = gateway.wait_for_record(call_id, lambda s: s[0].end_cause is not None)
     assert segment.end_cause == "agent_hangup" and segment.hold_seconds in (2, 3, 4)
+    events = gateway.wait_until(lambda: (e := gateway.queue_events(call_id)) and "ended" in e and e)
+    assert events[events.index("answered"):events.index("ended") + 1] == ["answered", "held", "retrieved", "ended"]
 
 
 def test_blind_transfer_to_an_agent_carries_the_attached_data(make_gateway, media, phone, tmp_path):

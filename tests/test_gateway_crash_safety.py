@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bus import cti
 from crm.db import Database
-from crm.models import QueueEvent
+from crm.models import LoggedEvent
 from gateway_harness import (  # noqa: F401 - fixtures
     ANN_TONE,
     CUSTOMER_TONE,
@@ -192,10 +192,10 @@ def test_a_normal_stop_says_goodbye_hangs_up_closes_the_records_and_leaves_no_fo
     database = Database.open(gateway.db_url)
     try:
         with database.reading() as session:
-            kinds = list(session.scalars(select(QueueEvent.kind).order_by(QueueEvent.id)))
+            kinds = list(session.scalars(select(LoggedEvent.kind).order_by(LoggedEvent.id)))
     finally:
         database.dispose()
-    assert kinds[-1] == "logout"
+    assert kinds[-1] == "logged_out"
     assert list(private_tmp.iterdir()) == []
     assert not (state_dir / "children.json").exists()
     assert (state_dir / "run" / "kamailio.cfg").exists()  # Kamailio's files live in the state directory

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from crm.models import Interaction, QueueEvent, RecordSpoolProgress
+from crm.models import Interaction, LoggedEvent, RecordSpoolProgress
 from cti_gateway.record_spool import SPOOL_NAME, RecordSpool, read_spool
 from cti_gateway.records import CallRecords, RecordWriter
 
@@ -22,7 +22,7 @@ def at(seconds: float) -> datetime:
 
 def queue_events(db) -> list[str]:
     with db.reading() as session:
-        return list(session.scalars(select(QueueEvent.contact_id).order_by(QueueEvent.id)))
+        return list(session.scalars(select(LoggedEvent.contact_id).order_by(LoggedEvent.id)))
 
 
 def record_a_call(records: CallRecords, call_id: str, n: int) -> None:

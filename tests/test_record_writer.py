@@ -2,6 +2,7 @@
 alone, and nothing lost while the database is away."""
 
 import itertools
+from contextlib import contextmanager
 import logging
 import socket
 import threading
@@ -10,10 +11,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import make_url, select
+from sqlalchemy.exc import OperationalError
 
 from conftest import PgSchema, pg_url
-from crm.db import upgrade
-from crm.models import Interaction, QueueEvent
+from crm.db import Database, upgrade
+from crm.models import Interaction, LoggedEvent
 from cti_gateway.records import CallRecords, RecordWriter
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
@@ -28,7 +30,7 @@ def event_calls(engine_or_db) -> list[str]:
     """The call ids of the queue events, in the order they were written."""
     engine = getattr(engine_or_db, "engine", engine_or_db)
     with engine.connect() as conn:
-        return list(conn.scalars(select(QueueEvent.contact_id).order_by(QueueEvent.id)))
+        return list(conn.scalars(select(LoggedEvent.contact_id).order_by(LoggedEvent.id)))
 
 
 def wait_until(condition, timeout: float = 10.0) -> bool:
@@ -64,7 +66,8 @@ def test_operations_are_written_in_order_a_batch_per_transaction(db, writer):
     def op(n):
         def apply(session):
             transactions.append((session.info.setdefault("transaction", next(next_transaction)), n))
-            session.add(QueueEvent(kind="entered", at=at(n), contact_id=f"c{n}", queue="support"))
+            session.add(LoggedEvent(event_key=f"test:{n}", kind="entered", at=at(n), contact_id=f"c{n}",
+                                    queue="support"))
         return apply
 
     writer.submit(gate, "gate")
@@ -106,9 +109,41 @@ def test_a_record_refused_for_its_data_is_dropped_alone(db, writer, caplog):
     assert writer.dropped == 2 and writer.healthy
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 2
-    assert "queue event teleported of call c2" in errors[0]
+    assert "event teleported of call c2" in errors[0]
     assert "a second segment 1 of call-1" in errors[1]
     assert "a second segment 1 of call-1" in writer.last_error
+
+
+class CommitAnswerLost(Database):
+    """The CRM database whose first commit is done but its answer lost on the way back (the
+    connection dropped just then): the writer cannot tell, and commits the batch again."""
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.lost = 0
+
+    @contextmanager
+    def unit_of_work(self):
+        with super().unit_of_work() as session:
+            yield session
+        if self.lost == 0:
+            self.lost += 1
+            raise OperationalError("COMMIT", None, ConnectionResetError("connection reset by peer"))
+
+
+def test_a_commit_retried_after_its_answer_was_lost_writes_each_event_once(db):
+    """Without a spool (or while it fails), a batch whose commit outcome was lost is written
+    again; the log's keys keep each event once."""
+    database = CommitAnswerLost(db.engine)
+    writer = RecordWriter(database, retry_initial=0.01, retry_max=0.05)
+    records = CallRecords(writer)
+    records.queue_event("entered", at=at(1), contact_id="c1", queue="support")
+    records.queue_event("answered", at=at(3), contact_id="c1", queue="support", wait=2.0)
+    assert writer.stop(10)
+    assert database.lost == 1 and writer.dropped == 0
+    assert event_calls(db) == ["c1", "c1"]  # entered and answered, each once
+    with db.reading() as s:
+        assert list(s.scalars(select(LoggedEvent.kind).order_by(LoggedEvent.id))) == ["entered", "answered"]
 
 
 def test_stop_writes_what_is_queued_and_then_takes_no_more(db):

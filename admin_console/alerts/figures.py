@@ -12,7 +12,7 @@ the gateway logged in the CRM (`seed_history`); without them the windows count f
 of the watch (at least a minute).
 
 "Today" is each queue's contacts that entered it since local midnight: read from the CRM's
-queue events when the watch starts (`seed_today`), then kept by the gateway's `queue.contact`
+event log when the watch starts (`seed_today`), then kept by the gateway's `queue.contact`
 events, both made into contacts by crm.reports.queue_contacts and measured by
 crm.reports.definitions, as a report over today from the CRM is: the two agree. No figure is
 computed here.

@@ -1,5 +1,5 @@
 """The per-contact facts of the queues (definitions.QueueContact), made from the contacts' steps
-through them: the CRM's queue events for a report, the gateway's `queue.contact` events for the
+through them: the CRM's event log for a report, the gateway's `queue.contact` events for the
 console's wallboard. Both go through `QueueVisits`, so that the two count alike.
 
 A visit starts when a contact enters a queue; its first answered, abandoned, overflowed or
@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import QueueEvent, QueueEventKind
+from crm.models import EventKind, LoggedEvent
 from crm.reports.definitions import Outcome, QueueContact
 
-STEP_KINDS = (QueueEventKind.ENTERED, QueueEventKind.ANSWERED, QueueEventKind.ABANDONED,
-              QueueEventKind.OVERFLOWED, QueueEventKind.ENDED, QueueEventKind.WRAPPED_UP,
-              QueueEventKind.TRANSFERRED)
+STEP_KINDS = (EventKind.ENTERED, EventKind.ANSWERED, EventKind.ABANDONED,
+              EventKind.OVERFLOWED, EventKind.ENDED, EventKind.WRAPPED_UP,
+              EventKind.TRANSFERRED)
 _OUTCOMES: dict[str, Outcome] = {"answered": "answered", "abandoned": "abandoned", "overflowed": "left",
                                  "ended": "left"}
 LONGEST_STAY = timedelta(days=1)  # a contact's outcomes are read this long after an interval's end
@@ -68,15 +68,15 @@ class QueueVisits:
 
 
 def read_visits(session: Session, start: datetime, end: datetime, queue: str | None = None) -> QueueVisits:
-    """The queues' visits from the queue events from `start` to LONGEST_STAY after `end` (the
+    """The queues' visits from the event log from `start` to LONGEST_STAY after `end` (the
     outcomes of the contacts entered before `end`), in one query on the (queue, at) index."""
-    query = (select(QueueEvent.at, QueueEvent.kind, QueueEvent.queue, QueueEvent.contact_id, QueueEvent.detail)
-             .where(QueueEvent.at >= start, QueueEvent.at < end + LONGEST_STAY,
-                    QueueEvent.kind.in_([str(kind) for kind in STEP_KINDS]),
-                    QueueEvent.queue.is_not(None), QueueEvent.contact_id.is_not(None))
-             .order_by(QueueEvent.at, QueueEvent.id))
+    query = (select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.contact_id, LoggedEvent.detail)
+             .where(LoggedEvent.at >= start, LoggedEvent.at < end + LONGEST_STAY,
+                    LoggedEvent.kind.in_([str(kind) for kind in STEP_KINDS]),
+                    LoggedEvent.queue.is_not(None), LoggedEvent.contact_id.is_not(None))
+             .order_by(LoggedEvent.at, LoggedEvent.id))
     if queue is not None:
-        query = query.where(QueueEvent.queue == queue)
+        query = query.where(LoggedEvent.queue == queue)
     visits = QueueVisits()
     for at, kind, name, contact_id, detail in session.execute(query):
         visits.step(kind, name, contact_id, epoch(at), _number(detail, "wait"), _number(detail, "handle"))

@@ -1,5 +1,6 @@
-"""Call records: one interaction per agent segment of a call, and the queue
-event log that queue and agent reports are computed from.
+"""Call records: one interaction per agent segment of a call, and the event log (contacts'
+steps through the queues, agents' working time) that queue and agent reports are computed
+from.
 
 The CTI gateway writes them, acting as the system (Permission.CALL_RECORD),
 through a writer thread that may deliver an update before the open it
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Literal, cast, overload
 
 from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm import texts
@@ -29,10 +31,10 @@ from crm.models import (
     Channel,
     Direction,
     EndCause,
+    EventKind,
     Interaction,
     InteractionStatus,
-    QueueEvent,
-    QueueEventKind,
+    LoggedEvent,
     RecordSpoolProgress,
     User,
 )
@@ -59,14 +61,22 @@ _SECONDS_FIELDS = ("wait_seconds", "talk_seconds", "hold_seconds", "wrapup_secon
 # The gateway writes several of these for every call, all day: they are Core
 # statements on the tables (compiled once, no unit of work), not ORM objects.
 _SEGMENTS = cast(Table, Interaction.__table__)
-_EVENTS = cast(Table, QueueEvent.__table__)
+_EVENTS = cast(Table, LoggedEvent.__table__)
 _USER_ID = select(User.id).where(User.username == bindparam("username"))
 _PARTNER_ID = select(BusinessPartner.id).where(BusinessPartner.partner_no == bindparam("partner_no"))
 _SEGMENT_ID = select(_SEGMENTS.c.id).where(_SEGMENTS.c.contact_id == bindparam("contact_id"),
                                            _SEGMENTS.c.segment_no == bindparam("segment_no"))
 _UPDATE_SEGMENT = update(_SEGMENTS).where(_SEGMENTS.c.id == bindparam("segment_id"))
 _INSERT_SEGMENT = insert(_SEGMENTS)
-_INSERT_EVENT = insert(_EVENTS)
+# An event whose key is there already was written before (a retried commit): nothing is added.
+# Whether a row was: SQLite counts it; on PostgreSQL the id comes back (its rowcount is -1
+# behind the RETURNING SQLAlchemy adds for the key).
+_INSERT_EVENT = {
+    "sqlite": sqlite.insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"]),
+    "postgresql": postgresql.insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"])
+    .returning(_EVENTS.c.id),
+}
+_EVENT_ID = select(_EVENTS.c.id).where(_EVENTS.c.event_key == bindparam("event_key"))
 _SPOOLS = cast(Table, RecordSpoolProgress.__table__)
 _SPOOL_PROGRESS = select(_SPOOLS.c.last_seq).where(_SPOOLS.c.spool_id == bindparam("spool_id"))
 _UPDATE_SPOOL_PROGRESS = (update(_SPOOLS).where(_SPOOLS.c.spool_id == bindparam("b_spool_id"))
@@ -255,26 +265,30 @@ def _partner_id(session: Session, partner_no: str, contact_id: str, segment_no: 
     return partner_id
 
 
-# --- queue events -----------------------------------------------------------
+# --- the event log ---------------------------------------------------------------
 
 
-def log_queue_event(session: Session, actor: Actor, *, kind: str, at: datetime,
-                    contact_id: str | None = None, queue: str | None = None,
-                    agent: str | None = None, detail: dict | None = None) -> QueueEvent:
-    """Append one event to the queue event log. An unknown agent is kept by
-    name in the detail."""
-    event_id = record_queue_event(session, actor, kind=kind, at=at, contact_id=contact_id, queue=queue,
-                                  agent=agent, detail=detail)
-    event = session.get(QueueEvent, event_id)
-    assert event is not None  # written in this transaction
+def log_event(session: Session, actor: Actor, *, key: str, kind: str, at: datetime,
+              channel: str | None = None, contact_id: str | None = None, queue: str | None = None,
+              agent: str | None = None, detail: dict | None = None) -> LoggedEvent:
+    """Append one event to the event log (once: see `record_event`); the event with `key`."""
+    record_event(session, actor, key=key, kind=kind, at=at, channel=channel, contact_id=contact_id,
+                 queue=queue, agent=agent, detail=detail)
+    event_id = session.execute(_EVENT_ID, {"event_key": key}).scalar()
+    event = session.get(LoggedEvent, event_id, populate_existing=True)
+    assert event is not None  # written in this transaction or before
     return event
 
 
-def record_queue_event(session: Session, actor: Actor, *, kind: str, at: datetime,
-                       contact_id: str | None = None, queue: str | None = None,
-                       agent: str | None = None, detail: dict | None = None) -> int:
-    """`log_queue_event` for the gateway's writer: the event's id, no object."""
-    actor.require(Permission.CALL_RECORD, "record queue events")
+def record_event(session: Session, actor: Actor, *, key: str, kind: str, at: datetime,
+                 channel: str | None = None, contact_id: str | None = None, queue: str | None = None,
+                 agent: str | None = None, detail: dict | None = None) -> bool:
+    """`log_event` for the gateway's writer: whether the event was added. `key` names the event
+    once and for all (its source's run and number); an event whose key the log holds already
+    is not added again, so a commit retried after its outcome was lost cannot duplicate it.
+    A contact's channel is the phone unless told. An unknown agent is kept by name in the
+    detail."""
+    actor.require(Permission.CALL_RECORD, "record events")
     detail = _json_detail(detail)
     agent_id = None
     if agent is not None:
@@ -283,27 +297,40 @@ def record_queue_event(session: Session, actor: Actor, *, kind: str, at: datetim
         agent_id = _user_id(session, agent)
         if agent_id is None:
             detail["agent"] = agent
+    if not isinstance(key, str) or not key:
+        raise ValidationError("an event needs its key (its source and number)")
+    contact_id = _text(contact_id, 64, "contact_id")
+    if channel is None and contact_id is not None:
+        channel = Channel.PHONE.value
     row = {
-        "kind": _choice(kind, QueueEventKind, "queue event kind"),
+        "event_key": _text(key, 100, "event key"),
+        "kind": _choice(kind, EventKind, "event kind"),
         "at": _time(at, "at", required=True),
-        "contact_id": _text(contact_id, 64, "contact_id"),
+        "channel": None if channel is None else _choice(channel, Channel, "channel"),
+        "contact_id": contact_id,
         "queue": _text(queue, 80, "queue"),
         "agent_id": agent_id,
         "detail": detail or None,
     }
-    return _inserted_id(session, _INSERT_EVENT, row)
+    return _insert_event(session, row)
+
+
+def _insert_event(session: Session, row: dict) -> bool:
+    dialect = session.get_bind().dialect.name
+    result = cast(CursorResult, session.execute(_INSERT_EVENT[dialect], row))
+    return result.rowcount == 1 if dialect == "sqlite" else result.scalar() is not None
 
 
 def _json_detail(detail: dict | None) -> dict:
     if detail is None:
         return {}
     if not isinstance(detail, dict):
-        raise ValidationError(f"a queue event's detail is a dict, not {type(detail).__name__}")
+        raise ValidationError(f"an event's detail is a dict, not {type(detail).__name__}")
     detail = {str(k): _jsonable(v) for k, v in detail.items()}
     try:
         json.dumps(detail)
     except (TypeError, ValueError) as exc:
-        raise ValidationError(f"a queue event's detail must be JSON: {exc}") from None
+        raise ValidationError(f"an event's detail must be JSON: {exc}") from None
     return detail
 
 
@@ -343,7 +370,7 @@ class InterruptedCalls:
 def close_interrupted_calls(session: Session, actor: Actor, *, started_before: datetime,
                             ended_at: datetime, cause: str) -> InterruptedCalls:
     """Close what a gateway that stopped left open: call segments still in
-    progress end at `ended_at` with `cause` (and an "ended" queue event each),
+    progress end at `ended_at` with `cause` (and an "ended" event each),
     wrap-ups running are closed, and agents still logged in are logged out.
     Only what started before `started_before` (the new gateway's start) is
     touched, so the new run's own calls never are."""
@@ -362,8 +389,9 @@ def close_interrupted_calls(session: Session, actor: Actor, *, started_before: d
         segment.status = InteractionStatus.CLOSED.value
     agents = _logged_in_agents(session, started_before)
     for agent_id in agents:
-        session.add(QueueEvent(kind=QueueEventKind.LOGOUT.value, at=ended_at, agent_id=agent_id,
-                               detail={"reason": cause}))
+        _insert_event(session, {"event_key": f"interrupted:{agent_id}:{ended_at.isoformat()}:logged_out",
+                                "kind": EventKind.LOGGED_OUT.value, "at": ended_at, "agent_id": agent_id,
+                                "detail": {"reason": cause}})
     session.flush()
     return InterruptedCalls(len(segments), len(wrap_ups), len(agents))
 
@@ -384,18 +412,20 @@ def _end_interrupted(session: Session, segment: Interaction, ended_at: datetime,
     else:
         waited_from = segment.queued_at or segment.started_at
         segment.wait_seconds = _whole_seconds(max(0.0, (end - waited_from).total_seconds()), "wait_seconds")
-    session.add(QueueEvent(kind=QueueEventKind.ENDED.value, at=end, contact_id=segment.contact_id,
-                           queue=segment.queue, agent_id=segment.agent_id, detail={"cause": cause}))
+    _insert_event(session, {
+        "event_key": f"interrupted:{segment.contact_id}:{segment.segment_no}:ended", "kind": EventKind.ENDED.value,
+        "at": end, "channel": segment.channel, "contact_id": segment.contact_id, "queue": segment.queue,
+        "agent_id": segment.agent_id, "detail": {"cause": cause, "by": "system"}})
 
 
 def _logged_in_agents(session: Session, before: datetime) -> list[int]:
     """Agents whose latest login or logout before `before` is a login."""
-    latest = (select(QueueEvent.agent_id, func.max(QueueEvent.id).label("last_id"))
-              .where(QueueEvent.kind.in_([QueueEventKind.LOGIN.value, QueueEventKind.LOGOUT.value]),
-                     QueueEvent.agent_id.is_not(None), QueueEvent.at < before)
-              .group_by(QueueEvent.agent_id).subquery())
-    return list(session.scalars(select(QueueEvent.agent_id).join(latest, QueueEvent.id == latest.c.last_id)
-                                .where(QueueEvent.kind == QueueEventKind.LOGIN.value)))
+    latest = (select(LoggedEvent.agent_id, func.max(LoggedEvent.id).label("last_id"))
+              .where(LoggedEvent.kind.in_([EventKind.LOGGED_IN.value, EventKind.LOGGED_OUT.value]),
+                     LoggedEvent.agent_id.is_not(None), LoggedEvent.at < before)
+              .group_by(LoggedEvent.agent_id).subquery())
+    return list(session.scalars(select(LoggedEvent.agent_id).join(latest, LoggedEvent.id == latest.c.last_id)
+                                .where(LoggedEvent.kind == EventKind.LOGGED_IN.value)))
 
 
 # --- queue report -------------------------------------------------------------

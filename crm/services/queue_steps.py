@@ -1,5 +1,5 @@
 """The steps of calls through the queues over a recent stretch of time, as the gateway logged
-them (queue_event), for the console to start its figures from."""
+them in the event log, for the console to start its figures from."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import QueueEvent, QueueEventKind
+from crm.models import EventKind, LoggedEvent
 
-STEPS = (QueueEventKind.ENTERED, QueueEventKind.ANSWERED, QueueEventKind.ABANDONED, QueueEventKind.ENDED)
+STEPS = (EventKind.ENTERED, EventKind.ANSWERED, EventKind.ABANDONED, EventKind.ENDED)
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,10 @@ def queue_steps(session: Session, since: float) -> list[QueueStep]:
     """The queues' calls entering, answered, abandoned and ended since `since`, oldest first;
     one query (the queue and time index)."""
     rows = session.execute(
-        select(QueueEvent.at, QueueEvent.kind, QueueEvent.queue, QueueEvent.detail)
-        .where(QueueEvent.at >= datetime.fromtimestamp(since, UTC).replace(tzinfo=None),
-               QueueEvent.kind.in_([str(kind) for kind in STEPS]), QueueEvent.queue.is_not(None))
-        .order_by(QueueEvent.at, QueueEvent.id))
+        select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.detail)
+        .where(LoggedEvent.at >= datetime.fromtimestamp(since, UTC).replace(tzinfo=None),
+               LoggedEvent.kind.in_([str(kind) for kind in STEPS]), LoggedEvent.queue.is_not(None))
+        .order_by(LoggedEvent.at, LoggedEvent.id))
     return [QueueStep(at.replace(tzinfo=UTC).timestamp(), kind, queue, _number(detail, "wait"),
                       _number(detail, "talk")) for at, kind, queue, detail in rows]
 

@@ -44,8 +44,8 @@ class AgentCommands(AcdCore):
                           since=now, since_epoch=self.clock.epoch(), idle_since=now)
             self.agents[agent.name] = agent
             self.sessions[agent.session] = agent
-            self.records.queue_event("login", at=self.clock.utc(), agent=agent.name,
-                                     queues=queue_names, device=device)
+            self.records.queue_event("logged_in", at=self.clock.utc(), agent=agent.name,
+                                     queues=queue_names, channels=["phone"], device=device)
             self.set_mode(agent, AgentMode.NOT_READY, "login")
             return agent.session, views.agent_view(self, agent)
 
@@ -119,7 +119,7 @@ class AgentCommands(AcdCore):
                 agent.timer.cancel()
             self.agents.pop(agent.name, None)
             self.sessions.pop(agent.session, None)
-            self.records.queue_event("logout", at=self.clock.utc(), agent=agent.name, reason=reason)
+            self.records.queue_event("logged_out", at=self.clock.utc(), agent=agent.name, reason=reason)
 
     def log_out_all(self, agent: Agent, reason: str) -> None:
         """The gateway stops: the agent's wrap-up and session end in the records. His desktop is
@@ -133,9 +133,9 @@ class AgentCommands(AcdCore):
             agent.timer.cancel()
             agent.timer = None
         at = self.clock.utc()
-        self.records.queue_event("agent_state", at=at, agent=agent.name, mode=AgentMode.LOGGED_OUT.value,
+        self.records.queue_event("work_mode", at=at, agent=agent.name, mode=AgentMode.LOGGED_OUT.value,
                                  reason=reason)
-        self.records.queue_event("logout", at=at, agent=agent.name, reason=reason)
+        self.records.queue_event("logged_out", at=at, agent=agent.name, reason=reason)
         self.agents.pop(agent.name, None)
         self.sessions.pop(agent.session, None)
 

@@ -131,6 +131,8 @@ class CallControl(AcdCore):
     def _hold_customer(self, call: Call) -> None:
         if call.held_since is None:
             call.held_since = self.now()
+            self.records.queue_event("held", at=self.clock.utc(), contact_id=call.id, queue=call.queue,
+                                     agent=call.handler.name if call.handler else None)
             queue = self.queues.get(call.queue or "")
             self.switch.isolate(call.agent_leg.id)
             self.switch.play_music(call.customer_leg.id, queue.config.music if queue else None)
@@ -148,6 +150,9 @@ class CallControl(AcdCore):
             self.publish_agent_state(agent)
 
     def _reconnect_customer(self, call: Call) -> None:
+        if call.held_since is not None:
+            self.records.queue_event("retrieved", at=self.clock.utc(), contact_id=call.id, queue=call.queue,
+                                     agent=call.handler.name if call.handler else None)
         self._end_hold(call)
         self.switch.connect([call.customer_leg.id, call.agent_leg.id])
 

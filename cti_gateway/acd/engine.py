@@ -44,6 +44,9 @@ from cti_gateway.acd.routing import choose_agent, qualifies
 log = logging.getLogger(__name__)
 
 CALL_ID_HEADER = "X-Cicada-Call-Id"
+# Who ended a call, for the event log's "ended": the customer, the agent, or the system (every
+# other cause: a timeout, no agents, a failure, the gateway stopping).
+_ENDED_BY = {"caller_hangup": "customer", "abandoned": "customer", "agent_hangup": "agent"}
 
 
 @dataclass(frozen=True)
@@ -675,7 +678,7 @@ class Acd(AgentCommands, CallControl):
         kind: cti.QueueStep = "abandoned" if cause == "abandoned" else "ended"
         extra = {"reason": detail} if detail else {}
         self.queue_step(kind, call.id, call.queue, at=at, agent=handler.name if handler else None, cause=cause,
-                        wait=call.waited(self.now()), talk=talk, **extra)
+                        by=_ENDED_BY.get(cause, "system"), wait=call.waited(self.now()), talk=talk, **extra)
 
     def release_handler(self, call: Call, agent: Agent,
                         mode: tuple[AgentMode, str | None] | None = None) -> None:
@@ -780,7 +783,7 @@ class Acd(AgentCommands, CallControl):
         if mode is AgentMode.READY:
             agent.idle_since = agent.since
             self._dispatch_wanted = True
-        self.records.queue_event("agent_state", at=self.clock.utc(), agent=agent.name,
+        self.records.queue_event("work_mode", at=self.clock.utc(), agent=agent.name,
                                  mode=mode.value, reason=reason)
         self._dirty_queues.update(q for q in agent.queues if q in self.queues)
         self.publish_agent_state(agent)
