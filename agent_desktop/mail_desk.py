@@ -28,6 +28,7 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name 
 MAIL_ERRORS = {
     "no_session": QT_TRANSLATE_NOOP("Workbench", "The mail queue no longer knows this desktop; it logs in again"),
     "not_logged_in": QT_TRANSLATE_NOOP("Workbench", "You are not logged in to the mail queue"),
+    "unknown_agent": QT_TRANSLATE_NOOP("Workbench", "There is no user of that name"),
     "watching": QT_TRANSLATE_NOOP("Workbench", "A supervisor watching takes no emails or chats"),
     "bad_channel": QT_TRANSLATE_NOOP("Workbench", "There is no such channel"),
     "unknown_queue": QT_TRANSLATE_NOOP("Workbench", "There is no such mail queue"),

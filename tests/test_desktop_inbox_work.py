@@ -410,6 +410,7 @@ def test_an_unknown_customer_who_writes_fills_the_new_customer_form_with_what_he
         bench, identify = desk.controller.bench, desk.window.identify
         qtbot.waitUntil(lambda: bench.contact is not None and bench.contact.identification.status is IdStatus.UNKNOWN,
                         timeout=10000)
+        desk.window.show_page("identify")  # the agent turns to Identify Account: the page draws the contact
         given = (identify.new_last.text(), identify.new_first.text(), identify.new_email.text(),
                  identify.new_phone.text())
         assert given == ({"email": ("欧阳", "娜娜", "nana.oy@example.cn", ""),

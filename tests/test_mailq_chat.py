@@ -81,7 +81,7 @@ def test_a_chat_from_the_widget_is_routed_answered_and_recorded(make_mailq, brow
 
 
 def test_chats_wait_for_an_agent_with_room_and_go_back_when_he_leaves(make_mailq, chromium):
-    mailq = make_mailq()
+    mailq = make_mailq(silent_seconds=30.0)  # ann's client does not ping while two pages open
     contexts = [chromium.new_context() for _ in range(2)]
     try:
         pages = [c.new_page() for c in contexts]

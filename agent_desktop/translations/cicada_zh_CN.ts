@@ -2635,92 +2635,97 @@ Take the session over to this desktop? The other desktop will stop receiving cal
     </message>
     <message>
         <location filename="../mail_desk.py" line="31"/>
+        <source>There is no user of that name</source>
+        <translation>没有这个名字的用户</translation>
+    </message>
+    <message>
+        <location filename="../mail_desk.py" line="32"/>
         <source>A supervisor watching takes no emails or chats</source>
         <translation>监控中的主管不接收邮件或会话</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="32"/>
+        <location filename="../mail_desk.py" line="33"/>
         <source>There is no such channel</source>
         <translation>没有此渠道</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="33"/>
+        <location filename="../mail_desk.py" line="34"/>
         <source>There is no such mail queue</source>
         <translation>没有此邮件队列</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="34"/>
+        <location filename="../mail_desk.py" line="35"/>
         <source>This conversation is closed</source>
         <translation>此会话已关闭</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="35"/>
+        <location filename="../mail_desk.py" line="36"/>
         <source>This conversation is no longer offered to you</source>
         <translation>此会话已不再分配给您</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="36"/>
+        <location filename="../mail_desk.py" line="37"/>
         <source>A colleague has taken this conversation</source>
         <translation>同事已接手此会话</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="37"/>
+        <location filename="../mail_desk.py" line="38"/>
         <source>You are not logged in to this conversation&apos;s queue</source>
         <translation>您未登录此会话所在的队列</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="38"/>
+        <location filename="../mail_desk.py" line="39"/>
         <source>You already work as many conversations of this channel as you may</source>
         <translation>您在此渠道处理的会话已达上限</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="39"/>
         <location filename="../mail_desk.py" line="40"/>
+        <location filename="../mail_desk.py" line="41"/>
         <source>This conversation is not assigned to you</source>
         <translation>此会话未分配给您</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="41"/>
+        <location filename="../mail_desk.py" line="42"/>
         <source>Transfer to a queue or to a colleague, not both</source>
         <translation>请转给队列或同事，不能同时转给两者</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="42"/>
+        <location filename="../mail_desk.py" line="43"/>
         <source>This conversation is already yours</source>
         <translation>此会话已经是您的</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="43"/>
+        <location filename="../mail_desk.py" line="44"/>
         <source>The colleague is not logged in to the mail queue</source>
         <translation>该同事未登录邮件队列</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="44"/>
+        <location filename="../mail_desk.py" line="45"/>
         <source>The colleague is not available for this channel</source>
         <translation>该同事在此渠道不可用</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="45"/>
+        <location filename="../mail_desk.py" line="46"/>
         <source>The colleague already works as many conversations as he may</source>
         <translation>该同事处理的会话已达上限</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="46"/>
+        <location filename="../mail_desk.py" line="47"/>
         <source>The CRM refused a value</source>
         <translation>CRM 拒绝了一个值</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="47"/>
+        <location filename="../mail_desk.py" line="48"/>
         <source>The conversation changed meanwhile</source>
         <translation>会话在此期间已更改</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="48"/>
+        <location filename="../mail_desk.py" line="49"/>
         <source>The CRM has no such record</source>
         <translation>CRM 中没有此记录</translation>
     </message>
     <message>
-        <location filename="../mail_desk.py" line="49"/>
+        <location filename="../mail_desk.py" line="50"/>
         <source>The mail queue did not confirm this desktop&apos;s events</source>
         <translation>邮件队列未确认此桌面的事件</translation>
     </message>
