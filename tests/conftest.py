@@ -177,13 +177,25 @@ def db(migrated_engine):
 
 
 def _empty_all_tables(engine) -> None:
+    """Every table empty and, on PostgreSQL, every sequence back at its start, as after a
+    TRUNCATE ... RESTART IDENTITY. Only what the test used is touched: a TRUNCATE of all the
+    tables made new files for each and took about half a second a test on a busy server."""
+    tables = list(reversed(Base.metadata.sorted_tables))  # those that refer to others first
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
+        if engine.dialect.name != "postgresql":
+            for table in tables:
                 conn.execute(table.delete())
+            return
+        filled = set(conn.execute(text(" UNION ALL ".join(
+            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))).scalars())
+        for table in tables:
+            if table.name in filled:
+                conn.execute(table.delete())
+        # a sequence that has handed out no number since its start has no last value
+        used = conn.execute(text("SELECT sequencename FROM pg_sequences "
+                                 "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars()
+        for sequence in list(used):
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture
