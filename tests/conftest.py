@@ -28,7 +28,32 @@ XDG_DIRS = {"XDG_CONFIG_HOME": ".config", "XDG_CACHE_HOME": ".cache", "XDG_DATA_
             "XDG_STATE_HOME": ".local/state"}
 
 
+PRODUCT_HASHER = None  # the product's own argon2 hasher, for the tests of its parameters
+
+
+def cheap_password_hashing() -> None:
+    """Passwords hashed and checked in the test processes use argon2's cheapest parameters
+    (argon2-cffi's profile for tests), as the harnesses' shared hashes do: the product's
+    parameters cost about a tenth of a second of both cores per hash, and with a user or two
+    made in hundreds of tests that was the largest part of the suite's time. Services the tests
+    start as processes keep the product's hasher: they check these cheap hashes as any older
+    hash and upgrade them at sign-in. tests/test_users.py checks the product's own parameters."""
+    from argon2 import PasswordHasher, profiles
+
+    from crm.services import users
+
+    global PRODUCT_HASHER
+    if PRODUCT_HASHER is None:
+        PRODUCT_HASHER = users._hasher
+    users._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
 def pytest_configure(config):
+    cheap_password_hashing()
+    make_test_home(config)
+
+
+def make_test_home(config):
     """Nothing the tests start writes into the real home (Qt settings, the music-on-hold cache,
     keys, drafts): HOME and the XDG directories point at one folder for the whole run, made by
     the first pytest process and inherited by xdist's workers and every service they start.
@@ -152,13 +177,25 @@ def db(migrated_engine):
 
 
 def _empty_all_tables(engine) -> None:
+    """Every table empty and, on PostgreSQL, every sequence back at its start, as after a
+    TRUNCATE ... RESTART IDENTITY. Only what the test used is touched: a TRUNCATE of all the
+    tables made new files for each and took about half a second a test on a busy server."""
+    tables = list(reversed(Base.metadata.sorted_tables))  # those that refer to others first
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
+        if engine.dialect.name != "postgresql":
+            for table in tables:
                 conn.execute(table.delete())
+            return
+        filled = set(conn.execute(text(" UNION ALL ".join(
+            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))).scalars())
+        for table in tables:
+            if table.name in filled:
+                conn.execute(table.delete())
+        # a sequence that has handed out no number since its start has no last value
+        used = conn.execute(text("SELECT sequencename FROM pg_sequences "
+                                 "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars()
+        for sequence in list(used):
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture

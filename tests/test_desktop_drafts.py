@@ -54,6 +54,7 @@ def desk(db, qtbot, tmp_path, left_draft, monkeypatch, app_of):
     yield desk
     desk.close()
     tasks.shutdown()
+    desk.controller.crm.close()  # else the application service waits for its connection at stop
 
 
 def messages(desk) -> list[str]:

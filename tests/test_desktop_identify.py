@@ -52,6 +52,7 @@ def open_desk(db, qtbot, tmp_path, username: str, app_of):
     yield desk
     desk.close()
     tasks.shutdown()
+    desk.controller.crm.close()  # else the application service waits for its connection at stop
 
 
 def gateway_says(desk, event) -> None:

@@ -112,6 +112,7 @@ def desk(db, qtbot, tmp_path, app_of):
             widget.close()
     desk.close()
     tasks.shutdown()
+    desk.controller.crm.close()  # else the application service waits for its connection at stop
 
 
 def gateway_says(desk, event) -> None:
@@ -281,6 +282,7 @@ def test_the_login_dialog_welcomes_a_hostile_name_as_written(db, qtbot, app_of, 
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
         qtbot.waitUntil(lambda: dialog.session is not None, timeout=10000)
         assert HOSTILE in dialog.message.text() and problems_in(dialog) == []
+        dialog.session.crm.close()
     finally:
         tasks.shutdown()
 

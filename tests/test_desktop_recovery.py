@@ -3,6 +3,8 @@ gateway, SIPp as the customer and the agent's phone, the real window."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -51,6 +53,7 @@ def test_a_desktop_restarted_mid_call_picks_up_the_call_with_its_partner_and_sav
     qtbot.waitUntil(lambda: first.controller.bench.agent.mode == "ready", timeout=10000)
     caller = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=60000, ani="13500005555")
     wait_state(qtbot, first, "talking")
+    talking_since = time.monotonic()
     qtbot.waitUntil(lambda: first.controller.bench.confirmed_partner is not None, timeout=5000)
     call_id = first.controller.bench.contact.call_id
     first.window.show_page("record")
@@ -74,6 +77,8 @@ def test_a_desktop_restarted_mid_call_picks_up_the_call_with_its_partner_and_sav
     qtbot.wait(300)  # the drafts on disk are listed: the call's own is not among those from earlier
     assert not any("from an earlier session" in n.template for n in bench.notices)
     qtbot.keyClicks(window.record.notes, ", and after it")
+    # a talk of a second and more, however quickly the restart went, for the record's talk time
+    qtbot.waitUntil(lambda: time.monotonic() - talking_since >= 1.5, timeout=5000)
     trigger(second, Control.HANGUP)
     wait_state(qtbot, second, "wrap_up")
     saved = []

@@ -79,7 +79,8 @@ def test_more_calls_than_one_worker_holds_are_spread_over_two_and_bridged(
     assert (stats.entered, stats.answered) == (4, 4)
 
     # The lines are free again: two more calls are taken (Kamailio released its count on BYE).
-    time.sleep(2.2)  # wrap-up
+    gateway.wait_until(lambda: all(d.snapshot().state.mode == "ready" for d in desks.values()),
+                       what="every agent ready after the wrap-up")
     again = [customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=1500, name=f"again{i}")
              for i in range(2)]
     for sipp in again:

@@ -8,7 +8,6 @@ import pytest
 import os
 import signal
 import socket
-import time
 
 import zmq
 
@@ -104,7 +103,7 @@ def test_a_worker_killed_during_a_call_is_replaced_and_the_call_closed(
     segment, = gateway.wait_for_record(call_id, lambda s: s[0].end_cause == "failure")
     assert segment.ended_at is not None
     caller.stop()
-    time.sleep(2.5)  # ann's wrap-up
+    gateway.wait_until(lambda: ann.snapshot().state.mode == "ready", what="ann ready after her wrap-up")
     second = customer(gateway, tmp_path, media(CUSTOMER_TONE), hold_ms=2000, name="again")
     assert offered(ann).call_id != call_id
     assert second.wait(10).ok

@@ -1,6 +1,7 @@
 """Users: argon2 passwords, roles, the org hierarchy and skills."""
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters, profiles
 from sqlalchemy import select
 
 from crm.errors import AuthenticationFailed, PermissionDenied, ValidationError
@@ -25,6 +26,35 @@ def test_password_is_hashed_with_argon2_and_checked(db):
         assert stored.startswith("$argon2") and "s3cret-pass" not in stored
         actor = authenticate(s, "lina", "s3cret-pass")
         assert (actor.username, actor.role) == ("lina", "agent")
+
+
+@pytest.fixture
+def product_hasher(monkeypatch):
+    """The product's own argon2 parameters (the other tests hash with the cheapest, see conftest)."""
+    import conftest
+    from crm.services import users
+
+    monkeypatch.setattr(users, "_hasher", conftest.PRODUCT_HASHER)
+
+
+def test_the_product_hashes_with_argon2s_recommended_parameters(db, product_hasher):
+    with db.unit_of_work() as s:
+        create_user(s, SYSTEM, username="lina", password="s3cret-pass", role="agent")
+    with db.reading() as s:
+        stored = s.scalar(select(User.password_hash))
+    assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
+
+
+def test_a_password_hashed_with_weaker_parameters_is_hashed_again_at_sign_in(db, product_hasher):
+    weak = PasswordHasher.from_parameters(profiles.CHEAPEST).hash("s3cret-pass")
+    with db.unit_of_work() as s:
+        create_user(s, SYSTEM, username="lina", password="", password_hash=weak, role="agent")
+    with db.unit_of_work() as s:
+        assert authenticate(s, "lina", "s3cret-pass").username == "lina"
+    with db.reading() as s:
+        stored = s.scalar(select(User.password_hash))
+        assert stored != weak and extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
+        assert authenticate(s, "lina", "s3cret-pass").username == "lina"
 
 
 @pytest.mark.parametrize("username, password", [("lina", "wrong"), ("nobody", "s3cret-pass")])
