@@ -441,12 +441,14 @@ def run(args) -> None:
         began, made = time.monotonic(), agents.changes
         phases = [phase(workdir, console_proc, count, args.duration) for count in (1, args.watchers)]
         report(args, phases, agents, (agents.changes - made) / (time.monotonic() - began))
-    finally:
-        if agents is not None:
-            agents.stop()
-        if console_proc is not None:
-            console_proc.stop()
-        gateway.stop()
+    finally:  # the gateway stops whatever else fails on the way out
+        try:
+            if agents is not None:
+                agents.stop()
+            if console_proc is not None:
+                console_proc.stop()
+        finally:
+            gateway.stop()
 
 
 def main() -> int:
