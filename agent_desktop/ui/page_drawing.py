@@ -1,8 +1,8 @@
 """Pages of the workspace redraw for the model only while the agent can see them.
 
 A call changes the workbench about ten times (offered, identified, answered, ended, wrap-up...),
-and every page used to redraw at each change, hidden or not: most of the desktop's CPU per call.
-A hidden page now only notes that it is out of date and redraws once, when it is shown.
+and every page used to redraw at each change, hidden or not. A hidden page now only notes that
+it is out of date and redraws once, when it is shown.
 """
 
 from __future__ import annotations
