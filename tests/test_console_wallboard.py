@@ -185,7 +185,7 @@ def test_a_wall_screen_left_alone_stays_live_while_the_idle_sign_in_does_nothing
                                                                                      tmp_path):
     gateway = make_gateway()
     people(gateway.db_url)
-    console = RunningConsole(tmp_path / "console", gateway, idle_minutes=0.05).start()  # idle after 3 s
+    console = RunningConsole(tmp_path / "console", gateway, idle_minutes=0.1).start()  # idle after 6 s
     ann = gateway.desktop("ann", "sip:ann@127.0.0.1:5998", ready=True)
     context = chromium.new_context(viewport=WALL, locale="en-US")
     context.set_default_timeout(10_000)
@@ -195,7 +195,7 @@ def test_a_wall_screen_left_alone_stays_live_while_the_idle_sign_in_does_nothing
         wall = context.new_page()
         wall.goto(console.url + "wallboard?wall=1")
         agent_row(wall, "ann").locator("td.mode").filter(has_text="Ready").wait_for()
-        desk.wait_for_url("**/signin", timeout=10_000)  # the supervisor's own page: idle, signed out
+        desk.wait_for_url("**/signin", timeout=20_000)  # the supervisor's own page: idle, signed out
         ann.set_mode("not_ready", "break")  # long after the idle time, the wall still follows
         agent_row(wall, "ann").locator("td.mode").filter(has_text="Not ready").wait_for(timeout=5000)
         assert wall.locator("#status.live").count() == 1
