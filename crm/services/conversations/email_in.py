@@ -101,14 +101,15 @@ def receive_email(session: Session, *, raw: bytes, parsed, mailbox: str, via: st
                  content=a.content)
             for a in parsed.attachments])
     if work is not None:
-        _log_entered(session, work, new_message_id, reopened=thread is not None, now=now)
+        _log_entered(session, work, new_message_id, reopened=thread is not None)
     return Received(conversation_id, new_message_id, thread is None, work is not None and thread is not None,
                     agent, work)
 
 
-def _log_entered(session: Session, work: WorkItem, message_id: int, *, reopened: bool, now: datetime) -> None:
-    """The message that queued the conversation, new or reopened, in the event log."""
-    step = dict(at=now, channel=work.channel, conversation_id=work.conversation_id, queue=work.queue)
+def _log_entered(session: Session, work: WorkItem, message_id: int, *, reopened: bool) -> None:
+    """The message that queued the conversation, new or reopened, in the event log (at now to the
+    microsecond: the conversation's own times are to the second, its steps follow within one)."""
+    step = dict(at=None, channel=work.channel, conversation_id=work.conversation_id, queue=work.queue)
     if reopened:
         log_step(session, key=f"message:{message_id}:reopened", kind=EventKind.REOPENED.value, **step)
     log_step(session, key=f"message:{message_id}:entered", kind=EventKind.ENTERED.value,
