@@ -182,6 +182,11 @@ class EventKind(StrEnumBase):
     # otherwise, its cause says why (no_answer: timeout, rejected: no agents or closed, failure)
     ENDED = "ended"
     WRAPPED_UP = "wrapped_up"  # the answering agent's wrap-up ended; detail: talk, wrap_up, handle
+    # email and chat conversations (an "answered" one is one an agent took)
+    FIRST_REPLY = "first_reply"  # the agent's first email or chat line to the customer in this visit
+    REPLIED = "replied"  # each later one
+    RESOLVED = "resolved"  # the agent closed it; detail: outcome
+    REOPENED = "reopened"  # the customer wrote again on a closed conversation (an "entered" follows)
     # agents
     LOGGED_IN = "logged_in"  # detail: queues, channels, device
     LOGGED_OUT = "logged_out"  # detail: reason

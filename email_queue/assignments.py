@@ -8,6 +8,11 @@ time: a later decision never lands before an earlier one. A write the
 database cannot take because it is away is not lost: the conversation is
 kept as unsaved and written, as the router then has it, once the database
 is back (`flush`). Meanwhile desktops are told as usual.
+
+Each decision's steps for the event log (offered, answered, ...) go with the write of its
+conversation, in its transaction: kept in order with it while the database is away, and
+dropped with it when the CRM refuses it. Their keys are made once, when the decision is, so a
+write retried after its commit's answer was lost adds none of them again.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from email_queue.routing import Router
 
 log = logging.getLogger(__name__)
 
-# write(conversation_id, status, agent, at): stores one conversation's state; at is when it was decided
-Writer = Callable[[int, str, str | None, float], Awaitable[None]]
+# write(conversation_id, status, agent, at, steps): stores one conversation's state and the event log's
+# steps of the decisions that made it; at is when it was last decided. status None: only the steps (the
+# conversation left the router, closed, before they could be stored).
+Writer = Callable[[int, str | None, str | None, float, list[dict]], Awaitable[None]]
 
 
 class Assignments:
@@ -33,12 +40,15 @@ class Assignments:
         self._write = write
         self.health = health
         self.unsaved: dict[int, float] = {}  # conversation -> when its latest decision not yet stored was made
+        self.steps: dict[int, list[dict]] = {}  # conversation -> its decisions' steps not yet stored, in order
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}  # holders and waiters of each lock, to drop it when none is left
 
-    async def store(self, conversation_id: int, at: float) -> bool:
-        """Store the conversation's state; False only when the CRM refuses it (closed, unknown):
-        kept for later while the database is away."""
+    async def store(self, conversation_id: int, at: float, steps: list[dict] | None = None) -> bool:
+        """Store the conversation's state with its decisions' `steps`; False only when the CRM refuses
+        it (closed, unknown): kept for later while the database is away."""
+        if steps:  # in the order decided: a write before this one's turn stores them with the state they made
+            self.steps.setdefault(conversation_id, []).extend(steps)
         async with self._turn(conversation_id):
             if not self.health.available:  # no use trying each one; the probe tells when it is back
                 self.unsaved[conversation_id] = at
@@ -61,24 +71,35 @@ class Assignments:
 
     async def _write_now(self, conversation_id: int, at: float) -> bool:
         work = self.router.items.get(conversation_id)
-        if work is None:  # closed meanwhile: whoever closed it stored that
+        steps = self.steps.get(conversation_id, [])
+        if work is None and not steps:  # closed meanwhile: whoever closed it stored that
             self.unsaved.pop(conversation_id, None)
             return True
         try:
-            await self._write(conversation_id, work.state, work.agent, at)
+            if work is None:  # closed meanwhile, its steps still to store: they happened
+                await self._write(conversation_id, None, None, at, list(steps))
+            else:
+                await self._write(conversation_id, work.state, work.agent, at, list(steps))
         except DatabaseUnavailable:
             self.unsaved[conversation_id] = at
             return True
         except CrmError as exc:
-            self.unsaved.pop(conversation_id, None)
+            self._forget(conversation_id)
             log.warning("conversation %s: %s", conversation_id, exc)
             return False
         except Exception:  # a bug: said loudly, not retried every second; an offer not told runs out
-            self.unsaved.pop(conversation_id, None)
+            self._forget(conversation_id)
             log.exception("conversation %s: its routing could not be stored", conversation_id)
             return False
-        self.unsaved.pop(conversation_id, None)
+        self._forget(conversation_id, written=len(steps))
         return True
+
+    def _forget(self, conversation_id: int, written: int | None = None) -> None:
+        """Done with what was kept: all of it, or the first `written` steps (more may have come meanwhile)."""
+        self.unsaved.pop(conversation_id, None)
+        steps = self.steps.pop(conversation_id, [])
+        if written is not None and steps[written:]:
+            self.steps[conversation_id] = steps[written:]
 
     @contextlib.asynccontextmanager
     async def _turn(self, conversation_id: int):

@@ -99,6 +99,9 @@ class Decision:
     reason: str = ""
     deadline: float | None = None
     cause: str = "other"  # bus.mailq.WithdrawnCause, for a requeue
+    was: str = ""  # for a requeue: the state it left (offered, assigned)
+    queue: str = ""  # for a requeue: the queue it was in (a transfer to a queue changes it)
+    target: str = ""  # for a transfer: "queue:<name>" or "agent:<name>"
 
 
 class Router:
@@ -250,11 +253,12 @@ class Router:
         work.refused_by = {agent}  # a new round: earlier refusals were about the old queue
         freed = [key for key in self._waiting if key[0] in seat.queues]  # his room is free for these
         if to_agent is not None:
-            return [self._requeue(work, f"transferred to {to_agent}", "transferred"), self._offer_to(work, to_agent),
-                    *self._dispatch(freed)]
+            return [self._requeue(work, f"transferred to {to_agent}", "transferred", target=f"agent:{to_agent}"),
+                    self._offer_to(work, to_agent), *self._dispatch(freed)]
         assert queue is not None  # check_transfer: a colleague or a queue, one of the two
+        left = work.queue
         work.queue = queue  # before _requeue: it waits in the new queue's list
-        decision = self._requeue(work, f"transferred to {queue}", "transferred")
+        decision = self._requeue(work, f"transferred to {queue}", "transferred", queue=left, target=f"queue:{queue}")
         waits_in = (queue, work.channel)
         return [decision, *self._dispatch([waits_in, *(key for key in freed if key != waits_in)])]
 
@@ -384,14 +388,16 @@ class Router:
         seat.last_assigned = self.clock()
         return Decision("assigned", work.conversation_id, agent)
 
-    def _requeue(self, work: Work, reason: str, cause: str = "other") -> Decision:
-        agent = work.agent
+    def _requeue(self, work: Work, reason: str, cause: str = "other", *, queue: str | None = None,
+                 target: str = "") -> Decision:
+        agent, was = work.agent, work.state
         if agent in self.seats:
             self.seats[agent].drop(work)
         self.offers.pop(work.conversation_id, None)
         work.state, work.agent, work.offer_deadline, work.since = "queued", None, None, self.clock()
         self._enqueue(work)
-        return Decision("requeued", work.conversation_id, agent, reason, cause=cause)
+        return Decision("requeued", work.conversation_id, agent, reason, cause=cause, was=was,
+                        queue=queue or work.queue, target=target)
 
     def _enqueue(self, work: Work) -> None:
         key = (work.queue, work.channel)

@@ -116,6 +116,8 @@ class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndH
         self.chat_ids: dict[str, int] = {}
         self.pages_gone: dict[int, float] = {}  # chats without a page of the customer's open, since (monotonic)
         self.seq = 0
+        self.step_no = 0  # the event log's steps this run made: their keys are mq-<run>:<number>
+        self.visits: dict[int, float] = {}  # when each conversation last entered its queue (its answer's wait)
         self.smtp_server = None
         self.chat: ChatServer | None = None
         self.pollers: list[ImapPoller] = []

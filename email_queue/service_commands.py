@@ -196,6 +196,7 @@ class Commands:
         """Closed: out of the router (freeing its agent's room) and out of what the
         service remembers of it, which would otherwise grow for as long as it runs."""
         self.meta.pop(conversation_id, None)
+        self.visits.pop(conversation_id, None)
         self.pages_gone.pop(conversation_id, None)
         for token in [t for t, cid in list(self.chat_ids.items()) if cid == conversation_id]:  # threads add to it
             self.chat_ids.pop(token, None)

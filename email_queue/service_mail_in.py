@@ -159,5 +159,6 @@ class EmailIn:
 
     async def new_work(self, item: queueing.WorkItem) -> None:
         self.meta[item.conversation_id] = item
+        self.visits[item.conversation_id] = time.time()  # its "entered" was stored with it
         await self.apply(self.router.add(work_of(item)))
         self.queue_changed(item.queue)

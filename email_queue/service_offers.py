@@ -13,13 +13,20 @@ import zmq.asyncio
 
 from bus import mailq
 from bus.envelope import encode_event
+from crm.models import EventKind
 from crm.services.conversations import queueing
+from crm.services.conversations.steps import log_step
 from email_queue.routing import CHANNELS, Decision
 from email_queue.service_base import Audience, to_agent, to_queue, to_supervisors_of
 
 log = logging.getLogger("email_queue.service")  # the whole service logs as one, as it always has
 
 QUEUE_NEWS_SECONDS = 0.1
+
+
+def naive_utc(at: float) -> datetime:
+    """An epoch time as the CRM keeps times: naive UTC."""
+    return datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
 
 
 class Offers:
@@ -31,8 +38,11 @@ class Offers:
         now; only what the CRM refuses (a conversation closed meanwhile) is not told."""
         at = time.time()
         refused = set()
-        for conversation_id in dict.fromkeys(d.conversation_id for d in decisions):
-            if not await self.assignments.store(conversation_id, at):
+        steps: dict[int, list[dict]] = {}
+        for decision in decisions:  # made now, in order: their keys go with them through retries
+            steps.setdefault(decision.conversation_id, []).extend(self._steps_of(decision, at))
+        for conversation_id, made in steps.items():
+            if not await self.assignments.store(conversation_id, at, made):
                 refused.add(conversation_id)
         for decision in decisions:
             if decision.agent:
@@ -44,13 +54,53 @@ class Offers:
                     log.exception("conversation %s: the %s could not be told", decision.conversation_id,
                                   decision.kind)
 
-    async def _write_assignment(self, conversation_id: int, status: str, agent: str | None, at: float) -> None:
-        decided = datetime.fromtimestamp(at, UTC).replace(tzinfo=None, microsecond=0)  # the CRM keeps naive UTC
-        await self.in_db(self._store_decision, conversation_id, status, agent, decided)
+    def _steps_of(self, decision: Decision, at: float) -> list[dict]:
+        """The event log's steps of one decision (docs/reports.md, "Kinds"): an offer, its answer, an
+        offer not taken, a transfer, a return to the queue."""
+        cid, agent = decision.conversation_id, decision.agent
+        work = self.router.items.get(cid)
+        if work is None:
+            return []
+        step = self._step
+        if decision.kind == "offered":
+            return [step(EventKind.OFFERED, at, work, work.queue, agent)]
+        if decision.kind == "assigned":
+            wait = at - self.visits.get(cid, work.enqueued_at)
+            return [step(EventKind.ANSWERED, at, work, work.queue, agent, {"wait": round(max(wait, 0.0), 3)})]
+        if decision.was == "offered":  # an offer not taken: the contact waits on in the same visit
+            kind = EventKind.REJECTED if decision.cause == "rejected" else EventKind.RING_NO_ANSWER
+            return [step(kind, at, work, decision.queue, agent, {"cause": decision.cause})]
+        if decision.cause == "transferred":
+            steps = [step(EventKind.TRANSFERRED, at, work, decision.queue, agent, {"target": decision.target})]
+            if decision.target.startswith("queue:"):
+                self.visits[cid] = at
+                steps.append(step(EventKind.ENTERED, at, work, work.queue, None, {"via": "transferred"}))
+            return steps
+        self.visits[cid] = at  # the agent's work back to the queue: a new visit
+        return [step(EventKind.ENTERED, at, work, work.queue, None, {"via": "requeued", "cause": decision.cause,
+                                                                      "agent": agent})]
 
-    def _store_decision(self, conversation_id: int, status: str, agent: str | None, decided: datetime) -> None:
+    def _step(self, kind: EventKind, at: float, work, queue: str, agent: str | None,
+              detail: dict | None = None) -> dict:
+        self.step_no += 1
+        return dict(key=f"mq-{self.run_id}:{self.step_no}", kind=kind.value, at=naive_utc(at),
+                    channel=work.channel, conversation_id=work.conversation_id, queue=queue, agent=agent,
+                    detail=detail)
+
+    async def _write_assignment(self, conversation_id: int, status: str | None, agent: str | None, at: float,
+                                steps: list[dict]) -> None:
+        decided = naive_utc(at).replace(microsecond=0)  # the CRM keeps its times to the second
+        await self.in_db(self._store_decision, conversation_id, status, agent, decided, steps)
+
+    def _store_decision(self, conversation_id: int, status: str | None, agent: str | None, decided: datetime,
+                        steps: list[dict]) -> None:
+        """The conversation's state (status None: it is closed, only its steps are left) and its steps,
+        in one transaction."""
         with self.writing() as session:
-            queueing.set_assignment(session, conversation_id, status, agent, now=decided)
+            if status is not None:
+                queueing.set_assignment(session, conversation_id, status, agent, now=decided)
+            for step in steps:
+                log_step(session, **step)
 
     def _tell(self, decision: Decision) -> None:
         agent, cid = decision.agent, decision.conversation_id

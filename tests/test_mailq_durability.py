@@ -40,8 +40,10 @@ class Writes:
         self.away = False
         self.refuse: set[int] = set()
         self.hold: asyncio.Event | None = None
+        self.steps: list[str] = []  # the keys of the steps written, in order (a key again: written again)
+        self.answer_lost = False  # the next write commits, but its answer does not come back
 
-    async def __call__(self, conversation_id, status, agent, at):
+    async def __call__(self, conversation_id, status, agent, at, steps=()):
         if self.hold is not None:
             await self.hold.wait()
         if self.away:
@@ -49,6 +51,10 @@ class Writes:
         if conversation_id in self.refuse:
             raise Conflict(f"conversation {conversation_id} is closed")
         self.done.append((conversation_id, status, agent, at))
+        self.steps.extend(step["key"] for step in steps)
+        if self.answer_lost:
+            self.answer_lost = False
+            raise DatabaseUnavailable("the connection dropped before the commit's answer")
 
 
 def routed():
@@ -124,6 +130,75 @@ def test_a_refusal_of_the_crm_is_not_kept_and_a_conversation_closed_meanwhile_is
 
     refused, done, unsaved = run_alone(scenario())
     assert refused is False and done == [] and unsaved == {}
+
+
+def step(key: str) -> dict:
+    return {"key": key}
+
+
+def test_steps_kept_through_an_outage_are_written_once_each_in_order_with_the_state_they_made():
+    async def scenario():
+        router, writes, health = routed(), Writes(), DatabaseHealth()
+        assignments = Assignments(router, writes, health)
+        router.add(Work(1, "email", "service"))
+        writes.away = True
+        assert await assignments.store(1, 10.0, [step("offered-1")])
+        health.failed(OperationalError("SELECT 1", {}, Exception("connection refused")))
+        for decision in router.reject(router.items[1].agent, 1):
+            assert await assignments.store(decision.conversation_id, 12.0, [step(f"{decision.kind}-2")])
+        writes.away = False
+        health.back()
+        await assignments.flush()
+        return writes.done, writes.steps, assignments.steps, assignments.unsaved
+
+    done, steps, left, unsaved = run_alone(scenario())
+    assert len(done) == 1 and steps == ["offered-1", "requeued-2", "offered-2"]
+    assert left == {} and unsaved == {}
+
+
+def test_steps_whose_commit_answer_was_lost_are_written_again_with_the_same_keys():
+    async def scenario():
+        router, writes, health = routed(), Writes(), DatabaseHealth()
+        assignments = Assignments(router, writes, health)
+        router.add(Work(1, "email", "service"))
+        writes.answer_lost = True
+        assert await assignments.store(1, 10.0, [step("mq-a:1")])
+        health.failed(OperationalError("SELECT 1", {}, Exception("connection reset")))
+        health.back()
+        await assignments.flush()
+        return writes.steps, assignments.steps
+
+    steps, left = run_alone(scenario())
+    assert steps == ["mq-a:1", "mq-a:1"] and left == {}  # the log's unique key keeps the one row
+
+
+def test_the_steps_of_a_conversation_closed_before_the_database_came_back_are_still_written():
+    async def scenario():
+        router, writes, health = routed(), Writes(), DatabaseHealth()
+        assignments = Assignments(router, writes, health)
+        router.add(Work(1, "email", "service"))
+        health.failed(OperationalError("SELECT 1", {}, Exception("gone")))
+        await assignments.store(1, 10.0, [step("offered")])
+        router.finished(1)
+        health.back()
+        await assignments.flush()
+        return writes.done, writes.steps
+
+    done, steps = run_alone(scenario())
+    assert done == [(1, None, None, 10.0)] and steps == ["offered"]
+
+
+def test_the_steps_of_a_decision_the_crm_refuses_are_dropped_with_it():
+    async def scenario():
+        router, writes, health = routed(), Writes(), DatabaseHealth()
+        assignments = Assignments(router, writes, health)
+        router.add(Work(1, "email", "service"))
+        writes.refuse.add(1)
+        refused = await assignments.store(1, 10.0, [step("offered")])
+        return refused, writes.steps, assignments.steps
+
+    refused, steps, left = run_alone(scenario())
+    assert refused is False and steps == [] and left == {}
 
 
 def test_a_flush_stops_when_the_database_goes_away_again():

@@ -289,6 +289,15 @@ def record_event(session: Session, actor: Actor, *, key: str, kind: str, at: dat
     A contact's channel is the phone unless told. An unknown agent is kept by name in the
     detail."""
     actor.require(Permission.CALL_RECORD, "record events")
+    return write_event(session, key=key, kind=kind, at=at, channel=channel, contact_id=contact_id,
+                       queue=queue, agent=agent, detail=detail)
+
+
+def write_event(session: Session, *, key: str, kind: str, at: datetime, channel: str | None = None,
+                contact_id: str | None = None, queue: str | None = None, agent: str | None = None,
+                detail: dict | None = None) -> bool:
+    """`record_event` for a service that checked already what its caller may do (the mail queue
+    writing its conversations' steps beside the change that made them): whether it was added."""
     detail = _json_detail(detail)
     agent_id = None
     if agent is not None:

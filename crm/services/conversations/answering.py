@@ -24,6 +24,7 @@ from crm.conversation_types import (
 )
 from crm.services import outbox
 from crm.services.conversations.chat_in import CHAT_TEXT_LENGTH
+from crm.services.conversations.steps import log_reply
 from crm.services.conversations.access import (
     conversation_or_404,
     display_name,
@@ -76,10 +77,13 @@ def reply(session: Session, actor: Actor, conversation_id: int, *, body: str, to
                 filename=original.filename, content_type=original.content_type, size=original.size,
                 content=original.content))
     session.add(message)
+    first = conversation.first_response_at is None
     if not forward_to:
         conversation.first_response_at = conversation.first_response_at or now
     conversation.last_message_at = now
     session.flush()
+    if not forward_to:  # a forward goes to someone else: the customer is still to be answered
+        log_reply(session, conversation, message.id, actor.username, first=first)
     return message
 
 
@@ -130,9 +134,11 @@ def chat_reply(session: Session, actor: Actor, conversation_id: int, text: str,
                                author_id=actor.user_id, author_name=display_name(session, actor),
                                body_text=text, created_at=now)
     session.add(line)
+    first = conversation.first_response_at is None
     conversation.first_response_at = conversation.first_response_at or now
     conversation.last_message_at = now
     session.flush()
+    log_reply(session, conversation, line.id, actor.username, first=first)
     return line
 
 

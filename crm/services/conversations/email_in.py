@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm import texts
 from crm.clock import utcnow
 from crm.models import (
+    EventKind,
     BusinessPartner,
     Channel,
     Conversation,
@@ -34,6 +35,7 @@ from crm.models import (
 from crm.conversation_types import strip_reply_prefixes
 from crm.services import identify
 from crm.services.conversations.queueing import Received, RouteFacts, Router, WorkItem
+from crm.services.conversations.steps import log_step
 
 
 THREAD_BY_SUBJECT_DAYS = 30  # a same-subject mail from the same sender joins a thread this recent
@@ -98,8 +100,20 @@ def receive_email(session: Session, *, raw: bytes, parsed, mailbox: str, via: st
                  size=len(a.content), content_id=(a.content_id or None) and a.content_id[:250], inline=a.inline,
                  content=a.content)
             for a in parsed.attachments])
+    if work is not None:
+        _log_entered(session, work, new_message_id, reopened=thread is not None)
     return Received(conversation_id, new_message_id, thread is None, work is not None and thread is not None,
                     agent, work)
+
+
+def _log_entered(session: Session, work: WorkItem, message_id: int, *, reopened: bool) -> None:
+    """The message that queued the conversation, new or reopened, in the event log (at now to the
+    microsecond: the conversation's own times are to the second, its steps follow within one)."""
+    step = dict(at=None, channel=work.channel, conversation_id=work.conversation_id, queue=work.queue)
+    if reopened:
+        log_step(session, key=f"message:{message_id}:reopened", kind=EventKind.REOPENED.value, **step)
+    log_step(session, key=f"message:{message_id}:entered", kind=EventKind.ENTERED.value,
+             detail={"via": "reopened" if reopened else "new"}, **step)
 
 
 _MESSAGE_BY_ID = select(ConversationMessage.conversation_id).where(

@@ -16,6 +16,7 @@ from crm.models import (
     Conversation,
     ConversationMessage,
     ConversationStatus,
+    EventKind,
     Interaction,
     InteractionStatus,
     MessageKind,
@@ -24,6 +25,7 @@ from crm.permissions import Actor, require_read
 from crm.conversation_types import NOTE_LENGTH, TRANSFER_NOTE_LENGTH
 from crm.services.conversations.queueing import WorkItem, work_item_of
 from crm.services.conversations.access import display_name, my_conversation, user_named
+from crm.services.conversations.steps import log_step
 
 
 def transfer(session: Session, actor: Actor, conversation_id: int, *, queue: str | None, to_agent: str | None,
@@ -105,4 +107,9 @@ def close(session: Session, actor: Actor, conversation_id: int, *, outcome: str 
         if notes:
             interaction.notes = notes[:NOTE_LENGTH]
     session.flush()
+    # one close per visit: a reopened conversation has a new interaction record
+    visit = f"interaction:{interaction.id}" if interaction is not None else f"conversation:{conversation.id}"
+    log_step(session, key=f"{visit}:resolved", kind=EventKind.RESOLVED.value, at=None,
+             channel=conversation.channel, conversation_id=conversation.id, queue=conversation.queue,
+             agent=actor.username, detail={"outcome": outcome} if outcome else None)
     return conversation
