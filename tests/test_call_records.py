@@ -307,6 +307,17 @@ def test_queue_summary_is_computed_from_the_event_log(db, amy):
     assert summary.figures.service_level_answered_only == pytest.approx(2 / 3)
 
 
+def test_an_email_queue_of_the_same_name_counts_nothing_in_the_phone_queues_summary(db, amy):
+    build_event_log(db)
+    with db.unit_of_work() as s:  # the mail queue's "support", an email taken in it
+        for seconds, kind in ((10, "entered"), (20, "offered"), (30, "answered")):
+            log(s, SYSTEM, kind=kind, at=at(seconds), channel="email", contact_id="77", queue="support",
+                detail={"wait": 20} if kind == "answered" else None)
+    with db.reading() as s:
+        summary = queue_summary(s, SYSTEM, queue="support", start=T0, end=at(3600), service_level_seconds=20)
+    assert (summary.entered, summary.answered) == (5, 3)  # the calls' only
+
+
 def test_queue_summary_takes_the_short_abandon_threshold_and_the_variant(db, amy):
     build_event_log(db)
     with db.reading() as s:

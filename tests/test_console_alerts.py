@@ -309,17 +309,18 @@ def test_the_last_hour_from_the_crm_fills_the_windows_from_the_start(db):
     from crm.models import LoggedEvent
     from crm.services.queue_steps import queue_steps
 
-    def logged(minutes_ago: float, kind: str, queue="billing", **detail) -> LoggedEvent:
+    def logged(minutes_ago: float, kind: str, queue="billing", channel="phone", **detail) -> LoggedEvent:
         at = datetime.fromtimestamp(T0 - minutes_ago * 60, UTC).replace(tzinfo=None)
-        return LoggedEvent(event_key=f"test:{minutes_ago}:{kind}:{queue}", at=at, kind=kind, queue=queue,
-                           contact_id="c", detail=detail or None)
+        return LoggedEvent(event_key=f"test:{minutes_ago}:{kind}:{queue}:{channel}", at=at, kind=kind, queue=queue,
+                           channel=channel, contact_id="c", detail=detail or None)
 
     with db.unit_of_work() as session:
         session.add_all([logged(90, "entered"),  # before the hour
                          logged(40, "entered"), logged(40, "answered", wait=10), logged(36, "ended", talk=240.0),
                          logged(20, "entered"), logged(19, "abandoned", wait=60),
                          logged(10, "entered"), logged(10, "answered", wait=30),
-                         logged(5, "work_mode"), logged(5, "entered", queue="sales")])
+                         logged(5, "work_mode"), logged(5, "entered", queue="sales"),
+                         logged(4, "entered", channel="email")])  # the mail queue's "billing": not a call
     with db.reading() as session:
         steps = queue_steps(session, T0 - 3600)
     assert [(step.kind, step.queue) for step in steps][:3] == [("entered", "billing"), ("answered", "billing"),

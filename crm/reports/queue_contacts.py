@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import EventKind, LoggedEvent
+from crm.models import Channel, EventKind, LoggedEvent
 from crm.reports.definitions import Outcome, QueueContact
 
 STEP_KINDS = (EventKind.ENTERED, EventKind.ANSWERED, EventKind.ABANDONED,
@@ -73,7 +73,10 @@ def read_visits(session: Session, start: datetime, end: datetime, queue: str | N
     query = (select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.contact_id, LoggedEvent.detail)
              .where(LoggedEvent.at >= start, LoggedEvent.at < end + LONGEST_STAY,
                     LoggedEvent.kind.in_([str(kind) for kind in STEP_KINDS]),
-                    LoggedEvent.queue.is_not(None), LoggedEvent.contact_id.is_not(None))
+                    LoggedEvent.queue.is_not(None), LoggedEvent.contact_id.is_not(None),
+                    # the phone queues' calls: emails and chats have queues of their own, which may
+                    # share a phone queue's name, and their figures are not defined here yet
+                    LoggedEvent.channel == Channel.PHONE.value)
              .order_by(LoggedEvent.at, LoggedEvent.id))
     if queue is not None:
         query = query.where(LoggedEvent.queue == queue)

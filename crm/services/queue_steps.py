@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import EventKind, LoggedEvent
+from crm.models import Channel, EventKind, LoggedEvent
 
 STEPS = (EventKind.ENTERED, EventKind.ANSWERED, EventKind.ABANDONED, EventKind.ENDED)
 
@@ -29,7 +29,8 @@ def queue_steps(session: Session, since: float) -> list[QueueStep]:
     rows = session.execute(
         select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.detail)
         .where(LoggedEvent.at >= datetime.fromtimestamp(since, UTC).replace(tzinfo=None),
-               LoggedEvent.kind.in_([str(kind) for kind in STEPS]), LoggedEvent.queue.is_not(None))
+               LoggedEvent.kind.in_([str(kind) for kind in STEPS]), LoggedEvent.queue.is_not(None),
+               LoggedEvent.channel == Channel.PHONE.value)  # the phone queues' (the mail queue's are apart)
         .order_by(LoggedEvent.at, LoggedEvent.id))
     return [QueueStep(at.replace(tzinfo=UTC).timestamp(), kind, queue, _number(detail, "wait"),
                       _number(detail, "talk")) for at, kind, queue, detail in rows]
