@@ -144,3 +144,25 @@ def test_steps_decided_while_the_database_is_down_are_in_the_log_once_each_when_
         ("entered", None), ("offered", "ann"), ("ring_no_answer", "ann"), ("offered", "bob"), ("answered", "bob"),
         ("resolved", "bob")]
     assert len({key for *_, key in log}) == len(log)
+
+
+def test_a_chat_its_customer_ends_before_anyone_takes_it_is_one_abandoned_contact(make_mailq):
+    from test_mailq_faults import ChatCustomer
+
+    mailq = make_mailq(silent_seconds=30.0)  # nobody available for chat: it waits
+    customer = ChatCustomer(mailq)
+    try:
+        cid = customer.start()["conversation"]
+        customer.say("Is anyone there?", "c-1")
+        time.sleep(1.2)
+        customer.socket.send('{"type": "end"}')
+        mailq.wait_until(lambda: any(step[0] == "abandoned" for step in steps(mailq.db_url, cid)), 10,
+                         "the abandoned chat in the log")
+    finally:
+        customer.close()
+    logged = steps(mailq.db_url, cid)
+    assert [(kind, channel) for kind, channel, *_ in logged] == [("entered", "chat"), ("abandoned", "chat")]
+    (_, _, queue, _, entered, key), (_, _, same_queue, agent, abandoned, _) = logged
+    assert entered == {"via": "new"} and key == f"conversation:{cid}:entered"
+    assert queue == same_queue and agent is None
+    assert 1.0 <= abandoned["wait"] < 10  # waited since the chat opened

@@ -20,6 +20,7 @@ from crm.models import (
     Conversation,
     ConversationMessage,
     ConversationStatus,
+    EventKind,
     Interaction,
     InteractionStatus,
     MessageKind,
@@ -35,6 +36,7 @@ from crm.conversation_types import (
 from crm.services import identify, outbox
 from crm.services.conversations.queueing import RouteFacts, Router, WorkItem, work_item_of
 from crm.services.conversations.email_in import VALUE_CLASS, insert_interaction
+from crm.services.conversations.steps import log_step
 
 
 CHAT_TEXT_LENGTH = 4000
@@ -78,6 +80,9 @@ def open_chat(session: Session, *, name: str, email: str | None, phone: str | No
     conversation.interaction_id = insert_interaction(
         session.connection(), Channel.CHAT.value, conversation.id, conversation.partner_id, conversation.queue,
         conversation.subject, email or phone, mailbox, now)
+    log_step(session, key=f"conversation:{conversation.id}:entered", kind=EventKind.ENTERED.value, at=None,
+             channel=Channel.CHAT.value, conversation_id=conversation.id, queue=conversation.queue,
+             detail={"via": "new"})
     return ChatOpened(conversation.id, token)
 
 
@@ -95,6 +100,12 @@ def route_chat(session: Session, conversation_id: int, text: str, route: Router)
     routed = route(RouteFacts(Channel.CHAT.value, c.mailbox, c.subject or "", text, value_class, c.partner_id))
     if (routed.queue[:80], routed.priority) == (c.queue, c.priority):
         return None
+    if routed.queue[:80] != c.queue:  # the first line sends it to another queue before anyone took it
+        key = f"conversation:{c.id}:routed:{routed.queue[:80]}"
+        log_step(session, key=key + ":left", kind=EventKind.TRANSFERRED.value, at=None, channel=Channel.CHAT.value,
+                 conversation_id=c.id, queue=c.queue, detail={"target": f"queue:{routed.queue[:80]}"})
+        log_step(session, key=key, kind=EventKind.ENTERED.value, at=None, channel=Channel.CHAT.value,
+                 conversation_id=c.id, queue=routed.queue[:80], detail={"via": "routed"})
     c.queue, c.priority = routed.queue[:80], routed.priority
     c.status, c.assigned_to_id = ConversationStatus.QUEUED.value, None
     c.due_at = c.created_at + routed.first_response if routed.first_response else None
@@ -230,6 +241,7 @@ def abandon_chat(session: Session, conversation_id: int, now: datetime | None = 
     conversation.customer_ended_at = now
     closed = conversation.status != ConversationStatus.ASSIGNED
     if closed:
+        _log_abandoned(session, conversation, now)
         conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
         interaction = session.get(Interaction, conversation.interaction_id) if conversation.interaction_id else None
         if interaction is not None:
@@ -254,9 +266,18 @@ def close_by_customer(session: Session, token: str) -> Conversation | None:
     if conversation is None or conversation.status == ConversationStatus.CLOSED:
         return None
     now = utcnow()
+    if conversation.status != ConversationStatus.ASSIGNED:
+        _log_abandoned(session, conversation, now)
     conversation.status, conversation.closed_at = ConversationStatus.CLOSED.value, now
     conversation.customer_ended_at = now
     if conversation.interaction_id:
         interaction = session.get_one(Interaction, conversation.interaction_id)
         interaction.status, interaction.ended_at = InteractionStatus.CLOSED.value, now
     return conversation
+
+
+def _log_abandoned(session: Session, conversation: Conversation, now: datetime) -> None:
+    """A chat the customer left before an agent took it: abandoned, after waiting since it opened."""
+    log_step(session, key=f"conversation:{conversation.id}:abandoned", kind=EventKind.ABANDONED.value, at=None,
+             channel=Channel.CHAT.value, conversation_id=conversation.id, queue=conversation.queue,
+             detail={"wait": round(max(0.0, (now - conversation.created_at).total_seconds()), 3)})
