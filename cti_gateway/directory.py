@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from crm.db import Database, DatabaseOnDemand
-from crm.errors import NotFound, PermissionDenied
+from crm.errors import PermissionDenied
 from crm.models import Skill, User, UserSkill
 from crm.permissions import Actor
 from crm.services import sessions, supervisor_actions
@@ -124,14 +124,10 @@ class CrmDirectory:
         """The supervisor whose session `token` is, allowed to act on `agent` (SessionEnded,
         PermissionDenied, NotFound); a refusal on his rights goes to the audit trail."""
         with self.database.unit_of_work() as session:
-            actor = sessions.actor_of(session, token).actor
-            try:
-                return supervisor_actions.acting_on(session, actor, agent)
-            except (PermissionDenied, NotFound) as exc:
-                refusal = exc
-                outcome = "forbidden" if isinstance(exc, PermissionDenied) else "unknown_agent"
-                supervisor_actions.record(session, actor, action, outcome, agent=agent, **details)
-        raise refusal
+            found = supervisor_actions.acting_by_session(session, token, action, agent, **details)
+        if isinstance(found, Acting):
+            return found
+        raise found
 
     def record_action(self, actor: Actor, action: str, outcome: str, **details) -> None:
         """A supervisor's action and its outcome, in the CRM's audit trail."""

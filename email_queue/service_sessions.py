@@ -8,6 +8,7 @@ import logging
 import secrets
 import time
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ log = logging.getLogger("email_queue.service")  # the whole service logs as one,
 LOGIN_UNAVAILABLE_TEXT = "The session cannot be checked just now (the CRM database is unavailable); try again in a moment."
 SESSION_CHECK_OVERLAP = timedelta(seconds=60)  # the hosts' clocks may differ a little: ask from a bit earlier
 SESSION_END_REASONS = typing.get_args(mailq.SessionEndReason)
+T = typing.TypeVar("T")
 SESSION_ENDED = "session_ended"  # the error code of a login whose CRM session is not open
 
 
@@ -91,7 +93,7 @@ class DeskSessions:
         unknown = [q for q in queues if q not in names]
         if unknown:  # before the session: a wrong request costs no lookup
             raise RoutingError("unknown_queue", f"no mail queue {', '.join(unknown)} (there are {', '.join(names)})")
-        checked = await self._check_session(command.token, source, command.watch)
+        checked = await self._check_session(command.token, source, self._open_session_of, command.watch)
         actor = checked.session.actor
         agent = actor.username
         self.org_unit_of[agent] = checked.org_unit_id
@@ -128,15 +130,16 @@ class DeskSessions:
             del self.seated[session.agent]
         self.delivery.revoke(session.event_key)
 
-    async def _check_session(self, token: str, source: str, watch: bool) -> CheckedLogin:
-        """The CRM session checked on a session thread, if the guard lets it run (LoginRefused
-        otherwise). A made-up token counts as a failure of its source; one that was open once
-        (ended, expired) does not: that is a desktop left open, not a guess."""
+    async def _check_session(self, token: str, source: str, check: Callable[..., T], *args) -> T:
+        """`check(token, *args)`, which reads the CRM session, run on a session thread if the guard
+        lets it (LoginRefused otherwise): a login, or a supervisor's action. A made-up token counts
+        as a failure of its source; one that was open once (ended, expired) does not: that is a
+        desktop left open, not a guess."""
         guess_key = sessions.token_hash(token)[:16] if isinstance(token, str) else ""
         self.login_guard.admit(guess_key, source)
         succeeded = None
         try:
-            result = await self.loop.run_in_executor(self.session_checks, self._open_session_of, token, watch)
+            result = await self.loop.run_in_executor(self.session_checks, check, token, *args)
             succeeded = True
             return result
         except sessions.SessionEnded as exc:

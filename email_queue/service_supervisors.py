@@ -17,7 +17,6 @@ from crm.errors import CrmError, DatabaseUnavailable, NotFound, PermissionDenied
 from crm.login_guard import LoginRefused
 from crm.permissions import Actor
 from crm.services import sessions, supervisor_actions
-from email_queue.health import is_outage
 from email_queue.routing import CHANNELS, RoutingError
 from email_queue.service_base import to_agent
 
@@ -55,7 +54,8 @@ class Supervisors:
     async def _set_away(self, command: mailq.SupervisorAway, source: str) -> mailq.SupervisedSeatView:
         channels = [command.channel] if command.channel else list(CHANNELS)
         detail = {"agent": command.agent, "reason": "+".join(channels)}
-        acting = await self._supervisor_acting(command.token, source, command.agent, detail)
+        # checked as a login is: the login guard, then the CRM (the refusals on his rights in the trail)
+        acting = await self._check_session(command.token, source, self._acting_in_crm, command.agent, detail)
         detail["agent_user_id"] = acting.agent_user_id
         if command.agent not in self.router.seats:
             self._record_supervisor_action(acting.actor, "not_logged_in", detail)
@@ -71,39 +71,12 @@ class Supervisors:
         assert seat is not None  # seated above, and nothing awaited since that could log him off
         return seat
 
-    async def _supervisor_acting(self, token: str, source: str, agent: str,
-                                 detail: dict) -> supervisor_actions.Acting:
-        """The supervisor of `token`, allowed to act on `agent`, if the login guard lets the check run;
-        a refusal on his rights goes to the audit trail."""
-        guess_key = sessions.token_hash(token)[:16] if isinstance(token, str) else ""
-        self.login_guard.admit(guess_key, source)
-        succeeded = None
-        try:
-            acting = await self.loop.run_in_executor(self.session_checks, self._acting_in_crm, token, agent, detail)
-            succeeded = True
-            return acting
-        except sessions.SessionEnded as exc:
-            succeeded = False if exc.reason == "unknown" else None
-            raise
-        except Exception as exc:
-            if is_outage(exc):
-                self.database_failed(exc)
-                raise DatabaseUnavailable("The CRM database cannot be reached to check the session; "
-                                          "try again in a moment.") from exc
-            raise
-        finally:
-            self.login_guard.finished(guess_key, source, succeeded=succeeded)
-
     def _acting_in_crm(self, token: str, agent: str, detail: dict) -> supervisor_actions.Acting:
         with self.database.unit_of_work() as session:
-            actor = sessions.actor_of(session, token).actor
-            try:
-                return supervisor_actions.acting_on(session, actor, agent)
-            except (PermissionDenied, NotFound) as exc:
-                refusal = exc
-                outcome = "forbidden" if isinstance(exc, PermissionDenied) else "unknown_agent"
-                supervisor_actions.record(session, actor, ACTION, outcome, **detail)
-        raise refusal
+            found = supervisor_actions.acting_by_session(session, token, ACTION, **detail)
+        if isinstance(found, supervisor_actions.Acting):
+            return found
+        raise found
 
     def _record_supervisor_action(self, actor: Actor, outcome: str, detail: dict) -> None:
         """In the audit trail, on the pool; a database away costs the entry and a log line."""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import AuditEntry, OrgUnit, User
 from crm.permissions import Actor, Permission
-from crm.services import audit
+from crm.services import audit, sessions
 from crm.services.supervision import WatchScope, unit_and_below, watch_scope
 
 ENTITY = "supervision"  # AuditEntry.entity of a supervisor's action; entity_id: the agent's user id
@@ -45,6 +45,20 @@ def acting_on(session: Session, actor: Actor, agent: str) -> Acting:
     if not scope.covers(user.org_unit_id):
         raise PermissionDenied(f"{agent} is not in {actor.username}'s org units: {actor.username} may not act on him.")
     return Acting(actor, _display_name(session, actor), user.id)
+
+
+def acting_by_session(session: Session, token: str, action: str, agent: str,
+                      **details) -> Acting | PermissionDenied | NotFound:
+    """The supervisor of the CRM session `token` acting on `agent` (SessionEnded if it is not
+    open), or his refusal, already written to the audit trail: the caller raises it once the
+    trail's entry is committed (a service checking a supervisor's action on an agent)."""
+    actor = sessions.actor_of(session, token).actor
+    try:
+        return acting_on(session, actor, agent)
+    except (PermissionDenied, NotFound) as refusal:
+        outcome = "forbidden" if isinstance(refusal, PermissionDenied) else "unknown_agent"
+        record(session, actor, action, outcome, agent=agent, **details)
+        return refusal
 
 
 def messaging(session: Session, actor: Actor) -> str:
