@@ -70,6 +70,12 @@ def worker_share(region: range) -> range:
     return range(start, start + size)
 
 
+# Ports a browser refuses to open (Chromium's restricted ports above 1024): a web page under test
+# on one of them fails with ERR_UNSAFE_PORT, so none is handed out.
+BROWSER_UNSAFE = frozenset({1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
+                            6668, 6669, 6679, 6697, 10080})
+
+
 class _Cursor:
     """Walks this worker's share of the listening ports, from a random place (other test runs
     on the machine then rarely start where we do), never handing out a port twice in a row of
@@ -88,7 +94,8 @@ class _Cursor:
                 self.next = 0
             first = self.share.start + self.next
             self.next += count
-            if all(port_free(first + i) for i in range(count)):
+            ports = range(first, first + count)
+            if not BROWSER_UNSAFE.intersection(ports) and all(port_free(port) for port in ports):
                 return first
         raise RuntimeError(f"no {count} consecutive free ports in {self.share}")
 
