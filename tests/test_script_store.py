@@ -146,6 +146,35 @@ def test_another_agent_cannot_overwrite_a_run_unless_the_call_was_transferred_to
     assert [a.node for a in saved.answers] == ["right_person"]
 
 
+def test_a_run_kept_with_a_record_is_read_only_by_whom_may_read_that_record(db, people):
+    library.import_script(db, SYSTEM, OFFER)
+    with db.unit_of_work() as s:
+        rita = factories.user(s, "rita", role=UserRole.SALES_REP)
+        sam = factories.user(s, "sam", role=UserRole.SALES_REP)
+        ritas_customer = factories.person(s, rita, first="Li", last="Na").id
+    ann_segment = segment(db, "call-7", 1, "ann")
+    with db.unit_of_work() as s:
+        store.save_run(s, people["ann"], run_record(walk_offer(1, SALE[:2])), contact_id="call-7")
+    # A record without a customer: its agent and who may read any record, not another agent...
+    with db.reading() as s:
+        assert len(store.runs_of_interaction(s, people["ann"], ann_segment)) == 1
+        assert len(store.runs_of_interaction(s, people["sue"], ann_segment)) == 1
+        with pytest.raises(PermissionDenied, match=f"may not read interaction {ann_segment}"):
+            store.runs_of_interaction(s, people["bob"], ann_segment)
+        # ...but the colleague the call goes to goes on by the call's id
+        assert len(store.runs_of_contact(s, people["bob"], "call-7")) == 1
+    with db.unit_of_work() as s:  # the caller was identified as Rita's own customer
+        s.get(Interaction, ann_segment).partner_id = ritas_customer
+    with db.reading() as s:
+        assert len(store.runs_of_interaction(s, rita, ann_segment)) == 1
+        assert len(store.runs_of_contact(s, rita, "call-7")) == 1
+        with pytest.raises(PermissionDenied):
+            store.runs_of_interaction(s, sam, ann_segment)
+        assert store.runs_of_contact(s, sam, "call-7") == []
+        with pytest.raises(PermissionDenied):
+            store.runs_of_interaction(s, people["bob"], 999_999)
+
+
 def test_the_agent_who_handed_a_run_over_cannot_save_her_older_copy_over_the_colleagues(db, people):
     library.import_script(db, SYSTEM, OFFER)
     ann_copy = walk_offer(1, SALE[:2])

@@ -40,7 +40,7 @@ from crm.models import (
     ScriptRunSegment,
     User,
 )
-from crm.permissions import Actor, Permission
+from crm.permissions import Actor, Permission, can_read
 from crm.services.interactions import my_call_segment
 
 KINDS = ("interactive", "prompt")
@@ -326,21 +326,48 @@ class StoredRun:
 
 def runs_of_contact(session: Session, actor: Actor, contact_id: str) -> list[StoredRun]:
     """The runs made during a call, oldest first: an agent receiving a
-    transferred call goes on from the last."""
+    transferred call goes on from the last.
+
+    The call's id is the key: the gateway makes it at random (64 bits) and tells it only to
+    the agents it offers the call to and their supervisors, on the closed bus, and the
+    receiving agent asks at the offer, before anything of his is written. A run kept with
+    the record of a customer is shown only to whom may read that customer."""
     _require_user(actor)
     rows = session.scalars(select(ScriptRun).where(ScriptRun.contact_id == contact_id)
                            .order_by(ScriptRun.started_at, ScriptRun.id)).all()
-    return [_stored_run(session, row) for row in rows]
+    return [_stored_run(session, row) for row in rows
+            if row.interaction_id is None or _customer_readable(session, actor, row.interaction_id)]
 
 
 def runs_of_interaction(session: Session, actor: Actor, interaction_id: int) -> list[StoredRun]:
     """The runs of a record: those it holds and those handed over from it."""
     _require_user(actor)
+    if not _may_read_record(session, actor, interaction_id):
+        raise PermissionDenied(f"{actor.username} may not read interaction {interaction_id} "
+                               "(its customer is another user's and not shared)")
     handed_over = select(ScriptRunSegment.run_id).where(ScriptRunSegment.interaction_id == interaction_id)
     rows = session.scalars(select(ScriptRun).where(
         (ScriptRun.interaction_id == interaction_id) | ScriptRun.id.in_(handed_over))
         .order_by(ScriptRun.started_at, ScriptRun.id)).all()
     return [_stored_run(session, row) for row in rows]
+
+
+def _customer_readable(session: Session, actor: Actor, interaction_id: int) -> bool:
+    partner_id = session.scalar(select(Interaction.partner_id).where(Interaction.id == interaction_id))
+    partner = session.get(BusinessPartner, partner_id) if partner_id is not None else None
+    return partner is None or can_read(session, actor, partner)
+
+
+def _may_read_record(session: Session, actor: Actor, interaction_id: int) -> bool:
+    """As for the history: a record of a customer the actor may read; one without a customer
+    only by its own agent or who may read any record."""
+    interaction = session.get(Interaction, interaction_id)
+    if interaction is None:
+        return False
+    if interaction.partner_id is not None:
+        partner = session.get(BusinessPartner, interaction.partner_id)
+        return partner is not None and can_read(session, actor, partner)
+    return interaction.agent_id == actor.user_id or actor.can(Permission.INTERACTION_READ_ANY)
 
 
 def _stored_run(session: Session, row: ScriptRun) -> StoredRun:
