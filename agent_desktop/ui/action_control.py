@@ -17,6 +17,7 @@ from action_box.registry import all_actions
 from agent_desktop import action_facts, crm_access
 from agent_desktop.action_context import ActionContext
 from agent_desktop.ui import i18n
+from agent_desktop.ui.formatting import error_text
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class ActionControl(QObject):
             on_done(result)
 
         self.tasks.run(crm_access.run_action, self.crm, action, context, values,
-                       on_done=done, on_error=lambda exc: on_error(str(exc)))
+                       on_done=done, on_error=lambda exc: on_error(error_text(exc)))
 
     # --- follow-ups ----------------------------------------------------------------------------------
 
@@ -166,7 +167,7 @@ class ActionControl(QObject):
 
         def failed(exc) -> None:
             self.load_follow_ups()
-            on_error(str(exc))
+            on_error(error_text(exc))
 
         self.tasks.run(crm_access.complete_follow_up, self.crm, transaction_id,
                        on_done=done, on_error=failed)
@@ -174,7 +175,7 @@ class ActionControl(QObject):
     def load_partner_view(self, partner_id: int, *, on_done, on_error) -> None:
         """A customer's business data, to look at read-only (a follow-up's customer)."""
         self.tasks.run(crm_access.business_data, self.crm, partner_id,
-                       on_done=on_done, on_error=lambda exc: on_error(str(exc)))
+                       on_done=on_done, on_error=lambda exc: on_error(error_text(exc)))
 
     # --- emails -------------------------------------------------------------------------------------
 

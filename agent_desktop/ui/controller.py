@@ -209,9 +209,9 @@ class DesktopController(QObject):
 
     def _identify_failed(self, key: str, exc: BaseException) -> None:
         log.warning("identification failed: %s", exc)
-        self.bench.identified(key, [], error=str(exc))
+        self.bench.identified(key, [], error=error_text(exc))
         self.bench.notice("error", QT_TRANSLATE_NOOP("Workbench", "The caller could not be looked up: {error}"),
-                          error=str(exc))
+                          error=error_text(exc))
 
     # --- model changes ------------------------------------------------------------------------
 
@@ -247,7 +247,7 @@ class DesktopController(QObject):
         self.tasks.run(crm_access.business_data, self.crm, partner_id,
                        on_done=loaded, on_error=lambda exc: self.bench.notice(
                            "error", QT_TRANSLATE_NOOP("Workbench", "The customer's data could not be loaded: {error}"),
-                           error=str(exc)))
+                           error=error_text(exc)))
 
     def _attach_partner(self) -> None:
         """Attach the confirmed partner to the call: the gateway links it to the

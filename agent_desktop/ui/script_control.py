@@ -19,6 +19,7 @@ from agent_desktop.contact_start import ScriptSource, script_source
 from agent_desktop.script_prompts import PromptsShown
 from agent_desktop.script_saves import RunSaves
 from agent_desktop.ui import i18n
+from agent_desktop.ui.formatting import error_text
 from agent_desktop.workbench import QT_TRANSLATE_NOOP, Contact, IdStatus, Phase, _script_json
 from crm.errors import NotFound, RunHandedOver
 
@@ -57,7 +58,7 @@ class ScriptControl(QObject):
         def failed(exc) -> None:
             log.warning("the call scripts could not be loaded: %s", exc)
             self.bench.notice("error", QT_TRANSLATE_NOOP("Workbench", "The call scripts could not be loaded: {error}"),
-                              error=str(exc))
+                              error=error_text(exc))
 
         self.tasks.run(crm_access.load_scripts, self.crm, on_done=loaded, on_error=failed)
 
@@ -116,7 +117,7 @@ class ScriptControl(QObject):
             log.warning("the call script %s cannot start: %s", loaded.script.name, exc)
             self.bench.notice("error", QT_TRANSLATE_NOOP(
                 "Workbench", "The call script {script} cannot start: {error}"),
-                script=loaded.script.title or loaded.script.name, error=str(exc))
+                script=loaded.script.title or loaded.script.name, error=error_text(exc))
             return
         self.bench.start_script(run)
 
@@ -138,7 +139,7 @@ class ScriptControl(QObject):
                                            list_options=self.supply.lists)
             except (RunError, KeyError, TypeError) as exc:
                 self.bench.notice("warning", QT_TRANSLATE_NOOP(
-                    "Workbench", "The script of the restored record cannot go on: {error}"), error=str(exc))
+                    "Workbench", "The script of the restored record cannot go on: {error}"), error=error_text(exc))
                 return
             self.bench.start_script(run)
 
@@ -244,7 +245,7 @@ class ScriptControl(QObject):
                 self.saves.taken_over(key)
                 self.bench.notice("warning", QT_TRANSLATE_NOOP(
                     "Workbench", "The script run went on with the colleague the call was transferred to; "
-                                 "changes made here are not saved ({error})."), error=str(exc))
+                                 "changes made here are not saved ({error})."), error=error_text(exc))
                 self.handed_over_changed.emit()
                 return
             if isinstance(exc, NotFound):  # the gateway has not recorded the call yet

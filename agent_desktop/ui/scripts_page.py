@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_desktop.ui.formatting import code_label
+from agent_desktop.ui.formatting import code_label, error_text
 from agent_desktop.ui.plain import plain_label
 
 VALUE = Qt.ItemDataRole.UserRole
@@ -384,7 +384,7 @@ class ScriptsPage(QWidget):
         try:
             self.bench.script_next(self.value())
         except RunError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(error_text(exc))
 
     def go_back(self) -> None:
         from scripting.runner import RunError
@@ -394,7 +394,7 @@ class ScriptsPage(QWidget):
         try:
             self.bench.script_back()
         except (RunError, ValueError) as exc:
-            self.error.setText(str(exc))
+            self.error.setText(error_text(exc))
 
     def _open_chosen(self) -> None:
         name = self.choice.currentData()
