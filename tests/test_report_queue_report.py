@@ -120,9 +120,9 @@ def write(session, events, queue: str) -> None:
                   queue=queue, agent=agent, detail=detail)
 
 
-@pytest.fixture
-def people(db):
-    """Team A (amy, bob, their supervisor sue) and team B (carl, ted) under one center."""
+def fill(db) -> dict[str, Actor]:
+    """Team A (amy, bob, their supervisor sue) and team B (carl, ted) under one center, an
+    administrator, and the event log above (with carl's sales queue); the users by name."""
     with db.unit_of_work() as s:
         center = create_org_unit(s, SYSTEM, kind="contact_center", code="CC", name="Center")
         site = create_org_unit(s, SYSTEM, kind="site", code="S", name="Site", parent=center)
@@ -142,6 +142,11 @@ def people(db):
         log_event(s, SYSTEM, key="test:carl-login", kind="logged_in", at=utc(28, "07:00:00"), agent="carl",
                   detail={"queues": ["sales"], "channels": ["phone"]})
     return found
+
+
+@pytest.fixture
+def people(db):
+    return fill(db)
 
 
 def march(interval: str = "day", last_day: int = 29) -> object:
