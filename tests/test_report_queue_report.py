@@ -284,3 +284,38 @@ def test_the_day_winter_time_returns_has_25_hours_and_weeks_and_months_keep_loca
         ("2026-04-06T00:00:00+02:00", "2026-04-08T00:00:00+02:00")]
     months = intervals(period(datetime(2026, 11, 15), datetime(2027, 2, 1), BERLIN, "month"))
     assert [a.date().isoformat() for a, _ in months] == ["2026-11-15", "2026-12-01", "2027-01-01"]
+
+
+def test_memory_holds_one_stretch_of_contacts_not_the_whole_range(db):
+    """Four weeks of contacts exported one by one need no more memory at their peak than one
+    week: the report reads a week of days at a time."""
+    import tracemalloc
+
+    from sqlalchemy import insert
+
+    from crm.models import LoggedEvent
+
+    start = datetime(2026, 3, 2)  # a Monday, UTC
+    with db.unit_of_work() as s:
+        rows = []
+        for n in range(28 * 150):  # 150 a day for four weeks
+            entered = start + timedelta(seconds=n * 576)
+            rows += [dict(event_key=f"m:{n}:e", at=entered, kind="entered", channel="phone", contact_id=f"m{n}",
+                          queue="bulk", detail={}),
+                     dict(event_key=f"m:{n}:a", at=entered + timedelta(seconds=9), kind="answered", channel="phone",
+                          contact_id=f"m{n}", queue="bulk", detail={"wait": 9})]
+        s.execute(insert(LoggedEvent), rows)
+
+    def peak(days: int) -> tuple[int, int]:
+        p = period(start, start + timedelta(days=days), ZoneInfo("UTC"))
+        with db.reading() as s:
+            report = QueueReport(s, SYSTEM, p, Filters(), thresholds())
+            tracemalloc.start()
+            count = sum(1 for _ in report.contact_rows())
+            _, top = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        return count, top
+
+    week, month = peak(7), peak(28)
+    assert (week[0], month[0]) == (7 * 150, 28 * 150)
+    assert month[1] < 1.5 * week[1], (week, month)
