@@ -55,6 +55,12 @@ def cicada(database, capsys, monkeypatch):
     return run
 
 
+def no_configuration(monkeypatch, home) -> None:
+    for name in ("CICADA_DB_URL", "CICADA_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
 MARCH = ("--from", "2026-03-28", "--to", "2026-03-29", "--tz", "Europe/Berlin")
 
 
@@ -149,7 +155,7 @@ def test_bad_input_gets_a_clear_error_and_no_file(cicada, tmp_path, args, messag
 
 
 def test_a_database_not_migrated_to_the_event_log_is_refused(tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("CICADA_DB_URL", raising=False)
+    no_configuration(monkeypatch, tmp_path)
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
     upgrade(engine, "0011")  # the queue events before the event log
@@ -158,3 +164,27 @@ def test_a_database_not_migrated_to_the_event_log_is_refused(tmp_path, capsys, m
     _, err = capsys.readouterr()
     assert code == 2
     assert "at revision 0011" in err and "cicada db upgrade" in err
+
+
+@pytest.mark.postgres
+def test_csv_from_postgresql(tmp_path, capsys, monkeypatch):
+    from conftest import PgSchema, pg_url
+
+    no_configuration(monkeypatch, tmp_path)
+    schema = PgSchema(pg_url())
+    engine = schema.engine()
+    try:
+        upgrade(engine)
+        fill(Database(engine))
+        engine.dispose()
+        url = f"{pg_url()}?options=-csearch_path%3D{schema.name}"
+        code = main(["--db-url", url, "report", "queue", *MARCH, "--queue", "support", "--format", "csv",
+                     "--user", "sue"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        day_1, day_2 = csv.DictReader(io.StringIO(out))
+        assert (day_1["entered"], day_1["asa"], day_1["longest_wait"], day_2["entered"]) == ("10", "21.5", "300.0", "3")
+        assert float(day_1["service_level"]) == round(2 / 9, 6)  # no configuration: abandons count against
+    finally:
+        engine.dispose()
+        schema.drop()
