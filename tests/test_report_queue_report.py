@@ -122,7 +122,8 @@ def write(session, events, queue: str) -> None:
 
 def fill(db) -> dict[str, Actor]:
     """Team A (amy, bob, their supervisor sue) and team B (carl, ted) under one center, an
-    administrator, and the event log above (with carl's sales queue); the users by name."""
+    administrator, and the event log above (with carl's sales queue and an email he took in the
+    mail queue's "support"); the users by name."""
     with db.unit_of_work() as s:
         center = create_org_unit(s, SYSTEM, kind="contact_center", code="CC", name="Center")
         site = create_org_unit(s, SYSTEM, kind="site", code="S", name="Site", parent=center)
@@ -141,6 +142,11 @@ def fill(db) -> dict[str, Actor]:
         write(s, SALES, "sales")
         log_event(s, SYSTEM, key="test:carl-login", kind="logged_in", at=utc(28, "07:00:00"), agent="carl",
                   detail={"queues": ["sales"], "channels": ["phone"]})
+        # carl takes an email in the mail queue's "support": not a phone queue of his, nor a call
+        for key, kind, clock in (("e", "entered", "09:00:00"), ("a", "answered", "09:00:40")):
+            log_event(s, SYSTEM, key=f"test:mail-{key}", kind=kind, at=utc(28, clock), channel="email",
+                      contact_id="77", queue="support", agent="carl" if kind == "answered" else None,
+                      detail={"wait": 40} if kind == "answered" else None)
     return found
 
 

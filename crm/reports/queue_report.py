@@ -173,22 +173,23 @@ def _queues_entered(session: Session, p: Period) -> tuple[str, ...]:
 
 
 def _queues_worked(session: Session, watched: WatchScope, p: Period) -> set[str]:
-    """The queues the scope's agents logged in to, were offered or answered a contact of, from
-    a day before the range to a day after it."""
+    """The phone queues the scope's agents logged in to, were offered or answered a call of,
+    from a day before the range to a day after it."""
     if not watched.org_unit_ids:
         return set()
     start, end = _naive_utc(p.start) - LONGEST_STAY, _naive_utc(p.end) + LONGEST_STAY
     rows = session.execute(
-        select(LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.detail)
+        select(LoggedEvent.kind, LoggedEvent.channel, LoggedEvent.queue, LoggedEvent.detail)
         .join(User, User.id == LoggedEvent.agent_id)
         .where(User.org_unit_id.in_(sorted(watched.org_unit_ids)), LoggedEvent.at >= start, LoggedEvent.at < end,
                LoggedEvent.kind.in_([EventKind.LOGGED_IN.value, EventKind.OFFERED.value, EventKind.ANSWERED.value])))
     found: set[str] = set()
-    for kind, queue, detail in rows:
-        if kind == EventKind.LOGGED_IN.value:
-            found.update(str(name) for name in (detail or {}).get("queues") or ())
-        elif queue is not None:
-            found.add(queue)
+    for kind, channel, queue, detail in rows:
+        detail = detail or {}
+        if kind == EventKind.LOGGED_IN.value and Channel.PHONE.value in detail.get("channels", [Channel.PHONE.value]):
+            found.update(str(name) for name in detail.get("queues") or ())
+        elif kind != EventKind.LOGGED_IN.value and channel == Channel.PHONE.value and queue is not None:
+            found.add(queue)  # a mail queue may have a phone queue's name
     return found
 
 
