@@ -45,7 +45,7 @@ def run(capsys, *args):
     ["gateway"], ["call"], ["phone"], ["desktop"], ["scripts"], ["scripts", "validate"], ["scripts", "import"],
     ["scripts", "run"], ["scripts", "report"], ["scripts", "activate"], ["scripts", "export"],
     ["actions"], ["actions", "list"], ["actions", "import"], ["actions", "export"], ["actions", "reset"],
-    ["keys"], ["keys", "init"], ["keys", "show"],
+    ["keys"], ["keys", "init"], ["keys", "show"], ["report"], ["report", "queue"], ["report", "contacts"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],

@@ -123,3 +123,20 @@ def test_occupancy_and_utilization():
     assert d.utilization(30.0, 60.0) == pytest.approx(0.5)
     assert d.occupancy(0.0, 0.0) is None
     assert d.utilization(0.0, 0.0) is None
+
+
+def test_overflowed_transfers_and_the_wait_distribution_at_its_bounds():
+    contacts = [
+        QueueContact(0.0, "answered", 15.0, transferred=True),  # exactly 15 s: the first bucket
+        QueueContact(0.0, "answered", 15.5),
+        QueueContact(0.0, "answered", 600.0),
+        QueueContact(0.0, "answered", 600.5),  # over the last bound
+        QueueContact(0.0, "abandoned", 20.0),
+        QueueContact(0.0, "left", 60.0, left_by="overflowed"),
+        QueueContact(0.0, "left", 300.0, left_by="ended"),
+        QueueContact(0.0),
+    ]
+    assert (d.overflowed(contacts), d.left_otherwise(contacts), d.transfers(contacts)) == (1, 2, 1)
+    assert d.wait_distribution(contacts, "answered") == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1]
+    assert d.wait_distribution(contacts, "abandoned") == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert len(d.WAIT_BUCKETS) == 10

@@ -15,6 +15,7 @@ events, the console from the gateway's events (admin_console/alerts/figures.py).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +24,8 @@ from typing import Literal
 Outcome = Literal["waiting", "answered", "abandoned", "left"]
 
 SHORT_ABANDON_SECONDS = 5.0  # τ unless the queue says otherwise
+# the upper bounds (seconds) of the wait distribution's buckets; a last bucket holds the longer waits
+WAIT_BUCKETS = (15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0)
 
 
 class ServiceLevelVariant(StrEnum):
@@ -96,6 +99,12 @@ def left_otherwise(contacts: Sequence[QueueContact]) -> int:
     return sum(1 for c in contacts if c.outcome == "left")
 
 
+def overflowed(contacts: Sequence[QueueContact]) -> int:
+    """Overflowed: the contacts that left the queue for another queue or number (a part of
+    left otherwise)."""
+    return sum(1 for c in contacts if c.outcome == "left" and c.left_by == "overflowed")
+
+
 def left_queue(contacts: Sequence[QueueContact]) -> int:
     """Left the queue = answered + abandoned + left otherwise (those still waiting are not)."""
     return sum(1 for c in contacts if c.outcome != "waiting")
@@ -119,6 +128,24 @@ def abandoned_within(contacts: Sequence[QueueContact], seconds: float) -> int:
 def handled(contacts: Sequence[QueueContact]) -> int:
     """Handled: answered contacts whose handling (talk and wrap-up) has ended."""
     return sum(1 for c in contacts if c.outcome == "answered" and c.handle_seconds is not None)
+
+
+def transfers(contacts: Sequence[QueueContact]) -> int:
+    """Transfers: the answered contacts the answering agent transferred (to a queue, an agent or
+    a number)."""
+    return sum(1 for c in contacts if c.outcome == "answered" and c.transferred)
+
+
+def wait_distribution(contacts: Sequence[QueueContact], outcome: Outcome,
+                      bounds: Sequence[float] = WAIT_BUCKETS) -> list[int]:
+    """Wait distribution: the contacts of one outcome (answered or abandoned) per bucket of their
+    wait: after <= 15 s, 15 < after <= 20, ..., 300 < after <= 600, and after > 600 s
+    (len(bounds) + 1 counts, whose sum is the contacts of that outcome)."""
+    counts = [0] * (len(bounds) + 1)
+    for contact in contacts:
+        if contact.outcome == outcome:
+            counts[bisect_left(bounds, contact.after)] += 1
+    return counts
 
 
 # --- ratios and averages ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ belongs to an earlier interval.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -94,3 +94,77 @@ def epoch(at: datetime) -> float:
 def _number(detail: dict | None, key: str) -> float | None:
     value = (detail or {}).get(key)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# --- each visit's times and codes, for the contact detail -------------------------------------
+
+
+@dataclass
+class VisitDetail:
+    """What the event log says of one visit beyond its outcome (QueueVisits keeps that): its
+    offers, the answering agent and his times, why it left unanswered, where it went."""
+
+    queue: str
+    contact_id: str
+    channel: str
+    entered_at: float
+    offered_at: float | None = None  # its first offer
+    offers: int = 0
+    not_answered: int = 0  # offers an agent let ring out or refused
+    agent: str | None = None  # who answered
+    answered_at: float | None = None
+    left_at: float | None = None  # abandoned, overflowed or ended unanswered
+    cause: str | None = None  # the end cause (abandoned, ended) or the overflow's reason
+    target: str | None = None  # where it overflowed or was transferred
+    holds: int = 0
+    ended_at: float | None = None  # the answered call's end
+    ended_by: str | None = None
+    talk: float | None = None
+    wrap_up: float | None = None
+
+
+class DetailedVisits(QueueVisits):
+    """QueueVisits (the same outcomes) with each visit's VisitDetail beside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.details: dict[str, list[VisitDetail]] = {}
+
+    def read(self, kind: str, queue: str, contact_id: str, at: float, channel: str, agent: str | None,
+             detail: dict | None) -> None:
+        """One step of the event log, in the order they happened."""
+        detail = detail or {}
+        changed = self.step(kind, queue, contact_id, at, _number(detail, "wait"), _number(detail, "handle"))
+        index = self._latest.get((queue, contact_id))
+        if index is None:
+            return
+        if kind == "entered":
+            if changed:
+                self.details.setdefault(queue, []).append(VisitDetail(queue, contact_id, channel, at))
+            return
+        _note(self.details[queue][index], kind, changed, at, agent, detail)
+
+    def visits(self, queue: str) -> list[tuple[QueueContact, VisitDetail]]:
+        """The queue's visits in the order they entered: each one's facts and its detail."""
+        return list(zip(self.queues.get(queue, []), self.details.get(queue, [])))
+
+
+def _note(visit: VisitDetail, kind: str, changed: bool, at: float, agent: str | None, detail: dict) -> None:
+    text = lambda key: str(detail[key]) if detail.get(key) is not None else None
+    if kind == "offered":
+        visit.offers += 1
+        visit.offered_at = visit.offered_at if visit.offered_at is not None else at
+    elif kind in ("ring_no_answer", "rejected"):
+        visit.not_answered += 1
+    elif kind == "answered" and changed:
+        visit.agent, visit.answered_at = agent, at
+    elif kind in ("abandoned", "overflowed", "ended") and changed:  # its outcome: left unanswered
+        visit.left_at, visit.cause, visit.target = at, text("cause") or text("reason"), text("target")
+    elif kind == "ended" and visit.answered_at is not None and visit.ended_at is None:
+        visit.ended_at, visit.ended_by, visit.cause = at, text("by"), text("cause")
+    elif kind == "held" and visit.answered_at is not None:
+        visit.holds += 1
+    elif kind == "wrapped_up" and changed:
+        visit.talk, visit.wrap_up = _number(detail, "talk"), _number(detail, "wrap_up")
+    elif kind == "transferred" and changed:
+        visit.target = text("target")
