@@ -32,6 +32,7 @@ from admin_console.wallboard.feed import Feeds
 from admin_console.web import HERE
 from crm.db import Database
 from crm.reports.queue_contacts import QueueVisits, read_visits
+from crm.reports.mail_contacts import MailVisits, read_mail_visits
 from crm.services.agent_day import agents_day
 from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
@@ -113,6 +114,11 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         with database.reading() as session:
             return read_visits(session, start, datetime.now(UTC).replace(tzinfo=None))
 
+    def mail_today_contacts(since: float) -> MailVisits:
+        start = datetime.fromtimestamp(since, UTC).replace(tzinfo=None)
+        with database.reading() as session:
+            return read_mail_visits(session, start, datetime.now(UTC).replace(tzinfo=None))
+
     def roster(scope, since: float) -> dict:
         with database.reading() as session:
             return agents_day(session, scope, since)
@@ -121,6 +127,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
                   today=today_contacts,
                   on_refused=lambda token: sign_ins.forget_token(token),
                   mail_connect=connect_mailq if settings.mailq_commands else None,
+                  mail_today=mail_today_contacts,
                   roster=roster, limits=settings.agent_limits)
     sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))

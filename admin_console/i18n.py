@@ -144,6 +144,11 @@ ZH = {
     "Mail queue: live": "邮件队列：实时",
     "No email or chat queue.": "没有邮件或在线聊天队列。",
     "No agent logged in to the mail queue.": "没有已登录邮件队列的座席。",
+    "Entered today": "今日进入",
+    "Taken": "已接受",
+    "First response": "首次回复",
+    "Within due time": "按时回复率",
+    "Due within {due}": "应在 {due} 内首次回复",
     "The mail queue cannot be reached: no email or chat figure here is live. It catches up as soon as the mail "
     "queue answers.": "无法连接邮件队列：此处没有实时的邮件和在线聊天数据。邮件队列恢复后会自动更新。",
     "Signed in as": "当前用户",

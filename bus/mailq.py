@@ -20,8 +20,9 @@ Who receives which event: an agent, those about him (offers, assignments,
 chat lines, new mail in his threads, his deliveries) and the counts of the
 queues he serves; a supervisor logged in to watch (`MailLogin.watch`), those
 about the agents of his org units and below (an administrator: every
-agent), their seats (`SeatChanged`, for supervisors only) and every
-queue's counts; every session, the heartbeat. A session's events stop the
+agent), their seats (`SeatChanged`, for supervisors only), every
+queue's counts and every conversation's steps through the queues
+(`QueueContactStep`, for supervisors only); every session, the heartbeat. A session's events stop the
 moment it ends.
 
 Each event declares whom it is about (`Event.topics`): ``agent/<agent>/``
@@ -54,6 +55,7 @@ PING_SECONDS = 5.0
 # org unit), one queue (the agents serving it, and every supervisor watching), or everyone.
 AGENT_TOPIC = "agent/<agent>/"
 QUEUE_TOPIC = "queue/<queue>/"
+QUEUE_WATCH_TOPIC = "watch/queue/<queue>/"  # a queue's supervisors watching: every watch, no agent
 SESSION_TOPIC = "the session it concerns"
 EVERYONE = "every session"
 
@@ -145,6 +147,8 @@ class QueueView(msgspec.Struct, kw_only=True):
     oldest_wait: float  # seconds
     # per channel the queue takes (its routing, or work waiting in it): for supervisors' wallboards
     channels: list[QueueChannelView] = []
+    # the queue's due time for a first reply (its `first_response_minutes`, in seconds); None: none
+    first_response_seconds: float | None = None
 
 
 class SeatWorkView(msgspec.Struct, kw_only=True):
@@ -442,6 +446,28 @@ class QueueChanged(Event, tag="mail.queue_changed"):
     queue: QueueView
 
 
+MailStep = Literal["entered", "offered", "rejected", "ring_no_answer", "answered", "abandoned", "transferred",
+                   "first_reply", "replied", "resolved", "reopened"]
+
+
+class QueueContactStep(Event, tag="mail.queue_contact"):
+    """One conversation's step through a mail queue, as the mail queue wrote it to the CRM's event
+    log (same kind, time and wait), told once it is stored, so that the console's "today" counts
+    what a report over the event log counts (crm/reports/definitions.py, email and chat). An
+    email's reply, which the desktop writes through the application service, is told when the
+    mail queue sends it. To supervisors' watches only."""
+
+    topics = (QUEUE_WATCH_TOPIC,)
+
+    queue: str
+    channel: Channel
+    conversation_id: int
+    step: MailStep
+    at: float  # seconds since the epoch
+    wait: float | None = None  # answered, abandoned: seconds in the queue
+    via: str = ""  # entered: new, reopened, requeued, transferred or routed
+
+
 class MailqHeartbeat(Event, tag="mail.heartbeat"):
     topics = (EVERYONE,)
 
@@ -452,5 +478,6 @@ class MailqHeartbeat(Event, tag="mail.heartbeat"):
 
 EVENTS: Catalogue[Message] = Catalogue("mail queue event", [
     WorkOffered, WorkAssigned, WorkWithdrawn, WorkClosed, NewMessage, ChatLine, CustomerTyping,
-    CustomerEndedChat, DeliveryDone, MailSessionEnded, SeatChanged, SetAway, QueueChanged, MailqHeartbeat,
+    CustomerEndedChat, DeliveryDone, MailSessionEnded, SeatChanged, SetAway, QueueChanged, QueueContactStep,
+    MailqHeartbeat,
 ])

@@ -148,6 +148,11 @@ class MailqConfig:
                     routed[channel] |= rule.channel in (None, channel) and not (rule.mailbox and channel == "chat")
         return tuple(channel for channel, yes in routed.items() if yes)
 
+    def first_response_seconds(self, queue: str) -> float | None:
+        """The queue's due time for a first reply, in seconds; None: it has none."""
+        due = self._first_response(queue)
+        return None if due is None else due.total_seconds()
+
     def _first_response(self, queue: str) -> timedelta | None:
         for q in self.queues:
             if q.name == queue and q.first_response_minutes:

@@ -50,6 +50,7 @@ from crm.errors import CrmError, DatabaseUnavailable
 from crm.login_guard import LoginGuard
 from crm.search_keys import load_readings
 from crm.services.conversations import queueing
+from crm.services.conversations.steps import written_steps
 from email_queue.assignments import Assignments
 from email_queue.chat_server import ChatServer
 from email_queue.config import MailqConfig
@@ -300,9 +301,13 @@ class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndH
     def writing(self):
         """A transaction that writes. On SQLite, one at a time: SQLite takes one
         writer anyway, and threads queueing on a lock wake the moment it is
-        free, where SQLite's own busy handler sleeps and polls (tens of ms)."""
+        free, where SQLite's own busy handler sleeps and polls (tens of ms).
+        The conversations' steps it added to the event log are told once it is committed."""
         with self._write_lock, self.database.unit_of_work() as session:
             yield session
+            steps = written_steps(session)
+        if steps:
+            self.tell_steps(steps)
 
     async def in_pool(self, fn, *args):
         return await self.loop.run_in_executor(self.pool, fn, *args)

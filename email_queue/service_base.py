@@ -15,7 +15,8 @@ class MailqError(Exception):
     """The mail queue cannot start; the message says why."""
 
 
-# ("agent", user name), ("queue", queue name) or ("supervisors", user name: those watching him alone)
+# ("agent", user name), ("queue", queue name), ("supervisors", user name: those watching him alone)
+# or ("watchers", queue name: every supervisor watching, no agent)
 Audience = tuple[str, str]
 
 
@@ -29,6 +30,10 @@ def to_supervisors_of(agent: str) -> Audience:
 
 def to_queue(queue: str) -> Audience:
     return ("queue", queue)
+
+
+def to_watchers(queue: str) -> Audience:
+    return ("watchers", queue)
 
 
 def work_of(item: queueing.WorkItem) -> Work:

@@ -3,9 +3,11 @@ back), and told to the desktops that may see them, with the queues' counts."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime
+from typing import get_args
 
 import msgspec
 import zmq
@@ -15,13 +17,14 @@ from bus import mailq
 from bus.envelope import encode_event
 from crm.models import EventKind
 from crm.services.conversations import queueing
-from crm.services.conversations.steps import log_step
+from crm.services.conversations.steps import WrittenStep, log_step
 from email_queue.routing import CHANNELS, Decision
-from email_queue.service_base import Audience, to_agent, to_queue, to_supervisors_of
+from email_queue.service_base import Audience, epoch, to_agent, to_queue, to_supervisors_of, to_watchers
 
 log = logging.getLogger("email_queue.service")  # the whole service logs as one, as it always has
 
 QUEUE_NEWS_SECONDS = 0.1
+MAIL_STEPS = frozenset(get_args(mailq.MailStep))
 
 
 def naive_utc(at: float) -> datetime:
@@ -120,6 +123,23 @@ class Offers:
         if decision.kind == "assigned":
             self.queue_changed(view.queue)
 
+    def tell_steps(self, steps: list[WrittenStep]) -> None:
+        """From any thread: the conversations' steps just stored in the event log, told to the
+        supervisors watching (the console's today), in the order written."""
+        if steps and self.watchers:
+            with contextlib.suppress(RuntimeError):  # stopping: its loop is closed, nobody is left to tell
+                self.loop.call_soon_threadsafe(self._publish_steps, steps)
+
+    def _publish_steps(self, steps: list[WrittenStep]) -> None:
+        for step in steps:
+            if step.kind not in MAIL_STEPS or step.channel not in CHANNELS:
+                continue
+            wait = step.detail.get("wait")
+            self.publish(to_watchers(step.queue), mailq.QueueContactStep(
+                queue=step.queue, channel=step.channel, conversation_id=step.conversation_id, step=step.kind,
+                at=epoch(step.at), wait=float(wait) if isinstance(wait, (int, float)) else None,
+                via=str(step.detail.get("via") or "")))
+
     def work_view(self, conversation_id: int) -> mailq.WorkView:
         work = self.router.items[conversation_id]
         meta = self.meta.get(conversation_id)
@@ -148,7 +168,8 @@ class Offers:
         rule = self.router.queues.get(queue)
         return mailq.QueueView(name=queue, mode=rule.mode if rule else "push", waiting=waiting,
                                oldest_wait=time.time() - since if since is not None else 0.0,
-                               channels=self._channel_views(queue))
+                               channels=self._channel_views(queue),
+                               first_response_seconds=self.config.first_response_seconds(queue))
 
     def _channel_views(self, queue: str) -> list[mailq.QueueChannelView]:
         """Each channel routed to the queue, or with work in it now (a transfer may bring one)."""
@@ -226,6 +247,8 @@ class Offers:
         and supervisors watching his org unit) or about a queue (the agents serving it, and every
         supervisor watching: mail queues belong to no org unit, and their counts name nobody)."""
         kind, name = audience
+        if kind == "watchers":
+            return {w.event_key for w in self.watchers.values()}
         if kind == "supervisors":
             unit = self.org_unit_of.get(name)
             return {w.event_key for w in self.watchers.values() if w.scope.covers(unit)}

@@ -10,6 +10,7 @@ import time
 from bus import mailq
 from crm.errors import DatabaseUnavailable
 from crm.services import outbox as outbox_service
+from crm.services.conversations.steps import reply_steps_of_emails
 from email_queue.health import describe
 from email_queue.outbox import send_due
 from email_queue.service_base import to_agent
@@ -59,7 +60,11 @@ class Sending:
         if not done:
             return [], relay_error
         with self.database.reading() as session:
-            return outbox_service.owners_of(session, done), relay_error
+            owners = outbox_service.owners_of(session, done)
+            # an email reply's step was written by the application service: told as it leaves
+            sent = [d.email_id for d in deliveries if d.status == outbox_service.SENT]
+            self.tell_steps(reply_steps_of_emails(session, sent))
+            return owners, relay_error
 
     def _tell_deliveries(self, owners: list[outbox_service.DeliveryOwner]) -> None:
         """The agent who wrote an email hears how it went, wherever he is in his desktop."""

@@ -33,6 +33,7 @@ from admin_console.wallboard.model import LiveModel, Wallboard
 from bus import mailq
 from bus.client import ServiceError
 from bus.envelope import BadMessage
+from crm.reports.mail_contacts import MailVisits
 from crm.reports.queue_contacts import QueueVisits
 from cti_gateway.client import CtiClient, CtiError
 from email_queue.client import MailqClient
@@ -237,17 +238,22 @@ class MailFeed(ServiceFeed):
     model: MailBoard
 
     def __init__(self, connect: Callable[[], MailqClient], model: MailBoard | None = None, *, retry: float = 1.0,
-                 on_refused: Callable[[str], None] = lambda token: None, ping: float = mailq.PING_SECONDS):
+                 on_refused: Callable[[str], None] = lambda token: None, ping: float = mailq.PING_SECONDS,
+                 today: Callable[[float], MailVisits] | None = None):
         super().__init__(model or MailBoard(), retry=retry, on_refused=on_refused)
         self.connect = connect
         self.ping = ping  # a watching session the mail queue does not hear from ends, as a desktop's does
+        # the queues' visits in the CRM since the day's start: read at each start of the watch, as the
+        # steps told while the mail queue was out of sight (or started again) are in the CRM only
+        self.today = today
 
     def _watch(self, token: str) -> None:
         with self.connect() as client:
             client.login(token, client="console", watch=True)
             status = client.status()
+            today = self._today()  # after the login: a step stored meanwhile is both read and told, once
             with self.lock:
-                self.model.seed(status)
+                self.model.seed(status, today)
             log.info("watching the mail queue: %d queues, %d agents", len(status.queues), len(status.seats))
             pinged = self.model.clock()
             while self._following():
@@ -269,6 +275,18 @@ class MailFeed(ServiceFeed):
                     pinged = self.model.clock()
             self._set_lost("connecting")  # that supervisor signed out: watch with another's session
 
+    def _today(self) -> tuple[MailVisits, float] | None:
+        """Today's visits of the mail queues from the CRM, read outside the lock; None when there is
+        no reader or the CRM could not be read (today then goes on from what the model has)."""
+        if self.today is None:
+            return None
+        start = self.model.day_start(self.model.clock())
+        try:
+            return self.today(start), start
+        except Exception:
+            log.exception("today's conversations of the mail queues could not be read from the CRM")
+            return None
+
 
 class Feeds:
     """The feeds of the scopes signed in now: one per scope and service (the gateway, and the mail
@@ -279,9 +297,11 @@ class Feeds:
                  history: Callable[[float], list] | None = None,
                  today: Callable[[float], QueueVisits] | None = None,
                  mail_connect: Callable[[], MailqClient] | None = None,
+                 mail_today: Callable[[float], MailVisits] | None = None,
                  roster: Callable[[Hashable, float], Mapping] | None = None, limits: AgentLimits | None = None):
         self.connect = connect
         self.mail_connect = mail_connect  # None: no mail queue to watch
+        self.mail_today = mail_today  # the mail queues' visits in the CRM since a time (crm.reports.mail_contacts)
         self.history = history
         self.today = today
         self.roster = roster  # a scope's agents in the CRM since a time (crm.services.agent_day), once per scope
@@ -308,8 +328,10 @@ class Feeds:
                                                        announce=self.announcer, roster=self._roster_of(scope))
             mail = self.mail_feeds.get(scope)
             if mail is None and self.mail_connect is not None:
-                mail = self.mail_feeds[scope] = MailFeed(self.mail_connect, retry=self.retry,
-                                                         on_refused=self.on_refused)
+                board = MailBoard(short_abandon=lambda queue: self.rules.of(queue).short_abandon_seconds)
+                mail = self.mail_feeds[scope] = MailFeed(self.mail_connect, board,
+                                                         retry=self.retry, on_refused=self.on_refused,
+                                                         today=self.mail_today)
         feed.add(token)
         if mail is not None:
             mail.add(token)

@@ -6,6 +6,13 @@ carries a queue's whole counts, `mail.seat_changed` an agent's whole seat. The m
 every second: silence longer than `silence` seconds, a lost connection or another run of the
 mail queue turn it offline, and its view then carries no figure.
 
+Today's figures of each queue and channel (the conversations that entered it since local
+midnight) are read from the CRM's event log when a watch starts (`seed`'s `today`), then kept by
+the watch's `mail.queue_contact` events, both made into visits by crm.reports.mail_contacts and
+measured by crm.reports.definitions, as a report over today from the CRM is: the two agree. The
+due time of each queue is the mail queue's own (`QueueView.first_response_seconds`), τ the
+console's `[console.queues.*]` as for a phone queue.
+
 Plain Python with an injectable clock; the feed calls it from one thread.
 """
 
@@ -15,26 +22,45 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from admin_console.alerts.figures import local_midnight
 from admin_console.wallboard.model import SILENCE_SECONDS, LiveModel
 from bus import mailq
+from crm.reports.definitions import SHORT_ABANDON_SECONDS, MailThresholds, mail_entered_in, mail_figures
+from crm.reports.mail_contacts import MailVisits
+
+# today's share within due time changes as time passes (a conversation falls overdue): the
+# picture is made again this often without an event
+FIGURES_SECONDS = 10.0
 
 
 class MailBoard(LiveModel):
-    def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS):
+    def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS,
+                 day_start: Callable[[float], float] = local_midnight,
+                 short_abandon: Callable[[str], float] = lambda queue: SHORT_ABANDON_SECONDS):
         super().__init__(clock, silence)
         self.run = ""  # the mail queue's run seeded from: another run knows nothing of this watch
         self.queues: dict[str, mailq.QueueView] = {}
         self.queue_seen: dict[str, float] = {}  # when each queue's counts were taken
         self.seats: dict[str, mailq.SupervisedSeatView] = {}
+        self.day_start = day_start  # the start of the day of a time: "today" starts again with it
+        self.short_abandon = short_abandon  # a queue's τ ([console.queues.*])
+        self.today_start = day_start(clock())
+        self.today = MailVisits()  # the conversations' visits to the queues since today_start
+        self.figured_at = 0.0
 
     # --- fed by the mail queue ----------------------------------------------------------------
 
-    def seed(self, status: mailq.StatusResult) -> None:
+    def seed(self, status: mailq.StatusResult, today: tuple[MailVisits, float] | None = None) -> None:
+        """`today`: the queues' visits read from the CRM since the day's start (and that start);
+        None keeps those the model has (the CRM could not be read)."""
         now = self._seeded()
         self.run = status.run
         self.queues = {q.name: q for q in status.queues}
         self.queue_seen = dict.fromkeys(self.queues, now)
         self.seats = {seat.agent: seat for seat in status.seats}
+        self._roll_day()
+        if today is not None and today[1] == self.today_start:
+            self.today = today[0]
 
     def apply(self, event: Any) -> None:
         """One event of the watch; those the wallboard does not show only prove the mail queue alive."""
@@ -54,6 +80,22 @@ class MailBoard(LiveModel):
             else:
                 self.seats[event.agent] = event.seat
             self.version += 1
+        elif isinstance(event, mailq.QueueContactStep):
+            self._roll_day()
+            if self.today.step(event.step, event.queue, str(event.conversation_id), event.channel, event.at,
+                               wait=event.wait, via=event.via):
+                self.version += 1
+
+    def check(self) -> bool:
+        """Offline after `silence` seconds without a word; the figures made again now and then."""
+        if super().check() and self.clock() - self.figured_at >= FIGURES_SECONDS:
+            self.version += 1  # a conversation may have fallen overdue, or midnight passed
+        return self.online
+
+    def _roll_day(self) -> None:
+        start = self.day_start(self.clock())
+        if start != self.today_start:  # midnight: today starts again, yesterday's visits are not its
+            self.today_start, self.today = start, MailVisits()
 
     # --- what browsers get --------------------------------------------------------------------
 
@@ -61,6 +103,8 @@ class MailBoard(LiveModel):
         """Plain data for the page: one row per queue and channel, one per agent logged in."""
         if not self.online:
             return self.offline_view()
+        self.figured_at = self.clock()
+        self._roll_day()
         return {"online": True, "problem": "", "now": self.clock(),
                 "queues": [row for name, queue in sorted(self.queues.items()) for row in self._rows(queue)],
                 "agents": [self._agent(seat) for seat in sorted(self.seats.values(),
@@ -71,11 +115,22 @@ class MailBoard(LiveModel):
         if not queue.channels:  # a mail queue older than the per-channel counts: the queue's alone
             return [{"queue": queue.name, "channel": None, "mode": queue.mode, "waiting": queue.waiting,
                      "oldest_since": seen - queue.oldest_wait if queue.waiting else None,
-                     "serving": None, "available": None, "busy": None}]
+                     "serving": None, "available": None, "busy": None, "today": self._today(queue, None)}]
         return [{"queue": queue.name, "channel": c.channel, "mode": queue.mode, "waiting": c.waiting,
                  # the oldest arrival, so that the longest wait ticks on between events
                  "oldest_since": seen - c.oldest_wait if c.waiting else None,
-                 "serving": c.serving, "available": c.available, "busy": c.busy} for c in queue.channels]
+                 "serving": c.serving, "available": c.available, "busy": c.busy,
+                 "today": self._today(queue, c.channel)} for c in queue.channels]
+
+    def _today(self, queue: mailq.QueueView, channel: str | None) -> dict:
+        """The queue's figures today for one channel (both: None), as crm.reports.definitions
+        measures them now."""
+        contacts = mail_entered_in(self.today.contacts(queue.name, channel), self.today_start, float("inf"))
+        thresholds = MailThresholds(queue.first_response_seconds, self.short_abandon(queue.name))
+        f = mail_figures(contacts, thresholds, self.clock())
+        return {"entered": f.entered, "answered": f.answered, "abandoned": f.abandoned,
+                "short_abandons": f.short_abandons, "first_response": f.first_response_time,
+                "within_due": f.share_within_due, "due_seconds": queue.first_response_seconds}
 
     @staticmethod
     def _agent(seat: mailq.SupervisedSeatView) -> dict:

@@ -36,7 +36,7 @@ SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out"
                 "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values(), "Abandonment rate", "{n} short",
                 # the email and chat part (the mail queue)
                 "Email", "Chat", "Phone", "Connecting to the mail queue…", "Mail queue: live", "Available", "Away",
-                "Working", "No email or chat queue.", "No agent logged in to the mail queue.",
+                "Working", "No email or chat queue.", "No agent logged in to the mail queue.", "Due within {due}",
                 "The mail queue cannot be reached: no email or chat figure here is live. It catches up as soon "
                 "as the mail queue answers."]
 

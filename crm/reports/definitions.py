@@ -257,3 +257,167 @@ def queue_figures(contacts: Sequence[QueueContact], thresholds: QueueThresholds)
         longest_wait=longest_wait(contacts), service_level=service_level(contacts, thresholds),
         service_level_answered_only=service_level_answered_only(contacts, seconds),
         abandonment_rate=abandonment_rate(contacts, tau), handled=handled(contacts), aht=aht(contacts))
+
+
+# =============================================================================================
+# Email and chat
+# =============================================================================================
+#
+# A conversation's visit to a mail queue (`MailContact`), made from its steps in the event log
+# by crm.reports.mail_contacts (the same code for the CRM's log and the mail queue's
+# `mail.queue_contact` events). The interval's contacts are those that entered the queue in it,
+# as for the phone. Times are measured from the conversation's *opening* (`opened_at`): its
+# arrival, or the customer's mail that reopened it; a visit that came by a transfer, a requeue or
+# a chat's first line routing it elsewhere goes on measuring from there, as the customer has
+# waited since then.
+
+MailOutcome = Literal["waiting", "answered", "abandoned", "left"]
+
+
+@dataclass(frozen=True)
+class MailContact:
+    """One conversation's visit to one email or chat queue.
+
+    `outcome`: still waiting, taken by an agent (accepted or pulled: `answered`), abandoned (a chat
+    its customer left before an agent took it), or left the queue otherwise before an agent took it
+    (transferred or routed to another queue). `after`: seconds from entering to that outcome.
+    `first_reply_after`: seconds from the opening to the agent's first reply, when it came in this
+    visit; `replied_before`: the opening's first reply came in an earlier visit (a transfer after
+    it), so this visit has none to measure. `resolved_after`: seconds from the opening to this
+    visit's first resolution (the agent closed it); `reopened`: the customer wrote again after it,
+    which starts a new visit with a resolution of its own."""
+
+    entered_at: float  # seconds since the epoch
+    channel: str = "email"
+    outcome: MailOutcome = "waiting"
+    after: float = 0.0
+    opened_at: float | None = None  # None: entered_at
+    first_reply_after: float | None = None
+    replied_before: bool = False
+    resolved_after: float | None = None
+    reopened: bool = False
+    contact_id: str = ""
+
+    @property
+    def opening(self) -> float:
+        return self.entered_at if self.opened_at is None else self.opened_at
+
+
+@dataclass(frozen=True)
+class MailThresholds:
+    """A mail queue's due time for the first reply (the mail queue's `first_response_minutes`, in
+    seconds; None: the queue has none) and the short-abandon time τ of its chats."""
+
+    due_seconds: float | None = None
+    short_abandon_seconds: float = SHORT_ABANDON_SECONDS
+
+
+def mail_entered_in(contacts: Iterable[MailContact], start: float, end: float) -> list[MailContact]:
+    """The contacts of the interval: start <= entered_at < end."""
+    return [contact for contact in contacts if start <= contact.entered_at < end]
+
+
+def mail_entered(contacts: Sequence[MailContact]) -> int:
+    """Entered: the conversations that entered the queue in the interval (each visit once)."""
+    return len(contacts)
+
+
+def mail_answered(contacts: Sequence[MailContact]) -> int:
+    """Answered: the conversations an agent took (accepted, or pulled from a group inbox)."""
+    return sum(1 for c in contacts if c.outcome == "answered")
+
+
+def mail_abandoned(contacts: Sequence[MailContact]) -> int:
+    """Abandoned: the chats whose customer left before an agent took them."""
+    return sum(1 for c in contacts if c.outcome == "abandoned")
+
+
+def mail_short_abandons(contacts: Sequence[MailContact], tau: float) -> int:
+    """Short abandons: chats abandoned within τ seconds (after <= τ)."""
+    return sum(1 for c in contacts if c.outcome == "abandoned" and c.after <= tau)
+
+
+def first_replied(contacts: Sequence[MailContact]) -> int:
+    """First replies: the visits in which the agent's first reply of the opening came."""
+    return sum(1 for c in contacts if c.first_reply_after is not None)
+
+
+def first_response_time(contacts: Sequence[MailContact]) -> float | None:
+    """Average first response time = total (first reply − opening) / first replies, in seconds."""
+    return _ratio(sum(c.first_reply_after or 0.0 for c in contacts if c.first_reply_after is not None),
+                  first_replied(contacts))
+
+
+def resolved(contacts: Sequence[MailContact]) -> int:
+    """Resolved: the visits an agent closed (a reopened conversation's first resolution counts in
+    the visit it closed, its later one in the visit the reopening started)."""
+    return sum(1 for c in contacts if c.resolved_after is not None)
+
+
+def resolution_time(contacts: Sequence[MailContact]) -> float | None:
+    """Average resolution time = total (first resolution of the visit − opening) / resolved, in seconds."""
+    return _ratio(sum(c.resolved_after or 0.0 for c in contacts if c.resolved_after is not None), resolved(contacts))
+
+
+def reopened(contacts: Sequence[MailContact]) -> int:
+    """Reopened: resolved visits the customer wrote to again."""
+    return sum(1 for c in contacts if c.reopened)
+
+
+def replied_within_due(contacts: Sequence[MailContact], due: float) -> int:
+    """Replied within due time: first reply at most `due` seconds after the opening."""
+    return sum(1 for c in contacts if c.first_reply_after is not None and c.first_reply_after <= due)
+
+
+def overdue_unreplied(contacts: Sequence[MailContact], due: float, now: float) -> int:
+    """Overdue without a reply: no first reply, the due time passed by `now`, and still the
+    queue's to answer then (waiting, or taken and not resolved before its due time), or a chat
+    abandoned after its due time."""
+    def missed(c: MailContact) -> bool:
+        if c.first_reply_after is not None or c.replied_before or now - c.opening <= due:
+            return False
+        if c.outcome == "abandoned":
+            return c.entered_at + c.after - c.opening > due
+        if c.outcome == "left":
+            return False  # another queue's to answer
+        return c.resolved_after is None or c.resolved_after > due
+    return sum(1 for c in contacts if missed(c))
+
+
+def share_within_due(contacts: Sequence[MailContact], due: float | None, now: float) -> float | None:
+    """Share answered within due time = replied within due time / (first replies + overdue
+    without a reply at `now`); None when the queue has no due time. Not counted: a conversation
+    not yet due and not replied, one left for another queue, a chat abandoned within its due time,
+    one resolved within its due time without a reply (nothing to answer)."""
+    if due is None:
+        return None
+    return _ratio(replied_within_due(contacts, due), first_replied(contacts) + overdue_unreplied(contacts, due, now))
+
+
+@dataclass(frozen=True)
+class MailFigures:
+    """Every figure of one email or chat queue and channel over one interval."""
+
+    entered: int
+    answered: int
+    abandoned: int
+    short_abandons: int
+    first_replies: int
+    first_response_time: float | None
+    replied_within_due: int | None
+    share_within_due: float | None
+    resolved: int
+    resolution_time: float | None
+    reopened: int
+
+
+def mail_figures(contacts: Sequence[MailContact], thresholds: MailThresholds, now: float) -> MailFigures:
+    """The figures of `contacts` as they stand at `now` (which decides what is overdue)."""
+    due = thresholds.due_seconds
+    return MailFigures(
+        entered=mail_entered(contacts), answered=mail_answered(contacts), abandoned=mail_abandoned(contacts),
+        short_abandons=mail_short_abandons(contacts, thresholds.short_abandon_seconds),
+        first_replies=first_replied(contacts), first_response_time=first_response_time(contacts),
+        replied_within_due=None if due is None else replied_within_due(contacts, due),
+        share_within_due=share_within_due(contacts, due, now), resolved=resolved(contacts),
+        resolution_time=resolution_time(contacts), reopened=reopened(contacts))

@@ -378,7 +378,7 @@
   function drawMailQueues(mail) {
     const tbody = document.querySelector("#mail-queues tbody");
     tbody.replaceChildren();
-    if (!mail.queues.length) return empty(tbody, 7, t("No email or chat queue."));
+    if (!mail.queues.length) return empty(tbody, 12, t("No email or chat queue."));
     for (const q of mail.queues) {
       const row = tbody.insertRow();
       row.dataset.queue = q.queue;
@@ -388,7 +388,21 @@
       cell(row, String(q.waiting), "n waiting" + (q.waiting ? " alert" : ""));
       cell(row, q.waiting ? duration(q.oldest_since) : "", "n tick longest").dataset.since = q.oldest_since ?? "";
       for (const key of ["serving", "available", "busy"]) cell(row, q[key] === null ? "" : String(q[key]), "n " + key);
+      drawMailToday(row, q);
     }
+  }
+
+  // Today so far: the conversations that entered since midnight (docs/reports.md, email and chat).
+  function drawMailToday(row, q) {
+    const f = q.today;
+    cell(row, String(f.entered), "n today entered");
+    cell(row, String(f.answered), "n today answered");
+    // a chat's customer may leave before an agent takes it; an email is not abandoned
+    cell(row, q.channel === "email" ? "" : String(f.abandoned) + (f.short_abandons
+      ? " (" + t("{n} short").replace("{n}", f.short_abandons) + ")" : ""), "n today abandoned");
+    cell(row, seconds(f.first_response), "n today first-response");
+    const due = cell(row, percent(f.within_due), "n today within-due");
+    if (f.due_seconds !== null) due.title = t("Due within {due}").replace("{due}", clock(f.due_seconds));
   }
 
   function drawMailAgents(mail) {
