@@ -17,6 +17,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -29,7 +30,7 @@ from admin_console.signin.sessions import IDLE_SECONDS, SignIns
 from admin_console.wallboard import routes as wallboard_routes
 from admin_console.wallboard.agents import AgentLimits
 from admin_console.wallboard.feed import Feeds
-from admin_console.web import HERE
+from admin_console.web import HERE, SIGN_IN_COOKIE
 from crm.db import Database
 from crm.reports.queue_contacts import QueueVisits, read_visits
 from crm.reports.mail_contacts import MailVisits, read_mail_visits
@@ -66,6 +67,8 @@ class ConsoleSettings:
     mailq_commands: str | None = None
     mailq_events: str | None = None
     mailq_key: str = ""  # its public key (z85)
+    # seals the sign-in cookies; the same after a restart, the sign-ins go on (None: they end with it)
+    cookie_secret: bytes | None = None
 
 
 class _SecurityHeaders:
@@ -89,6 +92,21 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class _TakeBackSignIn:
+    """A cookie of a sign-in made before a restart: its sign-in taken back (if its CRM session is
+    still open) before the page or stream that presents it is answered."""
+
+    def __init__(self, app, sign_ins: SignIns):
+        self.app, self.sign_ins = app, sign_ins
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            cookie = HTTPConnection(scope).cookies.get(SIGN_IN_COOKIE)
+            if cookie:
+                await self.sign_ins.take_back(cookie)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: ConsoleSettings, *, database: Database | None = None) -> Starlette:
@@ -129,7 +147,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
                   mail_connect=connect_mailq if settings.mailq_commands else None,
                   mail_today=mail_today_contacts,
                   roster=roster, limits=settings.agent_limits)
-    sign_ins = SignIns(database, idle_seconds=settings.idle_seconds,
+    sign_ins = SignIns(database, secret=settings.cookie_secret, idle_seconds=settings.idle_seconds,
                        on_end=lambda signed: feeds.leave(signed.scope, signed.token))
 
     @contextlib.asynccontextmanager
@@ -151,7 +169,8 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         Mount("/static/actions", StaticFiles(directory=HERE / "actions" / "static"), name="actions-static"),
         Mount("/static/wallboard", StaticFiles(directory=HERE / "wallboard" / "static"), name="wallboard-static"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-    ], middleware=[Middleware(_SecurityHeaders)], lifespan=lifespan)
+    ], middleware=[Middleware(_SecurityHeaders), Middleware(_TakeBackSignIn, sign_ins=sign_ins)],
+        lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.sign_ins = sign_ins

@@ -131,6 +131,18 @@ def load_keypair(directory: str | os.PathLike, name: str) -> KeyPair:
     return KeyPair(public=public, secret=secret)
 
 
+def ensure_secret(directory: str | os.PathLike, name: str) -> bytes:
+    """A service's own 32-byte secret (not a CURVE pair: nothing else needs its public half), made
+    on first use and kept in `NAME.secret` for the owner alone, so that what it protects outlives a
+    restart (the console's sign-in cookies)."""
+    path = secret_key_path(ensure_directory(directory), name)
+    try:
+        write_private_file(path, z85.encode(secrets.token_bytes(32)) + b"\n")
+    except FileExistsError:
+        pass
+    return z85.decode(_read_curve_key(path, private=True))
+
+
 def load_public_key(directory: str | os.PathLike, name: str) -> bytes:
     """A service's public key (z85), what a client needs to trust it."""
     return _read_curve_key(public_key_path(directory, name))

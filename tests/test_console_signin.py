@@ -4,8 +4,10 @@ the cookie, CSRF on every form, the login guard, agents refused, idle timeout, l
 from __future__ import annotations
 
 import logging
+import os
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from admin_console.app import ConsoleSettings, create_app
 from admin_console.web import FORM_COOKIE, SIGN_IN_COOKIE
 from bus.keys import ensure_keys
 from crm.db import Database, make_engine
-from crm.models import UserSession
+from crm.models import User, UserSession
 
 import ports
 
@@ -140,11 +142,69 @@ def test_signing_out_ends_the_crm_session(console):
 def test_a_tampered_or_unknown_cookie_opens_nothing(console):
     sign_in(console)
     value = console.cookies.get(SIGN_IN_COOKIE)
-    sid, _, signature = value.rpartition(".")
-    for forged in (f"{sid}.{'0' * len(signature)}", f"x{sid}.{signature}", "nothing", sid, "." * 300):
+    flipped = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
+    for forged in (flipped, value[:-2], value + "AAAA", "nothing", "." * 300, "A" * 1000):
         console.cookies.set(SIGN_IN_COOKIE, forged, domain="127.0.0.1")
         assert console.get("/wallboard", follow_redirects=False).headers["location"] == "/signin", forged
         assert console.get("/wallboard/events").status_code == 401
+
+
+def console_app(url: str, secret: bytes | None):
+    nowhere = f"tcp://127.0.0.1:{ports.free_port()}"
+    key = ensure_keys(Path(url.removeprefix("sqlite:///")).parent / "keys", ["gateway"])["gateway"].public.decode()
+    return create_app(ConsoleSettings(url, gateway_commands=nowhere, gateway_events=nowhere, gateway_key=key,
+                                      gateway_timeout=0.5, cookie_secret=secret))
+
+
+def test_a_console_restarted_with_its_secret_takes_back_the_sign_ins_still_open(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "cicada.console")
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    migrate_test_database(make_engine(url))
+    people(url)
+    secret = os.urandom(32)
+    with TestClient(console_app(url, secret), base_url="http://127.0.0.1") as before:
+        sign_in(before)
+        kept = before.cookies.get(SIGN_IN_COOKIE)
+        before.cookies.clear()
+        sign_in(before, "ada")
+        signed_out = before.cookies.get(SIGN_IN_COOKIE)
+        out = before.post("/signout", data={"csrf": page_token(before.get("/wallboard"))}, follow_redirects=False)
+        assert out.status_code == 303
+    with TestClient(console_app(url, secret), base_url="http://127.0.0.1") as after:
+        after.cookies.set(SIGN_IN_COOKIE, kept, domain="127.0.0.1")
+        page = after.get("/wallboard", follow_redirects=False)
+        assert page.status_code == 200 and "Sue Supervisor" in page.text  # the same sign-in, no password asked
+        csrf = page_token(page)  # and its CSRF token is the one the open pages carry
+        assert after.post("/signout", data={"csrf": csrf}, follow_redirects=False).headers["location"] == "/signin"
+        for ended in (kept, signed_out):  # signed out before or after the restart: nothing to take back
+            after.cookies.set(SIGN_IN_COOKIE, ended, domain="127.0.0.1")
+            assert after.get("/wallboard", follow_redirects=False).headers["location"] == "/signin"
+    assert "sue's console sign-in was taken back after a restart" in caplog.text
+    with TestClient(console_app(url, os.urandom(32)), base_url="http://127.0.0.1") as other:
+        sign_in(other)
+        cookie = other.cookies.get(SIGN_IN_COOKIE)
+    with TestClient(console_app(url, secret), base_url="http://127.0.0.1") as elsewhere:
+        elsewhere.cookies.set(SIGN_IN_COOKIE, cookie, domain="127.0.0.1")  # sealed by another secret
+        assert elsewhere.get("/wallboard", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_a_sign_in_is_not_taken_back_for_a_user_who_may_no_longer_watch(tmp_path):
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    migrate_test_database(make_engine(url))
+    people(url)
+    secret = os.urandom(32)
+    with TestClient(console_app(url, secret), base_url="http://127.0.0.1") as before:
+        sign_in(before)
+        kept = before.cookies.get(SIGN_IN_COOKIE)
+    database = Database.open(url)
+    try:
+        with database.unit_of_work() as session:
+            session.scalar(select(User).where(User.username == "sue")).role = "agent"
+    finally:
+        database.dispose()
+    with TestClient(console_app(url, secret), base_url="http://127.0.0.1") as after:
+        after.cookies.set(SIGN_IN_COOKIE, kept, domain="127.0.0.1")
+        assert after.get("/wallboard", follow_redirects=False).headers["location"] == "/signin"
 
 
 def test_an_idle_sign_in_ends_with_its_crm_session(console):

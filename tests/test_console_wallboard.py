@@ -207,3 +207,27 @@ def test_a_wall_screen_left_alone_stays_live_while_the_idle_sign_in_does_nothing
     finally:
         context.close()
         console.stop()
+
+
+def test_a_wall_screen_goes_on_by_itself_after_the_console_restarts(make_gateway, chromium, tmp_path):
+    gateway = make_gateway()
+    people(gateway.db_url)
+    console = RunningConsole(tmp_path / "console", gateway).start()
+    ann = gateway.desktop("ann", "sip:ann@127.0.0.1:5998", ready=True)
+    context = chromium.new_context(viewport=WALL, locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        sign_in(context, console, "sue").close()
+        wall = context.new_page()
+        wall.goto(console.url + "wallboard?wall=1")
+        agent_row(wall, "ann").locator("td.mode").filter(has_text="Ready").wait_for()
+        console.stop()  # an upgrade, or a crash and its restart: same address, same secret
+        wall.locator("#status:not(.live)").wait_for()
+        console.start()
+        ann.set_mode("not_ready", "break")
+        agent_row(wall, "ann").locator("td.mode").filter(has_text="Not ready").wait_for(timeout=30_000)
+        assert wall.locator("#status.live").count() == 1 and "/signin" not in wall.url
+        assert "sue's console sign-in was taken back after a restart" in console.log()
+    finally:
+        context.close()
+        console.stop()

@@ -1,6 +1,8 @@
 """The console's sign-ins: a CRM session each (crm.services.sessions, the one the desktop gets
-from the application service), held on the server; the browser holds only a signed cookie
-that names it.
+from the application service), held on the server; the browser holds a cookie sealed with the
+console's secret (AES-GCM: it can neither read nor change it) that names the sign-in and carries
+its CRM session, so that a console restarted with the same secret takes the sign-ins back whose
+CRM sessions are still open: a wall screen or a supervisor's page goes on after an upgrade.
 
 The console runs beside the other services and reaches the CRM directly, so the password is
 checked here with the same login guard (crm.login_guard: rate limit, lockouts in the log) and
@@ -12,8 +14,9 @@ Agents are refused before any session is opened. A sign-in idle longer than `idl
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import hmac
+import json
 import logging
 import secrets
 import time
@@ -21,7 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.db import Database
 from crm.errors import AuthenticationFailed, CrmError, SessionEnded
@@ -39,6 +45,10 @@ IDLE_SECONDS = 30 * 60.0
 # open (a reconnecting stream finds it still there); meanwhile the idle sign-in does nothing else.
 WALL_GRACE_SECONDS = 120.0
 CLIENT = "console"
+COOKIE_CONTEXT = b"cicada console sign-in 1"  # bound to each sealed cookie: nothing else opens as one
+MAX_COOKIE_CHARS = 400
+NONCE_BYTES = 12
+FORGOTTEN_KEPT = 1000  # cookies found not to name an open sign-in, not looked up again
 
 
 class NotASupervisor(Exception):
@@ -64,7 +74,9 @@ class SignIns:
                  guard: LoginGuard | None = None, clock: Callable[[], float] = time.monotonic,
                  on_end: Callable[[SignIn], None] = lambda signed: None):
         self.database = database
-        self.secret = secret or secrets.token_bytes(32)
+        self.secret = secret or secrets.token_bytes(32)  # none given: the sign-ins end with the process
+        self._cipher = AESGCM(hashlib.sha256(b"cicada console cookies\0" + self.secret).digest())
+        self._forgotten: dict[str, None] = {}  # sign-in ids not taken back, oldest first
         self.idle_seconds = idle_seconds
         self.guard = guard or LoginGuard(service="console")
         self.clock = clock
@@ -113,21 +125,31 @@ class SignIns:
     # --- the cookie ----------------------------------------------------------------------------
 
     def cookie_value(self, signed: SignIn) -> str:
-        return f"{signed.id}.{self._signature(signed.id)}"
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        plain = json.dumps([signed.id, signed.token, signed.csrf]).encode()
+        sealed = nonce + self._cipher.encrypt(nonce, plain, COOKIE_CONTEXT)
+        return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
-    def _signature(self, value: str) -> str:
-        return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
+    def _opened(self, value: str | None) -> tuple[str, str, str] | None:
+        """The sign-in id, CRM token and CSRF token a cookie of this console's secret carries."""
+        if not value or len(value) > MAX_COOKIE_CHARS:
+            return None
+        try:
+            sealed = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            carried = json.loads(self._cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], COOKIE_CONTEXT))
+        except (ValueError, InvalidTag):  # binascii.Error and JSONDecodeError are ValueErrors
+            return None
+        if not (isinstance(carried, list) and len(carried) == 3 and all(isinstance(v, str) for v in carried)):
+            return None
+        sid, token, csrf = carried
+        return sid, token, csrf
 
     def from_cookie(self, value: str | None, *, touch: bool = True, wall: bool = False) -> SignIn | None:
-        """The sign-in a cookie names, if its signature holds and it is still open (not idle; for a
+        """The sign-in a cookie names, if it is this console's and still open (not idle; for a
         wall screen's stream, idle too while a wall screen keeps it)."""
-        if not value or len(value) > 200:
-            return None
-        sid, _, signature = value.rpartition(".")
-        if not sid or not hmac.compare_digest(signature, self._signature(sid)):
-            return None
-        signed = self.open.get(sid)
-        if signed is None:
+        opened = self._opened(value)
+        signed = self.open.get(opened[0]) if opened else None
+        if signed is None or not secrets.compare_digest(signed.token, opened[1]):
             return None
         now = self.clock()
         if self.idle(signed, now) and not (wall and self.kept_by_wall(signed, now)):
@@ -135,6 +157,40 @@ class SignIns:
         if touch and not wall:  # a wall screen's stream is nobody's activity
             signed.last_seen = now
         return signed
+
+    async def take_back(self, value: str | None) -> None:
+        """After a restart: the sign-in a cookie names again, if its CRM session is still open and
+        its user may still watch agents (the role, the account and the org unit read anew)."""
+        opened = self._opened(value)
+        if opened is None or opened[0] in self.open or opened[0] in self._forgotten:
+            return
+        sid, token, csrf = opened
+        try:
+            signed = await anyio.to_thread.run_sync(self._taken_back, sid, token, csrf)
+        except SQLAlchemyError as exc:  # the database is away: asked again at the next page
+            log.warning("a console sign-in from before a restart cannot be checked now: %s", exc)
+            return
+        except (CrmError, NotASupervisor) as exc:
+            log.info("a console sign-in from before a restart was not taken back: %s", exc)
+            self._forgotten[sid] = None
+            while len(self._forgotten) > FORGOTTEN_KEPT:
+                del self._forgotten[next(iter(self._forgotten))]
+            return
+        if self.open.setdefault(sid, signed) is signed:
+            log.info("%s's console sign-in was taken back after a restart", signed.username)
+
+    def _taken_back(self, sid: str, token: str, csrf: str) -> SignIn:
+        with self.database.reading() as session:
+            opened = sessions.actor_of(session, token)
+            actor = opened.actor
+            if opened.client != CLIENT:
+                raise SessionEnded("unknown")
+            if not actor.can(Permission.AGENT_WATCH):
+                raise NotASupervisor(actor.username)
+            user = session.scalar(select(User).where(User.id == actor.user_id))
+            return SignIn(sid, token, actor.username, (user.display_name if user else None) or actor.username,
+                          actor.role, (user.language if user else None) or "en", watch_scope(session, actor),
+                          csrf, self.clock())
 
     def idle(self, signed: SignIn, now: float | None = None) -> bool:
         return (self.clock() if now is None else now) - signed.last_seen > self.idle_seconds

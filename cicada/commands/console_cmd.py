@@ -22,6 +22,9 @@ def register(commands) -> None:
     parser.set_defaults(run=_console)
 
 
+COOKIE_SECRET = "console-cookies"  # in the [keys] directory: the console's sign-ins outlive a restart
+
+
 def console_settings(config):
     from admin_console.config import ConsoleConfigError, load_console_config
     from cicada.config import ConfigError
@@ -37,9 +40,10 @@ def _console(args) -> int:
     import logging
 
     from admin_console.app import ConsoleError, ConsoleSettings, run_console
+    from bus.keys import ensure_secret
     from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
     from cicada.commands.mailq_cmd import mailq_public_key, mailq_settings
-    from cicada.config import ConfigError, ensure_sqlite_directory
+    from cicada.config import ConfigError, ensure_sqlite_directory, keys_settings
 
     config = load(args)
     console = console_settings(config)
@@ -65,7 +69,8 @@ def _console(args) -> int:
                                idle_seconds=console.idle_seconds, secure_cookies=console.secure_cookies,
                                alert_rules=console.alert_rules, agent_limits=console.agent_limits,
                                mailq_commands=mailq.command_address if mailq else None,
-                               mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key)
+                               mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key,
+                               cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET))
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)
