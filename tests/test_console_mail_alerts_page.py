@@ -120,7 +120,7 @@ def test_an_email_waiting_too_long_raises_an_alert_that_clears_when_an_agent_tak
 def test_the_mail_agents_table_sorted_and_filtered_kept_across_a_live_update(board, chromium):
     gateway, mail, console = board
     ann = mail.desktop("ann", channels=("email",))
-    bob = mail.desktop("bob", channels=("chat",))
+    mail.desktop("bob", channels=("chat",))
     context = context_of(chromium, "en-US")
     try:
         page = sign_in(context, console, "sue")
