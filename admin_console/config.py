@@ -23,6 +23,9 @@ class AgentsSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, fr
     ready_minutes: float = 0  # ready, waiting for a call, longer than this
     contact_minutes: float = 0  # on one contact longer than this
     wrap_up_seconds: float = 0  # in wrap-up longer than this
+    away_minutes: float = 0  # an email and chat agent away from both channels longer than this
+    email_open_minutes: float = 0  # one email conversation open (assigned) longer than this
+    chat_open_minutes: float = 0  # one chat open (assigned) longer than this
 
 
 class ConsoleSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -67,6 +70,11 @@ def load_console_config(section: dict | None, source: Path | None = None) -> Con
     for name in AgentsSection.__struct_fields__:
         if getattr(raw.agents, name) < 0:
             raise ConsoleConfigError(f"{where}.agents: {name} cannot be negative (0: no warning)")
-    limits = AgentLimits(ready=raw.agents.ready_minutes * 60, contact=raw.agents.contact_minutes * 60,
-                         wrap_up=raw.agents.wrap_up_seconds, not_ready=rules.not_ready_limits)
+    agents = raw.agents
+    limits = AgentLimits(ready=agents.ready_minutes * 60, contact=agents.contact_minutes * 60,
+                         wrap_up=agents.wrap_up_seconds, not_ready=rules.not_ready_limits,
+                         away=agents.away_minutes * 60,
+                         conversation={channel: minutes * 60 for channel, minutes in
+                                       (("email", agents.email_open_minutes), ("chat", agents.chat_open_minutes))
+                                       if minutes})
     return ConsoleConfig(host.strip("[]"), int(port), raw.idle_minutes * 60, raw.secure_cookies, rules, limits)

@@ -207,12 +207,21 @@ default_region = "CN"
 # alert_message = false                   # true: tell the queue's agents when one of its alerts starts
 # [console.queues.billing]
 # alert_longest_wait = 30
+# [console.queues.default.email]           # an email or chat queue's channel (.email, .chat): its own
+# alert_longest_wait = 3600                # thresholds, never a phone queue's: an email waited longer (s)
+# alert_waiting = 50                       # more emails waiting
+# alert_within_due = 80                    # today's share answered within due time under this (%)
+# [console.queues.web-chat.chat]
+# alert_longest_wait = 30                  # (no alert_message: the mail queue sends its agents none)
 # [console.not_ready_limits]               # an agent not ready longer than this, per reason (minutes):
 # break = 15                               # an alert, and his row on the wallboard in warning
 # [console.agents]                         # the wallboard's agents table: a time past these turns to a
 # ready_minutes = 5                        # warning: ready, waiting for a call, longer than this
 # contact_minutes = 10                     # on one contact longer than this (from its answer)
 # wrap_up_seconds = 60                     # in wrap-up longer than this (0 or left out: no warning)
+# away_minutes = 30                        # an email and chat agent away from both channels longer
+# email_open_minutes = 60                  # one email conversation open (assigned) longer than this
+# chat_open_minutes = 10                   # one chat open (assigned) longer than this
 
 [keys]
 # The services' CURVE keys and the application service's TLS certificate,

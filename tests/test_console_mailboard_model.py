@@ -76,7 +76,7 @@ def test_a_chat_entering_its_queue_and_an_agent_taking_it():
     board.apply(mailq.QueueChanged(queue=queue("web-chat", channel("chat", available=0, busy=1))))
     view = board.view()
     assert view["agents"][0]["work"] == [{"channel": "chat", "queue": "web-chat", "state": "assigned",
-                                          "since": clock.now}]
+                                          "since": clock.now, "warn": None}]
     assert (view["queues"][0]["waiting"], view["queues"][0]["busy"]) == (0, 1)
     board.apply(mailq.SeatChanged(agent="ann", seat=None))  # logged off
     assert board.view()["agents"] == []

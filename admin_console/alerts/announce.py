@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from admin_console import i18n
-from admin_console.alerts.monitor import Alert
+from admin_console.alerts.book import Alert
 from admin_console.alerts.texts import alert_text
 from bus import cti
 from cti_gateway.client import CtiClient, CtiError

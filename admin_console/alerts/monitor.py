@@ -6,19 +6,18 @@ feed's thread: the events go to the figures; `check`, a few times a second, rais
 the alerts (a longest wait or a not-ready time crosses its threshold between two events) and
 works the advice out again every ADVICE_SECONDS, or a second after the figures changed.
 
-The alerts are kept in memory (the last HISTORY of them, with their start and end), and each
-start and end is handed to `on_started` and `on_ended` (alerts/store.py keeps them in the CRM).
+The alerts are kept by an AlertBook (alerts/book.py, shared with the email and chat queues'
+alerts), which hands each start and end to `on_started` and `on_ended` (alerts/store.py keeps
+them in the CRM).
 """
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from admin_console import staffing
+from admin_console.alerts.book import LONGEST_WAIT, NOT_READY, SERVICE_LEVEL, WAITING, Alert, AlertBook
 from admin_console.alerts.figures import Figures, QueueFigures, patience, today_view
 from admin_console.alerts.rules import AlertRules
 from bus import cti
@@ -28,44 +27,20 @@ from crm.services.queue_steps import QueueStep
 CHECK_SECONDS = 0.2  # the alerts are looked at this often at most, however many events come
 ADVICE_SECONDS = 5.0  # the windows slide on: the advice is made again this often
 ADVICE_CHANGED_SECONDS = 1.0  # and this soon after a queue's figures changed
-HISTORY = 500
-
-LONGEST_WAIT, WAITING, SERVICE_LEVEL, NOT_READY = "longest_wait", "waiting", "service_level", "not_ready"
-
-
-@dataclass
-class Alert:
-    id: int
-    kind: str             # one of the four above
-    queue: str | None     # the queue it is about (None for an agent's)
-    agent: str | None     # the agent it is about (not ready too long)
-    threshold: float      # seconds, callers or % as the kind says
-    value: float          # the worst seen while it lasted
-    reason: str | None    # the not-ready reason
-    started_at: float
-    ended_at: float | None = None
-
-    def view(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "queue": self.queue, "agent": self.agent,
-                "threshold": self.threshold, "value": self.value, "reason": self.reason,
-                "started_at": self.started_at, "ended_at": self.ended_at}
-
-
 class QueueMonitor:
     def __init__(self, rules: AlertRules | None = None, clock: Callable[[], float] = time.time,
                  figures: Figures | None = None, *, on_started: Callable[[Alert], None] = lambda alert: None,
                  on_ended: Callable[[Alert], None] = lambda alert: None):
         self.rules = rules or AlertRules()
-        self.on_started, self.on_ended = on_started, on_ended
         self.clock = clock
         self.figures = figures or Figures(clock, thresholds=self.rules.thresholds)
-        self.active: dict[tuple[str, str], Alert] = {}  # (kind, queue or agent) -> its alert
-        self.history: deque[Alert] = deque(maxlen=HISTORY)  # ended and active, oldest first
-        self.to_announce: list[Alert] = []  # queue alerts started whose agents are to be told
+        # a queue's alert is told to its agents when its rules say so (alerts/announce.py)
+        self.book = AlertBook(clock, on_started=on_started, on_ended=on_ended,
+                              announced=lambda alert: alert.queue is not None
+                              and self.rules.of(alert.queue).alert_message)
         self.advice: dict[str, dict] = {}  # queue -> its windows and advice for the page, made every ADVICE_SECONDS
         self.advised_at = self.checked_at = -1e18
         self.figures_changed = False
-        self._ids = itertools.count(1)
 
     # --- fed by the model --------------------------------------------------------------------
 
@@ -102,7 +77,7 @@ class QueueMonitor:
         theirs = {queue for agent in agents for queue in agent.queues}
         conditions = dict(self._queue_conditions([q for q in queues if q.queue in theirs], queue_seen, now))
         conditions.update(self._agent_conditions(agents, now))
-        changed = self._update(conditions, now)
+        changed = self.book.update(conditions, now)
         since = now - self.advised_at
         if since >= ADVICE_SECONDS or (self.figures_changed and since >= ADVICE_CHANGED_SECONDS):
             self.advised_at, self.figures_changed = now, False
@@ -113,11 +88,7 @@ class QueueMonitor:
 
     def end_all(self) -> None:
         """The gateway is out of sight: no condition can be known, so none stays raised."""
-        now = self.clock()
-        for alert in self.active.values():
-            alert.ended_at = now
-            self.on_ended(alert)
-        self.active = {}
+        self.book.end_all()
 
     # --- alerts ------------------------------------------------------------------------------
 
@@ -140,38 +111,22 @@ class QueueMonitor:
             if limit and now - agent.since > limit:
                 yield (NOT_READY, agent.agent), (now - agent.since, limit, agent.reason)
 
-    def _update(self, conditions: dict, now: float) -> bool:
-        changed = False
-        for key in [key for key in self.active if key not in conditions]:
-            ended = self.active.pop(key)
-            ended.ended_at = now
-            self.on_ended(ended)
-            changed = True
-        for key, (value, threshold, reason) in conditions.items():
-            alert = self.active.get(key)
-            if alert is None:
-                kind, subject = key
-                alert = Alert(next(self._ids), kind, None if kind == NOT_READY else subject,
-                              subject if kind == NOT_READY else None, threshold, value, reason, now)
-                self.active[key] = alert
-                self.history.append(alert)
-                self.on_started(alert)
-                if alert.queue is not None and self.rules.of(alert.queue).alert_message:
-                    self.to_announce.append(alert)
-                changed = True
-            elif kind_worse(alert.kind, value, alert.value):
-                alert.value = value  # not a change the page must see at once: it ticks the times itself
-        return changed
+    @property
+    def active(self) -> dict[tuple[str, str], Alert]:
+        return self.book.active
+
+    @property
+    def history(self):
+        return self.book.history
 
     def take_announcements(self) -> list[Alert]:
-        taken, self.to_announce = self.to_announce, []
-        return taken
+        return self.book.take_announcements()
 
     def alerting(self, queue: str) -> bool:
-        return any(alert.queue == queue for alert in self.active.values())
+        return self.book.alerting(queue)
 
     def active_view(self) -> list[dict]:
-        return [alert.view() for alert in sorted(self.active.values(), key=lambda a: a.id)]
+        return self.book.active_view()
 
     # --- figures and advice ------------------------------------------------------------------
 
@@ -203,6 +158,3 @@ def advise(windows: list[dict], figures: QueueFigures, target: staffing.ServiceT
     return staffing.advise([figures.staffing_window(sums) for sums in windows], target, agents_now,
                            hour["abandoned"] if measured else 0, hour["waited"] if measured else 0.0)
 
-
-def kind_worse(kind: str, value: float, worst: float) -> bool:
-    return value < worst if kind == SERVICE_LEVEL else value > worst

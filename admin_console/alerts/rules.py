@@ -11,10 +11,17 @@
     alert_message = false           # tell the queue's agents (a broadcast) when one of its alerts starts
     [console.queues.billing]
     alert_longest_wait = 30
+    [console.queues.default.email]  # an email or chat queue's channel (the mail queue's queues)
+    alert_longest_wait = 3600       # alert when an email has waited longer (seconds)
+    alert_waiting = 50              # alert when more emails wait
+    alert_within_due = 80           # alert when today's share answered within due time is under this (%)
+    [console.queues.web-chat.chat]  # one queue's channel; what it leaves out comes from default's
+    alert_longest_wait = 30
     [console.not_ready_limits]      # alert when an agent is not ready longer, per reason (minutes)
     break = 15
 
-An alert left out (or 0) is not raised.
+An alert left out (or 0) is not raised. A phone queue's thresholds are not an email or chat
+queue's (an email waits hours where a caller waits seconds), even under the same queue name.
 """
 
 from __future__ import annotations
@@ -23,10 +30,20 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from admin_console.alerts.book import MAIL_CHANNELS
 from admin_console.staffing import ServiceTarget
 from crm.reports.definitions import SHORT_ABANDON_SECONDS, QueueThresholds, ServiceLevelVariant
 
 DEFAULT_QUEUE = "default"
+
+
+class ChannelSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """An email or chat queue's channel: `[console.queues.NAME.email]` or `.chat`."""
+
+    alert_longest_wait: float | None = None
+    alert_waiting: int | None = None
+    alert_within_due: float | None = None
+    alert_message: bool | None = None  # refused with a reason: the mail queue sends its agents no message
 
 
 class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -38,6 +55,17 @@ class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     alert_message: bool | None = None
     short_abandon_seconds: float | None = None
     service_level_variant: str | None = None
+    email: ChannelSection | None = None
+    chat: ChannelSection | None = None
+
+
+@dataclass(frozen=True)
+class ChannelRules:
+    """An email or chat queue's thresholds for one channel; 0: no alert."""
+
+    alert_longest_wait: float = 0.0  # seconds
+    alert_waiting: int = 0
+    alert_within_due: float = 0.0  # %
 
 
 @dataclass(frozen=True)
@@ -50,6 +78,11 @@ class QueueRules:
     alert_message: bool = False  # tell the queue's agents when one of its alerts starts
     short_abandon_seconds: float = SHORT_ABANDON_SECONDS  # τ
     service_level_variant: str = ServiceLevelVariant.ABANDONS_AGAINST.value
+    email: ChannelRules = ChannelRules()  # the queue's email, when it is a mail queue
+    chat: ChannelRules = ChannelRules()
+
+    def channel(self, channel: str) -> ChannelRules:
+        return self.chat if channel == "chat" else self.email
 
     @property
     def target(self) -> ServiceTarget:
@@ -101,11 +134,36 @@ def _check(section: QueueSection, where: str) -> None:
         value = getattr(section, name)
         if value is not None and value < 0:
             raise ValueError(f"{where}: {name} cannot be negative")
+    for channel in MAIL_CHANNELS:
+        if (channel_section := getattr(section, channel)) is not None:
+            _check_channel(channel_section, f"{where}.{channel}")
+
+
+def _check_channel(section: ChannelSection, where: str) -> None:
+    if section.alert_message:
+        raise ValueError(f"{where}: alert_message: the mail queue cannot send a message to its agents, so an "
+                         f"email or chat queue's alerts go to the supervisors only (leave it out)")
+    if section.alert_within_due is not None and not 0 <= section.alert_within_due <= 100:
+        raise ValueError(f"{where}: alert_within_due must be between 0 and 100 (a percentage)")
+    for name in ("alert_longest_wait", "alert_waiting"):
+        value = getattr(section, name)
+        if value is not None and value < 0:
+            raise ValueError(f"{where}: {name} cannot be negative")
 
 
 def _merged(base: QueueRules, section: QueueSection | None) -> QueueRules:
     if section is None:
         return base
     given = {name: value for name in QueueSection.__struct_fields__
+             if name not in MAIL_CHANNELS and (value := getattr(section, name)) is not None}
+    channels = {channel: _given(getattr(base, channel), getattr(section, channel)) for channel in MAIL_CHANNELS}
+    return QueueRules(**{**base.__dict__, **given, **channels})
+
+
+def _given(base: ChannelRules, section: ChannelSection | None) -> ChannelRules:
+    """A channel's rules: what its section gives over `base` (the default queue's channel)."""
+    if section is None:
+        return base
+    given = {name: value for name in ("alert_longest_wait", "alert_waiting", "alert_within_due")
              if (value := getattr(section, name)) is not None}
-    return QueueRules(**{**base.__dict__, **given})
+    return ChannelRules(**{**base.__dict__, **given})

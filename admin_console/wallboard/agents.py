@@ -3,7 +3,8 @@ supervisor set for the times it shows, the agent's team, and the calls he handle
 
 * `AgentLimits`: how long an agent may stay ready (waiting for a call), not ready (per reason,
   `[console.not_ready_limits]`, the alerts' limits), in wrap-up, and on one contact, before his
-  row turns to a warning. The view gives the time each limit is crossed, so that the browser
+  row turns to a warning; and an email and chat agent away from every channel, or holding one
+  conversation open (wallboard/mail_model.py). The view gives the time each limit is crossed, so that the browser
   switches the colour when that time passes with no event; whether it is over is decided here.
 * `HandledToday`: the phone calls each agent answered today (the console's local day), as the
   set of their call ids: seeded once per scope from the CRM's interaction records and grown by
@@ -29,6 +30,8 @@ class AgentLimits:
     contact: float = 0.0  # on one contact, from its answer
     wrap_up: float = 0.0
     not_ready: Mapping[str, float] = field(default_factory=dict)  # reason -> seconds
+    away: float = 0.0  # an email and chat agent away from every channel
+    conversation: Mapping[str, float] = field(default_factory=dict)  # channel -> one conversation open, seconds
 
     def of_mode(self, mode: str, reason: str | None) -> float:
         """The limit of a time in this work mode (busy and offered have none: the contact has)."""

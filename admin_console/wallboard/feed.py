@@ -23,7 +23,9 @@ import threading
 from collections.abc import Callable, Hashable, Mapping
 
 from admin_console.alerts.announce import Announcer
-from admin_console.alerts.monitor import Alert, QueueMonitor
+from admin_console.alerts.book import Alert
+from admin_console.alerts.mail import MailMonitor
+from admin_console.alerts.monitor import QueueMonitor
 from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore, scope_key
 from admin_console.alerts.figures import local_midnight
@@ -328,7 +330,8 @@ class Feeds:
                                                        announce=self.announcer, roster=self._roster_of(scope))
             mail = self.mail_feeds.get(scope)
             if mail is None and self.mail_connect is not None:
-                board = MailBoard(short_abandon=lambda queue: self.rules.of(queue).short_abandon_seconds)
+                board = MailBoard(short_abandon=lambda queue: self.rules.of(queue).short_abandon_seconds,
+                                  monitor=self._mail_monitor(scope), limits=self.limits)
                 mail = self.mail_feeds[scope] = MailFeed(self.mail_connect, board,
                                                          retry=self.retry, on_refused=self.on_refused,
                                                          today=self.mail_today)
@@ -351,6 +354,14 @@ class Feeds:
             return QueueMonitor(self.rules)
         return QueueMonitor(self.rules, on_started=lambda alert: store.started(key, alert),
                             on_ended=lambda alert: store.ended(key, alert))
+
+    def _mail_monitor(self, scope: Hashable) -> MailMonitor:
+        """The email and chat queues' alerts of a scope, kept in the same store as its phone alerts."""
+        store, key = self.alert_store, scope_key(scope)
+        if store is None:
+            return MailMonitor(self.rules)
+        return MailMonitor(self.rules, on_started=lambda alert: store.started(key, alert),
+                           on_ended=lambda alert: store.ended(key, alert))
 
     def get(self, scope: Hashable) -> GatewayFeed | None:
         with self.lock:

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from admin_console import i18n
-from admin_console.alerts.texts import ALERT_TEXTS
+from admin_console.alerts.texts import ALERT_TEXTS, MINUTES, SECONDS
 from admin_console.web import render, sign_ins, signed_in
 
 PUSH_SECONDS = 0.2  # how often a stream looks for a new picture
@@ -34,6 +34,7 @@ SCRIPT_TEXTS = ["Ready", "Busy", "Wrap-up", "Not ready", "Offered", "Logged out"
                 # the queue figures, the staffing advice and the alerts (admin_console/alerts)
                 "No active alert.", "Today", "Last {n} min", "Entered", "Answered", "Abandoned", "Service level",
                 "ASA", "AHT", "Cicada alert", *ALERT_TEXTS.values(), "Abandonment rate", "{n} short",
+                SECONDS, MINUTES,  # an email's or a chat's wait in its alert (alerts/texts.py)
                 # the email and chat part (the mail queue)
                 "Email", "Chat", "Phone", "Connecting to the mail queue…", "Mail queue: live", "Available", "Away",
                 "Working", "No email or chat queue.", "No agent logged in to the mail queue.", "Due within {due}",
@@ -48,7 +49,9 @@ async def wallboard(request: Request) -> Response:
     feeds = request.app.state.feeds
     feeds.join(signed.scope, signed.token)  # again, should the feed have ended
     texts = {text: i18n.translate(signed.language, text) for text in SCRIPT_TEXTS}
+    alert_texts = {kind: i18n.translate(signed.language, text) for kind, text in ALERT_TEXTS.items()}
     return render(request, "wallboard.html", signed=signed, texts=json.dumps(texts, ensure_ascii=False),
+                  alert_texts=json.dumps(alert_texts, ensure_ascii=False),
                   full_screen=request.query_params.get("wall") == "1", mail=feeds.mail(signed.scope) is not None)
 
 

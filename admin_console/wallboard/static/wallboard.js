@@ -10,12 +10,7 @@
   const MODES = {ready: "Ready", busy: "Busy", wrap_up: "Wrap-up", not_ready: "Not ready",
                  offered: "Offered", logged_out: "Logged out"};
   const lang = board.dataset.lang;
-  const ALERTS = {
-    longest_wait: "{queue}: a caller has waited over {threshold} s",
-    waiting: "{queue}: more than {threshold} callers waiting",
-    service_level: "{queue}: service level today under {threshold} %",
-    not_ready: "{agent}: not ready ({reason}) over {minutes} min",
-  };
+  const ALERTS = JSON.parse(board.dataset.alertTexts); // each kind's text, translated (alerts/texts.py)
   const CHANNELS = {email: "Email", chat: "Chat", phone: "Phone"};
   const mailStatus = document.getElementById("mail-status"); // absent: the console watches no mail queue
   const mailBoard = document.getElementById("mail-board");
@@ -54,19 +49,29 @@
     return Number(value.toFixed(digits)).toLocaleString(lang === "zh" ? "zh-CN" : "en");
   }
 
-  function alertText(alert) {
-    const agent = view.agents.find((a) => a.agent === alert.agent);
-    const values = {queue: alert.queue || "", agent: agent ? agent.name : (alert.agent || ""),
-                    reason: alert.reason || "", threshold: number(alert.threshold, 1),
-                    minutes: number(alert.threshold / 60, 1)};
-    return t(ALERTS[alert.kind] || alert.kind).replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+  // an email's or a chat's wait: in minutes from a minute on, else in seconds (alerts/texts.py)
+  function waitText(seconds) {
+    return seconds >= 60 ? t("{value} min").replace("{value}", number(seconds / 60, 1))
+      : t("{value} s").replace("{value}", number(seconds, 1));
   }
 
-  function drawAlerts() {
+  function alertText(alert) {
+    const agent = view && view.agents.find((a) => a.agent === alert.agent);
+    const values = {queue: alert.queue || "", agent: agent ? agent.name : (alert.agent || ""),
+                    reason: alert.reason || "", threshold: number(alert.threshold, 1),
+                    minutes: number(alert.threshold / 60, 1), wait: waitText(alert.threshold)};
+    return (ALERTS[alert.kind] || alert.kind).replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+  }
+
+  // The phone queues' alerts and the email and chat queues', each while its part is live.
+  function drawAlerts(mail) {
+    const live = [view, mail].filter((part) => part && part.online);
+    const panel = document.getElementById("alerts-panel");
+    panel.hidden = live.length === 0; // nothing can be known: no alert shown, nor "no alert"
     const list = document.getElementById("alerts");
     list.replaceChildren();
-    const alerts = view.alerts || [];
-    document.getElementById("alerts-panel").classList.toggle("alerting", alerts.length > 0);
+    const alerts = live.flatMap((part) => part.alerts || []).sort((a, b) => a.started_at - b.started_at || a.id - b.id);
+    panel.classList.toggle("alerting", alerts.length > 0);
     if (!alerts.length) {
       const item = document.createElement("li");
       item.className = "empty";
@@ -77,6 +82,7 @@
       const item = document.createElement("li");
       item.dataset.alert = alert.id;
       item.dataset.kind = alert.kind;
+      if (alert.channel) item.dataset.channel = alert.channel;
       item.textContent = alertText(alert) + " · ";
       const time = document.createElement("span");
       time.className = "tick";
@@ -175,61 +181,78 @@
     }
   }
 
-  // --- the agents table: sorted and filtered as the page's address says ----------------------
-  // The choice lives in the address (?team=&queue=&mode=&sort=&order=), so that a supervisor can
-  // bookmark "my team, not ready"; each new picture is drawn through it, never resetting it.
-  const SORTS = ["agent", "team", "mode", "time", "contact", "handled"];
-  const LONGEST_FIRST = new Set(["time", "contact", "handled"]); // a first click shows the most first
-  const MODE_ORDER = {ready: 0, offered: 1, busy: 2, wrap_up: 3, not_ready: 4, logged_out: 5};
+  // --- the agents tables: sorted and filtered as the page's address says ----------------------
+  // Each table's choice lives in the address under its own keys (the phone agents' ?team=&queue=
+  // &mode=&sort=&order=, the email and chat agents' the same prefixed mail_), so that a supervisor
+  // can bookmark "my team, not ready"; each new picture is drawn through it, never resetting it.
   const collator = new Intl.Collator(lang === "zh" ? "zh-CN" : "en", {sensitivity: "base", numeric: true});
-  const choice = (() => {
-    const query = new URLSearchParams(window.location.search);
-    const sort = SORTS.includes(query.get("sort")) ? query.get("sort") : "agent";
-    return {team: query.get("team") || "", queue: query.get("queue") || "", mode: query.get("mode") || "",
-            sort, order: query.get("order") === "desc" ? "desc" : "asc"};
-  })();
-  const filters = {team: document.getElementById("filter-team"), queue: document.getElementById("filter-queue"),
-                   mode: document.getElementById("filter-mode")}; // absent on the wall screen
   const fullScreenLink = document.getElementById("full-screen");
+  const byName = (a, b) => collator.compare(a.name, b.name);
 
-  function keepChoice() {
+  // A table sorted by its headers' buttons and filtered by its selects (absent on the wall screen).
+  // `compare`: a comparison per sort key, the first the default; `mostFirst`: the keys whose first
+  // click shows the most first; `redraw`: draws the table again from the last picture.
+  function choiceTable({table, prefix, filters, compare, mostFirst, redraw}) {
+    const sorts = Object.keys(compare);
+    const param = (key) => prefix + key;
     const query = new URLSearchParams(window.location.search);
-    for (const key of ["team", "queue", "mode"]) {
-      if (choice[key]) query.set(key, choice[key]); else query.delete(key);
+    const choice = {sort: sorts.includes(query.get(param("sort"))) ? query.get(param("sort")) : sorts[0],
+                    order: query.get(param("order")) === "desc" ? "desc" : "asc"};
+    const selects = {};
+    for (const [key, id] of Object.entries(filters)) {
+      choice[key] = query.get(param(key)) || "";
+      selects[key] = document.getElementById(id);
     }
-    if (choice.sort === "agent" && choice.order === "asc") { query.delete("sort"); query.delete("order"); }
-    else { query.set("sort", choice.sort); query.set("order", choice.order); }
-    const search = query.toString();
-    window.history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
-    if (fullScreenLink) { // the wall screen shows the same choice
-      query.set("wall", "1");
-      fullScreenLink.href = "/wallboard?" + query.toString();
+
+    function keep() {
+      const query = new URLSearchParams(window.location.search);
+      for (const key of Object.keys(filters)) {
+        if (choice[key]) query.set(param(key), choice[key]); else query.delete(param(key));
+      }
+      if (choice.sort === sorts[0] && choice.order === "asc") { query.delete(param("sort")); query.delete(param("order")); }
+      else { query.set(param("sort"), choice.sort); query.set(param("order"), choice.order); }
+      const search = query.toString();
+      window.history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
+      if (fullScreenLink) { // the wall screen shows the same choice
+        query.set("wall", "1");
+        fullScreenLink.href = "/wallboard?" + query.toString();
+      }
     }
-  }
 
-  function contactSince(agent) {
-    return agent.call && agent.call.since !== null ? agent.call.since : Infinity; // no contact: the shortest
-  }
+    function sorted(rows) {
+      const order = choice.order === "desc" ? -1 : 1;
+      return rows.slice().sort((a, b) => compare[choice.sort](a, b) * order || compare[sorts[0]](a, b)
+        || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
+    }
 
-  const COMPARE = {
-    agent: (a, b) => collator.compare(a.name, b.name),
-    team: (a, b) => collator.compare(a.team || "", b.team || ""),
-    mode: (a, b) => (MODE_ORDER[a.mode] ?? 9) - (MODE_ORDER[b.mode] ?? 9) || collator.compare(a.reason || "", b.reason || ""),
-    time: (a, b) => b.since - a.since, // ascending: the shortest time in mode first
-    contact: (a, b) => (contactSince(b) === contactSince(a) ? 0 : contactSince(b) > contactSince(a) ? 1 : -1),
-    handled: (a, b) => (a.handled || 0) - (b.handled || 0),
-  };
+    // the selects and headers as the choice says
+    function show() {
+      for (const [key, select] of Object.entries(selects)) if (select) select.value = choice[key];
+      for (const th of document.querySelectorAll(`#${table} th[data-sort]`)) {
+        const on = th.dataset.sort === choice.sort;
+        th.setAttribute("aria-sort", on ? (choice.order === "desc" ? "descending" : "ascending") : "none");
+      }
+    }
 
-  function sortedAgents(agents) {
-    const order = choice.order === "desc" ? -1 : 1;
-    return agents.slice().sort((a, b) => COMPARE[choice.sort](a, b) * order || COMPARE.agent(a, b)
-      || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
-  }
+    function choose(key, value) {
+      choice[key] = value;
+      keep();
+      redraw();
+    }
 
-  function chosen(agent) {
-    return (!choice.team || (agent.team || "") === choice.team)
-      && (!choice.queue || agent.queues.includes(choice.queue) || (agent.call && agent.call.queue === choice.queue))
-      && (!choice.mode || agent.mode === choice.mode);
+    for (const [key, select] of Object.entries(selects)) {
+      if (select) select.addEventListener("change", () => choose(key, select.value));
+    }
+    for (const button of document.querySelectorAll(`#${table} th[data-sort] button.sort`)) {
+      button.addEventListener("click", () => {
+        const key = button.closest("th").dataset.sort;
+        if (key === choice.sort) choice.order = choice.order === "asc" ? "desc" : "asc";
+        else choice.order = mostFirst.has(key) ? "desc" : "asc";
+        choose("sort", key);
+      });
+    }
+    keep();
+    return {choice, selects, sorted, show};
   }
 
   // A select's options from what the picture holds, the chosen one kept even when nobody has it now;
@@ -247,17 +270,48 @@
     select.value = chosenValue;
   }
 
+  // The filters said beside a table's title: the wall screen has no controls that would show them.
+  function say(id, said) {
+    const element = document.getElementById(id);
+    if (element) element.textContent = said.filter(Boolean).length ? "· " + said.filter(Boolean).join(" · ") : "";
+  }
+
+  // --- the phone agents ------------------------------------------------------------------------
+  const MODE_ORDER = {ready: 0, offered: 1, busy: 2, wrap_up: 3, not_ready: 4, logged_out: 5};
+
+  function contactSince(agent) {
+    return agent.call && agent.call.since !== null ? agent.call.since : Infinity; // no contact: the shortest
+  }
+
+  const agentsTable = choiceTable({
+    table: "agents", prefix: "",
+    filters: {team: "filter-team", queue: "filter-queue", mode: "filter-mode"},
+    compare: {
+      agent: byName,
+      team: (a, b) => collator.compare(a.team || "", b.team || ""),
+      mode: (a, b) => (MODE_ORDER[a.mode] ?? 9) - (MODE_ORDER[b.mode] ?? 9) || collator.compare(a.reason || "", b.reason || ""),
+      time: (a, b) => b.since - a.since, // ascending: the shortest time in mode first
+      contact: (a, b) => (contactSince(b) === contactSince(a) ? 0 : contactSince(b) > contactSince(a) ? 1 : -1),
+      handled: (a, b) => (a.handled || 0) - (b.handled || 0),
+    },
+    mostFirst: new Set(["time", "contact", "handled"]),
+    redraw: () => { if (view && view.online) drawAgents(); },
+  });
+
+  function chosen(agent) {
+    const choice = agentsTable.choice;
+    return (!choice.team || (agent.team || "") === choice.team)
+      && (!choice.queue || agent.queues.includes(choice.queue) || (agent.call && agent.call.queue === choice.queue))
+      && (!choice.mode || agent.mode === choice.mode);
+  }
+
   function drawFilters() {
-    offer(filters.team, view.agents.map((a) => a.team), choice.team);
-    offer(filters.queue, [...view.queues.map((q) => q.queue), ...view.agents.flatMap((a) => a.queues)], choice.queue);
-    if (filters.mode) filters.mode.value = choice.mode;
-    // the filters said beside the title: the wall screen has no controls that would show them
-    const said = [choice.team, choice.queue, choice.mode ? t(MODES[choice.mode] || choice.mode) : ""].filter(Boolean);
-    document.getElementById("agents-choice").textContent = said.length ? "· " + said.join(" · ") : "";
-    for (const th of document.querySelectorAll("#agents th[data-sort]")) {
-      const sorted = th.dataset.sort === choice.sort;
-      th.setAttribute("aria-sort", sorted ? (choice.order === "desc" ? "descending" : "ascending") : "none");
-    }
+    const choice = agentsTable.choice;
+    offer(agentsTable.selects.team, view.agents.map((a) => a.team), choice.team);
+    offer(agentsTable.selects.queue, [...view.queues.map((q) => q.queue), ...view.agents.flatMap((a) => a.queues)],
+      choice.queue);
+    agentsTable.show();
+    say("agents-choice", [choice.team, choice.queue, choice.mode ? t(MODES[choice.mode] || choice.mode) : ""]);
   }
 
   function limitText(limit) {
@@ -285,12 +339,12 @@
 
   function markOver() {
     const at = now();
-    for (const element of document.querySelectorAll("#agents [data-warn-at]")) {
+    for (const element of document.querySelectorAll("#agents [data-warn-at], #mail-agents [data-warn-at]")) {
       const over = at > Number(element.dataset.warnAt);
       element.classList.toggle("over", over);
       element.title = over ? element.dataset.over : "";
     }
-    for (const row of document.querySelectorAll("#agents tbody tr")) {
+    for (const row of document.querySelectorAll("#agents tbody tr, #mail-agents tbody tr")) {
       row.classList.toggle("over", row.querySelector(".over") !== null);
     }
   }
@@ -300,7 +354,7 @@
     tbody.replaceChildren();
     drawFilters();
     if (!view.agents.length) return empty(tbody, 7, t("No agent logged in."));
-    const agents = sortedAgents(view.agents.filter(chosen));
+    const agents = agentsTable.sorted(view.agents.filter(chosen));
     if (!agents.length) return empty(tbody, 7, t("No agent matches the filters."));
     for (const a of agents) {
       const row = tbody.insertRow();
@@ -321,25 +375,6 @@
     markOver();
   }
 
-  function choose(key, value) {
-    choice[key] = value;
-    keepChoice();
-    if (view && view.online) drawAgents();
-  }
-
-  for (const [key, select] of Object.entries(filters)) {
-    if (select) select.addEventListener("change", () => choose(key, select.value));
-  }
-  for (const button of document.querySelectorAll("#agents th[data-sort] button.sort")) {
-    button.addEventListener("click", () => {
-      const key = button.closest("th").dataset.sort;
-      if (key === choice.sort) choice.order = choice.order === "asc" ? "desc" : "asc";
-      else choice.order = LONGEST_FIRST.has(key) ? "desc" : "asc";
-      choose("sort", key);
-    });
-  }
-  keepChoice();
-
   function draw() {
     if (!view.online) {
       board.hidden = true; // no stale figure shown as live
@@ -351,7 +386,6 @@
     status.className = "status live";
     status.textContent = t("Live");
     board.hidden = false;
-    drawAlerts();
     drawQueues();
     drawFigures();
     drawAgents();
@@ -371,6 +405,7 @@
     mailStatus.className = "status live";
     mailStatus.textContent = t("Mail queue: live");
     mailBoard.hidden = false;
+    mailView = mail;
     drawMailQueues(mail);
     drawMailAgents(mail);
   }
@@ -383,6 +418,7 @@
       const row = tbody.insertRow();
       row.dataset.queue = q.queue;
       row.dataset.channel = q.channel || "";
+      if (q.alerting) row.className = "alerting";
       cell(row, q.queue, "name");
       cell(row, q.channel ? t(CHANNELS[q.channel] || q.channel) : "", "channel channel-" + (q.channel || "mail"));
       cell(row, String(q.waiting), "n waiting" + (q.waiting ? " alert" : ""));
@@ -405,11 +441,53 @@
     if (f.due_seconds !== null) due.title = t("Due within {due}").replace("{due}", clock(f.due_seconds));
   }
 
+  // --- the email and chat agents ----------------------------------------------------------------
+  let mailView = null;
+  const oldestWork = (agent) => agent.work.length ? Math.min(...agent.work.map((w) => w.since)) : Infinity;
+  const onFirst = (channel) => (a, b) => Number(Boolean(b.available[channel])) - Number(Boolean(a.available[channel]));
+
+  const mailAgentsTable = choiceTable({
+    table: "mail-agents", prefix: "mail_",
+    filters: {queue: "filter-mail-queue", channel: "filter-mail-channel", available: "filter-mail-available"},
+    compare: {
+      agent: byName,
+      email: onFirst("email"), // ascending: the available first
+      chat: onFirst("chat"),
+      since: (a, b) => b.since - a.since, // ascending: the shortest first
+      open: (a, b) => a.work.length - b.work.length,
+      conversations: (a, b) => (oldestWork(b) === oldestWork(a) ? 0 : oldestWork(b) > oldestWork(a) ? 1 : -1),
+    },
+    mostFirst: new Set(["since", "open", "conversations"]),
+    redraw: () => { if (mailView && mailView.online) drawMailAgents(mailView); },
+  });
+
+  // Queue: logged in to it or holding a conversation of it. Availability: for the chosen channel,
+  // else for either ("away": from both). Channel alone: available for it or holding one of it.
+  function mailChosen(agent) {
+    const {queue, channel, available} = mailAgentsTable.choice;
+    if (queue && !agent.queues.includes(queue) && !agent.work.some((w) => w.queue === queue)) return false;
+    const channels = channel ? [channel] : ["email", "chat"];
+    if (available) return channels.some((c) => agent.available[c]) === (available === "available");
+    return !channel || Boolean(agent.available[channel]) || agent.work.some((w) => w.channel === channel);
+  }
+
+  function drawMailFilters(mail) {
+    const {queue, channel, available} = mailAgentsTable.choice;
+    offer(mailAgentsTable.selects.queue, [...mail.queues.map((q) => q.queue), ...mail.agents.flatMap((a) => a.queues)],
+      queue);
+    mailAgentsTable.show();
+    say("mail-agents-choice", [queue, channel ? t(CHANNELS[channel] || channel) : "",
+                               available ? t(available === "available" ? "Available" : "Away") : ""]);
+  }
+
   function drawMailAgents(mail) {
     const tbody = document.querySelector("#mail-agents tbody");
     tbody.replaceChildren();
+    drawMailFilters(mail);
     if (!mail.agents.length) return empty(tbody, 6, t("No agent logged in to the mail queue."));
-    for (const a of mail.agents) {
+    const agents = mailAgentsTable.sorted(mail.agents.filter(mailChosen));
+    if (!agents.length) return empty(tbody, 6, t("No agent matches the filters."));
+    for (const a of agents) {
       const row = tbody.insertRow();
       row.dataset.agent = a.agent;
       cell(row, a.name, "name");
@@ -417,21 +495,19 @@
         const on = a.available[channel];
         cell(row, t(on ? "Available" : "Away"), "availability " + channel + (on ? " on" : " off"));
       }
-      cell(row, duration(a.since), "n tick since").dataset.since = a.since;
+      timed(cell(row, "", "n since"), a.since, a.warn);
       cell(row, String(a.work.length), "n open");
       const work = cell(row, "", "work");
       for (const w of a.work) {
         const item = document.createElement("span");
         item.className = "conversation " + w.state;
-        item.textContent = `${t(CHANNELS[w.channel] || w.channel)} · ${w.queue} · ${t(w.state === "offered" ? "Offered" : "Working")} `;
-        const time = document.createElement("span");
-        time.className = "tick";
-        time.dataset.since = w.since;
-        time.textContent = duration(w.since);
-        item.appendChild(time);
+        item.dataset.channel = w.channel;
+        item.append(`${t(CHANNELS[w.channel] || w.channel)} · ${w.queue} · ${t(w.state === "offered" ? "Offered" : "Working")} `);
+        timed(item, w.since, w.warn);
         work.appendChild(item);
       }
     }
+    markOver();
   }
 
   function tick() {
@@ -451,6 +527,7 @@
     view = data.view;
     draw();
     drawMail(data.mail);
+    drawAlerts(data.mail);
   };
   source.addEventListener("ended", () => { source.close(); window.location.assign("/signin"); });
   source.onerror = () => {
@@ -459,6 +536,7 @@
     status.className = "status offline";
     status.textContent = t("The console's connection is lost; reconnecting…");
     if (mailBoard) mailBoard.hidden = true;
+    document.getElementById("alerts-panel").hidden = true;
   };
   setInterval(tick, 1000);
   askForNotifications();
