@@ -45,7 +45,7 @@ from crm.errors import PermissionDenied, ValidationError
 from crm.models import User, UserRole
 from crm.permissions import Actor
 from crm.reports.definitions import QueueThresholds, ServiceLevelVariant
-from crm.reports.queue_report import Filters, QueueReport, intervals, period
+from crm.reports.queue_report import COUNTS, Filters, QueueReport, intervals, period
 from crm.services.calls import log_event
 from crm.services.users import create_org_unit
 
@@ -233,6 +233,23 @@ def test_the_contact_detail_has_every_time_and_code(db, people):
     assert c9.answered_at.isoformat() == "2026-03-29T00:00:25+01:00"
     assert (c13.outcome, c13.wait, c13.agent) == ("waiting", None, None)
     assert found["c8"].target == "queue:general"
+
+
+# the contacts behind each count of day 1 (support), by hand from the table above
+BEHIND_DAY_1 = {"entered": [f"c{n}" for n in range(1, 11)], "answered": ["c1", "c4", "c5", "c9"],
+                "abandoned": ["c2", "c3", "c6", "c7"], "short_abandons": ["c2"], "left_otherwise": ["c8", "c10"],
+                "overflowed": ["c8"], "answered_within": ["c1", "c4"], "handled": ["c1", "c4", "c5", "c9"],
+                "transfers": ["c4"]}
+
+
+def test_the_contacts_behind_each_count_are_those_it_counts(db, people):
+    day_1 = period(datetime(2026, 3, 28), datetime(2026, 3, 29), BERLIN, "day")
+    with db.reading() as s:
+        report = QueueReport(s, people["admin"], day_1, Filters(queues=("support",)), thresholds())
+        behind = {name: sorted(row.contact_id for row in report.contact_rows(counted_in=name))
+                  for name in COUNTS}
+    assert behind == {name: sorted(ids) for name, ids in BEHIND_DAY_1.items()}
+    assert {name: len(ids) for name, ids in behind.items()} == {name: DAY_1[name] for name in COUNTS}
 
 
 def test_an_agent_filter_keeps_the_contacts_he_answered(db, people):

@@ -4,8 +4,6 @@ CRM's event log (crm/reports/queue_report.py, docs/reports.md), as a table, CSV,
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -101,18 +99,13 @@ def _thresholds(config) -> Callable:
 def _zone(name: str | None):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    name = name or os.environ.get("TZ") or _machine_zone()
+    from crm.reports.queue_report import default_zone_name
+
+    name = name or default_zone_name()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"--tz {name!r}: not a time zone (use a name like Europe/Berlin or Asia/Shanghai)") from None
-
-
-def _machine_zone() -> str:
-    try:
-        return str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
-    except (OSError, IndexError):
-        return "UTC"
 
 
 def _when(text: str, option: str, zone, *, end: bool = False) -> datetime:
@@ -149,8 +142,10 @@ def _write(args, rows) -> None:
     if args.format == "table":
         _table(args, records)
         return
+    from crm.reports.exports import write_csv, write_json, write_xlsx
+
     with _target(args.output, binary=args.format == "xlsx") as out:
-        {"csv": _csv, "json": _json, "xlsx": _xlsx}[args.format](out, columns, records)
+        {"csv": write_csv, "json": write_json, "xlsx": write_xlsx}[args.format](out, columns, records)
 
 
 @contextmanager
@@ -167,33 +162,6 @@ def _target(path: Path | None, *, binary: bool):
         os.replace(part, path)
     finally:
         part.unlink(missing_ok=True)
-
-
-def _csv(out, columns, records) -> None:
-    writer = csv.DictWriter(out, columns)
-    writer.writeheader()
-    for one in records:
-        writer.writerow(one)
-
-
-def _json(out, columns, records) -> None:
-    """A JSON array written a row at a time."""
-    out.write("[")
-    for index, one in enumerate(records):
-        out.write(",\n" if index else "\n")
-        out.write(json.dumps(one, ensure_ascii=False))
-    out.write("\n]\n")
-
-
-def _xlsx(out, columns, records) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)  # rows go to the file as they come
-    sheet = book.create_sheet("report")
-    sheet.append(list(columns))
-    for one in records:
-        sheet.append([one[name] for name in columns])
-    book.save(out)
 
 
 TABLE_COLUMNS = {

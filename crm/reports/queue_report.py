@@ -10,9 +10,11 @@ month of contacts in memory, never the whole range), so that an export of a year
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -263,6 +265,21 @@ def queue_row(queue: str, start: datetime, end: datetime, contacts: Sequence[Que
         tuple(d.wait_distribution(contacts, "abandoned")))
 
 
+# The counts a contact belongs to, by the queue row's field name: a contact counts in one when
+# its definition, applied to that contact alone, counts it (the drill-down behind a figure).
+COUNTS: dict[str, Callable[[Sequence[QueueContact], QueueThresholds], int]] = {
+    "entered": lambda contacts, t: d.entered(contacts),
+    "answered": lambda contacts, t: d.answered(contacts),
+    "abandoned": lambda contacts, t: d.abandoned(contacts),
+    "short_abandons": lambda contacts, t: d.short_abandons(contacts, t.short_abandon_seconds),
+    "left_otherwise": lambda contacts, t: d.left_otherwise(contacts),
+    "overflowed": lambda contacts, t: d.overflowed(contacts),
+    "answered_within": lambda contacts, t: d.answered_within(contacts, t.service_level_seconds),
+    "handled": lambda contacts, t: d.handled(contacts),
+    "transfers": lambda contacts, t: d.transfers(contacts),
+}
+
+
 class QueueReport:
     """The report's rows for one user, range and filters, checked when made (nothing is written
     before an error can come), read a stretch of intervals at a time when iterated."""
@@ -283,14 +300,19 @@ class QueueReport:
                     yield queue_row(queue, start, end, contacts, self.thresholds(queue))
             progress()
 
-    def contact_rows(self, progress: Callable[[], None] = lambda: None) -> Iterator[ContactRow]:
-        """Per contact in the order they entered, queue by queue within each stretch."""
+    def contact_rows(self, progress: Callable[[], None] = lambda: None,
+                     counted_in: str | None = None) -> Iterator[ContactRow]:
+        """Per contact in the order they entered, queue by queue within each stretch; with
+        `counted_in` (a name of COUNTS), only the contacts that count in that figure."""
+        counts = None if counted_in is None else COUNTS[counted_in]
         for stretch in self.stretches:
             start, end = stretch[0][0], stretch[-1][1]
             visits = self._visits(start, end)
             for queue in self.scope.queues:
+                thresholds = self.thresholds(queue)
                 for fact, detail in self._entered(visits, queue, start, end):
-                    yield self._contact_row(fact, detail)
+                    if counts is None or counts([fact], thresholds):
+                        yield self._contact_row(fact, detail)
             progress()
 
     def _entered(self, visits: DetailedVisits, queue: str, start: datetime,
@@ -343,6 +365,16 @@ def _stretches(found: list[tuple[datetime, datetime]], interval: str) -> list[li
         else:
             groups.append([one])
     return groups
+
+
+def default_zone_name() -> str:
+    """The zone a report is read in when none is given: $TZ, else the machine's, else UTC."""
+    if os.environ.get("TZ"):
+        return os.environ["TZ"]
+    try:
+        return str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1]
+    except (OSError, IndexError):
+        return "UTC"
 
 
 def _naive_utc(at: datetime) -> datetime:
