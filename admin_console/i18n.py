@@ -75,6 +75,115 @@ ZH = {
     "{agent} is logged off.": "{agent} 已登出。",
     "{agent} will be logged off when the call ends.": "{agent} 将在通话结束后登出。",
     "Message sent to {count} agent(s).": "消息已发送给 {count} 名座席。",
+    # the report pages (admin_console/reports)
+    "Reports": "报表",
+    "Queue report": "队列报表",
+    "From": "从",
+    "Interval": "间隔",
+    "15 minutes": "15 分钟",
+    "30 minutes": "30 分钟",
+    "60 minutes": "60 分钟",
+    "Day": "天",
+    "Week": "周",
+    "Month": "月",
+    "All my queues": "我的全部队列",
+    "All my teams": "我的全部团队",
+    "all": "全部",
+    "Show": "显示",
+    "Days and times in {zone}, the console's time zone.": "日期和时间均为控制台所在时区 {zone}。",
+    "The call script report is on the command line: cicada scripts report.": "通话脚本报表在命令行中：cicada scripts report。",
+    "Export": "导出",
+    "Contact detail": "联系明细",
+    "Contacts per interval": "每个间隔的联系数",
+    "The page shows the first {most} of {total} rows; the exports have them all.":
+        "本页显示 {total} 行中的前 {most} 行；导出文件包含全部行。",
+    "No queue of yours in this range.": "此时间范围内没有您的队列。",
+    "Point at a column's name for its formula; a count opens the contacts behind it.":
+        "将鼠标指向列名可查看其公式；点击计数可打开其对应的联系。",
+    "Contacts": "联系",
+    "Back to the queue report": "返回队列报表",
+    "{count} contacts; times in {zone}.": "{count} 个联系；时间为 {zone}。",
+    "The console shows no interaction record: a contact's line opens every time and code the event log has of it.":
+        "控制台不显示交互记录：点击联系可展开事件日志中该联系的全部时间和代码。",
+    "No contact.": "没有联系。",
+    "Yes": "是",
+    "Short abandons": "短时放弃",
+    "Left otherwise": "其他离开",
+    "Overflowed": "溢出",
+    "Answered within T": "T 内接听",
+    "ASA (s)": "平均应答速度（秒）",
+    "Longest wait (s)": "最长等待（秒）",
+    "Service level, answered only": "服务水平（仅接听）",
+    "Handled": "已处理",
+    "AHT (s)": "平均处理时长（秒）",
+    "Transfers": "转接",
+    "Entered: the contacts that entered the queue in the interval.": "进入：在该间隔内进入队列的联系。",
+    "Answered: the contacts an agent answered.": "接听：由座席接听的联系。",
+    "Abandoned: the contacts whose customer hung up while waiting.": "放弃：客户在等待中挂断的联系。",
+    "Short abandons: abandoned within τ seconds (after <= τ).": "短时放弃：在 τ 秒内放弃（等待 <= τ）。",
+    "Left otherwise: the contacts that left the queue unanswered and not abandoned (overflowed to another queue or "
+    "number, timed out, no agents, closed).":
+        "其他离开：未被接听也未放弃而离开队列的联系（溢出到其他队列或号码、超时、无座席、已关闭）。",
+    "Overflowed: the contacts that left the queue for another queue or number (a part of left otherwise).":
+        "溢出：离开队列转到其他队列或号码的联系（属于其他离开）。",
+    "Answered within T: answered after at most T seconds.": "T 内接听：最多等待 T 秒后被接听。",
+    "ASA (average speed of answer) = total wait of answered contacts / answered, in seconds.":
+        "平均应答速度 (ASA) = 已接听联系的总等待时间 / 接听数，单位为秒。",
+    "Longest wait = the longest time a contact waited before it was answered, abandoned or left the queue; None "
+    "before any left.": "最长等待 = 联系在被接听、放弃或离开队列之前的最长等待时间；尚无联系离开时为空。",
+    "Service level, abandons count against = answered within T / (left the queue − short abandons).":
+        "服务水平（放弃计为未达标）= T 内接听 / （离开队列 − 短时放弃）。",
+    "Service level, abandons within T ignored = answered within T / (left the queue − abandoned within T).":
+        "服务水平（忽略 T 内放弃）= T 内接听 / （离开队列 − T 内放弃）。",
+    "Service level, abandons within T count for = (answered within T + abandoned within T − short abandons) / "
+    "(left the queue − short abandons).":
+        "服务水平（T 内放弃计为达标）= （T 内接听 + T 内放弃 − 短时放弃）/ （离开队列 − 短时放弃）。",
+    "Service level, answered only (to compare with older systems) = answered within T / answered.":
+        "服务水平（仅接听，用于与旧系统对比）= T 内接听 / 接听数。",
+    "Abandonment rate = (abandoned − short abandons) / (entered − short abandons).":
+        "放弃率 = （放弃 − 短时放弃）/ （进入 − 短时放弃）。",
+    "Handled: answered contacts whose handling (talk and wrap-up) has ended.":
+        "已处理：处理（通话和话后处理）已结束的已接听联系。",
+    "AHT (average handle time) = (talk + hold + wrap-up) / handled, in seconds.":
+        "平均处理时长 (AHT) = （通话 + 保持 + 话后处理）/ 已处理数，单位为秒。",
+    "Transfers: the answered contacts the answering agent transferred (to a queue, an agent or a number).":
+        "转接：接听座席转接出去的已接听联系（转到队列、座席或号码）。",
+    "Contact": "联系",
+    "Entered at": "进入时间",
+    "Wait ended by": "等待结束方式",
+    "Wait (s)": "等待（秒）",
+    "First offered at": "首次分配时间",
+    "Offers": "分配次数",
+    "Offers not answered": "未接分配次数",
+    "Answered at": "接听时间",
+    "Left at": "离开时间",
+    "Ended at": "结束时间",
+    "Ended by": "结束方",
+    "Cause": "原因",
+    "Holds": "保持次数",
+    "Talk (s)": "通话（秒）",
+    "Wrap-up (s)": "话后处理（秒）",
+    "Handle time (s)": "处理时长（秒）",
+    "Transferred": "已转接",
+    "Transferred or overflowed to": "转接或溢出到",
+    "Not a day: {value}. Write it as 2026-03-29.": "不是有效日期：{value}。请写作 2026-03-29。",
+    "Unknown interval: {value}.": "未知的间隔：{value}。",
+    "Unknown figure: {value}.": "未知的指标：{value}。",
+    "Not a time: {value}.": "不是有效时间：{value}。",
+    "The report cannot be made: the CRM database cannot be reached or is not migrated to the event log.":
+        "无法生成报表：无法连接 CRM 数据库，或数据库尚未迁移到事件日志。",
+    "The range ends before it starts: choose a last day on or after the first.":
+        "时间范围的结束早于开始：请选择不早于开始日期的结束日期。",
+    "A report by {interval} covers at most {most} days; this range has {days}: choose a longer interval or a "
+    "shorter range.": "按{interval}的报表最多涵盖 {most} 天；此范围有 {days} 天：请选择更长的间隔或更短的范围。",
+    "There is no queue {queue} in the event log.": "事件日志中没有队列 {queue}。",
+    "The queue {queue} is not one of yours: no agent of your org units worked in it in this range.":
+        "队列 {queue} 不是您的队列：此时间范围内您所辖组织单元的座席均未在其中工作。",
+    "There is no team {team}.": "没有团队 {team}。",
+    "The team {team} is not one of yours.": "团队 {team} 不是您所辖的团队。",
+    "There is no agent {agent}.": "没有座席 {agent}。",
+    "The agent {agent} is not in your org units.": "座席 {agent} 不在您所辖的组织单元内。",
+    "Your role may not read queue reports.": "您的角色无权查看队列报表。",
     "Wallboard": "实时看板",
     "Phone queues": "电话队列",
     "Agents": "座席",

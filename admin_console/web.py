@@ -24,7 +24,7 @@ MAX_FORM_BYTES = 8192
 templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader([HERE / "templates", HERE / "signin" / "templates",
                                     HERE / "wallboard" / "templates", HERE / "alerts" / "templates",
-                                    HERE / "actions" / "templates"]),
+                                    HERE / "actions" / "templates", HERE / "reports" / "templates"]),
     autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from admin_console import i18n
 from admin_console.alerts.texts import WORST_TEXTS
 from admin_console.actions import routes as actions_routes
+from admin_console.reports import texts as report_texts
 from admin_console.signin import routes as signin_routes
 from admin_console.wallboard import routes as wallboard_routes
 
@@ -23,6 +24,7 @@ def texts_of_templates() -> set[str]:
 
 def texts_of_code() -> set[str]:
     found = set(wallboard_routes.SCRIPT_TEXTS) | set(WORST_TEXTS.values()) | set(actions_routes.TEXTS)
+    found |= set(report_texts.TEXTS)
     source = Path(signin_routes.__file__).read_text(encoding="utf-8")
     found |= set(re.findall(r'error="([^"]+)"', source))
     return found

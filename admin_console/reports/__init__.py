@@ -1,0 +1,1 @@
+"""The report pages: the queue report with its chart, the contacts behind each count, exports."""

@@ -1,0 +1,419 @@
+"""The report pages: the queue report (a chart above its table, each figure's formula on hover),
+the contacts behind each of its counts, and both as CSV and Excel downloads.
+
+Every figure and every row comes from crm/reports/queue_report.py, with the signed-in
+supervisor's own rights (his org units' queues and agents; an administrator all); the downloads
+use the export writers `cicada report` uses (crm/reports/exports.py), streamed a piece at a time
+from one worker thread that holds the database session.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import anyio
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from admin_console import i18n
+from admin_console.reports import texts
+from admin_console.reports.ask import Ask, AskError, read_ask
+from admin_console.web import render, sign_ins, signed_in
+from crm.errors import CrmError, PermissionDenied, SessionEnded, ValidationError
+from crm.reports.exports import csv_chunks, write_xlsx
+from crm.reports.queue_report import (CONTACT_COLUMNS, QUEUE_COLUMNS, Filters, QueueReport, QueueRow,
+                                      contact_record, default_zone_name, queue_record, resolve)
+from crm.services import sessions, supervisor_actions
+
+log = logging.getLogger("cicada.console")
+
+MOST_ROWS_SHOWN = 1000  # a page shows this many rows; the downloads have them all
+CHUNK_BYTES = 64 * 1024
+UNAVAILABLE = texts.PAGE_TEXTS[-1]
+
+
+@cache
+def report_zone() -> ZoneInfo:
+    """The zone of the ranges and times: the console's ($TZ, else the machine's); the CRM keeps
+    no time zone per supervisor, nor one for the contact center."""
+    return ZoneInfo(default_zone_name())
+
+
+class Refused(Exception):
+    """The report cannot be made for this ask: what to tell the supervisor, and the status."""
+
+    def __init__(self, text: str, status: int):
+        super().__init__(text)
+        self.text, self.status = text, status
+
+
+def _open_report(session, token: str, ask: Ask, thresholds) -> QueueReport:
+    """The report for the sign-in's own CRM session; Refused with the supervisor's words."""
+    actor = sessions.actor_of(session, token).actor
+    return QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds)
+
+
+def _refusal(exc: Exception, language: str) -> Refused:
+    translate = lambda text: i18n.translate(language, text)  # noqa: E731
+    if isinstance(exc, AskError):
+        return Refused(translate(exc.text).format(**exc.values), 400)
+    if isinstance(exc, PermissionDenied):
+        return Refused(texts.refusal(str(exc), translate), 403)
+    if isinstance(exc, ValidationError):
+        return Refused(texts.refusal(str(exc), translate), 400)
+    log.warning("a report could not be made: %s", exc)
+    return Refused(translate(UNAVAILABLE), 503)
+
+
+REFUSED_ERRORS = (AskError, ValidationError, PermissionDenied)
+UNAVAILABLE_ERRORS = (CrmError, SQLAlchemyError)
+
+
+async def _signed(request: Request):
+    signed = signed_in(request)
+    if signed is None or not await anyio.to_thread.run_sync(sign_ins(request).still_open_in_crm, signed):
+        return None
+    return signed
+
+
+# --- the queue report ---------------------------------------------------------------------------
+
+
+async def report_page(request: Request) -> Response:
+    signed = await _signed(request)
+    if signed is None:
+        return RedirectResponse("/signin", status_code=303)
+    today = datetime.now(report_zone()).date()
+    try:
+        ask = read_ask(request.query_params, today)
+    except AskError as exc:
+        ask, refused = Ask(today, today), _refusal(exc, signed.language)
+        return _report_view(request, signed, ask, {"error": refused.text}, refused.status)
+    thresholds = request.app.state.settings.alert_rules.thresholds
+
+    def make() -> dict[str, Any]:
+        with request.app.state.database.reading() as session:
+            actor = sessions.actor_of(session, token=signed.token).actor
+            found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
+            try:
+                report = _open_report(session, signed.token, ask, thresholds)
+                found["queues"] = resolve(session, actor, ask.period(report_zone()), Filters()).queues
+            except REFUSED_ERRORS as exc:
+                return found | {"error": _refusal(exc, signed.language)}
+            found["rows"], found["total"] = _first_rows(report.queue_rows())
+            return found
+
+    try:
+        made = await anyio.to_thread.run_sync(make)
+    except SessionEnded:
+        return RedirectResponse("/signin", status_code=303)
+    except UNAVAILABLE_ERRORS as exc:
+        made = {"error": _refusal(exc, signed.language)}
+    refused = made.pop("error", None)
+    status = refused.status if refused else 200
+    return _report_view(request, signed, ask, made | ({"error": refused.text} if refused else {}), status)
+
+
+def _first_rows(rows: Iterable) -> tuple[list, int]:
+    shown, total = [], 0
+    for row in rows:
+        total += 1
+        if total <= MOST_ROWS_SHOWN:
+            shown.append(row)
+    return shown, total
+
+
+def _report_view(request: Request, signed, ask: Ask, made: dict[str, Any], status: int) -> Response:
+    translate = lambda text: i18n.translate(signed.language, text)  # noqa: E731
+    rows: list[QueueRow] = made.get("rows", [])
+    thresholds = request.app.state.settings.alert_rules.thresholds
+    return render(request, "report.html", signed=signed, status=status, ask=ask, error=made.get("error"),
+                  intervals=texts.INTERVALS, queues=made.get("queues", ()), teams=made.get("teams", []),
+                  figures=_headers(translate, thresholds, {row.queue for row in rows}),
+                  rows=[_cells(ask, row) for row in rows], total=made.get("total", 0), most=MOST_ROWS_SHOWN,
+                  chart=_chart(translate, rows), zone=report_zone().key, query=ask.query(),
+                  counts=texts.COUNTS_LINKED)
+
+
+def _headers(translate, thresholds, queues: set[str]) -> list[dict[str, str]]:
+    """Each column's name and formula (the service level's in the variant of the queues shown)."""
+    variants = {thresholds(name).variant for name in queues} or {thresholds("").variant}
+    found = []
+    for name, header, definition in texts.FIGURES:
+        if definition is texts.d.service_level:
+            shown = [translate(texts.formula(texts.VARIANT_DEFINITIONS[v])) for v in sorted(variants)]
+        else:
+            shown = [translate(texts.formula(definition))]
+        found.append({"name": name, "header": translate(header), "formula": "\n".join(shown)})
+    return found
+
+
+def _cells(ask: Ask, row: QueueRow) -> dict[str, Any]:
+    cells = {name: _shown(name, getattr(row, name)) for name, _, _ in texts.FIGURES}
+    links = {name: ask.drilled(row.queue, row.start, row.end, name) for name in texts.COUNTS_LINKED
+             if getattr(row, name)}
+    t = row.thresholds
+    return {"queue": row.queue, "interval": interval_label(ask.interval, row.start), "cells": cells, "links": links,
+            "start": row.start.isoformat(), "thresholds": f"T = {t.service_level_seconds:g} s, "
+                                                           f"τ = {t.short_abandon_seconds:g} s"}
+
+
+def _shown(name: str, value) -> str:
+    if value is None:
+        return ""
+    if name in texts.RATIOS:
+        return f"{value * 100:.1f} %"
+    if name in texts.SECONDS:
+        return f"{value:.1f}"
+    return str(value)
+
+
+def interval_label(interval: str, start: datetime) -> str:
+    if interval == "month":
+        return start.strftime("%Y-%m")
+    if interval in ("day", "week"):
+        return start.strftime("%Y-%m-%d")
+    return start.strftime("%Y-%m-%d %H:%M")
+
+
+def _chart(translate, rows: list[QueueRow]) -> dict[str, Any]:
+    """Per interval: the contacts answered, abandoned and left otherwise (the queues' counts side
+    by side, stacked), and the service level when one queue is shown."""
+    labels: list[str] = []
+    seen: dict[str, int] = {}
+    by_outcome: dict[str, list[int]] = {"answered": [], "abandoned": [], "left_otherwise": []}
+    levels: list[float | None] = []
+    for row in rows:
+        key = row.start.isoformat()
+        if key not in seen:
+            seen[key] = len(labels)
+            labels.append(row.start.strftime("%m-%d %H:%M") if row.start.hour or row.start.minute
+                          else row.start.strftime("%Y-%m-%d"))
+            for counts in by_outcome.values():
+                counts.append(0)
+            levels.append(row.service_level)
+        for name, counts in by_outcome.items():
+            counts[seen[key]] += getattr(row, name)
+    one_queue = len({row.queue for row in rows}) == 1
+    return {"labels": labels,
+            "counts": [{"label": translate(texts.OUTCOMES_CHART[name]), "data": data}
+                       for name, data in by_outcome.items()],
+            "level": ({"label": translate("Service level"), "data": [None if v is None else round(v * 100, 1)
+                                                                      for v in levels]} if one_queue else None)}
+
+
+# --- the contacts behind a count ---------------------------------------------------------------
+
+
+async def contacts_page(request: Request) -> Response:
+    signed = await _signed(request)
+    if signed is None:
+        return RedirectResponse("/signin", status_code=303)
+    today = datetime.now(report_zone()).date()
+    thresholds = request.app.state.settings.alert_rules.thresholds
+    try:
+        ask = read_ask(request.query_params, today, drilled=True)
+    except AskError as exc:
+        refused = _refusal(exc, signed.language)
+        return render(request, "report_contacts.html", signed=signed, status=refused.status, error=refused.text,
+                      ask=read_ask_lenient(request, today), rows=[], columns=texts.CONTACT_COLUMNS)
+
+    def make() -> dict[str, Any]:
+        with request.app.state.database.reading() as session:
+            try:
+                report = _open_report(session, signed.token, ask, thresholds)
+            except REFUSED_ERRORS as exc:
+                return {"error": _refusal(exc, signed.language)}
+            assert ask.drill is not None
+            rows, total = _first_rows(report.contact_rows(counted_in=ask.drill.figure))
+            return {"rows": [contact_record(row) for row in rows], "total": total}
+
+    try:
+        made = await anyio.to_thread.run_sync(make)
+    except SessionEnded:
+        return RedirectResponse("/signin", status_code=303)
+    except UNAVAILABLE_ERRORS as exc:
+        made = {"error": _refusal(exc, signed.language)}
+    refused = made.get("error")
+    translate = lambda text: i18n.translate(signed.language, text)  # noqa: E731
+    drill = ask.drill
+    assert drill is not None
+    figure = next(header for name, header, _ in texts.FIGURES if name == drill.figure)
+    definition = next(one for name, _, one in texts.FIGURES if name == drill.figure)
+    return render(request, "report_contacts.html", signed=signed, status=refused.status if refused else 200,
+                  error=refused.text if refused else None, ask=ask, query=ask.query(),
+                  figure=translate(figure), formula=translate(texts.formula(definition)), drill=drill,
+                  interval=interval_label(ask.interval, drill.start), zone=report_zone().key,
+                  rows=[_contact_cells(translate, one) for one in made.get("rows", [])],
+                  total=made.get("total", 0), most=MOST_ROWS_SHOWN, columns=texts.CONTACT_COLUMNS)
+
+
+def read_ask_lenient(request: Request, today) -> Ask:
+    try:
+        return read_ask(request.query_params, today)
+    except AskError:
+        return Ask(today, today)
+
+
+def _contact_cells(translate, record: dict[str, object]) -> dict[str, str]:
+    cells = {}
+    for name, value in record.items():
+        if value is None:
+            shown = ""
+        elif name == "outcome":
+            shown = translate(texts.OUTCOMES.get(str(value), str(value)))
+        elif isinstance(value, bool):
+            shown = translate("Yes") if value else ""
+        elif isinstance(value, str) and name.endswith("_at"):
+            shown = value[:19].replace("T", " ")
+        elif isinstance(value, float):
+            shown = f"{value:.1f}"
+        else:
+            shown = str(value)
+        cells[name] = shown
+    return cells
+
+
+# --- downloads ------------------------------------------------------------------------------------
+
+
+async def download(request: Request) -> Response:
+    """/reports/{what}.{format}: the queue report or the contact detail (of the range, or behind
+    one count) as CSV or Excel, streamed, named by the range."""
+    what, kind = request.path_params["what"], request.path_params["format"]
+    if what not in ("queue", "contacts") or kind not in ("csv", "xlsx"):
+        return Response("Not Found", status_code=404, media_type="text/plain")
+    signed = await _signed(request)
+    if signed is None:
+        return RedirectResponse("/signin", status_code=303)
+    today = datetime.now(report_zone()).date()
+    thresholds = request.app.state.settings.alert_rules.thresholds
+    drilled = what == "contacts" and "count" in request.query_params
+    try:
+        ask = read_ask(request.query_params, today, drilled=drilled)
+    except AskError as exc:
+        return _refused_download(request, signed, _refusal(exc, signed.language))
+
+    columns, record = (QUEUE_COLUMNS, queue_record) if what == "queue" else (CONTACT_COLUMNS, contact_record)
+
+    def records(report: QueueReport) -> Iterable[dict[str, object]]:
+        if what == "queue":
+            return (record(row) for row in report.queue_rows())
+        return (record(row) for row in report.contact_rows(counted_in=ask.drill.figure if ask.drill else None))
+
+    def produce(put: Callable[[bytes], None], ready: Callable[[], None]) -> None:
+        with request.app.state.database.reading() as session:
+            report = _open_report(session, signed.token, ask, thresholds)
+            ready()  # checked: from here on the rows go out
+            if kind == "csv":
+                put("\ufeff".encode())  # a byte-order mark, so that Excel reads UTF-8 CSV as UTF-8
+                for chunk in csv_chunks(columns, records(report)):
+                    put(chunk.encode())
+                return
+            with tempfile.TemporaryFile() as book:  # a workbook is a zip: written whole, then sent
+                write_xlsx(book, columns, records(report), title=what)
+                book.seek(0)
+                while chunk := book.read(CHUNK_BYTES):
+                    put(chunk)
+
+    stream = _ThreadStream(produce)
+    try:
+        await stream.wait_ready()
+    except SessionEnded:
+        return RedirectResponse("/signin", status_code=303)
+    except (*REFUSED_ERRORS, *UNAVAILABLE_ERRORS) as exc:
+        return _refused_download(request, signed, _refusal(exc, signed.language))
+    media = "text/csv; charset=utf-8" if kind == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = _file_name(what, ask, kind)
+    return StreamingResponse(stream.chunks(), media_type=media, headers={
+        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})
+
+
+def _file_name(what: str, ask: Ask, kind: str) -> str:
+    span = f"{ask.first.isoformat()}_{ask.last.isoformat()}"
+    if ask.drill is not None:
+        span = f"{ask.drill.queue}_{ask.drill.figure}_{ask.drill.start.strftime('%Y-%m-%dT%H%M')}"
+    head = "queue-report" if what == "queue" else "contacts"
+    name = f"{head}_{span}.{kind}"
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _refused_download(request: Request, signed, refused: Refused) -> Response:
+    return render(request, "report_refused.html", signed=signed, status=refused.status, error=refused.text)
+
+
+_END = object()
+
+
+class _ThreadStream:
+    """A download made in one worker thread (the database session stays on it) and handed to the
+    response a piece at a time, at most a few pieces ahead; the client going away stops it."""
+
+    def __init__(self, produce: Callable[[Callable[[bytes], None], Callable[[], None]], None]):
+        self.pieces: queue.Queue = queue.Queue(maxsize=4)
+        self.ready = threading.Event()
+        self.stopped = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(produce,), name="report-download", daemon=True)
+        self.thread.start()
+
+    def _run(self, produce) -> None:
+        try:
+            produce(self._put, self.ready.set)
+            self._put(_END)
+        except _Stopped:
+            pass
+        except BaseException as exc:
+            if not self.ready.is_set():  # refused before any row: the page says why
+                self.failure = exc
+                self.ready.set()
+                return
+            log.exception("a report download failed midway")  # the download breaks off
+            try:
+                self._put(_END)
+            except _Stopped:
+                pass
+
+    def _put(self, piece) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.pieces.put(piece, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    async def wait_ready(self) -> None:
+        await anyio.to_thread.run_sync(self.ready.wait)
+        if self.failure is not None:
+            raise self.failure
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            while (piece := await anyio.to_thread.run_sync(self.pieces.get)) is not _END:
+                yield piece
+        finally:
+            self.stopped.set()
+
+
+class _Stopped(Exception):
+    """The client went away: the download's thread ends."""
+
+
+routes = [
+    Route("/reports", report_page, methods=["GET"]),
+    Route("/reports/contacts", contacts_page, methods=["GET"]),
+    Route("/reports/{what:str}.{format:str}", download, methods=["GET"]),
+]

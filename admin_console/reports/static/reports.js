@@ -1,0 +1,28 @@
+// The queue report's chart (Chart.js, served beside this file with its licence): the contacts
+// answered, abandoned and left otherwise per interval, stacked, and the service level (%) when
+// one queue is shown. The figures come from the page (data-chart), computed on the server.
+"use strict";
+(function () {
+  const canvas = document.getElementById("report-chart");
+  if (!canvas || typeof Chart === "undefined") return;
+  const chart = JSON.parse(canvas.dataset.chart);
+  const colours = ["#1a7f37", "#cf222e", "#9a6700"];
+  const datasets = chart.counts.map((one, i) => ({
+    type: "bar", label: one.label, data: one.data, backgroundColor: colours[i], stack: "contacts", yAxisID: "y",
+  }));
+  const scales = {
+    x: { stacked: true, ticks: { autoSkip: true, maxRotation: 0 } },
+    y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+  };
+  if (chart.level) {
+    datasets.push({ type: "line", label: chart.level.label + " (%)", data: chart.level.data, borderColor: "#1f6feb",
+                    backgroundColor: "#1f6feb", yAxisID: "level", spanGaps: true, tension: 0 });
+    scales.level = { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } };
+  }
+  new Chart(canvas, {
+    data: { labels: chart.labels, datasets: datasets },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, scales: scales,
+               plugins: { legend: { position: "top" } } },
+  });
+  canvas.dataset.drawn = "1";  // for tests: the chart is on the page
+})();

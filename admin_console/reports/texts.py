@@ -1,0 +1,104 @@
+"""The report pages' words: each figure's name and formula (the formula is the docstring of its
+definition in crm/reports/definitions.py, written once), the contact detail's columns, and the
+report module's refusals in the supervisor's language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from crm.reports import definitions as d
+from crm.reports.definitions import ServiceLevelVariant
+from crm.reports.queue_report import COUNTS
+
+COUNTS_LINKED = tuple(COUNTS)  # the counts whose contacts a click opens
+
+# The queue report's columns on the page: (row field, header, its definition).
+FIGURES: tuple[tuple[str, str, Callable], ...] = (
+    ("entered", "Entered", d.entered),
+    ("answered", "Answered", d.answered),
+    ("abandoned", "Abandoned", d.abandoned),
+    ("short_abandons", "Short abandons", d.short_abandons),
+    ("left_otherwise", "Left otherwise", d.left_otherwise),
+    ("overflowed", "Overflowed", d.overflowed),
+    ("answered_within", "Answered within T", d.answered_within),
+    ("asa", "ASA (s)", d.asa),
+    ("longest_wait", "Longest wait (s)", d.longest_wait),
+    ("service_level", "Service level", d.service_level),
+    ("service_level_answered_only", "Service level, answered only", d.service_level_answered_only),
+    ("abandonment_rate", "Abandonment rate", d.abandonment_rate),
+    ("handled", "Handled", d.handled),
+    ("aht", "AHT (s)", d.aht),
+    ("transfers", "Transfers", d.transfers),
+)
+RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate"}
+SECONDS = {"asa", "longest_wait", "aht"}
+VARIANT_DEFINITIONS = {
+    ServiceLevelVariant.ABANDONS_AGAINST: d.service_level_abandons_against,
+    ServiceLevelVariant.ABANDONS_WITHIN_IGNORED: d.service_level_abandons_within_ignored,
+    ServiceLevelVariant.ABANDONS_WITHIN_FOR: d.service_level_abandons_within_for,
+}
+
+
+def formula(definition: Callable) -> str:
+    """A definition's formula: the first paragraph of its docstring, on one line."""
+    return " ".join((definition.__doc__ or "").split("\n\n")[0].split())
+
+
+def formulas() -> list[str]:
+    """Every formula the page shows (the service level's in each variant)."""
+    return [formula(one) for _, _, one in FIGURES if one is not d.service_level] + [
+        formula(one) for one in VARIANT_DEFINITIONS.values()]
+
+
+CONTACT_COLUMNS = {
+    "queue": "Queue", "contact_id": "Contact", "channel": "Channel", "entered_at": "Entered at",
+    "outcome": "Outcome", "left_by": "Wait ended by", "wait": "Wait (s)", "offered_at": "First offered at",
+    "offers": "Offers", "not_answered": "Offers not answered", "agent": "Agent", "answered_at": "Answered at",
+    "left_at": "Left at", "ended_at": "Ended at", "ended_by": "Ended by", "cause": "Cause", "holds": "Holds",
+    "talk": "Talk (s)", "wrap_up": "Wrap-up (s)", "handle": "Handle time (s)", "transferred": "Transferred",
+    "target": "Transferred or overflowed to",
+}
+OUTCOMES = {"waiting": "Waiting", "answered": "Answered", "abandoned": "Abandoned", "left": "Left otherwise"}
+OUTCOMES_CHART = {"answered": "Answered", "abandoned": "Abandoned", "left_otherwise": "Left otherwise"}
+INTERVALS = {"15min": "15 minutes", "30min": "30 minutes", "60min": "60 minutes", "day": "Day", "week": "Week",
+             "month": "Month"}
+# The report module's messages (crm.reports.queue_report, crm.services.supervisor_actions), read
+# back into the supervisor's words: (pattern of the English message, text with its values).
+REFUSALS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), text) for pattern, text in (
+    (r"the report's range ends \((?P<end>[^)]*)\) before it starts \((?P<start>[^)]*)\)",
+     "The range ends before it starts: choose a last day on or after the first."),
+    (r"a report by (?P<interval>\S+) covers at most (?P<most>\d+) days; this range has (?P<days>\d+)",
+     "A report by {interval} covers at most {most} days; this range has {days}: choose a longer interval or "
+     "a shorter range."),
+    (r"There is no queue '(?P<queue>.*)' in the event log\.", "There is no queue {queue} in the event log."),
+    (r"The queue (?P<queue>.*) is not one of (?P<user>\S+)'s", "The queue {queue} is not one of yours: no agent "
+     "of your org units worked in it in this range."),
+    (r"There is no org unit '(?P<team>.*)'\.", "There is no team {team}."),
+    (r"The org unit (?P<team>.*) is not one of (?P<user>\S+)'s\.", "The team {team} is not one of yours."),
+    (r"There is no agent '(?P<agent>.*)'\.", "There is no agent {agent}."),
+    (r"(?P<agent>\S+) is not in (?P<user>\S+)'s org units\.", "The agent {agent} is not in your org units."),
+    (r"may not read queue reports", "Your role may not read queue reports."),
+))
+
+
+def refusal(message: str, translate: Callable[[str], str]) -> str:
+    """The module's message in the supervisor's language (as it is, if it is not a known one)."""
+    for pattern, text in REFUSALS:
+        found = pattern.search(message)
+        if found:
+            values = found.groupdict()
+            if "interval" in values:
+                values["interval"] = translate(INTERVALS.get(values["interval"], values["interval"]))
+            return translate(text).format(**values)
+    return message
+
+
+PAGE_TEXTS = [
+    "Yes", "Service level",
+    "Not a day: {value}. Write it as 2026-03-29.", "Unknown interval: {value}.",
+    "Unknown figure: {value}.", "Not a time: {value}.",
+    "The report cannot be made: the CRM database cannot be reached or is not migrated to the event log.",
+]
+TEXTS = [*(header for _, header, _ in FIGURES), *formulas(), *CONTACT_COLUMNS.values(), *OUTCOMES.values(),
+         *INTERVALS.values(), *(text for _, text in REFUSALS), *PAGE_TEXTS]
