@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -164,7 +165,9 @@ def _cells(ask: Ask, row: QueueRow) -> dict[str, Any]:
     links = {name: ask.drilled(row.queue, row.start, row.end, name) for name in texts.COUNTS_LINKED
              if getattr(row, name)}
     t = row.thresholds
+    values = {name: "" if getattr(row, name) is None else repr(getattr(row, name)) for name, _, _ in texts.FIGURES}
     return {"queue": row.queue, "interval": interval_label(ask.interval, row.start), "cells": cells, "links": links,
+            "exact": values,
             "start": row.start.isoformat(), "thresholds": f"T = {t.service_level_seconds:g} s, "
                                                            f"τ = {t.short_abandon_seconds:g} s"}
 
@@ -173,10 +176,15 @@ def _shown(name: str, value) -> str:
     if value is None:
         return ""
     if name in texts.RATIOS:
-        return f"{value * 100:.1f} %"
+        return f"{one_decimal(value * 100)} %"
     if name in texts.SECONDS:
-        return f"{value:.1f}"
+        return one_decimal(value)
     return str(value)
+
+
+def one_decimal(value: float) -> str:
+    """Rounded half up, as people round (141.25 s shows as 141.3, not the float's 141.2)."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def interval_label(interval: str, start: datetime) -> str:
@@ -225,9 +233,11 @@ async def contacts_page(request: Request) -> Response:
     try:
         ask = read_ask(request.query_params, today, drilled=True)
     except AskError as exc:
-        refused = _refusal(exc, signed.language)
-        return render(request, "report_contacts.html", signed=signed, status=refused.status, error=refused.text,
+        unread = _refusal(exc, signed.language)
+        return render(request, "report_contacts.html", signed=signed, status=unread.status, error=unread.text,
                       ask=read_ask_lenient(request, today), rows=[], columns=texts.CONTACT_COLUMNS)
+
+    made: dict[str, Any]
 
     def make() -> dict[str, Any]:
         with request.app.state.database.reading() as session:
@@ -245,7 +255,7 @@ async def contacts_page(request: Request) -> Response:
         return RedirectResponse("/signin", status_code=303)
     except UNAVAILABLE_ERRORS as exc:
         made = {"error": _refusal(exc, signed.language)}
-    refused = made.get("error")
+    refused: Refused | None = made.get("error")
     translate = lambda text: i18n.translate(signed.language, text)  # noqa: E731
     drill = ask.drill
     assert drill is not None
@@ -273,12 +283,14 @@ def _contact_cells(translate, record: dict[str, object]) -> dict[str, str]:
             shown = ""
         elif name == "outcome":
             shown = translate(texts.OUTCOMES.get(str(value), str(value)))
+        elif name in texts.CODES:
+            shown = translate(texts.CODES[name].get(str(value), str(value)))
         elif isinstance(value, bool):
             shown = translate("Yes") if value else ""
         elif isinstance(value, str) and name.endswith("_at"):
             shown = value[:19].replace("T", " ")
         elif isinstance(value, float):
-            shown = f"{value:.1f}"
+            shown = one_decimal(value)
         else:
             shown = str(value)
         cells[name] = shown
@@ -305,12 +317,13 @@ async def download(request: Request) -> Response:
     except AskError as exc:
         return _refused_download(request, signed, _refusal(exc, signed.language))
 
-    columns, record = (QUEUE_COLUMNS, queue_record) if what == "queue" else (CONTACT_COLUMNS, contact_record)
+    columns = QUEUE_COLUMNS if what == "queue" else CONTACT_COLUMNS
 
     def records(report: QueueReport) -> Iterable[dict[str, object]]:
         if what == "queue":
-            return (record(row) for row in report.queue_rows())
-        return (record(row) for row in report.contact_rows(counted_in=ask.drill.figure if ask.drill else None))
+            return (queue_record(row) for row in report.queue_rows())
+        counted_in = ask.drill.figure if ask.drill else None
+        return (contact_record(row) for row in report.contact_rows(counted_in=counted_in))
 
     def produce(put: Callable[[bytes], None], ready: Callable[[], None]) -> None:
         with request.app.state.database.reading() as session:
@@ -318,8 +331,8 @@ async def download(request: Request) -> Response:
             ready()  # checked: from here on the rows go out
             if kind == "csv":
                 put("\ufeff".encode())  # a byte-order mark, so that Excel reads UTF-8 CSV as UTF-8
-                for chunk in csv_chunks(columns, records(report)):
-                    put(chunk.encode())
+                for text in csv_chunks(columns, records(report)):
+                    put(text.encode())
                 return
             with tempfile.TemporaryFile() as book:  # a workbook is a zip: written whole, then sent
                 write_xlsx(book, columns, records(report), title=what)

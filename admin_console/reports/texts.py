@@ -33,7 +33,7 @@ FIGURES: tuple[tuple[str, str, Callable], ...] = (
 )
 RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate"}
 SECONDS = {"asa", "longest_wait", "aht"}
-VARIANT_DEFINITIONS = {
+VARIANT_DEFINITIONS: dict[ServiceLevelVariant, Callable] = {
     ServiceLevelVariant.ABANDONS_AGAINST: d.service_level_abandons_against,
     ServiceLevelVariant.ABANDONS_WITHIN_IGNORED: d.service_level_abandons_within_ignored,
     ServiceLevelVariant.ABANDONS_WITHIN_FOR: d.service_level_abandons_within_for,
@@ -60,6 +60,11 @@ CONTACT_COLUMNS = {
     "target": "Transferred or overflowed to",
 }
 OUTCOMES = {"waiting": "Waiting", "answered": "Answered", "abandoned": "Abandoned", "left": "Left otherwise"}
+# the codes of the contact detail shown in words: the step that ended the wait, who ended the call
+CODES = {"left_by": {"answered": "Answered", "abandoned": "Abandoned", "overflowed": "Overflowed",
+                     "ended": "Ended unanswered"},
+         "ended_by": {"customer": "The customer", "agent": "The agent", "system": "The system"},
+         "channel": {"phone": "Phone"}}
 OUTCOMES_CHART = {"answered": "Answered", "abandoned": "Abandoned", "left_otherwise": "Left otherwise"}
 INTERVALS = {"15min": "15 minutes", "30min": "30 minutes", "60min": "60 minutes", "day": "Day", "week": "Week",
              "month": "Month"}
@@ -101,4 +106,5 @@ PAGE_TEXTS = [
     "The report cannot be made: the CRM database cannot be reached or is not migrated to the event log.",
 ]
 TEXTS = [*(header for _, header, _ in FIGURES), *formulas(), *CONTACT_COLUMNS.values(), *OUTCOMES.values(),
+         *(text for words in CODES.values() for text in words.values()),
          *INTERVALS.values(), *(text for _, text in REFUSALS), *PAGE_TEXTS]

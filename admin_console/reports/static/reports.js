@@ -8,7 +8,7 @@
   const chart = JSON.parse(canvas.dataset.chart);
   const colours = ["#1a7f37", "#cf222e", "#9a6700"];
   const datasets = chart.counts.map((one, i) => ({
-    type: "bar", label: one.label, data: one.data, backgroundColor: colours[i], stack: "contacts", yAxisID: "y",
+    type: "bar", label: one.label, data: one.data, backgroundColor: colours[i], stack: "contacts", yAxisID: "y", order: 1,
   }));
   const scales = {
     x: { stacked: true, ticks: { autoSkip: true, maxRotation: 0 } },
@@ -16,12 +16,13 @@
   };
   if (chart.level) {
     datasets.push({ type: "line", label: chart.level.label + " (%)", data: chart.level.data, borderColor: "#1f6feb",
-                    backgroundColor: "#1f6feb", yAxisID: "level", spanGaps: true, tension: 0 });
+                    backgroundColor: "#1f6feb", yAxisID: "level", spanGaps: true, tension: 0,
+                    order: 0, clip: 6 });  // over the bars; a point at 100 % shown whole
     scales.level = { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } };
   }
   new Chart(canvas, {
     data: { labels: chart.labels, datasets: datasets },
-    options: { animation: false, responsive: true, maintainAspectRatio: false, scales: scales,
+    options: { animation: false, layout: { padding: { top: 6 } }, responsive: true, maintainAspectRatio: false, scales: scales,
                plugins: { legend: { position: "top" } } },
   });
   canvas.dataset.drawn = "1";  // for tests: the chart is on the page
