@@ -4,16 +4,14 @@ the contacts behind each of its counts, and both as CSV and Excel downloads.
 Every figure and every row comes from crm/reports/queue_report.py, with the signed-in
 supervisor's own rights (his org units' queues and agents; an administrator all); the downloads
 use the export writers `cicada report` uses (crm/reports/exports.py), streamed a piece at a time
-from one worker thread that holds the database session.
+from one worker thread that holds the database session (stream.py).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import tempfile
-import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -30,6 +28,7 @@ from starlette.routing import Route
 from admin_console import i18n
 from admin_console.reports import texts
 from admin_console.reports.ask import Ask, AskError, read_ask
+from admin_console.reports.stream import ThreadStream
 from admin_console.web import render, sign_ins, signed_in
 from crm.errors import CrmError, PermissionDenied, SessionEnded, ValidationError
 from crm.reports.exports import csv_chunks, write_xlsx
@@ -105,10 +104,10 @@ async def report_page(request: Request) -> Response:
 
     def make() -> dict[str, Any]:
         with request.app.state.database.reading() as session:
-            actor = sessions.actor_of(session, token=signed.token).actor
+            actor = sessions.actor_of(session, signed.token).actor
             found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
             try:
-                report = _open_report(session, signed.token, ask, thresholds)
+                report = QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds)
                 found["queues"] = resolve(session, actor, ask.period(report_zone()), Filters()).queues
             except REFUSED_ERRORS as exc:
                 return found | {"error": _refusal(exc, signed.language)}
@@ -340,7 +339,7 @@ async def download(request: Request) -> Response:
                 while chunk := book.read(CHUNK_BYTES):
                     put(chunk)
 
-    stream = _ThreadStream(produce)
+    stream = ThreadStream(produce)
     try:
         await stream.wait_ready()
     except SessionEnded:
@@ -365,64 +364,6 @@ def _file_name(what: str, ask: Ask, kind: str) -> str:
 
 def _refused_download(request: Request, signed, refused: Refused) -> Response:
     return render(request, "report_refused.html", signed=signed, status=refused.status, error=refused.text)
-
-
-_END = object()
-
-
-class _ThreadStream:
-    """A download made in one worker thread (the database session stays on it) and handed to the
-    response a piece at a time, at most a few pieces ahead; the client going away stops it."""
-
-    def __init__(self, produce: Callable[[Callable[[bytes], None], Callable[[], None]], None]):
-        self.pieces: queue.Queue = queue.Queue(maxsize=4)
-        self.ready = threading.Event()
-        self.stopped = threading.Event()
-        self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(produce,), name="report-download", daemon=True)
-        self.thread.start()
-
-    def _run(self, produce) -> None:
-        try:
-            produce(self._put, self.ready.set)
-            self._put(_END)
-        except _Stopped:
-            pass
-        except BaseException as exc:
-            if not self.ready.is_set():  # refused before any row: the page says why
-                self.failure = exc
-                self.ready.set()
-                return
-            log.exception("a report download failed midway")  # the download breaks off
-            try:
-                self._put(_END)
-            except _Stopped:
-                pass
-
-    def _put(self, piece) -> None:
-        while not self.stopped.is_set():
-            try:
-                self.pieces.put(piece, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-        raise _Stopped
-
-    async def wait_ready(self) -> None:
-        await anyio.to_thread.run_sync(self.ready.wait)
-        if self.failure is not None:
-            raise self.failure
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        try:
-            while (piece := await anyio.to_thread.run_sync(self.pieces.get)) is not _END:
-                yield piece
-        finally:
-            self.stopped.set()
-
-
-class _Stopped(Exception):
-    """The client went away: the download's thread ends."""
 
 
 routes = [
