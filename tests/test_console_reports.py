@@ -22,9 +22,9 @@ import browser_harness
 import factories
 import ports
 from bus.keys import ensure_keys
-from conftest import migrate_test_database
+from conftest import PgSchema, migrate_test_database, pg_url
 from console_harness import RunningConsole
-from crm.db import Database, make_engine
+from crm.db import Database, make_engine, upgrade
 from crm.models import User
 from crm.permissions import Actor
 from crm.reports.definitions import QueueThresholds
@@ -42,23 +42,40 @@ RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate"}
 SHOWN = [*COUNTED, "asa", "longest_wait", "service_level", "service_level_answered_only", "abandonment_rate", "aht"]
 
 
-@pytest.fixture
-def console(tmp_path, monkeypatch):
-    """The console over a CRM of the hand-computed event log, in Berlin's time (the console's
-    zone), watching no gateway (the report pages need none: the wallboard says it is away)."""
-    url = f"sqlite:///{tmp_path / 'crm.db'}"
-    migrate_test_database(make_engine(url))
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def crm_url(request, tmp_path):
+    """A migrated CRM of each backend, with the hand-computed event log: team A (amy, bob, sue
+    their supervisor), team B (carl, ted their supervisor, who reads Chinese), an administrator."""
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'crm.db'}"
+        migrate_test_database(make_engine(url))
+    else:
+        schema = PgSchema(pg_url())
+        engine = schema.engine()
+        upgrade(engine)
+        engine.dispose()
+        url = f"{pg_url()}?options=-csearch_path%3D{schema.name}"
     database = Database.open(url)
-    fill(database)  # team A: amy, bob, sue (supervisor); team B: carl, ted (supervisor); admin
+    fill(database)
     with database.unit_of_work() as session:
         session.execute(update(User).where(User.username == "ted").values(language="zh"))
     database.dispose()
+    yield url
+    if schema is not None:
+        schema.drop()
+
+
+@pytest.fixture
+def console(crm_url, tmp_path, monkeypatch):
+    """The console over that CRM, in Berlin's time (the console's zone), watching no gateway (the
+    report pages need none: the wallboard says it is away)."""
     nowhere = f"tcp://127.0.0.1:{ports.free_port()}"
     key = ensure_keys(tmp_path / "keys", ["gateway"])["gateway"].public
-    gateway = SimpleNamespace(commands=nowhere, events=nowhere, public_key=key, db_url=url)
+    gateway = SimpleNamespace(commands=nowhere, events=nowhere, public_key=key, db_url=crm_url)
     monkeypatch.setenv("TZ", "Europe/Berlin")
     running = RunningConsole(tmp_path / "console", gateway).start()
-    running.database_url = url
+    running.database_url = crm_url
     yield running
     running.stop()
 
