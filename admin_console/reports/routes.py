@@ -163,12 +163,11 @@ def _cells(ask: Ask, row: QueueRow) -> dict[str, Any]:
     cells = {name: _shown(name, getattr(row, name)) for name, _, _ in texts.FIGURES}
     links = {name: ask.drilled(row.queue, row.start, row.end, name) for name in texts.COUNTS_LINKED
              if getattr(row, name)}
+    exact = {name: "" if getattr(row, name) is None else repr(getattr(row, name)) for name, _, _ in texts.FIGURES}
     t = row.thresholds
-    values = {name: "" if getattr(row, name) is None else repr(getattr(row, name)) for name, _, _ in texts.FIGURES}
-    return {"queue": row.queue, "interval": interval_label(ask.interval, row.start), "cells": cells, "links": links,
-            "exact": values,
-            "start": row.start.isoformat(), "thresholds": f"T = {t.service_level_seconds:g} s, "
-                                                           f"τ = {t.short_abandon_seconds:g} s"}
+    return {"queue": row.queue, "interval": interval_label(ask.interval, row.start, year=False), "cells": cells,
+            "links": links, "exact": exact, "start": row.start.isoformat(),
+            "thresholds": f"T = {t.service_level_seconds:g} s, τ = {t.short_abandon_seconds:g} s"}
 
 
 def _shown(name: str, value) -> str:
@@ -186,12 +185,14 @@ def one_decimal(value: float) -> str:
     return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def interval_label(interval: str, start: datetime) -> str:
+def interval_label(interval: str, start: datetime, *, year: bool = True) -> str:
+    """How an interval is named: its start, to the minute for minute intervals (in the table
+    without the year, so that it fits a laptop's screen)."""
     if interval == "month":
         return start.strftime("%Y-%m")
     if interval in ("day", "week"):
         return start.strftime("%Y-%m-%d")
-    return start.strftime("%Y-%m-%d %H:%M")
+    return start.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
 
 
 def _chart(translate, rows: list[QueueRow]) -> dict[str, Any]:

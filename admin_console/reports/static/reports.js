@@ -1,6 +1,6 @@
 // The queue report's chart (Chart.js, served beside this file with its licence): the contacts
 // answered, abandoned and left otherwise per interval, stacked, and the service level (%) when
-// one queue is shown. The figures come from the page (data-chart), computed on the server.
+// one queue is shown (an interval where nothing left the queue has none: a gap in the line). The figures come from the page (data-chart), computed on the server.
 "use strict";
 (function () {
   const canvas = document.getElementById("report-chart");
@@ -16,14 +16,15 @@
   };
   if (chart.level) {
     datasets.push({ type: "line", label: chart.level.label + " (%)", data: chart.level.data, borderColor: "#1f6feb",
-                    backgroundColor: "#1f6feb", yAxisID: "level", spanGaps: true, tension: 0,
+                    backgroundColor: "#1f6feb", yAxisID: "level", spanGaps: false, tension: 0,
                     order: 0, clip: 6 });  // over the bars; a point at 100 % shown whole
     scales.level = { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } };
   }
   new Chart(canvas, {
     data: { labels: chart.labels, datasets: datasets },
     options: { animation: false, layout: { padding: { top: 6 } }, responsive: true, maintainAspectRatio: false, scales: scales,
-               plugins: { legend: { position: "top" } } },
+               plugins: { legend: { position: "top",  // in the datasets' order, whichever is drawn on top
+                                   labels: { sort: (a, b) => a.datasetIndex - b.datasetIndex } } } },
   });
   canvas.dataset.drawn = "1";  // for tests: the chart is on the page
 })();
