@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -50,16 +51,16 @@ def report_zone() -> ZoneInfo:
     return ZoneInfo(default_zone_name())
 
 
-class Refused(Exception):
-    """The report cannot be made for this ask: what to tell the supervisor, and the status."""
+@dataclass(frozen=True)
+class Refused:
+    """Why the report cannot be made for this ask, in the supervisor's words, and the status."""
 
-    def __init__(self, text: str, status: int):
-        super().__init__(text)
-        self.text, self.status = text, status
+    text: str
+    status: int
 
 
 def _open_report(session, token: str, ask: Ask, thresholds) -> QueueReport:
-    """The report for the sign-in's own CRM session; Refused with the supervisor's words."""
+    """The report with the rights of the sign-in's own CRM session (the module's errors raised)."""
     actor = sessions.actor_of(session, token).actor
     return QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds)
 
