@@ -73,6 +73,7 @@ def _run(args) -> int:
     from crm.reports.queue_report import Filters, QueueReport, period
 
     from cicada.commands import actor
+    from cicada.commands.gateway_cmd import gateway_settings
 
     zone = _zone(args.tz)
     p = period(_when(args.start, "--from", zone), _when(args.end, "--to", zone, end=True), zone,
@@ -83,7 +84,8 @@ def _run(args) -> int:
     config, database = open_database(args)
     thresholds = _thresholds(config)
     with database.reading() as session:
-        report = QueueReport(session, actor(session, args), p, filters, thresholds)
+        report = QueueReport(session, actor(session, args), p, filters, thresholds,
+                             gateway_settings(config).queue_org_units())
         with _progress(args.output is not None, len(report.stretches)) as step:
             rows = report.queue_rows(step) if args.rows == "queue" else report.contact_rows(step)
             _write(args, rows)
