@@ -178,3 +178,23 @@ def test_a_mail_queue_naming_an_org_unit_the_crm_has_not_got_is_refused_at_start
     with pytest.raises(RuntimeError, match="did not start"):
         mailq.start()
     assert "[mailq]: queue qa: org_units names 'north', which is not the code of an org unit in the CRM" in mailq.log()
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+def test_the_demo_queues_name_the_demo_datas_org_units_and_the_demo_supervisor_sees_his_sites():
+    from crm.demo import seed
+    from cti_gateway.config import load_gateway_config
+    from email_queue.config import load_mailq_config
+
+    units = {code: (uid, parent) for uid, parent, _kind, code, _name in seed._ORG_UNITS}
+    supervisor_unit = next(unit for name, _role, _display, unit, *_ in seed._USERS if name == "supervisor")
+    below = {uid for uid, parent in units.values() if uid == supervisor_unit or parent == supervisor_unit}
+    below |= {uid for uid, parent in units.values() if parent in below}
+    scope = WatchScope(False, frozenset(below), frozenset(code for code, (uid, _) in units.items() if uid in below))
+    phone = load_gateway_config(None).queue_org_units()
+    mail = load_mailq_config(None).queue_org_units
+    assert {code for codes in [*phone.values(), *mail.values()] for code in codes} <= set(units)
+    assert sorted(q for q, codes in phone.items() if scope.sees_queue(codes, False)) == [
+        "billing-zh", "general-zh", "sales-zh", "technical-zh"]  # Beijing's, before agent1 signs in
+    assert all(scope.sees_queue(codes, False) for codes in mail.values())

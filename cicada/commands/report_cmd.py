@@ -73,7 +73,6 @@ def _run(args) -> int:
     from crm.reports.queue_report import Filters, QueueReport, period
 
     from cicada.commands import actor
-    from cicada.commands.gateway_cmd import gateway_settings
 
     zone = _zone(args.tz)
     p = period(_when(args.start, "--from", zone), _when(args.end, "--to", zone, end=True), zone,
@@ -84,13 +83,24 @@ def _run(args) -> int:
     config, database = open_database(args)
     thresholds = _thresholds(config)
     with database.reading() as session:
-        report = QueueReport(session, actor(session, args), p, filters, thresholds,
-                             gateway_settings(config).queue_org_units())
+        report = QueueReport(session, actor(session, args), p, filters, thresholds, _queue_org_units(config, session))
         with _progress(args.output is not None, len(report.stretches)) as step:
             rows = report.queue_rows(step) if args.rows == "queue" else report.contact_rows(step)
             _write(args, rows)
     database.engine.dispose()
     return 0
+
+
+def _queue_org_units(config, session) -> dict[str, tuple[str, ...]]:
+    """The phone queues' org units as the gateway checks them at start ([gateway] queues)."""
+    from cicada.commands.gateway_cmd import gateway_settings
+    from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
+
+    gateway = gateway_settings(config)
+    try:
+        return checked_queue_org_units(session, gateway.queue_org_units(), demo=gateway.demo_queues)
+    except UnknownOrgUnit as exc:
+        raise ConfigError(f"{gateway.where}: {exc}") from None
 
 
 def _thresholds(config) -> Callable:
