@@ -3,7 +3,7 @@
 With no section at all the gateway runs the demo contact center: SIP on
 127.0.0.1:5060, desktops' commands and events on 127.0.0.1:5570/5571, and
 eight queues (billing, technical, sales and general, in Mandarin and in
-English) matching the demo data's skills.
+English) matching the demo data's skills and org units.
 """
 
 from __future__ import annotations

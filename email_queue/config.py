@@ -3,7 +3,8 @@
 With no section the mail queue runs the demo's: SMTP for service@ and
 sales@cicada.example on 127.0.0.1:2525, the web chat on 127.0.0.1:8025,
 desktops' commands and events on 127.0.0.1:5580/5581, and the queues
-service (pushed to agents), sales (a group inbox), vip and web-chat.
+service (pushed to agents), sales (a group inbox), vip and web-chat, of the demo
+data's org units.
 """
 
 from __future__ import annotations
