@@ -60,6 +60,18 @@ def test_the_org_units_are_checked_against_the_crms(tmp_path):
     database.dispose()
 
 
+@pytest.mark.parametrize("units", [["north", "north"], [""], ["  "]])
+def test_an_org_unit_named_twice_or_blank_is_refused_when_the_configuration_is_read(units):
+    from cti_gateway.config import GatewayConfigError, load_gateway_config
+    from email_queue.config import MailqConfigError, load_mailq_config
+
+    with pytest.raises(GatewayConfigError, match=r"^cicada.toml: \[gateway\]: queue qa: org_units = .*: name each org"):
+        load_gateway_config({"queues": [{"name": "qa", "org_units": units}]}, "cicada.toml")
+    with pytest.raises(MailqConfigError, match=r"^cicada.toml: \[mailq\]: queue qa: org_units = .*: name each org"):
+        load_mailq_config({"queues": [{"name": "qa", "org_units": units}], "rules": [], "default_queue": "qa",
+                           "chat_queue": "qa"}, "cicada.toml")
+
+
 # --- the gateway ------------------------------------------------------------------------------
 
 def two_units(db_url: str) -> None:
