@@ -184,6 +184,7 @@ class QueueStats(msgspec.Struct, kw_only=True):
     answered_in_service_level: int
     service_level_seconds: float
     service_level: float | None  # answered in time / (answered + abandoned), None before any
+    org_units: list[str] = []  # the CRM org unit codes whose supervisors see it; none: its agents' do
 
 
 class WorkerView(msgspec.Struct, kw_only=True):

@@ -181,6 +181,8 @@ default_region = "CN"
 # overflow = "queue:general-zh"            # or "hangup" (closing announcement)
 # language = "zh"                          # announcements: en or zh
 # announce_every = 30
+# org_units = ["BJ-SVC"]                   # CRM org unit codes: their supervisors see the queue (none: the
+#                                          # supervisors of the agents logged in to it); checked at start
 
 [app]
 # The application service (`cicada app`): the CRM over HTTPS. Desktops sign in
@@ -273,6 +275,8 @@ default_region = "CN"
 # name = "service"
 # mode = "push"                            # push: offered to agents; pull: a group inbox
 # first_response_minutes = 240             # the first answer is due this long after arrival
+# org_units = ["BJ-SVC", "LDN-SVC"]        # CRM org unit codes: only their supervisors see it (none: every
+#                                          # supervisor); checked at start
 #
 # [[mailq.rules]]                          # the first rule that fits decides queue and priority
 # queue = "vip"

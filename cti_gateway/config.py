@@ -3,7 +3,7 @@
 With no section at all the gateway runs the demo contact center: SIP on
 127.0.0.1:5060, desktops' commands and events on 127.0.0.1:5570/5571, and
 eight queues (billing, technical, sales and general, in Mandarin and in
-English) matching the demo data's skills.
+English) matching the demo data's skills and org units.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     announce_every: float | None = 30.0
     ring_timeout: float | None = None
     wrap_up_seconds: float | None = None
+    org_units: list[str] = []  # CRM org unit codes: their supervisors see the queue (crm.services.supervision)
 
 
 class GatewaySection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -93,32 +94,40 @@ class GatewayConfig:
     acd: AcdSettings
     queues: tuple[QueueConfig, ...]
     public_key: str | None = None  # what a desktop trusts; None: the one in the [keys] directory
+    where: str = "configuration: [gateway]"  # the file and section, for what is found wrong at start
+    demo_queues: bool = False  # the embedded demo queues, no [[gateway.queues]] in the file
+
+    def queue_org_units(self) -> dict[str, tuple[str, ...]]:
+        """Each queue's org units (none: its agents' supervisors see it)."""
+        return {q.name: q.org_units for q in self.queues}
 
     def with_changes(self, **changes) -> GatewayConfig:
         return dataclasses.replace(self, **changes)
 
 
-def _demo_queue(name: str, number: str, skills: dict[str, int], language: str,
+def _demo_queue(name: str, number: str, skills: dict[str, int], language: str, org_unit: str,
                 overflow: str = "hangup", **extra) -> QueueSection:
     return QueueSection(name=name, numbers=[number], skills=skills, language=language,
-                        overflow=overflow, **extra)
+                        overflow=overflow, org_units=[org_unit], **extra)
 
 
+# The org units are the demo data's (crm/demo/seed.py): the Mandarin queues are the Beijing
+# site's teams', the English ones London's.
 DEMO_QUEUES = [
-    _demo_queue("billing-zh", "4008001001", {"billing": 1, "mandarin": 1}, "zh",
+    _demo_queue("billing-zh", "4008001001", {"billing": 1, "mandarin": 1}, "zh", "BJ-SVC",
                 "queue:general-zh", max_wait=300),
-    _demo_queue("technical-zh", "4008001002", {"technical": 1, "mandarin": 1}, "zh",
+    _demo_queue("technical-zh", "4008001002", {"technical": 1, "mandarin": 1}, "zh", "BJ-TECH",
                 "queue:general-zh", max_wait=300),
-    _demo_queue("sales-zh", "4008001003", {"sales": 1, "mandarin": 1}, "zh",
+    _demo_queue("sales-zh", "4008001003", {"sales": 1, "mandarin": 1}, "zh", "BJ-SALES",
                 "queue:general-zh", max_wait=300),
-    _demo_queue("general-zh", "4008001000", {"mandarin": 1}, "zh", max_wait=900, max_length=50),
-    _demo_queue("billing-en", "4008002001", {"billing": 1, "english": 1}, "en",
+    _demo_queue("general-zh", "4008001000", {"mandarin": 1}, "zh", "BJ", max_wait=900, max_length=50),
+    _demo_queue("billing-en", "4008002001", {"billing": 1, "english": 1}, "en", "LDN-SVC",
                 "queue:general-en", max_wait=300),
-    _demo_queue("technical-en", "4008002002", {"technical": 1, "english": 1}, "en",
+    _demo_queue("technical-en", "4008002002", {"technical": 1, "english": 1}, "en", "LDN-SVC",
                 "queue:general-en", max_wait=300),
-    _demo_queue("sales-en", "4008002003", {"sales": 1, "english": 1}, "en",
+    _demo_queue("sales-en", "4008002003", {"sales": 1, "english": 1}, "en", "LDN-SALES",
                 "queue:general-en", max_wait=300),
-    _demo_queue("general-en", "4008002000", {"english": 1}, "en", max_wait=900, max_length=50),
+    _demo_queue("general-en", "4008002000", {"english": 1}, "en", "LDN", max_wait=900, max_length=50),
 ]
 
 
@@ -129,7 +138,7 @@ def load_gateway_config(section: dict | None, source: Path | None = None) -> Gat
     except msgspec.ValidationError as exc:
         raise GatewayConfigError(f"{where}: {exc}") from None
     try:
-        return _build(raw)
+        return _build(raw).with_changes(where=where)
     except (ValueError, prompts.PromptError) as exc:
         raise GatewayConfigError(f"{where}: {exc}") from None
 
@@ -170,7 +179,7 @@ def _build(raw: GatewaySection) -> GatewayConfig:
         run_dir=Path(raw.run_dir).expanduser() if raw.run_dir else None,
         state_dir=Path(raw.state_dir).expanduser() if raw.state_dir else default_state_dir(),
         account_check_seconds=raw.account_check_seconds, music=raw.music,
-        acd=settings, queues=queues, public_key=raw.public_key)
+        acd=settings, queues=queues, public_key=raw.public_key, demo_queues=raw.queues is None)
 
 
 def _queue(raw: QueueSection) -> QueueConfig:
@@ -185,12 +194,14 @@ def _queue(raw: QueueSection) -> QueueConfig:
         raise ValueError(f"queue {raw.name}: {exc}") from None
     if raw.music:
         prompts.validate_wav(Path(raw.music))
+    if any(not unit.strip() for unit in raw.org_units) or len(set(raw.org_units)) != len(raw.org_units):
+        raise ValueError(f"queue {raw.name}: org_units = {raw.org_units!r}: name each org unit (its code) once")
     return QueueConfig(
         name=raw.name, dnis=tuple(raw.numbers), skills=dict(raw.skills), strategy=strategy,
         service_level_seconds=raw.service_level, max_length=raw.max_length,
         max_wait=raw.max_wait, overflow=OverflowTarget.parse(raw.overflow), music=raw.music,
         language=raw.language, welcome=raw.welcome, announce_every=raw.announce_every,
-        ring_timeout=raw.ring_timeout, wrap_up_seconds=raw.wrap_up_seconds)
+        ring_timeout=raw.ring_timeout, wrap_up_seconds=raw.wrap_up_seconds, org_units=tuple(raw.org_units))
 
 
 def default_state_dir() -> Path:

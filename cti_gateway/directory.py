@@ -16,7 +16,7 @@ from crm.permissions import Actor
 from crm.services import sessions, supervisor_actions
 from crm.services.broadcasts import BroadcastSender, broadcast_sender
 from crm.services.profiles import profile_for_user
-from crm.services.supervision import WatchScope, watch_scope
+from crm.services.supervision import WatchScope, checked_queue_org_units, watch_scope
 from crm.services.supervisor_actions import Acting
 from crm.services.users import disabled_among
 from cti_gateway.acd import AgentProfile
@@ -81,6 +81,11 @@ class CrmDirectory:
         """The agents a supervisor's session may see (SessionEnded, PermissionDenied)."""
         with self.database.reading() as session:
             return watch_scope(session, sessions.actor_of(session, token).actor)
+
+    def checked_queue_org_units(self, queue_org_units: dict[str, tuple[str, ...]], demo: bool) -> dict[str, tuple[str, ...]]:
+        """The queues' org units as the CRM has them (crm.services.supervision)."""
+        with self.database.reading() as session:
+            return checked_queue_org_units(session, queue_org_units, demo=demo)
 
     def ended_among(self, token_hashes: list[str]) -> dict[str, str]:
         """token hash → why, for those of these sessions that have ended."""

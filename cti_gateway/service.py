@@ -22,6 +22,7 @@ and closes every record.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import hashlib
 import logging
@@ -61,6 +62,7 @@ from crm.permissions import Actor
 from crm.search_keys import load_readings
 from crm.services import calls as call_records
 from crm.services.sessions import SessionEnded, token_hash
+from crm.services.supervision import UnknownOrgUnit
 from cti_gateway.acd import Acd, CommandError, SystemClock
 from cti_gateway.acd import views
 from cti_gateway.audience import AgentSeat, Audience, Watch
@@ -205,7 +207,7 @@ class GatewayService:
             self._start_front()
             self._note_children()
             self.switch = WorkerSwitch(self.pool)
-            self.audience = Audience(self._agents_of_queue)
+            self.audience = Audience(self._agents_of_queue, self.config.queue_org_units())
             self.publisher = BusPublisher(self.delivery, self.audience, self.run_id)
             self.acd = Acd(list(self.config.queues), clock=SystemClock(), switch=self.switch,
                            publisher=self.publisher, records=self.records, settings=self.config.acd)
@@ -266,6 +268,28 @@ class GatewayService:
             log.warning("The CRM database cannot be reached now (%s); the gateway starts without it: "
                         "logins wait for it, call records are kept in the spool.", short_reason(exc))
         self.directory = CrmDirectory(self.database)
+        self._check_queue_org_units()
+
+    def _check_queue_org_units(self) -> None:
+        """The queues' org units are the CRM's: one it has not got is refused at start (the embedded
+        demo queues name none where the CRM has not got the demo's). With the CRM away nothing can be
+        checked: the gateway starts (as it does for logins), and a unit the CRM has not got is then
+        nobody's, so that only administrators see its queue."""
+        configured = self.config.queue_org_units()
+        try:
+            checked = self.directory.checked_queue_org_units(configured, self.config.demo_queues)
+        except UnknownOrgUnit as exc:
+            raise GatewayError(f"{self.config.where}: {exc}") from None
+        except (CrmError, DBAPIError) as exc:
+            if any(configured.values()):
+                log.warning("The queues' org units cannot be checked now (%s): a queue's org unit that the CRM "
+                            "has not got is seen by administrators only.", short_reason(exc))
+            return
+        if checked != configured:
+            log.info("The CRM has not got the demo's org units: the demo queues are seen by the supervisors "
+                     "of the agents logged in to them.")
+            self.config = self.config.with_changes(queues=tuple(
+                dataclasses.replace(q, org_units=checked[q.name]) for q in self.config.queues))
 
     def _bind_sockets(self) -> None:
         self.commands = self.context.socket(zmq.ROUTER)
@@ -862,7 +886,7 @@ class GatewayService:
                 raise SessionEnded("unknown")
             scope = await self._check_session(self.directory.supervisor_scope, command.token, source)
             reply = encode_reply(request_id, self.status(
-                lambda name: self.audience.visible_to(scope, name)))
+                lambda name: self.audience.visible_to(scope, name), lambda queue: self.audience.queue_visible_to(scope, queue)))
         except Exception as exc:
             reply = self._session_refusal(request_id, exc, "a status", source)
         self._reply(envelope, reply)
@@ -958,12 +982,12 @@ class GatewayService:
             return encode_error(request_id, "unknown_agent", str(exc))
         return self._session_refusal(request_id, exc, what, source)
 
-    def status(self, visible=lambda agent: True) -> cti.StatusResult:
-        """How the gateway is; with `visible`, only the agents it admits."""
+    def status(self, visible=lambda agent: True, queue_visible=lambda queue: True) -> cti.StatusResult:
+        """How the gateway is; with `visible` and `queue_visible`, only the agents and queues they admit."""
         return cti.StatusResult(
             run=self.run_id, started_at=self.started_at, sip_address=self.sip_address,
             front="kamailio" if self.front == "kamailio" else self.front,
-            workers=self.pool.views(), queues=self.acd.queue_views(),
+            workers=self.pool.views(), queues=[q for q in self.acd.queue_views() if queue_visible(q.queue)],
             agents=[a for a in self.acd.agent_views() if visible(a.agent)], records_healthy=self.writer.healthy,
             records_backlog=self.writer.backlog, records_error=self.writer.last_error,
             spool_unwritten=self.spool.unwritten,

@@ -3,11 +3,14 @@
 With no section the mail queue runs the demo's: SMTP for service@ and
 sales@cicada.example on 127.0.0.1:2525, the web chat on 127.0.0.1:8025,
 desktops' commands and events on 127.0.0.1:5580/5581, and the queues
-service (pushed to agents), sales (a group inbox), vip and web-chat.
+service (pushed to agents), sales (a group inbox), vip and web-chat, of the demo
+data's org units.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +33,7 @@ class QueueSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     mode: str = PUSH  # push: offered to agents; pull: a group inbox
     first_response_minutes: float | None = None  # the service level for the first answer
     offer_seconds: float | None = None
+    org_units: list[str] = []  # CRM org unit codes: only their supervisors see it (crm.services.supervision)
 
 
 class RuleSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -88,11 +92,14 @@ class MailqSection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     imap: list[ImapSection] = []
 
 
+# The org units are the demo data's (crm/demo/seed.py): the customer service teams of both sites
+# take service, vip and web-chat, the sales teams sales.
+_SERVICE_TEAMS, _SALES_TEAMS = ["BJ-SVC", "LDN-SVC"], ["BJ-SALES", "LDN-SALES"]
 DEMO_QUEUES = [
-    QueueSection(name="service", first_response_minutes=240),
-    QueueSection(name="vip", first_response_minutes=60),
-    QueueSection(name="sales", mode=PULL, first_response_minutes=480),
-    QueueSection(name="web-chat", first_response_minutes=1, offer_seconds=20),
+    QueueSection(name="service", first_response_minutes=240, org_units=_SERVICE_TEAMS),
+    QueueSection(name="vip", first_response_minutes=60, org_units=_SERVICE_TEAMS),
+    QueueSection(name="sales", mode=PULL, first_response_minutes=480, org_units=_SALES_TEAMS),
+    QueueSection(name="web-chat", first_response_minutes=1, offer_seconds=20, org_units=_SERVICE_TEAMS),
 ]
 DEMO_RULES = [
     RuleSection(queue="vip", priority=1, value_class=["A"]),
@@ -126,6 +133,17 @@ class MailqConfig:
     chat_proxies: tuple[str, ...] = ()
     account_check_seconds: float = 30.0
     public_key: str = ""
+    where: str = "configuration: [mailq]"  # the file and section, for what is found wrong at start
+    demo_queues: bool = False  # the embedded demo queues, no [[mailq.queues]] in the file
+
+    @functools.cached_property
+    def queue_org_units(self) -> dict[str, tuple[str, ...]]:
+        """Each queue's org units (none: every supervisor watching sees it)."""
+        return {q.name: tuple(q.org_units) for q in self.queues}
+
+    def with_queue_org_units(self, org_units: dict[str, tuple[str, ...]]) -> MailqConfig:
+        return dataclasses.replace(self, queues=tuple(
+            msgspec.structs.replace(q, org_units=list(org_units[q.name])) for q in self.queues))
 
     def queue_rules(self) -> list[QueueRule]:
         return [QueueRule(q.name, q.mode, q.offer_seconds or self.offer_seconds) for q in self.queues]
@@ -177,7 +195,7 @@ def load_mailq_config(section: dict | None, source=None, *, mail_section: dict |
     where = f"{source or 'configuration'}: [mailq]"
     try:
         raw = msgspec.convert(section or {}, MailqSection)
-        return _build(raw)
+        return dataclasses.replace(_build(raw), where=where, demo_queues=raw.queues is None)
     except (msgspec.ValidationError, ValueError) as exc:
         raise MailqConfigError(f"{where}: {exc}") from None
 
@@ -195,6 +213,8 @@ def _build(raw: MailqSection) -> MailqConfig:
     for q in queues:
         if q.mode not in (PUSH, PULL):
             raise ValueError(f"queue {q.name}: mode is push or pull, not {q.mode!r}")
+        if any(not unit.strip() for unit in q.org_units) or len(set(q.org_units)) != len(q.org_units):
+            raise ValueError(f"queue {q.name}: org_units = {q.org_units!r}: name each org unit (its code) once")
     rules = tuple(raw.rules if raw.rules is not None else DEMO_RULES)
     for queue in [raw.default_queue, raw.chat_queue, *(r.queue for r in rules)]:
         if queue not in names:

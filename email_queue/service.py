@@ -51,6 +51,7 @@ from crm.login_guard import LoginGuard
 from crm.search_keys import load_readings
 from crm.services.conversations import queueing
 from crm.services.conversations.steps import written_steps
+from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
 from email_queue.assignments import Assignments
 from email_queue.chat_server import ChatServer
 from email_queue.config import MailqConfig
@@ -179,6 +180,7 @@ class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndH
         while True:
             try:
                 self.database = await asyncio.to_thread(Database.open, self.database_url, **self._pool_options())
+                await asyncio.to_thread(self._check_queue_org_units)
                 return
             except DatabaseUnavailable as exc:
                 log.warning("waiting for the CRM database: %s (trying again in %.0f s)", describe(exc), delay)
@@ -186,6 +188,20 @@ class MailqService(EmailIn, ChatWork, Offers, DeskSessions, Commands, StatusAndH
                 raise MailqError(str(exc)) from None
             await self._pause(delay)
             delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+    def _check_queue_org_units(self) -> None:
+        """The queues' org units are the CRM's: one it has not got is refused at start (the embedded
+        demo queues name none where the CRM has not got the demo's). The mail queue starts once the
+        database answers, so this is always checked."""
+        configured = self.config.queue_org_units
+        try:
+            with self.database.reading() as session:
+                checked = checked_queue_org_units(session, configured, demo=self.config.demo_queues)
+        except UnknownOrgUnit as exc:
+            raise MailqError(f"{self.config.where}: {exc}") from None
+        if checked != configured:
+            log.info("The CRM has not got the demo's org units: the demo queues are seen by every supervisor.")
+            self.config = self.config.with_queue_org_units(checked)
 
     async def _pause(self, seconds: float) -> None:
         """Wait, unless the service is asked to stop meanwhile."""

@@ -16,7 +16,7 @@ class MailqError(Exception):
 
 
 # ("agent", user name), ("queue", queue name), ("supervisors", user name: those watching him alone)
-# or ("watchers", queue name: every supervisor watching, no agent)
+# or ("watchers", queue name: the supervisors watching who see the queue, no agent)
 Audience = tuple[str, str]
 
 

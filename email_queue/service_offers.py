@@ -18,6 +18,7 @@ from bus.envelope import encode_event
 from crm.models import EventKind
 from crm.services.conversations import queueing
 from crm.services.conversations.steps import WrittenStep, log_step
+from crm.services.supervision import WatchScope
 from email_queue.routing import CHANNELS, Decision
 from email_queue.service_base import Audience, epoch, to_agent, to_queue, to_supervisors_of, to_watchers
 
@@ -244,11 +245,12 @@ class Offers:
 
     def recipients(self, audience: Audience) -> set[str]:
         """The event keys of the sessions that may see an event about an agent (his own session,
-        and supervisors watching his org unit) or about a queue (the agents serving it, and every
-        supervisor watching: mail queues belong to no org unit, and their counts name nobody)."""
+        and supervisors watching his org unit) or about a queue (the agents serving it, and the
+        supervisors watching who see it: those of its org units, or every one for a queue with
+        none, as its counts name nobody)."""
         kind, name = audience
         if kind == "watchers":
-            return {w.event_key for w in self.watchers.values()}
+            return self._queue_watchers(name)
         if kind == "supervisors":
             unit = self.org_unit_of.get(name)
             return {w.event_key for w in self.watchers.values() if w.scope.covers(unit)}
@@ -259,10 +261,17 @@ class Offers:
         else:
             own = None
             keys = {s.event_key for agent, s in self.seated.items() if name in self._queues_of(agent)}
-            keys |= {w.event_key for w in self.watchers.values()}
+            keys |= self._queue_watchers(name)
         if own is not None:
             keys.add(own.event_key)
         return keys
+
+    def _queue_watchers(self, queue: str) -> set[str]:
+        return {w.event_key for w in self.watchers.values() if self.sees_queue(w.scope, queue)}
+
+    def sees_queue(self, scope: WatchScope, queue: str) -> bool:
+        """The one rule (crm.services.supervision), a queue with no org units being every supervisor's."""
+        return scope.sees_queue(self.config.queue_org_units.get(queue, ()), served_by_his_agents=True)
 
     def _queues_of(self, agent: str) -> set[str]:
         seat = self.router.seats.get(agent)

@@ -66,6 +66,7 @@ class StatusAndHealth:
         if not session.watching:
             return self.agent_status(session.agent)
         status = self.status()
+        status.queues = [q for q in status.queues if self.sees_queue(session.scope, q.name)]
         status.seats = [seat for agent in sorted(self.router.seats)
                         if session.scope.covers(self.org_unit_of.get(agent))
                         and (seat := self.supervised_seat(agent)) is not None]

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def _toml(value) -> str:
 class RunningGateway:
     def __init__(self, workdir: Path, *, queues: list[dict], agents: dict[str, dict] | None = None,
                  run_dir: Path | None = None, state_dir: Path | None = None, env: dict | None = None,
-                 db_url: str | None = None, **settings):
+                 db_url: str | None = None, crm: Callable[[str], None] | None = None, **settings):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.run_dir = run_dir  # None: the gateway's default, in its state directory
@@ -127,6 +128,7 @@ class RunningGateway:
         self.queues = queues
         self.db_url = db_url or f"sqlite:///{workdir / 'crm.db'}"
         self.agents = agents if agents is not None else {}
+        self.crm = crm  # more for the CRM before the gateway starts (its org units), given the database URL
         self.keys_dir = workdir / "keys"
         self.keypair = ensure_keys(self.keys_dir, ["gateway"])["gateway"]
         self.public_key = self.keypair.public  # what a desktop is configured with
@@ -152,6 +154,8 @@ class RunningGateway:
                 for skill, level in skills.items():
                     set_skill(session, Actor.system(), user, skill, level)
         database.dispose()
+        if self.crm is not None:
+            self.crm(self.db_url)
 
     def _write_config(self) -> Path:
         lines = ["[gateway]", f'sip_address = "{LOCALHOST}:{self.sip_port}"',

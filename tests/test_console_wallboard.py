@@ -231,3 +231,31 @@ def test_a_wall_screen_goes_on_by_itself_after_the_console_restarts(make_gateway
     finally:
         context.close()
         console.stop()
+
+
+def test_a_supervisor_sees_his_org_units_queue_before_any_agent_logs_in(make_gateway, chromium, tmp_path):
+    from console_harness import people
+
+    # billing is north's, sue's team; sales the site's, above her team: an administrator's to see
+    queues = [{"name": "billing", "numbers": ["4001"], "org_units": ["north"]},
+              {"name": "sales", "numbers": ["4002"], "org_units": ["S1"]}]
+    gateway = make_gateway(queues=queues, crm=people)
+    console = RunningConsole(tmp_path / "console", gateway).start()
+    context = chromium.new_context(viewport=WALL, locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        page = sign_in(context, console, "sue")
+        page.wait_for_selector("#status.live")
+        assert queue_cell(page, "billing", "waiting").inner_text() == "0"  # nobody is logged in
+        assert page.locator("#queues tr[data-queue='sales']").count() == 0
+        admin = sign_in(chromium.new_context(viewport=WALL, locale="en-US"), console, "ada")
+        admin.wait_for_selector("#status.live")
+        assert [admin.locator(f"#queues tr[data-queue='{q}']").count() for q in ("billing", "sales")] == [1, 1]
+        gateway.desktop("ann", "sip:ann@127.0.0.1:5999")  # sue's agent, Ready
+        agent_row(page, "ann").wait_for()
+        assert page.locator("#queues tr[data-queue='sales']").count() == 0  # ann serves billing only
+        admin.context.close()
+    finally:
+        context.close()
+        console.stop()
+    assert "Traceback" not in console.log()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bus import cti
 from admin_console.wallboard.model import Wallboard
+from crm.services.supervision import WatchScope
 
 
 class Clock:
@@ -65,7 +66,7 @@ def test_a_caller_waiting_and_the_longest_wait_ticking_from_the_oldest_arrival()
 
 def test_a_supervisor_sees_only_the_queues_his_agents_serve_whose_figures_he_is_told():
     clock = Clock()
-    board = Wallboard(clock, every_queue=False)  # a supervisor's watch
+    board = Wallboard(clock, scope=WatchScope(False, frozenset({4}), frozenset({"north"})))  # a supervisor's watch
     board.seed(status([stats("billing"), stats("sales", waiting=3, longest=40.0)], [agent()]))
     assert [q["queue"] for q in board.view()["queues"]] == ["billing"]  # sales would freeze at its snapshot
     sales_agent = cti.AgentView(agent="ann", name="Ann", mode="ready", reason=None, since=clock.now,
@@ -75,6 +76,19 @@ def test_a_supervisor_sees_only_the_queues_his_agents_serve_whose_figures_he_is_
     everything = Wallboard(clock)  # an administrator's: every queue's figures come
     everything.seed(status([stats("billing"), stats("sales")], []))
     assert [q["queue"] for q in everything.view()["queues"]] == ["billing", "sales"]
+
+
+def test_a_supervisor_sees_the_queues_of_his_org_units_with_none_of_his_agents_logged_in():
+    clock = Clock()
+    board = Wallboard(clock, scope=WatchScope(False, frozenset({4}), frozenset({"north"})))
+    north, south = stats("billing"), stats("sales")
+    north.org_units, south.org_units = ["north"], ["south"]
+    board.seed(status([north, south], []))
+    assert [q["queue"] for q in board.view()["queues"]] == ["billing"]
+    his_agent_in_south = cti.AgentView(agent="ann", name="Ann", mode="ready", reason=None, since=clock.now,
+                                       queues=["sales"], device=None, calls=[])
+    board.apply(cti.AgentStateChanged(state=his_agent_in_south))
+    assert [q["queue"] for q in board.view()["queues"]] == ["billing"]  # a queue's org units decide, not its agents
 
 
 def test_an_agents_state_and_current_call():

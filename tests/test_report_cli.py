@@ -188,3 +188,25 @@ def test_csv_from_postgresql(tmp_path, capsys, monkeypatch):
     finally:
         engine.dispose()
         schema.drop()
+
+
+def test_a_supervisors_queues_follow_the_gateways_org_units_and_an_unknown_one_is_refused(database, capsys,
+                                                                                            monkeypatch, tmp_path):
+    url, _ = database
+    monkeypatch.delenv("CICADA_DB_URL", raising=False)
+
+    def sues_queues(queues: str) -> tuple[int, str, str]:
+        config = tmp_path / "cicada.toml"
+        config.write_text(CONFIG + queues, encoding="utf-8")
+        code = main(["--config", str(config), "--db-url", url, "report", "queue", *MARCH, "--format", "csv",
+                     "--user", "sue"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = sues_queues('[[gateway.queues]]\nname = "sales"\norg_units = ["A"]\n'
+                               '[[gateway.queues]]\nname = "support"\norg_units = ["B"]\n')
+    assert code == 0
+    assert {row["queue"] for row in csv.DictReader(io.StringIO(out))} == {"sales"}  # team A's, not B's support
+    code, out, err = sues_queues('[[gateway.queues]]\nname = "sales"\norg_units = ["nowhere"]\n')
+    assert code == 2 and out == ""
+    assert "[gateway]: queue sales: org_units names 'nowhere', which is not the code of an org unit" in err

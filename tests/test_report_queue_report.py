@@ -265,6 +265,22 @@ def test_a_supervisor_reads_the_queues_his_agents_worked_in(db, people):
     assert (team.queue, team.answered) == ("support", 4)
 
 
+def test_a_supervisor_reads_the_queues_of_his_org_units_as_the_gateway_configures_them(db, people):
+    configured = {"sales": ("A",), "support": ("B",)}  # sue's team A has sales, whose agents never worked in it
+
+    def queues(who: str, asked: tuple[str, ...] = ()) -> set[str]:
+        with db.reading() as s:
+            report = QueueReport(s, people[who], march(), Filters(queues=asked), thresholds(), configured)
+            return {row.queue for row in report.queue_rows()}
+
+    assert queues("sue") == {"sales"}  # support is team B's, though her agents worked in it
+    assert queues("ted") == {"support"}
+    assert queues("admin") == {"sales", "support"}
+    assert queues("sue", ("sales",)) == {"sales"}
+    with db.reading() as s, pytest.raises(PermissionDenied, match="belongs to none of his org units"):
+        QueueReport(s, people["sue"], march(), Filters(queues=("support",)), thresholds(), configured)
+
+
 @pytest.mark.parametrize("filters, error, message", [
     (Filters(queues=("sales",)), PermissionDenied, "not one of sue's"),
     (Filters(agents=("carl",)), PermissionDenied, "not in sue's org units"),

@@ -37,6 +37,7 @@ from bus.client import ServiceError
 from bus.envelope import BadMessage
 from crm.reports.mail_contacts import MailVisits
 from crm.reports.queue_contacts import QueueVisits
+from crm.services.supervision import WatchScope
 from cti_gateway.client import CtiClient, CtiError
 from email_queue.client import MailqClient
 
@@ -322,8 +323,8 @@ class Feeds:
         with self.lock:
             feed = self.feeds.get(scope)
             if feed is None:
-                model = Wallboard(monitor=self._monitor(scope), every_queue=getattr(scope, "everything", True),
-                                  limits=self.limits)
+                model = Wallboard(monitor=self._monitor(scope), limits=self.limits,
+                                  scope=scope if isinstance(scope, WatchScope) else None)
                 feed = self.feeds[scope] = GatewayFeed(self.connect, model, retry=self.retry,
                                                        on_refused=self.on_refused, history=self.history,
                                                        today=self.today,

@@ -1,6 +1,6 @@
 """The live picture of the email and chat queues and agents that one mail queue watch sees.
 
-Seeded from the mail queue's status (a supervisor's: every queue's counts per channel, and the
+Seeded from the mail queue's status (a supervisor's: the counts per channel of every queue he sees, and the
 seats of the agents of his org units), then kept by the watch's events: `mail.queue_changed`
 carries a queue's whole counts, `mail.seat_changed` an agent's whole seat. The mail queue beats
 every second: silence longer than `silence` seconds, a lost connection or another run of the

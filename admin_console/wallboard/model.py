@@ -17,6 +17,7 @@ from typing import Any
 from admin_console.alerts.monitor import QueueMonitor
 from admin_console.wallboard.agents import AgentLimits, HandledToday, warning
 from bus import cti
+from crm.services.supervision import WatchScope
 
 SILENCE_SECONDS = 3.0  # three missed heartbeats (the gateway and the mail queue beat every second)
 
@@ -61,12 +62,13 @@ class LiveModel:
 
 class Wallboard(LiveModel):
     def __init__(self, clock: Callable[[], float] = time.time, silence: float = SILENCE_SECONDS,
-                 monitor: QueueMonitor | None = None, *, every_queue: bool = True,
+                 monitor: QueueMonitor | None = None, *, scope: WatchScope | None = None,
                  limits: AgentLimits | None = None):
         super().__init__(clock, silence)
-        # False for a supervisor's watch: the gateway keeps him told of a queue's figures only while
-        # one of his agents is logged in to it, so the others are not shown (they would freeze)
-        self.every_queue = every_queue
+        # a supervisor's: the queues shown are those the gateway keeps him told of (WatchScope.sees_queue),
+        # a queue of his org units always, one with none while one of his agents is logged in to it
+        # (the others would freeze at their snapshot); None: every queue
+        self.scope = scope
         self.monitor = monitor or QueueMonitor(clock=clock)  # figures, advice and alerts (admin_console/alerts)
         self.queues: dict[str, cti.QueueStats] = {}
         self.queue_seen: dict[str, float] = {}  # when each queue's figures were taken
@@ -132,14 +134,17 @@ class Wallboard(LiveModel):
         if not self.online:
             return self.offline_view()
         return {"online": True, "problem": "", "now": self.clock(),
-                "queues": [self._queue(stats) for name, stats in sorted(self.queues.items())
-                           if self.every_queue or name in self._served()],
+                "queues": [self._queue(stats) for name, stats in sorted(self.queues.items()) if self._sees(stats)],
                 "agents": [self._agent(agent) for agent in sorted(self.agents.values(),
                                                                   key=lambda a: (a.name.casefold(), a.agent))],
                 "alerts": self.monitor.active_view()}
 
-    def _served(self) -> set[str]:
-        return {queue for agent in self.agents.values() for queue in agent.queues}
+    def _sees(self, stats: cti.QueueStats) -> bool:
+        if self.scope is None:
+            return True
+        # the agents shown are his: a queue one of them is logged in to is served by his agents
+        served = any(stats.queue in agent.queues for agent in self.agents.values())
+        return self.scope.sees_queue(stats.org_units, served)
 
     def _queue(self, stats: cti.QueueStats) -> dict:
         seen = self.queue_seen.get(stats.queue, self.clock())

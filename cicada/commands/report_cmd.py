@@ -81,12 +81,24 @@ def _run(args) -> int:
     config, database = open_database(args)
     thresholds = _thresholds(config)
     with database.reading() as session:
-        report = QueueReport(session, actor(session, args), p, filters, thresholds)
+        report = QueueReport(session, actor(session, args), p, filters, thresholds, _queue_org_units(config, session))
         with _progress(args.output is not None, len(report.stretches)) as step:
             rows = report.queue_rows(step) if args.rows == "queue" else report.contact_rows(step)
             _write(args, rows)
     database.engine.dispose()
     return 0
+
+
+def _queue_org_units(config, session) -> dict[str, tuple[str, ...]]:
+    """The phone queues' org units as the gateway checks them at start ([gateway] queues)."""
+    from cicada.commands.gateway_cmd import gateway_settings
+    from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
+
+    gateway = gateway_settings(config)
+    try:
+        return checked_queue_org_units(session, gateway.queue_org_units(), demo=gateway.demo_queues)
+    except UnknownOrgUnit as exc:
+        raise ConfigError(f"{gateway.where}: {exc}") from None
 
 
 def _thresholds(config) -> Callable:

@@ -11,7 +11,7 @@ month of contacts in memory, never the whole range), so that an export of a year
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -119,9 +119,14 @@ class Scope:
     agents: frozenset[str] | None  # None: whoever answered
 
 
-def resolve(session: Session, actor: Actor, p: Period, filters: Filters) -> Scope:
+QueueOrgUnits = Mapping[str, tuple[str, ...]]  # a phone queue's org units, as the gateway's configuration names them
+
+
+def resolve(session: Session, actor: Actor, p: Period, filters: Filters,
+            queue_org_units: QueueOrgUnits | None = None) -> Scope:
     """The queues and agents `actor` asks for and may read: a supervisor his org units' agents
-    and the queues they worked in during the range, an administrator all. ValidationError for an
+    and the queues he sees (WatchScope.sees_queue: those of his org units, and those with none
+    that his agents worked in during the range), an administrator all. ValidationError for an
     unknown queue, agent, team or channel; PermissionDenied for one that is not his."""
     actor.require(Permission.INTERACTION_READ_ANY, "read queue reports")
     watched = watch_scope(session, actor)
@@ -131,7 +136,7 @@ def resolve(session: Session, actor: Actor, p: Period, filters: Filters) -> Scop
         raise ValidationError(f"the queue report is defined for the phone channel only so far; "
                               f"{filters.channel} figures come with their own definitions")
     agents = _agents(session, actor, watched, filters)
-    return Scope(_queues(session, actor, watched, p, filters.queues), agents)
+    return Scope(_queues(session, actor, watched, p, filters.queues, queue_org_units or {}), agents)
 
 
 def _agents(session: Session, actor: Actor, watched: WatchScope, filters: Filters) -> frozenset[str] | None:
@@ -150,17 +155,20 @@ def _agents(session: Session, actor: Actor, watched: WatchScope, filters: Filter
     return None if chosen is None else frozenset(chosen)
 
 
-def _queues(session: Session, actor: Actor, watched: WatchScope, p: Period, asked: Sequence[str]) -> tuple[str, ...]:
+def _queues(session: Session, actor: Actor, watched: WatchScope, p: Period, asked: Sequence[str],
+            queue_org_units: QueueOrgUnits) -> tuple[str, ...]:
     for name in asked:
         if session.scalar(select(LoggedEvent.id).where(LoggedEvent.queue == name, _PHONE).limit(1)) is None:
             raise ValidationError(f"There is no queue {name!r} in the event log.")
     if watched.everything:
         return tuple(sorted(set(asked))) if asked else _queues_entered(session, p)
-    his = _queues_worked(session, watched, p)
+    worked = _queues_worked(session, watched, p)
+    his = {queue for queue in worked | {q for q, units in queue_org_units.items() if units}
+           if watched.sees_queue(queue_org_units.get(queue, ()), queue in worked)}
     for name in asked:
         if name not in his:
-            raise PermissionDenied(f"The queue {name} is not one of {actor.username}'s: no agent of his org units "
-                                   f"worked in it in this range.")
+            raise PermissionDenied(f"The queue {name} is not one of {actor.username}'s: it belongs to none of his "
+                                   f"org units, nor (having none) did an agent of his work in it in this range.")
     return tuple(sorted(set(asked) if asked else his))
 
 
@@ -285,9 +293,10 @@ class QueueReport:
     before an error can come), read a stretch of intervals at a time when iterated."""
 
     def __init__(self, session: Session, actor: Actor, p: Period, filters: Filters = Filters(),
-                 thresholds: Thresholds = lambda queue: QueueThresholds()):
+                 thresholds: Thresholds = lambda queue: QueueThresholds(),
+                 queue_org_units: QueueOrgUnits | None = None):
         self.session, self.period, self.thresholds = session, p, thresholds
-        self.scope = resolve(session, actor, p, filters)
+        self.scope = resolve(session, actor, p, filters, queue_org_units)
         self.stretches = _stretches(intervals(p), p.interval)
 
     def queue_rows(self, progress: Callable[[], None] = lambda: None) -> Iterator[QueueRow]:

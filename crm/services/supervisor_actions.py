@@ -18,7 +18,7 @@ from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.models import AuditEntry, OrgUnit, User
 from crm.permissions import Actor, Permission
 from crm.services import audit, sessions
-from crm.services.supervision import WatchScope, unit_and_below, watch_scope
+from crm.services.supervision import WatchScope, unit_scope, watch_scope
 
 ENTITY = "supervision"  # AuditEntry.entity of a supervisor's action; entity_id: the agent's user id
 ACTIONS = ("not_ready", "log_off", "message", "away")  # away: on the mail queue's channels (reason: which)
@@ -92,7 +92,7 @@ def team_scope(session: Session, actor: Actor, code: str) -> WatchScope:
         raise ValidationError(f"There is no org unit {code!r}.")
     if not scope.covers(unit):
         raise PermissionDenied(f"The org unit {code} is not one of {actor.username}'s.")
-    return WatchScope(everything=False, org_unit_ids=frozenset(unit_and_below(session, unit)))
+    return unit_scope(session, unit)
 
 
 def record(session: Session, actor: Actor, action: str, outcome: str, *, agent: str | None = None,

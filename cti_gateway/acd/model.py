@@ -66,6 +66,7 @@ class QueueConfig:
     announce_every: float | None = 30.0
     ring_timeout: float | None = None  # None: the gateway's setting
     wrap_up_seconds: float | None = None  # None: the gateway's setting
+    org_units: tuple[str, ...] = ()  # CRM org unit codes whose supervisors see it; none: its agents'
 
 
 @dataclass(frozen=True)

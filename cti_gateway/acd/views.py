@@ -73,4 +73,5 @@ def queue_stats(acd: AcdCore, queue: Queue) -> cti.QueueStats:
         entered=queue.entered, answered=queue.answered, abandoned=queue.abandoned,
         overflowed=queue.overflowed, answered_in_service_level=queue.answered_in_time,
         service_level_seconds=queue.config.service_level_seconds,
-        service_level=(queue.answered_in_time / decided) if decided else None)
+        service_level=(queue.answered_in_time / decided) if decided else None,
+        org_units=list(queue.config.org_units))
