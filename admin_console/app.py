@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import anyio
 import uvicorn
@@ -70,6 +71,9 @@ class ConsoleSettings:
     mailq_key: str = ""  # its public key (z85)
     # seals the sign-in cookies; the same after a restart, the sign-ins go on (None: they end with it)
     cookie_secret: bytes | None = None
+    # the phone queues' org units as configured for the gateway (the reports' scope of a supervisor)
+    queue_org_units: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    demo_queues: bool = False  # the gateway's embedded demo queues: their org units may be missing
 
 
 class _SecurityHeaders:

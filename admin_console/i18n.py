@@ -181,9 +181,10 @@ ZH = {
         "时间范围的结束早于开始：请选择不早于开始日期的结束日期。",
     "A report by {interval} covers at most {most} days; this range has {days}: choose a longer interval or a "
     "shorter range.": "按{interval}的报表最多涵盖 {most} 天；此范围有 {days} 天：请选择更长的间隔或更短的范围。",
-    "There is no queue {queue} in the event log.": "事件日志中没有队列 {queue}。",
-    "The queue {queue} is not one of yours: no agent of your org units worked in it in this range.":
-        "队列 {queue} 不是您的队列：此时间范围内您所辖组织单元的座席均未在其中工作。",
+    "There is no queue {queue} in the configuration or the event log.": "配置和事件日志中都没有队列 {queue}。",
+    "The queue {queue} is not one of yours: it belongs to none of your org units, nor did an agent of yours "
+    "work in it in this range.":
+        "队列 {queue} 不是您的队列：它不属于您所辖的任何组织单元，此时间范围内您的座席也未在其中工作。",
     "There is no team {team}.": "没有团队 {team}。",
     "The team {team} is not one of yours.": "团队 {team} 不是您所辖的团队。",
     "There is no agent {agent}.": "没有座席 {agent}。",

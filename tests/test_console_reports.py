@@ -194,7 +194,7 @@ def read_download(download, tmp_path) -> bytes:
     return target.read_bytes()
 
 
-NOT_HIS_QUEUE = "队列 support 不是您的队列：此时间范围内您所辖组织单元的座席均未在其中工作。"
+NOT_HIS_QUEUE = "队列 support 不是您的队列：它不属于您所辖的任何组织单元，此时间范围内您的座席也未在其中工作。"
 
 
 def refusal(page) -> str:
@@ -228,7 +228,7 @@ def test_what_is_not_his_bad_ranges_and_agents_are_refused_in_his_language(conso
                 ("queue=support", 403, NOT_HIS_QUEUE),
                 ("team=A", 403, "团队 A 不是您所辖的团队。"),
                 ("agent=amy", 403, "座席 amy 不在您所辖的组织单元内。"),
-                ("queue=nowhere", 400, "事件日志中没有队列 nowhere。")):
+                ("queue=nowhere", 400, "配置和事件日志中都没有队列 nowhere。")):
             reply = page.goto(console.url + f"reports?{MARCH}&{asked}")
             assert (reply.status, refusal(page)) == (status, said), asked
             assert page.locator("#report-table").count() == 0  # no figure of another team's
@@ -265,3 +265,38 @@ def test_what_is_not_his_bad_ranges_and_agents_are_refused_in_his_language(conso
         assert page.request.get(console.url + f"reports/queue.csv?{MARCH}", max_redirects=0).status == 303
     finally:
         context.close()
+
+
+def test_a_supervisor_reads_the_queues_of_his_org_unit_as_configured_even_with_no_contact_in_them(tmp_path):
+    import re
+    import warnings
+
+    from admin_console.app import ConsoleSettings, create_app
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from starlette.testclient import TestClient
+
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    migrate_test_database(make_engine(url))
+    database = Database.open(url)
+    fill(database)  # its users' password is factories.PASSWORD
+    database.dispose()
+    nowhere = f"tcp://127.0.0.1:{ports.free_port()}"
+    key = ensure_keys(tmp_path / "keys", ["gateway"])["gateway"].public.decode()
+    app = create_app(ConsoleSettings(url, gateway_commands=nowhere, gateway_events=nowhere, gateway_key=key,
+                                     gateway_timeout=0.5, queue_org_units={"quiet": ("A",)}))
+
+    def report_queues(username: str, query: str = ""):
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            form = client.get("/signin")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            client.post("/signin", data={"csrf": csrf, "username": username, "password": factories.PASSWORD})
+            page = client.get("/reports?" + MARCH + query)
+            return page.status_code, set(re.findall(r'<option value="([^"]+)"', page.text))
+
+    status, options = report_queues("sue")
+    assert status == 200 and "quiet" in options  # team A's queue, though no call entered it
+    assert report_queues("sue", "&queue=quiet")[0] == 200
+    status, options = report_queues("ted")
+    assert "quiet" not in options  # team B's supervisor: not his
+    assert report_queues("ted", "&queue=quiet")[0] == 403

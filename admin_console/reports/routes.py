@@ -36,6 +36,7 @@ from crm.reports.exports import csv_chunks, write_xlsx
 from crm.reports.queue_report import (CONTACT_COLUMNS, QUEUE_COLUMNS, Filters, QueueReport, QueueRow,
                                       contact_record, default_zone_name, queue_record, resolve)
 from crm.services import sessions, supervisor_actions
+from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
 
 log = logging.getLogger("cicada.console")
 
@@ -59,10 +60,17 @@ class Refused:
     status: int
 
 
-def _open_report(session, token: str, ask: Ask, thresholds) -> QueueReport:
+def _open_report(request: Request, session, token: str, ask: Ask, thresholds) -> QueueReport:
     """The report with the rights of the sign-in's own CRM session (the module's errors raised)."""
     actor = sessions.actor_of(session, token).actor
-    return QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds)
+    return QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds,
+                       queue_org_units(request, session))
+
+
+def queue_org_units(request: Request, session) -> dict[str, tuple[str, ...]]:
+    """The queues' org units as the gateway and the mail queue check them at start (their configuration)."""
+    settings = request.app.state.settings
+    return checked_queue_org_units(session, settings.queue_org_units, demo=settings.demo_queues)
 
 
 def _refusal(exc: Exception, language: str) -> Refused:
@@ -77,7 +85,7 @@ def _refusal(exc: Exception, language: str) -> Refused:
     return Refused(translate(UNAVAILABLE), 503)
 
 
-REFUSED_ERRORS = (AskError, ValidationError, PermissionDenied)
+REFUSED_ERRORS = (AskError, ValidationError, PermissionDenied, UnknownOrgUnit)
 UNAVAILABLE_ERRORS = (CrmError, SQLAlchemyError)
 
 
@@ -108,8 +116,9 @@ async def report_page(request: Request) -> Response:
             actor = sessions.actor_of(session, signed.token).actor
             found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
             try:
-                report = QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds)
-                found["queues"] = resolve(session, actor, ask.period(report_zone()), Filters()).queues
+                units = queue_org_units(request, session)
+                report = QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds, units)
+                found["queues"] = resolve(session, actor, ask.period(report_zone()), Filters(), units).queues
             except REFUSED_ERRORS as exc:
                 return found | {"error": _refusal(exc, signed.language)}
             found["rows"], found["total"] = _first_rows(report.queue_rows())
@@ -243,7 +252,7 @@ async def contacts_page(request: Request) -> Response:
     def make() -> dict[str, Any]:
         with request.app.state.database.reading() as session:
             try:
-                report = _open_report(session, signed.token, ask, thresholds)
+                report = _open_report(request, session, signed.token, ask, thresholds)
             except REFUSED_ERRORS as exc:
                 return {"error": _refusal(exc, signed.language)}
             assert ask.drill is not None
@@ -328,7 +337,7 @@ async def download(request: Request) -> Response:
 
     def produce(put: Callable[[bytes], None], ready: Callable[[], None]) -> None:
         with request.app.state.database.reading() as session:
-            report = _open_report(session, signed.token, ask, thresholds)
+            report = _open_report(request, session, signed.token, ask, thresholds)
             ready()  # checked: from here on the rows go out
             if kind == "csv":
                 put("\ufeff".encode())  # a byte-order mark, so that Excel reads UTF-8 CSV as UTF-8

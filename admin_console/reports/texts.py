@@ -76,9 +76,10 @@ REFUSALS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), text)
     (r"a report by (?P<interval>\S+) covers at most (?P<most>\d+) days; this range has (?P<days>\d+)",
      "A report by {interval} covers at most {most} days; this range has {days}: choose a longer interval or "
      "a shorter range."),
-    (r"There is no queue '(?P<queue>.*)' in the event log\.", "There is no queue {queue} in the event log."),
-    (r"The queue (?P<queue>.*) is not one of (?P<user>\S+)'s", "The queue {queue} is not one of yours: no agent "
-     "of your org units worked in it in this range."),
+    (r"There is no queue '(?P<queue>.*)' in the configuration or the event log\.",
+     "There is no queue {queue} in the configuration or the event log."),
+    (r"The queue (?P<queue>.*) is not one of (?P<user>\S+)'s", "The queue {queue} is not one of yours: it "
+     "belongs to none of your org units, nor did an agent of yours work in it in this range."),
     (r"There is no org unit '(?P<team>.*)'\.", "There is no team {team}."),
     (r"The org unit (?P<team>.*) is not one of (?P<user>\S+)'s\.", "The team {team} is not one of yours."),
     (r"There is no agent '(?P<agent>.*)'\.", "There is no agent {agent}."),

@@ -70,7 +70,8 @@ def _console(args) -> int:
                                alert_rules=console.alert_rules, agent_limits=console.agent_limits,
                                mailq_commands=mailq.command_address if mailq else None,
                                mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key,
-                               cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET))
+                               cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET),
+                               queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues)
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)

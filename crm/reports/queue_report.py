@@ -157,9 +157,10 @@ def _agents(session: Session, actor: Actor, watched: WatchScope, filters: Filter
 
 def _queues(session: Session, actor: Actor, watched: WatchScope, p: Period, asked: Sequence[str],
             queue_org_units: QueueOrgUnits) -> tuple[str, ...]:
-    for name in asked:
-        if session.scalar(select(LoggedEvent.id).where(LoggedEvent.queue == name, _PHONE).limit(1)) is None:
-            raise ValidationError(f"There is no queue {name!r} in the event log.")
+    for name in asked:  # a configured queue is known before its first contact
+        if name not in queue_org_units and session.scalar(
+                select(LoggedEvent.id).where(LoggedEvent.queue == name, _PHONE).limit(1)) is None:
+            raise ValidationError(f"There is no queue {name!r} in the configuration or the event log.")
     if watched.everything:
         return tuple(sorted(set(asked))) if asked else _queues_entered(session, p)
     worked = _queues_worked(session, watched, p)
