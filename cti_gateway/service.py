@@ -828,6 +828,9 @@ class GatewayService:
             session, state = self.acd.login(found.profile, device=command.device, queues=command.queues,
                                             takeover=command.takeover, client=command.client)
             key = self._seat(agent, AgentSeat(new_event_key(), found.org_unit_id, found.token_hash))
+            # His first state went out before his seat (and so his org unit) was known here: his
+            # supervisors' watches had not got it. Again, now that they are among its audience.
+            self.acd.publish_agent_state(self.acd.agents[agent])
             reply = encode_reply(request_id, cti.LoginResult(
                 session=session, state=state, run=self.run_id, seq=self.publisher.seq,
                 not_ready_reasons=list(self.acd.settings.not_ready_reasons), events_key=key))

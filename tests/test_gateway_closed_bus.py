@@ -257,3 +257,17 @@ def test_the_status_is_for_the_operator_and_supervisors_only(make_gateway):
     assert agent.value.code == "forbidden"
     assert [a.agent for a in anyone.status(token=gateway.sign_in("sue")).agents] == ["ann"]
     assert sorted(a.agent for a in gateway.status().agents) == ["ann", "bob"]  # the operator's key
+
+
+def test_a_supervisor_sees_his_agent_log_in_and_log_off(make_gateway):
+    gateway = make_gateway(agents={"ann": {"billing": 5}})
+    org_units(gateway.db_url, {"north": ["ann"]}, {"sue": "north"})
+    sue = gateway.client()
+    sue.watch(gateway.sign_in("sue"))
+    ann = gateway.client()
+    ann.login(gateway.sign_in("ann"), device="sip:ann@127.0.0.1:5999")
+    state = sue.wait_for(lambda e: isinstance(e, cti.AgentStateChanged) and e.state.agent == "ann", 5)
+    assert (state.state.mode, state.state.reason) == ("not_ready", "login")  # before any change of his
+    ann.command(cti.AgentLogout)
+    sue.wait_for(lambda e: isinstance(e, cti.AgentStateChanged) and e.state.agent == "ann"
+                 and e.state.mode == "logged_out", 5)
