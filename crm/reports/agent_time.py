@@ -285,19 +285,18 @@ class AgentTimeReport:
         self.session, self.period = session, p
         self.scope = resolve_agents(session, actor, filters)
         self.stretches = stretches(intervals(p), p.interval)
-        self.until = min(p.end, now or datetime.now(UTC))
-        self.reasons: tuple[str, ...] = ()
+        until = min(p.end, now or datetime.now(UTC))
+        self._reader = _Reader(session, self.scope.agents, p.start.timestamp(), until.timestamp())
+        self.agents = self._reader.worked()  # those with a row
+        self.reasons = self._reader.reasons()  # the not-ready reason codes, each a column of the exports
 
     def rows(self, progress: Callable[[], None] = lambda: None) -> Iterator[AgentTimeRow]:
         """Per interval: each agent who was logged in during the range, then each org unit
-        above them (teams, sites, the center) with the sum of its agents."""
-        reader = _Reader(self.session, self.scope.agents, self.period.start.timestamp(), self.until.timestamp())
-        shown = reader.worked()
-        self.reasons = reader.reasons()
+        above them (teams, sites, the center) with the sum of its agents. Read once."""
         for stretch in self.stretches:
-            times = _per_interval(stretch, reader.segments(stretch[-1][1].timestamp()))
+            times = _per_interval(stretch, self._reader.segments(stretch[-1][1].timestamp()))
             for index, (start, end) in enumerate(stretch):
-                yield from self._interval_rows(start, end, times[index], shown)
+                yield from self._interval_rows(start, end, times[index], self.agents)
             progress()
 
     def _interval_rows(self, start: datetime, end: datetime, times: dict[int, Times],
