@@ -155,3 +155,29 @@ def test_the_agents_report_has_no_queue_filter(cicada):
     with pytest.raises(SystemExit) as exit_:
         cicada("agents", *MARCH, "--queue", "support", "--user", "admin")
     assert exit_.value.code == 2
+
+
+@pytest.mark.postgres
+def test_csv_from_postgresql(tmp_path, capsys, monkeypatch):
+    from conftest import PgSchema, pg_url
+
+    for name in ("CICADA_DB_URL", "CICADA_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    schema = PgSchema(pg_url())
+    engine = schema.engine()
+    try:
+        upgrade(engine)
+        fill(Database(engine))
+        engine.dispose()
+        url = f"{pg_url()}?options=-csearch_path%3D{schema.name}"
+        code = main(["--db-url", url, "report", "agents", *MARCH, "--format", "csv", "--user", "ted"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        carl_1, team_1, carl_2, team_2 = csv.DictReader(io.StringIO(out))
+        assert (carl_1["not_ready_lunch"], carl_2["talk"], carl_2["offered"], team_2["ready"]) == (
+            "3600.0", "3595.0", "5.0", "3600.0")
+        assert float(carl_2["utilization"]) == round(3595 / 7200, 6)
+    finally:
+        engine.dispose()
+        schema.drop()
