@@ -330,3 +330,19 @@ def test_a_day_of_an_unknown_agent_or_one_not_his_is_refused(db, people):
             agent_day(s, people["sue"], "nobody", date(2026, 3, 28), BERLIN)
         with pytest.raises(PermissionDenied, match="not in sue's org units"):
             agent_day(s, people["sue"], "carl", date(2026, 3, 28), BERLIN)
+
+
+def test_a_login_open_since_before_the_range_counts_unless_it_is_stale(db, people):
+    """dan's login six days before the range, with no logout since (a run the log cannot name),
+    is still open and counts from the range's start; eve's, eight days before, lost its logout."""
+    with db.unit_of_work() as s:
+        for agent, day in (("dan", 22), ("eve", 20)):
+            user = factories.user(s, agent)
+            s.get(User, user.user_id).org_unit_id = s.get(User, people["amy"].user_id).org_unit_id
+            log_event(s, SYSTEM, key=f"queue_event:{agent}", kind="logged_in", at=utc(day, "08:00:00"), agent=agent)
+            log_event(s, SYSTEM, key=f"queue_event:{agent}:mode", kind="work_mode", at=utc(day, "08:00:00"),
+                      agent=agent, detail=mode("not_ready", "meeting"))
+    rows, reasons = report_rows(db, people["sue"])
+    dan = [row for row in rows if row.agent == "dan"]
+    assert [row.times.reasons for row in dan] == [{"meeting": 24 * 3600}, {"meeting": 23 * 3600}]
+    assert "meeting" in reasons and not any(row.agent == "eve" for row in rows)

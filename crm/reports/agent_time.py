@@ -44,6 +44,7 @@ MODES = frozenset({"ready", "not_ready", "offered", "busy", "wrap_up"})  # work 
 AGENT_KINDS = (EventKind.LOGGED_IN, EventKind.LOGGED_OUT, EventKind.WORK_MODE, EventKind.HELD, EventKind.RETRIEVED,
                EventKind.OFFERED, EventKind.ANSWERED)
 GATEWAY_RUN = ("gw-", 15)  # the gateway's event keys start with its run's id: "gw-" and 12 hex digits
+LONGEST_SESSION = timedelta(days=7)  # a login older than this before the range, not logged out, is stale
 UNIT_LEVELS = (OrgUnitKind.TEAM.value, OrgUnitKind.SITE.value, OrgUnitKind.CONTACT_CENTER.value)
 
 
@@ -440,10 +441,12 @@ class _Reader:
             yield epoch(at), user_id, kind, key, contact, detail or {}
 
     def _session_open(self, user_id: int) -> float | None:
-        """When his latest login before the range was, if no logout followed it."""
+        """When his latest login before the range was, if no logout followed it and it is at
+        most LONGEST_SESSION before the range (an older one lost its logout: it is not read)."""
         latest = self.session.execute(
             select(LoggedEvent.kind, LoggedEvent.at)
             .where(LoggedEvent.agent_id == user_id, LoggedEvent.at < _naive(self.start),
+                   LoggedEvent.at >= _naive(self.start) - LONGEST_SESSION,
                    LoggedEvent.kind.in_([EventKind.LOGGED_IN.value, EventKind.LOGGED_OUT.value]))
             .order_by(LoggedEvent.at.desc(), LoggedEvent.id.desc()).limit(1)).first()
         return epoch(latest.at) if latest is not None and latest.kind == EventKind.LOGGED_IN.value else None
