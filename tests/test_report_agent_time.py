@@ -294,17 +294,17 @@ def test_the_timeline_of_a_day_still_going_ends_now(db, people):
 
 def test_a_missing_logout_ends_at_the_next_login():
     walk = AgentWalk()
-    walk.event(100.0, "logged_in", "queue_event:1", None, {})
-    walk.event(100.0, "work_mode", "queue_event:2", None, mode("ready"))
-    walk.event(500.0, "logged_in", "queue_event:3", None, {})
-    walk.event(600.0, "logged_out", "queue_event:4", None, {})
+    walk.event(100.0, "logged_in", "queue_event:1", None)
+    walk.event(100.0, "work_mode", "queue_event:2", None, "ready")
+    walk.event(500.0, "logged_in", "queue_event:3", None)
+    walk.event(600.0, "logged_out", "queue_event:4", None)
     assert [(s.start, s.end, s.state) for s in walk.take()] == [(100.0, 500.0, "ready"), (500.0, 600.0, "not_ready")]
 
 
 def test_a_run_still_writing_is_no_restart():
     """Another gateway's run beside his does not end his session; a run after it does."""
     walk = AgentWalk()
-    walk.event(0.0, "logged_in", "gw-aaaaaaaaaaaa:1", None, {})
+    walk.event(0.0, "logged_in", "gw-aaaaaaaaaaaa:1", None)
     walk.restarted(50.0, "gw-aaaaaaaaaaaa")
     assert walk.open is not None
     walk.restarted(60.0, "gw-cccccccccccc")

@@ -43,6 +43,8 @@ CONTACT_STATES = frozenset({"offered", "talk", "hold", "wrap_up"})  # states spe
 MODES = frozenset({"ready", "not_ready", "offered", "busy", "wrap_up"})  # work modes of a logged-in agent
 AGENT_KINDS = (EventKind.LOGGED_IN, EventKind.LOGGED_OUT, EventKind.WORK_MODE, EventKind.HELD, EventKind.RETRIEVED,
                EventKind.OFFERED, EventKind.ANSWERED)
+# the kinds' names as plain strings: compared once per event read
+_LOGGED_IN, _LOGGED_OUT, _WORK_MODE, _HELD, _RETRIEVED = (kind.value for kind in AGENT_KINDS[:5])
 GATEWAY_RUN = ("gw-", 15)  # the gateway's event keys start with its run's id: "gw-" and 12 hex digits
 LONGEST_SESSION = timedelta(days=7)  # a login older than this before the range, not logged out, is stale
 UNIT_LEVELS = (OrgUnitKind.TEAM.value, OrgUnitKind.SITE.value, OrgUnitKind.CONTACT_CENTER.value)
@@ -81,20 +83,22 @@ class AgentWalk:
         self.held = False
         self.done: list[Segment] = []
 
-    def event(self, at: float, kind: str, key: str, contact: str | None, detail: dict) -> None:
-        if kind == EventKind.LOGGED_IN.value:
+    def event(self, at: float, kind: str, key: str, contact: str | None, mode: str | None = None,
+              reason: str | None = None) -> None:
+        """One event of his: `mode` and `reason` are a work mode's."""
+        if kind == _WORK_MODE:
+            self._mode(at, key, mode, reason)
+        elif kind == _LOGGED_IN:
             self.end(at)  # still logged in: his logout is missing
             self.open, self.run = _Open(at, "not_ready", None, None), gateway_run(key)
-        elif kind == EventKind.LOGGED_OUT.value:
+        elif kind == _LOGGED_OUT:
             self.end(at)
-        elif kind == EventKind.WORK_MODE.value:
-            self._mode(at, key, detail.get("mode"), detail.get("reason"))
-        elif kind in (EventKind.HELD.value, EventKind.RETRIEVED.value):
-            self._hold(at, kind == EventKind.HELD.value)
+        elif kind in (_HELD, _RETRIEVED):
+            self._hold(at, kind == _HELD)
         elif self.open is not None and self.open.state in CONTACT_STATES and contact is not None:
             self.open.contact = contact  # offered or answered: the call this segment is spent on
 
-    def _mode(self, at: float, key: str, mode: object, reason: object) -> None:
+    def _mode(self, at: float, key: str, mode: str | None, reason: str | None) -> None:
         if mode == "logged_out":
             self.end(at)
             return
@@ -103,9 +107,9 @@ class AgentWalk:
         if self.open is None:  # his login is not in the log (older records): he works from here
             self.open, self.run = _Open(at, "not_ready", None, None), gateway_run(key)
         self.held = self.held and mode == "busy"
-        state = ("hold" if self.held else "talk") if mode == "busy" else str(mode)
+        state = ("hold" if self.held else "talk") if mode == "busy" else mode
         same_contact = state in CONTACT_STATES and self.open.state in CONTACT_STATES
-        self._switch(at, state, str(reason) if state == "not_ready" and reason else None,
+        self._switch(at, state, reason if state == "not_ready" and reason else None,
                      self.open.contact if same_contact else None)
 
     def _hold(self, at: float, held: bool) -> None:
@@ -420,25 +424,27 @@ class _Reader:
         walks = [self.walks[user_id] for user_id in agents]
         restarts = iter([run for run in self.runs if start <= run[0] < stop])
         run = next(restarts, None)
-        for at, user_id, kind, key, contact, detail in events:
+        for at, user_id, kind, key, contact, mode, reason in events:
             while run is not None and run[0] <= at:
                 _restart(walks, *run)
                 run = next(restarts, None)
-            self.walks[user_id].event(at, kind, key, contact, detail)
+            self.walks[user_id].event(at, kind, key, contact, mode, reason)
         while run is not None:
             _restart(walks, *run)
             run = next(restarts, None)
 
     def _events(self, start: float, end: float, agents: Sequence[int]) -> Iterator[tuple]:
+        # the work mode and its reason taken out of the detail by the database, not by Python's json
         query = (select(LoggedEvent.at, LoggedEvent.agent_id, LoggedEvent.kind, LoggedEvent.event_key,
-                        LoggedEvent.contact_id, LoggedEvent.detail)
+                        LoggedEvent.contact_id, LoggedEvent.detail["mode"].as_string(),
+                        LoggedEvent.detail["reason"].as_string())
                  .where(LoggedEvent.at >= _naive(start), LoggedEvent.at < _naive(end),
                         LoggedEvent.agent_id.in_(sorted(agents)),
                         LoggedEvent.kind.in_([kind.value for kind in AGENT_KINDS]))
-                 .order_by(LoggedEvent.at, LoggedEvent.id)
-                 .execution_options(yield_per=READ_BATCH))
-        for at, user_id, kind, key, contact, detail in self.session.execute(query):
-            yield epoch(at), user_id, kind, key, contact, detail or {}
+                 .order_by(LoggedEvent.at, LoggedEvent.id))
+        rows = self.session.connection().execution_options(yield_per=READ_BATCH).execute(query)  # no ORM: plain rows
+        for at, user_id, kind, key, contact, mode, reason in rows:
+            yield (at - _EPOCH).total_seconds(), user_id, kind, key, contact, mode, reason
 
     def _session_open(self, user_id: int) -> float | None:
         """When his latest login before the range was, if no logout followed it and it is at
@@ -471,6 +477,9 @@ def _restart(walks: Sequence[AgentWalk], at: float, run: str, ended: dict[str, f
     for walk in walks:
         if walk.run is not None and ended.get(walk.run, at) <= at:
             walk.restarted(at, run)
+
+
+_EPOCH = datetime(1970, 1, 1)  # the log's times are naive UTC
 
 
 def _naive(seconds: float) -> datetime:
