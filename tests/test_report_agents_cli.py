@@ -151,6 +151,27 @@ def test_bad_input_gets_a_clear_error_and_no_file(cicada, tmp_path, args, messag
     assert out == "" and not target.exists()
 
 
+def test_an_agent_named_has_his_rows_also_on_a_day_he_did_not_work(cicada):
+    code, out, err = cicada("agents", "--from", "2026-03-30", "--to", "2026-03-30", "--tz", "Europe/Berlin",
+                            "--agent", "amy", "--format", "csv", "--user", "sue")
+    assert code == 0, err
+    amy, team = csv.DictReader(io.StringIO(out))
+    assert (amy["agent"], amy["logged_in"], amy["utilization"], team["unit"]) == ("amy", "0.0", "", "A")
+    code, out, _ = cicada("agents", "--from", "2026-03-30", "--to", "2026-03-30", "--format", "csv", "--user", "sue")
+    assert code == 0 and out.splitlines()[1:] == []  # nobody named, nobody worked: no rows
+
+
+def test_a_database_not_migrated_to_the_event_log_is_refused(cicada, tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0011")  # the queue events before the event log
+    engine.dispose()
+    code = main(["--db-url", url, "report", "agents", *MARCH, "--user", "admin"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "at revision 0011" in err and "cicada db upgrade" in err
+
+
 def test_the_agents_report_has_no_queue_filter(cicada):
     with pytest.raises(SystemExit) as exit_:
         cicada("agents", *MARCH, "--queue", "support", "--user", "admin")

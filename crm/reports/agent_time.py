@@ -292,7 +292,8 @@ class AgentTimeReport:
         self.stretches = stretches(intervals(p), p.interval)
         until = min(p.end, now or datetime.now(UTC))
         self._reader = _Reader(session, self.scope.agents, p.start.timestamp(), until.timestamp())
-        self.agents = self._reader.worked()  # those with a row
+        # those with a row: the agents named, else those who worked in the range
+        self.agents = list(self.scope.agents) if filters.agents else self._reader.worked()
         self.reasons = self._reader.reasons()  # the not-ready reason codes, each a column of the exports
 
     def rows(self, progress: Callable[[], None] = lambda: None) -> Iterator[AgentTimeRow]:
