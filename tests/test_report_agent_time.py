@@ -26,6 +26,12 @@ carl: logged in on the 27th at 22:30 (R1), not ready (lunch) until he logs out a
 28th: 3,600 s of day 1 (the half hour before the range is not counted). Day 2 (R2): logged in
 20:00 ready, offered c2 21:00, answers 21:00:05, still talking when the range ends at 22:00:
 ready 3,600, offered 5, talk 3,595 (an open login counts to the range's end).
+
+Email and chat (time with at least one conversation open, beside the phone's states): carl took
+email 504 on the 27th at 20:00 and resolved it at 01:00 on the 28th (7,200 s of day 1). amy took
+email 501 at 09:00 and chat 502 at 09:30, resolved the chat at 09:45, and 501 went back to the
+queue at 10:30 (requeued): 5,400 s. bob took email 503 at 22:30 and transferred it at 08:00 on
+the 29th: 1,800 s of day 1, 32,400 of day 2. A taken, B 7,200 and S 14,400 on day 1.
 """
 
 from __future__ import annotations
@@ -101,6 +107,22 @@ EVENTS = [
     (R2, 29, "21:00:05", "answered", "carl", "c2", {"wait": 3}),
 ]
 
+# (day, time, kind, agent, channel, conversation, detail), UTC
+MAIL = [
+    (27, "20:00:00", "answered", "carl", "email", "504", {"wait": 60}),
+    (28, "01:00:00", "resolved", "carl", "email", "504", None),
+    (28, "09:00:00", "answered", "amy", "email", "501", {"wait": 60}),
+    (28, "09:30:00", "answered", "amy", "chat", "502", {"wait": 5}),
+    (28, "09:40:00", "first_reply", "amy", "chat", "502", None),
+    (28, "09:45:00", "resolved", "amy", "chat", "502", None),
+    (28, "10:30:00", "entered", None, "email", "501", {"via": "requeued", "agent": "amy", "cause": "logged_off"}),
+    (28, "22:30:00", "answered", "bob", "email", "503", {"wait": 60}),
+    (29, "08:00:00", "transferred", "bob", "email", "503", {"target": "queue:billing"}),
+    (29, "08:00:00", "entered", None, "email", "503", {"via": "transferred"}),
+]
+EMAIL_CHAT = ({"amy": 5400, "bob": 1800, "carl": 7200, "A": 7200, "B": 7200, "S": 14400, "CC": 14400},
+              {"amy": 0, "bob": 32400, "carl": 0, "A": 32400, "B": 0, "S": 32400, "CC": 32400})
+
 STATES = ("logged_in", "ready", "offered", "busy", "talk", "hold", "wrap_up", "not_ready", "handling")
 DAY_1 = {
     "amy": dict(logged_in=17400, ready=10680, offered=10, busy=290, talk=230, hold=60, wrap_up=60, not_ready=6360,
@@ -133,6 +155,9 @@ DAY_2["B"] = DAY_2["carl"]
 DAY_2["S"] = DAY_2["CC"] = dict(
     logged_in=16800, ready=7800, offered=5, busy=3595, talk=3595, hold=0, wrap_up=0, not_ready=5400, handling=3595,
     reasons={"break": 5400}, occupancy=3595 / (3595 + 7805), utilization=3595 / 16800)
+for _day, _email_chat in zip((DAY_1, DAY_2), EMAIL_CHAT):
+    for _name, _seconds in _email_chat.items():
+        _day[_name] = _day[_name] | {"email_chat": _seconds}
 
 
 def fill(db) -> dict[str, Actor]:
@@ -153,6 +178,9 @@ def fill(db) -> dict[str, Actor]:
         for run, day, clock, kind, agent, contact, detail in EVENTS:
             log_event(s, SYSTEM, key=f"{run}:{next(_NUMBERS)}", kind=kind, at=utc(day, clock), agent=agent,
                       contact_id=contact, queue="support" if contact else None, detail=detail)
+        for day, clock, kind, agent, channel, number, detail in MAIL:
+            log_event(s, SYSTEM, key=f"mq-test:{next(_NUMBERS)}", kind=kind, at=utc(day, clock), agent=agent,
+                      channel=channel, contact_id=number, queue="support", detail=detail)
     return found
 
 
@@ -175,6 +203,7 @@ def figures(row) -> dict:
     found = {name: round(row.seconds(name), 6) for name in STATES}
     found["reasons"] = {reason: round(seconds, 6) for reason, seconds in row.times.reasons.items() if seconds}
     found["occupancy"], found["utilization"] = row.occupancy, row.utilization
+    found["email_chat"] = round(row.times.email_chat, 6)
     return found
 
 
@@ -266,6 +295,8 @@ def test_the_timeline_of_amys_day_has_each_state_and_call(db, people):
         ("09:13:00+0100", "09:15:00+0100", "talk", None, "c1"),
         ("09:15:00+0100", "09:16:00+0100", "wrap_up", None, "c1"),
         ("09:16:00+0100", "12:00:00+0100", "ready", None, None),
+        ("10:00:00+0100", "11:30:00+0100", "email", None, "501"),  # beside the phone's states
+        ("10:30:00+0100", "10:45:00+0100", "chat", None, "502"),
         ("12:00:00+0100", "12:45:00+0100", "not_ready", "lunch", None),
         ("12:45:00+0100", "12:50:00+0100", "ready", None, None),
         ("23:00:00+0100", "00:00:00+0100", "not_ready", "break", None),  # goes on past midnight
@@ -278,8 +309,11 @@ def test_the_timeline_of_amys_day_has_each_state_and_call(db, people):
 def test_the_timeline_ends_a_session_without_logout_at_the_gateways_restart(db, people):
     assert segments(db, people["admin"], "bob", date(2026, 3, 28)) == [
         ("10:00:00+0100", "11:00:00+0100", "ready", None, None),
-        ("11:00:00+0100", "13:00:00+0100", "not_ready", "break", None)]
-    assert segments(db, people["admin"], "bob", date(2026, 3, 29))[1:3] == [
+        ("11:00:00+0100", "13:00:00+0100", "not_ready", "break", None),
+        ("23:30:00+0100", "00:00:00+0100", "email", None, "503")]
+    assert segments(db, people["admin"], "bob", date(2026, 3, 29))[:4] == [
+        ("00:00:00+0100", "10:00:00+0200", "email", None, "503"),  # taken the day before
+        ("01:00:00+0100", "01:30:00+0100", "ready", None, None),
         ("01:30:00+0100", "03:30:00+0200", "not_ready", "break", None),
         ("03:30:00+0200", "04:00:00+0200", "ready", None, None)]
 

@@ -18,7 +18,7 @@ from test_report_agent_time import DAY_1, DAY_2, fill
 MARCH = ("--from", "2026-03-28", "--to", "2026-03-29", "--tz", "Europe/Berlin")
 COLUMNS = ["level", "unit", "agent", "start", "end", "logged_in", "ready", "offered", "busy", "talk", "hold",
            "wrap_up", "not_ready", "not_ready_break", "not_ready_login", "not_ready_lunch", "handling", "occupancy",
-           "utilization"]
+           "utilization", "email_chat_open"]
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,7 @@ def test_csv_has_a_column_per_reason_and_every_figure(cicada):
     assert figures == {name: DAY_1["amy"][name] for name in figures}
     assert (amy["not_ready_login"], amy["not_ready_lunch"], amy["not_ready_break"]) == ("60.0", "2700.0", "3600.0")
     assert float(amy["occupancy"]) == round(350 / 11040, 6)
+    assert (amy["email_chat_open"], rows[3]["email_chat_open"]) == ("5400.0", "7200.0")  # amy; team A
     assert rows[2]["occupancy"] == ""  # carl: neither ready nor handling, nothing to measure
     assert (rows[7]["start"], rows[7]["end"]) == ("2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00")
 
@@ -93,7 +94,7 @@ def test_the_table_shows_times_as_hours_and_ratios_as_percentages(cicada):
     assert code == 0, err
     assert "Agent time 2026-03-28 – 2026-03-29" in out
     amy = next(line for line in out.splitlines() if "amy" in line)
-    assert "4:50:00" in amy and "3.2%" in amy  # logged in 17,400 s; occupancy 350 / 11,040
+    assert "4:50:00" in amy and "3.2%" in amy and "1:30:00" in amy  # logged in, occupancy, email/chat open
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "table"])
@@ -106,11 +107,12 @@ def test_the_timeline_of_one_agents_day(cicada, fmt):
         return
     rows = list(csv.DictReader(io.StringIO(out))) if fmt == "csv" else json.loads(out)
     assert [row["state"] for row in rows] == ["not_ready", "ready", "offered", "talk", "hold", "talk", "wrap_up",
-                                              "ready", "not_ready", "ready", "not_ready"]
+                                              "ready", "email", "chat", "not_ready", "ready", "not_ready"]
     hold = rows[4]
     assert (hold["start"], hold["end"], float(hold["seconds"]), hold["contact"]) == (
         "2026-03-28T09:12:00+01:00", "2026-03-28T09:13:00+01:00", 60.0, "c1")
-    assert (rows[8]["reason"], rows[-1]["reason"], rows[-1]["end"]) == ("lunch", "break", "2026-03-29T00:00:00+01:00")
+    assert (rows[8]["contact"], rows[10]["reason"], rows[-1]["reason"], rows[-1]["end"]) == ("501", "lunch", "break",
+                                                                    "2026-03-29T00:00:00+01:00")
 
 
 def test_the_timeline_in_excel(cicada, tmp_path):
@@ -123,7 +125,8 @@ def test_the_timeline_in_excel(cicada, tmp_path):
     rows = [row + (None,) * (len(header) - len(row)) for row in rows]  # a read-only sheet leaves off empty cells
     assert rows == [("bob", "2026-03-28T10:00:00+01:00", "2026-03-28T11:00:00+01:00", 3600, "ready", None, None),
                     ("bob", "2026-03-28T11:00:00+01:00", "2026-03-28T13:00:00+01:00", 7200, "not_ready", "break",
-                     None)]
+                     None),
+                    ("bob", "2026-03-28T23:30:00+01:00", "2026-03-29T00:00:00+01:00", 1800, "email", None, "503")]
 
 
 @pytest.mark.parametrize("args, message", [

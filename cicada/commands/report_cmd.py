@@ -304,12 +304,12 @@ TABLE_COLUMNS = {
     "agents": (("level", "Level"), ("unit", "Unit"), ("agent", "Agent"), ("start", "Interval"),
                ("logged_in", "Logged in"), ("ready", "Ready"), ("offered", "Offered"), ("talk", "Talk"),
                ("hold", "Hold"), ("wrap_up", "Wrap-up"), ("not_ready", "Not ready"), ("occupancy", "Occupancy"),
-               ("utilization", "Utilization")),
+               ("utilization", "Utilization"), ("email_chat_open", "Email/chat")),
     "agent-day": (("start", "Start"), ("end", "End"), ("seconds", "Duration"), ("state", "State"),
                   ("reason", "Reason"), ("contact", "Call")),
 }
 _RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate", "occupancy", "utilization"}
-_DURATIONS = {"logged_in", "ready", "offered", "talk", "hold", "wrap_up", "not_ready", "seconds"}  # as h:mm:ss
+_DURATIONS = {"logged_in", "ready", "offered", "talk", "hold", "wrap_up", "not_ready", "seconds", "email_chat_open"}  # as h:mm:ss
 _NUMBERS = _RATIOS | _DURATIONS | {"entered", "answered", "abandoned", "short_abandons", "left_otherwise", "asa",
                                    "longest_wait", "aht", "transfers", "wait", "handle"}
 

@@ -12,16 +12,16 @@ intervals at a time and carries each agent's state from one stretch into the nex
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.errors import ValidationError
-from crm.models import EventKind, LoggedEvent, OrgUnit, OrgUnitKind, User
+from crm.models import Channel, EventKind, LoggedEvent, OrgUnit, OrgUnitKind, User
 from crm.permissions import Actor, Permission
 from crm.reports import definitions as d
 from crm.reports.queue_report import (
@@ -43,8 +43,11 @@ CONTACT_STATES = frozenset({"offered", "talk", "hold", "wrap_up"})  # states spe
 MODES = frozenset({"ready", "not_ready", "offered", "busy", "wrap_up"})  # work modes of a logged-in agent
 AGENT_KINDS = (EventKind.LOGGED_IN, EventKind.LOGGED_OUT, EventKind.WORK_MODE, EventKind.HELD, EventKind.RETRIEVED,
                EventKind.OFFERED, EventKind.ANSWERED)
+MAIL_STATE = "email_chat"  # at least one email or chat conversation open (beside the phone's states)
+MAIL_KINDS = (EventKind.ANSWERED, EventKind.RESOLVED, EventKind.TRANSFERRED, EventKind.ENTERED)
+MAIL_CHANNELS = (Channel.EMAIL.value, Channel.CHAT.value)
 # the kinds' names as plain strings: compared once per event read
-_LOGGED_IN, _LOGGED_OUT, _WORK_MODE, _HELD, _RETRIEVED = (kind.value for kind in AGENT_KINDS[:5])
+_LOGGED_IN, _LOGGED_OUT, _WORK_MODE, _HELD, _RETRIEVED, _OFFERED, _ANSWERED = (kind.value for kind in AGENT_KINDS)
 GATEWAY_RUN = ("gw-", 15)  # the gateway's event keys start with its run's id: "gw-" and 12 hex digits
 LONGEST_SESSION = timedelta(days=7)  # a login older than this before the range, not logged out, is stale
 UNIT_LEVELS = (OrgUnitKind.TEAM.value, OrgUnitKind.SITE.value, OrgUnitKind.CONTACT_CENTER.value)
@@ -155,6 +158,60 @@ def gateway_run(key: str) -> str | None:
     return key[:length] if key.startswith(prefix) and len(key) > length else None
 
 
+class MailWork:
+    """The email and chat conversations each agent has open, from their steps in time order. One
+    is his from his `answered` (he took it) to its next step: resolved, transferred, back in a
+    queue (`entered`: requeued, transferred) or taken by another. Per agent, the time with at
+    least one open gathers in `done` (state MAIL_STATE), each conversation's in `conversations`."""
+
+    def __init__(self, agents: Iterable[int], *, conversations: bool = False) -> None:
+        self.agents = frozenset(agents)
+        self.keep_conversations = conversations  # a day's timeline shows each; a report only the time
+        self.holders: dict[tuple[str, str], tuple[int, float]] = {}  # (channel, number): (user id, since)
+        self.counts: dict[int, int] = {}
+        self.since: dict[int, float] = {}  # since when each agent has one open
+        self.done: list[tuple[int, Segment]] = []
+        self.conversations: list[tuple[int, Segment]] = []
+
+    def step(self, at: float, kind: str, channel: str, contact: str, user_id: int | None) -> None:
+        key = (channel, contact)
+        if key in self.holders:
+            self._release(at, key)
+        if kind == _ANSWERED and user_id in self.agents:
+            self.holders[key] = (user_id, at)
+            self.counts[user_id] = self.counts.get(user_id, 0) + 1
+            self.since.setdefault(user_id, at)
+
+    def _release(self, at: float, key: tuple[str, str]) -> None:
+        user_id, start = self.holders.pop(key)
+        if at > start and self.keep_conversations:
+            self.conversations.append((user_id, Segment(start, at, key[0], None, key[1])))
+        self.counts[user_id] -= 1
+        if not self.counts[user_id]:
+            self._close(user_id, at)
+            del self.since[user_id]
+
+    def _close(self, user_id: int, at: float) -> None:
+        start = self.since[user_id]
+        if at > start:
+            self.done.append((user_id, Segment(start, at, MAIL_STATE, None, None)))
+
+    def cut(self, at: float) -> None:
+        """Close each agent's time with one open at `at` (the end of a stretch), to go on from there."""
+        for user_id in self.since:
+            self._close(user_id, at)
+            self.since[user_id] = max(at, self.since[user_id])
+
+    def end(self, at: float) -> None:
+        """Every conversation still open counts to `at` (the range's end, or now)."""
+        for key in list(self.holders):
+            self._release(at, key)
+
+    def take(self) -> list[tuple[int, Segment]]:
+        done, self.done = self.done, []
+        return done
+
+
 # --- whose agents ---------------------------------------------------------------------------------
 
 
@@ -221,18 +278,23 @@ def _units(session: Session, agents: Sequence[Agent],
 
 @dataclass
 class Times:
-    """Seconds per state, and per not-ready reason code."""
+    """Seconds per state, per not-ready reason code, and with an email or chat open."""
 
     states: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STATES, 0.0))
     reasons: dict[str, float] = field(default_factory=dict)
+    email_chat: float = 0.0
 
     def add(self, state: str, reason: str | None, seconds: float) -> None:
+        if state == MAIL_STATE:
+            self.email_chat += seconds
+            return
         self.states[state] += seconds
         if state == "not_ready":
             key = reason or ""
             self.reasons[key] = self.reasons.get(key, 0.0) + seconds
 
     def add_all(self, other: Times) -> None:
+        self.email_chat += other.email_chat
         for state, seconds in other.states.items():
             self.states[state] += seconds
         for reason, seconds in other.reasons.items():
@@ -349,15 +411,20 @@ def agent_day(session: Session, actor: Actor, agent: str, day: date, zone: ZoneI
               now: datetime | None = None) -> list[Segment]:
     """The agent's states on one local day, in time order, cut to the day (and to now): when he
     logged in, was ready, was offered, talked and held each call, wrapped up, was not ready and
-    why. ValidationError for an unknown agent, PermissionDenied for one not `actor`'s."""
+    why; and each email or chat conversation he had open (state: its channel), which may overlap
+    them. ValidationError for an unknown agent, PermissionDenied for one not `actor`'s."""
     if not agent:
         raise ValidationError("name the agent whose day to show")
     p = period(datetime.combine(day, datetime.min.time()), datetime.combine(day + timedelta(days=1),
                                                                             datetime.min.time()), zone)
     scope = resolve_agents(session, actor, Filters(agents=(agent,)))
     until = min(p.end, now or datetime.now(UTC))
-    reader = _Reader(session, scope.agents, p.start.timestamp(), until.timestamp())
-    return [segment for _, segment in reader.segments(p.end.timestamp())]
+    start, end = p.start.timestamp(), until.timestamp()
+    reader = _Reader(session, scope.agents, start, end, conversations=True)
+    found = [segment for _, segment in reader.segments(p.end.timestamp()) if segment.state != MAIL_STATE]
+    found += [replace(segment, start=max(segment.start, start)) for _, segment in reader.mail.conversations
+              if segment.end > start]
+    return sorted(found, key=lambda segment: (segment.start, segment.end))
 
 
 # --- reading the event log ---------------------------------------------------------------------
@@ -367,10 +434,12 @@ class _Reader:
     """The agents' segments from `start` on, a stretch at a time, each agent's walk carried from
     one stretch into the next; everything still open ends at `until`."""
 
-    def __init__(self, session: Session, agents: Sequence[Agent], start: float, until: float):
+    def __init__(self, session: Session, agents: Sequence[Agent], start: float, until: float, *,
+                 conversations: bool = False):
         self.session, self.start, self.until = session, start, until
         self.agents = {agent.user_id: agent for agent in agents}
         self.walks = {user_id: AgentWalk() for user_id in self.agents}
+        self.mail = MailWork(self.agents, conversations=conversations)
         self.read_to = start
         opened = {user_id: at for user_id in self.walks if (at := self._session_open(user_id)) is not None}
         self.runs = self._gateway_runs(min(opened.values(), default=start))
@@ -379,6 +448,9 @@ class _Reader:
         for walk in self.walks.values():
             walk.cut(start)
             walk.take()
+        self._read_mail(start - LONGEST_SESSION.total_seconds(), start)  # the conversations open at the start
+        self.mail.cut(start)
+        self.mail.take()
 
     def worked(self) -> list[Agent]:
         """The agents logged in at the start of the range or with an event of their time in it."""
@@ -391,6 +463,12 @@ class _Reader:
                    LoggedEvent.at >= _naive(self.start), LoggedEvent.at < end,
                    LoggedEvent.agent_id.in_(sorted(self.agents)))))
         active |= {user_id for user_id, walk in self.walks.items() if walk.open is not None}
+        active |= set(self.session.scalars(
+            select(LoggedEvent.agent_id).distinct()
+            .where(LoggedEvent.kind == EventKind.ANSWERED.value, LoggedEvent.channel.in_(MAIL_CHANNELS),
+                   LoggedEvent.at >= _naive(self.start), LoggedEvent.at < end,
+                   LoggedEvent.agent_id.in_(sorted(self.agents)))))
+        active |= set(self.mail.since)
         return [agent for user_id, agent in self.agents.items() if user_id in active]
 
     def reasons(self) -> tuple[str, ...]:
@@ -411,6 +489,7 @@ class _Reader:
         stop = min(end, self.until)
         if stop > self.read_to:
             self._walk(self._events(self.read_to, stop, tuple(self.agents)), self.read_to, stop, tuple(self.agents))
+            self._read_mail(self.read_to, stop)
             self.read_to = stop
         for user_id, walk in self.walks.items():
             if end >= self.until:
@@ -418,6 +497,26 @@ class _Reader:
             else:
                 walk.cut(stop)
             yield from ((user_id, segment) for segment in walk.take())
+        if end >= self.until:
+            self.mail.end(self.until)
+        else:
+            self.mail.cut(stop)
+        yield from self.mail.take()
+
+    def _read_mail(self, start: float, end: float) -> None:
+        """The email and chat conversations' steps from `start` to `end`: whoever wrote them, as
+        a step that ends an agent's part (requeued) names no agent."""
+        if not self.agents:
+            return
+        query = (select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.channel, LoggedEvent.contact_id,
+                        LoggedEvent.agent_id)
+                 .where(LoggedEvent.at >= _naive(start), LoggedEvent.at < _naive(end),
+                        LoggedEvent.channel.in_(MAIL_CHANNELS), LoggedEvent.contact_id.is_not(None),
+                        LoggedEvent.kind.in_([kind.value for kind in MAIL_KINDS]))
+                 .order_by(LoggedEvent.at, LoggedEvent.id))
+        for at, kind, channel, contact, user_id in self.session.connection().execution_options(
+                yield_per=READ_BATCH).execute(query):
+            self.mail.step((at - _EPOCH).total_seconds(), kind, channel, contact, user_id)
 
     def _walk(self, events: Iterator[tuple], start: float, stop: float, agents: Sequence[int]) -> None:
         """Feed the agents' events from `start` to `stop` to their walks, with the gateway's
@@ -441,7 +540,8 @@ class _Reader:
                         LoggedEvent.detail["reason"].as_string())
                  .where(LoggedEvent.at >= _naive(start), LoggedEvent.at < _naive(end),
                         LoggedEvent.agent_id.in_(sorted(agents)),
-                        LoggedEvent.kind.in_([kind.value for kind in AGENT_KINDS]))
+                        LoggedEvent.kind.in_([kind.value for kind in AGENT_KINDS]),
+                        or_(LoggedEvent.channel.is_(None), LoggedEvent.channel == Channel.PHONE.value))
                  .order_by(LoggedEvent.at, LoggedEvent.id))
         rows = self.session.connection().execution_options(yield_per=READ_BATCH).execute(query)  # no ORM: plain rows
         for at, user_id, kind, key, contact, mode, reason in rows:
@@ -494,7 +594,7 @@ def agent_columns(reasons: Sequence[str]) -> tuple[str, ...]:
     """The export's columns: one not-ready column per reason code of the range."""
     return ("level", "unit", "agent", "start", "end", "logged_in", "ready", "offered", "busy", "talk", "hold",
             "wrap_up", "not_ready", *(f"not_ready_{reason or 'none'}" for reason in reasons), "handling",
-            "occupancy", "utilization")
+            "occupancy", "utilization", "email_chat_open")
 
 
 def agent_record(row: AgentTimeRow, reasons: Sequence[str]) -> dict[str, object]:
@@ -510,6 +610,7 @@ def agent_record(row: AgentTimeRow, reasons: Sequence[str]) -> dict[str, object]
     for name in ("occupancy", "utilization"):
         value = getattr(row, name)
         record[name] = None if value is None else round(value, 6)
+    record["email_chat_open"] = round(row.times.email_chat, 3)
     return record
 
 
