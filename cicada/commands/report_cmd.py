@@ -55,7 +55,8 @@ def _register_agents(reports) -> None:
         "agents", help="per agent and interval: logged in, ready, talk, hold, wrap-up, not ready per reason ...",
         description="Per agent and interval, then per team, site and center (the sum of their agents): "
                     "logged-in time cut into ready, offered, busy (talk and hold), wrap-up and not ready (also "
-                    "per reason code), handling time, occupancy and utilization, in seconds.")
+                    "per reason code), handling time, occupancy and utilization, and the time with an email "
+                    "or chat open, in seconds.")
     _range(agents)
     _interval(agents)
     agents.add_argument("--team", metavar="CODE", help="only this org unit's agents (and those below it)")
@@ -65,7 +66,8 @@ def _register_agents(reports) -> None:
     day = reports.add_parser(
         "agent-day", help="the timeline of one agent's day: each state with its reason and call",
         description="One agent's day as the states he was in, one row each: start, end, seconds, state (ready, "
-                    "offered, talk, hold, wrap_up, not_ready), the not-ready reason code and the call.")
+                    "offered, talk, hold, wrap_up, not_ready), the not-ready reason code and the call; and each "
+                    "email or chat conversation he had open (state email or chat), beside them.")
     day.add_argument("--agent", required=True, metavar="NAME", help="the agent (his user name)")
     day.add_argument("--date", required=True, metavar="DAY", help="the day (YYYY-MM-DD), local to --tz")
     _zone_option(day)
