@@ -516,7 +516,7 @@ class _Reader:
                  .order_by(LoggedEvent.at, LoggedEvent.id))
         for at, kind, channel, contact, user_id in self.session.connection().execution_options(
                 yield_per=READ_BATCH).execute(query):
-            self.mail.step((at - _EPOCH).total_seconds(), kind, channel, contact, user_id)
+            self.mail.step((at - _EPOCH).total_seconds(), kind, channel or "", contact or "", user_id)
 
     def _walk(self, events: Iterator[tuple], start: float, stop: float, agents: Sequence[int]) -> None:
         """Feed the agents' events from `start` to `stop` to their walks, with the gateway's
