@@ -1,5 +1,7 @@
-"""`cicada report queue|contacts`: the queue report per interval and the contact detail, from the
-CRM's event log (crm/reports/queue_report.py, docs/reports.md), as a table, CSV, JSON or Excel."""
+"""`cicada report queue|contacts|agents|agent-day`: the queue report per interval, the contact
+detail, the agent time report and the timeline of one agent's day, from the CRM's event log
+(crm/reports/queue_report.py, crm/reports/agent_time.py, docs/reports.md), as a table, CSV, JSON
+or Excel."""
 
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ FORMATS = ("table", "csv", "json", "xlsx")
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "report", help="queue reports from the event log: per interval, or one row per contact",
-        description="The queue report per interval and the contact detail, computed from the CRM's event log "
-                    "with the figures' definitions of docs/reports.md. Each queue's service-level time T, "
-                    "short-abandon time and service-level variant come from [console.queues.*]. A supervisor "
-                    "reads his org units' queues and agents; an administrator all.")
+        "report", help="queue and agent reports from the event log",
+        description="The queue report per interval, the contact detail, the agent time report and the "
+                    "timeline of one agent's day, computed from the CRM's event log with the figures' "
+                    "definitions of docs/reports.md. Each queue's service-level time T, short-abandon time and "
+                    "service-level variant come from [console.queues.*]. A supervisor reads his org units' "
+                    "queues and agents; an administrator all.")
     reports = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
     queue = reports.add_parser(
         "queue", help="per queue and interval: entered, answered, abandoned, ASA, service level, AHT ...",
@@ -33,9 +36,7 @@ def register(commands) -> None:
                     "of answered and abandoned contacts in buckets of 15, 20, 30, 45, 60, 90, 120, 180, 300 "
                     "and 600 s (csv, json and xlsx; the table shows the figures without them).")
     _common(queue)
-    queue.add_argument("--interval", default="day", choices=("15min", "30min", "60min", "day", "week", "month"),
-                       help="the rows' interval, on local-time boundaries (default: day; 15 to 60 min cover "
-                            "at most 92 days, the others 400)")
+    _interval(queue)
     queue.set_defaults(run=_run, rows="queue")
     contacts = reports.add_parser(
         "contacts", help="one row per contact's visit to a queue, with every time and code",
@@ -44,21 +45,65 @@ def register(commands) -> None:
                     "transfer, end cause and outcome.")
     _common(contacts)
     contacts.set_defaults(run=_run, rows="contacts", interval="day")
+    _register_agents(reports)
+
+
+def _register_agents(reports) -> None:
+    agents = reports.add_parser(
+        "agents", help="per agent and interval: logged in, ready, talk, hold, wrap-up, not ready per reason ...",
+        description="Per agent and interval, then per team, site and center (the sum of their agents): "
+                    "logged-in time cut into ready, offered, busy (talk and hold), wrap-up and not ready (also "
+                    "per reason code), handling time, occupancy and utilization, and the time with an email "
+                    "or chat open, in seconds.")
+    _range(agents)
+    _interval(agents)
+    agents.add_argument("--team", metavar="CODE", help="only this org unit's agents (and those below it)")
+    agents.add_argument("--agent", action="append", default=[], metavar="NAME", help="only this agent (repeatable)")
+    _output(agents)
+    agents.set_defaults(run=_run_agents)
+    day = reports.add_parser(
+        "agent-day", help="the timeline of one agent's day: each state with its reason and call",
+        description="One agent's day as the states he was in, one row each: start, end, seconds, state (ready, "
+                    "offered, talk, hold, wrap_up, not_ready), the not-ready reason code and the call; and each "
+                    "email or chat conversation he had open (state email or chat), beside them.")
+    day.add_argument("--agent", required=True, metavar="NAME", help="the agent (his user name)")
+    day.add_argument("--date", required=True, metavar="DAY", help="the day (YYYY-MM-DD), local to --tz")
+    _zone_option(day)
+    _output(day)
+    day.set_defaults(run=_run_agent_day)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="start", required=True, metavar="WHEN",
-                        help="the first day (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM), local to --tz")
-    parser.add_argument("--to", dest="end", required=True, metavar="WHEN",
-                        help="the last day, included (YYYY-MM-DD), or the time the range ends (YYYY-MM-DDTHH:MM)")
-    parser.add_argument("--tz", metavar="ZONE",
-                        help="the time zone of the range and the rows, e.g. Europe/Berlin (default: $TZ, else the "
-                             "machine's zone)")
+    _range(parser)
     parser.add_argument("--queue", action="append", default=[], metavar="QUEUE", help="only this queue (repeatable)")
     parser.add_argument("--team", metavar="CODE", help="only the contacts answered by this org unit's agents")
     parser.add_argument("--agent", action="append", default=[], metavar="NAME",
                         help="only the contacts this agent answered (repeatable)")
     parser.add_argument("--channel", default="phone", metavar="CHANNEL", help="phone (email and chat: not yet)")
+    _output(parser)
+
+
+def _range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="start", required=True, metavar="WHEN",
+                        help="the first day (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM), local to --tz")
+    parser.add_argument("--to", dest="end", required=True, metavar="WHEN",
+                        help="the last day, included (YYYY-MM-DD), or the time the range ends (YYYY-MM-DDTHH:MM)")
+    _zone_option(parser)
+
+
+def _zone_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tz", metavar="ZONE",
+                        help="the time zone of the range and the rows, e.g. Europe/Berlin (default: $TZ, else the "
+                             "machine's zone)")
+
+
+def _interval(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--interval", default="day", choices=("15min", "30min", "60min", "day", "week", "month"),
+                        help="the rows' interval, on local-time boundaries (default: day; 15 to 60 min cover "
+                             "at most 92 days, the others 400)")
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="table", choices=FORMATS, help="default: table")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to this file (needed for xlsx); default: standard output")
@@ -68,23 +113,34 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args) -> int:
-    from crm.reports.queue_report import Filters, QueueReport, period
+    from crm.reports.queue_report import (
+        CONTACT_COLUMNS,
+        QUEUE_COLUMNS,
+        Filters,
+        QueueReport,
+        contact_record,
+        period,
+        queue_record,
+    )
 
     from cicada.commands import actor
 
     zone = _zone(args.tz)
     p = period(_when(args.start, "--from", zone), _when(args.end, "--to", zone, end=True), zone,
                args.interval)
-    if args.format == "xlsx" and args.output is None:
-        raise ConfigError("--format xlsx writes a file: give it with --output FILE")
+    _check_output(args)
     filters = Filters(tuple(args.queue), args.team, tuple(args.agent), args.channel)
     config, database = open_database(args)
     thresholds = _thresholds(config)
     with database.reading() as session:
         report = QueueReport(session, actor(session, args), p, filters, thresholds, _queue_org_units(config, session))
         with _progress(args.output is not None, len(report.stretches)) as step:
-            rows = report.queue_rows(step) if args.rows == "queue" else report.contact_rows(step)
-            _write(args, rows)
+            if args.rows == "queue":
+                _write(args, QUEUE_COLUMNS, map(queue_record, report.queue_rows(step)), "queue",
+                       f"Queue report {args.start} – {args.end}")
+            else:
+                _write(args, CONTACT_COLUMNS, map(contact_record, report.contact_rows(step)), "contacts",
+                       f"Contact detail {args.start} – {args.end}")
     database.engine.dispose()
     return 0
 
@@ -99,6 +155,51 @@ def _queue_org_units(config, session) -> dict[str, tuple[str, ...]]:
         return checked_queue_org_units(session, gateway.queue_org_units(), demo=gateway.demo_queues)
     except UnknownOrgUnit as exc:
         raise ConfigError(f"{gateway.where}: {exc}") from None
+
+
+def _run_agents(args) -> int:
+    from crm.reports.agent_time import AgentTimeReport, agent_columns, agent_record
+    from crm.reports.queue_report import Filters, period
+
+    from cicada.commands import actor
+
+    zone = _zone(args.tz)
+    p = period(_when(args.start, "--from", zone), _when(args.end, "--to", zone, end=True), zone,
+               args.interval)
+    _check_output(args)
+    _, database = open_database(args)
+    with database.reading() as session:
+        report = AgentTimeReport(session, actor(session, args), p, Filters(team=args.team, agents=tuple(args.agent)))
+        with _progress(args.output is not None, len(report.stretches)) as step:
+            records = (agent_record(row, report.reasons) for row in report.rows(step))
+            _write(args, agent_columns(report.reasons), records, "agents", f"Agent time {args.start} – {args.end}")
+    database.engine.dispose()
+    return 0
+
+
+def _run_agent_day(args) -> int:
+    from crm.reports.agent_time import SEGMENT_COLUMNS, agent_day, segment_record
+
+    from cicada.commands import actor
+
+    zone = _zone(args.tz)
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise ConfigError(f"--date {args.date!r}: write a day (2026-03-29)") from None
+    _check_output(args)
+    _, database = open_database(args)
+    with database.reading() as session:
+        segments = agent_day(session, actor(session, args), args.agent, day, zone)
+    database.engine.dispose()
+    _write(args, SEGMENT_COLUMNS, (segment_record(args.agent, one, zone) for one in segments), "agent-day",
+           f"{args.agent}'s day {args.date}")
+    return 0
+
+
+def _check_output(args) -> None:
+    if args.format == "xlsx" and args.output is None:
+        raise ConfigError("--format xlsx writes a file: give it with --output FILE")
 
 
 def _thresholds(config) -> Callable:
@@ -146,13 +247,10 @@ def _progress(shown: bool, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.advance(task)
 
 
-def _write(args, rows) -> None:
-    from crm.reports.queue_report import CONTACT_COLUMNS, QUEUE_COLUMNS, contact_record, queue_record
-
-    columns, record = (QUEUE_COLUMNS, queue_record) if args.rows == "queue" else (CONTACT_COLUMNS, contact_record)
-    records = (record(row) for row in rows)
+def _write(args, columns, records, table: str, title: str) -> None:
+    """The records as a table (TABLE_COLUMNS[table] of them) or in the chosen format."""
     if args.format == "table":
-        _table(args, records)
+        _table(records, TABLE_COLUMNS[table], title, seconds=table == "agent-day")
         return
     from crm.reports.exports import write_csv, write_json, write_xlsx
 
@@ -185,32 +283,41 @@ TABLE_COLUMNS = {
     "contacts": (("queue", "Queue"), ("contact_id", "Contact"), ("entered_at", "Entered"), ("outcome", "Outcome"),
                  ("left_by", "By"), ("wait", "Wait s"), ("agent", "Agent"), ("handle", "Handle s"),
                  ("transferred", "Transf."), ("cause", "Cause")),
+    "agents": (("level", "Level"), ("unit", "Unit"), ("agent", "Agent"), ("start", "Interval"),
+               ("logged_in", "Logged in"), ("ready", "Ready"), ("offered", "Offered"), ("talk", "Talk"),
+               ("hold", "Hold"), ("wrap_up", "Wrap-up"), ("not_ready", "Not ready"), ("occupancy", "Occupancy"),
+               ("utilization", "Utilization"), ("email_chat_open", "Email/chat")),
+    "agent-day": (("start", "Start"), ("end", "End"), ("seconds", "Duration"), ("state", "State"),
+                  ("reason", "Reason"), ("contact", "Call")),
 }
-_RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate"}
-_NUMBERS = _RATIOS | {"entered", "answered", "abandoned", "short_abandons", "left_otherwise", "asa", "longest_wait",
-                      "aht", "transfers", "wait", "handle"}
+_RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate", "occupancy", "utilization"}
+_DURATIONS = {"logged_in", "ready", "offered", "talk", "hold", "wrap_up", "not_ready", "seconds", "email_chat_open"}  # as h:mm:ss
+_NUMBERS = _RATIOS | _DURATIONS | {"entered", "answered", "abandoned", "short_abandons", "left_otherwise", "asa",
+                                   "longest_wait", "aht", "transfers", "wait", "handle"}
 
 
-def _table(args, records) -> None:
+def _table(records, shown, title: str, *, seconds: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    shown = TABLE_COLUMNS[args.rows]
-    table = Table(title=f"{'Queue report' if args.rows == 'queue' else 'Contact detail'} {args.start} – {args.end}")
+    table = Table(title=title)
     for name, header in shown:
         table.add_column(header, justify="right" if name in _NUMBERS else "left")
     for one in records:
-        table.add_row(*(_cell(name, one[name]) for name, _ in shown))
+        table.add_row(*(_cell(name, one[name], seconds) for name, _ in shown))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
-def _cell(name: str, value) -> str:
+def _cell(name: str, value, seconds: bool = False) -> str:
     if value is None:
         return ""
     if name in _RATIOS:
         return f"{value:.1%}"
+    if name in _DURATIONS:
+        whole = round(value)
+        return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
     if isinstance(value, float):
         return f"{value:.1f}"
-    if isinstance(value, str) and name in ("start", "entered_at"):
-        return value[:16].replace("T", " ")
+    if isinstance(value, str) and name in ("start", "end", "entered_at"):
+        return value[:19 if seconds else 16].replace("T", " ")
     return str(value)

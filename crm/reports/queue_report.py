@@ -135,11 +135,13 @@ def resolve(session: Session, actor: Actor, p: Period, filters: Filters,
             raise ValidationError(f"unknown channel {filters.channel!r} (use {', '.join(Channel.values())})")
         raise ValidationError(f"the queue report is defined for the phone channel only so far; "
                               f"{filters.channel} figures come with their own definitions")
-    agents = _agents(session, actor, watched, filters)
+    agents = chosen_agents(session, actor, watched, filters)
     return Scope(_queues(session, actor, watched, p, filters.queues, queue_org_units or {}), agents)
 
 
-def _agents(session: Session, actor: Actor, watched: WatchScope, filters: Filters) -> frozenset[str] | None:
+def chosen_agents(session: Session, actor: Actor, watched: WatchScope, filters: Filters) -> frozenset[str] | None:
+    """The user names of the filters' team and agents (None: no such filter), each checked to be
+    `actor`'s: ValidationError for one that does not exist, PermissionDenied for one not his."""
     chosen: set[str] | None = None
     if filters.team is not None:
         team = team_scope(session, actor, filters.team)
@@ -177,7 +179,7 @@ _PHONE = LoggedEvent.channel == Channel.PHONE.value
 
 
 def _queues_entered(session: Session, p: Period) -> tuple[str, ...]:
-    start, end = _naive_utc(p.start), _naive_utc(p.end)
+    start, end = naive_utc(p.start), naive_utc(p.end)
     return tuple(sorted(session.scalars(
         select(LoggedEvent.queue).distinct().where(LoggedEvent.kind == EventKind.ENTERED.value, _PHONE,
                                                   LoggedEvent.at >= start, LoggedEvent.at < end))))
@@ -188,7 +190,7 @@ def _queues_worked(session: Session, watched: WatchScope, p: Period) -> set[str]
     from a day before the range to a day after it."""
     if not watched.org_unit_ids:
         return set()
-    start, end = _naive_utc(p.start) - LONGEST_STAY, _naive_utc(p.end) + LONGEST_STAY
+    start, end = naive_utc(p.start) - LONGEST_STAY, naive_utc(p.end) + LONGEST_STAY
     rows = session.execute(
         select(LoggedEvent.kind, LoggedEvent.channel, LoggedEvent.queue, LoggedEvent.detail)
         .join(User, User.id == LoggedEvent.agent_id)
@@ -298,7 +300,7 @@ class QueueReport:
                  queue_org_units: QueueOrgUnits | None = None):
         self.session, self.period, self.thresholds = session, p, thresholds
         self.scope = resolve(session, actor, p, filters, queue_org_units)
-        self.stretches = _stretches(intervals(p), p.interval)
+        self.stretches = stretches(intervals(p), p.interval)
 
     def queue_rows(self, progress: Callable[[], None] = lambda: None) -> Iterator[QueueRow]:
         """Per interval, then per queue (every queue of the scope, also where nothing entered)."""
@@ -341,14 +343,14 @@ class QueueReport:
         query = (select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.contact_id,
                         LoggedEvent.channel, LoggedEvent.detail, User.username)
                  .outerjoin(User, User.id == LoggedEvent.agent_id)
-                 .where(LoggedEvent.at >= _naive_utc(start), LoggedEvent.at < _naive_utc(end) + LONGEST_STAY,
+                 .where(LoggedEvent.at >= naive_utc(start), LoggedEvent.at < naive_utc(end) + LONGEST_STAY,
                         LoggedEvent.kind.in_([str(kind) for kind in READ_KINDS]), _PHONE,
                         LoggedEvent.queue.in_(self.scope.queues), LoggedEvent.contact_id.is_not(None))
                  .order_by(LoggedEvent.at, LoggedEvent.id)
                  .execution_options(yield_per=READ_BATCH))
         for at, kind, queue, contact_id, channel, detail, username in self.session.execute(query):
             agent = username or (detail or {}).get("agent")
-            visits.read(kind, queue, contact_id, _epoch(at), channel, agent, detail)
+            visits.read(kind, queue, contact_id, epoch(at), channel, agent, detail)
         return visits
 
     def _contact_row(self, fact: QueueContact, detail: VisitDetail) -> ContactRow:
@@ -362,7 +364,7 @@ class QueueReport:
             fact.handle_seconds, fact.transferred, detail.target)
 
 
-def _stretches(found: list[tuple[datetime, datetime]], interval: str) -> list[list[tuple[datetime, datetime]]]:
+def stretches(found: list[tuple[datetime, datetime]], interval: str) -> list[list[tuple[datetime, datetime]]]:
     """The intervals grouped by the local day (minutes), the week (days) or one by one (weeks,
     months): each group's contacts are read at once."""
     if interval in ("week", "month"):
@@ -387,11 +389,11 @@ def default_zone_name() -> str:
         return "UTC"
 
 
-def _naive_utc(at: datetime) -> datetime:
+def naive_utc(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(tzinfo=None)
 
 
-def _epoch(at: datetime) -> float:
+def epoch(at: datetime) -> float:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
