@@ -144,3 +144,36 @@ def test_a_mail_queue_naming_an_org_unit_the_crm_has_not_is_refused(cicada):
     assert code == 2
     assert "'ZZ', which is not the code of an org unit" in err
     assert out == ""
+
+
+@pytest.mark.postgres
+def test_both_reports_from_postgresql(tmp_path, capsys, monkeypatch):
+    from conftest import PgSchema, pg_url
+
+    for name in ("CICADA_DB_URL", "CICADA_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    config = tmp_path / "cicada.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    schema = PgSchema(pg_url())
+    engine = schema.engine()
+    try:
+        upgrade(engine)
+        fill(Database(engine))
+        engine.dispose()
+        url = f"{pg_url()}?options=-csearch_path%3D{schema.name}"
+        head = ["--config", str(config), "--db-url", url, "report"]
+        code = main([*head, "performance", *DAYS, "--format", "csv", "--user", "admin"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        amy = next(csv.DictReader(io.StringIO(out)))
+        assert {name: number(amy[name]) for name in NONE} == {name: AMY_28[name] for name in NONE}
+        code = main([*head, "mail", *DAYS, "--queue", "service", "--format", "csv", "--user", "sue"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        service = next(csv.DictReader(io.StringIO(out)))
+        assert {name: number(service[name]) for name in MAIL_28[("service", "email", None)]} == \
+            MAIL_28[("service", "email", None)]
+    finally:
+        engine.dispose()
+        schema.drop()
