@@ -177,3 +177,21 @@ def test_both_reports_from_postgresql(tmp_path, capsys, monkeypatch):
     finally:
         engine.dispose()
         schema.drop()
+
+
+@pytest.mark.parametrize("report", ["performance", "mail"])
+def test_a_database_not_migrated_to_the_event_log_is_refused(cicada, tmp_path, capsys, report):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0011")  # the queue events before the event log
+    engine.dispose()
+    code = main(["--db-url", url, "report", report, *DAYS, "--user", "admin"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "at revision 0011" in err and "cicada db upgrade" in err
+
+
+def test_the_performance_report_has_no_queue_filter(cicada):
+    with pytest.raises(SystemExit) as exit_:
+        cicada("performance", *DAYS, "--queue", "support", "--user", "admin")
+    assert exit_.value.code == 2
