@@ -1,7 +1,8 @@
-"""`cicada report queue|contacts|agents|agent-day`: the queue report per interval, the contact
-detail, the agent time report and the timeline of one agent's day, from the CRM's event log
-(crm/reports/queue_report.py, crm/reports/agent_time.py, docs/reports.md), as a table, CSV, JSON
-or Excel."""
+"""`cicada report queue|contacts|agents|agent-day|performance|mail`: the queue report per interval,
+the contact detail, the agent time report, the timeline of one agent's day, the agent performance
+report and the email and chat report, from the CRM's event log (crm/reports/queue_report.py,
+agent_time.py, agent_performance.py, mail_report.py, docs/reports.md), as a table, CSV, JSON or
+Excel."""
 
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ FORMATS = ("table", "csv", "json", "xlsx")
 def register(commands) -> None:
     parser = commands.add_parser(
         "report", help="queue and agent reports from the event log",
-        description="The queue report per interval, the contact detail, the agent time report and the "
-                    "timeline of one agent's day, computed from the CRM's event log with the figures' "
-                    "definitions of docs/reports.md. Each queue's service-level time T, short-abandon time and "
-                    "service-level variant come from [console.queues.*]. A supervisor reads his org units' "
-                    "queues and agents; an administrator all.")
+        description="The queue report per interval, the contact detail, the agent time report, the "
+                    "timeline of one agent's day, the agent performance report and the email and chat report, "
+                    "computed from the CRM's event log with the figures' definitions of docs/reports.md. Each "
+                    "queue's service-level time T, short-abandon time and service-level variant come from "
+                    "[console.queues.*], a mail queue's due time from [[mailq.queues]]. A supervisor reads his "
+                    "org units' queues and agents; an administrator all.")
     reports = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
     queue = reports.add_parser(
         "queue", help="per queue and interval: entered, answered, abandoned, ASA, service level, AHT ...",
@@ -46,6 +48,7 @@ def register(commands) -> None:
     _common(contacts)
     contacts.set_defaults(run=_run, rows="contacts", interval="day")
     _register_agents(reports)
+    _register_performance_and_mail(reports)
 
 
 def _register_agents(reports) -> None:
@@ -71,6 +74,36 @@ def _register_agents(reports) -> None:
     _zone_option(day)
     _output(day)
     day.set_defaults(run=_run_agent_day)
+
+
+def _register_performance_and_mail(reports) -> None:
+    performance = reports.add_parser(
+        "performance", help="per agent and interval: contacts handled per channel, AHT, holds, transfers, codes ...",
+        description="Per agent and interval, then per team, site and center (the sum of their agents): the calls, "
+                    "emails and chats he handled and their AHT, holds, transfers, the reason and outcome codes of "
+                    "his interaction records (a column per code), and the callbacks he scheduled and kept.")
+    _range(performance)
+    _interval(performance)
+    performance.add_argument("--team", metavar="CODE", help="only this org unit's agents (and those below it)")
+    performance.add_argument("--agent", action="append", default=[], metavar="NAME",
+                             help="only this agent (repeatable)")
+    _output(performance)
+    performance.set_defaults(run=_run_performance)
+    mail = reports.add_parser(
+        "mail", help="per email/chat queue, channel and interval: entered, taken, first response, resolution ...",
+        description="Per email or chat queue, channel and interval (the conversations that entered the queue in "
+                    "it), then per agent who took them: entered, taken, abandoned chats and short abandons, first "
+                    "replies, first response time, replied within the queue's due time ([[mailq.queues]] "
+                    "first_response_minutes) and its share, resolved, resolution time, reopened.")
+    _range(mail)
+    _interval(mail)
+    mail.add_argument("--queue", action="append", default=[], metavar="QUEUE", help="only this queue (repeatable)")
+    mail.add_argument("--team", metavar="CODE", help="only the conversations this org unit's agents took")
+    mail.add_argument("--agent", action="append", default=[], metavar="NAME",
+                      help="only the conversations this agent took (repeatable)")
+    mail.add_argument("--channel", default="", metavar="CHANNEL", help="email or chat (default: both)")
+    _output(mail)
+    mail.set_defaults(run=_run_mail)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -197,6 +230,72 @@ def _run_agent_day(args) -> int:
     return 0
 
 
+def _run_performance(args) -> int:
+    from crm.reports.agent_performance import AgentPerformanceReport, performance_columns, performance_record
+    from crm.reports.queue_report import Filters
+
+    from cicada.commands import actor
+
+    p = _period(args)
+    _, database = open_database(args)
+    with database.reading() as session:
+        report = AgentPerformanceReport(session, actor(session, args), p,
+                                        Filters(team=args.team, agents=tuple(args.agent)))
+        codes = report.reasons, report.outcomes
+        with _progress(args.output is not None, len(report.stretches)) as step:
+            records = (performance_record(row, *codes) for row in report.rows(step))
+            _write(args, performance_columns(*codes), records, "performance",
+                   f"Agent performance {args.start} – {args.end}")
+    database.engine.dispose()
+    return 0
+
+
+def _run_mail(args) -> int:
+    from crm.reports.mail_report import MAIL_COLUMNS, MailReport, mail_record
+    from crm.reports.queue_report import Filters
+
+    from cicada.commands import actor
+
+    p = _period(args)
+    filters = Filters(tuple(args.queue), args.team, tuple(args.agent), args.channel)
+    config, database = open_database(args)
+    thresholds = _thresholds(config)
+    with database.reading() as session:
+        report = MailReport(session, actor(session, args), p, filters, _mail_queues(config, session),
+                            lambda queue: thresholds(queue).short_abandon_seconds)
+        with _progress(args.output is not None, len(report.stretches)) as step:
+            _write(args, MAIL_COLUMNS, map(mail_record, report.rows(step)), "mail",
+                   f"Email and chat {args.start} – {args.end}")
+    database.engine.dispose()
+    return 0
+
+
+def _period(args):
+    """The checked range and interval of --from, --to, --tz and --interval, and --output for xlsx."""
+    from crm.reports.queue_report import period
+
+    zone = _zone(args.tz)
+    p = period(_when(args.start, "--from", zone), _when(args.end, "--to", zone, end=True), zone, args.interval)
+    _check_output(args)
+    return p
+
+
+def _mail_queues(config, session) -> dict:
+    """The mail queues as the mail queue has them ([[mailq.queues]]): org units checked as it
+    checks them at start, the channels routed to each, the due time of a first reply."""
+    from cicada.commands.mailq_cmd import mailq_settings
+    from crm.reports.mail_report import MailQueue
+    from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
+
+    mailq = mailq_settings(config)
+    try:
+        org_units = checked_queue_org_units(session, mailq.queue_org_units, demo=mailq.demo_queues)
+    except UnknownOrgUnit as exc:
+        raise ConfigError(f"{mailq.where}: {exc}") from None
+    return {name: MailQueue(units, mailq.channels_of(name), mailq.first_response_seconds(name))
+            for name, units in org_units.items()}
+
+
 def _check_output(args) -> None:
     if args.format == "xlsx" and args.output is None:
         raise ConfigError("--format xlsx writes a file: give it with --output FILE")
@@ -287,13 +386,26 @@ TABLE_COLUMNS = {
                ("logged_in", "Logged in"), ("ready", "Ready"), ("offered", "Offered"), ("talk", "Talk"),
                ("hold", "Hold"), ("wrap_up", "Wrap-up"), ("not_ready", "Not ready"), ("occupancy", "Occupancy"),
                ("utilization", "Utilization"), ("email_chat_open", "Email/chat")),
+    "performance": (("level", "Level"), ("unit", "Unit"), ("agent", "Agent"), ("start", "Interval"),
+                    ("phone_handled", "Calls"), ("phone_aht", "Call AHT s"), ("email_handled", "Emails"),
+                    ("email_aht", "Email AHT s"), ("chat_handled", "Chats"), ("chat_aht", "Chat AHT s"),
+                    ("holds", "Holds"), ("transfers", "Transf."), ("callbacks_scheduled", "Callbacks"),
+                    ("callbacks_kept", "Kept")),
+    "mail": (("queue", "Queue"), ("channel", "Channel"), ("agent", "Agent"), ("start", "Interval"),
+             ("entered", "Entered"), ("answered", "Taken"), ("abandoned", "Aband."), ("short_abandons", "Short"),
+             ("first_response_time", "First resp. s"), ("share_within_due", "Within due"),
+             ("resolution_time", "Resolution s"), ("reopened", "Reopened")),
     "agent-day": (("start", "Start"), ("end", "End"), ("seconds", "Duration"), ("state", "State"),
                   ("reason", "Reason"), ("contact", "Call")),
 }
-_RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate", "occupancy", "utilization"}
+_RATIOS = {"service_level", "service_level_answered_only", "abandonment_rate", "occupancy", "utilization",
+           "share_within_due"}
 _DURATIONS = {"logged_in", "ready", "offered", "talk", "hold", "wrap_up", "not_ready", "seconds", "email_chat_open"}  # as h:mm:ss
 _NUMBERS = _RATIOS | _DURATIONS | {"entered", "answered", "abandoned", "short_abandons", "left_otherwise", "asa",
-                                   "longest_wait", "aht", "transfers", "wait", "handle"}
+                                   "longest_wait", "aht", "transfers", "wait", "handle", "phone_handled",
+                                   "phone_aht", "email_handled", "email_aht", "chat_handled", "chat_aht", "holds",
+                                   "callbacks_scheduled", "callbacks_kept", "first_response_time",
+                                   "resolution_time", "reopened"}
 
 
 def _table(records, shown, title: str, *, seconds: bool = False) -> None:

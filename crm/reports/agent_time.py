@@ -12,9 +12,10 @@ intervals at a time and carries each agent's state from one stretch into the nex
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -50,6 +51,7 @@ MAIL_CHANNELS = (Channel.EMAIL.value, Channel.CHAT.value)
 _LOGGED_IN, _LOGGED_OUT, _WORK_MODE, _HELD, _RETRIEVED, _OFFERED, _ANSWERED = (kind.value for kind in AGENT_KINDS)
 GATEWAY_RUN = ("gw-", 15)  # the gateway's event keys start with its run's id: "gw-" and 12 hex digits
 LONGEST_SESSION = timedelta(days=7)  # a login older than this before the range, not logged out, is stale
+T = TypeVar("T")
 UNIT_LEVELS = (OrgUnitKind.TEAM.value, OrgUnitKind.SITE.value, OrgUnitKind.CONTACT_CENTER.value)
 
 
@@ -369,18 +371,26 @@ class AgentTimeReport:
 
     def _interval_rows(self, start: datetime, end: datetime, times: dict[int, Times],
                        shown: Sequence[Agent]) -> Iterator[AgentTimeRow]:
-        units = {agent.user_id: agent.unit_id for agent in shown}
-        codes = {unit.id: unit.code for unit in self.scope.units.values()}
-        for agent in shown:
-            yield AgentTimeRow("agent", codes.get(agent.unit_id or -1), agent.name, start, end,
-                               times.get(agent.user_id, Times()))
-        for unit in sorted(self.scope.units.values(), key=lambda u: (_level(u.kind), u.code)):
-            total = Times()
-            for user_id in self.scope.members[unit.id]:
-                if user_id in units:
-                    total.add_all(times.get(user_id, Times()))
-            if any(user_id in units for user_id in self.scope.members[unit.id]):
-                yield AgentTimeRow(unit.kind, unit.code, None, start, end, total)
+        for level, unit, agent, total in rolled_up(self.scope, shown, times, Times, Times.add_all):
+            yield AgentTimeRow(level, unit, agent, start, end, total)
+
+
+def rolled_up(scope: AgentScope, shown: Sequence[Agent], per_agent: Mapping[int, T], empty: Callable[[], T],
+                 add: Callable[[T, T], None]) -> Iterator[tuple[str, str | None, str | None, T]]:
+    """(level, org unit code, agent, value): each agent shown, then each org unit above them
+    (teams, sites, the center) with the sum of its agents shown; `empty` makes a zero value,
+    `add(total, one)` adds one into a total."""
+    units = {agent.user_id: agent.unit_id for agent in shown}
+    codes = {unit.id: unit.code for unit in scope.units.values()}
+    for agent in shown:
+        yield "agent", codes.get(agent.unit_id or -1), agent.name, per_agent.get(agent.user_id, empty())
+    for unit in sorted(scope.units.values(), key=lambda u: (_level(u.kind), u.code)):
+        members = [user_id for user_id in scope.members[unit.id] if user_id in units]
+        if members:
+            total = empty()
+            for user_id in members:
+                add(total, per_agent.get(user_id, empty()))
+            yield unit.kind, unit.code, None, total
 
 
 def _level(kind: str) -> int:

@@ -421,3 +421,19 @@ def mail_figures(contacts: Sequence[MailContact], thresholds: MailThresholds, no
         replied_within_due=None if due is None else replied_within_due(contacts, due),
         share_within_due=share_within_due(contacts, due, now), resolved=resolved(contacts),
         resolution_time=resolution_time(contacts), reopened=reopened(contacts))
+
+
+# --- an agent's email and chat handling --------------------------------------------------------
+
+
+def mail_handled(part_seconds: Sequence[float | None]) -> int:
+    """Handled (email, chat): an agent's parts in conversations that have ended. His part starts
+    when he takes the conversation (accepted or pulled) and ends at its next step: he resolves or
+    transfers it, it goes back to the queue, or another agent takes it (None: not ended yet)."""
+    return sum(1 for seconds in part_seconds if seconds is not None)
+
+
+def mail_aht(part_seconds: Sequence[float | None]) -> float | None:
+    """AHT (email, chat) = total (end of his part − his taking it) / handled, in seconds. An agent
+    may have several conversations open at once: each counts its whole time."""
+    return _ratio(sum(seconds for seconds in part_seconds if seconds is not None), mail_handled(part_seconds))

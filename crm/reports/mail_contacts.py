@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import Channel, EventKind, LoggedEvent
+from crm.models import Channel, EventKind, LoggedEvent, User
 from crm.reports.definitions import MailContact, MailOutcome
 from crm.reports.queue_contacts import LONGEST_STAY, epoch
 
@@ -43,11 +43,13 @@ class MailVisits:
 
     def __init__(self) -> None:
         self.queues: dict[str, list[MailContact]] = {}
+        self.takers: dict[str, list[str | None]] = {}  # per queue, beside its visits: the agent who took each
         self._latest: dict[str, _Conversation] = {}  # contact id -> where its latest visit is
 
     def step(self, kind: str, queue: str, contact_id: str, channel: str, at: float, *, wait: float | None = None,
-             via: str = "") -> bool:
-        """One step, in the order they happened; whether it changed a visit."""
+             via: str = "", agent: str | None = None) -> bool:
+        """One step, in the order they happened; whether it changed a visit. `agent`: who took
+        it, on an `answered`."""
         if kind == "entered":
             return self._entered(queue, contact_id, channel, at, via)
         known = self._latest.get(contact_id)
@@ -59,6 +61,8 @@ class MailVisits:
         if changed is None:
             return False
         visits[known.index] = changed
+        if kind == "answered" and visit.outcome == "waiting":
+            self.takers[known.queue][known.index] = agent
         return True
 
     def _entered(self, queue: str, contact_id: str, channel: str, at: float, via: str) -> bool:
@@ -70,6 +74,7 @@ class MailVisits:
         opened_at = at if opening or known is None else known.opened_at
         replied = False if opening or known is None else known.replied
         self._latest[contact_id] = _Conversation(queue, len(visits), opened_at, replied)
+        self.takers.setdefault(queue, []).append(None)
         visits.append(MailContact(at, channel, opened_at=None if opened_at == at else opened_at,
                                   replied_before=replied, contact_id=contact_id))
         return True
@@ -92,23 +97,29 @@ class MailVisits:
     def contacts(self, queue: str, channel: str | None = None) -> list[MailContact]:
         return [c for c in self.queues.get(queue, []) if channel is None or c.channel == channel]
 
+    def taken(self, queue: str, channel: str | None = None) -> list[tuple[MailContact, str | None]]:
+        """The queue's visits with the agent who took each (None: nobody did)."""
+        return [(c, agent) for c, agent in zip(self.queues.get(queue, []), self.takers.get(queue, []))
+                if channel is None or c.channel == channel]
+
 
 def read_mail_visits(session: Session, start: datetime, end: datetime) -> MailVisits:
     """The mail queues' visits from the event log from `start` to LONGEST_STAY after `end` (the
     replies and resolutions of the conversations entered before `end`), in one query. Every queue
     at once: a conversation transferred keeps the opening it had in the queue before."""
     query = (select(LoggedEvent.at, LoggedEvent.kind, LoggedEvent.queue, LoggedEvent.contact_id,
-                    LoggedEvent.channel, LoggedEvent.detail)
+                    LoggedEvent.channel, LoggedEvent.detail, User.username)
+             .outerjoin(User, User.id == LoggedEvent.agent_id)
              .where(LoggedEvent.at >= start, LoggedEvent.at < end + LONGEST_STAY,
                     LoggedEvent.kind.in_([str(kind) for kind in STEP_KINDS]),
                     LoggedEvent.queue.is_not(None), LoggedEvent.contact_id.is_not(None),
                     LoggedEvent.channel.in_(MAIL_CHANNELS))
              .order_by(LoggedEvent.at, LoggedEvent.id))
     visits = MailVisits()
-    for at, kind, name, contact_id, channel, detail in session.execute(query):
+    for at, kind, name, contact_id, channel, detail, username in session.execute(query):
         detail = detail or {}
         wait = detail.get("wait")
         visits.step(kind, name, contact_id, channel, epoch(at),
                     wait=float(wait) if isinstance(wait, (int, float)) and not isinstance(wait, bool) else None,
-                    via=str(detail.get("via") or ""))
+                    via=str(detail.get("via") or ""), agent=username or detail.get("agent"))
     return visits
