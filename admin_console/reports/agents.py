@@ -74,7 +74,7 @@ def _agents_view(request: Request, signed, ask: Ask, made: dict[str, Any], statu
     return render(request, "agent_time.html", signed=signed, status=status, ask=ask, error=made.get("error"),
                   intervals=texts.INTERVALS, teams=made.get("teams", []), figures=_headers(translate, reasons),
                   rows=[_cells(translate, ask, row, reasons, units) for row in rows], total=made.get("total", 0),
-                  most=MOST_ROWS_SHOWN, chart=_chart(translate, rows), zone=report_zone().key, query=ask.query())
+                  most=MOST_ROWS_SHOWN, chart=_chart(translate, ask.interval, rows), zone=report_zone().key, query=ask.query())
 
 
 def _headers(translate, reasons: Sequence[str]) -> list[dict[str, str]]:
@@ -123,14 +123,14 @@ def clock(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def _chart(translate, rows: Sequence[AgentTimeRow]) -> dict[str, Any]:
+def _chart(translate, interval: str, rows: Sequence[AgentTimeRow]) -> dict[str, Any]:
     """Hours per state, stacked: per agent over the range, or per interval when one agent is shown."""
     agents = [row for row in rows if row.agent is not None]
     per_interval = len({row.agent for row in agents}) == 1 and len({row.start for row in agents}) > 1
     keys: dict[str, int] = {}
     hours: dict[str, list[float]] = {state: [] for state in texts.STATES_CHART}
     for row in agents:
-        key = row.start.strftime("%m-%d %H:%M") if per_interval else (row.agent or "")
+        key = interval_label(interval, row.start, year=False) if per_interval else (row.agent or "")
         if key not in keys:
             keys[key] = len(keys)
             for data in hours.values():
