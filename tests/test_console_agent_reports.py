@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime
 
 import pytest
@@ -142,6 +143,11 @@ def test_a_supervisor_reads_agent_time_opens_an_agents_day_and_downloads_both(co
         assert team.locator("td.who").inner_text() == "Team A"
         background = "el => getComputedStyle(el).backgroundColor"
         assert team.locator("td.ready").evaluate(background) != amy.locator("td.ready").evaluate(background)
+        chart = json.loads(page.locator("#agent-chart").get_attribute("data-chart"))
+        assert chart["labels"] == ["amy", "bob"]  # each agent's hours per state over the range, stacked
+        for state in chart["states"]:
+            assert state["data"] == [round(sum(row.seconds(state["state"]) for row in expected if row.agent == name)
+                                           / 3600, 3) for name in ("amy", "bob")], state["state"]
         the_page_does_not_scroll_sideways(page)
         page.screenshot(path=browser_harness.screenshot_path("console_agent_time.png"))
 
@@ -184,6 +190,17 @@ def test_a_supervisor_reads_agent_time_opens_an_agents_day_and_downloads_both(co
         downloaded = list(csv.DictReader(io.StringIO(read_download(day.value, tmp_path).decode("utf-8-sig"))))
         assert [(row["state"], row["contact"]) for row in downloaded] == [
             (one.state, one.contact or "") for one in segments]
+
+        page.click("#back-to-report")  # her day by the hour: the chart per interval, the page still 1366 px wide
+        page.wait_for_selector("#agent-chart[data-drawn='1']")
+        assert page.url.endswith("/reports/agents?from=2026-03-28&to=2026-03-28&interval=60min&agent=amy")
+        chart = json.loads(page.locator("#agent-chart").get_attribute("data-chart"))
+        assert chart["labels"][:2] == ["03-28 00:00", "03-28 01:00"] and len(chart["labels"]) == 24
+        ready = next(state["data"] for state in chart["states"] if state["state"] == "ready")
+        # ready 09:01-09:10, 09:16-12:00 and 12:45-12:50
+        assert ready[9:13] == [round((9 + 44) * 60 / 3600, 3), 1.0, 1.0, round(5 * 60 / 3600, 3)]
+        assert page.locator("#agent-table tr.rollup").count() == 24  # her team's row each hour
+        the_page_does_not_scroll_sideways(page)
     finally:
         context.close()
     assert "Traceback" not in console.log()
