@@ -26,6 +26,7 @@ from admin_console.alerts import routes as alerts_routes
 from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore
 from admin_console.actions import routes as actions_routes
+from admin_console.reports import agents as agent_reports_routes
 from admin_console.reports import routes as reports_routes
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
@@ -171,6 +172,7 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         *wallboard_routes.routes,
         *alerts_routes.routes,
         *actions_routes.routes,
+        *agent_reports_routes.routes,  # before the queue report's downloads, /reports/{what}.{format}
         *reports_routes.routes,
         Mount("/static/reports", StaticFiles(directory=HERE / "reports" / "static"), name="reports-static"),
         Mount("/static/actions", StaticFiles(directory=HERE / "actions" / "static"), name="actions-static"),

@@ -81,6 +81,21 @@ class Ask:
                 ("end", self.drill.end.isoformat())]
 
 
+@dataclass(frozen=True)
+class DayAsk:
+    """The timeline of one agent's day: his user name and the local day."""
+
+    agent: str
+    day: date
+
+    def query(self) -> str:
+        return urlencode([("agent", self.agent), ("day", self.day.isoformat())])
+
+
+def read_day_ask(params: QueryParams, today: date) -> DayAsk:
+    return DayAsk((params.get("agent") or "").strip(), _day(params.get("day"), today))
+
+
 def read_ask(params: QueryParams, today: date, *, drilled: bool = False) -> Ask:
     first = _day(params.get("from"), today)
     last = _day(params.get("to"), first)

@@ -9,55 +9,26 @@ from one worker thread that holds the database session (stream.py).
 
 from __future__ import annotations
 
-import logging
-import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import anyio
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from admin_console import i18n
 from admin_console.reports import texts
 from admin_console.reports.ask import Ask, AskError, read_ask
-from admin_console.reports.stream import ThreadStream
-from admin_console.web import render, sign_ins, signed_in
-from crm.errors import CrmError, PermissionDenied, SessionEnded, ValidationError
-from crm.reports.exports import csv_chunks, write_xlsx
+from admin_console.reports.common import (MOST_ROWS_SHOWN, REFUSED_ERRORS, Refused, first_rows, interval_label,
+                                          made_in_thread, not_found, one_decimal, percent, refusal,
+                                          refused_download, report_zone, signed_in_crm, stream_download,
+                                          to_signin, today)
+from admin_console.web import render
 from crm.reports.queue_report import (CONTACT_COLUMNS, QUEUE_COLUMNS, Filters, QueueReport, QueueRow,
-                                      contact_record, default_zone_name, queue_record, resolve)
+                                      contact_record, queue_record, resolve)
 from crm.services import sessions, supervisor_actions
-from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
-
-log = logging.getLogger("cicada.console")
-
-MOST_ROWS_SHOWN = 1000  # a page shows this many rows; the downloads have them all
-CHUNK_BYTES = 64 * 1024
-UNAVAILABLE = texts.PAGE_TEXTS[-1]
-
-
-@cache
-def report_zone() -> ZoneInfo:
-    """The zone of the ranges and times: the console's ($TZ, else the machine's); the CRM keeps
-    no time zone per supervisor, nor one for the contact center."""
-    return ZoneInfo(default_zone_name())
-
-
-@dataclass(frozen=True)
-class Refused:
-    """Why the report cannot be made for this ask, in the supervisor's words, and the status."""
-
-    text: str
-    status: int
+from crm.services.supervision import checked_queue_org_units
 
 
 def _open_report(request: Request, session, token: str, ask: Ask, thresholds) -> QueueReport:
@@ -73,41 +44,17 @@ def queue_org_units(request: Request, session) -> dict[str, tuple[str, ...]]:
     return checked_queue_org_units(session, settings.queue_org_units, demo=settings.demo_queues)
 
 
-def _refusal(exc: Exception, language: str) -> Refused:
-    translate = lambda text: i18n.translate(language, text)  # noqa: E731
-    if isinstance(exc, AskError):
-        return Refused(translate(exc.text).format(**exc.values), 400)
-    if isinstance(exc, PermissionDenied):
-        return Refused(texts.refusal(str(exc), translate), 403)
-    if isinstance(exc, ValidationError):
-        return Refused(texts.refusal(str(exc), translate), 400)
-    log.warning("a report could not be made: %s", exc)
-    return Refused(translate(UNAVAILABLE), 503)
-
-
-REFUSED_ERRORS = (AskError, ValidationError, PermissionDenied, UnknownOrgUnit)
-UNAVAILABLE_ERRORS = (CrmError, SQLAlchemyError)
-
-
-async def _signed(request: Request):
-    signed = signed_in(request)
-    if signed is None or not await anyio.to_thread.run_sync(sign_ins(request).still_open_in_crm, signed):
-        return None
-    return signed
-
-
 # --- the queue report ---------------------------------------------------------------------------
 
 
 async def report_page(request: Request) -> Response:
-    signed = await _signed(request)
+    signed = await signed_in_crm(request)
     if signed is None:
-        return RedirectResponse("/signin", status_code=303)
-    today = datetime.now(report_zone()).date()
+        return to_signin()
     try:
-        ask = read_ask(request.query_params, today)
+        ask = read_ask(request.query_params, today())
     except AskError as exc:
-        ask, refused = Ask(today, today), _refusal(exc, signed.language)
+        ask, refused = Ask(today(), today()), refusal(exc, signed.language)
         return _report_view(request, signed, ask, {"error": refused.text}, refused.status)
     thresholds = request.app.state.settings.alert_rules.thresholds
 
@@ -120,28 +67,16 @@ async def report_page(request: Request) -> Response:
                 report = QueueReport(session, actor, ask.period(report_zone()), ask.filters(), thresholds, units)
                 found["queues"] = resolve(session, actor, ask.period(report_zone()), Filters(), units).queues
             except REFUSED_ERRORS as exc:
-                return found | {"error": _refusal(exc, signed.language)}
-            found["rows"], found["total"] = _first_rows(report.queue_rows())
+                return found | {"error": refusal(exc, signed.language)}
+            found["rows"], found["total"] = first_rows(report.queue_rows())
             return found
 
-    try:
-        made = await anyio.to_thread.run_sync(make)
-    except SessionEnded:
-        return RedirectResponse("/signin", status_code=303)
-    except UNAVAILABLE_ERRORS as exc:
-        made = {"error": _refusal(exc, signed.language)}
+    made = await made_in_thread(make, signed.language)
+    if made is None:
+        return to_signin()
     refused = made.pop("error", None)
     status = refused.status if refused else 200
     return _report_view(request, signed, ask, made | ({"error": refused.text} if refused else {}), status)
-
-
-def _first_rows(rows: Iterable) -> tuple[list, int]:
-    shown, total = [], 0
-    for row in rows:
-        total += 1
-        if total <= MOST_ROWS_SHOWN:
-            shown.append(row)
-    return shown, total
 
 
 def _report_view(request: Request, signed, ask: Ask, made: dict[str, Any], status: int) -> Response:
@@ -184,25 +119,10 @@ def _shown(name: str, value) -> str:
     if value is None:
         return ""
     if name in texts.RATIOS:
-        return f"{one_decimal(value * 100)} %"
+        return percent(value)
     if name in texts.SECONDS:
         return one_decimal(value)
     return str(value)
-
-
-def one_decimal(value: float) -> str:
-    """Rounded half up, as people round (141.25 s shows as 141.3, not the float's 141.2)."""
-    return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-def interval_label(interval: str, start: datetime, *, year: bool = True) -> str:
-    """How an interval is named: its start, to the minute for minute intervals (in the table
-    without the year, so that it fits a laptop's screen)."""
-    if interval == "month":
-        return start.strftime("%Y-%m")
-    if interval in ("day", "week"):
-        return start.strftime("%Y-%m-%d")
-    return start.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
 
 
 def _chart(translate, rows: list[QueueRow]) -> dict[str, Any]:
@@ -235,36 +155,30 @@ def _chart(translate, rows: list[QueueRow]) -> dict[str, Any]:
 
 
 async def contacts_page(request: Request) -> Response:
-    signed = await _signed(request)
+    signed = await signed_in_crm(request)
     if signed is None:
-        return RedirectResponse("/signin", status_code=303)
-    today = datetime.now(report_zone()).date()
+        return to_signin()
     thresholds = request.app.state.settings.alert_rules.thresholds
     try:
-        ask = read_ask(request.query_params, today, drilled=True)
+        ask = read_ask(request.query_params, today(), drilled=True)
     except AskError as exc:
-        unread = _refusal(exc, signed.language)
+        unread = refusal(exc, signed.language)
         return render(request, "report_contacts.html", signed=signed, status=unread.status, error=unread.text,
-                      ask=read_ask_lenient(request, today), rows=[], columns=texts.CONTACT_COLUMNS)
-
-    made: dict[str, Any]
+                      ask=read_ask_lenient(request), rows=[], columns=texts.CONTACT_COLUMNS)
 
     def make() -> dict[str, Any]:
         with request.app.state.database.reading() as session:
             try:
                 report = _open_report(request, session, signed.token, ask, thresholds)
             except REFUSED_ERRORS as exc:
-                return {"error": _refusal(exc, signed.language)}
+                return {"error": refusal(exc, signed.language)}
             assert ask.drill is not None
-            rows, total = _first_rows(report.contact_rows(counted_in=ask.drill.figure))
+            rows, total = first_rows(report.contact_rows(counted_in=ask.drill.figure))
             return {"rows": [contact_record(row) for row in rows], "total": total}
 
-    try:
-        made = await anyio.to_thread.run_sync(make)
-    except SessionEnded:
-        return RedirectResponse("/signin", status_code=303)
-    except UNAVAILABLE_ERRORS as exc:
-        made = {"error": _refusal(exc, signed.language)}
+    made = await made_in_thread(make, signed.language)
+    if made is None:
+        return to_signin()
     refused: Refused | None = made.get("error")
     translate = lambda text: i18n.translate(signed.language, text)  # noqa: E731
     drill = ask.drill
@@ -279,11 +193,11 @@ async def contacts_page(request: Request) -> Response:
                   total=made.get("total", 0), most=MOST_ROWS_SHOWN, columns=texts.CONTACT_COLUMNS)
 
 
-def read_ask_lenient(request: Request, today) -> Ask:
+def read_ask_lenient(request: Request) -> Ask:
     try:
-        return read_ask(request.query_params, today)
+        return read_ask(request.query_params, today())
     except AskError:
-        return Ask(today, today)
+        return Ask(today(), today())
 
 
 def _contact_cells(translate, record: dict[str, object]) -> dict[str, str]:
@@ -315,66 +229,33 @@ async def download(request: Request) -> Response:
     one count) as CSV or Excel, streamed, named by the range."""
     what, kind = request.path_params["what"], request.path_params["format"]
     if what not in ("queue", "contacts") or kind not in ("csv", "xlsx"):
-        return Response("Not Found", status_code=404, media_type="text/plain")
-    signed = await _signed(request)
+        return not_found()
+    signed = await signed_in_crm(request)
     if signed is None:
-        return RedirectResponse("/signin", status_code=303)
-    today = datetime.now(report_zone()).date()
+        return to_signin()
     thresholds = request.app.state.settings.alert_rules.thresholds
     drilled = what == "contacts" and "count" in request.query_params
     try:
-        ask = read_ask(request.query_params, today, drilled=drilled)
+        ask = read_ask(request.query_params, today(), drilled=drilled)
     except AskError as exc:
-        return _refused_download(request, signed, _refusal(exc, signed.language))
+        return refused_download(request, signed, refusal(exc, signed.language))
 
-    columns = QUEUE_COLUMNS if what == "queue" else CONTACT_COLUMNS
-
-    def records(report: QueueReport) -> Iterable[dict[str, object]]:
+    def records(session: Session) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
+        report = _open_report(request, session, signed.token, ask, thresholds)
         if what == "queue":
-            return (queue_record(row) for row in report.queue_rows())
+            return QUEUE_COLUMNS, (queue_record(row) for row in report.queue_rows())
         counted_in = ask.drill.figure if ask.drill else None
-        return (contact_record(row) for row in report.contact_rows(counted_in=counted_in))
+        return CONTACT_COLUMNS, (contact_record(row) for row in report.contact_rows(counted_in=counted_in))
 
-    def produce(put: Callable[[bytes], None], ready: Callable[[], None]) -> None:
-        with request.app.state.database.reading() as session:
-            report = _open_report(request, session, signed.token, ask, thresholds)
-            ready()  # checked: from here on the rows go out
-            if kind == "csv":
-                put("\ufeff".encode())  # a byte-order mark, so that Excel reads UTF-8 CSV as UTF-8
-                for text in csv_chunks(columns, records(report)):
-                    put(text.encode())
-                return
-            with tempfile.TemporaryFile() as book:  # a workbook is a zip: written whole, then sent
-                write_xlsx(book, columns, records(report), title=what)
-                book.seek(0)
-                while chunk := book.read(CHUNK_BYTES):
-                    put(chunk)
-
-    stream = ThreadStream(produce)
-    try:
-        await stream.wait_ready()
-    except SessionEnded:
-        return RedirectResponse("/signin", status_code=303)
-    except (*REFUSED_ERRORS, *UNAVAILABLE_ERRORS) as exc:
-        return _refused_download(request, signed, _refusal(exc, signed.language))
-    media = "text/csv; charset=utf-8" if kind == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = _file_name(what, ask, kind)
-    return StreamingResponse(stream.chunks(), media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})
+    return await stream_download(request, signed, kind, _file_name(what, ask), records, title=what)
 
 
-def _file_name(what: str, ask: Ask, kind: str) -> str:
+def _file_name(what: str, ask: Ask) -> str:
     span = f"{ask.first.isoformat()}_{ask.last.isoformat()}"
     if ask.drill is not None:
         span = f"{ask.drill.queue}_{ask.drill.figure}_{ask.drill.start.strftime('%Y-%m-%dT%H%M')}"
     head = "queue-report" if what == "queue" else "contacts"
-    name = f"{head}_{span}.{kind}"
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
-def _refused_download(request: Request, signed, refused: Refused) -> Response:
-    return render(request, "report_refused.html", signed=signed, status=refused.status, error=refused.text)
+    return f"{head}_{span}"
 
 
 routes = [

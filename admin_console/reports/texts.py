@@ -85,6 +85,9 @@ REFUSALS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), text)
     (r"There is no agent '(?P<agent>.*)'\.", "There is no agent {agent}."),
     (r"(?P<agent>\S+) is not in (?P<user>\S+)'s org units\.", "The agent {agent} is not in your org units."),
     (r"may not read queue reports", "Your role may not read queue reports."),
+    (r"may not read agent reports", "Your role may not read agent reports."),
+    (r"the agent time report is not per queue", "The agent time report is not per queue: choose a team or agents."),
+    (r"name the agent whose day to show", "Name the agent whose day to show."),
 ))
 
 
@@ -100,12 +103,47 @@ def refusal(message: str, translate: Callable[[str], str]) -> str:
     return message
 
 
+# The agent time report's columns (crm/reports/agent_time.py's rows): (name, header, what the
+# hover says). A state is measured from the work modes; the figures made of states are
+# definitions (crm/reports/definitions.py), their docstrings the formulas.
+AGENT_FIGURES: tuple[tuple[str, str, Callable | str], ...] = (
+    ("logged_in", "Logged in", d.logged_in_time),
+    ("ready", "Ready", "Ready: waiting for a contact (work mode ready)."),
+    ("offered", "Offered", "Offered: a call ringing on his phone, not answered yet."),
+    ("talk", "Talk", "Talk: on a call, the customer not on hold."),
+    ("hold", "Hold", "Hold: on a call, the customer on hold (also during a consult)."),
+    ("wrap_up", "Wrap-up", "Wrap-up: after a call, finishing its work."),
+    ("not_ready", "Not ready", "Not ready: logged in but taking no contact, per reason code."),
+    ("handling", "Handling", d.handling_time),
+    ("occupancy", "Occupancy", d.occupancy),
+    ("utilization", "Utilization", d.utilization),
+    ("email_chat", "Email and chat open",
+     "Email and chat open: the time with at least one email or chat conversation open (not a part of logged in)."),
+)
+AGENT_RATIOS = {"occupancy", "utilization"}
+STATES_CHART = ("ready", "offered", "talk", "hold", "wrap_up", "not_ready")
+LEVELS = {"agent": "Agent", "team": "Team", "site": "Site", "contact_center": "Contact center"}
+# the timeline's states (crm.reports.agent_time.Segment.state) and an email's or chat's
+SEGMENT_STATES = {"ready": "Ready", "offered": "Offered", "talk": "Talk", "hold": "Hold", "wrap_up": "Wrap-up",
+                  "not_ready": "Not ready", "email": "Email", "chat": "Chat"}
+
+
+AGENT_PAGE_TEXTS = ["none", "Not ready with the reason code {reason}.", "Hours", "Phone", "Email and chat",
+                    "Back to the agent time report"]
+
+
+def agent_formula(explained: Callable | str) -> str:
+    return explained if isinstance(explained, str) else formula(explained)
+
+
 PAGE_TEXTS = [
     "Yes", "Service level",
     "Not a day: {value}. Write it as 2026-03-29.", "Unknown interval: {value}.",
     "Unknown figure: {value}.", "Not a time: {value}.",
     "The report cannot be made: the CRM database cannot be reached or is not migrated to the event log.",
 ]
-TEXTS = [*(header for _, header, _ in FIGURES), *formulas(), *CONTACT_COLUMNS.values(), *OUTCOMES.values(),
+TEXTS = [*(header for _, header, _ in FIGURES), *formulas(),
+         *(header for _, header, _ in AGENT_FIGURES), *(agent_formula(one) for _, _, one in AGENT_FIGURES),
+         *LEVELS.values(), *SEGMENT_STATES.values(), *AGENT_PAGE_TEXTS, *CONTACT_COLUMNS.values(), *OUTCOMES.values(),
          *(text for words in CODES.values() for text in words.values()),
          *INTERVALS.values(), *(text for _, text in REFUSALS), *PAGE_TEXTS]

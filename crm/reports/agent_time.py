@@ -320,21 +320,21 @@ class AgentTimeRow:
 
     @property
     def busy(self) -> float:
-        return self.times.states["talk"] + self.times.states["hold"]
+        return d.busy_time(self.times.states["talk"], self.times.states["hold"])
 
     @property
     def handling(self) -> float:
-        """Handling time: talk + hold + wrap-up."""
-        return self.busy + self.times.states["wrap_up"]
+        return d.handling_time(self.times.states["talk"], self.times.states["hold"], self.times.states["wrap_up"])
 
     @property
     def ready_idle(self) -> float:
-        """Ready and idle time: ready + offered (his phone ringing, not handling yet)."""
-        return self.times.states["ready"] + self.times.states["offered"]
+        return d.ready_idle_time(self.times.states["ready"], self.times.states["offered"])
 
     @property
     def logged_in(self) -> float:
-        return sum(self.times.states.values())
+        states = self.times.states
+        return d.logged_in_time(states["ready"], states["offered"], self.busy, states["wrap_up"],
+                                states["not_ready"])
 
     @property
     def occupancy(self) -> float | None:

@@ -216,6 +216,26 @@ def aht(contacts: Sequence[QueueContact]) -> float | None:
 # --- agents' time ----------------------------------------------------------------------------
 
 
+def logged_in_time(ready: float, offered: float, busy: float, wrap_up: float, not_ready: float) -> float:
+    """Logged in = ready + offered + busy (talk + hold) + wrap-up + not ready."""
+    return ready + offered + busy + wrap_up + not_ready
+
+
+def busy_time(talk: float, hold: float) -> float:
+    """Busy = talk + hold: on a call, the customer talking or waiting on hold."""
+    return talk + hold
+
+
+def handling_time(talk: float, hold: float, wrap_up: float) -> float:
+    """Handling time = talk + hold + wrap-up."""
+    return talk + hold + wrap_up
+
+
+def ready_idle_time(ready: float, offered: float) -> float:
+    """Ready and idle time = ready + offered (his phone ringing, not handling yet)."""
+    return ready + offered
+
+
 def occupancy(handling_seconds: float, ready_idle_seconds: float) -> float | None:
     """Occupancy = handling time / (handling time + ready and idle time)."""
     return _ratio(handling_seconds, handling_seconds + ready_idle_seconds)
