@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -71,6 +71,30 @@ def today_from_the_crm(db_url: str, queue: str) -> dict:
             "abandonment_rate": f.abandonment_rate, "asa": f.asa, "aht": f.aht}
 
 
+def today_in_the_queue_report(db_url: str, queue: str) -> dict:
+    """Today's row of the queue report (what `cicada report queue` and the console's report page
+    show), in the machine's zone, whose midnight the wallboard's today starts at."""
+    from zoneinfo import ZoneInfo
+
+    from crm.reports.definitions import QueueThresholds
+    from crm.reports.queue_report import Filters, QueueReport, default_zone_name, period
+
+    zone = ZoneInfo(default_zone_name())
+    midnight = datetime.fromtimestamp(local_midnight(time.time()), zone)
+    database = Database.open(db_url)
+    try:
+        with database.reading() as session:
+            today = period(midnight, midnight + timedelta(days=1), zone, "day")  # the next local midnight
+            [row] = QueueReport(session, Actor.system(), today, Filters(queues=(queue,)),
+                                lambda name: QueueThresholds()).queue_rows()
+    finally:
+        database.dispose()
+    return {"offered": row.entered, "answered": row.answered, "abandoned": row.abandoned,
+            "short_abandons": row.short_abandons, "service_level": row.service_level,
+            "service_level_answered_only": row.service_level_answered_only,
+            "abandonment_rate": row.abandonment_rate, "asa": row.asa, "aht": row.aht}
+
+
 def rounded(figures: dict) -> dict:
     return {key: round(figures[key], 3) if isinstance(figures[key], float) else figures[key] for key in COMPARED}
 
@@ -100,6 +124,7 @@ def test_today_on_the_wallboard_live_and_read_back_agrees_with_the_report(make_g
         report = today_from_the_crm(gateway.db_url, "billing")
         assert (report["offered"], report["answered"], report["abandoned"], report["short_abandons"]) == (3, 1, 2, 1)
         assert rounded(live) == rounded(report)
+        assert rounded(today_in_the_queue_report(gateway.db_url, "billing")) == rounded(report)
     finally:
         sue.close()
         watching.stop()
