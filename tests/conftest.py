@@ -72,6 +72,19 @@ def make_test_home(config):
     music_on_hold()
 
 
+# Fixtures that start services or a browser: the tests using them take seconds, not milliseconds.
+SLOW_FIXTURES = frozenset({"make_gateway", "make_mailq", "make_app", "chromium", "desks", "demo_machine",
+                           "fresh_machine"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first (stable: file order kept within each group): xdist hands tests out in
+    this order, so that the run does not end with one process still in a long test while the
+    others are idle. Every process collects the same order, as xdist requires."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") or SLOW_FIXTURES & set(
+        getattr(item, "fixturenames", ())) else 1)
+
+
 def pytest_unconfigure(config):
     home = getattr(config, "_cicada_test_home", None)
     if home is not None:
