@@ -35,6 +35,7 @@ from email_queue.parse import ParsedEmail, end_with_the_mail_queue, parse_email
 
 log = logging.getLogger(__name__)
 
+PARSERS_STOP_SECONDS = 5.0  # at stop: a parse under way is not waited for longer
 PARSERS_START_SECONDS = 60.0
 MAX_BATCH = 16  # mails per transaction: a batch holds SQLite's write lock, which chat lines wait for
 
@@ -95,7 +96,13 @@ class MailIngest:
         for writer in running:
             writer.join()
         if self._parsers is not None:
+            # The pool's manager thread closes its wake-up pipe as it ends; Python 3.11's exit hook
+            # writes to that pipe, racing with it (EBADF in the log at exit). Waiting a moment for
+            # the thread, not for the parsers' work, leaves the hook nothing to race with.
+            manager = getattr(self._parsers, "_executor_manager_thread", None)
             self._parsers.shutdown(wait=False, cancel_futures=True)
+            if manager is not None:
+                manager.join(PARSERS_STOP_SECONDS)
 
     # --- the callers' side ----------------------------------------------------------------------
 
