@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zipfile import BadZipFile
 
 from crm.errors import ValidationError
 
@@ -116,19 +117,22 @@ def _read_excel(path: Path, sheet: str | None) -> Table:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ValidationError(f"{path.name} is not an Excel workbook (.xlsx) that can be read: {exc}") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise ValidationError(f"{path.name} has no sheet {sheet!r} (its sheets: {', '.join(workbook.sheetnames)})")
-        rows = workbook[sheet].iter_rows(values_only=True) if sheet else workbook.active.iter_rows(values_only=True)
+        rows = (workbook[sheet] if sheet else workbook.active).iter_rows()
         header = next(rows, None)
         if header is None:
             raise ValidationError(f"{path.name} is empty")
-        table = [(line, cells) for line, cells in
-                 ((n, [_cell_text(v) for v in values]) for n, values in enumerate(rows, start=2))
-                 if any(c.strip() for c in cells)]
-        return Table(_header([_cell_text(v) for v in header], path.name), table, "excel")
+        table = []
+        for cells in rows:
+            texts = [_cell_text(c.value) for c in cells]
+            if any(t.strip() for t in texts):  # a row with a value has a cell that knows its row number
+                line = next(c.row for c in cells if getattr(c, "row", None) is not None)
+                table.append((line, texts))
+        return Table(_header([_cell_text(c.value) for c in header], path.name), table, "excel")
     finally:
         workbook.close()
 

@@ -15,7 +15,7 @@ import yaml
 from crm.errors import ValidationError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-OUTCOMES = ("no_answer", "busy", "failed_number", "answering_machine", "dropped")
+OUTCOMES = ("no_answer", "busy", "failed_number", "answering_machine", "dropped")  # RetryRules' fields
 DIALING_MODES = ("preview", "progressive", "predictive")
 MIN_RING_SECONDS = 15
 MIN_RETRY_DELAY_MINUTES = 2
@@ -50,14 +50,18 @@ def _default_windows() -> dict[str, list[str]]:
     return {day: ["09:00-20:00"] for day in WEEKDAYS[:5]} | {"saturday": ["10:00-18:00"]}
 
 
-def _default_retries() -> dict[str, RetryRule]:
-    return {
-        "no_answer": RetryRule(delay_minutes=120, max_attempts=3),
-        "busy": RetryRule(delay_minutes=10, max_attempts=3),
-        "failed_number": RetryRule(delay_minutes=1440, max_attempts=1),
-        "answering_machine": RetryRule(delay_minutes=240, max_attempts=2),
-        "dropped": RetryRule(delay_minutes=30, max_attempts=2),
-    }
+class RetryRules(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A rule per outcome of an attempt that reached nobody; an outcome left out keeps its default."""
+
+    no_answer: RetryRule = msgspec.field(default_factory=lambda: RetryRule(delay_minutes=120, max_attempts=3))
+    busy: RetryRule = msgspec.field(default_factory=lambda: RetryRule(delay_minutes=10, max_attempts=3))
+    failed_number: RetryRule = msgspec.field(default_factory=lambda: RetryRule(delay_minutes=1440, max_attempts=1))
+    answering_machine: RetryRule = msgspec.field(
+        default_factory=lambda: RetryRule(delay_minutes=240, max_attempts=2))
+    dropped: RetryRule = msgspec.field(default_factory=lambda: RetryRule(delay_minutes=30, max_attempts=2))
+
+    def for_outcome(self, outcome: str) -> RetryRule:
+        return getattr(self, outcome)
 
 
 def _default_dispositions() -> list[Disposition]:
@@ -86,7 +90,7 @@ class CampaignSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     time_zone: str = "Asia/Shanghai"
     windows: dict[str, list[str]] = msgspec.field(default_factory=_default_windows)
     holidays: list[date] = msgspec.field(default_factory=list)
-    retries: dict[str, RetryRule] = msgspec.field(default_factory=_default_retries)
+    retries: RetryRules = msgspec.field(default_factory=RetryRules)
     dispositions: list[Disposition] = msgspec.field(default_factory=_default_dispositions)
 
     def to_builtins(self) -> dict[str, Any]:
@@ -170,9 +174,6 @@ def _problems(settings: CampaignSettings) -> list[str]:
             problems.append(f"windows: {day!r} is not a weekday ({', '.join(WEEKDAYS)})")
             continue
         problems += [f"windows.{day}: {p}" for p in _span_problems(spans)]
-    for outcome in settings.retries:
-        if outcome not in OUTCOMES:
-            problems.append(f"retries: {outcome!r} is not an outcome ({', '.join(OUTCOMES)})")
     codes = [d.code for d in settings.dispositions]
     if not codes:
         problems.append("dispositions: a campaign needs at least one")

@@ -194,7 +194,8 @@ def _checked_rows(table: Table, mapping: ColumnMapping, region: str, result: Imp
     name_at = index[mapping.name] if mapping.name else None
     number_at = index[mapping.customer_no] if mapping.customer_no else None
     field_at = [(c, i) for c, i in index.items() if i not in (*phone_at, name_at, number_at)]
-    rows, first_line = [], {}  # {E.164: the line it was first seen on}
+    rows: list[_Row] = []
+    first_line: dict[str, int] = {}  # {E.164: the line it was first seen on}
     total = len(table.rows)
     for done, (line, cells) in enumerate(table.rows, start=1):
         if done % BATCH == 0:
@@ -276,7 +277,7 @@ def _without_blocked(session: Session, rows: list[_Row], campaign_id: int, resul
 
 def _listed_elsewhere(session: Session, rows: list[_Row]) -> list[ListedElsewhere]:
     line_of = {n: r.line for r in rows for n in r.numbers}
-    found = []
+    found: list[tuple[str, str, str]] = []
     for chunk in _chunks(list(line_of)):
         found += session.execute(
             select(CallListNumber.e164, CallList.name, Campaign.name)
@@ -300,15 +301,15 @@ def _match_partners(session: Session, rows: list[_Row]) -> None:
     """Each row's partner: by its customer number, else by its numbers in order of preference."""
     by_no: dict[str, int] = {}
     for chunk in _chunks(sorted({r.customer_no for r in rows if r.customer_no})):
-        by_no.update(session.execute(select(BusinessPartner.partner_no, BusinessPartner.id).where(
-            BusinessPartner.partner_no.in_(chunk), BusinessPartner.is_archived.is_(False))).tuples().all())
+        by_no.update((no, pid) for no, pid in session.execute(select(BusinessPartner.partner_no, BusinessPartner.id)
+                     .where(BusinessPartner.partner_no.in_(chunk), BusinessPartner.is_archived.is_(False))))
     by_phone: dict[str, int] = {}
     for chunk in _chunks(sorted({n for r in rows for n in r.numbers})):
-        by_phone.update(session.execute(
+        by_phone.update((e164 or "", pid) for e164, pid in session.execute(  # never None: it was looked up
             select(PhoneNumber.e164, func.min(PhoneNumber.partner_id))
             .join(BusinessPartner, BusinessPartner.id == PhoneNumber.partner_id)
             .where(PhoneNumber.e164.in_(chunk), BusinessPartner.is_archived.is_(False))
-            .group_by(PhoneNumber.e164)).tuples().all())
+            .group_by(PhoneNumber.e164)))
     for row in rows:
         row.partner_id = (by_no.get(row.customer_no) if row.customer_no else None) or next(
             (by_phone[n] for n in row.numbers if n in by_phone), None)
@@ -337,7 +338,7 @@ def _create_prospects(session: Session, actor: Actor, rows: list[_Row], report: 
         # Without RETURNING: SQLite returns rows in order only one INSERT at a time.
         session.execute(_PARTNERS.insert(), partners)
         ids = dict(session.execute(select(BusinessPartner.partner_no, BusinessPartner.id).where(
-            BusinessPartner.partner_no.in_([p["partner_no"] for p in partners]))).tuples().all())
+            BusinessPartner.partner_no.in_([p["partner_no"] for p in partners]))).all())
         for row, partner in zip(batch, partners, strict=True):
             row.partner_id = ids[partner["partner_no"]]
         _index_prospects(session, actor, batch, partners, now)
@@ -396,7 +397,7 @@ def _write_list(session: Session, actor: Actor, campaign: Campaign, rows: list[_
              "next_attempt_at": None} for r in batch])
         ids = dict(session.execute(select(CallListContact.line_no, CallListContact.id).where(
             CallListContact.call_list_id == call_list.id,
-            CallListContact.line_no.between(batch[0].line, batch[-1].line))).tuples().all())
+            CallListContact.line_no.between(batch[0].line, batch[-1].line))).all())
         session.execute(_NUMBERS.insert(), [
             {"contact_id": ids[r.line], "preference": i, "call_list_id": call_list.id, "e164": n}
             for r in batch for i, n in enumerate(r.numbers, start=1)])

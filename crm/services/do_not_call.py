@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from crm import texts
@@ -38,23 +38,23 @@ class DoNotCallEntry:
 def blocked(session: Session, e164: str, campaign_id: int | None) -> DoNotCall | None:
     """The entry that forbids calling `e164` for this campaign (its own list or the
     contact center's), or None. The dialer calls this just before each call."""
-    scope = DoNotCall.campaign_id.is_(None)
-    if campaign_id is not None:
-        scope = or_(scope, DoNotCall.campaign_id == campaign_id)
-    return session.scalars(select(DoNotCall).where(DoNotCall.e164 == e164, scope).limit(1)).first()
+    return session.scalars(select(DoNotCall).where(DoNotCall.e164 == e164, _scope(campaign_id)).limit(1)).first()
 
 
 def blocked_numbers(session: Session, numbers: Iterable[str], campaign_id: int | None,
                     chunk: int = 1000) -> set[str]:
     """Which of `numbers` (E.164) are on the contact center's or this campaign's list."""
-    scope = DoNotCall.campaign_id.is_(None)
-    if campaign_id is not None:
-        scope = or_(scope, DoNotCall.campaign_id == campaign_id)
-    wanted, found = list(dict.fromkeys(numbers)), set()
+    wanted, found = list(dict.fromkeys(numbers)), set[str]()
     for start in range(0, len(wanted), chunk):
         found.update(session.scalars(
-            select(DoNotCall.e164).where(DoNotCall.e164.in_(wanted[start:start + chunk]), scope)))
+            select(DoNotCall.e164).where(DoNotCall.e164.in_(wanted[start:start + chunk]), _scope(campaign_id))))
     return found
+
+
+def _scope(campaign_id: int | None) -> ColumnElement[bool]:
+    """The lists that bind a campaign: the contact center's and its own."""
+    center = DoNotCall.campaign_id.is_(None)
+    return center if campaign_id is None else or_(center, DoNotCall.campaign_id == campaign_id)
 
 
 def add(session: Session, actor: Actor, number: str, reason: str, *, campaign: str | None = None,
@@ -121,21 +121,18 @@ def import_csv(session: Session, actor: Actor, text: str, *, campaign: str | Non
         raise ValidationError("The do-not-call file needs a header with a 'number' column "
                               "(and, if you like, 'reason')")
     campaign_id = get_campaign(session, campaign).id if campaign else None
-    known = set(session.scalars(select(DoNotCall.e164).where(_same_list(campaign_id))))
-    added = 0
+    wanted: dict[str, str] = {}  # every row read and checked before one is written
     for row in reader:
-        line = reader.line_num
         try:
             e164 = _e164(row.get("number") or "", region)
-            reason = _reason(row.get("reason") or default_reason)
+            wanted.setdefault(e164, _reason(row.get("reason") or default_reason))
         except ValidationError as exc:
-            raise ValidationError(f"line {line}: {exc}") from None
-        if e164 in known:
-            continue
-        known.add(e164)
-        entry = DoNotCall(e164=e164, campaign_id=campaign_id, reason=reason, added_by_id=actor.user_id)
-        session.add(entry)
-        added += 1
+            raise ValidationError(f"line {reader.line_num}: {exc}") from None
+    known = set(session.scalars(select(DoNotCall.e164).where(_same_list(campaign_id))))
+    new = {e164: reason for e164, reason in wanted.items() if e164 not in known}
+    session.add_all(DoNotCall(e164=e164, campaign_id=campaign_id, reason=reason, added_by_id=actor.user_id)
+                    for e164, reason in new.items())
+    added = len(new)
     session.flush()
     audit.record(session, actor, entity="do_not_call", entity_id=None, action="import",
                  changes={"campaign": campaign, "added": added})

@@ -58,7 +58,7 @@ def add_term_variants(session: Session, terms) -> None:
 def _unknown_terms(session: Session, terms: set[str], chunk: int = 900) -> set[str]:
     """Every known term has its own row (term, term), so one key lookup per term tells it.
     (An IN list on both columns made SQLite look up every pair: minutes for a large import.)"""
-    wanted, known = sorted(terms), set()
+    wanted, known = sorted(terms), set[str]()
     for start in range(0, len(wanted), chunk):
         known.update(session.scalars(select(SearchTermVariant.term).where(
             SearchTermVariant.variant.in_(wanted[start:start + chunk]),
