@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import sys
 import tempfile
@@ -85,12 +86,14 @@ def main() -> None:
         seed(db, args.existing)
         path = work / "list.csv"
         write_list(path, args.rows, args.encoding, random.Random(7))
-        started = time.perf_counter()
+        load = os.getloadavg()[0]
+        started, cpu = time.perf_counter(), time.process_time()
         with db.unit_of_work() as s:
             result = call_lists.import_file(s, Actor.system(), "Bench", path)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"{engine.dialect.name}: {args.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB, "
-              f"{result.encoding}) imported in {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s): "
+              f"{result.encoding}) imported in {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s; "
+              f"{cpu:.1f} s of this process's CPU; load average {load:.1f} on {os.cpu_count()} cores): "
               f"{result.imported:,} contacts, {result.matched:,} matched, {result.created:,} prospects "
               f"created, {len(result.refused):,} refused")
     finally:

@@ -205,13 +205,15 @@ def test_a_mapping_chooses_the_columns_and_their_order_of_preference(db, world, 
 
 
 def test_numbers_on_other_active_lists_are_reported_or_refused(db, world, tmp_path):
-    run_import(db, write(tmp_path, HEADER + "甲,13911112222,,,,\n", name="first.csv"), campaign="Autumn")
+    first = write(tmp_path, HEADER + "甲,13911112222,,,,\n", name="first.csv")
+    run_import(db, first, campaign="Autumn")
+    assert run_import(db, first).imported == 1  # reported, not refused
     path = write(tmp_path, HEADER + "乙,13922223333,,,,\n甲,13911112222,,,,\n", name="second.csv")
     result = run_import(db, path, dry_run=True)
     assert [(d.line, d.number, d.campaign, d.call_list) for d in result.listed_elsewhere] == [
-        (3, "+8613911112222", "Autumn", "first.csv")]
+        (3, "+8613911112222", "Autumn", "first.csv"), (3, "+8613911112222", "Spring", "first.csv")]
     assert result.refused == []
-    refused = run_import(db, path, refuse_listed_elsewhere=True)
+    refused = run_import(db, path, refuse_listed_elsewhere=True)  # refused once, for the first list
     assert [(r.line, r.reason) for r in refused.refused] == [
         (3, "+8613911112222 is already on the list first.csv of the campaign Autumn")]
     assert refused.imported == 1
@@ -259,3 +261,11 @@ def test_agents_may_not_import_lists(db, world, tmp_path):
 def test_an_unknown_campaign_is_named(db, world, tmp_path):
     with pytest.raises(Exception, match="no campaign 'Winter'"):
         run_import(db, write(tmp_path, HEADER), campaign="Winter")
+
+
+@pytest.mark.parametrize("number", ["+8613800138000", "+861065529988", "+14155550100", "+442079460958",
+                                    "+35312345678", "+85223456789", "+97142345678"])
+def test_the_national_number_of_a_new_prospect_is_the_one_phonenumbers_gives(number):
+    from crm.phones import normalize_phone
+
+    assert call_lists._KnownPhone(number).national_digits == normalize_phone(number).national_digits

@@ -101,7 +101,7 @@ def test_do_not_call_lists_are_imported_exported_and_removed_from(capsys, db_url
     assert lines[0] == "number,campaign,reason,added_at,added_by" and len(lines) == 3
     assert lines[1].startswith("+861065529988,,imported,") and lines[1].endswith(",sue")
     assert lines[2].startswith("+8613800138000,,court order,")
-    assert cicada(capsys, db_url, "dnc", "remove", "13800138000", "--as", "sue")[0] == 0
+    assert cicada(capsys, db_url, "dnc", "remove", "13800138000", "--user", "sue")[0] == 0
     code, _, err = cicada(capsys, db_url, "dnc", "remove", "13800138000", "--as", "amy")
     assert code == 2 and "may not take numbers off a do-not-call list" in err
     code, _, err = cicada(capsys, db_url, "dnc", "add", "13800138000", "--reason", "x", "--campaign", "Nope")

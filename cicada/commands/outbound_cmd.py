@@ -7,9 +7,14 @@ import csv
 import sys
 from pathlib import Path
 
-from cicada.commands import actor, add_as_user, open_database
+from cicada.commands import actor, open_database
 
 REFUSED_SHOWN = 50  # rows printed; --refused writes every one
+
+
+def add_as_user(parser) -> None:
+    parser.add_argument("--as", "--user", dest="as_user", metavar="USER",
+                        help="apply the permissions of this user (default: the system administrator)")
 
 
 def register(commands) -> None:

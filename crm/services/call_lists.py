@@ -9,14 +9,16 @@ is written together or not at all: the caller's unit of work commits it."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+from sqlalchemy import JSON, func, select
 from sqlalchemy import Table as SqlTable
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm import texts
@@ -142,11 +144,7 @@ def import_table(session: Session, actor: Actor, campaign_name: str, table: Tabl
     rows = _without_blocked(session, rows, campaign.id, result)
     result.listed_elsewhere = _listed_elsewhere(session, rows)
     if refuse_listed_elsewhere and result.listed_elsewhere:
-        lines = {d.line for d in result.listed_elsewhere}
-        for d in result.listed_elsewhere:
-            result.refused.append(RefusedRow(d.line, f"{d.number} is already on the list {d.call_list} "
-                                                     f"of the campaign {d.campaign}", _cells(rows, d.line)))
-        rows = [r for r in rows if r.line not in lines]
+        rows = _without_listed_elsewhere(rows, result)
     result.refused.sort(key=lambda r: r.line)
     if dry_run or not rows or (strict and result.refused):
         return result
@@ -285,11 +283,20 @@ def _listed_elsewhere(session: Session, rows: list[_Row]) -> list[ListedElsewher
             .join(Campaign, Campaign.id == CallList.campaign_id)
             .where(CallListNumber.e164.in_(chunk), CallList.is_active.is_(True))).all()
     return sorted((ListedElsewhere(line_of[n], n, campaign, listed) for n, listed, campaign in found),
-                  key=lambda d: (d.line, d.number))
+                  key=lambda d: (d.line, d.number, d.campaign, d.call_list))
 
 
-def _cells(rows: list[_Row], line: int) -> tuple[str, ...]:
-    return next((tuple(r.cells) for r in rows if r.line == line), ())
+def _without_listed_elsewhere(rows: list[_Row], result: ImportResult) -> list[_Row]:
+    """The rows none of whose numbers is on another active list; the others refused, once each."""
+    first: dict[int, ListedElsewhere] = {}
+    for listed in result.listed_elsewhere:
+        first.setdefault(listed.line, listed)
+    for row in rows:
+        found = first.get(row.line)
+        if found is not None:
+            result.refused.append(RefusedRow(row.line, f"{found.number} is already on the list {found.call_list} "
+                                                       f"of the campaign {found.campaign}", tuple(row.cells)))
+    return [r for r in rows if r.line not in first]
 
 
 def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
@@ -336,7 +343,7 @@ def _create_prospects(session: Session, actor: Actor, rows: list[_Row], report: 
         partners = [_prospect(row, numbers.FORMATS[numbers.CUSTOMER].format(next(values)), actor, now)
                     for row in batch]
         # Without RETURNING: SQLite returns rows in order only one INSERT at a time.
-        session.execute(_PARTNERS.insert(), partners)
+        _insert(session, _PARTNERS, partners)
         ids = dict(session.execute(select(BusinessPartner.partner_no, BusinessPartner.id).where(
             BusinessPartner.partner_no.in_([p["partner_no"] for p in partners]))).all())
         for row, partner in zip(batch, partners, strict=True):
@@ -362,7 +369,7 @@ def _index_prospects(session: Session, actor: Actor, rows: list[_Row], partners:
     for row, partner in zip(rows, partners, strict=True):
         pid = row.partner_id
         roles.append({"partner_id": pid, "role": PartnerRole.PROSPECT.value})
-        normalized = [NormalizedPhone(raw=n, e164=n, digits=n[1:]) for n in row.numbers]  # already E.164
+        normalized = [_KnownPhone(n) for n in row.numbers]
         phones += [{"partner_id": pid, "kind": "mobile", "raw": p.raw, "e164": p.e164, "digits": p.digits,
                     "is_valid": True, "is_main": i == 0} for i, p in enumerate(normalized)]
         pairs = partner_tokens(kind=partner["kind"], first_name=partner["first_name"],
@@ -375,8 +382,40 @@ def _index_prospects(session: Session, actor: Actor, rows: list[_Row], partners:
                        "changes": {"name": partner["name"], "partner_no": partner["partner_no"],
                                    "phones": row.numbers, "call_list_line": row.line}})
     for table, values in ((_ROLES, roles), (_PHONES, phones), (_TOKENS, tokens), (_AUDIT, audits)):
-        session.execute(table.insert(), values)
+        _insert(session, table, values)
     add_term_variants(session, terms)
+
+
+def _insert(session: Session, table: SqlTable, rows: list[dict]) -> None:
+    """Many rows at once: COPY on PostgreSQL, an executemany on the connection elsewhere (the
+    session's takes the ORM's bulk path, with work for mapped objects there are none of)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.connection().execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c] for c in columns])
+
+
+class _KnownPhone(NormalizedPhone):
+    """A number already in E.164 whose national number is cut off its country code (E.164 codes
+    are prefix-free) instead of parsed again: parsing is much of an import's time."""
+
+    def __init__(self, e164: str):
+        super().__init__(e164, e164, e164[1:])
+        code = next(e164[1:1 + n] for n in (1, 2, 3) if int(e164[1:1 + n]) in COUNTRY_CODE_TO_REGION_CODE)
+        object.__setattr__(self, "_national", e164[1 + len(code):])
+
+    _national: str
+
+    @property
+    def national_digits(self) -> str | None:
+        return self._national
 
 
 def _write_list(session: Session, actor: Actor, campaign: Campaign, rows: list[_Row], result: ImportResult,
@@ -391,14 +430,14 @@ def _write_list(session: Session, actor: Actor, campaign: Campaign, rows: list[_
     session.flush()
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
-        session.execute(_CONTACTS.insert(), [
+        _insert(session, _CONTACTS, [
             {"call_list_id": call_list.id, "line_no": r.line, "name": r.name, "customer_no": r.customer_no,
              "partner_id": r.partner_id, "fields": r.fields, "state": ContactState.OPEN.value, "attempts": 0,
              "next_attempt_at": None} for r in batch])
         ids = dict(session.execute(select(CallListContact.line_no, CallListContact.id).where(
             CallListContact.call_list_id == call_list.id,
             CallListContact.line_no.between(batch[0].line, batch[-1].line))).all())
-        session.execute(_NUMBERS.insert(), [
+        _insert(session, _NUMBERS, [
             {"contact_id": ids[r.line], "preference": i, "call_list_id": call_list.id, "e164": n}
             for r in batch for i, n in enumerate(r.numbers, start=1)])
         report("writing", start + len(batch), len(rows))
