@@ -98,6 +98,11 @@ def test_import_adds_every_number_or_none_and_export_gives_them_back(db, setup):
     assert [line.split(",")[:3] for line in exported[1:]] == [
         ["+861065529988", "Spring", "imported"], ["+8613800138000", "Spring", "court order"]]
     assert all(line.endswith(",sue") for line in exported[1:])
+    with db.reading() as s:
+        trail = [(a.action, a.user_id, a.changes["number"], a.changes["reason"]) for a in s.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "do_not_call").order_by(AuditEntry.id))]
+    assert trail == [("add", supervisor.user_id, "+8613800138000", "court order"),
+                     ("add", supervisor.user_id, "+861065529988", "imported")]
     with db.unit_of_work() as s, pytest.raises(ValidationError, match="'number' column"):
         do_not_call.import_csv(s, supervisor, "phone\n13900139000\n")
 

@@ -130,13 +130,14 @@ def import_csv(session: Session, actor: Actor, text: str, *, campaign: str | Non
             raise ValidationError(f"line {reader.line_num}: {exc}") from None
     known = set(session.scalars(select(DoNotCall.e164).where(_same_list(campaign_id))))
     new = {e164: reason for e164, reason in wanted.items() if e164 not in known}
-    session.add_all(DoNotCall(e164=e164, campaign_id=campaign_id, reason=reason, added_by_id=actor.user_id)
-                    for e164, reason in new.items())
-    added = len(new)
+    entries = [DoNotCall(e164=e164, campaign_id=campaign_id, reason=reason, added_by_id=actor.user_id)
+               for e164, reason in new.items()]
+    session.add_all(entries)
     session.flush()
-    audit.record(session, actor, entity="do_not_call", entity_id=None, action="import",
-                 changes={"campaign": campaign, "added": added})
-    return added
+    for entry in entries:  # each number's own trail, as when added one by one
+        audit.record(session, actor, entity="do_not_call", entity_id=entry.id, action="add",
+                     changes={"number": entry.e164, "campaign": campaign, "reason": entry.reason, "imported": True})
+    return len(entries)
 
 
 def _same_list(campaign_id: int | None):
