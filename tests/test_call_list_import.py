@@ -202,6 +202,11 @@ def test_a_mapping_chooses_the_columns_and_their_order_of_preference(db, world, 
         assert s.scalars(select(CallListContact.fields)).one() == {"Notes": "VIP"}
     with pytest.raises(ValidationError, match="'Cell' is mapped twice"):
         run_import(db, path, mapping=ColumnMapping(phones=("Cell",), name="Cell"))
+    # what a mapping leaves out is guessed from the other columns' names
+    partial = write(tmp_path, "姓名,Office,手机\n张三,010-6552 9988,13922223333\n", name="partial.csv")
+    result = run_import(db, partial, mapping=ColumnMapping(phones=("Office",)), dry_run=True)
+    assert result.mapping == ColumnMapping(phones=("Office",), name="姓名")
+    assert run_import(db, partial, mapping=ColumnMapping(name="姓名"), dry_run=True).mapping.phones == ("手机",)
 
 
 def test_numbers_on_other_active_lists_are_reported_or_refused(db, world, tmp_path):

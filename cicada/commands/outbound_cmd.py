@@ -72,7 +72,7 @@ def _register_calllist(commands) -> None:
     imp.add_argument("--sheet", help="the Excel sheet (default: the active one)")
     imp.add_argument("--map", action="append", default=[], metavar="WHAT=COLUMN[,COLUMN]",
                      help="which column holds what: phone=Mobile,Home (in order of preference), name=Name, "
-                          "customer=CustomerNo; may be given more than once. Default: guessed from the column "
+                          "customer=CustomerNo; may be given more than once. What is not mapped is guessed from the column "
                           "names. Other columns are kept as the contact's fields, for scripts.")
     imp.add_argument("--strict", action="store_true", help="import nothing if any row is refused")
     imp.add_argument("--refuse-listed", action="store_true",

@@ -157,14 +157,15 @@ def import_table(session: Session, actor: Actor, campaign_name: str, table: Tabl
 
 
 def resolve_mapping(header: Sequence[str], mapping: ColumnMapping | None) -> ColumnMapping:
-    """The mapping given, each column checked to be in the file; or one guessed from the column
-    names. ValidationError when no column holds phone numbers."""
+    """The mapping given, each column checked to be in the file, what it leaves out guessed from
+    the other columns' names. ValidationError when no column holds phone numbers."""
     columns = ", ".join(header)
-    if mapping is None or not (mapping.phones or mapping.name or mapping.customer_no):
-        mapping = ColumnMapping(
-            phones=tuple(c for c in header if _PHONE_NAMES.match(c.strip())),
-            name=next((c for c in header if _NAME_NAMES.match(c.strip())), None),
-            customer_no=next((c for c in header if _CUSTOMER_NAMES.match(c.strip())), None))
+    given = mapping or ColumnMapping()
+    free = [c for c in header if c not in (*given.phones, given.name, given.customer_no)]
+    mapping = ColumnMapping(
+        phones=given.phones or tuple(c for c in free if _PHONE_NAMES.match(c.strip())),
+        name=given.name or next((c for c in free if _NAME_NAMES.match(c.strip())), None),
+        customer_no=given.customer_no or next((c for c in free if _CUSTOMER_NAMES.match(c.strip())), None))
     for column in (*mapping.phones, mapping.name, mapping.customer_no):
         if column is not None and column not in header:
             raise ValidationError(f"The file has no column {column!r} (its columns: {columns})")
