@@ -58,14 +58,19 @@ def test_a_holiday_is_the_called_persons_local_date():
 
 
 def test_a_number_in_several_zones_is_called_only_when_every_zone_is_inside():
-    zones = zones_of(US_TOLL_FREE)
-    assert len(zones) > 1 and "America/New_York" in zones and "America/Los_Angeles" in zones
-    settings = campaign(windows=EVERY_DAY)
-    # 17:00 UTC: 12:00 in New York but 09:00 in Los Angeles and 07:00 in Anchorage
-    assert not may_call(US_TOLL_FREE, settings, utc("2026-12-08 17:00")).allowed
-    # 17:00 UTC in New York (12:00) and Los Angeles (09:00) alone would do; every zone must
-    wide = campaign(windows={day: ["00:00-24:00"] for day in EVERY_DAY})
-    assert may_call(US_TOLL_FREE, wide, utc("2026-12-08 17:00")).allowed
+    zones = zones_of(US_TOLL_FREE)  # the whole plan: from Guam (UTC+10) to Hawaii (UTC-10)
+    assert len(zones) > 1 and {"America/New_York", "America/Los_Angeles", "Pacific/Guam"} <= set(zones)
+    early_to_midnight = campaign(windows={day: ["05:00-24:00"] for day in EVERY_DAY})
+    # 20:00 UTC: 06:00 the next morning in Guam, 10:00 in Hawaii, 15:00 in New York: inside everywhere
+    assert may_call(US_TOLL_FREE, early_to_midnight, utc("2026-12-08 20:00")).allowed
+    # 14:00 UTC: 09:00 in New York, but 04:00 in Adak and midnight in Guam
+    decision = may_call(US_TOLL_FREE, early_to_midnight, utc("2026-12-08 14:00"))
+    assert not decision.allowed and "America/Adak (Tue 04:00 there)" in decision.reason
+    # with the usual 09:00-21:00 only a few hours a day have every zone inside
+    usual = campaign(windows=EVERY_DAY)
+    open_hours = [h for h in range(24) if may_call(US_TOLL_FREE, usual, utc(f"2026-12-08 {h:02d}:00")).allowed]
+    # 23:00 UTC is 09:00 the next day in Guam, 12:00 in Pago Pago and 19:30 in Newfoundland; 00:00 an hour later
+    assert open_hours == [0, 23]
 
 
 def test_a_number_without_a_known_zone_uses_the_campaigns_zone():
