@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     from cicada.commands import (
         actions_cmd,
         app_cmd,
-        config_cmd, console_cmd, crm_cmd, db_cmd, demo_cmd, desktop_cmd, gateway_cmd, keys_cmd, mailq_cmd, report_cmd,
+        config_cmd, console_cmd, crm_cmd, db_cmd, demo_cmd, desktop_cmd, gateway_cmd, keys_cmd, mailq_cmd, outbound_cmd,
+        report_cmd,
         scripts_cmd, telephony_cmd, users_cmd,
     )
 
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (demo_cmd, db_cmd, crm_cmd, users_cmd, app_cmd, gateway_cmd, telephony_cmd, mailq_cmd,
-                   desktop_cmd, console_cmd, report_cmd, scripts_cmd, actions_cmd, config_cmd, keys_cmd):
+                   desktop_cmd, console_cmd, report_cmd, scripts_cmd, actions_cmd, outbound_cmd, config_cmd, keys_cmd):
         module.register(commands)
     return parser
 

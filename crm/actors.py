@@ -27,6 +27,8 @@ class Permission(StrEnum):
     SCRIPT_MANAGE = "script.manage"  # import, activate and deactivate call scripts
     AGENT_BROADCAST = "agent.broadcast"  # send a message to the agents' desktops
     AGENT_WATCH = "agent.watch"  # see the live work of the agents of one's org units (crm.services.supervision)
+    CAMPAIGN_MANAGE = "campaign.manage"  # outbound campaigns, their call lists and do-not-call lists
+    DO_NOT_CALL_ADD = "do_not_call.add"  # put a number on a do-not-call list (a customer's wish at wrap-up)
 
 
 _AGENT = {
@@ -34,6 +36,7 @@ _AGENT = {
     Permission.PARTNER_CREATE,
     Permission.PARTNER_EDIT_POOL,
     Permission.PARTNER_CLAIM,
+    Permission.DO_NOT_CALL_ADD,
 }
 _SALES_REP = {Permission.PARTNER_CREATE, Permission.PARTNER_CLAIM}
 _SUPERVISOR = _AGENT | {
@@ -44,6 +47,7 @@ _SUPERVISOR = _AGENT | {
     Permission.SCRIPT_MANAGE,
     Permission.AGENT_BROADCAST,
     Permission.AGENT_WATCH,
+    Permission.CAMPAIGN_MANAGE,
 }
 _ADMINISTRATOR = _SUPERVISOR | {
     Permission.USER_MANAGE,

@@ -1005,3 +1005,103 @@ class MessageAttachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     message: Mapped[ConversationMessage] = relationship(back_populates="attachments")
+
+
+# --- outbound campaigns -------------------------------------------------------
+
+
+class DialingMode(StrEnumBase):
+    PREVIEW = "preview"  # the agent sees the contact first and dials (or it dials after N seconds)
+    PROGRESSIVE = "progressive"  # one call per free agent, placed for him
+    PREDICTIVE = "predictive"  # paced under the campaign's abandon cap
+
+
+class CampaignState(StrEnumBase):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class ContactState(StrEnumBase):
+    """Where a contact of a call list stands; the dialer moves it on."""
+
+    OPEN = "open"  # to be called
+    SCHEDULED = "scheduled"  # a retry or a callback is due at next_attempt_at
+    DONE = "done"  # a final disposition, or no attempts left
+    DO_NOT_CALL = "do_not_call"  # one of its numbers went onto a do-not-call list
+    SKIPPED = "skipped"  # an agent skipped it in preview, with a reason
+
+
+class Campaign(Base):
+    """An outbound campaign. Its settings (agents, script, windows, retries,
+    dispositions, ...) are one document validated by crm.outbound.settings and
+    kept as JSON; the columns are what the dialer selects campaigns by."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    dialing_mode: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(10), default=CampaignState.DRAFT.value)
+    settings: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CallList(Base):
+    """One imported file of contacts for a campaign."""
+
+    __tablename__ = "call_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[dict] = mapped_column(JSON)  # file name, encoding, mapping, counts
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class CallListContact(Base):
+    """A row of a call list: who to call, on which numbers, and where it stands."""
+
+    __tablename__ = "call_list_contact"
+    __table_args__ = (Index("ix_call_list_contact_list_state", "call_list_id", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_list_id: Mapped[int] = mapped_column(ForeignKey("call_list.id"))
+    line_no: Mapped[int] = mapped_column(Integer)  # the row's line in the file
+    name: Mapped[str] = mapped_column(String(250))
+    customer_no: Mapped[str | None] = mapped_column(String(40))  # as the file gave it
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("business_partner.id"), index=True)
+    fields: Mapped[dict] = mapped_column(JSON)  # the row's other columns, for scripts
+    state: Mapped[str] = mapped_column(String(12), default=ContactState.OPEN.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CallListNumber(Base):
+    """A contact's numbers in E.164, in the order of preference the file's columns gave."""
+
+    __tablename__ = "call_list_number"
+    __table_args__ = (Index("ix_call_list_number_e164", "e164"),)
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("call_list_contact.id"), primary_key=True)
+    preference: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1 first
+    call_list_id: Mapped[int] = mapped_column(ForeignKey("call_list.id"), index=True)
+    e164: Mapped[str] = mapped_column(String(20))
+
+
+class DoNotCall(Base):
+    """A number never to be dialed: contact-center-wide (no campaign) or for one campaign."""
+
+    __tablename__ = "do_not_call"
+    __table_args__ = (Index("ix_do_not_call_e164", "e164", "campaign_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    e164: Mapped[str] = mapped_column(String(20))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

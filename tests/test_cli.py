@@ -46,6 +46,7 @@ def run(capsys, *args):
     ["scripts", "run"], ["scripts", "report"], ["scripts", "activate"], ["scripts", "export"],
     ["actions"], ["actions", "list"], ["actions", "import"], ["actions", "export"], ["actions", "reset"],
     ["keys"], ["keys", "init"], ["keys", "show"], ["report"], ["report", "queue"], ["report", "contacts"],
+    ["campaign"], ["campaign", "import"], ["campaign", "export"], ["calllist", "import"], ["dnc"], ["dnc", "add"],
 ])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cicada.cli", *command, "--help"],
