@@ -15,7 +15,8 @@ def register(commands) -> None:
                     "live. Where it listens comes from the [console] section of the configuration; it watches "
                     "the gateway named by [gateway] (commands, events, public_key) and the mail queue named by "
                     "[mailq] (commands, events, public_key, or its key in the [keys] directory), and reads the "
-                    "CRM database.")
+                    "CRM database. The email and chat report takes each mail queue's due time, org units and "
+                    "channels from [[mailq.queues]] and [[mailq.rules]], with --no-mailq too.")
     parser.add_argument("--address", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8030)")
     parser.add_argument("--no-mailq", action="store_true",
                         help="do not watch the mail queue: the wallboard shows the phone queues only")
@@ -33,6 +34,15 @@ def console_settings(config):
         return load_console_config(config.sections.get("console"), config.path)
     except ConsoleConfigError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def mail_queues(mailq) -> dict:
+    """The email and chat queues as the mail queue has them ([[mailq.queues]]): the org units
+    (not yet checked against the CRM), the channels routed to each, the due time of a first reply."""
+    from crm.reports.mail_report import MailQueue
+
+    return {name: MailQueue(units, mailq.channels_of(name), mailq.first_response_seconds(name))
+            for name, units in mailq.queue_org_units.items()}
 
 
 def _console(args) -> int:
@@ -55,7 +65,8 @@ def _console(args) -> int:
     gateway = gateway_settings(config)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
-    mailq = None if args.no_mailq else mailq_settings(config)
+    mail_config = mailq_settings(config)  # its queues' settings, for the reports, even unwatched
+    mailq = None if args.no_mailq else mail_config
     mailq_key = ""
     if mailq is not None:
         try:
@@ -71,7 +82,8 @@ def _console(args) -> int:
                                mailq_commands=mailq.command_address if mailq else None,
                                mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key,
                                cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET),
-                               queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues)
+                               queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues,
+                               mail_queues=mail_queues(mail_config), demo_mail_queues=mail_config.demo_queues)
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)
