@@ -36,15 +36,6 @@ def console_settings(config):
         raise ConfigError(str(exc)) from None
 
 
-def mail_queues(mailq) -> dict:
-    """The email and chat queues as the mail queue has them ([[mailq.queues]]): the org units
-    (not yet checked against the CRM), the channels routed to each, the due time of a first reply."""
-    from crm.reports.mail_report import MailQueue
-
-    return {name: MailQueue(units, mailq.channels_of(name), mailq.first_response_seconds(name))
-            for name, units in mailq.queue_org_units.items()}
-
-
 def _console(args) -> int:
     import dataclasses
     import logging
@@ -52,7 +43,7 @@ def _console(args) -> int:
     from admin_console.app import ConsoleError, ConsoleSettings, run_console
     from bus.keys import ensure_secret
     from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
-    from cicada.commands.mailq_cmd import mailq_public_key, mailq_settings
+    from cicada.commands.mailq_cmd import mail_report_queues, mailq_public_key, mailq_settings
     from cicada.config import ConfigError, ensure_sqlite_directory, keys_settings
 
     config = load(args)
@@ -83,7 +74,7 @@ def _console(args) -> int:
                                mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key,
                                cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET),
                                queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues,
-                               mail_queues=mail_queues(mail_config), demo_mail_queues=mail_config.demo_queues)
+                               mail_queues=mail_report_queues(mail_config), demo_mail_queues=mail_config.demo_queues)
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)
