@@ -22,14 +22,12 @@ from starlette.routing import Route
 
 from admin_console import i18n
 from admin_console.reports import texts
-from admin_console.reports.ask import Ask, AskError, read_ask
-from admin_console.reports.common import (MOST_ROWS_SHOWN, REFUSED_ERRORS, first_rows, interval_label, made_in_thread,
-                                          not_found, one_decimal, percent, refusal, refused_download, report_zone,
-                                          signed_in_crm, stream_download, to_signin, today)
+from admin_console.reports.ask import Ask
+from admin_console.reports.common import (MOST_ROWS_SHOWN, filtered_download, filtered_report_page, first_rows,
+                                          interval_label, one_decimal, percent, report_zone)
 from admin_console.web import render
 from crm.reports.mail_report import MAIL_COLUMNS, MailQueue, MailReport, MailRow, mail_record, resolve_mail
 from crm.reports.queue_report import Filters
-from crm.services import sessions, supervisor_actions
 from crm.services.supervision import checked_queue_org_units
 
 BACK = ("/reports/mail", "Back to the email and chat report")
@@ -44,46 +42,21 @@ def mail_queues(request: Request, session: Session) -> dict[str, MailQueue]:
     return {name: replace(queue, org_units=units.get(name, ())) for name, queue in configured.items()}
 
 
-def _open_report(request: Request, session: Session, token: str, ask: Ask) -> MailReport:
-    actor = sessions.actor_of(session, token).actor
+def _open_report(request: Request, session: Session, actor, ask: Ask) -> MailReport:
     thresholds = request.app.state.settings.alert_rules.thresholds
-    return MailReport(session, actor, ask.period(report_zone()), _filters(ask), mail_queues(request, session),
+    filters = Filters(ask.queues, ask.team, ask.agents, ask.channel)
+    return MailReport(session, actor, ask.period(report_zone()), filters, mail_queues(request, session),
                       lambda queue: thresholds(queue).short_abandon_seconds)
 
 
-def _filters(ask: Ask) -> Filters:
-    return Filters(ask.queues, ask.team, ask.agents, ask.channel)
-
-
 async def mail_page(request: Request) -> Response:
-    signed = await signed_in_crm(request)
-    if signed is None:
-        return to_signin()
-    try:
-        ask = read_ask(request.query_params, today())
-    except AskError as exc:
-        refused = refusal(exc, signed.language)
-        return _view(request, signed, Ask(today(), today()), {"error": refused.text}, refused.status)
+    def find(session: Session, actor, ask: Ask) -> dict[str, Any]:
+        report = _open_report(request, session, actor, ask)
+        queues = resolve_mail(session, actor, ask.period(report_zone()), Filters(channel=""), report.mail_queues).queues
+        rows, total = first_rows(report.rows())
+        return {"queues": queues, "rows": rows, "total": total}
 
-    def make() -> dict[str, Any]:
-        with request.app.state.database.reading() as session:
-            actor = sessions.actor_of(session, signed.token).actor
-            found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
-            try:
-                report = _open_report(request, session, signed.token, ask)
-                found["queues"] = resolve_mail(session, actor, ask.period(report_zone()), Filters(channel=""),
-                                               report.mail_queues).queues
-            except REFUSED_ERRORS as exc:
-                return found | {"error": refusal(exc, signed.language)}
-            found["rows"], found["total"] = first_rows(report.rows())
-            return found
-
-    made = await made_in_thread(make, signed.language)
-    if made is None:
-        return to_signin()
-    refused = made.pop("error", None)
-    status = refused.status if refused else 200
-    return _view(request, signed, ask, made | ({"error": refused.text} if refused else {}), status)
+    return await filtered_report_page(request, find, _view)
 
 
 def _view(request: Request, signed, ask: Ask, made: dict[str, Any], status: int) -> Response:
@@ -119,23 +92,10 @@ def _shown(name: str, value) -> str:
 
 async def mail_download(request: Request) -> Response:
     """/reports/mail.{csv,xlsx}: the report of the page's filters, the columns of `cicada report mail`."""
-    kind = request.path_params["format"]
-    if kind not in ("csv", "xlsx"):
-        return not_found()
-    signed = await signed_in_crm(request)
-    if signed is None:
-        return to_signin()
-    try:
-        ask = read_ask(request.query_params, today())
-    except AskError as exc:
-        return refused_download(request, signed, refusal(exc, signed.language), back=BACK)
+    def records(session: Session, actor, ask: Ask) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
+        return MAIL_COLUMNS, (mail_record(row) for row in _open_report(request, session, actor, ask).rows())
 
-    def records(session: Session) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
-        report = _open_report(request, session, signed.token, ask)
-        return MAIL_COLUMNS, (mail_record(row) for row in report.rows())
-
-    name = f"email-chat_{ask.first.isoformat()}_{ask.last.isoformat()}"
-    return await stream_download(request, signed, kind, name, records, title="mail", back=BACK)
+    return await filtered_download(request, "email-chat", records, title="mail", back=BACK)
 
 
 routes = [  # before the queue report's /reports/{what}.{format}

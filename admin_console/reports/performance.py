@@ -20,49 +20,26 @@ from starlette.routing import Route
 
 from admin_console import i18n
 from admin_console.reports import texts
-from admin_console.reports.ask import Ask, AskError, read_ask
-from admin_console.reports.common import (MOST_ROWS_SHOWN, REFUSED_ERRORS, first_rows, interval_label, made_in_thread,
-                                          not_found, one_decimal, refusal, refused_download, report_zone,
-                                          signed_in_crm, stream_download, to_signin, today)
+from admin_console.reports.ask import Ask
+from admin_console.reports.common import (MOST_ROWS_SHOWN, filtered_download, filtered_report_page, first_rows,
+                                          interval_label, one_decimal, report_zone)
 from admin_console.web import render
 from crm.reports.agent_performance import (AgentPerformanceReport, PerformanceRow, performance_columns,
                                            performance_record)
-from crm.services import sessions, supervisor_actions
 
 BACK = ("/reports/performance", "Back to the agent performance report")
 
 
 async def performance_page(request: Request) -> Response:
-    signed = await signed_in_crm(request)
-    if signed is None:
-        return to_signin()
-    try:
-        ask = read_ask(request.query_params, today())
-    except AskError as exc:
-        refused = refusal(exc, signed.language)
-        return _view(request, signed, Ask(today(), today()), {"error": refused.text}, refused.status)
+    return await filtered_report_page(request, _find, _view)
 
-    def make() -> dict[str, Any]:
-        with request.app.state.database.reading() as session:
-            actor = sessions.actor_of(session, signed.token).actor
-            found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
-            try:
-                report = AgentPerformanceReport(session, actor, ask.period(report_zone()), ask.filters())
-            except REFUSED_ERRORS as exc:
-                return found | {"error": refusal(exc, signed.language)}
-            codes = report.reasons, report.outcomes
-            rows, found["total"] = first_rows(report.rows())
-            found["rows"] = [(row, performance_record(row, *codes)) for row in rows]
-            found["codes"] = codes
-            found["units"] = {unit.code: unit.name for unit in report.scope.units.values()}
-            return found
 
-    made = await made_in_thread(make, signed.language)
-    if made is None:
-        return to_signin()
-    refused = made.pop("error", None)
-    status = refused.status if refused else 200
-    return _view(request, signed, ask, made | ({"error": refused.text} if refused else {}), status)
+def _find(session: Session, actor, ask: Ask) -> dict[str, Any]:
+    report = AgentPerformanceReport(session, actor, ask.period(report_zone()), ask.filters())
+    codes = report.reasons, report.outcomes
+    rows, total = first_rows(report.rows())
+    return {"rows": [(row, performance_record(row, *codes)) for row in rows], "total": total, "codes": codes,
+            "units": {unit.code: unit.name for unit in report.scope.units.values()}}
 
 
 def _view(request: Request, signed, ask: Ask, made: dict[str, Any], status: int) -> Response:
@@ -129,25 +106,13 @@ def _chart(translate, rows: Sequence[tuple[PerformanceRow, dict[str, object]]]) 
 async def performance_download(request: Request) -> Response:
     """/reports/performance.{csv,xlsx}: the report of the page's filters, the columns of
     `cicada report performance`."""
-    kind = request.path_params["format"]
-    if kind not in ("csv", "xlsx"):
-        return not_found()
-    signed = await signed_in_crm(request)
-    if signed is None:
-        return to_signin()
-    try:
-        ask = read_ask(request.query_params, today())
-    except AskError as exc:
-        return refused_download(request, signed, refusal(exc, signed.language), back=BACK)
+    return await filtered_download(request, "agent-performance", _records, title="performance", back=BACK)
 
-    def records(session: Session) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
-        actor = sessions.actor_of(session, signed.token).actor
-        report = AgentPerformanceReport(session, actor, ask.period(report_zone()), ask.filters())
-        codes = report.reasons, report.outcomes
-        return performance_columns(*codes), (performance_record(row, *codes) for row in report.rows())
 
-    name = f"agent-performance_{ask.first.isoformat()}_{ask.last.isoformat()}"
-    return await stream_download(request, signed, kind, name, records, title="performance", back=BACK)
+def _records(session: Session, actor, ask: Ask) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
+    report = AgentPerformanceReport(session, actor, ask.period(report_zone()), ask.filters())
+    codes = report.reasons, report.outcomes
+    return performance_columns(*codes), (performance_record(row, *codes) for row in report.rows())
 
 
 routes = [  # before the queue report's /reports/{what}.{format}
