@@ -27,6 +27,8 @@ from admin_console.alerts.rules import AlertRules
 from admin_console.alerts.store import AlertStore
 from admin_console.actions import routes as actions_routes
 from admin_console.reports import agents as agent_reports_routes
+from admin_console.reports import mail as mail_report_routes
+from admin_console.reports import performance as performance_routes
 from admin_console.reports import routes as reports_routes
 from admin_console.signin import routes as signin_routes
 from admin_console.signin.sessions import IDLE_SECONDS, SignIns
@@ -37,6 +39,7 @@ from admin_console.web import HERE, SIGN_IN_COOKIE
 from crm.db import Database
 from crm.reports.queue_contacts import QueueVisits, read_visits
 from crm.reports.mail_contacts import MailVisits, read_mail_visits
+from crm.reports.mail_report import MailQueue
 from crm.services.agent_day import agents_day
 from crm.services.queue_steps import queue_steps
 from cti_gateway.client import CtiClient
@@ -75,6 +78,10 @@ class ConsoleSettings:
     # the phone queues' org units as configured for the gateway (the reports' scope of a supervisor)
     queue_org_units: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     demo_queues: bool = False  # the gateway's embedded demo queues: their org units may be missing
+    # the email and chat queues as configured for the mail queue ([[mailq.queues]]: org units, channels,
+    # due time), for the email and chat report; their org units checked as the mail queue checks them
+    mail_queues: Mapping[str, MailQueue] = field(default_factory=dict)
+    demo_mail_queues: bool = False  # the mail queue's embedded demo queues: their org units may be missing
 
 
 class _SecurityHeaders:
@@ -172,7 +179,10 @@ def create_app(settings: ConsoleSettings, *, database: Database | None = None) -
         *wallboard_routes.routes,
         *alerts_routes.routes,
         *actions_routes.routes,
-        *agent_reports_routes.routes,  # before the queue report's downloads, /reports/{what}.{format}
+        # before the queue report's downloads, /reports/{what}.{format}
+        *agent_reports_routes.routes,
+        *performance_routes.routes,
+        *mail_report_routes.routes,
         *reports_routes.routes,
         Mount("/static/reports", StaticFiles(directory=HERE / "reports" / "static"), name="reports-static"),
         Mount("/static/actions", StaticFiles(directory=HERE / "actions" / "static"), name="actions-static"),

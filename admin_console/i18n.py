@@ -236,6 +236,85 @@ ZH = {
     "Your role may not read agent reports.": "您的角色无权查看座席报表。",
     "The agent time report is not per queue: choose a team or agents.": "座席时间报表不按队列统计：请选择团队或座席。",
     "Name the agent whose day to show.": "请填写要查看哪位座席的一天。",
+    # the agent performance and the email and chat pages (admin_console/reports/performance.py, mail.py)
+    "Agent performance": "座席绩效",
+    "Email and chat report": "邮件和聊天报表",
+    "Back to the agent performance report": "返回座席绩效报表",
+    "Back to the email and chat report": "返回邮件和聊天报表",
+    "Contacts handled": "已处理的联系",
+    "Calls": "电话",
+    "Emails": "邮件",
+    "Chats": "聊天",
+    "Calls handled": "已处理电话",
+    "Call AHT (s)": "电话 AHT（秒）",
+    "Emails handled": "已处理邮件",
+    "Email AHT (s)": "邮件 AHT（秒）",
+    "Chats handled": "已处理聊天",
+    "Chat AHT (s)": "聊天 AHT（秒）",
+    "Callbacks scheduled": "已安排回呼",
+    "Callbacks kept": "已履行回呼",
+    "Holds: the times he put the customer of a call he answered on hold.": "保持：他将所接电话的客户置于保持状态的次数。",
+    "Transfers: the calls he answered and transferred, and the emails and chats he transferred.":
+        "转接：他接听后转接的电话，以及他转接的邮件和聊天。",
+    "Callbacks scheduled: the callbacks he created in the interval.": "已安排回呼：他在该时段内创建的回呼。",
+    "Kept: the callback was marked done (completed) by the end of its window. The CRM records that mark, not the "
+    "call itself.": "已履行：回呼在其时间窗口结束前被标记为已完成。CRM 记录的是该标记，而不是通话本身。",
+    "Interaction records with the reason code {code}.": "原因代码为 {code} 的互动记录。",
+    "Interaction records with the outcome code {code}.": "结果代码为 {code} 的互动记录。",
+    "Handled (email, chat): an agent's parts in conversations that have ended. His part starts when he takes the "
+    "conversation (accepted or pulled) and ends at its next step: he resolves or transfers it, it goes back to the "
+    "queue, or another agent takes it (None: not ended yet).":
+        "已处理（邮件、聊天）：座席在已结束会话中的处理部分。他的部分从他接手会话（接受或提取）开始，到下一步结束："
+        "他解决或转接会话、会话退回队列，或由另一座席接手（未结束的不计）。",
+    "AHT (email, chat) = total (end of his part − his taking it) / handled, in seconds. An agent may have several "
+    "conversations open at once: each counts its whole time.":
+        "AHT（邮件、聊天）= 总计（其部分结束 − 其接手）/ 已处理数，单位为秒。座席可同时打开多个会话：每个会话计其全部时间。",
+    "No agent of yours handled a contact in this range.": "此时间范围内您的座席未处理任何联系。",
+    "A contact counts in the interval in which the agent took it. Point at a column's name for its formula. The rows "
+    "of teams, sites and the center add up their agents.":
+        "联系计入座席接手它的时段。将鼠标指向列名可查看其公式。团队、站点和中心的行为其座席之和。",
+    "The agent performance report is not per queue: choose a team or agents.": "座席绩效报表不按队列统计：请选择团队或座席。",
+    "Due time (s)": "应答时限（秒）",
+    "First replies": "首次回复",
+    "First response time (s)": "首次响应时间（秒）",
+    "Replied within due time": "时限内回复",
+    "Share within due time": "时限内回复比例",
+    "Resolved": "已解决",
+    "Resolution time (s)": "解决时间（秒）",
+    "Reopened": "重新打开",
+    "Entered: the conversations that entered the queue in the interval (each visit once).":
+        "进入：该时段内进入队列的会话（每次进入计一次）。",
+    "Answered: the conversations an agent took (accepted, or pulled from a group inbox).":
+        "已接：座席接手的会话（接受，或从组收件箱提取）。",
+    "Abandoned: the chats whose customer left before an agent took them.": "放弃：座席接手前客户已离开的聊天。",
+    "Short abandons: chats abandoned within τ seconds (after <= τ).": "短时放弃：在 τ 秒内放弃的聊天（等待 <= τ）。",
+    "First replies: the visits in which the agent's first reply of the opening came.":
+        "首次回复：座席对会话开启的首次回复发生在该次进入中的次数。",
+    "Average first response time = total (first reply − opening) / first replies, in seconds.":
+        "平均首次响应时间 = 总计（首次回复 − 开启）/ 首次回复数，单位为秒。",
+    "Replied within due time: first reply at most `due` seconds after the opening.":
+        "时限内回复：首次回复在开启后不超过应答时限（秒）。",
+    "Share answered within due time = replied within due time / (first replies + overdue without a reply at `now`); "
+    "None when the queue has no due time. Not counted: a conversation not yet due and not replied, one left for "
+    "another queue, a chat abandoned within its due time, one resolved within its due time without a reply "
+    "(nothing to answer).":
+        "时限内回复比例 = 时限内回复 / （首次回复 + 截至当前已超时且未回复）；队列无应答时限时不计算。"
+        "不计入：尚未到期且未回复的会话、转往其他队列的会话、在时限内放弃的聊天、在时限内未回复即已解决的会话（无需回复）。",
+    "Resolved: the visits an agent closed (a reopened conversation's first resolution counts in the visit it "
+    "closed, its later one in the visit the reopening started).":
+        "已解决：座席关闭的进入（重新打开的会话，其首次解决计入它关闭的那次进入，之后的解决计入重新打开开始的进入）。",
+    "Average resolution time = total (first resolution of the visit − opening) / resolved, in seconds.":
+        "平均解决时间 = 总计（该次进入的首次解决 − 开启）/ 已解决数，单位为秒。",
+    "Reopened: resolved visits the customer wrote to again.": "重新打开：已解决后客户再次来信的进入。",
+    "No email or chat queue of yours in this range.": "此时间范围内没有您的邮件或聊天队列。",
+    "A conversation counts in the interval in which it entered the queue; each queue's row is followed by the rows "
+    "of the agents who took its conversations. Times in seconds. Point at a column's name for its formula.":
+        "会话计入其进入队列的时段；每个队列的行下方是接手其会话的座席的行。时间单位为秒。将鼠标指向列名可查看其公式。",
+    "There is no email or chat queue {queue} in the configuration or the event log.":
+        "配置和事件日志中都没有邮件或聊天队列 {queue}。",
+    "The email and chat report has no phone channel: the queue report has the calls.":
+        "邮件和聊天报表没有电话渠道：电话请看队列报表。",
+    "Unknown channel {channel}: choose email, chat or both.": "未知渠道 {channel}：请选择邮件、聊天或两者。",
     "Wallboard": "实时看板",
     "Phone queues": "电话队列",
     "Agents": "座席",

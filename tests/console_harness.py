@@ -72,13 +72,14 @@ class RunningConsole:
     """`cicada console` as a child process, configured to watch `gateway` (tests' RunningGateway)
     and `mailq` (tests' RunningMailq), or no mail queue (`--no-mailq`)."""
 
-    def __init__(self, workdir: Path, gateway, *, mailq=None, **section):
+    def __init__(self, workdir: Path, gateway, *, mailq=None, more_config: str = "", **section):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.gateway = gateway
         self.mailq = mailq
         self.port = ports.free_port()
         self.section = {"address": f"127.0.0.1:{self.port}", **section}
+        self.more_config = more_config  # other sections of the configuration, as TOML
         self.log_path = workdir / "console.log"
         self.process: subprocess.Popen | None = None
 
@@ -92,7 +93,7 @@ class RunningConsole:
         if self.mailq is not None:
             lines += ["[mailq]", f'commands = "{self.mailq.commands}"', f'events = "{self.mailq.events}"',
                       f'public_key = "{self.mailq.public_key.decode()}"']
-        lines += ["[console]", *(f"{k} = {_toml(v)}" for k, v in self.section.items())]
+        lines += ["[console]", *(f"{k} = {_toml(v)}" for k, v in self.section.items()), self.more_config]
         config = self.workdir / "cicada.toml"
         config.write_text("\n".join(lines) + "\n")
         env = {**os.environ, "CICADA_CONFIG": str(config), "CICADA_DB_URL": self.gateway.db_url}

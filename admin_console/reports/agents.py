@@ -20,14 +20,15 @@ from starlette.routing import Route
 
 from admin_console import i18n
 from admin_console.reports import texts
-from admin_console.reports.ask import Ask, AskError, DayAsk, read_ask, read_day_ask
-from admin_console.reports.common import (MOST_ROWS_SHOWN, REFUSED_ERRORS, Refused, first_rows, interval_label, made_in_thread,
-                                          not_found, percent, refusal, refused_download, report_zone, signed_in_crm,
+from admin_console.reports.ask import Ask, AskError, DayAsk, read_day_ask
+from admin_console.reports.common import (MOST_ROWS_SHOWN, REFUSED_ERRORS, Refused, filtered_download,
+                                          filtered_report_page, first_rows, interval_label, made_in_thread, not_found,
+                                          percent, refusal, refused_download, report_zone, signed_in_crm,
                                           stream_download, to_signin, today)
 from admin_console.web import render
 from crm.reports.agent_time import (SEGMENT_COLUMNS, AgentTimeReport, AgentTimeRow, Segment, agent_columns,
                                     agent_day, agent_record, segment_record)
-from crm.services import sessions, supervisor_actions
+from crm.services import sessions
 
 BACK = ("/reports/agents", "Back to the agent time report")
 
@@ -36,34 +37,14 @@ BACK = ("/reports/agents", "Back to the agent time report")
 
 
 async def agents_page(request: Request) -> Response:
-    signed = await signed_in_crm(request)
-    if signed is None:
-        return to_signin()
-    try:
-        ask = read_ask(request.query_params, today())
-    except AskError as exc:
-        refused = refusal(exc, signed.language)
-        return _agents_view(request, signed, Ask(today(), today()), {"error": refused.text}, refused.status)
+    return await filtered_report_page(request, _find, _agents_view)
 
-    def make() -> dict[str, Any]:
-        with request.app.state.database.reading() as session:
-            actor = sessions.actor_of(session, signed.token).actor
-            found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
-            try:
-                report = AgentTimeReport(session, actor, ask.period(report_zone()), ask.filters())
-            except REFUSED_ERRORS as exc:
-                return found | {"error": refusal(exc, signed.language)}
-            found["rows"], found["total"] = first_rows(report.rows())
-            found["reasons"] = report.reasons
-            found["units"] = {unit.code: unit.name for unit in report.scope.units.values()}
-            return found
 
-    made = await made_in_thread(make, signed.language)
-    if made is None:
-        return to_signin()
-    refused = made.pop("error", None)
-    status = refused.status if refused else 200
-    return _agents_view(request, signed, ask, made | ({"error": refused.text} if refused else {}), status)
+def _find(session: Session, actor, ask: Ask) -> dict[str, Any]:
+    report = AgentTimeReport(session, actor, ask.period(report_zone()), ask.filters())
+    rows, total = first_rows(report.rows())
+    return {"rows": rows, "total": total, "reasons": report.reasons,
+            "units": {unit.code: unit.name for unit in report.scope.units.values()}}
 
 
 def _agents_view(request: Request, signed, ask: Ask, made: dict[str, Any], status: int) -> Response:
@@ -227,25 +208,13 @@ def _segment_cells(translate, segment: Segment) -> dict[str, str]:
 async def agents_download(request: Request) -> Response:
     """/reports/agents.{csv,xlsx}: the agent time report of the page's filters, the columns of
     `cicada report agents`."""
-    kind = request.path_params["format"]
-    if kind not in ("csv", "xlsx"):
-        return not_found()
-    signed = await signed_in_crm(request)
-    if signed is None:
-        return to_signin()
-    try:
-        ask = read_ask(request.query_params, today())
-    except AskError as exc:
-        return refused_download(request, signed, refusal(exc, signed.language), back=BACK)
+    return await filtered_download(request, "agent-time", _records, title="agents", back=BACK)
 
-    def records(session: Session) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
-        actor = sessions.actor_of(session, signed.token).actor
-        report = AgentTimeReport(session, actor, ask.period(report_zone()), ask.filters())
-        reasons = report.reasons
-        return agent_columns(reasons), (agent_record(row, reasons) for row in report.rows())
 
-    name = f"agent-time_{ask.first.isoformat()}_{ask.last.isoformat()}"
-    return await stream_download(request, signed, kind, name, records, title="agents", back=BACK)
+def _records(session: Session, actor, ask: Ask) -> tuple[tuple[str, ...], Iterable[dict[str, object]]]:
+    report = AgentTimeReport(session, actor, ask.period(report_zone()), ask.filters())
+    reasons = report.reasons
+    return agent_columns(reasons), (agent_record(row, reasons) for row in report.rows())
 
 
 async def agent_day_download(request: Request) -> Response:

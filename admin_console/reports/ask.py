@@ -43,6 +43,7 @@ class Ask:
     team: str | None = None
     agents: tuple[str, ...] = ()
     drill: Drill | None = None
+    channel: str = ""  # the email and chat report's: email, chat, or both
 
     def period(self, zone: ZoneInfo) -> Period:
         """The range's Period (ValidationError for a bad range); the count's interval when drilled."""
@@ -61,7 +62,8 @@ class Ask:
         found = [("from", self.first.isoformat()), ("to", self.last.isoformat()), ("interval", self.interval)]
         found += [("queue", name) for name in self.queues]
         found += [("team", self.team)] if self.team else []
-        return found + [("agent", name) for name in self.agents]
+        found += [("agent", name) for name in self.agents]
+        return found + ([("channel", self.channel)] if self.channel else [])
 
     def query(self) -> str:
         return urlencode(self.params() + self._drill_params())
@@ -104,7 +106,8 @@ def read_ask(params: QueryParams, today: date, *, drilled: bool = False) -> Ask:
         raise AskError("Unknown interval: {value}.", value=interval)
     queues = tuple(name for name in params.getlist("queue") if name)
     agents = tuple(name.strip() for value in params.getlist("agent") for name in value.split(",") if name.strip())
-    ask = Ask(first, last, interval, queues, params.get("team") or None, agents)
+    ask = Ask(first, last, interval, queues, params.get("team") or None, agents,
+              channel=(params.get("channel") or "").strip())
     return replace(ask, drill=_drill(params)) if drilled else ask
 
 

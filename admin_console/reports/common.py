@@ -1,7 +1,7 @@
 """What the report pages share: the sign-in checked in the CRM, the console's time zone, a
-refusal in the supervisor's words, the first rows a page shows, how figures and intervals are
-written, and a download streamed from one worker thread (stream.py) through the writers
-`cicada report` uses (crm/reports/exports.py)."""
+refusal in the supervisor's words, a page of the filters' form and its download, the first rows
+a page shows, how figures and intervals are written, and a download streamed from one worker
+thread (stream.py) through the writers `cicada report` uses (crm/reports/exports.py)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from admin_console import i18n
 from admin_console.reports import texts
-from admin_console.reports.ask import AskError
+from admin_console.reports.ask import Ask, AskError, read_ask
 from admin_console.reports.stream import ThreadStream
 from admin_console.web import render, sign_ins, signed_in
 from crm.errors import CrmError, PermissionDenied, SessionEnded, ValidationError
 from crm.reports.exports import csv_chunks, write_xlsx
 from crm.reports.queue_report import default_zone_name
+from crm.services import sessions, supervisor_actions
 from crm.services.supervision import UnknownOrgUnit
 
 log = logging.getLogger("cicada.console")
@@ -94,6 +95,42 @@ async def made_in_thread(make: Callable[[], dict[str, Any]], language: str) -> d
         return None
     except UNAVAILABLE_ERRORS as exc:
         return {"error": refusal(exc, language)}
+
+
+# A report page's view of what was found: (request, signed, ask, found, status) -> the page.
+View = Callable[[Request, Any, Ask, dict[str, Any], int], Response]
+# What a report page reads for one ask with the supervisor's rights (its errors refuse the report).
+Find = Callable[[Session, Any, Ask], dict[str, Any]]
+
+
+async def filtered_report_page(request: Request, find: Find, view: View) -> Response:
+    """A report page of the filters' form: the address read, `find` run on a worker thread with
+    the sign-in's own rights (beside his teams, for the form), and `view` given what was found or
+    the refusal in his words with its status."""
+    signed = await signed_in_crm(request)
+    if signed is None:
+        return to_signin()
+    try:
+        ask = read_ask(request.query_params, today())
+    except AskError as exc:
+        refused = refusal(exc, signed.language)
+        return view(request, signed, Ask(today(), today()), {"error": refused.text}, refused.status)
+
+    def make() -> dict[str, Any]:
+        with request.app.state.database.reading() as session:
+            actor = sessions.actor_of(session, signed.token).actor
+            found: dict[str, Any] = {"teams": supervisor_actions.teams(session, actor)}
+            try:
+                return found | find(session, actor, ask)
+            except REFUSED_ERRORS as exc:
+                return found | {"error": refusal(exc, signed.language)}
+
+    made = await made_in_thread(make, signed.language)
+    if made is None:
+        return to_signin()
+    refused = made.pop("error", None)
+    status = refused.status if refused else 200
+    return view(request, signed, ask, made | ({"error": refused.text} if refused else {}), status)
 
 
 def first_rows(rows: Iterable) -> tuple[list, int]:
@@ -166,6 +203,31 @@ async def stream_download(request: Request, signed, kind: str, name: str, open_r
     name = safe_file_name(f"{name}.{kind}")
     return StreamingResponse(stream.chunks(), media_type=media, headers={
         "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})
+
+
+# What a filtered download writes for one ask, with the supervisor's actor: its columns and records.
+Records = Callable[[Session, Any, Ask], tuple[Sequence[str], Iterable[dict[str, object]]]]
+
+
+async def filtered_download(request: Request, head: str, records: Records, *, title: str,
+                            back: tuple[str, str]) -> Response:
+    """/reports/<head>.{csv,xlsx} of the page's filters, named by the head and the range."""
+    kind = request.path_params["format"]
+    if kind not in ("csv", "xlsx"):
+        return not_found()
+    signed = await signed_in_crm(request)
+    if signed is None:
+        return to_signin()
+    try:
+        ask = read_ask(request.query_params, today())
+    except AskError as exc:
+        return refused_download(request, signed, refusal(exc, signed.language), back=back)
+
+    def opened(session: Session) -> tuple[Sequence[str], Iterable[dict[str, object]]]:
+        return records(session, sessions.actor_of(session, signed.token).actor, ask)
+
+    name = f"{head}_{ask.first.isoformat()}_{ask.last.isoformat()}"
+    return await stream_download(request, signed, kind, name, opened, title=title, back=back)
 
 
 def safe_file_name(name: str) -> str:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from crm.reports import definitions as d
+from crm.reports.agent_performance import callback_kept
 from crm.reports.definitions import ServiceLevelVariant
 from crm.reports.queue_report import COUNTS
 
@@ -88,6 +89,13 @@ REFUSALS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(pattern), text)
     (r"may not read agent reports", "Your role may not read agent reports."),
     (r"the agent time report is not per queue", "The agent time report is not per queue: choose a team or agents."),
     (r"name the agent whose day to show", "Name the agent whose day to show."),
+    (r"the agent performance report is not per queue",
+     "The agent performance report is not per queue: choose a team or agents."),
+    (r"There is no email or chat queue '(?P<queue>.*)' in the configuration or the event log\.",
+     "There is no email or chat queue {queue} in the configuration or the event log."),
+    (r"the email and chat report has no phone channel",
+     "The email and chat report has no phone channel: the queue report has the calls."),
+    (r"unknown channel '(?P<channel>.*)'", "Unknown channel {channel}: choose email, chat or both."),
 ))
 
 
@@ -136,6 +144,47 @@ def agent_formula(explained: Callable | str) -> str:
     return explained if isinstance(explained, str) else formula(explained)
 
 
+# The agent performance report's columns (crm/reports/agent_performance.py's records): (name,
+# header, its definition or what the hover says); a column per reason and outcome code after them.
+PERFORMANCE_FIGURES: tuple[tuple[str, str, Callable | str], ...] = (
+    ("phone_handled", "Calls handled", d.handled),
+    ("phone_aht", "Call AHT (s)", d.aht),
+    ("email_handled", "Emails handled", d.mail_handled),
+    ("email_aht", "Email AHT (s)", d.mail_aht),
+    ("chat_handled", "Chats handled", d.mail_handled),
+    ("chat_aht", "Chat AHT (s)", d.mail_aht),
+    ("holds", "Holds", "Holds: the times he put the customer of a call he answered on hold."),
+    ("transfers", "Transfers", "Transfers: the calls he answered and transferred, and the emails and chats he "
+                               "transferred."),
+    ("callbacks_scheduled", "Callbacks scheduled", "Callbacks scheduled: the callbacks he created in the interval."),
+    ("callbacks_kept", "Callbacks kept", callback_kept),
+)
+PERFORMANCE_SECONDS = {"phone_aht", "email_aht", "chat_aht"}
+CODE_COLUMNS = {"reason": ("Reason", "Interaction records with the reason code {code}."),
+                "outcome": ("Outcome", "Interaction records with the outcome code {code}.")}
+HANDLED_CHART = {"phone_handled": "Calls", "email_handled": "Emails", "chat_handled": "Chats"}
+
+# The email and chat report's columns (crm.reports.definitions.MailFigures): (name, header, definition).
+MAIL_FIGURES: tuple[tuple[str, str, Callable], ...] = (
+    ("entered", "Entered", d.mail_entered),
+    ("answered", "Answered", d.mail_answered),
+    ("abandoned", "Abandoned", d.mail_abandoned),
+    ("short_abandons", "Short abandons", d.mail_short_abandons),
+    ("first_replies", "First replies", d.first_replied),
+    ("first_response_time", "First response time (s)", d.first_response_time),
+    ("replied_within_due", "Replied within due time", d.replied_within_due),
+    ("share_within_due", "Share within due time", d.share_within_due),
+    ("resolved", "Resolved", d.resolved),
+    ("resolution_time", "Resolution time (s)", d.resolution_time),
+    ("reopened", "Reopened", d.reopened),
+)
+MAIL_RATIOS = {"share_within_due"}
+MAIL_SECONDS = {"first_response_time", "resolution_time"}
+CHANNELS = {"email": "Email", "chat": "Chat"}
+MORE_PAGE_TEXTS = ["Agent performance", "Email and chat report", "Contacts handled", "Channel", "Email and chat",
+                   "Due time (s)", "Back to the agent performance report", "Back to the email and chat report"]
+
+
 PAGE_TEXTS = [
     "Yes", "Service level",
     "Not a day: {value}. Write it as 2026-03-29.", "Unknown interval: {value}.",
@@ -146,4 +195,8 @@ TEXTS = [*(header for _, header, _ in FIGURES), *formulas(),
          *(header for _, header, _ in AGENT_FIGURES), *(agent_formula(one) for _, _, one in AGENT_FIGURES),
          *LEVELS.values(), *SEGMENT_STATES.values(), *AGENT_PAGE_TEXTS, *CONTACT_COLUMNS.values(), *OUTCOMES.values(),
          *(text for words in CODES.values() for text in words.values()),
-         *INTERVALS.values(), *(text for _, text in REFUSALS), *PAGE_TEXTS]
+         *INTERVALS.values(), *(text for _, text in REFUSALS),
+         *(header for _, header, _ in PERFORMANCE_FIGURES), *(agent_formula(one) for _, _, one in PERFORMANCE_FIGURES),
+         *(text for pair in CODE_COLUMNS.values() for text in pair), *HANDLED_CHART.values(),
+         *(header for _, header, _ in MAIL_FIGURES), *(formula(one) for _, _, one in MAIL_FIGURES),
+         *CHANNELS.values(), *MORE_PAGE_TEXTS, *PAGE_TEXTS]

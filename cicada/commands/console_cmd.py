@@ -15,7 +15,8 @@ def register(commands) -> None:
                     "live. Where it listens comes from the [console] section of the configuration; it watches "
                     "the gateway named by [gateway] (commands, events, public_key) and the mail queue named by "
                     "[mailq] (commands, events, public_key, or its key in the [keys] directory), and reads the "
-                    "CRM database.")
+                    "CRM database. The email and chat report takes each mail queue's due time, org units and "
+                    "channels from [[mailq.queues]] and [[mailq.rules]], with --no-mailq too.")
     parser.add_argument("--address", metavar="HOST:PORT", help="where it listens (default 127.0.0.1:8030)")
     parser.add_argument("--no-mailq", action="store_true",
                         help="do not watch the mail queue: the wallboard shows the phone queues only")
@@ -42,7 +43,7 @@ def _console(args) -> int:
     from admin_console.app import ConsoleError, ConsoleSettings, run_console
     from bus.keys import ensure_secret
     from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
-    from cicada.commands.mailq_cmd import mailq_public_key, mailq_settings
+    from cicada.commands.mailq_cmd import mail_report_queues, mailq_public_key, mailq_settings
     from cicada.config import ConfigError, ensure_sqlite_directory, keys_settings
 
     config = load(args)
@@ -55,7 +56,8 @@ def _console(args) -> int:
     gateway = gateway_settings(config)
     ensure_sqlite_directory(config.database_url)
     logging.getLogger("cicada").setLevel(logging.INFO if args.verbose else logging.WARNING)
-    mailq = None if args.no_mailq else mailq_settings(config)
+    mail_config = mailq_settings(config)  # its queues' settings, for the reports, even unwatched
+    mailq = None if args.no_mailq else mail_config
     mailq_key = ""
     if mailq is not None:
         try:
@@ -71,7 +73,8 @@ def _console(args) -> int:
                                mailq_commands=mailq.command_address if mailq else None,
                                mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key,
                                cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET),
-                               queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues)
+                               queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues,
+                               mail_queues=mail_report_queues(mail_config), demo_mail_queues=mail_config.demo_queues)
 
     def ready(port: int) -> None:
         print(f"Cicada console ready: {dataclasses.replace(console, port=port).url}", flush=True)

@@ -52,6 +52,15 @@ def mailq_settings(config):
         raise ConfigError(str(exc)) from None
 
 
+def mail_report_queues(mailq) -> dict:
+    """The mail queues as the email and chat report needs them: each queue's org units (as
+    configured, not yet checked against the CRM), the channels routed to it, its due time."""
+    from crm.reports.mail_report import MailQueue
+
+    return {name: MailQueue(units, mailq.channels_of(name), mailq.first_response_seconds(name))
+            for name, units in mailq.queue_org_units.items()}
+
+
 def mailq_keypair(config):
     """The mail queue's CURVE key pair, from the [keys] directory (made by `cicada keys init`)."""
     from bus.keys import KeyFileError, load_keypair

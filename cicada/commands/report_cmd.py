@@ -283,8 +283,9 @@ def _period(args):
 def _mail_queues(config, session) -> dict:
     """The mail queues as the mail queue has them ([[mailq.queues]]): org units checked as it
     checks them at start, the channels routed to each, the due time of a first reply."""
-    from cicada.commands.mailq_cmd import mailq_settings
-    from crm.reports.mail_report import MailQueue
+    from dataclasses import replace
+
+    from cicada.commands.mailq_cmd import mail_report_queues, mailq_settings
     from crm.services.supervision import UnknownOrgUnit, checked_queue_org_units
 
     mailq = mailq_settings(config)
@@ -292,8 +293,7 @@ def _mail_queues(config, session) -> dict:
         org_units = checked_queue_org_units(session, mailq.queue_org_units, demo=mailq.demo_queues)
     except UnknownOrgUnit as exc:
         raise ConfigError(f"{mailq.where}: {exc}") from None
-    return {name: MailQueue(units, mailq.channels_of(name), mailq.first_response_seconds(name))
-            for name, units in org_units.items()}
+    return {name: replace(queue, org_units=org_units[name]) for name, queue in mail_report_queues(mailq).items()}
 
 
 def _check_output(args) -> None:
