@@ -138,7 +138,9 @@ def test_workers(args: list[str], env: dict) -> list[str]:
     says otherwise; an -n in ARGS comes later on the command line and wins; -p no:xdist gets none."""
     if any(arg in ("no:xdist", "-pno:xdist") for arg in args):
         return []
-    return ["-n", env.get("CICADA_TEST_WORKERS", TEST_WORKERS)]
+    # Two tests at a time to a process: by default xdist hands each a quarter of its share at
+    # once, and the run ends with one process working through a block of long tests alone.
+    return ["-n", env.get("CICADA_TEST_WORKERS", TEST_WORKERS), "--maxschedchunk", "2"]
 
 
 if __name__ == "__main__":
