@@ -16,12 +16,11 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import update
 
 import browser_harness
+from report_harness import BACKENDS, filled_crm
 import factories
-from conftest import PgSchema, migrate_test_database, pg_url
-from crm.db import Database, make_engine, upgrade
+from crm.db import Database
 from crm.models import User
 from crm.permissions import Actor
 from crm.reports.agent_time import AgentTimeReport, agent_columns, agent_day, agent_record
@@ -36,28 +35,12 @@ MARCH = "from=2026-03-28&to=2026-03-29&interval=day"
 TIMES = ("logged_in", "ready", "offered", "talk", "hold", "wrap_up", "not_ready", "handling", "email_chat")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def crm_url(request, tmp_path):
     """A migrated CRM of each backend with the hand-computed agents' event log: team A (amy, bob,
     sue their supervisor), team B (carl, ted their supervisor, who reads Chinese), site S, center CC."""
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crm.db'}"
-        migrate_test_database(make_engine(url))
-    else:
-        schema = PgSchema(pg_url())
-        engine = schema.engine()
-        upgrade(engine)
-        engine.dispose()
-        url = f"{pg_url()}?options=-csearch_path%3D{schema.name}"
-    database = Database.open(url)
-    fill(database)
-    with database.unit_of_work() as session:
-        session.execute(update(User).where(User.username == "ted").values(language="zh"))
-    database.dispose()
-    yield url
-    if schema is not None:
-        schema.drop()
+    with filled_crm(request.param, tmp_path, fill) as url:
+        yield url
 
 
 def with_module(console, use):
