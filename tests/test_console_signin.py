@@ -271,3 +271,27 @@ def test_the_live_stream_says_at_once_that_the_gateway_is_unreachable(console):
         for line in stream.iter_lines():
             if line.startswith("data:") and '"online": false' in line and '"unreachable"' in line:
                 break
+
+
+def test_a_cookie_secret_others_may_read_stops_the_console_with_what_to_do(tmp_path):
+    import subprocess
+    import sys
+
+    keys = tmp_path / "keys"
+    config = tmp_path / "cicada.toml"
+    config.write_text(f'[keys]\ndir = "{keys}"\n[gateway]\npublic_key = "{"x" * 40}"\n')
+    secret = ensure_secret_file(keys)
+    secret.chmod(0o644)
+    ran = subprocess.run([sys.executable, "-m", "cicada.cli", "console", "--no-mailq"], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "CICADA_CONFIG": str(config),
+                                                     "CICADA_DB_URL": f"sqlite:///{tmp_path / 'crm.db'}"})
+    assert ran.returncode != 0 and "Traceback" not in ran.stderr
+    assert "the console's cookie secret cannot be used" in ran.stderr and "too open" in ran.stderr
+
+
+def ensure_secret_file(keys: Path) -> Path:
+    from bus.keys import ensure_secret, secret_key_path
+    from cicada.commands.console_cmd import COOKIE_SECRET
+
+    ensure_secret(keys, COOKIE_SECRET)
+    return secret_key_path(keys, COOKIE_SECRET)

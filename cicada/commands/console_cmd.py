@@ -26,6 +26,21 @@ def register(commands) -> None:
 COOKIE_SECRET = "console-cookies"  # in the [keys] directory: the console's sign-ins outlive a restart
 
 
+def _cookie_secret(config) -> bytes:
+    """The secret the sign-in cookies are sealed with, made at the first start."""
+    from bus.keys import KeyFileError, ensure_secret
+    from cicada.config import ConfigError, keys_settings
+
+    directory = keys_settings(config).directory
+    try:
+        return ensure_secret(directory, COOKIE_SECRET)
+    except KeyFileError as exc:
+        why = str(exc).split(";")[0]
+        raise ConfigError(f"the console's cookie secret cannot be used ({why}). Run `chmod 600` on it if nobody "
+                          "else can have read it; otherwise remove it: the console makes a new one at its next "
+                          "start, and everyone signed in signs in again.") from None
+
+
 def console_settings(config):
     from admin_console.config import ConsoleConfigError, load_console_config
     from cicada.config import ConfigError
@@ -41,10 +56,9 @@ def _console(args) -> int:
     import logging
 
     from admin_console.app import ConsoleError, ConsoleSettings, run_console
-    from bus.keys import ensure_secret
     from cicada.commands.gateway_cmd import gateway_public_key, gateway_settings
     from cicada.commands.mailq_cmd import mail_report_queues, mailq_public_key, mailq_settings
-    from cicada.config import ConfigError, ensure_sqlite_directory, keys_settings
+    from cicada.config import ConfigError, ensure_sqlite_directory
 
     config = load(args)
     console = console_settings(config)
@@ -72,7 +86,7 @@ def _console(args) -> int:
                                alert_rules=console.alert_rules, agent_limits=console.agent_limits,
                                mailq_commands=mailq.command_address if mailq else None,
                                mailq_events=mailq.event_address if mailq else None, mailq_key=mailq_key,
-                               cookie_secret=ensure_secret(keys_settings(config).directory, COOKIE_SECRET),
+                               cookie_secret=_cookie_secret(config),
                                queue_org_units=gateway.queue_org_units(), demo_queues=gateway.demo_queues,
                                mail_queues=mail_report_queues(mail_config), demo_mail_queues=mail_config.demo_queues)
 
